@@ -1,0 +1,75 @@
+// Type-aware lint for the whole project, plus two project rules:
+//  - the layer directions of shared/design/ARCHITECTURE.md (import boundaries);
+//  - purity of the Raft core and the checker (no clocks, no randomness, no timers).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const forbidImports = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+});
+
+const impureGlobals = [
+  { name: 'setTimeout', message: 'Pure layer: time is a parameter (STYLE.md 2).' },
+  { name: 'setInterval', message: 'Pure layer: time is a parameter (STYLE.md 2).' },
+  { name: 'setImmediate', message: 'Pure layer: time is a parameter (STYLE.md 2).' },
+];
+const impureMembers = [
+  { object: 'Date', property: 'now', message: 'Pure layer: inject a clock (STYLE.md 2).' },
+  { object: 'Math', property: 'random', message: 'Pure layer: inject a random source (STYLE.md 2).' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'store/**', 'bin/**', '.tmp/**', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true, allowBigInt: true }],
+    },
+  },
+  {
+    files: ['checkers/**/*.ts'],
+    rules: forbidImports(['**/reference-node/**', '**/harness/**', '**/workloads/**'], 'checkers/ imports nothing else from the project (ARCHITECTURE.md).'),
+  },
+  {
+    files: ['reference-node/**/*.ts'],
+    rules: forbidImports(['**/harness/**', '**/workloads/**', '**/checkers/**'], 'reference-node/ imports nothing of harness/workloads/checkers (ARCHITECTURE.md).'),
+  },
+  {
+    files: ['harness/**/*.ts'],
+    rules: forbidImports(
+      ['**/workloads/**', '**/reference-node/raft/**', '**/reference-node/storage/**', '**/reference-node/kv/**', '**/reference-node/encryption/**', '**/reference-node/server/**'],
+      'harness/ may import checkers/ and reference-node/proto/ only (ARCHITECTURE.md).',
+    ),
+  },
+  {
+    files: ['reference-node/raft/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      ...forbidImports(['node:*', '../storage/**', '../kv/**', '../encryption/**', '../server/**'], 'raft/ is a pure state machine: no I/O, no upper layers (STYLE.md 1).'),
+      'no-restricted-globals': ['error', ...impureGlobals],
+      'no-restricted-properties': ['error', ...impureMembers],
+    },
+  },
+  {
+    files: ['checkers/linearizability/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-properties': ['error', ...impureMembers.slice(1)] },
+  },
+  {
+    files: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
+  },
+);
