@@ -1,0 +1,118 @@
+/**
+ * Typed, promise-based clients of the node's services. The harness may import
+ * only `reference-node/proto/`, so these are its way to talk to a node. Every
+ * failed call rejects with `RpcError`, whose `classification` says whether the
+ * operation surely did not happen.
+ */
+import { credentials, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { RpcError } from './classify-error.js';
+import type * as M from './messages.js';
+import { loadEkvServices, type EkvServices } from './proto-loader.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Deadline of the call, relative to now. */
+  readonly timeoutMs?: number;
+}
+
+/** Defaults of the clients (one place, STYLE.md 3). */
+export const clientDefaults = Object.freeze({
+  timeoutMs: 10_000,
+  /** Reconnect quickly to a restarted node: the cluster's faults are short. */
+  reconnectBackoffMaxMs: 1_000,
+  messageBytesMax: 64 * 1024 * 1024,
+});
+
+/** Channel options shared by every client of the node's services. */
+export function channelOptions(): ChannelOptions {
+  return {
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': clientDefaults.reconnectBackoffMaxMs,
+    'grpc.max_receive_message_length': clientDefaults.messageBytesMax,
+    'grpc.max_send_message_length': clientDefaults.messageBytesMax,
+    'grpc.enable_retries': 0,
+  };
+}
+
+type Unary<Req, Res> = (request: Req, options?: CallOptions) => Promise<Res>;
+
+function unary<Req, Res>(client: Client, method: string): Unary<Req, Res> {
+  const fn = (client as unknown as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') throw new Error(`gRPC method ${method} missing`);
+  return (request, options) =>
+    new Promise<Res>((resolve, reject) => {
+      const deadline = new Date(Date.now() + (options?.timeoutMs ?? clientDefaults.timeoutMs));
+      (fn as (r: Req, o: object, cb: (e: ServiceError | null, v?: Res) => void) => void).call(
+        client,
+        request,
+        { deadline },
+        (error, value) => {
+          if (error !== null) reject(new RpcError(method, error));
+          else resolve(value as Res);
+        },
+      );
+    });
+}
+
+function newClient(service: keyof EkvServices, address: string): Client {
+  const Ctor = loadEkvServices()[service];
+  return new Ctor(address, credentials.createInsecure(), channelOptions());
+}
+
+/** The KV service of one node. */
+export interface KvClient {
+  readonly address: string;
+  get: Unary<M.GetRequest, M.GetResponse>;
+  put: Unary<M.PutRequest, M.PutResponse>;
+  delete: Unary<M.DeleteRequest, M.DeleteResponse>;
+  compareAndSet: Unary<M.CompareAndSetRequest, M.CompareAndSetResponse>;
+  /** Closes the channel; pending calls fail with Cancelled. */
+  close(): void;
+}
+
+/** The RaftAdmin service of one node. */
+export interface AdminClient {
+  readonly address: string;
+  status: Unary<M.StatusRequest, M.StatusResponse>;
+  addVoter: Unary<M.AddServerRequest, M.MembershipResponse>;
+  addLearner: Unary<M.AddServerRequest, M.MembershipResponse>;
+  promote: Unary<M.ServerRequest, M.MembershipResponse>;
+  removeServer: Unary<M.ServerRequest, M.MembershipResponse>;
+  transferLeadership: Unary<M.ServerRequest, M.TransferLeadershipResponse>;
+  debugProposeRaw: Unary<M.DebugProposeRawRequest, M.DebugProposeRawResponse>;
+  close(): void;
+}
+
+/** Creates a KV client for `address` (host:port). Connects lazily. */
+export function createKvClient(address: string): KvClient {
+  const client = newClient('KV', address);
+  return {
+    address,
+    get: unary(client, 'Get'),
+    put: unary(client, 'Put'),
+    delete: unary(client, 'Delete'),
+    compareAndSet: unary(client, 'CompareAndSet'),
+    close: () => client.close(),
+  };
+}
+
+/** Creates a RaftAdmin client for `address` (host:port). Connects lazily. */
+export function createAdminClient(address: string): AdminClient {
+  const client = newClient('RaftAdmin', address);
+  return {
+    address,
+    status: unary(client, 'Status'),
+    addVoter: unary(client, 'AddVoter'),
+    addLearner: unary(client, 'AddLearner'),
+    promote: unary(client, 'Promote'),
+    removeServer: unary(client, 'RemoveServer'),
+    transferLeadership: unary(client, 'TransferLeadership'),
+    debugProposeRaw: unary(client, 'DebugProposeRaw'),
+    close: () => client.close(),
+  };
+}
+
+/** The raw gRPC client of the Peer service (the node's transport streams snapshots through it). */
+export function createPeerGrpcClient(address: string): Client {
+  return newClient('Peer', address);
+}

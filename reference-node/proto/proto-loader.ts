@@ -1,0 +1,73 @@
+/**
+ * Loads the node's .proto files once with @grpc/proto-loader and hands out the
+ * gRPC service definitions. The options are part of the wire contract of the
+ * TypeScript types in `messages.ts` (camelCase fields, 64-bit integers as
+ * numbers, bytes as Buffer, defaults filled in).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import { loadSync, type Options } from '@grpc/proto-loader';
+
+/** The proto-loader options every server and client of the node uses. */
+export const protoLoaderOptions: Readonly<Options> = Object.freeze({
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+});
+
+const protoFiles = ['kv.proto', 'raft_admin.proto', 'peer.proto'] as const;
+
+/**
+ * The folder holding the .proto files. Sources run from
+ * `reference-node/proto/`; compiled code runs from `dist/reference-node/proto/`
+ * while the .proto files stay in the source tree (they are not copied by tsc),
+ * so both places are tried.
+ */
+export function protoDirectory(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [here, resolve(here, '..', '..', '..', 'reference-node', 'proto')];
+  for (const candidate of candidates) {
+    if (existsSync(join(candidate, 'kv.proto'))) return candidate;
+  }
+  throw new Error(`cannot find the node's .proto files (looked in ${candidates.join(', ')})`);
+}
+
+/** Client constructors and service definitions of the three services. */
+export interface EkvServices {
+  readonly KV: ServiceClientConstructor;
+  readonly RaftAdmin: ServiceClientConstructor;
+  readonly Peer: ServiceClientConstructor;
+}
+
+let cached: EkvServices | undefined;
+
+/** Loads (once per process) and returns the node's gRPC services. */
+export function loadEkvServices(): EkvServices {
+  if (cached !== undefined) return cached;
+  const directory = protoDirectory();
+  const definition = loadSync(
+    protoFiles.map((file) => join(directory, file)),
+    { ...protoLoaderOptions, includeDirs: [directory] },
+  );
+  const root = loadPackageDefinition(definition);
+  const ekv = (root['ekv'] as GrpcObject)['v1'] as GrpcObject;
+  const pick = (name: string): ServiceClientConstructor => {
+    const ctor = ekv[name] as ServiceClientConstructor | undefined;
+    if (ctor === undefined) throw new Error(`service ekv.v1.${name} missing from the .proto files`);
+    return ctor;
+  };
+  cached = Object.freeze({ KV: pick('KV'), RaftAdmin: pick('RaftAdmin'), Peer: pick('Peer') });
+  return cached;
+}
+
+/** The server-side service definition of one service (for `server.addService`). */
+export function serviceDefinition(name: keyof EkvServices): ServiceDefinition {
+  return loadEkvServices()[name].service;
+}
