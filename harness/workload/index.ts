@@ -1,0 +1,1 @@
+export type { ClientOp, Workload, WorkloadModel, WorkloadOptions, WorkloadRegistry } from './workload.js';
