@@ -1,0 +1,257 @@
+/**
+ * The FSM's durable state: the MVCC store (spec §2.1), the raw rows outside
+ * the MVCC namespace (writer registry, spec §3.1), and the FSM metadata (the
+ * applied index and the highest applied commit timestamp).
+ *
+ * Every FSM write goes through {@link StateStore.commit}, which writes the
+ * entry's mutations and the new applied index in ONE atomic batch: after a
+ * crash either both are there or neither, so replay never applies an entry
+ * twice and never skips one.
+ */
+import { asLogIndex } from '../raft/types.js';
+import type { LogIndex } from '../raft/types.js';
+import type { BatchOperation, NodeDatabase } from './node-database.js';
+import { asPlainBytes, concatBytes, encodeIndexBE, encodeUint64BE, hasPrefix, readIndexBE, readUint64BE } from './bytes.js';
+import { hlcPhysicalMs } from './hlc-timestamp.js';
+import { decodeMvccKey, encodeMvccKey, mvccKeyUpperBound, MVCC_TIMESTAMP_BYTES } from './mvcc-key.js';
+import { SerialQueue } from './serial-queue.js';
+import { cleartextValueCodec, type ValueCodec } from './value-codec.js';
+import { decodeValueHeader, encodeValueHeader, VALUE_HEADER_BYTES, type EncryptionState } from './value-header.js';
+
+const textEncoder = new TextEncoder();
+const APPLIED_INDEX_KEY = textEncoder.encode('appliedIndex');
+const MAX_COMMIT_TS_KEY = textEncoder.encode('maxCommitTs');
+
+/** One write of an FSM apply. */
+export type StateMutation =
+  | {
+      readonly kind: 'version';
+      readonly userKey: Uint8Array;
+      readonly commitTs: bigint;
+      readonly tombstone: boolean;
+      /** HLC ms; 0n = no expiry. */
+      readonly expireAtMs: bigint;
+      /** Plaintext body (empty for tombstones). */
+      readonly value: Uint8Array;
+    }
+  | { readonly kind: 'raw'; readonly key: Uint8Array; readonly value: Uint8Array | null };
+
+/** One decoded MVCC version. */
+export interface StoredVersion {
+  readonly userKey: Uint8Array;
+  readonly commitTs: bigint;
+  readonly tombstone: boolean;
+  readonly expireAtMs: bigint;
+  readonly encryptionState: EncryptionState;
+  /** Plaintext (after the value codec). */
+  readonly value: Uint8Array;
+}
+
+/** Everything a snapshot carries of the store, byte for byte (encrypted bodies stay encrypted). */
+export interface StateContents {
+  /** [mvcc key, stored value] in key order. */
+  readonly mvccRows: readonly (readonly [Uint8Array, Uint8Array])[];
+  /** [raw key, value] in key order. */
+  readonly rawRows: readonly (readonly [Uint8Array, Uint8Array])[];
+  readonly appliedIndex: LogIndex;
+  readonly maxCommitTs: bigint;
+}
+
+/** Options of {@link StateStore.open}. */
+export interface StateStoreOptions {
+  /** Body transform seam for the encryption layer (default: cleartext). */
+  readonly codec?: ValueCodec;
+}
+
+/** True when the version is a live value at `readTs` (not a tombstone, not expired). */
+export function isVisibleAt(version: Pick<StoredVersion, 'tombstone' | 'expireAtMs'>, readTs: bigint): boolean {
+  if (version.tombstone) return false;
+  return version.expireAtMs === 0n || version.expireAtMs > hlcPhysicalMs(readTs);
+}
+
+/** The FSM's durable state on the node database. */
+export class StateStore {
+  private readonly queue = new SerialQueue();
+  private applied: LogIndex = asLogIndex(0);
+  private highestCommitTs = 0n;
+  private codec: ValueCodec;
+
+  private constructor(private readonly database: NodeDatabase, codec: ValueCodec) {
+    this.codec = codec;
+  }
+
+  /** Opens the state store and reads the durable applied index. */
+  static async open(database: NodeDatabase, options: StateStoreOptions = {}): Promise<StateStore> {
+    const store = new StateStore(database, options.codec ?? cleartextValueCodec);
+    const applied = await database.fsmMeta.get(APPLIED_INDEX_KEY);
+    const maxTs = await database.fsmMeta.get(MAX_COMMIT_TS_KEY);
+    store.applied = asLogIndex(applied === undefined ? 0 : readIndexBE(applied, 0));
+    store.highestCommitTs = maxTs === undefined ? 0n : readUint64BE(maxTs, 0);
+    return store;
+  }
+
+  /** Replaces the body codec (the encryption layer installs its own at startup). */
+  setValueCodec(codec: ValueCodec): void {
+    this.codec = codec;
+  }
+
+  /** The durable applied index (the last entry whose effects are in the store). */
+  appliedIndex(): LogIndex {
+    return this.applied;
+  }
+
+  /** The highest commit timestamp any applied write used (durable with the writes). */
+  maxCommitTs(): bigint {
+    return this.highestCommitTs;
+  }
+
+  /**
+   * The newest version of `userKey` with commit_ts ≤ `readTs`, tombstones
+   * included, or null. Rows of other keys that share the prefix are skipped.
+   */
+  async latestVersion(userKey: Uint8Array, readTs: bigint): Promise<StoredVersion | null> {
+    const iterator = this.database.mvcc.iterator({ gte: encodeMvccKey(userKey, readTs), lte: mvccKeyUpperBound(userKey) });
+    try {
+      for await (const [key, value] of iterator) {
+        if (key.length !== userKey.length + MVCC_TIMESTAMP_BYTES || !hasPrefix(key, userKey)) continue;
+        return this.decodeVersion(asPlainBytes(key), asPlainBytes(value));
+      }
+      return null;
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  /** The live value of `userKey` at `readTs` (tombstones and TTL honoured), or null. */
+  async get(userKey: Uint8Array, readTs: bigint): Promise<Uint8Array | null> {
+    const version = await this.latestVersion(userKey, readTs);
+    return version !== null && isVisibleAt(version, readTs) ? version.value : null;
+  }
+
+  /** Every version of `userKey`, newest first (for tests and inspection tools). */
+  async versions(userKey: Uint8Array): Promise<StoredVersion[]> {
+    const rows = await this.database.mvcc.iterator({ gte: encodeMvccKey(userKey, (1n << 64n) - 1n), lte: mvccKeyUpperBound(userKey) }).all();
+    return rows
+      .filter(([key]) => key.length === userKey.length + MVCC_TIMESTAMP_BYTES && hasPrefix(key, userKey))
+      .map(([key, value]) => this.decodeVersion(asPlainBytes(key), asPlainBytes(value)));
+  }
+
+  private decodeVersion(mvccKey: Uint8Array, stored: Uint8Array): StoredVersion {
+    const header = decodeValueHeader(stored);
+    const body = stored.subarray(VALUE_HEADER_BYTES);
+    // The codec runs before the tombstone/TTL checks (spec §2.5 step 5).
+    const value = this.codec.decodeBody({ mvccKey, header, body });
+    const { userKey, commitTs } = decodeMvccKey(mvccKey);
+    return { userKey, commitTs, tombstone: header.tombstone, expireAtMs: header.expireAtMs, encryptionState: header.encryptionState, value: value.slice() };
+  }
+
+  /** A raw (non-MVCC) row, or null. */
+  async getRaw(key: Uint8Array): Promise<Uint8Array | null> {
+    const value = await this.database.raw.get(key);
+    return value === undefined ? null : asPlainBytes(value);
+  }
+
+  /** Every raw row whose key starts with `prefix`, in key order. */
+  async scanRaw(prefix: Uint8Array): Promise<(readonly [Uint8Array, Uint8Array])[]> {
+    const rows = await this.database.raw.iterator({ gte: prefix }).all();
+    const matching: (readonly [Uint8Array, Uint8Array])[] = [];
+    for (const [key, value] of rows) {
+      if (!hasPrefix(key, prefix)) break;
+      matching.push([asPlainBytes(key), asPlainBytes(value)]);
+    }
+    return matching;
+  }
+
+  /** Writes a raw row on the direct (non-FSM) path, synced. */
+  async putRaw(key: Uint8Array, value: Uint8Array): Promise<void> {
+    return this.commit([{ kind: 'raw', key, value }], { sync: true });
+  }
+
+  /**
+   * Commits an FSM apply's mutations atomically, with the new applied index
+   * when given (it must not go backwards). `sync` defaults to true; the apply
+   * pipeline may pass false for KV entries because the synced Raft log
+   * replays them after a crash.
+   */
+  async commit(mutations: readonly StateMutation[], options: { readonly appliedIndex?: LogIndex; readonly sync?: boolean } = {}): Promise<void> {
+    return this.queue.run(async () => {
+      const operations: BatchOperation[] = [];
+      let maxTs = this.highestCommitTs;
+      for (const mutation of mutations) {
+        if (mutation.kind === 'raw') {
+          operations.push(
+            mutation.value === null
+              ? { type: 'del', sublevel: this.database.raw, key: mutation.key }
+              : { type: 'put', sublevel: this.database.raw, key: mutation.key, value: mutation.value },
+          );
+          continue;
+        }
+        operations.push({ type: 'put', sublevel: this.database.mvcc, key: encodeMvccKey(mutation.userKey, mutation.commitTs), value: this.encodeVersion(mutation) });
+        if (mutation.commitTs > maxTs) maxTs = mutation.commitTs;
+      }
+      if (maxTs !== this.highestCommitTs) {
+        operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: MAX_COMMIT_TS_KEY, value: encodeUint64BE(maxTs) });
+      }
+      const newApplied = options.appliedIndex;
+      if (newApplied !== undefined) {
+        if (newApplied < this.applied) {
+          throw new Error(`assertion failed: applied index would go back from ${this.applied} to ${newApplied}`);
+        }
+        operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: APPLIED_INDEX_KEY, value: encodeIndexBE(newApplied) });
+      }
+      await this.database.write(operations, options.sync ?? true);
+      this.highestCommitTs = maxTs;
+      if (newApplied !== undefined) this.applied = newApplied;
+    });
+  }
+
+  private encodeVersion(mutation: Extract<StateMutation, { kind: 'version' }>): Uint8Array {
+    const mvccKey = encodeMvccKey(mutation.userKey, mutation.commitTs);
+    if (mutation.tombstone) {
+      // Tombstones are never encrypted: state 00, empty body (spec §2.1).
+      return encodeValueHeader({ tombstone: true, encryptionState: 'cleartext', expireAtMs: mutation.expireAtMs });
+    }
+    const encoded = this.codec.encodeBody({ mvccKey, expireAtMs: mutation.expireAtMs, plaintext: mutation.value });
+    const header = encodeValueHeader({ tombstone: false, encryptionState: encoded.encryptionState, expireAtMs: mutation.expireAtMs });
+    return concatBytes(header, encoded.body);
+  }
+
+  /** Advances the applied index alone (entries with no store effect). */
+  async setAppliedIndex(index: LogIndex, options: { readonly sync?: boolean } = {}): Promise<void> {
+    if (index === this.applied) return;
+    return this.commit([], { appliedIndex: index, sync: options.sync ?? false });
+  }
+
+  /** Reads every row of the store for a snapshot (stored bytes, not plaintext). */
+  async exportContents(): Promise<StateContents> {
+    return this.queue.run(async () => {
+      const mvccRows = await this.database.mvcc.iterator().all();
+      const rawRows = await this.database.raw.iterator().all();
+      const plain = (rows: [Uint8Array, Uint8Array][]): (readonly [Uint8Array, Uint8Array])[] =>
+        rows.map(([key, value]) => [asPlainBytes(key), asPlainBytes(value)] as const);
+      return { mvccRows: plain(mvccRows), rawRows: plain(rawRows), appliedIndex: this.applied, maxCommitTs: this.highestCommitTs };
+    });
+  }
+
+  /**
+   * Replaces the whole store with `contents` in one synced atomic batch (a
+   * snapshot install): old rows are deleted, new rows and metadata written.
+   * Each stored value's header is validated first, so a snapshot carrying a
+   * reserved enc_state is refused before anything changes.
+   */
+  async replaceContents(contents: StateContents): Promise<void> {
+    for (const [, value] of contents.mvccRows) decodeValueHeader(value);
+    return this.queue.run(async () => {
+      const operations: BatchOperation[] = [];
+      for (const key of await this.database.mvcc.keys().all()) operations.push({ type: 'del', sublevel: this.database.mvcc, key });
+      for (const key of await this.database.raw.keys().all()) operations.push({ type: 'del', sublevel: this.database.raw, key });
+      for (const [key, value] of contents.mvccRows) operations.push({ type: 'put', sublevel: this.database.mvcc, key, value });
+      for (const [key, value] of contents.rawRows) operations.push({ type: 'put', sublevel: this.database.raw, key, value });
+      operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: APPLIED_INDEX_KEY, value: encodeIndexBE(contents.appliedIndex) });
+      operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: MAX_COMMIT_TS_KEY, value: encodeUint64BE(contents.maxCommitTs) });
+      await this.database.write(operations, true);
+      this.applied = contents.appliedIndex;
+      this.highestCommitTs = contents.maxCommitTs;
+    });
+  }
+}
