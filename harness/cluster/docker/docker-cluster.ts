@@ -1,0 +1,291 @@
+/**
+ * A running cluster of reference nodes in Docker containers (the started
+ * half of the docker backend's typestate). Faults, as ARCHITECTURE.md's
+ * recipe prescribes:
+ *  - kill: `docker kill -s KILL`, start: `docker start` (same container, same
+ *    bind-mounted data dir; a new run gets a new client port and possibly a new
+ *    network address, so handles must be re-read after a start);
+ *  - pause/resume: `docker pause`/`unpause`;
+ *  - partitions: iptables in each container's network namespace, entered from
+ *    the host with nsenter (see partition-rules.ts); rebuilt for everyone
+ *    whenever a node starts, because its namespace (and address) is new;
+ *  - clock skew: libfaketime reading a bind-mounted spec file.
+ */
+import { cp, mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type Dockerode from 'dockerode';
+import type { StartedNetwork } from 'testcontainers';
+import { HarnessError } from '../../errors/index.js';
+import type { ClockSkewable, ClusterSpec, Grudge, Killable, NodeHandle, NodeSpec, Partitionable, Pausable, StartedCluster } from '../cluster-backend.js';
+import { labelKeys, runLabels } from './cluster-labels.js';
+import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince, type ContainerRuntime } from './container-control.js';
+import { faketimeSpec } from './faketime-offset.js';
+import { runHostCommand } from './host-command.js';
+import type { ResolvedImage } from './node-image.js';
+import { containerPaths, nodeContainerPort, startNodeContainer } from './node-container.js';
+import { blockedAddressesOf, chainRules, chainSetupRules, validateGrudge } from './partition-rules.js';
+
+/** A node handle of the docker backend: also says where peers reach the node. */
+export interface DockerNodeHandle extends NodeHandle {
+  /** host:port other nodes dial (container name on the cluster network); give it to AddLearner/AddVoter. */
+  readonly peerAddress: string;
+  readonly containerName: string;
+}
+
+/** Bounds of the backend's docker operations. */
+export const dockerClusterDefaults = Object.freeze({
+  killTimeoutMs: 10_000,
+  iptablesTimeoutMs: 10_000,
+});
+
+interface NodeState {
+  readonly spec: NodeSpec;
+  readonly containerName: string;
+  readonly hostDir: string;
+  flags: readonly string[];
+  containerId: string;
+  runtime: ContainerRuntime | null;
+}
+
+/** Everything a cluster needs from the backend that starts it. */
+export interface DockerClusterContext {
+  readonly docker: Dockerode;
+  readonly image: ResolvedImage;
+  readonly network: StartedNetwork;
+  readonly runId: string;
+  readonly spec: ClusterSpec;
+  readonly log: (line: string) => void;
+}
+
+export class DockerCluster implements StartedCluster, Killable, Pausable, Partitionable, ClockSkewable {
+  readonly backend = 'docker' as const;
+  private readonly states = new Map<string, NodeState>();
+  private grudge: Grudge = new Map();
+  private stopped = false;
+
+  private constructor(private readonly context: DockerClusterContext) {
+    for (const spec of context.spec.nodes) {
+      this.states.set(spec.id, {
+        spec,
+        containerName: `ekv-${context.runId}-${spec.id}`,
+        hostDir: resolve(context.spec.runDir, 'nodes', spec.id),
+        flags: spec.flags,
+        containerId: '',
+        runtime: null,
+      });
+    }
+  }
+
+  /** Starts every node's container and waits for all READY lines; cleans up on failure. */
+  static async start(context: DockerClusterContext): Promise<DockerCluster> {
+    const cluster = new DockerCluster(context);
+    try {
+      await Promise.all([...cluster.states.values()].map((state) => cluster.createContainer(state)));
+      await cluster.applyGrudge();
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+  }
+
+  nodes(): readonly NodeHandle[] {
+    return [...this.states.values()].map((state) => this.handleOf(state));
+  }
+
+  node(id: string): DockerNodeHandle {
+    return this.handleOf(this.state(id));
+  }
+
+  async kill(id: string): Promise<void> {
+    const state = this.state(id);
+    const container = this.container(state);
+    await container.kill({ signal: 'SIGKILL' });
+    await waitForExit(container, id, dockerClusterDefaults.killTimeoutMs);
+    state.runtime = await inspectRuntime(container, this.context.network.getName());
+    this.context.log(`docker: killed ${id}`);
+  }
+
+  async start(id: string, flags?: readonly string[]): Promise<void> {
+    const state = this.state(id);
+    if (state.runtime?.running === true) throw new HarnessError('INVALID_OPTION', `node ${id} is running; kill it before starting it`);
+    if (flags !== undefined && flags.join('\0') !== state.flags.join('\0')) {
+      // A container's command is fixed at creation: re-create it on the same data dir.
+      state.flags = flags;
+      await this.container(state).remove({ force: true });
+      await this.createContainer(state);
+    } else {
+      const container = this.container(state);
+      await container.start();
+      const runtime = await inspectRuntime(container, this.context.network.getName());
+      await waitForReadySince(container, id, runtime.startedAtNs, this.context.spec.startTimeoutMs);
+      state.runtime = runtime;
+      await this.setupChain(state);
+    }
+    // The node's namespace and maybe its address are new: rebuild every node's rules.
+    await this.applyGrudge();
+    this.context.log(`docker: started ${id} (client port ${state.runtime?.clientPort ?? '?'})`);
+  }
+
+  async pause(id: string): Promise<void> {
+    const state = this.runningState(id);
+    await this.container(state).pause();
+    state.runtime = await inspectRuntime(this.container(state), this.context.network.getName());
+  }
+
+  async resume(id: string): Promise<void> {
+    const state = this.runningState(id);
+    await this.container(state).unpause();
+    state.runtime = await inspectRuntime(this.container(state), this.context.network.getName());
+  }
+
+  async partition(grudge: Grudge): Promise<void> {
+    validateGrudge(grudge, [...this.states.keys()]);
+    this.grudge = new Map([...grudge].map(([node, blocked]) => [node, new Set(blocked)]));
+    await this.applyGrudge();
+  }
+
+  async heal(): Promise<void> {
+    this.grudge = new Map();
+    await this.applyGrudge();
+  }
+
+  async setClockOffset(id: string, offsetMs: number): Promise<void> {
+    const state = this.state(id);
+    if (this.context.image.faketimeLibrary === null) {
+      throw new HarnessError('CLOCK_UNAVAILABLE', `image ${this.context.image.tag} has no libfaketime (EKV_FAKETIME_LIB); clock faults need the offline base image`);
+    }
+    await this.writeClockFile(state, faketimeSpec(offsetMs));
+  }
+
+  async resetClocks(): Promise<void> {
+    if (this.context.image.faketimeLibrary === null) return;
+    for (const state of this.states.values()) await this.writeClockFile(state, faketimeSpec(0));
+  }
+
+  async collectArtifacts(destDir: string): Promise<void> {
+    for (const state of this.states.values()) {
+      const nodeDir = resolve(destDir, state.spec.id);
+      await mkdir(nodeDir, { recursive: true });
+      if (state.containerId !== '') {
+        const container = this.container(state);
+        const logs = await readLogs(container).catch(() => null);
+        if (logs !== null) {
+          await writeFile(join(nodeDir, 'stdout.log'), logs.stdout);
+          await writeFile(join(nodeDir, 'stderr.log'), logs.stderr);
+        }
+        const inspect: unknown = await container.inspect().catch((error: Error) => ({ error: error.message }));
+        await writeFile(join(nodeDir, 'container.json'), `${JSON.stringify(inspect, null, 2)}\n`);
+      }
+      const dataDir = join(state.hostDir, 'data');
+      if (resolve(nodeDir, 'data') !== dataDir) await cp(dataDir, join(nodeDir, 'data'), { recursive: true, force: true });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const problems = await removeByLabel(this.context.docker, labelKeys.run, this.context.runId);
+    if (problems.length > 0) this.context.log(`docker: cleanup problems: ${problems.join('; ')}`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private state(id: string): NodeState {
+    const state = this.states.get(id);
+    if (state === undefined) throw new HarnessError('UNKNOWN_NODE', `no node '${id}' in this cluster (nodes: ${[...this.states.keys()].join(', ')})`);
+    return state;
+  }
+
+  private runningState(id: string): NodeState {
+    const state = this.state(id);
+    if (state.runtime?.running !== true) throw new HarnessError('NODE_EXITED', `node ${id} is not running`);
+    return state;
+  }
+
+  private container(state: NodeState): Dockerode.Container {
+    return this.context.docker.getContainer(state.containerId);
+  }
+
+  private handleOf(state: NodeState): DockerNodeHandle {
+    const runtime = state.runtime;
+    return Object.freeze({
+      id: state.spec.id,
+      clientAddress: runtime?.clientPort == null ? '127.0.0.1:0' : `127.0.0.1:${runtime.clientPort}`,
+      running: runtime?.running === true,
+      paused: runtime?.paused === true,
+      peerAddress: `${state.containerName}:${nodeContainerPort}`,
+      containerName: state.containerName,
+    });
+  }
+
+  private command(state: NodeState): string[] {
+    const voters = this.context.spec.nodes.filter((node) => node.initialVoter);
+    const peers = voters.map((node) => `${node.id}=${this.state(node.id).containerName}:${nodeContainerPort}`).join(',');
+    return [
+      '--id', state.spec.id,
+      '--listen', `0.0.0.0:${nodeContainerPort}`,
+      '--advertise', `${state.containerName}:${nodeContainerPort}`,
+      '--data-dir', containerPaths.dataDir,
+      ...(state.spec.initialVoter ? ['--peers', peers] : ['--join']),
+      ...this.context.spec.commonFlags,
+      ...state.flags,
+    ];
+  }
+
+  private async createContainer(state: NodeState): Promise<void> {
+    const clockDir = this.context.image.faketimeLibrary === null ? null : join(state.hostDir, 'clock');
+    await mkdir(join(state.hostDir, 'data'), { recursive: true });
+    if (clockDir !== null) {
+      await mkdir(clockDir, { recursive: true });
+      await this.writeClockFile(state, faketimeSpec(0));
+    }
+    state.containerId = await startNodeContainer({
+      image: this.context.image.tag,
+      network: this.context.network,
+      containerName: state.containerName,
+      command: this.command(state),
+      labels: { ...runLabels(this.context.runId), [labelKeys.node]: state.spec.id },
+      hostDataDir: join(state.hostDir, 'data'),
+      hostClockDir: clockDir,
+      faketimeLibrary: this.context.image.faketimeLibrary,
+      startTimeoutMs: this.context.spec.startTimeoutMs,
+    });
+    state.runtime = await inspectRuntime(this.container(state), this.context.network.getName());
+    await this.setupChain(state);
+  }
+
+  /** Written beside and renamed over, so libfaketime never reads a half-written spec. */
+  private async writeClockFile(state: NodeState, spec: string): Promise<void> {
+    const file = join(state.hostDir, 'clock', 'faketime.rc');
+    await writeFile(`${file}.tmp`, spec);
+    await rename(`${file}.tmp`, file);
+  }
+
+  private async iptablesRestore(state: NodeState, rules: string): Promise<void> {
+    const pid = state.runtime?.pid;
+    if (pid == null) return;
+    await runHostCommand('nsenter', ['-t', String(pid), '-n', 'iptables-restore', '--noflush', '-w', '5'], {
+      input: rules,
+      timeoutMs: dockerClusterDefaults.iptablesTimeoutMs,
+    });
+  }
+
+  private async setupChain(state: NodeState): Promise<void> {
+    await this.iptablesRestore(state, chainSetupRules());
+  }
+
+  private async applyGrudge(): Promise<void> {
+    const addresses = new Map<string, string>();
+    for (const [id, state] of this.states) {
+      if (state.runtime?.networkAddress != null) addresses.set(id, state.runtime.networkAddress);
+    }
+    await Promise.all(
+      [...this.states.values()]
+        .filter((state) => state.runtime?.running === true)
+        .map((state) => this.iptablesRestore(state, chainRules(blockedAddressesOf(state.spec.id, this.grudge, addresses)))),
+    );
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Creates and starts one node's container with testcontainers, following the
+ * recipe of ARCHITECTURE.md: on the cluster's user network by name
+ * (`withNetwork` + `withName`, never `withNetworkAliases`, which would also
+ * attach the default bridge — a path around partitions), the client port
+ * published on 127.0.0.1 only, ready when the node prints its `READY` line
+ * (the image has no shell tools for a port probe), no Ryuk (cleanup is ours,
+ * by label).
+ */
+import type { Readable } from 'node:stream';
+import { GenericContainer, Wait, type StartedNetwork } from 'testcontainers';
+import { HarnessError } from '../../errors/index.js';
+
+/** The port every node listens on inside its container (clients and peers). */
+export const nodeContainerPort = 7000;
+
+/** The `READY` line ekv-node prints once it serves. */
+export const readyLinePattern = /^READY id=/m;
+
+/** Where the backend mounts the node's host directories inside the container. */
+export const containerPaths = Object.freeze({ dataDir: '/data', clockDir: '/ekv-clock', clockFile: '/ekv-clock/faketime.rc' });
+
+/** Everything needed to create one node's container. */
+export interface NodeContainerConfig {
+  readonly image: string;
+  readonly network: StartedNetwork;
+  readonly containerName: string;
+  readonly command: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** Host directory mounted as the node's data dir (survives kill/start and re-creation). */
+  readonly hostDataDir: string;
+  /** Host directory holding the libfaketime spec file, or null when clock skew is off. */
+  readonly hostClockDir: string | null;
+  /** libfaketime inside the image (LD_PRELOADed when hostClockDir is set). */
+  readonly faketimeLibrary: string | null;
+  readonly startTimeoutMs: number;
+}
+
+/** GenericContainer whose published port binds to 127.0.0.1 only (withExposedPorts binds every interface). */
+class LoopbackContainer extends GenericContainer {
+  withLoopbackPort(port: number): this {
+    const key = `${port}/tcp`;
+    const exposed: Record<string, object> = { ...this.createOpts.ExposedPorts };
+    exposed[key] = {};
+    this.createOpts.ExposedPorts = exposed;
+    // PortBindings is typed `any` by @types/dockerode; keep ours typed.
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = { ...(this.hostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined) };
+    bindings[key] = [{ HostIp: '127.0.0.1', HostPort: '0' }];
+    this.hostConfig.PortBindings = bindings;
+    this.exposedPorts = [...this.exposedPorts, port];
+    return this;
+  }
+}
+
+const outputTailChars = 3_000;
+
+function clockEnvironment(config: NodeContainerConfig): Record<string, string> {
+  if (config.hostClockDir === null || config.faketimeLibrary === null) return {};
+  return {
+    LD_PRELOAD: config.faketimeLibrary,
+    // Mandatory: a backwards step of the monotonic clock crashes Node.
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    FAKETIME_TIMESTAMP_FILE: containerPaths.clockFile,
+    // Re-read the file on every call so a skew takes effect at once.
+    FAKETIME_NO_CACHE: '1',
+  };
+}
+
+/** Starts the container and waits for READY; resolves with the container id. */
+export async function startNodeContainer(config: NodeContainerConfig): Promise<string> {
+  let output = '';
+  let logStream: Readable | undefined;
+  const binds: { source: string; target: string }[] = [{ source: config.hostDataDir, target: containerPaths.dataDir }];
+  if (config.hostClockDir !== null) binds.push({ source: config.hostClockDir, target: containerPaths.clockDir });
+  const container = new LoopbackContainer(config.image)
+    .withName(config.containerName)
+    .withNetwork(config.network)
+    .withLoopbackPort(nodeContainerPort)
+    .withCommand([...config.command])
+    .withLabels({ ...config.labels })
+    .withEnvironment(clockEnvironment(config))
+    .withBindMounts(binds)
+    .withAutoRemove(false)
+    .withPullPolicy({ shouldPull: () => false })
+    .withLogConsumer((stream) => {
+      logStream = stream;
+      stream.on('data', (chunk: Buffer | string) => {
+        output = (output + chunk.toString()).slice(-outputTailChars);
+      });
+    })
+    .withWaitStrategy(Wait.forLogMessage(readyLinePattern))
+    .withStartupTimeout(config.startTimeoutMs);
+  try {
+    const started = await container.start();
+    return started.getId();
+  } catch (error) {
+    throw new HarnessError(
+      'NODE_START_FAILED',
+      `container ${config.containerName} did not print READY within ${config.startTimeoutMs} ms: ${(error as Error).message}` +
+        (output.trim() === '' ? '' : `\n--- its last output ---\n${output.trim()}`),
+    );
+  } finally {
+    logStream?.destroy();
+  }
+}
