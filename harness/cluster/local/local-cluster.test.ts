@@ -2,13 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHarnessError } from '../../errors/index.js';
 import type { ClusterSpec } from '../cluster-backend.js';
 import { LocalCluster } from './local-cluster.js';
 
-const fakeNode = fileURLToPath(new URL('./testdata/fake-node.mjs', import.meta.url));
+import { fakeNodeScript } from './testdata/fake-node-script.js';
+
+const fakeNode = [process.execPath, '-e', fakeNodeScript, '--'];
 const clusters: LocalCluster[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
@@ -28,7 +29,7 @@ function spec(nodeFlags: Record<string, string[]> = {}): ClusterSpec {
 }
 
 async function start(s: ClusterSpec, faketime: string | null = null): Promise<LocalCluster> {
-  const cluster = await LocalCluster.start(s, { nodeCommand: [process.execPath, fakeNode], faketimeLibraryPath: faketime });
+  const cluster = await LocalCluster.start(s, { nodeCommand: fakeNode, faketimeLibraryPath: faketime });
   clusters.push(cluster);
   return cluster;
 }

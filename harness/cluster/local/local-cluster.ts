@@ -224,7 +224,11 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all([...this.slots.values()].map((slot) => slot.process?.stop()));
+    await Promise.all(
+      [...this.slots.values()].map(async (slot) => {
+        await slot.process?.stop();
+      }),
+    );
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
     this.reaper.update([]);
     this.reaper.stop();
