@@ -22,3 +22,4 @@ export { writeSnapshotFile, readSnapshotFile, snapshotDirectory, snapshotFileNam
 export { StorageError, isStorageError } from './storage-error.js';
 export type { StorageErrorCode } from './storage-error.js';
 export { encodeUint64BE, readUint64BE, concatBytes, bytesEqual } from './bytes.js';
+export { SerialQueue } from './serial-queue.js';

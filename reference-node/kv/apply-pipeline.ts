@@ -1,0 +1,130 @@
+/**
+ * The engine's apply pipeline for normal entries, in the load-bearing order
+ * of spec §5.5:
+ *
+ * 1. empty data → skip (the leader's no-op); not a proposal envelope → skip;
+ * 2. strictly above the cutover (0 = never) → unwrap, or HALT(ErrRaftUnwrapFailed);
+ * 3. replay: at or below the durable applied index, data-mutating entries are
+ *    duplicates and skipped; lease (0x02) and encryption-band entries are
+ *    re-applied (volatile / replay-idempotent);
+ * 4. fsm.apply; a halt marker → HALT: the applied index does NOT advance and
+ *    the proposal is NOT resolved, so a restart replays the same entry and
+ *    halts again at the same index;
+ * 5. otherwise the applied index advances durably, then the proposal resolves.
+ *
+ * Once halted, the pipeline refuses every later entry (the node stays halted
+ * until restart).
+ */
+import type { Entry, LogIndex } from '../raft/types.js';
+import { HaltError, type FsmResponse, type HaltReason } from './apply-result.js';
+import { FsmOpcode } from './fsm-payload.js';
+import { decodeProposal } from './proposal-envelope.js';
+import type { ProposalRegistry } from './proposal-registry.js';
+import { inertRaftUnwrapper, type RaftUnwrapper } from './raft-unwrapper.js';
+import { isEncryptionBandOpcode, type StateMachine } from './state-machine.js';
+
+/** The halt the pipeline latched. */
+export interface HaltState {
+  readonly reason: HaltReason;
+  readonly message: string;
+  /** The index of the entry that halted (not applied). */
+  readonly index: LogIndex;
+  readonly error: HaltError;
+}
+
+/** What happened to one entry. */
+export type PipelineOutcome =
+  | { readonly kind: 'skipped'; readonly index: LogIndex; readonly why: 'empty' | 'notEnvelope' | 'duplicate' }
+  | { readonly kind: 'applied'; readonly index: LogIndex; readonly proposalId: bigint; readonly response: FsmResponse; readonly resolved: boolean }
+  | { readonly kind: 'halted'; readonly halt: HaltState };
+
+/** Options of {@link ApplyPipeline}. */
+export interface ApplyPipelineOptions {
+  readonly fsm: StateMachine;
+  readonly proposals: ProposalRegistry;
+  /** The raft-envelope unwrap hook (default: inert, cutover 0). */
+  readonly unwrapper?: RaftUnwrapper;
+}
+
+/** Applies committed normal entries to the FSM, one at a time, in log order. */
+export class ApplyPipeline {
+  private readonly fsm: StateMachine;
+  private readonly proposals: ProposalRegistry;
+  private unwrapper: RaftUnwrapper;
+  private haltState: HaltState | null = null;
+
+  constructor(options: ApplyPipelineOptions) {
+    this.fsm = options.fsm;
+    this.proposals = options.proposals;
+    this.unwrapper = options.unwrapper ?? inertRaftUnwrapper;
+  }
+
+  /** Installs the encryption layer's unwrap hook (startup wiring, before replay). */
+  setUnwrapper(unwrapper: RaftUnwrapper): void {
+    this.unwrapper = unwrapper;
+  }
+
+  /** The latched halt, or null while applying normally. */
+  halted(): HaltState | null {
+    return this.haltState;
+  }
+
+  /** The durable applied index. */
+  appliedIndex(): LogIndex {
+    return this.fsm.appliedIndex();
+  }
+
+  /** Applies one committed normal entry (see the module comment for the order). */
+  async applyNormalEntry(entry: Entry): Promise<PipelineOutcome> {
+    if (this.haltState !== null) return { kind: 'halted', halt: this.haltState };
+    if (entry.data.length === 0) return this.skip(entry.index, 'empty');
+    const envelope = decodeProposal(entry.data);
+    if (envelope === null) return this.skip(entry.index, 'notEnvelope');
+    let payload = envelope.payload;
+    const cutover = this.unwrapper.cutoverIndex();
+    // Strict '>': the cutover entry itself is cleartext, and cutover 0 means "never unwrap".
+    if (cutover !== 0 && entry.index > cutover) {
+      try {
+        payload = this.unwrapper.unwrap(payload, entry.index);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return this.halt(entry.index, new HaltError('ErrRaftUnwrapFailed', `entry ${entry.index}: ${message}`, { cause: error }));
+      }
+    }
+    const replay = entry.index <= this.fsm.appliedIndex();
+    if (replay && !reappliedOnReplay(payload)) return this.skip(entry.index, 'duplicate');
+    const result = await this.fsm.apply(entry.index, payload, { replay });
+    if (result.kind === 'halt') return this.halt(entry.index, result.error);
+    if (!replay) await this.fsm.markApplied(entry.index);
+    const resolved = this.proposals.resolve(envelope.id, { index: entry.index, response: result.response });
+    return { kind: 'applied', index: entry.index, proposalId: envelope.id, response: result.response, resolved };
+  }
+
+  /**
+   * Advances the applied index over an entry the server handles itself
+   * (conf changes). Refused once halted: nothing after the halt applies.
+   */
+  async advanceOver(index: LogIndex): Promise<void> {
+    if (this.haltState !== null) {
+      throw new Error(`assertion failed: advancing over ${index} after the halt at ${this.haltState.index}`);
+    }
+    await this.fsm.markApplied(index);
+  }
+
+  private async skip(index: LogIndex, why: 'empty' | 'notEnvelope' | 'duplicate'): Promise<PipelineOutcome> {
+    // Skipped entries still count as applied (they are below or at the commit index).
+    await this.fsm.markApplied(index);
+    return { kind: 'skipped', index, why };
+  }
+
+  private halt(index: LogIndex, error: HaltError): PipelineOutcome {
+    this.haltState = { reason: error.reason, message: error.message, index, error };
+    return { kind: 'halted', halt: this.haltState };
+  }
+}
+
+/** Lease entries are volatile and band entries replay-idempotent: both are re-applied at start. */
+function reappliedOnReplay(payload: Uint8Array): boolean {
+  const opcode = payload[0];
+  return opcode === FsmOpcode.leaseRenewal || isEncryptionBandOpcode(opcode);
+}

@@ -1,0 +1,192 @@
+/**
+ * The FSM: applies FSM payloads to the state store, serves reads, and takes
+ * and restores snapshots.
+ *
+ * Dispatch on the first payload byte, in the order of spec §5.1:
+ * 0x02 lease → 0x03-0x07 encryption band → 0x00/0x01 KV → anything else the
+ * legacy decoder (which this model does not carry, so it is an ordinary
+ * error response). Only the encryption band can halt; KV errors are responses.
+ */
+import type { LogIndex } from '../raft/types.js';
+import { SerialQueue, type StateStore } from '../storage/index.js';
+import { HaltError, type ApplyResult, type FsmResponse } from './apply-result.js';
+import { haltingEncryptionApplier, type EncryptionApplier } from './encryption-applier.js';
+import { FsmDecodeError } from './fsm-decode-error.js';
+import { decodeKvPayload, FsmOpcode, type KvPayload } from './fsm-payload.js';
+import type { Hlc } from './hlc.js';
+import { KvDefaults, type PayloadLimits } from './kv-defaults.js';
+import { executeKvRequests } from './kv-request-executor.js';
+import { readSnapshotHeader, SnapshotHeaderWriter, type SnapshotHeader } from './snapshot-header.js';
+import { decodeSnapshotPayload, encodeSnapshotPayload } from './snapshot-payload.js';
+
+/** Options of {@link StateMachine}. */
+export interface StateMachineOptions {
+  readonly store: StateStore;
+  readonly hlc: Hlc;
+  /** The encryption band's handler; default: halt on every band opcode. */
+  readonly encryptionApplier?: EncryptionApplier;
+  readonly limits?: PayloadLimits;
+  /**
+   * fsync each KV apply batch. Default false: the entry is already in the
+   * synced Raft log, and the batch carries its applied index atomically, so
+   * a lost batch is simply re-applied on replay.
+   */
+  readonly syncApply?: boolean;
+  /** The runtime raft-envelope cutover for snapshot headers (default: always 0). */
+  readonly cutoverIndex?: () => number;
+  /** Called once when the no-downgrade latch keeps a header at v2 (log it as an error). */
+  readonly onSnapshotHeaderDowngrade?: (latchedCutover: number) => void;
+}
+
+/** What a restore installed. */
+export interface RestoredSnapshot {
+  readonly header: SnapshotHeader;
+  readonly appliedIndex: LogIndex;
+  readonly applicationBlob: Uint8Array;
+}
+
+/** Whether an opcode belongs to the encryption band (0x03-0x07). */
+export function isEncryptionBandOpcode(opcode: number | undefined): boolean {
+  return opcode !== undefined && opcode >= FsmOpcode.encryptionBandFirst && opcode <= FsmOpcode.encryptionBandLast;
+}
+
+/** The replicated state machine of one node. */
+export class StateMachine {
+  private readonly queue = new SerialQueue();
+  private readonly store: StateStore;
+  private readonly hlc: Hlc;
+  private encryptionApplier: EncryptionApplier;
+  private readonly limits: PayloadLimits;
+  private readonly syncApply: boolean;
+  private readonly cutoverIndex: () => number;
+  private readonly headerWriter: SnapshotHeaderWriter;
+  private restoredCutover = 0;
+
+  constructor(options: StateMachineOptions) {
+    this.store = options.store;
+    this.hlc = options.hlc;
+    this.encryptionApplier = options.encryptionApplier ?? haltingEncryptionApplier;
+    this.limits = options.limits ?? KvDefaults;
+    this.syncApply = options.syncApply ?? false;
+    this.cutoverIndex = options.cutoverIndex ?? (() => 0);
+    this.headerWriter = new SnapshotHeaderWriter(options.onSnapshotHeaderDowngrade);
+    // Writes skipped as duplicates at replay still bound future timestamps.
+    this.hlc.observe(this.store.maxCommitTs());
+  }
+
+  /** Installs the encryption layer's applier (startup wiring, before replay). */
+  setEncryptionApplier(applier: EncryptionApplier): void {
+    this.encryptionApplier = applier;
+  }
+
+  /** The durable applied index. */
+  appliedIndex(): LogIndex {
+    return this.store.appliedIndex();
+  }
+
+  /** The cutover index read from the last restored snapshot header (for the §8 divergence guard). */
+  restoredCutoverIndex(): number {
+    return this.restoredCutover;
+  }
+
+  /**
+   * Applies the (already unwrapped) payload of the entry at `index`. KV
+   * payloads commit their mutations together with the applied index; other
+   * payloads leave advancing the index to the caller ({@link markApplied}).
+   * `replay` is passed to the encryption applier (idempotent re-application).
+   */
+  async apply(index: LogIndex, payload: Uint8Array, options: { readonly replay?: boolean } = {}): Promise<ApplyResult> {
+    return this.queue.run(() => this.dispatch(index, payload, options.replay ?? false));
+  }
+
+  private async dispatch(index: LogIndex, payload: Uint8Array, replay: boolean): Promise<ApplyResult> {
+    const opcode = payload[0];
+    if (opcode === FsmOpcode.leaseRenewal) return this.applyKv(index, payload);
+    if (isEncryptionBandOpcode(opcode)) return this.applyEncryptionBand(index, payload, replay);
+    if (opcode === FsmOpcode.single || opcode === FsmOpcode.batch) return this.applyKv(index, payload);
+    const shown = opcode === undefined ? 'an empty payload' : `opcode 0x${opcode.toString(16).padStart(2, '0')}`;
+    return respond({ kind: 'error', code: 'LegacyDecodeFailed', message: `legacy request decoder: ${shown} is not a request this node can decode` });
+  }
+
+  private async applyEncryptionBand(index: LogIndex, payload: Uint8Array, replay: boolean): Promise<ApplyResult> {
+    const opcode = payload[0]!;
+    if (opcode > 0x05) {
+      // 0x06/0x07 are reserved: an unknown opcode halts (spec §5.1), whatever applier is wired.
+      return { kind: 'halt', error: new HaltError('ErrEncryptionApply', `unknown encryption opcode 0x0${opcode.toString(16)} at index ${index}`) };
+    }
+    try {
+      const outcome = await this.encryptionApplier.apply({ index, payload, store: this.store, replay });
+      return outcome instanceof HaltError ? { kind: 'halt', error: outcome } : respond(outcome);
+    } catch (error) {
+      const halt = error instanceof HaltError ? error : new HaltError('ErrEncryptionApply', error instanceof Error ? error.message : String(error), { cause: error });
+      return { kind: 'halt', error: halt };
+    }
+  }
+
+  private async applyKv(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
+    let decoded: KvPayload;
+    try {
+      decoded = decodeKvPayload(payload, this.limits);
+    } catch (error) {
+      if (!(error instanceof FsmDecodeError)) throw error;
+      return respond({ kind: 'error', code: 'KvDecodeFailed', message: error.message });
+    }
+    if (decoded.kind === 'leaseRenewal') {
+      this.hlc.applyLeaseCeiling(decoded.ceilingMs);
+      return respond({ kind: 'leaseRenewal', ceilingMs: this.hlc.ceilingMs() });
+    }
+    const requests = decoded.kind === 'single' ? [decoded.request] : decoded.requests;
+    const execution = await executeKvRequests(this.store, requests);
+    await this.store.commit(execution.mutations, { appliedIndex: index, sync: this.syncApply });
+    this.hlc.observe(execution.maxCommitTs);
+    const responses = execution.responses;
+    return respond(decoded.kind === 'single' ? responses[0]! : { kind: 'batch', responses });
+  }
+
+  /** Advances the durable applied index over an entry with no store effect (never backwards). */
+  async markApplied(index: LogIndex): Promise<void> {
+    return this.queue.run(async () => {
+      if (index > this.store.appliedIndex()) await this.store.setAppliedIndex(index);
+    });
+  }
+
+  /** The live value of `key` at `readTs` (default: the HLC's current reading). */
+  async get(key: Uint8Array, readTs: bigint = this.hlc.peek()): Promise<Uint8Array | null> {
+    return this.store.get(key, readTs);
+  }
+
+  /** The snapshot bytes: header (v1/v2 with the latch) ‖ store payload with `applicationBlob`. */
+  async snapshot(applicationBlob: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+    return this.queue.run(async () => {
+      const contents = await this.store.exportContents();
+      const header = this.headerWriter.encode(this.hlc.ceilingMs(), this.cutoverIndex());
+      const body = encodeSnapshotPayload({ contents, applicationBlob });
+      const out = new Uint8Array(header.length + body.length);
+      out.set(header, 0);
+      out.set(body, header.length);
+      return out;
+    });
+  }
+
+  /**
+   * Replaces the whole state with a snapshot, atomically. The header and the
+   * payload are parsed first (no side effects); only a fully valid snapshot
+   * touches the store, then the HLC ceiling (if > 0) and the restored
+   * cutover are taken from the header (spec §9.4).
+   */
+  async restore(bytes: Uint8Array): Promise<RestoredSnapshot> {
+    return this.queue.run(async () => {
+      const header = readSnapshotHeader(bytes);
+      const payload = decodeSnapshotPayload(bytes.subarray(header.payloadOffset));
+      await this.store.replaceContents(payload.contents);
+      if (header.ceilingMs > 0) this.hlc.applyLeaseCeiling(header.ceilingMs);
+      this.hlc.observe(payload.contents.maxCommitTs);
+      this.restoredCutover = header.cutoverIndex;
+      return { header, appliedIndex: payload.contents.appliedIndex, applicationBlob: payload.applicationBlob };
+    });
+  }
+}
+
+function respond(response: FsmResponse): ApplyResult {
+  return { kind: 'response', response };
+}
