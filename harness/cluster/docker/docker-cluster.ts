@@ -11,7 +11,7 @@
  *    whenever a node starts, because its namespace (and address) is new;
  *  - clock skew: libfaketime reading a bind-mounted spec file.
  */
-import { cp, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { StartedNetwork } from 'testcontainers';
@@ -112,6 +112,8 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     if (flags !== undefined && flags.join('\0') !== state.flags.join('\0')) {
       // A container's command is fixed at creation: re-create it on the same data dir.
       state.flags = flags;
+      const earlier = await readLogs(this.container(state));
+      await appendFile(join(state.hostDir, 'node.earlier-runs.log'), earlier.stderr);
       await this.container(state).remove({ force: true });
       await this.createContainer(state);
     } else {
@@ -166,31 +168,37 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   async collectArtifacts(destDir: string): Promise<void> {
     for (const state of this.states.values()) {
       const nodeDir = resolve(destDir, state.spec.id);
-      await mkdir(nodeDir, { recursive: true });
-      if (state.containerId !== '') {
-        const container = this.container(state);
-        const logs = await readLogs(container).catch(() => null);
-        if (logs !== null) {
-          await writeFile(join(nodeDir, 'stdout.log'), logs.stdout);
-          await writeFile(join(nodeDir, 'stderr.log'), logs.stderr);
-        }
-        const inspect: unknown = await container.inspect().catch((error: Error) => ({ error: error.message }));
-        await writeFile(join(nodeDir, 'container.json'), `${JSON.stringify(inspect, null, 2)}\n`);
-      }
-      const dataDir = join(state.hostDir, 'data');
-      if (resolve(nodeDir, 'data') !== dataDir) await cp(dataDir, join(nodeDir, 'data'), { recursive: true, force: true });
+      // The host directory holds the data dir, the clock file and logs of re-created containers.
+      if (nodeDir !== state.hostDir) await cp(state.hostDir, nodeDir, { recursive: true, force: true });
+      await this.saveLogs(state, nodeDir);
     }
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // The containers (and their logs) go away: keep the logs in the run directory first.
+    for (const state of this.states.values()) await this.saveLogs(state, state.hostDir).catch(() => undefined);
     const problems = await removeByLabel(this.context.docker, labelKeys.run, this.context.runId);
     if (problems.length > 0) this.context.log(`docker: cleanup problems: ${problems.join('; ')}`);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  /** Writes the node's stderr (its log) as node.log — the local backend's name — plus stdout.log and container.json. */
+  private async saveLogs(state: NodeState, nodeDir: string): Promise<void> {
+    if (state.containerId === '') return;
+    await mkdir(nodeDir, { recursive: true });
+    const container = this.container(state);
+    const logs = await readLogs(container).catch(() => null);
+    if (logs !== null) {
+      await writeFile(join(nodeDir, 'node.log'), logs.stderr);
+      await writeFile(join(nodeDir, 'stdout.log'), logs.stdout);
+    }
+    const inspect: unknown = await container.inspect().catch((error: Error) => ({ error: error.message }));
+    await writeFile(join(nodeDir, 'container.json'), `${JSON.stringify(inspect, null, 2)}\n`);
   }
 
   private state(id: string): NodeState {
