@@ -152,7 +152,7 @@ class Reader {
     const length = this.u32(`${what} length`);
     // Bound by what is actually present before allocating anything.
     this.#need(length, what);
-    const v = Buffer.from(this.view.subarray(this.#offset, this.#offset + length));
+    const v = new Uint8Array(this.view.subarray(this.#offset, this.#offset + length));
     this.#offset += length;
     return v;
   }
