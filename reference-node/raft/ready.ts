@@ -1,0 +1,36 @@
+/**
+ * What the core hands the application in one batch (etcd's Ready).
+ *
+ * The contract — the shell handles one Ready at a time, in this order:
+ *   1. persist `snapshot` (if any; then install it into the state machine),
+ *      `entries` (append, truncating conflicts) and `hardState` — durably,
+ *      with fsync when `mustSync`;
+ *   2. send `messages` (only now: a vote or an acknowledgement must never
+ *      precede the state it promises);
+ *   3. apply `committedEntries` in order (calling `applyConfChange` for
+ *      ConfChange entries) and serve `readStates` once applied ≥ their index;
+ *   4. call `advance()`.
+ * `step`, `tick`, `propose`… may be called between `ready()` and `advance()`;
+ * their effects come out in the next Ready.
+ */
+import type { Message } from './message.js';
+import type { Entry, HardState, ReadState, Snapshot, SoftState } from './types.js';
+
+export interface Ready {
+  /** Present when role or leader changed since the last Ready. */
+  readonly softState?: SoftState;
+  /** Present when term, vote or commit changed since the last Ready: persist it. */
+  readonly hardState?: HardState;
+  /** Answers to ReadIndex requests. */
+  readonly readStates: readonly ReadState[];
+  /** Entries to persist (before sending messages). */
+  readonly entries: readonly Entry[];
+  /** A snapshot received from the leader: persist it and install it. */
+  readonly snapshot?: Snapshot;
+  /** Committed entries to apply, in order, after persisting. */
+  readonly committedEntries: readonly Entry[];
+  /** Messages to send after persisting. */
+  readonly messages: readonly Message[];
+  /** Whether entries or hardState must be fsynced before sending (term/vote change or new entries). */
+  readonly mustSync: boolean;
+}
