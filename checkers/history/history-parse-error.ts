@@ -1,0 +1,22 @@
+/** Machine-readable reason classes of a history that cannot be read. */
+export type HistoryParseErrorCode = 'syntax' | 'invalid-op' | 'unknown-format' | 'io';
+
+/**
+ * A history that cannot be read: names the file, the 1-based line and what is
+ * wrong, so a user can fix the input (never a stack trace, never a verdict).
+ */
+export class HistoryParseError extends Error {
+  override readonly name = 'HistoryParseError';
+  readonly code: HistoryParseErrorCode;
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+
+  constructor(options: { code: HistoryParseErrorCode; file: string; line: number; reason: string }) {
+    super(`${options.file}:${options.line}: ${options.reason}`);
+    this.code = options.code;
+    this.file = options.file;
+    this.line = options.line;
+    this.reason = options.reason;
+  }
+}

@@ -1,0 +1,31 @@
+// Validates one Jepsen op map (from EDN or JSON) into a HistoryOp, naming the
+// field that is wrong so the reader can report file:line and reason.
+import { nemesisProcess } from './history-op.js';
+import type { HistoryOp, HistoryOpType, HistoryValue } from './history-op.js';
+
+const opTypes: ReadonlySet<string> = new Set<HistoryOpType>(['invoke', 'ok', 'fail', 'info']);
+
+/** Converts a parsed map into a HistoryOp, or returns the reason it is not one. */
+export function opFromMap(value: HistoryValue, index: number, line: number): HistoryOp | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return `expected an op map, got ${JSON.stringify(value)}`;
+  const map = value as { readonly [key: string]: HistoryValue };
+  const { process, type, f, key, time, error, node } = map;
+  if (process !== nemesisProcess && !(typeof process === 'number' && Number.isInteger(process))) return `"process" must be an integer or nemesis, got ${JSON.stringify(process)}`;
+  if (typeof type !== 'string' || !opTypes.has(type)) return `"type" must be invoke, ok, fail or info, got ${JSON.stringify(type)}`;
+  if (typeof f !== 'string' && typeof f !== 'number') return `"f" must be a name, got ${JSON.stringify(f)}`;
+  if (key !== undefined && key !== null && typeof key !== 'string' && typeof key !== 'number') return `"key" must be a string, got ${JSON.stringify(key)}`;
+  if (time !== undefined && time !== null && typeof time !== 'number') return `"time" must be a number, got ${JSON.stringify(time)}`;
+  if (node !== undefined && node !== null && typeof node !== 'string') return `"node" must be a string, got ${JSON.stringify(node)}`;
+  return {
+    index,
+    process: process as number | typeof nemesisProcess,
+    type: type as HistoryOpType,
+    f: String(f),
+    ...(key !== undefined && key !== null ? { key: String(key) } : {}),
+    value: map.value ?? null,
+    ...(typeof time === 'number' ? { time } : {}),
+    ...(error !== undefined && error !== null ? { error } : {}),
+    ...(typeof node === 'string' ? { node } : {}),
+    line,
+  };
+}

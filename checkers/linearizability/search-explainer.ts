@@ -1,0 +1,129 @@
+// Collects, during the search, what a knossos-compatible explanation needs:
+// the return event furthest in time at which the search was stuck (the first
+// completed operation that cannot be linearized: every completed operation
+// before it was linearized in some configuration), the completed operation just
+// before it (previous ok), and a few of the stuck configurations with the ops
+// that could not be applied there and the model's reason ("final paths").
+import type { Model } from './model.js';
+import type { Operation } from './operation.js';
+import type { EventLists } from './search.js';
+
+/** One step of a final path: the operation applied and the state after it. */
+export interface PathStep<State> {
+  readonly op: number;
+  readonly stateAfter: State;
+}
+
+/** An operation that could not be applied at the end of a path, with the model's reason. */
+export interface FailedAttempt {
+  readonly op: number;
+  readonly message: string;
+}
+
+/** A configuration where the search was stuck at the failing operation. */
+export interface StuckConfiguration<State> {
+  /** Operations linearized since the previous ok operation (inclusive), in order. */
+  readonly path: readonly PathStep<State>[];
+  readonly state: State;
+  /** Concurrent operations that the model refuses in `state`. */
+  readonly attempts: readonly FailedAttempt[];
+}
+
+const configurationsMax = 8;
+const pathStepsMax = 32;
+const attemptsMax = 16;
+
+/** Tracks the deepest stuck point of one search. */
+export class SearchExplainer<State, Input, Output> {
+  private maxRank = -1;
+  private maxBlock = -1;
+  private readonly kept: StuckConfiguration<State>[] = [];
+  private readonly returnPosition: Int32Array;
+
+  constructor(
+    private readonly model: Model<State, Input, Output>,
+    private readonly ops: readonly Operation<Input, Output>[],
+    private readonly lists: EventLists,
+  ) {
+    this.returnPosition = new Int32Array(ops.length).fill(-1);
+    lists.returnsInOrder.forEach((event, position) => { this.returnPosition[event >> 1] = position; });
+  }
+
+  /** Called when every candidate before the return event `block` failed. */
+  noteStuck(block: number, stackOps: readonly number[], stackStates: readonly State[], state: State): void {
+    const rank = this.lists.rank[block] ?? -1;
+    if (rank < this.maxRank) return;
+    if (rank > this.maxRank) {
+      this.maxRank = rank;
+      this.maxBlock = block;
+      this.kept.length = 0;
+    }
+    if (this.kept.length >= configurationsMax) return;
+    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, attempts: this.attempts(block, state) });
+  }
+
+  /** Called when the search stops early: the current frontier may be further than any stuck point. */
+  noteFrontier(stackOps: readonly number[], stackStates: readonly State[], state: State): void {
+    const { next, headRequired, rank } = this.lists;
+    let e = next[headRequired] ?? -1;
+    while (e !== -1 && (e & 1) === 0) e = next[e] ?? -1;
+    if (e === -1 || (rank[e] ?? -1) <= this.maxRank) return;
+    this.maxRank = rank[e] ?? -1;
+    this.maxBlock = e;
+    this.kept.length = 0;
+    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, attempts: [] });
+  }
+
+  /** The first completed operation that could not be linearized. */
+  failingOp(): number {
+    return this.maxBlock >> 1;
+  }
+
+  /** The furthest completed operation not yet linearized when the search stopped. */
+  frontierOp(): number | undefined {
+    return this.maxBlock < 0 ? undefined : this.maxBlock >> 1;
+  }
+
+  /** The completed operation whose return precedes the failing one's. */
+  previousOk(): number | undefined {
+    if (this.maxBlock < 0) return undefined;
+    const position = this.returnPosition[this.maxBlock >> 1] ?? -1;
+    const event = position > 0 ? this.lists.returnsInOrder[position - 1] : undefined;
+    return event === undefined ? undefined : event >> 1;
+  }
+
+  configurations(): readonly StuckConfiguration<State>[] {
+    return this.kept.slice();
+  }
+
+  private pathSince(stackOps: readonly number[], stackStates: readonly State[], state: State): PathStep<State>[] {
+    const previous = this.previousOk();
+    let start = Math.max(0, stackOps.length - pathStepsMax);
+    for (let i = stackOps.length - 1; i >= start; i -= 1) {
+      if (stackOps[i] === previous) { start = i; break; }
+    }
+    const path: PathStep<State>[] = [];
+    for (let i = start; i < stackOps.length; i += 1) {
+      path.push({ op: stackOps[i] ?? 0, stateAfter: i + 1 < stackOps.length ? (stackStates[i + 1] as State) : state });
+    }
+    return path;
+  }
+
+  private attempts(block: number, state: State): FailedAttempt[] {
+    const { next, rank, headRequired, headUnknown } = this.lists;
+    const out: FailedAttempt[] = [];
+    const limit = rank[block] ?? 0;
+    const consider = (event: number, required: boolean): void => {
+      const op = this.ops[event >> 1];
+      if (op === undefined || out.length >= attemptsMax) return;
+      const output = required ? op.output : undefined;
+      if (this.model.step(state, op.input, output) !== undefined) return;
+      const message = this.model.explainFailure?.(state, op.input, output)
+        ?? `can't apply ${this.model.describeOperation(op.input, output)} to ${this.model.describeState(state)}`;
+      out.push({ op: event >> 1, message });
+    };
+    for (let e = next[headRequired] ?? -1; e !== -1 && (e & 1) === 0; e = next[e] ?? -1) consider(e, true);
+    for (let e = next[headUnknown] ?? -1; e !== -1 && (rank[e] ?? 0) < limit; e = next[e] ?? -1) consider(e, false);
+    return out;
+  }
+}

@@ -1,0 +1,286 @@
+// The Wing–Gong linearizability search with Lowe's memoization (as in
+// porcupine's checkSingle), iterative over an explicit stack. Operations are
+// events on a doubly linked list ordered by time; linearizing an operation
+// lifts its call and return out of the list (dancing links), backtracking
+// puts them back. Two refinements:
+//  - operations with unknown outcome have no return event and live on a second
+//    list; they are tried only when no completed operation can be linearized
+//    (newest first), since a completed one never needs them otherwise. The
+//    search is still exhaustive: every candidate is tried at every node.
+//  - the search stops successfully once every completed operation is
+//    linearized; pending unknown operations simply never happened.
+import type { Model } from './model.js';
+import type { Operation } from './operation.js';
+import { SearchCache } from './search-cache.js';
+import { SearchExplainer } from './search-explainer.js';
+import type { StuckConfiguration } from './search-explainer.js';
+
+/** Why a search stopped before deciding. */
+export type StopReason = 'budget-exhausted' | 'cancelled' | 'cache-full';
+
+/** Limits and cancellation of one search. */
+export interface SearchControl {
+  /** Polled every few thousand steps; a reason stops the search with `unknown`. */
+  shouldStop(): StopReason | undefined;
+  /** Memoized configurations allowed before giving up (bounds memory). */
+  readonly cacheEntriesMax: number;
+}
+
+/** The outcome for one partition; operation numbers index the input array. */
+export type SearchOutcome<State> =
+  | { readonly kind: 'linearizable'; readonly order: readonly number[]; readonly cacheEntries: number }
+  | { readonly kind: 'not-linearizable'; readonly failing: number; readonly previousOk: number | undefined; readonly configurations: readonly StuckConfiguration<State>[]; readonly cacheEntries: number }
+  | { readonly kind: 'unknown'; readonly reason: StopReason; readonly frontier: number | undefined; readonly previousOk: number | undefined; readonly cacheEntries: number };
+
+const pollEverySteps = 4096;
+
+/** Deterministic Zobrist keys (xorshift32): no Math.random in the checker. */
+function zobristKeys(count: number): Int32Array {
+  const keys = new Int32Array(count);
+  let x = 0x2545f491;
+  for (let i = 0; i < count; i += 1) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    keys[i] = x;
+  }
+  return keys;
+}
+
+/** The event lists and per-operation tables of one partition. */
+export class EventLists {
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  /** Global time rank of each event (call 2i, return 2i+1). */
+  readonly rank: Int32Array;
+  readonly headRequired: number;
+  readonly headUnknown: number;
+  /** Return events in time order (for previous-ok). */
+  readonly returnsInOrder: number[] = [];
+
+  constructor(ops: readonly Operation<unknown, unknown>[]) {
+    const n = ops.length;
+    this.next = new Int32Array(2 * n + 2).fill(-1);
+    this.prev = new Int32Array(2 * n + 2).fill(-1);
+    this.rank = new Int32Array(2 * n);
+    this.headRequired = 2 * n;
+    this.headUnknown = 2 * n + 1;
+    const events: number[] = [];
+    ops.forEach((op, i) => {
+      events.push(2 * i);
+      if (op.return !== undefined) events.push(2 * i + 1);
+    });
+    const time = (event: number): number => {
+      const op = ops[event >> 1];
+      return (event & 1) === 0 ? (op?.call ?? 0) : (op?.return ?? 0);
+    };
+    // Closed intervals: at equal times a call sorts before a return, so the two overlap.
+    events.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
+    let tailRequired = this.headRequired;
+    let tailUnknown = this.headUnknown;
+    events.forEach((event, position) => {
+      this.rank[event] = position;
+      const unknown = ops[event >> 1]?.return === undefined;
+      if ((event & 1) === 1) this.returnsInOrder.push(event);
+      const tail = unknown ? tailUnknown : tailRequired;
+      this.next[tail] = event;
+      this.prev[event] = tail;
+      if (unknown) tailUnknown = event; else tailRequired = event;
+    });
+  }
+
+  lift(op: number, required: boolean): void {
+    this.unlink(2 * op);
+    if (required) this.unlink(2 * op + 1);
+  }
+
+  unlift(op: number, required: boolean): void {
+    if (required) this.relink(2 * op + 1);
+    this.relink(2 * op);
+  }
+
+  private unlink(event: number): void {
+    const p = this.prev[event] ?? -1;
+    const q = this.next[event] ?? -1;
+    this.next[p] = q;
+    if (q !== -1) this.prev[q] = p;
+  }
+
+  private relink(event: number): void {
+    const p = this.prev[event] ?? -1;
+    const q = this.next[event] ?? -1;
+    this.next[p] = event;
+    if (q !== -1) this.prev[q] = event;
+  }
+}
+
+
+/** Runs the search over one partition's operations. */
+export function searchPartition<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  ops: readonly Operation<Input, Output>[],
+  control: SearchControl,
+): SearchOutcome<State> {
+  return new WglSearch(model, ops, control).run();
+}
+
+class WglSearch<State, Input, Output> {
+  private readonly lists: EventLists;
+  private readonly required: Uint8Array;
+  /** Bit position of each op in its bitset (required and unknown ops are numbered apart). */
+  private readonly bit: Int32Array;
+  private readonly zobrist: Int32Array;
+  private readonly words: Uint32Array;
+  private readonly unknownWords: Uint32Array;
+  private lo = 0;
+  private hi = -1;
+  private bitsHash = 0;
+  private state: State;
+  private readonly stackOps: number[] = [];
+  private readonly stackStates: State[] = [];
+  private readonly stackBlock: number[] = [];
+  private readonly cache: SearchCache<State>;
+  private readonly explainer: SearchExplainer<State, Input, Output>;
+  private remainingRequired = 0;
+
+  constructor(
+    private readonly model: Model<State, Input, Output>,
+    private readonly ops: readonly Operation<Input, Output>[],
+    private readonly control: SearchControl,
+  ) {
+    const n = ops.length;
+    this.lists = new EventLists(ops);
+    this.required = new Uint8Array(n);
+    this.bit = new Int32Array(n);
+    let requiredCount = 0;
+    let unknownCount = 0;
+    ops.forEach((op, i) => {
+      const isRequired = op.return !== undefined;
+      this.required[i] = isRequired ? 1 : 0;
+      this.bit[i] = isRequired ? requiredCount++ : unknownCount++;
+    });
+    this.remainingRequired = requiredCount;
+    this.words = new Uint32Array(Math.ceil(requiredCount / 32));
+    this.unknownWords = new Uint32Array(Math.ceil(unknownCount / 32));
+    this.zobrist = zobristKeys(n);
+    this.state = model.init();
+    this.cache = new SearchCache<State>((a, b) => model.equal(a, b));
+    this.explainer = new SearchExplainer(model, ops, this.lists);
+  }
+
+  run(): SearchOutcome<State> {
+    const { next, prev, rank, headRequired, headUnknown } = this.lists;
+    let entry = next[headRequired] ?? -1;
+    let inUnknownPhase = false;
+    let block = -1;
+    let steps = 0;
+    while (this.remainingRequired > 0) {
+      steps += 1;
+      if (steps % pollEverySteps === 0) {
+        const reason = this.control.cacheEntriesMax <= this.cache.size ? 'cache-full' : this.control.shouldStop();
+        if (reason !== undefined) return this.stopped(reason);
+      }
+      if (!inUnknownPhase) {
+        if ((entry & 1) === 0) {
+          if (this.tryLinearize(entry >> 1, -1)) { entry = next[headRequired] ?? -1; continue; }
+          entry = next[entry] ?? -1;
+          continue;
+        }
+        // A return: its operation must precede everything after it, so only
+        // unknown operations invoked before it remain as candidates.
+        block = entry;
+        inUnknownPhase = true;
+        entry = this.lastUnknownBefore(rank[block] ?? 0);
+        continue;
+      }
+      if (entry !== headUnknown && entry !== -1) {
+        if (this.tryLinearize(entry >> 1, block)) { inUnknownPhase = false; entry = next[headRequired] ?? -1; continue; }
+        entry = prev[entry] ?? -1;
+        continue;
+      }
+      this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
+      if (this.stackOps.length === 0) return this.failed();
+      const popped = this.pop();
+      inUnknownPhase = this.required[popped.op] === 0;
+      block = popped.block;
+      entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : (next[2 * popped.op] ?? -1);
+    }
+    return { kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size };
+  }
+
+  /** The newest unknown call that precedes the event of rank `limit` (headUnknown when none). */
+  private lastUnknownBefore(limit: number): number {
+    const { next, rank, headUnknown } = this.lists;
+    let last = headUnknown;
+    for (let e = next[headUnknown] ?? -1; e !== -1 && (rank[e] ?? 0) < limit; e = next[e] ?? -1) last = e;
+    return last;
+  }
+
+  private tryLinearize(op: number, block: number): boolean {
+    const operation = this.ops[op];
+    if (operation === undefined) return false;
+    const isRequired = this.required[op] === 1;
+    const nextState = this.model.step(this.state, operation.input, isRequired ? operation.output : undefined);
+    if (nextState === undefined) return false;
+    this.flip(op);
+    const hash = this.bitsHash ^ Math.imul(this.model.hash(nextState) | 0, 0x9e3779b1);
+    if (!this.cache.add(hash, { words: this.words, lo: this.lo, hi: this.hi }, this.unknownWords, nextState)) {
+      this.flip(op);
+      return false;
+    }
+    this.stackOps.push(op);
+    this.stackStates.push(this.state);
+    this.stackBlock.push(block);
+    this.state = nextState;
+    this.lists.lift(op, isRequired);
+    if (isRequired) this.remainingRequired -= 1;
+    return true;
+  }
+
+  private pop(): { op: number; block: number } {
+    const op = this.stackOps.pop() ?? 0;
+    const block = this.stackBlock.pop() ?? -1;
+    this.state = this.stackStates.pop() as State;
+    const isRequired = this.required[op] === 1;
+    this.flip(op);
+    this.lists.unlift(op, isRequired);
+    if (isRequired) this.remainingRequired += 1;
+    return { op, block };
+  }
+
+  /** Toggles op's bit, keeping the Zobrist hash and the [lo, hi] window current. */
+  private flip(op: number): void {
+    this.bitsHash ^= this.zobrist[op] ?? 0;
+    const position = this.bit[op] ?? 0;
+    const word = position >>> 5;
+    const mask = 1 << (position & 31);
+    if (this.required[op] === 0) {
+      this.unknownWords[word] = (this.unknownWords[word] ?? 0) ^ mask;
+      return;
+    }
+    const words = this.words;
+    const value = ((words[word] ?? 0) ^ mask) >>> 0;
+    words[word] = value;
+    if ((value & mask) !== 0) {
+      if (word > this.hi) this.hi = word;
+      while (this.lo < words.length && words[this.lo] === 0xffffffff) this.lo += 1;
+    } else {
+      if (word < this.lo) this.lo = word;
+      while (this.hi >= 0 && this.hi >= this.lo && words[this.hi] === 0) this.hi -= 1;
+    }
+  }
+
+  private failed(): SearchOutcome<State> {
+    const failing = this.explainer.failingOp();
+    return {
+      kind: 'not-linearizable',
+      failing,
+      previousOk: this.explainer.previousOk(),
+      configurations: this.explainer.configurations(),
+      cacheEntries: this.cache.size,
+    };
+  }
+
+  private stopped(reason: StopReason): SearchOutcome<State> {
+    this.explainer.noteFrontier(this.stackOps, this.stackStates, this.state);
+    return { kind: 'unknown', reason, frontier: this.explainer.frontierOp(), previousOk: this.explainer.previousOk(), cacheEntries: this.cache.size };
+  }
+}
