@@ -54,6 +54,20 @@ export interface SidecarWriteOptions {
   readonly onStep?: (step: SidecarWriteStep) => void | Promise<void>;
 }
 
+/**
+ * A step hook that kills this process with SIGKILL right after `step` — the
+ * crash-test hook (the server may wire it from a test-only flag or env value).
+ * Throws for a name that is not a protocol step.
+ */
+export function killAtSidecarStep(step: string): (reached: SidecarWriteStep) => void {
+  if (!(SIDECAR_WRITE_STEPS as readonly string[]).includes(step)) {
+    throw new Error(`unknown sidecar write step ${JSON.stringify(step)}; expected one of ${SIDECAR_WRITE_STEPS.join(', ')}`);
+  }
+  return (reached) => {
+    if (reached === step) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 /** The temp path `<same dir>/<name>.tmp`. */
 export function sidecarTempPath(path: string): string {
   return join(dirname(path), `${basename(path)}.tmp`);
