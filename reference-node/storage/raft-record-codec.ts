@@ -35,7 +35,8 @@ export function decodeEntryValue(index: LogIndex, value: Uint8Array): Entry {
   if (type !== EntryType.Normal && type !== EntryType.ConfChange) {
     throw new StorageError('ErrCorruptMetadata', `log entry ${index} has unknown type ${type}`);
   }
-  return { index, term: asTerm(readIndexBE(value, 1)), type, data: value.slice(ENTRY_HEADER_BYTES) };
+  // Copy into a plain Uint8Array: classic-level hands out Buffers.
+  return { index, term: asTerm(readIndexBE(value, 1)), type, data: new Uint8Array(value.subarray(ENTRY_HEADER_BYTES)) };
 }
 
 function encodeJson(value: unknown): Uint8Array {
