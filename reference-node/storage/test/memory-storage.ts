@@ -14,7 +14,7 @@ export async function temporaryDirectory(prefix = 'ekv-storage-'): Promise<{ dir
 
 /** A memory-level database with binary encodings. */
 export function memoryLevel(): BinaryLevel {
-  return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as BinaryLevel;
+  return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' });
 }
 
 /** Opens a node storage on memory-level in `dir` (snapshot files still go to `dir`). */
