@@ -59,5 +59,5 @@ export async function applyRegistration(rows: RawRowStore, reg: WriterRegistrati
 }
 
 function halt(which: 'collision' | 'rollback', message: string): RegistrationOutcome {
-  return { halt: true, case: which, error: new EncryptionError('ErrEncryptionApply', message) };
+  return { halt: true, case: which, error: new EncryptionError('ErrEncryptionApply', `registry ${which}: ${message}`) };
 }
