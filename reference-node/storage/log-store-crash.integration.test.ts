@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NodeStorage } from './node-storage.js';
 import { temporaryDirectory } from './test/memory-storage.js';
+import { typescriptNodeArguments } from './test/typescript-child.js';
 
-const registerHooks = fileURLToPath(new URL('./test/register-ts.mjs', import.meta.url));
 const writerScript = fileURLToPath(new URL('./test/crash-writer.ts', import.meta.url));
 
 interface WriteLine { readonly first: number; readonly last: number; readonly term: number }
@@ -22,8 +22,12 @@ function applyWrite(model: Map<number, number>, write: WriteLine): Map<number, n
   return next;
 }
 
-async function runWriterUntilKilled(dataDir: string, killAfterMs: number): Promise<{ acked: WriteLine[]; inFlight: WriteLine | null }> {
-  const child = spawn(process.execPath, ['--import', registerHooks, writerScript, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runWriterUntilKilled(
+  nodeArguments: readonly string[],
+  dataDir: string,
+  killAfterMs: number,
+): Promise<{ acked: WriteLine[]; inFlight: WriteLine | null }> {
+  const child = spawn(process.execPath, [...nodeArguments, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -61,13 +65,15 @@ describe('LogStore durability under SIGKILL', () => {
   it('reloads every acknowledged (synced) entry after kill -9, round after round', async () => {
     const { dir, remove } = await temporaryDirectory('ekv-crash-');
     try {
+      const nodeArguments = await typescriptNodeArguments(dir, writerScript);
+      const dataDir = `${dir}/node`;
       let model = new Map<number, number>();
       let totalAcked = 0;
       for (const killAfterMs of [150, 40, 300, 90]) {
-        const { acked, inFlight } = await runWriterUntilKilled(dir, killAfterMs);
+        const { acked, inFlight } = await runWriterUntilKilled(nodeArguments, dataDir, killAfterMs);
         for (const write of acked) model = applyWrite(model, write);
         totalAcked += acked.length;
-        const storage = await NodeStorage.open(dir);
+        const storage = await NodeStorage.open(dataDir);
         try {
           const loaded = await storage.log.load();
           const reloaded = new Map(loaded.entries.map((entry) => [entry.index as number, entry.term as number]));
