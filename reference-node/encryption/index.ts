@@ -37,6 +37,8 @@ export type { StorageWriteDecision, StorageWritePath } from './storage-write-dec
 export { createStorageValueCodecs } from './storage-value-codec.js';
 export type { StorageCipherDeps } from './storage-value-codec.js';
 export { wrapRaftPayload, unwrapRaftPayload } from './raft-envelope.js';
+export { RaftEnvelopeRuntime } from './raft-envelope-runtime.js';
+export type { RaftEnvelopeRuntimeDeps } from './raft-envelope-runtime.js';
 export {
   REGISTRY_KEY_PREFIX,
   REGISTRY_KEY_BYTES,

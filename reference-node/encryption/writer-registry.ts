@@ -8,7 +8,8 @@ import { decodeRegistryValue, encodeRegistryKey, encodeRegistryValue, type Regis
 
 /** The node's raw (non-MVCC) row store for registry rows: no timestamp, no TTL, never GC'd; included in snapshots. */
 export interface RawRowStore {
-  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** The row, or null/undefined when absent (either convention is accepted). */
+  get(key: Uint8Array): Promise<Uint8Array | null | undefined>;
   /** Durable write: resolves only after the row is synced. */
   putSynced(key: Uint8Array, value: Uint8Array): Promise<void>;
 }
@@ -28,7 +29,7 @@ export type RegistrationOutcome =
 /** The row for (dek, node_id16(full)), or undefined. ErrRegistryValueMalformed for a bad row. */
 export async function readRegistryRow(rows: RawRowStore, dekId: number, full: bigint): Promise<RegistryRow | undefined> {
   const raw = await rows.get(encodeRegistryKey(dekId, nodeId16(full)));
-  return raw === undefined ? undefined : decodeRegistryValue(raw);
+  return raw === undefined || raw === null ? undefined : decodeRegistryValue(raw);
 }
 
 /**
@@ -40,7 +41,7 @@ export async function readRegistryRow(rows: RawRowStore, dekId: number, full: bi
 export async function applyRegistration(rows: RawRowStore, reg: WriterRegistration, bugs: ReadonlySet<string>): Promise<RegistrationOutcome> {
   const key = encodeRegistryKey(reg.dekId, nodeId16(reg.fullNodeId));
   const raw = await rows.get(key);
-  if (raw === undefined) {
+  if (raw === undefined || raw === null) {
     await rows.putSynced(key, encodeRegistryValue({ fullNodeId: reg.fullNodeId, firstSeenEpoch: reg.localEpoch, lastSeenEpoch: reg.localEpoch }));
     return { halt: false, case: 'insert' };
   }
