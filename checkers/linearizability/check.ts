@@ -7,8 +7,8 @@ import type { Model } from './model.js';
 import type { Operation } from './operation.js';
 import { prepareHistory } from './prepare-history.js';
 import type { PreparedOp } from './prepare-history.js';
-import { searchPartition } from './search.js';
-import type { SearchOutcome, StopReason } from './search.js';
+import { startPartitionSearch } from './search.js';
+import type { PartitionSearch, SearchOutcome, StopReason } from './search.js';
 
 /** Options of `check` and `checkOperations`. */
 export interface CheckOptions {
@@ -22,7 +22,7 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
   /** Millisecond clock for the budget and elapsedMs (default performance.now). */
   readonly now?: () => number;
-  /** Memoized configurations per partition before giving up as unknown (default 4,000,000). */
+  /** Memoized configurations (all partitions together) before giving up as unknown (default 4,000,000). */
   readonly cacheEntriesMax?: number;
   /** Stop at the first partition found not linearizable (default true). */
   readonly stopAtFirstFailure?: boolean;
@@ -77,34 +77,55 @@ function makeStopper(options: CheckOptions, now: () => number, startMs: number):
   };
 }
 
+/** Steps of the first slice each partition gets; slices double each round (up to the max). */
+const sliceStepsInitial = 1_000;
+const sliceStepsMax = 1_000_000;
+
+interface Running<State, Input, Output> {
+  readonly partition: Partition<Input, Output>;
+  readonly index: number;
+  readonly search: PartitionSearch<State>;
+  elapsedMs: number;
+}
+
+type Decided<State, Input, Output> = { readonly partition: Partition<Input, Output>; readonly outcome: SearchOutcome<State> };
+
+/**
+ * Runs the partitions' searches in round-robin slices on this one thread (as
+ * porcupine's goroutines share a core): an easy-to-refute partition is found
+ * without first exhausting a hard one, and the first failure stops the rest.
+ */
 function runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions): CheckResult {
   const now = options.now ?? (() => performance.now());
   const startMs = now();
-  const shouldStop = makeStopper(options, now, startMs);
-  const control = { shouldStop, cacheEntriesMax: options.cacheEntriesMax ?? defaultCacheEntriesMax };
+  const control = { shouldStop: makeStopper(options, now, startMs), cacheAllowance: { remaining: options.cacheEntriesMax ?? defaultCacheEntriesMax } };
   const partitions = partitionOps(prepared);
-  const reports: PartitionReport[] = [];
-  let failure: { partition: Partition<Input, Output>; outcome: SearchOutcome<State> & { kind: 'not-linearizable' } } | undefined;
-  let unknown: { partition: Partition<Input, Output>; outcome: SearchOutcome<State> & { kind: 'unknown' } } | undefined;
-  for (const partition of partitions) {
-    const stopped = (failure !== undefined && options.stopAtFirstFailure !== false) || unknown?.outcome.reason === 'budget-exhausted' || unknown?.outcome.reason === 'cancelled';
-    if (stopped) {
-      reports.push({ key: partition.key, ops: partition.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 });
-      continue;
+  const reports: PartitionReport[] = partitions.map((p) => ({ key: p.key, ops: p.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 }));
+  let running: Running<State, Input, Output>[] = partitions.map((partition, index) => ({ partition, index, search: startPartitionSearch(model, partition.ops, control), elapsedMs: 0 }));
+  let failure: Decided<State, Input, Output> | undefined;
+  let unknown: Decided<State, Input, Output> | undefined;
+  let sliceSteps = sliceStepsInitial;
+  while (running.length > 0) {
+    const stillRunning: Running<State, Input, Output>[] = [];
+    for (const run of running) {
+      const sliceStartMs = now();
+      const outcome = run.search.resume(sliceSteps);
+      run.elapsedMs += now() - sliceStartMs;
+      if (outcome === undefined) { stillRunning.push(run); continue; }
+      const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
+      reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: run.elapsedMs, cacheEntries: outcome.cacheEntries };
+      if (outcome.kind === 'not-linearizable') failure ??= { partition: run.partition, outcome };
+      if (outcome.kind === 'unknown') unknown ??= { partition: run.partition, outcome };
+      const stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
+      if (stopAll) { running = []; break; }
     }
-    const partitionStartMs = now();
-    const early = shouldStop();
-    const outcome: SearchOutcome<State> = early !== undefined
-      ? { kind: 'unknown', reason: early, frontier: undefined, previousOk: undefined, cacheEntries: 0 }
-      : searchPartition(model, partition.ops, control);
-    const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
-    reports.push({ key: partition.key, ops: partition.ops.length, valid, elapsedMs: now() - partitionStartMs, cacheEntries: outcome.cacheEntries });
-    if (outcome.kind === 'not-linearizable') failure ??= { partition, outcome };
-    if (outcome.kind === 'unknown') unknown ??= { partition, outcome };
+    if (running.length === 0) break;
+    running = stillRunning;
+    sliceSteps = Math.min(sliceSteps * 2, sliceStepsMax);
   }
   const summary = { model: model.name, semantics, ops: prepared.length, partitions: reports, elapsedMs: now() - startMs };
-  if (failure !== undefined) return { ...summary, valid: false, ...explainFailure(model, failure.partition, failure.outcome) };
-  if (unknown !== undefined) return { ...summary, valid: 'unknown', ...explainUnknown(unknown.partition, unknown.outcome) };
+  if (failure?.outcome.kind === 'not-linearizable') return { ...summary, valid: false, ...explainFailure(model, failure.partition, failure.outcome) };
+  if (unknown?.outcome.kind === 'unknown') return { ...summary, valid: 'unknown', ...explainUnknown(unknown.partition, unknown.outcome) };
   return { ...summary, valid: true };
 }
 

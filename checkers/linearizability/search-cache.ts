@@ -4,6 +4,14 @@
 // as a window [lo, hi] of 32-bit words (every word below lo is full, every
 // word above hi is empty): in a long history only the concurrency window
 // differs between configurations, so entries stay small (bounded memory).
+//
+// Operations with unknown outcome are optional, so a configuration dominates
+// every configuration with the same completed set and state that has linearized
+// MORE unknown operations: whatever the latter can still do, the former can do
+// too. The cache therefore keys on (completed set, state) and prunes a
+// configuration when one with a subset of its unknown operations was seen.
+// Without this, each pending unknown write multiplies the explored space
+// (linearized-then-overwritten and never-linearized look different).
 
 /** The linearized-set bitset plus the window bounds the search maintains. */
 export interface BitsetView {
@@ -21,10 +29,15 @@ interface CacheEntry<State> {
   readonly state: State;
 }
 
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+/** True when every bit of `a` is set in `b` (same length). */
+function isSubset(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i += 1) if (((a[i] ?? 0) & ~(b[i] ?? 0)) !== 0) return false;
   return true;
+}
+
+/** Memoized configurations left to all the searches of one check (bounds memory). */
+export interface CacheAllowance {
+  remaining: number;
 }
 
 /** A hash set of configurations keyed by a 32-bit hash, compared exactly on collision. */
@@ -32,14 +45,24 @@ export class SearchCache<State> {
   private readonly buckets = new Map<number, CacheEntry<State>[]>();
   private count = 0;
 
-  constructor(private readonly equal: (a: State, b: State) => boolean) {}
+  constructor(
+    private readonly equal: (a: State, b: State) => boolean,
+    private readonly allowance: CacheAllowance,
+  ) {}
+
+  /** Returns this cache's entries to the allowance (the search is over). */
+  release(): void {
+    this.allowance.remaining += this.count;
+    this.buckets.clear();
+    this.count = 0;
+  }
 
   /** Number of configurations stored. */
   get size(): number {
     return this.count;
   }
 
-  /** Adds the configuration; returns false when it was already present. */
+  /** Adds the configuration; returns false when it (or one dominating it) was already present. */
   add(hash: number, required: BitsetView, unknownWords: Uint32Array, state: State): boolean {
     const hi = Math.max(required.hi, required.lo - 1);
     const bucket = this.buckets.get(hash);
@@ -48,7 +71,7 @@ export class SearchCache<State> {
         if (entry.lo !== required.lo || entry.window.length !== hi - required.lo + 1) continue;
         if (!this.equal(entry.state, state)) continue;
         if (!sameWindow(entry.window, required.words, required.lo)) continue;
-        if (sameWords(entry.unknownWords, unknownWords)) return false;
+        if (isSubset(entry.unknownWords, unknownWords)) return false;
       }
     }
     const entry: CacheEntry<State> = {
@@ -60,6 +83,7 @@ export class SearchCache<State> {
     if (bucket === undefined) this.buckets.set(hash, [entry]);
     else bucket.push(entry);
     this.count += 1;
+    this.allowance.remaining -= 1;
     return true;
   }
 }

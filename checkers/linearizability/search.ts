@@ -12,6 +12,7 @@
 import type { Model } from './model.js';
 import type { Operation } from './operation.js';
 import { SearchCache } from './search-cache.js';
+import type { CacheAllowance } from './search-cache.js';
 import { SearchExplainer } from './search-explainer.js';
 import type { StuckConfiguration } from './search-explainer.js';
 
@@ -22,8 +23,8 @@ export type StopReason = 'budget-exhausted' | 'cancelled' | 'cache-full';
 export interface SearchControl {
   /** Polled every few thousand steps; a reason stops the search with `unknown`. */
   shouldStop(): StopReason | undefined;
-  /** Memoized configurations allowed before giving up (bounds memory). */
-  readonly cacheEntriesMax: number;
+  /** Memoized configurations left to all searches of the check; at 0 they stop (bounds memory). */
+  readonly cacheAllowance: CacheAllowance;
 }
 
 /** The outcome for one partition; operation numbers index the input array. */
@@ -113,16 +114,35 @@ export class EventLists {
 }
 
 
-/** Runs the search over one partition's operations. */
+/** A search that can run in slices, so several partitions can share one thread. */
+export interface PartitionSearch<State> {
+  /** Runs at most `stepsMax` steps; returns the outcome once decided, undefined when paused. */
+  resume(stepsMax: number): SearchOutcome<State> | undefined;
+}
+
+/** Starts a resumable search over one partition's operations. */
+export function startPartitionSearch<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  ops: readonly Operation<Input, Output>[],
+  control: SearchControl,
+): PartitionSearch<State> {
+  return new WglSearch(model, ops, control);
+}
+
+/** Runs the search over one partition's operations to the end. */
 export function searchPartition<State, Input, Output>(
   model: Model<State, Input, Output>,
   ops: readonly Operation<Input, Output>[],
   control: SearchControl,
 ): SearchOutcome<State> {
-  return new WglSearch(model, ops, control).run();
+  const search = new WglSearch(model, ops, control);
+  for (;;) {
+    const outcome = search.resume(Number.MAX_SAFE_INTEGER);
+    if (outcome !== undefined) return outcome;
+  }
 }
 
-class WglSearch<State, Input, Output> {
+class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly lists: EventLists;
   private readonly required: Uint8Array;
   /** Bit position of each op in its bitset (required and unknown ops are numbered apart). */
@@ -162,21 +182,30 @@ class WglSearch<State, Input, Output> {
     this.unknownWords = new Uint32Array(Math.ceil(unknownCount / 32));
     this.zobrist = zobristKeys(n);
     this.state = model.init();
-    this.cache = new SearchCache<State>((a, b) => model.equal(a, b));
+    this.cache = new SearchCache<State>((a, b) => model.equal(a, b), control.cacheAllowance);
     this.explainer = new SearchExplainer(model, ops, this.lists);
+    this.entry = this.lists.next[this.lists.headRequired] ?? -1;
   }
 
-  run(): SearchOutcome<State> {
+  // The loop's position, kept between slices.
+  private entry = -1;
+  private inUnknownPhase = false;
+  private block = -1;
+  private steps = 0;
+
+  resume(stepsMax: number): SearchOutcome<State> | undefined {
     const { next, prev, rank, headRequired, headUnknown } = this.lists;
-    let entry = next[headRequired] ?? -1;
-    let inUnknownPhase = false;
-    let block = -1;
-    let steps = 0;
+    let { entry, inUnknownPhase, block, steps } = this;
+    const stepsEnd = steps + stepsMax;
     while (this.remainingRequired > 0) {
       steps += 1;
-      if (steps % pollEverySteps === 0) {
-        const reason = this.control.cacheEntriesMax <= this.cache.size ? 'cache-full' : this.control.shouldStop();
-        if (reason !== undefined) return this.stopped(reason);
+      if (steps % pollEverySteps === 0 || steps >= stepsEnd) {
+        const reason = this.control.cacheAllowance.remaining <= 0 ? 'cache-full' : this.control.shouldStop();
+        if (reason !== undefined) return this.finish(this.stopped(reason));
+        if (steps >= stepsEnd) {
+          Object.assign(this, { entry, inUnknownPhase, block, steps });
+          return undefined;
+        }
       }
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
@@ -197,13 +226,19 @@ class WglSearch<State, Input, Output> {
         continue;
       }
       this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
-      if (this.stackOps.length === 0) return this.failed();
+      if (this.stackOps.length === 0) return this.finish(this.failed());
       const popped = this.pop();
       inUnknownPhase = this.required[popped.op] === 0;
       block = popped.block;
       entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : (next[2 * popped.op] ?? -1);
     }
-    return { kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size };
+    return this.finish({ kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size });
+  }
+
+  /** Frees the cache (and its share of the allowance) once decided. */
+  private finish(outcome: SearchOutcome<State>): SearchOutcome<State> {
+    this.cache.release();
+    return outcome;
   }
 
   /** The newest unknown call that precedes the event of rank `limit` (headUnknown when none). */
@@ -248,14 +283,15 @@ class WglSearch<State, Input, Output> {
 
   /** Toggles op's bit, keeping the Zobrist hash and the [lo, hi] window current. */
   private flip(op: number): void {
-    this.bitsHash ^= this.zobrist[op] ?? 0;
     const position = this.bit[op] ?? 0;
     const word = position >>> 5;
     const mask = 1 << (position & 31);
+    // Unknown ops stay out of the hash: the cache compares them by inclusion.
     if (this.required[op] === 0) {
       this.unknownWords[word] = (this.unknownWords[word] ?? 0) ^ mask;
       return;
     }
+    this.bitsHash ^= this.zobrist[op] ?? 0;
     const words = this.words;
     const value = ((words[word] ?? 0) ^ mask) >>> 0;
     words[word] = value;

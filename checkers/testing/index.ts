@@ -1,0 +1,4 @@
+// Test and benchmark support: seeded simulated histories (not part of the checker's API).
+export { SeededRandom } from './seeded-random.js';
+export { simulateRegisterHistory } from './simulated-history.js';
+export type { SimulationOptions } from './simulated-history.js';
