@@ -25,6 +25,8 @@ export {
   decodeEnvelope,
 } from './envelope.js';
 export type { Envelope } from './envelope.js';
+export { envelopeMetadata } from './envelope-metadata.js';
+export type { EnvelopeMetadata } from './envelope-metadata.js';
 export { VALUE_HEADER_BYTES, ENCRYPTION_STATE_CLEARTEXT, ENCRYPTION_STATE_ENVELOPE, encodeValueHeader, decodeValueHeader } from './value-header.js';
 export type { ValueHeader } from './value-header.js';
 export { RAFT_AAD_DOMAIN, storageAad, raftAad } from './aad.js';
@@ -76,6 +78,7 @@ export {
 } from './fsm-wire.js';
 export type { BootstrapEntry, RotationEntry, EncryptionEntry, DecodeOptions } from './fsm-wire.js';
 export { EncryptionApplier } from './applier.js';
+export { rotationSubtagsForStage } from './stage-subtags.js';
 export type { EncryptionApplierDeps, RaftWrapInstaller, ApplyResult, ApplyDetail } from './applier-context.js';
 export { LOCAL_EPOCH_MAX, needsHydration, hydrateKeystore, bumpLocalEpoch } from './key-lifecycle.js';
 export {
