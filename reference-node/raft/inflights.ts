@@ -26,6 +26,11 @@ export class Inflights {
     this.lastIndexes.splice(0, freed);
   }
 
+  /** Frees the oldest Append (used when the window stalls). */
+  freeFirst(): void {
+    this.lastIndexes.shift();
+  }
+
   full(): boolean {
     return this.lastIndexes.length >= this.capacity;
   }

@@ -15,11 +15,11 @@ function requireLeader(r: Raft, what: string): void {
   if (r.role !== 'leader') {
     throw new RaftError('NotLeader', `${what}: ${r.id} is ${r.role}${r.lead === null ? ', no known leader' : `, leader is ${r.lead}`}`, r.lead);
   }
+  if (!r.tracker.isVoter(r.id)) {
+    throw new RaftError('ProposalDropped', `${what}: ${r.id} was removed and is handing over leadership`);
+  }
   if (r.leadTransferee !== null) {
     throw new RaftError('TransferInProgress', `${what}: leadership is being transferred to ${r.leadTransferee}`);
-  }
-  if (!r.tracker.isVoter(r.id)) {
-    throw new RaftError('ProposalDropped', `${what}: ${r.id} is no longer a voter`);
   }
 }
 

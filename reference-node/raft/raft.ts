@@ -137,6 +137,11 @@ export class Raft {
     if (this.electionElapsed >= this.config.electionTicks) {
       this.electionElapsed = 0;
       if (this.config.checkQuorum) this.checkQuorum();
+      if (this.role === 'leader' && !this.tracker.isVoter(this.id)) {
+        this.logInfo('stepping down: removed from the configuration and the handover did not finish');
+        this.becomeFollower(this.term, null);
+        return;
+      }
       if (this.role === 'leader' && this.leadTransferee !== null) {
         this.logInfo(`aborting leadership transfer to ${this.leadTransferee}: election timeout elapsed`);
         this.abortLeaderTransfer();
@@ -405,10 +410,7 @@ export class Raft {
     this.logInfo(`applied conf change ${cc.type} ${cc.nodeId}: voters [${cs.voters.join(',')}] learners [${cs.learners.join(',')}]`);
     if (this.role !== 'leader') return cs;
     if (!this.tracker.isVoter(this.id)) {
-      // Tell followers the latest commit before leaving, so the change applies everywhere promptly.
-      this.bcastAppend();
-      this.logInfo('stepping down: removed from the configuration');
-      this.becomeFollower(this.term, null);
+      this.handOverAfterRemoval();
       return cs;
     }
     if (this.leadTransferee !== null && !this.tracker.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
@@ -420,6 +422,32 @@ export class Raft {
       }
     }
     return cs;
+  }
+
+  /**
+   * A leader that applied its own removal steps down, but not abruptly: the
+   * remaining voters may not know the removal committed yet (and may need
+   * our vote under the old configuration), so we keep replicating and hand
+   * leadership to the most caught-up voter, as in a transfer. Proposals are
+   * refused meanwhile; if the handover does not finish within an election
+   * timeout we step down anyway (tickHeartbeat).
+   */
+  private handOverAfterRemoval(): void {
+    let transferee: NodeId | null = null;
+    let bestMatch = -1;
+    for (const id of this.tracker.voters) {
+      const match = this.tracker.progress.get(id)?.match ?? 0;
+      if (match > bestMatch) {
+        bestMatch = match;
+        transferee = id;
+      }
+    }
+    assert(transferee !== null, 'a configuration without voters was applied');
+    this.logInfo(`removed from the configuration: handing leadership to ${transferee} before stepping down`);
+    this.electionElapsed = 0;
+    this.leadTransferee = transferee;
+    if (bestMatch === this.log.lastIndex()) this.sendTimeoutNow(transferee);
+    else this.sendAppend(transferee);
   }
 
   /** Installs a leader's snapshot if it is newer than our log; returns whether it did. */

@@ -89,6 +89,10 @@ function handleAppendResponse(r: Raft, m: Message, pr: Progress): void {
 
 function handleHeartbeatResponse(r: Raft, m: Message, pr: Progress): void {
   pr.probeSent = false;
+  // A full window that is not draining may hold lost Appends: free one slot so
+  // the next Append goes out; if entries were lost the follower rejects it and
+  // we fall back to probing from its match.
+  if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
   if (pr.match < r.log.lastIndex()) r.sendAppend(m.from);
   if (m.context.length === 0) return;
   const key = utf8Decoder.decode(m.context);
