@@ -71,6 +71,14 @@ describe('applier: 0x03 registration and the prerequisites', () => {
     expect(await sidecar()).toBeNull();
   });
 
+  it('re-applying an older registration after the row advanced halts: the pipeline must drop band entries at or below the durable applied index', async () => {
+    const { applier } = await setup();
+    expectOk(await applier.apply(encodeRegistrationEntry({ dekId: S, fullNodeId: N1, localEpoch: 1 }), 5), 'registration');
+    expectOk(await applier.apply(encodeRegistrationEntry({ dekId: S, fullNodeId: N1, localEpoch: 2 }), 9), 'registration');
+    // A restart that re-delivers index 5 (already reflected in the durable store) must not reach the applier.
+    expectHalt(await applier.apply(encodeRegistrationEntry({ dekId: S, fullNodeId: N1, localEpoch: 1 }), 5), undefined, /rollback/);
+  });
+
   it.each([
     ['KEK', { kek: null }],
     ['keystore', { keystore: null }],

@@ -2,8 +2,19 @@
  * The encryption layer (ARCHITECTURE.md layer 4): KEK file, keystore,
  * AES-256-GCM envelopes, nonce factories, writer registry, sidecar with the
  * crash-durable write, the applier for 0x03–0x05 and the startup guards.
- * It sits beside kv/ and below server/; the node reaches it through the
- * narrow interfaces exported here (RawRowStore, RaftWrapInstaller, ValueCodec).
+ * It sits beside kv/ and below server/ and imports neither; the node reaches
+ * it through narrow interfaces (RawRowStore, RaftWrapInstaller, the storage
+ * ValueCodec adapter, RaftEnvelopeRuntime).
+ *
+ * Startup (spec §8.1), in order: checkCutoverDivergence(newest snapshot) →
+ * checkStartupGuards → checkNodeIdCollision + checkLocalEpochRollback
+ * ('before-bump') if active.storage != 0 → checkRaftCutoverScope →
+ * hydrateKeystore + bumpLocalEpoch('storage') [+ 'raft' if the cutover is
+ * set] → NonceFactory per purpose → RaftEnvelopeRuntime.install(cutover,
+ * active.raft) if the cutover is set → StateCache.prime → open stores with
+ * createStorageValueCodecs → EncryptionApplier wired into the FSM → replay →
+ * checkLocalEpochRollback('after-replay') → checkSidecarBehindRaftLog →
+ * checkCutoverDivergence(restored header) → checkRaftEpochRollback.
  */
 export { EncryptionError, EncryptionErrors, allEncryptionErrorSpecs, isEncryptionError } from './errors.js';
 export type { EncryptionErrorName, EncryptionErrorSpec } from './errors.js';
