@@ -85,8 +85,13 @@ async function createNetwork(docker: Dockerode, runId: string): Promise<StartedN
   return new StartedNetwork(await getContainerRuntimeClient(), name, network);
 }
 
+/** The docker backend: every started cluster also skews clocks (when the image has libfaketime). */
+export interface DockerClusterBackend extends ClusterBackend {
+  start(spec: ClusterSpec): Promise<StartedCluster & Killable & Pausable & Partitionable & ClockSkewable>;
+}
+
 /** The docker backend. Register it as `--backend docker`. */
-export function createDockerBackend(options: DockerBackendOptions = {}): ClusterBackend {
+export function createDockerBackend(options: DockerBackendOptions = {}): DockerClusterBackend {
   const log = options.log ?? ((): void => undefined);
   const docker = new Dockerode();
   let image: Promise<ResolvedImage> | undefined;
