@@ -13,7 +13,8 @@ export class HistoryParseError extends Error {
   readonly reason: string;
 
   constructor(options: { code: HistoryParseErrorCode; file: string; line: number; reason: string }) {
-    super(`${options.file}:${options.line}: ${options.reason}`);
+    // Line 0 means the file as a whole (it could not be opened, for instance).
+    super(options.line > 0 ? `${options.file}:${options.line}: ${options.reason}` : `${options.file}: ${options.reason}`);
     this.code = options.code;
     this.file = options.file;
     this.line = options.line;

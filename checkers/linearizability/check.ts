@@ -30,12 +30,13 @@ export interface CheckOptions {
 
 const defaultCacheEntriesMax = 4_000_000;
 
-interface Partition<Input, Output> {
+/** The operations of one key (or of the whole history). */
+export interface Partition<Input, Output> {
   readonly key: string | null;
   readonly ops: PreparedOp<Input, Output>[];
 }
 
-function partitionOps<Input, Output>(ops: readonly PreparedOp<Input, Output>[]): Partition<Input, Output>[] {
+export function partitionOps<Input, Output>(ops: readonly PreparedOp<Input, Output>[]): Partition<Input, Output>[] {
   const byKey = new Map<string | null, PreparedOp<Input, Output>[]>();
   for (const op of ops) {
     const key = op.partitionKey ?? null;

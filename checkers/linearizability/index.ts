@@ -14,3 +14,6 @@ export { createModel, modelNames, isModelName } from './model-registry.js';
 export type { ModelName } from './model-registry.js';
 export { casRegisterModel, registerModel, multiRegisterModel, kvModel, mutexModel, setModel, fifoQueueModel } from './models/index.js';
 export type { RegisterInput, RegisterOutput, RegisterOptions, MicroOp, MultiRegisterOptions, KvInput, KvState, KvOptions, MutexInput, SetInput, SetState, QueueInput, QueueState } from './models/index.js';
+export { resultToEdn, valueToEdn } from './check-result-edn.js';
+export { visualize } from './visualize.js';
+export type { VisualizeInput } from './visualize.js';
