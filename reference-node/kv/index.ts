@@ -38,4 +38,5 @@ export { ApplyPipeline } from './apply-pipeline.js';
 export type { ApplyPipelineOptions, HaltState, PipelineOutcome } from './apply-pipeline.js';
 export { ProposalRegistry } from './proposal-registry.js';
 export type { RandomSource, AppliedProposal, PendingProposal, ProposalRegistryOptions, PendingRejection } from './proposal-registry.js';
-export { recoverFromSnapshot } from './startup-recovery.js';
+export { recoverFromSnapshot, replayCommittedEntries } from './startup-recovery.js';
+export type { SnapshotRecovery, ReplayOptions, ReplayResult } from './startup-recovery.js';

@@ -169,6 +169,21 @@ export class StateMachine {
   }
 
   /**
+   * Cold start with a snapshot that is NOT ahead of the store: the store
+   * already holds its effects, but the header's volatile parts (the HLC
+   * ceiling of lease entries compacted into it, the cutover for the §8
+   * divergence guard) are taken from it. Parses without side effects first.
+   */
+  async adoptSnapshotHeader(bytes: Uint8Array): Promise<SnapshotHeader> {
+    return this.queue.run(async () => {
+      const header = readSnapshotHeader(bytes);
+      if (header.ceilingMs > 0) this.hlc.applyLeaseCeiling(header.ceilingMs);
+      this.restoredCutover = header.cutoverIndex;
+      return header;
+    });
+  }
+
+  /**
    * Replaces the whole state with a snapshot, atomically. The header and the
    * payload are parsed first (no side effects); only a fully valid snapshot
    * touches the store, then the HLC ceiling (if > 0) and the restored
