@@ -91,7 +91,8 @@ export type { BootstrapEntry, RotationEntry, EncryptionEntry, DecodeOptions } fr
 export { EncryptionApplier } from './applier.js';
 export { rotationSubtagsForStage } from './stage-subtags.js';
 export type { EncryptionApplierDeps, RaftWrapInstaller, ApplyResult, ApplyDetail } from './applier-context.js';
-export { LOCAL_EPOCH_MAX, needsHydration, hydrateKeystore, bumpLocalEpoch } from './key-lifecycle.js';
+export { LOCAL_EPOCH_MAX, needsHydration, hydrateKeystore, nonceEpochForLoad, bumpLocalEpoch } from './key-lifecycle.js';
+export { ENCRYPTION_LAYER_BUG_SWITCHES } from './bug-switches.js';
 export {
   checkStartupGuards,
   checkNodeIdCollision,

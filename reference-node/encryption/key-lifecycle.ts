@@ -21,11 +21,23 @@ export function needsHydration(sidecar: Sidecar | null): boolean {
  * Unwrap EVERY key of the sidecar (old versions need historical DEKs) and
  * load it; ids in ascending order so a failure names a stable id.
  */
-export function hydrateKeystore(sidecar: Sidecar, kek: Kek, keystore: Keystore): void {
+export function hydrateKeystore(sidecar: Sidecar, kek: Kek, keystore: Keystore, bugs?: ReadonlySet<string>): void {
+  // BUG SWITCH B26: skip hydration; the keystore comes up empty once the bootstrap entry is compacted away.
+  if (bugs?.has('B26') === true) return;
   for (const id of [...sidecar.keys.keys()].sort((a, b) => a - b)) {
     const key = sidecar.keys.get(id);
     if (key !== undefined) keystore.set(id, kek.unwrapDek(key.wrapped));
   }
+}
+
+/**
+ * The epoch a purpose's nonce factory is pinned to for this load: the bumped
+ * sidecar epoch (0 when no DEK exists yet).
+ */
+export function nonceEpochForLoad(bumpedEpoch: number, bugs?: ReadonlySet<string>): number {
+  // BUG SWITCH B25: a counter nonce without an epoch — every load restarts at (node, 0, 1).
+  if (bugs?.has('B25') === true) return 0;
+  return bumpedEpoch;
 }
 
 /**

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateWrappedDek, nextDekId } from './dek-helper.js';
 import { isEncryptionError } from './errors.js';
 import { loadKekFile } from './kek-file.js';
-import { bumpLocalEpoch, hydrateKeystore, needsHydration } from './key-lifecycle.js';
+import { bumpLocalEpoch, hydrateKeystore, needsHydration, nonceEpochForLoad } from './key-lifecycle.js';
 import { Keystore } from './keystore.js';
 import { fullNodeId } from './node-identity.js';
 import { emptySidecar, type Sidecar } from './sidecar-codec.js';
@@ -174,5 +174,22 @@ describe('DEK helper', () => {
     expect(nextDekId([])).toBe(1);
     expect(nextDekId([5, 300, 2])).toBe(301);
     expect(isEncryptionError(thrown(() => nextDekId([0xffffffff])), 'ErrKeyIDSpaceExhausted')).toBe(true);
+  });
+});
+
+describe('bug switches of the startup path', () => {
+  it('B27 skips the downgrade guard, B23 the rollback guards, B26 hydration, B25 the epoch', async () => {
+    const { kekFile, sidecarPath } = await dirWithKek();
+    await writeSidecar(sidecarPath, emptySidecar());
+    expect(await checkStartupGuards({ encryptionEnabled: false, kekFile, sidecarPath, loadKek: loadKekFile, bugs: new Set(['B27']) })).toEqual({ kek: null, sidecar: null });
+    const rows = new FakeRowStore();
+    const active = bootstrapped({ storageEnvelopeActive: true, raftEnvelopeCutoverIndex: 9 }, 3);
+    await checkLocalEpochRollback({ sidecar: active, rows, me: ME, phase: 'before-bump', bugs: new Set(['B23']) });
+    await applyRegistration(rows, { dekId: 2, fullNodeId: ME, localEpoch: 8 }, new Set());
+    await checkRaftEpochRollback({ sidecar: active, rows, me: ME, raftEpoch: 1, bugs: new Set(['B23']) });
+    const ks = new Keystore();
+    hydrateKeystore(active, kek, ks, new Set(['B26']));
+    expect(ks.ids()).toEqual([]);
+    expect([nonceEpochForLoad(5), nonceEpochForLoad(5, new Set(['B25']))]).toEqual([5, 0]);
   });
 });

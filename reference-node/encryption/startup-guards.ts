@@ -21,6 +21,8 @@ export interface StartupGuardInput {
   readonly sidecarPath: string;
   readonly loadKek: (path: string) => Promise<Kek>;
   readonly io?: SidecarFsyncIo;
+  /** Catalogued-bug switches (B27 skips the downgrade guard). */
+  readonly bugs?: ReadonlySet<string>;
 }
 
 /**
@@ -31,7 +33,9 @@ export interface StartupGuardInput {
  */
 export async function checkStartupGuards(input: StartupGuardInput): Promise<{ readonly kek: Kek | null; readonly sidecar: Sidecar | null }> {
   if (!input.encryptionEnabled) {
-    if (input.sidecarPath !== '' && (await readSidecarPresence(input.sidecarPath))) {
+    // BUG SWITCH B27: no downgrade guard — a node without the flag starts over an existing sidecar.
+    const downgradeGuard = input.bugs?.has('B27') !== true;
+    if (downgradeGuard && input.sidecarPath !== '' && (await readSidecarPresence(input.sidecarPath))) {
       throw new EncryptionError('ErrSidecarPresentWithoutFlag', `sidecar ${input.sidecarPath} exists but --encryption-enabled is off`);
     }
     return { kek: null, sidecar: null };
@@ -87,7 +91,9 @@ export type RollbackPhase = 'before-bump' | 'after-replay';
  * row refuse. After replay: `sidecar (bumped) <= last` or a foreign row
  * refuse; a missing row refuses only while the envelope is active.
  */
-export async function checkLocalEpochRollback(input: { readonly sidecar: Sidecar; readonly rows: RawRowStore; readonly me: bigint; readonly phase: RollbackPhase }): Promise<void> {
+export async function checkLocalEpochRollback(input: { readonly sidecar: Sidecar; readonly rows: RawRowStore; readonly me: bigint; readonly phase: RollbackPhase; readonly bugs?: ReadonlySet<string> }): Promise<void> {
+  // BUG SWITCH B23: the rollback guard is disabled, so a restored old sidecar reuses nonces.
+  if (input.bugs?.has('B23') === true) return;
   const { sidecar, me } = input;
   const dek = sidecar.active.storage;
   const key = sidecar.keys.get(dek);
@@ -106,7 +112,9 @@ export async function checkLocalEpochRollback(input: { readonly sidecar: Sidecar
 }
 
 /** Raft-DEK variant (§8.1 step 9): with the cutover active, `raft epoch <= registry last` refuses. */
-export async function checkRaftEpochRollback(input: { readonly sidecar: Sidecar; readonly rows: RawRowStore; readonly me: bigint; readonly raftEpoch: number }): Promise<void> {
+export async function checkRaftEpochRollback(input: { readonly sidecar: Sidecar; readonly rows: RawRowStore; readonly me: bigint; readonly raftEpoch: number; readonly bugs?: ReadonlySet<string> }): Promise<void> {
+  // BUG SWITCH B23: the rollback guard is disabled.
+  if (input.bugs?.has('B23') === true) return;
   const dek = input.sidecar.active.raft;
   if (input.sidecar.raftEnvelopeCutoverIndex === 0 || dek === 0) return;
   const row = await readRegistryRow(input.rows, dek, input.me);
