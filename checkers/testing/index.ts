@@ -2,3 +2,4 @@
 export { SeededRandom } from './seeded-random.js';
 export { simulateRegisterHistory } from './simulated-history.js';
 export type { SimulationOptions } from './simulated-history.js';
+export { repositoryRoot, sharedDataDir, etcdLinearizable, etcdFileIds, etcdSlowestIds } from './shared-data.js';
