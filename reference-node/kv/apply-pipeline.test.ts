@@ -5,6 +5,7 @@ import path from 'node:path';
 import { asLogIndex } from '../raft/types.js';
 import { hlcTimestamp } from '../storage/index.js';
 import { encodeKvPayload, encodeLeaseRenewal } from './fsm-payload.js';
+import type { EncryptionApplier } from './encryption-applier.js';
 import type { RaftUnwrapper } from './raft-unwrapper.js';
 import { openKvNode, proposalEntry, rawEntry, text, utf8, type KvNode } from './test/kv-fixture.js';
 
@@ -105,6 +106,29 @@ describe('ApplyPipeline (spec §5.5)', () => {
     expect(node.hlc.now() > hlcTimestamp(300n, 0n)).toBe(true);
     await node.pipeline.applyNormalEntry(proposalEntry(5, put('k', 'v5', 400)));
     expect(node.pipeline.appliedIndex()).toBe(5);
+  });
+
+  it('drops encryption-band entries at or below the durable applied index on replay (never re-delivered to the applier)', async () => {
+    const delivered: number[] = [];
+    const applier: EncryptionApplier = {
+      apply: async ({ index }) => {
+        delivered.push(index);
+        return { kind: 'encryption', detail: 'registration' };
+      },
+    };
+    node.fsm.setEncryptionApplier(applier);
+    const log = [proposalEntry(1, Uint8Array.of(0x03, 0x01)), proposalEntry(2, put('k', 'v', 100)), proposalEntry(3, Uint8Array.of(0x03, 0x01))];
+    for (const entry of log) await node.pipeline.applyNormalEntry(entry);
+    expect(delivered).toEqual([1, 3]);
+    expect(node.pipeline.appliedIndex()).toBe(3);
+    await restart();
+    node.fsm.setEncryptionApplier(applier);
+    const outcomes = [];
+    for (const entry of log) outcomes.push(await node.pipeline.applyNormalEntry(entry));
+    expect(outcomes.map((o) => (o.kind === 'skipped' ? o.why : o.kind))).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(delivered).toEqual([1, 3]);
+    expect(await node.pipeline.applyNormalEntry(proposalEntry(4, Uint8Array.of(0x04)))).toMatchObject({ kind: 'applied', response: { kind: 'encryption' } });
+    expect(delivered).toEqual([1, 3, 4]);
   });
 
   it('unwraps only entries strictly above the cutover; an unwrap failure halts with ErrRaftUnwrapFailed', async () => {

@@ -4,9 +4,12 @@
  *
  * 1. empty data → skip (the leader's no-op); not a proposal envelope → skip;
  * 2. strictly above the cutover (0 = never) → unwrap, or HALT(ErrRaftUnwrapFailed);
- * 3. replay: at or below the durable applied index, data-mutating entries are
- *    duplicates and skipped; lease (0x02) and encryption-band entries are
- *    re-applied (volatile / replay-idempotent);
+ * 3. replay: at or below the durable applied index, every data-mutating
+ *    entry is a duplicate and skipped: KV requests, and encryption-band
+ *    entries too (their registry rows and sidecar are durable before the
+ *    applied index moves, and re-running an older registration after a newer
+ *    one would halt as a rollback). Only HLC lease entries (0x02), whose
+ *    effect is volatile, are re-applied;
  * 4. fsm.apply; a halt marker → HALT: the applied index does NOT advance and
  *    the proposal is NOT resolved, so a restart replays the same entry and
  *    halts again at the same index;
@@ -21,7 +24,7 @@ import { FsmOpcode } from './fsm-payload.js';
 import { decodeProposal } from './proposal-envelope.js';
 import type { ProposalRegistry } from './proposal-registry.js';
 import { inertRaftUnwrapper, type RaftUnwrapper } from './raft-unwrapper.js';
-import { isEncryptionBandOpcode, type StateMachine } from './state-machine.js';
+import type { StateMachine } from './state-machine.js';
 
 /** The halt the pipeline latched. */
 export interface HaltState {
@@ -92,8 +95,8 @@ export class ApplyPipeline {
       }
     }
     const replay = entry.index <= this.fsm.appliedIndex();
-    if (replay && !reappliedOnReplay(payload)) return this.skip(entry.index, 'duplicate');
-    const result = await this.fsm.apply(entry.index, payload, { replay });
+    if (replay && payload[0] !== FsmOpcode.leaseRenewal) return this.skip(entry.index, 'duplicate');
+    const result = await this.fsm.apply(entry.index, payload);
     if (result.kind === 'halt') return this.halt(entry.index, result.error);
     if (!replay) await this.fsm.markApplied(entry.index);
     const resolved = this.proposals.resolve(envelope.id, { index: entry.index, response: result.response });
@@ -121,10 +124,4 @@ export class ApplyPipeline {
     this.haltState = { reason: error.reason, message: error.message, index, error };
     return { kind: 'halted', halt: this.haltState };
   }
-}
-
-/** Lease entries are volatile and band entries replay-idempotent: both are re-applied at start. */
-function reappliedOnReplay(payload: Uint8Array): boolean {
-  const opcode = payload[0];
-  return opcode === FsmOpcode.leaseRenewal || isEncryptionBandOpcode(opcode);
 }

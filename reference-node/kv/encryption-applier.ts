@@ -2,8 +2,10 @@
  * The hook through which the encryption layer applies the encryption band
  * (opcodes 0x03-0x05, spec §5.3). Without an applier wired (this stage) every
  * band entry halts, as an older binary that does not know the opcode would.
- * Handlers must be replay-idempotent: band entries at or below the applied
- * index are re-applied at start (spec §5.4).
+ * Handlers must be replay-idempotent for the entry that halted or crashed
+ * before the applied index moved past it (spec §5.4): that entry is delivered
+ * again after a restart. Entries at or below the durable applied index are
+ * never re-delivered (the pipeline drops them as duplicates).
  */
 import type { LogIndex } from '../raft/types.js';
 import type { StateStore } from '../storage/index.js';
@@ -17,8 +19,6 @@ export interface EncryptionApplyInput {
   readonly payload: Uint8Array;
   /** The node's state store (writer-registry rows are raw rows, synced). */
   readonly store: StateStore;
-  /** True when the entry is being re-applied at start (index ≤ durable applied index). */
-  readonly replay: boolean;
 }
 
 /** Applies encryption-band payloads; throws a {@link HaltError} (or returns one) to halt. */

@@ -8,8 +8,9 @@
  *    only adopt its header (HLC ceiling, cutover for the §8 guard).
  * 2. {@link replayCommittedEntries}: feed every loaded entry up to the
  *    durable commit index through the pipeline. Data-mutating entries at or
- *    below the applied index are skipped as duplicates, lease and band
- *    entries re-applied, and a halt reproduces at the same index.
+ *    below the applied index (KV and encryption band) are skipped as
+ *    duplicates, lease entries re-applied, and a halt reproduces at the same
+ *    index.
  */
 import type { Entry, LogIndex, Snapshot } from '../raft/types.js';
 import { EntryType } from '../raft/types.js';

@@ -93,29 +93,28 @@ export class StateMachine {
    * Applies the (already unwrapped) payload of the entry at `index`. KV
    * payloads commit their mutations together with the applied index; other
    * payloads leave advancing the index to the caller ({@link markApplied}).
-   * `replay` is passed to the encryption applier (idempotent re-application).
    */
-  async apply(index: LogIndex, payload: Uint8Array, options: { readonly replay?: boolean } = {}): Promise<ApplyResult> {
-    return this.queue.run(() => this.dispatch(index, payload, options.replay ?? false));
+  async apply(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
+    return this.queue.run(() => this.dispatch(index, payload));
   }
 
-  private async dispatch(index: LogIndex, payload: Uint8Array, replay: boolean): Promise<ApplyResult> {
+  private async dispatch(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
     const opcode = payload[0];
     if (opcode === FsmOpcode.leaseRenewal) return this.applyKv(index, payload);
-    if (isEncryptionBandOpcode(opcode)) return this.applyEncryptionBand(index, payload, replay);
+    if (isEncryptionBandOpcode(opcode)) return this.applyEncryptionBand(index, payload);
     if (opcode === FsmOpcode.single || opcode === FsmOpcode.batch) return this.applyKv(index, payload);
     const shown = opcode === undefined ? 'an empty payload' : `opcode 0x${opcode.toString(16).padStart(2, '0')}`;
     return respond({ kind: 'error', code: 'LegacyDecodeFailed', message: `legacy request decoder: ${shown} is not a request this node can decode` });
   }
 
-  private async applyEncryptionBand(index: LogIndex, payload: Uint8Array, replay: boolean): Promise<ApplyResult> {
+  private async applyEncryptionBand(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
     const opcode = payload[0]!;
     if (opcode > 0x05) {
       // 0x06/0x07 are reserved: an unknown opcode halts (spec §5.1), whatever applier is wired.
       return { kind: 'halt', error: new HaltError('ErrEncryptionApply', `unknown encryption opcode 0x0${opcode.toString(16)} at index ${index}`) };
     }
     try {
-      const outcome = await this.encryptionApplier.apply({ index, payload, store: this.store, replay });
+      const outcome = await this.encryptionApplier.apply({ index, payload, store: this.store });
       return outcome instanceof HaltError ? { kind: 'halt', error: outcome } : respond(outcome);
     } catch (error) {
       const halt = error instanceof HaltError ? error : new HaltError('ErrEncryptionApply', error instanceof Error ? error.message : String(error), { cause: error });

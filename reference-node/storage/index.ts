@@ -11,7 +11,7 @@ export type { BinaryLevel, BinarySublevel, BatchOperation, OpenNodeDatabaseOptio
 export { LogStore } from './log-store.js';
 export type { LoadedLog, WriteOptions } from './log-store.js';
 export { StateStore, isVisibleAt } from './state-store.js';
-export type { StateMutation, StoredVersion, StateContents, StateStoreOptions } from './state-store.js';
+export type { StateMutation, StoredVersion, StateContents, StateStoreOptions, ValueCodecs } from './state-store.js';
 export { encodeMvccKey, decodeMvccKey, mvccKeyUpperBound, MVCC_TIMESTAMP_BYTES } from './mvcc-key.js';
 export { encodeValueHeader, decodeValueHeader, VALUE_HEADER_BYTES } from './value-header.js';
 export type { ValueHeader, EncryptionState } from './value-header.js';

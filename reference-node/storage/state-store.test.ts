@@ -128,7 +128,9 @@ describe('StateStore (MVCC, raw rows, applied index)', () => {
         return header.encryptionState === 'envelope' ? body.map((b) => b ^ 0x5a) : body;
       },
     };
-    state.setValueCodec(xor);
+    state.setValueCodecs({ apply: xor, direct: { ...xor, encodeBody: () => { throw new Error('ErrWriterNotRegistered'); } } });
+    await expect(state.writeDirect([put('d', 1n, 'direct')])).rejects.toThrow(/ErrWriterNotRegistered/);
+    expect(await state.get(utf8('d'), 5n)).toBeNull();
     await state.commit([put('k', 1n, 'secret'), del('k', 2n)]);
     const rows = await storage.database.mvcc.iterator().all();
     expect(rows.map(([, v]) => v[0])).toEqual([0b001, 0b010]);
@@ -136,6 +138,12 @@ describe('StateStore (MVCC, raw rows, applied index)', () => {
     expect(text(await state.get(utf8('k'), 1n))).toBe('secret');
     expect(await state.get(utf8('k'), 2n)).toBeNull();
     expect(seen).toEqual(['envelope', 'cleartext']);
+  });
+
+  it('writes direct (non-Raft) versions synced without moving the applied index', async () => {
+    await state.writeDirect([put('catalog', 3n, 'bootstrap')]);
+    expect(text(await state.get(utf8('catalog'), 3n))).toBe('bootstrap');
+    expect(state.appliedIndex()).toBe(0);
   });
 
   it('writes the applied index atomically with the mutations, never backwards', async () => {

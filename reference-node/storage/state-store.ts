@@ -57,10 +57,20 @@ export interface StateContents {
   readonly maxCommitTs: bigint;
 }
 
+/**
+ * The body codecs of the two write paths (spec §2.4): FSM-apply writes are
+ * never gated on writer registration; direct (self-originated, non-Raft)
+ * writes are. Reads decode with the apply codec.
+ */
+export interface ValueCodecs {
+  readonly apply: ValueCodec;
+  readonly direct: ValueCodec;
+}
+
 /** Options of {@link StateStore.open}. */
 export interface StateStoreOptions {
-  /** Body transform seam for the encryption layer (default: cleartext). */
-  readonly codec?: ValueCodec;
+  /** Body transform seams for the encryption layer (default: cleartext for both paths). */
+  readonly codecs?: ValueCodecs;
 }
 
 /** True when the version is a live value at `readTs` (not a tombstone, not expired). */
@@ -74,15 +84,15 @@ export class StateStore {
   private readonly queue = new SerialQueue();
   private applied: LogIndex = asLogIndex(0);
   private highestCommitTs = 0n;
-  private codec: ValueCodec;
+  private codecs: ValueCodecs;
 
-  private constructor(private readonly database: NodeDatabase, codec: ValueCodec) {
-    this.codec = codec;
+  private constructor(private readonly database: NodeDatabase, codecs: ValueCodecs) {
+    this.codecs = codecs;
   }
 
   /** Opens the state store and reads the durable applied index. */
   static async open(database: NodeDatabase, options: StateStoreOptions = {}): Promise<StateStore> {
-    const store = new StateStore(database, options.codec ?? cleartextValueCodec);
+    const store = new StateStore(database, options.codecs ?? { apply: cleartextValueCodec, direct: cleartextValueCodec });
     const applied = await database.fsmMeta.get(APPLIED_INDEX_KEY);
     const maxTs = await database.fsmMeta.get(MAX_COMMIT_TS_KEY);
     store.applied = asLogIndex(applied === undefined ? 0 : readIndexBE(applied, 0));
@@ -90,9 +100,9 @@ export class StateStore {
     return store;
   }
 
-  /** Replaces the body codec (the encryption layer installs its own at startup). */
-  setValueCodec(codec: ValueCodec): void {
-    this.codec = codec;
+  /** Replaces the body codecs (the encryption layer installs its own at startup, before replay). */
+  setValueCodecs(codecs: ValueCodecs): void {
+    this.codecs = codecs;
   }
 
   /** The durable applied index (the last entry whose effects are in the store). */
@@ -140,7 +150,7 @@ export class StateStore {
     const header = decodeValueHeader(stored);
     const body = stored.subarray(VALUE_HEADER_BYTES);
     // The codec runs before the tombstone/TTL checks (spec §2.5 step 5).
-    const value = this.codec.decodeBody({ mvccKey, header, body });
+    const value = this.codecs.apply.decodeBody({ mvccKey, header, body });
     const { userKey, commitTs } = decodeMvccKey(mvccKey);
     return { userKey, commitTs, tombstone: header.tombstone, expireAtMs: header.expireAtMs, encryptionState: header.encryptionState, value: value.slice() };
   }
@@ -168,12 +178,25 @@ export class StateStore {
   }
 
   /**
+   * Writes MVCC versions on the direct (non-Raft) path, synced, encoding
+   * bodies with the direct codec (which may refuse, e.g. an unregistered
+   * writer, before anything is written). The applied index is untouched.
+   */
+  async writeDirect(mutations: readonly StateMutation[]): Promise<void> {
+    return this.commit(mutations, { sync: true, path: 'direct' });
+  }
+
+  /**
    * Commits an FSM apply's mutations atomically, with the new applied index
    * when given (it must not go backwards). `sync` defaults to true; the apply
    * pipeline may pass false for KV entries because the synced Raft log
    * replays them after a crash.
    */
-  async commit(mutations: readonly StateMutation[], options: { readonly appliedIndex?: LogIndex; readonly sync?: boolean } = {}): Promise<void> {
+  async commit(
+    mutations: readonly StateMutation[],
+    options: { readonly appliedIndex?: LogIndex; readonly sync?: boolean; readonly path?: 'apply' | 'direct' } = {},
+  ): Promise<void> {
+    const codec = options.path === 'direct' ? this.codecs.direct : this.codecs.apply;
     return this.queue.run(async () => {
       const operations: BatchOperation[] = [];
       let maxTs = this.highestCommitTs;
@@ -186,7 +209,7 @@ export class StateStore {
           );
           continue;
         }
-        operations.push({ type: 'put', sublevel: this.database.mvcc, key: encodeMvccKey(mutation.userKey, mutation.commitTs), value: this.encodeVersion(mutation) });
+        operations.push({ type: 'put', sublevel: this.database.mvcc, key: encodeMvccKey(mutation.userKey, mutation.commitTs), value: this.encodeVersion(mutation, codec) });
         if (mutation.commitTs > maxTs) maxTs = mutation.commitTs;
       }
       if (maxTs !== this.highestCommitTs) {
@@ -205,13 +228,13 @@ export class StateStore {
     });
   }
 
-  private encodeVersion(mutation: Extract<StateMutation, { kind: 'version' }>): Uint8Array {
+  private encodeVersion(mutation: Extract<StateMutation, { kind: 'version' }>, codec: ValueCodec): Uint8Array {
     const mvccKey = encodeMvccKey(mutation.userKey, mutation.commitTs);
     if (mutation.tombstone) {
       // Tombstones are never encrypted: state 00, empty body (spec §2.1).
       return encodeValueHeader({ tombstone: true, encryptionState: 'cleartext', expireAtMs: mutation.expireAtMs });
     }
-    const encoded = this.codec.encodeBody({ mvccKey, expireAtMs: mutation.expireAtMs, plaintext: mutation.value });
+    const encoded = codec.encodeBody({ mvccKey, expireAtMs: mutation.expireAtMs, plaintext: mutation.value });
     const header = encodeValueHeader({ tombstone: false, encryptionState: encoded.encryptionState, expireAtMs: mutation.expireAtMs });
     return concatBytes(header, encoded.body);
   }
