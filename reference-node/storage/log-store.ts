@@ -219,8 +219,8 @@ export class LogStore {
    * first (crash-safe); then one synced batch records its metadata. If the
    * log holds the snapshot's last entry with the same term, the entries after
    * it are kept (a locally taken snapshot); otherwise the whole log is
-   * discarded and the conf state replaced (a snapshot installed from the
-   * leader). Older snapshot files are removed last.
+   * discarded (a snapshot installed from the leader). The conf state becomes
+   * the snapshot's. Older snapshot files are removed last.
    */
   async saveSnapshot(snapshot: Snapshot, options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
@@ -232,14 +232,17 @@ export class LogStore {
       }
       await writeSnapshotFile(this.database.dataDir, metadata.term, metadata.index, snapshot.data);
       const keepsLog = await this.logMatches(metadata);
+      // The conf state is always the snapshot's: for a local snapshot it equals
+      // the stored one (membership as of the applied index); for an install it
+      // is the leader's membership at the snapshot index.
       const operations: BatchOperation[] = [
         { type: 'put', sublevel: this.database.raftMeta, key: SNAPSHOT_KEY, value: encodeSnapshotMetadata(metadata) },
+        { type: 'put', sublevel: this.database.raftMeta, key: CONF_STATE_KEY, value: encodeConfState(metadata.confState) },
       ];
       if (!keepsLog) {
         for (let index = this.first; index <= this.last; index++) {
           operations.push({ type: 'del', sublevel: this.database.log, key: logKey(index) });
         }
-        operations.push({ type: 'put', sublevel: this.database.raftMeta, key: CONF_STATE_KEY, value: encodeConfState(metadata.confState) });
       }
       await this.database.write(operations, options.sync ?? true);
       this.snapshotMetadata = metadata;
