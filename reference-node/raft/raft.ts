@@ -192,7 +192,7 @@ export class Raft {
       pr.state = 'probe';
       pr.probeSent = false;
       pr.pendingSnapshot = 0;
-      pr.recentActive = false;
+      pr.recentActive = id === this.id;
       pr.inflights.reset();
     }
     this.pendingConfIndex = 0;
