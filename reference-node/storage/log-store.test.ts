@@ -4,7 +4,7 @@ import path from 'node:path';
 import { asLogIndex, asNodeId, asTerm, EntryType } from '../raft/types.js';
 import type { Entry, HardState, Snapshot } from '../raft/types.js';
 import { NodeStorage } from './node-storage.js';
-import { snapshotDirectory } from './snapshot-file.js';
+import { snapshotDirectory, writeSnapshotFile } from './snapshot-file.js';
 import { temporaryDirectory, utf8 } from './test/memory-storage.js';
 
 const entry = (index: number, term: number, data = `e${index}t${term}`): Entry => ({
@@ -112,6 +112,14 @@ describe('LogStore (classic-level)', () => {
     expect((await fs.readdir(snapshotDirectory(dir))).sort()).toEqual(['2-8.snap', '2-9.snap.tmp']);
     await (await reopen()).log.load();
     expect(await fs.readdir(snapshotDirectory(dir))).toEqual(['2-8.snap']);
+  });
+
+  it('removes a snapshot file whose metadata never committed (crash after the file, before the batch)', async () => {
+    await storage.log.append(range(1, 3, 1));
+    await writeSnapshotFile(dir, 1, 3, utf8('orphan'));
+    const loaded = await (await reopen()).log.load();
+    expect(loaded.snapshot).toBeNull();
+    expect(await fs.readdir(snapshotDirectory(dir))).toEqual([]);
   });
 
   it('detects snapshot file corruption through the CRC32 trailer', async () => {

@@ -102,10 +102,10 @@ export class LogStore {
       if (metadata !== null) {
         const data = await readSnapshotFile(this.database.dataDir, metadata.term, metadata.index);
         snapshot = { metadata, data };
-        // Files of older snapshots or torn temporary files may survive a crash between
-        // the metadata commit and the cleanup; remove them now.
-        await removeSnapshotFilesExcept(this.database.dataDir, metadata.term, metadata.index);
       }
+      // Files of older snapshots, of a snapshot whose metadata never committed,
+      // or torn temporary files may survive a crash; remove them now.
+      await removeSnapshotFilesExcept(this.database.dataDir, metadata);
       const from = Math.max(this.first, (metadata?.index ?? 0) + 1);
       const entries = await this.readRange(from, this.last + 1);
       return {
@@ -250,7 +250,7 @@ export class LogStore {
         this.first = metadata.index + 1;
         this.last = metadata.index;
       }
-      await removeSnapshotFilesExcept(this.database.dataDir, metadata.term, metadata.index);
+      await removeSnapshotFilesExcept(this.database.dataDir, metadata);
     });
   }
 

@@ -80,10 +80,11 @@ export async function readSnapshotFile(dataDir: string, term: number, index: num
 
 /**
  * Removes every snapshot file (and leftover temporary file) except the one at
- * (keepTerm, keepIndex). Called only after the metadata naming the kept file
- * is durable, so a crash never leaves the metadata pointing at nothing.
+ * `keep` (all of them when `keep` is null). Called only after the metadata
+ * naming the kept file is durable, so a crash never leaves the metadata
+ * pointing at nothing.
  */
-export async function removeSnapshotFilesExcept(dataDir: string, keepTerm: number, keepIndex: number): Promise<void> {
+export async function removeSnapshotFilesExcept(dataDir: string, keep: { readonly term: number; readonly index: number } | null): Promise<void> {
   const directory = snapshotDirectory(dataDir);
   let names: string[];
   try {
@@ -92,9 +93,9 @@ export async function removeSnapshotFilesExcept(dataDir: string, keepTerm: numbe
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  const keep = snapshotFileName(keepTerm, keepIndex);
+  const kept = keep === null ? null : snapshotFileName(keep.term, keep.index);
   for (const name of names) {
-    if (name === keep) continue;
+    if (name === kept) continue;
     if (SNAPSHOT_NAME.test(name) || name.endsWith('.snap.tmp')) {
       await fs.rm(path.join(directory, name), { force: true });
     }

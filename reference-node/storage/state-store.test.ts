@@ -155,6 +155,24 @@ describe('StateStore (MVCC, raw rows, applied index)', () => {
     expect(state.appliedIndex()).toBe(9);
   });
 
+  it('writes nothing when a batch fails midway (mutations and applied index stay together)', async () => {
+    await state.commit([put('k', 1n, 'before')], { appliedIndex: asLogIndex(1) });
+    let calls = 0;
+    const failing: ValueCodec = {
+      encodeBody: ({ plaintext }) => {
+        calls += 1;
+        if (calls === 2) throw new Error('ErrWriteCountExhausted');
+        return { encryptionState: 'cleartext', body: plaintext };
+      },
+      decodeBody: ({ body }) => body,
+    };
+    state.setValueCodecs({ apply: failing, direct: failing });
+    await expect(state.commit([put('k', 2n, 'a'), put('j', 2n, 'b')], { appliedIndex: asLogIndex(2) })).rejects.toThrow(/ErrWriteCountExhausted/);
+    expect(state.appliedIndex()).toBe(1);
+    expect(text(await state.get(utf8('k'), 10n))).toBe('before');
+    expect(await state.get(utf8('j'), 10n)).toBeNull();
+  });
+
   it('keeps raw rows outside the MVCC namespace and scans them by prefix', async () => {
     await state.putRaw(utf8('!encryption|writers|a'), utf8('1'));
     await state.commit([{ kind: 'raw', key: utf8('!encryption|writers|b'), value: utf8('2') }, { kind: 'raw', key: utf8('other'), value: utf8('3') }]);
