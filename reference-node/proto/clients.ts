@@ -4,7 +4,15 @@
  * failed call rejects with `RpcError`, whose `classification` says whether the
  * operation surely did not happen.
  */
-import { credentials, type Client, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  type CallOptions as GrpcCallOptions,
+  type ChannelOptions,
+  type Client,
+  type ClientUnaryCall,
+  type ClientWritableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { RpcError } from './classify-error.js';
 import type * as M from './messages.js';
 import { loadEkvServices, type EkvServices } from './proto-loader.js';
@@ -112,7 +120,20 @@ export function createAdminClient(address: string): AdminClient {
   };
 }
 
-/** The raw gRPC client of the Peer service (the node's transport streams snapshots through it). */
-export function createPeerGrpcClient(address: string): Client {
-  return newClient('Peer', address);
+/** The gRPC client of the Peer service, as proto-loader generates it (used by the node's transport). */
+export interface PeerGrpcClient extends Client {
+  SendMessages(
+    request: M.MessageBatch,
+    options: GrpcCallOptions,
+    callback: (error: ServiceError | null, value?: M.Ack) => void,
+  ): ClientUnaryCall;
+  InstallSnapshot(
+    options: GrpcCallOptions,
+    callback: (error: ServiceError | null, value?: M.Ack) => void,
+  ): ClientWritableStream<M.SnapshotChunk>;
+}
+
+/** Creates a Peer client for `address` (host:port). Connects lazily. */
+export function createPeerGrpcClient(address: string): PeerGrpcClient {
+  return newClient('Peer', address) as PeerGrpcClient;
 }

@@ -56,6 +56,7 @@ export const NodeErrors = Object.freeze({
   MutatorsBlocked: spec(20, 'MutatorsBlocked', true, GrpcStatus.UNAVAILABLE, 'Writes are blocked until rotate-on-startup completes on this leader.'),
   EncryptionFailedPrecondition: spec(21, 'EncryptionFailedPrecondition', true, GrpcStatus.FAILED_PRECONDITION, 'An encryption admin RPC refused before proposing (the message says why).'),
   EncryptionUnsafeLatch: spec(22, 'EncryptionUnsafeLatch', true, GrpcStatus.FAILED_PRECONDITION, 'An ambiguous cutover failure latched this process: admin proposals are refused until restart.'),
+  TestHooksDisabled: spec(23, 'TestHooksDisabled', true, GrpcStatus.FAILED_PRECONDITION, 'A test-only RPC was called on a node started without --test-hooks; nothing was proposed.'),
 } as const);
 
 export type NodeErrorName = keyof typeof NodeErrors;

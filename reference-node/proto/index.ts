@@ -13,7 +13,7 @@ export type { LeaderHint } from './node-error.js';
 export { protoLoaderOptions, protoDirectory, loadEkvServices, serviceDefinition } from './proto-loader.js';
 export type { EkvServices } from './proto-loader.js';
 export { createKvClient, createAdminClient, createPeerGrpcClient, channelOptions, clientDefaults } from './clients.js';
-export type { KvClient, AdminClient, CallOptions } from './clients.js';
+export type { KvClient, AdminClient, CallOptions, PeerGrpcClient } from './clients.js';
 export type {
   GetRequest,
   GetResponse,

@@ -1,0 +1,81 @@
+/**
+ * The RaftAdmin service. Status is always answered locally (also while
+ * halted). Membership changes, leadership transfer and the DebugProposeRaw
+ * test hook go to the leader: a follower forwards them unless `no_forward`.
+ * The leader gate follows spec §6.2: not leader → NotLeader (or NoLeader),
+ * then a ReadIndex quorum round trip before acting.
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { NodeError } from '../proto/index.js';
+import type * as M from '../proto/index.js';
+import type { StatusResponse } from '../proto/index.js';
+import { nodeIdPattern } from './flag-values.js';
+import type { LeaderForwarder } from './leader-forwarder.js';
+import type { MembershipRequest, NodeCore } from './node-core.js';
+import { unaryHandler } from './unary-handler.js';
+
+/** What the admin service needs besides the core. */
+export interface AdminServiceOptions {
+  readonly core: NodeCore;
+  readonly forwarder: LeaderForwarder;
+  readonly status: () => StatusResponse;
+  readonly testHooks: boolean;
+}
+
+function checkId(id: string | undefined): string {
+  if (id === undefined || !nodeIdPattern.test(id)) throw new NodeError('InvalidArgument', `id: invalid node id '${id ?? ''}'`);
+  return id;
+}
+
+function checkAddress(address: string | undefined): string {
+  if (address === undefined || !/^[^\s:]+:\d{1,5}$/.test(address)) throw new NodeError('InvalidArgument', `address: expected HOST:PORT, got '${address ?? ''}'`);
+  return address;
+}
+
+async function membership(options: AdminServiceOptions, request: MembershipRequest, noForward: boolean | undefined, forward: (client: M.AdminClient, timeoutMs: number) => Promise<M.MembershipResponse>): Promise<M.MembershipResponse> {
+  const { core } = options;
+  core.assertServing();
+  if (!core.isLeader() && noForward !== true) return options.forwarder.admin(forward);
+  const { index } = await core.changeMembership(request);
+  return { appliedIndex: index, members: options.status().members };
+}
+
+/** The RaftAdmin service implementation for `server.addService`. */
+export function createAdminService(options: AdminServiceOptions): UntypedServiceImplementation {
+  const { core, forwarder } = options;
+  return {
+    Status: unaryHandler(async (): Promise<StatusResponse> => options.status()),
+    AddVoter: unaryHandler(async (r: M.AddServerRequest) => {
+      const request = { type: 'addVoter', id: checkId(r.id), address: checkAddress(r.address) } as const;
+      return membership(options, request, r.noForward, (c, timeoutMs) => c.addVoter({ id: request.id, address: request.address, noForward: true }, { timeoutMs }));
+    }),
+    AddLearner: unaryHandler(async (r: M.AddServerRequest) => {
+      const request = { type: 'addLearner', id: checkId(r.id), address: checkAddress(r.address) } as const;
+      return membership(options, request, r.noForward, (c, timeoutMs) => c.addLearner({ id: request.id, address: request.address, noForward: true }, { timeoutMs }));
+    }),
+    Promote: unaryHandler(async (r: M.ServerRequest) => {
+      const request = { type: 'promote', id: checkId(r.id), address: '' } as const;
+      return membership(options, request, r.noForward, (c, timeoutMs) => c.promote({ id: request.id, noForward: true }, { timeoutMs }));
+    }),
+    RemoveServer: unaryHandler(async (r: M.ServerRequest) => {
+      const request = { type: 'remove', id: checkId(r.id), address: '' } as const;
+      return membership(options, request, r.noForward, (c, timeoutMs) => c.removeServer({ id: request.id, noForward: true }, { timeoutMs }));
+    }),
+    TransferLeadership: unaryHandler(async (r: M.ServerRequest): Promise<M.TransferLeadershipResponse> => {
+      const target = checkId(r.id);
+      core.assertServing();
+      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, timeoutMs) => c.transferLeadership({ id: target, noForward: true }, { timeoutMs }));
+      await core.linearizableRead();
+      return core.transferLeadership(target);
+    }),
+    DebugProposeRaw: unaryHandler(async (r: M.DebugProposeRawRequest): Promise<M.DebugProposeRawResponse> => {
+      if (!options.testHooks) throw new NodeError('TestHooksDisabled', 'DebugProposeRaw needs ekv-node --test-hooks');
+      const payload = r.payload ?? new Uint8Array(0);
+      if (payload.length === 0) throw new NodeError('InvalidArgument', 'payload must not be empty');
+      core.assertServing();
+      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, timeoutMs) => c.debugProposeRaw({ payload, noForward: true }, { timeoutMs }));
+      const applied = await core.proposeRaw(payload);
+      return { appliedIndex: applied.index };
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The client-facing KV service. The leader serves: Get through ReadIndex
+ * (linearizable), Put/Delete/CompareAndSet by proposing a request stamped
+ * with its HLC and waiting for apply. A follower forwards to the leader
+ * unless `no_forward` is set, in which case it answers NotLeader (definite)
+ * with the leader hint in the trailing metadata.
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { NodeError } from '../proto/index.js';
+import type * as M from '../proto/index.js';
+import type { AppliedProposal, FsmResponse } from '../kv/index.js';
+import type { LeaderForwarder } from './leader-forwarder.js';
+import type { NodeCore } from './node-core.js';
+import { unaryHandler } from './unary-handler.js';
+
+const empty = new Uint8Array(0);
+
+function requireKey(key: Uint8Array | undefined): Uint8Array {
+  if (key === undefined || key.length === 0) throw new NodeError('InvalidArgument', 'key must not be empty');
+  return key;
+}
+
+function expectResponse<K extends FsmResponse['kind']>(applied: AppliedProposal, kind: K): Extract<FsmResponse, { kind: K }> {
+  const { response } = applied;
+  if (response.kind !== kind) {
+    // The entry applied but not as the request we built: its outcome is unknown to the client.
+    throw new NodeError('Internal', `entry ${applied.index} applied as ${response.kind}${response.kind === 'error' ? ` (${response.message})` : ''}, expected ${kind}`);
+  }
+  return response as Extract<FsmResponse, { kind: K }>;
+}
+
+/** True when this node must serve the request itself (leader, or forwarding not wanted). */
+function servesLocally(core: NodeCore, noForward: boolean | undefined): boolean {
+  core.assertServing();
+  return core.isLeader() || noForward === true;
+}
+
+/** The KV service implementation for `server.addService`. */
+export function createKvService(core: NodeCore, forwarder: LeaderForwarder): UntypedServiceImplementation {
+  return {
+    Get: unaryHandler(async (request: M.GetRequest): Promise<M.GetResponse> => {
+      const key = requireKey(request.key);
+      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.get({ key, noForward: true }, { timeoutMs }));
+      const { value, readIndex } = await core.get(key);
+      return { found: value !== null, value: value ?? empty, readIndex };
+    }),
+    Put: unaryHandler(async (request: M.PutRequest): Promise<M.PutResponse> => {
+      const key = requireKey(request.key);
+      const value = request.value ?? empty;
+      const ttlMs = BigInt(request.ttlMs ?? 0);
+      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, { timeoutMs }));
+      const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }));
+      expectResponse(applied, 'put');
+      return { appliedIndex: applied.index };
+    }),
+    Delete: unaryHandler(async (request: M.DeleteRequest): Promise<M.DeleteResponse> => {
+      const key = requireKey(request.key);
+      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.delete({ key, noForward: true }, { timeoutMs }));
+      const applied = await core.proposeKv((commitTs) => ({ kind: 'delete', commitTs, key }));
+      return { appliedIndex: applied.index, existed: expectResponse(applied, 'delete').existed };
+    }),
+    CompareAndSet: unaryHandler(async (request: M.CompareAndSetRequest): Promise<M.CompareAndSetResponse> => {
+      const key = requireKey(request.key);
+      const expected = request.expectAbsent === true ? null : (request.expected ?? empty);
+      const newValue = request.newValue ?? empty;
+      if (!servesLocally(core, request.noForward)) {
+        return forwarder.kv((client, timeoutMs) =>
+          client.compareAndSet({ key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true }, { timeoutMs }),
+        );
+      }
+      const applied = await core.proposeKv((commitTs) => ({ kind: 'compareAndSet', commitTs, key, expected, newValue }));
+      const response = expectResponse(applied, 'compareAndSet');
+      return { succeeded: response.succeeded, currentFound: response.current !== null, current: response.current ?? empty, appliedIndex: applied.index };
+    }),
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * The node's request side: proposals, linearizable reads, membership changes
+ * and leadership transfer, on top of the Raft loop. Every failure is a
+ * registry NodeError; whether it is definite follows one rule: anything
+ * refused before `propose` returned is definite, anything after is not.
+ */
+import { randomUUID } from 'node:crypto';
+import { NodeError, type LeaderHint } from '../proto/index.js';
+import { encodeKvPayload, encodeProposal, type AppliedProposal, type Hlc, type KvRequest, type ProposalRegistry, type StateMachine } from '../kv/index.js';
+import { asNodeId, type ConfChangeType, type ConfState, type SoftState } from '../raft/types.js';
+import type { RawNode } from '../raft/index.js';
+import { encodeConfChangeContext } from './conf-change-context.js';
+import { KeyedWaiters } from './keyed-waiters.js';
+import type { Logger } from './logger.js';
+import type { HaltInfo, RaftLoop, RaftLoopEvents } from './raft-loop.js';
+import { toNodeError } from './raft-error-mapping.js';
+import type { AddressBook } from './address-book.js';
+
+/** Construction parameters of the core. */
+export interface NodeCoreOptions {
+  readonly id: string;
+  readonly rawNode: RawNode;
+  readonly proposals: ProposalRegistry;
+  readonly fsm: StateMachine;
+  readonly hlc: Hlc;
+  readonly addressBook: AddressBook;
+  readonly proposalTimeoutMs: number;
+  readonly waitersMax: number;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly logger: Logger;
+}
+
+/** A membership change as the admin API asks for it. */
+export interface MembershipRequest {
+  readonly type: ConfChangeType;
+  readonly id: string;
+  readonly address: string;
+}
+
+/** The request side of a node; the loop is attached after construction. */
+export class NodeCore {
+  private loop: RaftLoop | undefined;
+  private closing = false;
+  private readonly reads: KeyedWaiters<number>;
+  private readonly readIndexes = new Map<string, number>();
+  private readonly confChanges: KeyedWaiters<{ index: number; confState: ConfState }>;
+  private appliedIndex = 0;
+  private readonly leaderWaiters = new Set<() => void>();
+
+  constructor(private readonly options: NodeCoreOptions) {
+    this.reads = new KeyedWaiters(options.waitersMax, { name: 'ReadIndexTimeout', message: 'leadership not confirmed' });
+    this.confChanges = new KeyedWaiters(16, { name: 'ProposalTimeout', message: 'membership change not applied' });
+  }
+
+  attach(loop: RaftLoop): void {
+    this.loop = loop;
+    this.appliedIndex = this.options.fsm.appliedIndex();
+  }
+
+  private get raftLoop(): RaftLoop {
+    if (this.loop === undefined) throw new Error('assertion failed: NodeCore used before attach()');
+    return this.loop;
+  }
+
+  /** The loop's callbacks (wired by the node at construction). */
+  events(sendMessages: RaftLoopEvents['sendMessages'], onHalt: (halt: HaltInfo) => void): RaftLoopEvents {
+    return {
+      sendMessages,
+      softStateChanged: (previous, next) => this.onSoftState(previous, next),
+      readStateReady: (requestId, index) => {
+        if (this.reads.has(requestId)) this.readIndexes.set(requestId, index);
+        this.resolveReads();
+      },
+      applied: (index) => {
+        this.appliedIndex = index;
+        this.resolveReads();
+      },
+      confChangeApplied: (requestId, index, confState) => {
+        this.appliedIndex = Math.max(this.appliedIndex, index);
+        if (requestId !== '') this.confChanges.resolve(requestId, { index, confState });
+      },
+      halted: (halt) => this.onHalt(halt, onHalt),
+    };
+  }
+
+  /** Who this node believes leads. */
+  leaderHint(): LeaderHint {
+    const leader = this.loop?.currentSoftState.leader ?? null;
+    if (leader === null) return { leaderId: '', leaderAddress: '' };
+    return { leaderId: leader, leaderAddress: this.options.addressBook.get(leader) ?? '' };
+  }
+
+  isLeader(): boolean {
+    return this.loop?.currentSoftState.role === 'leader';
+  }
+
+  /** Refuses new work on a halted or closing node. */
+  assertServing(): void {
+    const halt = this.loop?.halt;
+    if (halt !== undefined) throw new NodeError('NodeHalted', `apply halted at index ${halt.index}: ${halt.reason}`);
+    if (this.closing) throw new NodeError('ShuttingDown', 'the node is shutting down');
+  }
+
+  /** Throws NotLeader (definite, with the hint) unless this node leads. */
+  assertLeader(): void {
+    this.assertServing();
+    if (!this.isLeader()) {
+      const hint = this.leaderHint();
+      if (hint.leaderId === '') throw new NodeError('NoLeader', 'no leader is known');
+      throw new NodeError('NotLeader', `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`, hint);
+    }
+  }
+
+  /** Proposes a KV request stamped with the leader's HLC and waits until it is applied. */
+  async proposeKv(build: (commitTs: bigint) => KvRequest): Promise<AppliedProposal> {
+    this.assertLeader();
+    return this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }));
+  }
+
+  /** Proposes an arbitrary FSM payload through the normal path (test hook) and waits for apply. */
+  async proposeRaw(payload: Uint8Array): Promise<AppliedProposal> {
+    this.assertLeader();
+    return this.proposePayload(() => payload);
+  }
+
+  /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
+  proposeLeaseRenewal(leaseMs: number): void {
+    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing) return;
+    const data = encodeProposal(this.options.proposals.allocateId(), this.options.hlc.leaseRenewalPayload(leaseMs));
+    this.raftLoop.inbox.run((raw) => raw.propose(data)).catch((error: unknown) => {
+      this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not proposed');
+    });
+  }
+
+  private async proposePayload(payload: () => Uint8Array): Promise<AppliedProposal> {
+    const pending = this.options.proposals.register();
+    const data = encodeProposal(pending.id, payload());
+    try {
+      await this.raftLoop.inbox.run((raw) => raw.propose(data));
+    } catch (error) {
+      // Refused before it was appended: definite.
+      const nodeError = toNodeError(error, () => this.leaderHint());
+      this.options.proposals.reject(pending.id, nodeError);
+      throw nodeError;
+    }
+    const timer = setTimeout(() => {
+      this.options.proposals.reject(pending.id, new NodeError('ProposalTimeout', `not applied within ${this.options.proposalTimeoutMs} ms`));
+    }, this.options.proposalTimeoutMs);
+    try {
+      return await pending.applied;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A linearizable read point (ReadIndex): confirms leadership with a quorum
+   * round and waits until the local applied index reaches it. This is also
+   * the §6.2 VerifyLeader of the admin leader gate.
+   */
+  async linearizableRead(): Promise<number> {
+    this.assertLeader();
+    const requestId = randomUUID();
+    const result = this.reads.wait(requestId, this.options.proposalTimeoutMs);
+    try {
+      await this.raftLoop.inbox.run((raw) => raw.readIndex(requestId));
+    } catch (error) {
+      this.reads.reject(requestId, toNodeError(error, () => this.leaderHint()));
+    }
+    try {
+      return await result;
+    } finally {
+      this.readIndexes.delete(requestId);
+    }
+  }
+
+  /** The value of `key` after a linearizable read point. */
+  async get(key: Uint8Array): Promise<{ readonly value: Uint8Array | null; readonly readIndex: number }> {
+    const readIndex = await this.linearizableRead();
+    return { value: await this.options.fsm.get(key), readIndex };
+  }
+
+  private resolveReads(): void {
+    for (const [requestId, index] of this.readIndexes) {
+      if (index <= this.appliedIndex) {
+        this.readIndexes.delete(requestId);
+        this.reads.resolve(requestId, index);
+      }
+    }
+  }
+
+  /** Proposes a single-server membership change and waits until it is applied here. */
+  async changeMembership(request: MembershipRequest): Promise<{ index: number; confState: ConfState }> {
+    this.assertLeader();
+    await this.linearizableRead();
+    const requestId = randomUUID();
+    const context = encodeConfChangeContext({ address: request.address, requestId });
+    const applied = this.confChanges.wait(requestId, this.options.proposalTimeoutMs);
+    try {
+      await this.raftLoop.inbox.run((raw) => raw.proposeConfChange({ type: request.type, nodeId: asNodeId(request.id), context }));
+    } catch (error) {
+      this.confChanges.reject(requestId, toNodeError(error, () => this.leaderHint()));
+    }
+    return applied;
+  }
+
+  /**
+   * Hands leadership to `target` and waits until it leads; TransferFailed
+   * (definite: leadership did not move) when it does not within the bound.
+   */
+  async transferLeadership(target: string): Promise<{ leader: string; term: number }> {
+    this.assertLeader();
+    const confState = this.raftLoop.currentConfState;
+    if (!confState.voters.includes(asNodeId(target))) throw new NodeError('UnknownMember', `${target} is not a voter`);
+    if (target !== this.options.id) {
+      await this.raftLoop.inbox.run((raw) => raw.transferLeader(asNodeId(target)));
+      const boundMs = this.options.tickMs * this.options.electionTicks * 3;
+      const led = await this.waitForLeader(target, boundMs);
+      if (!led) throw new NodeError('TransferFailed', `${target} did not take over within ${boundMs} ms`);
+    }
+    return { leader: target, term: this.options.rawNode.status().term };
+  }
+
+  private waitForLeader(target: string, boundMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.loop?.currentSoftState.leader !== target) return;
+        finish(true);
+      };
+      const finish = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(check);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(false), boundMs);
+      this.leaderWaiters.add(check);
+      check();
+    });
+  }
+
+  private onSoftState(previous: SoftState, next: SoftState): void {
+    if (previous.role === 'leader' && next.role !== 'leader') {
+      this.options.proposals.rejectAll('LeadershipLost', `leadership lost (new role ${next.role})`);
+      this.reads.rejectAll(() => new NodeError('NoLeader', 'leadership lost before the read was confirmed'));
+      this.readIndexes.clear();
+      this.confChanges.rejectAll(() => new NodeError('LeadershipLost', 'leadership lost while the membership change was pending'));
+    }
+    if (next.role === 'leader') this.options.hlc.fenceForLeadership();
+    for (const check of [...this.leaderWaiters]) check();
+  }
+
+  private onHalt(halt: HaltInfo, notify: (halt: HaltInfo) => void): void {
+    const message = `apply halted at index ${halt.index}: ${halt.reason}`;
+    this.options.proposals.rejectAll('HaltedWhilePending', message);
+    this.reads.rejectAll(() => new NodeError('NodeHalted', message));
+    this.readIndexes.clear();
+    this.confChanges.rejectAll(() => new NodeError('HaltedWhilePending', message));
+    notify(halt);
+  }
+
+  /** Refuses new work and fails what is pending (graceful shutdown). */
+  beginShutdown(): void {
+    this.closing = true;
+    this.options.proposals.rejectAll('LeadershipLost', 'the node is shutting down; the proposal may still commit');
+    this.reads.rejectAll(() => new NodeError('ShuttingDown', 'the node is shutting down'));
+    this.readIndexes.clear();
+    this.confChanges.rejectAll(() => new NodeError('LeadershipLost', 'the node is shutting down; the change may still commit'));
+  }
+}

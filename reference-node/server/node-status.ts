@@ -1,0 +1,65 @@
+/** Builds the RaftAdmin Status answer (every field of raft_admin.proto). */
+import type { Member, StatusResponse } from '../proto/index.js';
+import type { RawNode } from '../raft/index.js';
+import type { ConfState } from '../raft/types.js';
+import type { AddressBook } from './address-book.js';
+import { fullNodeId } from './full-node-id.js';
+import { statusFlags, type NodeConfig } from './node-config.js';
+import type { RaftLoop } from './raft-loop.js';
+
+/** What Status reads. */
+export interface StatusSources {
+  readonly config: NodeConfig;
+  readonly rawNode: RawNode;
+  readonly loop: RaftLoop;
+  readonly addressBook: AddressBook;
+  readonly appliedIndex: () => number;
+  readonly startedAtMs: number;
+  readonly version: string;
+}
+
+function members(confState: ConfState, addressBook: AddressBook, progress: Readonly<Record<string, { readonly match: number }>>): Member[] {
+  const list = [
+    ...confState.voters.map((id) => ({ id, suffrage: 'voter' })),
+    ...confState.learners.map((id) => ({ id, suffrage: 'learner' })),
+  ];
+  return list.map(({ id, suffrage }) => ({
+    id,
+    address: addressBook.get(id) ?? '',
+    suffrage,
+    matchIndex: progress[id]?.match ?? 0,
+  }));
+}
+
+/** The current Status of the node (served even while halted). */
+export function buildStatus(sources: StatusSources): StatusResponse {
+  const { config, loop } = sources;
+  const raft = sources.rawNode.status();
+  const soft = loop.currentSoftState;
+  const confState = loop.currentConfState;
+  const isLearner = confState.learners.includes(raft.id);
+  const halt = loop.halt;
+  const leader = soft.leader ?? '';
+  return {
+    id: config.id,
+    fullNodeId: fullNodeId(config.id).toString(),
+    role: isLearner ? 'learner' : soft.role,
+    term: raft.term,
+    leader,
+    leaderAddress: leader === '' ? '' : (sources.addressBook.get(leader) ?? ''),
+    commitIndex: raft.commit,
+    appliedIndex: sources.appliedIndex(),
+    lastIndex: raft.lastIndex,
+    snapshotIndex: loop.snapshotIndex,
+    halted: halt !== undefined,
+    haltReason: halt?.reason ?? '',
+    haltIndex: halt?.index ?? 0,
+    stage: config.stage,
+    bugs: [...config.bugs],
+    flags: statusFlags(config),
+    members: members(confState, sources.addressBook, raft.progress),
+    version: sources.version,
+    uptimeMs: Math.max(0, Date.now() - sources.startedAtMs),
+    listenAddress: `${config.listen.host}:${config.listen.port}`,
+  };
+}

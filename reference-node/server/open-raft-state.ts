@@ -1,0 +1,74 @@
+/**
+ * Startup step 5 (spec §8.1): open storage, recover the state machine from
+ * the newest snapshot, and rebuild the Raft core's memory image of the log.
+ * The RawNode starts with `applied` = the snapshot index, so it hands out
+ * every committed entry after the snapshot again: the pipeline skips
+ * data-mutating duplicates at or below the FSM's durable applied index and
+ * re-applies lease entries, and conf changes are re-applied to the
+ * membership of the snapshot (their application is total and idempotent).
+ * A fresh node with `--peers` is bootstrapped (one committed addVoter entry
+ * per initial voter, carrying its address); a `--join` node starts empty.
+ */
+import { bootstrap, MemoryStorage } from '../raft/index.js';
+import { asLogIndex, asNodeId, type ConfState, type HardState } from '../raft/types.js';
+import { decodeSnapshotPayload, readSnapshotHeader, recoverFromSnapshot, type StateMachine } from '../kv/index.js';
+import type { LogStore } from '../storage/index.js';
+import { decodeAddressBook, type AddressBook } from './address-book.js';
+import { encodeConfChangeContext } from './conf-change-context.js';
+import type { Logger } from './logger.js';
+import type { NodeConfig } from './node-config.js';
+
+/** What the Raft core starts from. */
+export interface RaftStartState {
+  readonly storage: MemoryStorage;
+  readonly applied: number;
+  readonly confState: ConfState;
+}
+
+/** Loads the log, recovers the FSM from the snapshot and seeds a MemoryStorage. */
+export async function openRaftState(config: NodeConfig, logStore: LogStore, fsm: StateMachine, addressBook: AddressBook, logger: Logger): Promise<RaftStartState> {
+  const loaded = await logStore.load();
+  const storage = new MemoryStorage();
+  const fresh = loaded.hardState === null && loaded.snapshot === null && loaded.entries.length === 0;
+  if (fresh) {
+    if (config.join) {
+      logger.info('fresh node started with --join: waiting to be added by the leader');
+      return { storage, applied: 0, confState: { voters: [], learners: [] } };
+    }
+    const seeded = bootstrap(storage, [...config.peers.keys()].map(asNodeId), (id) =>
+      encodeConfChangeContext({ address: config.peers.get(id) ?? '', requestId: '' }),
+    );
+    await logStore.append(seeded.entries, seeded.hardState, { sync: true });
+    logger.info({ voters: seeded.confState.voters }, 'bootstrapped a new cluster');
+    return { storage, applied: 0, confState: { voters: [], learners: [] } };
+  }
+  const recovery = await recoverFromSnapshot(fsm, loaded.snapshot);
+  let snapshotIndex = 0;
+  if (loaded.snapshot !== null) {
+    storage.applySnapshot(loaded.snapshot);
+    snapshotIndex = loaded.snapshot.metadata.index;
+    if (recovery?.restored === true) logger.info({ index: snapshotIndex }, 'state machine restored from the newest snapshot');
+    // The snapshot's application blob carries the address book as of the snapshot.
+    addressBook.merge(decodeAddressBook(snapshotAppBlob(loaded.snapshot.data)));
+  }
+  storage.append(loaded.entries);
+  if (loaded.hardState !== null) storage.setHardState(commitAtLeast(loaded.hardState, snapshotIndex));
+  else if (snapshotIndex > 0) storage.setHardState({ term: loaded.snapshot!.metadata.term, vote: null, commit: asLogIndex(snapshotIndex) });
+  const confState = storage.initialState().confState;
+  logger.info({ snapshotIndex, entries: loaded.entries.length, commit: storage.initialState().hardState.commit, fsmApplied: fsm.appliedIndex() }, 'log loaded; replaying committed entries after the snapshot');
+  return { storage, applied: snapshotIndex, confState };
+}
+
+/**
+ * A snapshot is always of committed state; a crash between saving an
+ * installed snapshot and persisting the hard state of the same Ready could
+ * leave the commit index behind it.
+ */
+function commitAtLeast(hardState: HardState, index: number): HardState {
+  return hardState.commit >= index ? hardState : { ...hardState, commit: asLogIndex(index) };
+}
+
+function snapshotAppBlob(data: Uint8Array): Uint8Array {
+  const header = readSnapshotHeader(data);
+  return decodeSnapshotPayload(data.subarray(header.payloadOffset)).applicationBlob;
+}

@@ -1,0 +1,207 @@
+/**
+ * The async shell around the pure RawNode (STYLE.md 1): one Ready at a time,
+ * in the order the Raft contract requires —
+ *   1. persist: a received snapshot, then entries + hard state (synced);
+ *   2. send messages (only after their entries and votes are durable);
+ *   3. apply committed entries (normal entries through the §5.5 pipeline;
+ *      conf changes through RawNode.applyConfChange, persisting ConfState and
+ *      the new member's address);
+ *   4. answer ReadIndex waiters whose index is applied;
+ *   5. maybe snapshot + compact; then advance().
+ * Inputs (ticks, peer messages, proposals) queue in the inbox and run only
+ * between Readys. An apply halt (spec §5.4) freezes the loop for good: no more
+ * steps, ticks, applies or advance.
+ */
+import { MemoryStorage, decodeConfChange } from '../raft/index.js';
+import { asLogIndex, EntryType, type ConfState, type Entry, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
+import type { LogStore } from '../storage/index.js';
+import type { AddressBook } from './address-book.js';
+import { decodeAddressBook } from './address-book.js';
+import { decodeConfChangeContext } from './conf-change-context.js';
+import { InputQueue } from './input-queue.js';
+import type { Logger } from './logger.js';
+import type { ReadyLike, RawNodeLike, StateMachinePort } from './raft-node-port.js';
+
+/** Where the node halted (spec §5.4). */
+export interface HaltInfo {
+  readonly reason: string;
+  readonly index: number;
+}
+
+/** Callbacks from the loop to the node. */
+export interface RaftLoopEvents {
+  sendMessages(ready: ReadyLike): void;
+  softStateChanged(previous: SoftState, next: SoftState): void;
+  readStateReady(requestId: string, index: number): void;
+  applied(index: number): void;
+  confChangeApplied(requestId: string, index: number, confState: ConfState): void;
+  halted(halt: HaltInfo): void;
+}
+
+/** Construction parameters of the loop. */
+export interface RaftLoopOptions {
+  readonly rawNode: RawNodeLike;
+  readonly storage: MemoryStorage;
+  readonly logStore: LogStore;
+  readonly stateMachine: StateMachinePort;
+  readonly addressBook: AddressBook;
+  readonly initialConfState: ConfState;
+  readonly snapshotEntries: number;
+  readonly snapshotKeepEntries: number;
+  readonly inputsMax: number;
+  readonly events: RaftLoopEvents;
+  readonly logger: Logger;
+}
+
+/** The Raft loop of one node. */
+export class RaftLoop {
+  readonly inbox: InputQueue<RawNodeLike>;
+  private softState: SoftState = { leader: null, role: 'follower' };
+  private confState: ConfState;
+  private haltInfo: HaltInfo | undefined;
+  private stopped = false;
+  private finished: Promise<void> | undefined;
+  private lastSnapshotIndex: number;
+
+  constructor(private readonly options: RaftLoopOptions) {
+    this.inbox = new InputQueue(options.inputsMax);
+    this.confState = options.initialConfState;
+    this.lastSnapshotIndex = options.storage.snapshot().metadata.index;
+  }
+
+  get currentSoftState(): SoftState {
+    return this.softState;
+  }
+
+  get currentConfState(): ConfState {
+    return this.confState;
+  }
+
+  get halt(): HaltInfo | undefined {
+    return this.haltInfo;
+  }
+
+  get snapshotIndex(): number {
+    return this.lastSnapshotIndex;
+  }
+
+  /** Starts the loop; `done()` resolves when it stops (halt, stop, or a fatal error rejects). */
+  start(): void {
+    this.finished = this.run();
+  }
+
+  done(): Promise<void> {
+    return this.finished ?? Promise.resolve();
+  }
+
+  /** Stops after the Ready in progress (if any) is finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.inbox.signal();
+    await this.done().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const raw = this.options.rawNode;
+    while (!this.stopped && this.haltInfo === undefined) {
+      this.inbox.drain(raw);
+      if (raw.hasReady()) {
+        await this.handleReady(raw.ready());
+        if (this.haltInfo !== undefined) break;
+        raw.advance();
+        continue;
+      }
+      await this.inbox.waitForWork();
+    }
+  }
+
+  private async handleReady(ready: ReadyLike): Promise<void> {
+    if (ready.softState) this.observeSoftState(ready.softState);
+    if (ready.snapshot && ready.snapshot.metadata.index > 0) await this.installSnapshot(ready.snapshot);
+    await this.persist(ready);
+    this.options.events.sendMessages(ready);
+    for (const readState of ready.readStates) this.options.events.readStateReady(readState.requestId, readState.index);
+    for (const entry of ready.committedEntries) {
+      if (!(await this.applyEntry(entry))) return;
+    }
+    this.options.events.applied(this.options.stateMachine.appliedIndex());
+    await this.maybeSnapshot();
+  }
+
+  private observeSoftState(next: SoftState): void {
+    const previous = this.softState;
+    this.softState = next;
+    if (previous.leader !== next.leader || previous.role !== next.role) {
+      this.options.logger.info({ role: next.role, leader: next.leader }, 'raft role changed');
+      this.options.events.softStateChanged(previous, next);
+    }
+  }
+
+  private async persist(ready: ReadyLike): Promise<void> {
+    const { entries } = ready;
+    const hardState = ready.hardState ?? null;
+    if (entries.length === 0 && hardState === null) return;
+    // Entries and hard state are durable before any message that depends on them is sent.
+    await this.options.logStore.append(entries, hardState, { sync: ready.mustSync || entries.length > 0 });
+    this.options.storage.append(entries);
+    if (hardState !== null) this.options.storage.setHardState(hardState);
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const { index } = snapshot.metadata;
+    this.options.logger.info({ index, term: snapshot.metadata.term, bytes: snapshot.data.length }, 'installing snapshot');
+    await this.options.logStore.saveSnapshot(snapshot);
+    this.options.storage.applySnapshot(snapshot);
+    const appBlob = await this.options.stateMachine.restore(snapshot.data);
+    this.options.addressBook.merge(decodeAddressBook(appBlob));
+    this.confState = snapshot.metadata.confState;
+    this.lastSnapshotIndex = index;
+  }
+
+  /** Applies one committed entry; false when the node halted on it. */
+  private async applyEntry(entry: Entry): Promise<boolean> {
+    if (entry.type === EntryType.ConfChange) {
+      await this.applyConfChangeEntry(entry);
+      return true;
+    }
+    const outcome = await this.options.stateMachine.applyNormal(entry);
+    if (outcome.kind === 'applied') return true;
+    this.haltInfo = { reason: outcome.reason, index: outcome.index };
+    this.options.logger.fatal({ index: outcome.index, reason: outcome.reason }, 'apply halted (spec §5.4): the applied index stays below this entry');
+    this.options.events.halted(this.haltInfo);
+    return false;
+  }
+
+  private async applyConfChangeEntry(entry: Entry): Promise<void> {
+    const cc = decodeConfChange(entry.data);
+    const context = decodeConfChangeContext(cc.context);
+    if (context.address !== '') this.options.addressBook.set(cc.nodeId, context.address);
+    const confState = this.options.rawNode.applyConfChange(cc);
+    this.confState = confState;
+    this.options.storage.setConfState(confState);
+    await this.options.logStore.setConfState(confState);
+    await this.options.stateMachine.applyConfChange(entry);
+    this.options.logger.info({ index: entry.index, change: cc.type, member: cc.nodeId, voters: confState.voters, learners: confState.learners }, 'membership changed');
+    this.options.events.confChangeApplied(context.requestId, entry.index, confState);
+  }
+
+  /**
+   * Every `snapshotEntries` applied entries: snapshot the state machine at the
+   * applied index and compact the log, keeping `snapshotKeepEntries` entries
+   * behind it so slightly slow followers still catch up from the log.
+   */
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.options.stateMachine.appliedIndex();
+    if (applied - this.lastSnapshotIndex < this.options.snapshotEntries) return;
+    const data = await this.options.stateMachine.snapshot(this.options.addressBook.encode());
+    const snapshot = this.options.storage.createSnapshot(asLogIndex(applied), this.confState, data);
+    await this.options.logStore.saveSnapshot(snapshot);
+    this.lastSnapshotIndex = applied;
+    const compactIndex: LogIndex = asLogIndex(applied - this.options.snapshotKeepEntries);
+    if (compactIndex >= this.options.storage.firstIndex()) {
+      this.options.storage.compact(compactIndex);
+      await this.options.logStore.compact(compactIndex);
+    }
+    this.options.logger.info({ index: applied, bytes: data.length, compactedTo: compactIndex }, 'snapshot taken');
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * One node process, started in the order of spec §8.1. The encryption steps
+ * (1–4 before the engines open, 6–10 after replay) belong to the encryption
+ * layer and slot in where marked; everything else runs here:
+ *   5. open storage, recover from the snapshot, rebuild the Raft core; the
+ *      Raft loop replays committed entries after the snapshot;
+ *  11. serve KV, RaftAdmin and Peer on one port; print READY.
+ * The returned handle is disposable: `stop()` is a graceful shutdown, and
+ * `exitCode` resolves when the node ended (0 stopped, 3 halted with
+ * --exit-on-halt).
+ */
+import { randomInt } from 'node:crypto';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { clientDefaults, serviceDefinition } from '../proto/index.js';
+import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
+import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
+import { asNodeId } from '../raft/types.js';
+import { NodeStorage } from '../storage/index.js';
+import { AddressBook } from './address-book.js';
+import { createAdminService } from './admin-service.js';
+import { createKvService } from './kv-service.js';
+import { LeaderForwarder } from './leader-forwarder.js';
+import type { Logger } from './logger.js';
+import type { NodeConfig } from './node-config.js';
+import { NodeCore } from './node-core.js';
+import { buildStatus } from './node-status.js';
+import { openRaftState } from './open-raft-state.js';
+import { createPeerService } from './peer-service.js';
+import { PeerTransport } from './peer-transport.js';
+import { pipelinePort } from './pipeline-port.js';
+import { RaftLoop, type HaltInfo } from './raft-loop.js';
+
+/** The node's version string (reported by Status). */
+export const nodeVersion = 'ekv-node 0.1.0';
+
+/** Exit code of a node that halted with --exit-on-halt (the production fatal path). */
+export const haltExitCode = 3;
+
+/** A running node. */
+export interface StartedNode extends AsyncDisposable {
+  /** The address the gRPC server is bound to. */
+  readonly listenAddress: string;
+  /** Resolves with the process exit code once the node ended. */
+  readonly exitCode: Promise<number>;
+  /** Graceful shutdown: stop accepting, fail pending work, close storage. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const snapshotBytesMax = 1024 * 1024 * 1024;
+
+/** Starts a node with a validated configuration. */
+export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
+  const startedAtMs = Date.now();
+  // §8.1 steps 1–4 (snapshot cutover divergence, KEK + startup guards, membership guards,
+  // write-path wiring) run here once the encryption layer exists.
+  const nodeStorage = await NodeStorage.open(config.dataDir);
+  const addressBook = new AddressBook(config.dataDir);
+  const hlc = new Hlc(systemClock);
+  const fsm = new StateMachine({ store: nodeStorage.state, hlc });
+  const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
+  const pipeline = new ApplyPipeline({ fsm, proposals });
+  let start;
+  try {
+    start = await openRaftState(config, nodeStorage.log, fsm, addressBook, logger);
+  } catch (error) {
+    await nodeStorage.close();
+    throw error;
+  }
+  addressBook.merge(config.peers);
+  const raftLogger = logger.child({ layer: 'raft' });
+  const rawNode = new RawNode({
+    id: asNodeId(config.id),
+    storage: start.storage,
+    random: Math.random,
+    electionTicks: config.electionTicks,
+    heartbeatTicks: config.heartbeatTicks,
+    applied: start.applied,
+    logger: (level, message) => raftLogger[level](message),
+  });
+  const core = new NodeCore({
+    id: config.id, rawNode, proposals, fsm, hlc, addressBook,
+    proposalTimeoutMs: config.proposalTimeoutMs, waitersMax: config.pendingRequestsMax,
+    tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
+  });
+  const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
+  let loop: RaftLoop | undefined;
+  const transport = new PeerTransport({
+    selfId: config.id,
+    selfAddress: config.advertise,
+    queueMessagesMax: config.peerQueueMessagesMax,
+    batchMessagesMax: config.peerBatchMessagesMax,
+    batchBytesMax: config.peerBatchBytesMax,
+    snapshotChunkBytes: config.snapshotChunkBytes,
+    rpcTimeoutMs: config.peerRpcTimeoutMs,
+    codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
+    addressOf: routeOf,
+    onUnreachable: (id) => loop?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
+    onSnapshotStatus: (id, status) => loop?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
+    logger,
+  });
+  const lifecycle = new NodeLifecycle(config, logger);
+  loop = new RaftLoop({
+    rawNode,
+    storage: start.storage,
+    logStore: nodeStorage.log,
+    stateMachine: pipelinePort(pipeline, fsm),
+    addressBook,
+    initialConfState: start.confState,
+    snapshotEntries: config.snapshotEntries,
+    snapshotKeepEntries: config.snapshotKeepEntries,
+    inputsMax: config.raftInputsMax,
+    events: core.events((ready) => transport.send(ready.messages), (halt) => lifecycle.halted(halt)),
+    logger,
+  });
+  core.attach(loop);
+  const forwarder = new LeaderForwarder(routeOf, () => core.leaderHint(), config.proposalTimeoutMs + 1_000);
+  const server = new Server({
+    'grpc.max_receive_message_length': clientDefaults.messageBytesMax,
+    'grpc.max_send_message_length': clientDefaults.messageBytesMax,
+  });
+  const status = (): ReturnType<typeof buildStatus> =>
+    buildStatus({ config, rawNode, loop: loop!, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
+  server.addService(serviceDefinition('KV'), createKvService(core, forwarder));
+  server.addService(serviceDefinition('RaftAdmin'), createAdminService({ core, forwarder, status, testHooks: config.testHooks }));
+  server.addService(serviceDefinition('Peer'), createPeerService({
+    selfId: config.id,
+    snapshotBytesMax,
+    decode: decodeMessage,
+    attachSnapshotData: withSnapshotData,
+    learnAddress: (id, address) => { if (addressBook.get(id) === undefined) addressBook.set(id, address); },
+    deliver: (messages) => {
+      // A halted node takes no part in Raft any more (as if its process had gone down).
+      if (loop === undefined || loop.halt !== undefined) return;
+      for (const message of messages) loop.inbox.post((raw) => raw.step(message));
+    },
+  }));
+  // §8.1 steps 6–10 (rollback check after replay, sidecar-behind-log, restored cutover
+  // divergence, registration epoch check + gates, rotate-on-startup) slot in here.
+  const listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
+  loop.start();
+  const timers = [
+    setInterval(() => loop?.inbox.post((raw) => raw.tick()), config.tickMs),
+    setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
+  ];
+  return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
+}
+
+function bind(server: Server, address: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+      if (error !== null) reject(new Error(`cannot listen on ${address}: ${error.message}`));
+      else resolve(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
+    });
+  });
+}
+
+interface Resources {
+  readonly server: Server;
+  readonly listenAddress: string;
+  readonly loop: RaftLoop;
+  readonly core: NodeCore;
+  readonly transport: PeerTransport;
+  readonly forwarder: LeaderForwarder;
+  readonly nodeStorage: NodeStorage;
+  readonly timers: readonly NodeJS.Timeout[];
+}
+
+/** Shutdown and halt handling of a started node. */
+class NodeLifecycle {
+  private resources: Resources | undefined;
+  private stopping: Promise<void> | undefined;
+  private resolveExit: (code: number) => void = () => undefined;
+  private readonly exitCode = new Promise<number>((resolve) => { this.resolveExit = resolve; });
+  private pendingHalt: HaltInfo | undefined;
+
+  constructor(private readonly config: NodeConfig, private readonly logger: Logger) {}
+
+  started(resources: Resources): StartedNode {
+    this.resources = resources;
+    resources.loop.done().catch((error: unknown) => {
+      this.logger.fatal({ err: error instanceof Error ? error.stack : String(error) }, 'raft loop failed');
+      void this.shutdown(1);
+    });
+    if (this.pendingHalt !== undefined) this.halted(this.pendingHalt);
+    return {
+      listenAddress: resources.listenAddress,
+      exitCode: this.exitCode,
+      stop: () => this.shutdown(0),
+      [Symbol.asyncDispose]: () => this.shutdown(0),
+    };
+  }
+
+  /** Spec §5.4: a halted node keeps serving Status; with --exit-on-halt it goes down with code 3. */
+  halted(halt: HaltInfo): void {
+    if (this.resources === undefined) {
+      this.pendingHalt = halt;
+      return;
+    }
+    for (const timer of this.resources.timers) clearInterval(timer);
+    if (!this.config.exitOnHalt) {
+      this.logger.error({ index: halt.index, reason: halt.reason }, 'apply halted; serving Status only (--no-exit-on-halt)');
+      return;
+    }
+    this.logger.fatal({ index: halt.index, reason: halt.reason }, `apply halted; exiting with code ${haltExitCode}`);
+    void this.shutdown(haltExitCode);
+  }
+
+  private shutdown(code: number): Promise<void> {
+    this.stopping ??= this.close(code);
+    return this.stopping;
+  }
+
+  private async close(code: number): Promise<void> {
+    const resources = this.resources;
+    if (resources === undefined) return;
+    this.logger.info({ code }, 'shutting down');
+    for (const timer of resources.timers) clearInterval(timer);
+    resources.core.beginShutdown();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => { resources.server.forceShutdown(); resolve(); }, 1_000);
+      resources.server.tryShutdown(() => { clearTimeout(force); resolve(); });
+    });
+    await resources.loop.stop();
+    resources.transport.close();
+    resources.forwarder.close();
+    await resources.nodeStorage.close();
+    this.logger.info('stopped');
+    this.resolveExit(code);
+  }
+}
