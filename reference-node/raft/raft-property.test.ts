@@ -65,7 +65,7 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
       target: node,
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), node: requestNode }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('compact' as const), node: requestNode }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('readIndex' as const), node: requestNode }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('transfer' as const), node: requestNode, target: node }) },
 );
@@ -200,7 +200,12 @@ class Run {
     const commits = c.ids().map((id) => c.get(id).node.status().commit);
     const snaps = c.ids().map((id) => c.get(id).storage.snapshot().metadata.index);
     const cs = c.get('n1').confState;
-    console.log(`len ${length} terms ${terms.join(',')} commits ${commits.join(',')} snaps ${snaps.join(',')} voters ${cs.voters.join(',')} learners ${cs.learners.join(',')}`);
+    for (const [type, count] of c.delivered) totals.set(type, (totals.get(type) ?? 0) + count);
+    totals.set('runs', (totals.get('runs') ?? 0) + 1);
+    totals.set(`voters=${cs.voters.length}`, (totals.get(`voters=${cs.voters.length}`) ?? 0) + 1);
+    if (cs.learners.length > 0) totals.set('withLearners', (totals.get('withLearners') ?? 0) + 1);
+    if ((totals.get('runs') ?? 0) % 100 === 0) console.log([...totals].map(([k, v]) => `${k}:${v}`).join(' '));
+    if (process.env.EKV_RAFT_STATS_VERBOSE === '1') console.log(`len ${length} terms ${terms.join(',')} commits ${commits.join(',')} snaps ${snaps.join(',')} voters ${cs.voters.join(',')} learners ${cs.learners.join(',')}`);
   }
 
   /** Heals everything, then requires a leader and a committed proposal within livenessRoundsMax rounds. */
@@ -215,7 +220,12 @@ class Run {
       c.deliverAll();
       const leader = c.leaders().find((l) => l.node.status().lead === l.id);
       if (leader === undefined) continue;
-      if (leader.values.includes(value) && leader.appliedIndex >= proposedIndex) return;
+      if (leader.values.includes(value) && leader.appliedIndex >= proposedIndex) {
+        // Every member of the leader's configuration must catch up too (no stuck follower).
+        const { voters, learners } = leader.node.status().confState;
+        if ([...voters, ...learners].every((id) => c.get(id).appliedIndex >= proposedIndex)) return;
+        continue;
+      }
       if (proposedIndex === 0 || leader.node.status().commit < proposedIndex) {
         tolerateRefusal(() => {
           proposedIndex = leader.node.propose(utf8.encode(value));
@@ -233,7 +243,8 @@ class Run {
   }
 }
 
-const numRuns = Number(process.env.EKV_RAFT_RUNS ?? 150);
+const totals = new Map<string, number>();
+const numRuns = Number(process.env.EKV_RAFT_RUNS ?? 400);
 
 function parametersFromEnv(): fc.Parameters<[Action[]]> {
   const seed = process.env.EKV_RAFT_SEED;

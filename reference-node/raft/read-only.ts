@@ -25,7 +25,9 @@ export class ReadOnly {
 
   /** Adds a request; returns its key, or null if the same request is already pending. */
   addRequest(index: number, requestId: string, from: NodeId | null): string | null {
-    const key = `${from ?? ''}\u0000${requestId}`;
+    // Length-prefixed so distinct (from, requestId) pairs never collide; printable for logs.
+    const origin = from ?? '';
+    const key = `${origin.length}:${origin}/${requestId}`;
     if (this.pending.has(key)) return null;
     this.pending.set(key, { key, index, requestId, from, acks: new Set() });
     this.queue.push(key);

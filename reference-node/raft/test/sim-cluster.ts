@@ -6,7 +6,7 @@
  */
 import { bootstrap } from '../bootstrap.js';
 import { MemoryStorage } from '../memory-storage.js';
-import type { Message } from '../message.js';
+import { MessageType, type Message } from '../message.js';
 import { asNodeId, type ConfState, type Entry, type NodeId } from '../types.js';
 import { InvariantChecker } from './invariants.js';
 import { SimNode, type SimNodeOptions } from './sim-node.js';
@@ -39,6 +39,8 @@ export class SimCluster {
   private readonly cut = new Set<string>();
   readonly checker = new InvariantChecker();
   readonly trace: string[] = [];
+  /** Delivered messages per type name (to judge how much a schedule exercised). */
+  readonly delivered = new Map<string, number>();
 
   constructor(private readonly options: SimClusterOptions = {}) {}
 
@@ -110,14 +112,41 @@ export class SimCluster {
   /** Delivers (or loses, if cut/down) the queued message at `position`. */
   deliverAt(position: number): Message | null {
     const [m] = this.queue.splice(position, 1);
-    if (m === undefined || !this.canDeliver(m)) return null;
+    if (m === undefined) return null;
+    if (!this.canDeliver(m)) {
+      this.reportLostSnapshot(m);
+      return null;
+    }
     this.get(m.to).node.step(m);
+    this.delivered.set(MessageType[m.type], (this.delivered.get(MessageType[m.type]) ?? 0) + 1);
     this.settle(m.to);
+    this.reportSnapshotDelivered(m);
     return m;
   }
 
   dropAt(position: number): void {
-    this.queue.splice(position, 1);
+    const [m] = this.queue.splice(position, 1);
+    if (m !== undefined) this.reportLostSnapshot(m);
+  }
+
+  /**
+   * Snapshots travel on their own acknowledged stream in the real transport,
+   * so the sender learns how they ended: model that with reportSnapshot.
+   */
+  private reportSnapshotDelivered(m: Message): void {
+    if (m.type !== MessageType.Snapshot) return;
+    const sender = this.nodes.get(m.from);
+    if (sender === undefined || !sender.up) return;
+    sender.node.reportSnapshot(m.to, 'finish');
+    this.settle(m.from);
+  }
+
+  private reportLostSnapshot(m: Message): void {
+    if (m.type !== MessageType.Snapshot) return;
+    const sender = this.nodes.get(m.from);
+    if (sender === undefined || !sender.up) return;
+    sender.node.reportSnapshot(m.to, 'failure');
+    this.settle(m.from);
   }
 
   duplicateAt(position: number): void {
