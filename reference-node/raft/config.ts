@@ -31,6 +31,8 @@ export interface RaftConfig {
   readonly maxInflightMessages: number;
   /** Bound on the payload bytes the leader holds uncommitted; above it proposals are dropped. */
   readonly maxUncommittedEntriesBytes: number;
+  /** Committed entries handed out per Ready (bounds the work of one apply batch, e.g. on replay). */
+  readonly maxCommittedEntriesPerReady: number;
   /** The application's durable applied index at start: committed entries are handed out after it. */
   readonly applied: number;
   readonly logger: RaftLogger | null;
@@ -48,6 +50,7 @@ export const raftConfigDefaults = Object.freeze({
   maxEntriesPerMessage: 64,
   maxInflightMessages: 256,
   maxUncommittedEntriesBytes: 64 * 1024 * 1024,
+  maxCommittedEntriesPerReady: 1024,
   applied: 0,
   logger: null,
 } satisfies Omit<RaftConfig, 'id' | 'storage' | 'random'>);
@@ -68,6 +71,7 @@ export function resolveRaftConfig(input: RaftConfigInput): RaftConfig {
   requireInteger('maxEntriesPerMessage', config.maxEntriesPerMessage, 1);
   requireInteger('maxInflightMessages', config.maxInflightMessages, 1);
   requireInteger('maxUncommittedEntriesBytes', config.maxUncommittedEntriesBytes, 1);
+  requireInteger('maxCommittedEntriesPerReady', config.maxCommittedEntriesPerReady, 1);
   requireInteger('applied', config.applied, 0);
   return Object.freeze(config);
 }

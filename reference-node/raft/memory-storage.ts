@@ -140,6 +140,8 @@ export class MemoryStorage implements Storage {
     assert(start !== undefined, 'append: empty after trimming');
     const position = start.index - this.offset;
     assert(position <= this.log.length, () => `append: gap (last index ${this.lastIndex()}, appending ${start.index})`);
-    this.log = this.log.slice(0, position).concat(fresh);
+    // In place: copying the whole log on every append would be quadratic.
+    this.log.length = position;
+    for (const entry of fresh) this.log.push(entry);
   }
 }

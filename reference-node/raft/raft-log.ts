@@ -153,11 +153,11 @@ export class RaftLog {
     return this.unstable.entries;
   }
 
-  /** Committed entries not yet applied (none while a snapshot waits to be installed). */
-  nextCommittedEntries(): Entry[] {
+  /** Up to `maxCount` committed entries not yet applied (none while a snapshot waits to be installed). */
+  nextCommittedEntries(maxCount: number): Entry[] {
     if (this.unstable.snapshot !== null) return [];
     const lo = Math.max(this.applied + 1, this.firstIndex());
-    const entries = this.slice(lo, this.committed + 1);
+    const entries = this.slice(lo, this.committed + 1, maxCount);
     assert(entries !== null, () => `committed entries from ${lo} are compacted`);
     return entries;
   }

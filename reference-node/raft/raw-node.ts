@@ -128,16 +128,19 @@ export class RawNode {
     const hardState = r.hardState();
     const entries = [...r.log.unstableEntries()];
     const hardStateChanged = !sameHardState(hardState, this.previousHardState);
-    const mustSync =
-      entries.length > 0 || hardState.term !== this.previousHardState.term || hardState.vote !== this.previousHardState.vote;
     const snapshot = r.log.unstable.snapshot;
+    const mustSync =
+      entries.length > 0 ||
+      snapshot !== null ||
+      hardState.term !== this.previousHardState.term ||
+      hardState.vote !== this.previousHardState.vote;
     const rd: Ready = {
       ...(sameSoftState(softState, this.previousSoftState) ? {} : { softState }),
       ...(hardStateChanged ? { hardState } : {}),
       readStates: r.readStates,
       entries,
       ...(snapshot === null ? {} : { snapshot }),
-      committedEntries: r.log.nextCommittedEntries(),
+      committedEntries: r.log.nextCommittedEntries(r.config.maxCommittedEntriesPerReady),
       messages: r.msgs,
       mustSync,
     };

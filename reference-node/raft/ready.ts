@@ -27,10 +27,10 @@ export interface Ready {
   readonly entries: readonly Entry[];
   /** A snapshot received from the leader: persist it and install it. */
   readonly snapshot?: Snapshot;
-  /** Committed entries to apply, in order, after persisting. */
+  /** Committed entries to apply, in order, after persisting (at most maxCommittedEntriesPerReady). */
   readonly committedEntries: readonly Entry[];
   /** Messages to send after persisting. */
   readonly messages: readonly Message[];
-  /** Whether entries or hardState must be fsynced before sending (term/vote change or new entries). */
+  /** Whether the write must be fsynced before sending (new entries, a snapshot, or a term/vote change). */
   readonly mustSync: boolean;
 }
