@@ -21,6 +21,7 @@
 import type { Entry, LogIndex } from '../raft/types.js';
 import { HaltError, type FsmResponse, type HaltReason } from './apply-result.js';
 import { FsmOpcode } from './fsm-payload.js';
+import type { KvBugSwitches } from './kv-bug-switches.js';
 import { decodeProposal } from './proposal-envelope.js';
 import type { ProposalRegistry } from './proposal-registry.js';
 import { inertRaftUnwrapper, type RaftUnwrapper } from './raft-unwrapper.js';
@@ -47,6 +48,8 @@ export interface ApplyPipelineOptions {
   readonly proposals: ProposalRegistry;
   /** The raft-envelope unwrap hook (default: inert, cutover 0). */
   readonly unwrapper?: RaftUnwrapper;
+  /** Catalogued bugs to re-introduce (B4 only here). */
+  readonly bugs?: KvBugSwitches;
 }
 
 /** Applies committed normal entries to the FSM, one at a time, in log order. */
@@ -55,11 +58,13 @@ export class ApplyPipeline {
   private readonly proposals: ProposalRegistry;
   private unwrapper: RaftUnwrapper;
   private haltState: HaltState | null = null;
+  private readonly nonStrictCutover: boolean;
 
   constructor(options: ApplyPipelineOptions) {
     this.fsm = options.fsm;
     this.proposals = options.proposals;
     this.unwrapper = options.unwrapper ?? inertRaftUnwrapper;
+    this.nonStrictCutover = options.bugs?.B4 ?? false;
   }
 
   /** Installs the encryption layer's unwrap hook (startup wiring, before replay). */
@@ -86,7 +91,9 @@ export class ApplyPipeline {
     let payload = envelope.payload;
     const cutover = this.unwrapper.cutoverIndex();
     // Strict '>': the cutover entry itself is cleartext, and cutover 0 means "never unwrap".
-    if (cutover !== 0 && entry.index > cutover) {
+    // (B4 re-introduces '>=', which unwraps the cleartext marker and halts.)
+    const above = this.nonStrictCutover ? entry.index >= cutover : entry.index > cutover;
+    if (cutover !== 0 && above) {
       try {
         payload = this.unwrapper.unwrap(payload, entry.index);
       } catch (error) {

@@ -11,6 +11,7 @@ export type { KvRequest, KvPayload } from './fsm-payload.js';
 export { FsmDecodeError } from './fsm-decode-error.js';
 export type { FsmDecodeErrorCode } from './fsm-decode-error.js';
 export { KvDefaults } from './kv-defaults.js';
+export type { KvBugSwitches } from './kv-bug-switches.js';
 export type { PayloadLimits } from './kv-defaults.js';
 export { Hlc, systemClock } from './hlc.js';
 export type { Clock } from './hlc.js';

@@ -113,12 +113,20 @@ export class SnapshotHeaderWriter {
   private latchedCutover = 0;
   private reported = false;
 
-  constructor(private readonly onDowngradeAttempt: (latchedCutover: number) => void = () => undefined) {}
+  private readonly latch: boolean;
+
+  /** `latch: false` re-introduces B42 (the writer downgrades to v1). */
+  constructor(
+    private readonly onDowngradeAttempt: (latchedCutover: number) => void = () => undefined,
+    options: { readonly latch?: boolean } = {},
+  ) {
+    this.latch = options.latch ?? true;
+  }
 
   /** The header for a snapshot with this ceiling and the cutover read now. */
   encode(ceilingMs: number, cutoverIndex: number): Uint8Array {
     if (cutoverIndex !== 0) {
-      this.latchedCutover = cutoverIndex;
+      if (this.latch) this.latchedCutover = cutoverIndex;
       return encodeSnapshotHeaderV2(ceilingMs, cutoverIndex);
     }
     if (this.latchedCutover !== 0) {

@@ -14,6 +14,7 @@ import { haltingEncryptionApplier, type EncryptionApplier } from './encryption-a
 import { FsmDecodeError } from './fsm-decode-error.js';
 import { decodeKvPayload, FsmOpcode, type KvPayload } from './fsm-payload.js';
 import type { Hlc } from './hlc.js';
+import type { KvBugSwitches } from './kv-bug-switches.js';
 import { KvDefaults, type PayloadLimits } from './kv-defaults.js';
 import { executeKvRequests } from './kv-request-executor.js';
 import { readSnapshotHeader, SnapshotHeaderWriter, type SnapshotHeader } from './snapshot-header.js';
@@ -36,6 +37,8 @@ export interface StateMachineOptions {
   readonly cutoverIndex?: () => number;
   /** Called once when the no-downgrade latch keeps a header at v2 (log it as an error). */
   readonly onSnapshotHeaderDowngrade?: (latchedCutover: number) => void;
+  /** Catalogued bugs to re-introduce (B40, B42 here). */
+  readonly bugs?: KvBugSwitches;
 }
 
 /** What a restore installed. */
@@ -61,6 +64,7 @@ export class StateMachine {
   private readonly cutoverIndex: () => number;
   private readonly headerWriter: SnapshotHeaderWriter;
   private restoredCutover = 0;
+  private readonly encryptionBandLast: number;
 
   constructor(options: StateMachineOptions) {
     this.store = options.store;
@@ -69,7 +73,9 @@ export class StateMachine {
     this.limits = options.limits ?? KvDefaults;
     this.syncApply = options.syncApply ?? false;
     this.cutoverIndex = options.cutoverIndex ?? (() => 0);
-    this.headerWriter = new SnapshotHeaderWriter(options.onSnapshotHeaderDowngrade);
+    this.headerWriter = new SnapshotHeaderWriter(options.onSnapshotHeaderDowngrade, { latch: !(options.bugs?.B42 ?? false) });
+    // B40: an older dispatcher whose band ends at 0x05 sends 0x06/0x07 to the legacy decoder.
+    this.encryptionBandLast = options.bugs?.B40 ? 0x05 : FsmOpcode.encryptionBandLast;
     // Writes skipped as duplicates at replay still bound future timestamps.
     this.hlc.observe(this.store.maxCommitTs());
   }
@@ -101,7 +107,9 @@ export class StateMachine {
   private async dispatch(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
     const opcode = payload[0];
     if (opcode === FsmOpcode.leaseRenewal) return this.applyKv(index, payload);
-    if (isEncryptionBandOpcode(opcode)) return this.applyEncryptionBand(index, payload);
+    if (opcode !== undefined && opcode >= FsmOpcode.encryptionBandFirst && opcode <= this.encryptionBandLast) {
+      return this.applyEncryptionBand(index, payload);
+    }
     if (opcode === FsmOpcode.single || opcode === FsmOpcode.batch) return this.applyKv(index, payload);
     const shown = opcode === undefined ? 'an empty payload' : `opcode 0x${opcode.toString(16).padStart(2, '0')}`;
     return respond({ kind: 'error', code: 'LegacyDecodeFailed', message: `legacy request decoder: ${shown} is not a request this node can decode` });
