@@ -12,7 +12,8 @@
  * between Readys. An apply halt (spec §5.4) freezes the loop for good: no more
  * steps, ticks, applies or advance.
  */
-import { MemoryStorage, decodeConfChange } from '../raft/index.js';
+import type { MemoryStorage} from '../raft/index.js';
+import { decodeConfChange } from '../raft/index.js';
 import { asLogIndex, EntryType, type ConfState, type Entry, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
 import type { LogStore } from '../storage/index.js';
 import type { AddressBook } from './address-book.js';

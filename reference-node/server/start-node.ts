@@ -83,7 +83,8 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
-  let loop: RaftLoop | undefined;
+  // The transport is built before the loop it reports to.
+  const ref: { loop?: RaftLoop } = {};
   const transport = new PeerTransport({
     selfId: config.id,
     selfAddress: config.advertise,
@@ -94,12 +95,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     rpcTimeoutMs: config.peerRpcTimeoutMs,
     codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
     addressOf: routeOf,
-    onUnreachable: (id) => loop?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
-    onSnapshotStatus: (id, status) => loop?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
+    onUnreachable: (id) => ref.loop?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
+    onSnapshotStatus: (id, status) => ref.loop?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
     logger,
   });
   const lifecycle = new NodeLifecycle(config, logger);
-  loop = new RaftLoop({
+  const loop = new RaftLoop({
     rawNode,
     storage: start.storage,
     logStore: nodeStorage.log,
@@ -112,6 +113,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     events: core.events((ready) => transport.send(ready.messages), (halt) => lifecycle.halted(halt)),
     logger,
   });
+  ref.loop = loop;
   core.attach(loop);
   const forwarder = new LeaderForwarder(routeOf, () => core.leaderHint(), config.proposalTimeoutMs + 1_000);
   const server = new Server({
@@ -119,7 +121,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     'grpc.max_send_message_length': clientDefaults.messageBytesMax,
   });
   const status = (): ReturnType<typeof buildStatus> =>
-    buildStatus({ config, rawNode, loop: loop!, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
+    buildStatus({ config, rawNode, loop: loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
   server.addService(serviceDefinition('KV'), createKvService(core, forwarder));
   server.addService(serviceDefinition('RaftAdmin'), createAdminService({ core, forwarder, status, testHooks: config.testHooks }));
   server.addService(serviceDefinition('Peer'), createPeerService({
@@ -130,7 +132,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     learnAddress: (id, address) => { if (addressBook.get(id) === undefined) addressBook.set(id, address); },
     deliver: (messages) => {
       // A halted node takes no part in Raft any more (as if its process had gone down).
-      if (loop === undefined || loop.halt !== undefined) return;
+      if (loop.halt !== undefined) return;
       for (const message of messages) loop.inbox.post((raw) => raw.step(message));
     },
   }));
@@ -139,7 +141,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
   loop.start();
   const timers = [
-    setInterval(() => loop?.inbox.post((raw) => raw.tick()), config.tickMs),
+    setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
     setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
   ];
   return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });

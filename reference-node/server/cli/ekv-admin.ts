@@ -15,7 +15,7 @@ interface CommandResult {
 
 interface Globals {
   readonly addr: string;
-  readonly timeoutMs: number;
+  readonly timeoutMs: string;
 }
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -99,7 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const globals = program.opts<Globals & { timeoutMs: string }>();
+  const globals = program.opts<Globals>();
   const timeoutMs = Number(globals.timeoutMs);
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
     process.stderr.write(`ekv-admin: --timeout-ms: expected a positive whole number, got '${globals.timeoutMs}'\n`);
