@@ -79,17 +79,32 @@ function tolerateRefusal(call: () => void): void {
   }
 }
 
+/** The Raft options a run uses (varied too: both protections on is the default, not the only mode). */
+interface RunOptions {
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly seed: number;
+}
+
+const runOptionsArbitrary: fc.Arbitrary<RunOptions> = fc.record({
+  preVote: fc.boolean(),
+  checkQuorum: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
 class Run {
-  readonly cluster = new SimCluster({
-    node: { electionTicks, heartbeatTicks: 1, maxEntriesPerMessage: 3, maxInflightMessages: 4 },
-    trace: process.env.EKV_RAFT_TRACE === '1',
-  });
+  readonly cluster: SimCluster;
   private proposals = 0;
   private reads = 0;
   /** Read request id → highest index known committed when it was issued. */
   private readonly readFloor = new Map<string, number>();
 
-  constructor() {
+  constructor(options: RunOptions = { preVote: true, checkQuorum: true, seed: 1 }) {
+    this.cluster = new SimCluster({
+      node: { electionTicks, heartbeatTicks: 1, maxEntriesPerMessage: 3, maxInflightMessages: 4, preVote: options.preVote, checkQuorum: options.checkQuorum },
+      seed: options.seed,
+      trace: process.env.EKV_RAFT_TRACE === '1',
+    });
     this.cluster.bootstrapVoters(['n1', 'n2', 'n3']);
     this.cluster.addJoiner('n4');
     this.cluster.addJoiner('n5');
@@ -214,21 +229,25 @@ class Run {
     c.heal();
     for (const id of c.ids()) if (!c.get(id).up) c.restart(id);
     const value = 'liveness';
-    let proposedIndex = 0;
+    // Re-proposed whenever leadership moves to a new term: an uncommitted proposal may be overwritten.
+    let proposedInTerm = -1;
+    let catchUpIndex = 0;
     for (let round = 0; round < livenessRoundsMax; round++) {
       for (const id of c.ids()) c.tick(id);
       c.deliverAll();
       const leader = c.leaders().find((l) => l.node.status().lead === l.id);
       if (leader === undefined) continue;
-      if (leader.values.includes(value) && leader.appliedIndex >= proposedIndex) {
+      const status = leader.node.status();
+      if (leader.values.includes(value)) {
         // Every member of the leader's configuration must catch up too (no stuck follower).
-        const { voters, learners } = leader.node.status().confState;
-        if ([...voters, ...learners].every((id) => c.get(id).appliedIndex >= proposedIndex)) return;
+        if (catchUpIndex === 0) catchUpIndex = leader.appliedIndex;
+        if ([...status.confState.voters, ...status.confState.learners].every((id) => c.get(id).appliedIndex >= catchUpIndex)) return;
         continue;
       }
-      if (proposedIndex === 0 || leader.node.status().commit < proposedIndex) {
+      if (proposedInTerm !== status.term) {
         tolerateRefusal(() => {
-          proposedIndex = leader.node.propose(utf8.encode(value));
+          leader.node.propose(utf8.encode(value));
+          proposedInTerm = status.term;
         });
         c.settle(leader.id);
         c.deliverAll();
@@ -246,7 +265,7 @@ class Run {
 const totals = new Map<string, number>();
 const numRuns = Number(process.env.EKV_RAFT_RUNS ?? 400);
 
-function parametersFromEnv(): fc.Parameters<[Action[]]> {
+function parametersFromEnv(): fc.Parameters<[RunOptions, Action[]]> {
   const seed = process.env.EKV_RAFT_SEED;
   const path = process.env.EKV_RAFT_PATH;
   return {
@@ -259,8 +278,8 @@ function parametersFromEnv(): fc.Parameters<[Action[]]> {
 describe('Raft under a hostile simulated network', () => {
   it('keeps election safety, log matching, leader completeness and state-machine safety, and recovers after healing', () => {
     fc.assert(
-      fc.property(fc.array(actionArbitrary, { minLength: 1, maxLength: 100, size: 'large' }), (actions) => {
-        const run = new Run();
+      fc.property(runOptionsArbitrary, fc.array(actionArbitrary, { minLength: 1, maxLength: 100, size: 'large' }), (options, actions) => {
+        const run = new Run(options);
         for (const action of actions) run.apply(action);
         if (process.env.EKV_RAFT_STATS === '1') run.stats(actions.length);
         run.checkLiveness();
