@@ -107,6 +107,29 @@ function stageContext(entries: readonly ContextEntry[], dir: string): void {
 }
 
 /**
+ * Removes older content-hash tags of the node image so repeated builds after
+ * code changes do not pile up. Images a container still uses stay (no force);
+ * failures are ignored: pruning is housekeeping, never a reason to fail a build.
+ */
+async function pruneOlderImages(currentTag: string): Promise<void> {
+  const { stdout } = await runCommand('docker', ['images', '--filter', 'label=org.ekv.image=node', '--format', '{{.Repository}}:{{.Tag}}'], {
+    timeoutMs: imageBuildDefaults.inspectTimeoutMs,
+  }).catch(() => ({ stdout: '' }));
+  const hashTag = new RegExp(`^${imageBuildDefaults.repository}:[0-9a-f]{${imageBuildDefaults.hashChars}}$`);
+  for (const tag of stdout.split('\n').map((line) => line.trim())) {
+    if (tag === currentTag || !hashTag.test(tag)) continue;
+    await runCommand('docker', ['rmi', tag], { timeoutMs: imageBuildDefaults.inspectTimeoutMs }).catch(() => undefined);
+  }
+  // Re-pointing an extra tag (ekv-node:local) leaves the previous image untagged.
+  const dangling = await runCommand('docker', ['images', '--quiet', '--filter', 'dangling=true', '--filter', 'label=org.ekv.image=node'], {
+    timeoutMs: imageBuildDefaults.inspectTimeoutMs,
+  }).catch(() => ({ stdout: '' }));
+  for (const id of new Set(dangling.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== ''))) {
+    await runCommand('docker', ['rmi', id], { timeoutMs: imageBuildDefaults.inspectTimeoutMs }).catch(() => undefined);
+  }
+}
+
+/**
  * Builds (or finds in the cache) the reference node's image. Requires a
  * reachable Docker engine and a built checkout (`npm run build`).
  */
@@ -137,6 +160,7 @@ export async function buildNodeImage(options: BuildNodeImageOptions): Promise<No
   for (const extra of options.extraTags ?? []) {
     await runCommand('docker', ['tag', tag, extra], { timeoutMs: imageBuildDefaults.inspectTimeoutMs });
   }
+  if (built) await pruneOlderImages(tag);
   const env = (await imageEnv(tag)) ?? [];
   const faketime = env.find((line) => line.startsWith('EKV_FAKETIME_LIB='));
   return Object.freeze({ tag, baseImage, built, faketimeLibrary: faketime === undefined ? null : faketime.slice('EKV_FAKETIME_LIB='.length) });
