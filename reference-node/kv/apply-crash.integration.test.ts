@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { typescriptNodeArguments } from '../storage/test/typescript-child.js';
+import { transpileForChildProcess } from '../storage/test/typescript-child.js';
 
 const writerScript = fileURLToPath(new URL('./test/apply-writer.ts', import.meta.url));
 
@@ -45,8 +45,9 @@ async function runUntilKilled(nodeArguments: readonly string[], dataDir: string,
 describe('apply pipeline durability under SIGKILL', () => {
   it('replays the synced log to every acknowledged apply, without breaking the CAS chain', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ekv-apply-crash-'));
+    const child = await transpileForChildProcess(writerScript);
     try {
-      const nodeArguments = await typescriptNodeArguments(dir, writerScript);
+      const nodeArguments = [child.entryPoint];
       const dataDir = path.join(dir, 'node');
       let lastAcked: [number, number] = [0, 0];
       let total = 0;
@@ -63,6 +64,7 @@ describe('apply pipeline durability under SIGKILL', () => {
       expect(ready[1]).toBeGreaterThanOrEqual(lastAcked[1]);
       expect(total).toBeGreaterThan(10);
     } finally {
+      await child.dispose();
       await rm(dir, { recursive: true, force: true });
     }
   });

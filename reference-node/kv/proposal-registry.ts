@@ -7,7 +7,10 @@
  * restarts and nodes. Only the proposing process resolves its own ids; an
  * applied entry whose id is unknown here simply has no waiter.
  */
-import { NodeError, NodeErrors, type NodeErrorName } from '../proto/index.js';
+// Direct imports (not proto/index.js): the registry needs only the error
+// registry, not the gRPC loaders and clients the index also exports.
+import { NodeErrors, type NodeErrorName } from '../proto/errors.js';
+import { NodeError } from '../proto/node-error.js';
 import type { LogIndex } from '../raft/types.js';
 import type { FsmResponse } from './apply-result.js';
 import { KvDefaults } from './kv-defaults.js';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NodeStorage } from './node-storage.js';
 import { temporaryDirectory } from './test/memory-storage.js';
-import { typescriptNodeArguments } from './test/typescript-child.js';
+import { transpileForChildProcess } from './test/typescript-child.js';
 
 const writerScript = fileURLToPath(new URL('./test/crash-writer.ts', import.meta.url));
 
@@ -64,8 +64,11 @@ async function runWriterUntilKilled(
 describe('LogStore durability under SIGKILL', () => {
   it('reloads every acknowledged (synced) entry after kill -9, round after round', async () => {
     const { dir, remove } = await temporaryDirectory('ekv-crash-');
+    const cleanups: (() => Promise<void>)[] = [remove];
     try {
-      const nodeArguments = await typescriptNodeArguments(dir, writerScript);
+      const child = await transpileForChildProcess(writerScript);
+      cleanups.push(() => child.dispose());
+      const nodeArguments = [child.entryPoint];
       const dataDir = `${dir}/node`;
       let model = new Map<number, number>();
       let totalAcked = 0;
@@ -90,7 +93,7 @@ describe('LogStore durability under SIGKILL', () => {
       }
       expect(totalAcked).toBeGreaterThan(10);
     } finally {
-      await remove();
+      for (const cleanup of cleanups) await cleanup();
     }
   });
 });

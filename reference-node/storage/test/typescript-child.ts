@@ -1,58 +1,55 @@
 /**
  * Lets a plain `node` child process run this repository's TypeScript sources
- * directly (crash tests need a real process to SIGKILL, and must test the
- * sources, not a possibly stale dist/). Writes two small module-hook files
- * into a temporary directory: each .ts file is transpiled on its own (no type
- * checking), and `./x.js` imports resolve to `./x.ts` when only the
- * TypeScript source exists.
+ * (crash tests need a real process to SIGKILL, and must test the sources, not
+ * a possibly stale dist/). The entry point and every module it reaches
+ * through relative imports are transpiled once, in the test process, into a
+ * throw-away directory under the repository's `.tmp/` (so bare imports still
+ * resolve from the repository's node_modules). No type checking happens here:
+ * the sources are type-checked by tsc and the linter.
  */
-import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const typescriptUrl = pathToFileURL(createRequire(import.meta.url).resolve('typescript')).href;
-
-const hooksSource = `
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from ${JSON.stringify(typescriptUrl)};
+import ts from 'typescript';
 
-export async function resolve(specifier, context, nextResolve) {
-  const parent = context.parentURL;
-  if (parent !== undefined && parent.endsWith('.ts') && specifier.startsWith('.') && specifier.endsWith('.js')) {
-    const jsUrl = new URL(specifier, parent);
-    const tsUrl = new URL(specifier.replace(/\\.js$/, '.ts'), parent);
-    if (!existsSync(fileURLToPath(jsUrl)) && existsSync(fileURLToPath(tsUrl))) {
-      return { url: tsUrl.href, format: 'module', shortCircuit: true };
-    }
-  }
-  return nextResolve(specifier, context);
+const repositoryRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const RELATIVE_IMPORT = /(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/** A transpiled entry point: run `node <entryPoint> …`; `dispose` removes the output. */
+export interface TranspiledEntryPoint {
+  readonly entryPoint: string;
+  readonly dispose: () => Promise<void>;
 }
 
-export async function load(url, context, nextLoad) {
-  if (url.startsWith('file:') && url.endsWith('.ts')) {
-    const fileName = fileURLToPath(url);
-    const source = await readFile(fileName, 'utf8');
-    const output = ts.transpileModule(source, {
-      fileName,
+/** Transpiles `entryPoint` (a .ts file in the repository) and its relative imports to JavaScript. */
+export async function transpileForChildProcess(entryPoint: string): Promise<TranspiledEntryPoint> {
+  const scratch = path.join(repositoryRoot, '.tmp');
+  await mkdir(scratch, { recursive: true });
+  const outputRoot = await mkdtemp(path.join(scratch, 'ts-child-'));
+  const pending = [path.resolve(entryPoint)];
+  const done = new Set<string>();
+  while (pending.length > 0) {
+    const source = pending.pop()!;
+    if (done.has(source)) continue;
+    done.add(source);
+    const text = await readFile(source, 'utf8');
+    for (const match of text.matchAll(RELATIVE_IMPORT)) {
+      const target = path.resolve(path.dirname(source), match[1]!.replace(/\.js$/, '.ts'));
+      if (existsSync(target)) pending.push(target);
+    }
+    const output = ts.transpileModule(text, {
+      fileName: source,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false },
     });
-    return { format: 'module', source: output.outputText, shortCircuit: true };
+    const destination = path.join(outputRoot, path.relative(repositoryRoot, source)).replace(/\.ts$/, '.js');
+    await mkdir(path.dirname(destination), { recursive: true });
+    await writeFile(destination, output.outputText);
   }
-  return nextLoad(url, context);
-}
-`;
-
-/**
- * Writes the hooks into `dir` and returns the node arguments that run
- * `entryPoint` (a .ts file) with them: `[...args, entryPoint, ...]`.
- */
-export async function typescriptNodeArguments(dir: string, entryPoint: string): Promise<string[]> {
-  const hooksPath = path.join(dir, 'ts-hooks.mjs');
-  const registerPath = path.join(dir, 'register-ts.mjs');
-  await writeFile(hooksPath, hooksSource);
-  await writeFile(registerPath, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooksPath).href)});\n`);
-  return ['--import', pathToFileURL(registerPath).href, entryPoint];
+  // Mark the tree as ES modules whatever the nearest package.json says.
+  await writeFile(path.join(outputRoot, 'package.json'), '{"type":"module"}\n');
+  return {
+    entryPoint: path.join(outputRoot, path.relative(repositoryRoot, entryPoint)).replace(/\.ts$/, '.js'),
+    dispose: () => rm(outputRoot, { recursive: true, force: true }),
+  };
 }
