@@ -32,9 +32,10 @@ export class NodeStorage {
     }
   }
 
-  /** Closes the stores and the database. */
+  /** Closes the stores (after their queued writes settle) and the database. */
   async close(): Promise<void> {
     await this.log.close();
+    await this.state.drain();
     await this.database.close();
   }
 

@@ -239,6 +239,11 @@ export class StateStore {
     return concatBytes(header, encoded.body);
   }
 
+  /** Waits for every queued write to settle (call before closing the database). */
+  async drain(): Promise<void> {
+    await this.queue.run(async () => undefined);
+  }
+
   /** Advances the applied index alone (entries with no store effect). */
   async setAppliedIndex(index: LogIndex, options: { readonly sync?: boolean } = {}): Promise<void> {
     if (index === this.applied) return;
