@@ -7,7 +7,6 @@
  * Internal to the raft/ layer (not exported from index.ts).
  */
 import type { RaftConfig } from './config.js';
-import { applyConfChangeToConfState } from './conf-change.js';
 import { assert, isRaftError, RaftError } from './errors.js';
 import { makeMessage, MessageType, type Message } from './message.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -18,8 +17,6 @@ import {
   asLogIndex,
   asTerm,
   EntryType,
-  type ConfChange,
-  type ConfState,
   type Entry,
   type HardState,
   type LogIndex,
@@ -399,72 +396,6 @@ export class Raft {
 
   abortLeaderTransfer(): void {
     this.leadTransferee = null;
-  }
-
-  // ---- membership and snapshots ----
-
-  /** Applies a committed conf change (called by the application) and returns the new configuration. */
-  applyConfChange(cc: ConfChange): ConfState {
-    const cs = applyConfChangeToConfState(this.tracker.confState(), cc);
-    this.tracker.applyConfState(cs, this.log.lastIndex());
-    this.logInfo(`applied conf change ${cc.type} ${cc.nodeId}: voters [${cs.voters.join(',')}] learners [${cs.learners.join(',')}]`);
-    if (this.role !== 'leader') return cs;
-    if (!this.tracker.isVoter(this.id)) {
-      this.handOverAfterRemoval();
-      return cs;
-    }
-    if (this.leadTransferee !== null && !this.tracker.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
-    if (this.maybeCommit()) {
-      this.bcastAppend();
-    } else {
-      for (const id of this.tracker.memberIds()) {
-        if (id !== this.id) this.maybeSendAppend(id, false);
-      }
-    }
-    return cs;
-  }
-
-  /**
-   * A leader that applied its own removal steps down, but not abruptly: the
-   * remaining voters may not know the removal committed yet (and may need
-   * our vote under the old configuration), so we keep replicating and hand
-   * leadership to the most caught-up voter, as in a transfer. Proposals are
-   * refused meanwhile; if the handover does not finish within an election
-   * timeout we step down anyway (tickHeartbeat).
-   */
-  private handOverAfterRemoval(): void {
-    let transferee: NodeId | null = null;
-    let bestMatch = -1;
-    for (const id of this.tracker.voters) {
-      const match = this.tracker.progress.get(id)?.match ?? 0;
-      if (match > bestMatch) {
-        bestMatch = match;
-        transferee = id;
-      }
-    }
-    assert(transferee !== null, 'a configuration without voters was applied');
-    this.logInfo(`removed from the configuration: handing leadership to ${transferee} before stepping down`);
-    this.electionElapsed = 0;
-    this.leadTransferee = transferee;
-    if (bestMatch === this.log.lastIndex()) this.sendTimeoutNow(transferee);
-    else this.sendAppend(transferee);
-  }
-
-  /** Installs a leader's snapshot if it is newer than our log; returns whether it did. */
-  restore(snapshot: Snapshot): boolean {
-    const { index, term, confState } = snapshot.metadata;
-    if (index <= this.log.committed) return false;
-    assert(this.role === 'follower', () => `restoring a snapshot as ${this.role}`);
-    if (this.log.matchTerm(index, term)) {
-      // We already have the snapshot's last entry: just fast-forward the commit.
-      this.log.commitTo(index);
-      return false;
-    }
-    this.log.restore(snapshot);
-    this.tracker.progress.clear();
-    this.tracker.applyConfState(confState, this.log.lastIndex());
-    this.logInfo(`restored snapshot ${index} (term ${term})`);
-    return true;
   }
 }
 

@@ -14,6 +14,7 @@ import {
   reportUnreachable,
   transferLeadership,
 } from './leader-requests.js';
+import { applyConfChange } from './membership.js';
 import type { Message } from './message.js';
 import { Raft } from './raft.js';
 import type { Ready } from './ready.js';
@@ -73,7 +74,7 @@ export class RawNode {
    * application persists with its applied index.
    */
   applyConfChange(cc: ConfChange): ConfState {
-    return this.raft.applyConfChange(cc);
+    return applyConfChange(this.raft, cc);
   }
 
   /**

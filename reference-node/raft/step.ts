@@ -3,10 +3,11 @@
  * follower and candidate handlers. The leader's handlers are in step-leader.ts.
  */
 import { assert } from './errors.js';
+import { restoreSnapshot } from './membership.js';
 import { MessageType, type Message } from './message.js';
 import { campaignTransferContext, inLeaderLease, type Raft } from './raft.js';
 import { stepLeader } from './step-leader.js';
-import { asLogIndex, asNodeId } from './types.js';
+import { asLogIndex } from './types.js';
 
 const utf8Decoder = new TextDecoder();
 
@@ -184,13 +185,7 @@ function handleAppend(r: Raft, m: Message): void {
 
 function handleSnapshot(r: Raft, m: Message): void {
   assert(m.snapshot !== null, () => `snapshot message from ${m.from} without a snapshot`);
-  const restored = r.restore(m.snapshot);
+  const restored = restoreSnapshot(r, m.snapshot);
   const index = restored ? r.log.lastIndex() : r.log.committed;
   r.send({ type: MessageType.AppendResponse, to: m.from, index: asLogIndex(index) });
 }
-
-/** Decodes the transferee carried by a forwarded TransferLeader message. */
-export function transfereeOf(m: Message): ReturnType<typeof asNodeId> {
-  return asNodeId(utf8Decoder.decode(m.context));
-}
-

@@ -1,0 +1,73 @@
+/**
+ * Applying committed membership changes and installing a leader's snapshot:
+ * the two ways a node's configuration changes.
+ */
+import { applyConfChangeToConfState } from './conf-change.js';
+import { assert } from './errors.js';
+import type { Raft } from './raft.js';
+import type { ConfChange, ConfState, NodeId, Snapshot } from './types.js';
+
+/** Applies a committed conf change (called by the application) and returns the new configuration. */
+export function applyConfChange(r: Raft, cc: ConfChange): ConfState {
+  const cs = applyConfChangeToConfState(r.tracker.confState(), cc);
+  r.tracker.applyConfState(cs, r.log.lastIndex());
+  r.logInfo(`applied conf change ${cc.type} ${cc.nodeId}: voters [${cs.voters.join(',')}] learners [${cs.learners.join(',')}]`);
+  if (r.role !== 'leader') return cs;
+  if (!r.tracker.isVoter(r.id)) {
+    handOverAfterRemoval(r);
+    return cs;
+  }
+  if (r.leadTransferee !== null && !r.tracker.isVoter(r.leadTransferee)) r.abortLeaderTransfer();
+  // The quorum may have shrunk (commit now) or grown (new members need the log).
+  if (r.maybeCommit()) {
+    r.bcastAppend();
+  } else {
+    for (const id of r.tracker.memberIds()) {
+      if (id !== r.id) r.maybeSendAppend(id, false);
+    }
+  }
+  return cs;
+}
+
+/**
+ * A leader that applied its own removal steps down, but not abruptly: the
+ * remaining voters may not know the removal committed yet (and may need our
+ * vote under the old configuration), so we keep replicating and hand
+ * leadership to the most caught-up voter, as in a transfer. Proposals are
+ * refused meanwhile; if the handover does not finish within an election
+ * timeout the leader steps down anyway (Raft.tickHeartbeat).
+ */
+function handOverAfterRemoval(r: Raft): void {
+  let transferee: NodeId | null = null;
+  let bestMatch = -1;
+  for (const id of r.tracker.voters) {
+    const match = r.tracker.progress.get(id)?.match ?? 0;
+    if (match > bestMatch) {
+      bestMatch = match;
+      transferee = id;
+    }
+  }
+  assert(transferee !== null, 'a configuration without voters was applied');
+  r.logInfo(`removed from the configuration: handing leadership to ${transferee} before stepping down`);
+  r.electionElapsed = 0;
+  r.leadTransferee = transferee;
+  if (bestMatch === r.log.lastIndex()) r.sendTimeoutNow(transferee);
+  else r.sendAppend(transferee);
+}
+
+/** Installs a leader's snapshot if it is newer than our log; returns whether it did. */
+export function restoreSnapshot(r: Raft, snapshot: Snapshot): boolean {
+  const { index, term, confState } = snapshot.metadata;
+  if (index <= r.log.committed) return false;
+  assert(r.role === 'follower', () => `restoring a snapshot as ${r.role}`);
+  if (r.log.matchTerm(index, term)) {
+    // We already have the snapshot's last entry: just fast-forward the commit.
+    r.log.commitTo(index);
+    return false;
+  }
+  r.log.restore(snapshot);
+  r.tracker.progress.clear();
+  r.tracker.applyConfState(confState, r.log.lastIndex());
+  r.logInfo(`restored snapshot ${index} (term ${term})`);
+  return true;
+}
