@@ -136,6 +136,17 @@ describe('LogStore (classic-level)', () => {
     await expect(storage.log.load()).rejects.toMatchObject({ code: 'ErrSnapshotMissing' });
   });
 
+  it('drops a log tail for fault injection, never below the snapshot', async () => {
+    await storage.log.append(range(1, 8, 1));
+    await storage.log.saveSnapshot(snapshotAt(3, 1));
+    expect(await storage.log.dropEntriesFrom(asLogIndex(6))).toBe(3);
+    expect((await (await reopen()).log.load()).entries.map((e) => e.index)).toEqual([4, 5]);
+    await expect(storage.log.dropEntriesFrom(asLogIndex(3))).rejects.toMatchObject({ code: 'ErrCompacted' });
+    expect(await storage.log.dropEntriesFrom(asLogIndex(9))).toBe(0);
+    await storage.log.append([entry(6, 2)]);
+    expect(storage.log.lastIndex()).toBe(6);
+  });
+
   it('refuses use after close with a typed error', async () => {
     await storage.log.close();
     await expect(storage.log.append([entry(1, 1)])).rejects.toMatchObject({ code: 'ErrClosed' });

@@ -279,6 +279,25 @@ export class LogStore {
     });
   }
 
+  /**
+   * FAULT INJECTION ONLY (the harness's "truncate the log tail" file fault on
+   * a stopped node): deletes every entry ≥ `index`, synced, even committed
+   * ones. Entries covered by the snapshot cannot be dropped.
+   */
+  async dropEntriesFrom(index: LogIndex): Promise<number> {
+    this.assertOpen();
+    return this.queue.run(async () => {
+      const floor = this.snapshotMetadata?.index ?? 0;
+      if (index <= floor) throw new StorageError('ErrCompacted', `cannot drop from ${index}: entries up to ${floor} are in the snapshot`);
+      const from = Math.max(index, this.first);
+      const operations: BatchOperation[] = [];
+      for (let i = from; i <= this.last; i++) operations.push({ type: 'del', sublevel: this.database.log, key: logKey(i) });
+      await this.database.write(operations, true);
+      if (operations.length > 0) this.last = from - 1;
+      return operations.length;
+    });
+  }
+
   /** Marks the store closed; the node database is closed by its owner. */
   async close(): Promise<void> {
     await this.queue.run(async () => {
