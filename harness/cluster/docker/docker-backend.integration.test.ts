@@ -2,7 +2,8 @@
  * The docker backend against real reference-node containers: a 3-node
  * cluster, an isolated leader is replaced by the majority and rejoins after
  * heal, a node's wall clock skews at run time (libfaketime) while its
- * monotonic clock and service stay fine, kill/start gives a new client port,
+ * service stays fine, kill/start keeps the client address, a start with new
+ * flags re-creates the node on its data, pause stops it answering,
  * artifacts are collected and stop() leaves nothing behind.
  *
  * No Docker engine reachable: skipped with a message, unless
@@ -130,15 +131,31 @@ describe.skipIf(engineProblem !== null && !requireDocker)('docker backend', () =
     expect(Math.abs((await containerNow(n1)) - Date.now())).toBeLessThan(5_000);
   }, 60_000);
 
-  it('kills and starts a node (new client port), collects artifacts, and leaves nothing behind on stop', async () => {
+  it('kills, starts (also with new flags), pauses and resumes nodes, collects artifacts, and leaves nothing behind on stop', async () => {
     const before = cluster.node('n2').clientAddress;
     await cluster.kill('n2');
     expect(cluster.node('n2').running).toBe(false);
     await cluster.start('n2');
     const after = cluster.node('n2');
     expect(after.running).toBe(true);
-    expect(after.clientAddress).not.toBe(before);
+    expect(after.clientAddress).toBe(before);
     await eventually('n2 serves again', () => leaderSeenBy(cluster, 'n2'));
+
+    // A start with other flags (a stage upgrade) re-creates the container on the same data.
+    await cluster.kill('n3');
+    await cluster.start('n3', ['--stage', '6E']);
+    const admin = createAdminClient(cluster.node('n3').clientAddress);
+    try {
+      const status = await eventually('n3 status after the flag change', () => admin.status({}, { timeoutMs: 2_000 }));
+      expect(status.stage).toBe('6E');
+      await cluster.pause('n3');
+      expect(cluster.node('n3').paused).toBe(true);
+      await expect(admin.status({}, { timeoutMs: 500 })).rejects.toThrow();
+      await cluster.resume('n3');
+      expect((await admin.status({}, { timeoutMs: 2_000 })).appliedIndex).toBeGreaterThan(0);
+    } finally {
+      admin.close();
+    }
 
     const artifacts = join(runDir, 'artifacts');
     await cluster.collectArtifacts(artifacts);

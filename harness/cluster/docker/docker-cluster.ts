@@ -3,8 +3,8 @@
  * half of the docker backend's typestate). Faults, as ARCHITECTURE.md's
  * recipe prescribes:
  *  - kill: `docker kill -s KILL`, start: `docker start` (same container, same
- *    bind-mounted data dir; a new run gets a new client port and possibly a new
- *    network address, so handles must be re-read after a start);
+ *    bind-mounted data dir, same client address: the published host port is
+ *    fixed at creation; the address on the cluster network may change);
  *  - pause/resume: `docker pause`/`unpause`;
  *  - partitions: iptables in each container's network namespace, entered from
  *    the host with nsenter (see partition-rules.ts); rebuilt for everyone
@@ -22,7 +22,7 @@ import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince
 import { faketimeSpec } from './faketime-offset.js';
 import { runHostCommand } from './host-command.js';
 import type { ResolvedImage } from './node-image.js';
-import { containerPaths, nodeContainerPort, startNodeContainer } from './node-container.js';
+import { containerPaths, freeLoopbackPort, nodeContainerPort, startNodeContainer } from './node-container.js';
 import { blockedAddressesOf, chainRules, chainSetupRules, validateGrudge } from './partition-rules.js';
 
 /** A node handle of the docker backend: also says where peers reach the node. */
@@ -44,6 +44,8 @@ interface NodeState {
   readonly hostDir: string;
   flags: readonly string[];
   containerId: string;
+  /** 127.0.0.1 port of the client port, chosen once (0 until the first creation). */
+  hostPort: number;
   runtime: ContainerRuntime | null;
 }
 
@@ -71,6 +73,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
         hostDir: resolve(context.spec.runDir, 'nodes', spec.id),
         flags: spec.flags,
         containerId: '',
+        hostPort: 0,
         runtime: null,
       });
     }
@@ -250,7 +253,9 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
       await mkdir(clockDir, { recursive: true });
       await this.writeClockFile(state, faketimeSpec(0));
     }
+    if (state.hostPort === 0) state.hostPort = await freeLoopbackPort();
     state.containerId = await startNodeContainer({
+      hostPort: state.hostPort,
       image: this.context.image.tag,
       network: this.context.network,
       containerName: state.containerName,

@@ -7,6 +7,7 @@
  * (the image has no shell tools for a port probe), no Ryuk (cleanup is ours,
  * by label).
  */
+import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { GenericContainer, Wait, type StartedNetwork } from 'testcontainers';
 import { HarnessError } from '../../errors/index.js';
@@ -25,6 +26,12 @@ export interface NodeContainerConfig {
   readonly image: string;
   readonly network: StartedNetwork;
   readonly containerName: string;
+  /**
+   * The 127.0.0.1 port the client port is published on. Fixed at creation
+   * (instead of Docker's random pick) so `docker start` after a kill keeps
+   * the node's client address, as the local backend does.
+   */
+  readonly hostPort: number;
   readonly command: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   /** Host directory mounted as the node's data dir (survives kill/start and re-creation). */
@@ -36,16 +43,28 @@ export interface NodeContainerConfig {
   readonly startTimeoutMs: number;
 }
 
+/** A port on 127.0.0.1 that is free right now (the kernel picks it). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 /** GenericContainer whose published port binds to 127.0.0.1 only (withExposedPorts binds every interface). */
 class LoopbackContainer extends GenericContainer {
-  withLoopbackPort(port: number): this {
+  withLoopbackPort(port: number, hostPort: number): this {
     const key = `${port}/tcp`;
     const exposed: Record<string, object> = { ...this.createOpts.ExposedPorts };
     exposed[key] = {};
     this.createOpts.ExposedPorts = exposed;
     // PortBindings is typed `any` by @types/dockerode; keep ours typed.
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = { ...(this.hostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined) };
-    bindings[key] = [{ HostIp: '127.0.0.1', HostPort: '0' }];
+    bindings[key] = [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }];
     this.hostConfig.PortBindings = bindings;
     this.exposedPorts = [...this.exposedPorts, port];
     return this;
@@ -75,7 +94,7 @@ export async function startNodeContainer(config: NodeContainerConfig): Promise<s
   const container = new LoopbackContainer(config.image)
     .withName(config.containerName)
     .withNetwork(config.network)
-    .withLoopbackPort(nodeContainerPort)
+    .withLoopbackPort(nodeContainerPort, config.hostPort)
     .withCommand([...config.command])
     .withLabels({ ...config.labels })
     .withEnvironment(clockEnvironment(config))
