@@ -51,14 +51,19 @@ function defineCommands(program: Command, run: (action: Action) => void): void {
       const response = await kv.delete({ key: utf8(key) }, { timeoutMs });
       return ok(`OK existed=${response.existed} applied_index=${response.appliedIndex}`);
     }));
-  program.command('cas <key> <old> <new>').description('compare-and-set (OLD may be --absent)')
-    .action((key: string, old: string, next: string) => run(async (kv, _admin, timeoutMs) => {
-      const absent = old === '--absent';
-      const response = await kv.compareAndSet({ key: utf8(key), expectAbsent: absent, expected: absent ? new Uint8Array(0) : utf8(old), newValue: utf8(next) }, { timeoutMs });
-      if (response.succeeded) return ok(`OK applied_index=${response.appliedIndex}`);
-      const current = response.currentFound ? JSON.stringify(text(response.current)) : 'absent';
-      return { lines: [`cas failed: compare mismatch (current value is ${current})`], exitCode: 1 };
-    }));
+  program.command('cas <key> <values...>').description('compare-and-set: cas KEY OLD NEW, or cas KEY --absent NEW')
+    .option('--absent', 'the compare succeeds iff KEY is absent')
+    .action((key: string, values: string[], options: { absent?: boolean }) => {
+      const absent = options.absent === true;
+      if (values.length !== (absent ? 1 : 2)) throw new CommanderError(2, 'ekv-admin.cas', absent ? 'cas KEY --absent NEW takes one value' : 'cas KEY OLD NEW takes two values');
+      const [old, next] = absent ? ['', values[0]!] : [values[0]!, values[1]!];
+      run(async (kv, _admin, timeoutMs) => {
+        const response = await kv.compareAndSet({ key: utf8(key), expectAbsent: absent, expected: utf8(old), newValue: utf8(next) }, { timeoutMs });
+        if (response.succeeded) return ok(`OK applied_index=${response.appliedIndex}`);
+        const current = response.currentFound ? JSON.stringify(text(response.current)) : 'absent';
+        return { lines: [`cas failed: compare mismatch (current value is ${current})`], exitCode: 1 };
+      });
+    });
   const membership = (name: string, call: (admin: AdminClient, id: string, address: string, timeoutMs: number) => Promise<{ appliedIndex: number }>, withAddress: boolean): void => {
     program.command(withAddress ? `${name} <id> <addr>` : `${name} <id>`).description(`${name} a server`)
       .action((id: string, address?: string) => run(async (_kv, admin, timeoutMs) => ok(`OK applied_index=${(await call(admin, id, address ?? '', timeoutMs)).appliedIndex}`)));
