@@ -6,7 +6,8 @@
  */
 import { bootstrap } from '../bootstrap.js';
 import { MemoryStorage } from '../memory-storage.js';
-import { MessageType, type Message } from '../message.js';
+import { decodeMessage, encodeMessage } from '../message-codec.js';
+import { MessageType, withSnapshotData, type Message } from '../message.js';
 import { asNodeId, type ConfState, type Entry, type NodeId } from '../types.js';
 import { InvariantChecker } from './invariants.js';
 import { SimNode, type SimNodeOptions } from './sim-node.js';
@@ -30,6 +31,16 @@ export interface SimClusterOptions {
   readonly seed?: number;
   /** Record each node's Ready texts in `trace` (for scenario output). */
   readonly trace?: boolean;
+  /**
+   * Ship every message through the wire codec the way the transport does
+   * (snapshot data sent separately and re-attached).
+   */
+  readonly viaCodec?: boolean;
+}
+
+function overTheWire(m: Message): Message {
+  if (m.type !== MessageType.Snapshot || m.snapshot === null) return decodeMessage(encodeMessage(m));
+  return withSnapshotData(decodeMessage(encodeMessage(m, { omitSnapshotData: true })), m.snapshot.data.slice());
 }
 
 export class SimCluster {
@@ -117,7 +128,7 @@ export class SimCluster {
       this.reportLostSnapshot(m);
       return null;
     }
-    this.get(m.to).node.step(m);
+    this.get(m.to).node.step(this.options.viaCodec === true ? overTheWire(m) : m);
     this.delivered.set(MessageType[m.type], (this.delivered.get(MessageType[m.type]) ?? 0) + 1);
     this.settle(m.to);
     this.reportSnapshotDelivered(m);
