@@ -54,6 +54,9 @@ export function proposeConfChange(r: Raft, cc: ConfChange): LogIndex {
  * Requests a linearizable read point. On the leader it is answered after a
  * heartbeat quorum confirms leadership (immediately with a single voter); a
  * follower forwards it to the leader. Throws NotLeader when no leader is known.
+ * A request may be dropped silently (lost message, leadership change): the
+ * caller needs its own deadline. Request ids must be unique per node while
+ * pending (a duplicate is answered once).
  */
 export function readIndex(r: Raft, requestId: string): void {
   if (r.role === 'leader') {

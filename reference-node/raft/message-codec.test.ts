@@ -27,7 +27,7 @@ const snapshot: fc.Arbitrary<Snapshot> = fc.record({
   data: bytes,
 });
 
-const message: fc.Arbitrary<Message> = fc.record({
+const anyFields: fc.Arbitrary<Message> = fc.record({
   type: fc.constantFrom(...allMessageTypes),
   from: nodeId,
   to: nodeId,
@@ -41,6 +41,11 @@ const message: fc.Arbitrary<Message> = fc.record({
   rejectHint: index,
   context: bytes,
 });
+
+/** Valid messages: a snapshot travels exactly in Snapshot messages. */
+const message: fc.Arbitrary<Message> = fc.tuple(anyFields, snapshot).map(([m, s]) =>
+  m.type === MessageType.Snapshot ? { ...m, snapshot: m.snapshot ?? s } : { ...m, snapshot: null },
+);
 
 const confChange: fc.Arbitrary<ConfChange> = fc.record({
   type: fc.constantFrom('addVoter' as const, 'addLearner' as const, 'promote' as const, 'remove' as const),
@@ -112,6 +117,8 @@ describe('message codec', () => {
     const emptyFrom = encodeMessage({ ...m, from: asNodeId('') });
     expect(() => decodeMessage(emptyFrom)).toThrow(/from is empty/);
     expect(() => decodeMessage(new Uint8Array([2]))).toThrow(/unknown message codec version 2/);
+    const snapshotless = encodeMessage({ ...m, type: MessageType.Snapshot });
+    expect(() => decodeMessage(snapshotless)).toThrow(/snapshot must be present exactly in Snapshot messages/);
   });
 });
 

@@ -12,7 +12,7 @@
  */
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { RaftCodecError } from './errors.js';
-import { allMessageTypes, type Message } from './message.js';
+import { allMessageTypes, MessageType, type Message } from './message.js';
 import { asLogIndex, asNodeId, asTerm, EntryType, type Entry, type NodeId, type Snapshot } from './types.js';
 
 const codecVersion = 1;
@@ -120,8 +120,12 @@ export function decodeMessage(bytes: Uint8Array): Message {
   const entryCount = r.count('entry count');
   const entries: Entry[] = [];
   for (let i = 0; i < entryCount; i++) entries.push(readEntry(r));
+  const snapshotAt = r.offset;
   const snapshot = readSnapshot(r);
   r.end();
+  if ((typeCode === (MessageType.Snapshot as number)) !== (snapshot !== null)) {
+    throw new RaftCodecError('a snapshot must be present exactly in Snapshot messages', snapshotAt);
+  }
   return {
     type: typeCode,
     from,
