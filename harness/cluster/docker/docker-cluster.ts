@@ -9,10 +9,12 @@
  *  - partitions: iptables in each container's network namespace, entered from
  *    the host with nsenter (see partition-rules.ts); rebuilt for everyone
  *    whenever a node starts, because its namespace (and address) is new;
- *  - clock skew: libfaketime reading a bind-mounted spec file.
+ *  - clock skew: libfaketime reading a spec file in the run directory.
+ * The run directory is bind-mounted at its own path, so every path (data
+ * dir, KEK file, sidecar) means the same inside and outside a container.
  */
 import { appendFile, cp, mkdir, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { StartedNetwork } from 'testcontainers';
 import { HarnessError } from '../../errors/index.js';
@@ -22,7 +24,7 @@ import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince
 import { faketimeSpec } from './faketime-offset.js';
 import { runHostCommand } from './host-command.js';
 import type { ResolvedImage } from './node-image.js';
-import { containerPaths, freeLoopbackPort, nodeContainerPort, startNodeContainer } from './node-container.js';
+import { freeLoopbackPort, nodeContainerPort, startNodeContainer } from './node-container.js';
 import { blockedAddressesOf, chainRules, chainSetupRules, validateGrudge } from './partition-rules.js';
 
 /** A node handle of the docker backend: also says where peers reach the node. */
@@ -239,7 +241,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
       '--id', state.spec.id,
       '--listen', `0.0.0.0:${nodeContainerPort}`,
       '--advertise', `${state.containerName}:${nodeContainerPort}`,
-      '--data-dir', containerPaths.dataDir,
+      '--data-dir', join(state.hostDir, 'data'),
       ...(state.spec.initialVoter ? ['--peers', peers] : ['--join']),
       ...this.context.spec.commonFlags,
       ...state.flags,
@@ -247,10 +249,10 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   }
 
   private async createContainer(state: NodeState): Promise<void> {
-    const clockDir = this.context.image.faketimeLibrary === null ? null : join(state.hostDir, 'clock');
+    const clockFile = this.context.image.faketimeLibrary === null ? null : join(state.hostDir, 'clock', 'faketime.rc');
     await mkdir(join(state.hostDir, 'data'), { recursive: true });
-    if (clockDir !== null) {
-      await mkdir(clockDir, { recursive: true });
+    if (clockFile !== null) {
+      await mkdir(dirname(clockFile), { recursive: true });
       await this.writeClockFile(state, faketimeSpec(0));
     }
     if (state.hostPort === 0) state.hostPort = await freeLoopbackPort();
@@ -261,8 +263,8 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
       containerName: state.containerName,
       command: this.command(state),
       labels: { ...runLabels(this.context.runId), [labelKeys.node]: state.spec.id },
-      hostDataDir: join(state.hostDir, 'data'),
-      hostClockDir: clockDir,
+      runDir: resolve(this.context.spec.runDir),
+      clockFile,
       faketimeLibrary: this.context.image.faketimeLibrary,
       startTimeoutMs: this.context.spec.startTimeoutMs,
     });

@@ -18,8 +18,6 @@ export const nodeContainerPort = 7000;
 /** The `READY` line ekv-node prints once it serves. */
 export const readyLinePattern = /^READY id=/m;
 
-/** Where the backend mounts the node's host directories inside the container. */
-export const containerPaths = Object.freeze({ dataDir: '/data', clockDir: '/ekv-clock', clockFile: '/ekv-clock/faketime.rc' });
 
 /** Everything needed to create one node's container. */
 export interface NodeContainerConfig {
@@ -34,11 +32,16 @@ export interface NodeContainerConfig {
   readonly hostPort: number;
   readonly command: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
-  /** Host directory mounted as the node's data dir (survives kill/start and re-creation). */
-  readonly hostDataDir: string;
-  /** Host directory holding the libfaketime spec file, or null when clock skew is off. */
-  readonly hostClockDir: string | null;
-  /** libfaketime inside the image (LD_PRELOADed when hostClockDir is set). */
+  /**
+   * The run directory (absolute), bind-mounted at the SAME path inside the
+   * container: the data dir, the clock file and any file a flag names
+   * (`--kek-file`, `--sidecar-path`) are valid paths on both sides, as with
+   * the local backend, and survive kill/start and re-creation.
+   */
+  readonly runDir: string;
+  /** The libfaketime spec file (under runDir), or null when clock skew is off. */
+  readonly clockFile: string | null;
+  /** libfaketime inside the image (LD_PRELOADed when clockFile is set). */
   readonly faketimeLibrary: string | null;
   readonly startTimeoutMs: number;
 }
@@ -74,12 +77,12 @@ class LoopbackContainer extends GenericContainer {
 const outputTailChars = 3_000;
 
 function clockEnvironment(config: NodeContainerConfig): Record<string, string> {
-  if (config.hostClockDir === null || config.faketimeLibrary === null) return {};
+  if (config.clockFile === null || config.faketimeLibrary === null) return {};
   return {
     LD_PRELOAD: config.faketimeLibrary,
     // Mandatory: a backwards step of the monotonic clock crashes Node.
     FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    FAKETIME_TIMESTAMP_FILE: containerPaths.clockFile,
+    FAKETIME_TIMESTAMP_FILE: config.clockFile,
     // Re-read the file on every call so a skew takes effect at once.
     FAKETIME_NO_CACHE: '1',
   };
@@ -89,8 +92,8 @@ function clockEnvironment(config: NodeContainerConfig): Record<string, string> {
 export async function startNodeContainer(config: NodeContainerConfig): Promise<string> {
   let output = '';
   let logStream: Readable | undefined;
-  const binds: { source: string; target: string }[] = [{ source: config.hostDataDir, target: containerPaths.dataDir }];
-  if (config.hostClockDir !== null) binds.push({ source: config.hostClockDir, target: containerPaths.clockDir });
+  if (config.runDir.includes(':')) throw new HarnessError('INVALID_OPTION', `the run directory ${config.runDir} contains ':', which a Docker bind mount cannot express`);
+  const binds = [{ source: config.runDir, target: config.runDir }];
   const container = new LoopbackContainer(config.image)
     .withName(config.containerName)
     .withNetwork(config.network)
