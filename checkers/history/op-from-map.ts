@@ -18,7 +18,7 @@ export function opFromMap(value: HistoryValue, index: number, line: number): His
   if (node !== undefined && node !== null && typeof node !== 'string') return `"node" must be a string, got ${JSON.stringify(node)}`;
   return {
     index,
-    process: process as number | typeof nemesisProcess,
+    process: process,
     type: type as HistoryOpType,
     f: String(f),
     ...(key !== undefined && key !== null ? { key: String(key) } : {}),

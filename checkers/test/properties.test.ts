@@ -85,7 +85,7 @@ describe('agreement with a brute-force checker', () => {
     fc.assert(fc.property(fc.array(smallOp, { minLength: 1, maxLength: 7 }), smallValue, (specs, initial) => {
       const model = casRegisterModel({ initial });
       const ops: Operation<RegisterInput, RegisterOutput>[] = specs.map((s) => {
-        const input: RegisterInput = { kind: s.kind as RegisterInput['kind'], key: undefined, value: s.value, newValue: s.newValue };
+        const input: RegisterInput = { kind: s.kind, key: undefined, value: s.value, newValue: s.newValue };
         const output: RegisterOutput = s.kind === 'read' ? s.value : s.kind === 'cas' ? s.casOk : null;
         // Register values are interned ids; ids 0…2 are the initial value and two others.
         return { process: s.process, call: s.call, ...(s.unknown ? {} : { return: s.call + s.length }), input, output };

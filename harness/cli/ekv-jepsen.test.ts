@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { main } from './ekv-jepsen.js';
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } });
+  return { code, out, err };
+}
+
+describe('ekv-jepsen dispatcher', () => {
+  it('prints usage for --help and exits 0', async () => {
+    const { code, out } = await run('--help');
+    expect(code).toBe(0);
+    expect(out).toContain('check <file>');
+  });
+
+  it('rejects an unknown or missing command with exit 255 and usage', async () => {
+    expect(await run('frobnicate')).toMatchObject({ code: 255, err: expect.stringContaining('unknown command "frobnicate"') as unknown });
+    expect((await run()).code).toBe(255);
+  });
+
+  it('dispatches check', async () => {
+    const { code, out } = await run('check', '--help');
+    expect(code).toBe(0);
+    expect(out).toContain('Usage: ekv-jepsen check');
+  });
+});
