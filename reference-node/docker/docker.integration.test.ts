@@ -38,6 +38,8 @@ const clientPort = 7000;
 const nodeIds = ['n1', 'n2', 'n3'] as const;
 const runId = randomBytes(4).toString('hex');
 const runLabel = 'org.ekv.test-run';
+const pidLabel = 'org.ekv.test-pid';
+const labels = { [runLabel]: runId, [pidLabel]: String(process.pid) };
 const convergeTimeoutMs = 30_000;
 
 /** withExposedPorts publishes on every interface; the recipe wants 127.0.0.1 only. */
@@ -78,12 +80,25 @@ async function eventually<T>(what: string, attempt: () => Promise<T>): Promise<T
   throw new Error(`${what} did not succeed within ${convergeTimeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
 }
 
-async function removeRun(): Promise<void> {
-  const filters = { label: [`${runLabel}=${runId}`] };
+/** Removes this run's containers and network; with `run` undefined, those of earlier runs whose test process died. */
+async function removeRun(run: string | undefined = runId): Promise<void> {
+  const filters = { label: [run === undefined ? runLabel : `${runLabel}=${run}`] };
+  const stale = (labels: Record<string, string> | undefined): boolean => {
+    if (run !== undefined) return true;
+    const pid = Number(labels?.[pidLabel]);
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
   for (const container of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(container.Id).remove({ force: true, v: true });
+    if (stale(container.Labels)) await docker.getContainer(container.Id).remove({ force: true, v: true });
   }
-  for (const network of await docker.listNetworks({ filters })) await docker.getNetwork(network.Id).remove();
+  for (const network of await docker.listNetworks({ filters })) {
+    if (stale(network.Labels)) await docker.getNetwork(network.Id).remove();
+  }
 }
 
 async function countReadyLines(containerId: string): Promise<number> {
@@ -104,9 +119,10 @@ describe.skipIf(engineProblem !== null && !requireDocker)('reference node in Doc
 
   beforeAll(async () => {
     if (engineProblem !== null) throw new Error(`EKV_REQUIRE_DOCKER=1 but ${engineProblem}`);
+    await removeRun(undefined);
     image = await buildNodeImage({ repoRoot: findRepoRoot(dirname(fileURLToPath(import.meta.url))) });
     const name = `ekv-it-${runId}`;
-    const dockerNetwork = await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [runLabel]: runId } });
+    const dockerNetwork = await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels });
     const network = new StartedNetwork(await getContainerRuntimeClient(), name, dockerNetwork);
     const peers = nodeIds.map((id) => `${id}=${containerName(id)}:${clientPort}`).join(',');
     const started = await Promise.all(
@@ -115,7 +131,7 @@ describe.skipIf(engineProblem !== null && !requireDocker)('reference node in Doc
           .withName(containerName(id))
           .withNetwork(network)
           .withLoopbackPort(clientPort)
-          .withLabels({ [runLabel]: runId })
+          .withLabels(labels)
           .withCommand(['--id', id, '--listen', `0.0.0.0:${clientPort}`, '--advertise', `${containerName(id)}:${clientPort}`, '--peers', peers, '--data-dir', '/data'])
           .withWaitStrategy(Wait.forLogMessage(/READY id=/))
           .withStartupTimeout(30_000)
