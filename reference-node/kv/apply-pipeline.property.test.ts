@@ -63,7 +63,7 @@ function toEntry(step: Step, index: number): Entry {
 
 /** One node on a memory-level database that survives "restarts" (close + reopen of the same level). */
 class SimulatedNode {
-  private level: BinaryLevel = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as BinaryLevel;
+  private level: BinaryLevel = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' });
   storage!: NodeStorage;
   fsm!: StateMachine;
   hlc!: Hlc;
@@ -80,7 +80,7 @@ class SimulatedNode {
 
   async fresh(): Promise<void> {
     await this.storage.close();
-    this.level = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as BinaryLevel;
+    this.level = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' });
     await this.start();
   }
 
