@@ -21,7 +21,9 @@ export interface EdnElement {
   readonly line: number;
 }
 
-const delimiters = new Set(['(', ')', '[', ']', '{', '}', '"', ';', ',', ' ', '\t', '\n', '\r', '\f']);
+/** Char codes that end a token (a lookup table: tokens are the reader's hot loop). */
+const isDelimiter = new Uint8Array(128);
+for (const c of '()[]{}";, \t\n\r\f') isDelimiter[c.charCodeAt(0)] = 1;
 const closers: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
 const charNames: Readonly<Record<string, string>> = { newline: '\n', space: ' ', tab: '\t', return: '\r', formfeed: '\f', backspace: '\b' };
 const stringEscapes: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\' };
@@ -36,17 +38,18 @@ class Reader {
 
   /** Skips whitespace, commas, comments and `#_` discarded forms; returns the next char or undefined. */
   peek(): string | undefined {
+    const text = this.text;
     for (;;) {
-      const c = this.text[this.pos];
-      if (c === undefined) return undefined;
-      if (c === '\n') { this.line += 1; this.pos += 1; continue; }
-      if (c === ' ' || c === ',' || c === '\t' || c === '\r' || c === '\f') { this.pos += 1; continue; }
-      if (c === ';') {
-        while (this.pos < this.text.length && this.text[this.pos] !== '\n') this.pos += 1;
+      const code = text.charCodeAt(this.pos);
+      if (code !== code) return undefined; // NaN: end of input
+      if (code === 10) { this.line += 1; this.pos += 1; continue; }
+      if (code === 32 || code === 44 || code === 9 || code === 13 || code === 12) { this.pos += 1; continue; }
+      if (code === 59) {
+        while (this.pos < text.length && text.charCodeAt(this.pos) !== 10) this.pos += 1;
         continue;
       }
-      if (c === '#' && this.text[this.pos + 1] === '_') { this.pos += 2; this.read(); continue; }
-      return c;
+      if (code === 35 && text.charCodeAt(this.pos + 1) === 95) { this.pos += 2; this.read(); continue; }
+      return text[this.pos];
     }
   }
 
@@ -94,13 +97,14 @@ class Reader {
 
   private readMap(): { [key: string]: HistoryValue } {
     const openLine = this.line;
-    const items = this.readSequence('}');
-    if (items.length % 2 !== 0) throw new EdnSyntaxError(openLine, 'map literal has an odd number of forms');
     const map: { [key: string]: HistoryValue } = {};
-    for (let i = 0; i < items.length; i += 2) {
-      const key = items[i] ?? null;
-      map[typeof key === 'string' ? key : JSON.stringify(key)] = items[i + 1] ?? null;
-    }
+    let key: HistoryValue | undefined;
+    this.readElements('}', (value) => {
+      if (key === undefined) { key = value; return; }
+      map[typeof key === 'string' ? key : JSON.stringify(key)] = value;
+      key = undefined;
+    });
+    if (key !== undefined) throw new EdnSyntaxError(openLine, 'map literal has an odd number of forms');
     return map;
   }
 
@@ -130,9 +134,15 @@ class Reader {
   }
 
   private readToken(): string {
+    const text = this.text;
     const start = this.pos;
-    while (this.pos < this.text.length && !delimiters.has(this.text[this.pos] ?? ' ')) this.pos += 1;
-    return this.text.slice(start, this.pos);
+    let pos = start;
+    for (; pos < text.length; pos += 1) {
+      const code = text.charCodeAt(pos);
+      if (code < 128 && isDelimiter[code] === 1) break;
+    }
+    this.pos = pos;
+    return text.slice(start, pos);
   }
 
   private readChar(): string {

@@ -26,7 +26,7 @@ export interface VisualizeInput {
 const opsPerPartitionMax = 300;
 const partitionsMax = 12;
 const rowHeightPx = 22;
-const unitPx = 14;
+const unitPx = 30;
 
 const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -38,6 +38,10 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:
 .prefix{background:#66bb6a}.later{background:#90a4ae}.failing{background:#c62828;outline:2px solid #000}.onpath{background:#ffa726}.unknown{background:#fff;color:#555;border:1px dashed #777}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}.note{color:#666}`;
 
+function partitionLabel(key: string | null): string {
+  return key === null ? '' : ` in partition <code>${escapeHtml(key)}</code>`;
+}
+
 function opLabel(op: OpRef): string {
   return `process ${op.process} <code>${escapeHtml(op.description)}</code> (index ${op.index})`;
 }
@@ -46,13 +50,13 @@ function failureSection(result: CheckResult): string {
   if (result.valid === true) return '<p>Every partition has a linearization.</p>';
   if (result.valid === 'unknown') {
     const { okOps, lastOk, frontier } = result.longestPrefix;
-    return `<p>The search stopped (<b>${escapeHtml(result.reason)}</b>) in partition <code>${escapeHtml(String(result.partition))}</code>. Longest prefix shown linearizable: ${okOps} ok operations${lastOk ? `, up to ${opLabel(lastOk)}` : ''}${frontier ? `; next to place: ${opLabel(frontier)}` : ''}.</p>`;
+    return `<p>The search stopped (<b>${escapeHtml(result.reason)}</b>) ${partitionLabel(result.partition)}. Longest prefix shown linearizable: ${okOps} ok operations${lastOk ? `, up to ${opLabel(lastOk)}` : ''}${frontier ? `; next to place: ${opLabel(frontier)}` : ''}.</p>`;
   }
   const paths = result.finalPaths.map((path, i) => {
     const steps = path.steps.map((step) => `<code>${escapeHtml(step.op.description)}</code> (p${escapeHtml(String(step.op.process))}) → ${escapeHtml(step.model)}`).join('<br>');
     return `<tr><td>${i + 1}</td><td>${steps || '<span class="note">(from the previous ok state)</span>'}</td><td><code>${escapeHtml(path.failure.op.description)}</code> (p${escapeHtml(String(path.failure.op.process))})</td><td>${escapeHtml(path.failure.message)}</td></tr>`;
   }).join('');
-  return `<p><b>Cannot linearize</b> ${opLabel(result.op)} in partition <code>${escapeHtml(String(result.partition))}</code>.</p>
+  return `<p><b>Cannot linearize</b> ${opLabel(result.op)} ${partitionLabel(result.partition)}.</p>
 <p>Previous ok operation: ${result.previousOk ? opLabel(result.previousOk) : 'none'}.</p>
 <p>Every order of the concurrent operations ends in an impossible step. Final paths:</p>
 <table><tr><th>#</th><th>linearized (state after)</th><th>impossible step</th><th>why</th></tr>${paths}</table>`;
