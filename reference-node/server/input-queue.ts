@@ -2,13 +2,21 @@
  * The inbox of the Raft loop: closures that touch the RawNode, run only
  * between two Readys (never while one is being persisted or applied), in
  * arrival order. Bounded: a full inbox refuses with Overloaded (definite).
+ * Once closed (halt, shutdown) queued and later requests fail with the
+ * closing error instead of waiting forever.
  */
 import { NodeError } from '../proto/index.js';
 
+interface Item<T> {
+  readonly work: (target: T) => void;
+  readonly reject: ((error: Error) => void) | undefined;
+}
+
 /** A bounded FIFO of work for the Raft loop with a wake-up signal. */
 export class InputQueue<T> {
-  private items: Array<(target: T) => void> = [];
+  private items: Array<Item<T>> = [];
   private wake: (() => void) | undefined;
+  private closedWith: (() => Error) | undefined;
 
   constructor(private readonly inputsMax: number) {}
 
@@ -16,10 +24,14 @@ export class InputQueue<T> {
     return this.items.length;
   }
 
-  /** Queues fire-and-forget work (Raft messages, ticks). Drops it when full and returns false. */
+  /** Queues fire-and-forget work (Raft messages, ticks). Drops it when full or closed and returns false. */
   post(work: (target: T) => void): boolean {
-    if (this.items.length >= this.inputsMax) return false;
-    this.items.push(work);
+    return this.push({ work, reject: undefined });
+  }
+
+  private push(item: Item<T>): boolean {
+    if (this.closedWith !== undefined || this.items.length >= this.inputsMax) return false;
+    this.items.push(item);
     this.signal();
     return true;
   }
@@ -27,14 +39,18 @@ export class InputQueue<T> {
   /** Queues work and resolves with its result (or rejects with what it threw). */
   run<R>(work: (target: T) => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const accepted = this.post((target) => {
-        try {
-          resolve(work(target));
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
+      const accepted = this.push({
+        work: (target) => {
+          try {
+            resolve(work(target));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+        reject,
       });
-      if (!accepted) reject(new NodeError('Overloaded', `the Raft loop's inbox is full (${this.inputsMax} inputs)`));
+      if (accepted) return;
+      reject(this.closedWith?.() ?? new NodeError('Overloaded', `the Raft loop's inbox is full (${this.inputsMax} inputs)`));
     });
   }
 
@@ -42,7 +58,16 @@ export class InputQueue<T> {
   drain(target: T): void {
     const items = this.items;
     this.items = [];
-    for (const item of items) item(target);
+    for (const item of items) item.work(target);
+  }
+
+  /** Refuses further work; queued requests fail with `error()`. */
+  close(error: () => Error): void {
+    this.closedWith = error;
+    const items = this.items;
+    this.items = [];
+    for (const item of items) item.reject?.(error());
+    this.signal();
   }
 
   /** Resolves when new work arrives (immediately if some is queued). */

@@ -12,8 +12,8 @@
  * between Readys. An apply halt (spec §5.4) freezes the loop for good: no more
  * steps, ticks, applies or advance.
  */
-import type { MemoryStorage} from '../raft/index.js';
-import { decodeConfChange } from '../raft/index.js';
+import { NodeError } from '../proto/index.js';
+import { decodeConfChange, type MemoryStorage } from '../raft/index.js';
 import { asLogIndex, EntryType, type ConfState, type Entry, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
 import type { LogStore } from '../storage/index.js';
 import type { AddressBook } from './address-book.js';
@@ -98,7 +98,7 @@ export class RaftLoop {
   /** Stops after the Ready in progress (if any) is finished. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.inbox.signal();
+    this.inbox.close(() => new NodeError('ShuttingDown', 'the node is shutting down'));
     await this.done().catch(() => undefined);
   }
 
@@ -169,6 +169,7 @@ export class RaftLoop {
     if (outcome.kind === 'applied') return true;
     this.haltInfo = { reason: outcome.reason, index: outcome.index };
     this.options.logger.fatal({ index: outcome.index, reason: outcome.reason }, 'apply halted (spec §5.4): the applied index stays below this entry');
+    this.inbox.close(() => new NodeError('NodeHalted', `apply halted at index ${outcome.index}: ${outcome.reason}`));
     this.options.events.halted(this.haltInfo);
     return false;
   }
