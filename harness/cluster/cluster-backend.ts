@@ -85,7 +85,8 @@ export interface ClockSkewable {
   resetClocks(): Promise<void>;
 }
 
-export type BackendName = 'local' | 'docker';
+/** `fake` is the in-process stand-in SUT of harness tests and benchmarks (harness/cluster/fake). */
+export type BackendName = 'local' | 'docker' | 'fake';
 
 export interface ClusterBackend {
   readonly name: BackendName;

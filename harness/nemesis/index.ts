@@ -4,3 +4,5 @@ export { faultCapability, faultGroups, faultNames, faultTuningDefaults, parseFau
 export type { FaultCapability, FaultName, FaultTuning } from './fault-catalogue.js';
 export { faultSchedule } from './fault-schedule.js';
 export type { FaultScheduleOptions } from './fault-schedule.js';
+export { NemesisExecutor } from './nemesis-executor.js';
+export type { NemesisCluster, NemesisExecutorOptions } from './nemesis-executor.js';

@@ -1,0 +1,190 @@
+/**
+ * Executes nemesis actions against a started cluster and records each as a
+ * pair of nemesis ops in the history (Jepsen's form: both `info`, the first
+ * carrying the planned action, the second what was actually done or the
+ * error). It remembers what it broke so `heal-all` can undo everything.
+ */
+import type { ClockSkewable, Killable, LinkDegradable, Partitionable, Pausable, StartedCluster } from '../cluster/cluster-backend.js';
+import type { HistoryOp, JsonValue, OpDraft } from '../history/op.js';
+import { grudgeToMap, isolateGrudge } from './grudges.js';
+import type { GrudgeRecord, NemesisAction, NodeTarget } from './nemesis-action.js';
+
+/** The cluster surface the nemesis drives. */
+export type NemesisCluster = StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable>;
+
+export interface NemesisExecutorOptions {
+  readonly cluster: NemesisCluster;
+  /** Asks the nodes who leads (null when nobody does). */
+  readonly findLeader: () => Promise<string | null>;
+  readonly record: (draft: OpDraft) => HistoryOp;
+  /** Called with a short description of the active faults whenever they change (progress display). */
+  readonly onFaultsChanged?: (active: readonly string[]) => void;
+}
+
+/** Runs nemesis actions; not reentrant (the runner serializes them). */
+export class NemesisExecutor {
+  private readonly active = new Map<string, string>();
+  private strobeTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: NemesisExecutorOptions) {}
+
+  /** Runs one action and records it; a failing action is recorded with its error, never thrown. */
+  async run(action: NemesisAction): Promise<void> {
+    const { f, ...planned } = action;
+    this.options.record({ process: 'nemesis', type: 'info', f, value: planned });
+    try {
+      const done = await this.apply(action);
+      this.options.record({ process: 'nemesis', type: 'info', f, value: done });
+    } catch (error) {
+      this.options.record({ process: 'nemesis', type: 'info', f, value: null, error: error instanceof Error ? error.message : String(error) });
+    }
+    this.options.onFaultsChanged?.([...this.active.values()]);
+  }
+
+  /** Faults currently in effect, for progress output. */
+  activeFaults(): readonly string[] {
+    return [...this.active.values()];
+  }
+
+  private async resolveTarget(target: NodeTarget): Promise<string[]> {
+    if ('nodes' in target) return [...target.nodes];
+    const leader = await this.options.findLeader();
+    if (leader === null) throw new Error('no leader to target');
+    return [leader];
+  }
+
+  private async apply(action: NemesisAction): Promise<JsonValue> {
+    const cluster = this.options.cluster;
+    switch (action.f) {
+      case 'start-partition': {
+        let grudge: GrudgeRecord | undefined = action.grudge;
+        if (grudge === undefined) {
+          const leader = await this.options.findLeader();
+          if (leader === null) throw new Error('no leader to isolate');
+          grudge = isolateGrudge(cluster.nodes().map((n) => n.id), leader);
+        }
+        await cluster.partition(grudgeToMap(grudge));
+        this.active.set('partition', `partition ${action.shape}`);
+        return { shape: action.shape, grudge };
+      }
+      case 'stop-partition':
+        await cluster.heal();
+        this.active.delete('partition');
+        return 'healed';
+      case 'kill': {
+        const nodes = await this.resolveTarget(action.target);
+        for (const id of nodes) await cluster.kill(id);
+        this.active.set('kill', `killed ${nodes.join(',')}`);
+        return { nodes };
+      }
+      case 'restart':
+        this.active.delete('kill');
+        return { nodes: await this.restartStopped() };
+      case 'pause': {
+        const nodes = await this.resolveTarget(action.target);
+        for (const id of nodes) await cluster.pause(id);
+        this.active.set('pause', `paused ${nodes.join(',')}`);
+        return { nodes };
+      }
+      case 'resume':
+        this.active.delete('pause');
+        return { nodes: await this.resumePaused() };
+      case 'clock-bump':
+        await this.setClocks(action.nodes, action.offsetMs);
+        this.active.set('clock', `clock ${action.offsetMs > 0 ? '+' : ''}${action.offsetMs / 1000}s on ${action.nodes.join(',')}`);
+        return { nodes: [...action.nodes], offsetMs: action.offsetMs };
+      case 'clock-strobe':
+        this.startStrobe(action.nodes, action.offsetMs, action.periodMs, action.durationMs);
+        this.active.set('clock', `clock strobe ±${action.offsetMs / 1000}s on ${action.nodes.join(',')}`);
+        return { nodes: [...action.nodes], offsetMs: action.offsetMs, periodMs: action.periodMs };
+      case 'clock-reset':
+        await this.resetClocks();
+        return 'reset';
+      case 'start-latency':
+        await this.setLatency(action.delayMs);
+        this.active.set('latency', `latency ${action.delayMs}ms`);
+        return { delayMs: action.delayMs };
+      case 'stop-latency':
+        await this.setLatency(0);
+        this.active.delete('latency');
+        return { delayMs: 0 };
+      case 'restart-with-flags':
+        await cluster.kill(action.node);
+        await cluster.start(action.node, action.flags);
+        return { node: action.node, flags: [...action.flags] };
+      case 'heal-all':
+        return this.healAll();
+    }
+  }
+
+  /** Undoes every fault: partitions, pauses, kills, clocks, latency. */
+  private async healAll(): Promise<JsonValue> {
+    const cluster = this.options.cluster;
+    await cluster.heal();
+    const resumed = await this.resumePaused();
+    const restarted = await this.restartStopped();
+    if (cluster.resetClocks !== undefined) await this.resetClocks();
+    if (cluster.setLatency !== undefined && this.active.has('latency')) await this.setLatency(0);
+    this.active.clear();
+    return { resumed, restarted };
+  }
+
+  private async restartStopped(): Promise<string[]> {
+    const cluster = this.options.cluster;
+    const stopped = cluster.nodes().filter((n) => !n.running).map((n) => n.id);
+    for (const id of stopped) await cluster.start(id);
+    return stopped;
+  }
+
+  private async resumePaused(): Promise<string[]> {
+    const cluster = this.options.cluster;
+    const paused = cluster.nodes().filter((n) => n.paused).map((n) => n.id);
+    for (const id of paused) await cluster.resume(id);
+    return paused;
+  }
+
+  private async setClocks(nodes: readonly string[], offsetMs: number): Promise<void> {
+    const setClockOffset = this.options.cluster.setClockOffset?.bind(this.options.cluster);
+    if (setClockOffset === undefined) throw new Error('this backend cannot skew clocks');
+    for (const id of nodes) await setClockOffset(id, offsetMs);
+  }
+
+  private startStrobe(nodes: readonly string[], offsetMs: number, periodMs: number, durationMs: number): void {
+    this.stopStrobe();
+    let skewed = false;
+    const endAt = Date.now() + durationMs;
+    // Flip between real time and the offset every period until the fault ends (clock-reset) or its duration passes.
+    this.strobeTimer = setInterval(() => {
+      if (Date.now() >= endAt) return this.stopStrobe();
+      skewed = !skewed;
+      void this.setClocks(nodes, skewed ? offsetMs : 0).catch(() => undefined);
+    }, periodMs);
+    this.strobeTimer.unref();
+  }
+
+  private stopStrobe(): void {
+    if (this.strobeTimer !== null) clearInterval(this.strobeTimer);
+    this.strobeTimer = null;
+  }
+
+  private async resetClocks(): Promise<void> {
+    this.stopStrobe();
+    const resetClocks = this.options.cluster.resetClocks?.bind(this.options.cluster);
+    if (resetClocks === undefined) throw new Error('this backend cannot skew clocks');
+    await resetClocks();
+    this.active.delete('clock');
+  }
+
+  private async setLatency(delayMs: number): Promise<void> {
+    const cluster = this.options.cluster;
+    const setLatency = cluster.setLatency?.bind(cluster);
+    if (setLatency === undefined) throw new Error('this backend cannot add latency');
+    const ids = cluster.nodes().map((n) => n.id);
+    for (const from of ids) for (const to of ids) if (from !== to) await setLatency(from, to, delayMs);
+  }
+
+  /** Stops background timers (strobe); idempotent. */
+  dispose(): void {
+    this.stopStrobe();
+  }
+}

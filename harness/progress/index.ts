@@ -1,0 +1,2 @@
+export { createProgressDisplay } from './progress-display.js';
+export type { ProgressCounts, ProgressDisplay } from './progress-display.js';

@@ -1,0 +1,208 @@
+/**
+ * One test run, end to end: plan (from the seed) → run directory → cluster
+ * → clients + nemesis execute the plan while history.jsonl streams to disk
+ * → heal, recovery, final reads → artifacts → checkers → results.json and a
+ * verdict. The cluster, connections, timers and the history file are released
+ * on every exit path, including an interrupt (the signal).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ClusterBackend, ClusterSpec } from '../cluster/cluster-backend.js';
+import { findLeader, waitForLeader } from '../client/leader.js';
+import type { NodeAccess } from '../client/kv-connection.js';
+import { checkHistory, exitCodeOf, writeResults } from '../checking/index.js';
+import type { RunResults } from '../checking/index.js';
+import { HarnessError } from '../errors/index.js';
+import { Random } from '../generator/index.js';
+import { HistoryWriter, makeHistoryHeader, readHistoryJsonl, writeHistoryEdn } from '../history/index.js';
+import { NemesisExecutor } from '../nemesis/index.js';
+import type { NemesisCluster } from '../nemesis/index.js';
+import { buildPlan, planToJsonl } from '../plan/index.js';
+import type { Plan } from '../plan/index.js';
+import type { ProgressDisplay } from '../progress/index.js';
+import { createRunDirectory, runFiles } from '../store/index.js';
+import type { Workload, WorkloadRegistry } from '../workload/index.js';
+import { ClientWorker } from './client-worker.js';
+import { runPlan } from './plan-runner.js';
+import type { PlanRunReport } from './plan-runner.js';
+import type { TestConfig } from './test-config.js';
+
+/** What a run needs besides its config (injected, so tests can use the fake SUT). */
+export interface RunTestDependencies {
+  readonly backend: ClusterBackend;
+  /** How the harness reaches the started cluster's nodes. */
+  readonly nodeAccess: (cluster: NemesisCluster) => NodeAccess;
+  readonly workloads: WorkloadRegistry;
+  readonly progress: ProgressDisplay;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+  /** Extra facts for test.json (versions, command line). */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+export interface RunOutcome {
+  readonly runDir: string;
+  readonly results: RunResults;
+  readonly exitCode: number;
+}
+
+function resolveWorkload(config: TestConfig, workloads: WorkloadRegistry): Workload {
+  const workload = workloads.get(config.workload);
+  if (workload === undefined) throw new HarnessError('INVALID_OPTION', `unknown workload "${config.workload}" (known: ${[...workloads.keys()].join(', ')})`);
+  return workload;
+}
+
+function makePlan(config: TestConfig, workload: Workload): Plan {
+  return buildPlan(
+    {
+      workload,
+      keys: config.keys,
+      nodes: config.nodes,
+      concurrency: config.concurrency,
+      timeLimitMs: config.timeLimitMs,
+      opsPerSecond: config.opsPerSecond,
+      faults: config.faults,
+      nemesisIntervalMs: config.nemesisIntervalMs,
+      faultTuning: config.faultTuning,
+      recoveryMs: config.recoveryMs,
+      planEventsMax: config.planEventsMax,
+    },
+    new Random(config.seed),
+  );
+}
+
+function clusterSpec(config: TestConfig, runDir: string): ClusterSpec {
+  return {
+    nodes: config.nodes.map((id) => ({ id, flags: config.nodeFlags[id] ?? [], initialVoter: true })),
+    runDir,
+    commonFlags: config.commonNodeFlags,
+    startTimeoutMs: config.nodeStartTimeoutMs,
+  };
+}
+
+/** Runs one test and returns its verdict; throws only for invalid configuration. */
+export async function runTest(config: TestConfig, deps: RunTestDependencies): Promise<RunOutcome> {
+  const workload = resolveWorkload(config, deps.workloads);
+  const plan = makePlan(config, workload);
+  const startedAt = new Date();
+  const runDir = createRunDirectory(config.storeDir, config.name, startedAt);
+  writeFileSync(join(runDir, runFiles.planJsonl), planToJsonl(plan));
+  const testJson = { name: config.name, seed: config.seed, startedAt: startedAt.toISOString(), config, versions: deps.versions, plan: { events: plan.events.length, endMs: plan.endMs } };
+  writeFileSync(join(runDir, runFiles.testJson), `${JSON.stringify(testJson, null, 2)}\n`);
+  deps.log(`ekv-jepsen: test ${config.name}, seed ${config.seed}, ${plan.events.length} planned events, run directory ${runDir}`);
+  let execution: ExecutionReport;
+  try {
+    execution = await execute(config, deps, plan, runDir, startedAt);
+  } catch (error) {
+    execution = { report: null, crash: error instanceof Error ? error.message : String(error), unexpectedExits: [] };
+  }
+  return finish(config, runDir, workload, execution, deps);
+}
+
+interface ExecutionReport {
+  readonly report: PlanRunReport | null;
+  readonly crash: string | null;
+  readonly unexpectedExits: readonly unknown[];
+}
+
+async function execute(config: TestConfig, deps: RunTestDependencies, plan: Plan, runDir: string, startedAt: Date): Promise<ExecutionReport> {
+  const unavailable = await deps.backend.unavailableReason();
+  if (unavailable !== null) throw new HarnessError('BACKEND_UNAVAILABLE', `backend ${deps.backend.name} unavailable: ${unavailable}`);
+  const cluster = await deps.backend.start(clusterSpec(config, runDir));
+  const access = deps.nodeAccess(cluster);
+  const t0 = performance.now();
+  const history = new HistoryWriter({
+    path: join(runDir, runFiles.historyJsonl),
+    header: makeHistoryHeader({ test: config.name, seed: config.seed, startedAt: startedAt.toISOString() }),
+    fsyncIntervalMs: config.historyFsyncIntervalMs,
+    clock: () => (performance.now() - t0) * 1e6,
+  });
+  const workers: ClientWorker[] = [];
+  const nemesis = new NemesisExecutor({ cluster, findLeader: () => findLeader(access, cluster.nodes(), config.statusRpcTimeoutMs), record: (d) => history.append(d) });
+  let crash: string | null = null;
+  let report: PlanRunReport | null = null;
+  try {
+    await waitForLeader(access, () => cluster.nodes(), { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs });
+    const nodes = cluster.nodes();
+    for (let thread = 0; thread < config.concurrency; thread += 1) {
+      const node = nodes[thread % nodes.length];
+      if (node === undefined) throw new Error('cluster has no nodes');
+      workers.push(new ClientWorker(thread, config.concurrency, access.connect(node.id, node.clientAddress), (d) => history.append(d), config.opTimeoutMs));
+    }
+    report = await runWithProgress(config, deps, plan, { workers, nemesis, history, startMs: performance.now() });
+  } catch (error) {
+    crash = error instanceof Error ? error.message : String(error);
+  } finally {
+    deps.progress.stop();
+    nemesis.dispose();
+    for (const worker of workers) worker.close();
+    history.close();
+  }
+  const unexpectedExits = 'unexpectedExits' in cluster && typeof cluster.unexpectedExits === 'function' ? (cluster.unexpectedExits as () => readonly unknown[])() : [];
+  await releaseCluster(config, deps, cluster, access, runDir);
+  return { report, crash, unexpectedExits };
+}
+
+async function runWithProgress(
+  config: TestConfig,
+  deps: RunTestDependencies,
+  plan: Plan,
+  parts: { readonly workers: readonly ClientWorker[]; readonly nemesis: NemesisExecutor; readonly history: HistoryWriter; readonly startMs: number },
+): Promise<PlanRunReport> {
+  const counts = { ok: 0, fail: 0, info: 0 };
+  parts.history.onAppend((op) => {
+    if (op.process !== 'nemesis' && op.type !== 'invoke') counts[op.type] += 1;
+  });
+  const elapsedMs = (): number => performance.now() - parts.startMs;
+  deps.progress.start(plan.endMs / 1000);
+  const timer = setInterval(() => deps.progress.update(elapsedMs() / 1000, counts, parts.nemesis.activeFaults()), 250);
+  try {
+    return await runPlan({ plan, workers: parts.workers, nemesis: parts.nemesis, elapsedMs, signal: deps.signal });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function releaseCluster(config: TestConfig, deps: RunTestDependencies, cluster: NemesisCluster, access: NodeAccess, runDir: string): Promise<void> {
+  try {
+    await cluster.collectArtifacts(join(runDir, runFiles.nodes));
+  } catch (error) {
+    deps.log(`ekv-jepsen: collecting node artifacts failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (config.leaveRunning && !deps.signal.aborted) {
+    deps.log(`ekv-jepsen: cluster left running (${cluster.nodes().map((n) => `${n.id}=${n.clientAddress}`).join(' ')}); Ctrl-C stops it`);
+    await new Promise<void>((resolve) => deps.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+  access.close();
+  await cluster.stop();
+}
+
+function finish(config: TestConfig, runDir: string, workload: Workload, execution: ExecutionReport, deps: RunTestDependencies): RunOutcome {
+  const warnings: string[] = [];
+  let ops: ReturnType<typeof readHistoryJsonl>['ops'] = [];
+  try {
+    const read = readHistoryJsonl(join(runDir, runFiles.historyJsonl));
+    ops = read.ops;
+    warnings.push(...read.warnings);
+    writeHistoryEdn(join(runDir, runFiles.historyEdn), ops);
+  } catch (error) {
+    warnings.push(`history unreadable: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const checked = checkHistory(ops, { model: workload.model, checkerBudgetMs: config.checkerBudgetMs, unexpectedExits: execution.unexpectedExits, warnings, runDir });
+  const extra: Record<string, { valid: 'unknown'; reason: string }> = {};
+  if (execution.crash !== null) extra['run'] = { valid: 'unknown', reason: `the run crashed: ${execution.crash}` };
+  else if (execution.report?.interrupted === true) extra['run'] = { valid: 'unknown', reason: 'the run was interrupted before the plan finished' };
+  const results: RunResults = {
+    ...checked,
+    valid: Object.keys(extra).length > 0 && checked.valid === true ? 'unknown' : checked.valid,
+    checkers: { ...checked.checkers, ...extra },
+    ...(execution.report === null ? {} : { execution: execution.report }),
+  };
+  writeResults(join(runDir, runFiles.resultsJson), results);
+  const exitCode = execution.crash !== null && checked.valid !== false ? 255 : exitCodeOf(results.valid);
+  for (const warning of warnings) deps.log(`ekv-jepsen: warning: ${warning}`);
+  if (execution.crash !== null) deps.log(`ekv-jepsen: run crashed: ${execution.crash}`);
+  return { runDir, results, exitCode };
+}

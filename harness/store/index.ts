@@ -1,0 +1,1 @@
+export { createRunDirectory, runFiles, runTimestamp } from './run-directory.js';
