@@ -17,7 +17,7 @@ export function opFromMap(value: HistoryValue, index: number, line: number): His
   if (time !== undefined && time !== null && typeof time !== 'number') return `"time" must be a number, got ${JSON.stringify(time)}`;
   if (node !== undefined && node !== null && typeof node !== 'string') return `"node" must be a string, got ${JSON.stringify(node)}`;
   // Built field by field (no spreads): this runs once per event of 100k-op histories.
-  const op: { -readonly [K in keyof HistoryOp]: HistoryOp[K] } = { index, process: process as number | typeof nemesisProcess, type: type as HistoryOpType, f: String(f), value: map.value ?? null };
+  const op: { -readonly [K in keyof HistoryOp]: HistoryOp[K] } = { index, process: process, type: type as HistoryOpType, f: String(f), value: map.value ?? null };
   if (key !== undefined && key !== null) op.key = String(key);
   if (typeof time === 'number') op.time = time;
   if (error !== undefined && error !== null) op.error = error;

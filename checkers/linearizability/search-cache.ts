@@ -22,16 +22,9 @@ export interface BitsetView {
   readonly hi: number;
 }
 
-interface CacheEntry<State> {
-  readonly lo: number;
-  readonly window: Uint32Array;
-  readonly unknownWords: Uint32Array;
-  readonly state: State;
-}
-
-/** True when every bit of `a` is set in `b` (same length). */
-function isSubset(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i += 1) if (((a[i] ?? 0) & ~(b[i] ?? 0)) !== 0) return false;
+/** True when every bit stored at arena[offset…] is also set in `b`. */
+function isSubsetAt(arena: Uint32Array, offset: number, b: Uint32Array): boolean {
+  for (let i = 0; i < b.length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[i] ?? 0)) !== 0) return false;
   return true;
 }
 
@@ -40,9 +33,35 @@ export interface CacheAllowance {
   remaining: number;
 }
 
-/** A hash set of configurations keyed by a 32-bit hash, compared exactly on collision. */
+/** Grows a typed array to at least `size` elements (doubling), keeping its contents. */
+function grown<T extends Int32Array | Uint32Array>(array: T, size: number, make: (length: number) => T): T {
+  if (size <= array.length) return array;
+  let length = array.length * 2;
+  while (length < size) length *= 2;
+  const bigger = make(length);
+  bigger.set(array);
+  return bigger;
+}
+
+const initialEntries = 1024;
+const initialBuckets = 1024;
+
+/**
+ * A hash set of configurations keyed by a 32-bit hash, compared exactly on
+ * collision. Entries live in typed arrays (an arena of bitset words plus
+ * per-entry columns, chained buckets): hundreds of thousands of small typed
+ * arrays or objects would spend most of the search in the garbage collector.
+ */
 export class SearchCache<State> {
-  private readonly buckets = new Map<number, CacheEntry<State>[]>();
+  private arena: Uint32Array = new Uint32Array(1 << 14);
+  private arenaUsed = 0;
+  private hashes: Int32Array = new Int32Array(initialEntries);
+  private los: Int32Array = new Int32Array(initialEntries);
+  private offsets: Int32Array = new Int32Array(initialEntries);
+  private lengths: Int32Array = new Int32Array(initialEntries);
+  private chain: Int32Array = new Int32Array(initialEntries);
+  private states: State[] = [];
+  private buckets: Int32Array = new Int32Array(initialBuckets).fill(-1);
   private count = 0;
 
   constructor(
@@ -50,45 +69,74 @@ export class SearchCache<State> {
     private readonly allowance: CacheAllowance,
   ) {}
 
-  /** Returns this cache's entries to the allowance (the search is over). */
-  release(): void {
-    this.allowance.remaining += this.count;
-    this.buckets.clear();
-    this.count = 0;
-  }
-
   /** Number of configurations stored. */
   get size(): number {
     return this.count;
   }
 
+  /** Returns this cache's entries to the allowance and frees them (the search is over). */
+  release(): void {
+    this.allowance.remaining += this.count;
+    this.arena = new Uint32Array(0);
+    this.states = [];
+    this.count = 0;
+  }
+
   /** Adds the configuration; returns false when it (or one dominating it) was already present. */
   add(hash: number, required: BitsetView, unknownWords: Uint32Array, state: State): boolean {
-    const hi = Math.max(required.hi, required.lo - 1);
-    const bucket = this.buckets.get(hash);
-    if (bucket !== undefined) {
-      for (const entry of bucket) {
-        if (entry.lo !== required.lo || entry.window.length !== hi - required.lo + 1) continue;
-        if (!this.equal(entry.state, state)) continue;
-        if (!sameWindow(entry.window, required.words, required.lo)) continue;
-        if (isSubset(entry.unknownWords, unknownWords)) return false;
-      }
+    const lo = required.lo;
+    const length = Math.max(required.hi, lo - 1) - lo + 1;
+    const words = required.words;
+    const arena = this.arena;
+    for (let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1; e !== -1; e = this.chain[e] ?? -1) {
+      if (this.hashes[e] !== hash || this.los[e] !== lo || this.lengths[e] !== length) continue;
+      const offset = this.offsets[e] ?? 0;
+      let same = true;
+      for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
+      if (!same || !this.equal(this.states[e] as State, state)) continue;
+      if (isSubsetAt(arena, offset + length, unknownWords)) return false;
     }
-    const entry: CacheEntry<State> = {
-      lo: required.lo,
-      window: required.words.slice(required.lo, hi + 1),
-      unknownWords: unknownWords.length === 0 ? unknownWords : unknownWords.slice(),
-      state,
-    };
-    if (bucket === undefined) this.buckets.set(hash, [entry]);
-    else bucket.push(entry);
-    this.count += 1;
-    this.allowance.remaining -= 1;
+    this.insert(hash, lo, length, words, unknownWords, state);
     return true;
   }
-}
 
-function sameWindow(window: Uint32Array, words: Uint32Array, lo: number): boolean {
-  for (let i = 0; i < window.length; i += 1) if (window[i] !== words[lo + i]) return false;
-  return true;
+  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknownWords: Uint32Array, state: State): void {
+    const e = this.count;
+    if (e >= this.hashes.length) {
+      const size = e + 1;
+      const makeInt = (n: number): Int32Array => new Int32Array(n);
+      this.hashes = grown(this.hashes, size, makeInt);
+      this.los = grown(this.los, size, makeInt);
+      this.offsets = grown(this.offsets, size, makeInt);
+      this.lengths = grown(this.lengths, size, makeInt);
+      this.chain = grown(this.chain, size, makeInt);
+    }
+    const offset = this.arenaUsed;
+    this.arena = grown(this.arena, offset + length + unknownWords.length, (n) => new Uint32Array(n));
+    this.arena.set(words.subarray(lo, lo + length), offset);
+    this.arena.set(unknownWords, offset + length);
+    this.arenaUsed = offset + length + unknownWords.length;
+    this.hashes[e] = hash;
+    this.los[e] = lo;
+    this.offsets[e] = offset;
+    this.lengths[e] = length;
+    this.states.push(state);
+    const bucket = hash & (this.buckets.length - 1);
+    this.chain[e] = this.buckets[bucket] ?? -1;
+    this.buckets[bucket] = e;
+    this.count += 1;
+    this.allowance.remaining -= 1;
+    if (this.count > this.buckets.length * 2) this.rehash();
+  }
+
+  private rehash(): void {
+    const buckets = new Int32Array(this.buckets.length * 4).fill(-1);
+    const mask = buckets.length - 1;
+    for (let e = 0; e < this.count; e += 1) {
+      const bucket = (this.hashes[e] ?? 0) & mask;
+      this.chain[e] = buckets[bucket] ?? -1;
+      buckets[bucket] = e;
+    }
+    this.buckets = buckets;
+  }
 }

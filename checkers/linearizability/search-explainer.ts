@@ -29,6 +29,13 @@ export interface StuckConfiguration<State> {
   readonly attempts: readonly FailedAttempt[];
 }
 
+/** A kept configuration before its messages are rendered (rendering is deferred: most are discarded). */
+interface KeptConfiguration<State> {
+  readonly path: readonly PathStep<State>[];
+  readonly state: State;
+  readonly refused: readonly number[];
+}
+
 const configurationsMax = 8;
 const pathStepsMax = 32;
 const attemptsMax = 16;
@@ -37,7 +44,7 @@ const attemptsMax = 16;
 export class SearchExplainer<State, Input, Output> {
   private maxRank = -1;
   private maxBlock = -1;
-  private readonly kept: StuckConfiguration<State>[] = [];
+  private readonly kept: KeptConfiguration<State>[] = [];
   private readonly returnPosition: Int32Array;
 
   constructor(
@@ -59,7 +66,7 @@ export class SearchExplainer<State, Input, Output> {
       this.kept.length = 0;
     }
     if (this.kept.length >= configurationsMax) return;
-    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, attempts: this.attempts(block, state) });
+    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, refused: this.refused(block, state) });
   }
 
   /** Called when the search stops early: the current frontier may be further than any stuck point. */
@@ -71,7 +78,7 @@ export class SearchExplainer<State, Input, Output> {
     this.maxRank = rank[e] ?? -1;
     this.maxBlock = e;
     this.kept.length = 0;
-    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, attempts: [] });
+    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, refused: [] });
   }
 
   /** The first completed operation that could not be linearized. */
@@ -92,8 +99,20 @@ export class SearchExplainer<State, Input, Output> {
     return event === undefined ? undefined : event >> 1;
   }
 
+  /** The kept stuck configurations, with the model's reason for each refused operation. */
   configurations(): readonly StuckConfiguration<State>[] {
-    return this.kept.slice();
+    return this.kept.map(({ path, state, refused }) => ({
+      path,
+      state,
+      attempts: refused.map((index) => {
+        const op = this.ops[index >> 1];
+        if (op === undefined) return { op: index >> 1, message: 'unknown operation' };
+        const output = (index & 1) === 1 ? op.output : undefined;
+        const message = this.model.explainFailure?.(state, op.input, output)
+          ?? `can't apply ${this.model.describeOperation(op.input, output)} to ${this.model.describeState(state)}`;
+        return { op: index >> 1, message };
+      }),
+    }));
   }
 
   private pathSince(stackOps: readonly number[], stackStates: readonly State[], state: State): PathStep<State>[] {
@@ -109,18 +128,16 @@ export class SearchExplainer<State, Input, Output> {
     return path;
   }
 
-  private attempts(block: number, state: State): FailedAttempt[] {
+  /** Candidates the model refuses in `state`, as op * 2 + (1 if its output counts). */
+  private refused(block: number, state: State): number[] {
     const { next, rank, headRequired, headUnknown } = this.lists;
-    const out: FailedAttempt[] = [];
+    const out: number[] = [];
     const limit = rank[block] ?? 0;
     const consider = (event: number, required: boolean): void => {
       const op = this.ops[event >> 1];
       if (op === undefined || out.length >= attemptsMax) return;
-      const output = required ? op.output : undefined;
-      if (this.model.step(state, op.input, output) !== undefined) return;
-      const message = this.model.explainFailure?.(state, op.input, output)
-        ?? `can't apply ${this.model.describeOperation(op.input, output)} to ${this.model.describeState(state)}`;
-      out.push({ op: event >> 1, message });
+      if (this.model.step(state, op.input, required ? op.output : undefined) !== undefined) return;
+      out.push((event & ~1) + (required ? 1 : 0));
     };
     for (let e = next[headRequired] ?? -1; e !== -1 && (e & 1) === 0; e = next[e] ?? -1) consider(e, true);
     for (let e = next[headUnknown] ?? -1; e !== -1 && (rank[e] ?? 0) < limit; e = next[e] ?? -1) consider(e, false);
