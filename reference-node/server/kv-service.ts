@@ -8,7 +8,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { NodeError } from '../proto/index.js';
 import type * as M from '../proto/index.js';
-import type { AppliedProposal, FsmResponse } from '../kv/index.js';
+import { KvDefaults, type AppliedProposal, type FsmResponse } from '../kv/index.js';
 import type { LeaderForwarder } from './leader-forwarder.js';
 import type { NodeCore } from './node-core.js';
 import { unaryHandler } from './unary-handler.js';
@@ -17,7 +17,14 @@ const empty = new Uint8Array(0);
 
 function requireKey(key: Uint8Array | undefined): Uint8Array {
   if (key === undefined || key.length === 0) throw new NodeError('InvalidArgument', 'key must not be empty');
+  if (key.length > KvDefaults.keyBytesMax) throw new NodeError('InvalidArgument', `key of ${key.length} bytes exceeds ${KvDefaults.keyBytesMax}`);
   return key;
+}
+
+/** Values the FSM would refuse to decode are refused here, before proposing (definite). */
+function checkValue(field: string, value: Uint8Array): Uint8Array {
+  if (value.length > KvDefaults.valueBytesMax) throw new NodeError('InvalidArgument', `${field} of ${value.length} bytes exceeds ${KvDefaults.valueBytesMax}`);
+  return value;
 }
 
 function expectResponse<K extends FsmResponse['kind']>(applied: AppliedProposal, kind: K): Extract<FsmResponse, { kind: K }> {
@@ -46,7 +53,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder): Unt
     }),
     Put: unaryHandler(async (request: M.PutRequest): Promise<M.PutResponse> => {
       const key = requireKey(request.key);
-      const value = request.value ?? empty;
+      const value = checkValue('value', request.value ?? empty);
       const ttlMs = BigInt(request.ttlMs ?? 0);
       if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, { timeoutMs }));
       const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }));
@@ -61,8 +68,8 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder): Unt
     }),
     CompareAndSet: unaryHandler(async (request: M.CompareAndSetRequest): Promise<M.CompareAndSetResponse> => {
       const key = requireKey(request.key);
-      const expected = request.expectAbsent === true ? null : (request.expected ?? empty);
-      const newValue = request.newValue ?? empty;
+      const expected = request.expectAbsent === true ? null : checkValue('expected', request.expected ?? empty);
+      const newValue = checkValue('new_value', request.newValue ?? empty);
       if (!servesLocally(core, request.noForward)) {
         return forwarder.kv((client, timeoutMs) =>
           client.compareAndSet({ key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true }, { timeoutMs }),
