@@ -11,7 +11,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { clientDefaults, serviceDefinition } from '../proto/index.js';
+import { clientDefaults, serviceDefinition, type StatusResponse } from '../proto/index.js';
 import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
 import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
 import { asNodeId } from '../raft/types.js';
@@ -85,20 +85,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
   // The transport is built before the loop it reports to.
   const ref: { loop?: RaftLoop } = {};
-  const transport = new PeerTransport({
-    selfId: config.id,
-    selfAddress: config.advertise,
-    queueMessagesMax: config.peerQueueMessagesMax,
-    batchMessagesMax: config.peerBatchMessagesMax,
-    batchBytesMax: config.peerBatchBytesMax,
-    snapshotChunkBytes: config.snapshotChunkBytes,
-    rpcTimeoutMs: config.peerRpcTimeoutMs,
-    codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
-    addressOf: routeOf,
-    onUnreachable: (id) => ref.loop?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
-    onSnapshotStatus: (id, status) => ref.loop?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
-    logger,
-  });
+  const transport = createTransport(config, routeOf, () => ref.loop, logger);
   const lifecycle = new NodeLifecycle(config, logger);
   const loop = new RaftLoop({
     rawNode,
@@ -116,12 +103,59 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   ref.loop = loop;
   core.attach(loop);
   const forwarder = new LeaderForwarder(routeOf, () => core.leaderHint(), config.proposalTimeoutMs + 1_000);
+  const status = (): StatusResponse =>
+    buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
+  const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook });
+  // §8.1 steps 6–10 (rollback check after replay, sidecar-behind-log, restored cutover
+  // divergence, registration epoch check + gates, rotate-on-startup) slot in here.
+  let listenAddress: string;
+  try {
+    listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
+  } catch (error) {
+    transport.close();
+    await nodeStorage.close();
+    throw error;
+  }
+  loop.start();
+  const timers = [
+    setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
+    setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
+  ];
+  return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
+}
+
+function createTransport(config: NodeConfig, routeOf: (id: string) => string | undefined, loop: () => RaftLoop | undefined, logger: Logger): PeerTransport {
+  return new PeerTransport({
+    selfId: config.id,
+    selfAddress: config.advertise,
+    queueMessagesMax: config.peerQueueMessagesMax,
+    batchMessagesMax: config.peerBatchMessagesMax,
+    batchBytesMax: config.peerBatchBytesMax,
+    snapshotChunkBytes: config.snapshotChunkBytes,
+    rpcTimeoutMs: config.peerRpcTimeoutMs,
+    codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
+    addressOf: routeOf,
+    onUnreachable: (id) => loop()?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
+    onSnapshotStatus: (id, status) => loop()?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
+    logger,
+  });
+}
+
+interface ServerParts {
+  readonly config: NodeConfig;
+  readonly core: NodeCore;
+  readonly forwarder: LeaderForwarder;
+  readonly status: () => StatusResponse;
+  readonly loop: RaftLoop;
+  readonly addressBook: AddressBook;
+}
+
+/** KV, RaftAdmin and Peer on one gRPC server. */
+function createGrpcServer({ config, core, forwarder, status, loop, addressBook }: ServerParts): Server {
   const server = new Server({
     'grpc.max_receive_message_length': clientDefaults.messageBytesMax,
     'grpc.max_send_message_length': clientDefaults.messageBytesMax,
   });
-  const status = (): ReturnType<typeof buildStatus> =>
-    buildStatus({ config, rawNode, loop: loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
   server.addService(serviceDefinition('KV'), createKvService(core, forwarder));
   server.addService(serviceDefinition('RaftAdmin'), createAdminService({ core, forwarder, status, testHooks: config.testHooks }));
   server.addService(serviceDefinition('Peer'), createPeerService({
@@ -136,15 +170,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
       for (const message of messages) loop.inbox.post((raw) => raw.step(message));
     },
   }));
-  // §8.1 steps 6–10 (rollback check after replay, sidecar-behind-log, restored cutover
-  // divergence, registration epoch check + gates, rotate-on-startup) slot in here.
-  const listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
-  loop.start();
-  const timers = [
-    setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
-    setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
-  ];
-  return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
+  return server;
 }
 
 function bind(server: Server, address: string): Promise<string> {
