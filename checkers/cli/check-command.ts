@@ -114,7 +114,8 @@ async function report(checked: FileCheck, options: CheckCommandOptions, io: Comm
 
 function describeError(error: unknown, file: string): string | undefined {
   if (error instanceof HistoryParseError) return error.message;
-  if (error instanceof HistoryError || error instanceof ModelInputError || error instanceof CliUsageError) return `${file}: ${error.message}`;
+  if (error instanceof HistoryError) return error.line !== undefined ? `${file}:${error.line}: ${error.reason}` : `${file}: ${error.message}`;
+  if (error instanceof ModelInputError || error instanceof CliUsageError) return `${file}: ${error.message}`;
   return undefined;
 }
 

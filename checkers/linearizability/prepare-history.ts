@@ -18,8 +18,11 @@ import type { Operation } from './operation.js';
 export class HistoryError extends Error {
   override readonly name = 'HistoryError';
   readonly code = 'invalid-history';
-  constructor(readonly op: HistoryOp, reason: string) {
+  /** The 1-based line of the offending op in its file, when known. */
+  readonly line: number | undefined;
+  constructor(readonly op: HistoryOp, readonly reason: string) {
     super(`${op.line !== undefined ? `line ${op.line}` : `op ${op.index}`}: ${reason}`);
+    this.line = op.line;
   }
 }
 

@@ -6,7 +6,7 @@
 // that could not be applied there and the model's reason ("final paths").
 import type { Model } from './model.js';
 import type { Operation } from './operation.js';
-import type { EventLists } from './search.js';
+import type { EventLists } from './event-lists.js';
 
 /** One step of a final path: the operation applied and the state after it. */
 export interface PathStep<State> {

@@ -11,6 +11,7 @@
 //    linearized; pending unknown operations simply never happened.
 import type { Model } from './model.js';
 import type { Operation } from './operation.js';
+import { EventLists } from './event-lists.js';
 import { SearchCache } from './search-cache.js';
 import type { CacheAllowance } from './search-cache.js';
 import { SearchExplainer } from './search-explainer.js';
@@ -46,74 +47,6 @@ function zobristKeys(count: number): Int32Array {
   return keys;
 }
 
-/** The event lists and per-operation tables of one partition. */
-export class EventLists {
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
-  /** Global time rank of each event (call 2i, return 2i+1). */
-  readonly rank: Int32Array;
-  readonly headRequired: number;
-  readonly headUnknown: number;
-  /** Return events in time order (for previous-ok). */
-  readonly returnsInOrder: number[] = [];
-
-  constructor(ops: readonly Operation<unknown, unknown>[]) {
-    const n = ops.length;
-    this.next = new Int32Array(2 * n + 2).fill(-1);
-    this.prev = new Int32Array(2 * n + 2).fill(-1);
-    this.rank = new Int32Array(2 * n);
-    this.headRequired = 2 * n;
-    this.headUnknown = 2 * n + 1;
-    const events: number[] = [];
-    ops.forEach((op, i) => {
-      events.push(2 * i);
-      if (op.return !== undefined) events.push(2 * i + 1);
-    });
-    const time = (event: number): number => {
-      const op = ops[event >> 1];
-      return (event & 1) === 0 ? (op?.call ?? 0) : (op?.return ?? 0);
-    };
-    // Closed intervals: at equal times a call sorts before a return, so the two overlap.
-    events.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
-    let tailRequired = this.headRequired;
-    let tailUnknown = this.headUnknown;
-    events.forEach((event, position) => {
-      this.rank[event] = position;
-      const unknown = ops[event >> 1]?.return === undefined;
-      if ((event & 1) === 1) this.returnsInOrder.push(event);
-      const tail = unknown ? tailUnknown : tailRequired;
-      this.next[tail] = event;
-      this.prev[event] = tail;
-      if (unknown) tailUnknown = event; else tailRequired = event;
-    });
-  }
-
-  lift(op: number, required: boolean): void {
-    this.unlink(2 * op);
-    if (required) this.unlink(2 * op + 1);
-  }
-
-  unlift(op: number, required: boolean): void {
-    if (required) this.relink(2 * op + 1);
-    this.relink(2 * op);
-  }
-
-  private unlink(event: number): void {
-    const p = this.prev[event] ?? -1;
-    const q = this.next[event] ?? -1;
-    this.next[p] = q;
-    if (q !== -1) this.prev[q] = p;
-  }
-
-  private relink(event: number): void {
-    const p = this.prev[event] ?? -1;
-    const q = this.next[event] ?? -1;
-    this.next[p] = event;
-    if (q !== -1) this.prev[q] = event;
-  }
-}
-
-
 /** A search that can run in slices, so several partitions can share one thread. */
 export interface PartitionSearch<State> {
   /** Runs at most `stepsMax` steps; returns the outcome once decided, undefined when paused. */
@@ -127,19 +60,6 @@ export function startPartitionSearch<State, Input, Output>(
   control: SearchControl,
 ): PartitionSearch<State> {
   return new WglSearch(model, ops, control);
-}
-
-/** Runs the search over one partition's operations to the end. */
-export function searchPartition<State, Input, Output>(
-  model: Model<State, Input, Output>,
-  ops: readonly Operation<Input, Output>[],
-  control: SearchControl,
-): SearchOutcome<State> {
-  const search = new WglSearch(model, ops, control);
-  for (;;) {
-    const outcome = search.resume(Number.MAX_SAFE_INTEGER);
-    if (outcome !== undefined) return outcome;
-  }
 }
 
 class WglSearch<State, Input, Output> implements PartitionSearch<State> {

@@ -94,7 +94,7 @@ describe('agreement with a brute-force checker', () => {
       model.decode({ process: 0, f: 'write', invokeValue: (initial + 2) % 3, completionValue: null, outcome: 'ok' });
       const expected = bruteForceLinearizable(model, ops);
       expect(checkOperations(model, ops).valid).toBe(expected);
-    }), { numRuns: 400 });
+    }), { numRuns: Number(process.env.CHECKER_PROPERTY_RUNS ?? 400) });
   });
 });
 

@@ -1,0 +1,72 @@
+// The events of one partition's operations on two doubly linked lists in
+// time order: calls and returns of completed operations, and calls of
+// operations with unknown outcome. Linearizing an operation unlinks its events;
+// backtracking relinks them in reverse order (dancing links), so both are O(1).
+import type { Operation } from './operation.js';
+
+/** The event lists and per-operation tables of one partition. */
+export class EventLists {
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  /** Global time rank of each event (call 2i, return 2i+1). */
+  readonly rank: Int32Array;
+  readonly headRequired: number;
+  readonly headUnknown: number;
+  /** Return events in time order (for previous-ok). */
+  readonly returnsInOrder: number[] = [];
+
+  constructor(ops: readonly Operation<unknown, unknown>[]) {
+    const n = ops.length;
+    this.next = new Int32Array(2 * n + 2).fill(-1);
+    this.prev = new Int32Array(2 * n + 2).fill(-1);
+    this.rank = new Int32Array(2 * n);
+    this.headRequired = 2 * n;
+    this.headUnknown = 2 * n + 1;
+    const events: number[] = [];
+    ops.forEach((op, i) => {
+      events.push(2 * i);
+      if (op.return !== undefined) events.push(2 * i + 1);
+    });
+    const time = (event: number): number => {
+      const op = ops[event >> 1];
+      return (event & 1) === 0 ? (op?.call ?? 0) : (op?.return ?? 0);
+    };
+    // Closed intervals: at equal times a call sorts before a return, so the two overlap.
+    events.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
+    let tailRequired = this.headRequired;
+    let tailUnknown = this.headUnknown;
+    events.forEach((event, position) => {
+      this.rank[event] = position;
+      const unknown = ops[event >> 1]?.return === undefined;
+      if ((event & 1) === 1) this.returnsInOrder.push(event);
+      const tail = unknown ? tailUnknown : tailRequired;
+      this.next[tail] = event;
+      this.prev[event] = tail;
+      if (unknown) tailUnknown = event; else tailRequired = event;
+    });
+  }
+
+  lift(op: number, required: boolean): void {
+    this.unlink(2 * op);
+    if (required) this.unlink(2 * op + 1);
+  }
+
+  unlift(op: number, required: boolean): void {
+    if (required) this.relink(2 * op + 1);
+    this.relink(2 * op);
+  }
+
+  private unlink(event: number): void {
+    const p = this.prev[event] ?? -1;
+    const q = this.next[event] ?? -1;
+    this.next[p] = q;
+    if (q !== -1) this.prev[q] = p;
+  }
+
+  private relink(event: number): void {
+    const p = this.prev[event] ?? -1;
+    const q = this.next[event] ?? -1;
+    this.next[p] = event;
+    if (q !== -1) this.prev[q] = event;
+  }
+}
