@@ -8,7 +8,8 @@ import type { HostPort } from './node-config.js';
 /** Node ids: lower-case, start with a letter or digit, at most 32 characters. */
 export const nodeIdPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}))*|\[[0-9a-fA-F:.]+\])$/;
+// Host names as Docker networks use them (container names may contain '_'), IPv4, or [IPv6].
+const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,62}))*|\[[0-9a-fA-F:.]+\])$/;
 
 /** Checks a node id. */
 export function parseNodeId(flag: string, text: string): string {

@@ -70,6 +70,12 @@ describe('parseNodeFlags', () => {
     expect(config(['--id', 'n4', '--listen', '127.0.0.1:7004', '--join', '--peers', peers, '--data-dir', join(dir, 'j')]).join).toBe(true);
   });
 
+  it('accepts container names as hosts and a wildcard listen address with --advertise', () => {
+    const c = config(['--id', 'n1', '--listen', '0.0.0.0:7001', '--advertise', 'ekv-run_1-n1:7001', '--peers', 'n1=ekv-run_1-n1:7001,n2=ekv-run_1-n2:7001', '--data-dir', join(dir, 'd')]);
+    expect(c.advertise).toBe('ekv-run_1-n1:7001');
+    expect(c.listen).toEqual({ host: '0.0.0.0', port: 7001 });
+  });
+
   it('--help exits 0 with usage', () => {
     const outcome = parseNodeFlags(['--help']);
     expect(outcome).toMatchObject({ kind: 'exit', exitCode: 0 });
