@@ -123,7 +123,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
         const reason = this.control.cacheAllowance.remaining <= 0 ? 'cache-full' : this.control.shouldStop();
         if (reason !== undefined) return this.finish(this.stopped(reason));
         if (steps >= stepsEnd) {
-          Object.assign(this, { entry, inUnknownPhase, block, steps });
+          this.entry = entry;
+          this.inUnknownPhase = inUnknownPhase;
+          this.block = block;
+          this.steps = steps;
           return undefined;
         }
       }
