@@ -71,7 +71,16 @@ function linearizability(ops: readonly HistoryOp[], options: CheckRunOptions): C
 function recovery(ops: readonly HistoryOp[]): CheckerEntry {
   const healAt = ops.findLastIndex((op) => op.process === 'nemesis' && op.f === 'heal-all');
   if (healAt < 0) return { valid: 'unknown', reason: 'the history has no completed final heal (run cut short?)' };
-  const completions = ops.slice(healAt + 1).filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
+  // Only ops invoked after the heal count: a main-phase op may complete after it.
+  const invokedAfterHeal = new Set<number | string>();
+  const completions = ops.slice(healAt + 1).filter((op) => {
+    if (op.process === 'nemesis') return false;
+    if (op.type === 'invoke') {
+      invokedAfterHeal.add(op.process);
+      return false;
+    }
+    return invokedAfterHeal.delete(op.process);
+  });
   const failed = completions.filter((op) => op.type !== 'ok');
   if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal' };
   // Liveness, not safety: final reads that fail leave the final state unverified rather than wrong.

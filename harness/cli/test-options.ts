@@ -1,0 +1,196 @@
+/**
+ * `ekv-jepsen test` options (commander) → a frozen TestConfig. Every option is
+ * validated with a message naming it; unknown options and contradictory
+ * combinations are refused before anything runs.
+ */
+import { randomInt } from 'node:crypto';
+import { Command, CommanderError, Option } from 'commander';
+import type { BackendName } from '../cluster/cluster-backend.js';
+import { HarnessError } from '../errors/index.js';
+import { faultCapability, parseFaultList } from '../nemesis/index.js';
+import type { FaultName } from '../nemesis/index.js';
+import { testDefaults } from '../runner/index.js';
+import type { TestConfig } from '../runner/index.js';
+
+/** Flags the harness sets itself; passing them through would break the cluster. */
+const harnessOwnedNodeFlags = ['--id', '--listen', '--advertise', '--peers', '--join', '--data-dir', '--peer-route'];
+const nodeIdPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** What the CLI knows about the environment when resolving defaults. */
+export interface OptionEnvironment {
+  /** Why clock faults cannot run (libfaketime missing), or null. */
+  readonly clockUnavailableReason: string | null;
+  readonly workloads: readonly string[];
+}
+
+/** Parsed options plus the local-backend program override. */
+export interface ParsedTestOptions {
+  readonly config: TestConfig;
+  /** `--node-command`: program (and args) to run instead of ekv-node on the local backend. */
+  readonly nodeCommand: readonly string[] | null;
+  readonly help: boolean;
+}
+
+function fail(option: string, reason: string): never {
+  throw new HarnessError('INVALID_OPTION', `${option}: ${reason}`);
+}
+
+function integerOption(option: string, text: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(text.trim())) fail(option, `expected an integer, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max) fail(option, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function secondsOption(option: string, text: string, minSeconds: number, maxSeconds: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) fail(option, `expected a number of seconds, got "${text}"`);
+  if (value < minSeconds || value > maxSeconds) fail(option, `must be between ${minSeconds} and ${maxSeconds} seconds, got ${value}`);
+  return Math.round(value * 1000);
+}
+
+function parseNodes(text: string): string[] {
+  if (/^\d+$/.test(text)) return Array.from({ length: integerOption('--nodes', text, 1, 9) }, (_, i) => `n${i + 1}`);
+  const ids = text.split(',').map((s) => s.trim());
+  for (const id of ids) if (!nodeIdPattern.test(id)) fail('--nodes', `"${id}" is not a node id (lowercase letters, digits, _ or -)`);
+  if (new Set(ids).size !== ids.length) fail('--nodes', 'duplicate node id');
+  return ids;
+}
+
+/** `ID=FLAGS` or `all=FLAGS` (flags split on whitespace) → flags per node. */
+function parseNodeFlags(entries: readonly string[], nodes: readonly string[]): { common: string[]; perNode: Record<string, string[]> } {
+  const common: string[] = [];
+  const perNode: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) fail('--node-flags', `expected ID=FLAGS or all=FLAGS, got "${entry}"`);
+    const target = entry.slice(0, eq);
+    const flags = entry.slice(eq + 1).trim().split(/\s+/).filter((f) => f !== '');
+    for (const flag of flags) {
+      const name = flag.split('=')[0] ?? flag;
+      if (harnessOwnedNodeFlags.includes(name)) fail('--node-flags', `${name} is set by the harness and cannot be passed through`);
+    }
+    if (target === 'all') common.push(...flags);
+    else if (nodes.includes(target)) (perNode[target] ??= []).push(...flags);
+    else fail('--node-flags', `unknown node "${target}" (nodes: ${nodes.join(', ')}, or all)`);
+  }
+  return { common, perNode };
+}
+
+function defaultFaults(environment: OptionEnvironment, backend: BackendName): FaultName[] {
+  const text = environment.clockUnavailableReason === null && backend !== 'fake' ? testDefaults.nemesisText : 'partition,kill,pause';
+  return parseFaultList(text);
+}
+
+function checkFaults(faults: readonly FaultName[], backend: BackendName, environment: OptionEnvironment, explicit: boolean): void {
+  const capabilities = new Set(faults.map(faultCapability));
+  if (capabilities.has('clock') && environment.clockUnavailableReason !== null && explicit) fail('--nemesis', `clock faults are unavailable: ${environment.clockUnavailableReason}`);
+  if (capabilities.has('latency') && backend === 'docker') fail('--nemesis', 'latency faults need the local backend (this kernel has no tc netem for containers)');
+}
+
+function buildCommand(): Command {
+  return new Command('ekv-jepsen test')
+    .description('run a Jepsen-style test against a reference-node cluster and print the verdict')
+    .addOption(new Option('--backend <name>', 'cluster backend (fake = in-process stand-in SUT, for harness self-tests)').choices(['local', 'docker', 'fake']).default(testDefaults.backend))
+    .option('--nodes <n|ids>', 'node count (1-9) or comma-separated ids', String(testDefaults.nodeCount))
+    .option('--workload <name>', 'workload', testDefaults.workload)
+    .option('--nemesis <faults>', 'faults: none, groups (partition, kill, pause, clock, latency) or fine names (partition-halves, kill-leader, …)')
+    .option('--nemesis-interval <s>', `seconds between fault changes (default: ${testDefaults.nemesisIntervalMs / 1000}, at most a third of --time-limit)`)
+    .option('--time-limit <s>', 'seconds of main phase', String(testDefaults.timeLimitMs / 1000))
+    .option('--rate <ops/s>', 'client ops per second (all clients together)', String(testDefaults.opsPerSecond))
+    .option('--concurrency <n>', 'client threads', String(testDefaults.concurrency))
+    .option('--keys <n>', 'independent keys', String(testDefaults.keys))
+    .option('--seed <n>', 'seed of the plan (default: random, printed)')
+    .option('--test-count <n>', 'run the test this many times (seeds seed, seed+1, …)', String(testDefaults.testCount))
+    .option('--leave-running', 'keep the cluster running after the test until Ctrl-C')
+    .option('--store <dir>', 'store directory for run directories', testDefaults.storeDir)
+    .option('--name <name>', 'test name (run directory store/<name>/<timestamp>/)')
+    .option('--node-flags <ID=FLAGS>', 'extra ekv-node flags for node ID (or all), repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--bug <ids>', 'pass --bug IDS to every node (catalogued bugs)')
+    .option('--recovery-time <s>', 'seconds between the final heal and the final reads', String(testDefaults.recoveryMs / 1000))
+    .option('--op-timeout <ms>', 'client op deadline in milliseconds', String(testDefaults.opTimeoutMs))
+    .option('--node-command <cmd>', 'local backend: run this program (space-separated) instead of ekv-node (test doubles)')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .allowExcessArguments(false);
+}
+
+/** Usage text of `ekv-jepsen test`. */
+export function testUsage(): string {
+  return buildCommand().helpInformation();
+}
+
+type RawOptions = Record<string, string | boolean | string[] | undefined>;
+
+function parseRaw(argv: readonly string[]): RawOptions | null {
+  const command = buildCommand();
+  try {
+    command.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return null;
+      throw new HarnessError('INVALID_OPTION', error.message.replace(/^error: /, ''));
+    }
+    throw error;
+  }
+  return command.opts<RawOptions>();
+}
+
+/** Parses and validates `ekv-jepsen test` arguments. */
+export function parseTestOptions(argv: readonly string[], environment: OptionEnvironment): ParsedTestOptions {
+  const raw = parseRaw(argv);
+  if (raw === null) return { config: { ...testDefaults, nodes: [], faults: [], seed: 0, commonNodeFlags: [], nodeFlags: {} }, nodeCommand: null, help: true };
+  const text = (name: string): string => String(raw[name]);
+  const backend = text('backend') as BackendName;
+  const nodes = parseNodes(text('nodes'));
+  const workload = text('workload');
+  if (!environment.workloads.includes(workload)) fail('--workload', `unknown workload "${workload}" (known: ${environment.workloads.join(', ')})`);
+  let faults: FaultName[];
+  try {
+    faults = raw['nemesis'] === undefined ? defaultFaults(environment, backend) : parseFaultList(text('nemesis'));
+  } catch (error) {
+    fail('--nemesis', (error as Error).message);
+  }
+  checkFaults(faults, backend, environment, raw['nemesis'] !== undefined);
+  const timeLimitMs = secondsOption('--time-limit', text('timeLimit'), 1, 86_400);
+  const nemesisIntervalMs =
+    raw['nemesisInterval'] === undefined
+      ? Math.min(testDefaults.nemesisIntervalMs, Math.max(100, Math.floor(timeLimitMs / 3)))
+      : secondsOption('--nemesis-interval', text('nemesisInterval'), 0.1, 3_600);
+  if (faults.length > 0 && nemesisIntervalMs >= timeLimitMs) fail('--nemesis-interval', `must be shorter than --time-limit (${timeLimitMs / 1000} s), or no fault would ever start`);
+  const opsPerSecond = Number(text('rate'));
+  if (!(opsPerSecond > 0) || opsPerSecond > 100_000) fail('--rate', `must be a number of ops/s in (0, 100000], got "${text('rate')}"`);
+  if ((opsPerSecond * timeLimitMs) / 1000 > testDefaults.planEventsMax) fail('--rate', `--rate × --time-limit plans more than ${testDefaults.planEventsMax} ops`);
+  const testCount = integerOption('--test-count', text('testCount'), 1, 10_000);
+  const leaveRunning = raw['leaveRunning'] === true;
+  if (leaveRunning && testCount > 1) fail('--leave-running', 'cannot be combined with --test-count > 1 (which cluster would stay?)');
+  const nodeCommand = raw['nodeCommand'] === undefined ? null : text('nodeCommand').trim().split(/\s+/);
+  if (nodeCommand !== null && backend !== 'local') fail('--node-command', 'only applies to the local backend');
+  const { common, perNode } = parseNodeFlags(raw['nodeFlags'] as string[], nodes);
+  if (raw['bug'] !== undefined) common.push('--bug', text('bug'));
+  const name = raw['name'] === undefined ? `${workload}-${faults.length === 0 ? 'no-faults' : 'faults'}` : text('name');
+  const { nodeCount: _nodeCount, nemesisText: _nemesisText, ...bounds } = testDefaults;
+  const config: TestConfig = {
+    ...bounds,
+    name,
+    backend,
+    nodes,
+    workload,
+    faults,
+    nemesisIntervalMs,
+    timeLimitMs,
+    opsPerSecond,
+    concurrency: integerOption('--concurrency', text('concurrency'), 1, 1_000),
+    keys: integerOption('--keys', text('keys'), 1, 100_000),
+    seed: raw['seed'] === undefined ? randomInt(0, 2 ** 31 - 1) : integerOption('--seed', text('seed'), -(2 ** 31), 2 ** 31 - 1),
+    testCount,
+    leaveRunning,
+    storeDir: text('store'),
+    commonNodeFlags: common,
+    nodeFlags: perNode,
+    recoveryMs: secondsOption('--recovery-time', text('recoveryTime'), 0, 3_600),
+    opTimeoutMs: integerOption('--op-timeout', text('opTimeout'), 10, 600_000),
+  };
+  return { config: Object.freeze(config), nodeCommand, help: false };
+}
