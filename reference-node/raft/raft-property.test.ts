@@ -37,6 +37,7 @@ type Action =
   | { readonly kind: 'duplicate'; readonly pick: number }
   | { readonly kind: 'partition'; readonly groups: readonly number[] }
   | { readonly kind: 'heal' }
+  | { readonly kind: 'cutOneWay'; readonly from: number; readonly to: number }
   | { readonly kind: 'crash'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number };
 
@@ -53,6 +54,7 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 5 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cutOneWay' as const), from: node, to: node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), node }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('propose' as const), node: requestNode }) },
@@ -149,6 +151,9 @@ class Run {
       }
       case 'heal':
         c.heal();
+        break;
+      case 'cutOneWay':
+        c.cutOneWay(this.idOf(action.from), this.idOf(action.to));
         break;
       case 'crash':
         c.crash(this.idOf(action.node));

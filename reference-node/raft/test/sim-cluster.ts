@@ -190,6 +190,11 @@ export class SimCluster {
     }
   }
 
+  /** Cuts one direction only (from → to); the other direction keeps working. */
+  cutOneWay(from: string, to: string): void {
+    if (from !== to) this.cut.add(`${from}>${to}`);
+  }
+
   heal(): void {
     this.cut.clear();
   }
