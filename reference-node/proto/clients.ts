@@ -62,10 +62,21 @@ function unary<Req, Res>(client: Client, method: string): Unary<Req, Res> {
     });
 }
 
-function newClient(service: keyof EkvServices, address: string): Client {
+function newClient(service: keyof EkvServices, address: string, extra: ChannelOptions = {}): Client {
   const Ctor = loadEkvServices()[service];
-  return new Ctor(address, credentials.createInsecure(), channelOptions());
+  return new Ctor(address, credentials.createInsecure(), { ...channelOptions(), ...extra });
 }
+
+/**
+ * Peer channels ping their connection: a link that silently drops packets (a
+ * partition, a paused process) is detected and re-dialled instead of eating
+ * every call until its deadline forever.
+ */
+const peerKeepalive: ChannelOptions = {
+  'grpc.keepalive_time_ms': 2_000,
+  'grpc.keepalive_timeout_ms': 2_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
 
 /** The KV service of one node. */
 export interface KvClient {
@@ -135,5 +146,5 @@ export interface PeerGrpcClient extends Client {
 
 /** Creates a Peer client for `address` (host:port). Connects lazily. */
 export function createPeerGrpcClient(address: string): PeerGrpcClient {
-  return newClient('Peer', address) as PeerGrpcClient;
+  return newClient('Peer', address, peerKeepalive) as PeerGrpcClient;
 }

@@ -134,8 +134,17 @@ export class ProcessCluster {
     const node = this.node(id);
     const exited = node.exited;
     if (node.process === undefined || exited === undefined) return null;
+    // A paused process must be resumed to act on anything but SIGKILL.
+    if (signal !== 'SIGKILL') node.process.kill('SIGCONT');
     node.process.kill(signal);
     return exited;
+  }
+
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT for pauses). */
+  signal(id: string, signal: NodeJS.Signals): void {
+    const child = this.node(id).process;
+    if (child === undefined) throw new Error(`${id} is not running`);
+    child.kill(signal);
   }
 
   /** Resolves with the exit code once the node's process ends by itself. */
