@@ -106,6 +106,11 @@ export class ProcessCluster {
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
+  /** Adds flags to one node's command line (e.g. `--peer-route`), used from its next start on. */
+  addFlags(id: string, flags: readonly string[]): void {
+    this.node(id).flags.push(...flags);
+  }
+
   /** Starts a node and waits for its READY line. */
   async start(id: string, extraFlags: readonly string[] = []): Promise<void> {
     const node = this.node(id);
