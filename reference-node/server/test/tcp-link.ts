@@ -11,8 +11,9 @@ export class TcpLink {
 
   static async open(target: string): Promise<TcpLink> {
     const [host, portText] = [target.slice(0, target.lastIndexOf(':')), target.slice(target.lastIndexOf(':') + 1)];
-    let link: TcpLink | undefined;
+    const holder: { link?: TcpLink } = {};
     const server = createServer((client) => {
+      const link = holder.link;
       if (link === undefined || link.cut) {
         client.destroy();
         return;
@@ -34,7 +35,8 @@ export class TcpLink {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
-    link = new TcpLink(server, typeof address === 'object' && address !== null ? address.port : 0);
+    const link = new TcpLink(server, typeof address === 'object' && address !== null ? address.port : 0);
+    holder.link = link;
     return link;
   }
 
