@@ -1,0 +1,1 @@
+export { main as unreplicatedNodeMain } from './unreplicated-node.js';
