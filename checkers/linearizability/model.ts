@@ -56,6 +56,13 @@ export interface Model<State, Input, Output> {
   partitionKey?(input: Input): string | undefined;
   /** True when the operation never changes the state (then an unknown outcome is dropped). */
   isReadOnly?(input: Input): boolean;
+  /**
+   * An exact identity of the input: equal keys mean the inputs step alike in
+   * every state. Lets the search treat pending unknown-outcome operations with
+   * the same input as interchangeable (it only tries the earliest invoked).
+   * Omit it unless it is exact.
+   */
+  inputKey?(input: Input): string;
   describeOperation(input: Input, output: Output | undefined): string;
   describeState(state: State): string;
   /** Why `step` refused: knossos-style, e.g. "can't read 3 from register 0". */

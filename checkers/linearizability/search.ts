@@ -47,6 +47,29 @@ function zobristKeys(count: number): Int32Array {
   return keys;
 }
 
+/**
+ * Links each unknown-outcome op to the previous one (by invocation) with the
+ * same input key. Such ops are interchangeable: a linearization that uses a
+ * later one but not the earlier one stays valid with the earlier one in its
+ * place (it was invoked no later and has no return), so the search only ever
+ * linearizes the earliest pending one of each kind.
+ */
+function twinsOf<State, Input, Output>(model: Model<State, Input, Output>, ops: readonly Operation<Input, Output>[]): Int32Array {
+  const twins = new Int32Array(ops.length).fill(-1);
+  if (model.inputKey === undefined) return twins;
+  const last = new Map<string, number>();
+  const order = ops.map((_, i) => i).filter((i) => ops[i]?.return === undefined);
+  order.sort((a, b) => (ops[a]?.call ?? 0) - (ops[b]?.call ?? 0) || a - b);
+  for (const i of order) {
+    const op = ops[i];
+    if (op === undefined) continue;
+    const key = model.inputKey(op.input);
+    twins[i] = last.get(key) ?? -1;
+    last.set(key, i);
+  }
+  return twins;
+}
+
 /** A search that can run in slices, so several partitions can share one thread. */
 export interface PartitionSearch<State> {
   /** Runs at most `stepsMax` steps; returns the outcome once decided, undefined when paused. */
@@ -80,6 +103,8 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly cache: SearchCache<State>;
   private readonly explainer: SearchExplainer<State, Input, Output>;
   private remainingRequired = 0;
+  /** For an unknown op: the earlier-invoked pending unknown op with the same input (-1 if none). */
+  private readonly previousTwin: Int32Array;
 
   constructor(
     private readonly model: Model<State, Input, Output>,
@@ -105,6 +130,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     this.cache = new SearchCache<State>((a, b) => model.equal(a, b), control.cacheAllowance);
     this.explainer = new SearchExplainer(model, ops, this.lists);
     this.entry = this.lists.next[this.lists.headRequired] ?? -1;
+    this.previousTwin = twinsOf(model, ops);
   }
 
   // The loop's position, kept between slices.
@@ -144,7 +170,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
         continue;
       }
       if (entry !== headUnknown && entry !== -1) {
-        if (this.tryLinearize(entry >> 1, block)) { inUnknownPhase = false; entry = next[headRequired] ?? -1; continue; }
+        if (!this.twinPending(entry >> 1) && this.tryLinearize(entry >> 1, block)) { inUnknownPhase = false; entry = next[headRequired] ?? -1; continue; }
         entry = prev[entry] ?? -1;
         continue;
       }
@@ -170,6 +196,14 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     let last = headUnknown;
     for (let e = next[headUnknown] ?? -1; e !== -1 && (rank[e] ?? 0) < limit; e = next[e] ?? -1) last = e;
     return last;
+  }
+
+  /** True when an identical unknown op invoked earlier is still pending: try that one instead. */
+  private twinPending(op: number): boolean {
+    const twin = this.previousTwin[op] ?? -1;
+    if (twin < 0) return false;
+    const position = this.bit[twin] ?? 0;
+    return ((this.unknownWords[position >>> 5] ?? 0) & (1 << (position & 31))) === 0;
   }
 
   private tryLinearize(op: number, block: number): boolean {

@@ -44,6 +44,7 @@ export function fifoQueueModel(): Model<QueueState, QueueInput, number | null> {
     equal: (a, b) => a.hash === b.hash && a.elements.length === b.elements.length && a.elements.every((id, i) => id === b.elements[i]),
     hash: (state) => state.hash,
     decode: (call) => decodeQueue(call, interner),
+    inputKey: (input) => `${input.kind} ${input.element}`,
     describeOperation: (input, output) => (input.kind === 'enqueue' ? `enqueue ${interner.show(input.element)}` : `dequeue ${typeof output === 'number' ? interner.show(output) : '?'}`),
     describeState: show,
     explainFailure: (state, _input, output) => `can't dequeue ${typeof output === 'number' ? interner.show(output) : '?'} from queue ${show(state)}`,

@@ -84,6 +84,7 @@ export function multiRegisterModel(options: MultiRegisterOptions = {}): Model<re
     },
     decode: (call) => ({ input: decodeTxn(call, keys, values), output: null }),
     isReadOnly: (txn) => txn.every((micro) => micro.kind === 'read'),
+    inputKey: (txn) => txn.map((m) => `${m.kind} ${m.key} ${m.value}`).join(','),
     describeOperation: (txn) => `txn [${txn.map((m) => `[${m.kind} ${keys.value(m.key) as string} ${m.value === unconstrained ? 'nil' : values.show(m.value)}]`).join(' ')}]`,
     describeState: show,
     explainFailure: (state, txn) => `can't execute txn with registers ${show(state)}: ${txn.map((m) => `${m.kind} ${keys.value(m.key) as string}`).join(', ')}`,

@@ -52,6 +52,7 @@ export function setModel(): Model<SetState, SetInput, SetState | null> {
     hash: (state) => state.hash,
     decode: (call) => decodeSet(call, interner),
     isReadOnly: (input) => input.kind === 'read',
+    inputKey: (input) => `${input.kind} ${input.element}`,
     describeOperation: (input, output) => (input.kind === 'add' ? `add ${interner.show(input.element)}` : `read ${output ? show(output) : '?'}`),
     describeState: show,
     explainFailure: (state, _input, output) => `can't read ${output ? show(output) : '?'} from set ${show(state)}`,
