@@ -74,6 +74,9 @@ export class NodeCore {
       },
       applied: (index) => {
         this.appliedIndex = index;
+        // Lease entries of earlier leaders may apply only after this node took over:
+        // re-fencing keeps its timestamps at or above every applied ceiling.
+        if (this.isLeader()) this.options.hlc.fenceForLeadership();
         this.resolveReads();
       },
       confChangeApplied: (requestId, index, confState) => {
