@@ -26,6 +26,11 @@ describe('EDN histories', () => {
     expect(ops.map((op) => [op.index, op.line, op.value])).toEqual([[0, 1, null], [1, 2, [1, 2]]]);
   });
 
+  it('keeps an explicit :index (Jepsen history.edn)', () => {
+    const { ops } = readEdnHistory('{:index 7 :process 1 :type :invoke :f :read :value nil}\n{:index 9 :process 1 :type :ok :f :read :value 1}', 'i.edn');
+    expect(ops.map((op) => op.index)).toEqual([7, 9]);
+  });
+
   it('reads the EDN value syntax used in histories', () => {
     expect(readEdnValue('{:a [1 -2.5 "s\\"q" \\c nil true] :b #inst "2020" :c (x y) #_ :gone :d 3N}')).toEqual({ a: [1, -2.5, 's"q', 'c', null, true], b: '2020', c: ['x', 'y'], d: 3 });
   });
