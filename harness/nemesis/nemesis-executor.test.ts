@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { FakeCluster } from '../cluster/fake/index.js';
+import type { HistoryOp, OpDraft } from '../history/index.js';
+import { NemesisExecutor } from './index.js';
+
+function setUp(leader: string | null = 'n2') {
+  const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+  const ops: HistoryOp[] = [];
+  const record = (draft: OpDraft): HistoryOp => {
+    const op = { index: ops.length, time: ops.length, ...draft };
+    ops.push(op);
+    return op;
+  };
+  const executor = new NemesisExecutor({ cluster, findLeader: async () => leader, record });
+  return { cluster, ops, executor };
+}
+
+describe('NemesisExecutor', () => {
+  it('records every action as two nemesis info ops: planned, then what was done', async () => {
+    const { ops, executor } = setUp();
+    await executor.run({ f: 'kill', target: { nodes: ['n1'] } });
+    expect(ops).toEqual([
+      { index: 0, time: 0, process: 'nemesis', type: 'info', f: 'kill', value: { target: { nodes: ['n1'] } } },
+      { index: 1, time: 1, process: 'nemesis', type: 'info', f: 'kill', value: { nodes: ['n1'] } },
+    ]);
+    expect(executor.activeFaults()).toEqual(['killed n1']);
+  });
+
+  it('resolves the leader at run time for leader-targeted faults and isolate-leader partitions', async () => {
+    const { cluster, ops, executor } = setUp('n2');
+    await executor.run({ f: 'pause', target: { leader: true } });
+    expect(cluster.node('n2').paused).toBe(true);
+    await executor.run({ f: 'resume' });
+    await executor.run({ f: 'start-partition', shape: 'isolate-leader' });
+    expect(ops.at(-1)!.value).toEqual({ shape: 'isolate-leader', grudge: { n2: ['n1', 'n3'], n1: ['n2'], n3: ['n2'] } });
+    expect(cluster.available('n2')).toBe(false);
+    expect(cluster.available('n1')).toBe(true);
+  });
+
+  it('records a failed action with its error instead of throwing', async () => {
+    const { ops, executor } = setUp(null);
+    await executor.run({ f: 'kill', target: { leader: true } });
+    expect(ops.at(-1)).toMatchObject({ f: 'kill', value: null, error: 'no leader to target' });
+  });
+
+  it('heal-all undoes partitions, pauses, kills and clock skew', async () => {
+    const { cluster, ops, executor } = setUp();
+    await executor.run({ f: 'start-partition', shape: 'halves', grudge: { n1: ['n2', 'n3'], n2: ['n1'], n3: ['n1'] } });
+    await executor.run({ f: 'kill', target: { nodes: ['n2'] } });
+    await executor.run({ f: 'pause', target: { nodes: ['n3'] } });
+    await executor.run({ f: 'clock-bump', nodes: ['n1'], offsetMs: 5_000 });
+    expect(['n1', 'n2', 'n3'].map((n) => cluster.available(n))).toEqual([false, false, false]);
+    await executor.run({ f: 'heal-all' });
+    expect(ops.at(-1)!.value).toEqual({ resumed: ['n3'], restarted: ['n2'] });
+    expect(['n1', 'n2', 'n3'].map((n) => cluster.available(n))).toEqual([true, true, true]);
+    expect(executor.activeFaults()).toEqual([]);
+  });
+});
