@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryOp, HistoryValue } from '../history/index.js';
-import { casRegisterModel, check, fifoQueueModel, kvModel, multiRegisterModel, mutexModel, nondeterministicModel, registerModel, setModel, HistoryError } from './index.js';
+import { casRegisterModel, check, checkOperations, fifoQueueModel, kvModel, multiRegisterModel, mutexModel, nondeterministicModel, registerModel, setModel, HistoryError } from './index.js';
 import type { AnyModel, HistoryCall } from './index.js';
 
 /** Builds a history from [process, type, f, value, key?] rows. */
@@ -88,6 +88,30 @@ describe('other models', () => {
     expect(valid(lossy, [...write, [1, 'invoke', 'read', null], [1, 'ok', 'read', 0]])).toBe(true);
     expect(valid(lossy, [...write, [1, 'invoke', 'read', null], [1, 'ok', 'read', 1]])).toBe(true);
     expect(valid(lossy, [...write, [1, 'invoke', 'read', null], [1, 'ok', 'read', 2]])).toBe(false);
+  });
+});
+
+describe('porcupine semantics', () => {
+  it('intervals are closed: ops that touch at one instant are concurrent', () => {
+    const model = casRegisterModel({ initial: 0 });
+    model.decode({ process: 0, f: 'write', invokeValue: 1, completionValue: null, outcome: 'ok' }); // value 1 → id 1
+    const write = { process: 0, call: 0, return: 5, input: { kind: 'write' as const, key: undefined, value: 1, newValue: 0 }, output: null };
+    const readOld = { process: 1, call: 5, return: 10, input: { kind: 'read' as const, key: undefined, value: 0, newValue: 0 }, output: 0 };
+    expect(checkOperations(model, [write, readOld]).valid).toBe(true);
+    expect(checkOperations(model, [write, { ...readOld, call: 6 }]).valid).toBe(false);
+  });
+
+  it('takes call and return times from `time` when every event has one', () => {
+    const timed: HistoryOp[] = [
+      { index: 0, process: 0, type: 'invoke', f: 'write', value: 1, time: 0 },
+      { index: 1, process: 1, type: 'invoke', f: 'read', value: null, time: 50 },
+      { index: 2, process: 1, type: 'ok', f: 'read', value: 0, time: 60 },
+      { index: 3, process: 0, type: 'ok', f: 'write', value: 1, time: 40 },
+    ];
+    // By time the write ended (40) before the read began (50): reading 0 is stale.
+    expect(check(casRegisterModel({ initial: 0 }), timed, { semantics: 'porcupine' }).valid).toBe(false);
+    // By line order (knossos) the write is still pending when the read completes.
+    expect(check(casRegisterModel({ initial: 0 }), timed, { semantics: 'knossos' }).valid).toBe(true);
   });
 });
 
