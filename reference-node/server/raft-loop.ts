@@ -43,7 +43,8 @@ export interface RaftLoopEvents {
 export interface RaftLoopOptions {
   readonly rawNode: RawNodeLike;
   readonly storage: MemoryStorage;
-  readonly logStore: LogStore;
+  /** The durable log (the real LogStore; tests may pass a recording fake). */
+  readonly logStore: Pick<LogStore, 'append' | 'saveSnapshot' | 'setConfState' | 'compact'>;
   readonly stateMachine: StateMachinePort;
   readonly addressBook: AddressBook;
   readonly initialConfState: ConfState;

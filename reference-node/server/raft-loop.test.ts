@@ -1,0 +1,138 @@
+/**
+ * The shell's Ready contract with a scripted RawNode: persist before send
+ * before apply before advance; conf changes go through applyConfChange and
+ * are persisted; read waiters hear about read states; snapshots are taken
+ * every `snapshotEntries` applied entries; a halt freezes the loop without
+ * advance and fails queued requests.
+ */
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { NodeError } from '../proto/index.js';
+import { applyConfChangeToConfState, encodeConfChange, makeMessage, MemoryStorage, MessageType } from '../raft/index.js';
+import { asLogIndex, asNodeId, asTerm, EntryType, type ConfChange, type ConfState, type Entry } from '../raft/types.js';
+import { AddressBook } from './address-book.js';
+import { RaftLoop, type RaftLoopEvents } from './raft-loop.js';
+import type { ApplyOutcome, RawNodeLike, ReadyLike, StateMachinePort } from './raft-node-port.js';
+
+const n1 = asNodeId('n1');
+const normal = (index: number): Entry => ({ term: asTerm(1), index: asLogIndex(index), type: EntryType.Normal, data: Uint8Array.of(index) });
+const addVoter = (index: number, id: string): Entry => ({
+  term: asTerm(1), index: asLogIndex(index), type: EntryType.ConfChange,
+  data: encodeConfChange({ type: 'addVoter', nodeId: asNodeId(id), context: new TextEncoder().encode(JSON.stringify({ address: `h:${index}`, requestId: `req-${id}` })) }),
+});
+const ready = (fields: Partial<ReadyLike>): ReadyLike => ({ readStates: [], entries: [], committedEntries: [], messages: [], mustSync: false, ...fields });
+
+function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntries?: number } = {}) {
+  const log: string[] = [];
+  let confState: ConfState = { voters: [], learners: [] };
+  let applied = 0;
+  const raw: RawNodeLike = {
+    tick: () => log.push('tick'),
+    step: () => log.push('step'),
+    propose: () => log.push('propose'),
+    proposeConfChange: () => undefined,
+    applyConfChange: (cc: ConfChange) => {
+      confState = applyConfChangeToConfState(confState, cc);
+      log.push(`applyConfChange ${cc.nodeId}`);
+      return confState;
+    },
+    transferLeader: () => undefined,
+    readIndex: () => undefined,
+    hasReady: () => readies.length > 0,
+    ready: () => readies.shift()!,
+    advance: () => log.push('advance'),
+    reportUnreachable: () => undefined,
+    reportSnapshot: () => undefined,
+  };
+  const stateMachine: StateMachinePort = {
+    appliedIndex: () => applied,
+    applyNormal: async (entry): Promise<ApplyOutcome> => {
+      if (entry.index === options.haltAt) return { kind: 'halt', reason: 'ErrEncryptionApply: reserved opcode', index: entry.index };
+      applied = entry.index;
+      log.push(`apply ${entry.index}`);
+      return { kind: 'applied' };
+    },
+    applyConfChange: async (entry) => { applied = entry.index; },
+    snapshot: async () => Uint8Array.of(42),
+    restore: async () => new Uint8Array(0),
+  };
+  const events: RaftLoopEvents = {
+    sendMessages: (r) => log.push(`send ${r.messages.length}`),
+    softStateChanged: (_p, next) => log.push(`role ${next.role}`),
+    readStateReady: (requestId, index) => log.push(`read ${requestId}@${index}`),
+    applied: (index) => log.push(`applied ${index}`),
+    confChangeApplied: (requestId, index) => log.push(`conf ${requestId}@${index}`),
+    halted: (halt) => log.push(`halted ${halt.index}`),
+  };
+  const storage = new MemoryStorage();
+  const logStore = {
+    append: async (entries: readonly Entry[], hardState?: unknown) => { log.push(`persist ${entries.length}${hardState ? '+hs' : ''}`); },
+    saveSnapshot: async (s: { metadata: { index: number } }) => { log.push(`saveSnapshot ${s.metadata.index}`); },
+    setConfState: async (cs: ConfState) => { log.push(`persistConfState ${cs.voters.join(',')}`); },
+    compact: async (index: number) => { log.push(`compact ${index}`); },
+  };
+  const addressBook = new AddressBook();
+  const loop = new RaftLoop({
+    rawNode: raw, storage, logStore, stateMachine, addressBook, initialConfState: confState,
+    snapshotEntries: options.snapshotEntries ?? 1_000, snapshotKeepEntries: 1, inputsMax: 100, events,
+    logger: pino({ level: 'silent' }),
+  });
+  return { loop, log, addressBook, storage };
+}
+
+describe('RaftLoop', () => {
+  it('persists, then sends, then applies, then advances', async () => {
+    const { loop, log, addressBook } = harness([
+      ready({
+        softState: { leader: n1, role: 'leader' },
+        hardState: { term: asTerm(1), vote: n1, commit: asLogIndex(2) },
+        entries: [addVoter(1, 'n1'), normal(2)],
+        messages: [makeMessage({ type: MessageType.Append, from: n1, to: asNodeId('n2') })],
+        committedEntries: [addVoter(1, 'n1'), normal(2)],
+        readStates: [{ index: asLogIndex(2), requestId: 'r1' }],
+        mustSync: true,
+      }),
+    ]);
+    loop.start();
+    await loop.inbox.run(() => undefined);
+    await loop.stop();
+    expect(log).toEqual([
+      'role leader', 'persist 2+hs', 'send 1', 'read r1@2',
+      'applyConfChange n1', 'persistConfState n1', 'conf req-n1@1', 'apply 2', 'applied 2', 'advance',
+    ]);
+    expect(addressBook.get('n1')).toBe('h:1');
+    expect(loop.currentConfState.voters).toEqual(['n1']);
+  });
+
+  it('snapshots and compacts every snapshotEntries applied entries', async () => {
+    const entries = [normal(1), normal(2), normal(3)];
+    const { loop, log, storage } = harness([ready({ entries, committedEntries: entries, hardState: { term: asTerm(1), vote: null, commit: asLogIndex(3) } })], { snapshotEntries: 3 });
+    loop.start();
+    await loop.inbox.run(() => undefined);
+    await loop.stop();
+    expect(log.slice(-3)).toEqual(['saveSnapshot 3', 'compact 2', 'advance']);
+    expect(storage.snapshot().metadata.index).toBe(3);
+    expect(storage.firstIndex()).toBe(3);
+    expect(loop.snapshotIndex).toBe(3);
+  });
+
+  it('halts: stops applying, never advances, fails queued requests with NodeHalted', async () => {
+    const entries = [normal(1), normal(2), normal(3)];
+    const { loop, log } = harness([ready({ entries, committedEntries: entries }), ready({ messages: [] })], { haltAt: 2 });
+    loop.start();
+    await loop.done();
+    expect(log).toEqual(['persist 3', 'send 0', 'apply 1', 'halted 2']);
+    expect(loop.halt).toEqual({ index: 2, reason: 'ErrEncryptionApply: reserved opcode' });
+    const refused = await loop.inbox.run(() => 1).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(NodeError);
+    expect((refused as NodeError).spec.name).toBe('NodeHalted');
+  });
+
+  it('runs inputs only between Readys', async () => {
+    const { loop, log } = harness([ready({ committedEntries: [] })]);
+    loop.start();
+    await loop.inbox.run((raw) => raw.tick());
+    await loop.stop();
+    expect(log).toEqual(['send 0', 'applied 0', 'advance', 'tick']);
+  });
+});
