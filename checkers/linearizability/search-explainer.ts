@@ -83,7 +83,10 @@ export class SearchExplainer<State, Input, Output> {
 
   /** The first completed operation that could not be linearized. */
   failingOp(): number {
-    return this.maxBlock >> 1;
+    // The search always gets stuck at some return before failing; the first
+    // return is a defensive fallback.
+    const block = this.maxBlock >= 0 ? this.maxBlock : (this.lists.returnsInOrder[0] ?? 1);
+    return block >> 1;
   }
 
   /** The furthest completed operation not yet linearized when the search stopped. */

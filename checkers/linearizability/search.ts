@@ -36,6 +36,12 @@ export type SearchOutcome<State> =
 
 const pollEverySteps = 4096;
 
+/** Outcomes of trying one candidate. */
+type TryResult = 0 | 1 | 2;
+const refused: TryResult = 0;
+const pushed: TryResult = 1;
+const deadEnd: TryResult = 2;
+
 /** Deterministic Zobrist keys (xorshift32): no Math.random in the checker. */
 function zobristKeys(count: number): Int32Array {
   const keys = new Int32Array(count);
@@ -100,6 +106,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly stackOps: number[] = [];
   private readonly stackStates: State[] = [];
   private readonly stackBlock: number[] = [];
+  /** Whether each stack entry was a forced move (see tryLinearize): its node has no alternatives. */
+  private readonly stackForced: boolean[] = [];
+  /** Per op: 1 when the model says it never changes the state. */
+  private readonly readOnly: Uint8Array;
   private readonly cache: SearchCache<State>;
   private readonly explainer: SearchExplainer<State, Input, Output>;
   private remainingRequired = 0;
@@ -131,6 +141,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     this.explainer = new SearchExplainer(model, ops, this.lists);
     this.entry = this.lists.next[this.lists.headRequired] ?? -1;
     this.previousTwin = twinsOf(model, ops);
+    this.readOnly = new Uint8Array(ops.map((op) => (op.return !== undefined && model.isReadOnly?.(op.input) === true ? 1 : 0)));
   }
 
   // The loop's position, kept between slices.
@@ -156,27 +167,30 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
           return undefined;
         }
       }
+      let dead = false;
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
-          if (this.tryLinearize(entry >> 1, -1)) { entry = next[headRequired] ?? -1; continue; }
-          entry = next[entry] ?? -1;
+          const tried = this.tryLinearize(entry >> 1, -1);
+          if (tried === pushed) { entry = next[headRequired] ?? -1; continue; }
+          if (tried === refused) { entry = next[entry] ?? -1; continue; }
+          dead = true;
+        } else {
+          // A return: its operation must precede everything after it, so only
+          // unknown operations invoked before it remain as candidates.
+          block = entry;
+          inUnknownPhase = true;
+          entry = this.lastUnknownBefore(rank[block] ?? 0);
           continue;
         }
-        // A return: its operation must precede everything after it, so only
-        // unknown operations invoked before it remain as candidates.
-        block = entry;
-        inUnknownPhase = true;
-        entry = this.lastUnknownBefore(rank[block] ?? 0);
-        continue;
-      }
-      if (entry !== headUnknown && entry !== -1) {
-        if (!this.twinPending(entry >> 1) && this.tryLinearize(entry >> 1, block)) { inUnknownPhase = false; entry = next[headRequired] ?? -1; continue; }
+      } else if (entry !== headUnknown && entry !== -1) {
+        if (!this.twinPending(entry >> 1) && this.tryLinearize(entry >> 1, block) === pushed) { inUnknownPhase = false; entry = next[headRequired] ?? -1; continue; }
         entry = prev[entry] ?? -1;
         continue;
       }
-      this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
-      if (this.stackOps.length === 0) return this.finish(this.failed());
-      const popped = this.pop();
+      // Every candidate failed (or a forced move led to a known dead end): backtrack.
+      if (!dead) this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
+      const popped = this.backtrack();
+      if (popped === undefined) return this.finish(this.failed());
       inUnknownPhase = this.required[popped.op] === 0;
       block = popped.block;
       entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : (next[2 * popped.op] ?? -1);
@@ -206,30 +220,50 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     return ((this.unknownWords[position >>> 5] ?? 0) & (1 << (position & 31))) === 0;
   }
 
-  private tryLinearize(op: number, block: number): boolean {
+  /**
+   * Tries to linearize `op` next. A completed read-only op that is legal here
+   * is a forced move: any linearization from this configuration can be
+   * rearranged to start with it (it changes no state, and every other pending
+   * op may follow it in real time), so its alternatives need no exploring; if
+   * its successor configuration is already known to fail, this one is dead.
+   */
+  private tryLinearize(op: number, block: number): TryResult {
     const operation = this.ops[op];
-    if (operation === undefined) return false;
+    if (operation === undefined) return refused;
     const isRequired = this.required[op] === 1;
     const nextState = this.model.step(this.state, operation.input, isRequired ? operation.output : undefined);
-    if (nextState === undefined) return false;
+    if (nextState === undefined) return refused;
+    const forced = this.readOnly[op] === 1 && this.model.equal(nextState, this.state);
     this.flip(op);
     const hash = this.bitsHash ^ Math.imul(this.model.hash(nextState) | 0, 0x9e3779b1);
     if (!this.cache.add(hash, { words: this.words, lo: this.lo, hi: this.hi }, this.unknownWords, nextState)) {
       this.flip(op);
-      return false;
+      return forced ? deadEnd : refused;
     }
     this.stackOps.push(op);
     this.stackStates.push(this.state);
     this.stackBlock.push(block);
+    this.stackForced.push(forced);
     this.state = nextState;
     this.lists.lift(op, isRequired);
     if (isRequired) this.remainingRequired -= 1;
-    return true;
+    return pushed;
+  }
+
+  /** Pops to the nearest node that still has alternatives; undefined when none is left. */
+  private backtrack(): { op: number; block: number } | undefined {
+    for (;;) {
+      if (this.stackOps.length === 0) return undefined;
+      const forced = this.stackForced[this.stackForced.length - 1] === true;
+      const popped = this.pop();
+      if (!forced) return popped;
+    }
   }
 
   private pop(): { op: number; block: number } {
     const op = this.stackOps.pop() ?? 0;
     const block = this.stackBlock.pop() ?? -1;
+    this.stackForced.pop();
     this.state = this.stackStates.pop() as State;
     const isRequired = this.required[op] === 1;
     this.flip(op);
