@@ -5,6 +5,7 @@ import { runCheckCommand } from '../../checkers/cli/check-command.js';
 import type { CommandIo } from '../../checkers/cli/check-command.js';
 import type { WorkloadRegistry } from '../workload/index.js';
 import { isRunDirectory, runStoredCheck } from './check-run-command.js';
+import { runReplayCommand } from './replay-command.js';
 import { runTestCommand } from './test-command.js';
 
 /** Exit code for a usage error or a crash (0 valid, 1 invalid, 2 unknown). */
@@ -15,6 +16,7 @@ const usage = `Usage: ekv-jepsen <command> [options]
 Commands:
   test [options]    run a test against a cluster and print the verdict
                     (run "ekv-jepsen test --help" for its options)
+  replay <run-dir>  run a stored run's plan again against a fresh cluster
   check <run-dir>   re-analyse a stored run (store/<test>/<timestamp>/, or store/latest)
   check <file>...   check recorded histories for linearizability
                     (run "ekv-jepsen check --help" for its options)
@@ -45,6 +47,12 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
         return exitError;
       }
       return runTestCommand(rest, io, options.workloads);
+    case 'replay':
+      if (options.workloads === undefined) {
+        io.writeErr('ekv-jepsen: replay needs the workload registry (run it through bin/ekv-jepsen.js)\n');
+        return exitError;
+      }
+      return runReplayCommand(rest, io, options.workloads);
     case 'check':
       // A stored run directory is re-analysed whole; anything else is the file-based checker.
       if (rest.length === 1 && rest[0] !== undefined && isRunDirectory(rest[0])) return runStoredCheck(rest[0], io);

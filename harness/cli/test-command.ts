@@ -24,7 +24,8 @@ import type { CommandIo } from './command-io.js';
 
 const exitCrashed = 255;
 
-function selectBackend(config: TestConfig, nodeCommand: readonly string[] | null): { backend: ClusterBackend; nodeAccess: (cluster: NemesisCluster) => NodeAccess } {
+/** The backend of a config and how to reach its nodes. */
+export function selectBackend(config: TestConfig, nodeCommand: readonly string[] | null): { backend: ClusterBackend; nodeAccess: (cluster: NemesisCluster) => NodeAccess } {
   switch (config.backend) {
     case 'local': {
       const enableClock = config.faults.some((f) => faultCapability(f) === 'clock');
@@ -40,7 +41,8 @@ function selectBackend(config: TestConfig, nodeCommand: readonly string[] | null
   }
 }
 
-function versions(): Record<string, string> {
+/** Versions recorded in test.json. */
+export function versions(): Record<string, string> {
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string };
   return { 'ekv-jepsen': pkg.version ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
@@ -52,7 +54,8 @@ export function worstExitCode(codes: readonly number[]): number {
   return codes.reduce((worst, code) => (rank(code) > rank(worst) ? code : worst), 0);
 }
 
-function verdictLine(outcome: RunOutcome): string {
+/** The one line printed per run. */
+export function verdictLine(outcome: RunOutcome): string {
   const verdict = outcome.results.valid === true ? 'VALID' : outcome.results.valid === false ? 'INVALID' : 'UNKNOWN';
   const failing = Object.entries(outcome.results.checkers).filter(([, c]) => c.valid !== true).map(([name, c]) => `${name}=${String(c.valid)}`);
   return `${verdict}${failing.length > 0 ? ` (${failing.join(', ')})` : ''} — ${outcome.runDir}\n`;
@@ -75,6 +78,24 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, wor
     io.writeOut(testUsage());
     return 0;
   }
+  return withInterrupt(io, async (signal) => {
+    const codes: number[] = [];
+    for (let i = 0; i < parsed.config.testCount && !signal.aborted; i += 1) {
+      const config: TestConfig = { ...parsed.config, seed: parsed.config.seed + i };
+      const { backend, nodeAccess } = selectBackend(config, parsed.nodeCommand);
+      const outcome = await runTest(config, { backend, nodeAccess, workloads, progress: createProgressDisplay(), signal, log: (line) => io.writeErr(`${line}\n`), versions: versions() });
+      io.writeOut(verdictLine(outcome));
+      codes.push(outcome.exitCode);
+    }
+    return worstExitCode(codes);
+  });
+}
+
+/**
+ * Runs `work` with SIGINT/SIGTERM turned into an abort signal (a second
+ * Ctrl-C exits at once), and removes the handlers afterwards.
+ */
+export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSignal = (): void => {
     io.writeErr('\nekv-jepsen: interrupted — healing, stopping the cluster and checking what was recorded (Ctrl-C again to force)\n');
@@ -83,26 +104,10 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, wor
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const codes: number[] = [];
   try {
-    for (let i = 0; i < parsed.config.testCount && !controller.signal.aborted; i += 1) {
-      const config: TestConfig = { ...parsed.config, seed: parsed.config.seed + i };
-      const { backend, nodeAccess } = selectBackend(config, parsed.nodeCommand);
-      const outcome = await runTest(config, {
-        backend,
-        nodeAccess,
-        workloads,
-        progress: createProgressDisplay(),
-        signal: controller.signal,
-        log: (line) => io.writeErr(`${line}\n`),
-        versions: versions(),
-      });
-      io.writeOut(verdictLine(outcome));
-      codes.push(outcome.exitCode);
-    }
+    return await work(controller.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  return worstExitCode(codes);
 }

@@ -1,2 +1,2 @@
-export { buildPlan, planGenerator, planToJsonl } from './plan.js';
+export { buildPlan, parsePlanJsonl, planGenerator, planToJsonl } from './plan.js';
 export type { Plan, PlanConfig, PlanEvent, PlanItem, PhaseName } from './plan.js';

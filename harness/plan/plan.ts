@@ -76,3 +76,27 @@ export function buildPlan(config: PlanConfig, random: Random): Plan {
 export function planToJsonl(plan: Plan): string {
   return plan.events.map((event) => `${JSON.stringify(event)}\n`).join('');
 }
+
+/** Reads plan.jsonl back (for replay); refuses lines that are not plan events, naming the line. */
+export function parsePlanJsonl(text: string, source: string): Plan {
+  const events: PlanEvent[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = (lines[i] ?? '').trim();
+    if (line === '') continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch (error) {
+      throw new RangeError(`${source}:${i + 1}: not JSON (${(error as Error).message})`);
+    }
+    const candidate = event as { atMs?: unknown; value?: { kind?: unknown } } | null;
+    if (typeof candidate?.atMs !== 'number' || !['op', 'nemesis', 'phase'].includes(String(candidate.value?.kind))) {
+      throw new RangeError(`${source}:${i + 1}: not a plan event (needs atMs and value.kind op|nemesis|phase)`);
+    }
+    const previous = events[events.length - 1];
+    if (previous !== undefined && candidate.atMs < previous.atMs) throw new RangeError(`${source}:${i + 1}: events out of time order`);
+    events.push(event as PlanEvent);
+  }
+  return { events, endMs: events[events.length - 1]?.atMs ?? 0 };
+}

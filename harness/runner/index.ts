@@ -1,5 +1,5 @@
 export { runTest } from './run-test.js';
-export type { RunOutcome, RunTestDependencies } from './run-test.js';
+export type { RunOutcome, RunTestDependencies, RunTestOptions } from './run-test.js';
 export { testDefaults } from './test-config.js';
 export type { TestConfig } from './test-config.js';
 export { runPlan } from './plan-runner.js';

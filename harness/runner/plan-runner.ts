@@ -3,8 +3,9 @@
  * offset from the run's start); client ops go to a free worker (or the one
  * they are bound to), nemesis actions run one at a time in plan order, and
  * the final phase starts only when every main-phase op and fault action has
- * finished. An op that finds every worker busy runs late; lateness is
- * counted, the plan itself is never changed.
+ * finished. An op that finds every worker busy runs late (counted); a
+ * main-phase op that could only start after the main phase's planned end is
+ * skipped (counted), so a slow system cannot stretch the time limit.
  */
 import type { NemesisExecutor } from '../nemesis/nemesis-executor.js';
 import type { Plan, PhaseName } from '../plan/plan.js';
@@ -25,6 +26,8 @@ export interface PlanRunReport {
   /** Ops dispatched more than `lateThresholdMs` after their planned time (all workers were busy). */
   readonly opsLate: number;
   readonly maxLagMs: number;
+  /** Main-phase ops not issued because the main phase was already over when a worker came free. */
+  readonly opsSkipped: number;
   readonly interrupted: boolean;
 }
 
@@ -37,6 +40,8 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   let opsDispatched = 0;
   let opsLate = 0;
   let maxLagMs = 0;
+  let opsSkipped = 0;
+  const mainEndMs = options.plan.events.find((e) => e.value.kind === 'phase' && e.value.name === 'heal')?.atMs ?? Infinity;
   for (const event of options.plan.events) {
     if (options.signal.aborted) break;
     await sleepUntil(event.atMs, options);
@@ -59,6 +64,11 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
       case 'op': {
         const worker = await pool.acquire(event.thread, options.signal);
         if (worker === null) break;
+        if (event.atMs < mainEndMs && options.elapsedMs() >= mainEndMs) {
+          opsSkipped += 1;
+          pool.release(worker);
+          break;
+        }
         const lagMs = options.elapsedMs() - event.atMs;
         maxLagMs = Math.max(maxLagMs, lagMs);
         if (lagMs > lateThresholdMs) opsLate += 1;
@@ -70,7 +80,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   }
   await nemesisChain;
   await pool.whenAllIdle();
-  return { opsDispatched, opsLate, maxLagMs, interrupted: options.signal.aborted };
+  return { opsDispatched, opsLate, maxLagMs, opsSkipped, interrupted: options.signal.aborted };
 }
 
 async function sleepUntil(atMs: number, options: PlanRunnerOptions): Promise<void> {

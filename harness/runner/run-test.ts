@@ -82,14 +82,21 @@ function clusterSpec(config: TestConfig, runDir: string): ClusterSpec {
   };
 }
 
+/** Options of a replay: run a stored plan instead of generating one. */
+export interface RunTestOptions {
+  readonly plan?: Plan;
+  /** The run directory the plan came from (recorded in test.json). */
+  readonly replayOf?: string;
+}
+
 /** Runs one test and returns its verdict; throws only for invalid configuration. */
-export async function runTest(config: TestConfig, deps: RunTestDependencies): Promise<RunOutcome> {
+export async function runTest(config: TestConfig, deps: RunTestDependencies, options: RunTestOptions = {}): Promise<RunOutcome> {
   const workload = resolveWorkload(config, deps.workloads);
-  const plan = makePlan(config, workload);
+  const plan = options.plan ?? makePlan(config, workload);
   const startedAt = new Date();
   const runDir = createRunDirectory(config.storeDir, config.name, startedAt);
   writeFileSync(join(runDir, runFiles.planJsonl), planToJsonl(plan));
-  const testJson = { name: config.name, seed: config.seed, startedAt: startedAt.toISOString(), config, versions: deps.versions, plan: { events: plan.events.length, endMs: plan.endMs } };
+  const testJson = { name: config.name, seed: config.seed, startedAt: startedAt.toISOString(), config, versions: deps.versions, plan: { events: plan.events.length, endMs: plan.endMs }, ...(options.replayOf === undefined ? {} : { replayOf: options.replayOf }) };
   writeFileSync(join(runDir, runFiles.testJson), `${JSON.stringify(testJson, null, 2)}\n`);
   deps.log(`ekv-jepsen: test ${config.name}, seed ${config.seed}, ${plan.events.length} planned events, run directory ${runDir}`);
   let execution: ExecutionReport;

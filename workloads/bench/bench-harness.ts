@@ -123,8 +123,8 @@ async function main(): Promise<void> {
   const scenarios: Scenario[] = [
     { name: 'fake-sut', backend: fake, nodeAccess: fakeAccess, concurrency: 16, offeredOpsPerSecond: 50_000, timeLimitMs: 5_000 },
     { name: 'fake-sut', backend: fake, nodeAccess: fakeAccess, concurrency: 64, offeredOpsPerSecond: 50_000, timeLimitMs: 5_000 },
-    { name: 'local-3-nodes', backend: local, nodeAccess: () => createGrpcNodeAccess(), concurrency: 16, offeredOpsPerSecond: 5_000, timeLimitMs: 10_000 },
-    { name: 'local-3-nodes', backend: local, nodeAccess: () => createGrpcNodeAccess(), concurrency: 64, offeredOpsPerSecond: 5_000, timeLimitMs: 10_000 },
+    { name: 'local-3-nodes', backend: local, nodeAccess: () => createGrpcNodeAccess(), concurrency: 16, offeredOpsPerSecond: 3_000, timeLimitMs: 10_000 },
+    { name: 'local-3-nodes', backend: local, nodeAccess: () => createGrpcNodeAccess(), concurrency: 64, offeredOpsPerSecond: 3_000, timeLimitMs: 10_000 },
   ];
   const results: Measurement[] = [];
   try {

@@ -1,0 +1,58 @@
+// The test / replay / check <run-dir> commands through the dispatcher, on the
+// in-process fake backend (no processes). In workloads/ because the
+// dispatcher needs the workload registry.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../harness/cli/ekv-jepsen.js';
+import { workloadRegistry } from './index.js';
+
+const store = mkdtempSync(join(tmpdir(), 'ekv-commands-'));
+afterAll(() => rmSync(store, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } }, { workloads: workloadRegistry });
+  return { code, out, err };
+}
+
+const runDirs = (name: string) => readdirSync(join(store, name)).filter((d) => d !== 'latest').sort().map((d) => join(store, name, d));
+
+describe('ekv-jepsen commands (fake backend)', () => {
+  it('test prints the verdict and the run directory; check <run-dir> re-analyses it; replay reruns its plan', async () => {
+    const test = await run('test', '--backend', 'fake', '--time-limit', '2', '--rate', '200', '--nemesis', 'partition,kill', '--seed', '9', '--store', store, '--name', 'cmd', '--recovery-time', '0.2', '--op-timeout', '100');
+    expect(test.code, test.err).toBe(0);
+    expect(test.out).toMatch(/^VALID — .*cmd\//);
+    expect(test.err).toMatch(/seed 9/);
+    const [first] = runDirs('cmd');
+    const check = await run('check', first!);
+    expect(check.code).toBe(0);
+    expect(check.out).toMatch(/^VALID — \d+ ops re-checked/);
+    const replay = await run('replay', first!);
+    expect(replay.code, replay.err).toBe(0);
+    const [, second] = runDirs('cmd');
+    expect(readFileSync(join(second!, 'plan.jsonl'), 'utf8')).toBe(readFileSync(join(first!, 'plan.jsonl'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(second!, 'test.json'), 'utf8')).replayOf).toBe(first);
+  }, 30_000);
+
+  it('refuses bad options with exit 255 and a message naming the option', async () => {
+    const bad = await run('test', '--rate', 'fast');
+    expect(bad.code).toBe(255);
+    expect(bad.err).toMatch(/--rate: must be a number of ops\/s/);
+    expect((await run('replay', join(store, 'nope'))).code).toBe(255);
+  });
+
+  it('a torn history line from a killed harness is reported by check and the rest is analysed', async () => {
+    const test = await run('test', '--backend', 'fake', '--time-limit', '1', '--rate', '100', '--nemesis', 'none', '--seed', '2', '--store', store, '--name', 'torn', '--recovery-time', '0');
+    expect(test.code).toBe(0);
+    const [dir] = runDirs('torn');
+    const history = join(dir!, 'history.jsonl');
+    const text = readFileSync(history, 'utf8');
+    writeFileSync(history, text.slice(0, text.length - 20));
+    const check = await run('check', dir!);
+    expect(check.err).toMatch(/torn last line/);
+    expect([0, 2]).toContain(check.code);
+  });
+});
