@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, linkSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withBuildLock } from './build-lock.js';
 import { hashContext, listContextEntries, type ContextEntry } from './image-files.js';
 import { runCommand } from './run-command.js';
 
@@ -134,6 +135,11 @@ async function pruneOlderImages(currentTag: string): Promise<void> {
  * reachable Docker engine and a built checkout (`npm run build`).
  */
 export async function buildNodeImage(options: BuildNodeImageOptions): Promise<NodeImage> {
+  const lockFile = join(options.repoRoot, '.tmp', 'image-build.lock');
+  return withBuildLock(lockFile, imageBuildDefaults.baseImageTimeoutMs + imageBuildDefaults.buildTimeoutMs, () => buildUnlocked(options));
+}
+
+async function buildUnlocked(options: BuildNodeImageOptions): Promise<NodeImage> {
   const log = options.log ?? ((): void => undefined);
   const { repoRoot } = options;
   const baseImage = options.baseImage ?? (await ensureOfflineBase(repoRoot, log));
