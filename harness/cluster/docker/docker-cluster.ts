@@ -61,6 +61,7 @@ export interface DockerClusterContext {
   readonly log: (line: string) => void;
 }
 
+/** A started docker cluster; obtain one from `createDockerBackend().start(spec)`. */
 export class DockerCluster implements StartedCluster, Killable, Pausable, Partitionable, ClockSkewable {
   readonly backend = 'docker' as const;
   private readonly states = new Map<string, NodeState>();
