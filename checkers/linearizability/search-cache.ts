@@ -22,9 +22,18 @@ export interface BitsetView {
   readonly hi: number;
 }
 
-/** True when every bit stored at arena[offset…] is also set in `b`. */
-function isSubsetAt(arena: Uint32Array, offset: number, b: Uint32Array): boolean {
-  for (let i = 0; i < b.length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[i] ?? 0)) !== 0) return false;
+/** The set of linearized unknown-outcome ops: its words and the window of non-zero words. */
+export interface UnknownSetView {
+  readonly words: Uint32Array;
+  /** First non-zero word (0 when empty). */
+  readonly lo: number;
+  /** Last non-zero word (lo - 1 when empty). */
+  readonly hi: number;
+}
+
+/** True when every bit of the stored window arena[offset…offset+length) (words from `lo`) is also set in `b`. */
+function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array): boolean {
+  for (let i = 0; i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
   return true;
 }
 
@@ -60,6 +69,8 @@ export class SearchCache<State> {
   private offsets: Int32Array = new Int32Array(initialEntries);
   private lengths: Int32Array = new Int32Array(initialEntries);
   private chain: Int32Array = new Int32Array(initialEntries);
+  private unknownLos: Int32Array = new Int32Array(initialEntries);
+  private unknownLengths: Int32Array = new Int32Array(initialEntries);
   private states: State[] = [];
   private buckets: Int32Array = new Int32Array(initialBuckets).fill(-1);
   private count = 0;
@@ -83,7 +94,7 @@ export class SearchCache<State> {
   }
 
   /** Adds the configuration; returns false when it (or one dominating it) was already present. */
-  add(hash: number, required: BitsetView, unknownWords: Uint32Array, state: State): boolean {
+  add(hash: number, required: BitsetView, unknown: UnknownSetView, state: State): boolean {
     const lo = required.lo;
     const length = Math.max(required.hi, lo - 1) - lo + 1;
     const words = required.words;
@@ -94,13 +105,13 @@ export class SearchCache<State> {
       let same = true;
       for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
       if (!same || !this.equal(this.states[e] as State, state)) continue;
-      if (isSubsetAt(arena, offset + length, unknownWords)) return false;
+      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknown.words)) return false;
     }
-    this.insert(hash, lo, length, words, unknownWords, state);
+    this.insert(hash, lo, length, words, unknown, state);
     return true;
   }
 
-  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknownWords: Uint32Array, state: State): void {
+  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknown: UnknownSetView, state: State): void {
     const e = this.count;
     if (e >= this.hashes.length) {
       const size = e + 1;
@@ -110,12 +121,18 @@ export class SearchCache<State> {
       this.offsets = grown(this.offsets, size, makeInt);
       this.lengths = grown(this.lengths, size, makeInt);
       this.chain = grown(this.chain, size, makeInt);
+      this.unknownLos = grown(this.unknownLos, size, makeInt);
+      this.unknownLengths = grown(this.unknownLengths, size, makeInt);
     }
+    // Only the non-zero window of the unknown set is stored: most of it is zero.
+    const unknownLength = Math.max(0, unknown.hi - unknown.lo + 1);
     const offset = this.arenaUsed;
-    this.arena = grown(this.arena, offset + length + unknownWords.length, (n) => new Uint32Array(n));
+    this.arena = grown(this.arena, offset + length + unknownLength, (n) => new Uint32Array(n));
     this.arena.set(words.subarray(lo, lo + length), offset);
-    this.arena.set(unknownWords, offset + length);
-    this.arenaUsed = offset + length + unknownWords.length;
+    this.arena.set(unknown.words.subarray(unknown.lo, unknown.lo + unknownLength), offset + length);
+    this.arenaUsed = offset + length + unknownLength;
+    this.unknownLos[e] = unknown.lo;
+    this.unknownLengths[e] = unknownLength;
     this.hashes[e] = hash;
     this.los[e] = lo;
     this.offsets[e] = offset;

@@ -101,6 +101,9 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly unknownWords: Uint32Array;
   private lo = 0;
   private hi = -1;
+  /** Window of non-zero words of unknownWords (empty: unknownLo 0, unknownHi -1). */
+  private unknownLo = 0;
+  private unknownHi = -1;
   private bitsHash = 0;
   private state: State;
   private readonly stackOps: number[] = [];
@@ -236,7 +239,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const forced = this.readOnly[op] === 1 && this.model.equal(nextState, this.state);
     this.flip(op);
     const hash = this.bitsHash ^ Math.imul(this.model.hash(nextState) | 0, 0x9e3779b1);
-    if (!this.cache.add(hash, { words: this.words, lo: this.lo, hi: this.hi }, this.unknownWords, nextState)) {
+    if (!this.cache.add(hash, { words: this.words, lo: this.lo, hi: this.hi }, { words: this.unknownWords, lo: this.unknownLo, hi: this.unknownHi }, nextState)) {
       this.flip(op);
       return forced ? deadEnd : refused;
     }
@@ -279,7 +282,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const mask = 1 << (position & 31);
     // Unknown ops stay out of the hash: the cache compares them by inclusion.
     if (this.required[op] === 0) {
-      this.unknownWords[word] = (this.unknownWords[word] ?? 0) ^ mask;
+      this.flipUnknown(word, mask);
       return;
     }
     this.bitsHash ^= this.zobrist[op] ?? 0;
@@ -293,6 +296,22 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       if (word < this.lo) this.lo = word;
       while (this.hi >= 0 && this.hi >= this.lo && words[this.hi] === 0) this.hi -= 1;
     }
+  }
+
+  /** Toggles a bit of the unknown set, keeping its non-zero window current. */
+  private flipUnknown(word: number, mask: number): void {
+    const words = this.unknownWords;
+    const value = ((words[word] ?? 0) ^ mask) >>> 0;
+    words[word] = value;
+    if (value !== 0) {
+      if (this.unknownHi < this.unknownLo) { this.unknownLo = word; this.unknownHi = word; return; }
+      if (word < this.unknownLo) this.unknownLo = word;
+      if (word > this.unknownHi) this.unknownHi = word;
+      return;
+    }
+    while (this.unknownLo <= this.unknownHi && words[this.unknownLo] === 0) this.unknownLo += 1;
+    while (this.unknownHi >= this.unknownLo && words[this.unknownHi] === 0) this.unknownHi -= 1;
+    if (this.unknownHi < this.unknownLo) { this.unknownLo = 0; this.unknownHi = -1; }
   }
 
   private failed(): SearchOutcome<State> {
