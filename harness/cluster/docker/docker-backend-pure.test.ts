@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isHarnessError } from '../../errors/index.js';
+import { applyContainerEvent, parseEventChunk } from './container-events.js';
 import { demuxDockerLogs, hasLineSince, parseDockerTimestamp } from './docker-logs.js';
 import { faketimeSpec } from './faketime-offset.js';
 import { blockedAddressesOf, chainRules, chainSetupRules, partitionChain, validateGrudge } from './partition-rules.js';
@@ -98,5 +99,23 @@ describe('faketimeSpec', () => {
   it('refuses fractional and absurd offsets', () => {
     expect(() => faketimeSpec(1.5)).toThrow(/integer/);
     expect(() => faketimeSpec(10 * 366 * 24 * 3600 * 1000)).toThrow(/within/);
+  });
+});
+
+describe('container events', () => {
+  const runtime = { running: true, paused: false, pid: 42, networkAddress: '172.20.0.2', clientPort: 7001, startedAtNs: 1n };
+
+  it('marks a node dead on die and tracks pause/unpause; other events change nothing', () => {
+    expect(applyContainerEvent(runtime, { status: 'die', id: 'c1' })).toMatchObject({ running: false, paused: false, pid: null, networkAddress: null });
+    expect(applyContainerEvent(runtime, { status: 'pause', id: 'c1' }).paused).toBe(true);
+    expect(applyContainerEvent({ ...runtime, paused: true }, { status: 'unpause', id: 'c1' }).paused).toBe(false);
+    expect(applyContainerEvent(runtime, { status: 'exec_start', id: 'c1' })).toBe(runtime);
+  });
+
+  it('splits the JSON lines of the event stream across chunk boundaries', () => {
+    const first = parseEventChunk('', '{"status":"die","id":"c1"}\n{"status":"pa');
+    expect(first.events).toEqual([{ status: 'die', id: 'c1' }]);
+    const second = parseEventChunk(first.rest, 'use","id":"c2"}\nnot json\n');
+    expect(second).toEqual({ events: [{ status: 'pause', id: 'c2' }], rest: '' });
   });
 });

@@ -157,6 +157,14 @@ describe.skipIf(engineProblem !== null && !requireDocker)('docker backend', () =
       admin.close();
     }
 
+    // A node that dies without the backend's doing (an apply halt exits) shows as not running.
+    await docker.getContainer((cluster.node('n1') as DockerNodeHandle).containerName).kill({ signal: 'SIGKILL' });
+    await eventually('the handle to notice the death', async () => {
+      if (cluster.node('n1').running) throw new Error('still shown as running');
+    });
+    await cluster.start('n1');
+    await eventually('n1 serves again', () => leaderSeenBy(cluster, 'n1'));
+
     const artifacts = join(runDir, 'artifacts');
     await cluster.collectArtifacts(artifacts);
     expect(readFileSync(join(artifacts, 'n2', 'stdout.log'), 'utf8').match(/READY id=n2/g)).toHaveLength(2);

@@ -21,6 +21,7 @@ import { HarnessError } from '../../errors/index.js';
 import type { ClockSkewable, ClusterSpec, Grudge, Killable, NodeHandle, NodeSpec, Partitionable, Pausable, StartedCluster } from '../cluster-backend.js';
 import { labelKeys, runLabels } from './cluster-labels.js';
 import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince, type ContainerRuntime } from './container-control.js';
+import { applyContainerEvent, watchContainerEvents, type ContainerEvent } from './container-events.js';
 import { faketimeSpec } from './faketime-offset.js';
 import { runHostCommand } from './host-command.js';
 import type { ResolvedImage } from './node-image.js';
@@ -67,6 +68,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   private readonly states = new Map<string, NodeState>();
   private grudge: Grudge = new Map();
   private stopped = false;
+  private unwatch: (() => void) | undefined;
 
   private constructor(private readonly context: DockerClusterContext) {
     for (const spec of context.spec.nodes) {
@@ -86,6 +88,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   static async start(context: DockerClusterContext): Promise<DockerCluster> {
     const cluster = new DockerCluster(context);
     try {
+      cluster.unwatch = await watchContainerEvents(context.docker, `${labelKeys.run}=${context.runId}`, (event) => cluster.onEvent(event));
       await Promise.all([...cluster.states.values()].map((state) => cluster.createContainer(state)));
       await cluster.applyGrudge();
       return cluster;
@@ -103,19 +106,26 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     return this.handleOf(this.state(id));
   }
 
+  /** SIGKILL (also of a paused node). A node that is not running is left alone, as in the local backend. */
   async kill(id: string): Promise<void> {
     const state = this.state(id);
     const container = this.container(state);
+    if (!(await this.refresh(state)).running) return;
     await container.kill({ signal: 'SIGKILL' });
     await waitForExit(container, id, dockerClusterDefaults.killTimeoutMs);
-    state.runtime = await inspectRuntime(container, this.context.network.getName());
+    await this.refresh(state);
     this.context.log(`docker: killed ${id}`);
   }
 
+  /** Starts a stopped node (no-op when it runs); new `flags` re-create its container on the same data. */
   async start(id: string, flags?: readonly string[]): Promise<void> {
     const state = this.state(id);
-    if (state.runtime?.running === true) throw new HarnessError('INVALID_OPTION', `node ${id} is running; kill it before starting it`);
-    if (flags !== undefined && flags.join('\0') !== state.flags.join('\0')) {
+    const changesFlags = flags !== undefined && flags.join('\0') !== state.flags.join('\0');
+    if ((await this.refresh(state)).running) {
+      if (changesFlags) throw new HarnessError('INVALID_OPTION', `node ${id} is running: kill it before restarting it with other flags`);
+      return;
+    }
+    if (changesFlags) {
       // A container's command is fixed at creation: re-create it on the same data dir.
       state.flags = flags;
       const earlier = await readLogs(this.container(state));
@@ -132,19 +142,24 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     }
     // The node's namespace and maybe its address are new: rebuild every node's rules.
     await this.applyGrudge();
-    this.context.log(`docker: started ${id} (client port ${state.runtime?.clientPort ?? '?'})`);
+    this.context.log(`docker: started ${id}`);
   }
 
+  /** `docker pause` (freezes every process of the node); no-op when it is stopped or already paused. */
   async pause(id: string): Promise<void> {
-    const state = this.runningState(id);
+    const state = this.state(id);
+    const runtime = await this.refresh(state);
+    if (!runtime.running || runtime.paused) return;
     await this.container(state).pause();
-    state.runtime = await inspectRuntime(this.container(state), this.context.network.getName());
+    await this.refresh(state);
   }
 
+  /** `docker unpause`; no-op when the node is not paused. */
   async resume(id: string): Promise<void> {
-    const state = this.runningState(id);
+    const state = this.state(id);
+    if (!(await this.refresh(state)).paused) return;
     await this.container(state).unpause();
-    state.runtime = await inspectRuntime(this.container(state), this.context.network.getName());
+    await this.refresh(state);
   }
 
   async partition(grudge: Grudge): Promise<void> {
@@ -183,6 +198,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.unwatch?.();
     // The containers (and their logs) go away: keep the logs in the run directory first.
     for (const state of this.states.values()) await this.saveLogs(state, state.hostDir).catch(() => undefined);
     const problems = await removeByLabel(this.context.docker, labelKeys.run, this.context.runId);
@@ -213,10 +229,16 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     return state;
   }
 
-  private runningState(id: string): NodeState {
-    const state = this.state(id);
-    if (state.runtime?.running !== true) throw new HarnessError('NODE_EXITED', `node ${id} is not running`);
-    return state;
+  private onEvent(event: ContainerEvent): void {
+    for (const state of this.states.values()) {
+      if (state.containerId === event.id && state.runtime !== null) state.runtime = applyContainerEvent(state.runtime, event);
+    }
+  }
+
+  /** Re-reads the container's state (a node may also exit by itself, e.g. on an apply halt). */
+  private async refresh(state: NodeState): Promise<ContainerRuntime> {
+    state.runtime = await inspectRuntime(this.container(state), this.context.network.getName());
+    return state.runtime;
   }
 
   private container(state: NodeState): Dockerode.Container {
@@ -227,7 +249,8 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     const runtime = state.runtime;
     return Object.freeze({
       id: state.spec.id,
-      clientAddress: runtime?.clientPort == null ? '127.0.0.1:0' : `127.0.0.1:${runtime.clientPort}`,
+      // Fixed at creation, so the same while the node is down (like the local backend's port).
+      clientAddress: `127.0.0.1:${state.hostPort}`,
       running: runtime?.running === true,
       paused: runtime?.paused === true,
       peerAddress: `${state.containerName}:${nodeContainerPort}`,
