@@ -4,6 +4,7 @@
  * run's resources by its run label, and a new backend first removes the
  * leftovers of runs whose harness process died without cleaning up.
  */
+import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import type Dockerode from 'dockerode';
 import { removeByLabel } from './container-control.js';
@@ -58,4 +59,18 @@ export async function removeStaleRuns(docker: Dockerode): Promise<void> {
     if (!Number.isInteger(pid) || !processAlive(pid)) stale.add(run);
   }
   for (const run of stale) await removeByLabel(docker, labelKeys.run, run);
+}
+
+/**
+ * Last resort on process exit (an exception, `process.exit`): removes a run's
+ * containers and network synchronously with the docker CLI, because no
+ * asynchronous work runs in an exit handler. A SIGKILLed harness leaves them
+ * for {@link removeStaleRuns} of the next run.
+ */
+export function removeRunSync(runId: string, networkName: string): void {
+  const timeout = 20_000;
+  const listed = spawnSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${labelKeys.run}=${runId}`], { encoding: 'utf8', timeout });
+  const ids = (listed.stdout ?? '').split('\n').filter((id) => id.trim() !== '');
+  if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore', timeout });
+  spawnSync('docker', ['network', 'rm', networkName], { stdio: 'ignore', timeout });
 }

@@ -19,7 +19,7 @@ import type Dockerode from 'dockerode';
 import type { StartedNetwork } from 'testcontainers';
 import { HarnessError } from '../../errors/index.js';
 import type { ClockSkewable, ClusterSpec, Grudge, Killable, NodeHandle, NodeSpec, Partitionable, Pausable, StartedCluster } from '../cluster-backend.js';
-import { labelKeys, runLabels } from './cluster-labels.js';
+import { labelKeys, removeRunSync, runLabels } from './cluster-labels.js';
 import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince, type ContainerRuntime } from './container-control.js';
 import { applyContainerEvent, watchContainerEvents, type ContainerEvent } from './container-events.js';
 import { faketimeSpec } from './faketime-offset.js';
@@ -69,6 +69,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   private grudge: Grudge = new Map();
   private stopped = false;
   private unwatch: (() => void) | undefined;
+  private readonly exitHook = (): void => removeRunSync(this.context.runId, this.context.network.getName());
 
   private constructor(private readonly context: DockerClusterContext) {
     for (const spec of context.spec.nodes) {
@@ -87,6 +88,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   /** Starts every node's container and waits for all READY lines; cleans up on failure. */
   static async start(context: DockerClusterContext): Promise<DockerCluster> {
     const cluster = new DockerCluster(context);
+    process.once('exit', cluster.exitHook);
     try {
       cluster.unwatch = await watchContainerEvents(context.docker, `${labelKeys.run}=${context.runId}`, (event) => cluster.onEvent(event));
       await Promise.all([...cluster.states.values()].map((state) => cluster.createContainer(state)));
@@ -198,6 +200,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    process.off('exit', this.exitHook);
     this.unwatch?.();
     // The containers (and their logs) go away: keep the logs in the run directory first.
     for (const state of this.states.values()) await this.saveLogs(state, state.hostDir).catch(() => undefined);
