@@ -99,6 +99,27 @@ describe.skipIf(engineProblem !== null && !requireDocker)('docker backend', () =
     rmSync(runDir, { recursive: true, force: true });
   }, 60_000);
 
+  it('reports a node that refuses to start with its own message, and leaves nothing behind', async () => {
+    const failing = mkdtempSync(join(tmpdir(), 'ekv-docker-backend-failing-'));
+    try {
+      const attempt = backend.start({
+        nodes: [{ id: 'n1', flags: ['--bug', 'NO-SUCH-BUG'], initialVoter: true }],
+        runDir: failing,
+        commonFlags: [],
+        startTimeoutMs: 30_000,
+      });
+      await expect(attempt).rejects.toThrow(/before printing READY[\s\S]*NO-SUCH-BUG/);
+      const leftovers = await docker.listContainers({ all: true, filters: { label: [`org.ekv.pid=${process.pid}`] } });
+      // Only the shared cluster of this file may remain.
+      const shared = (cluster.node('n1') as DockerNodeHandle).containerName.replace(/n1$/, '');
+      expect(leftovers.flatMap((c) => c.Names).map((name) => name.replace(/^\//, '')).sort()).toEqual(['n1', 'n2', 'n3'].map((id) => `${shared}${id}`));
+      const networks = await docker.listNetworks({ filters: { label: [`org.ekv.pid=${process.pid}`] } });
+      expect(networks.map((network) => network.Name)).toEqual([shared.replace(/-$/, '')]);
+    } finally {
+      rmSync(failing, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('partitions with iptables: an isolated leader is replaced, and rejoins after heal', async () => {
     const oldLeader = await eventually('a first leader', () => leaderSeenBy(cluster, 'n1'));
     const others = ['n1', 'n2', 'n3'].filter((id) => id !== oldLeader);

@@ -91,7 +91,10 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     process.once('exit', cluster.exitHook);
     try {
       cluster.unwatch = await watchContainerEvents(context.docker, `${labelKeys.run}=${context.runId}`, (event) => cluster.onEvent(event));
-      await Promise.all([...cluster.states.values()].map((state) => cluster.createContainer(state)));
+      // allSettled: cleanup must not run while other containers are still being created.
+      const results = await Promise.allSettled([...cluster.states.values()].map((state) => cluster.createContainer(state)));
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure !== undefined) throw failure.reason;
       await cluster.applyGrudge();
       return cluster;
     } catch (error) {

@@ -118,7 +118,7 @@ export async function startNodeContainer(config: NodeContainerConfig): Promise<s
   } catch (error) {
     throw new HarnessError(
       'NODE_START_FAILED',
-      `container ${config.containerName} did not print READY within ${config.startTimeoutMs} ms: ${(error as Error).message}` +
+      `container ${config.containerName} exited or timed out (${config.startTimeoutMs} ms) before printing READY: ${(error as Error).message}` +
         (output.trim() === '' ? '' : `\n--- its last output ---\n${output.trim()}`),
     );
   } finally {
