@@ -169,7 +169,8 @@ describe.skipIf(engineProblem !== null && !requireDocker)('reference node in Doc
     await docker.getContainer(victim).kill({ signal: 'SIGKILL' });
     expect((await docker.getContainer(victim).inspect()).State.Running).toBe(false);
     const survivor = await kv(nodeIds.find((id) => id !== leader) ?? 'n1');
-    await eventually('a write after the leader died', () => survivor.put({ key: bytes('k2'), value: bytes('v2') }));
+    // A short deadline per attempt: a forward to the dead leader may hang until the node gives up on it.
+    await eventually('a write after the leader died', () => survivor.put({ key: bytes('k2'), value: bytes('v2') }, { timeoutMs: 1_500 }));
 
     // `docker start` keeps the container and its data; the mapped port changes.
     await docker.getContainer(victim).start();
