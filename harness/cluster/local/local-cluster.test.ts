@@ -150,6 +150,11 @@ describe('LocalCluster (with a fake node)', () => {
     expect(pids(s)).toEqual([]);
   });
 
+  it('a node program that cannot be spawned fails the start instead of hanging', async () => {
+    const s = spec();
+    await expect(LocalCluster.start(s, { nodeCommand: ['/nonexistent/ekv-node'], faketimeLibraryPath: null })).rejects.toThrow(/failed to start: .*ENOENT/);
+  });
+
   it('refuses unknown node ids', async () => {
     const cluster = await start(spec());
     await expect(cluster.kill('n9')).rejects.toThrow(/unknown node "n9"/);

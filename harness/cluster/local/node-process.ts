@@ -45,7 +45,13 @@ export class NodeProcess {
   ) {
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exited = { code, signal, expected: this.expectingExit };
+        this.exited ??= { code, signal, expected: this.expectingExit };
+        resolve(this.exited);
+      });
+      // A program that cannot be spawned (ENOENT, EACCES) never emits 'exit'.
+      child.once('error', () => {
+        if (child.pid !== undefined) return;
+        this.exited ??= { code: null, signal: null, expected: false };
         resolve(this.exited);
       });
     });
