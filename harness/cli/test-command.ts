@@ -2,7 +2,7 @@
  * `ekv-jepsen test`: parse options, pick the backend, run the test (or
  * `--test-count` of them), print each verdict, exit 0 valid / 1 invalid /
  * 2 unknown / 255 crashed. Ctrl-C (SIGINT) or SIGTERM aborts the run, which
- * still heals, stops the cluster, collects artifacts and checks what it has.
+ * still stops the cluster, collects artifacts and checks what it recorded.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,7 +98,7 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, wor
 export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSignal = (): void => {
-    io.writeErr('\nekv-jepsen: interrupted — healing, stopping the cluster and checking what was recorded (Ctrl-C again to force)\n');
+    io.writeErr('\nekv-jepsen: interrupted — stopping the cluster, collecting artifacts and checking what was recorded (Ctrl-C again to force)\n');
     if (controller.signal.aborted) process.exit(exitCrashed);
     controller.abort();
   };

@@ -118,18 +118,38 @@ async function execute(config: TestConfig, deps: RunTestDependencies, plan: Plan
   const unavailable = await deps.backend.unavailableReason();
   if (unavailable !== null) throw new HarnessError('BACKEND_UNAVAILABLE', `backend ${deps.backend.name} unavailable: ${unavailable}`);
   const cluster = await deps.backend.start(clusterSpec(config, runDir));
-  const access = deps.nodeAccess(cluster);
+  let access: NodeAccess | null = null;
+  let outcome: { report: PlanRunReport | null; crash: string | null } = { report: null, crash: null };
+  try {
+    access = deps.nodeAccess(cluster);
+    outcome = await drive(config, deps, plan, { cluster, access, runDir, startedAt });
+  } catch (error) {
+    outcome = { report: null, crash: error instanceof Error ? error.message : String(error) };
+  } finally {
+    // Released on every path, including a failure to set up the run around a started cluster.
+    await releaseCluster(config, deps, cluster, access, runDir);
+  }
+  const unexpectedExits = 'unexpectedExits' in cluster && typeof cluster.unexpectedExits === 'function' ? (cluster.unexpectedExits as () => readonly unknown[])() : [];
+  return { ...outcome, unexpectedExits };
+}
+
+/** Runs the plan on a started cluster, streaming the history; never leaves the writer or workers open. */
+async function drive(
+  config: TestConfig,
+  deps: RunTestDependencies,
+  plan: Plan,
+  run: { readonly cluster: NemesisCluster; readonly access: NodeAccess; readonly runDir: string; readonly startedAt: Date },
+): Promise<{ report: PlanRunReport | null; crash: string | null }> {
+  const { cluster, access } = run;
   const t0 = performance.now();
   const history = new HistoryWriter({
-    path: join(runDir, runFiles.historyJsonl),
-    header: makeHistoryHeader({ test: config.name, seed: config.seed, startedAt: startedAt.toISOString() }),
+    path: join(run.runDir, runFiles.historyJsonl),
+    header: makeHistoryHeader({ test: config.name, seed: config.seed, startedAt: run.startedAt.toISOString() }),
     fsyncIntervalMs: config.historyFsyncIntervalMs,
     clock: () => (performance.now() - t0) * 1e6,
   });
   const workers: ClientWorker[] = [];
   const nemesis = new NemesisExecutor({ cluster, findLeader: () => findLeader(access, cluster.nodes(), config.statusRpcTimeoutMs), record: (d) => history.append(d) });
-  let crash: string | null = null;
-  let report: PlanRunReport | null = null;
   try {
     await waitForLeader(access, () => cluster.nodes(), { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs });
     const nodes = cluster.nodes();
@@ -138,18 +158,15 @@ async function execute(config: TestConfig, deps: RunTestDependencies, plan: Plan
       if (node === undefined) throw new Error('cluster has no nodes');
       workers.push(new ClientWorker(thread, config.concurrency, access.connect(node.id, node.clientAddress), (d) => history.append(d), config.opTimeoutMs));
     }
-    report = await runWithProgress(config, deps, plan, { workers, nemesis, history, startMs: performance.now() });
+    return { report: await runWithProgress(config, deps, plan, { workers, nemesis, history, startMs: performance.now() }), crash: null };
   } catch (error) {
-    crash = error instanceof Error ? error.message : String(error);
+    return { report: null, crash: error instanceof Error ? error.message : String(error) };
   } finally {
     deps.progress.stop();
     nemesis.dispose();
     for (const worker of workers) worker.close();
     history.close();
   }
-  const unexpectedExits = 'unexpectedExits' in cluster && typeof cluster.unexpectedExits === 'function' ? (cluster.unexpectedExits as () => readonly unknown[])() : [];
-  await releaseCluster(config, deps, cluster, access, runDir);
-  return { report, crash, unexpectedExits };
 }
 
 async function runWithProgress(
@@ -172,7 +189,7 @@ async function runWithProgress(
   }
 }
 
-async function releaseCluster(config: TestConfig, deps: RunTestDependencies, cluster: NemesisCluster, access: NodeAccess, runDir: string): Promise<void> {
+async function releaseCluster(config: TestConfig, deps: RunTestDependencies, cluster: NemesisCluster, access: NodeAccess | null, runDir: string): Promise<void> {
   try {
     await cluster.collectArtifacts(join(runDir, runFiles.nodes));
   } catch (error) {
@@ -182,7 +199,7 @@ async function releaseCluster(config: TestConfig, deps: RunTestDependencies, clu
     deps.log(`ekv-jepsen: cluster left running (${cluster.nodes().map((n) => `${n.id}=${n.clientAddress}`).join(' ')}); Ctrl-C stops it`);
     await new Promise<void>((resolve) => deps.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
-  access.close();
+  access?.close();
   await cluster.stop();
 }
 
