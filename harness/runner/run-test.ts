@@ -103,15 +103,23 @@ export async function runTest(config: TestConfig, deps: RunTestDependencies, opt
   try {
     execution = await execute(config, deps, plan, runDir, startedAt);
   } catch (error) {
-    execution = { report: null, crash: error instanceof Error ? error.message : String(error), unexpectedExits: [] };
+    execution = { report: null, crash: error instanceof Error ? error.message : String(error), unexpectedExits: [], stopLeftRunning: null };
   }
-  return finish(config, runDir, workload, execution, deps);
+  const outcome = finish(config, runDir, workload, execution, deps);
+  if (execution.stopLeftRunning !== null) {
+    deps.log(`ekv-jepsen: verdict ${String(outcome.results.valid)}; the cluster stays up until Ctrl-C`);
+    if (!deps.signal.aborted) await new Promise<void>((resolve) => deps.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await execution.stopLeftRunning();
+  }
+  return outcome;
 }
 
 interface ExecutionReport {
   readonly report: PlanRunReport | null;
   readonly crash: string | null;
   readonly unexpectedExits: readonly unknown[];
+  /** With --leave-running: stops the cluster once the user is done with it. */
+  readonly stopLeftRunning: (() => Promise<void>) | null;
 }
 
 async function execute(config: TestConfig, deps: RunTestDependencies, plan: Plan, runDir: string, startedAt: Date): Promise<ExecutionReport> {
@@ -120,17 +128,27 @@ async function execute(config: TestConfig, deps: RunTestDependencies, plan: Plan
   const cluster = await deps.backend.start(clusterSpec(config, runDir));
   let access: NodeAccess | null = null;
   let outcome: { report: PlanRunReport | null; crash: string | null } = { report: null, crash: null };
+  let leaveRunning = false;
   try {
     access = deps.nodeAccess(cluster);
     outcome = await drive(config, deps, plan, { cluster, access, runDir, startedAt });
+    leaveRunning = config.leaveRunning && outcome.crash === null && !deps.signal.aborted;
   } catch (error) {
     outcome = { report: null, crash: error instanceof Error ? error.message : String(error) };
   } finally {
     // Released on every path, including a failure to set up the run around a started cluster.
-    await releaseCluster(config, deps, cluster, access, runDir);
+    await releaseCluster(deps, cluster, leaveRunning ? null : access, runDir, !leaveRunning);
   }
   const unexpectedExits = 'unexpectedExits' in cluster && typeof cluster.unexpectedExits === 'function' ? (cluster.unexpectedExits as () => readonly unknown[])() : [];
-  return { ...outcome, unexpectedExits };
+  const finalAccess = access;
+  const stopLeftRunning = leaveRunning
+    ? async (): Promise<void> => {
+        finalAccess?.close();
+        await cluster.stop();
+      }
+    : null;
+  if (leaveRunning) deps.log(`ekv-jepsen: cluster left running (${cluster.nodes().map((n) => `${n.id}=${n.clientAddress}`).join(' ')})`);
+  return { ...outcome, unexpectedExits, stopLeftRunning };
 }
 
 /** Runs the plan on a started cluster, streaming the history; never leaves the writer or workers open. */
@@ -189,16 +207,13 @@ async function runWithProgress(
   }
 }
 
-async function releaseCluster(config: TestConfig, deps: RunTestDependencies, cluster: NemesisCluster, access: NodeAccess | null, runDir: string): Promise<void> {
+async function releaseCluster(deps: RunTestDependencies, cluster: NemesisCluster, access: NodeAccess | null, runDir: string, stop: boolean): Promise<void> {
   try {
     await cluster.collectArtifacts(join(runDir, runFiles.nodes));
   } catch (error) {
     deps.log(`ekv-jepsen: collecting node artifacts failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (config.leaveRunning && !deps.signal.aborted) {
-    deps.log(`ekv-jepsen: cluster left running (${cluster.nodes().map((n) => `${n.id}=${n.clientAddress}`).join(' ')}); Ctrl-C stops it`);
-    await new Promise<void>((resolve) => deps.signal.addEventListener('abort', () => resolve(), { once: true }));
-  }
+  if (!stop) return;
   access?.close();
   await cluster.stop();
 }
