@@ -19,6 +19,8 @@ export interface PlanRunnerOptions {
   readonly elapsedMs: () => number;
   readonly signal: AbortSignal;
   readonly onPhase?: (phase: PhaseName) => void;
+  /** Health check before the final phase (e.g. wait for a leader after the heal); its failure is reported, not fatal. */
+  readonly beforeFinal?: () => Promise<void>;
 }
 
 export interface PlanRunReport {
@@ -53,6 +55,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
           // Final ops must observe the healed, settled system: nothing from before may still run.
           await nemesisChain;
           await pool.whenAllIdle();
+          await options.beforeFinal?.();
         }
         options.onPhase?.(item.name);
         break;

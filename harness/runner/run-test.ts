@@ -176,7 +176,13 @@ async function drive(
       if (node === undefined) throw new Error('cluster has no nodes');
       workers.push(new ClientWorker(thread, config.concurrency, access.connect(node.id, node.clientAddress), (d) => history.append(d), config.opTimeoutMs));
     }
-    return { report: await runWithProgress(config, deps, plan, { workers, nemesis, history, startMs: performance.now() }), crash: null };
+    // Health after the heal: the final reads should meet a cluster with a leader (bounded; a miss shows up as failed final reads).
+    const beforeFinal = async (): Promise<void> => {
+      await waitForLeader(access, () => cluster.nodes(), { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs }).catch((error: unknown) => {
+        deps.log(`ekv-jepsen: after the heal: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    };
+    return { report: await runWithProgress(config, deps, plan, { workers, nemesis, history, startMs: performance.now(), beforeFinal }), crash: null };
   } catch (error) {
     return { report: null, crash: error instanceof Error ? error.message : String(error) };
   } finally {
@@ -191,7 +197,7 @@ async function runWithProgress(
   config: TestConfig,
   deps: RunTestDependencies,
   plan: Plan,
-  parts: { readonly workers: readonly ClientWorker[]; readonly nemesis: NemesisExecutor; readonly history: HistoryWriter; readonly startMs: number },
+  parts: { readonly workers: readonly ClientWorker[]; readonly nemesis: NemesisExecutor; readonly history: HistoryWriter; readonly startMs: number; readonly beforeFinal: () => Promise<void> },
 ): Promise<PlanRunReport> {
   const counts = { ok: 0, fail: 0, info: 0 };
   parts.history.onAppend((op) => {
@@ -201,7 +207,7 @@ async function runWithProgress(
   deps.progress.start(plan.endMs / 1000);
   const timer = setInterval(() => deps.progress.update(elapsedMs() / 1000, counts, parts.nemesis.activeFaults()), 250);
   try {
-    return await runPlan({ plan, workers: parts.workers, nemesis: parts.nemesis, elapsedMs, signal: deps.signal });
+    return await runPlan({ plan, workers: parts.workers, nemesis: parts.nemesis, elapsedMs, signal: deps.signal, beforeFinal: parts.beforeFinal });
   } finally {
     clearInterval(timer);
   }
