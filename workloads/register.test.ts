@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../harness/generator/index.js';
 import { buildPlan, planToJsonl } from '../harness/plan/index.js';
@@ -56,5 +57,32 @@ describe('register workload plan', () => {
     const mainOps = plan.events.slice(0, heal).filter((e) => e.value.kind === 'op').length;
     expect(mainOps).toBeGreaterThan(900);
     expect(mainOps).toBeLessThan(1100);
+  });
+});
+
+describe('register plan properties', () => {
+  it('for any seed and config: same plan twice, main ops inside the time limit, faults only from the enabled set', () => {
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.record({
+          keys: fc.integer({ min: 1, max: 10 }),
+          concurrency: fc.integer({ min: 1, max: 12 }),
+          timeLimitMs: fc.integer({ min: 1_000, max: 10_000 }),
+          opsPerSecond: fc.integer({ min: 1, max: 300 }),
+          nemesisIntervalMs: fc.integer({ min: 200, max: 3_000 }),
+          faultText: fc.constantFrom('none', 'partition', 'kill,pause', 'partition-one-way,clock'),
+        }),
+        (seed, c) => {
+          const plan = () => buildPlan(config({ ...c, faults: parseFaultList(c.faultText) }), new Random(seed));
+          const a = plan();
+          expect(planToJsonl(a)).toBe(planToJsonl(plan()));
+          const heal = a.events.findIndex((e) => e.value.kind === 'phase' && e.value.name === 'heal');
+          for (const event of a.events.slice(0, heal)) expect(event.atMs).toBeLessThan(c.timeLimitMs);
+          if (c.faultText === 'none') expect(a.events.filter((e) => e.value.kind === 'nemesis')).toHaveLength(1);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
