@@ -73,6 +73,7 @@ describe('runTest on the fake SUT', () => {
     expect(history.ops.some((op) => op.type === 'info')).toBe(true);
     const testJson = JSON.parse(readFileSync(join(runDir, 'test.json'), 'utf8'));
     expect(testJson.seed).toBe(17);
+    expect(testJson.nodes).toEqual(['n1', 'n2', 'n3'].map((id) => ({ id, version: 'fake', stage: '6F', bugs: [] })));
     const stats = results.checkers['stats'] as unknown as { byPhase: Record<string, unknown> };
     expect(Object.keys(stats.byPhase)).toEqual(['before-faults', 'during-faults', 'after-heal']);
   });

@@ -69,7 +69,7 @@ export function createGrpcNodeAccess(): NodeAccess {
     connect: grpcConnection,
     async status(node, address, timeoutMs): Promise<NodeStatusSummary> {
       const status = await admin(address).status({}, { timeoutMs });
-      return { id: status.id === '' ? node : status.id, role: status.role, term: Number(status.term), leader: status.leader, halted: status.halted };
+      return { id: status.id === '' ? node : status.id, role: status.role, term: Number(status.term), leader: status.leader, halted: status.halted, version: status.version, stage: status.stage, bugs: [...(status.bugs ?? [])] };
     },
     close() {
       for (const client of admins.values()) client.close();

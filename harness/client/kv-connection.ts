@@ -40,6 +40,10 @@ export interface NodeStatusSummary {
   /** Leader id this node knows, or '' */
   readonly leader: string;
   readonly halted: boolean;
+  /** Node build version, emulated rollout stage and active bug switches (for test.json). */
+  readonly version: string;
+  readonly stage: string;
+  readonly bugs: readonly string[];
 }
 
 /** Transport-specific access to a started cluster's nodes. */

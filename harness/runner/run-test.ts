@@ -5,12 +5,12 @@
  * verdict. The cluster, connections, timers and the history file are released
  * on every exit path, including an interrupt (the signal).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ClusterBackend, ClusterSpec } from '../cluster/cluster-backend.js';
-import { findLeader, waitForLeader } from '../client/leader.js';
-import type { NodeAccess } from '../client/kv-connection.js';
+import { findLeader, probeStatuses, waitForLeader } from '../client/leader.js';
+import type { NodeAccess, NodeStatusSummary } from '../client/kv-connection.js';
 import { checkHistory, exitCodeOf, writeResults } from '../checking/index.js';
 import type { RunResults } from '../checking/index.js';
 import { HarnessError } from '../errors/index.js';
@@ -170,6 +170,7 @@ async function drive(
   const nemesis = new NemesisExecutor({ cluster, findLeader: () => findLeader(access, cluster.nodes(), config.statusRpcTimeoutMs), record: (d) => history.append(d) });
   try {
     await waitForLeader(access, () => cluster.nodes(), { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs });
+    await recordNodeVersions(run.runDir, await probeStatuses(access, cluster.nodes(), config.statusRpcTimeoutMs));
     const nodes = cluster.nodes();
     for (let thread = 0; thread < config.concurrency; thread += 1) {
       const node = nodes[thread % nodes.length];
@@ -191,6 +192,14 @@ async function drive(
     for (const worker of workers) worker.close();
     history.close();
   }
+}
+
+/** Adds what the nodes report about themselves (version, stage, bugs) to test.json once they run. */
+async function recordNodeVersions(runDir: string, statuses: readonly NodeStatusSummary[]): Promise<void> {
+  const path = join(runDir, runFiles.testJson);
+  const test = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  test['nodes'] = statuses.map((s) => ({ id: s.id, version: s.version, stage: s.stage, bugs: s.bugs }));
+  writeFileSync(path, `${JSON.stringify(test, null, 2)}\n`);
 }
 
 async function runWithProgress(

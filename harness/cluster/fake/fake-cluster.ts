@@ -176,7 +176,7 @@ export class FakeCluster {
         if (!this.up(node)) throw new FakeCallError({ definite: true, name: 'ConnectionRefused', message: `${node} is down` });
         const leader = this.options.nodes.find((n) => this.available(n)) ?? '';
         const reachesLeader = leader !== '' && this.available(node);
-        return { id: node, role: node === leader ? 'leader' : 'follower', term: 1, leader: reachesLeader ? leader : '', halted: false };
+        return { id: node, role: node === leader ? 'leader' : 'follower', term: 1, leader: reachesLeader ? leader : '', halted: false, version: 'fake', stage: '6F', bugs: [] };
       },
       close: () => undefined,
     };
