@@ -85,7 +85,7 @@ function defaultFaults(environment: OptionEnvironment, backend: BackendName): Fa
 function checkFaults(faults: readonly FaultName[], backend: BackendName, environment: OptionEnvironment, explicit: boolean): void {
   const capabilities = new Set(faults.map(faultCapability));
   if (capabilities.has('clock') && environment.clockUnavailableReason !== null && explicit) fail('--nemesis', `clock faults are unavailable: ${environment.clockUnavailableReason}`);
-  if (capabilities.has('latency') && backend === 'docker') fail('--nemesis', 'latency faults need the local backend (this kernel has no tc netem for containers)');
+  if (capabilities.has('latency') && backend === 'docker') fail('--nemesis', 'latency and link-reset faults need the local backend (this kernel has no tc netem for containers)');
 }
 
 function buildCommand(): Command {
@@ -94,7 +94,7 @@ function buildCommand(): Command {
     .addOption(new Option('--backend <name>', 'cluster backend (fake = in-process stand-in SUT, for harness self-tests)').choices(['local', 'docker', 'fake']).default(testDefaults.backend))
     .option('--nodes <n|ids>', 'node count (1-9) or comma-separated ids', String(testDefaults.nodeCount))
     .option('--workload <name>', 'workload', testDefaults.workload)
-    .option('--nemesis <faults>', 'faults: none, groups (partition, kill, pause, clock, latency) or fine names (partition-halves, kill-leader, …)')
+    .option('--nemesis <faults>', 'faults: none, groups (partition, kill, pause, clock, latency, link) or fine names (partition-halves, kill-leader, …)')
     .option('--nemesis-interval <s>', `seconds between fault changes (default: ${testDefaults.nemesisIntervalMs / 1000}, at most a third of --time-limit)`)
     .option('--time-limit <s>', 'seconds of main phase', String(testDefaults.timeLimitMs / 1000))
     .option('--rate <ops/s>', 'client ops per second (all clients together)', String(testDefaults.opsPerSecond))

@@ -26,6 +26,7 @@ export const faultNames = [
   'clock-bump',
   'clock-strobe',
   'latency',
+  'link-reset',
 ] as const;
 
 export type FaultName = (typeof faultNames)[number];
@@ -37,9 +38,10 @@ export const faultGroups: Readonly<Record<string, readonly FaultName[]>> = Objec
   pause: faultNames.filter((f) => f.startsWith('pause-')),
   clock: ['clock-bump', 'clock-strobe'],
   latency: ['latency'],
+  link: ['latency', 'link-reset'],
 });
 
-/** The backend capability a fault needs. */
+/** The backend capability a fault needs (`latency` = LinkDegradable: latency and connection resets). */
 export type FaultCapability = 'partition' | 'kill' | 'pause' | 'clock' | 'latency';
 
 /** Which capability each fault needs. */
@@ -71,10 +73,11 @@ export interface FaultTuning {
   readonly clockOffsetMaxMs: number;
   readonly clockStrobePeriodMs: number;
   readonly latencyMs: number;
+  readonly linkResetPeriodMs: number;
 }
 
 /** Defaults of the fault tuning. */
-export const faultTuningDefaults: FaultTuning = Object.freeze({ clockOffsetMaxMs: 120_000, clockStrobePeriodMs: 500, latencyMs: 100 });
+export const faultTuningDefaults: FaultTuning = Object.freeze({ clockOffsetMaxMs: 120_000, clockStrobePeriodMs: 500, latencyMs: 100, linkResetPeriodMs: 300 });
 
 function minority(nodes: readonly string[], random: Random): string[] {
   const size = Math.max(1, Math.floor((nodes.length - 1) / 2));
@@ -124,6 +127,8 @@ export function planFault(
       };
     case 'latency':
       return { start: { f: 'start-latency', delayMs: tuning.latencyMs }, stop: { f: 'stop-latency' } };
+    case 'link-reset':
+      return { start: { f: 'start-link-resets', periodMs: tuning.linkResetPeriodMs }, stop: { f: 'stop-link-resets' } };
   }
 }
 

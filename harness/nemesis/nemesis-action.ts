@@ -27,6 +27,9 @@ export type NemesisAction =
   | { readonly f: 'clock-reset' }
   | { readonly f: 'start-latency'; readonly delayMs: number }
   | { readonly f: 'stop-latency' }
+  /** Resets every peer connection each period (the nodes must reconnect) until stopped. */
+  | { readonly f: 'start-link-resets'; readonly periodMs: number }
+  | { readonly f: 'stop-link-resets' }
   | { readonly f: 'restart-with-flags'; readonly node: string; readonly flags: readonly string[] }
   | { readonly f: 'heal-all' };
 

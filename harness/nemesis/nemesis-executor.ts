@@ -25,6 +25,7 @@ export interface NemesisExecutorOptions {
 export class NemesisExecutor {
   private readonly active = new Map<string, string>();
   private strobeTimer: NodeJS.Timeout | null = null;
+  private resetTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NemesisExecutorOptions) {}
 
@@ -108,6 +109,14 @@ export class NemesisExecutor {
         await this.setLatency(0);
         this.active.delete('latency');
         return { delayMs: 0 };
+      case 'start-link-resets':
+        this.startLinkResets(action.periodMs);
+        this.active.set('link-reset', `connection resets every ${action.periodMs}ms`);
+        return { periodMs: action.periodMs };
+      case 'stop-link-resets':
+        this.stopLinkResets();
+        this.active.delete('link-reset');
+        return 'stopped';
       case 'restart-with-flags':
         await cluster.kill(action.node);
         await cluster.start(action.node, action.flags);
@@ -120,6 +129,7 @@ export class NemesisExecutor {
   /** Undoes every fault: partitions, pauses, kills, clocks, latency. */
   private async healAll(): Promise<JsonValue> {
     const cluster = this.options.cluster;
+    this.stopLinkResets();
     await cluster.heal();
     const resumed = await this.resumePaused();
     const restarted = await this.restartStopped();
@@ -183,8 +193,26 @@ export class NemesisExecutor {
     for (const from of ids) for (const to of ids) if (from !== to) await setLatency(from, to, delayMs);
   }
 
-  /** Stops background timers (strobe); idempotent. */
+  private startLinkResets(periodMs: number): void {
+    const cluster = this.options.cluster;
+    const resetConnections = cluster.resetConnections?.bind(cluster);
+    if (resetConnections === undefined) throw new Error('this backend cannot reset connections');
+    this.stopLinkResets();
+    const ids = cluster.nodes().map((n) => n.id);
+    this.resetTimer = setInterval(() => {
+      for (const from of ids) for (const to of ids) if (from !== to) void resetConnections(from, to).catch(() => undefined);
+    }, periodMs);
+    this.resetTimer.unref();
+  }
+
+  private stopLinkResets(): void {
+    if (this.resetTimer !== null) clearInterval(this.resetTimer);
+    this.resetTimer = null;
+  }
+
+  /** Stops background timers (strobe, link resets); idempotent. */
   dispose(): void {
     this.stopStrobe();
+    this.stopLinkResets();
   }
 }
