@@ -43,9 +43,9 @@ describe('parseNodeFlags', () => {
     expect(c.id).toBe('n1');
     expect(c.advertise).toBe('127.0.0.1:7001');
     expect([...c.peers.keys()]).toEqual(['n1', 'n2', 'n3']);
-    expect(c.tickMs).toBe(50);
-    expect(c.electionTicks).toBe(10);
-    expect(c.heartbeatTicks).toBe(1);
+    expect(c.tickMs).toBe(25);
+    expect(c.electionTicks).toBe(20);
+    expect(c.heartbeatTicks).toBe(2);
     expect(c.snapshotEntries).toBe(10_000);
     expect(c.exitOnHalt).toBe(true);
     expect(c.testHooks).toBe(false);
