@@ -21,6 +21,8 @@ import { loadEkvServices, type EkvServices } from './proto-loader.js';
 export interface CallOptions {
   /** Deadline of the call, relative to now. */
   readonly timeoutMs?: number;
+  /** Cancels the call when aborted (it then fails with Cancelled, indefinite: it may have been sent). */
+  readonly signal?: AbortSignal;
 }
 
 /** Defaults of the clients (one place, STYLE.md 3). */
@@ -50,15 +52,22 @@ function unary<Req, Res>(client: Client, method: string): Unary<Req, Res> {
   return (request, options) =>
     new Promise<Res>((resolve, reject) => {
       const deadline = new Date(Date.now() + (options?.timeoutMs ?? clientDefaults.timeoutMs));
-      (fn as (r: Req, o: object, cb: (e: ServiceError | null, v?: Res) => void) => void).call(
+      const signal = options?.signal;
+      const call = (fn as (r: Req, o: object, cb: (e: ServiceError | null, v?: Res) => void) => ClientUnaryCall).call(
         client,
         request,
         { deadline },
         (error, value) => {
+          signal?.removeEventListener('abort', cancel);
           if (error !== null) reject(new RpcError(method, error));
           else resolve(value as Res);
         },
       );
+      function cancel(): void {
+        call.cancel();
+      }
+      if (signal?.aborted === true) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
     });
 }
 

@@ -10,7 +10,7 @@ import { NodeError } from '../proto/index.js';
 import type * as M from '../proto/index.js';
 import type { StatusResponse } from '../proto/index.js';
 import { nodeIdPattern } from './flag-values.js';
-import type { LeaderForwarder } from './leader-forwarder.js';
+import type { ForwardCall, LeaderForwarder } from './leader-forwarder.js';
 import type { MembershipRequest, NodeCore } from './node-core.js';
 import { unaryHandler } from './unary-handler.js';
 
@@ -32,10 +32,10 @@ function checkAddress(address: string | undefined): string {
   return address;
 }
 
-async function membership(options: AdminServiceOptions, request: MembershipRequest, noForward: boolean | undefined, forward: (client: M.AdminClient, timeoutMs: number) => Promise<M.MembershipResponse>): Promise<M.MembershipResponse> {
+async function membership(options: AdminServiceOptions, request: MembershipRequest, noForward: boolean | undefined, deadlineMs: number, forward: ForwardCall<M.AdminClient, M.MembershipResponse>): Promise<M.MembershipResponse> {
   const { core } = options;
   core.assertServing();
-  if (!core.isLeader() && noForward !== true) return options.forwarder.admin(forward);
+  if (!core.isLeader() && noForward !== true) return options.forwarder.admin(forward, deadlineMs);
   const { index } = await core.changeMembership(request);
   return { appliedIndex: index, members: options.status().members };
 }
@@ -45,35 +45,35 @@ export function createAdminService(options: AdminServiceOptions): UntypedService
   const { core, forwarder } = options;
   return {
     Status: unaryHandler(async (): Promise<StatusResponse> => options.status()),
-    AddVoter: unaryHandler(async (r: M.AddServerRequest) => {
+    AddVoter: unaryHandler(async (r: M.AddServerRequest, deadlineMs) => {
       const request = { type: 'addVoter', id: checkId(r.id), address: checkAddress(r.address) } as const;
-      return membership(options, request, r.noForward, (c, timeoutMs) => c.addVoter({ id: request.id, address: request.address, noForward: true }, { timeoutMs }));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.addVoter({ id: request.id, address: request.address, noForward: true }, callOptions));
     }),
-    AddLearner: unaryHandler(async (r: M.AddServerRequest) => {
+    AddLearner: unaryHandler(async (r: M.AddServerRequest, deadlineMs) => {
       const request = { type: 'addLearner', id: checkId(r.id), address: checkAddress(r.address) } as const;
-      return membership(options, request, r.noForward, (c, timeoutMs) => c.addLearner({ id: request.id, address: request.address, noForward: true }, { timeoutMs }));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.addLearner({ id: request.id, address: request.address, noForward: true }, callOptions));
     }),
-    Promote: unaryHandler(async (r: M.ServerRequest) => {
+    Promote: unaryHandler(async (r: M.ServerRequest, deadlineMs) => {
       const request = { type: 'promote', id: checkId(r.id), address: '' } as const;
-      return membership(options, request, r.noForward, (c, timeoutMs) => c.promote({ id: request.id, noForward: true }, { timeoutMs }));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.promote({ id: request.id, noForward: true }, callOptions));
     }),
-    RemoveServer: unaryHandler(async (r: M.ServerRequest) => {
+    RemoveServer: unaryHandler(async (r: M.ServerRequest, deadlineMs) => {
       const request = { type: 'remove', id: checkId(r.id), address: '' } as const;
-      return membership(options, request, r.noForward, (c, timeoutMs) => c.removeServer({ id: request.id, noForward: true }, { timeoutMs }));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.removeServer({ id: request.id, noForward: true }, callOptions));
     }),
-    TransferLeadership: unaryHandler(async (r: M.ServerRequest): Promise<M.TransferLeadershipResponse> => {
+    TransferLeadership: unaryHandler(async (r: M.ServerRequest, deadlineMs): Promise<M.TransferLeadershipResponse> => {
       const target = checkId(r.id);
       core.assertServing();
-      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, timeoutMs) => c.transferLeadership({ id: target, noForward: true }, { timeoutMs }));
+      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, callOptions) => c.transferLeadership({ id: target, noForward: true }, callOptions), deadlineMs, false);
       await core.linearizableRead();
       return core.transferLeadership(target);
     }),
-    DebugProposeRaw: unaryHandler(async (r: M.DebugProposeRawRequest): Promise<M.DebugProposeRawResponse> => {
+    DebugProposeRaw: unaryHandler(async (r: M.DebugProposeRawRequest, deadlineMs): Promise<M.DebugProposeRawResponse> => {
       if (!options.testHooks) throw new NodeError('TestHooksDisabled', 'DebugProposeRaw needs ekv-node --test-hooks');
       const payload = r.payload ?? new Uint8Array(0);
       if (payload.length === 0) throw new NodeError('InvalidArgument', 'payload must not be empty');
       core.assertServing();
-      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, timeoutMs) => c.debugProposeRaw({ payload, noForward: true }, { timeoutMs }));
+      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, callOptions) => c.debugProposeRaw({ payload, noForward: true }, callOptions), deadlineMs);
       const applied = await core.proposeRaw(payload);
       return { appliedIndex: applied.index };
     }),

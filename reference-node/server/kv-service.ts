@@ -45,34 +45,35 @@ function servesLocally(core: NodeCore, noForward: boolean | undefined): boolean 
 /** The KV service implementation for `server.addService`. */
 export function createKvService(core: NodeCore, forwarder: LeaderForwarder): UntypedServiceImplementation {
   return {
-    Get: unaryHandler(async (request: M.GetRequest): Promise<M.GetResponse> => {
+    Get: unaryHandler(async (request: M.GetRequest, deadlineMs): Promise<M.GetResponse> => {
       const key = requireKey(request.key);
-      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.get({ key, noForward: true }, { timeoutMs }));
+      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.get({ key, noForward: true }, callOptions), deadlineMs);
       const { value, readIndex } = await core.get(key);
       return { found: value !== null, value: value ?? empty, readIndex };
     }),
-    Put: unaryHandler(async (request: M.PutRequest): Promise<M.PutResponse> => {
+    Put: unaryHandler(async (request: M.PutRequest, deadlineMs): Promise<M.PutResponse> => {
       const key = requireKey(request.key);
       const value = checkValue('value', request.value ?? empty);
       const ttlMs = BigInt(request.ttlMs ?? 0);
-      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, { timeoutMs }));
+      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, callOptions), deadlineMs);
       const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }));
       expectResponse(applied, 'put');
       return { appliedIndex: applied.index };
     }),
-    Delete: unaryHandler(async (request: M.DeleteRequest): Promise<M.DeleteResponse> => {
+    Delete: unaryHandler(async (request: M.DeleteRequest, deadlineMs): Promise<M.DeleteResponse> => {
       const key = requireKey(request.key);
-      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, timeoutMs) => client.delete({ key, noForward: true }, { timeoutMs }));
+      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.delete({ key, noForward: true }, callOptions), deadlineMs);
       const applied = await core.proposeKv((commitTs) => ({ kind: 'delete', commitTs, key }));
       return { appliedIndex: applied.index, existed: expectResponse(applied, 'delete').existed };
     }),
-    CompareAndSet: unaryHandler(async (request: M.CompareAndSetRequest): Promise<M.CompareAndSetResponse> => {
+    CompareAndSet: unaryHandler(async (request: M.CompareAndSetRequest, deadlineMs): Promise<M.CompareAndSetResponse> => {
       const key = requireKey(request.key);
       const expected = request.expectAbsent === true ? null : checkValue('expected', request.expected ?? empty);
       const newValue = checkValue('new_value', request.newValue ?? empty);
       if (!servesLocally(core, request.noForward)) {
-        return forwarder.kv((client, timeoutMs) =>
-          client.compareAndSet({ key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true }, { timeoutMs }),
+        return forwarder.kv((client, callOptions) =>
+          client.compareAndSet({ key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true }, callOptions),
+          deadlineMs,
         );
       }
       const applied = await core.proposeKv((commitTs) => ({ kind: 'compareAndSet', commitTs, key, expected, newValue }));

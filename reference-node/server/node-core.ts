@@ -47,6 +47,7 @@ export class NodeCore {
   private readonly confChanges: KeyedWaiters<{ index: number; confState: ConfState }>;
   private appliedIndex = 0;
   private readonly leaderWaiters = new Set<() => void>();
+  private readonly leaderListeners = new Set<(hint: LeaderHint) => void>();
 
   constructor(private readonly options: NodeCoreOptions) {
     this.reads = new KeyedWaiters(options.waitersMax, { name: 'ReadIndexTimeout', message: 'leadership not confirmed' });
@@ -92,6 +93,12 @@ export class NodeCore {
     const leader = this.loop?.currentSoftState.leader ?? null;
     if (leader === null) return { leaderId: '', leaderAddress: '' };
     return { leaderId: leader, leaderAddress: this.options.addressBook.get(leader) ?? '' };
+  }
+
+  /** Calls `listener` whenever the known leader changes; returns the unsubscribe function. */
+  onLeaderChange(listener: (hint: LeaderHint) => void): () => void {
+    this.leaderListeners.add(listener);
+    return () => this.leaderListeners.delete(listener);
   }
 
   isLeader(): boolean {
@@ -251,6 +258,10 @@ export class NodeCore {
     }
     if (next.role === 'leader') this.options.hlc.fenceForLeadership();
     for (const check of [...this.leaderWaiters]) check();
+    if (previous.leader !== next.leader) {
+      const hint = this.leaderHint();
+      for (const listener of [...this.leaderListeners]) listener(hint);
+    }
   }
 
   private onHalt(halt: HaltInfo, notify: (halt: HaltInfo) => void): void {

@@ -102,7 +102,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   });
   ref.loop = loop;
   core.attach(loop);
-  const forwarder = new LeaderForwarder(routeOf, () => core.leaderHint(), config.proposalTimeoutMs + 1_000);
+  const forwarder = new LeaderForwarder({
+    routeOf,
+    leaderHint: () => core.leaderHint(),
+    onLeaderChange: (listener) => core.onLeaderChange(listener),
+    callTimeoutMs: config.proposalTimeoutMs + 1_000,
+  });
   const status = (): StatusResponse =>
     buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
   const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook });
