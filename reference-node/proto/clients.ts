@@ -94,7 +94,7 @@ export interface KvClient {
   put: Unary<M.PutRequest, M.PutResponse>;
   delete: Unary<M.DeleteRequest, M.DeleteResponse>;
   compareAndSet: Unary<M.CompareAndSetRequest, M.CompareAndSetResponse>;
-  /** Closes the channel; pending calls fail with Cancelled. */
+  /** Closes the channel for new calls; calls already started run on until they finish or their deadline or `signal` ends them (grpc-js does not cancel them). */
   close(): void;
 }
 
