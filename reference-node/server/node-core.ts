@@ -29,6 +29,11 @@ export interface NodeCoreOptions {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly logger: Logger;
+  /**
+   * The raft-envelope wrap of FSM payloads (identity until a cutover is
+   * installed); may throw a retryable ErrWriterNotRegistered. Default: identity.
+   */
+  readonly wrapPayload?: (payload: Uint8Array) => Uint8Array;
 }
 
 /** A membership change as the admin API asks for it. */
@@ -122,23 +127,36 @@ export class NodeCore {
   }
 
   /** Proposes an arbitrary FSM payload through the normal path (test hook) and waits for apply. */
-  async proposeRaw(payload: Uint8Array): Promise<AppliedProposal> {
+  async proposeRaw(payload: Uint8Array, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.proposePayload(() => payload);
+    // The raft cutover marker is the one payload that is never wrapped (spec §7.6).
+    return this.proposePayload(() => payload, options.wrap ?? true);
   }
 
   /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
   proposeLeaseRenewal(leaseMs: number): void {
     if (!this.isLeader() || this.loop?.halt !== undefined || this.closing) return;
-    const data = encodeProposal(this.options.proposals.allocateId(), this.options.hlc.leaseRenewalPayload(leaseMs));
+    let data: Uint8Array;
+    try {
+      data = encodeProposal(this.options.proposals.allocateId(), this.wrap(this.options.hlc.leaseRenewalPayload(leaseMs)));
+    } catch (error) {
+      this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not wrapped');
+      return;
+    }
     this.raftLoop.inbox.run((raw) => raw.propose(data)).catch((error: unknown) => {
       this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not proposed');
     });
   }
 
-  private async proposePayload(payload: () => Uint8Array): Promise<AppliedProposal> {
+  private wrap(payload: Uint8Array): Uint8Array {
+    return this.options.wrapPayload === undefined ? payload : this.options.wrapPayload(payload);
+  }
+
+  private async proposePayload(payload: () => Uint8Array, wrap = true): Promise<AppliedProposal> {
+    // Wrapped before the proposal is registered: a refused wrap leaves nothing pending.
+    const fsmPayload = wrap ? this.wrap(payload()) : payload();
     const pending = this.options.proposals.register();
-    const data = encodeProposal(pending.id, payload());
+    const data = encodeProposal(pending.id, fsmPayload);
     try {
       await this.raftLoop.inbox.run((raw) => raw.propose(data));
     } catch (error) {

@@ -18,6 +18,8 @@ import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
+import { checkAfterRecovery, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
+import { RegistrationWatcher } from './registration-watcher.js';
 import { createKvService } from './kv-service.js';
 import { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
@@ -48,11 +50,19 @@ export interface StartedNode extends AsyncDisposable {
 
 const snapshotBytesMax = 1024 * 1024 * 1024;
 
+/** How often the registration watchers look at the registry (spec §3.4 (d), (e)). */
+const registrationPollMs = 1_000;
+
+/** Wrap every FSM payload once the raft cutover is installed on this process. */
+function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8Array {
+  return (payload) => (encryption.raft.wrapping ? encryption.raft.wrap(payload) : payload);
+}
+
 /** Starts a node with a validated configuration. */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
   const startedAtMs = Date.now();
-  // §8.1 steps 1–4 (snapshot cutover divergence, KEK + startup guards, membership guards,
-  // write-path wiring) run here once the encryption layer exists.
+  // §8.1 steps 2 and 4 (scope): KEK + startup guards; a refusal throws its named error.
+  const prepared = await prepareEncryption(config);
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
   const hlc = new Hlc(systemClock);
@@ -60,8 +70,19 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
   const pipeline = new ApplyPipeline({ fsm, proposals });
   let start;
+  let encryption: EncryptionRuntime | null = null;
   try {
+    // Steps 3–4: membership guards, hydrate, bumps, factories, codecs, applier, unwrap hook.
+    if (prepared !== null) {
+      encryption = await wireEncryption(config, prepared, nodeStorage.state, [...addressBook.entries().keys(), ...config.peers.keys()]);
+      fsm.setEncryptionApplier(encryption.applier);
+      pipeline.setUnwrapper(encryption.unwrapper);
+    }
     start = await openRaftState(config, nodeStorage.log, fsm, addressBook, logger);
+    // Steps 6–9 (the log replays through the wired pipeline once the loop starts).
+    if (encryption !== null && prepared !== null) {
+      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: start.storage, bugs: prepared.bugs });
+    }
   } catch (error) {
     await nodeStorage.close();
     throw error;
@@ -81,6 +102,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     id: config.id, rawNode, proposals, fsm, hlc, addressBook,
     proposalTimeoutMs: config.proposalTimeoutMs, waitersMax: config.pendingRequestsMax,
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
+    ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
   // The transport is built before the loop it reports to.
@@ -121,6 +143,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
     setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
   ];
+  if (encryption !== null) {
+    const watcher = new RegistrationWatcher({
+      runtime: encryption, isLeader: () => core.isLeader(), propose: (payload) => core.proposeRaw(payload), logger,
+    });
+    timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
+  }
   return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
 }
 
