@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import type { HaltInfo, RaftLoop, RaftLoopEvents } from './raft-loop.js';
 import { toNodeError } from './raft-error-mapping.js';
 import type { AddressBook } from './address-book.js';
+import type { ProposalBarrier } from './proposal-barrier.js';
 
 /** Construction parameters of the core. */
 export interface NodeCoreOptions {
@@ -34,6 +35,8 @@ export interface NodeCoreOptions {
    * installed); may throw a retryable ErrWriterNotRegistered. Default: identity.
    */
   readonly wrapPayload?: (payload: Uint8Array) => Uint8Array;
+  /** The Phase-2 cutover barrier user proposals pass through (default: none). */
+  readonly barrier?: ProposalBarrier;
 }
 
 /** A membership change as the admin API asks for it. */
@@ -123,19 +126,32 @@ export class NodeCore {
   /** Proposes a KV request stamped with the leader's HLC and waits until it is applied. */
   async proposeKv(build: (commitTs: bigint) => KvRequest): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }));
+    return this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) })));
   }
 
-  /** Proposes an arbitrary FSM payload through the normal path (test hook) and waits for apply. */
-  async proposeRaw(payload: Uint8Array, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
+  /** Proposes an arbitrary FSM payload as a user proposal (test hook, self-issued registrations) and waits for apply. */
+  async proposeRaw(payload: Uint8Array): Promise<AppliedProposal> {
     this.assertLeader();
-    // The raft cutover marker is the one payload that is never wrapped (spec §7.6).
+    return this.userProposal(() => this.proposePayload(() => payload));
+  }
+
+  /**
+   * Proposes an encryption admin payload (exempt from the cutover barrier,
+   * spec §7.6 "ProposeAdmin") and waits for apply. `wrap: false` only for the
+   * raft cutover marker, the one payload that is never wrapped.
+   */
+  async proposeAdmin(payload: Uint8Array, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
+    this.assertLeader();
     return this.proposePayload(() => payload, options.wrap ?? true);
+  }
+
+  private userProposal<T>(propose: () => Promise<T>): Promise<T> {
+    return this.options.barrier === undefined ? propose() : this.options.barrier.track(propose);
   }
 
   /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
   proposeLeaseRenewal(leaseMs: number): void {
-    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing) return;
+    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
     let data: Uint8Array;
     try {
       data = encodeProposal(this.options.proposals.allocateId(), this.wrap(this.options.hlc.leaseRenewalPayload(leaseMs)));

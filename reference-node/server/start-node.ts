@@ -11,7 +11,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { clientDefaults, serviceDefinition, type StatusResponse } from '../proto/index.js';
+import { isEncryptionError } from '../encryption/index.js';
+import { clientDefaults, NodeError, serviceDefinition, type StatusResponse } from '../proto/index.js';
 import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
 import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
 import { asNodeId } from '../raft/types.js';
@@ -20,6 +21,9 @@ import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
 import { checkAfterRecovery, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
 import { RegistrationWatcher } from './registration-watcher.js';
+import { encryptionAdminDefinition } from './encryption-admin-proto.js';
+import { createEncryptionAdminService } from './encryption-admin-service.js';
+import { ProposalBarrier } from './proposal-barrier.js';
 import { createKvService } from './kv-service.js';
 import { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
@@ -55,7 +59,15 @@ const registrationPollMs = 1_000;
 
 /** Wrap every FSM payload once the raft cutover is installed on this process. */
 function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8Array {
-  return (payload) => (encryption.raft.wrapping ? encryption.raft.wrap(payload) : payload);
+  return (payload) => {
+    if (!encryption.raft.wrapping) return payload;
+    try {
+      return encryption.raft.wrap(payload);
+    } catch (error) {
+      if (isEncryptionError(error, 'ErrWriterNotRegistered')) throw new NodeError('WriterNotRegistered', (error as Error).message);
+      throw error;
+    }
+  };
 }
 
 /** Starts a node with a validated configuration. */
@@ -98,11 +110,16 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     applied: start.applied,
     logger: (level, message) => raftLogger[level](message),
   });
+  const barrier = new ProposalBarrier();
   const core = new NodeCore({
     id: config.id, rawNode, proposals, fsm, hlc, addressBook,
     proposalTimeoutMs: config.proposalTimeoutMs, waitersMax: config.pendingRequestsMax,
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
+    barrier,
     ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
+  });
+  const watcher = encryption === null ? null : new RegistrationWatcher({
+    runtime: encryption, isLeader: () => core.isLeader(), propose: (payload) => core.proposeRaw(payload), logger,
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
   // The transport is built before the loop it reports to.
@@ -128,6 +145,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const status = (): StatusResponse =>
     buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
   const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook });
+  server.addService(encryptionAdminDefinition(), createEncryptionAdminService({
+    selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger,
+    members: () => status().members.map((m) => ({ id: m.id, address: m.address })),
+    appliedIndex: () => pipeline.appliedIndex(),
+    registerNow: async () => { await watcher?.tick(); },
+  }));
   // §8.1 steps 6–10 (rollback check after replay, sidecar-behind-log, restored cutover
   // divergence, registration epoch check + gates, rotate-on-startup) slot in here.
   let listenAddress: string;
@@ -143,12 +166,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
     setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
   ];
-  if (encryption !== null) {
-    const watcher = new RegistrationWatcher({
-      runtime: encryption, isLeader: () => core.isLeader(), propose: (payload) => core.proposeRaw(payload), logger,
-    });
-    timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
-  }
+  if (watcher !== null) timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
   return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
 }
 
