@@ -33,13 +33,14 @@ export class RegistrationWatcher {
     this.running = true;
     try {
       const { stateCache, raft, epochs } = this.deps.runtime;
-      if (stateCache.storageEnvelopeActive && stateCache.activeStorageDekId !== 0 && !stateCache.registered()) {
-        const dek = stateCache.activeStorageDekId;
-        await this.ensure(dek, epochs.storage, () => stateCache.markRegistered(dek));
-      }
+      // Raft first: once the wrap is on, every other payload (the storage registration too) needs it.
       if (raft.wrapping && !raft.registered()) {
         const dek = raft.raftDekId;
         await this.ensure(dek, epochs.raft, () => raft.markRegistered(dek));
+      }
+      if (stateCache.storageEnvelopeActive && stateCache.activeStorageDekId !== 0 && !stateCache.registered()) {
+        const dek = stateCache.activeStorageDekId;
+        await this.ensure(dek, epochs.storage, () => stateCache.markRegistered(dek));
       }
     } catch (error) {
       this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'encryption writer registration attempt failed; retrying');
