@@ -89,7 +89,7 @@ describe('encryption rollout on a 3-node cluster', () => {
 
     let writing = true;
     const writer = (async () => {
-      for (let i = 0; writing; i++) await put(cluster!.ids()[i % 3]!, `concurrent-${i}`, `v${i}`);
+      for (let i = 0; writing; i++) await put(cluster.ids()[i % 3]!, `concurrent-${i}`, `v${i}`);
     })();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const phase2 = await call<{ appliedIndex: string; wasAlreadyActive: boolean }>(cluster, leader, 'EnableRaftEnvelope', proposer);
