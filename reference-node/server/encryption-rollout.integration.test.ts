@@ -6,7 +6,7 @@
  * a sidecar without the flag and the flag without a KEK refuse to start.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateWrappedDek, loadKekFile } from '../encryption/index.js';
@@ -28,6 +28,13 @@ function writeKek(cluster: ProcessCluster): string {
   const path = join(cluster.dir, 'kek.bin');
   writeFileSync(path, randomBytes(32), { mode: 0o600 });
   return path;
+}
+
+/** True if any file under `dir` contains `needle` verbatim (LevelDB's WAL and snappy literals keep short values as is). */
+function onDisk(dir: string, needle: string): boolean {
+  const bytes = Buffer.from(needle);
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .some((entry) => entry.isFile() && readFileSync(join(entry.parentPath, entry.name)).includes(bytes));
 }
 
 async function call<T>(cluster: ProcessCluster, id: string, method: string, request: object): Promise<T> {
@@ -97,11 +104,17 @@ describe('encryption rollout on a 3-node cluster', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     writing = false;
     await writer;
-    await put(leader, 'phase2', 'raft-encrypted');
+    const secret = `raft-encrypted-${randomBytes(8).toString('hex')}`;
+    await put(leader, 'phase2', secret);
     const retry = await call<{ appliedIndex: string; wasAlreadyActive: boolean }>(cluster, leader, 'EnableRaftEnvelope', proposer);
     expect(retry).toMatchObject({ wasAlreadyActive: true, appliedIndex: phase2.appliedIndex });
 
     await Promise.all(cluster.ids().map((id) => cluster!.kill(id, 'SIGTERM')));
+    // After Phase 2 a value is in neither the Raft log nor the store in cleartext; a Phase-0 value is (so the scan can see one).
+    for (const id of cluster.ids()) {
+      expect(onDisk(cluster.node(id).dataDir, secret), `${id} holds the Phase-2 value in cleartext`).toBe(false);
+      expect(onDisk(cluster.node(id).dataDir, 'before-bootstrap')).toBe(true);
+    }
     await cluster.startAll();
     const newLeader = await cluster.waitForLeader();
     await put(newLeader, 'after-restart', 'still-writable').catch((error: unknown) => {
