@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 
 /** What the watcher needs from the node. */
 export interface RegistrationWatcherDeps {
-  readonly runtime: EncryptionRuntime;
+  readonly runtime: Pick<EncryptionRuntime, 'stateCache' | 'raft' | 'epochs' | 'rows' | 'me'>;
   readonly isLeader: () => boolean;
   /** Proposes an FSM payload through the normal (wrapping) path and waits for it to apply. */
   readonly propose: (payload: Uint8Array) => Promise<unknown>;
