@@ -134,7 +134,7 @@ describe('encryption rollout on a 3-node cluster', () => {
     expect(expected.size).toBeGreaterThan(4);
   }, 90_000);
 
-  it('refuses to start with a sidecar but no flag, and with the flag but no KEK', async () => {
+  it('refuses to start with a sidecar but no flag, and with the flag but no KEK; without the flag mutators refuse', async () => {
     cluster = await ProcessCluster.create(['n1'], 1, ['--tick-ms', '20']);
     const kekPath = writeKek(cluster);
     const sidecar = join(cluster.dir, 'n1.sidecar');
@@ -146,6 +146,14 @@ describe('encryption rollout on a 3-node cluster', () => {
     const withoutKek = await cluster.start('n1', ['--encryption-enabled', '--sidecar-path', sidecar]).catch((error: unknown) => String(error));
     expect(withoutKek).toContain('ErrKEKRequiredWithFlag');
     expect(await cluster.exited('n1')).not.toBe(0);
+    // Without the flag (and no sidecar) the node starts as ever, but every mutator refuses (§6.1).
+    await cluster.start('n1');
+    await cluster.waitForLeader();
+    const gated = await call(cluster, 'n1', 'RegisterEncryptionWriter', { dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] }).catch((error: unknown) => error);
+    expect(classifyError(gated).spec.name).toBe('EncryptionFailedPrecondition');
+    expect(String(gated)).toContain('proposer is not configured');
+    expect(await call(cluster, 'n1', 'GetCapability', {})).toMatchObject({ encryptionCapable: false, fullNodeId: '0' });
+    await cluster.kill('n1', 'SIGTERM');
     await cluster.start('n1', ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', join(cluster.dir, 'other.sidecar')]);
     expect(cluster.running('n1')).toBe(true);
   }, 60_000);
