@@ -1,10 +1,11 @@
 /**
- * One node process, started in the order of spec §8.1. The encryption steps
- * (1–4 before the engines open, 6–10 after replay) belong to the encryption
- * layer and slot in where marked; everything else runs here:
+ * One node process, started in the order of spec §8.1. Encryption steps
+ * (encryption-startup.ts) run only with --encryption-enabled, except the
+ * downgrade guard: 2 and 4 (scope) before storage opens, 3–4 on the opened
+ * store, 6–9 after the snapshot restore; everything else runs here:
  *   5. open storage, recover from the snapshot, rebuild the Raft core; the
  *      Raft loop replays committed entries after the snapshot;
- *  11. serve KV, RaftAdmin and Peer on one port; print READY.
+ *  11. serve KV, RaftAdmin, Peer and EncryptionAdmin on one port; print READY.
  * The returned handle is disposable: `stop()` is a graceful shutdown, and
  * `exitCode` resolves when the node ended (0 stopped, 3 halted with
  * --exit-on-halt).
@@ -74,6 +75,7 @@ function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8
 export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
   const startedAtMs = Date.now();
   // §8.1 steps 2 and 4 (scope): KEK + startup guards; a refusal throws its named error.
+  // Step 1 (divergence against the newest snapshot before the bump) is covered by step 8 after the restore.
   const prepared = await prepareEncryption(config);
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
@@ -151,8 +153,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     appliedIndex: () => pipeline.appliedIndex(),
     registerNow: async () => { await watcher?.tick(); },
   }));
-  // §8.1 steps 6–10 (rollback check after replay, sidecar-behind-log, restored cutover
-  // divergence, registration epoch check + gates, rotate-on-startup) slot in here.
+  // §8.1 steps 6–9 ran right after recovery (checkAfterRecovery); the registration watchers
+  // start with the timers below. Step 10 (rotate-on-startup, 6F) is not implemented.
+  if (config.rotateOnStartup) logger.warn('--rotate-on-startup is accepted but not implemented by this build; no DEK is rotated');
   let listenAddress: string;
   try {
     listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
