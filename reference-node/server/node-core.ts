@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import type { HaltInfo, RaftLoop, RaftLoopEvents } from './raft-loop.js';
 import { toNodeError } from './raft-error-mapping.js';
 import type { AddressBook } from './address-book.js';
+import type { ProposalBarrier } from './proposal-barrier.js';
 
 /** Construction parameters of the core. */
 export interface NodeCoreOptions {
@@ -29,6 +30,13 @@ export interface NodeCoreOptions {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly logger: Logger;
+  /**
+   * The raft-envelope wrap of FSM payloads (identity until a cutover is
+   * installed); may throw a retryable ErrWriterNotRegistered. Default: identity.
+   */
+  readonly wrapPayload?: (payload: Uint8Array) => Uint8Array;
+  /** The Phase-2 cutover barrier user proposals pass through (default: none). */
+  readonly barrier?: ProposalBarrier;
 }
 
 /** A membership change as the admin API asks for it. */
@@ -125,27 +133,53 @@ export class NodeCore {
   /** Proposes a KV request stamped with the leader's HLC and waits until it is applied. */
   async proposeKv(build: (commitTs: bigint) => KvRequest): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }));
+    return this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) })));
   }
 
-  /** Proposes an arbitrary FSM payload through the normal path (test hook) and waits for apply. */
+  /** Proposes an arbitrary FSM payload as a user proposal (test hook, self-issued registrations) and waits for apply. */
   async proposeRaw(payload: Uint8Array): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.proposePayload(() => payload);
+    return this.userProposal(() => this.proposePayload(() => payload));
+  }
+
+  /**
+   * Proposes an encryption admin payload (exempt from the cutover barrier,
+   * spec §7.6 "ProposeAdmin") and waits for apply. `wrap: false` only for the
+   * raft cutover marker, the one payload that is never wrapped.
+   */
+  async proposeAdmin(payload: Uint8Array, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
+    this.assertLeader();
+    return this.proposePayload(() => payload, options.wrap ?? true);
+  }
+
+  private userProposal<T>(propose: () => Promise<T>): Promise<T> {
+    return this.options.barrier === undefined ? propose() : this.options.barrier.track(propose);
   }
 
   /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
   proposeLeaseRenewal(leaseMs: number): void {
-    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing) return;
-    const data = encodeProposal(this.options.proposals.allocateId(), this.options.hlc.leaseRenewalPayload(leaseMs));
+    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
+    let data: Uint8Array;
+    try {
+      data = encodeProposal(this.options.proposals.allocateId(), this.wrap(this.options.hlc.leaseRenewalPayload(leaseMs)));
+    } catch (error) {
+      this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not wrapped');
+      return;
+    }
     this.raftLoop.inbox.run((raw) => raw.propose(data)).catch((error: unknown) => {
       this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not proposed');
     });
   }
 
-  private async proposePayload(payload: () => Uint8Array): Promise<AppliedProposal> {
+  private wrap(payload: Uint8Array): Uint8Array {
+    return this.options.wrapPayload === undefined ? payload : this.options.wrapPayload(payload);
+  }
+
+  private async proposePayload(payload: () => Uint8Array, wrap = true): Promise<AppliedProposal> {
+    // Wrapped before the proposal is registered: a refused wrap leaves nothing pending.
+    const fsmPayload = wrap ? this.wrap(payload()) : payload();
     const pending = this.options.proposals.register();
-    const data = encodeProposal(pending.id, payload());
+    const data = encodeProposal(pending.id, fsmPayload);
     try {
       await this.raftLoop.inbox.run((raw) => raw.propose(data));
     } catch (error) {

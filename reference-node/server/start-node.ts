@@ -1,23 +1,30 @@
 /**
- * One node process, started in the order of spec §8.1. The encryption steps
- * (1–4 before the engines open, 6–10 after replay) belong to the encryption
- * layer and slot in where marked; everything else runs here:
+ * One node process, started in the order of spec §8.1. Encryption steps
+ * (encryption-startup.ts) run only with --encryption-enabled, except the
+ * downgrade guard: 2 and 4 (scope) before storage opens, 3–4 on the opened
+ * store, 6–9 after the snapshot restore; everything else runs here:
  *   5. open storage, recover from the snapshot, rebuild the Raft core; the
  *      Raft loop replays committed entries after the snapshot;
- *  11. serve KV, RaftAdmin and Peer on one port; print READY.
+ *  11. serve KV, RaftAdmin, Peer and EncryptionAdmin on one port; print READY.
  * The returned handle is disposable: `stop()` is a graceful shutdown, and
  * `exitCode` resolves when the node ended (0 stopped, 3 halted with
  * --exit-on-halt).
  */
 import { randomInt } from 'node:crypto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { clientDefaults, serviceDefinition, type StatusResponse } from '../proto/index.js';
+import { isEncryptionError } from '../encryption/index.js';
+import { clientDefaults, NodeError, serviceDefinition, type StatusResponse } from '../proto/index.js';
 import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
 import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
 import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
+import { checkAfterRecovery, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
+import { RegistrationWatcher } from './registration-watcher.js';
+import { encryptionAdminDefinition } from './encryption-admin-proto.js';
+import { createEncryptionAdminService } from './encryption-admin-service.js';
+import { ProposalBarrier } from './proposal-barrier.js';
 import { createKvService } from './kv-service.js';
 import { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
@@ -48,11 +55,28 @@ export interface StartedNode extends AsyncDisposable {
 
 const snapshotBytesMax = 1024 * 1024 * 1024;
 
+/** How often the registration watchers look at the registry (spec §3.4 (d), (e)). */
+const registrationPollMs = 1_000;
+
+/** Wrap every FSM payload once the raft cutover is installed on this process. */
+function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8Array {
+  return (payload) => {
+    if (!encryption.raft.wrapping) return payload;
+    try {
+      return encryption.raft.wrap(payload);
+    } catch (error) {
+      if (isEncryptionError(error, 'ErrWriterNotRegistered')) throw new NodeError('WriterNotRegistered', (error as Error).message);
+      throw error;
+    }
+  };
+}
+
 /** Starts a node with a validated configuration. */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
   const startedAtMs = Date.now();
-  // §8.1 steps 1–4 (snapshot cutover divergence, KEK + startup guards, membership guards,
-  // write-path wiring) run here once the encryption layer exists.
+  // §8.1 steps 2 and 4 (scope): KEK + startup guards; a refusal throws its named error.
+  // Step 1 (divergence against the newest snapshot before the bump) is covered by step 8 after the restore.
+  const prepared = await prepareEncryption(config);
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
   const hlc = new Hlc(systemClock);
@@ -60,8 +84,19 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
   const pipeline = new ApplyPipeline({ fsm, proposals });
   let start;
+  let encryption: EncryptionRuntime | null = null;
   try {
+    // Steps 3–4: membership guards, hydrate, bumps, factories, codecs, applier, unwrap hook.
+    if (prepared !== null) {
+      encryption = await wireEncryption(config, prepared, nodeStorage.state, [...addressBook.entries().keys(), ...config.peers.keys()]);
+      fsm.setEncryptionApplier(encryption.applier);
+      pipeline.setUnwrapper(encryption.unwrapper);
+    }
     start = await openRaftState(config, nodeStorage.log, fsm, addressBook, logger);
+    // Steps 6–9 (the log replays through the wired pipeline once the loop starts).
+    if (encryption !== null && prepared !== null) {
+      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: start.storage, bugs: prepared.bugs });
+    }
   } catch (error) {
     await nodeStorage.close();
     throw error;
@@ -77,10 +112,16 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     applied: start.applied,
     logger: (level, message) => raftLogger[level](message),
   });
+  const barrier = new ProposalBarrier();
   const core = new NodeCore({
     id: config.id, rawNode, proposals, fsm, hlc, addressBook,
     proposalTimeoutMs: config.proposalTimeoutMs, waitersMax: config.pendingRequestsMax,
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
+    barrier,
+    ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
+  });
+  const watcher = encryption === null ? null : new RegistrationWatcher({
+    runtime: encryption, isLeader: () => core.isLeader(), propose: (payload) => core.proposeRaw(payload), logger,
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
   // The transport is built before the loop it reports to.
@@ -111,8 +152,15 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const status = (): StatusResponse =>
     buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
   const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook });
-  // §8.1 steps 6–10 (rollback check after replay, sidecar-behind-log, restored cutover
-  // divergence, registration epoch check + gates, rotate-on-startup) slot in here.
+  server.addService(encryptionAdminDefinition(), createEncryptionAdminService({
+    selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger,
+    members: () => status().members.map((m) => ({ id: m.id, address: m.address })),
+    appliedIndex: () => pipeline.appliedIndex(),
+    registerNow: async () => { await watcher?.tick(); },
+  }));
+  // §8.1 steps 6–9 ran right after recovery (checkAfterRecovery); the registration watchers
+  // start with the timers below. Step 10 (rotate-on-startup, 6F) is not implemented.
+  if (config.rotateOnStartup) logger.warn('--rotate-on-startup is accepted but not implemented by this build; no DEK is rotated');
   let listenAddress: string;
   try {
     listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
@@ -126,6 +174,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
     setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
   ];
+  if (watcher !== null) timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
   return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
 }
 

@@ -1,10 +1,11 @@
 /**
  * `ekv-admin --addr HOST:PORT <command>`: the node's admin and KV RPCs from a
- * shell. Exit 0 on success; 1 with one line
+ * shell (`encryption …` for the rollout RPCs). Exit 0 on success; 1 with one line
  * `error: <Name> (<code>, definite|indefinite): message` when the call failed
  * (a CAS whose compare failed also exits 1); 2 for a bad command line.
  */
 import { Command, CommanderError } from 'commander';
+import { defineEncryptionCommands, type EncryptionAction } from './encryption-commands.js';
 import { classifyError, createAdminClient, createKvClient, type AdminClient, type KvClient, type StatusResponse } from '../../proto/index.js';
 
 /** Output of one command: lines for stdout and the exit code. */
@@ -32,7 +33,7 @@ function statusLines(status: StatusResponse, json: boolean): string[] {
   ];
 }
 
-type Action = (kv: KvClient, admin: AdminClient, timeoutMs: number) => Promise<CommandResult>;
+type Action = (kv: KvClient, admin: AdminClient, timeoutMs: number, addr: string) => Promise<CommandResult>;
 
 const ok = (...lines: string[]): CommandResult => ({ lines, exitCode: 0 });
 
@@ -95,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => { output += s; }, writeErr: (s) => { output += s; } });
   defineCommands(program, (action) => { pending = action; });
+  defineEncryptionCommands(program, (action: EncryptionAction) => { pending = (_kv, _admin, timeoutMs, addr) => action(addr, timeoutMs); });
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
@@ -121,7 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const kv = createKvClient(globals.addr);
   const admin = createAdminClient(globals.addr);
   try {
-    const result = await pending(kv, admin, timeoutMs);
+    const result = await pending(kv, admin, timeoutMs, globals.addr);
     for (const line of result.lines) process.stdout.write(`${line}\n`);
     return result.exitCode;
   } catch (error) {

@@ -1,0 +1,155 @@
+/**
+ * `ekv-admin encryption …`: the EncryptionAdmin RPCs from a shell (spec §6),
+ * including DEK generation: bootstrap and rotate-dek draw fresh DEKs and wrap
+ * them under the KEK file, so no raw key ever appears on a command line.
+ * Proposer defaults come from the target node (its full id, and its own
+ * registry row for the DEK, so a default never proposes a lower epoch).
+ */
+import type { Command} from 'commander';
+import { CommanderError } from 'commander';
+import { generateWrappedDek, loadKekFile, nextDekId } from '../../encryption/index.js';
+import { createEncryptionAdminClient, type EncryptionAdminClient } from '../encryption-admin-proto.js';
+
+/** Output of one command. */
+export interface EncryptionCommandResult {
+  readonly lines: readonly string[];
+  readonly exitCode: number;
+}
+
+/** An encryption command run against the node at `addr`. */
+export type EncryptionAction = (addr: string, timeoutMs: number) => Promise<EncryptionCommandResult>;
+
+interface Capability { readonly encryptionCapable: boolean; readonly fullNodeId: string; readonly localEpoch: number; readonly sidecarPresent: boolean; readonly buildSha: string }
+interface SidecarState {
+  readonly wrappedDeksById: Record<string, Uint8Array>;
+  readonly activeStorageId: number;
+  readonly activeRaftId: number;
+  readonly storageEnvelopeActive: boolean;
+  readonly raftEnvelopeCutoverIndex: string;
+  readonly latestAppliedIndex: string;
+  readonly writerRegistryForCaller: Record<string, number>;
+}
+interface Writer { readonly fullNodeId: string; readonly localEpoch: number }
+
+const ok = (...lines: string[]): EncryptionCommandResult => ({ lines, exitCode: 0 });
+const usage = (message: string): CommanderError => new CommanderError(2, 'ekv-admin.encryption', message);
+
+async function withClient<T>(addr: string, use: (client: EncryptionAdminClient) => Promise<T>): Promise<T> {
+  const client = createEncryptionAdminClient(addr);
+  try {
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** `FULL:EPOCH` with a non-zero uint64 full id and an epoch <= 0xFFFF. */
+function parseWriter(text: string): Writer {
+  const match = /^(\d{1,20}):(\d{1,5})$/.exec(text);
+  const full = match === null ? 0n : BigInt(match[1]!);
+  const epoch = match === null ? -1 : Number(match[2]);
+  if (full === 0n || full >= 1n << 64n || epoch < 0 || epoch > 0xffff) throw usage(`--writer: expected FULL_ID:EPOCH (non-zero uint64, epoch <= 65535), got '${text}'`);
+  return { fullNodeId: full.toString(), localEpoch: epoch };
+}
+
+function parseUint(text: string | undefined, flag: string, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > max) throw usage(`${flag}: expected a whole number up to ${max}, got '${text}'`);
+  return n;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Polls GetCapability on every address (§3.4 (a)); every one must be capable with a non-zero id. */
+async function discoverWriters(addresses: readonly string[], timeoutMs: number): Promise<Writer[]> {
+  return Promise.all(addresses.map((address) => withClient(address, async (client) => {
+    const cap = await client.call<Capability>('GetCapability', {}, timeoutMs);
+    if (!cap.encryptionCapable || cap.fullNodeId === '0') throw new Error(`${address} is not encryption-capable (start it with --sidecar-path)`);
+    return { fullNodeId: cap.fullNodeId, localEpoch: cap.localEpoch };
+  })));
+}
+
+/** The proposer fields: explicit flags, or the target's full id and its own registry row for `dekId`. */
+async function proposer(client: EncryptionAdminClient, timeoutMs: number, dekId: number, flags: { proposerNodeId?: string; proposerLocalEpoch?: string }): Promise<{ proposerNodeId: string; proposerLocalEpoch: number }> {
+  const full = flags.proposerNodeId ?? (await client.call<Capability>('GetCapability', {}, timeoutMs)).fullNodeId;
+  let epoch = parseUint(flags.proposerLocalEpoch, '--proposer-local-epoch', 0xffff);
+  if (epoch === undefined) {
+    const state = await client.call<SidecarState>('GetSidecarState', {}, timeoutMs);
+    epoch = state.writerRegistryForCaller[String(dekId)];
+    if (epoch === undefined) throw new Error(`no registry row of this node for DEK ${dekId} (is --addr the leader?); pass --proposer-local-epoch`);
+  }
+  return { proposerNodeId: full, proposerLocalEpoch: epoch };
+}
+
+function stateLines(state: SidecarState): string[] {
+  return [JSON.stringify({
+    keyIds: Object.keys(state.wrappedDeksById).map(Number).sort((a, b) => a - b), activeStorageId: state.activeStorageId, activeRaftId: state.activeRaftId,
+    storageEnvelopeActive: state.storageEnvelopeActive, raftEnvelopeCutoverIndex: state.raftEnvelopeCutoverIndex, latestAppliedIndex: state.latestAppliedIndex,
+    writerRegistryForCaller: state.writerRegistryForCaller,
+  })];
+}
+
+/** Adds `encryption <sub>` commands; `run` receives the action to execute after parsing. */
+export function defineEncryptionCommands(program: Command, run: (action: EncryptionAction) => void): void {
+  const group = program.command('encryption').description('encryption rollout: capability, status, bootstrap, rotate-dek, register-writer, enable-*');
+  group.command('capability').description('GetCapability of the node (JSON)')
+    .action(() => run((addr, t) => withClient(addr, async (c) => ok(JSON.stringify(await c.call<Capability>('GetCapability', {}, t))))));
+  group.command('status').description('GetSidecarState of the node (JSON, key ids without key material)')
+    .action(() => run((addr, t) => withClient(addr, async (c) => ok(...stateLines(await c.call<SidecarState>('GetSidecarState', {}, t))))));
+  group.command('bootstrap').description('generate storage and raft DEKs, wrap them under the KEK, propose the bootstrap batch')
+    .requiredOption('--kek-file <path>', 'the cluster KEK file (32 raw bytes, mode 0600)')
+    .option('--storage-dek-id <n>', 'storage DEK id', '1').option('--raft-dek-id <n>', 'raft DEK id', '2')
+    .option('--writer <full:epoch>', 'a member (repeatable)', collect).option('--discover-from <addr>', 'probe a member with GetCapability (repeatable)', collect)
+    .action((o: { kekFile: string; storageDekId: string; raftDekId: string; writer?: string[]; discoverFrom?: string[] }) => {
+      const storageDekId = parseUint(o.storageDekId, '--storage-dek-id', 0xffff_ffff)!;
+      const raftDekId = parseUint(o.raftDekId, '--raft-dek-id', 0xffff_ffff)!;
+      if (storageDekId === 0 || raftDekId === 0 || storageDekId === raftDekId) throw usage('--storage-dek-id and --raft-dek-id must be non-zero and different');
+      const explicit = (o.writer ?? []).map(parseWriter);
+      if (explicit.length === 0 && (o.discoverFrom ?? []).length === 0) throw usage('bootstrap needs --writer or --discover-from');
+      run(async (addr, t) => {
+        const writerBatch = [...explicit, ...(await discoverWriters(o.discoverFrom ?? [], t))];
+        const kek = await loadKekFile(o.kekFile);
+        const request = { wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped), wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped), storageDekId, raftDekId, writerBatch };
+        const response = await withClient(addr, (c) => c.call<{ appliedIndex: string }>('BootstrapEncryption', request, t));
+        return ok(`OK applied_index=${response.appliedIndex} storage_dek_id=${storageDekId} raft_dek_id=${raftDekId} writers=${writerBatch.length}`);
+      });
+    });
+  group.command('rotate-dek').description('generate a new DEK for a purpose, wrap it under the KEK, propose the rotation')
+    .requiredOption('--kek-file <path>', 'the cluster KEK file').requiredOption('--purpose <storage|raft>', 'which DEK to rotate')
+    .option('--new-dek-id <n>', 'default: max(existing ids) + 1').option('--proposer-node-id <full>', 'default: the target node').option('--proposer-local-epoch <n>', 'default: the target\'s registry row')
+    .action((o: { kekFile: string; purpose: string; newDekId?: string; proposerNodeId?: string; proposerLocalEpoch?: string }) => {
+      if (o.purpose !== 'storage' && o.purpose !== 'raft') throw usage(`--purpose: expected storage or raft, got '${o.purpose}'`);
+      const explicitId = parseUint(o.newDekId, '--new-dek-id', 0xffff_ffff);
+      run((addr, t) => withClient(addr, async (c) => {
+        const state = await c.call<SidecarState>('GetSidecarState', {}, t);
+        const newDekId = explicitId ?? nextDekId(Object.keys(state.wrappedDeksById).map(Number));
+        const current = o.purpose === 'storage' ? state.activeStorageId : state.activeRaftId;
+        // The proposer row targets the new DEK; its epoch is this node's epoch (taken from its row for the current DEK).
+        const who = await proposer(c, t, current, o);
+        const kek = await loadKekFile(o.kekFile);
+        const request = { purpose: o.purpose === 'storage' ? 'DEK_PURPOSE_STORAGE' : 'DEK_PURPOSE_RAFT', wrappedNewDek: Buffer.from(generateWrappedDek(kek).wrapped), newDekId, ...who };
+        const response = await c.call<{ appliedIndex: string }>('RotateDEK', request, t);
+        return ok(`OK applied_index=${response.appliedIndex} new_dek_id=${newDekId}`);
+      }));
+    });
+  group.command('register-writer').description('propose one writer registration')
+    .requiredOption('--dek-id <n>', 'the DEK').requiredOption('--writer <full:epoch>', 'the writer')
+    .action((o: { dekId: string; writer: string }) => {
+      const dekId = parseUint(o.dekId, '--dek-id', 0xffff_ffff)!;
+      const writer = parseWriter(o.writer);
+      run((addr, t) => withClient(addr, async (c) => ok(`OK applied_index=${(await c.call<{ appliedIndex: string }>('RegisterEncryptionWriter', { dekId, writers: [writer] }, t)).appliedIndex}`)));
+    });
+  const enable = (name: string, method: string, purpose: 'storage' | 'raft'): void => {
+    group.command(name).description(`${method} (run it against the leader)`)
+      .option('--proposer-node-id <full>', 'default: the target node').option('--proposer-local-epoch <n>', 'default: the target\'s registry row for the active DEK')
+      .action((o: { proposerNodeId?: string; proposerLocalEpoch?: string }) => run((addr, t) => withClient(addr, async (c) => {
+        const state = await c.call<SidecarState>('GetSidecarState', {}, t);
+        const who = await proposer(c, t, purpose === 'storage' ? state.activeStorageId : state.activeRaftId, o);
+        const response = await c.call<{ appliedIndex: string; wasAlreadyActive: boolean; capabilitySummary: unknown[] }>(method, who, t);
+        return ok(`OK applied_index=${response.appliedIndex} was_already_active=${response.wasAlreadyActive} members_checked=${response.capabilitySummary.length}`);
+      })));
+  };
+  enable('enable-storage-envelope', 'EnableStorageEnvelope', 'storage');
+  enable('enable-raft-envelope', 'EnableRaftEnvelope', 'raft');
+}

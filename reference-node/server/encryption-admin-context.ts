@@ -1,0 +1,128 @@
+/**
+ * Shared state and gates of the EncryptionAdmin service (spec §6.1–§6.3):
+ * the node-local mutator gate, the leader gate with its ReadIndex round trip,
+ * the single-slot semaphore, the unsafe latch, and request validation.
+ */
+import { readSidecar, emptySidecar, type Sidecar } from '../encryption/index.js';
+import { NodeError } from '../proto/index.js';
+import type { EncryptionRuntime } from './encryption-startup.js';
+import type { Logger } from './logger.js';
+import type { NodeCore } from './node-core.js';
+import type { ProposalBarrier } from './proposal-barrier.js';
+
+/** One member of the configuration, as the capability fan-out probes it. */
+export interface AdminMember {
+  readonly id: string;
+  readonly address: string;
+}
+
+/** What the service needs from the node. */
+export interface EncryptionAdminDeps {
+  readonly selfId: string;
+  /** Reported as build_sha by GetCapability. */
+  readonly buildSha: string;
+  readonly sidecarPath: string;
+  /** Null unless --encryption-enabled, --kek-file and --sidecar-path are all set (§6.1). */
+  readonly runtime: EncryptionRuntime | null;
+  readonly core: NodeCore;
+  readonly barrier: ProposalBarrier;
+  /** Voters ∪ learners of the (single) group. */
+  readonly members: () => readonly AdminMember[];
+  readonly appliedIndex: () => number;
+  /** Runs the registration watchers once (right after the raft wrap is installed). */
+  readonly registerNow: () => Promise<void>;
+  readonly logger: Logger;
+}
+
+/** A single-slot mutex (the `cutoverSem` of §6.3). */
+export class AdminSemaphore {
+  private tail: Promise<void> = Promise.resolve();
+
+  /** Runs `work` once every earlier holder has finished. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release = (): void => undefined;
+    this.tail = new Promise<void>((resolve) => { release = resolve; });
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Per-process admin state: semaphore and unsafe latch. */
+export class AdminState {
+  readonly semaphore = new AdminSemaphore();
+  /** Set by an ambiguous Phase-2 failure; never cleared within the process. */
+  unsafeLatched = false;
+}
+
+/** A FailedPrecondition refusal with a message saying why. */
+export function refuse(message: string): NodeError {
+  return new NodeError('EncryptionFailedPrecondition', message);
+}
+
+/** An InvalidArgument naming the field. */
+export function invalid(message: string): NodeError {
+  return new NodeError('InvalidArgument', message);
+}
+
+/** §6.1: the mutator gate, returning the wired runtime. */
+export function requireMutator(deps: EncryptionAdminDeps): EncryptionRuntime {
+  if (deps.runtime === null) throw refuse('proposer is not configured on this node (needs --encryption-enabled, --kek-file and --sidecar-path)');
+  return deps.runtime;
+}
+
+/** §6.2: leader state, then a ReadIndex quorum round trip. */
+export async function requireLeader(deps: EncryptionAdminDeps): Promise<void> {
+  const { core } = deps;
+  if (!core.isLeader()) {
+    const hint = core.leaderHint();
+    throw refuse(hint.leaderId === '' ? 'not leader (no known leader)' : `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`);
+  }
+  try {
+    await core.linearizableRead();
+  } catch (error) {
+    throw refuse(`leadership not confirmed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** §6.3: non-cutover admin proposals refuse once the unsafe latch is set. */
+export function requireNotLatched(state: AdminState): void {
+  if (state.unsafeLatched) throw new NodeError('EncryptionUnsafeLatch', 'an ambiguous raft cutover failure latched this process; restart it');
+}
+
+/** The sidecar, or the empty one when the file does not exist yet. */
+export async function currentSidecar(path: string): Promise<Sidecar> {
+  return (await readSidecar(path)) ?? emptySidecar();
+}
+
+/** A uint64 full id from the wire (decimal string); 0 and garbage refuse. */
+export function parseFullId(value: unknown, field: string): bigint {
+  const text = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 1n << 64n) throw invalid(`${field}: expected a non-zero uint64 full node id, got '${text}'`);
+  return BigInt(text);
+}
+
+/** A local_epoch from the wire: at most 0xFFFF (ErrLocalEpochOutOfRange). */
+export function parseEpoch(value: unknown, field: string): number {
+  const n = typeof value === 'number' ? value : Number(value ?? 0);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw invalid(`${field}: ErrLocalEpochOutOfRange: ${String(value)} is above 0xFFFF`);
+  return n;
+}
+
+/** A required DEK id: a non-zero uint32. */
+export function parseDekId(value: unknown, field: string): number {
+  const n = typeof value === 'number' ? value : Number(value ?? 0);
+  if (!Number.isInteger(n) || n <= 0 || n > 0xffff_ffff) throw invalid(`${field}: expected a non-zero uint32 DEK id, got ${String(value)}`);
+  return n;
+}
+
+/** Wrapped DEK bytes: non-empty, at most 4096 bytes. */
+export function parseWrapped(value: unknown, field: string): Uint8Array {
+  const bytes = value instanceof Uint8Array ? value : new Uint8Array(0);
+  if (bytes.length === 0 || bytes.length > 4096) throw invalid(`${field}: wrapped DEK must be 1..4096 bytes, got ${bytes.length}`);
+  return bytes;
+}

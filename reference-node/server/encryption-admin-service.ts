@@ -1,0 +1,133 @@
+/**
+ * The EncryptionAdmin gRPC service (spec §6). Reads answer on any node;
+ * mutators pass the node-local gate (§6.1), the leader gate (§6.2) and the
+ * semaphore (§6.3), then propose through the wrap-aware admin path.
+ */
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  encodeBootstrapEntry, encodeRegistrationEntry, encodeRotationEntry, fullNodeId, readRegistryRow, readSidecar, ROTATION_SUBTAG,
+  type DekPurpose, type WriterRegistration,
+} from '../encryption/index.js';
+import {
+  AdminState, currentSidecar, invalid, parseDekId, parseEpoch, parseFullId, parseWrapped, refuse, requireLeader, requireMutator, requireNotLatched,
+  type EncryptionAdminDeps,
+} from './encryption-admin-context.js';
+import { enableRaftEnvelope, enableStorageEnvelope, type EnableRequest } from './encryption-cutover.js';
+import { unaryHandler } from './unary-handler.js';
+
+interface WriterEntry { readonly fullNodeId?: unknown; readonly localEpoch?: unknown }
+
+/** The EncryptionAdmin implementation for `server.addService`. */
+export function createEncryptionAdminService(deps: EncryptionAdminDeps): UntypedServiceImplementation {
+  const state = new AdminState();
+  const capability = async (): Promise<{ encryptionCapable: boolean; buildSha: string; sidecarPresent: boolean; fullNodeId: string; localEpoch: number }> => {
+    const capable = deps.sidecarPath !== '';
+    const present = capable && (await readSidecar(deps.sidecarPath)) !== null;
+    return { encryptionCapable: capable, buildSha: deps.buildSha, sidecarPresent: present, fullNodeId: capable ? fullNodeId(deps.selfId).toString() : '0', localEpoch: 0 };
+  };
+  const propose = (payload: Uint8Array): Promise<object> => state.semaphore.run(async () => {
+    requireNotLatched(state);
+    await requireLeader(deps);
+    const applied = await deps.core.proposeAdmin(payload);
+    return { appliedIndex: String(applied.index) };
+  });
+  return {
+    GetCapability: unaryHandler(capability),
+    GetSidecarState: unaryHandler(() => sidecarState(deps)),
+    ResyncSidecar: unaryHandler(async (r: { callerFullNodeId?: unknown }) => {
+      const caller = parseFullId(r.callerFullNodeId, 'caller_full_node_id');
+      await requireLeader(deps);
+      const sc = await currentSidecar(deps.sidecarPath);
+      return {
+        wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
+        leaderLatestAppliedIndex: String(deps.appliedIndex()), writerRegistryForCaller: await registryFor(deps, sc.keys.keys(), caller),
+      };
+    }),
+    BootstrapEncryption: unaryHandler(async (r: { wrappedStorageDek?: unknown; wrappedRaftDek?: unknown; storageDekId?: unknown; raftDekId?: unknown; writerBatch?: readonly WriterEntry[] }) => {
+      requireMutator(deps);
+      const storageDekId = parseDekId(r.storageDekId, 'storage_dek_id');
+      const raftDekId = parseDekId(r.raftDekId, 'raft_dek_id');
+      if (storageDekId === raftDekId) throw invalid('storage_dek_id and raft_dek_id must differ');
+      const batch = bootstrapBatch(r.writerBatch ?? [], storageDekId, raftDekId);
+      return propose(encodeBootstrapEntry({
+        storageDekId, wrappedStorage: parseWrapped(r.wrappedStorageDek, 'wrapped_storage_dek'),
+        raftDekId, wrappedRaft: parseWrapped(r.wrappedRaftDek, 'wrapped_raft_dek'), batch,
+      }));
+    }),
+    RotateDEK: unaryHandler(async (r: { purpose?: unknown; wrappedNewDek?: unknown; newDekId?: unknown; proposerNodeId?: unknown; proposerLocalEpoch?: unknown }) => {
+      requireMutator(deps);
+      const purpose = parsePurpose(r.purpose);
+      const dekId = parseDekId(r.newDekId, 'new_dek_id');
+      const proposer: WriterRegistration = { dekId, fullNodeId: parseFullId(r.proposerNodeId, 'proposer_node_id'), localEpoch: parseEpoch(r.proposerLocalEpoch, 'proposer_local_epoch') };
+      return propose(encodeRotationEntry({ subtag: ROTATION_SUBTAG.rotateDek, dekId, purpose, wrapped: parseWrapped(r.wrappedNewDek, 'wrapped_new_dek'), proposer }));
+    }),
+    RegisterEncryptionWriter: unaryHandler(async (r: { dekId?: unknown; writers?: readonly WriterEntry[] }) => {
+      requireMutator(deps);
+      const dekId = parseDekId(r.dekId, 'dek_id');
+      const writers = r.writers ?? [];
+      if (writers.length !== 1) throw invalid(`writers: expected exactly one writer, got ${writers.length}`);
+      const writer = writers[0]!;
+      return propose(encodeRegistrationEntry({ dekId, fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'), localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch') }));
+    }),
+    EnableStorageEnvelope: unaryHandler((r: EnableRequest) => enableStorageEnvelope(deps, state, r, capability)),
+    EnableRaftEnvelope: unaryHandler((r: EnableRequest) => enableRaftEnvelope(deps, state, r, capability)),
+  };
+}
+
+function parsePurpose(value: unknown): DekPurpose {
+  if (value === 'DEK_PURPOSE_STORAGE' || value === 1) return 'storage';
+  if (value === 'DEK_PURPOSE_RAFT' || value === 2) return 'raft';
+  throw invalid(`purpose: expected DEK_PURPOSE_STORAGE or DEK_PURPOSE_RAFT, got ${String(value)}`);
+}
+
+/** §3.4 (a): every member becomes a storage row and a raft row; duplicates and empty batches refuse. */
+function bootstrapBatch(entries: readonly WriterEntry[], storageDekId: number, raftDekId: number): WriterRegistration[] {
+  if (entries.length === 0) throw invalid('writer_batch: must not be empty');
+  const seen = new Set<bigint>();
+  const rows: WriterRegistration[] = [];
+  entries.forEach((entry, i) => {
+    const full = parseFullId(entry.fullNodeId, `writer_batch[${i}].full_node_id`);
+    const localEpoch = parseEpoch(entry.localEpoch, `writer_batch[${i}].local_epoch`);
+    if (seen.has(full)) throw invalid(`writer_batch[${i}]: duplicate full id ${full}`);
+    seen.add(full);
+    rows.push({ dekId: storageDekId, fullNodeId: full, localEpoch }, { dekId: raftDekId, fullNodeId: full, localEpoch });
+  });
+  return rows;
+}
+
+function wrappedById(keys: ReadonlyMap<number, { readonly wrapped: Uint8Array }>): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [id, key] of keys) out[String(id)] = Buffer.from(key.wrapped);
+  return out;
+}
+
+async function registryFor(deps: EncryptionAdminDeps, dekIds: Iterable<number>, caller: bigint): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const rows = deps.runtime?.rows;
+  if (rows === undefined) return out;
+  for (const id of dekIds) {
+    const row = await readRegistryRow(rows, id, caller);
+    if (row !== undefined && row.fullNodeId === caller) out[String(id)] = row.lastSeenEpoch;
+  }
+  return out;
+}
+
+/** GetSidecarState: any node; the registry projection only on a confirmed leader. */
+async function sidecarState(deps: EncryptionAdminDeps): Promise<object> {
+  if (deps.sidecarPath === '') throw refuse('no sidecar path is configured on this node');
+  const sc = await currentSidecar(deps.sidecarPath);
+  let registry: Record<string, number> = {};
+  if (deps.core.isLeader()) {
+    try {
+      await deps.core.linearizableRead();
+      registry = await registryFor(deps, sc.keys.keys(), fullNodeId(deps.selfId));
+    } catch {
+      registry = {};
+    }
+  }
+  return {
+    wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
+    storageEnvelopeActive: sc.storageEnvelopeActive, raftEnvelopeCutoverIndex: String(sc.raftEnvelopeCutoverIndex),
+    latestAppliedIndex: String(deps.runtime === null ? sc.raftAppliedIndex : deps.appliedIndex()), writerRegistryForCaller: registry,
+  };
+}

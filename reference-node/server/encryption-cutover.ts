@@ -1,0 +1,137 @@
+/**
+ * The two cutover RPCs: Phase 1 `EnableStorageEnvelope` (spec §7.5) and
+ * Phase 2 `EnableRaftEnvelope` with the barrier (§7.6), plus the capability
+ * fan-out both run first (§6.4). Both run entirely under the semaphore.
+ */
+import { encodeRotationEntry, fullNodeId, readSidecar, ROTATION_SUBTAG } from '../encryption/index.js';
+import { NodeError } from '../proto/index.js';
+import {
+  currentSidecar, parseEpoch, parseFullId, refuse, requireLeader, requireMutator,
+  type AdminState, type EncryptionAdminDeps,
+} from './encryption-admin-context.js';
+import { createEncryptionAdminClient } from './encryption-admin-proto.js';
+
+/** The whole fan-out's deadline (one timeout for all probes, as the code does). */
+const fanOutTimeoutMs = 5_000;
+/** How long step 2 waits for in-flight user proposals. */
+const drainTimeoutMs = 10_000;
+
+/** One probed member, as CapabilitySummary. */
+export interface CapabilitySummary {
+  readonly fullNodeId: string;
+  readonly encryptionCapable: boolean;
+  readonly buildSha: string;
+  readonly sidecarPresent: boolean;
+}
+
+interface CapabilityReport {
+  readonly encryptionCapable: boolean;
+  readonly buildSha: string;
+  readonly sidecarPresent: boolean;
+}
+
+/** Probes every member with GetCapability; refuses naming the first unreachable or incapable full id. */
+export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Promise<CapabilityReport>): Promise<CapabilitySummary[]> {
+  const seen = new Set<string>();
+  const members = deps.members().filter((m) => !seen.has(m.id) && seen.add(m.id));
+  const probes = members.map(async (member): Promise<CapabilitySummary> => {
+    const full = fullNodeId(member.id).toString();
+    try {
+      let report: CapabilityReport;
+      if (member.id === deps.selfId) report = await self();
+      else {
+        const client = createEncryptionAdminClient(member.address);
+        try {
+          report = await client.call<CapabilityReport>('GetCapability', {}, fanOutTimeoutMs);
+        } finally {
+          client.close();
+        }
+      }
+      return { fullNodeId: full, encryptionCapable: report.encryptionCapable, buildSha: report.buildSha, sidecarPresent: report.sidecarPresent };
+    } catch (error) {
+      throw refuse(`capability check failed: member ${member.id} (full id ${full}) unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+  const summaries = await Promise.all(probes);
+  const incapable = summaries.find((s) => !s.encryptionCapable);
+  if (incapable !== undefined) throw refuse(`capability check failed: full id ${incapable.fullNodeId} is not encryption-capable`);
+  return summaries;
+}
+
+/** Request fields of both Enable RPCs. */
+export interface EnableRequest {
+  readonly proposerNodeId?: unknown;
+  readonly proposerLocalEpoch?: unknown;
+}
+
+/** §7.5 Phase 1. */
+export async function enableStorageEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>): Promise<object> {
+  return state.semaphore.run(async () => {
+    await requireLeader(deps);
+    const runtime = requireMutator(deps);
+    const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
+    const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
+    const sc = await currentSidecar(runtime.sidecarPath);
+    if (sc.active.storage === 0) throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
+    if (sc.storageEnvelopeActive) {
+      const unknown = sc.storageEnvelopeCutoverIndex === 0;
+      return { appliedIndex: String(unknown ? sc.raftAppliedIndex : sc.storageEnvelopeCutoverIndex), capabilitySummary: [], cutoverIndexUnknown: unknown, wasAlreadyActive: true };
+    }
+    const summary = await capabilityFanOut(deps, self);
+    const dek = sc.active.storage;
+    const applied = await deps.core.proposeAdmin(encodeRotationEntry({
+      subtag: ROTATION_SUBTAG.enableStorageEnvelope, dekId: dek, purpose: 'storage', wrapped: new Uint8Array(0),
+      proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
+    }));
+    const post = await currentSidecar(runtime.sidecarPath);
+    if (!post.storageEnvelopeActive) throw refuse('the storage cutover raced a RotateDEK (stale DEK, no-op); retry');
+    const index = post.storageEnvelopeCutoverIndex !== 0 ? post.storageEnvelopeCutoverIndex : applied.index;
+    return { appliedIndex: String(index), capabilitySummary: summary, cutoverIndexUnknown: false, wasAlreadyActive: false };
+  });
+}
+
+/** §7.6 Phase 2 with the six-step barrier. */
+export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>): Promise<object> {
+  return state.semaphore.run(async () => {
+    await requireLeader(deps);
+    const runtime = requireMutator(deps);
+    const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
+    const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
+    const sc = await currentSidecar(runtime.sidecarPath);
+    if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');
+    if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
+    const summary = await capabilityFanOut(deps, self);
+    deps.barrier.begin();
+    try {
+      await deps.barrier.drained(drainTimeoutMs);
+    } catch (error) {
+      deps.barrier.end();
+      throw error;
+    }
+    const dek = sc.active.raft;
+    const marker = encodeRotationEntry({
+      subtag: ROTATION_SUBTAG.enableRaftEnvelope, dekId: dek, purpose: 'raft', wrapped: new Uint8Array(0),
+      proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
+    });
+    let post;
+    try {
+      // proposeAdmin returns once the marker applied locally: steps 3 and 4 together.
+      await deps.core.proposeAdmin(marker, { wrap: false });
+      post = await readSidecar(runtime.sidecarPath);
+    } catch (error) {
+      // Ambiguous: the marker may still commit. Keep the barrier closed and latch.
+      state.unsafeLatched = true;
+      deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'raft cutover failed ambiguously; barrier stays closed until restart');
+      throw error instanceof NodeError ? error : refuse(`raft cutover failed: ${String(error)}`);
+    }
+    if (post === null || post.raftEnvelopeCutoverIndex === 0) {
+      deps.barrier.end();
+      throw refuse('the raft cutover raced a RotateDEK (stale DEK, no-op); retry');
+    }
+    // Step 5: the installer already published the wrap on apply; re-install is idempotent.
+    runtime.raft.install(post.raftEnvelopeCutoverIndex, post.active.raft);
+    deps.barrier.end();
+    await deps.registerNow();
+    return { appliedIndex: String(post.raftEnvelopeCutoverIndex), capabilitySummary: summary, wasAlreadyActive: false };
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * The encryption layer's startup wiring (spec §8.1). Without
+ * `--encryption-enabled` only the downgrade guard runs (and only when a
+ * sidecar path is given), so a plain node starts exactly as before.
+ *
+ * `prepareEncryption` runs steps 2 and the scope half of 4 before storage
+ * opens; `wireEncryption` runs steps 3–4 (membership guards, hydrate, epoch
+ * bumps, nonce factories, raft runtime, value codecs, applier) on the opened
+ * state store before the FSM recovers; `checkAfterRecovery` runs steps 6–9
+ * once the snapshot is restored and before the node serves.
+ */
+import {
+  EncryptionApplier as BandApplier, EncryptionError, Keystore, NonceFactory, RaftEnvelopeRuntime, StateCache,
+  bumpLocalEpoch, checkCutoverDivergence, checkLocalEpochRollback, checkNodeIdCollision, checkRaftCutoverScope,
+  checkRaftEpochRollback, checkSidecarBehindRaftLog, checkStartupGuards, createStorageValueCodecs, fullNodeId,
+  hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad,
+  type Kek, type LogPayloadScanner, type RawRowStore, type Sidecar,
+} from '../encryption/index.js';
+import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
+import type { LogIndex } from '../raft/types.js';
+import type { StateStore } from '../storage/index.js';
+import type { NodeConfig } from './node-config.js';
+
+/** What `prepareEncryption` found: the KEK and the sidecar as read by the guards. */
+export interface PreparedEncryption {
+  readonly kek: Kek;
+  readonly sidecar: Sidecar | null;
+  readonly bugs: ReadonlySet<string>;
+}
+
+/** The wired encryption runtime of one process load. */
+export interface EncryptionRuntime {
+  readonly kek: Kek;
+  readonly keystore: Keystore;
+  readonly stateCache: StateCache;
+  readonly raft: RaftEnvelopeRuntime;
+  readonly applier: EncryptionApplier;
+  readonly unwrapper: RaftUnwrapper;
+  readonly rows: RawRowStore;
+  readonly sidecarPath: string;
+  readonly me: bigint;
+  /** The epochs this load's nonce factories are pinned to. */
+  readonly epochs: { readonly storage: number; readonly raft: number };
+  /** The sidecar after this load's bumps. */
+  readonly sidecar: Sidecar | null;
+}
+
+/** Steps 2 and 4 (scope): KEK, guards, cutover scope. Null when encryption is off. */
+export async function prepareEncryption(config: NodeConfig): Promise<PreparedEncryption | null> {
+  const bugs = new Set<string>(config.bugs);
+  const { kek, sidecar } = await checkStartupGuards({
+    encryptionEnabled: config.encryptionEnabled, kekFile: config.kekFile, sidecarPath: config.sidecarPath, loadKek: loadKekFile, bugs,
+  });
+  if (!config.encryptionEnabled || kek === null) return null;
+  if (config.sidecarPath === '') throw new EncryptionError('ErrKEKNotConfigured', '--encryption-enabled needs --sidecar-path');
+  // This node is one Raft group (spec §11.2).
+  checkRaftCutoverScope(sidecar, 1);
+  return { kek, sidecar, bugs };
+}
+
+/** A RawRowStore over the state store's raw rows (synced direct writes). */
+export function rawRowsOf(store: StateStore): RawRowStore {
+  return { get: (key) => store.getRaw(key), putSynced: (key, value) => store.putRaw(key, value) };
+}
+
+/** Steps 3–4 on the opened store: membership guards, hydrate, bump, factories, codecs, applier. */
+export async function wireEncryption(config: NodeConfig, prepared: PreparedEncryption, store: StateStore, memberIds: Iterable<string>): Promise<EncryptionRuntime> {
+  const { kek, bugs } = prepared;
+  let sidecar = prepared.sidecar;
+  const me = fullNodeId(config.id);
+  const rows = rawRowsOf(store);
+  if (sidecar !== null && sidecar.active.storage !== 0) {
+    checkNodeIdCollision([me, ...[...memberIds].map((id) => fullNodeId(id))]);
+    await checkLocalEpochRollback({ sidecar, rows, me, phase: 'before-bump', bugs });
+  }
+  const keystore = new Keystore();
+  let storageEpoch = 0;
+  let raftEpoch = 0;
+  if (sidecar !== null && needsHydration(sidecar)) {
+    hydrateKeystore(sidecar, kek, keystore, bugs);
+    if (sidecar.active.storage !== 0) ({ sidecar, epoch: storageEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage'));
+    if (sidecar.raftEnvelopeCutoverIndex !== 0) ({ sidecar, epoch: raftEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
+  }
+  // No cutover yet: the raft factory emits nothing until one applies in this load, at the key's current epoch.
+  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0) raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
+  const node16 = nodeId16(me);
+  const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageEpoch, bugs));
+  const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)), fullNodeId: me, raftEpoch });
+  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) raft.install(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
+  const stateCache = new StateCache();
+  stateCache.prime(sidecar);
+  store.setValueCodecs(createStorageValueCodecs({ keystore, nonces: storageNonces, state: stateCache }));
+  const band = new BandApplier({
+    rows, sidecarPath: config.sidecarPath, keystore, kek, pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
+    installer: raft.installer, stateCache, clockMs: () => Date.now(), bugs,
+  });
+  return {
+    kek, keystore, stateCache, raft, rows, sidecarPath: config.sidecarPath, me, sidecar,
+    epochs: { storage: storageEpoch, raft: raftEpoch },
+    applier: bandApplierPort(band),
+    unwrapper: { cutoverIndex: () => raft.cutoverIndex, unwrap: (payload) => raft.unwrap(payload) },
+  };
+}
+
+/** The kv layer's applier port over the encryption layer's band applier. */
+function bandApplierPort(band: BandApplier): EncryptionApplier {
+  return {
+    async apply({ index, payload }) {
+      const result = await band.apply(payload, index);
+      if (result.kind === 'halt') return new HaltError('ErrEncryptionApply', result.error.message, { cause: result.error });
+      return { kind: 'encryption', detail: result.detail };
+    },
+  };
+}
+
+/** Log entries the sidecar-behind check may read, as (index, FSM payload) of proposal envelopes. */
+export interface LogEntrySource {
+  firstIndex(): LogIndex;
+  lastIndex(): LogIndex;
+  entries(lo: LogIndex, hi: LogIndex): readonly { readonly index: LogIndex; readonly data: Uint8Array }[];
+}
+
+/** A scanner over the retained log; a compacted range refuses (it cannot be checked). */
+export function logPayloadScanner(log: LogEntrySource): LogPayloadScanner {
+  return async function* scan(fromExclusive, toInclusive) {
+    if (fromExclusive + 1 < log.firstIndex()) {
+      throw new EncryptionError('ErrSidecarBehindRaftLog', `log entries (${fromExclusive}, ${log.firstIndex()}) are compacted; cannot verify the sidecar`);
+    }
+    const hi = Math.min(toInclusive, log.lastIndex());
+    if (hi <= fromExclusive) return;
+    for (const entry of log.entries((fromExclusive + 1) as LogIndex, (hi + 1) as LogIndex)) {
+      const envelope = entry.data.length === 0 ? null : decodeProposal(entry.data);
+      if (envelope !== null) yield { index: entry.index, payload: envelope.payload };
+    }
+  };
+}
+
+/** Steps 6–9 after the snapshot restore, before serving. */
+export async function checkAfterRecovery(runtime: EncryptionRuntime, input: { readonly appliedIndex: number; readonly restoredCutover: number; readonly log: LogEntrySource; readonly bugs: ReadonlySet<string> }): Promise<void> {
+  const sidecar = runtime.sidecar;
+  if (sidecar === null) return;
+  await checkLocalEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, phase: 'after-replay', bugs: input.bugs });
+  await checkSidecarBehindRaftLog({ sidecar, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log) });
+  checkCutoverDivergence(input.restoredCutover, sidecar.raftEnvelopeCutoverIndex);
+  await checkRaftEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, raftEpoch: runtime.epochs.raft, bugs: input.bugs });
+}

@@ -1,0 +1,61 @@
+/**
+ * The Phase-2 cutover barrier (spec §7.6 steps 1, 2 and 6): while it is
+ * closed, user proposals (KV writes, lease renewals, self-issued writer
+ * registrations, DebugProposeRaw) are refused with the retryable
+ * EnvelopeCutoverInProgress; admin proposals are exempt. `drained` waits
+ * until every user proposal that got past the gate has returned, so none can
+ * land above the cutover marker in cleartext.
+ */
+import { NodeError } from '../proto/index.js';
+
+/** Gate plus in-flight counter for user proposals. */
+export class ProposalBarrier {
+  private closed = false;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+
+  /** True while the barrier refuses user proposals. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Refuses when closed (the caller has not proposed anything yet). */
+  assertOpen(): void {
+    if (this.closed) throw new NodeError('EnvelopeCutoverInProgress', 'the raft envelope cutover is in progress; retry');
+  }
+
+  /** Runs one user proposal through the gate, counting it until it returns. */
+  async track<T>(propose: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    this.inFlight += 1;
+    try {
+      return await propose();
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  /** Step 1: refuse new user proposals. */
+  begin(): void {
+    this.closed = true;
+  }
+
+  /** Step 2: resolves once no user proposal is in flight, or rejects after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        reject(new NodeError('EncryptionFailedPrecondition', `user proposals still in flight after ${timeoutMs} ms; the cutover was not started`));
+      }, timeoutMs);
+      const wake = (): void => { clearTimeout(timer); resolve(); };
+      this.waiters.push(wake);
+    });
+  }
+
+  /** Step 6 (or a safe abort before the marker): accept user proposals again. */
+  end(): void {
+    this.closed = false;
+  }
+}
