@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { HarnessError } from '../../errors/index.js';
 
 export interface NodeLaunch {
@@ -29,6 +30,8 @@ export interface NodeExit {
 }
 
 const stopGraceMs = 5_000;
+/** How long a failed start waits for the child's stdio to drain into the log. */
+const logFlushWaitMs = 1_000;
 
 /** A running node process; `onExit` observers learn about unexpected exits. */
 export class NodeProcess {
@@ -112,7 +115,11 @@ export class NodeProcess {
         }
       });
       this.child.once('error', (error) => fail(error.message));
-      void this.exitPromise.then((exit) => fail(`exited with code ${exit.code} signal ${exit.signal}`));
+      // 'exit' can come before the child's last stderr bytes reached the log: read the
+      // tail only once the log is flushed (bounded, in case a grandchild holds the pipes).
+      void this.exitPromise
+        .then((exit) => Promise.race([this.logClosed, delay(logFlushWaitMs)]).then(() => exit))
+        .then((exit) => fail(`exited with code ${exit.code} signal ${exit.signal}`));
     });
   }
 
