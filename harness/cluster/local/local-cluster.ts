@@ -89,7 +89,10 @@ export class LocalCluster {
         this.proxies.set(linkKey(from, to), await LinkProxy.start({ from, to, targetHost: '127.0.0.1', targetPort: target.port }));
       }
     }
-    await Promise.all(ids.map((id) => this.startNode(id)));
+    // Every start settles before a failure is reported, so stop() sees every node that came up.
+    const started = await Promise.allSettled(ids.map((id) => this.startNode(id)));
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   nodes(): readonly NodeHandle[] {

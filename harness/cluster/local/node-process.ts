@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { HarnessError } from '../../errors/index.js';
@@ -66,7 +66,10 @@ export class NodeProcess {
 
   /** Spawns the node and resolves once it printed `READY`; rejects (and kills it) otherwise. */
   static async start(launch: NodeLaunch): Promise<NodeProcess> {
-    const log = createWriteStream(launch.logPath, { flags: 'a' });
+    // Opened synchronously: a stream that opens later could find its directory already removed
+    // by a caller that gave up on this start; write errors must not crash the harness either.
+    const log = createWriteStream(launch.logPath, { fd: openSync(launch.logPath, 'a') });
+    log.on('error', () => {});
     log.write(`--- harness: starting ${launch.id}: ${launch.args.join(' ')}\n`);
     const [program, ...leading] = launch.command;
     if (program === undefined) throw new HarnessError('NODE_START_FAILED', 'empty node command');
@@ -77,6 +80,8 @@ export class NodeProcess {
       await node.waitReady(launch);
     } catch (error) {
       await node.kill();
+      await Promise.race([node.logClosed, delay(logFlushWaitMs)]);
+      log.end();
       throw error;
     }
     return node;
