@@ -89,7 +89,7 @@ export {
 } from './fsm-wire.js';
 export type { BootstrapEntry, RotationEntry, EncryptionEntry, DecodeOptions } from './fsm-wire.js';
 export { EncryptionApplier } from './applier.js';
-export { rotationSubtagsForStage } from './stage-subtags.js';
+export { rotationSubtagsFor, type CutoverSupport } from './stage-subtags.js';
 export type { EncryptionApplierDeps, RaftWrapInstaller, ApplyResult, ApplyDetail } from './applier-context.js';
 export { LOCAL_EPOCH_MAX, needsHydration, hydrateKeystore, nonceEpochForLoad, bumpLocalEpoch } from './key-lifecycle.js';
 export { ENCRYPTION_LAYER_BUG_SWITCHES } from './bug-switches.js';

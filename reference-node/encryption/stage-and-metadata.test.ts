@@ -5,28 +5,23 @@ import { isEncryptionError } from './errors.js';
 import { Keystore } from './keystore.js';
 import { NonceFactory } from './nonce-factory.js';
 import { wrapRaftPayload } from './raft-envelope.js';
-import { rotationSubtagsForStage } from './stage-subtags.js';
+import { rotationSubtagsFor } from './stage-subtags.js';
 import { keyBytes, thrown } from './test/fixtures.js';
 
-describe('stage emulation of the sub-tag whitelist (spec §7.8)', () => {
+describe('sub-tag whitelist by implemented cutovers (spec §7.8)', () => {
   const marker = (subtag: number) => encodeRotationEntry({ subtag, dekId: 1, purpose: subtag === 5 ? 'raft' : 'storage', wrapped: new Uint8Array(0), proposer: { dekId: 1, fullNodeId: 1n, localEpoch: 0 } });
 
   it.each([
-    ['6A', [1]],
-    ['6c', [1]],
-    ['6D', [1, 4]],
-    ['6E', [1, 4, 5]],
-    ['6F', [1, 4, 5]],
-  ] as const)('stage %s decodes sub-tags %j and halts on the others', (stage, known) => {
-    const subtags = rotationSubtagsForStage(stage);
+    ['no cutover (6A-6C)', { storageEnvelopeCutover: false, raftEnvelopeCutover: false }, [1]],
+    ['Phase 1 (6D)', { storageEnvelopeCutover: true, raftEnvelopeCutover: false }, [1, 4]],
+    ['both phases (6E, 6F)', { storageEnvelopeCutover: true, raftEnvelopeCutover: true }, [1, 4, 5]],
+  ] as const)('%s decodes sub-tags %j and halts on the others', (_name, support, known) => {
+    const subtags = rotationSubtagsFor(support);
+    expect([...subtags].sort()).toEqual([...known]);
     for (const subtag of [1, 4, 5]) {
       if ((known as readonly number[]).includes(subtag)) decodeEncryptionEntry(marker(subtag), { knownSubtags: subtags });
       else expect(isEncryptionError(thrown(() => decodeEncryptionEntry(marker(subtag), { knownSubtags: subtags })), 'ErrFSMWireSubtag')).toBe(true);
     }
-  });
-
-  it('refuses an unknown stage', () => {
-    expect(() => rotationSubtagsForStage('7Z')).toThrow(/unknown rollout stage/);
   });
 });
 

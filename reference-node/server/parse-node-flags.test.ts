@@ -57,11 +57,11 @@ describe('parseNodeFlags', () => {
   it('parses every optional flag', () => {
     const c = config([...base, '--tick-ms', '20', '--election-ticks', '20', '--heartbeat-ticks', '2', '--snapshot-entries', '5',
       '--snapshot-keep-entries', '0', '--lease-interval-ms', '500', '--proposal-timeout-ms', '900', '--log-level', 'debug',
-      '--log-format', 'pretty', '--no-exit-on-halt', '--test-hooks', '--peer-route', 'n2=127.0.0.1:9002', '--stage', '6c',
+      '--log-format', 'pretty', '--no-exit-on-halt', '--test-hooks', '--peer-route', 'n2=127.0.0.1:9002', '--stage', '6f',
       '--bug', 'b7,B10-lease-bypass,B7', '--encryption-enabled', '--rotate-on-startup']);
     expect(c).toMatchObject({ tickMs: 20, electionTicks: 20, heartbeatTicks: 2, snapshotEntries: 5, snapshotKeepEntries: 0,
       leaseIntervalMs: 500, proposalTimeoutMs: 900, logLevel: 'debug', logFormat: 'pretty', exitOnHalt: false, testHooks: true,
-      stage: '6C', bugs: ['B7', 'B10'], encryptionEnabled: true, rotateOnStartup: true });
+      stage: '6F', bugs: ['B7', 'B10'], encryptionEnabled: true, rotateOnStartup: true });
     expect(c.peerRoutes.get('n2')).toBe('127.0.0.1:9002');
   });
 
@@ -126,6 +126,28 @@ describe('parseNodeFlags', () => {
   ];
   it.each(refusals)('refuses %s with one line naming the flag', (_name, argv, message) => {
     expect(refusal(argv)).toMatch(message);
+  });
+
+  describe('flags an emulated stage did not have (spec §7.1)', () => {
+    const kek = join(dir, 'stage.kek');
+    writeFileSync(kek, new Uint8Array(32), { mode: 0o600 });
+    const stageRefusals: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
+      ['6A', ['--encryption-enabled'], /^ekv-node: --encryption-enabled: this flag is not available at stage 6A \(introduced in 6B\); use --stage 6B or later$/],
+      ['6a', ['--kek-file', kek], /^ekv-node: --kek-file: this flag is not available at stage 6A \(introduced in 6B\)/],
+      ['6A', ['--rotate-on-startup'], /^ekv-node: --rotate-on-startup: this flag is not available at stage 6A \(introduced in 6F\)/],
+      ['6E', ['--encryption-enabled', '--kek-file', kek, '--rotate-on-startup'], /^ekv-node: --rotate-on-startup: .* stage 6E \(introduced in 6F\); use --stage 6F or later$/],
+      ['6B', ['--rotate-on-startup'], /--rotate-on-startup: .* stage 6B \(introduced in 6F\)/],
+    ];
+    it.each(stageRefusals)('stage %s refuses %j naming the flag and the stage that introduced it', (stage, flags, message) => {
+      expect(refusal([...base, '--stage', stage, ...flags])).toMatch(message);
+    });
+
+    it('accepts each flag from the stage that introduced it, and --sidecar-path at every stage', () => {
+      const sidecar = join(dir, 'stage.sidecar');
+      expect(config([...base, '--stage', '6A', '--sidecar-path', sidecar]).sidecarPath).toBe(sidecar);
+      expect(config([...base, '--stage', '6B', '--encryption-enabled', '--kek-file', kek])).toMatchObject({ stage: '6B', encryptionEnabled: true, kekFile: kek });
+      expect(config([...base, '--stage', '6F', '--rotate-on-startup'])).toMatchObject({ stage: '6F', rotateOnStartup: true });
+    });
   });
 
   it('refuses a data dir that is a file or not writable', () => {

@@ -9,7 +9,7 @@ import { parseBugId, type CataloguedBugId } from './catalogued-bugs.js';
 import { FlagError } from './flag-error.js';
 import { formatHostPort, parseHostPort, parseIdAddressList, parseIntegerInRange, parseNodeId } from './flag-values.js';
 import { nodeDefaults, type LogLevel, type NodeConfig } from './node-config.js';
-import { parseRolloutStage } from './rollout-stage.js';
+import { notAtStage, parseRolloutStage, stageBehaviour, stageIntroducing, type RolloutStage, type StageFeature } from './rollout-stage.js';
 
 /** What parsing the command line decided. */
 export type NodeFlagsOutcome =
@@ -111,6 +111,19 @@ function parseBugs(value: string | undefined): CataloguedBugId[] {
   return bugs;
 }
 
+/** Flags the emulated release did not have refuse, naming the stage that introduced them (spec §7.1). */
+function checkStageFlags(options: RawOptions, stage: RolloutStage): void {
+  const behaviour = stageBehaviour(stage);
+  const gated: ReadonlyArray<readonly [flag: string, given: boolean, feature: StageFeature]> = [
+    ['--encryption-enabled', options['encryptionEnabled'] === true, 'kekFlags'],
+    ['--kek-file', text(options, 'kekFile') !== undefined, 'kekFlags'],
+    ['--rotate-on-startup', options['rotateOnStartup'] === true, 'rotateOnStartup'],
+  ];
+  for (const [flag, given, feature] of gated) {
+    if (given && !behaviour[feature]) throw new FlagError(flag, `${notAtStage('this flag', behaviour, feature)}; use --stage ${stageIntroducing(feature)} or later`);
+  }
+}
+
 function checkReadableFile(flag: string, path: string | undefined): string {
   if (path === undefined || path === '') return '';
   try {
@@ -165,6 +178,7 @@ function resolveConfig(options: RawOptions): NodeConfig {
   const stageText = text(options, 'stage') ?? nodeDefaults.stage;
   const stage = parseRolloutStage(stageText);
   if (stage === undefined) throw new FlagError('--stage', `unknown stage '${stageText}' (expected 6A..6F)`);
+  checkStageFlags(options, stage);
   const routesText = text(options, 'peerRoute');
   const peerRoutes = routesText === undefined ? new Map<string, string>() : parseIdAddressList('--peer-route', routesText);
   if (peerRoutes.has(id)) throw new FlagError('--peer-route', `a route for this node '${id}' makes no sense`);
