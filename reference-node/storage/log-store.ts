@@ -91,6 +91,21 @@ export class LogStore {
     return this.snapshotMetadata;
   }
 
+  /**
+   * The durable hard state and conf state, read without any side effect
+   * (unlike {@link load}, which also removes stale snapshot files): for the
+   * offline inspection tool.
+   */
+  async readRaftMetadata(): Promise<{ readonly hardState: HardState | null; readonly confState: ConfState | null }> {
+    this.assertOpen();
+    const hardStateBytes = await this.database.raftMeta.get(HARD_STATE_KEY);
+    const confStateBytes = await this.database.raftMeta.get(CONF_STATE_KEY);
+    return {
+      hardState: hardStateBytes === undefined ? null : decodeHardState(hardStateBytes),
+      confState: confStateBytes === undefined ? null : decodeConfState(confStateBytes),
+    };
+  }
+
   /** Reads everything a restarting node needs (see {@link LoadedLog}). */
   async load(): Promise<LoadedLog> {
     this.assertOpen();
