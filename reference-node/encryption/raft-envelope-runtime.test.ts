@@ -38,6 +38,18 @@ describe('raft envelope runtime', () => {
     expect(isEncryptionError(thrown(() => rt.install(42, 99)), 'ErrUnknownKeyID')).toBe(true);
   });
 
+  it('the unwrap-only installer (bug switches B7/B8) records the cutover for unwrap and leaves wrap-on-propose off until install', async () => {
+    const { rt } = runtime();
+    await rt.unwrapOnlyInstaller(42, 20);
+    expect([rt.cutoverIndex, rt.raftDekId, rt.wrapping]).toEqual([42, 20, false]);
+    expect(() => rt.wrap(Uint8Array.of(0))).toThrow(/before a wrap was installed/);
+    expect(() => rt.recordCutoverWithoutWrap(43, 20)).toThrow(/never changes/);
+    rt.install(42, 20);
+    // Once on, a later unwrap-only record (a raft rotation under B8) never turns the wrap off again.
+    await rt.unwrapOnlyInstaller(42, 21);
+    expect([rt.raftDekId, rt.wrapping]).toEqual([21, true]);
+  });
+
   it('gates wraps on the raft registration, exempting only the node\'s own registration payload', async () => {
     const { rt, nonces } = runtime();
     await rt.installer(42, 20);

@@ -30,6 +30,8 @@ export class RaftEnvelopeRuntime {
   #cutoverIndex = 0;
   #raftDekId = 0;
   #registeredDekId = 0;
+  /** The coordinator's wrap-on-propose flag: set by `install`, never reset within the process. */
+  #wrapOnPropose = false;
 
   constructor(deps: RaftEnvelopeRuntimeDeps) {
     this.#deps = deps;
@@ -42,6 +44,17 @@ export class RaftEnvelopeRuntime {
 
   /** Publish the wrap for (cutover, DEK); the DEK must be loaded, the cutover non-zero and never changed once set. */
   install(cutoverIndex: number, raftDekId: number): void {
+    this.recordCutoverWithoutWrap(cutoverIndex, raftDekId);
+    this.#wrapOnPropose = true;
+  }
+
+  /**
+   * The engine (unwrap) half alone: entries above the cutover are unwrapped,
+   * but proposals are not wrapped unless `install` ran too. The correct code
+   * never calls this by itself (unwrap and wrap ship together, spec §7.6);
+   * it exists for the bug switches B7 and B8, which lose the wrap half.
+   */
+  recordCutoverWithoutWrap(cutoverIndex: number, raftDekId: number): void {
     if (cutoverIndex <= 0 || !Number.isSafeInteger(cutoverIndex)) throw new Error(`raft envelope: cutover index ${cutoverIndex} is not a positive log index`);
     if (this.#cutoverIndex !== 0 && this.#cutoverIndex !== cutoverIndex) {
       throw new Error(`raft envelope: cutover is ${this.#cutoverIndex}; it never changes (asked to install ${cutoverIndex})`);
@@ -50,6 +63,11 @@ export class RaftEnvelopeRuntime {
     this.#cutoverIndex = cutoverIndex;
     this.#raftDekId = raftDekId;
   }
+
+  /** The installer of bug switch B8: on apply of the marker it records the cutover for unwrap and publishes no wrap. */
+  readonly unwrapOnlyInstaller: RaftWrapInstaller = async (cutoverIndex, raftDekId) => {
+    this.recordCutoverWithoutWrap(cutoverIndex, raftDekId);
+  };
 
   /** 0 until installed (the engine treats 0 as "never unwrap"). */
   get cutoverIndex(): number {
@@ -63,7 +81,7 @@ export class RaftEnvelopeRuntime {
 
   /** True once a wrap is installed: every proposal path except the cutover marker must wrap. */
   get wrapping(): boolean {
-    return this.#cutoverIndex !== 0;
+    return this.#wrapOnPropose;
   }
 
   /** Record that (raftDek, me, raftEpoch) is committed in the registry; opens the wrap gate for that DEK. */
