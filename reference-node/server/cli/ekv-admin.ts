@@ -3,9 +3,11 @@
  * shell (`encryption …` for the rollout RPCs). Exit 0 on success; 1 with one line
  * `error: <Name> (<code>, definite|indefinite): message` when the call failed
  * (a CAS whose compare failed also exits 1); 2 for a bad command line.
+ * `ekv-admin inspect <data-dir>` is offline (no `--addr`; see inspect-command.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { defineEncryptionCommands, type EncryptionAction } from './encryption-commands.js';
+import { defineInspectCommand, type OfflineAction } from './inspect-command.js';
 import { classifyError, createAdminClient, createKvClient, type AdminClient, type KvClient, type StatusResponse } from '../../proto/index.js';
 
 /** Output of one command: lines for stdout and the exit code. */
@@ -15,7 +17,7 @@ interface CommandResult {
 }
 
 interface Globals {
-  readonly addr: string;
+  readonly addr?: string;
   readonly timeoutMs: string;
 }
 
@@ -88,15 +90,17 @@ function errorLine(error: unknown): string {
 /** Runs one admin command; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let pending: Action | undefined;
+  let offline: OfflineAction | undefined;
   let output = '';
   const program = new Command('ekv-admin')
     .description('Talk to an ekv-node: status, KV operations, membership changes.')
-    .requiredOption('--addr <host:port>', 'node address')
+    .option('--addr <host:port>', 'node address (required by every command but inspect)')
     .option('--timeout-ms <n>', 'deadline of the call', '10000')
     .exitOverride()
     .configureOutput({ writeOut: (s) => { output += s; }, writeErr: (s) => { output += s; } });
   defineCommands(program, (action) => { pending = action; });
   defineEncryptionCommands(program, (action: EncryptionAction) => { pending = (_kv, _admin, timeoutMs, addr) => action(addr, timeoutMs); });
+  defineInspectCommand(program, (action) => { offline = action; });
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
@@ -106,10 +110,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  if (offline !== undefined) return offline();
   const globals = program.opts<Globals>();
   const timeoutMs = Number(globals.timeoutMs);
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
     process.stderr.write(`ekv-admin: --timeout-ms: expected a positive whole number, got '${globals.timeoutMs}'\n`);
+    return 2;
+  }
+  if (globals.addr === undefined) {
+    process.stderr.write(`ekv-admin: required option '--addr <host:port>' not specified\n`);
     return 2;
   }
   if (!/^[^\s:]+:\d{1,5}$/.test(globals.addr)) {
