@@ -119,6 +119,32 @@ describe('LeaderForwarder', () => {
     expect(Number(response.appliedIndex)).toBe(7);
   });
 
+  it('forwards an EncryptionAdmin call to the leader's route bounded by the client deadline, and closes its cached client', async () => {
+    const view = new LeaderView('n1', new Map([['n1', 'addr-n1'], ['n2', 'addr-n2']]));
+    const seen: string[] = [];
+    let closed = 0;
+    const forwarder = new LeaderForwarder({
+      routeOf: (id) => view.routes.get(id),
+      leaderHint: () => hintOf(view.leader),
+      onLeaderChange: () => () => undefined,
+      callTimeoutMs: 5_000,
+      createEncryptionAdmin: (address) => ({
+        call: async <T,>(method: string, request: object, timeoutMs: number): Promise<T> => {
+          seen.push(`${address} ${method} ${JSON.stringify(request)} ${timeoutMs <= 1_000 - forwardDefaults.replyMarginMs ? 'bounded' : timeoutMs}`);
+          return { appliedIndex: '9' } as T;
+        },
+        close: () => { closed++; },
+      }),
+    });
+    cleanup.push(() => forwarder.close());
+    const answer = await forwarder.encryptionAdmin<{ appliedIndex: string }>('RegisterEncryptionWriter', { dekId: 1 }, Date.now() + 1_000);
+    expect(answer.appliedIndex).toBe('9');
+    expect(seen).toEqual(['addr-n1 RegisterEncryptionWriter {"dekId":1} bounded']);
+    expect(forwarder.cachedClients).toBe(1);
+    forwarder.close();
+    expect(closed).toBe(1);
+  });
+
   it('never retries a forward that may have been sent', async () => {
     let secondLeaderCalls = 0;
     const lost = await fakeLeader((_call, callback) => callback({ code: GrpcStatus.UNAVAILABLE, details: 'connection reset mid-call' }));

@@ -15,6 +15,8 @@
  * (SIGKILL in a container) otherwise holds the call until its deadline.
  * A forward that surely was not sent (refused connection, NotLeader from the
  * target) is retried against the re-resolved leader while time remains.
+ * Besides KV and RaftAdmin calls, a node forwards its own writer
+ * registration to the leader's EncryptionAdmin (spec §3.4 (b)3).
  */
 import {
   classifyError,
@@ -29,6 +31,7 @@ import {
   type LeaderHint,
   type NodeErrorName,
 } from '../proto/index.js';
+import { createEncryptionAdminClient, type EncryptionAdminClient } from './encryption-admin-proto.js';
 
 /** Bounds of forwarding (one place, STYLE.md 3). */
 export const forwardDefaults = Object.freeze({
@@ -54,6 +57,7 @@ export interface LeaderForwarderOptions {
   /** Client factories (tests substitute them). */
   readonly createKv?: (address: string) => KvClient;
   readonly createAdmin?: (address: string) => AdminClient;
+  readonly createEncryptionAdmin?: (address: string) => EncryptionAdminClient;
 }
 
 /** Definite failures that only say the target was not (or no longer) the leader: safe to retry elsewhere. */
@@ -63,6 +67,7 @@ const routingFailures: ReadonlySet<string> = new Set<NodeErrorName>(['NoLeader',
 export class LeaderForwarder {
   private readonly kvClients = new Map<string, KvClient>();
   private readonly adminClients = new Map<string, AdminClient>();
+  private readonly encryptionAdminClients = new Map<string, EncryptionAdminClient>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: LeaderForwarderOptions) {
@@ -85,16 +90,27 @@ export class LeaderForwarder {
     return this.forward((address) => cached(this.adminClients, address, create), call, deadlineMs, cancelOnLeaderChange);
   }
 
-  /** The number of cached clients (kv + admin), for tests and status. */
+  /**
+   * Calls EncryptionAdmin `method` on the leader; `deadlineMs` as for `kv`.
+   * The EncryptionAdmin client takes no AbortSignal: a leader change
+   * mid-call is noticed at the call's own timeout.
+   */
+  encryptionAdmin<T>(method: string, request: object, deadlineMs: number): Promise<T> {
+    const create = this.options.createEncryptionAdmin ?? createEncryptionAdminClient;
+    return this.forward((address) => cached(this.encryptionAdminClients, address, create), (client, callOptions) => client.call<T>(method, request, callOptions.timeoutMs), deadlineMs, false);
+  }
+
+  /** The number of cached clients (kv + admin + encryption admin), for tests and status. */
   get cachedClients(): number {
-    return this.kvClients.size + this.adminClients.size;
+    return this.kvClients.size + this.adminClients.size + this.encryptionAdminClients.size;
   }
 
   close(): void {
     this.unsubscribe();
-    for (const client of [...this.kvClients.values(), ...this.adminClients.values()]) client.close();
+    for (const client of [...this.kvClients.values(), ...this.adminClients.values(), ...this.encryptionAdminClients.values()]) client.close();
     this.kvClients.clear();
     this.adminClients.clear();
+    this.encryptionAdminClients.clear();
   }
 
   private async forward<C, T>(clientFor: (address: string) => C, call: ForwardCall<C, T>, deadlineMs: number, cancelOnLeaderChange: boolean): Promise<T> {
@@ -138,7 +154,7 @@ export class LeaderForwarder {
   /** Closes the clients of every address but the new leader's, so a dead leader's channel is not reused. */
   private dropStaleClients(hint: LeaderHint): void {
     const keep = hint.leaderId === '' ? undefined : this.options.routeOf(hint.leaderId);
-    for (const clients of [this.kvClients, this.adminClients] as Map<string, { close(): void }>[]) {
+    for (const clients of [this.kvClients, this.adminClients, this.encryptionAdminClients] as Map<string, { close(): void }>[]) {
       for (const [address, client] of clients) {
         if (address === keep) continue;
         client.close();

@@ -135,4 +135,37 @@ describe('RaftLoop', () => {
     await loop.stop();
     expect(log).toEqual(['send 0', 'applied 0', 'advance', 'tick']);
   });
+
+  it('replays committed entries up to the commit index before start, one Ready at a time, without draining inputs', async () => {
+    const first = [normal(1), normal(2)];
+    const second = [addVoter(3, 'n2'), normal(4)];
+    const { loop, log } = harness([ready({ committedEntries: first }), ready({ committedEntries: second }), ready({ committedEntries: [normal(5)] })]);
+    const queued = loop.inbox.run((raw) => raw.tick());
+    const reached = await loop.replayCommitted(4);
+    expect(reached).toBe(4);
+    // The third Ready (index 5, beyond the durable commit) is left to the running loop, and the queued tick waits for it.
+    expect(log).toEqual(['send 0', 'apply 1', 'apply 2', 'applied 2', 'advance', 'send 0', 'applyConfChange n2', 'persistConfState n2', 'conf req-n2@3', 'apply 4', 'applied 4', 'advance']);
+    loop.start();
+    await queued;
+    await loop.stop();
+    expect(log.slice(12)).toEqual(['tick', 'send 0', 'apply 5', 'applied 5', 'advance']);
+  });
+
+  it('a halt on replay stops the replay below the commit index and is reported; start() then does nothing', async () => {
+    const entries = [normal(1), normal(2), normal(3)];
+    const { loop, log } = harness([ready({ committedEntries: entries })], { haltAt: 2 });
+    expect(await loop.replayCommitted(3)).toBe(1);
+    expect(log).toEqual(['send 0', 'apply 1', 'halted 2']);
+    expect(loop.halt?.index).toBe(2);
+    loop.start();
+    await loop.done();
+    expect(log).toHaveLength(3);
+  });
+
+  it('refuses a replay after start()', async () => {
+    const { loop } = harness([]);
+    loop.start();
+    await expect(loop.replayCommitted(1)).rejects.toThrow(/after start/);
+    await loop.stop();
+  });
 });

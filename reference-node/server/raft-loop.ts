@@ -64,11 +64,14 @@ export class RaftLoop {
   private stopped = false;
   private finished: Promise<void> | undefined;
   private lastSnapshotIndex: number;
+  /** The index of the last committed entry handed to the state machine (applied, or a conf change). */
+  private lastCommittedHandled: number;
 
   constructor(private readonly options: RaftLoopOptions) {
     this.inbox = new InputQueue(options.inputsMax);
     this.confState = options.initialConfState;
     this.lastSnapshotIndex = options.storage.snapshot().metadata.index;
+    this.lastCommittedHandled = this.lastSnapshotIndex;
   }
 
   get currentSoftState(): SoftState {
@@ -85,6 +88,26 @@ export class RaftLoop {
 
   get snapshotIndex(): number {
     return this.lastSnapshotIndex;
+  }
+
+  /**
+   * Startup replay (spec §8.1 step 5), before `start()`: hands every
+   * committed entry up to the durable `commitIndex` through the wired apply
+   * pipeline, one Ready at a time exactly as the running loop would, so the
+   * after-replay checks (steps 6–9) see the replayed state and a halt on
+   * replay is a halt (reported through `events.halted`). Nothing else runs
+   * meanwhile: no input is drained. Resolves with the index reached, which
+   * is below `commitIndex` only when the node halted.
+   */
+  async replayCommitted(commitIndex: number): Promise<number> {
+    if (this.finished !== undefined) throw new Error('assertion failed: replayCommitted after start()');
+    const raw = this.options.rawNode;
+    while (this.lastCommittedHandled < commitIndex && this.haltInfo === undefined && raw.hasReady()) {
+      await this.handleReady(raw.ready());
+      if (this.haltInfo !== undefined) break;
+      raw.advance();
+    }
+    return this.lastCommittedHandled;
   }
 
   /** Starts the loop; `done()` resolves when it stops (halt, stop, or a fatal error rejects). */
@@ -125,6 +148,7 @@ export class RaftLoop {
     for (const readState of ready.readStates) this.options.events.readStateReady(readState.requestId, readState.index);
     for (const entry of ready.committedEntries) {
       if (!(await this.applyEntry(entry))) return;
+      this.lastCommittedHandled = entry.index;
     }
     this.options.events.applied(this.options.stateMachine.appliedIndex());
     await this.maybeSnapshot();
