@@ -9,7 +9,7 @@ import {
   type DekPurpose, type WriterRegistration,
 } from '../encryption/index.js';
 import {
-  AdminState, currentSidecar, invalid, parseDekId, parseEpoch, parseFullId, parseWrapped, refuse, requireLeader, requireMutator, requireNotLatched,
+  AdminState, currentSidecar, invalid, parseDekId, parseEpoch, parseFullId, parseWrapped, refuse, requireLeader, requireMutator, requireNotLatched, requireStageFeature,
   type EncryptionAdminDeps,
 } from './encryption-admin-context.js';
 import { enableRaftEnvelope, enableStorageEnvelope, type EnableRequest } from './encryption-cutover.js';
@@ -23,7 +23,8 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
   const capability = async (): Promise<{ encryptionCapable: boolean; buildSha: string; sidecarPresent: boolean; fullNodeId: string; localEpoch: number }> => {
     const capable = deps.sidecarPath !== '';
     const present = capable && (await readSidecar(deps.sidecarPath)) !== null;
-    return { encryptionCapable: capable, buildSha: deps.buildSha, sidecarPresent: present, fullNodeId: capable ? fullNodeId(deps.selfId).toString() : '0', localEpoch: 0 };
+    // Capability is [CODE] "a sidecar path is set" at every stage; build_sha names the emulated release (rollout-stage.ts).
+    return { encryptionCapable: capable, buildSha: `${deps.buildSha} (stage ${deps.stage.stage})`, sidecarPresent: present, fullNodeId: capable ? fullNodeId(deps.selfId).toString() : '0', localEpoch: 0 };
   };
   const propose = (payload: Uint8Array): Promise<object> => state.semaphore.run(async () => {
     requireNotLatched(state);
@@ -69,8 +70,14 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
       const writer = writers[0]!;
       return propose(encodeRegistrationEntry({ dekId, fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'), localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch') }));
     }),
-    EnableStorageEnvelope: unaryHandler((r: EnableRequest) => enableStorageEnvelope(deps, state, r, capability)),
-    EnableRaftEnvelope: unaryHandler((r: EnableRequest) => enableRaftEnvelope(deps, state, r, capability)),
+    EnableStorageEnvelope: unaryHandler(async (r: EnableRequest) => {
+      requireStageFeature(deps, 'EnableStorageEnvelope', 'storageEnvelopeCutover');
+      return enableStorageEnvelope(deps, state, r, capability);
+    }),
+    EnableRaftEnvelope: unaryHandler(async (r: EnableRequest, deadlineMs: number) => {
+      requireStageFeature(deps, 'EnableRaftEnvelope', 'raftEnvelopeCutover');
+      return enableRaftEnvelope(deps, state, r, capability, deadlineMs);
+    }),
   };
 }
 

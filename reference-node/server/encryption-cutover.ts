@@ -15,6 +15,8 @@ import { createEncryptionAdminClient } from './encryption-admin-proto.js';
 const fanOutTimeoutMs = 5_000;
 /** How long step 2 waits for in-flight user proposals. */
 const drainTimeoutMs = 10_000;
+/** Bound of the B5 gate wait when the client set no deadline (so a buggy node does not hold the semaphore forever). */
+const gateWaitMaxMs = 60_000;
 
 /** One probed member, as CapabilitySummary. */
 export interface CapabilitySummary {
@@ -33,7 +35,9 @@ interface CapabilityReport {
 /** Probes every member with GetCapability; refuses naming the first unreachable or incapable full id. */
 export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Promise<CapabilityReport>): Promise<CapabilitySummary[]> {
   const seen = new Set<string>();
-  const members = deps.members().filter((m) => !seen.has(m.id) && seen.add(m.id));
+  // BUG SWITCH B21: the capability gate on voters only — a learner (an old binary, say) is never probed.
+  const probed = deps.bugs.has('B21') ? deps.members().filter((m) => m.suffrage !== 'learner') : deps.members();
+  const members = probed.filter((m) => !seen.has(m.id) && seen.add(m.id));
   const probes = members.map(async (member): Promise<CapabilitySummary> => {
     const full = fullNodeId(member.id).toString();
     try {
@@ -90,8 +94,22 @@ export async function enableStorageEnvelope(deps: EncryptionAdminDeps, state: Ad
   });
 }
 
-/** §7.6 Phase 2 with the six-step barrier. */
-export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>): Promise<object> {
+/** Steps 1 and 2: refuse new user proposals, wait for the in-flight ones; reopen if they do not drain. */
+async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
+  deps.barrier.begin();
+  try {
+    await deps.barrier.drained(drainTimeoutMs);
+  } catch (error) {
+    deps.barrier.end();
+    throw error;
+  }
+}
+
+/**
+ * §7.6 Phase 2 with the six-step barrier. `deadlineMs` is the client's
+ * deadline (epoch ms, Infinity when none); only the B5 gate waits on it.
+ */
+export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity): Promise<object> {
   return state.semaphore.run(async () => {
     await requireLeader(deps);
     const runtime = requireMutator(deps);
@@ -101,13 +119,8 @@ export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: Admin
     if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');
     if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
     const summary = await capabilityFanOut(deps, self);
-    deps.barrier.begin();
-    try {
-      await deps.barrier.drained(drainTimeoutMs);
-    } catch (error) {
-      deps.barrier.end();
-      throw error;
-    }
+    // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.
+    if (!deps.bugs.has('B6')) await closeBarrier(deps);
     const dek = sc.active.raft;
     const marker = encodeRotationEntry({
       subtag: ROTATION_SUBTAG.enableRaftEnvelope, dekId: dek, purpose: 'raft', wrapped: new Uint8Array(0),
@@ -115,12 +128,16 @@ export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: Admin
     });
     let post;
     try {
+      // BUG SWITCH B5: a global gate; the marker waits behind the barrier this RPC closed, until the deadline.
+      if (deps.bugs.has('B5')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
       // proposeAdmin returns once the marker applied locally: steps 3 and 4 together.
       await deps.core.proposeAdmin(marker, { wrap: false });
       post = await readSidecar(runtime.sidecarPath);
     } catch (error) {
       // Ambiguous: the marker may still commit. Keep the barrier closed and latch.
-      state.unsafeLatched = true;
+      // BUG SWITCH B11: treat it as definite instead: reopen the barrier, set no latch.
+      if (deps.bugs.has('B11')) deps.barrier.end();
+      else state.unsafeLatched = true;
       deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'raft cutover failed ambiguously; barrier stays closed until restart');
       throw error instanceof NodeError ? error : refuse(`raft cutover failed: ${String(error)}`);
     }

@@ -37,6 +37,8 @@ export interface NodeCoreOptions {
   readonly wrapPayload?: (payload: Uint8Array) => Uint8Array;
   /** The Phase-2 cutover barrier user proposals pass through (default: none). */
   readonly barrier?: ProposalBarrier;
+  /** Active catalogued-bug switches (upper-case ids, see bug-switches.ts); default none. */
+  readonly bugs?: ReadonlySet<string>;
 }
 
 /** A membership change as the admin API asks for it. */
@@ -149,7 +151,9 @@ export class NodeCore {
    */
   async proposeAdmin(payload: Uint8Array, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.proposePayload(() => payload, options.wrap ?? true);
+    // BUG SWITCH B9: admin entries go through the raw engine, unwrapped even after the cutover.
+    const wrapByDefault = this.options.bugs?.has('B9') !== true;
+    return this.proposePayload(() => payload, options.wrap ?? wrapByDefault);
   }
 
   private userProposal<T>(propose: () => Promise<T>): Promise<T> {
@@ -161,7 +165,9 @@ export class NodeCore {
     if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
     let data: Uint8Array;
     try {
-      data = encodeProposal(this.options.proposals.allocateId(), this.wrap(this.options.hlc.leaseRenewalPayload(leaseMs)));
+      const lease = this.options.hlc.leaseRenewalPayload(leaseMs);
+      // BUG SWITCH B10: the lease renewal bypasses the wrap-aware proposer.
+      data = this.entryData(this.options.proposals.allocateId(), lease, this.options.bugs?.has('B10') === true ? lease : this.wrap(lease));
     } catch (error) {
       this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not wrapped');
       return;
@@ -175,12 +181,20 @@ export class NodeCore {
     return this.options.wrapPayload === undefined ? payload : this.options.wrapPayload(payload);
   }
 
+  /** Entry data of one proposal: the proposal envelope (never encrypted) around the FSM payload, wrapped or not. */
+  private entryData(id: bigint, plain: Uint8Array, fsmPayload: Uint8Array): Uint8Array {
+    // BUG SWITCH B3: once wrapping, encrypt the whole envelope (0x01 ‖ id ‖ payload) instead of the payload inside it.
+    if (this.options.bugs?.has('B3') === true && fsmPayload !== plain) return this.wrap(encodeProposal(id, plain));
+    return encodeProposal(id, fsmPayload);
+  }
+
   private async proposePayload(payload: () => Uint8Array, wrap = true): Promise<AppliedProposal> {
     // Wrapped before the proposal is registered: a refused wrap leaves nothing pending.
-    const fsmPayload = wrap ? this.wrap(payload()) : payload();
+    const plain = payload();
+    const fsmPayload = wrap ? this.wrap(plain) : plain;
     const pending = this.options.proposals.register();
-    const data = encodeProposal(pending.id, fsmPayload);
     try {
+      const data = this.entryData(pending.id, plain, fsmPayload);
       await this.raftLoop.inbox.run((raw) => raw.propose(data));
     } catch (error) {
       // Refused before it was appended: definite.

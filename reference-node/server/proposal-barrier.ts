@@ -13,6 +13,7 @@ export class ProposalBarrier {
   private closed = false;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
+  private openWaiters: (() => void)[] = [];
 
   /** True while the barrier refuses user proposals. */
   get isClosed(): boolean {
@@ -57,5 +58,23 @@ export class ProposalBarrier {
   /** Step 6 (or a safe abort before the marker): accept user proposals again. */
   end(): void {
     this.closed = false;
+    for (const wake of this.openWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Waits until the barrier is open instead of refusing: the "global gate"
+   * of catalogued bug B5 (the correct barrier never makes anything wait).
+   * Rejects with ProposalTimeout at `deadlineMs` (epoch ms).
+   */
+  async waitOpen(deadlineMs: number): Promise<void> {
+    if (!this.closed) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.openWaiters = this.openWaiters.filter((w) => w !== wake);
+        reject(new NodeError('ProposalTimeout', 'waited for the cutover barrier to open until the deadline; nothing was proposed'));
+      }, Math.max(0, deadlineMs - Date.now()));
+      const wake = (): void => { clearTimeout(timer); resolve(); };
+      this.openWaiters.push(wake);
+    });
   }
 }

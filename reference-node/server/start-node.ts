@@ -20,7 +20,7 @@ import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
-import { checkAfterRecovery, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
+import { checkAfterRecovery, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
 import { RegistrationWatcher } from './registration-watcher.js';
 import { encryptionAdminDefinition } from './encryption-admin-proto.js';
 import { createEncryptionAdminService } from './encryption-admin-service.js';
@@ -36,6 +36,7 @@ import { createPeerService } from './peer-service.js';
 import { PeerTransport } from './peer-transport.js';
 import { pipelinePort } from './pipeline-port.js';
 import { RaftLoop, type HaltInfo } from './raft-loop.js';
+import { stageBehaviour } from './rollout-stage.js';
 
 /** The node's version string (reported by Status). */
 export const nodeVersion = 'ekv-node 0.1.0';
@@ -82,7 +83,8 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const hlc = new Hlc(systemClock);
   const fsm = new StateMachine({ store: nodeStorage.state, hlc });
   const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
-  const pipeline = new ApplyPipeline({ fsm, proposals });
+  // BUG SWITCH B4 (kv layer): the pipeline unwraps at index >= cutover, so the cleartext marker is unwrapped.
+  const pipeline = new ApplyPipeline({ fsm, proposals, bugs: { B4: config.bugs.includes('B4') } });
   let start;
   let encryption: EncryptionRuntime | null = null;
   try {
@@ -91,6 +93,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
       encryption = await wireEncryption(config, prepared, nodeStorage.state, [...addressBook.entries().keys(), ...config.peers.keys()]);
       fsm.setEncryptionApplier(encryption.applier);
       pipeline.setUnwrapper(encryption.unwrapper);
+    } else {
+      // Every stage since 6A wires the applier, KEK or not (spec §7.1).
+      fsm.setEncryptionApplier(keylessEncryptionApplier(config, nodeStorage.state));
     }
     start = await openRaftState(config, nodeStorage.log, fsm, addressBook, logger);
     // Steps 6–9 (the log replays through the wired pipeline once the loop starts).
@@ -117,7 +122,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     id: config.id, rawNode, proposals, fsm, hlc, addressBook,
     proposalTimeoutMs: config.proposalTimeoutMs, waitersMax: config.pendingRequestsMax,
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
-    barrier,
+    barrier, bugs: new Set<string>(config.bugs),
     ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
   });
   const watcher = encryption === null ? null : new RegistrationWatcher({
@@ -153,8 +158,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
   const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook });
   server.addService(encryptionAdminDefinition(), createEncryptionAdminService({
-    selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger,
-    members: () => status().members.map((m) => ({ id: m.id, address: m.address })),
+    selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger, stage: stageBehaviour(config.stage),
+    members: () => status().members.map((m) => ({ id: m.id, address: m.address, suffrage: m.suffrage })),
+    bugs: new Set<string>(config.bugs),
     appliedIndex: () => pipeline.appliedIndex(),
     registerNow: async () => { await watcher?.tick(); },
   }));
