@@ -14,6 +14,8 @@ import type { ProposalBarrier } from './proposal-barrier.js';
 export interface AdminMember {
   readonly id: string;
   readonly address: string;
+  /** 'voter' or 'learner' (the fan-out probes both). */
+  readonly suffrage: string;
 }
 
 /** What the service needs from the node. */
@@ -32,6 +34,8 @@ export interface EncryptionAdminDeps {
   /** Runs the registration watchers once (right after the raft wrap is installed). */
   readonly registerNow: () => Promise<void>;
   readonly logger: Logger;
+  /** Active catalogued-bug switches (upper-case ids, see bug-switches.ts). */
+  readonly bugs: ReadonlySet<string>;
 }
 
 /** A single-slot mutex (the `cutoverSem` of §6.3). */

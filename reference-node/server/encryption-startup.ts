@@ -84,15 +84,23 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   // No cutover yet: the raft factory emits nothing until one applies in this load, at the key's current epoch.
   if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0) raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
   const node16 = nodeId16(me);
-  const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageEpoch, bugs));
+  // BUG SWITCH B24: the bump placed after the replay — this load's factory keeps the previous load's epoch, so its nonces repeat.
+  const storageNonceEpoch = bugs.has('B24') ? (prepared.sidecar?.keys.get(prepared.sidecar.active.storage)?.localEpoch ?? 0) : storageEpoch;
+  const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageNonceEpoch, bugs));
   const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)), fullNodeId: me, raftEpoch });
-  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) raft.install(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
+  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
+    // BUG SWITCH B7: wrap-on-propose not initialised from the sidecar; only the unwrap side learns the cutover.
+    if (bugs.has('B7')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
+    else raft.install(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
+  }
   const stateCache = new StateCache();
   stateCache.prime(sidecar);
   store.setValueCodecs(createStorageValueCodecs({ keystore, nonces: storageNonces, state: stateCache }));
+  // BUG SWITCH B8: applying the marker publishes no wrap (on any replica); only the RPC leader's InstallWrap step wraps.
+  const installer = bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
   const band = new BandApplier({
     rows, sidecarPath: config.sidecarPath, keystore, kek, pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
-    installer: raft.installer, stateCache, clockMs: () => Date.now(), bugs,
+    installer, stateCache, clockMs: () => Date.now(), bugs,
   });
   return {
     kek, keystore, stateCache, raft, rows, sidecarPath: config.sidecarPath, me, sidecar,
