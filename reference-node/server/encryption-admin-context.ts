@@ -9,6 +9,7 @@ import type { EncryptionRuntime } from './encryption-startup.js';
 import type { Logger } from './logger.js';
 import type { NodeCore } from './node-core.js';
 import type { ProposalBarrier } from './proposal-barrier.js';
+import { notAtStage, type StageBehaviour, type StageFeature } from './rollout-stage.js';
 
 /** One member of the configuration, as the capability fan-out probes it. */
 export interface AdminMember {
@@ -36,6 +37,8 @@ export interface EncryptionAdminDeps {
   readonly logger: Logger;
   /** Active catalogued-bug switches (upper-case ids, see bug-switches.ts). */
   readonly bugs: ReadonlySet<string>;
+  /** What the emulated release has (mutators, the two Enable RPCs). */
+  readonly stage: StageBehaviour;
 }
 
 /** A single-slot mutex (the `cutoverSem` of §6.3). */
@@ -75,8 +78,15 @@ export function invalid(message: string): NodeError {
 
 /** §6.1: the mutator gate, returning the wired runtime. */
 export function requireMutator(deps: EncryptionAdminDeps): EncryptionRuntime {
+  // 6A had the mutator RPCs but forced them off (PR #760): committing 0x04/0x05 there halts every replica.
+  if (!deps.stage.mutators) throw refuse(`proposer is not configured on this node: ${notAtStage('the encryption proposer', deps.stage, 'mutators')}`);
   if (deps.runtime === null) throw refuse('proposer is not configured on this node (needs --encryption-enabled, --kek-file and --sidecar-path)');
   return deps.runtime;
+}
+
+/** An RPC the emulated release does not have answers UNIMPLEMENTED, as for a method missing from its proto. */
+export function requireStageFeature(deps: EncryptionAdminDeps, rpc: string, feature: StageFeature): void {
+  if (!deps.stage[feature]) throw new NodeError('NotImplementedAtStage', notAtStage(rpc, deps.stage, feature));
 }
 
 /** §6.2: leader state, then a ReadIndex quorum round trip. */

@@ -13,13 +13,15 @@ import {
   EncryptionApplier as BandApplier, EncryptionError, Keystore, NonceFactory, RaftEnvelopeRuntime, StateCache,
   bumpLocalEpoch, checkCutoverDivergence, checkLocalEpochRollback, checkNodeIdCollision, checkRaftCutoverScope,
   checkRaftEpochRollback, checkSidecarBehindRaftLog, checkStartupGuards, createStorageValueCodecs, fullNodeId,
-  hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad,
+  hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad, readSidecar, rotationSubtagsFor,
   type Kek, type LogPayloadScanner, type RawRowStore, type Sidecar,
 } from '../encryption/index.js';
 import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
 import type { LogIndex } from '../raft/types.js';
 import type { StateStore } from '../storage/index.js';
 import type { NodeConfig } from './node-config.js';
+import { stageBehaviour, type StageBehaviour } from './rollout-stage.js';
+import { killPointHooks, type KillPointHooks } from './test-kill-points.js';
 
 /** What `prepareEncryption` found: the KEK and the sidecar as read by the guards. */
 export interface PreparedEncryption {
@@ -43,11 +45,14 @@ export interface EncryptionRuntime {
   readonly epochs: { readonly storage: number; readonly raft: number };
   /** The sidecar after this load's bumps. */
   readonly sidecar: Sidecar | null;
+  /** What the emulated release does (guards, cutovers). */
+  readonly stage: StageBehaviour;
 }
 
 /** Steps 2 and 4 (scope): KEK, guards, cutover scope. Null when encryption is off. */
 export async function prepareEncryption(config: NodeConfig): Promise<PreparedEncryption | null> {
   const bugs = new Set<string>(config.bugs);
+  if (!stageBehaviour(config.stage).startupGuards) return prepareWithoutGuards(config, bugs);
   const { kek, sidecar } = await checkStartupGuards({
     encryptionEnabled: config.encryptionEnabled, kekFile: config.kekFile, sidecarPath: config.sidecarPath, loadKek: loadKekFile, bugs,
   });
@@ -58,6 +63,16 @@ export async function prepareEncryption(config: NodeConfig): Promise<PreparedEnc
   return { kek, sidecar, bugs };
 }
 
+/**
+ * 6B (before the §8.2 guards of 6C): wired only under the full triple, and
+ * nothing refuses — no flag/KEK/sidecar consistency checks, no filesystem
+ * probe, no KEK-mismatch scan (hydration still fails on a wrong KEK).
+ */
+async function prepareWithoutGuards(config: NodeConfig, bugs: Set<string>): Promise<PreparedEncryption | null> {
+  if (!config.encryptionEnabled || config.kekFile === '' || config.sidecarPath === '') return null;
+  return { kek: await loadKekFile(config.kekFile), sidecar: await readSidecar(config.sidecarPath), bugs };
+}
+
 /** A RawRowStore over the state store's raw rows (synced direct writes). */
 export function rawRowsOf(store: StateStore): RawRowStore {
   return { get: (key) => store.getRaw(key), putSynced: (key, value) => store.putRaw(key, value) };
@@ -66,10 +81,11 @@ export function rawRowsOf(store: StateStore): RawRowStore {
 /** Steps 3–4 on the opened store: membership guards, hydrate, bump, factories, codecs, applier. */
 export async function wireEncryption(config: NodeConfig, prepared: PreparedEncryption, store: StateStore, memberIds: Iterable<string>): Promise<EncryptionRuntime> {
   const { kek, bugs } = prepared;
+  const stage = stageBehaviour(config.stage);
   let sidecar = prepared.sidecar;
   const me = fullNodeId(config.id);
   const rows = rawRowsOf(store);
-  if (sidecar !== null && sidecar.active.storage !== 0) {
+  if (stage.startupGuards && sidecar !== null && sidecar.active.storage !== 0) {
     checkNodeIdCollision([me, ...[...memberIds].map((id) => fullNodeId(id))]);
     await checkLocalEpochRollback({ sidecar, rows, me, phase: 'before-bump', bugs });
   }
@@ -79,7 +95,7 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   if (sidecar !== null && needsHydration(sidecar)) {
     hydrateKeystore(sidecar, kek, keystore, bugs);
     if (sidecar.active.storage !== 0) ({ sidecar, epoch: storageEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage'));
-    if (sidecar.raftEnvelopeCutoverIndex !== 0) ({ sidecar, epoch: raftEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
+    if (stage.raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0) ({ sidecar, epoch: raftEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
   }
   // No cutover yet: the raft factory emits nothing until one applies in this load, at the key's current epoch.
   if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0) raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
@@ -88,7 +104,8 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   const storageNonceEpoch = bugs.has('B24') ? (prepared.sidecar?.keys.get(prepared.sidecar.active.storage)?.localEpoch ?? 0) : storageEpoch;
   const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageNonceEpoch, bugs));
   const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)), fullNodeId: me, raftEpoch });
-  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
+  // Before 6E the binary has no unwrap/wrap: a cutover in the sidecar (a downgrade) is not installed.
+  if (stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
     // BUG SWITCH B7: wrap-on-propose not initialised from the sidecar; only the unwrap side learns the cutover.
     if (bugs.has('B7')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
     else raft.install(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
@@ -98,24 +115,54 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   store.setValueCodecs(createStorageValueCodecs({ keystore, nonces: storageNonces, state: stateCache }));
   // BUG SWITCH B8: applying the marker publishes no wrap (on any replica); only the RPC leader's InstallWrap step wraps.
   const installer = bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
+  const killPoints = config.testKillPoint === undefined ? undefined : killPointHooks(config.testKillPoint);
   const band = new BandApplier({
     rows, sidecarPath: config.sidecarPath, keystore, kek, pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
-    installer, stateCache, clockMs: () => Date.now(), bugs,
+    installer, stateCache, clockMs: () => Date.now(), bugs, knownSubtags: rotationSubtagsFor(stage),
+    ...(killPoints === undefined ? {} : { sidecarWrite: killPoints.sidecarWrite }),
   });
   return {
-    kek, keystore, stateCache, raft, rows, sidecarPath: config.sidecarPath, me, sidecar,
+    kek, keystore, stateCache, raft, rows, sidecarPath: config.sidecarPath, me, sidecar, stage,
     epochs: { storage: storageEpoch, raft: raftEpoch },
-    applier: bandApplierPort(band),
+    applier: bandApplierPort(band, killPoints),
     unwrapper: { cutoverIndex: () => raft.cutoverIndex, unwrap: (payload) => raft.unwrap(payload) },
   };
 }
 
+/**
+ * The applier of a node without the §7.2 triple (every stage has one since
+ * 6A): registrations (0x03) apply to the raw rows; a bootstrap or rotation
+ * halts with ErrKEKNotConfigured (§5.3), again on every replay — the §7.8
+ * case of a KEK-less node under a 6B+ leader; a sub-tag the stage does not
+ * know halts with ErrFSMWireSubtag first.
+ */
+export function keylessEncryptionApplier(config: NodeConfig, store: StateStore): EncryptionApplier {
+  return bandApplierPort(new BandApplier({
+    rows: rawRowsOf(store), sidecarPath: null, keystore: null, kek: null, pinnedEpochs: { storage: 0, raft: 0 },
+    installer: null, stateCache: new StateCache(), clockMs: () => Date.now(), bugs: new Set<string>(config.bugs),
+    knownSubtags: rotationSubtagsFor(stageBehaviour(config.stage)),
+  }));
+}
+
+/** "outer: …; cause: inner: …" down the cause chain, so a halt reason names the sentinel that caused it. */
+function messageWithCauses(error: Error): string {
+  const parts = [error.message];
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 8; depth++) {
+    if (!parts[parts.length - 1]!.includes(cause.message)) parts.push(cause.message);
+    cause = cause.cause;
+  }
+  return parts.join('; cause: ');
+}
+
 /** The kv layer's applier port over the encryption layer's band applier. */
-function bandApplierPort(band: BandApplier): EncryptionApplier {
+function bandApplierPort(band: BandApplier, killPoints?: KillPointHooks): EncryptionApplier {
   return {
     async apply({ index, payload }) {
+      killPoints?.beforeApply(payload);
       const result = await band.apply(payload, index);
-      if (result.kind === 'halt') return new HaltError('ErrEncryptionApply', result.error.message, { cause: result.error });
+      if (result.kind === 'ok') killPoints?.afterApply(result.detail);
+      if (result.kind === 'halt') return new HaltError('ErrEncryptionApply', messageWithCauses(result.error), { cause: result.error });
       return { kind: 'encryption', detail: result.detail };
     },
   };
@@ -146,7 +193,8 @@ export function logPayloadScanner(log: LogEntrySource): LogPayloadScanner {
 /** Steps 6–9 after the snapshot restore, before serving. */
 export async function checkAfterRecovery(runtime: EncryptionRuntime, input: { readonly appliedIndex: number; readonly restoredCutover: number; readonly log: LogEntrySource; readonly bugs: ReadonlySet<string> }): Promise<void> {
   const sidecar = runtime.sidecar;
-  if (sidecar === null) return;
+  // The §8.2 guards arrived in 6C.
+  if (sidecar === null || !runtime.stage.startupGuards) return;
   await checkLocalEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, phase: 'after-replay', bugs: input.bugs });
   await checkSidecarBehindRaftLog({ sidecar, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log) });
   checkCutoverDivergence(input.restoredCutover, sidecar.raftEnvelopeCutoverIndex);
