@@ -4,6 +4,7 @@
  * live here, in one place.
  */
 import type { CataloguedBugId } from './catalogued-bugs.js';
+import type { TestKillPoint } from './test-kill-points.js';
 import type { RolloutStage } from './rollout-stage.js';
 
 /** Defaults of every tunable (STYLE.md 3: units last). */
@@ -68,6 +69,8 @@ export interface NodeConfig {
   readonly logFormat: 'json' | 'pretty';
   readonly exitOnHalt: boolean;
   readonly testHooks: boolean;
+  /** Test only (needs testHooks): SIGKILL this process at a named point of an encryption apply. */
+  readonly testKillPoint?: TestKillPoint;
   /** Overrides of the address this node dials per peer (harness proxies). */
   readonly peerRoutes: ReadonlyMap<string, string>;
   readonly stage: RolloutStage;
@@ -107,6 +110,7 @@ export function statusFlags(config: NodeConfig): Record<string, string> {
     logFormat: config.logFormat,
     exitOnHalt: String(config.exitOnHalt),
     testHooks: String(config.testHooks),
+    testKillPoint: config.testKillPoint ?? '',
     peerRoute: mapText(config.peerRoutes),
     stage: config.stage,
     bug: config.bugs.join(','),

@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFi
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseBugId, type CataloguedBugId } from './catalogued-bugs.js';
+import { parseTestKillPoint } from './test-kill-points.js';
 import { FlagError } from './flag-error.js';
 import { formatHostPort, parseHostPort, parseIdAddressList, parseIntegerInRange, parseNodeId } from './flag-values.js';
 import { nodeDefaults, type LogLevel, type NodeConfig } from './node-config.js';
@@ -43,6 +44,7 @@ function buildCommand(): Command {
     .option('--exit-on-halt', 'exit with code 3 when apply halts (default)')
     .option('--no-exit-on-halt', 'keep serving Status after an apply halt')
     .option('--test-hooks', 'enable test-only RPCs (DebugProposeRaw)')
+    .option('--test-kill-point <point>', 'test only, needs --test-hooks: SIGKILL this process at a named encryption-apply point (after-bootstrap-apply|after-storage-cutover-flip)')
     .option('--peer-route <list>', 'override the address dialled per peer: n2=H:P,…')
     .option('--stage <stage>', 'emulated rollout stage 6A..6F (default 6F)')
     .option('--bug <ids>', 'catalogued bugs to re-introduce: B7[,B10…]')
@@ -192,6 +194,7 @@ function resolveConfig(options: RawOptions): NodeConfig {
     logLevel: logLevel as LogLevel, logFormat,
     exitOnHalt: options['exitOnHalt'] !== false,
     testHooks: options['testHooks'] === true,
+    testKillPoint: parseTestKillPoint(text(options, 'testKillPoint'), options['testHooks'] === true),
     peerRoutes, stage, bugs: Object.freeze(bugs),
     encryptionEnabled: options['encryptionEnabled'] === true,
     kekFile, sidecarPath,
