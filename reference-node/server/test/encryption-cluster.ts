@@ -4,13 +4,15 @@
  * Phase 2, halts. Shared by the rollout, startup-guard, stage and bug tests
  * so each test says only what is particular to it.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateWrappedDek, loadKekFile } from '../../encryption/index.js';
+import type { InspectRecord } from '../../inspect/index.js';
 import { classifyError, type StatusResponse } from '../../proto/index.js';
 import { createEncryptionAdminClient } from '../encryption-admin-proto.js';
-import { ProcessCluster, waitFor } from './process-cluster.js';
+import { adminBin, ProcessCluster, waitFor } from './process-cluster.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -160,4 +162,117 @@ export async function waitForHalt(cluster: ProcessCluster, id: string, timeoutMs
     const status: StatusResponse | undefined = await cluster.status(id).catch(() => undefined);
     return status?.halted === true ? `${status.haltReason} (index ${status.haltIndex})` : undefined;
   });
+}
+
+/** What one `ekv-admin` process printed, and its exit code. */
+export interface AdminRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `ekv-admin ARGS` as a process without blocking the test's event loop (concurrent writers keep going). */
+export async function runAdmin(args: readonly string[], timeoutMs = 30_000): Promise<AdminRun> {
+  const child = spawn(process.execPath, [adminBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+}
+
+/** `ekv-admin encryption rotate-dek --purpose P --kek-file K` against node `id`; the new DEK id and the entry's index. */
+export async function rotateDekWithCli(cluster: ProcessCluster, id: string, kekPath: string, purpose: 'storage' | 'raft'): Promise<{ newDekId: number; appliedIndex: number }> {
+  const result = await runAdmin(['--addr', cluster.address(id), 'encryption', 'rotate-dek', '--purpose', purpose, '--kek-file', kekPath]);
+  const match = /^OK applied_index=(\d+) new_dek_id=(\d+)$/m.exec(result.stdout);
+  if (result.code !== 0 || match === null) throw new Error(`rotate-dek --purpose ${purpose} on ${id} failed (exit ${result.code}): ${result.stdout}${result.stderr}`);
+  return { appliedIndex: Number(match[1]), newDekId: Number(match[2]) };
+}
+
+/** Options of {@link inspectNode}. */
+export interface InspectNodeOptions {
+  /** Pass the KEK so wrapped raft payloads are opened (their opcode shown, the unwrap verified). */
+  readonly kekPath?: string;
+  readonly values?: boolean;
+}
+
+/** `ekv-admin inspect` of STOPPED node `id` with its fixture sidecar, parsed line by line. */
+export async function inspectNode(cluster: ProcessCluster, id: string, options: InspectNodeOptions = {}): Promise<InspectRecord[]> {
+  if (cluster.running(id)) throw new Error(`inspect is offline: stop ${id} first`);
+  const args = ['inspect', cluster.node(id).dataDir, '--sidecar', sidecarPathOf(cluster, id)];
+  if (options.kekPath !== undefined) args.push('--kek-file', options.kekPath);
+  if (options.values === true) args.push('--values');
+  const result = await runAdmin(args);
+  if (result.code !== 0) throw new Error(`inspect of ${id} exited ${result.code}: ${result.stderr}`);
+  return result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as InspectRecord);
+}
+
+/**
+ * A random canary value: base64url of 18 random bytes. Incompressible, so
+ * LevelDB's block compression cannot hide a plaintext copy from a byte scan.
+ */
+export function canary(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** True if any file under `dir` contains `needle` verbatim. */
+export function bytesOnDisk(dir: string, needle: string): boolean {
+  const bytes = Buffer.from(needle);
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .some((entry) => entry.isFile() && readFileSync(join(entry.parentPath, entry.name)).includes(bytes));
+}
+
+/** One write of a {@link BackgroundWriter}. */
+export interface BackgroundWrite {
+  readonly key: string;
+  readonly value: string;
+  /** Wall clock just before the put was sent (compare with when a cutover RPC returned). */
+  readonly invokedAtMs: number;
+  /** True when acknowledged; false when the outcome is unknown (it may still have been applied). */
+  readonly acknowledged: boolean;
+}
+
+/** Client writes of random canaries, round-robin over the nodes, until stopped. */
+export interface BackgroundWriter {
+  /** Stops after the write in flight and returns every write attempted. */
+  stop(): Promise<BackgroundWrite[]>;
+}
+
+/** Starts writing `<prefix>-<n>` = canary through the nodes `via` in turn (definite refusals are retried). */
+export function startBackgroundWriter(cluster: ProcessCluster, prefix: string, via: readonly string[] = cluster.ids()): BackgroundWriter {
+  const writes: BackgroundWrite[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let n = 0; running; n++) {
+      const key = `${prefix}-${n}`;
+      const value = canary();
+      const invokedAtMs = Date.now();
+      const acknowledged = await putWithRetry(cluster, via[n % via.length]!, key, value);
+      writes.push({ key, value, invokedAtMs, acknowledged });
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return writes;
+    },
+  };
+}
+
+/**
+ * Waits until every node in `ids` has its own writer-registry row for DEK
+ * `dekId` (GetSidecarState's `writerRegistryForCaller`). After a RotateDEK
+ * the non-proposers register through their watchers (§3.4 (d)); a node
+ * restarted before its row commits refuses to start (ErrLocalEpochRollback,
+ * "no registry row while the storage envelope is active", §8.2).
+ */
+export async function waitForRegistration(cluster: ProcessCluster, dekId: number, ids: readonly string[] = cluster.ids(), timeoutMs = 20_000): Promise<void> {
+  await waitFor(`every node registered for DEK ${dekId}`, timeoutMs, async () => {
+    const states = await Promise.all(ids.map((id) => callEncryption<{ writerRegistryForCaller: Record<string, number> }>(cluster, id, 'GetSidecarState')));
+    return states.every((state) => state.writerRegistryForCaller[String(dekId)] !== undefined) ? true : undefined;
+  }, 200);
 }
