@@ -1,0 +1,90 @@
+/**
+ * Catalogued bugs B7–B10 (bug-catalogue.md §10.B): each loses the raft wrap
+ * on one proposal path after Phase 2, so a cleartext entry lands above the
+ * cutover and every replica that applies it halts (the unwrap fails). One
+ * control runs every fault of the four without a switch and stays healthy.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  makeLeader, putWithRetry, rolloutToPhase2, rotateDekWithCli, startEncryptedCluster, waitForHalt,
+} from './test/encryption-cluster.js';
+import type { ProcessCluster } from './test/process-cluster.js';
+
+/** What a replica says when it applies a cleartext entry above the cutover (the unwrap fails). */
+const unwrapHalt = /ErrRaftUnwrapFailed/;
+
+/** Every node in `ids` halts with the unwrap failure. */
+async function expectHaltedOnUnwrap(cluster: ProcessCluster, ids: readonly string[]): Promise<void> {
+  for (const id of ids) expect(await waitForHalt(cluster, id, 20_000), `${id}'s halt`).toMatch(unwrapHalt);
+}
+
+describe('bug switches after the raft cutover (B7 B8 B9 B10)', () => {
+  let cluster: ProcessCluster | undefined;
+  afterEach(async () => {
+    await cluster?.dispose();
+    cluster = undefined;
+  });
+
+  it('control: without a switch, a restarted node leading, a leader failover, idle lease intervals and a RotateDEK all stay healthy', async () => {
+    const started = await startEncryptedCluster();
+    cluster = started.cluster;
+    await rolloutToPhase2(cluster, started.leader, started.kekPath);
+    const [first, second] = cluster.ids().filter((id) => id !== started.leader) as [string, string];
+    // B8's fault: kill the leader right after the cutover; the new leader wraps because it installed on apply.
+    await cluster.kill(started.leader);
+    const next = await cluster.waitForLeader([first, second]);
+    expect(await putWithRetry(cluster, next, 'after-failover', 'v1')).toBe(true);
+    // B7's fault: the restarted node wraps from the sidecar at startup, so it may lead.
+    await cluster.start(started.leader);
+    await makeLeader(cluster, started.leader);
+    expect(await putWithRetry(cluster, started.leader, 'restarted-leads', 'v2')).toBe(true);
+    // B10's fault: idle for several lease intervals (1 s each).
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // B9's fault: an admin entry after the cutover.
+    await rotateDekWithCli(cluster, started.leader, started.kekPath, 'storage');
+    expect(await putWithRetry(cluster, started.leader, 'after-rotate', 'v3')).toBe(true);
+    for (const id of cluster.ids()) expect((await cluster.status(id)).halted, `${id} halted`).toBe(false);
+  }, 90_000);
+
+  it('B7: a node restarted after Phase 2 does not wrap; once it leads, its first proposal halts every replica', async () => {
+    const started = await startEncryptedCluster({ commonFlags: ['--bug', 'B7'] });
+    cluster = started.cluster;
+    await rolloutToPhase2(cluster, started.leader, started.kekPath);
+    const restarted = cluster.ids().find((id) => id !== started.leader)!;
+    await cluster.kill(restarted, 'SIGTERM');
+    await cluster.start(restarted);
+    // Dormant while it follows: the leader still wraps (it installed on apply in its own load).
+    expect(await putWithRetry(cluster, started.leader, 'while-following', 'v')).toBe(true);
+    await makeLeader(cluster, restarted);
+    await putWithRetry(cluster, restarted, 'after-takeover', 'v', 5).catch(() => false);
+    await expectHaltedOnUnwrap(cluster, cluster.ids());
+  }, 90_000);
+
+  it('B8: the wrap lives only on the leader that ran EnableRaftEnvelope; after it dies the new leader halts every replica', async () => {
+    const started = await startEncryptedCluster({ commonFlags: ['--bug', 'B8'] });
+    cluster = started.cluster;
+    await rolloutToPhase2(cluster, started.leader, started.kekPath);
+    // The RPC's leader installed the wrap in step 5, so writes through it still work.
+    expect(await putWithRetry(cluster, started.leader, 'before-failover', 'v')).toBe(true);
+    await cluster.kill(started.leader);
+    await expectHaltedOnUnwrap(cluster, cluster.ids().filter((id) => id !== started.leader));
+  }, 90_000);
+
+  it('B9: a RotateDEK after Phase 2 is proposed unwrapped and halts every replica', async () => {
+    const started = await startEncryptedCluster({ commonFlags: ['--bug', 'B9'] });
+    cluster = started.cluster;
+    await rolloutToPhase2(cluster, started.leader, started.kekPath);
+    expect(await putWithRetry(cluster, started.leader, 'before-rotate', 'v')).toBe(true);
+    const rotation = await rotateDekWithCli(cluster, started.leader, started.kekPath, 'storage').then(() => 'ok', (error: unknown) => String(error));
+    expect(rotation).not.toBe('ok');
+    await expectHaltedOnUnwrap(cluster, cluster.ids());
+  }, 90_000);
+
+  it('B10: the HLC lease renewal bypasses the wrap; an idle cluster halts everywhere within a lease interval or so', async () => {
+    const started = await startEncryptedCluster({ commonFlags: ['--bug', 'B10'] });
+    cluster = started.cluster;
+    await rolloutToPhase2(cluster, started.leader, started.kekPath);
+    // No client traffic at all: the leader's periodic lease entry (every 1 s) is the only proposal.
+    await expectHaltedOnUnwrap(cluster, cluster.ids());
+  }, 90_000);
+});
