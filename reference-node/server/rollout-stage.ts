@@ -26,6 +26,11 @@
  *   sidecar that exists without the flag is ignored.
  * - Before 6E the engine has no unwrap and the proposer no wrap: a raft
  *   cutover recorded in the sidecar (a downgrade) is not installed.
+ * - The later rungs 7 (registration triggers and gates) and 8a (snapshot
+ *   header v2) have no stage of their own here: every stage has them
+ *   wherever the encryption layer is wired, so a mixed cluster differs only
+ *   in the 6A..6F features above (emulating their absence would mostly
+ *   re-open the nonce hazards the catalogued bugs already reproduce).
  */
 
 /** The rollout stages a node can emulate; 6F is the latest release. */
