@@ -58,8 +58,8 @@ export async function prepareEncryption(config: NodeConfig): Promise<PreparedEnc
   });
   if (!config.encryptionEnabled || kek === null) return null;
   if (config.sidecarPath === '') throw new EncryptionError('ErrKEKNotConfigured', '--encryption-enabled needs --sidecar-path');
-  // This node is one Raft group (spec §11.2).
-  checkRaftCutoverScope(sidecar, 1);
+  // This node is one Raft group (spec §11.2). The scope check came with the raft cutover (6E).
+  if (stageBehaviour(config.stage).raftEnvelopeCutover) checkRaftCutoverScope(sidecar, 1);
   return { kek, sidecar, bugs };
 }
 
