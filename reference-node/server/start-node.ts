@@ -81,12 +81,13 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
   const hlc = new Hlc(systemClock);
-  const fsm = new StateMachine({ store: nodeStorage.state, hlc });
+  let encryption: EncryptionRuntime | null = null;
+  // Snapshot headers carry the raft cutover once this process knows one (v2, spec §9.3).
+  const fsm = new StateMachine({ store: nodeStorage.state, hlc, cutoverIndex: () => encryption?.raft.cutoverIndex ?? 0 });
   const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
   // BUG SWITCH B4 (kv layer): the pipeline unwraps at index >= cutover, so the cleartext marker is unwrapped.
   const pipeline = new ApplyPipeline({ fsm, proposals, bugs: { B4: config.bugs.includes('B4') } });
   let start;
-  let encryption: EncryptionRuntime | null = null;
   try {
     // Steps 3–4: membership guards, hydrate, bumps, factories, codecs, applier, unwrap hook.
     if (prepared !== null) {
