@@ -9,7 +9,7 @@ export const SERVER_LAYER_BUG_SWITCHES = Object.freeze({
   B3: 'NodeCore: after the cutover the whole proposal envelope (0x01 ‖ id ‖ payload) is wrapped instead of the payload inside it',
   B4: 'startNode: the ApplyPipeline unwraps at index >= cutover (kv KvBugSwitches.B4), so the cleartext marker is unwrapped',
   B5: 'enableRaftEnvelope: a global gate; the marker waits behind the barrier the cutover itself closed (until the RPC deadline)',
-  B6: 'enableRaftEnvelope: no barrier (Begin/WaitDrained skipped); user writes queued meanwhile are proposed right after the marker',
+  B6: 'enableRaftEnvelope: no barrier (Begin/WaitDrained skipped); user writes proposed while the marker commits land above it in cleartext',
   B11: 'enableRaftEnvelope: an ambiguous marker-propose error releases the barrier and sets no unsafe latch',
   B7: 'wireEncryption: wrap-on-propose not initialised from the sidecar at startup (only the unwrap side learns the cutover)',
   B8: 'wireEncryption: the marker-apply installer publishes no wrap; only the EnableRaftEnvelope leader\'s InstallWrap step does',

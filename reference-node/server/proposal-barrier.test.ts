@@ -30,4 +30,21 @@ describe('ProposalBarrier', () => {
     const error = await barrier.drained(20).catch((e: unknown) => e);
     expect((error as NodeError).spec).toBe(NodeErrors.EncryptionFailedPrecondition);
   });
+
+  it('waitOpen (the B5 global gate) waits while closed: resolves on end(), or fails with ProposalTimeout at the deadline', async () => {
+    const barrier = new ProposalBarrier();
+    await expect(barrier.waitOpen(Date.now())).resolves.toBeUndefined();
+    barrier.begin();
+    let opened = false;
+    const waiting = barrier.waitOpen(Date.now() + 5_000).then(() => { opened = true; });
+    await Promise.resolve();
+    expect(opened).toBe(false);
+    barrier.end();
+    await waiting;
+    expect(opened).toBe(true);
+    barrier.begin();
+    const error = await barrier.waitOpen(Date.now() + 20).catch((e: unknown) => e);
+    expect((error as NodeError).spec).toBe(NodeErrors.ProposalTimeout);
+    expect(barrier.isClosed).toBe(true);
+  });
 });
