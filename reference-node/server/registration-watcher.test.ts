@@ -5,6 +5,7 @@ import {
 import { FakeRowStore, keyBytes } from '../encryption/test/fixtures.js';
 import { createLogger } from './logger.js';
 import { RegistrationWatcher } from './registration-watcher.js';
+import { ownWriterRegistrar, type RegisterWriterRequest } from './writer-registrar.js';
 
 const me = 0x1234_5678_9abc_def0n;
 const storageDek = 1;
@@ -21,18 +22,28 @@ function setup(options: { leader: boolean; epochs: { storage: number; raft: numb
   stateCache.prime(sidecar);
   const rows = new FakeRowStore();
   const proposed: { dekId: number; localEpoch: number }[] = [];
-  const watcher = new RegistrationWatcher({
-    runtime: { stateCache, raft, rows, me, epochs: options.epochs },
+  const forwarded: RegisterWriterRequest[] = [];
+  const register = ownWriterRegistrar({
     isLeader: () => options.leader,
-    propose: async (payload) => {
+    proposeLocally: async (payload) => {
       const entry = decodeEncryptionEntry(payload);
       if (entry.opcode !== 0x03) throw new Error('not a registration');
       proposed.push({ dekId: entry.registration.dekId, localEpoch: entry.registration.localEpoch });
       await applyRegistration(rows, entry.registration, new Set());
     },
+    // The leader commits it; this replica applies it as the log reaches it (here: at once).
+    forwardToLeader: async (request) => {
+      forwarded.push(request);
+      const writer = request.writers[0]!;
+      await applyRegistration(rows, { dekId: request.dekId, fullNodeId: BigInt(writer.fullNodeId), localEpoch: writer.localEpoch }, new Set());
+    },
+  });
+  const watcher = new RegistrationWatcher({
+    runtime: { stateCache, raft, rows, me, epochs: options.epochs },
+    register,
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
   });
-  return { watcher, raft, stateCache, rows, proposed };
+  return { watcher, raft, stateCache, rows, proposed, forwarded };
 }
 
 describe('RegistrationWatcher', () => {
@@ -47,7 +58,21 @@ describe('RegistrationWatcher', () => {
     expect(proposed).toHaveLength(2);
   });
 
-  it('marks a committed equal row without proposing; never proposes below a row that is ahead, nor on a follower', async () => {
+  it('on a follower forwards RegisterEncryptionWriter to the leader (raft first) and proposes nothing itself', async () => {
+    const { watcher, raft, stateCache, proposed, forwarded } = setup({ leader: false, epochs: { storage: 3, raft: 4 } });
+    await watcher.tick();
+    expect(proposed).toEqual([]);
+    expect(forwarded).toEqual([
+      { dekId: raftDek, writers: [{ fullNodeId: me.toString(), localEpoch: 4 }] },
+      { dekId: storageDek, writers: [{ fullNodeId: me.toString(), localEpoch: 3 }] },
+    ]);
+    await watcher.tick();
+    expect(raft.registered()).toBe(true);
+    expect(stateCache.registered()).toBe(true);
+    expect(forwarded).toHaveLength(2);
+  });
+
+  it('marks a committed equal row without proposing; never proposes below a row that is ahead', async () => {
     const equal = setup({ leader: false, epochs: { storage: 1, raft: 1 } });
     await applyRegistration(equal.rows, { dekId: raftDek, fullNodeId: me, localEpoch: 1 }, new Set());
     await applyRegistration(equal.rows, { dekId: storageDek, fullNodeId: me, localEpoch: 5 }, new Set());
@@ -55,6 +80,7 @@ describe('RegistrationWatcher', () => {
     expect(equal.raft.registered()).toBe(true);
     expect(equal.stateCache.registered()).toBe(false);
     expect(equal.proposed).toEqual([]);
+    expect(equal.forwarded).toEqual([]);
     const ahead = setup({ leader: true, epochs: { storage: 1, raft: 1 } });
     await applyRegistration(ahead.rows, { dekId: raftDek, fullNodeId: me, localEpoch: 7 }, new Set());
     await ahead.watcher.tick();

@@ -2,22 +2,24 @@
  * The registration watchers of spec §3.4 (d) and (e): once a second, if this
  * load is not yet known to be registered for the active storage DEK (while
  * the storage envelope is active) or for the raft DEK (once the raft wrap is
- * installed), verify the registry row and mark it, or propose this node's
- * registration. Only a leader proposes (followers neither wrap nor write
- * directly, so they register once they lead); a row that is ahead of this
- * load's epoch is never "fixed" by proposing a lower epoch, which would halt
- * every replica.
+ * installed), verify the registry row and mark it, or get this node's
+ * registration committed: proposed when it leads, forwarded to the leader
+ * otherwise (writer-registrar.ts); the next pass marks it once the row has
+ * applied here. A row that is ahead of this load's epoch is never "fixed" by
+ * proposing a lower epoch, which would halt every replica.
  */
-import { encodeRegistrationEntry, readRegistryRow } from '../encryption/index.js';
+import { readRegistryRow } from '../encryption/index.js';
 import type { EncryptionRuntime } from './encryption-startup.js';
 import type { Logger } from './logger.js';
+import type { RegisterOwnWriter } from './writer-registrar.js';
+
+/** Bound of one pass's registration attempt (spec §3.4 (d): 30 s per tick). */
+export const registrationTickMsMax = 30_000;
 
 /** What the watcher needs from the node. */
 export interface RegistrationWatcherDeps {
   readonly runtime: Pick<EncryptionRuntime, 'stateCache' | 'raft' | 'epochs' | 'rows' | 'me'>;
-  readonly isLeader: () => boolean;
-  /** Proposes an FSM payload through the normal (wrapping) path and waits for it to apply. */
-  readonly propose: (payload: Uint8Array) => Promise<unknown>;
+  readonly register: RegisterOwnWriter;
   readonly logger: Logger;
 }
 
@@ -59,7 +61,6 @@ export class RegistrationWatcher {
       return;
     }
     if (row !== undefined && (row.fullNodeId !== me || row.lastSeenEpoch > epoch)) return;
-    if (!this.deps.isLeader()) return;
-    await this.deps.propose(encodeRegistrationEntry({ dekId, fullNodeId: me, localEpoch: epoch }));
+    await this.deps.register({ dekId, fullNodeId: me, localEpoch: epoch }, Date.now() + registrationTickMsMax);
   }
 }

@@ -1,0 +1,40 @@
+/**
+ * How a node gets its own writer registration (an 0x03 entry for one DEK,
+ * its full id and its pinned epoch) committed (spec §3.4 (b)3, (d), (e)):
+ * proposed locally when it leads, otherwise by forwarding the
+ * `RegisterEncryptionWriter` RPC to the leader, which proposes it through its
+ * own admin path (mutator gate, leader gate, semaphore).
+ */
+import { encodeRegistrationEntry, type WriterRegistration } from '../encryption/index.js';
+
+/** The RegisterEncryptionWriter request body (encryption_admin.proto; full ids travel as decimal strings). */
+export interface RegisterWriterRequest {
+  readonly dekId: number;
+  readonly writers: readonly { readonly fullNodeId: string; readonly localEpoch: number }[];
+}
+
+/** What the registrar needs from the node. */
+export interface WriterRegistrarDeps {
+  readonly isLeader: () => boolean;
+  /** Proposes an FSM payload through the normal (wrapping) path and waits for it to apply here. */
+  readonly proposeLocally: (payload: Uint8Array) => Promise<unknown>;
+  /** Calls RegisterEncryptionWriter on the leader (LeaderForwarder.encryptionAdmin); `deadlineMs` in epoch ms. */
+  readonly forwardToLeader: (request: RegisterWriterRequest, deadlineMs: number) => Promise<unknown>;
+}
+
+/** Commits `registration` (resolves once committed: applied here, or acknowledged by the leader). */
+export type RegisterOwnWriter = (registration: WriterRegistration, deadlineMs: number) => Promise<void>;
+
+/** The registrar of one node. */
+export function ownWriterRegistrar(deps: WriterRegistrarDeps): RegisterOwnWriter {
+  return async (registration, deadlineMs) => {
+    if (deps.isLeader()) {
+      await deps.proposeLocally(encodeRegistrationEntry(registration));
+      return;
+    }
+    await deps.forwardToLeader({
+      dekId: registration.dekId,
+      writers: [{ fullNodeId: registration.fullNodeId.toString(), localEpoch: registration.localEpoch }],
+    }, deadlineMs);
+  };
+}
