@@ -119,7 +119,7 @@ describe('LeaderForwarder', () => {
     expect(Number(response.appliedIndex)).toBe(7);
   });
 
-  it('forwards an EncryptionAdmin call to the leader's route bounded by the client deadline, and closes its cached client', async () => {
+  it('forwards an EncryptionAdmin call to the leader route bounded by the client deadline, and closes its cached client', async () => {
     const view = new LeaderView('n1', new Map([['n1', 'addr-n1'], ['n2', 'addr-n2']]));
     const seen: string[] = [];
     let closed = 0;
