@@ -86,7 +86,7 @@ export class StartupRegistration {
   private async run(dek: number): Promise<void> {
     const { stateCache, rows, me, epochs } = this.deps.runtime;
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    let backoffMs = startupRegistrationDefaults.backoffInitialMs;
+    let backoffMs: number = startupRegistrationDefaults.backoffInitialMs;
     while (!this.stopped) {
       try {
         const row = await readRegistryRow(rows, dek, me);
