@@ -6,7 +6,7 @@
  */
 export const ENCRYPTION_LAYER_BUG_SWITCHES = Object.freeze({
   B1: 'applyRegistration: equal-epoch replay treated as a rollback (halt loop)',
-  B13: 'enable-raft-envelope: stale-DEK check before "already active" (no wrap on replay after a raft rotation)',
+  B13: 'enable-raft-envelope: stale-DEK check before "already active" (no wrap on replay after a raft rotation); the server then replays the retained marker at startup instead of installing from the sidecar',
   B15: 'enable-storage-envelope: sidecar flip before the proposer registration',
   B16: 'enable-*-envelope: `wrapped == nil` check instead of a length check (every marker halts)',
   B17: 'enable-*-envelope: halt on a stale DEK instead of the benign no-op',

@@ -14,7 +14,7 @@ import {
   bumpLocalEpoch, checkCutoverDivergence, checkLocalEpochRollback, checkNodeIdCollision, checkRaftCutoverScope,
   checkRaftEpochRollback, checkSidecarBehindRaftLog, checkStartupGuards, createStorageValueCodecs, fullNodeId,
   hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad, readSidecar, rotationSubtagsFor,
-  type Kek, type LogPayloadScanner, type RawRowStore, type Sidecar,
+  type ApplyResult, type Kek, type LogPayloadScanner, type RawRowStore, type Sidecar,
 } from '../encryption/index.js';
 import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
 import type { LogIndex } from '../raft/types.js';
@@ -47,6 +47,8 @@ export interface EncryptionRuntime {
   readonly sidecar: Sidecar | null;
   /** What the emulated release does (guards, cutovers). */
   readonly stage: StageBehaviour;
+  /** Applies one encryption-band payload as the log's entry `raftIdx` (bug switch B13 replays the raft marker with it). */
+  readonly applyBand: (payload: Uint8Array, raftIdx: number) => Promise<ApplyResult>;
 }
 
 /** Steps 2 and 4 (scope): KEK, guards, cutover scope. Null when encryption is off. */
@@ -107,7 +109,8 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   // Before 6E the binary has no unwrap/wrap: a cutover in the sidecar (a downgrade) is not installed.
   if (stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
     // BUG SWITCH B7: wrap-on-propose not initialised from the sidecar; only the unwrap side learns the cutover.
-    if (bugs.has('B7')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
+    // BUG SWITCH B13: the wrap is left to the replay of the retained marker (replayRetainedRaftMarker).
+    if (bugs.has('B7') || bugs.has('B13')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
     else raft.install(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
   }
   const stateCache = new StateCache();
@@ -123,6 +126,7 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   });
   return {
     kek, keystore, stateCache, raft, rows, sidecarPath: config.sidecarPath, me, sidecar, stage,
+    applyBand: (payload, raftIdx) => band.apply(payload, raftIdx),
     epochs: { storage: storageEpoch, raft: raftEpoch },
     applier: bandApplierPort(band, killPoints),
     unwrapper: { cutoverIndex: () => raft.cutoverIndex, unwrap: (payload) => raft.unwrap(payload) },
@@ -190,13 +194,48 @@ export function logPayloadScanner(log: LogEntrySource): LogPayloadScanner {
   };
 }
 
-/** Steps 6–9 after the snapshot restore, before serving. */
+/**
+ * Bug switch B13 only. This node installs the wrap from the sidecar at
+ * startup (§8.1 step 4) and never re-delivers the applied marker (its applied
+ * index is durable), which would mask the bug. B13 models the restart the bug
+ * was found in, one that gets its wrap from the replayed marker: while the
+ * log still holds the marker, it goes through the applier again, where the
+ * switch checks the stale DEK before "already active" (apply-cutover.ts), so
+ * after a later raft rotation nothing is installed. A marker a snapshot
+ * covers is not replayed; the sidecar's cutover is installed as usual.
+ */
+async function replayRetainedRaftMarker(runtime: EncryptionRuntime, log: LogEntrySource): Promise<void> {
+  const sidecar = runtime.sidecar;
+  const cutover = sidecar?.raftEnvelopeCutoverIndex ?? 0;
+  if (sidecar === null || cutover === 0 || !runtime.stage.raftEnvelopeCutover) return;
+  const retained = cutover >= log.firstIndex() && cutover <= log.lastIndex();
+  const marker = retained ? log.entries(cutover as LogIndex, (cutover + 1) as LogIndex)[0] : undefined;
+  const payload = marker === undefined ? null : decodeProposal(marker.data)?.payload ?? null;
+  if (payload === null) {
+    runtime.raft.install(cutover, sidecar.active.raft);
+    return;
+  }
+  const result = await runtime.applyBand(payload, cutover);
+  if (result.kind === 'halt') throw result.error;
+}
+
+/** Step 1: the newest snapshot on disk against the sidecar's cutover, before the epoch bump (a 6C guard). */
+export function checkNewestSnapshotCutover(config: NodeConfig, prepared: PreparedEncryption, snapshotCutoverIndex: number): void {
+  if (prepared.sidecar === null || !stageBehaviour(config.stage).startupGuards) return;
+  checkCutoverDivergence(snapshotCutoverIndex, prepared.sidecar.raftEnvelopeCutoverIndex);
+}
+
+/** Steps 6–9 after the replay of the committed log (RaftLoop.replayCommitted), before serving. */
 export async function checkAfterRecovery(runtime: EncryptionRuntime, input: { readonly appliedIndex: number; readonly restoredCutover: number; readonly log: LogEntrySource; readonly bugs: ReadonlySet<string> }): Promise<void> {
+  // BUG SWITCH B13: the restart takes its wrap from replaying the retained marker, as the code of the time did.
+  if (input.bugs.has('B13')) await replayRetainedRaftMarker(runtime, input.log);
   const sidecar = runtime.sidecar;
   // The §8.2 guards arrived in 6C.
   if (sidecar === null || !runtime.stage.startupGuards) return;
   await checkLocalEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, phase: 'after-replay', bugs: input.bugs });
-  await checkSidecarBehindRaftLog({ sidecar, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log) });
+  // Step 7 compares the sidecar as the replay left it (replayed 0x04/0x05 entries rewrote it) with the replayed applied index.
+  const replayed = (await readSidecar(runtime.sidecarPath)) ?? sidecar;
+  await checkSidecarBehindRaftLog({ sidecar: replayed, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log) });
   checkCutoverDivergence(input.restoredCutover, sidecar.raftEnvelopeCutoverIndex);
   await checkRaftEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, raftEpoch: runtime.epochs.raft, bugs: input.bugs });
 }
