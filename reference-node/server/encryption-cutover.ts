@@ -138,7 +138,7 @@ export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: Admin
       // BUG SWITCH B11: treat it as definite instead: reopen the barrier, set no latch.
       if (deps.bugs.has('B11')) deps.barrier.end();
       else state.unsafeLatched = true;
-      deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'raft cutover failed ambiguously; barrier stays closed until restart');
+      deps.logger.error({ err: error instanceof Error ? error.message : String(error), latched: state.unsafeLatched }, 'raft cutover failed ambiguously; barrier stays closed until restart unless B11');
       throw error instanceof NodeError ? error : refuse(`raft cutover failed: ${String(error)}`);
     }
     if (post === null || post.raftEnvelopeCutoverIndex === 0) {
