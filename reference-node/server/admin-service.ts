@@ -3,7 +3,9 @@
  * halted). Membership changes, leadership transfer and the DebugProposeRaw
  * test hook go to the leader: a follower forwards them unless `no_forward`.
  * The leader gate follows spec §6.2: not leader → NotLeader (or NoLeader),
- * then a ReadIndex quorum round trip before acting.
+ * then a ReadIndex quorum round trip before acting. On the leader, AddVoter
+ * and AddLearner first run the encryption layer's pre-registration of the
+ * new member (member-pre-registration.ts, spec §3.4 (f)) when it is wired.
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { NodeError } from '../proto/index.js';
@@ -20,6 +22,8 @@ export interface AdminServiceOptions {
   readonly forwarder: LeaderForwarder;
   readonly status: () => StatusResponse;
   readonly testHooks: boolean;
+  /** Runs on the leader before an AddVoter / AddLearner is proposed; its refusal refuses the change. */
+  readonly beforeMemberAdd?: (id: string) => Promise<void>;
 }
 
 function checkId(id: string | undefined): string {
@@ -36,6 +40,7 @@ async function membership(options: AdminServiceOptions, request: MembershipReque
   const { core } = options;
   core.assertServing();
   if (!core.isLeader() && noForward !== true) return options.forwarder.admin(forward, deadlineMs);
+  if (request.type === 'addVoter' || request.type === 'addLearner') await options.beforeMemberAdd?.(request.id);
   const { index } = await core.changeMembership(request);
   return { appliedIndex: index, members: options.status().members };
 }

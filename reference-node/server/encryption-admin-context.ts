@@ -93,8 +93,11 @@ export function requireStageFeature(deps: EncryptionAdminDeps, rpc: string, feat
 export async function requireLeader(deps: EncryptionAdminDeps): Promise<void> {
   const { core } = deps;
   if (!core.isLeader()) {
+    // Followers answer with the leader hint (also in the trailing metadata, so a client can follow it); they do
+    // not forward operator mutators. A node's own registration reaches the leader by forwarding (writer-registrar.ts).
     const hint = core.leaderHint();
-    throw refuse(hint.leaderId === '' ? 'not leader (no known leader)' : `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`);
+    if (hint.leaderId === '') throw refuse('not leader (no known leader)');
+    throw new NodeError('EncryptionFailedPrecondition', `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`, hint);
   }
   try {
     await core.linearizableRead();

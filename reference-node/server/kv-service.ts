@@ -3,7 +3,9 @@
  * (linearizable), Put/Delete/CompareAndSet by proposing a request stamped
  * with its HLC and waiting for apply. A follower forwards to the leader
  * unless `no_forward` is set, in which case it answers NotLeader (definite)
- * with the leader hint in the trailing metadata.
+ * with the leader hint in the trailing metadata. Writes first pass this
+ * node's write gate (write-gate.ts: the 7a first-write barrier and
+ * rotate-on-startup's BlockMutators); reads are never gated.
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { NodeError } from '../proto/index.js';
@@ -12,6 +14,7 @@ import { KvDefaults, type AppliedProposal, type FsmResponse } from '../kv/index.
 import type { LeaderForwarder } from './leader-forwarder.js';
 import type { NodeCore } from './node-core.js';
 import { unaryHandler } from './unary-handler.js';
+import type { KvWriteGate } from './write-gate.js';
 
 const empty = new Uint8Array(0);
 
@@ -43,7 +46,11 @@ function servesLocally(core: NodeCore, noForward: boolean | undefined): boolean 
 }
 
 /** The KV service implementation for `server.addService`. */
-export function createKvService(core: NodeCore, forwarder: LeaderForwarder): UntypedServiceImplementation {
+export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writeGate?: KvWriteGate): UntypedServiceImplementation {
+  const admitWrite = async (deadlineMs: number): Promise<void> => {
+    core.assertServing();
+    await writeGate?.admit(deadlineMs);
+  };
   return {
     Get: unaryHandler(async (request: M.GetRequest, deadlineMs): Promise<M.GetResponse> => {
       const key = requireKey(request.key);
@@ -55,6 +62,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder): Unt
       const key = requireKey(request.key);
       const value = checkValue('value', request.value ?? empty);
       const ttlMs = BigInt(request.ttlMs ?? 0);
+      await admitWrite(deadlineMs);
       if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, callOptions), deadlineMs);
       const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }));
       expectResponse(applied, 'put');
@@ -62,6 +70,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder): Unt
     }),
     Delete: unaryHandler(async (request: M.DeleteRequest, deadlineMs): Promise<M.DeleteResponse> => {
       const key = requireKey(request.key);
+      await admitWrite(deadlineMs);
       if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.delete({ key, noForward: true }, callOptions), deadlineMs);
       const applied = await core.proposeKv((commitTs) => ({ kind: 'delete', commitTs, key }));
       return { appliedIndex: applied.index, existed: expectResponse(applied, 'delete').existed };
@@ -70,6 +79,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder): Unt
       const key = requireKey(request.key);
       const expected = request.expectAbsent === true ? null : checkValue('expected', request.expected ?? empty);
       const newValue = checkValue('new_value', request.newValue ?? empty);
+      await admitWrite(deadlineMs);
       if (!servesLocally(core, request.noForward)) {
         return forwarder.kv((client, callOptions) =>
           client.compareAndSet({ key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true }, callOptions),

@@ -1,6 +1,8 @@
 /**
- * Startup step 5 (spec §8.1): open storage, recover the state machine from
- * the newest snapshot, and rebuild the Raft core's memory image of the log.
+ * Startup step 5 (spec §8.1): recover the state machine from the newest
+ * snapshot of the loaded log, and rebuild the Raft core's memory image of it.
+ * The log is loaded by the caller first, so that step 1 can compare the
+ * newest snapshot's cutover with the sidecar before the epoch bump.
  * The RawNode starts with `applied` = the snapshot index, so it hands out
  * every committed entry after the snapshot again: the pipeline skips
  * data-mutating duplicates at or below the FSM's durable applied index and
@@ -12,7 +14,7 @@
 import { bootstrap, MemoryStorage } from '../raft/index.js';
 import { asLogIndex, asNodeId, type ConfState, type HardState } from '../raft/types.js';
 import { decodeSnapshotPayload, readSnapshotHeader, recoverFromSnapshot, type StateMachine } from '../kv/index.js';
-import type { LogStore } from '../storage/index.js';
+import type { LoadedLog, LogStore } from '../storage/index.js';
 import { decodeAddressBook, type AddressBook } from './address-book.js';
 import { encodeConfChangeContext } from './conf-change-context.js';
 import type { Logger } from './logger.js';
@@ -23,24 +25,33 @@ export interface RaftStartState {
   readonly storage: MemoryStorage;
   readonly applied: number;
   readonly confState: ConfState;
+  /**
+   * The durable commit index: the replay (RaftLoop.replayCommitted) applies
+   * every committed entry up to it before the after-replay checks and serving.
+   */
+  readonly commitIndex: number;
 }
 
-/** Loads the log, recovers the FSM from the snapshot and seeds a MemoryStorage. */
-export async function openRaftState(config: NodeConfig, logStore: LogStore, fsm: StateMachine, addressBook: AddressBook, logger: Logger): Promise<RaftStartState> {
-  const loaded = await logStore.load();
+/** The raft cutover index in the header of the newest snapshot on disk (0: none, or a v1/legacy header). */
+export function newestSnapshotCutoverIndex(loaded: LoadedLog): number {
+  return loaded.snapshot === null ? 0 : readSnapshotHeader(loaded.snapshot.data).cutoverIndex;
+}
+
+/** Recovers the FSM from the loaded log's snapshot and seeds a MemoryStorage. */
+export async function openRaftState(config: NodeConfig, logStore: LogStore, loaded: LoadedLog, fsm: StateMachine, addressBook: AddressBook, logger: Logger): Promise<RaftStartState> {
   const storage = new MemoryStorage();
   const fresh = loaded.hardState === null && loaded.snapshot === null && loaded.entries.length === 0;
   if (fresh) {
     if (config.join) {
       logger.info('fresh node started with --join: waiting to be added by the leader');
-      return { storage, applied: 0, confState: { voters: [], learners: [] } };
+      return { storage, applied: 0, confState: { voters: [], learners: [] }, commitIndex: 0 };
     }
     const seeded = bootstrap(storage, [...config.peers.keys()].map(asNodeId), (id) =>
       encodeConfChangeContext({ address: config.peers.get(id) ?? '', requestId: '' }),
     );
     await logStore.append(seeded.entries, seeded.hardState, { sync: true });
     logger.info({ voters: seeded.confState.voters }, 'bootstrapped a new cluster');
-    return { storage, applied: 0, confState: { voters: [], learners: [] } };
+    return { storage, applied: 0, confState: { voters: [], learners: [] }, commitIndex: seeded.hardState.commit };
   }
   const recovery = await recoverFromSnapshot(fsm, loaded.snapshot);
   let snapshotIndex = 0;
@@ -54,9 +65,9 @@ export async function openRaftState(config: NodeConfig, logStore: LogStore, fsm:
   storage.append(loaded.entries);
   if (loaded.hardState !== null) storage.setHardState(commitAtLeast(loaded.hardState, snapshotIndex));
   else if (snapshotIndex > 0) storage.setHardState({ term: loaded.snapshot!.metadata.term, vote: null, commit: asLogIndex(snapshotIndex) });
-  const confState = storage.initialState().confState;
-  logger.info({ snapshotIndex, entries: loaded.entries.length, commit: storage.initialState().hardState.commit, fsmApplied: fsm.appliedIndex() }, 'log loaded; replaying committed entries after the snapshot');
-  return { storage, applied: snapshotIndex, confState };
+  const { confState, hardState } = storage.initialState();
+  logger.info({ snapshotIndex, entries: loaded.entries.length, commit: hardState.commit, fsmApplied: fsm.appliedIndex() }, 'log loaded; replaying committed entries after the snapshot');
+  return { storage, applied: snapshotIndex, confState, commitIndex: hardState.commit };
 }
 
 /**

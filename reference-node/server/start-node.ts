@@ -20,8 +20,8 @@ import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
-import { checkAfterRecovery, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
-import { RegistrationWatcher } from './registration-watcher.js';
+import { checkAfterRecovery, checkNewestSnapshotCutover, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
+import { EncryptionTriggers } from './encryption-triggers.js';
 import { encryptionAdminDefinition } from './encryption-admin-proto.js';
 import { createEncryptionAdminService } from './encryption-admin-service.js';
 import { ProposalBarrier } from './proposal-barrier.js';
@@ -31,7 +31,7 @@ import type { Logger } from './logger.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeCore } from './node-core.js';
 import { buildStatus } from './node-status.js';
-import { openRaftState } from './open-raft-state.js';
+import { newestSnapshotCutoverIndex, openRaftState } from './open-raft-state.js';
 import { createPeerService } from './peer-service.js';
 import { PeerTransport } from './peer-transport.js';
 import { pipelinePort } from './pipeline-port.js';
@@ -89,6 +89,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const pipeline = new ApplyPipeline({ fsm, proposals, bugs: { B4: config.bugs.includes('B4') } });
   let start;
   try {
+    const loaded = await nodeStorage.log.load();
+    // Step 1: the newest snapshot's cutover against the sidecar, before the bump.
+    if (prepared !== null) checkNewestSnapshotCutover(config, prepared, newestSnapshotCutoverIndex(loaded));
     // Steps 3–4: membership guards, hydrate, bumps, factories, codecs, applier, unwrap hook.
     if (prepared !== null) {
       encryption = await wireEncryption(config, prepared, nodeStorage.state, [...addressBook.entries().keys(), ...config.peers.keys()]);
@@ -98,11 +101,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
       // Every stage since 6A wires the applier, KEK or not (spec §7.1).
       fsm.setEncryptionApplier(keylessEncryptionApplier(config, nodeStorage.state));
     }
-    start = await openRaftState(config, nodeStorage.log, fsm, addressBook, logger);
-    // Steps 6–9 (the log replays through the wired pipeline once the loop starts).
-    if (encryption !== null && prepared !== null) {
-      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: start.storage, bugs: prepared.bugs });
-    }
+    start = await openRaftState(config, nodeStorage.log, loaded, fsm, addressBook, logger);
   } catch (error) {
     await nodeStorage.close();
     throw error;
@@ -125,9 +124,6 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
     barrier, bugs: new Set<string>(config.bugs),
     ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
-  });
-  const watcher = encryption === null ? null : new RegistrationWatcher({
-    runtime: encryption, isLeader: () => core.isLeader(), propose: (payload) => core.proposeRaw(payload), logger,
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
   // The transport is built before the loop it reports to.
@@ -155,9 +151,28 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     onLeaderChange: (listener) => core.onLeaderChange(listener),
     callTimeoutMs: config.proposalTimeoutMs + 1_000,
   });
+  const triggers = new EncryptionTriggers({
+    runtime: encryption, core, forwarder, rotateOnStartup: config.rotateOnStartup, barrierWaitMsMax: config.proposalTimeoutMs,
+    onTerminal: (error) => lifecycle.failed(error), logger,
+  });
+  const watcher = triggers.watcher;
+  try {
+    // Step 5 (replay): the committed log up to the durable commit index, through the wired pipeline.
+    await loop.replayCommitted(start.commitIndex);
+    // Steps 6–9 on the replayed state (a node that halted on replay serves Status only: no checks).
+    if (encryption !== null && prepared !== null && loop.halt === undefined) {
+      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: start.storage, bugs: prepared.bugs });
+      await triggers.install();
+    }
+  } catch (error) {
+    forwarder.close();
+    transport.close();
+    await nodeStorage.close();
+    throw error;
+  }
   const status = (): StatusResponse =>
     buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
-  const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook });
+  const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook, triggers });
   server.addService(encryptionAdminDefinition(), createEncryptionAdminService({
     selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger, stage: stageBehaviour(config.stage),
     members: () => status().members.map((m) => ({ id: m.id, address: m.address, suffrage: m.suffrage })),
@@ -165,13 +180,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     appliedIndex: () => pipeline.appliedIndex(),
     registerNow: async () => { await watcher?.tick(); },
   }));
-  // §8.1 steps 6–9 ran right after recovery (checkAfterRecovery); the registration watchers
-  // start with the timers below. Step 10 (rotate-on-startup, 6F) is not implemented.
-  if (config.rotateOnStartup) logger.warn('--rotate-on-startup is accepted but not implemented by this build; no DEK is rotated');
   let listenAddress: string;
   try {
     listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
   } catch (error) {
+    triggers.stop();
+    forwarder.close();
     transport.close();
     await nodeStorage.close();
     throw error;
@@ -179,10 +193,13 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   loop.start();
   const timers = [
     setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
-    setInterval(() => core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)), config.leaseIntervalMs),
+    setInterval(() => { if (triggers.leaseRenewalAllowed()) core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)); }, config.leaseIntervalMs),
   ];
   if (watcher !== null) timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
-  return lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers });
+  const started = lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers, triggers });
+  // Step 10: rotate-on-startup, once peers can reach this node's Raft (it cannot lead before).
+  triggers.start();
+  return started;
 }
 
 function createTransport(config: NodeConfig, routeOf: (id: string) => string | undefined, loop: () => RaftLoop | undefined, logger: Logger): PeerTransport {
@@ -209,16 +226,19 @@ interface ServerParts {
   readonly status: () => StatusResponse;
   readonly loop: RaftLoop;
   readonly addressBook: AddressBook;
+  readonly triggers: EncryptionTriggers;
 }
 
 /** KV, RaftAdmin and Peer on one gRPC server. */
-function createGrpcServer({ config, core, forwarder, status, loop, addressBook }: ServerParts): Server {
+function createGrpcServer({ config, core, forwarder, status, loop, addressBook, triggers }: ServerParts): Server {
   const server = new Server({
     'grpc.max_receive_message_length': clientDefaults.messageBytesMax,
     'grpc.max_send_message_length': clientDefaults.messageBytesMax,
   });
-  server.addService(serviceDefinition('KV'), createKvService(core, forwarder));
-  server.addService(serviceDefinition('RaftAdmin'), createAdminService({ core, forwarder, status, testHooks: config.testHooks }));
+  server.addService(serviceDefinition('KV'), createKvService(core, forwarder, triggers.writeGate));
+  server.addService(serviceDefinition('RaftAdmin'), createAdminService({
+    core, forwarder, status, testHooks: config.testHooks, ...(triggers.beforeMemberAdd === undefined ? {} : { beforeMemberAdd: triggers.beforeMemberAdd }),
+  }));
   server.addService(serviceDefinition('Peer'), createPeerService({
     selfId: config.id,
     snapshotBytesMax,
@@ -252,6 +272,7 @@ interface Resources {
   readonly forwarder: LeaderForwarder;
   readonly nodeStorage: NodeStorage;
   readonly timers: readonly NodeJS.Timeout[];
+  readonly triggers: EncryptionTriggers;
 }
 
 /** Shutdown and halt handling of a started node. */
@@ -294,6 +315,12 @@ class NodeLifecycle {
     void this.shutdown(haltExitCode);
   }
 
+  /** A terminal startup failure after serving began (rotate-on-startup): the node goes down with code 1. */
+  failed(error: Error): void {
+    this.logger.fatal({ err: error.message }, 'startup failed after serving began; exiting with code 1');
+    void this.shutdown(1);
+  }
+
   private shutdown(code: number): Promise<void> {
     this.stopping ??= this.close(code);
     return this.stopping;
@@ -305,6 +332,7 @@ class NodeLifecycle {
     this.logger.info({ code }, 'shutting down');
     for (const timer of resources.timers) clearInterval(timer);
     resources.core.beginShutdown();
+    resources.triggers.stop();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => { resources.server.forceShutdown(); resolve(); }, 1_000);
       resources.server.tryShutdown(() => { clearTimeout(force); resolve(); });
