@@ -264,29 +264,21 @@ export function startBackgroundWriter(cluster: ProcessCluster, prefix: string, v
 }
 
 /**
- * Waits until every node in `ids` has its own writer-registry row for DEK
- * `dekId` (GetSidecarState's `writerRegistryForCaller`). After a RotateDEK
- * the non-proposers register through their watchers (§3.4 (d)); a node
- * restarted before its row commits refuses to start (ErrLocalEpochRollback,
- * "no registry row while the storage envelope is active", §8.2).
+ * Waits until every node in `ids` logged that its own writer registration
+ * for DEK `dekId` applied ("encryption writer registered"; GetSidecarState
+ * shows the registry only on the leader). After a RotateDEK the
+ * non-proposers register through their watchers (§3.4 (d)); a node restarted
+ * before its row commits refuses to start (ErrLocalEpochRollback, "no
+ * registry row while the storage envelope is active", §8.2).
  */
 export async function waitForRegistration(cluster: ProcessCluster, dekId: number, ids: readonly string[] = cluster.ids(), timeoutMs = 20_000): Promise<void> {
-  await waitFor(`every node registered for DEK ${dekId}`, timeoutMs, async () => {
-    const states = await Promise.all(ids.map((id) => callEncryption<{ writerRegistryForCaller: Record<string, number> }>(cluster, id, 'GetSidecarState')));
-    return states.every((state) => state.writerRegistryForCaller[String(dekId)] !== undefined) ? true : undefined;
-  }, 200);
-}
-
-/**
- * Hands leadership to `target` (TransferLeadership through whoever leads,
- * retried while it catches up); resolves once it leads — or once it halted,
- * which a bug switch may make it do the moment it proposes.
- */
-export async function makeLeader(cluster: ProcessCluster, target: string, timeoutMs = 20_000): Promise<void> {
-  await waitFor(`${target} to lead`, timeoutMs, async () => {
-    const status = await cluster.status(target);
-    if (status.role === 'leader' || status.halted) return true;
-    if (status.leader !== '') await cluster.admin(status.leader).transferLeadership({ id: target }).catch(() => undefined);
-    return undefined;
-  }, 250);
+  const registered = (id: string): boolean => cluster.logOf(id).split('\n').some((line) => {
+    if (!line.includes('encryption writer registered')) return false;
+    try {
+      return (JSON.parse(line) as { dekId?: unknown }).dekId === dekId;
+    } catch {
+      return false;
+    }
+  });
+  await waitFor(`every node registered for DEK ${dekId}`, timeoutMs, async () => (ids.every(registered) ? true : undefined), 200);
 }
