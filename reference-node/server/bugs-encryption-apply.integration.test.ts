@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROTATION_SUBTAG, encodeRotationEntry, readSidecar } from '../encryption/index.js';
+import { inspectDataDir } from '../inspect/index.js';
 import {
   bootstrapEncryption, callEncryption, enableStorageEnvelope, putWithRetry, rolloutToPhase2, rotateDekWithCli, sidecarPathOf,
   startEncryptedCluster, text, utf8, waitForHalt, type Capability, type SidecarState,
@@ -67,15 +68,17 @@ describe('cutover-marker apply bugs', () => {
     expect(await callEncryption<SidecarState>(c, 'n1', 'GetSidecarState')).toMatchObject({ activeStorageId: newDekId, storageEnvelopeActive: true });
   }, 60_000);
 
-  /** Phase 2, a raft DEK rotation, a write, then a restart while the log still holds the marker (snapshots every 10,000 entries). */
+  /** Phase 2, a raft DEK rotation, writes, then a restart while the log still holds the marker (snapshots every 10,000 entries). */
   async function restartAfterRaftRotation(bugFlags: readonly string[]): Promise<ProcessCluster> {
     const started = await startEncryptedCluster({ ids: ['n1'], commonFlags: ['--no-exit-on-halt', ...bugFlags] });
     const c = started.cluster;
     cluster = c;
-    await rolloutToPhase2(c, 'n1', started.kekPath);
+    const cutover = await rolloutToPhase2(c, 'n1', started.kekPath);
     await rotateDekWithCli(c, 'n1', started.kekPath, 'raft');
     expect(await putWithRetry(c, 'n1', 'before-restart', 'v1')).toBe(true);
     await c.kill('n1', 'SIGTERM');
+    const summary = await inspectDataDir({ dataDir: c.node('n1').dataDir, sidecarPath: sidecarPathOf(c, 'n1') }, () => undefined);
+    expect(summary.firstIndex, 'no snapshot covers the marker').toBeLessThanOrEqual(cutover);
     await c.start('n1');
     return c;
   }
