@@ -96,7 +96,7 @@ export class StartupRegistration {
         // Mark first, then release: a write let through must find the node registered.
         stateCache.markRegistered(dek);
         this.deps.barrier.releaseBarrier();
-        this.deps.logger.info({ dekId: dek, epoch: epochs.storage }, 'writer registered; first-write barrier released');
+        this.deps.logger.info({ dekId: dek, epoch: epochs.storage }, 'encryption writer registered; first-write barrier released');
         return;
       } catch (error) {
         this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: backoffMs }, 'startup writer registration attempt failed; retrying');
