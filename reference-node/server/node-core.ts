@@ -183,7 +183,7 @@ export class NodeCore {
 
   /** Entry data of one proposal: the proposal envelope (never encrypted) around the FSM payload, wrapped or not. */
   private entryData(id: bigint, plain: Uint8Array, fsmPayload: Uint8Array): Uint8Array {
-    // BUG SWITCH B3: once wrapping, encrypt the whole envelope (0x01 ‖ id ‖ payload) instead of the payload inside it.
+    // BUG SWITCH B3: once wrapping (the wrap returned new bytes), encrypt the whole envelope (0x01 ‖ id ‖ payload) instead of the payload inside it.
     if (this.options.bugs?.has('B3') === true && fsmPayload !== plain) return this.wrap(encodeProposal(id, plain));
     return encodeProposal(id, fsmPayload);
   }
