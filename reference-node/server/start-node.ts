@@ -1,11 +1,17 @@
 /**
  * One node process, started in the order of spec §8.1. Encryption steps
  * (encryption-startup.ts) run only with --encryption-enabled, except the
- * downgrade guard: 2 and 4 (scope) before storage opens, 3–4 on the opened
- * store, 6–9 after the snapshot restore; everything else runs here:
- *   5. open storage, recover from the snapshot, rebuild the Raft core; the
- *      Raft loop replays committed entries after the snapshot;
- *  11. serve KV, RaftAdmin, Peer and EncryptionAdmin on one port; print READY.
+ * downgrade guard: 2 and 4 (scope) before storage opens; 1 (the newest
+ * snapshot's cutover) on the loaded log before 3–4 (guards, bump) on the
+ * opened store; then
+ *   5. recover from the snapshot, rebuild the Raft core, and replay every
+ *      committed entry up to the durable commit index through the wired
+ *      pipeline (RaftLoop.replayCommitted) — a halt on replay is a halt;
+ *   6–9. the after-replay checks, then the 7a registration with its
+ *      first-write barrier (encryption-triggers.ts);
+ *  11. serve KV, RaftAdmin, Peer and EncryptionAdmin on one port; print READY;
+ *  10. rotate-on-startup, after serving: peers reach this node's Raft over
+ *      the same server, so it cannot lead before (BlockMutators covers it).
  * The returned handle is disposable: `stop()` is a graceful shutdown, and
  * `exitCode` resolves when the node ended (0 stopped, 3 halted with
  * --exit-on-halt).
