@@ -12,7 +12,7 @@
  * (startup-guards.integration.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InspectRecord, MvccRecord, RaftEntryRecord, RegistryRecord, SummaryRecord } from '../inspect/index.js';
+import type { InspectRecord, MvccRecord, RaftEntryRecord, RegistryRecord, SidecarRecord, SummaryRecord } from '../inspect/index.js';
 import {
   bootstrapEncryption,
   bytesOnDisk,
@@ -38,13 +38,13 @@ interface SidecarAgreement {
   readonly activeStorageId: number;
   readonly activeRaftId: number;
   readonly storageEnvelopeActive: boolean;
-  readonly storageEnvelopeCutoverIndex: string;
   readonly raftEnvelopeCutoverIndex: string;
 }
 
 /** What happened when, as the test saw it (wall clock right after each RPC returned). */
 interface Timeline {
   readonly storageCutoverAtMs: number;
+  readonly storageCutoverIndex: number;
   readonly raftCutoverAtMs: number;
   readonly raftCutoverIndex: number;
   readonly storageRotatedAtMs: number;
@@ -151,7 +151,7 @@ async function rollOut(cluster: ProcessCluster, kekPath: string): Promise<Timeli
   // A retried Enable answers OK with the original index.
   expect(await enableRaftEnvelope(cluster, await cluster.waitForLeader())).toMatchObject({ wasAlreadyActive: true, appliedIndex: phase2.appliedIndex });
   return {
-    storageCutoverAtMs, raftCutoverAtMs, raftCutoverIndex: Number(phase2.appliedIndex), storageRotatedAtMs,
+    storageCutoverAtMs, storageCutoverIndex: Number(phase1.appliedIndex), raftCutoverAtMs, raftCutoverIndex: Number(phase2.appliedIndex), storageRotatedAtMs,
     storageDekIds: [1, storage.newDekId], newStorageDekId: storage.newDekId, raftDekIds: [2, raft.newDekId], newRaftDekId: raft.newDekId,
   };
 }
@@ -160,8 +160,7 @@ async function rollOut(cluster: ProcessCluster, kekPath: string): Promise<Timeli
 async function expectSidecarsAgree(cluster: ProcessCluster, timeline: Timeline): Promise<void> {
   const states = await Promise.all(cluster.ids().map((id) => callEncryption<SidecarAgreement>(cluster, id, 'GetSidecarState')));
   const pick = (s: SidecarAgreement): SidecarAgreement => ({
-    activeStorageId: s.activeStorageId, activeRaftId: s.activeRaftId, storageEnvelopeActive: s.storageEnvelopeActive,
-    storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
+    activeStorageId: s.activeStorageId, activeRaftId: s.activeRaftId, storageEnvelopeActive: s.storageEnvelopeActive, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
   });
   for (const state of states) expect(pick(state)).toEqual(pick(states[0]!));
   expect(pick(states[0]!)).toMatchObject({ activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId, storageEnvelopeActive: true, raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex) });
@@ -207,6 +206,7 @@ describe('encryption rollout on a 3-node cluster', () => {
     await Promise.all(cluster.ids().map((id) => cluster!.kill(id, 'SIGTERM')));
 
     const registries: RegistryRecord[][] = [];
+    const sidecars: SidecarRecord[] = [];
     for (const id of cluster.ids()) {
       const records = await inspectNode(cluster, id, { kekPath: started.kekPath, values: true });
       expectRaftLogWrapped(id, records, timeline);
@@ -219,7 +219,15 @@ describe('encryption rollout on a 3-node cluster', () => {
         expect(bytesOnDisk(cluster.node(id).dataDir, write.value), `${id} holds ${write.key} in cleartext`).toBe(false);
       }
       registries.push(records.filter((r): r is RegistryRecord => r.kind === 'registry' && r.source === 'store'));
+      sidecars.push(records[0] as SidecarRecord);
     }
+    // Both cutover indexes (the storage one is not in GetSidecarState) and the key set agree on every sidecar.
+    const agreed = (s: SidecarRecord): unknown => ('keys' in s ? {
+      storageEnvelopeActive: s.storageEnvelopeActive, storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
+      active: s.active, keys: s.keys.map((k) => [k.id, k.purpose]),
+    } : s);
+    for (const sidecar of sidecars) expect(agreed(sidecar)).toEqual(agreed(sidecars[0]!));
+    expect(sidecars[0]).toMatchObject({ storageEnvelopeCutoverIndex: timeline.storageCutoverIndex, raftEnvelopeCutoverIndex: timeline.raftCutoverIndex });
     // The writer registry is replicated state: identical rows on every node, for every DEK.
     for (const rows of registries) expect(rows).toEqual(registries[0]);
     expect(new Set(registries[0]!.map((r) => r.dekId))).toEqual(new Set([...timeline.storageDekIds, ...timeline.raftDekIds]));
