@@ -282,3 +282,17 @@ export async function waitForRegistration(cluster: ProcessCluster, dekId: number
   });
   await waitFor(`every node registered for DEK ${dekId}`, timeoutMs, async () => (ids.every(registered) ? true : undefined), 200);
 }
+
+/**
+ * Hands leadership to `target` (TransferLeadership through whoever leads,
+ * retried while it catches up); resolves once it leads — or once it halted,
+ * which a bug switch may make it do the moment it proposes.
+ */
+export async function makeLeader(cluster: ProcessCluster, target: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(`${target} to lead`, timeoutMs, async () => {
+    const status = await cluster.status(target);
+    if (status.role === 'leader' || status.halted) return true;
+    if (status.leader !== '') await cluster.admin(status.leader).transferLeadership({ id: target }).catch(() => undefined);
+    return undefined;
+  }, 250);
+}
