@@ -97,8 +97,10 @@ async function runWithTinyFileSizeLimit(cluster: ProcessCluster, id: string): Pr
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
-  clearTimeout(timer);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`cannot run prlimit (util-linux): ${error.message}`)));
+    child.once('close', (exitCode) => resolve(exitCode));
+  }).finally(() => clearTimeout(timer));
   return { code, stderr };
 }
 
