@@ -96,6 +96,7 @@ export function defineEncryptionCommands(program: Command, run: (action: Encrypt
   group.command('capability').description('GetCapability of the node (JSON)')
     .action(() => run((addr, t) => withClient(addr, async (c) => ok(JSON.stringify(await c.call<Capability>('GetCapability', {}, t))))));
   group.command('status').description('GetSidecarState of the node (JSON, key ids without key material)')
+    .option('--json', 'JSON output (always; accepted because scripts pass it, issue 5\'s command-line contract)')
     .action(() => run((addr, t) => withClient(addr, async (c) => ok(...stateLines(await c.call<SidecarState>('GetSidecarState', {}, t))))));
   group.command('bootstrap').description('generate storage and raft DEKs, wrap them under the KEK, propose the bootstrap batch')
     .requiredOption('--kek-file <path>', 'the cluster KEK file (32 raw bytes, mode 0600)')
