@@ -165,7 +165,7 @@ async function expectSidecarsAgree(cluster: ProcessCluster, timeline: Timeline):
   for (const state of states) expect(pick(state)).toEqual(pick(states[0]!));
   expect(pick(states[0]!)).toMatchObject({ activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId, storageEnvelopeActive: true, raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex) });
   // The operator's view (`ekv-admin encryption status`) says the same.
-  const status = await runAdmin(['--addr', cluster.address(cluster.ids()[2]!), 'encryption', 'status']);
+  const status = await runAdmin(['--addr', cluster.address(cluster.ids()[2]!), 'encryption', 'status', '--json']);
   expect(JSON.parse(status.stdout)).toMatchObject({ keyIds: [1, 2, 3, 4], activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId });
 }
 
