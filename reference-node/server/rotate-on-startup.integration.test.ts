@@ -9,23 +9,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  callEncryption, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, type SidecarState,
+  callEncryption, makeLeader, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, type SidecarState,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
 async function activeIds(cluster: ProcessCluster, id: string): Promise<string> {
   const state = await callEncryption<SidecarState>(cluster, id, 'GetSidecarState');
   return `${state.activeStorageId}/${state.activeRaftId}`;
-}
-
-/** Hands leadership to `target` (TransferLeadership through whoever leads, retried while it catches up). */
-async function makeLeader(cluster: ProcessCluster, target: string): Promise<void> {
-  await waitFor(`${target} to lead`, 20_000, async () => {
-    const status = await cluster.status(target);
-    if (status.role === 'leader') return true;
-    if (status.leader !== '') await cluster.admin(status.leader).transferLeadership({ id: target }).catch(() => undefined);
-    return undefined;
-  }, 250);
 }
 
 async function expectReadable(cluster: ProcessCluster, via: string, values: ReadonlyMap<string, string>): Promise<void> {
