@@ -220,6 +220,15 @@ describe('inspectDataDir', () => {
     expect((noSidecar as InspectError).code).toBe('ErrInspectSidecarMissing');
   });
 
+  it('refuses --kek-file without a sidecar, and names a KEK that does not unwrap the sidecar\'s DEKs', async () => {
+    rmSync(node.sidecarPath);
+    const noSidecar = await inspect({ dataDir: node.dataDir, kekFile: node.kekPath }).catch((e: unknown) => e);
+    expect((noSidecar as InspectError).code).toBe('ErrInspectKekWithoutSidecar');
+    const other = await writeNode(mkdtempSync(join(root, 'other-')));
+    const wrongKek = await inspect({ dataDir: node.dataDir, sidecarPath: other.sidecarPath, kekFile: node.kekPath }).catch((e: unknown) => e);
+    expect(String(wrongKek)).toMatch(/ErrKEKUnwrap|ErrIntegrity|unwrap/);
+  });
+
   it('reports an unreadable sidecar on its line instead of failing', async () => {
     writeFileSync(node.sidecarPath, '{"version": 9}');
     const records = await inspect({ dataDir: node.dataDir, sidecarPath: node.sidecarPath });
