@@ -53,8 +53,13 @@ interface Totals {
 async function keystoreFor(kekFile: string | undefined, sidecar: Sidecar | null): Promise<Keystore | null> {
   if (kekFile === undefined) return null;
   if (sidecar === null) throw new InspectError('ErrInspectKekWithoutSidecar', `--kek-file needs the node's sidecar (pass --sidecar PATH) to know the wrapped DEKs`);
+  const kek = await loadKekFile(kekFile);
   const keystore = new Keystore();
-  hydrateKeystore(sidecar, await loadKekFile(kekFile), keystore);
+  try {
+    hydrateKeystore(sidecar, kek, keystore);
+  } catch (error) {
+    throw new InspectError('ErrInspectKekMismatch', `--kek-file ${kekFile} does not unwrap the sidecar's DEKs (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
   return keystore;
 }
 

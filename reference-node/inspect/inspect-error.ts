@@ -16,7 +16,9 @@ export type InspectErrorCode =
   /** `--sidecar PATH` was given but no such file exists. */
   | 'ErrInspectSidecarMissing'
   /** `--kek-file` was given without any readable sidecar to hydrate keys from. */
-  | 'ErrInspectKekWithoutSidecar';
+  | 'ErrInspectKekWithoutSidecar'
+  /** The `--kek-file` KEK does not unwrap the sidecar's wrapped DEKs. */
+  | 'ErrInspectKekMismatch';
 
 /** A refused inspection. */
 export class InspectError extends Error {
