@@ -285,11 +285,13 @@ export async function waitForRegistration(cluster: ProcessCluster, dekId: number
 
 /**
  * Hands leadership to `target` (TransferLeadership through whoever leads,
- * retried while it catches up); resolves once it leads — or once it halted,
- * which a bug switch may make it do the moment it proposes.
+ * retried while it catches up); resolves once it leads — or once it halted
+ * or exited, which a bug switch may make it do the moment it proposes.
  */
 export async function makeLeader(cluster: ProcessCluster, target: string, timeoutMs = 20_000): Promise<void> {
   await waitFor(`${target} to lead`, timeoutMs, async () => {
+    // Halted and exited (--exit-on-halt): the caller's waitForHalt tells why.
+    if (!cluster.running(target)) return true;
     const status = await cluster.status(target);
     if (status.role === 'leader' || status.halted) return true;
     if (status.leader !== '') await cluster.admin(status.leader).transferLeadership({ id: target }).catch(() => undefined);
