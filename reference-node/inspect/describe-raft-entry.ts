@@ -12,7 +12,10 @@
  */
 import { EntryType, type Entry } from '../raft/types.js';
 import { decodeKvPayload, decodeProposal, FsmOpcode } from '../kv/index.js';
-import { ENVELOPE_VERSION, envelopeMetadata, OPCODE_ROTATION, ROTATION_SUBTAG, unwrapRaftPayload, type EnvelopeMetadata, type Keystore } from '../encryption/index.js';
+import {
+  ENVELOPE_VERSION, envelopeMetadata, OPCODE_BOOTSTRAP, OPCODE_REGISTRATION, OPCODE_ROTATION, ROTATION_SUBTAG, unwrapRaftPayload,
+  type EnvelopeMetadata, type Keystore,
+} from '../encryption/index.js';
 import type { EnvelopeFields, OpcodeName, RaftEntryRecord } from './inspect-records.js';
 
 /** What the describer knows besides the entry. */
@@ -42,9 +45,9 @@ export function opcodeName(opcode: number): OpcodeName {
       return 'kv-batch';
     case FsmOpcode.leaseRenewal:
       return 'lease-renewal';
-    case 0x03:
+    case OPCODE_REGISTRATION:
       return 'registration';
-    case 0x04:
+    case OPCODE_BOOTSTRAP:
       return 'bootstrap';
     case OPCODE_ROTATION:
       return 'rotation';
