@@ -8,7 +8,10 @@
  * - a member id whose 16-bit node id collides with a registered writer is
  *   refused before anything is proposed (ErrWriterUint16Collision);
  * - an operator mutator on a follower answers FailedPrecondition with the
- *   leader hint (§6.2), and the same call on the hinted leader succeeds.
+ *   leader hint (§6.2), and the same call on the hinted leader succeeds;
+ * - 7a: a node restarted alone after Phase 1 holds writes at its first-write
+ *   barrier (WriterNotRegistered at the deadline, not NoLeader) until a
+ *   quorum is back and its registration at the bumped epoch committed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { findCollidingRaftId, fullNodeId, nodeId16 } from '../encryption/index.js';
@@ -115,5 +118,21 @@ describe('registration triggers', () => {
     const accepted = await callEncryption<{ appliedIndex: string }>(cluster, hinted, 'RegisterEncryptionWriter', request);
     expect(Number(accepted.appliedIndex)).toBeGreaterThan(0);
     expect(await registryOf(cluster, leader, 'n4')).toEqual({ '1': 5 });
+  }, 60_000);
+
+  it('7a: a node restarted after Phase 1 holds writes at its first-write barrier until its registration commits', async () => {
+    const started = await phase1Cluster();
+    cluster = started.cluster;
+    await Promise.all(['n1', 'n2', 'n3'].map((id) => cluster!.kill(id, 'SIGTERM')));
+    // Alone, n2 cannot reach a leader: its registration at the bumped epoch cannot commit.
+    await cluster.start('n2');
+    const held = classifyError(await cluster.kv('n2').put({ key: utf8('held'), value: utf8('x') }, { timeoutMs: 1_500 }).catch((e: unknown) => e));
+    expect(held.spec.name).toBe('WriterNotRegistered');
+    expect(held.definite).toBe(true);
+    await cluster.start('n1');
+    expect(await putWithRetry(cluster, 'n2', 'released', 'y')).toBe(true);
+    expect(cluster.logOf('n2')).toContain('first-write barrier released');
+    const leader = await cluster.waitForLeader(['n1', 'n2']);
+    expect((await registryOf(cluster, leader, 'n2'))['1']).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
