@@ -14,20 +14,19 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, NodeErrors } from '../proto/index.js';
 import {
-  bootstrapEncryption, callEncryption, enableRaftEnvelope, enableStorageEnvelope, putWithRetry, sidecarPathOf, startEncryptedCluster, text, utf8,
+  bootstrapEncryption, callEncryption, enableRaftEnvelope, enableStorageEnvelope, makeLeader, putWithRetry, sidecarPathOf, startEncryptedCluster, text, utf8,
   waitForHalt, type Capability,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
-/** Makes one of `candidates` the leader (transferring if needed) and returns it. */
+/** Makes one of `candidates` the leader (transferring if another node leads) and returns it once every node agrees. */
 async function leadOn(cluster: ProcessCluster, candidates: readonly string[]): Promise<string> {
-  const current = await cluster.waitForLeader(candidates);
+  const current = await cluster.waitForLeader();
   if (candidates.includes(current)) return current;
-  await cluster.admin(current).transferLeadership({ id: candidates[0]! });
-  return waitFor(`one of ${candidates.join(',')} to lead`, 15_000, async () => {
-    const leader = await cluster.waitForLeader(candidates).catch(() => undefined);
-    return leader !== undefined && candidates.includes(leader) ? leader : undefined;
-  });
+  await makeLeader(cluster, candidates[0]!);
+  const leader = await cluster.waitForLeader();
+  expect(candidates).toContain(leader);
+  return leader;
 }
 
 /** The error a call rejected with (fails the test if it succeeded). */
