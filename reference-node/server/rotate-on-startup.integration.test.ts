@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  callEncryption, makeLeader, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, type SidecarState,
+  callEncryption, makeLeader, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, waitForRegistration, type SidecarState,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
@@ -69,6 +69,10 @@ describe('rotate-on-startup', () => {
     await expectReadable(cluster, target, values);
 
     // The rotated keys survive a restart of every node (guards pass, wraps install from the sidecar).
+    // Only once every node registered for the new DEKs: a node stopped before its row for the active
+    // storage DEK committed refuses to start (ErrLocalEpochRollback, missing row; spec §8.2).
+    await waitForRegistration(cluster, 3);
+    await waitForRegistration(cluster, 4);
     await Promise.all(cluster.ids().map((id) => cluster!.kill(id, 'SIGTERM')));
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
