@@ -172,11 +172,16 @@ function bandApplierPort(band: BandApplier, killPoints?: KillPointHooks): Encryp
   };
 }
 
-/** Log entries the sidecar-behind check may read, as (index, FSM payload) of proposal envelopes. */
+/**
+ * Log entries the sidecar-behind check may read, as (index, FSM payload) of
+ * proposal envelopes: the durable log store, which keeps
+ * `--snapshot-keep-entries` entries below the newest snapshot (the in-memory
+ * Raft log starts at the snapshot and would refuse sooner).
+ */
 export interface LogEntrySource {
   firstIndex(): LogIndex;
   lastIndex(): LogIndex;
-  entries(lo: LogIndex, hi: LogIndex): readonly { readonly index: LogIndex; readonly data: Uint8Array }[];
+  entries(lo: LogIndex, hi: LogIndex): Promise<readonly { readonly index: LogIndex; readonly data: Uint8Array }[]>;
 }
 
 /** A scanner over the retained log; a compacted range refuses (it cannot be checked). */
@@ -187,7 +192,7 @@ export function logPayloadScanner(log: LogEntrySource): LogPayloadScanner {
     }
     const hi = Math.min(toInclusive, log.lastIndex());
     if (hi <= fromExclusive) return;
-    for (const entry of log.entries((fromExclusive + 1) as LogIndex, (hi + 1) as LogIndex)) {
+    for (const entry of await log.entries((fromExclusive + 1) as LogIndex, (hi + 1) as LogIndex)) {
       const envelope = entry.data.length === 0 ? null : decodeProposal(entry.data);
       if (envelope !== null) yield { index: entry.index, payload: envelope.payload };
     }
@@ -209,7 +214,7 @@ async function replayRetainedRaftMarker(runtime: EncryptionRuntime, log: LogEntr
   const cutover = sidecar?.raftEnvelopeCutoverIndex ?? 0;
   if (sidecar === null || cutover === 0 || !runtime.stage.raftEnvelopeCutover) return;
   const retained = cutover >= log.firstIndex() && cutover <= log.lastIndex();
-  const marker = retained ? log.entries(cutover as LogIndex, (cutover + 1) as LogIndex)[0] : undefined;
+  const marker = retained ? (await log.entries(cutover as LogIndex, (cutover + 1) as LogIndex))[0] : undefined;
   const payload = marker === undefined ? null : decodeProposal(marker.data)?.payload ?? null;
   if (payload === null) {
     runtime.raft.install(cutover, sidecar.active.raft);

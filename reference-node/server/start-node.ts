@@ -167,7 +167,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     await loop.replayCommitted(start.commitIndex);
     // Steps 6–9 on the replayed state (a node that halted on replay serves Status only: no checks).
     if (encryption !== null && prepared !== null && loop.halt === undefined) {
-      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: start.storage, bugs: prepared.bugs });
+      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: nodeStorage.log, bugs: prepared.bugs });
       await triggers.install();
     }
   } catch (error) {
