@@ -135,6 +135,7 @@ async function sidecarState(deps: EncryptionAdminDeps): Promise<object> {
   return {
     wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
     storageEnvelopeActive: sc.storageEnvelopeActive, raftEnvelopeCutoverIndex: String(sc.raftEnvelopeCutoverIndex),
+    storageEnvelopeCutoverIndex: String(sc.storageEnvelopeCutoverIndex),
     latestAppliedIndex: String(deps.runtime === null ? sc.raftAppliedIndex : deps.appliedIndex()), writerRegistryForCaller: registry,
   };
 }

@@ -38,6 +38,7 @@ interface SidecarAgreement {
   readonly activeStorageId: number;
   readonly activeRaftId: number;
   readonly storageEnvelopeActive: boolean;
+  readonly storageEnvelopeCutoverIndex: string;
   readonly raftEnvelopeCutoverIndex: string;
 }
 
@@ -160,13 +161,19 @@ async function rollOut(cluster: ProcessCluster, kekPath: string): Promise<Timeli
 async function expectSidecarsAgree(cluster: ProcessCluster, timeline: Timeline): Promise<void> {
   const states = await Promise.all(cluster.ids().map((id) => callEncryption<SidecarAgreement>(cluster, id, 'GetSidecarState')));
   const pick = (s: SidecarAgreement): SidecarAgreement => ({
-    activeStorageId: s.activeStorageId, activeRaftId: s.activeRaftId, storageEnvelopeActive: s.storageEnvelopeActive, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
+    activeStorageId: s.activeStorageId, activeRaftId: s.activeRaftId, storageEnvelopeActive: s.storageEnvelopeActive,
+    storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
   });
   for (const state of states) expect(pick(state)).toEqual(pick(states[0]!));
-  expect(pick(states[0]!)).toMatchObject({ activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId, storageEnvelopeActive: true, raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex) });
+  expect(pick(states[0]!)).toMatchObject({ activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId, storageEnvelopeActive: true,
+    storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex), raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
+  });
   // The operator's view (`ekv-admin encryption status`) says the same.
   const status = await runAdmin(['--addr', cluster.address(cluster.ids()[2]!), 'encryption', 'status', '--json']);
-  expect(JSON.parse(status.stdout)).toMatchObject({ keyIds: [1, 2, 3, 4], activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId });
+  expect(JSON.parse(status.stdout)).toMatchObject({
+    keyIds: [1, 2, 3, 4], activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId,
+    storageEnvelopeActive: true, storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex), raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
+  });
 }
 
 describe('encryption rollout on a 3-node cluster', () => {

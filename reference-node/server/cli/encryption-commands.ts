@@ -26,6 +26,7 @@ interface SidecarState {
   readonly activeRaftId: number;
   readonly storageEnvelopeActive: boolean;
   readonly raftEnvelopeCutoverIndex: string;
+  readonly storageEnvelopeCutoverIndex: string;
   readonly latestAppliedIndex: string;
   readonly writerRegistryForCaller: Record<string, number>;
 }
@@ -85,7 +86,8 @@ async function proposer(client: EncryptionAdminClient, timeoutMs: number, dekId:
 function stateLines(state: SidecarState): string[] {
   return [JSON.stringify({
     keyIds: Object.keys(state.wrappedDeksById).map(Number).sort((a, b) => a - b), activeStorageId: state.activeStorageId, activeRaftId: state.activeRaftId,
-    storageEnvelopeActive: state.storageEnvelopeActive, raftEnvelopeCutoverIndex: state.raftEnvelopeCutoverIndex, latestAppliedIndex: state.latestAppliedIndex,
+    storageEnvelopeActive: state.storageEnvelopeActive, storageEnvelopeCutoverIndex: state.storageEnvelopeCutoverIndex,
+    raftEnvelopeCutoverIndex: state.raftEnvelopeCutoverIndex, latestAppliedIndex: state.latestAppliedIndex,
     writerRegistryForCaller: state.writerRegistryForCaller,
   })];
 }
