@@ -41,7 +41,9 @@ describe('ekv-admin encryption', () => {
     expect(early.code).toBe(1);
     expect(early.stdout).toMatch(/^error: EncryptionFailedPrecondition .*ErrEncryptionNotBootstrapped/);
 
-    expect(enc('bootstrap', '--kek-file', kek, '--discover-from', addr).stdout).toMatch(/^OK applied_index=\d+ storage_dek_id=1 raft_dek_id=2 writers=1\n$/);
+    expect(enc('bootstrap', '--kek-file', kek, '--discover-from', 'nonsense').stderr).toContain("--discover-from: expected HOST:PORT[,HOST:PORT…], got 'nonsense'");
+    // The same member twice (comma form and repeated flag) is probed once.
+    expect(enc('bootstrap', '--kek-file', kek, '--discover-from', `${addr},${addr}`, '--discover-from', addr).stdout).toMatch(/^OK applied_index=\d+ storage_dek_id=1 raft_dek_id=2 writers=1\n$/);
     expect(enc('enable-storage-envelope').stdout).toMatch(/^OK applied_index=\d+ was_already_active=false members_checked=1\n$/);
     expect(run(['--addr', addr, 'put', 'k', 'v1']).code).toBe(0);
     const phase2 = enc('enable-raft-envelope');

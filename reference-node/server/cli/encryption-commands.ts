@@ -62,6 +62,13 @@ function parseUint(text: string | undefined, flag: string, max: number): number 
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** Repeatable and comma-separated (`--discover-from A,B --discover-from C`), without duplicates. */
+const collectAddresses = (value: string, previous: string[] = []): string[] => {
+  const added = value.split(',').map((a) => a.trim());
+  if (added.some((a) => !/^[^\s:]+:\d{1,5}$/.test(a))) throw usage(`--discover-from: expected HOST:PORT[,HOST:PORT…], got '${value}'`);
+  return [...new Set([...previous, ...added])];
+};
+
 /** Polls GetCapability on every address (§3.4 (a)); every one must be capable with a non-zero id. */
 async function discoverWriters(addresses: readonly string[], timeoutMs: number): Promise<Writer[]> {
   return Promise.all(addresses.map((address) => withClient(address, async (client) => {
@@ -103,7 +110,7 @@ export function defineEncryptionCommands(program: Command, run: (action: Encrypt
   group.command('bootstrap').description('generate storage and raft DEKs, wrap them under the KEK, propose the bootstrap batch')
     .requiredOption('--kek-file <path>', 'the cluster KEK file (32 raw bytes, mode 0600)')
     .option('--storage-dek-id <n>', 'storage DEK id', '1').option('--raft-dek-id <n>', 'raft DEK id', '2')
-    .option('--writer <full:epoch>', 'a member (repeatable)', collect).option('--discover-from <addr>', 'probe a member with GetCapability (repeatable)', collect)
+    .option('--writer <full:epoch>', 'a member (repeatable)', collect).option('--discover-from <addrs>', 'probe members with GetCapability (HOST:PORT, comma-separated or repeatable)', collectAddresses)
     .action((o: { kekFile: string; storageDekId: string; raftDekId: string; writer?: string[]; discoverFrom?: string[] }) => {
       const storageDekId = parseUint(o.storageDekId, '--storage-dek-id', 0xffff_ffff)!;
       const raftDekId = parseUint(o.raftDekId, '--raft-dek-id', 0xffff_ffff)!;
