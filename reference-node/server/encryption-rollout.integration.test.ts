@@ -170,10 +170,14 @@ async function expectSidecarsAgree(cluster: ProcessCluster, timeline: Timeline):
   });
   // The operator's view (`ekv-admin encryption status`) says the same.
   const status = await runAdmin(['--addr', cluster.address(cluster.ids()[2]!), 'encryption', 'status', '--json']);
-  expect(JSON.parse(status.stdout)).toMatchObject({
+  const report = JSON.parse(status.stdout) as { registrySource: string; writerRegistryForCaller: Record<string, number> };
+  expect(report).toMatchObject({
     keyIds: [1, 2, 3, 4], activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId,
     storageEnvelopeActive: true, storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex), raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
   });
+  // The node's own registry rows, from the leader when it follows: registered for the active DEKs.
+  expect(report.registrySource).toMatch(/^(node|leader 127\.0\.0\.1:\d+)$/);
+  expect(Object.keys(report.writerRegistryForCaller)).toEqual(expect.arrayContaining([String(timeline.newStorageDekId), String(timeline.newRaftDekId)]));
 }
 
 describe('encryption rollout on a 3-node cluster', () => {

@@ -8,6 +8,7 @@
 import type { Command} from 'commander';
 import { CommanderError } from 'commander';
 import { generateWrappedDek, loadKekFile, nextDekId } from '../../encryption/index.js';
+import { createAdminClient } from '../../proto/index.js';
 import { createEncryptionAdminClient, type EncryptionAdminClient } from '../encryption-admin-proto.js';
 
 /** Output of one command. */
@@ -90,12 +91,41 @@ async function proposer(client: EncryptionAdminClient, timeoutMs: number, dekId:
   return { proposerNodeId: full, proposerLocalEpoch: epoch };
 }
 
-function stateLines(state: SidecarState): string[] {
+/** Where the registry rows of a status came from. */
+type RegistrySource = 'node' | `leader ${string}` | `unavailable: ${string}`;
+
+/**
+ * The contacted node's own registry rows. GetSidecarState fills them only on
+ * the leader (spec §6: a linearizable read); for a follower, the leader's
+ * ResyncSidecar projects the same rows for the follower's full id.
+ */
+async function registryRows(addr: string, state: SidecarState, timeoutMs: number): Promise<{ rows: Record<string, number>; source: RegistrySource }> {
+  const admin = createAdminClient(addr);
+  let status;
+  try {
+    status = await admin.status({}, { timeoutMs });
+  } finally {
+    admin.close();
+  }
+  if (status.role === 'leader') return { rows: state.writerRegistryForCaller, source: 'node' };
+  if (status.leaderAddress === '') return { rows: {}, source: 'unavailable: no known leader' };
+  const resync = await withClient(status.leaderAddress, (c) =>
+    c.call<{ writerRegistryForCaller: Record<string, number> }>('ResyncSidecar', { callerFullNodeId: status.fullNodeId }, timeoutMs));
+  return { rows: resync.writerRegistryForCaller, source: `leader ${status.leaderAddress}` };
+}
+
+async function statusOf(addr: string, timeoutMs: number): Promise<EncryptionCommandResult> {
+  const state = await withClient(addr, (c) => c.call<SidecarState>('GetSidecarState', {}, timeoutMs));
+  const registry = await registryRows(addr, state, timeoutMs);
+  return ok(...stateLines({ ...state, writerRegistryForCaller: registry.rows }, registry.source));
+}
+
+function stateLines(state: SidecarState, registrySource: RegistrySource): string[] {
   return [JSON.stringify({
     keyIds: Object.keys(state.wrappedDeksById).map(Number).sort((a, b) => a - b), activeStorageId: state.activeStorageId, activeRaftId: state.activeRaftId,
     storageEnvelopeActive: state.storageEnvelopeActive, storageEnvelopeCutoverIndex: state.storageEnvelopeCutoverIndex,
     raftEnvelopeCutoverIndex: state.raftEnvelopeCutoverIndex, latestAppliedIndex: state.latestAppliedIndex,
-    writerRegistryForCaller: state.writerRegistryForCaller,
+    writerRegistryForCaller: state.writerRegistryForCaller, registrySource,
   })];
 }
 
@@ -104,9 +134,9 @@ export function defineEncryptionCommands(program: Command, run: (action: Encrypt
   const group = program.command('encryption').description('encryption rollout: capability, status, bootstrap, rotate-dek, register-writer, enable-*');
   group.command('capability').description('GetCapability of the node (JSON)')
     .action(() => run((addr, t) => withClient(addr, async (c) => ok(JSON.stringify(await c.call<Capability>('GetCapability', {}, t))))));
-  group.command('status').description('GetSidecarState of the node (JSON, key ids without key material)')
+  group.command('status').description('GetSidecarState of the node, plus its registry rows (from the leader when it follows); JSON, key ids without key material')
     .option('--json', 'JSON output (always; accepted because scripts pass it, issue 5\'s command-line contract)')
-    .action(() => run((addr, t) => withClient(addr, async (c) => ok(...stateLines(await c.call<SidecarState>('GetSidecarState', {}, t))))));
+    .action(() => run(statusOf));
   group.command('bootstrap').description('generate storage and raft DEKs, wrap them under the KEK, propose the bootstrap batch')
     .requiredOption('--kek-file <path>', 'the cluster KEK file (32 raw bytes, mode 0600)')
     .option('--storage-dek-id <n>', 'storage DEK id', '1').option('--raft-dek-id <n>', 'raft DEK id', '2')
