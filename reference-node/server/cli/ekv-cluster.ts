@@ -2,6 +2,8 @@
  * `ekv-cluster`: a local cluster on 127.0.0.1 for a person to play with
  * (default 3 nodes on ports 7001-7003, data under .tmp/cluster). Prints how
  * to talk to it, forwards Ctrl-C / SIGTERM to the nodes and waits for them.
+ * `{id}` in the extra node flags becomes each node's id, so flags that must
+ * differ per node (an encrypted cluster's `--sidecar-path`) fit one command.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -29,7 +31,7 @@ function parse(argv: readonly string[]): ClusterOptions | { exitCode: number; ou
     .option('--base-port <port>', 'port of n1; node i listens on base-port + i - 1', '7001')
     .option('--data-dir <dir>', 'parent of the nodes\' data dirs', '.tmp/cluster')
     .option('--clean', 'delete the data dirs first')
-    .argument('[node-flags...]', 'extra ekv-node flags after --, e.g. -- --log-format pretty')
+    .argument('[node-flags...]', 'extra ekv-node flags after --, e.g. -- --log-format pretty; {id} becomes the node id')
     .exitOverride()
     .configureOutput({ writeOut: (s) => { output += s; }, writeErr: (s) => { output += s; } });
   try {
@@ -52,7 +54,7 @@ function startNodes(options: ClusterOptions): ChildProcess[] {
   return ids.map((id, i) => {
     const dataDir = join(options.dataDir, id);
     mkdirSync(dataDir, { recursive: true });
-    const child = spawn(process.execPath, [nodeBin, '--id', id, '--listen', address(i), '--peers', peers, '--data-dir', dataDir, ...options.extra], {
+    const child = spawn(process.execPath, [nodeBin, '--id', id, '--listen', address(i), '--peers', peers, '--data-dir', dataDir, ...options.extra.map((flag) => flag.replaceAll('{id}', id))], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child.stdout.on('data', (chunk: Buffer) => process.stdout.write(chunk));
