@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and property tests run in parallel; integration tests (real processes,
-// containers) are named *.integration.test.ts and run one file at a time so a
-// 2-core machine is not oversubscribed (see README "Tests").
+// At most two test files run at once, so the integration tests (real node
+// processes, containers; named *.integration.test.ts) do not oversubscribe a
+// 2-core machine: their elections and timeouts assume the cores are not
+// shared by more than two clusters.
 export default defineConfig({
   test: {
     include: ['{reference-node,harness,checkers,workloads}/**/*.test.ts'],
