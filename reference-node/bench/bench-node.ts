@@ -2,18 +2,25 @@
  * `npm run bench:node`: sustained acknowledged writes/s and linearizable
  * reads/s, with p50/p99 latency, against a local 3-node cluster of real
  * `ekv-node` processes (every Raft append is fsynced), at 1, 16 and 64
- * concurrent clients. Prints a table and writes JSON.
+ * concurrent clients. Prints a table and writes JSON. `--encryption` runs
+ * the same phases on a cluster in Phase 1 (values encrypted at apply) and/or
+ * Phase 2 (every proposal wrapped too), each a fresh cluster in the same run,
+ * and prints each mode's throughput as a ratio to the unencrypted one (the
+ * machine is noisy: compare within one run).
  *
- *   node dist/reference-node/bench/bench-node.js [--duration-ms 10000] [--out .tmp/bench-node.json]
+ *   node dist/reference-node/bench/bench-node.js [--duration-ms 10000] [--encryption off,phase1,phase2] [--out .tmp/bench-node.json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { generateWrappedDek, loadKekFile } from '../encryption/index.js';
 import { createAdminClient, createKvClient, type KvClient } from '../proto/index.js';
+import { createEncryptionAdminClient } from '../server/encryption-admin-proto.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const nodeBin = join(repoRoot, 'bin', 'ekv-node.js');
@@ -21,7 +28,12 @@ const concurrencies = [1, 16, 64] as const;
 /** Clients share gRPC channels, this many workers per channel. */
 const workersPerChannel = 8;
 
+/** How far the benchmarked cluster has rolled out encryption. */
+type EncryptionMode = 'off' | 'phase1' | 'phase2';
+const encryptionModes: readonly EncryptionMode[] = ['off', 'phase1', 'phase2'];
+
 interface PhaseResult {
+  readonly encryption: EncryptionMode;
   readonly operation: 'write' | 'read';
   readonly clients: number;
   readonly operations: number;
@@ -42,14 +54,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startCluster(dir: string): Promise<{ addresses: string[]; children: ChildProcess[] }> {
+async function startCluster(dir: string, kekPath: string | null): Promise<{ addresses: string[]; children: ChildProcess[] }> {
   const addresses = await Promise.all([1, 2, 3].map(async () => `127.0.0.1:${await freePort()}`));
   const peers = addresses.map((address, i) => `n${i + 1}=${address}`).join(',');
-  const children = addresses.map((address, i) =>
-    spawn(process.execPath, [nodeBin, '--id', `n${i + 1}`, '--listen', address, '--peers', peers, '--data-dir', join(dir, `n${i + 1}`), '--log-level', 'warn'], {
+  const children = addresses.map((address, i) => {
+    const id = `n${i + 1}`;
+    const encryption = kekPath === null ? [] : ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', join(dir, `${id}.sidecar`)];
+    return spawn(process.execPath, [nodeBin, '--id', id, '--listen', address, '--peers', peers, '--data-dir', join(dir, id), '--log-level', 'warn', ...encryption], {
       stdio: ['ignore', 'pipe', 'inherit'],
-    }),
-  );
+    });
+  });
   await Promise.all(children.map((child) => new Promise<void>((ready, fail) => {
     child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('READY')) ready(); });
     child.once('exit', (code) => fail(new Error(`a node exited with ${code} before READY`)));
@@ -77,12 +91,34 @@ async function waitForLeader(addresses: readonly string[]): Promise<string> {
   throw new Error('no leader within 15 s');
 }
 
+/** Bootstrap, then Phase 1 and (for phase2) Phase 2, through the leader's EncryptionAdmin. */
+async function rollOut(leader: string, addresses: readonly string[], kekPath: string, mode: EncryptionMode): Promise<void> {
+  const call = async <T>(address: string, method: string, request: object): Promise<T> => {
+    const client = createEncryptionAdminClient(address);
+    try {
+      return await client.call<T>(method, request, 15_000);
+    } finally {
+      client.close();
+    }
+  };
+  const kek = await loadKekFile(kekPath);
+  const caps = await Promise.all(addresses.map((a) => call<{ fullNodeId: string; localEpoch: number }>(a, 'GetCapability', {})));
+  await call(leader, 'BootstrapEncryption', {
+    wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped), wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped),
+    storageDekId: 1, raftDekId: 2, writerBatch: caps.map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
+  });
+  const self = await call<{ fullNodeId: string }>(leader, 'GetCapability', {});
+  const proposer = { proposerNodeId: self.fullNodeId, proposerLocalEpoch: 0 };
+  await call(leader, 'EnableStorageEnvelope', proposer);
+  if (mode === 'phase2') await call(leader, 'EnableRaftEnvelope', proposer);
+}
+
 function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-async function runPhase(leader: string, operation: 'write' | 'read', clients: number, durationMs: number, keys: number): Promise<PhaseResult> {
+async function runPhase(leader: string, encryption: EncryptionMode, operation: 'write' | 'read', clients: number, durationMs: number, keys: number): Promise<PhaseResult> {
   const channels: KvClient[] = Array.from({ length: Math.ceil(clients / workersPerChannel) }, () => createKvClient(leader));
   const latencies: number[] = [];
   let errors = 0;
@@ -108,7 +144,7 @@ async function runPhase(leader: string, operation: 'write' | 'read', clients: nu
   latencies.sort((a, b) => a - b);
   const round = (n: number): number => Math.round(n * 100) / 100;
   return {
-    operation, clients, operations: latencies.length, errors,
+    encryption, operation, clients, operations: latencies.length, errors,
     opsPerSecond: round((latencies.length / elapsedMs) * 1_000),
     p50Ms: round(percentile(latencies, 0.5)),
     p99Ms: round(percentile(latencies, 0.99)),
@@ -116,42 +152,75 @@ async function runPhase(leader: string, operation: 'write' | 'read', clients: nu
 }
 
 function table(results: readonly PhaseResult[]): string {
-  const header = 'operation  clients      ops/s    p50 ms    p99 ms   operations  errors';
+  const header = 'encryption  operation  clients      ops/s    p50 ms    p99 ms   operations  errors';
   const rows = results.map((r) =>
-    `${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}`);
+    `${r.encryption.padEnd(10)}  ${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}`);
   return [header, ...rows].join('\n');
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const program = new Command('bench-node')
-    .option('--duration-ms <n>', 'duration of each phase', '10000')
-    .option('--out <file>', 'JSON output file', '.tmp/bench-node.json')
-    .parse([...argv], { from: 'user' });
-  const options = program.opts<{ durationMs: string; out: string }>();
-  const durationMs = Number(options.durationMs);
-  if (!Number.isSafeInteger(durationMs) || durationMs < 100) throw new Error(`--duration-ms: expected a whole number ≥ 100, got '${options.durationMs}'`);
+/** Every phase (concurrency × operation) against one fresh cluster in `mode`. */
+async function benchMode(mode: EncryptionMode, durationMs: number): Promise<PhaseResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ekv-bench-'));
-  const { addresses, children } = await startCluster(dir);
+  let kekPath: string | null = null;
+  if (mode !== 'off') {
+    kekPath = join(dir, 'kek');
+    writeFileSync(kekPath, randomBytes(32), { mode: 0o600 });
+  }
+  const { addresses, children } = await startCluster(dir, kekPath);
   try {
     const leader = await waitForLeader(addresses);
+    if (kekPath !== null) await rollOut(leader, addresses, kekPath, mode);
     const results: PhaseResult[] = [];
     for (const clients of concurrencies) {
       for (const operation of ['write', 'read'] as const) {
-        process.stderr.write(`bench: ${operation} with ${clients} client(s) for ${durationMs} ms…\n`);
-        results.push(await runPhase(leader, operation, clients, durationMs, 10_000));
+        process.stderr.write(`bench: encryption ${mode}, ${operation} with ${clients} client(s) for ${durationMs} ms…\n`);
+        results.push(await runPhase(leader, mode, operation, clients, durationMs, 10_000));
       }
     }
-    process.stdout.write(`${table(results)}\n`);
-    const out = resolve(options.out);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify({ benchmark: 'bench-node', date: new Date().toISOString(), cluster: { nodes: 3, fsync: true }, cpus: cpus().length, node: process.version, durationMs, results }, null, 2)}\n`);
-    process.stdout.write(`wrote ${out}\n`);
-    return 0;
+    return results;
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each encrypted mode's ops/s as a fraction of the unencrypted run's, per operation and concurrency. */
+function ratios(results: readonly PhaseResult[]): string[] {
+  const base = (r: PhaseResult): PhaseResult | undefined => results.find((b) => b.encryption === 'off' && b.operation === r.operation && b.clients === r.clients);
+  return results.flatMap((r) => {
+    const reference = base(r);
+    if (r.encryption === 'off' || reference === undefined || reference.opsPerSecond === 0) return [];
+    return [`${r.encryption} ${r.operation} ${r.clients} client(s): ${(r.opsPerSecond / reference.opsPerSecond).toFixed(2)}× the unencrypted ops/s`];
+  });
+}
+
+function parseModes(text: string): EncryptionMode[] {
+  const modes = text.split(',').map((m) => m.trim());
+  const unknown = modes.find((m) => !(encryptionModes as readonly string[]).includes(m));
+  if (unknown !== undefined) throw new Error(`--encryption: unknown mode '${unknown}' (expected a list of ${encryptionModes.join(', ')})`);
+  return [...new Set(modes as EncryptionMode[])];
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('bench-node')
+    .option('--duration-ms <n>', 'duration of each phase', '10000')
+    .option('--encryption <modes>', 'comma-separated: off, phase1, phase2 (each a fresh cluster)', 'off')
+    .option('--out <file>', 'JSON output file', '.tmp/bench-node.json')
+    .parse([...argv], { from: 'user' });
+  const options = program.opts<{ durationMs: string; encryption: string; out: string }>();
+  const durationMs = Number(options.durationMs);
+  if (!Number.isSafeInteger(durationMs) || durationMs < 100) throw new Error(`--duration-ms: expected a whole number ≥ 100, got '${options.durationMs}'`);
+  const modes = parseModes(options.encryption);
+  const results: PhaseResult[] = [];
+  for (const mode of modes) results.push(...(await benchMode(mode, durationMs)));
+  process.stdout.write(`${table(results)}\n`);
+  for (const line of ratios(results)) process.stdout.write(`${line}\n`);
+  const out = resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ benchmark: 'bench-node', date: new Date().toISOString(), cluster: { nodes: 3, fsync: true }, cpus: cpus().length, node: process.version, durationMs, modes, results }, null, 2)}\n`);
+  process.stdout.write(`wrote ${out}\n`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
