@@ -82,7 +82,6 @@ function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8
 export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
   const startedAtMs = Date.now();
   // §8.1 steps 2 and 4 (scope): KEK + startup guards; a refusal throws its named error.
-  // Step 1 (divergence against the newest snapshot before the bump) is covered by step 8 after the restore.
   const prepared = await prepareEncryption(config);
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
