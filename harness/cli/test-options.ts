@@ -105,7 +105,7 @@ function buildCommand(): Command {
     .option('--leave-running', 'keep the cluster running after the test until Ctrl-C')
     .option('--store <dir>', 'store directory for run directories', testDefaults.storeDir)
     .option('--name <name>', 'test name (run directory store/<name>/<timestamp>/)')
-    .option('--node-flags <ID=FLAGS>', 'extra ekv-node flags for node ID (or all), repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--node-flags <ID=FLAGS>', 'extra ekv-node flags for node ID (or all), repeatable; {id} becomes each node\'s id', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--bug <ids>', 'pass --bug IDS to every node (catalogued bugs)')
     .option('--recovery-time <s>', 'seconds between the final heal and the final reads', String(testDefaults.recoveryMs / 1000))
     .option('--op-timeout <ms>', 'client op deadline in milliseconds', String(testDefaults.opTimeoutMs))

@@ -20,7 +20,7 @@ export interface ClusterSpec {
   readonly nodes: readonly NodeSpec[];
   /** The run directory; node logs and data dirs live under `<runDir>/nodes/<id>/`. */
   readonly runDir: string;
-  /** Flags given to every node before its own flags (timing knobs, log level). */
+  /** Flags given to every node before its own flags (timing knobs, log level); `{id}` becomes the node's id. */
   readonly commonFlags: readonly string[];
   /** How long to wait for each node's `READY` line. */
   readonly startTimeoutMs: number;
@@ -95,4 +95,13 @@ export interface ClusterBackend {
   /** Why clock faults cannot run here (libfaketime missing), or null. */
   clockUnavailableReason(): Promise<string | null>;
   start(spec: ClusterSpec): Promise<StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable>>;
+}
+
+/**
+ * A node's copy of pass-through flags: `{id}` becomes its id, so one
+ * `--node-flags all=…` can give each node its own path (an encrypted
+ * cluster's `--sidecar-path /x/{id}.sidecar`).
+ */
+export function flagsForNode(flags: readonly string[], id: string): string[] {
+  return flags.map((flag) => flag.replaceAll('{id}', id));
 }

@@ -16,3 +16,4 @@ export type {
   Pausable,
   StartedCluster,
 } from './cluster-backend.js';
+export { flagsForNode } from './cluster-backend.js';

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { StartedNetwork } from 'testcontainers';
 import { HarnessError } from '../../errors/index.js';
-import type { ClockSkewable, ClusterSpec, Grudge, Killable, NodeHandle, NodeSpec, Partitionable, Pausable, StartedCluster } from '../cluster-backend.js';
+import { flagsForNode, type ClockSkewable, type ClusterSpec, type Grudge, type Killable, type NodeHandle, type NodeSpec, type Partitionable, type Pausable, type StartedCluster } from '../cluster-backend.js';
 import { labelKeys, removeRunSync, runLabels } from './cluster-labels.js';
 import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince, type ContainerRuntime } from './container-control.js';
 import { applyContainerEvent, watchContainerEvents, type ContainerEvent } from './container-events.js';
@@ -273,8 +273,8 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
       '--advertise', `${state.containerName}:${nodeContainerPort}`,
       '--data-dir', join(state.hostDir, 'data'),
       ...(state.spec.initialVoter ? ['--peers', peers] : ['--join']),
-      ...this.context.spec.commonFlags,
-      ...state.flags,
+      ...flagsForNode(this.context.spec.commonFlags, state.spec.id),
+      ...flagsForNode(state.flags, state.spec.id),
     ];
   }
 

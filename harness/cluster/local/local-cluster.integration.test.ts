@@ -73,11 +73,14 @@ const pids = (s: ClusterSpec) => readFileSync(join(s.runDir, 'nodes', 'pids'), '
 
 describe('LocalCluster (with a fake node)', () => {
   it('starts every node with its flags, peers and a proxy route per peer', async () => {
-    const s = spec({ n2: ['--stage', '6B'] });
+    const base = spec({ n2: ['--stage', '6B', '--label', 'own-{id}'] });
+    const s = { ...base, commonFlags: [...base.commonFlags, '--sidecar-path', '/x/{id}.sidecar'] };
     const cluster = await start(s);
     expect(cluster.nodes().map((n) => n.running)).toEqual([true, true, true]);
     const log = readFileSync(join(s.runDir, 'nodes', 'n2', 'node.log'), 'utf8');
-    expect(log).toMatch(/--id n2 --listen 127\.0\.0\.1:\d+ --peers n1=127\.0\.0\.1:\d+,n2=.*,n3=.* --data-dir .*n2\/data --peer-route n1=127\.0\.0\.1:\d+,n3=127\.0\.0\.1:\d+ --tick-ms 20 --stage 6B/);
+    expect(log).toMatch(/--id n2 --listen 127\.0\.0\.1:\d+ --peers n1=127\.0\.0\.1:\d+,n2=.*,n3=.* --data-dir .*n2\/data --peer-route n1=127\.0\.0\.1:\d+,n3=127\.0\.0\.1:\d+ --tick-ms 20 --sidecar-path \/x\/n2\.sidecar --stage 6B --label own-n2/);
+    // {id} becomes each node's own id.
+    expect(readFileSync(join(s.runDir, 'nodes', 'n1', 'node.log'), 'utf8')).toContain('--sidecar-path /x/n1.sidecar');
     expect(await echoes(routePort(s, 'n1', 'n2'))).toBe(true);
   });
 

@@ -9,7 +9,7 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HarnessError } from '../../errors/index.js';
-import type { ClusterSpec, Grudge, NodeHandle, NodeSpec } from '../cluster-backend.js';
+import { flagsForNode, type ClusterSpec, type Grudge, type NodeHandle, type NodeSpec } from '../cluster-backend.js';
 import { faketimeEnvironment, writeFaketimeOffset } from './faketime.js';
 import { allocateFreePorts } from './free-ports.js';
 import { LinkProxy } from './link-proxy.js';
@@ -129,8 +129,8 @@ export class LocalCluster {
       ...membership,
       '--data-dir', join(slot.dir, 'data'),
       ...(routes === '' ? [] : ['--peer-route', routes]),
-      ...this.spec.commonFlags,
-      ...slot.flags,
+      ...flagsForNode(this.spec.commonFlags, slot.spec.id),
+      ...flagsForNode(slot.flags, slot.spec.id),
     ];
   }
 
