@@ -26,7 +26,7 @@ import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
-import { checkAfterRecovery, checkNewestSnapshotCutover, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime } from './encryption-startup.js';
+import { checkAfterRecovery, checkNewestSnapshotCutover, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime, type PreparedEncryption } from './encryption-startup.js';
 import { EncryptionTriggers } from './encryption-triggers.js';
 import { encryptionAdminDefinition } from './encryption-admin-proto.js';
 import { createEncryptionAdminService } from './encryption-admin-service.js';
@@ -37,7 +37,7 @@ import type { Logger } from './logger.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeCore } from './node-core.js';
 import { buildStatus } from './node-status.js';
-import { newestSnapshotCutoverIndex, openRaftState } from './open-raft-state.js';
+import { newestSnapshotCutoverIndex, openRaftState, type RaftStartState } from './open-raft-state.js';
 import { createPeerService } from './peer-service.js';
 import { PeerTransport } from './peer-transport.js';
 import { pipelinePort } from './pipeline-port.js';
@@ -78,10 +78,22 @@ function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8
   };
 }
 
-/** Starts a node with a validated configuration. */
-export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
-  const startedAtMs = Date.now();
-  // §8.1 steps 2 and 4 (scope): KEK + startup guards; a refusal throws its named error.
+/** What §8.1 steps 1–5 (before the replay) leave behind: storage, state machine, wired encryption, Raft start state. */
+interface OpenedState {
+  readonly prepared: PreparedEncryption | null;
+  readonly nodeStorage: NodeStorage;
+  readonly addressBook: AddressBook;
+  readonly hlc: Hlc;
+  readonly fsm: StateMachine;
+  readonly proposals: ProposalRegistry;
+  readonly pipeline: ApplyPipeline;
+  readonly encryption: EncryptionRuntime | null;
+  readonly start: RaftStartState;
+}
+
+/** Steps 1–4 and the snapshot restore of 5; a refusal closes the storage and throws its named error. */
+async function openState(config: NodeConfig, logger: Logger): Promise<OpenedState> {
+  // §8.1 steps 2 and 4 (scope): KEK + startup guards.
   const prepared = await prepareEncryption(config);
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
@@ -92,7 +104,6 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
   const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
   // BUG SWITCH B4 (kv layer): the pipeline unwraps at index >= cutover, so the cleartext marker is unwrapped.
   const pipeline = new ApplyPipeline({ fsm, proposals, bugs: { B4: config.bugs.includes('B4') } });
-  let start;
   try {
     const loaded = await nodeStorage.log.load();
     // Step 1: the newest snapshot's cutover against the sidecar, before the bump.
@@ -106,11 +117,18 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
       // Every stage since 6A wires the applier, KEK or not (spec §7.1).
       fsm.setEncryptionApplier(keylessEncryptionApplier(config, nodeStorage.state));
     }
-    start = await openRaftState(config, nodeStorage.log, loaded, fsm, addressBook, logger);
+    const start = await openRaftState(config, nodeStorage.log, loaded, fsm, addressBook, logger);
+    return { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start };
   } catch (error) {
     await nodeStorage.close();
     throw error;
   }
+}
+
+/** Starts a node with a validated configuration. */
+export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
+  const startedAtMs = Date.now();
+  const { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start } = await openState(config, logger);
   addressBook.merge(config.peers);
   const raftLogger = logger.child({ layer: 'raft' });
   const rawNode = new RawNode({
