@@ -68,14 +68,19 @@ export interface EnableRequest {
   readonly proposerLocalEpoch?: unknown;
 }
 
+/** What both Enable RPCs check first (§7.5, §7.6): leader, mutator gate, request fields; then the sidecar as it is now. */
+async function enableGates(deps: EncryptionAdminDeps, request: EnableRequest) {
+  await requireLeader(deps);
+  const runtime = requireMutator(deps);
+  const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
+  const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
+  return { runtime, proposer, epoch, sc: await currentSidecar(runtime.sidecarPath) };
+}
+
 /** §7.5 Phase 1. */
 export async function enableStorageEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>): Promise<object> {
   return state.semaphore.run(async () => {
-    await requireLeader(deps);
-    const runtime = requireMutator(deps);
-    const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
-    const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
-    const sc = await currentSidecar(runtime.sidecarPath);
+    const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.storage === 0) throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
     if (sc.storageEnvelopeActive) {
       const unknown = sc.storageEnvelopeCutoverIndex === 0;
@@ -111,11 +116,7 @@ async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
  */
 export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity): Promise<object> {
   return state.semaphore.run(async () => {
-    await requireLeader(deps);
-    const runtime = requireMutator(deps);
-    const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
-    const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
-    const sc = await currentSidecar(runtime.sidecarPath);
+    const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');
     if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
     const summary = await capabilityFanOut(deps, self);
