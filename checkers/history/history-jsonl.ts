@@ -1,11 +1,13 @@
 // The project's own history format, history.jsonl (written by the harness,
 // streamed and fsynced so a crash leaves a readable prefix). One JSON object
 // per line:
-//   {"index": n, "time": <ns since test start, integer>, "process": <integer | "nemesis">,
+//   {"index": n, "time": <ns since test start, integer>, "process": <integer | "nemesis" | "rollout">,
 //    "type": "invoke"|"ok"|"fail"|"info", "f": "read"|"write"|"cas"|…,
-//    "key"?: string, "value"?: <JSON>, "error"?: string, "node"?: string}
+//    "key"?: string, "value"?: <JSON>, "error"?: string, "node"?: string, "logIndex"?: integer}
 // cas values are [old, new]; a read's invoke has value null and its ok carries
-// the value read (null = absent); nemesis ops have process "nemesis". An
+// the value read (null = absent); nemesis ops have process "nemesis", the
+// operator's rollout steps process "rollout" (checkers/artifacts/rollout-ops.ts);
+// `logIndex` is the Raft index an ok write applied at, when known. An
 // optional first line {"type":"header","format":"ekv-history","version":1, …}
 // describes the run. Default semantics: knossos (line order = real-time order;
 // `time` is informative). A torn last line (no trailing newline, not JSON) is
@@ -82,5 +84,6 @@ export function historyOpToJsonl(op: HistoryOp): string {
     value: op.value,
     ...(op.error !== undefined ? { error: op.error } : {}),
     ...(op.node !== undefined ? { node: op.node } : {}),
+    ...(op.logIndex !== undefined ? { logIndex: op.logIndex } : {}),
   });
 }

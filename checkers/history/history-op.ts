@@ -21,12 +21,23 @@ export type HistoryOpType = 'invoke' | 'ok' | 'fail' | 'info';
 /** The process of fault-injection events (never a client). */
 export const nemesisProcess = 'nemesis';
 
+/** The process of the operator's rollout steps (bootstrap, cutovers, rotations, restarts; never a client). */
+export const rolloutProcess = 'rollout';
+
+/** The processes that are not clients: their ops never enter a linearizability check. */
+export const nonClientProcesses: readonly string[] = [nemesisProcess, rolloutProcess];
+
+/** True for a client process (an integer); false for `nemesis`, `rollout`. */
+export function isClientProcess(process: HistoryOp['process']): process is number {
+  return typeof process === 'number';
+}
+
 /** One event of a history, as read from any format. */
 export interface HistoryOp {
   /** Position of the event in its history, from 0 (knossos's `:index`). */
   readonly index: number;
-  /** Client process (an integer) or "nemesis". */
-  readonly process: number | typeof nemesisProcess;
+  /** Client process (an integer), or a non-client process: "nemesis" or "rollout". */
+  readonly process: number | typeof nemesisProcess | typeof rolloutProcess;
   readonly type: HistoryOpType;
   /** Operation name: read, write, cas, get, put, append, txn, acquire, … */
   readonly f: string;
@@ -38,6 +49,8 @@ export interface HistoryOp {
   readonly error?: HistoryValue;
   /** The node the client talked to, when recorded. */
   readonly node?: string;
+  /** The Raft log index at which the op took effect, when the node said (ok completions of writes). */
+  readonly logIndex?: number;
   /** 1-based line of the op in its file, when read from one (for error messages). */
   readonly line?: number;
 }

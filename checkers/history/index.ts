@@ -1,5 +1,5 @@
 // History vocabulary and readers (Jepsen/knossos EDN, porcupine logs, history.jsonl).
-export { nemesisProcess } from './history-op.js';
+export { nemesisProcess, rolloutProcess, nonClientProcesses, isClientProcess } from './history-op.js';
 export type { HistoryOp, HistoryOpType, HistoryValue, ParsedHistory } from './history-op.js';
 export { HistoryParseError } from './history-parse-error.js';
 export type { HistoryParseErrorCode } from './history-parse-error.js';

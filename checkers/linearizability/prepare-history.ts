@@ -7,7 +7,7 @@
 //    one (else from positions); intervals are closed; a failed cas is kept as a
 //    compare that failed at its linearization point; a fail with error
 //    "timed-out" is an unknown outcome; other fails are dropped.
-import { nemesisProcess } from '../history/history-op.js';
+import { isClientProcess } from '../history/history-op.js';
 import type { HistoryOp } from '../history/history-op.js';
 import type { OpRef, Semantics } from './check-result.js';
 import { ModelInputError } from './model.js';
@@ -64,7 +64,7 @@ function pairEvents(history: readonly HistoryOp[]): Pair[] {
   const pending = new Map<number | string, Pair>();
   const pairs: Pair[] = [];
   history.forEach((op, position) => {
-    if (op.process === nemesisProcess) return;
+    if (!isClientProcess(op.process)) return;
     const open = pending.get(op.process);
     if (op.type === 'invoke') {
       if (open !== undefined) throw new HistoryError(op, `process ${op.process} invokes ${op.f} while its ${open.invoke.f} invoked at index ${open.invoke.index} is still pending`);
@@ -101,7 +101,7 @@ export function prepareHistory<State, Input, Output>(
   history: readonly HistoryOp[],
   options: PrepareOptions,
 ): PreparedOp<Input, Output>[] {
-  const clients = history.filter((op) => op.process !== nemesisProcess);
+  const clients = history.filter((op) => isClientProcess(op.process));
   const useTime = options.semantics === 'porcupine' && clients.length > 0 && clients.every((op) => typeof op.time === 'number');
   const prepared: PreparedOp<Input, Output>[] = [];
   for (const pair of pairEvents(history)) {

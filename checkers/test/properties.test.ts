@@ -105,7 +105,8 @@ describe('P-compositionality', () => {
       return history.map((op) => ({
         ...op,
         key,
-        process: typeof op.process === 'number' ? `${key}-${op.process}` as unknown as number : op.process,
+        // Distinct client processes per key (strings are non-client processes such as the nemesis).
+        process: typeof op.process === 'number' ? op.process + (key === 'a' ? 0 : 1000) : op.process,
         value: corrupt && op.type === 'ok' && op.f === 'read' ? 'bogus' : op.value,
       }));
     };

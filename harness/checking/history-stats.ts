@@ -39,6 +39,8 @@ export function historyStats(ops: readonly HistoryOp[]): HistoryStats {
       }
       continue;
     }
+    // Rollout steps are counted by the rollout checkers, not as client ops.
+    if (op.process === 'rollout') continue;
     if (op.type === 'invoke') {
       invokedIn.set(op.process, phase);
       continue;

@@ -1,7 +1,8 @@
 /**
  * Jepsen/knossos EDN form of a history: one op map per line, e.g.
  * `{:index 3, :time 1200, :process 1, :type :ok, :f :read, :key "k2", :value 4}`.
- * `:type` and `:f` are keywords, the nemesis process is `:nemesis`; the key of
+ * `:type` and `:f` are keywords, the nemesis and rollout processes are `:nemesis`
+ * and `:rollout`; a write's Raft index is `:log-index`; the key of
  * an independent register stays a separate `:key` field (the form the
  * checker's EDN reader and porcupine's kv logs use). Reading uses edn-data.
  */
@@ -17,7 +18,7 @@ export function opToEdn(op: HistoryOp): string {
   const fields: string[] = [
     `:index ${op.index}`,
     `:time ${op.time}`,
-    `:process ${op.process === 'nemesis' ? ':nemesis' : String(op.process)}`,
+    `:process ${typeof op.process === 'string' ? `:${op.process}` : String(op.process)}`,
     `:type :${op.type}`,
     `:f ${keywordOrString(op.f)}`,
   ];
@@ -25,6 +26,7 @@ export function opToEdn(op: HistoryOp): string {
   if (op.value !== undefined) fields.push(`:value ${jsonToEdn(op.value)}`);
   if (op.error !== undefined) fields.push(`:error ${ednString(op.error)}`);
   if (op.node !== undefined) fields.push(`:node ${ednString(op.node)}`);
+  if (op.logIndex !== undefined) fields.push(`:log-index ${op.logIndex}`);
   return `{${fields.join(', ')}}`;
 }
 

@@ -10,8 +10,8 @@
 /** Jepsen op types. */
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
 
-/** A client process number, or the nemesis. */
-export type ProcessId = number | 'nemesis';
+/** A client process number, the nemesis, or the rollout process (the operator's steps). */
+export type ProcessId = number | 'nemesis' | 'rollout';
 
 /** JSON values an op may carry (values read/written, cas pairs, fault descriptions). */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -32,6 +32,8 @@ export interface HistoryOp {
   readonly error?: string;
   /** Node the client talked to, or the node(s) a fault touched. */
   readonly node?: string;
+  /** Raft log index at which an ok write (or rollout step) took effect, when the node said. */
+  readonly logIndex?: number;
 }
 
 /** An op before the writer stamps it with its index and time. */
