@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../harness/cli/ekv-jepsen.js';
-import { workloadRegistry } from './index.js';
+import { defaultScenario, scenarioRegistry, workloadRegistry } from './index.js';
 
 const store = mkdtempSync(join(tmpdir(), 'ekv-commands-'));
 afterAll(() => rmSync(store, { recursive: true, force: true }));
@@ -14,7 +14,7 @@ afterAll(() => rmSync(store, { recursive: true, force: true }));
 async function run(...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await main(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } }, { workloads: workloadRegistry });
+  const code = await main(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } }, { registries: { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario } });
   return { code, out, err };
 }
 
@@ -29,7 +29,7 @@ describe('ekv-jepsen commands (fake backend)', () => {
     const [first] = runDirs('cmd');
     const check = await run('check', first!);
     expect(check.code).toBe(0);
-    expect(check.out).toMatch(/^VALID — \d+ ops re-checked/);
+    expect(check.out).toMatch(/^VALID — \d+ client ops re-checked, results in .*checks\//);
     const replay = await run('replay', first!);
     expect(replay.code, replay.err).toBe(0);
     const [, second] = runDirs('cmd');

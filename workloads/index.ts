@@ -1,12 +1,19 @@
 /**
  * Workloads and scenarios built from harness pieces; `workloadRegistry` is
- * what `ekv-jepsen test --workload NAME` offers (the launcher passes it in,
- * because harness/ may not import workloads/).
+ * what `ekv-jepsen test --workload NAME` offers and `scenarioRegistry` what
+ * `--scenario NAME` offers (the launcher passes them in, because harness/ may
+ * not import workloads/).
  */
 import type { WorkloadRegistry } from '../harness/workload/index.js';
 import { registerWorkload } from './register.js';
+import { rolloutWorkload } from './rollout-workload.js';
 
-export { registerKeys, registerMix, registerWorkload } from './register.js';
+export { checkerBudgetOf, finalReads, registerCheckers, registerFs, registerKeys, registerMix, registerOps, registerWorkload } from './register.js';
+export { canaryValue, rolloutWorkload } from './rollout-workload.js';
+export { defaultScenario, scenarioRegistry } from './scenarios/index.js';
 
 /** Every workload by name. */
-export const workloadRegistry: WorkloadRegistry = new Map([[registerWorkload.name, registerWorkload]]);
+export const workloadRegistry: WorkloadRegistry = new Map([
+  [registerWorkload.name, registerWorkload],
+  [rolloutWorkload.name, rolloutWorkload],
+]);

@@ -8,7 +8,8 @@ import { registerWorkload } from './index.js';
 
 const config = (overrides: Partial<PlanConfig> = {}): PlanConfig => ({
   workload: registerWorkload,
-  keys: 4,
+  workloadOptions: { keys: 4, nodes: ['n1', 'n2', 'n3'], canaryShare: 0 },
+  rollout: null,
   nodes: ['n1', 'n2', 'n3'],
   concurrency: 5,
   timeLimitMs: 20_000,

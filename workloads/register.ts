@@ -5,12 +5,19 @@
  * may hold to a fresh one. Checked per key as a cas-register whose initial
  * value is absent.
  */
+import { kvClient } from '../harness/client/index.js';
+import { linearizabilityChecker, nodeExitsChecker, recoveryChecker, runChecker, statsChecker } from '../harness/checking/index.js';
+import type { Checker, RunArtifacts } from '../harness/checking/index.js';
 import { eachThread, generator, mix, repeatedly } from '../harness/generator/index.js';
 import type { Maker, Random } from '../harness/generator/index.js';
-import type { ClientOp, Workload, WorkloadOptions } from '../harness/workload/index.js';
+import { testDefaults } from '../harness/runner/index.js';
+import type { ClientOp, FinalEvent, Workload, WorkloadOptions } from '../harness/workload/index.js';
 
 /** Op mix weights of the main phase. */
 export const registerMix = Object.freeze({ read: 2, write: 1, cas: 1 });
+
+/** The client ops the linearizability checker judges (as a cas-register per key). */
+export const registerFs: readonly string[] = ['read', 'write', 'cas'];
 
 /** Key names `k0` … `k<n-1>`. */
 export function registerKeys(keys: number): string[] {
@@ -18,8 +25,8 @@ export function registerKeys(keys: number): string[] {
   return Array.from({ length: keys }, (_, i) => `k${i}`);
 }
 
-function mainOps(options: WorkloadOptions): Maker<ClientOp> {
-  const keys = registerKeys(options.keys);
+/** Makers of register ops over `keys`, with values unique per key. */
+export function registerOps(keys: readonly string[]): Maker<ClientOp> {
   // Per-key counter: the plan is generated once, in order, so values stay unique per key.
   const written = new Map<string, number>();
   const nextValue = (key: string): number => {
@@ -42,21 +49,35 @@ function mainOps(options: WorkloadOptions): Maker<ClientOp> {
   return mix([read, write, cas], [registerMix.read, registerMix.write, registerMix.cas]);
 }
 
+/** A final phase in which each thread reads a share of `keys`, so every key gets a final read. */
+export function finalReads(keys: readonly string[]) {
+  return eachThread<FinalEvent>((thread) =>
+    generator<FinalEvent>(function* (context, startMs) {
+      for (const key of keys.filter((_, i) => i % context.threads === thread)) yield { atMs: startMs, value: { kind: 'op', op: { f: 'read', key, value: null } } };
+      return startMs;
+    }),
+  );
+}
+
+/** The checker budget of a run (from its config). */
+export const checkerBudgetOf = (run: RunArtifacts): number => (run.test.config as { checkerBudgetMs?: number }).checkerBudgetMs ?? testDefaults.checkerBudgetMs;
+
+/** The checkers every key-value workload runs. */
+export function registerCheckers(): Checker[] {
+  return [linearizabilityChecker({ model: 'cas-register', fs: registerFs, budgetMs: checkerBudgetOf }), statsChecker, recoveryChecker, nodeExitsChecker, runChecker];
+}
+
 /** The register workload object. */
 export const registerWorkload: Workload = Object.freeze({
   name: 'register',
   description: 'reads, writes and compare-and-set on independent keys (cas-register per key, values unique per key)',
-  model: 'cas-register' as const,
-  ops: (options: WorkloadOptions) => generator<ClientOp>(function* (context, startMs) {
-    return yield* repeatedly(mainOps(options)).events(context, startMs);
-  }),
-  finalOps: (options: WorkloadOptions) =>
-    eachThread<ClientOp>((thread) =>
-      generator<ClientOp>(function* (context, startMs) {
-        // Each thread reads a share of the keys, so every key gets a final read.
-        const keys = registerKeys(options.keys).filter((_, i) => i % context.threads === thread);
-        for (const key of keys) yield { atMs: startMs, value: { f: 'read', key, value: null } };
-        return startMs;
-      }),
-    ),
+  client: kvClient,
+  generator: (options: WorkloadOptions) => {
+    const keys = registerKeys(options.keys);
+    return generator<ClientOp>(function* (context, startMs) {
+      return yield* repeatedly(registerOps(keys)).events(context, startMs);
+    });
+  },
+  final: (options: WorkloadOptions) => finalReads(registerKeys(options.keys)),
+  checkers: () => registerCheckers(),
 });

@@ -50,6 +50,8 @@ async function run(staleReadProbability: number, overrides: Partial<TestConfig> 
   const outcome = await runTest(config(storeDir, overrides), {
     backend,
     nodeAccess: (cluster) => backend.nodeAccess(cluster),
+    operatorApi: () => null,
+    adminCommand: null,
     workloads: workloadRegistry,
     progress: createProgressDisplay(),
     signal: new AbortController().signal,

@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../generator/index.js';
 import type { HistoryOp, OpDraft } from '../history/index.js';
-import { checkHistory, combineValidity, exitCodeOf, historyStats } from './index.js';
+import type { Workload } from '../workload/index.js';
+import { checkRun, combineValidity, exitCodeOf, historyStats, linearizabilityChecker, nodeExitsChecker, recoveryChecker, runChecker, statsChecker } from './index.js';
+import type { Checker, ExecutionRecord } from './index.js';
 
 function history(drafts: readonly OpDraft[]): HistoryOp[] {
   return drafts.map((d, index) => ({ index, time: index * 1000, ...d }));
@@ -10,6 +16,42 @@ const nemesis = (f: string): OpDraft[] => [
   { process: 'nemesis', type: 'info', f, value: null },
   { process: 'nemesis', type: 'info', f, value: 'done' },
 ];
+
+const cleanExecution: ExecutionRecord = {
+  unexpectedExits: [],
+  plan: { opsPlanned: 10, opsDispatched: 10, opsLate: 0, maxLagMs: 3, opsSkipped: 0, lateThresholdMs: 100, interrupted: false },
+  rollout: null,
+  crash: null,
+  interrupted: false,
+  collection: [],
+  durationMs: 1_000,
+};
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A run directory holding `ops` and an execution record. */
+function runDir(ops: readonly HistoryOp[], execution: ExecutionRecord | null = cleanExecution): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ekv-check-run-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'history.jsonl'), ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
+  writeFileSync(join(dir, 'test.json'), JSON.stringify({ name: 't', seed: 1, workload: 'w', config: { keys: 1, nodes: ['n1'], checkerBudgetMs: 10_000 } }));
+  if (execution !== null) writeFileSync(join(dir, 'execution.json'), JSON.stringify(execution));
+  return dir;
+}
+
+const workload = (checkers: readonly Checker[]): Workload => ({
+  name: 'w',
+  description: 'test',
+  client: { fs: [], invoke: () => Promise.reject(new Error('not used')) },
+  generator: () => sleep(0),
+  final: () => sleep(0),
+  checkers: () => checkers,
+});
+
+const register = workload([linearizabilityChecker({ model: 'cas-register', fs: ['read', 'write', 'cas'], budgetMs: () => 10_000 }), statsChecker, recoveryChecker, nodeExitsChecker, runChecker]);
 
 describe('checking a run', () => {
   it('splits stats by phase: before faults, during faults, after the final heal', () => {
@@ -32,29 +74,67 @@ describe('checking a run', () => {
     expect(stats.faults.map((f) => f.f)).toEqual(['kill', 'heal-all']);
   });
 
-  it('valid history: every checker valid; stale read: linearizability invalid and the run invalid', () => {
+  it('valid history: every checker valid; stale read: linearizability invalid with a reason, and the run invalid', async () => {
     const base: OpDraft[] = [
       { process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 },
       { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 },
       ...nemesis('heal-all'),
       { process: 1, type: 'invoke', f: 'read', key: 'k', value: null },
     ];
-    const good = checkHistory(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }]), { model: 'cas-register', checkerBudgetMs: 10_000, unexpectedExits: [] });
+    const good = await checkRun(runDir(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }])), register);
     expect(good.valid).toBe(true);
-    expect(Object.keys(good.checkers)).toEqual(['linearizability', 'stats', 'recovery', 'node-exits']);
-    const stale = checkHistory(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: null }]), { model: 'cas-register', checkerBudgetMs: 10_000 });
+    expect(Object.keys(good.checkers)).toEqual(['linearizability', 'stats', 'recovery', 'node-exits', 'run']);
+    const stale = await checkRun(runDir(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: null }])), register);
     expect(stale.checkers['linearizability']!.valid).toBe(false);
+    expect(stale.checkers['linearizability']!.reason).toMatch(/not linearizable: read of k/);
     expect(stale.valid).toBe(false);
   });
 
-  it('recovery is unknown without a final heal or when final ops fail; node exits make the run invalid', () => {
-    const noHeal = checkHistory(history([{ process: 0, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 0, type: 'ok', f: 'read', key: 'k', value: null }]), { model: 'cas-register', checkerBudgetMs: 1_000 });
+  it('leaves ops that are not the model\'s (local reads) and non-client processes out of linearizability', async () => {
+    const ops = history([
+      { process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 },
+      { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 },
+      { process: 'rollout', type: 'invoke', f: 'bootstrap', value: { step: 's1' } },
+      { process: 'rollout', type: 'ok', f: 'bootstrap', value: { step: 's1' }, logIndex: 4 },
+      ...nemesis('heal-all'),
+      // A stale local read is no linearizability violation: local reads are not linearizable by design.
+      { process: 1, type: 'invoke', f: 'read-local', key: 'k', value: null },
+      { process: 1, type: 'ok', f: 'read-local', key: 'k', value: null, logIndex: 2 },
+    ]);
+    const results = await checkRun(runDir(ops), register);
+    expect(results.checkers['linearizability']!.valid).toBe(true);
+  });
+
+  it('recovery is unknown without a final heal or when final ops fail; node exits make the run invalid', async () => {
+    const noHeal = await checkRun(runDir(history([{ process: 0, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 0, type: 'ok', f: 'read', key: 'k', value: null }])), register);
     expect(noHeal.checkers['recovery']!.valid).toBe('unknown');
     expect(noHeal.valid).toBe('unknown');
-    const failedFinal = checkHistory(history([...nemesis('heal-all'), { process: 0, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 0, type: 'fail', f: 'read', key: 'k', value: null, error: 'NoLeader' }]), { model: 'cas-register', checkerBudgetMs: 1_000, unexpectedExits: [{ node: 'n1', code: 3 }] });
+    const exits = { ...cleanExecution, unexpectedExits: [{ node: 'n1', code: 3, signal: null }] };
+    const failedFinal = await checkRun(runDir(history([...nemesis('heal-all'), { process: 0, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 0, type: 'fail', f: 'read', key: 'k', value: null, error: 'NoLeader' }]), exits), register);
     expect(failedFinal.checkers['recovery']!.valid).toBe('unknown');
     expect(failedFinal.checkers['node-exits']!.valid).toBe(false);
+    expect(failedFinal.checkers['node-exits']!.reason).toMatch(/n1 with code 3/);
     expect(failedFinal.valid).toBe(false);
+  });
+
+  it('a crash, an interrupt, a missing execution record or a plan that mostly did not happen make the run unknown', async () => {
+    const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }, ...nemesis('heal-all'), { process: 1, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }]);
+    const reasons = async (execution: ExecutionRecord | null): Promise<string> => {
+      const results = await checkRun(runDir(ops, execution), register);
+      expect(results.valid).toBe('unknown');
+      return String(results.checkers['run']!.reason);
+    };
+    expect(await reasons({ ...cleanExecution, crash: 'boom' })).toMatch(/crashed: boom/);
+    expect(await reasons({ ...cleanExecution, interrupted: true })).toMatch(/interrupted/);
+    expect(await reasons(null)).toMatch(/execution.json is missing/);
+    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 4, opsSkipped: 3 } })).toMatch(/7 of 10 planned ops ran late/);
+  });
+
+  it('a checker that throws yields unknown with its error, and the others still run', async () => {
+    const thrower: Checker = { name: 'boom', check: () => { throw new Error('kaput'); } };
+    const results = await checkRun(runDir(history([])), workload([thrower, statsChecker]));
+    expect(results.checkers['boom']).toEqual({ valid: 'unknown', reason: 'the boom checker threw: kaput' });
+    expect(results.checkers['stats']!.valid).toBe('unknown');
   });
 
   it('combines verdicts and maps them to exit codes', () => {

@@ -1,4 +1,11 @@
-export { checkHistory, combineValidity, exitCodeOf, writeResults } from './check-run.js';
-export type { CheckRunOptions, CheckerEntry, RunResults, Validity } from './check-run.js';
+export { checkRun, exitCodeOf, workloadOptionsOf, writeResults } from './check-run.js';
+export type { RunResults } from './check-run.js';
+export { combineValidity, runSafely } from './checker.js';
+export type { Checker, CheckerEntry, Validity } from './checker.js';
+export { RunArtifacts } from './run-artifacts.js';
+export type { TestRecord } from './run-artifacts.js';
+export type { ExecutionRecord, UnexpectedExitRecord } from './execution-record.js';
+export { linearizabilityChecker, nodeExitsChecker, recoveryChecker, statsChecker } from './builtin-checkers.js';
+export { runChecker, scheduleMissShareMax } from './run-checker.js';
 export { historyStats } from './history-stats.js';
 export type { HistoryStats, StatsPhase } from './history-stats.js';

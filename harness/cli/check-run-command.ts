@@ -1,15 +1,18 @@
 /**
  * `ekv-jepsen check <run-dir>`: re-analyses a stored run with the current
- * checker code — reads its history.jsonl (a torn last line from a killed
- * harness is tolerated and reported), rewrites history.edn and results.json,
- * prints the verdict and exits 0/1/2 (255 when the run cannot be read).
+ * checker code and the checkers of the workload its test.json names (a torn
+ * last history line from a killed harness is tolerated and reported). The
+ * original results stay as they were: a re-check writes its results.json (and
+ * any checker files) into `checks/<timestamp>/` of the run directory and says
+ * where. Prints the verdict, exits 0/1/2 (255 when the run cannot be read).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkHistory, exitCodeOf, writeResults } from '../checking/index.js';
-import { readHistoryJsonl, writeHistoryEdn } from '../history/index.js';
-import { runFiles } from '../store/index.js';
-import { testDefaults } from '../runner/index.js';
+import { checkRun, exitCodeOf, RunArtifacts, writeResults } from '../checking/index.js';
+import type { RunResults } from '../checking/index.js';
+import { resolveWorkload } from '../runner/index.js';
+import { runFiles, runTimestamp } from '../store/index.js';
+import type { WorkloadRegistry } from '../workload/index.js';
 import type { CommandIo } from './command-io.js';
 
 /** True when `path` is a run directory (holds history.jsonl). */
@@ -21,46 +24,32 @@ export function isRunDirectory(path: string): boolean {
   }
 }
 
-function previousExits(runDir: string): readonly unknown[] | undefined {
-  try {
-    const previous = JSON.parse(readFileSync(join(runDir, runFiles.resultsJson), 'utf8')) as { checkers?: Record<string, { unexpectedExits?: unknown[] }> };
-    return previous.checkers?.['node-exits']?.unexpectedExits;
-  } catch {
-    return undefined;
-  }
-}
-
-function checkerBudgetMs(runDir: string): number {
-  try {
-    const test = JSON.parse(readFileSync(join(runDir, runFiles.testJson), 'utf8')) as { config?: { checkerBudgetMs?: number } };
-    return test.config?.checkerBudgetMs ?? testDefaults.checkerBudgetMs;
-  } catch {
-    return testDefaults.checkerBudgetMs;
-  }
+/** The one verdict line of a check. */
+export function checkVerdictLine(results: RunResults, clientOps: number, where: string): string {
+  const verdict = results.valid === true ? 'VALID' : results.valid === false ? 'INVALID' : 'UNKNOWN';
+  const notValid = Object.entries(results.checkers).filter(([, c]) => c.valid !== true);
+  const reasons = notValid.map(([name, c]) => `  ${name}: ${String(c.valid)}${typeof c.reason === 'string' ? ` — ${c.reason}` : ''}\n`).join('');
+  return `${verdict}${notValid.length > 0 ? ` (${notValid.map(([name, c]) => `${name}=${String(c.valid)}`).join(', ')})` : ''} — ${clientOps} client ops re-checked, results in ${where}\n${reasons}`;
 }
 
 /** Re-checks the stored run in `runDir`. */
-export async function runStoredCheck(runDir: string, io: CommandIo): Promise<number> {
-  let read;
+export async function runStoredCheck(runDir: string, io: CommandIo, workloads: WorkloadRegistry): Promise<number> {
+  let results: RunResults;
+  let outputDir: string;
+  let clientOps: number;
   try {
-    read = readHistoryJsonl(join(runDir, runFiles.historyJsonl));
+    const run = new RunArtifacts(runDir);
+    const workload = resolveWorkload(run.test.workload, workloads);
+    clientOps = run.history().filter((op) => typeof op.process === 'number' && op.type === 'invoke').length;
+    outputDir = join(runDir, 'checks', runTimestamp(new Date()));
+    mkdirSync(outputDir, { recursive: true });
+    results = await checkRun(runDir, workload, [], outputDir);
   } catch (error) {
-    io.writeErr(`ekv-jepsen check: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.writeErr(`ekv-jepsen check: ${runDir}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 255;
   }
-  for (const warning of read.warnings) io.writeErr(`ekv-jepsen check: warning: ${warning}\n`);
-  writeHistoryEdn(join(runDir, runFiles.historyEdn), read.ops);
-  const exits = previousExits(runDir);
-  const results = checkHistory(read.ops, {
-    model: 'cas-register',
-    checkerBudgetMs: checkerBudgetMs(runDir),
-    warnings: read.warnings,
-    runDir,
-    ...(exits === undefined ? {} : { unexpectedExits: exits }),
-  });
-  writeResults(join(runDir, runFiles.resultsJson), results);
-  const verdict = results.valid === true ? 'VALID' : results.valid === false ? 'INVALID' : 'UNKNOWN';
-  const notValid = Object.entries(results.checkers).filter(([, c]) => c.valid !== true).map(([name, c]) => `${name}=${String(c.valid)}`);
-  io.writeOut(`${verdict}${notValid.length > 0 ? ` (${notValid.join(', ')})` : ''} — ${read.ops.length} ops re-checked in ${runDir}\n`);
+  for (const warning of results.warnings) io.writeErr(`ekv-jepsen check: warning: ${warning}\n`);
+  writeResults(join(outputDir, runFiles.resultsJson), results);
+  io.writeOut(checkVerdictLine(results, clientOps, outputDir));
   return exitCodeOf(results.valid);
 }

@@ -3,10 +3,11 @@
 // module and returns an exit code, so tests can call it without a process.
 import { runCheckCommand } from '../../checkers/cli/check-command.js';
 import type { CommandIo } from '../../checkers/cli/check-command.js';
-import type { WorkloadRegistry } from '../workload/index.js';
 import { isRunDirectory, runStoredCheck } from './check-run-command.js';
 import { runReplayCommand } from './replay-command.js';
+import { runScenariosCommand } from './scenarios-command.js';
 import { runTestCommand } from './test-command.js';
+import type { Registries } from './test-command.js';
 
 /** Exit code for a usage error or a crash (0 valid, 1 invalid, 2 unknown). */
 const exitError = 255;
@@ -15,7 +16,9 @@ const usage = `Usage: ekv-jepsen <command> [options]
 
 Commands:
   test [options]    run a test against a cluster and print the verdict
-                    (run "ekv-jepsen test --help" for its options)
+                    (default: the full-rollout scenario under faults;
+                    run "ekv-jepsen test --help" for its options)
+  scenarios         list the rollout scenarios (--json for details)
   replay <run-dir>  run a stored run's plan again against a fresh cluster
   check <run-dir>   re-analyse a stored run (store/<test>/<timestamp>/, or store/latest)
   check <file>...   check recorded histories for linearizability
@@ -32,9 +35,9 @@ function processIo(): CommandIo {
   };
 }
 
-/** What the launcher wires in: harness/ may not import workloads/, so the workloads are passed down. */
+/** What the launcher wires in: harness/ may not import workloads/, so workloads and scenarios are passed down. */
 export interface MainOptions {
-  readonly workloads?: WorkloadRegistry;
+  readonly registries?: Registries;
 }
 
 /** Runs `ekv-jepsen` with the given arguments (without node and script) and returns its exit code. */
@@ -42,20 +45,26 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
   const [command, ...rest] = argv;
   switch (command) {
     case 'test':
-      if (options.workloads === undefined) {
-        io.writeErr('ekv-jepsen: test needs the workload registry (run it through bin/ekv-jepsen.js)\n');
-        return exitError;
-      }
-      return runTestCommand(rest, io, options.workloads);
     case 'replay':
-      if (options.workloads === undefined) {
-        io.writeErr('ekv-jepsen: replay needs the workload registry (run it through bin/ekv-jepsen.js)\n');
+    case 'scenarios': {
+      const registries = options.registries;
+      if (registries === undefined) {
+        io.writeErr(`ekv-jepsen: ${command} needs the workload and scenario registries (run it through bin/ekv-jepsen.js)\n`);
         return exitError;
       }
-      return runReplayCommand(rest, io, options.workloads);
+      if (command === 'test') return runTestCommand(rest, io, registries);
+      if (command === 'replay') return runReplayCommand(rest, io, registries);
+      return runScenariosCommand(rest, io, registries.scenarios, registries.defaultScenario);
+    }
     case 'check':
-      // A stored run directory is re-analysed whole; anything else is the file-based checker.
-      if (rest.length === 1 && rest[0] !== undefined && isRunDirectory(rest[0])) return runStoredCheck(rest[0], io);
+      // A stored run directory is re-analysed whole with its workload's checkers; anything else is the file-based checker.
+      if (rest.length === 1 && rest[0] !== undefined && isRunDirectory(rest[0])) {
+        if (options.registries === undefined) {
+          io.writeErr('ekv-jepsen: check <run-dir> needs the workload registry (run it through bin/ekv-jepsen.js)\n');
+          return exitError;
+        }
+        return runStoredCheck(rest[0], io, options.registries.workloads);
+      }
       return runCheckCommand(rest, io);
     case '--help':
     case '-h':

@@ -4,10 +4,11 @@
  * 2 unknown / 255 crashed. Ctrl-C (SIGINT) or SIGTERM aborts the run, which
  * still stops the cluster, collects artifacts and checks what it recorded.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGrpcNodeAccess } from '../client/index.js';
-import type { NodeAccess } from '../client/index.js';
+import { createGrpcNodeAccess, createGrpcOperatorApi } from '../client/index.js';
+import type { NodeAccess, OperatorApi } from '../client/index.js';
 import { createDockerBackend } from '../cluster/docker/index.js';
 import { createFakeBackend } from '../cluster/fake/index.js';
 import type { ClusterBackend } from '../cluster/cluster-backend.js';
@@ -16,36 +17,74 @@ import { isHarnessError } from '../errors/index.js';
 import { faultCapability } from '../nemesis/index.js';
 import type { NemesisCluster } from '../nemesis/index.js';
 import { createProgressDisplay } from '../progress/index.js';
+import { Random } from '../generator/index.js';
 import { runTest } from '../runner/index.js';
-import type { RunOutcome, TestConfig } from '../runner/index.js';
+import type { RunOutcome, RunScenario, TestConfig } from '../runner/index.js';
+import type { Scenario, ScenarioRegistry } from '../scenario/index.js';
 import type { WorkloadRegistry } from '../workload/index.js';
 import { parseTestOptions, testUsage } from './test-options.js';
 import type { CommandIo } from './command-io.js';
 
+/** What the launcher wires in: harness/ may not import workloads/, so workloads and scenarios are passed down. */
+export interface Registries {
+  readonly workloads: WorkloadRegistry;
+  readonly scenarios: ScenarioRegistry;
+  /** The scenario `ekv-jepsen test` runs without --scenario or --workload. */
+  readonly defaultScenario?: string;
+}
+
 const exitCrashed = 255;
 
+/** A backend, how its nodes are reached by clients and by the operator. */
+export interface SelectedBackend {
+  readonly backend: ClusterBackend;
+  readonly nodeAccess: (cluster: NemesisCluster) => NodeAccess;
+  readonly operatorApi: (cluster: NemesisCluster, kekFile: string | null) => OperatorApi | null;
+}
+
 /** The backend of a config and how to reach its nodes. */
-export function selectBackend(config: TestConfig, nodeCommand: readonly string[] | null): { backend: ClusterBackend; nodeAccess: (cluster: NemesisCluster) => NodeAccess } {
+export function selectBackend(config: TestConfig, nodeCommand: readonly string[] | null): SelectedBackend {
+  const grpc = { nodeAccess: () => createGrpcNodeAccess(), operatorApi: (_cluster: NemesisCluster, kekFile: string | null) => createGrpcOperatorApi(kekFile) };
   switch (config.backend) {
     case 'local': {
       const enableClock = config.faults.some((f) => faultCapability(f) === 'clock');
+      // A test double (--node-command) has no operator API: no status sampling, no rollout.
       const backend = createLocalBackend({ enableClock, ...(nodeCommand === null ? {} : { nodeCommand }) });
-      return { backend, nodeAccess: () => createGrpcNodeAccess() };
+      return nodeCommand === null ? { backend, ...grpc } : { backend, nodeAccess: grpc.nodeAccess, operatorApi: () => null };
     }
     case 'docker':
-      return { backend: createDockerBackend(), nodeAccess: () => createGrpcNodeAccess() };
+      return { backend: createDockerBackend(), ...grpc };
     case 'fake': {
       const backend = createFakeBackend({ seed: config.seed, staleReadProbability: 0 });
-      return { backend, nodeAccess: (cluster) => backend.nodeAccess(cluster) };
+      return { backend, nodeAccess: (cluster) => backend.nodeAccess(cluster), operatorApi: () => null };
     }
   }
 }
 
-/** Versions recorded in test.json. */
-export function versions(): Record<string, string> {
+/** `ekv-admin` of this checkout, for the offline inspections. */
+export function adminCommand(): string[] {
+  return [process.execPath, join(packageRoot(), 'bin', 'ekv-admin.js')];
+}
+
+/** The scenario's program and expectations for one seed (the same seed gives the same program). */
+export function scenarioRun(scenario: Scenario | null, config: TestConfig): RunScenario | undefined {
+  if (scenario === null) return undefined;
+  const context = { nodes: config.nodes, joiners: config.joiners, timeLimitMs: config.timeLimitMs, random: new Random(config.seed).fork('rollout') };
+  return { program: scenario.program(context), expectations: scenario.expectations(context) };
+}
+
+function gitCommit(root: string): string {
+  const result = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', timeout: 2_000 });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', timeout: 2_000 });
+  if (result.status !== 0) return 'unknown (not a git checkout)';
+  return `${result.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() !== '' ? '-dirty' : ''}`;
+}
+
+/** Versions recorded in test.json: the package, Node, the platform, the git commit of the checkout, the command line. */
+export function versions(argv: readonly string[] = []): Record<string, string> {
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string };
-  return { 'ekv-jepsen': pkg.version ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { 'ekv-jepsen': pkg.version ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, gitCommit: gitCommit(root), commandLine: ['ekv-jepsen', ...argv].join(' ') };
 }
 
 /** Worst exit code of several runs: crashed > invalid > unknown > valid. */
@@ -57,16 +96,18 @@ export function worstExitCode(codes: readonly number[]): number {
 /** The one line printed per run. */
 export function verdictLine(outcome: RunOutcome): string {
   const verdict = outcome.results.valid === true ? 'VALID' : outcome.results.valid === false ? 'INVALID' : 'UNKNOWN';
-  const failing = Object.entries(outcome.results.checkers).filter(([, c]) => c.valid !== true).map(([name, c]) => `${name}=${String(c.valid)}`);
-  return `${verdict}${failing.length > 0 ? ` (${failing.join(', ')})` : ''} — ${outcome.runDir}\n`;
+  const failing = Object.entries(outcome.results.checkers).filter(([, c]) => c.valid !== true);
+  const reasons = failing.map(([name, c]) => `  ${name}: ${String(c.valid)}${typeof c.reason === 'string' ? ` — ${c.reason}` : ''}\n`).join('');
+  return `${verdict}${failing.length > 0 ? ` (${failing.map(([name, c]) => `${name}=${String(c.valid)}`).join(', ')})` : ''} — ${outcome.runDir}\n${reasons}`;
 }
 
 /** Runs `ekv-jepsen test` and returns its exit code. */
-export async function runTestCommand(argv: readonly string[], io: CommandIo, workloads: WorkloadRegistry): Promise<number> {
+export async function runTestCommand(argv: readonly string[], io: CommandIo, registries: Registries): Promise<number> {
+  const { workloads } = registries;
   const clockProbe = await createLocalBackend({ faketimeLibraryPath: libfaketimeDefaultPath }).clockUnavailableReason();
   let parsed;
   try {
-    parsed = parseTestOptions(argv, { clockUnavailableReason: clockProbe, workloads: [...workloads.keys()] });
+    parsed = parseTestOptions(argv, { clockUnavailableReason: clockProbe, workloads: [...workloads.keys()], scenarios: registries.scenarios, ...(registries.defaultScenario === undefined ? {} : { defaultScenario: registries.defaultScenario }) });
   } catch (error) {
     if (isHarnessError(error, 'INVALID_OPTION')) {
       io.writeErr(`ekv-jepsen test: ${error.message}\n(run "ekv-jepsen test --help" for the options)\n`);
@@ -78,12 +119,16 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, wor
     io.writeOut(testUsage());
     return 0;
   }
+  for (const warning of parsed.warnings) io.writeErr(`ekv-jepsen test: warning: ${warning}\n`);
+  const { config: base, scenario, nodeCommand } = parsed;
   return withInterrupt(io, async (signal) => {
     const codes: number[] = [];
-    for (let i = 0; i < parsed.config.testCount && !signal.aborted; i += 1) {
-      const config: TestConfig = { ...parsed.config, seed: parsed.config.seed + i };
-      const { backend, nodeAccess } = selectBackend(config, parsed.nodeCommand);
-      const outcome = await runTest(config, { backend, nodeAccess, workloads, progress: createProgressDisplay(), signal, log: (line) => io.writeErr(`${line}\n`), versions: versions() });
+    for (let i = 0; i < base.testCount && !signal.aborted; i += 1) {
+      const config: TestConfig = { ...base, seed: base.seed + i };
+      const selected = selectBackend(config, nodeCommand);
+      const run = scenarioRun(scenario, config);
+      const deps = { ...selected, workloads, progress: createProgressDisplay(), signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['test', ...argv]), adminCommand: nodeCommand === null ? adminCommand() : null };
+      const outcome = await runTest(config, deps, run === undefined ? {} : { scenario: run });
       io.writeOut(verdictLine(outcome));
       codes.push(outcome.exitCode);
     }

@@ -40,10 +40,18 @@ describe('ekv-jepsen test options', () => {
     expect(parse(['--nodes', 'a1,b2']).nodes).toEqual(['a1', 'b2']);
   });
 
-  it('keeps the nemesis interval within the time limit unless given', () => {
-    expect(parse(['--time-limit', '15']).nemesisIntervalMs).toBe(5_000);
-    expect(parse(['--time-limit', '6']).nemesisIntervalMs).toBe(2_000);
-    expect(refusal(['--time-limit', '6', '--nemesis-interval', '6'])).toMatch(/--nemesis-interval: must be shorter than --time-limit/);
+  it('picks a nemesis interval that fits one round of every requested fault into the time limit, within 1-5 s', () => {
+    // 2 faults: (2·2 + 1) intervals fit 20 s at 4 s each.
+    expect(parse(['--time-limit', '20', '--nemesis', 'kill-leader,pause-leader']).nemesisIntervalMs).toBe(4_000);
+    expect(parse(['--time-limit', '200', '--nemesis', 'kill-leader']).nemesisIntervalMs).toBe(5_000);
+    expect(parse(['--time-limit', '15']).nemesisIntervalMs).toBe(1_000);
+  });
+
+  it('refuses an interval above a third of the time limit, and warns when some requested faults cannot start', () => {
+    expect(refusal(['--time-limit', '6', '--nemesis-interval', '3'])).toMatch(/--nemesis-interval: 3 s is more than a third of --time-limit \(6 s\)/);
+    const parsed = parseTestOptions(['--time-limit', '30', '--nemesis', 'partition', '--nemesis-interval', '10'], withClock);
+    expect(parsed.warnings).toEqual(['with --nemesis-interval 10 s only 1 of the 6 requested faults can start within --time-limit 30 s']);
+    expect(parseTestOptions(['--time-limit', '60'], withClock).warnings).toEqual([]);
   });
 
   it.each([

@@ -7,10 +7,11 @@ import { randomInt } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackendName } from '../cluster/cluster-backend.js';
 import { HarnessError } from '../errors/index.js';
-import { faultCapability, parseFaultList } from '../nemesis/index.js';
+import { defaultNemesisIntervalMs, faultCapability, faultsBeyondTimeLimit, parseFaultList } from '../nemesis/index.js';
 import type { FaultName } from '../nemesis/index.js';
 import { testDefaults } from '../runner/index.js';
 import type { TestConfig } from '../runner/index.js';
+import type { Scenario, ScenarioRegistry } from '../scenario/index.js';
 
 /** Flags the harness sets itself; passing them through would break the cluster. */
 const harnessOwnedNodeFlags = ['--id', '--listen', '--advertise', '--peers', '--join', '--data-dir', '--peer-route'];
@@ -21,13 +22,21 @@ export interface OptionEnvironment {
   /** Why clock faults cannot run (libfaketime missing), or null. */
   readonly clockUnavailableReason: string | null;
   readonly workloads: readonly string[];
+  /** The scenarios `--scenario` offers (none: plain workload runs only). */
+  readonly scenarios?: ScenarioRegistry;
+  /** The scenario run when neither --scenario nor --workload is given. */
+  readonly defaultScenario?: string;
 }
 
 /** Parsed options plus the local-backend program override. */
 export interface ParsedTestOptions {
   readonly config: TestConfig;
+  /** The scenario the config came from (its program and expectations are built per seed), or null. */
+  readonly scenario: Scenario | null;
   /** `--node-command`: program (and args) to run instead of ekv-node on the local backend. */
   readonly nodeCommand: readonly string[] | null;
+  /** Warnings about the options (a fault that cannot fit the time limit), printed before the run. */
+  readonly warnings: readonly string[];
   readonly help: boolean;
 }
 
@@ -93,13 +102,15 @@ function buildCommand(): Command {
     .description('run a Jepsen-style test against a reference-node cluster and print the verdict')
     .addOption(new Option('--backend <name>', 'cluster backend (fake = in-process stand-in SUT, for harness self-tests)').choices(['local', 'docker', 'fake']).default(testDefaults.backend))
     .option('--nodes <n|ids>', 'node count (1-9) or comma-separated ids', String(testDefaults.nodeCount))
-    .option('--workload <name>', 'workload', testDefaults.workload)
+    .option('--scenario <name>', 'rollout scenario (run "ekv-jepsen scenarios" for the list; default: full-rollout unless --workload is given)')
+    .option('--workload <name>', 'workload without a rollout (e.g. register)')
     .option('--nemesis <faults>', 'faults: none, groups (partition, kill, pause, clock, latency, link) or fine names (partition-halves, kill-leader, …)')
-    .option('--nemesis-interval <s>', `seconds between fault changes (default: ${testDefaults.nemesisIntervalMs / 1000}, at most a third of --time-limit)`)
+    .option('--nemesis-interval <s>', 'seconds between fault changes (default: dense enough that every requested fault runs once within --time-limit; at most a third of it)')
     .option('--time-limit <s>', 'seconds of main phase', String(testDefaults.timeLimitMs / 1000))
     .option('--rate <ops/s>', 'client ops per second (all clients together)', String(testDefaults.opsPerSecond))
     .option('--concurrency <n>', 'client threads', String(testDefaults.concurrency))
     .option('--keys <n>', 'independent keys', String(testDefaults.keys))
+    .option('--canary-share <0..1>', 'share of main-phase ops that are canary writes (rollout workloads)')
     .option('--seed <n>', 'seed of the plan (default: random, printed)')
     .option('--test-count <n>', 'run the test this many times (seeds seed, seed+1, …)', String(testDefaults.testCount))
     .option('--leave-running', 'keep the cluster running after the test until Ctrl-C')
@@ -123,7 +134,13 @@ export function testUsage(): string {
 
 type RawOptions = Record<string, string | boolean | string[] | undefined>;
 
-function parseRaw(argv: readonly string[]): RawOptions | null {
+/** Parsed options, and which of them the user gave (the others are defaults a scenario may replace). */
+interface Raw {
+  readonly options: RawOptions;
+  readonly explicit: ReadonlySet<string>;
+}
+
+function parseRaw(argv: readonly string[]): Raw | null {
   const command = buildCommand();
   try {
     command.parse([...argv], { from: 'user' });
@@ -134,42 +151,86 @@ function parseRaw(argv: readonly string[]): RawOptions | null {
     }
     throw error;
   }
-  return command.opts<RawOptions>();
+  const options = command.opts<RawOptions>();
+  const explicit = new Set(Object.keys(options).filter((key) => command.getOptionValueSource(key) === 'cli'));
+  return { options, explicit };
+}
+
+/** The scenario the options select: --scenario, else the default one unless --workload names a plain workload. */
+function selectScenario(raw: Raw, environment: OptionEnvironment): Scenario | null {
+  const scenarios = environment.scenarios ?? new Map<string, Scenario>();
+  const named = raw.options['scenario'];
+  if (typeof named === 'string') {
+    const scenario = scenarios.get(named);
+    if (scenario === undefined) fail('--scenario', `unknown scenario "${named}" (known: ${[...scenarios.keys()].join(', ') || 'none'}; "ekv-jepsen scenarios" lists them)`);
+    if (raw.options['backend'] === 'fake') fail('--scenario', 'the fake backend has no rollout (no EncryptionAdmin): use --backend local or docker, or --workload register');
+    return scenario;
+  }
+  // The in-process fake SUT has no rollout: without --scenario it runs the plain workload.
+  if (raw.explicit.has('workload') || environment.defaultScenario === undefined || raw.options['backend'] === 'fake') return null;
+  return scenarios.get(environment.defaultScenario) ?? null;
+}
+
+function resolveFaults(raw: Raw, scenario: Scenario | null, environment: OptionEnvironment, backend: BackendName): FaultName[] {
+  const given = raw.options['nemesis'];
+  try {
+    if (typeof given === 'string') return parseFaultList(given);
+    if (scenario !== null) {
+      const faults = parseFaultList(scenario.defaults.nemesis);
+      // A scenario's clock faults are left out (not refused) where libfaketime is missing, like the plain default.
+      return environment.clockUnavailableReason === null ? faults : faults.filter((f) => faultCapability(f) !== 'clock');
+    }
+    return defaultFaults(environment, backend);
+  } catch (error) {
+    fail('--nemesis', (error as Error).message);
+  }
+}
+
+/** Per-node flags of a scenario's stages, then the user's --node-flags on top. */
+function scenarioNodeFlags(scenario: Scenario | null, nodes: readonly string[], perNode: Record<string, string[]>): Record<string, string[]> {
+  if (scenario === null) return perNode;
+  const flags: Record<string, string[]> = {};
+  for (const node of nodes) {
+    const stage = scenario.defaults.stages[node];
+    const own = [...(stage === undefined ? [] : ['--stage', stage]), ...(perNode[node] ?? [])];
+    if (own.length > 0) flags[node] = own;
+  }
+  return flags;
 }
 
 /** Parses and validates `ekv-jepsen test` arguments. */
 export function parseTestOptions(argv: readonly string[], environment: OptionEnvironment): ParsedTestOptions {
   const raw = parseRaw(argv);
-  if (raw === null) return { config: { ...testDefaults, nodes: [], faults: [], seed: 0, commonNodeFlags: [], nodeFlags: {} }, nodeCommand: null, help: true };
-  const text = (name: string): string => String(raw[name]);
-  const backend = text('backend') as BackendName;
-  const nodes = parseNodes(text('nodes'));
-  const workload = text('workload');
-  if (!environment.workloads.includes(workload)) fail('--workload', `unknown workload "${workload}" (known: ${environment.workloads.join(', ')})`);
-  let faults: FaultName[];
-  try {
-    faults = raw['nemesis'] === undefined ? defaultFaults(environment, backend) : parseFaultList(text('nemesis'));
-  } catch (error) {
-    fail('--nemesis', (error as Error).message);
+  if (raw === null) {
+    return { config: { ...testDefaults, nodes: [], faults: [], seed: 0, commonNodeFlags: [], nodeFlags: {} }, scenario: null, nodeCommand: null, warnings: [], help: true };
   }
-  checkFaults(faults, backend, environment, raw['nemesis'] !== undefined);
-  const timeLimitMs = secondsOption('--time-limit', text('timeLimit'), 1, 86_400);
-  const nemesisIntervalMs =
-    raw['nemesisInterval'] === undefined
-      ? Math.min(testDefaults.nemesisIntervalMs, Math.max(100, Math.floor(timeLimitMs / 3)))
-      : secondsOption('--nemesis-interval', text('nemesisInterval'), 0.1, 3_600);
-  if (faults.length > 0 && nemesisIntervalMs >= timeLimitMs) fail('--nemesis-interval', `must be shorter than --time-limit (${timeLimitMs / 1000} s), or no fault would ever start`);
-  const opsPerSecond = Number(text('rate'));
+  const scenario = selectScenario(raw, environment);
+  const given = (name: string): boolean => raw.explicit.has(name);
+  const text = (name: string): string => String(raw.options[name]);
+  const backend = text('backend') as BackendName;
+  const nodes = scenario !== null && !given('nodes') ? [...scenario.defaults.nodes] : parseNodes(text('nodes'));
+  const workload = scenario?.workload ?? (given('workload') ? text('workload') : testDefaults.workload);
+  if (given('workload') && scenario !== null && text('workload') !== scenario.workload) fail('--workload', `scenario ${scenario.name} runs the ${scenario.workload} workload; leave --workload out or pick another scenario`);
+  if (!environment.workloads.includes(workload)) fail('--workload', `unknown workload "${workload}" (known: ${environment.workloads.join(', ')})`);
+  const faults = resolveFaults(raw, scenario, environment, backend);
+  checkFaults(faults, backend, environment, given('nemesis'));
+  const timeLimitMs = scenario !== null && !given('timeLimit') ? scenario.defaults.timeLimitMs : secondsOption('--time-limit', text('timeLimit'), 1, 86_400);
+  const nemesisIntervalMs = given('nemesisInterval') ? secondsOption('--nemesis-interval', text('nemesisInterval'), 0.1, 3_600) : defaultNemesisIntervalMs(timeLimitMs, faults.length);
+  if (faults.length > 0 && nemesisIntervalMs * 3 > timeLimitMs) fail('--nemesis-interval', `${nemesisIntervalMs / 1000} s is more than a third of --time-limit (${timeLimitMs / 1000} s): faults would hardly run`);
+  const opsPerSecond = scenario !== null && !given('rate') ? scenario.defaults.opsPerSecond : Number(text('rate'));
   if (!(opsPerSecond > 0) || opsPerSecond > 100_000) fail('--rate', `must be a number of ops/s in (0, 100000], got "${text('rate')}"`);
   if ((opsPerSecond * timeLimitMs) / 1000 > testDefaults.planEventsMax) fail('--rate', `--rate × --time-limit plans more than ${testDefaults.planEventsMax} ops`);
   const testCount = integerOption('--test-count', text('testCount'), 1, 10_000);
-  const leaveRunning = raw['leaveRunning'] === true;
+  const leaveRunning = raw.options['leaveRunning'] === true;
   if (leaveRunning && testCount > 1) fail('--leave-running', 'cannot be combined with --test-count > 1 (which cluster would stay?)');
-  const nodeCommand = raw['nodeCommand'] === undefined ? null : text('nodeCommand').trim().split(/\s+/);
+  const nodeCommand = raw.options['nodeCommand'] === undefined ? null : text('nodeCommand').trim().split(/\s+/);
   if (nodeCommand !== null && backend !== 'local') fail('--node-command', 'only applies to the local backend');
-  const { common, perNode } = parseNodeFlags(raw['nodeFlags'] as string[], nodes);
-  if (raw['bug'] !== undefined) common.push('--bug', text('bug'));
-  const name = raw['name'] === undefined ? `${workload}-${faults.length === 0 ? 'no-faults' : 'faults'}` : text('name');
+  const { common, perNode } = parseNodeFlags(raw.options['nodeFlags'] as string[], nodes);
+  if (raw.options['bug'] !== undefined) common.push('--bug', text('bug'));
+  const canaryShare = given('canaryShare') ? Number(text('canaryShare')) : (scenario?.defaults.canaryShare ?? testDefaults.canaryShare);
+  if (!(canaryShare >= 0 && canaryShare < 1)) fail('--canary-share', `must be a number in [0, 1), got "${text('canaryShare')}"`);
+  const label = scenario?.name ?? workload;
+  const name = raw.options['name'] === undefined ? `${label}-${faults.length === 0 ? 'no-faults' : 'faults'}` : text('name');
   const { nodeCount: _nodeCount, nemesisText: _nemesisText, ...bounds } = testDefaults;
   const config: TestConfig = {
     ...bounds,
@@ -177,20 +238,26 @@ export function parseTestOptions(argv: readonly string[], environment: OptionEnv
     backend,
     nodes,
     workload,
+    scenario: scenario?.name ?? null,
     faults,
     nemesisIntervalMs,
     timeLimitMs,
     opsPerSecond,
-    concurrency: integerOption('--concurrency', text('concurrency'), 1, 1_000),
-    keys: integerOption('--keys', text('keys'), 1, 100_000),
-    seed: raw['seed'] === undefined ? randomInt(0, 2 ** 31 - 1) : integerOption('--seed', text('seed'), -(2 ** 31), 2 ** 31 - 1),
+    concurrency: scenario !== null && !given('concurrency') ? scenario.defaults.concurrency : integerOption('--concurrency', text('concurrency'), 1, 1_000),
+    keys: scenario !== null && !given('keys') ? scenario.defaults.keys : integerOption('--keys', text('keys'), 1, 100_000),
+    seed: raw.options['seed'] === undefined ? randomInt(0, 2 ** 31 - 1) : integerOption('--seed', text('seed'), -(2 ** 31), 2 ** 31 - 1),
     testCount,
     leaveRunning,
     storeDir: text('store'),
-    commonNodeFlags: common,
-    nodeFlags: perNode,
+    commonNodeFlags: [...(scenario?.defaults.commonNodeFlags ?? []), ...common],
+    nodeFlags: scenarioNodeFlags(scenario, nodes, perNode),
+    encryptionNodes: scenario === null ? [] : scenario.defaults.encryptionNodes.filter((n) => nodes.includes(n)),
+    joiners: scenario === null ? [] : scenario.defaults.joiners.filter((n) => nodes.includes(n)),
+    canaryShare,
     recoveryMs: secondsOption('--recovery-time', text('recoveryTime'), 0, 3_600),
     opTimeoutMs: integerOption('--op-timeout', text('opTimeout'), 10, 600_000),
   };
-  return { config: Object.freeze(config), nodeCommand, help: false };
+  const beyond = faultsBeyondTimeLimit(faults.length, nemesisIntervalMs, timeLimitMs);
+  const warnings = beyond === 0 ? [] : [`with --nemesis-interval ${nemesisIntervalMs / 1000} s only ${faults.length - beyond} of the ${faults.length} requested faults can start within --time-limit ${timeLimitMs / 1000} s`];
+  return { config: Object.freeze(config), scenario, nodeCommand, warnings, help: false };
 }

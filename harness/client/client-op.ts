@@ -13,7 +13,15 @@ export interface Completion {
   readonly type: 'ok' | 'fail' | 'info';
   readonly value: JsonValue;
   readonly error?: string;
+  /** Raft index the op took effect at (ok writes, cas; the node's applied index for local reads). */
+  readonly logIndex?: number;
 }
+
+/** The op names `executeClientOp` knows. */
+export const kvClientFs: readonly string[] = ['read', 'write', 'cas', 'read-local'];
+
+/** The client of the key-value workloads: read, write, cas and local reads on one connection. */
+export const kvClient = Object.freeze({ fs: kvClientFs, invoke: (connection: KvConnection, op: ClientOp, timeoutMs: number) => executeClientOp(connection, op, timeoutMs) });
 
 /** Error name recorded for a cas whose compare failed. */
 export const casMismatchError = 'cas-mismatch';
@@ -33,8 +41,14 @@ export async function executeClientOp(connection: KvConnection, op: ClientOp, ti
       break;
     case 'write':
       call = async () => {
-        await connection.write(key, op.value, timeoutMs);
-        return { type: 'ok', value: op.value };
+        const outcome = await connection.write(key, op.value, timeoutMs);
+        return { type: 'ok', value: op.value, ...indexOf(outcome.appliedIndex) };
+      };
+      break;
+    case 'read-local':
+      call = async () => {
+        const read = await connection.readLocal(key, timeoutMs);
+        return { type: 'ok', value: read.value, logIndex: read.appliedIndex };
       };
       break;
     case 'cas': {
@@ -42,17 +56,21 @@ export async function executeClientOp(connection: KvConnection, op: ClientOp, ti
       const [expected, next] = op.value as readonly JsonValue[];
       call = async () => {
         const outcome = await connection.cas(key, expected ?? null, next ?? null, timeoutMs);
-        return outcome.succeeded ? { type: 'ok', value: op.value } : { type: 'fail', value: op.value, error: casMismatchError };
+        return outcome.succeeded ? { type: 'ok', value: op.value, ...indexOf(outcome.appliedIndex) } : { type: 'fail', value: op.value, error: casMismatchError };
       };
       break;
     }
     default:
-      throw new Error(`unsupported client op "${op.f}" (read, write, cas)`);
+      throw new Error(`unsupported client op "${op.f}" (${kvClientFs.join(', ')})`);
   }
   try {
     return await call();
   } catch (error) {
     const failure = connection.classify(error);
-    return { type: failure.definite ? 'fail' : 'info', value: op.f === 'read' ? null : op.value, error: failure.name };
+    return { type: failure.definite ? 'fail' : 'info', value: op.f === 'read' || op.f === 'read-local' ? null : op.value, error: failure.name };
   }
+}
+
+function indexOf(appliedIndex: number | undefined): { logIndex?: number } {
+  return appliedIndex === undefined || appliedIndex <= 0 ? {} : { logIndex: appliedIndex };
 }

@@ -40,14 +40,19 @@ function grpcConnection(node: string, address: string): KvConnection {
       return response.found ? decodeValue(response.value) : null;
     },
     async write(k, value, timeoutMs) {
-      await client.put({ key: key(k), value: encodeValue(value), ttlMs: 0, noForward: false }, { timeoutMs });
+      const response = await client.put({ key: key(k), value: encodeValue(value), ttlMs: 0, noForward: false }, { timeoutMs });
+      return { appliedIndex: Number(response.appliedIndex) };
+    },
+    async readLocal(k, timeoutMs) {
+      const response = await client.get({ key: key(k), noForward: true, local: true }, { timeoutMs });
+      return { value: response.found ? decodeValue(response.value) : null, appliedIndex: Number(response.readIndex) };
     },
     async cas(k, expected, next, timeoutMs) {
       const response = await client.compareAndSet(
         { key: key(k), expectAbsent: expected === null, expected: expected === null ? Buffer.alloc(0) : encodeValue(expected), newValue: encodeValue(next), noForward: false },
         { timeoutMs },
       );
-      return { succeeded: response.succeeded };
+      return { succeeded: response.succeeded, appliedIndex: Number(response.appliedIndex) };
     },
     classify,
     close: () => client.close(),

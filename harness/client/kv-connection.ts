@@ -17,6 +17,21 @@ export interface CallFailure {
 /** Outcome of a compare-and-set. */
 export interface CasOutcome {
   readonly succeeded: boolean;
+  /** Raft index the cas applied at (when the node said). */
+  readonly appliedIndex?: number;
+}
+
+/** A write's acknowledgement. */
+export interface WriteOutcome {
+  /** Raft index the write applied at (when the node said). */
+  readonly appliedIndex?: number;
+}
+
+/** A read of the node's own applied state (no ReadIndex, no forwarding). */
+export interface LocalRead {
+  readonly value: JsonValue;
+  /** The node's applied index at the read. */
+  readonly appliedIndex: number;
 }
 
 /** One client's connection to one node. Calls reject with anything `classify` understands. */
@@ -24,7 +39,9 @@ export interface KvConnection {
   readonly node: string;
   /** Linearizable read; null when the key is absent. */
   read(key: string, timeoutMs: number): Promise<JsonValue>;
-  write(key: string, value: JsonValue, timeoutMs: number): Promise<void>;
+  write(key: string, value: JsonValue, timeoutMs: number): Promise<WriteOutcome>;
+  /** The value in this node's own applied state, whatever its role (the final convergence reads). */
+  readLocal(key: string, timeoutMs: number): Promise<LocalRead>;
   /** Sets `next` iff the current value equals `expected` (null = absent). */
   cas(key: string, expected: JsonValue, next: JsonValue, timeoutMs: number): Promise<CasOutcome>;
   /** Maps a rejection of this connection's calls to fail/info. */

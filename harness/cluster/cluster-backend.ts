@@ -31,6 +31,8 @@ export interface NodeHandle {
   readonly id: string;
   /** host:port the harness's clients use for KV, RaftAdmin (and EncryptionAdmin) RPCs. */
   readonly clientAddress: string;
+  /** host:port the other members dial to reach this node (AddLearner / AddVoter take it). */
+  readonly peerAddress: string;
   /** False while the node is killed (or has exited). */
   readonly running: boolean;
   readonly paused: boolean;
@@ -53,11 +55,18 @@ export interface StartedCluster extends AsyncDisposable {
   collectArtifacts(destDir: string): Promise<void>;
 }
 
-/** SIGKILL and start again with the same data dir. */
+/** SIGKILL (or a graceful stop) and start again with the same data dir. */
 export interface Killable {
+  /** SIGKILL; a node that is not running stays down (no-op). */
   kill(id: string): Promise<void>;
-  /** Starts a killed node; `flags` replaces the node's own flags when given (stage upgrades). */
+  /** SIGTERM and wait for the exit (SIGKILL after a grace period); a node that is not running stays down. */
+  stopNode(id: string): Promise<void>;
+  /** Starts a stopped node (no-op when it runs); `flags` replaces the node's own flags when given (stage upgrades). */
   start(id: string, flags?: readonly string[]): Promise<void>;
+  /** The node's own flags (without the harness's and the common ones), as its next start uses them. */
+  flagsOf(id: string): readonly string[];
+  /** Replaces the flags the node's next start uses, without starting it. */
+  setFlags(id: string, flags: readonly string[]): void;
 }
 
 /** SIGSTOP / SIGCONT (docker pause / unpause). */

@@ -53,6 +53,34 @@ export function faultCapability(fault: FaultName): FaultCapability {
   return 'latency';
 }
 
+/** The capability a start action needs (null for actions that end or undo faults). */
+export function faultCapabilityOfAction(action: NemesisAction): FaultCapability | null {
+  switch (action.f) {
+    case 'start-partition':
+      return 'partition';
+    case 'kill':
+      return 'kill';
+    case 'pause':
+      return 'pause';
+    case 'clock-bump':
+    case 'clock-strobe':
+      return 'clock';
+    case 'start-latency':
+    case 'start-link-resets':
+      return 'latency';
+    case 'restart-with-flags':
+      return 'kill';
+    case 'stop-partition':
+    case 'restart':
+    case 'resume':
+    case 'clock-reset':
+    case 'stop-latency':
+    case 'stop-link-resets':
+    case 'heal-all':
+      return null;
+  }
+}
+
 /** Expands `partition,kill-leader,…` into fault names; `none` means no faults. Throws on unknown names. */
 export function parseFaultList(text: string): FaultName[] {
   const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');

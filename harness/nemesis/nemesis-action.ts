@@ -11,12 +11,23 @@ export type PartitionShape = 'halves' | 'isolate-node' | 'isolate-leader' | 'maj
 /** `grudge[a]` lists the nodes whose traffic `a` does not receive (JSON form of the backend's Grudge). */
 export type GrudgeRecord = Readonly<Record<string, readonly string[]>>;
 
-/** Which nodes an action touches: fixed at plan time, or the leader at run time. */
-export type NodeTarget = { readonly nodes: readonly string[] } | { readonly leader: true };
+/**
+ * Which nodes an action touches: fixed at plan time, the leader at run time,
+ * or (faults aimed at a rollout step) the node the step's RPC went to — the
+ * rollout process resolves `stepNode` before it hands the action over.
+ */
+export type NodeTarget = { readonly nodes: readonly string[] } | { readonly leader: true } | { readonly stepNode: true };
 
-/** Every nemesis action; `f` becomes the op's `f` in the history. */
-export type NemesisAction =
-  | { readonly f: 'start-partition'; readonly shape: PartitionShape; readonly grudge?: GrudgeRecord }
+/**
+ * Every nemesis action; `f` becomes the op's `f` in the history. A start
+ * action planned from the fault catalogue also names its fault (`fault`,
+ * e.g. "kill-leader"), so results can say which requested faults ran.
+ */
+export type NemesisAction = NemesisActionBody & { readonly fault?: string };
+
+type NemesisActionBody =
+  /** Without a grudge: cut `target` (default the leader) from every other node. */
+  | { readonly f: 'start-partition'; readonly shape: PartitionShape; readonly grudge?: GrudgeRecord; readonly target?: NodeTarget }
   | { readonly f: 'stop-partition' }
   | { readonly f: 'kill'; readonly target: NodeTarget }
   | { readonly f: 'restart' }

@@ -3,11 +3,27 @@
  * pair of nemesis ops in the history (Jepsen's form: both `info`, the first
  * carrying the planned action, the second what was actually done or the
  * error). It remembers what it broke so `heal-all` can undo everything.
+ *
+ * Actions come from two sources — the random schedule of the plan and the
+ * faults a rollout step aims at itself — and the rollout process also
+ * restarts nodes; all of it runs through one queue, one thing at a time, so a
+ * scheduled restart never races a stage upgrade. The rollout process can hold
+ * fault kinds off (spec §8.2's operator rules around rotations): a scheduled
+ * start of a held kind is recorded as skipped instead of run.
  */
+import { performance } from 'node:perf_hooks';
 import type { ClockSkewable, Killable, LinkDegradable, Partitionable, Pausable, StartedCluster } from '../cluster/cluster-backend.js';
 import type { HistoryOp, JsonValue, OpDraft } from '../history/op.js';
 import { grudgeToMap, isolateGrudge } from './grudges.js';
+import { faultCapabilityOfAction } from './fault-catalogue.js';
+import type { FaultCapability } from './fault-catalogue.js';
 import type { GrudgeRecord, NemesisAction, NodeTarget } from './nemesis-action.js';
+
+/** How long a scheduled start of a held fault kind waits for the hold to end before it is skipped. */
+const holdDeferMaxMs = 15_000;
+
+/** Where an action comes from: the plan's random schedule, or a fault aimed at a rollout step. */
+export type ActionSource = 'schedule' | 'trigger';
 
 /** The cluster surface the nemesis drives. */
 export type NemesisCluster = StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable>;
@@ -21,18 +37,97 @@ export interface NemesisExecutorOptions {
   readonly onFaultsChanged?: (active: readonly string[]) => void;
 }
 
-/** Runs nemesis actions; not reentrant (the runner serializes them). */
+/** Runs nemesis actions one at a time, in the order they are handed in. */
 export class NemesisExecutor {
   private readonly active = new Map<string, string>();
   private strobeTimer: NodeJS.Timeout | null = null;
   private resetTimer: NodeJS.Timeout | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly retired = new Set<string>();
+  private readonly holds = new Map<number, { readonly kinds: readonly FaultCapability[]; readonly why: string }>();
+  private nextHold = 0;
+  private readonly holdWaiters: (() => void)[] = [];
+  private disposed = false;
 
   constructor(private readonly options: NemesisExecutorOptions) {}
 
-  /** Runs one action and records it; a failing action is recorded with its error, never thrown. */
-  async run(action: NemesisAction): Promise<void> {
+  /**
+   * Runs one action after those queued before it and records it; a failing
+   * action is recorded with its error, never thrown. A scheduled start of a
+   * held fault kind waits for the hold to end (outside the queue, so the
+   * rollout's own restarts go on) for at most `holdDeferMaxMs`, then runs —
+   * late, and says so — or is skipped.
+   */
+  async run(action: NemesisAction, source: ActionSource = 'schedule'): Promise<void> {
+    const deferredMs = source === 'schedule' ? await this.waitUnheld(action) : 0;
+    return this.exclusive(() => this.runNow(action, source, deferredMs));
+  }
+
+  private async waitUnheld(action: NemesisAction): Promise<number> {
+    if (this.heldBy(action) === undefined) return 0;
+    const startedMs = performance.now();
+    const deadline = startedMs + holdDeferMaxMs;
+    while (this.heldBy(action) !== undefined && performance.now() < deadline && !this.disposed) {
+      await new Promise<void>((resolve) => {
+        this.holdWaiters.push(resolve);
+        setTimeout(resolve, Math.max(1, deadline - performance.now())).unref();
+      });
+    }
+    return Math.round(performance.now() - startedMs);
+  }
+
+  /**
+   * Runs `work` with the cluster to itself (no nemesis action in between);
+   * the rollout process restarts and upgrades nodes through it. Rejections
+   * reach the caller; the queue goes on.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Holds off scheduled starts of these fault kinds until the returned release is called. */
+  hold(kinds: readonly FaultCapability[], why: string): () => void {
+    const id = this.nextHold++;
+    this.holds.set(id, { kinds, why });
+    return () => {
+      this.holds.delete(id);
+      for (const wake of this.holdWaiters.splice(0)) wake();
+    };
+  }
+
+  /** True while a fault of one of these kinds is in effect: a member down (killed or exited), paused, a partition, … */
+  isActive(kinds: readonly FaultCapability[]): boolean {
+    const members = this.options.cluster.nodes().filter((n) => !this.retired.has(n.id));
+    return kinds.some((kind) => {
+      switch (kind) {
+        case 'kill':
+          return members.some((n) => !n.running);
+        case 'pause':
+          return members.some((n) => n.paused);
+        case 'latency':
+          return this.active.has('latency') || this.active.has('link-reset');
+        case 'partition':
+        case 'clock':
+          return this.active.has(kind);
+      }
+    });
+  }
+
+  /** A node the rollout removed from the cluster: no heal or restart starts it again. */
+  retire(id: string): void {
+    this.retired.add(id);
+  }
+
+  private async runNow(action: NemesisAction, source: ActionSource, deferredMs: number): Promise<void> {
     const { f, ...planned } = action;
-    this.options.record({ process: 'nemesis', type: 'info', f, value: planned });
+    const held = source === 'schedule' ? this.heldBy(action) : undefined;
+    this.options.record({ process: 'nemesis', type: 'info', f, value: { ...planned, ...(source === 'trigger' ? { source } : {}), ...(deferredMs > 0 ? { deferredMs } : {}) } });
+    if (held !== undefined) {
+      this.options.record({ process: 'nemesis', type: 'info', f, value: { skipped: held } });
+      return;
+    }
     try {
       const done = await this.apply(action);
       this.options.record({ process: 'nemesis', type: 'info', f, value: done });
@@ -42,12 +137,21 @@ export class NemesisExecutor {
     this.options.onFaultsChanged?.([...this.active.values()]);
   }
 
+  /** Why a scheduled start is held off, or undefined. Ends of faults are never held. */
+  private heldBy(action: NemesisAction): string | undefined {
+    const kind = faultCapabilityOfAction(action);
+    if (kind === null) return undefined;
+    for (const hold of this.holds.values()) if (hold.kinds.includes(kind)) return hold.why;
+    return undefined;
+  }
+
   /** Faults currently in effect, for progress output. */
   activeFaults(): readonly string[] {
     return [...this.active.values()];
   }
 
   private async resolveTarget(target: NodeTarget): Promise<string[]> {
+    if ('stepNode' in target) throw new Error('a stepNode target must be resolved by the rollout process before the action runs');
     if ('nodes' in target) return [...target.nodes];
     const leader = await this.options.findLeader();
     if (leader === null) throw new Error('no leader to target');
@@ -60,9 +164,9 @@ export class NemesisExecutor {
       case 'start-partition': {
         let grudge: GrudgeRecord | undefined = action.grudge;
         if (grudge === undefined) {
-          const leader = await this.options.findLeader();
-          if (leader === null) throw new Error('no leader to isolate');
-          grudge = isolateGrudge(cluster.nodes().map((n) => n.id), leader);
+          const [isolated] = await this.resolveTarget(action.target ?? { leader: true });
+          if (isolated === undefined) throw new Error('no node to isolate');
+          grudge = isolateGrudge(cluster.nodes().map((n) => n.id), isolated);
         }
         await cluster.partition(grudgeToMap(grudge));
         this.active.set('partition', `partition ${action.shape}`);
@@ -73,7 +177,7 @@ export class NemesisExecutor {
         this.active.delete('partition');
         return 'healed';
       case 'kill': {
-        const nodes = await this.resolveTarget(action.target);
+        const nodes = (await this.resolveTarget(action.target)).filter((id) => !this.retired.has(id));
         for (const id of nodes) await cluster.kill(id);
         this.active.set('kill', `killed ${nodes.join(',')}`);
         return { nodes };
@@ -82,7 +186,7 @@ export class NemesisExecutor {
         this.active.delete('kill');
         return { nodes: await this.restartStopped() };
       case 'pause': {
-        const nodes = await this.resolveTarget(action.target);
+        const nodes = (await this.resolveTarget(action.target)).filter((id) => !this.retired.has(id) && cluster.node(id).running);
         for (const id of nodes) await cluster.pause(id);
         this.active.set('pause', `paused ${nodes.join(',')}`);
         return { nodes };
@@ -141,7 +245,7 @@ export class NemesisExecutor {
 
   private async restartStopped(): Promise<string[]> {
     const cluster = this.options.cluster;
-    const stopped = cluster.nodes().filter((n) => !n.running).map((n) => n.id);
+    const stopped = cluster.nodes().filter((n) => !n.running && !this.retired.has(n.id)).map((n) => n.id);
     for (const id of stopped) await cluster.start(id);
     return stopped;
   }
@@ -212,6 +316,8 @@ export class NemesisExecutor {
 
   /** Stops background timers (strobe, link resets); idempotent. */
   dispose(): void {
+    this.disposed = true;
+    for (const wake of this.holdWaiters.splice(0)) wake();
     this.stopStrobe();
     this.stopLinkResets();
   }

@@ -3,11 +3,13 @@
  * time, computed from the seed and the resolved config before anything runs
  * and written to plan.jsonl. The runner executes it in real time.
  */
-import { map, merge, once, phases, rate, runGenerator, sleep, timeLimit } from '../generator/index.js';
+import { generator, map, merge, once, phases, rate, runGenerator, sleep, timeLimit } from '../generator/index.js';
 import type { EventGenerator, Random, Timed } from '../generator/index.js';
 import { faultSchedule } from '../nemesis/index.js';
 import type { FaultName, FaultTuning, NemesisAction } from '../nemesis/index.js';
-import type { ClientOp, Workload } from '../workload/index.js';
+import { validateProgram } from '../rollout/rollout-program.js';
+import type { RolloutProgram } from '../rollout/rollout-program.js';
+import type { ClientOp, ClusterCondition, FinalEvent, Workload, WorkloadOptions } from '../workload/index.js';
 
 /** Phases of a test; history stats are split by them. */
 export type PhaseName = 'main' | 'heal' | 'final';
@@ -16,14 +18,22 @@ export type PhaseName = 'main' | 'heal' | 'final';
 export type PlanItem =
   | { readonly kind: 'op'; readonly op: ClientOp }
   | { readonly kind: 'nemesis'; readonly action: NemesisAction }
-  | { readonly kind: 'phase'; readonly name: PhaseName };
+  | { readonly kind: 'phase'; readonly name: PhaseName }
+  /** Wait, with every client idle, until the condition holds (bounded; a miss is logged, not fatal). */
+  | { readonly kind: 'await'; readonly condition: ClusterCondition; readonly boundMs: number }
+  /** Start the rollout process on this program (it runs alongside clients and nemesis, step by step). */
+  | { readonly kind: 'rollout'; readonly program: RolloutProgram };
+
+const planItemKinds: readonly string[] = ['op', 'nemesis', 'phase', 'await', 'rollout'];
 
 /** A planned item at its virtual time (optionally bound to a client thread). */
 export type PlanEvent = Timed<PlanItem>;
 
 export interface PlanConfig {
   readonly workload: Workload;
-  readonly keys: number;
+  readonly workloadOptions: WorkloadOptions;
+  /** The operator's steps, started with the main phase (none: no rollout process). */
+  readonly rollout: RolloutProgram | null;
   readonly nodes: readonly string[];
   readonly concurrency: number;
   readonly timeLimitMs: number;
@@ -45,24 +55,33 @@ export interface Plan {
 
 const asOp = (op: ClientOp): PlanItem => ({ kind: 'op', op });
 const asNemesis = (action: NemesisAction): PlanItem => ({ kind: 'nemesis', action });
+const asFinal = (event: FinalEvent): PlanItem => (event.kind === 'op' ? asOp(event.op) : { kind: 'await', condition: event.condition, boundMs: event.boundMs });
 const phase = (name: PhaseName): EventGenerator<PlanItem> => once<PlanItem>({ kind: 'phase', name });
 
-/** The test's whole plan as a generator: main phase (ops ‖ faults), heal, recovery wait, final ops. */
+/** The test's whole plan as a generator: main phase (ops ‖ faults ‖ rollout), heal, recovery wait, final phase. */
 export function planGenerator(config: PlanConfig): EventGenerator<PlanItem> {
-  const options = { keys: config.keys };
-  const clients = map(timeLimit(config.timeLimitMs, rate(config.opsPerSecond, config.workload.ops(options))), asOp);
+  const options = config.workloadOptions;
+  // The final phase reads back what the main phase touched; generators are lazy, so it is built once main ran.
+  const keys = new Set<string>();
+  const clients = map(timeLimit(config.timeLimitMs, rate(config.opsPerSecond, config.workload.generator(options))), (op) => {
+    if (op.key !== undefined) keys.add(op.key);
+    return asOp(op);
+  });
+  const final = generator<PlanItem>((context, startMs) => map(config.workload.final(options, { keys: [...keys] }), asFinal).events(context, startMs));
   const nemesis = map(
     timeLimit(config.timeLimitMs, faultSchedule({ faults: config.faults, nodes: config.nodes, intervalMs: config.nemesisIntervalMs, tuning: config.faultTuning })),
     asNemesis,
   );
+  const rollout: EventGenerator<PlanItem>[] = config.rollout === null ? [] : [once<PlanItem>({ kind: 'rollout', program: config.rollout })];
   return phases<PlanItem>(
     phase('main'),
+    ...rollout,
     merge(clients, nemesis),
     phase('heal'),
     once(asNemesis({ f: 'heal-all' })),
     sleep(config.recoveryMs),
     phase('final'),
-    map(config.workload.finalOps(options), asOp),
+    final,
   );
 }
 
@@ -91,8 +110,15 @@ export function parsePlanJsonl(text: string, source: string): Plan {
       throw new RangeError(`${source}:${i + 1}: not JSON (${(error as Error).message})`);
     }
     const candidate = event as { atMs?: unknown; value?: { kind?: unknown } } | null;
-    if (typeof candidate?.atMs !== 'number' || !['op', 'nemesis', 'phase'].includes(String(candidate.value?.kind))) {
-      throw new RangeError(`${source}:${i + 1}: not a plan event (needs atMs and value.kind op|nemesis|phase)`);
+    if (typeof candidate?.atMs !== 'number' || !planItemKinds.includes(String(candidate.value?.kind))) {
+      throw new RangeError(`${source}:${i + 1}: not a plan event (needs atMs and value.kind ${planItemKinds.join('|')})`);
+    }
+    if (candidate.value?.kind === 'rollout') {
+      try {
+        validateProgram((event as { value: { program: RolloutProgram } }).value.program);
+      } catch (error) {
+        throw new RangeError(`${source}:${i + 1}: ${(error as Error).message}`);
+      }
     }
     const previous = events[events.length - 1];
     if (previous !== undefined && candidate.atMs < previous.atMs) throw new RangeError(`${source}:${i + 1}: events out of time order`);

@@ -16,17 +16,19 @@ export interface ProgressCounts {
 export interface ProgressDisplay {
   start(totalSeconds: number): void;
   update(elapsedSeconds: number, counts: ProgressCounts, faults: readonly string[]): void;
+  /** The rollout step under way (shown until the next one). */
+  note?(text: string): void;
   stop(): void;
 }
 
-const quiet: ProgressDisplay = { start: () => undefined, update: () => undefined, stop: () => undefined };
+const quiet: ProgressDisplay = { start: () => undefined, update: () => undefined, note: () => undefined, stop: () => undefined };
 
 /** A terminal progress bar when `stream` is a TTY, otherwise a display that prints nothing. */
 export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
   if (stream.isTTY !== true) return quiet;
   const bar = new SingleBar({
     stream,
-    format: '{bar} {value}/{total}s | ok {ok} fail {fail} info {info} | {faults}',
+    format: '{bar} {value}/{total}s | ok {ok} fail {fail} info {info} | {step} | {faults}',
     hideCursor: true,
     clearOnComplete: true,
     barsize: 24,
@@ -34,8 +36,11 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
   let running = false;
   return {
     start(totalSeconds) {
-      bar.start(Math.max(1, Math.round(totalSeconds)), 0, { ok: 0, fail: 0, info: 0, faults: 'no faults' });
+      bar.start(Math.max(1, Math.round(totalSeconds)), 0, { ok: 0, fail: 0, info: 0, step: 'no rollout', faults: 'no faults' });
       running = true;
+    },
+    note(text) {
+      if (running) bar.update({ step: text });
     },
     update(elapsedSeconds, counts, faults) {
       if (!running) return;

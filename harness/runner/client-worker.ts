@@ -4,10 +4,9 @@
  * continues as a fresh process (id + concurrency), because the old process's
  * op may still be in flight as far as the checker knows.
  */
-import { executeClientOp } from '../client/client-op.js';
 import type { KvConnection } from '../client/kv-connection.js';
 import type { HistoryOp, OpDraft } from '../history/op.js';
-import type { ClientOp } from '../workload/workload.js';
+import type { ClientOp, WorkloadClient } from '../workload/workload.js';
 
 export class ClientWorker {
   private currentProcess: number;
@@ -17,6 +16,7 @@ export class ClientWorker {
     readonly thread: number,
     private readonly concurrency: number,
     private readonly connection: KvConnection,
+    private readonly client: WorkloadClient,
     private readonly record: (draft: OpDraft) => HistoryOp,
     private readonly opTimeoutMs: number,
   ) {
@@ -27,14 +27,29 @@ export class ClientWorker {
     return this.currentProcess;
   }
 
+  /** The node this worker's connection talks to. */
+  get node(): string {
+    return this.connection.node;
+  }
+
   /** Invokes `op`, waits for its completion (bounded by the op timeout) and records both. */
   async run(op: ClientOp): Promise<void> {
     const process = this.currentProcess;
     const node = this.connection.node;
     const key = op.key === undefined ? {} : { key: op.key };
-    this.record({ process, type: 'invoke', f: op.f, ...key, value: op.f === 'read' ? null : op.value, node });
-    const completion = await executeClientOp(this.connection, op, this.opTimeoutMs);
-    this.record({ process, type: completion.type, f: op.f, ...key, value: completion.value, ...(completion.error === undefined ? {} : { error: completion.error }), node });
+    const reads = op.f === 'read' || op.f === 'read-local';
+    this.record({ process, type: 'invoke', f: op.f, ...key, value: reads ? null : op.value, node });
+    const completion = await this.client.invoke(this.connection, op, this.opTimeoutMs);
+    this.record({
+      process,
+      type: completion.type,
+      f: op.f,
+      ...key,
+      value: completion.value,
+      ...(completion.error === undefined ? {} : { error: completion.error }),
+      node,
+      ...(completion.logIndex === undefined ? {} : { logIndex: completion.logIndex }),
+    });
     if (completion.type === 'info') this.currentProcess += this.concurrency;
   }
 

@@ -14,6 +14,8 @@ export interface TestConfig {
   /** Node ids (n1 …). */
   readonly nodes: readonly string[];
   readonly workload: string;
+  /** The scenario the run was made from (null: a plain workload run). */
+  readonly scenario: string | null;
   readonly faults: readonly FaultName[];
   readonly nemesisIntervalMs: number;
   readonly timeLimitMs: number;
@@ -28,6 +30,15 @@ export interface TestConfig {
   readonly commonNodeFlags: readonly string[];
   /** Extra flags per node id. */
   readonly nodeFlags: Readonly<Record<string, readonly string[]>>;
+  /** Nodes that get the run's KEK and a sidecar (at stages that have the flags): an encrypted cluster. */
+  readonly encryptionNodes: readonly string[];
+  /** Nodes started with --join (not initial voters): the rollout adds them. */
+  readonly joiners: readonly string[];
+  /** Share of main-phase client ops that are canary writes. */
+  readonly canaryShare: number;
+  /** How long the final phase waits for a rollout still running after the heal. */
+  readonly rolloutDrainMs: number;
+  readonly statusPeriodMs: number;
   readonly recoveryMs: number;
   readonly opTimeoutMs: number;
   readonly nodeStartTimeoutMs: number;
@@ -45,7 +56,13 @@ export const testDefaults = Object.freeze({
   backend: 'local',
   nodeCount: 3,
   workload: 'register',
+  scenario: null,
   nemesisText: 'partition,kill,pause,clock',
+  encryptionNodes: [] as readonly string[],
+  joiners: [] as readonly string[],
+  canaryShare: 0,
+  rolloutDrainMs: 30_000,
+  statusPeriodMs: 250,
   nemesisIntervalMs: 5_000,
   timeLimitMs: 60_000,
   opsPerSecond: 100,

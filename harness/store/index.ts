@@ -1,1 +1,3 @@
 export { createRunDirectory, runFiles, runTimestamp } from './run-directory.js';
+export { inspectNodes, inspectTimeoutMs } from './node-inspection.js';
+export type { InspectOptions } from './node-inspection.js';

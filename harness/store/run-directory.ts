@@ -14,6 +14,9 @@ export const runFiles = Object.freeze({
   historyJsonl: 'history.jsonl',
   historyEdn: 'history.edn',
   resultsJson: 'results.json',
+  statusJsonl: 'status.jsonl',
+  executionJson: 'execution.json',
+  inspectJsonl: 'inspect.jsonl',
   nodes: 'nodes',
   harnessLog: 'harness.log',
 });

@@ -1,1 +1,1 @@
-export type { ClientOp, Workload, WorkloadModel, WorkloadOptions, WorkloadRegistry } from './workload.js';
+export type { ClientOp, ClusterCondition, FinalEvent, MainPhaseSummary, Workload, WorkloadClient, WorkloadOptions, WorkloadRegistry } from './workload.js';

@@ -16,6 +16,8 @@
 export interface GetRequest {
   readonly key: Uint8Array;
   readonly noForward?: boolean;
+  /** Serve from this node's own applied state (no ReadIndex, no forwarding); read_index is then the applied index. */
+  readonly local?: boolean;
 }
 export interface GetResponse {
   readonly found: boolean;

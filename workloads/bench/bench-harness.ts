@@ -92,6 +92,8 @@ async function runScenario(scenario: Scenario, storeDir: string): Promise<Measur
   const outcome = await runTest(config, {
     backend: scenario.backend,
     nodeAccess: scenario.nodeAccess,
+    operatorApi: () => null,
+    adminCommand: null,
     workloads: workloadRegistry,
     progress: createProgressDisplay(),
     signal: new AbortController().signal,

@@ -45,7 +45,10 @@ interface NodeState {
   readonly spec: NodeSpec;
   readonly containerName: string;
   readonly hostDir: string;
+  /** The flags the node's next start uses. */
   flags: readonly string[];
+  /** The flags its container was created with (a container's command is fixed at creation). */
+  containerFlags: readonly string[];
   containerId: string;
   /** 127.0.0.1 port of the client port, chosen once (0 until the first creation). */
   hostPort: number;
@@ -78,6 +81,7 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
         containerName: `ekv-${context.runId}-${spec.id}`,
         hostDir: resolve(context.spec.runDir, 'nodes', spec.id),
         flags: spec.flags,
+        containerFlags: spec.flags,
         containerId: '',
         hostPort: 0,
         runtime: null,
@@ -122,17 +126,40 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     this.context.log(`docker: killed ${id}`);
   }
 
+  /** SIGTERM (docker stop, SIGKILL after the grace period); no-op when the node is not running. */
+  async stopNode(id: string): Promise<void> {
+    const state = this.state(id);
+    const container = this.container(state);
+    const runtime = await this.refresh(state);
+    if (!runtime.running) return;
+    if (runtime.paused) await container.unpause();
+    await container.stop({ t: Math.ceil(dockerClusterDefaults.killTimeoutMs / 2000) });
+    await waitForExit(container, id, dockerClusterDefaults.killTimeoutMs);
+    await this.refresh(state);
+    this.context.log(`docker: stopped ${id}`);
+  }
+
+  flagsOf(id: string): readonly string[] {
+    return this.state(id).flags;
+  }
+
+  setFlags(id: string, flags: readonly string[]): void {
+    this.state(id).flags = [...flags];
+  }
+
   /** Starts a stopped node (no-op when it runs); new `flags` re-create its container on the same data. */
   async start(id: string, flags?: readonly string[]): Promise<void> {
     const state = this.state(id);
-    const changesFlags = flags !== undefined && flags.join('\0') !== state.flags.join('\0');
+    const wanted = flags ?? state.flags;
+    const changesFlags = wanted.join('\0') !== state.containerFlags.join('\0');
     if ((await this.refresh(state)).running) {
-      if (changesFlags) throw new HarnessError('INVALID_OPTION', `node ${id} is running: kill it before restarting it with other flags`);
+      if (flags !== undefined && flags.join('\0') !== state.flags.join('\0')) throw new HarnessError('INVALID_OPTION', `node ${id} is running: kill it before restarting it with other flags`);
       return;
     }
+    state.flags = wanted;
     if (changesFlags) {
       // A container's command is fixed at creation: re-create it on the same data dir.
-      state.flags = flags;
+      state.containerFlags = wanted;
       const earlier = await readLogs(this.container(state));
       await appendFile(join(state.hostDir, 'node.earlier-runs.log'), earlier.stderr);
       await this.container(state).remove({ force: true });

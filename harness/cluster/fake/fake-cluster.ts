@@ -38,6 +38,7 @@ export class FakeCluster {
   readonly backend = 'fake' as const;
   private readonly state = new Map<string, FakeNode>();
   private grudge: Grudge = new Map();
+  private readonly flags = new Map<string, readonly string[]>();
   private readonly versions = new Map<string, JsonValue[]>();
   private readonly random: Random;
   private stopped = false;
@@ -53,7 +54,7 @@ export class FakeCluster {
 
   node(id: string): NodeHandle {
     const node = this.get(id);
-    return { id, clientAddress: `fake:${id}`, running: node.running, paused: node.paused };
+    return { id, clientAddress: `fake:${id}`, peerAddress: `fake:${id}`, running: node.running, paused: node.paused };
   }
 
   private get(id: string): FakeNode {
@@ -79,7 +80,21 @@ export class FakeCluster {
     Object.assign(this.get(id), { running: false, paused: false });
   }
 
-  async start(id: string, _flags?: readonly string[]): Promise<void> {
+  async stopNode(id: string): Promise<void> {
+    await this.kill(id);
+  }
+
+  flagsOf(id: string): readonly string[] {
+    return this.flags.get(id) ?? [];
+  }
+
+  setFlags(id: string, flags: readonly string[]): void {
+    this.get(id);
+    this.flags.set(id, [...flags]);
+  }
+
+  async start(id: string, flags?: readonly string[]): Promise<void> {
+    if (flags !== undefined) this.setFlags(id, flags);
     this.get(id).running = true;
   }
 
@@ -156,7 +171,12 @@ export class FakeCluster {
           }
           return this.current(key);
         }),
-      write: (key, value, timeoutMs) => this.call(id, timeoutMs, () => this.set(key, value)),
+      write: (key, value, timeoutMs) => this.call(id, timeoutMs, () => {
+        this.set(key, value);
+        return {};
+      }),
+      // The fake has one state for all nodes: a local read of a running node sees it.
+      readLocal: (key, timeoutMs) => this.call(id, timeoutMs, () => ({ value: this.current(key), appliedIndex: 0 })),
       cas: (key, expected, next, timeoutMs) =>
         this.call(id, timeoutMs, () => {
           if (JSON.stringify(this.current(key)) !== JSON.stringify(expected)) return { succeeded: false };

@@ -101,7 +101,9 @@ export class LocalCluster {
 
   node(id: string): NodeHandle {
     const slot = this.slot(id);
-    return { id, clientAddress: `127.0.0.1:${slot.port}`, running: slot.process?.running ?? false, paused: slot.process?.paused ?? false };
+    const clientAddress = `127.0.0.1:${slot.port}`;
+    // Peers reach every node through their own proxy (--peer-route), so the advertised address is the node's own.
+    return { id, clientAddress, peerAddress: clientAddress, running: slot.process?.running ?? false, paused: slot.process?.paused ?? false };
   }
 
   /** Node exits the harness did not cause, so far. */
@@ -163,13 +165,28 @@ export class LocalCluster {
     await this.slot(id).process?.kill();
   }
 
+  async stopNode(id: string): Promise<void> {
+    await this.slot(id).process?.stop();
+  }
+
   async start(id: string, flags?: readonly string[]): Promise<void> {
     const slot = this.slot(id);
     if (flags !== undefined) {
-      if (slot.process?.running === true) throw new HarnessError('INVALID_OPTION', `node ${id} is running: kill it before restarting with other flags`);
+      if (slot.process?.running === true) {
+        if (flags.join('\0') === slot.flags.join('\0')) return;
+        throw new HarnessError('INVALID_OPTION', `node ${id} is running: kill it before restarting with other flags`);
+      }
       slot.flags = flags;
     }
     await this.startNode(id);
+  }
+
+  flagsOf(id: string): readonly string[] {
+    return this.slot(id).flags;
+  }
+
+  setFlags(id: string, flags: readonly string[]): void {
+    this.slot(id).flags = [...flags];
   }
 
   async pause(id: string): Promise<void> {

@@ -1,0 +1,102 @@
+/**
+ * The checkers every workload can use: linearizability of its client ops
+ * (knossos semantics: `fail` did not happen, `info` may have happened at any
+ * time after its invocation), stats, recovery of the final reads, and node
+ * exits the harness did not cause.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, createModel, visualize } from '../../checkers/linearizability/index.js';
+import type { ModelName } from '../../checkers/linearizability/index.js';
+import type { HistoryOp as CheckerOp } from '../../checkers/history/index.js';
+import type { HistoryOp } from '../history/op.js';
+import type { Checker, CheckerEntry } from './checker.js';
+import { historyStats } from './history-stats.js';
+import type { RunArtifacts } from './run-artifacts.js';
+
+/** Client ops with these `f`s enter the linearizability check (others, like local reads, do not). */
+export function linearizabilityChecker(options: { readonly model: ModelName; readonly fs: readonly string[]; readonly budgetMs: (run: RunArtifacts) => number }): Checker {
+  return {
+    name: 'linearizability',
+    check(run) {
+      const fs = new Set(options.fs);
+      const history: CheckerOp[] = run
+        .history()
+        .filter((op) => typeof op.process !== 'number' || fs.has(op.f))
+        .map((op) => ({ ...op, value: op.value ?? null }));
+      if (!history.some((op) => typeof op.process === 'number')) return { valid: 'unknown', reason: 'the history has no client operation to check' };
+      const result = check(createModel(options.model), history, { semantics: 'knossos', budgetMs: options.budgetMs(run) });
+      if (result.valid !== true) {
+        const html = visualize({ result, history, model: createModel(options.model), semantics: 'knossos', title: 'linearizability' });
+        writeFileSync(join(run.outputDir, 'linearizability.html'), html);
+      }
+      const reason = result.valid === true ? undefined : result.valid === false ? `not linearizable: ${describeFailure(result)}` : `the linearizability search could not decide (${JSON.stringify((result as { stopReason?: unknown }).stopReason ?? 'budget')})`;
+      return { ...result, ...(reason === undefined ? {} : { reason }), model: options.model, semantics: 'knossos' };
+    },
+  };
+}
+
+function describeFailure(result: object): string {
+  const op = (result as { op?: { f?: string; key?: string; index?: number; value?: unknown } }).op;
+  if (op === undefined) return 'no linearization exists';
+  return `${op.f ?? 'op'}${op.key === undefined ? '' : ` of ${op.key}`} (history index ${String(op.index)}) returned ${JSON.stringify(op.value)}, which no order of the operations allows`;
+}
+
+/** ok/fail/info per op type, before faults / during faults / after the heal. */
+export const statsChecker: Checker = {
+  name: 'stats',
+  check(run) {
+    const stats = historyStats(run.history());
+    return stats.totals.ok > 0 ? { valid: true, ...stats } : { valid: 'unknown', reason: 'no client operation succeeded', ...stats };
+  },
+};
+
+/** Did the ops invoked after the final heal succeed? Liveness: failures leave the final state unverified, not wrong. */
+export const recoveryChecker: Checker = {
+  name: 'recovery',
+  check(run) {
+    return recovery(run.history());
+  },
+};
+
+function recovery(ops: readonly HistoryOp[]): CheckerEntry {
+  const healAt = ops.findLastIndex((op) => op.process === 'nemesis' && op.f === 'heal-all');
+  if (healAt < 0) return { valid: 'unknown', reason: 'the history has no completed final heal (run cut short?)' };
+  // Only ops invoked after the heal count: a main-phase op may complete after it.
+  const invokedAfterHeal = new Set<number | string>();
+  const completions = ops.slice(healAt + 1).filter((op) => {
+    if (typeof op.process !== 'number') return false;
+    if (op.type === 'invoke') {
+      invokedAfterHeal.add(op.process);
+      return false;
+    }
+    return invokedAfterHeal.delete(op.process);
+  });
+  const failed = completions.filter((op) => op.type !== 'ok');
+  if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal' };
+  return failed.length === 0
+    ? { valid: true, finalOps: completions.length }
+    : {
+        valid: 'unknown',
+        reason: `${failed.length} of ${completions.length} operations after the final heal did not succeed`,
+        finalOps: completions.length,
+        notOk: failed.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
+      };
+}
+
+/** Node exits the harness did not cause (execution.json): a crash is a failure of the system under test. */
+export const nodeExitsChecker: Checker = {
+  name: 'node-exits',
+  check(run) {
+    const execution = run.execution();
+    if (execution === null) return { valid: 'unknown', reason: 'execution.json is missing (the run crashed before writing it)' };
+    const exits = execution.unexpectedExits;
+    if (exits.length === 0) return { valid: true, unexpectedExits: [] };
+    const first = exits[0];
+    return {
+      valid: false,
+      reason: `${exits.length} node exit(s) the harness did not cause, first ${first?.node} with code ${String(first?.code)}${first?.signal === null ? '' : ` signal ${String(first?.signal)}`}`,
+      unexpectedExits: exits,
+    };
+  },
+};

@@ -1,0 +1,29 @@
+/**
+ * The `run` entry of results.json: whether the run itself went as planned.
+ * A crash of the harness or an interrupt leaves the verdict `unknown` (what
+ * was recorded was still checked by the other checkers); so does a plan that
+ * mostly did not happen (most ops ran late or were skipped: the load the
+ * verdict speaks for was not applied).
+ */
+import type { Checker } from './checker.js';
+
+/** Above this share of late-or-skipped ops the run did not apply its planned load. */
+export const scheduleMissShareMax = 0.5;
+
+export const runChecker: Checker = {
+  name: 'run',
+  check(run) {
+    const execution = run.execution();
+    if (execution === null) return { valid: 'unknown', reason: 'execution.json is missing: the run crashed before it ended' };
+    if (execution.crash !== null) return { valid: 'unknown', reason: `the run crashed: ${execution.crash}` };
+    if (execution.interrupted) return { valid: 'unknown', reason: 'the run was interrupted before the plan finished' };
+    const plan = execution.plan;
+    if (plan === null) return { valid: 'unknown', reason: 'the plan never ran' };
+    const missed = plan.opsLate + plan.opsSkipped;
+    const share = plan.opsPlanned === 0 ? 0 : missed / plan.opsPlanned;
+    if (share > scheduleMissShareMax) {
+      return { valid: 'unknown', reason: `${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms) or were skipped: the planned load did not happen`, ...plan };
+    }
+    return { valid: true, ...plan };
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * What the rollout process does, as plan values (like NemesisAction): the
+ * operator's steps through the node's public API. Random choices (which node
+ * to upgrade first, delays) are resolved when the plan is built, from the
+ * seed; choices that depend on the running cluster (who leads, which node ran
+ * the RPC) are resolved when the step runs and recorded in its completion.
+ * `f` becomes the op's `f` in the history (checkers/artifacts/rollout-ops.ts).
+ */
+import type { RolloutStepName } from '../../checkers/artifacts/index.js';
+
+/** A node fixed at plan time, or one resolved when the step runs. */
+export type StepNode = { readonly id: string } | { readonly leader: true } | { readonly follower: true };
+
+/** How a restart stops a node: SIGKILL (kill -9) or a graceful stop (SIGTERM). */
+export type RestartMode = 'kill' | 'stop';
+
+/** A condition the rollout process can wait for (bounded). */
+export type RolloutCondition =
+  /** A leader agreed by a majority. */
+  | { readonly kind: 'leader' }
+  /** Every running, encryption-capable member is registered for the active DEKs at its current local epoch (spec §3.4). */
+  | { readonly kind: 'all-registered' }
+  /** Every running member applied up to the leader's commit index as of the start of the wait. */
+  | { readonly kind: 'caught-up' }
+  /** The leader's newest snapshot covers the log index of an earlier step's entry (so its entry is compacted away). */
+  | { readonly kind: 'snapshot-covers'; readonly step: string }
+  /** The node is a member in that role. */
+  | { readonly kind: 'member'; readonly node: string; readonly suffrage: 'voter' | 'learner' };
+
+/** Every rollout action; `f` names the step in the history. */
+export type RolloutAction =
+  /** BootstrapEncryption with fresh KEK-wrapped DEKs (storage id 1, raft id 2) and every capable member as writer. */
+  | { readonly f: 'bootstrap' }
+  | { readonly f: 'enable-storage-envelope' }
+  | { readonly f: 'enable-raft-envelope' }
+  /** RotateDEK for a purpose: new id max(ids) + 1, a fresh DEK wrapped under the KEK. */
+  | { readonly f: 'rotate-dek'; readonly purpose: 'storage' | 'raft' }
+  /** RegisterEncryptionWriter for `node` at its current local epoch, for the active storage DEK. */
+  | { readonly f: 'register-writer'; readonly node: string }
+  | { readonly f: 'add-learner'; readonly node: string }
+  | { readonly f: 'promote'; readonly node: string }
+  | { readonly f: 'remove'; readonly node: string }
+  | { readonly f: 'transfer-leadership'; readonly to: StepNode }
+  /** Restart one node as another stage (its encryption flags follow the stage: 6B and later get them). */
+  | { readonly f: 'upgrade-stage'; readonly node: string; readonly stage: string; readonly extraFlags?: readonly string[] }
+  /** Restart nodes: together, or one after the other waiting for each to rejoin (rolling). */
+  | { readonly f: 'restart'; readonly nodes: readonly StepNode[] | 'all'; readonly mode: RestartMode; readonly rolling: boolean; readonly extraFlags?: readonly string[] }
+  | { readonly f: 'await'; readonly condition: RolloutCondition; readonly boundMs: number };
+
+// Every action names a documented step (the compiler keeps the two lists in step).
+type AssertSteps<T extends RolloutStepName> = T;
+export type RolloutActionName = AssertSteps<RolloutAction['f']>;
+
+/** One line describing an action, for logs, progress and reports. */
+export function describeAction(action: RolloutAction): string {
+  switch (action.f) {
+    case 'rotate-dek':
+      return `rotate-dek ${action.purpose}`;
+    case 'register-writer':
+    case 'add-learner':
+    case 'promote':
+    case 'remove':
+      return `${action.f} ${action.node}`;
+    case 'transfer-leadership':
+      return `transfer-leadership to ${describeStepNode(action.to)}`;
+    case 'upgrade-stage':
+      return `upgrade-stage ${action.node} → ${action.stage}`;
+    case 'restart':
+      return `restart ${action.nodes === 'all' ? 'all' : action.nodes.map(describeStepNode).join(',')} (${action.mode}${action.rolling ? ', rolling' : ''})`;
+    case 'await':
+      return `await ${describeCondition(action.condition)}`;
+    case 'bootstrap':
+    case 'enable-storage-envelope':
+    case 'enable-raft-envelope':
+      return action.f;
+  }
+}
+
+/** `n2`, `leader` or `a follower`. */
+export function describeStepNode(node: StepNode): string {
+  return 'id' in node ? node.id : 'leader' in node ? 'leader' : 'a follower';
+}
+
+/** One line naming a condition. */
+export function describeCondition(condition: RolloutCondition): string {
+  switch (condition.kind) {
+    case 'leader':
+    case 'all-registered':
+    case 'caught-up':
+      return condition.kind;
+    case 'snapshot-covers':
+      return `snapshot covers ${condition.step}`;
+    case 'member':
+      return `${condition.node} is a ${condition.suffrage}`;
+  }
+}

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import type { SidecarView } from '../../checkers/artifacts/index.js';
+import { FakeCluster } from '../cluster/fake/fake-cluster.js';
+import type { NodeStatus, OperatorApi } from '../client/operator-api.js';
+import type { HistoryOp, OpDraft } from '../history/op.js';
+import { NemesisExecutor } from '../nemesis/index.js';
+import type { RolloutContext } from './rollout-context.js';
+import type { RolloutProgram, RolloutStep } from './rollout-program.js';
+import { runRollout } from './rollout-runner.js';
+
+class CallError extends Error {
+  constructor(
+    readonly errorName: string,
+    readonly definite: boolean,
+  ) {
+    super(errorName);
+  }
+}
+
+/** A scripted cluster state behind the operator API: n1 leads, DEKs appear as the rollout applies them. */
+class FakeOperator implements OperatorApi {
+  index = 10;
+  keyIds: number[] = [];
+  active = { storage: 0, raft: 0 };
+  storageActive = false;
+  raftCutover = 0;
+  calls: string[] = [];
+  /** Scripted outcomes of the next calls of a method: an error, or 'apply-then-info' (it took effect, the answer was lost). */
+  script = new Map<string, (CallError | 'apply-then-info')[]>();
+
+  private status0(id: string): NodeStatus {
+    return {
+      id, fullNodeId: `${id.slice(1)}00`, role: id === 'n1' ? 'leader' : 'follower', term: 2, leader: 'n1', leaderAddress: 'fake:n1',
+      commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, snapshotIndex: 0, halted: false, haltCode: 0, haltError: '', haltIndex: 0, haltReason: '',
+      stage: '6F', bugs: [], snapshotFormat: '', uptimeMs: 1, version: 't',
+      members: ['n1', 'n2', 'n3'].map((m) => ({ id: m, suffrage: 'voter' as const, address: `fake:${m}` })),
+    };
+  }
+
+  private async mutate<T>(method: string, apply: () => T): Promise<T> {
+    this.calls.push(method);
+    const next = this.script.get(method)?.shift();
+    if (next instanceof CallError) throw next;
+    const result = apply();
+    if (next === 'apply-then-info') throw new CallError('DeadlineExceeded', false);
+    return result;
+  }
+
+  status = async (address: string): Promise<NodeStatus> => this.status0(address.replace('fake:', ''));
+  sidecar = async (): Promise<SidecarView> => ({
+    appliedIndex: this.index, keyIds: [...this.keyIds], activeStorageId: this.active.storage, activeRaftId: this.active.raft,
+    storageEnvelopeActive: this.storageActive, storageEnvelopeCutoverIndex: 0, raftEnvelopeCutoverIndex: this.raftCutover, sidecarVersion: 2,
+    localEpochs: Object.fromEntries(this.keyIds.map((id) => [String(id), 1])),
+  });
+  capability = async (address: string) => ({ capable: true, fullNodeId: `${address.slice(6)}00`, localEpoch: 0 });
+  registryRows = async () => Object.fromEntries(this.keyIds.map((id) => [String(id), 1]));
+  bootstrap = (_a: string, request: { storageDekId: number; raftDekId: number }) =>
+    this.mutate('bootstrap', () => {
+      this.keyIds = [request.storageDekId, request.raftDekId];
+      this.active = { storage: request.storageDekId, raft: request.raftDekId };
+      return { appliedIndex: ++this.index };
+    });
+  enable = (_a: string, purpose: 'storage' | 'raft') =>
+    this.mutate(`enable-${purpose}`, () => {
+      if (purpose === 'raft') {
+        const was = this.raftCutover !== 0;
+        if (!was) this.raftCutover = ++this.index;
+        return { appliedIndex: this.raftCutover, wasAlreadyActive: was };
+      }
+      const was = this.storageActive;
+      this.storageActive = true;
+      return { appliedIndex: was ? 11 : ++this.index, wasAlreadyActive: was };
+    });
+  rotateDek = (_a: string, request: { purpose: 'storage' | 'raft'; newDekId: number }) =>
+    this.mutate('rotate', () => {
+      this.keyIds.push(request.newDekId);
+      this.active = { ...this.active, [request.purpose]: request.newDekId };
+      this.calls.push(`rotate-id-${request.newDekId}`);
+      return { appliedIndex: ++this.index };
+    });
+  registerWriter = () => this.mutate('register', () => ({ appliedIndex: ++this.index }));
+  addLearner = () => this.mutate('add-learner', () => ({ appliedIndex: ++this.index }));
+  promote = () => this.mutate('promote', () => ({ appliedIndex: ++this.index }));
+  remove = () => this.mutate('remove', () => ({ appliedIndex: ++this.index }));
+  transferLeadership = async () => ({ leader: 'n2', term: 3 });
+  classify = (error: unknown) => (error instanceof CallError ? { definite: error.definite, name: error.errorName, message: error.message } : { definite: false, name: 'UnknownFailure', message: String(error) });
+  close = (): void => undefined;
+}
+
+function step(id: string, action: RolloutStep['action'], overrides: Partial<RolloutStep> = {}): RolloutStep {
+  return { id, action, pauseBeforeMs: 0, retry: { attemptsMax: 4, backoffMs: 1 }, holdFaults: [], triggers: [], ...overrides };
+}
+
+async function run(program: RolloutProgram, api = new FakeOperator()) {
+  const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+  const ops: HistoryOp[] = [];
+  const record = (draft: OpDraft): HistoryOp => {
+    const op = { ...draft, index: ops.length, time: ops.length };
+    ops.push(op);
+    return op;
+  };
+  const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record });
+  const context: RolloutContext = {
+    api, cluster, nemesis, stageFlags: (_n, stage) => ['--stage', stage], rpcTimeoutMs: 50, conditionPollMs: 1,
+    signal: new AbortController().signal, triggerSignal: new AbortController().signal,
+    nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+  };
+  const report = await runRollout({ program, context, record });
+  // Let aimed faults that are due run.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await nemesis.exclusive(async () => undefined);
+  nemesis.dispose();
+  return { report, ops, api, cluster };
+}
+
+const rolloutOps = (ops: readonly HistoryOp[]) => ops.filter((op) => op.process === 'rollout').map((op) => `${op.type} ${op.f}${op.error === undefined ? '' : ` ${op.error}`}`);
+
+describe('the rollout process', () => {
+  it('runs the steps in order, each invoke followed by its completion with the applied index', async () => {
+    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }), step('s3', { f: 'enable-raft-envelope' })] });
+    expect(report).toEqual({ stepsCompleted: 3, stepsPlanned: 3, stoppedAt: null, interrupted: false });
+    expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'ok bootstrap', 'invoke enable-storage-envelope', 'ok enable-storage-envelope', 'invoke enable-raft-envelope', 'ok enable-raft-envelope']);
+    const raft = ops.find((op) => op.type === 'ok' && op.f === 'enable-raft-envelope');
+    expect(raft).toMatchObject({ node: 'n1', logIndex: 13, value: { step: 's3', attempt: 1, appliedIndex: 13, wasAlreadyActive: false } });
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'bootstrap')?.value).toMatchObject({ storageDekId: 1, raftDekId: 2, writers: 3 });
+  });
+
+  it('retries a retryable refusal after a backoff, and stops the program at a refusal that is not', async () => {
+    const api = new FakeOperator();
+    api.script.set('bootstrap', [new CallError('NotLeader', true)]);
+    api.script.set('enable-storage', [new CallError('InvalidArgument', true)]);
+    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }), step('s3', { f: 'enable-raft-envelope' })] }, api);
+    expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'fail bootstrap NotLeader', 'invoke bootstrap', 'ok bootstrap', 'invoke enable-storage-envelope', 'fail enable-storage-envelope InvalidArgument']);
+    expect(report.stoppedAt).toMatchObject({ step: 's2', error: expect.stringMatching(/^InvalidArgument/) });
+    expect(report.stepsCompleted).toBe(1);
+  });
+
+  it('after an ambiguous bootstrap, confirms it from the sidecar instead of bootstrapping twice (H3)', async () => {
+    const api = new FakeOperator();
+    api.script.set('bootstrap', ['apply-then-info']);
+    const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' })] }, api);
+    expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'info bootstrap DeadlineExceeded', 'invoke bootstrap', 'ok bootstrap']);
+    expect(api.calls.filter((c) => c === 'bootstrap')).toHaveLength(1);
+    expect(ops.at(-1)?.value).toMatchObject({ confirmedBy: 'sidecar', attempt: 2 });
+  });
+
+  it('never re-uses the DEK id of an ambiguous rotation that did not show up (E22): the retry takes a higher one', async () => {
+    const api = new FakeOperator();
+    api.script.set('rotate', [new CallError('DeadlineExceeded', false)]);
+    const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'rotate-dek', purpose: 'raft' })] }, api);
+    expect(rolloutOps(ops).slice(2)).toEqual(['invoke rotate-dek', 'info rotate-dek DeadlineExceeded', 'invoke rotate-dek', 'ok rotate-dek']);
+    expect(api.calls.filter((c) => c.startsWith('rotate-id-'))).toEqual(['rotate-id-4']);
+    expect(ops.at(-1)?.value).toMatchObject({ purpose: 'raft', newDekId: 4 });
+  });
+
+  it('a retried Enable answers was_already_active with the original index', async () => {
+    const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' }), step('s3', { f: 'enable-raft-envelope' })] });
+    const oks = ops.filter((op) => op.type === 'ok' && op.f === 'enable-raft-envelope').map((op) => op.value);
+    expect(oks).toEqual([expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: false }), expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: true })]);
+  });
+
+  it('an await that never holds fails with what is missing and ends the program', async () => {
+    const { report, ops } = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 20 }, { retry: { attemptsMax: 1, backoffMs: 0 } }), step('s2', { f: 'bootstrap' })] });
+    expect(rolloutOps(ops)).toEqual(['invoke await', 'fail await ConditionTimeout']);
+    expect(report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 20 ms: n9 is not a member/);
+  });
+
+  it('fires a fault aimed at the step: kill the node that ran the RPC right after its ok, then restart it', async () => {
+    const trigger = { on: 'ok' as const, delayMs: 0, start: { f: 'kill' as const, target: { stepNode: true as const } }, stop: { f: 'restart' as const }, holdMs: 1 };
+    const { ops, cluster } = await run({ steps: [step('s1', { f: 'bootstrap' }, { triggers: [trigger] })] });
+    const nemesisOps = ops.filter((op) => op.process === 'nemesis');
+    expect(nemesisOps.map((op) => op.f)).toEqual(['kill', 'kill', 'restart', 'restart']);
+    expect(nemesisOps[0]?.value).toMatchObject({ target: { nodes: ['n1'] }, source: 'trigger' });
+    expect(nemesisOps[1]?.value).toEqual({ nodes: ['n1'] });
+    expect(ops.findIndex((op) => op.process === 'nemesis')).toBeGreaterThan(ops.findIndex((op) => op.type === 'ok' && op.f === 'bootstrap'));
+    expect(cluster.node('n1').running).toBe(true);
+  });
+
+  it('holds scheduled kills off from before a step until the await after it ends; faults aimed at steps still run', async () => {
+    const api = new FakeOperator();
+    const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+    const ops: HistoryOp[] = [];
+    const record = (draft: OpDraft): HistoryOp => {
+      const op = { ...draft, index: ops.length, time: ops.length };
+      ops.push(op);
+      return op;
+    };
+    const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const context: RolloutContext = {
+      api, cluster, nemesis, stageFlags: () => [], rpcTimeoutMs: 50, conditionPollMs: 1, signal: new AbortController().signal, triggerSignal: new AbortController().signal,
+      nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+    };
+    // The await step blocks until the test lets it go; meanwhile a scheduled kill arrives.
+    const slowApi = Object.assign(Object.create(api) as FakeOperator, { status: async (address: string) => { await gate; return api.status(address); } });
+    const program = { steps: [step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }), step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 5_000 })] };
+    const running = runRollout({ program, context: { ...context, api: slowApi }, record });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const kill = nemesis.run({ f: 'kill', target: { nodes: ['n2'] } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(cluster.node('n2').running).toBe(true);
+    release();
+    await running;
+    await kill;
+    expect(cluster.node('n2').running).toBe(false);
+    const killInvoke = ops.find((op) => op.process === 'nemesis' && op.f === 'kill');
+    expect(killInvoke?.value).toMatchObject({ deferredMs: expect.any(Number) });
+    nemesis.dispose();
+  });
+});

@@ -1,0 +1,2 @@
+export { StatusSampler, statusSamplerDefaults } from './status-sampler.js';
+export type { StatusSamplerOptions } from './status-sampler.js';

@@ -1,0 +1,74 @@
+/**
+ * Scenarios that aim faults at the rollout's steps: kill -9 right after each
+ * encryption entry applied (the restart replays it: every handler must
+ * tolerate replay, spec §5.4), and leader churn during the Phase-2 cutover
+ * under a high write rate (the barrier, spec §7.6).
+ */
+import { ProgramBuilder } from '../../harness/scenario/index.js';
+import type { Scenario } from '../../harness/scenario/index.js';
+import type { StepTrigger } from '../../harness/rollout/index.js';
+import { encryptedCluster } from './cluster-defaults.js';
+import { awaitBoundMs, bootstrap, phase1, phase2, rotate } from './rollout-sequences.js';
+
+/** Kill `whom` `delayMs` after the step's ok, restart after `holdMs`. */
+function killAfterOk(whom: 'step-node' | 'all', delayMs: number, holdMs: number): StepTrigger {
+  return {
+    on: 'ok',
+    delayMs,
+    start: { f: 'kill', target: whom === 'all' ? { nodes: ['n1', 'n2', 'n3'] } : { stepNode: true } },
+    stop: { f: 'restart' },
+    holdMs,
+  };
+}
+
+export const restartReplayScenario: Scenario = {
+  name: 'restart-replay',
+  summary: 'kill -9 right after each encryption entry applied (all nodes after the bootstrap and Phase 2, the proposer after Phase 1 and each rotation), then restart: replays must tolerate every entry',
+  faults: 'kills aimed at each step\'s ok (0–50 ms after it), plus random partitions and pauses',
+  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B13', 'B15', 'B24', 'B26'],
+  workload: 'rollout',
+  defaults: encryptedCluster({ timeLimitMs: 60_000, nemesis: 'partition,pause' }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random, { min: 1_000, max: 2_500 });
+    const soon = (): number => b.delay(0, 50);
+    bootstrap(b, { triggers: [killAfterOk('all', soon(), 1_500)] });
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    phase1(b, { triggers: [killAfterOk('step-node', soon(), 1_500)] });
+    phase2(b, { triggers: [killAfterOk('all', soon(), 1_500)] });
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    // After a rotation only the proposer has its row for the new DEK: killing anyone else before
+    // their registration commits bricks that node (spec §8.2), so the kill aims at the proposer.
+    rotate(b, 'storage', { triggers: [killAfterOk('step-node', soon(), 1_500)] });
+    rotate(b, 'raft', { triggers: [killAfterOk('step-node', soon(), 1_500)] });
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
+};
+
+export const leaderChurnScenario: Scenario = {
+  name: 'leader-churn-at-cutover',
+  summary: 'Phase 2 under a high write rate while the leader is killed, partitioned away or paused 0–200 ms after the EnableRaftEnvelope invoke; the operator retries until it answers',
+  faults: 'a seeded kill / isolate / pause of the RPC\'s node aimed at the cutover, plus random partitions, pauses and clock skew',
+  targets: ['I5', 'I10', 'B6', 'B8', 'B11', 'E13', 'E19'],
+  workload: 'rollout',
+  defaults: encryptedCluster({ timeLimitMs: 45_000, opsPerSecond: 200, concurrency: 12, nemesis: 'partition,pause,clock' }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    bootstrap(b);
+    phase1(b);
+    const fault = b.pick(['kill', 'isolate', 'pause'] as const);
+    const holdMs = b.delay(1_000, 3_000);
+    const trigger: StepTrigger =
+      fault === 'kill'
+        ? { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'kill', target: { stepNode: true } }, stop: { f: 'restart' }, holdMs }
+        : fault === 'isolate'
+          ? { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'start-partition', shape: 'isolate-node', target: { stepNode: true } }, stop: { f: 'stop-partition' }, holdMs }
+          : { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'pause', target: { stepNode: true } }, stop: { f: 'resume' }, holdMs };
+    phase2(b, { triggers: [trigger] });
+    // Writes that arrived while the barrier was closed must be admitted again once it opened.
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
+};

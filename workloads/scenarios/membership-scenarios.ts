@@ -1,0 +1,68 @@
+/**
+ * Scenarios that change membership or leadership around the rollout: a
+ * learner that joins after the log was compacted past the encryption entries
+ * (it catches up by snapshot, spec §9, H5), is promoted and made leader, then
+ * a member is removed; and rotate-on-startup (6F, spec §7.9).
+ */
+import { ProgramBuilder } from '../../harness/scenario/index.js';
+import type { Scenario } from '../../harness/scenario/index.js';
+import { encryptedCluster } from './cluster-defaults.js';
+import { awaitBoundMs, bootstrap, phase1, phase2 } from './rollout-sequences.js';
+
+const joiner = 'n4';
+
+export const membershipScenario: Scenario = {
+  name: 'membership',
+  summary: `after Phase 2, with the log compacted past the cutover, add learner ${joiner} (it catches up by snapshot), promote it, make it leader, remove n1`,
+  faults: 'partitions, pauses, clock skew, kills (held off while a member joins and registers)',
+  targets: ['I3', 'I6', 'I9', 'B21', 'E15', 'E17', 'H5'],
+  workload: 'rollout',
+  defaults: encryptedCluster({
+    nodes: ['n1', 'n2', 'n3', joiner],
+    joiners: [joiner],
+    timeLimitMs: 75_000,
+    // Snapshot often, so the cutover entries are compacted away before the learner joins.
+    commonNodeFlags: ['--snapshot-entries', '200', '--snapshot-keep-entries', '50'],
+    opsPerSecond: 80,
+  }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    bootstrap(b);
+    phase1(b);
+    const cutover = phase2(b);
+    b.await({ kind: 'snapshot-covers', step: cutover }, 40_000);
+    b.step({ f: 'add-learner', node: joiner }, { holdFaults: ['kill'] });
+    b.await({ kind: 'member', node: joiner, suffrage: 'learner' }, awaitBoundMs);
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    b.await({ kind: 'all-registered' }, awaitBoundMs);
+    b.step({ f: 'promote', node: joiner }, { holdFaults: ['kill'] });
+    b.await({ kind: 'member', node: joiner, suffrage: 'voter' }, awaitBoundMs);
+    b.step({ f: 'transfer-leadership', to: { id: joiner } });
+    b.step({ f: 'remove', node: 'n1' });
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 30_000, unfinishedStepsAllowed: [] }),
+};
+
+export const rotateOnStartupScenario: Scenario = {
+  name: 'rotate-on-startup',
+  summary: 'after Phase 2, restart one node with --rotate-on-startup and make it leader: it rotates the storage and then the raft DEK before serving writes',
+  faults: 'partitions, pauses, clock skew, kills (held off until every node registered for the rotated DEKs)',
+  targets: ['I2', 'I6', 'E22', 'E23'],
+  workload: 'rollout',
+  defaults: encryptedCluster({ timeLimitMs: 50_000 }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    bootstrap(b);
+    phase1(b);
+    phase2(b);
+    const node = b.pick(context.nodes);
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, extraFlags: ['--rotate-on-startup'] }, { holdFaults: ['kill'] });
+    b.step({ f: 'transfer-leadership', to: { id: node } }, { pauseBeforeMs: 0 });
+    b.await({ kind: 'all-registered' }, awaitBoundMs);
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
+};
