@@ -14,8 +14,16 @@
 import { readSidecarSync, type Sidecar } from '../encryption/index.js';
 import { refuse } from './encryption-admin-context.js';
 
-/** Bounds of the reading (one place, STYLE.md 3). */
-export const sidecarReadingDefaults = Object.freeze({
+/** Bounds of the reading. */
+export interface SidecarReadingBounds {
+  /** Pause between two readings while an entry is being applied. */
+  readonly retryMs: number;
+  /** Longest wait for an apply in progress before the RPC refuses. */
+  readonly settleMsMax: number;
+}
+
+/** The bounds the node uses (one place, STYLE.md 3). */
+export const sidecarReadingDefaults: SidecarReadingBounds = Object.freeze({
   /** Pause between two readings while an entry is being applied. */
   retryMs: 5,
   /** Longest wait for an apply in progress before the RPC refuses. */
@@ -46,7 +54,7 @@ function readOnce(source: SidecarReadingSource): SidecarReading | null {
 }
 
 /** The consistent reading (see the module comment); refuses after `settleMsMax` of applies in progress. */
-export async function consistentSidecarReading(source: SidecarReadingSource, bounds = sidecarReadingDefaults): Promise<SidecarReading> {
+export async function consistentSidecarReading(source: SidecarReadingSource, bounds: SidecarReadingBounds = sidecarReadingDefaults): Promise<SidecarReading> {
   const deadline = Date.now() + bounds.settleMsMax;
   for (;;) {
     const reading = readOnce(source);
