@@ -18,9 +18,9 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { generateWrappedDek, loadKekFile } from '../encryption/index.js';
-import { createAdminClient, createKvClient, type KvClient } from '../proto/index.js';
-import { createEncryptionAdminClient } from '../server/encryption-admin-proto.js';
+import {
+  createAdminClient, createEncryptionAdminClient, createKvClient, generateWrappedDek, loadKekFile, type EncryptionAdminClient, type KvClient,
+} from '../proto/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const nodeBin = join(repoRoot, 'bin', 'ekv-node.js');
@@ -93,24 +93,27 @@ async function waitForLeader(addresses: readonly string[]): Promise<string> {
 
 /** Bootstrap, then Phase 1 and (for phase2) Phase 2, through the leader's EncryptionAdmin. */
 async function rollOut(leader: string, addresses: readonly string[], kekPath: string, mode: EncryptionMode): Promise<void> {
-  const call = async <T>(address: string, method: string, request: object): Promise<T> => {
-    const client = createEncryptionAdminClient(address);
-    try {
-      return await client.call<T>(method, request, 15_000);
-    } finally {
-      client.close();
-    }
+  const clients = new Map<string, EncryptionAdminClient>();
+  const client = (address: string): EncryptionAdminClient => {
+    const known = clients.get(address) ?? createEncryptionAdminClient(address);
+    clients.set(address, known);
+    return known;
   };
-  const kek = await loadKekFile(kekPath);
-  const caps = await Promise.all(addresses.map((a) => call<{ fullNodeId: string; localEpoch: number }>(a, 'GetCapability', {})));
-  await call(leader, 'BootstrapEncryption', {
-    wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped), wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped),
-    storageDekId: 1, raftDekId: 2, writerBatch: caps.map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
-  });
-  const self = await call<{ fullNodeId: string }>(leader, 'GetCapability', {});
-  const proposer = { proposerNodeId: self.fullNodeId, proposerLocalEpoch: 0 };
-  await call(leader, 'EnableStorageEnvelope', proposer);
-  if (mode === 'phase2') await call(leader, 'EnableRaftEnvelope', proposer);
+  const timeout = { timeoutMs: 15_000 };
+  try {
+    const kek = await loadKekFile(kekPath);
+    const caps = await Promise.all(addresses.map((a) => client(a).getCapability({}, timeout)));
+    await client(leader).bootstrapEncryption({
+      wrappedStorageDek: generateWrappedDek(kek).wrapped, wrappedRaftDek: generateWrappedDek(kek).wrapped,
+      storageDekId: 1, raftDekId: 2, writerBatch: caps.map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
+    }, timeout);
+    const self = await client(leader).getCapability({}, timeout);
+    const proposer = { proposerNodeId: self.fullNodeId, proposerLocalEpoch: 0 };
+    await client(leader).enableStorageEnvelope(proposer, timeout);
+    if (mode === 'phase2') await client(leader).enableRaftEnvelope(proposer, timeout);
+  } finally {
+    for (const c of clients.values()) c.close();
+  }
 }
 
 function percentile(sorted: readonly number[], fraction: number): number {

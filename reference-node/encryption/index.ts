@@ -67,7 +67,7 @@ export { applyRegistration, readRegistryRow } from './writer-registry.js';
 export type { RawRowStore, WriterRegistration, RegistrationOutcome } from './writer-registry.js';
 export { SIDECAR_VERSION, SIDECAR_READABLE_VERSIONS, emptySidecar, validateSidecar, serializeSidecar, parseSidecar } from './sidecar-codec.js';
 export type { DekPurpose, Sidecar, SidecarKey } from './sidecar-codec.js';
-export { SIDECAR_FILE_MODE, SIDECAR_WRITE_STEPS, nodeFsyncIo, killAtSidecarStep, sidecarTempPath, readSidecar, writeSidecar, probeSidecarFilesystem } from './sidecar-file.js';
+export { SIDECAR_FILE_MODE, SIDECAR_WRITE_STEPS, nodeFsyncIo, killAtSidecarStep, sidecarTempPath, readSidecar, readSidecarSync, writeSidecar, probeSidecarFilesystem } from './sidecar-file.js';
 export type { SidecarWriteStep, SidecarFsyncIo, SidecarWriteOptions } from './sidecar-file.js';
 export { StateCache } from './state-cache.js';
 export { isEncryptionRelevantPayload } from './encryption-relevant.js';

@@ -4,7 +4,7 @@
  * leaves either the complete old file or the complete new file.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EncryptionError } from './errors.js';
@@ -73,14 +73,33 @@ export function sidecarTempPath(path: string): string {
   return join(dirname(path), `${basename(path)}.tmp`);
 }
 
+function sidecarReadError(path: string, err: unknown): null {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+  throw new EncryptionError('ErrSidecarIO', `cannot read sidecar ${path}`, { cause: err });
+}
+
 /** Read and validate the sidecar; null if the file does not exist. */
 export async function readSidecar(path: string): Promise<Sidecar | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new EncryptionError('ErrSidecarIO', `cannot read sidecar ${path}`, { cause: err });
+    return sidecarReadError(path, err);
+  }
+  return parseSidecar(text);
+}
+
+/**
+ * `readSidecar` in one synchronous step, for a reading that must not let
+ * anything else run in between (GetSidecarState pairs it with the applied
+ * index). The file is a few hundred bytes.
+ */
+export function readSidecarSync(path: string): Sidecar | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return sidecarReadError(path, err);
   }
   return parseSidecar(text);
 }

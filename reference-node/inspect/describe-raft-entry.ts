@@ -14,9 +14,10 @@ import { EntryType, type Entry } from '../raft/types.js';
 import { decodeKvPayload, decodeProposal, FsmOpcode } from '../kv/index.js';
 import {
   ENVELOPE_VERSION, envelopeMetadata, OPCODE_BOOTSTRAP, OPCODE_REGISTRATION, OPCODE_ROTATION, ROTATION_SUBTAG, unwrapRaftPayload,
-  type EnvelopeMetadata, type Keystore,
+  type Keystore,
 } from '../encryption/index.js';
-import type { EnvelopeFields, OpcodeName, RaftEntryRecord } from './inspect-records.js';
+import type { OpcodeName, RaftEntryRecord } from '../proto/inspect-records.js';
+import { envelopeFields } from './envelope-fields.js';
 
 /** What the describer knows besides the entry. */
 export interface RaftEntryContext {
@@ -59,17 +60,6 @@ export function opcodeName(opcode: number): OpcodeName {
   }
 }
 
-/** The envelope fields of an inspection line. */
-export function envelopeFields(metadata: EnvelopeMetadata): EnvelopeFields {
-  return {
-    keyId: metadata.keyId,
-    nonceHex: metadata.nonceHex,
-    nonceNodeId16: metadata.nodeId16,
-    nonceLocalEpoch: metadata.localEpoch,
-    nonceWriteCount: metadata.writeCount,
-  };
-}
-
 function decodesAsCleartextKv(payload: Uint8Array): boolean {
   try {
     decodeKvPayload(payload);
@@ -79,13 +69,13 @@ function decodesAsCleartextKv(payload: Uint8Array): boolean {
   }
 }
 
-/** The envelope metadata when `payload` is a raft envelope, else null (see the module comment). */
-function raftEnvelopeOf(payload: Uint8Array, raftKeyIds: ReadonlySet<number> | null): EnvelopeMetadata | null {
-  if (payload[0] !== ENVELOPE_VERSION) return null;
+/** True when `payload` is a raft envelope (see the module comment). */
+function isRaftEnvelope(payload: Uint8Array, raftKeyIds: ReadonlySet<number> | null): boolean {
+  if (payload[0] !== ENVELOPE_VERSION) return false;
   const metadata = envelopeMetadata(payload);
-  if (metadata === null) return null;
-  if (raftKeyIds?.has(metadata.keyId) === true) return metadata;
-  return decodesAsCleartextKv(payload) ? null : metadata;
+  if (metadata === null) return false;
+  if (raftKeyIds?.has(metadata.keyId) === true) return true;
+  return !decodesAsCleartextKv(payload);
 }
 
 function opcodeFields(payload: Uint8Array): Pick<RaftEntryRecord, 'opcode' | 'opcodeName' | 'subtag'> {
@@ -118,8 +108,8 @@ export function describeRaftEntry(entry: Entry, context: RaftEntryContext): Raft
   const proposal = entry.type === EntryType.Normal && entry.data.length > 0 ? decodeProposal(entry.data) : null;
   if (proposal === null) return { ...base, proposalId: null, wrapped: false, opcode: null, opcodeName: null };
   const proposalId = proposal.id.toString();
-  const envelope = raftEnvelopeOf(proposal.payload, context.raftKeyIds);
+  const envelope = isRaftEnvelope(proposal.payload, context.raftKeyIds) ? envelopeFields(proposal.payload, { kind: 'raft' }) : null;
   if (envelope === null) return { ...base, proposalId, wrapped: false, ...opcodeFields(proposal.payload) };
   const opened = context.keystore === null ? { opcode: null, opcodeName: null } : unwrapFields(proposal.payload, context.keystore);
-  return { ...base, proposalId, wrapped: true, ...opened, envelope: envelopeFields(envelope) };
+  return { ...base, proposalId, wrapped: true, ...opened, envelope };
 }

@@ -6,9 +6,9 @@
  * the record is cleartext.
  */
 import { decodeMvccKey, decodeValueHeader, VALUE_HEADER_BYTES } from '../storage/index.js';
-import { decodeRegistryKey, decodeRegistryValue, envelopeMetadata, isRegistryKey } from '../encryption/index.js';
-import { envelopeFields } from './describe-raft-entry.js';
-import type { MvccRecord, RawRecord, RegistryRecord } from './inspect-records.js';
+import { decodeRegistryKey, decodeRegistryValue, isRegistryKey } from '../encryption/index.js';
+import { envelopeFields } from './envelope-fields.js';
+import type { MvccRecord, RawRecord, RegistryRecord } from '../proto/inspect-records.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -70,8 +70,8 @@ export function describeMvccRow(mvccKey: Uint8Array, stored: Uint8Array, options
   }
   const record = { ...base, expireAtMs: header.expireAtMs.toString(), encryptionState: header.encryptionState, ...('error' in keyPart ? { error: keyPart.error } : {}) };
   if (header.encryptionState === 'envelope') {
-    const metadata = envelopeMetadata(body);
-    return metadata === null ? { ...record, error: `state-01 body of ${body.length} bytes is not a well-formed envelope` } : { ...record, envelope: envelopeFields(metadata) };
+    const envelope = envelopeFields(body, { kind: 'storage', stored, mvccKey });
+    return envelope === null ? { ...record, error: `state-01 body of ${body.length} bytes is not a well-formed envelope` } : { ...record, envelope };
   }
   return options.values ? { ...record, value: utf8OrNull(body), valueHex: hex(body) } : record;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { asLogIndex, asNodeId, asTerm, EntryType, type Entry } from '../raft/typ
 import { concatBytes, encodeMvccKey, NodeStorage } from '../storage/index.js';
 import { inspectDataDir, type InspectOptions } from './inspect-data-dir.js';
 import { InspectError } from './inspect-error.js';
-import type { InspectRecord, MvccRecord, RaftEntryRecord, SummaryRecord } from './inspect-records.js';
+import type { InspectRecord, MvccRecord, RaftEntryRecord, SummaryRecord } from '../proto/inspect-records.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const STORAGE_DEK = 1;
@@ -35,6 +35,10 @@ interface Written {
   /** Plaintext of the encrypted MVCC value and of the wrapped raft payload (random, so a leak is unambiguous). */
   readonly secretValue: string;
   readonly wrappedNonceHex: string;
+  /** The wrapped raft payload of entry 5 and the stored bytes (header ‖ envelope) of the encrypted MVCC value. */
+  readonly wrapped: Uint8Array;
+  readonly secretStored: Uint8Array;
+  readonly secretKey: Uint8Array;
 }
 
 function entry(index: number, data: Uint8Array, type: EntryType = EntryType.Normal): Entry {
@@ -81,6 +85,8 @@ async function writeNode(root: string): Promise<Written> {
   const batch = encodeKvPayload({ kind: 'batch', requests: [{ kind: 'delete', commitTs: 60n, key: utf8('gone') }] });
   const dataDir = join(root, 'data');
   mkdirSync(dataDir);
+  let secretKey: Uint8Array = new Uint8Array(0);
+  let secretStored: Uint8Array = new Uint8Array(0);
   const storage = await NodeStorage.open(dataDir);
   try {
     await storage.log.append(
@@ -94,11 +100,12 @@ async function writeNode(root: string): Promise<Written> {
       { kind: 'version', userKey: utf8('gone'), commitTs: 60n, tombstone: true, expireAtMs: 0n, value: new Uint8Array(0) },
       { kind: 'raw', key: encodeRegistryKey(STORAGE_DEK, 0x1234), value: encodeRegistryValue({ fullNodeId: 7n, firstSeenEpoch: 0, lastSeenEpoch: 3 }) },
     ], { appliedIndex: asLogIndex(6) });
-    const secretKey = encodeMvccKey(utf8('secret'), 50n);
+    secretKey = encodeMvccKey(utf8('secret'), 50n);
     const sealed = encryptStorageValue({ keystore, nonces: new NonceFactory(0x1234, 3), keyId: STORAGE_DEK, pebbleKey: secretKey, expireAt: 0n, plaintext: utf8(secretValue) });
+    secretStored = concatBytes(sealed.header, sealed.body);
     const reserved = concatBytes(Uint8Array.of(0b100), new Uint8Array(8), utf8('odd'));
     await storage.database.write([
-      { type: 'put', sublevel: storage.database.mvcc, key: secretKey, value: concatBytes(sealed.header, sealed.body) },
+      { type: 'put', sublevel: storage.database.mvcc, key: secretKey, value: secretStored },
       { type: 'put', sublevel: storage.database.mvcc, key: encodeMvccKey(utf8('reserved'), 70n), value: reserved },
     ], true);
     const snapshotData = concatBytes(encodeSnapshotHeaderV2(1000, CUTOVER), encodeSnapshotPayload({
@@ -109,7 +116,7 @@ async function writeNode(root: string): Promise<Written> {
   } finally {
     await storage.close();
   }
-  return { dataDir, sidecarPath, kekPath, secretValue, wrappedNonceHex: Buffer.from(wrapped.subarray(6, 18)).toString('hex') };
+  return { dataDir, sidecarPath, kekPath, secretValue, wrappedNonceHex: Buffer.from(wrapped.subarray(6, 18)).toString('hex'), wrapped, secretStored, secretKey };
 }
 
 async function inspect(options: InspectOptions): Promise<InspectRecord[]> {
@@ -168,6 +175,30 @@ describe('inspectDataDir', () => {
     expect(mvccOf(records, 'plain', 'snapshot')).toMatchObject({ encryptionState: 'cleartext', value: 'hello' });
     expect(records.find((r) => r.kind === 'registry')).toEqual({ kind: 'registry', source: 'store', dekId: 1, nodeId16: 0x1234, fullNodeId: '7', firstSeenLocalEpoch: 0, lastSeenLocalEpoch: 3 });
     expect(JSON.stringify(records)).not.toContain(node.secretValue);
+  });
+
+  it('digests each envelope\'s ciphertext and the AAD it is bound to (spec §2.3, §2.6), so a relocated copy shows', async () => {
+    const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+    // The copy of the encrypted value under another key: same key id, nonce and ciphertext, another AAD (its MVCC key).
+    const copyKey = encodeMvccKey(utf8('copy'), 51n);
+    const storage = await NodeStorage.open(node.dataDir);
+    await storage.database.write([{ type: 'put', sublevel: storage.database.mvcc, key: copyKey, value: node.secretStored }], true);
+    await storage.close();
+    const records = await inspect({ dataDir: node.dataDir, sidecarPath: node.sidecarPath });
+    const header = node.secretStored.subarray(0, 9);
+    const envelope = node.secretStored.subarray(9);
+    // Built here by hand from the spec's layout, not with the node's storageAad/raftAad.
+    const storageAadOf = (mvccKey: Uint8Array): Uint8Array => concatBytes(Uint8Array.of(1, 0, 0, 0, 0, STORAGE_DEK), header, mvccKey);
+    const secret = mvccOf(records, 'secret').envelope!;
+    expect(secret.ciphertextSha256).toBe(sha256(envelope.subarray(18)));
+    expect(secret.aadSha256).toBe(sha256(storageAadOf(node.secretKey)));
+    const copy = mvccOf(records, 'copy').envelope!;
+    expect({ keyId: copy.keyId, nonceHex: copy.nonceHex, ciphertextSha256: copy.ciphertextSha256 }).toEqual({ keyId: secret.keyId, nonceHex: secret.nonceHex, ciphertextSha256: secret.ciphertextSha256 });
+    expect(copy.aadSha256).toBe(sha256(storageAadOf(copyKey)));
+    expect(copy.aadSha256).not.toBe(secret.aadSha256);
+    const raft = entryAt(records, 5).envelope!;
+    expect(raft.ciphertextSha256).toBe(sha256(node.wrapped.subarray(18)));
+    expect(raft.aadSha256).toBe(sha256(Uint8Array.of(0x52, 1, 0, 0, 0, RAFT_DEK)));
   });
 
   it('prints no value bytes without --values', async () => {

@@ -14,7 +14,7 @@ import { LogStore, readSnapshotFile, StateStore, type NodeDatabase } from '../st
 import { describeRaftEntry, type RaftEntryContext } from './describe-raft-entry.js';
 import { describeMvccRow, describeRawRow } from './describe-store-row.js';
 import { InspectError } from './inspect-error.js';
-import type { InspectRecord, MvccRecord, RawRecord, RegistryRecord, SnapshotRecord, SummaryRecord } from './inspect-records.js';
+import type { InspectRecord, MvccRecord, RawRecord, RegistryRecord, SnapshotRecord, SummaryRecord } from '../proto/inspect-records.js';
 import { loadSidecar } from './load-sidecar.js';
 import { openOfflineDatabase } from './open-offline-database.js';
 

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readSidecar, type Sidecar } from '../encryption/index.js';
 import { InspectError } from './inspect-error.js';
-import type { SidecarRecord } from './inspect-records.js';
+import type { SidecarRecord } from '../proto/inspect-records.js';
 
 /** The sidecar as read (null when none was found or it did not parse) and the line describing it. */
 export interface LoadedSidecar {

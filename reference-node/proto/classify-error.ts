@@ -33,6 +33,14 @@ interface GrpcLikeError {
  */
 const neverSentPatterns = [/No connection established/i, /ECONNREFUSED/, /Name resolution failed/i, /ENOTFOUND/];
 
+/**
+ * grpc-js appends "Resolution note: <text>" to connection failures, with an
+ * empty text for a plain host:port; an empty trailing section says nothing.
+ */
+function tidyMessage(text: string): string {
+  return text.replace(/\s*Resolution note:\s*$/, '');
+}
+
 function firstValue(metadata: Metadata | undefined, key: string): string | undefined {
   const value = metadata?.get(key)[0];
   return value === undefined ? undefined : String(value);
@@ -58,7 +66,7 @@ export function classifyError(error: unknown): ErrorClassification {
   if (error instanceof RpcError) return error.classification;
   const grpcError: GrpcLikeError = typeof error === 'object' && error !== null ? (error) : {};
   const details = typeof grpcError.details === 'string' ? grpcError.details : '';
-  const message = details !== '' ? details : typeof grpcError.message === 'string' ? grpcError.message : String(error);
+  const message = tidyMessage(details !== '' ? details : typeof grpcError.message === 'string' ? grpcError.message : String(error));
   const codeText = firstValue(grpcError.metadata, ErrorMetadataKeys.code);
   if (codeText !== undefined) {
     const spec = errorSpecByCode(Number(codeText)) ?? TransportErrors.UnknownRegistryCode;

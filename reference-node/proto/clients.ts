@@ -44,7 +44,8 @@ export function channelOptions(): ChannelOptions {
   };
 }
 
-type Unary<Req, Res> = (request: Req, options?: CallOptions) => Promise<Res>;
+/** One unary RPC: resolves with the answer, rejects with `RpcError`. */
+export type Unary<Req, Res> = (request: Req, options?: CallOptions) => Promise<Res>;
 
 function unary<Req, Res>(client: Client, method: string): Unary<Req, Res> {
   const fn = (client as unknown as Record<string, unknown>)[method];
@@ -111,6 +112,24 @@ export interface AdminClient {
   close(): void;
 }
 
+/**
+ * The EncryptionAdmin service of one node (spec §6). Its uint64 fields are
+ * decimal strings (see messages.ts). Mutators must reach the leader; a
+ * follower refuses them with EncryptionFailedPrecondition and the leader hint.
+ */
+export interface EncryptionAdminClient {
+  readonly address: string;
+  getCapability: Unary<M.GetCapabilityRequest, M.CapabilityReport>;
+  getSidecarState: Unary<M.GetSidecarStateRequest, M.SidecarStateReport>;
+  resyncSidecar: Unary<M.ResyncSidecarRequest, M.ResyncSidecarResponse>;
+  bootstrapEncryption: Unary<M.BootstrapEncryptionRequest, M.BootstrapEncryptionResponse>;
+  rotateDek: Unary<M.RotateDekRequest, M.RotateDekResponse>;
+  registerEncryptionWriter: Unary<M.RegisterEncryptionWriterRequest, M.RegisterEncryptionWriterResponse>;
+  enableStorageEnvelope: Unary<M.EnableStorageEnvelopeRequest, M.EnableStorageEnvelopeResponse>;
+  enableRaftEnvelope: Unary<M.EnableRaftEnvelopeRequest, M.EnableRaftEnvelopeResponse>;
+  close(): void;
+}
+
 /** Creates a KV client for `address` (host:port). Connects lazily. */
 export function createKvClient(address: string): KvClient {
   const client = newClient('KV', address);
@@ -136,6 +155,23 @@ export function createAdminClient(address: string): AdminClient {
     removeServer: unary(client, 'RemoveServer'),
     transferLeadership: unary(client, 'TransferLeadership'),
     debugProposeRaw: unary(client, 'DebugProposeRaw'),
+    close: () => client.close(),
+  };
+}
+
+/** Creates an EncryptionAdmin client for `address` (host:port). Connects lazily. */
+export function createEncryptionAdminClient(address: string): EncryptionAdminClient {
+  const client = newClient('EncryptionAdmin', address);
+  return {
+    address,
+    getCapability: unary(client, 'GetCapability'),
+    getSidecarState: unary(client, 'GetSidecarState'),
+    resyncSidecar: unary(client, 'ResyncSidecar'),
+    bootstrapEncryption: unary(client, 'BootstrapEncryption'),
+    rotateDek: unary(client, 'RotateDEK'),
+    registerEncryptionWriter: unary(client, 'RegisterEncryptionWriter'),
+    enableStorageEnvelope: unary(client, 'EnableStorageEnvelope'),
+    enableRaftEnvelope: unary(client, 'EnableRaftEnvelope'),
     close: () => client.close(),
   };
 }

@@ -58,6 +58,7 @@ export const NodeErrors = Object.freeze({
   EncryptionUnsafeLatch: spec(22, 'EncryptionUnsafeLatch', true, GrpcStatus.FAILED_PRECONDITION, 'An ambiguous cutover failure latched this process: admin proposals are refused until restart.'),
   TestHooksDisabled: spec(23, 'TestHooksDisabled', true, GrpcStatus.FAILED_PRECONDITION, 'A test-only RPC was called on a node started without --test-hooks; nothing was proposed.'),
   NotImplementedAtStage: spec(24, 'NotImplementedAtStage', true, GrpcStatus.UNIMPLEMENTED, 'The RPC does not exist in the rollout stage this node emulates (--stage); the message names the stage that introduced it.'),
+  NodeStarting: spec(25, 'NodeStarting', true, GrpcStatus.UNAVAILABLE, 'The node is listening but still starting (recovering its state, before READY) and did not accept the request.'),
 } as const);
 
 export type NodeErrorName = keyof typeof NodeErrors;

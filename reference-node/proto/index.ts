@@ -1,7 +1,9 @@
 /**
- * The node's public contract: the error registry, message types, the proto
- * loading, server-side error helpers and typed clients. The harness may import
- * this folder (and nothing else of reference-node/).
+ * The node's public contract: the error registries, message types, the proto
+ * loading, server-side error helpers, typed clients (KV, RaftAdmin,
+ * EncryptionAdmin), the operator's key tools and the `ekv-admin inspect`
+ * record format. The harness may import this folder (and nothing else of
+ * reference-node/).
  */
 export { NodeErrors, ErrorMetadataKeys, errorSpecByCode, allErrorSpecs } from './errors.js';
 export type { ErrorSpec, NodeErrorName } from './errors.js';
@@ -10,10 +12,14 @@ export { classifyError, RpcError } from './classify-error.js';
 export type { ErrorClassification } from './classify-error.js';
 export { NodeError, errorMetadata, toGrpcError } from './node-error.js';
 export type { LeaderHint } from './node-error.js';
-export { protoLoaderOptions, protoDirectory, loadEkvServices, serviceDefinition } from './proto-loader.js';
+export { EncryptionErrors, EncryptionError, allEncryptionErrorSpecs, isEncryptionError } from './encryption-errors.js';
+export type { EncryptionErrorName, EncryptionErrorSpec } from './encryption-errors.js';
+export { protoLoaderOptions, encryptionAdminLoaderOptions, protoDirectory, loadEkvServices, serviceDefinition } from './proto-loader.js';
 export type { EkvServices } from './proto-loader.js';
-export { createKvClient, createAdminClient, createPeerGrpcClient, channelOptions, clientDefaults } from './clients.js';
-export type { KvClient, AdminClient, CallOptions, PeerGrpcClient } from './clients.js';
+export { createKvClient, createAdminClient, createEncryptionAdminClient, createPeerGrpcClient, channelOptions, clientDefaults } from './clients.js';
+export type { KvClient, AdminClient, EncryptionAdminClient, CallOptions, Unary, PeerGrpcClient } from './clients.js';
+export { loadKekFile, generateWrappedDek, nextDekId, WRAPPED_DEK_BYTES } from './operator-keys.js';
+export type { Kek, WrappedDek } from './operator-keys.js';
 export type {
   GetRequest,
   GetResponse,
@@ -26,6 +32,7 @@ export type {
   StatusRequest,
   Member,
   StatusResponse,
+  SnapshotFormat,
   AddServerRequest,
   ServerRequest,
   MembershipResponse,
@@ -35,4 +42,38 @@ export type {
   MessageBatch,
   SnapshotChunk,
   Ack,
+  DekPurpose,
+  GetCapabilityRequest,
+  CapabilityReport,
+  GetSidecarStateRequest,
+  SidecarStateReport,
+  ResyncSidecarRequest,
+  ResyncSidecarResponse,
+  WriterEntry,
+  BootstrapEncryptionRequest,
+  BootstrapEncryptionResponse,
+  RotateDekRequest,
+  RotateDekResponse,
+  RegisterEncryptionWriterRequest,
+  RegisterEncryptionWriterResponse,
+  CapabilitySummary,
+  EnableStorageEnvelopeRequest,
+  EnableStorageEnvelopeResponse,
+  EnableRaftEnvelopeRequest,
+  EnableRaftEnvelopeResponse,
 } from './messages.js';
+export type {
+  InspectRecord,
+  EnvelopeFields,
+  SidecarRecord,
+  HardStateRecord,
+  ConfStateRecord,
+  FsmRecord,
+  SnapshotRecord,
+  OpcodeName,
+  RaftEntryRecord,
+  MvccRecord,
+  RegistryRecord,
+  RawRecord,
+  SummaryRecord,
+} from './inspect-records.js';

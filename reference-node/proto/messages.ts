@@ -1,11 +1,16 @@
 /**
- * TypeScript shapes of every message in kv.proto, raft_admin.proto and
- * peer.proto, as @grpc/proto-loader hands them over with the options chosen in
- * `proto-loader.ts`:
+ * TypeScript shapes of every message in kv.proto, raft_admin.proto,
+ * peer.proto and encryption_admin.proto, as @grpc/proto-loader hands them
+ * over with the options chosen in `proto-loader.ts`:
  * - field names are camelCase (`keepCase: false`): `no_forward` → `noForward`;
- * - 64-bit integers are JavaScript numbers (`longs: Number`): log indexes,
- *   terms and byte counts stay far below 2^53, and `full_node_id` is a decimal
- *   string in the proto itself;
+ * - in kv, raft_admin and peer, 64-bit integers are JavaScript numbers
+ *   (`longs: Number`): log indexes, terms and byte counts stay far below 2^53,
+ *   and `full_node_id` is a decimal string in the proto itself;
+ * - in encryption_admin, every uint64 field (full node ids, applied and
+ *   cutover indexes) is a decimal string (`longs: String`): full node ids use
+ *   all 64 bits. Send them as decimal strings too;
+ * - `map<uint32, …>` fields are plain objects keyed by the decimal id;
+ * - enums are their value names (`enums: String`), e.g. 'DEK_PURPOSE_RAFT';
  * - `bytes` fields arrive as Buffer (any Uint8Array may be sent);
  * - every field is present on receipt (`defaults: true`); optional fields below
  *   are the ones a sender may leave out.
@@ -16,12 +21,17 @@
 export interface GetRequest {
   readonly key: Uint8Array;
   readonly noForward?: boolean;
-  /** Serve from this node's own applied state (no ReadIndex, no forwarding); read_index is then the applied index. */
+  /**
+   * Serve from this node's own applied state: no ReadIndex, no forwarding,
+   * also on followers, learners and halted nodes (not linearizable).
+   * `readIndex` of the answer is then the node's applied index at the read.
+   */
   readonly local?: boolean;
 }
 export interface GetResponse {
   readonly found: boolean;
   readonly value: Uint8Array;
+  /** The ReadIndex the read was served at (for a `local` read: the node's applied index). */
   readonly readIndex: number;
 }
 export interface PutRequest {
@@ -79,6 +89,7 @@ export interface StatusResponse {
   readonly lastIndex: number;
   readonly snapshotIndex: number;
   readonly halted: boolean;
+  /** Human-readable reason of the halt ('' when not halted); compare halts by `haltCode`. */
   readonly haltReason: string;
   readonly haltIndex: number;
   readonly stage: string;
@@ -88,7 +99,16 @@ export interface StatusResponse {
   readonly version: string;
   readonly uptimeMs: number;
   readonly listenAddress: string;
+  /** Encryption-registry code of the halt (`EncryptionErrors`, e.g. 4052), 0 when not halted. */
+  readonly haltCode: number;
+  /** Encryption-registry name of the halt (e.g. 'ErrFSMWireSubtag'), '' when not halted. */
+  readonly haltError: string;
+  /** Header format of the node's newest snapshot (written or installed): '' none, 'legacy', 'v1', 'v2'. */
+  readonly snapshotFormat: SnapshotFormat;
 }
+
+/** `StatusResponse.snapshotFormat`. */
+export type SnapshotFormat = '' | 'legacy' | 'v1' | 'v2';
 export interface AddServerRequest {
   readonly id: string;
   readonly address: string;
@@ -135,3 +155,150 @@ export interface SnapshotChunk {
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Ack {}
+
+// ---- encryption_admin.proto (uint64 fields are decimal strings) ----
+
+/** `DekPurpose` by value name; UNSPECIFIED is refused by the node. */
+export type DekPurpose = 'DEK_PURPOSE_UNSPECIFIED' | 'DEK_PURPOSE_STORAGE' | 'DEK_PURPOSE_RAFT';
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface GetCapabilityRequest {}
+
+export interface CapabilityReport {
+  /** A sidecar path is configured on the node. */
+  readonly encryptionCapable: boolean;
+  readonly buildSha: string;
+  /** The sidecar file exists and parses. */
+  readonly sidecarPresent: boolean;
+  /** uint64, decimal; '0' when not encryption-capable. */
+  readonly fullNodeId: string;
+  readonly localEpoch: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface GetSidecarStateRequest {}
+
+/**
+ * GetSidecarState's answer. Every field but `writerRegistryForCaller` is read
+ * in one synchronous step together with `latestAppliedIndex`, so two nodes'
+ * answers at the same applied index are comparable field by field.
+ */
+export interface SidecarStateReport {
+  /** DEK id (decimal) → its KEK-wrapped bytes. */
+  readonly wrappedDeksById: Readonly<Record<string, Uint8Array>>;
+  readonly activeStorageId: number;
+  readonly activeRaftId: number;
+  readonly storageEnvelopeActive: boolean;
+  /** uint64, decimal; '0' before Phase 2. */
+  readonly raftEnvelopeCutoverIndex: string;
+  /** uint64, decimal: the node's applied index the other fields were read at. */
+  readonly latestAppliedIndex: string;
+  /** DEK id (decimal) → this node's last_seen_local_epoch; filled on the leader only. */
+  readonly writerRegistryForCaller: Readonly<Record<string, number>>;
+  /** uint64, decimal; '0' before Phase 1 (or when unknown). */
+  readonly storageEnvelopeCutoverIndex: string;
+  /** The sidecar file's format version; 0 when the node has no sidecar file yet. */
+  readonly sidecarVersion: number;
+  /** DEK id (decimal) → this node's local epoch for it in its sidecar. */
+  readonly localEpochs: Readonly<Record<string, number>>;
+}
+
+export interface ResyncSidecarRequest {
+  /** uint64, decimal; must be non-zero. */
+  readonly callerFullNodeId: string;
+}
+
+export interface ResyncSidecarResponse {
+  readonly wrappedDeksById: Readonly<Record<string, Uint8Array>>;
+  readonly activeStorageId: number;
+  readonly activeRaftId: number;
+  /** uint64, decimal. */
+  readonly leaderLatestAppliedIndex: string;
+  /** DEK id (decimal) → the caller's last_seen_local_epoch; missing rows are omitted. */
+  readonly writerRegistryForCaller: Readonly<Record<string, number>>;
+}
+
+/** One writer: a full node id (uint64, decimal) and its local epoch (at most 0xFFFF). */
+export interface WriterEntry {
+  readonly fullNodeId: string;
+  readonly localEpoch: number;
+}
+
+export interface BootstrapEncryptionRequest {
+  /** KEK-wrapped DEKs: non-empty, at most 4096 bytes each. */
+  readonly wrappedStorageDek: Uint8Array;
+  readonly wrappedRaftDek: Uint8Array;
+  /** Non-zero and different from each other. */
+  readonly storageDekId: number;
+  readonly raftDekId: number;
+  /** Every member once; each becomes a storage row and a raft row. */
+  readonly writerBatch: readonly WriterEntry[];
+}
+
+export interface BootstrapEncryptionResponse {
+  /** uint64, decimal. */
+  readonly appliedIndex: string;
+}
+
+export interface RotateDekRequest {
+  readonly purpose: DekPurpose;
+  readonly wrappedNewDek: Uint8Array;
+  readonly newDekId: number;
+  /** uint64, decimal. */
+  readonly proposerNodeId: string;
+  readonly proposerLocalEpoch: number;
+}
+
+export interface RotateDekResponse {
+  /** uint64, decimal. */
+  readonly appliedIndex: string;
+}
+
+export interface RegisterEncryptionWriterRequest {
+  readonly dekId: number;
+  /** Exactly one writer. */
+  readonly writers: readonly WriterEntry[];
+}
+
+export interface RegisterEncryptionWriterResponse {
+  /** uint64, decimal. */
+  readonly appliedIndex: string;
+}
+
+/** One member probed by an Enable RPC's capability fan-out. */
+export interface CapabilitySummary {
+  /** uint64, decimal. */
+  readonly fullNodeId: string;
+  readonly encryptionCapable: boolean;
+  readonly buildSha: string;
+  readonly sidecarPresent: boolean;
+}
+
+export interface EnableStorageEnvelopeRequest {
+  /** uint64, decimal. */
+  readonly proposerNodeId: string;
+  readonly proposerLocalEpoch: number;
+}
+
+export interface EnableStorageEnvelopeResponse {
+  /** uint64, decimal: the storage cutover index (the original one on a retry). */
+  readonly appliedIndex: string;
+  /** Empty on a retry (no fan-out happens then). */
+  readonly capabilitySummary: readonly CapabilitySummary[];
+  /** The sidecar lacks the cutover index; `appliedIndex` is its raft_applied_index instead. */
+  readonly cutoverIndexUnknown: boolean;
+  readonly wasAlreadyActive: boolean;
+}
+
+export interface EnableRaftEnvelopeRequest {
+  /** uint64, decimal. */
+  readonly proposerNodeId: string;
+  readonly proposerLocalEpoch: number;
+}
+
+export interface EnableRaftEnvelopeResponse {
+  /** uint64, decimal: the raft cutover index (the original one on a retry). */
+  readonly appliedIndex: string;
+  readonly capabilitySummary: readonly CapabilitySummary[];
+  readonly wasAlreadyActive: boolean;
+}

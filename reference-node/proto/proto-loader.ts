@@ -2,7 +2,10 @@
  * Loads the node's .proto files once with @grpc/proto-loader and hands out the
  * gRPC service definitions. The options are part of the wire contract of the
  * TypeScript types in `messages.ts` (camelCase fields, 64-bit integers as
- * numbers, bytes as Buffer, defaults filled in).
+ * numbers, bytes as Buffer, defaults filled in). `encryption_admin.proto` is
+ * the one exception: it is loaded with `longs: String`, because its full node
+ * ids use all 64 bits and do not survive a JavaScript number, so its uint64
+ * fields are decimal strings.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -24,6 +27,9 @@ export const protoLoaderOptions: Readonly<Options> = Object.freeze({
 
 const protoFiles = ['kv.proto', 'raft_admin.proto', 'peer.proto'] as const;
 
+/** The options of `encryption_admin.proto`: uint64 fields as decimal strings (see the module comment). */
+export const encryptionAdminLoaderOptions: Readonly<Options> = Object.freeze({ ...protoLoaderOptions, longs: String });
+
 /**
  * The folder holding the .proto files. Sources run from
  * `reference-node/proto/`; compiled code runs from `dist/reference-node/proto/`
@@ -39,11 +45,23 @@ export function protoDirectory(): string {
   throw new Error(`cannot find the node's .proto files (looked in ${candidates.join(', ')})`);
 }
 
-/** Client constructors and service definitions of the three services. */
+/** Client constructors and service definitions of the node's four services. */
 export interface EkvServices {
   readonly KV: ServiceClientConstructor;
   readonly RaftAdmin: ServiceClientConstructor;
   readonly Peer: ServiceClientConstructor;
+  readonly EncryptionAdmin: ServiceClientConstructor;
+}
+
+function ekvPackage(directory: string, files: readonly string[], options: Readonly<Options>): GrpcObject {
+  const definition = loadSync(files.map((file) => join(directory, file)), { ...options, includeDirs: [directory] });
+  return (loadPackageDefinition(definition)['ekv'] as GrpcObject)['v1'] as GrpcObject;
+}
+
+function pick(ekv: GrpcObject, name: string): ServiceClientConstructor {
+  const ctor = ekv[name] as ServiceClientConstructor | undefined;
+  if (ctor === undefined) throw new Error(`service ekv.v1.${name} missing from the .proto files`);
+  return ctor;
 }
 
 let cached: EkvServices | undefined;
@@ -52,18 +70,9 @@ let cached: EkvServices | undefined;
 export function loadEkvServices(): EkvServices {
   if (cached !== undefined) return cached;
   const directory = protoDirectory();
-  const definition = loadSync(
-    protoFiles.map((file) => join(directory, file)),
-    { ...protoLoaderOptions, includeDirs: [directory] },
-  );
-  const root = loadPackageDefinition(definition);
-  const ekv = (root['ekv'] as GrpcObject)['v1'] as GrpcObject;
-  const pick = (name: string): ServiceClientConstructor => {
-    const ctor = ekv[name] as ServiceClientConstructor | undefined;
-    if (ctor === undefined) throw new Error(`service ekv.v1.${name} missing from the .proto files`);
-    return ctor;
-  };
-  cached = Object.freeze({ KV: pick('KV'), RaftAdmin: pick('RaftAdmin'), Peer: pick('Peer') });
+  const ekv = ekvPackage(directory, protoFiles, protoLoaderOptions);
+  const encryption = ekvPackage(directory, ['encryption_admin.proto'], encryptionAdminLoaderOptions);
+  cached = Object.freeze({ KV: pick(ekv, 'KV'), RaftAdmin: pick(ekv, 'RaftAdmin'), Peer: pick(ekv, 'Peer'), EncryptionAdmin: pick(encryption, 'EncryptionAdmin') });
   return cached;
 }
 

@@ -46,10 +46,20 @@ describe('ekv-admin and ekv-node command lines', () => {
 
     const unknown = run(adminBin, ['--addr', addr, 'promote', 'n9']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stdout).toMatch(/^error: UnknownMember \(15, definite\): /);
-    const unreachable = run(adminBin, ['--addr', `127.0.0.1:${await freePort()}`, 'get', 'k']);
-    expect(unreachable.code).toBe(1);
-    expect(unreachable.stdout).toMatch(/^error: ConnectionRefused \(101, definite\): /);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/^error: UnknownMember \(15, definite\): [^\n]+\n$/);
+    // Connection errors, of KV and of EncryptionAdmin calls: one line on stderr, no empty trailing "Resolution note:".
+    const nowhere = `127.0.0.1:${await freePort()}`;
+    for (const args of [['get', 'k'], ['encryption', 'status']]) {
+      const unreachable = run(adminBin, ['--addr', nowhere, ...args]);
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stdout).toBe('');
+      expect(unreachable.stderr).toMatch(/^error: ConnectionRefused \(101, definite\): No connection established[^\n]*ECONNREFUSED[^\n]*\n$/);
+      expect(unreachable.stderr).not.toContain('Resolution note');
+    }
+    const noKek = run(adminBin, ['--addr', addr, 'encryption', 'rotate-dek', '--purpose', 'storage', '--kek-file', '/nonexistent/kek', '--proposer-node-id', '1', '--proposer-local-epoch', '0']);
+    expect(noKek.code).toBe(1);
+    expect(noKek.stderr).toMatch(/^error: ErrKEKFileRead: cannot open KEK file \/nonexistent\/kek\n$/);
     expect(run(adminBin, ['--addr', addr]).code).toBe(2);
     expect(run(adminBin, ['--addr', 'nope', 'status']).code).toBe(2);
   }, 60_000);

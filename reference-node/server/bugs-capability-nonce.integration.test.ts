@@ -10,7 +10,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fullNodeId } from '../encryption/index.js';
-import type { MvccRecord } from '../inspect/index.js';
+import type { MvccRecord } from '../proto/index.js';
 import { classifyError } from '../proto/index.js';
 import {
   bootstrapEncryption, canary, enableStorageEnvelope, encryptionFlags, inspectNode, makeLeader, putWithRetry,

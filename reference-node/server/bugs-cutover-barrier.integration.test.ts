@@ -16,10 +16,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, type StatusResponse } from '../proto/index.js';
-import { createEncryptionAdminClient } from './encryption-admin-proto.js';
 import {
-  bootstrapEncryption, callEncryption, enableRaftEnvelope, enableStorageEnvelope, encryptionFlags, proposerOf, putWithRetry,
-  startEncryptedCluster, utf8, writeKek, type Capability, type SidecarState,
+  bootstrapEncryption, enableRaftEnvelope, enableStorageEnvelope, encryptionFlags, proposerOf, putWithRetry,
+  startEncryptedCluster, utf8, writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster, waitFor } from './test/process-cluster.js';
 import { StallProxy } from './test/stall-proxy.js';
@@ -43,13 +42,13 @@ function putOutcome(cluster: ProcessCluster, id: string, key: string, timeoutMs 
 
 /** The raft cutover index in node `id`'s sidecar (0 when none). */
 async function raftCutoverOf(cluster: ProcessCluster, id: string): Promise<number> {
-  return Number((await callEncryption<SidecarState>(cluster, id, 'GetSidecarState')).raftEnvelopeCutoverIndex);
+  return Number((await cluster.encryption(id).getSidecarState({})).raftEnvelopeCutoverIndex);
 }
 
 /** RegisterEncryptionWriter for n1's own raft row: a non-cutover admin RPC (refused once latched). */
 async function registerOutcome(cluster: ProcessCluster, id: string): Promise<string> {
-  const capability = await callEncryption<Capability>(cluster, id, 'GetCapability');
-  return outcomeOf(callEncryption(cluster, id, 'RegisterEncryptionWriter', { dekId: 2, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 0 }] }));
+  const capability = await cluster.encryption(id).getCapability({});
+  return outcomeOf(cluster.encryption(id).registerEncryptionWriter({ dekId: 2, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 0 }] }));
 }
 
 describe('catalogued bug B5 (barrier with a global gate)', () => {
@@ -66,13 +65,11 @@ describe('catalogued bug B5 (barrier with a global gate)', () => {
     await bootstrapEncryption(cluster, leader, started.kekPath);
     await enableStorageEnvelope(cluster, leader);
     expect(await putWithRetry(cluster, leader, 'before', 'phase-2')).toBe(true);
-    const client = createEncryptionAdminClient(cluster.address(leader));
-    const phase2 = outcomeOf(client.call('EnableRaftEnvelope', await proposerOf(cluster, leader), 5_000));
+    const phase2 = outcomeOf(cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: 5_000 }));
     await sleep(1_500);
     expect(await putOutcome(cluster, leader, 'during')).toBe('EnvelopeCutoverInProgress');
     // The client's deadline, seen either by the client itself or first by the server's gate wait.
     expect(['DeadlineExceeded', 'ProposalTimeout']).toContain(await phase2);
-    client.close();
     // The server side ended too: the semaphore is free and the ambiguous failure latched.
     expect(await registerOutcome(cluster, leader)).toBe('EncryptionUnsafeLatch');
     expect(await putOutcome(cluster, leader, 'after')).toBe('EnvelopeCutoverInProgress');

@@ -18,8 +18,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, createKvClient, type StatusResponse } from '../proto/index.js';
 import {
-  bootstrapEncryption, callEncryption, enableRaftEnvelope, enableStorageEnvelope, putWithRetry, startEncryptedCluster, text, utf8,
-  type SidecarState,
+  bootstrapEncryption, enableRaftEnvelope, enableStorageEnvelope, putWithRetry, startEncryptedCluster, text, utf8,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
@@ -46,7 +45,7 @@ async function expectClusterHaltedOnUnwrap(cluster: ProcessCluster): Promise<num
 
 /** The raft cutover index in node `id`'s sidecar (0 when none). */
 async function raftCutoverOf(cluster: ProcessCluster, id: string): Promise<number> {
-  return Number((await callEncryption<SidecarState>(cluster, id, 'GetSidecarState')).raftEnvelopeCutoverIndex);
+  return Number((await cluster.encryption(id).getSidecarState({})).raftEnvelopeCutoverIndex);
 }
 
 /** Writers that keep `writers` puts in flight on one node until stopped; counts acknowledged puts. */

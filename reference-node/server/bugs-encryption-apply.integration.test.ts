@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROTATION_SUBTAG, encodeRotationEntry, readSidecar } from '../encryption/index.js';
 import { inspectDataDir } from '../inspect/index.js';
 import {
-  bootstrapEncryption, callEncryption, enableStorageEnvelope, putWithRetry, rolloutToPhase2, rotateDekWithCli, sidecarPathOf,
-  startEncryptedCluster, text, utf8, waitForHalt, type Capability, type SidecarState,
+  bootstrapEncryption, enableStorageEnvelope, putWithRetry, rolloutToPhase2, rotateDekWithCli, sidecarPathOf,
+  startEncryptedCluster, text, utf8, waitForHalt,
 } from './test/encryption-cluster.js';
 import type { ProcessCluster } from './test/process-cluster.js';
 
@@ -45,7 +45,7 @@ describe('cutover-marker apply bugs', () => {
     cluster = started.cluster;
     await bootstrapEncryption(started.cluster, 'n1', started.kekPath);
     const { newDekId } = await rotateDekWithCli(started.cluster, 'n1', started.kekPath, 'storage');
-    const me = BigInt((await callEncryption<Capability>(started.cluster, 'n1', 'GetCapability')).fullNodeId);
+    const me = BigInt((await started.cluster.encryption('n1').getCapability({})).fullNodeId);
     const stale = encodeRotationEntry({
       subtag: ROTATION_SUBTAG.enableStorageEnvelope, dekId: 1, purpose: 'storage', wrapped: new Uint8Array(0),
       proposer: { dekId: 1, fullNodeId: me, localEpoch: 0 },
@@ -65,7 +65,7 @@ describe('cutover-marker apply bugs', () => {
     expect((await c.status('n1')).halted).toBe(false);
     expect((await readSidecar(sidecarPathOf(c, 'n1')))?.storageEnvelopeActive, 'the stale marker did not flip').toBe(false);
     expect((await enableStorageEnvelope(c, 'n1')).wasAlreadyActive).toBe(false);
-    expect(await callEncryption<SidecarState>(c, 'n1', 'GetSidecarState')).toMatchObject({ activeStorageId: newDekId, storageEnvelopeActive: true });
+    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({ activeStorageId: newDekId, storageEnvelopeActive: true });
   }, 60_000);
 
   /** Phase 2, a raft DEK rotation, writes, then a restart while the log still holds the marker (snapshots every 10,000 entries). */

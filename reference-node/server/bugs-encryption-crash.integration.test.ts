@@ -9,8 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateWrappedDek, loadKekFile, readSidecar } from '../encryption/index.js';
 import {
-  bootstrapEncryption, callEncryption, enableStorageEnvelope, encryptionFlags, sidecarPathOf, text, utf8, waitForHalt, writeKek,
-  type SidecarState,
+  bootstrapEncryption, enableStorageEnvelope, encryptionFlags, sidecarPathOf, text, utf8, waitForHalt, writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster } from './test/process-cluster.js';
 
@@ -70,7 +69,7 @@ describe('B1: equal-epoch registration replay treated as a rollback', () => {
     await c.waitForLeader();
     expect((await c.status('n1')).halted).toBe(false);
     expect(await putThenGet(c, 'after-crash', 'served')).toBe('served');
-    expect(await callEncryption<SidecarState>(c, 'n1', 'GetSidecarState')).toMatchObject({ activeStorageId: 1, activeRaftId: 2 });
+    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({ activeStorageId: 1, activeRaftId: 2 });
   }, 60_000);
 });
 
@@ -93,7 +92,7 @@ describe('B15: enable-storage-envelope flips the sidecar before the proposer reg
     await c.start('n1', ['--test-kill-point', 'after-storage-cutover-flip']);
     await c.waitForLeader();
     const kek = await loadKekFile(started.kekPath);
-    await callEncryption(c, 'n1', 'BootstrapEncryption', {
+    await c.encryption('n1').bootstrapEncryption({
       wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped), wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped),
       storageDekId: 1, raftDekId: 2, writerBatch: [{ fullNodeId: '4660', localEpoch: 0 }],
     });
@@ -117,6 +116,6 @@ describe('B15: enable-storage-envelope flips the sidecar before the proposer reg
     expect(await restart()).toBe('started');
     await c.waitForLeader();
     expect(await putThenGet(c, 'after-crash', 'encrypted')).toBe('encrypted');
-    expect(await callEncryption<SidecarState>(c, 'n1', 'GetSidecarState')).toMatchObject({ activeStorageId: 1, storageEnvelopeActive: true });
+    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({ activeStorageId: 1, storageEnvelopeActive: true });
   }, 60_000);
 });

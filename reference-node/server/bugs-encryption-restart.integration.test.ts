@@ -9,10 +9,10 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSidecar } from '../encryption/index.js';
-import { inspectDataDir, type MvccRecord } from '../inspect/index.js';
+import { inspectDataDir } from '../inspect/index.js';
+import type { MvccRecord } from '../proto/index.js';
 import {
-  bootstrapEncryption, callEncryption, enableStorageEnvelope, encryptionFlags, putWithRetry, sidecarPathOf, text, utf8, writeKek,
-  type Capability,
+  bootstrapEncryption, enableStorageEnvelope, encryptionFlags, putWithRetry, sidecarPathOf, text, utf8, writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster } from './test/process-cluster.js';
 
@@ -101,10 +101,10 @@ describe('restart faults after Phase 1', () => {
     // Load 2 bumps local_epoch 0 → 1 and registers it (the registry's last_seen becomes 1).
     expect(await tryStart(cluster, started.flags)).toBe('started');
     await cluster.waitForLeader();
-    const capability = await callEncryption<Capability>(cluster, 'n1', 'GetCapability');
+    const capability = await cluster.encryption('n1').getCapability({});
     expect((await readSidecar(sidecar))?.keys.get(1)?.localEpoch, 'this load bumped the storage DEK epoch').toBe(1);
     // The startup watcher registers this epoch too; registering it here just makes "committed before the stop" certain.
-    await callEncryption(cluster, 'n1', 'RegisterEncryptionWriter', { dekId: 1, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 1 }] });
+    await cluster.encryption('n1').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 1 }] });
     await putAll(cluster, keysOf('load2-'));
     await cluster.kill('n1', 'SIGTERM');
     copyFileSync(backup, sidecar);

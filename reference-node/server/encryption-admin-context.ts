@@ -32,6 +32,8 @@ export interface EncryptionAdminDeps {
   /** Voters ∪ learners of the (single) group. */
   readonly members: () => readonly AdminMember[];
   readonly appliedIndex: () => number;
+  /** True once apply halted (spec §5.4): nothing applies any more. */
+  readonly halted: () => boolean;
   /** Runs the registration watchers once (right after the raft wrap is installed). */
   readonly registerNow: () => Promise<void>;
   readonly logger: Logger;

@@ -6,27 +6,27 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
   encodeBootstrapEntry, encodeRegistrationEntry, encodeRotationEntry, fullNodeId, readRegistryRow, readSidecar, ROTATION_SUBTAG,
-  type DekPurpose, type WriterRegistration,
+  emptySidecar, type DekPurpose, type SidecarKey, type WriterRegistration,
 } from '../encryption/index.js';
+import type * as M from '../proto/index.js';
 import {
   AdminState, currentSidecar, invalid, parseDekId, parseEpoch, parseFullId, parseWrapped, refuse, requireLeader, requireMutator, requireNotLatched, requireStageFeature,
   type EncryptionAdminDeps,
 } from './encryption-admin-context.js';
-import { enableRaftEnvelope, enableStorageEnvelope, type EnableRequest } from './encryption-cutover.js';
+import { consistentSidecarReading } from './encryption-admin-sidecar-state.js';
+import { enableRaftEnvelope, enableStorageEnvelope } from './encryption-cutover.js';
 import { unaryHandler } from './unary-handler.js';
-
-interface WriterEntry { readonly fullNodeId?: unknown; readonly localEpoch?: unknown }
 
 /** The EncryptionAdmin implementation for `server.addService`. */
 export function createEncryptionAdminService(deps: EncryptionAdminDeps): UntypedServiceImplementation {
   const state = new AdminState();
-  const capability = async (): Promise<{ encryptionCapable: boolean; buildSha: string; sidecarPresent: boolean; fullNodeId: string; localEpoch: number }> => {
+  const capability = async (): Promise<M.CapabilityReport> => {
     const capable = deps.sidecarPath !== '';
     const present = capable && (await readSidecar(deps.sidecarPath)) !== null;
     // Capability is [CODE] "a sidecar path is set" at every stage; build_sha names the emulated release (rollout-stage.ts).
     return { encryptionCapable: capable, buildSha: `${deps.buildSha} (stage ${deps.stage.stage})`, sidecarPresent: present, fullNodeId: capable ? fullNodeId(deps.selfId).toString() : '0', localEpoch: 0 };
   };
-  const propose = (payload: Uint8Array): Promise<object> => state.semaphore.run(async () => {
+  const propose = (payload: Uint8Array): Promise<{ appliedIndex: string }> => state.semaphore.run(async () => {
     requireNotLatched(state);
     await requireLeader(deps);
     const applied = await deps.core.proposeAdmin(payload);
@@ -35,7 +35,7 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
   return {
     GetCapability: unaryHandler(capability),
     GetSidecarState: unaryHandler(() => sidecarState(deps)),
-    ResyncSidecar: unaryHandler(async (r: { callerFullNodeId?: unknown }) => {
+    ResyncSidecar: unaryHandler(async (r: M.ResyncSidecarRequest): Promise<M.ResyncSidecarResponse> => {
       const caller = parseFullId(r.callerFullNodeId, 'caller_full_node_id');
       await requireLeader(deps);
       const sc = await currentSidecar(deps.sidecarPath);
@@ -44,7 +44,7 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
         leaderLatestAppliedIndex: String(deps.appliedIndex()), writerRegistryForCaller: await registryFor(deps, sc.keys.keys(), caller),
       };
     }),
-    BootstrapEncryption: unaryHandler(async (r: { wrappedStorageDek?: unknown; wrappedRaftDek?: unknown; storageDekId?: unknown; raftDekId?: unknown; writerBatch?: readonly WriterEntry[] }) => {
+    BootstrapEncryption: unaryHandler(async (r: M.BootstrapEncryptionRequest): Promise<M.BootstrapEncryptionResponse> => {
       requireMutator(deps);
       const storageDekId = parseDekId(r.storageDekId, 'storage_dek_id');
       const raftDekId = parseDekId(r.raftDekId, 'raft_dek_id');
@@ -55,14 +55,14 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
         raftDekId, wrappedRaft: parseWrapped(r.wrappedRaftDek, 'wrapped_raft_dek'), batch,
       }));
     }),
-    RotateDEK: unaryHandler(async (r: { purpose?: unknown; wrappedNewDek?: unknown; newDekId?: unknown; proposerNodeId?: unknown; proposerLocalEpoch?: unknown }) => {
+    RotateDEK: unaryHandler(async (r: M.RotateDekRequest): Promise<M.RotateDekResponse> => {
       requireMutator(deps);
       const purpose = parsePurpose(r.purpose);
       const dekId = parseDekId(r.newDekId, 'new_dek_id');
       const proposer: WriterRegistration = { dekId, fullNodeId: parseFullId(r.proposerNodeId, 'proposer_node_id'), localEpoch: parseEpoch(r.proposerLocalEpoch, 'proposer_local_epoch') };
       return propose(encodeRotationEntry({ subtag: ROTATION_SUBTAG.rotateDek, dekId, purpose, wrapped: parseWrapped(r.wrappedNewDek, 'wrapped_new_dek'), proposer }));
     }),
-    RegisterEncryptionWriter: unaryHandler(async (r: { dekId?: unknown; writers?: readonly WriterEntry[] }) => {
+    RegisterEncryptionWriter: unaryHandler(async (r: M.RegisterEncryptionWriterRequest): Promise<M.RegisterEncryptionWriterResponse> => {
       requireMutator(deps);
       const dekId = parseDekId(r.dekId, 'dek_id');
       const writers = r.writers ?? [];
@@ -70,25 +70,25 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
       const writer = writers[0]!;
       return propose(encodeRegistrationEntry({ dekId, fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'), localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch') }));
     }),
-    EnableStorageEnvelope: unaryHandler(async (r: EnableRequest) => {
+    EnableStorageEnvelope: unaryHandler(async (r: M.EnableStorageEnvelopeRequest) => {
       requireStageFeature(deps, 'EnableStorageEnvelope', 'storageEnvelopeCutover');
       return enableStorageEnvelope(deps, state, r, capability);
     }),
-    EnableRaftEnvelope: unaryHandler(async (r: EnableRequest, deadlineMs: number) => {
+    EnableRaftEnvelope: unaryHandler(async (r: M.EnableRaftEnvelopeRequest, deadlineMs: number) => {
       requireStageFeature(deps, 'EnableRaftEnvelope', 'raftEnvelopeCutover');
       return enableRaftEnvelope(deps, state, r, capability, deadlineMs);
     }),
   };
 }
 
-function parsePurpose(value: unknown): DekPurpose {
+function parsePurpose(value: M.DekPurpose | number): DekPurpose {
   if (value === 'DEK_PURPOSE_STORAGE' || value === 1) return 'storage';
   if (value === 'DEK_PURPOSE_RAFT' || value === 2) return 'raft';
   throw invalid(`purpose: expected DEK_PURPOSE_STORAGE or DEK_PURPOSE_RAFT, got ${String(value)}`);
 }
 
 /** §3.4 (a): every member becomes a storage row and a raft row; duplicates and empty batches refuse. */
-function bootstrapBatch(entries: readonly WriterEntry[], storageDekId: number, raftDekId: number): WriterRegistration[] {
+function bootstrapBatch(entries: readonly M.WriterEntry[], storageDekId: number, raftDekId: number): WriterRegistration[] {
   if (entries.length === 0) throw invalid('writer_batch: must not be empty');
   const seen = new Set<bigint>();
   const rows: WriterRegistration[] = [];
@@ -119,10 +119,29 @@ async function registryFor(deps: EncryptionAdminDeps, dekIds: Iterable<number>, 
   return out;
 }
 
-/** GetSidecarState: any node; the registry projection only on a confirmed leader. */
-async function sidecarState(deps: EncryptionAdminDeps): Promise<object> {
+function localEpochs(keys: ReadonlyMap<number, SidecarKey>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [id, key] of keys) out[String(id)] = key.localEpoch;
+  return out;
+}
+
+/**
+ * GetSidecarState: any node. Every field but the registry projection comes
+ * from one consistent reading (encryption-admin-sidecar-state.ts); the
+ * projection follows, only on a confirmed leader.
+ */
+async function sidecarState(deps: EncryptionAdminDeps): Promise<M.SidecarStateReport> {
   if (deps.sidecarPath === '') throw refuse('no sidecar path is configured on this node');
-  const sc = await currentSidecar(deps.sidecarPath);
+  const reading = await consistentSidecarReading({
+    sidecarPath: deps.sidecarPath, appliedIndex: deps.runtime === null ? null : deps.appliedIndex, halted: deps.halted,
+  });
+  const sc = reading.sidecar ?? emptySidecar();
+  const report = {
+    wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
+    storageEnvelopeActive: sc.storageEnvelopeActive, raftEnvelopeCutoverIndex: String(sc.raftEnvelopeCutoverIndex),
+    storageEnvelopeCutoverIndex: String(sc.storageEnvelopeCutoverIndex), latestAppliedIndex: String(reading.appliedIndex),
+    sidecarVersion: reading.sidecar?.version ?? 0, localEpochs: localEpochs(sc.keys),
+  };
   let registry: Record<string, number> = {};
   if (deps.core.isLeader()) {
     try {
@@ -132,10 +151,5 @@ async function sidecarState(deps: EncryptionAdminDeps): Promise<object> {
       registry = {};
     }
   }
-  return {
-    wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
-    storageEnvelopeActive: sc.storageEnvelopeActive, raftEnvelopeCutoverIndex: String(sc.raftEnvelopeCutoverIndex),
-    storageEnvelopeCutoverIndex: String(sc.storageEnvelopeCutoverIndex),
-    latestAppliedIndex: String(deps.runtime === null ? sc.raftAppliedIndex : deps.appliedIndex()), writerRegistryForCaller: registry,
-  };
+  return { ...report, writerRegistryForCaller: registry };
 }

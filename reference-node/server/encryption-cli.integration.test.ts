@@ -39,7 +39,7 @@ describe('ekv-admin encryption', () => {
     expect(JSON.parse(capability.stdout)).toMatchObject({ encryptionCapable: true, sidecarPresent: false, localEpoch: 0 });
     const early = enc('enable-storage-envelope', '--proposer-local-epoch', '0');
     expect(early.code).toBe(1);
-    expect(early.stdout).toMatch(/^error: EncryptionFailedPrecondition .*ErrEncryptionNotBootstrapped/);
+    expect(early.stderr).toMatch(/^error: EncryptionFailedPrecondition .*ErrEncryptionNotBootstrapped/);
 
     expect(enc('bootstrap', '--kek-file', kek, '--discover-from', 'nonsense').stderr).toContain("--discover-from: expected HOST:PORT[,HOST:PORT…], got 'nonsense'");
     // The same member twice (comma form and repeated flag) is probed once.

@@ -4,12 +4,15 @@
  * fan-out both run first (§6.4). Both run entirely under the semaphore.
  */
 import { encodeRotationEntry, fullNodeId, readSidecar, ROTATION_SUBTAG } from '../encryption/index.js';
-import { NodeError } from '../proto/index.js';
+import {
+  createEncryptionAdminClient, NodeError,
+  type CapabilityReport, type CapabilitySummary, type EnableRaftEnvelopeRequest, type EnableRaftEnvelopeResponse,
+  type EnableStorageEnvelopeRequest, type EnableStorageEnvelopeResponse,
+} from '../proto/index.js';
 import {
   currentSidecar, parseEpoch, parseFullId, refuse, requireLeader, requireMutator,
   type AdminState, type EncryptionAdminDeps,
 } from './encryption-admin-context.js';
-import { createEncryptionAdminClient } from './encryption-admin-proto.js';
 
 /** The whole fan-out's deadline (one timeout for all probes, as the code does). */
 const fanOutTimeoutMs = 5_000;
@@ -17,20 +20,6 @@ const fanOutTimeoutMs = 5_000;
 const drainTimeoutMs = 10_000;
 /** Bound of the B5 gate wait when the client set no deadline (so a buggy node does not hold the semaphore forever). */
 const gateWaitMaxMs = 60_000;
-
-/** One probed member, as CapabilitySummary. */
-export interface CapabilitySummary {
-  readonly fullNodeId: string;
-  readonly encryptionCapable: boolean;
-  readonly buildSha: string;
-  readonly sidecarPresent: boolean;
-}
-
-interface CapabilityReport {
-  readonly encryptionCapable: boolean;
-  readonly buildSha: string;
-  readonly sidecarPresent: boolean;
-}
 
 /** Probes every member with GetCapability; refuses naming the first unreachable or incapable full id. */
 export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Promise<CapabilityReport>): Promise<CapabilitySummary[]> {
@@ -46,7 +35,7 @@ export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Pr
       else {
         const client = createEncryptionAdminClient(member.address);
         try {
-          report = await client.call<CapabilityReport>('GetCapability', {}, fanOutTimeoutMs);
+          report = await client.getCapability({}, { timeoutMs: fanOutTimeoutMs });
         } finally {
           client.close();
         }
@@ -62,14 +51,8 @@ export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Pr
   return summaries;
 }
 
-/** Request fields of both Enable RPCs. */
-export interface EnableRequest {
-  readonly proposerNodeId?: unknown;
-  readonly proposerLocalEpoch?: unknown;
-}
-
 /** What both Enable RPCs check first (§7.5, §7.6): leader, mutator gate, request fields; then the sidecar as it is now. */
-async function enableGates(deps: EncryptionAdminDeps, request: EnableRequest) {
+async function enableGates(deps: EncryptionAdminDeps, request: EnableStorageEnvelopeRequest | EnableRaftEnvelopeRequest) {
   await requireLeader(deps);
   const runtime = requireMutator(deps);
   const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
@@ -78,7 +61,9 @@ async function enableGates(deps: EncryptionAdminDeps, request: EnableRequest) {
 }
 
 /** §7.5 Phase 1. */
-export async function enableStorageEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>): Promise<object> {
+export async function enableStorageEnvelope(
+  deps: EncryptionAdminDeps, state: AdminState, request: EnableStorageEnvelopeRequest, self: () => Promise<CapabilityReport>,
+): Promise<EnableStorageEnvelopeResponse> {
   return state.semaphore.run(async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.storage === 0) throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
@@ -114,7 +99,9 @@ async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
  * §7.6 Phase 2 with the six-step barrier. `deadlineMs` is the client's
  * deadline (epoch ms, Infinity when none); only the B5 gate waits on it.
  */
-export async function enableRaftEnvelope(deps: EncryptionAdminDeps, state: AdminState, request: EnableRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity): Promise<object> {
+export async function enableRaftEnvelope(
+  deps: EncryptionAdminDeps, state: AdminState, request: EnableRaftEnvelopeRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity,
+): Promise<EnableRaftEnvelopeResponse> {
   return state.semaphore.run(async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');

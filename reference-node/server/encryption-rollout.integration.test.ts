@@ -12,11 +12,10 @@
  * (startup-guards.integration.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InspectRecord, MvccRecord, RaftEntryRecord, RegistryRecord, SidecarRecord, SummaryRecord } from '../inspect/index.js';
+import type { InspectRecord, MvccRecord, RaftEntryRecord, RegistryRecord, SidecarRecord, SummaryRecord } from '../proto/index.js';
 import {
   bootstrapEncryption,
   bytesOnDisk,
-  callEncryption,
   canary,
   enableRaftEnvelope,
   enableStorageEnvelope,
@@ -159,7 +158,7 @@ async function rollOut(cluster: ProcessCluster, kekPath: string): Promise<Timeli
 
 /** Every node reports the same sidecar state, the expected one. */
 async function expectSidecarsAgree(cluster: ProcessCluster, timeline: Timeline): Promise<void> {
-  const states = await Promise.all(cluster.ids().map((id) => callEncryption<SidecarAgreement>(cluster, id, 'GetSidecarState')));
+  const states = await Promise.all(cluster.ids().map((id) => cluster.encryption(id).getSidecarState({})));
   const pick = (s: SidecarAgreement): SidecarAgreement => ({
     activeStorageId: s.activeStorageId, activeRaftId: s.activeRaftId, storageEnvelopeActive: s.storageEnvelopeActive,
     storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,

@@ -59,7 +59,7 @@ export class EncryptionTriggers {
     const register = ownWriterRegistrar({
       isLeader: () => core.isLeader(),
       proposeLocally: (payload) => core.proposeRaw(payload),
-      forwardToLeader: (request, deadlineMs) => forwarder.encryptionAdmin('RegisterEncryptionWriter', request, deadlineMs),
+      forwardToLeader: (request, deadlineMs) => forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), deadlineMs),
     });
     this.watcher = new RegistrationWatcher({ runtime, register, logger });
     this.startupRegistration = new StartupRegistration({ runtime, barrier: this.writeGate, register, logger });

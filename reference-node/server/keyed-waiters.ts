@@ -33,7 +33,12 @@ export class KeyedWaiters<V> {
     return [...this.waiters.keys()];
   }
 
-  /** Registers a waiter; throws Overloaded when the bound is reached. */
+  /**
+   * Registers a waiter; throws Overloaded when the bound is reached. Await
+   * the promise at once (before any other await): its deadline, or
+   * `reject`/`rejectAll`, may reject it any time, and a rejection nothing
+   * awaits yet crashes the process (Node's unhandled-rejection rule).
+   */
   wait(key: string, timeoutMs: number): Promise<V> {
     if (this.waiters.size >= this.waitersMax) {
       throw new NodeError('Overloaded', `${this.waitersMax} requests are already waiting`);

@@ -3,7 +3,9 @@
  * (linearizable), Put/Delete/CompareAndSet by proposing a request stamped
  * with its HLC and waiting for apply. A follower forwards to the leader
  * unless `no_forward` is set, in which case it answers NotLeader (definite)
- * with the leader hint in the trailing metadata. Writes first pass this
+ * with the leader hint in the trailing metadata. A `local` Get is served by
+ * every node from its own applied state (also halted ones: the harness's
+ * final convergence read). Writes first pass this
  * node's write gate (write-gate.ts: the 7a first-write barrier and
  * rotate-on-startup's BlockMutators); reads are never gated.
  */
@@ -54,6 +56,10 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
   return {
     Get: unaryHandler(async (request: M.GetRequest, deadlineMs): Promise<M.GetResponse> => {
       const key = requireKey(request.key);
+      if (request.local === true) {
+        const local = await core.localRead(key);
+        return { found: local.value !== null, value: local.value ?? empty, readIndex: local.readIndex };
+      }
       if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.get({ key, noForward: true }, callOptions), deadlineMs);
       const { value, readIndex } = await core.get(key);
       return { found: value !== null, value: value ?? empty, readIndex };

@@ -128,18 +128,26 @@ describe('LeaderForwarder', () => {
       leaderHint: () => hintOf(view.leader),
       onLeaderChange: () => () => undefined,
       callTimeoutMs: 5_000,
-      createEncryptionAdmin: (address) => ({
-        call: async <T,>(method: string, request: object, timeoutMs: number): Promise<T> => {
-          seen.push(`${address} ${method} ${JSON.stringify(request)} ${timeoutMs <= 1_000 - forwardDefaults.replyMarginMs ? 'bounded' : timeoutMs}`);
-          return { appliedIndex: '9' } as T;
-        },
-        close: () => { closed++; },
-      }),
+      createEncryptionAdmin: (address) => {
+        const unused = (): Promise<never> => Promise.reject(new Error('not called'));
+        return {
+          address,
+          getCapability: unused, getSidecarState: unused, resyncSidecar: unused, bootstrapEncryption: unused, rotateDek: unused,
+          enableStorageEnvelope: unused, enableRaftEnvelope: unused,
+          registerEncryptionWriter: async (request, options) => {
+            const timeoutMs = options?.timeoutMs ?? Infinity;
+            seen.push(`${address} RegisterEncryptionWriter ${JSON.stringify(request)} ${timeoutMs <= 1_000 - forwardDefaults.replyMarginMs ? 'bounded' : timeoutMs}`);
+            return { appliedIndex: '9' };
+          },
+          close: () => { closed++; },
+        };
+      },
     });
     cleanup.push(() => forwarder.close());
-    const answer = await forwarder.encryptionAdmin<{ appliedIndex: string }>('RegisterEncryptionWriter', { dekId: 1 }, Date.now() + 1_000);
+    const request = { dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] };
+    const answer = await forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), Date.now() + 1_000);
     expect(answer.appliedIndex).toBe('9');
-    expect(seen).toEqual(['addr-n1 RegisterEncryptionWriter {"dekId":1} bounded']);
+    expect(seen).toEqual([`addr-n1 RegisterEncryptionWriter ${JSON.stringify(request)} bounded`]);
     expect(forwarder.cachedClients).toBe(1);
     forwarder.close();
     expect(closed).toBe(1);

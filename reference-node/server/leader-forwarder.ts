@@ -21,17 +21,18 @@
 import {
   classifyError,
   createAdminClient,
+  createEncryptionAdminClient,
   createKvClient,
   errorSpecByCode,
   NodeError,
   TransportErrors,
   type AdminClient,
   type CallOptions,
+  type EncryptionAdminClient,
   type KvClient,
   type LeaderHint,
   type NodeErrorName,
 } from '../proto/index.js';
-import { createEncryptionAdminClient, type EncryptionAdminClient } from './encryption-admin-proto.js';
 
 /** Bounds of forwarding (one place, STYLE.md 3). */
 export const forwardDefaults = Object.freeze({
@@ -90,14 +91,10 @@ export class LeaderForwarder {
     return this.forward((address) => cached(this.adminClients, address, create), call, deadlineMs, cancelOnLeaderChange);
   }
 
-  /**
-   * Calls EncryptionAdmin `method` on the leader; `deadlineMs` as for `kv`.
-   * The EncryptionAdmin client takes no AbortSignal: a leader change
-   * mid-call is noticed at the call's own timeout.
-   */
-  encryptionAdmin<T>(method: string, request: object, deadlineMs: number): Promise<T> {
+  /** Calls `call` on the leader's EncryptionAdmin service; `deadlineMs` as for `kv`. */
+  encryptionAdmin<T>(call: ForwardCall<EncryptionAdminClient, T>, deadlineMs: number): Promise<T> {
     const create = this.options.createEncryptionAdmin ?? createEncryptionAdminClient;
-    return this.forward((address) => cached(this.encryptionAdminClients, address, create), (client, callOptions) => client.call<T>(method, request, callOptions.timeoutMs), deadlineMs, false);
+    return this.forward((address) => cached(this.encryptionAdminClients, address, create), call, deadlineMs, true);
   }
 
   /** The number of cached clients (kv + admin + encryption admin), for tests and status. */

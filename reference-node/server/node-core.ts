@@ -41,6 +41,9 @@ export interface NodeCoreOptions {
   readonly bugs?: ReadonlySet<string>;
 }
 
+/** How often a local read samples the applied index around its read before it answers with the last sample. */
+const localReadAttemptsMax = 5;
+
 /** A membership change as the admin API asks for it. */
 export interface MembershipRequest {
   readonly type: ConfChangeType;
@@ -221,11 +224,12 @@ export class NodeCore {
     this.assertLeader();
     const requestId = randomUUID();
     const result = this.reads.wait(requestId, this.options.proposalTimeoutMs);
-    try {
-      await this.raftLoop.inbox.run((raw) => raw.readIndex(requestId));
-    } catch (error) {
+    // The waiter is awaited at once and the inbox hand-off only feeds it: while the request still sits in the
+    // inbox (a busy loop, a paused process waking with every timer due), the waiter's deadline, a leadership
+    // change, a halt or a shutdown may reject it, and a rejection nothing awaits yet would crash the process.
+    void this.raftLoop.inbox.run((raw) => raw.readIndex(requestId)).catch((error: unknown) => {
       this.reads.reject(requestId, toNodeError(error, () => this.leaderHint()));
-    }
+    });
     try {
       return await result;
     } finally {
@@ -237,6 +241,24 @@ export class NodeCore {
   async get(key: Uint8Array): Promise<{ readonly value: Uint8Array | null; readonly readIndex: number }> {
     const readIndex = await this.linearizableRead();
     return { value: await this.options.fsm.get(key), readIndex };
+  }
+
+  /**
+   * The value of `key` in this node's own applied state and the applied index
+   * it was read at: no ReadIndex, no forwarding, so also on followers,
+   * learners and halted nodes (not linearizable). Refused only while the
+   * node shuts down (its storage closes). The applied index is sampled
+   * before and after the read, and the read retried until both agree (an
+   * entry applied meanwhile), at most `localReadAttemptsMax` times.
+   */
+  async localRead(key: Uint8Array): Promise<{ readonly value: Uint8Array | null; readonly readIndex: number }> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closing) throw new NodeError('ShuttingDown', 'the node is shutting down');
+      const before = this.options.fsm.appliedIndex();
+      const value = await this.options.fsm.get(key);
+      const after = this.options.fsm.appliedIndex();
+      if (before === after || attempt >= localReadAttemptsMax) return { value, readIndex: after };
+    }
   }
 
   private resolveReads(): void {
@@ -255,12 +277,11 @@ export class NodeCore {
     const requestId = randomUUID();
     const context = encodeConfChangeContext({ address: request.address, requestId });
     const applied = this.confChanges.wait(requestId, this.options.proposalTimeoutMs);
-    try {
-      await this.raftLoop.inbox.run((raw) => raw.proposeConfChange({ type: request.type, nodeId: asNodeId(request.id), context }));
-    } catch (error) {
+    // As in linearizableRead: the waiter is awaited at once, the hand-off only rejects it.
+    void this.raftLoop.inbox.run((raw) => raw.proposeConfChange({ type: request.type, nodeId: asNodeId(request.id), context })).catch((error: unknown) => {
       this.confChanges.reject(requestId, toNodeError(error, () => this.leaderHint()));
-    }
-    return applied;
+    });
+    return await applied;
   }
 
   /**

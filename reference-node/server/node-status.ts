@@ -1,9 +1,11 @@
 /** Builds the RaftAdmin Status answer (every field of raft_admin.proto). */
-import type { Member, StatusResponse } from '../proto/index.js';
+import type { HaltError } from '../kv/index.js';
+import type { Member, SnapshotFormat, StatusResponse } from '../proto/index.js';
 import type { RawNode } from '../raft/index.js';
 import type { ConfState } from '../raft/types.js';
 import type { AddressBook } from './address-book.js';
 import { fullNodeId } from './full-node-id.js';
+import { haltErrorSpec } from './halt-error.js';
 import { statusFlags, type NodeConfig } from './node-config.js';
 import type { RaftLoop } from './raft-loop.js';
 
@@ -14,6 +16,9 @@ export interface StatusSources {
   readonly loop: RaftLoop;
   readonly addressBook: AddressBook;
   readonly appliedIndex: () => number;
+  /** The error the apply pipeline halted with (null while applying). */
+  readonly haltError: () => HaltError | null;
+  readonly snapshotFormat: () => SnapshotFormat;
   readonly startedAtMs: number;
   readonly version: string;
 }
@@ -39,6 +44,10 @@ export function buildStatus(sources: StatusSources): StatusResponse {
   const confState = loop.currentConfState;
   const isLearner = confState.learners.includes(raft.id);
   const halt = loop.halt;
+  const haltError = sources.haltError();
+  // The loop halts only on the pipeline's halt outcome (pipeline-port.ts), so the error is there.
+  if (halt !== undefined && haltError === null) throw new Error(`assertion failed: the loop halted at ${halt.index} without a pipeline halt error`);
+  const haltSpec = halt === undefined || haltError === null ? undefined : haltErrorSpec(haltError);
   const leader = soft.leader ?? '';
   return {
     id: config.id,
@@ -61,5 +70,8 @@ export function buildStatus(sources: StatusSources): StatusResponse {
     version: sources.version,
     uptimeMs: Math.max(0, Date.now() - sources.startedAtMs),
     listenAddress: `${config.listen.host}:${config.listen.port}`,
+    haltCode: haltSpec?.code ?? 0,
+    haltError: haltSpec?.name ?? '',
+    snapshotFormat: sources.snapshotFormat(),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -150,15 +150,32 @@ describe('parseNodeFlags', () => {
     });
   });
 
-  it('refuses a data dir that is a file or not writable', () => {
+  it('refuses a data dir that is a file, below a file, or not writable', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     expect(refusal(replace('--data-dir', file))).toMatch(/--data-dir: .* is not a writable directory/);
+    expect(refusal(replace('--data-dir', join(file, 'sub', 'dir')))).toMatch(/--data-dir: .* is not a writable directory \(.*a-file is not a directory\)/);
     if (process.getuid?.() !== 0) {
       const locked = join(dir, 'locked');
-      config(replace('--data-dir', locked));
+      mkdirSync(locked);
       chmodSync(locked, 0o500);
       expect(refusal(replace('--data-dir', locked))).toMatch(/--data-dir: .* is not a writable directory/);
+      expect(refusal(replace('--data-dir', join(locked, 'below')))).toMatch(/--data-dir: .* cannot create it: no write permission/);
+    }
+  });
+
+  it('writes nothing: a missing data dir is checked, not created (startup creates it once the port is bound)', () => {
+    const fresh = join(dir, 'not-yet', 'data');
+    expect(config(replace('--data-dir', fresh)).dataDir).toBe(fresh);
+    expect(existsSync(join(dir, 'not-yet'))).toBe(false);
+  });
+
+  it('--check-flags: valid flags exit 0 with no output; invalid ones give exactly the refusal a start gives', () => {
+    const fresh = join(dir, 'checked');
+    expect(parseNodeFlags([...replace('--data-dir', fresh), '--check-flags'])).toEqual({ kind: 'exit', exitCode: 0, output: '' });
+    expect(existsSync(fresh)).toBe(false);
+    for (const bad of [[...base, '--bug', 'B999'], [...base, '--stage', '6A', '--rotate-on-startup'], [...base, '--kek-file', join(dir, 'absent')], [...base, '--no-such-flag'], replace('--listen', 'nowhere')]) {
+      expect(refusal([...bad, '--check-flags'])).toBe(refusal(bad));
     }
   });
 

@@ -1,12 +1,16 @@
 /**
  * `ekv-node`'s command line → a frozen NodeConfig, or a refusal naming the
- * flag (the CLI prints it on one line and exits 2).
+ * flag (the CLI prints it on one line and exits 2). Parsing writes nothing
+ * and touches no network: the data dir is only checked here (created at
+ * startup, after the listen socket is bound), so `--check-flags` can run the
+ * very same validation as a preflight.
  */
-import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseBugId, type CataloguedBugId } from './catalogued-bugs.js';
 import { parseTestKillPoint } from './test-kill-points.js';
+import { checkDataDirUsable } from './data-dir.js';
 import { FlagError } from './flag-error.js';
 import { formatHostPort, parseHostPort, parseIdAddressList, parseIntegerInRange, parseNodeId } from './flag-values.js';
 import { nodeDefaults, type LogLevel, type NodeConfig } from './node-config.js';
@@ -52,6 +56,7 @@ function buildCommand(): Command {
     .option('--kek-file <path>', 'key-encryption-key file')
     .option('--sidecar-path <path>', 'encryption sidecar file')
     .option('--rotate-on-startup', 'rotate the storage DEK at startup')
+    .option('--check-flags', 'validate the other flags exactly as a start would, then exit: 0 and no output when valid, else 2 and the one-line error; touches neither the data dir nor the network')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride();
@@ -68,21 +73,6 @@ function text(options: RawOptions, name: string): string | undefined {
 function integer(options: RawOptions, name: string, flag: string, fallback: number, min: number, max: number): number {
   const value = text(options, name);
   return value === undefined ? fallback : parseIntegerInRange(flag, value, min, max);
-}
-
-/** Creates the data dir if needed and proves it writable with a probe file. */
-function checkDataDir(dir: string): string {
-  const absolute = resolve(dir);
-  try {
-    if (existsSync(absolute) && !statSync(absolute).isDirectory()) throw new Error('exists and is not a directory');
-    mkdirSync(absolute, { recursive: true });
-    const probe = join(absolute, `.write-probe-${process.pid}`);
-    writeFileSync(probe, 'ok');
-    rmSync(probe);
-  } catch (error) {
-    throw new FlagError('--data-dir', `${absolute} is not a writable directory (${error instanceof Error ? error.message : String(error)})`);
-  }
-  return absolute;
 }
 
 function parseMembership(options: RawOptions, id: string, advertise: string, join: boolean): Map<string, string> {
@@ -188,7 +178,7 @@ function resolveConfig(options: RawOptions): NodeConfig {
   const bugs = parseBugs(text(options, 'bug'));
   const kekFile = checkReadableFile('--kek-file', text(options, 'kekFile'));
   const sidecarPath = checkSidecarPath(text(options, 'sidecarPath'));
-  const dataDir = checkDataDir(dataDirText);
+  const dataDir = checkDataDirUsable(dataDirText);
   return Object.freeze({
     id, listen, advertise, peers, join, dataDir, ...timing,
     logLevel: logLevel as LogLevel, logFormat,
@@ -209,7 +199,7 @@ function resolveConfig(options: RawOptions): NodeConfig {
   });
 }
 
-/** Parses `argv` (without node and script) into a NodeConfig or an exit. */
+/** Parses `argv` (without node and script) into a NodeConfig or an exit (`--check-flags` of valid flags: exit 0, no output). */
 export function parseNodeFlags(argv: readonly string[]): NodeFlagsOutcome {
   const command = buildCommand();
   let output = '';
@@ -224,7 +214,10 @@ export function parseNodeFlags(argv: readonly string[]): NodeFlagsOutcome {
     throw error;
   }
   try {
-    return { kind: 'config', config: resolveConfig(command.opts<RawOptions>()) };
+    const options = command.opts<RawOptions>();
+    const config = resolveConfig(options);
+    if (options['checkFlags'] === true) return { kind: 'exit', exitCode: 0, output: '' };
+    return { kind: 'config', config };
   } catch (error) {
     if (error instanceof FlagError) return { kind: 'exit', exitCode: 2, output: `ekv-node: ${error.message}\n` };
     throw error;

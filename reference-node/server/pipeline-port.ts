@@ -1,13 +1,14 @@
 /**
  * Adapts the kv layer's apply pipeline and state machine to the shell's
- * StateMachinePort.
+ * StateMachinePort. Every snapshot written or installed through it is shown
+ * to `onSnapshot` (Status reports the newest one's header format).
  */
 import type { ApplyPipeline, StateMachine } from '../kv/index.js';
 import type { Entry } from '../raft/types.js';
 import type { ApplyOutcome, StateMachinePort } from './raft-node-port.js';
 
 /** The StateMachinePort of a node backed by the kv apply pipeline. */
-export function pipelinePort(pipeline: ApplyPipeline, fsm: StateMachine): StateMachinePort {
+export function pipelinePort(pipeline: ApplyPipeline, fsm: StateMachine, onSnapshot: (data: Uint8Array) => void = () => undefined): StateMachinePort {
   return {
     appliedIndex: () => pipeline.appliedIndex(),
     applyNormal: async (entry: Entry): Promise<ApplyOutcome> => {
@@ -16,7 +17,15 @@ export function pipelinePort(pipeline: ApplyPipeline, fsm: StateMachine): StateM
       return { kind: 'halt', reason: outcome.halt.message, index: outcome.halt.index };
     },
     applyConfChange: (entry: Entry) => pipeline.advanceOver(entry.index),
-    snapshot: (appBlob: Uint8Array) => fsm.snapshot(appBlob),
-    restore: async (data: Uint8Array) => (await fsm.restore(data)).applicationBlob,
+    snapshot: async (appBlob: Uint8Array) => {
+      const data = await fsm.snapshot(appBlob);
+      onSnapshot(data);
+      return data;
+    },
+    restore: async (data: Uint8Array) => {
+      const restored = await fsm.restore(data);
+      onSnapshot(data);
+      return restored.applicationBlob;
+    },
   };
 }

@@ -17,13 +17,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findCollidingRaftId, fullNodeId, nodeId16 } from '../encryption/index.js';
 import { classifyError } from '../proto/index.js';
 import {
-  bootstrapEncryption, callEncryption, canary, enableStorageEnvelope, encryptionFlags, inspectNode, putWithRetry, text, utf8, writeKek,
+  bootstrapEncryption, canary, enableStorageEnvelope, encryptionFlags, inspectNode, putWithRetry, text, utf8, writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster, waitFor } from './test/process-cluster.js';
 
 /** The leader's registry rows for `id` (ResyncSidecar's projection: DEK id → last_seen epoch). */
 async function registryOf(cluster: ProcessCluster, leader: string, id: string): Promise<Record<string, number>> {
-  const answer = await callEncryption<{ writerRegistryForCaller: Record<string, number> }>(cluster, leader, 'ResyncSidecar', { callerFullNodeId: fullNodeId(id).toString() });
+  const answer = await cluster.encryption(leader).resyncSidecar({ callerFullNodeId: fullNodeId(id).toString() });
   return answer.writerRegistryForCaller;
 }
 
@@ -108,14 +108,14 @@ describe('registration triggers', () => {
     const follower = ['n1', 'n2', 'n3'].find((id) => id !== leader)!;
     // A writer row for n4 (not a member yet), as an operator would register it.
     const request = { dekId: 1, writers: [{ fullNodeId: fullNodeId('n4').toString(), localEpoch: 5 }] };
-    const refused = classifyError(await callEncryption(cluster, follower, 'RegisterEncryptionWriter', request).catch((e: unknown) => e));
+    const refused = classifyError(await cluster.encryption(follower).registerEncryptionWriter(request).catch((e: unknown) => e));
     expect(refused.spec.name).toBe('EncryptionFailedPrecondition');
     expect(refused.leaderHint?.leaderId).toBe(leader);
     expect(refused.leaderHint?.leaderAddress).toBe(cluster.address(leader));
     expect(await registryOf(cluster, leader, 'n4')).toEqual({});
 
     const hinted = ['n1', 'n2', 'n3'].find((id) => cluster!.address(id) === refused.leaderHint?.leaderAddress)!;
-    const accepted = await callEncryption<{ appliedIndex: string }>(cluster, hinted, 'RegisterEncryptionWriter', request);
+    const accepted = await cluster.encryption(hinted).registerEncryptionWriter(request);
     expect(Number(accepted.appliedIndex)).toBeGreaterThan(0);
     expect(await registryOf(cluster, leader, 'n4')).toEqual({ '1': 5 });
   }, 60_000);

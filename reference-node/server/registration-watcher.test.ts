@@ -5,7 +5,8 @@ import {
 import { FakeRowStore, keyBytes } from '../encryption/test/fixtures.js';
 import { createLogger } from './logger.js';
 import { RegistrationWatcher } from './registration-watcher.js';
-import { ownWriterRegistrar, type RegisterWriterRequest } from './writer-registrar.js';
+import type { RegisterEncryptionWriterRequest } from '../proto/index.js';
+import { ownWriterRegistrar } from './writer-registrar.js';
 
 const me = 0x1234_5678_9abc_def0n;
 const storageDek = 1;
@@ -22,7 +23,7 @@ function setup(options: { leader: boolean; epochs: { storage: number; raft: numb
   stateCache.prime(sidecar);
   const rows = new FakeRowStore();
   const proposed: { dekId: number; localEpoch: number }[] = [];
-  const forwarded: RegisterWriterRequest[] = [];
+  const forwarded: RegisterEncryptionWriterRequest[] = [];
   const register = ownWriterRegistrar({
     isLeader: () => options.leader,
     proposeLocally: async (payload) => {

@@ -9,12 +9,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  callEncryption, makeLeader, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, waitForRegistration, type SidecarState,
+  makeLeader, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, waitForRegistration,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
 async function activeIds(cluster: ProcessCluster, id: string): Promise<string> {
-  const state = await callEncryption<SidecarState>(cluster, id, 'GetSidecarState');
+  const state = await cluster.encryption(id).getSidecarState({});
   return `${state.activeStorageId}/${state.activeRaftId}`;
 }
 

@@ -9,7 +9,9 @@
  *      pipeline (RaftLoop.replayCommitted) — a halt on replay is a halt;
  *   6–9. the after-replay checks, then the 7a registration with its
  *      first-write barrier (encryption-triggers.ts);
- *  11. serve KV, RaftAdmin, Peer and EncryptionAdmin on one port; print READY;
+ *  11. serve KV, RaftAdmin, Peer and EncryptionAdmin on one port; print READY
+ *      (the port itself is bound before step 1, before anything touches the
+ *      data dir, and answers NodeStarting until here: node-server.ts);
  *  10. rotate-on-startup, after serving: peers reach this node's Raft over
  *      the same server, so it cannot lead before (BlockMutators covers it).
  * The returned handle is disposable: `stop()` is a graceful shutdown, and
@@ -17,18 +19,17 @@
  * --exit-on-halt).
  */
 import { randomInt } from 'node:crypto';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { isEncryptionError } from '../encryption/index.js';
-import { clientDefaults, NodeError, serviceDefinition, type StatusResponse } from '../proto/index.js';
+import { NodeError, type StatusResponse } from '../proto/index.js';
 import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
 import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
 import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
+import { prepareDataDir } from './data-dir.js';
 import { checkAfterRecovery, checkNewestSnapshotCutover, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime, type PreparedEncryption } from './encryption-startup.js';
 import { EncryptionTriggers } from './encryption-triggers.js';
-import { encryptionAdminDefinition } from './encryption-admin-proto.js';
 import { createEncryptionAdminService } from './encryption-admin-service.js';
 import { ProposalBarrier } from './proposal-barrier.js';
 import { createKvService } from './kv-service.js';
@@ -36,7 +37,9 @@ import { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeCore } from './node-core.js';
+import { NodeServer } from './node-server.js';
 import { buildStatus } from './node-status.js';
+import { NewestSnapshotFormat } from './newest-snapshot-format.js';
 import { newestSnapshotCutoverIndex, openRaftState, type RaftStartState } from './open-raft-state.js';
 import { createPeerService } from './peer-service.js';
 import { PeerTransport } from './peer-transport.js';
@@ -89,6 +92,7 @@ interface OpenedState {
   readonly pipeline: ApplyPipeline;
   readonly encryption: EncryptionRuntime | null;
   readonly start: RaftStartState;
+  readonly snapshotFormat: NewestSnapshotFormat;
 }
 
 /** Steps 1–4 and the snapshot restore of 5; a refusal closes the storage and throws its named error. */
@@ -118,17 +122,42 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
       fsm.setEncryptionApplier(keylessEncryptionApplier(config, nodeStorage.state));
     }
     const start = await openRaftState(config, nodeStorage.log, loaded, fsm, addressBook, logger);
-    return { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start };
+    const snapshotFormat = new NewestSnapshotFormat(loaded.snapshot?.data ?? null);
+    return { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start, snapshotFormat };
   } catch (error) {
     await nodeStorage.close();
     throw error;
   }
 }
 
-/** Starts a node with a validated configuration. */
+/**
+ * Starts a node with a validated configuration. The listen socket is bound
+ * first: a taken address refuses with ListenError before the data dir is
+ * created or written.
+ */
 export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
   const startedAtMs = Date.now();
-  const { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start } = await openState(config, logger);
+  const server = new NodeServer();
+  const listenAddress = await server.bind(`${config.listen.host}:${config.listen.port}`);
+  try {
+    prepareDataDir(config.dataDir);
+    return await startOnBoundServer(config, logger, { server, listenAddress, startedAtMs });
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+}
+
+/** The bound, not yet serving server of a starting node. */
+interface BoundServer {
+  readonly server: NodeServer;
+  readonly listenAddress: string;
+  readonly startedAtMs: number;
+}
+
+/** §8.1 steps 1–11 on a bound server (see the module comment); the caller shuts the server down if this throws. */
+async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, listenAddress, startedAtMs }: BoundServer): Promise<StartedNode> {
+  const { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start, snapshotFormat } = await openState(config, logger);
   addressBook.merge(config.peers);
   const raftLogger = logger.child({ layer: 'raft' });
   const rawNode = new RawNode({
@@ -157,7 +186,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     rawNode,
     storage: start.storage,
     logStore: nodeStorage.log,
-    stateMachine: pipelinePort(pipeline, fsm),
+    stateMachine: pipelinePort(pipeline, fsm, (data) => snapshotFormat.observe(data)),
     addressBook,
     initialConfState: start.confState,
     snapshotEntries: config.snapshotEntries,
@@ -193,26 +222,19 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Sta
     await nodeStorage.close();
     throw error;
   }
-  const status = (): StatusResponse =>
-    buildStatus({ config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), startedAtMs, version: nodeVersion });
-  const server = createGrpcServer({ config, core, forwarder, status, loop, addressBook, triggers });
-  server.addService(encryptionAdminDefinition(), createEncryptionAdminService({
+  const status = (): StatusResponse => buildStatus({
+    config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), haltError: () => pipeline.halted()?.error ?? null,
+    snapshotFormat: () => snapshotFormat.current, startedAtMs, version: nodeVersion,
+  });
+  openServices(server, { config, core, forwarder, status, loop, addressBook, triggers });
+  server.open('EncryptionAdmin', createEncryptionAdminService({
     selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger, stage: stageBehaviour(config.stage),
     members: () => status().members.map((m) => ({ id: m.id, address: m.address, suffrage: m.suffrage })),
     bugs: new Set<string>(config.bugs),
     appliedIndex: () => pipeline.appliedIndex(),
+    halted: () => loop.halt !== undefined,
     registerNow: async () => { await watcher?.tick(); },
   }));
-  let listenAddress: string;
-  try {
-    listenAddress = await bind(server, `${config.listen.host}:${config.listen.port}`);
-  } catch (error) {
-    triggers.stop();
-    forwarder.close();
-    transport.close();
-    await nodeStorage.close();
-    throw error;
-  }
   loop.start();
   const timers = [
     setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
@@ -252,17 +274,13 @@ interface ServerParts {
   readonly triggers: EncryptionTriggers;
 }
 
-/** KV, RaftAdmin and Peer on one gRPC server. */
-function createGrpcServer({ config, core, forwarder, status, loop, addressBook, triggers }: ServerParts): Server {
-  const server = new Server({
-    'grpc.max_receive_message_length': clientDefaults.messageBytesMax,
-    'grpc.max_send_message_length': clientDefaults.messageBytesMax,
-  });
-  server.addService(serviceDefinition('KV'), createKvService(core, forwarder, triggers.writeGate));
-  server.addService(serviceDefinition('RaftAdmin'), createAdminService({
+/** Starts serving KV, RaftAdmin and Peer on the bound server. */
+function openServices(server: NodeServer, { config, core, forwarder, status, loop, addressBook, triggers }: ServerParts): void {
+  server.open('KV', createKvService(core, forwarder, triggers.writeGate));
+  server.open('RaftAdmin', createAdminService({
     core, forwarder, status, testHooks: config.testHooks, ...(triggers.beforeMemberAdd === undefined ? {} : { beforeMemberAdd: triggers.beforeMemberAdd }),
   }));
-  server.addService(serviceDefinition('Peer'), createPeerService({
+  server.open('Peer', createPeerService({
     selfId: config.id,
     snapshotBytesMax,
     decode: decodeMessage,
@@ -274,20 +292,10 @@ function createGrpcServer({ config, core, forwarder, status, loop, addressBook, 
       for (const message of messages) loop.inbox.post((raw) => raw.step(message));
     },
   }));
-  return server;
-}
-
-function bind(server: Server, address: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
-      if (error !== null) reject(new Error(`cannot listen on ${address}: ${error.message}`));
-      else resolve(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
-    });
-  });
 }
 
 interface Resources {
-  readonly server: Server;
+  readonly server: NodeServer;
   readonly listenAddress: string;
   readonly loop: RaftLoop;
   readonly core: NodeCore;
@@ -356,10 +364,7 @@ class NodeLifecycle {
     for (const timer of resources.timers) clearInterval(timer);
     resources.core.beginShutdown();
     resources.triggers.stop();
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => { resources.server.forceShutdown(); resolve(); }, 1_000);
-      resources.server.tryShutdown(() => { clearTimeout(force); resolve(); });
-    });
+    await resources.server.shutdown();
     await resources.loop.stop();
     resources.transport.close();
     resources.forwarder.close();

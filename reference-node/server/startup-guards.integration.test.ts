@@ -19,7 +19,6 @@ import { classifyError } from '../proto/index.js';
 import { encodeUint64BE, NodeStorage } from '../storage/index.js';
 import {
   bootstrapEncryption,
-  callEncryption,
   enableRaftEnvelope,
   enableStorageEnvelope,
   inspectNode,
@@ -64,7 +63,7 @@ function editSidecar(cluster: ProcessCluster, id: string, edit: (sidecar: Sideca
 /** This node's own registry epoch for `dekId` (GetSidecarState), once it equals `epoch`. */
 async function waitForOwnEpoch(cluster: ProcessCluster, id: string, dekId: number, epoch: number): Promise<void> {
   await waitFor(`${id} registered for DEK ${dekId} at epoch ${epoch}`, 20_000, async () => {
-    const state = await callEncryption<{ writerRegistryForCaller: Record<string, number> }>(cluster, id, 'GetSidecarState');
+    const state = await cluster.encryption(id).getSidecarState({});
     return state.writerRegistryForCaller[String(dekId)] === epoch ? true : undefined;
   }, 200);
 }
@@ -130,9 +129,9 @@ describe('startup refusal guards (spec §8.2)', () => {
     // Without the flag (and no sidecar) the node starts as ever, but every mutator refuses (§6.1).
     await cluster.start('n1');
     await cluster.waitForLeader();
-    const gated = await callEncryption(cluster, 'n1', 'RegisterEncryptionWriter', { dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] }).catch((error: unknown) => error);
+    const gated = await cluster.encryption('n1').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] }).catch((error: unknown) => error);
     expect(classifyError(gated).spec.name).toBe('EncryptionFailedPrecondition');
-    expect(await callEncryption(cluster, 'n1', 'GetCapability')).toMatchObject({ encryptionCapable: false, fullNodeId: '0' });
+    expect(await cluster.encryption('n1').getCapability({})).toMatchObject({ encryptionCapable: false, fullNodeId: '0' });
     await stop(cluster);
     await cluster.start('n1', ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', sidecarPathOf(cluster, 'other')]);
     expect(cluster.running('n1')).toBe(true);

@@ -6,12 +6,7 @@
  * own admin path (mutator gate, leader gate, semaphore).
  */
 import { encodeRegistrationEntry, type WriterRegistration } from '../encryption/index.js';
-
-/** The RegisterEncryptionWriter request body (encryption_admin.proto; full ids travel as decimal strings). */
-export interface RegisterWriterRequest {
-  readonly dekId: number;
-  readonly writers: readonly { readonly fullNodeId: string; readonly localEpoch: number }[];
-}
+import type { RegisterEncryptionWriterRequest } from '../proto/index.js';
 
 /** What the registrar needs from the node. */
 export interface WriterRegistrarDeps {
@@ -19,7 +14,7 @@ export interface WriterRegistrarDeps {
   /** Proposes an FSM payload through the normal (wrapping) path and waits for it to apply here. */
   readonly proposeLocally: (payload: Uint8Array) => Promise<unknown>;
   /** Calls RegisterEncryptionWriter on the leader (LeaderForwarder.encryptionAdmin); `deadlineMs` in epoch ms. */
-  readonly forwardToLeader: (request: RegisterWriterRequest, deadlineMs: number) => Promise<unknown>;
+  readonly forwardToLeader: (request: RegisterEncryptionWriterRequest, deadlineMs: number) => Promise<unknown>;
 }
 
 /** Commits `registration` (resolves once committed: applied here, or acknowledged by the leader). */

@@ -1,14 +1,17 @@
 /**
  * `ekv-admin --addr HOST:PORT <command>`: the node's admin and KV RPCs from a
- * shell (`encryption …` for the rollout RPCs). Exit 0 on success; 1 with one line
- * `error: <Name> (<code>, definite|indefinite): message` when the call failed
- * (a CAS whose compare failed also exits 1); 2 for a bad command line.
+ * shell (`encryption …` for the rollout RPCs). Exit 0 on success, answers on
+ * stdout; 1 with one line on stderr when the command failed: `error: <Name>
+ * (<code>, definite|indefinite): message` for a failed call (connection
+ * errors included), `error: message` for a local failure (a KEK file, a
+ * missing registry row); a CAS whose compare failed prints its answer and
+ * exits 1; 2 for a bad command line.
  * `ekv-admin inspect <data-dir>` is offline (no `--addr`; see inspect-command.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { defineEncryptionCommands, type EncryptionAction } from './encryption-commands.js';
 import { defineInspectCommand, type OfflineAction } from './inspect-command.js';
-import { classifyError, createAdminClient, createKvClient, type AdminClient, type KvClient, type StatusResponse } from '../../proto/index.js';
+import { classifyError, createAdminClient, createKvClient, RpcError, type AdminClient, type KvClient, type StatusResponse } from '../../proto/index.js';
 
 /** Output of one command: lines for stdout and the exit code. */
 interface CommandResult {
@@ -82,7 +85,9 @@ function defineCommands(program: Command, run: (action: Action) => void): void {
     }));
 }
 
+/** One line for a failed command: the registry classification of a failed call, the message of anything else. */
 function errorLine(error: unknown): string {
+  if (!(error instanceof RpcError)) return `error: ${error instanceof Error ? error.message : String(error)}`;
   const c = classifyError(error);
   return `error: ${c.spec.name} (${c.spec.code}, ${c.definite ? 'definite' : 'indefinite'}): ${c.message}${c.leaderHint ? ` [leader ${c.leaderHint.leaderId} at ${c.leaderHint.leaderAddress}]` : ''}`;
 }
@@ -136,7 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const line of result.lines) process.stdout.write(`${line}\n`);
     return result.exitCode;
   } catch (error) {
-    process.stdout.write(`${errorLine(error)}\n`);
+    process.stderr.write(`${errorLine(error)}\n`);
     return 1;
   } finally {
     kv.close();

@@ -7,9 +7,10 @@
  */
 import type { Command} from 'commander';
 import { CommanderError } from 'commander';
-import { generateWrappedDek, loadKekFile, nextDekId } from '../../encryption/index.js';
-import { createAdminClient } from '../../proto/index.js';
-import { createEncryptionAdminClient, type EncryptionAdminClient } from '../encryption-admin-proto.js';
+import {
+  createAdminClient, createEncryptionAdminClient, generateWrappedDek, loadKekFile, nextDekId,
+  type EncryptionAdminClient, type SidecarStateReport, type WriterEntry,
+} from '../../proto/index.js';
 
 /** Output of one command. */
 export interface EncryptionCommandResult {
@@ -20,18 +21,6 @@ export interface EncryptionCommandResult {
 /** An encryption command run against the node at `addr`. */
 export type EncryptionAction = (addr: string, timeoutMs: number) => Promise<EncryptionCommandResult>;
 
-interface Capability { readonly encryptionCapable: boolean; readonly fullNodeId: string; readonly localEpoch: number; readonly sidecarPresent: boolean; readonly buildSha: string }
-interface SidecarState {
-  readonly wrappedDeksById: Record<string, Uint8Array>;
-  readonly activeStorageId: number;
-  readonly activeRaftId: number;
-  readonly storageEnvelopeActive: boolean;
-  readonly raftEnvelopeCutoverIndex: string;
-  readonly storageEnvelopeCutoverIndex: string;
-  readonly latestAppliedIndex: string;
-  readonly writerRegistryForCaller: Record<string, number>;
-}
-interface Writer { readonly fullNodeId: string; readonly localEpoch: number }
 
 const ok = (...lines: string[]): EncryptionCommandResult => ({ lines, exitCode: 0 });
 const usage = (message: string): CommanderError => new CommanderError(2, 'ekv-admin.encryption', message);
@@ -46,7 +35,7 @@ async function withClient<T>(addr: string, use: (client: EncryptionAdminClient) 
 }
 
 /** `FULL:EPOCH` with a non-zero uint64 full id and an epoch <= 0xFFFF. */
-function parseWriter(text: string): Writer {
+function parseWriter(text: string): WriterEntry {
   const match = /^(\d{1,20}):(\d{1,5})$/.exec(text);
   const full = match === null ? 0n : BigInt(match[1]!);
   const epoch = match === null ? -1 : Number(match[2]);
@@ -71,9 +60,9 @@ const collectAddresses = (value: string, previous: string[] = []): string[] => {
 };
 
 /** Polls GetCapability on every address (§3.4 (a)); every one must be capable with a non-zero id. */
-async function discoverWriters(addresses: readonly string[], timeoutMs: number): Promise<Writer[]> {
+async function discoverWriters(addresses: readonly string[], timeoutMs: number): Promise<WriterEntry[]> {
   return Promise.all(addresses.map((address) => withClient(address, async (client) => {
-    const cap = await client.call<Capability>('GetCapability', {}, timeoutMs);
+    const cap = await client.getCapability({}, { timeoutMs });
     if (!cap.encryptionCapable || cap.fullNodeId === '0') throw new Error(`${address} is not encryption-capable (start it with --sidecar-path)`);
     return { fullNodeId: cap.fullNodeId, localEpoch: cap.localEpoch };
   })));
@@ -81,10 +70,10 @@ async function discoverWriters(addresses: readonly string[], timeoutMs: number):
 
 /** The proposer fields: explicit flags, or the target's full id and its own registry row for `dekId`. */
 async function proposer(client: EncryptionAdminClient, timeoutMs: number, dekId: number, flags: { proposerNodeId?: string; proposerLocalEpoch?: string }): Promise<{ proposerNodeId: string; proposerLocalEpoch: number }> {
-  const full = flags.proposerNodeId ?? (await client.call<Capability>('GetCapability', {}, timeoutMs)).fullNodeId;
+  const full = flags.proposerNodeId ?? (await client.getCapability({}, { timeoutMs })).fullNodeId;
   let epoch = parseUint(flags.proposerLocalEpoch, '--proposer-local-epoch', 0xffff);
   if (epoch === undefined) {
-    const state = await client.call<SidecarState>('GetSidecarState', {}, timeoutMs);
+    const state = await client.getSidecarState({}, { timeoutMs });
     epoch = state.writerRegistryForCaller[String(dekId)];
     if (epoch === undefined) throw new Error(`no registry row of this node for DEK ${dekId} (is --addr the leader?); pass --proposer-local-epoch`);
   }
@@ -99,7 +88,7 @@ type RegistrySource = 'node' | `leader ${string}` | `unavailable: ${string}`;
  * the leader (spec §6: a linearizable read); for a follower, the leader's
  * ResyncSidecar projects the same rows for the follower's full id.
  */
-async function registryRows(addr: string, state: SidecarState, timeoutMs: number): Promise<{ rows: Record<string, number>; source: RegistrySource }> {
+async function registryRows(addr: string, state: SidecarStateReport, timeoutMs: number): Promise<{ rows: Readonly<Record<string, number>>; source: RegistrySource }> {
   const admin = createAdminClient(addr);
   let status;
   try {
@@ -109,22 +98,22 @@ async function registryRows(addr: string, state: SidecarState, timeoutMs: number
   }
   if (status.role === 'leader') return { rows: state.writerRegistryForCaller, source: 'node' };
   if (status.leaderAddress === '') return { rows: {}, source: 'unavailable: no known leader' };
-  const resync = await withClient(status.leaderAddress, (c) =>
-    c.call<{ writerRegistryForCaller: Record<string, number> }>('ResyncSidecar', { callerFullNodeId: status.fullNodeId }, timeoutMs));
+  const resync = await withClient(status.leaderAddress, (c) => c.resyncSidecar({ callerFullNodeId: status.fullNodeId }, { timeoutMs }));
   return { rows: resync.writerRegistryForCaller, source: `leader ${status.leaderAddress}` };
 }
 
 async function statusOf(addr: string, timeoutMs: number): Promise<EncryptionCommandResult> {
-  const state = await withClient(addr, (c) => c.call<SidecarState>('GetSidecarState', {}, timeoutMs));
+  const state = await withClient(addr, (c) => c.getSidecarState({}, { timeoutMs }));
   const registry = await registryRows(addr, state, timeoutMs);
   return ok(...stateLines({ ...state, writerRegistryForCaller: registry.rows }, registry.source));
 }
 
-function stateLines(state: SidecarState, registrySource: RegistrySource): string[] {
+function stateLines(state: SidecarStateReport, registrySource: RegistrySource): string[] {
   return [JSON.stringify({
     keyIds: Object.keys(state.wrappedDeksById).map(Number).sort((a, b) => a - b), activeStorageId: state.activeStorageId, activeRaftId: state.activeRaftId,
     storageEnvelopeActive: state.storageEnvelopeActive, storageEnvelopeCutoverIndex: state.storageEnvelopeCutoverIndex,
     raftEnvelopeCutoverIndex: state.raftEnvelopeCutoverIndex, latestAppliedIndex: state.latestAppliedIndex,
+    sidecarVersion: state.sidecarVersion, localEpochs: state.localEpochs,
     writerRegistryForCaller: state.writerRegistryForCaller, registrySource,
   })];
 }
@@ -133,7 +122,7 @@ function stateLines(state: SidecarState, registrySource: RegistrySource): string
 export function defineEncryptionCommands(program: Command, run: (action: EncryptionAction) => void): void {
   const group = program.command('encryption').description('encryption rollout: capability, status, bootstrap, rotate-dek, register-writer, enable-*');
   group.command('capability').description('GetCapability of the node (JSON)')
-    .action(() => run((addr, t) => withClient(addr, async (c) => ok(JSON.stringify(await c.call<Capability>('GetCapability', {}, t))))));
+    .action(() => run((addr, t) => withClient(addr, async (c) => ok(JSON.stringify(await c.getCapability({}, { timeoutMs: t }))))));
   group.command('status').description('GetSidecarState of the node, plus its registry rows (from the leader when it follows); JSON, key ids without key material')
     .option('--json', 'JSON output (always; accepted because scripts pass it, issue 5\'s command-line contract)')
     .action(() => run(statusOf));
@@ -148,10 +137,11 @@ export function defineEncryptionCommands(program: Command, run: (action: Encrypt
       const explicit = (o.writer ?? []).map(parseWriter);
       if (explicit.length === 0 && (o.discoverFrom ?? []).length === 0) throw usage('bootstrap needs --writer or --discover-from');
       run(async (addr, t) => {
-        const writerBatch = [...explicit, ...(await discoverWriters(o.discoverFrom ?? [], t))];
+        // The KEK first: a local failure refuses before any node is contacted.
         const kek = await loadKekFile(o.kekFile);
-        const request = { wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped), wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped), storageDekId, raftDekId, writerBatch };
-        const response = await withClient(addr, (c) => c.call<{ appliedIndex: string }>('BootstrapEncryption', request, t));
+        const writerBatch = [...explicit, ...(await discoverWriters(o.discoverFrom ?? [], t))];
+        const request = { wrappedStorageDek: generateWrappedDek(kek).wrapped, wrappedRaftDek: generateWrappedDek(kek).wrapped, storageDekId, raftDekId, writerBatch };
+        const response = await withClient(addr, (c) => c.bootstrapEncryption(request, { timeoutMs: t }));
         return ok(`OK applied_index=${response.appliedIndex} storage_dek_id=${storageDekId} raft_dek_id=${raftDekId} writers=${writerBatch.length}`);
       });
     });
@@ -162,14 +152,14 @@ export function defineEncryptionCommands(program: Command, run: (action: Encrypt
       if (o.purpose !== 'storage' && o.purpose !== 'raft') throw usage(`--purpose: expected storage or raft, got '${o.purpose}'`);
       const explicitId = parseUint(o.newDekId, '--new-dek-id', 0xffff_ffff);
       run((addr, t) => withClient(addr, async (c) => {
-        const state = await c.call<SidecarState>('GetSidecarState', {}, t);
+        const kek = await loadKekFile(o.kekFile);
+        const state = await c.getSidecarState({}, { timeoutMs: t });
         const newDekId = explicitId ?? nextDekId(Object.keys(state.wrappedDeksById).map(Number));
         const current = o.purpose === 'storage' ? state.activeStorageId : state.activeRaftId;
         // The proposer row targets the new DEK; its epoch is this node's epoch (taken from its row for the current DEK).
         const who = await proposer(c, t, current, o);
-        const kek = await loadKekFile(o.kekFile);
-        const request = { purpose: o.purpose === 'storage' ? 'DEK_PURPOSE_STORAGE' : 'DEK_PURPOSE_RAFT', wrappedNewDek: Buffer.from(generateWrappedDek(kek).wrapped), newDekId, ...who };
-        const response = await c.call<{ appliedIndex: string }>('RotateDEK', request, t);
+        const purpose = o.purpose === 'storage' ? 'DEK_PURPOSE_STORAGE' : 'DEK_PURPOSE_RAFT';
+        const response = await c.rotateDek({ purpose, wrappedNewDek: generateWrappedDek(kek).wrapped, newDekId, ...who }, { timeoutMs: t });
         return ok(`OK applied_index=${response.appliedIndex} new_dek_id=${newDekId}`);
       }));
     });
@@ -178,15 +168,15 @@ export function defineEncryptionCommands(program: Command, run: (action: Encrypt
     .action((o: { dekId: string; writer: string }) => {
       const dekId = parseUint(o.dekId, '--dek-id', 0xffff_ffff)!;
       const writer = parseWriter(o.writer);
-      run((addr, t) => withClient(addr, async (c) => ok(`OK applied_index=${(await c.call<{ appliedIndex: string }>('RegisterEncryptionWriter', { dekId, writers: [writer] }, t)).appliedIndex}`)));
+      run((addr, t) => withClient(addr, async (c) => ok(`OK applied_index=${(await c.registerEncryptionWriter({ dekId, writers: [writer] }, { timeoutMs: t })).appliedIndex}`)));
     });
   const enable = (name: string, method: string, purpose: 'storage' | 'raft'): void => {
     group.command(name).description(`${method} (run it against the leader)`)
       .option('--proposer-node-id <full>', 'default: the target node').option('--proposer-local-epoch <n>', 'default: the target\'s registry row for the active DEK')
       .action((o: { proposerNodeId?: string; proposerLocalEpoch?: string }) => run((addr, t) => withClient(addr, async (c) => {
-        const state = await c.call<SidecarState>('GetSidecarState', {}, t);
+        const state = await c.getSidecarState({}, { timeoutMs: t });
         const who = await proposer(c, t, purpose === 'storage' ? state.activeStorageId : state.activeRaftId, o);
-        const response = await c.call<{ appliedIndex: string; wasAlreadyActive: boolean; capabilitySummary: unknown[] }>(method, who, t);
+        const response = purpose === 'storage' ? await c.enableStorageEnvelope(who, { timeoutMs: t }) : await c.enableRaftEnvelope(who, { timeoutMs: t });
         return ok(`OK applied_index=${response.appliedIndex} was_already_active=${response.wasAlreadyActive} members_checked=${response.capabilitySummary.length}`);
       })));
   };

@@ -1,7 +1,7 @@
 /**
  * `ekv-admin inspect <data-dir> [--sidecar PATH] [--kek-file PATH] [--values]`:
  * the offline inspection of a stopped node as JSON lines on stdout (the
- * records are documented in reference-node/inspect/inspect-records.ts and in
+ * records are documented in reference-node/proto/inspect-records.ts and in
  * README). It talks to no node, so it needs no `--addr`. Exit 0 after the
  * summary line; 1 with one `ekv-admin inspect: <Code>: message` line on
  * stderr when the inspection could not run (node still running, no

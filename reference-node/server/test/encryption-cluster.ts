@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateWrappedDek, loadKekFile } from '../../encryption/index.js';
-import type { InspectRecord } from '../../inspect/index.js';
-import { classifyError, type StatusResponse } from '../../proto/index.js';
-import { createEncryptionAdminClient } from '../encryption-admin-proto.js';
+import {
+  classifyError, generateWrappedDek, loadKekFile,
+  type EnableRaftEnvelopeResponse, type EnableStorageEnvelopeResponse, type InspectRecord, type StatusResponse,
+} from '../../proto/index.js';
 import { adminBin, ProcessCluster, waitFor } from './process-cluster.js';
 
 const encoder = new TextEncoder();
@@ -22,18 +22,8 @@ export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 /** A string from UTF-8 bytes. */
 export const text = (bytes: Uint8Array): string => decoder.decode(bytes);
 
-/** GetCapability's answer. */
-export interface Capability { readonly fullNodeId: string; readonly localEpoch: number; readonly encryptionCapable: boolean }
-/** GetSidecarState's answer (the fields the tests look at). */
-export interface SidecarState {
-  readonly activeStorageId: number;
-  readonly activeRaftId: number;
-  readonly storageEnvelopeActive: boolean;
-  readonly storageEnvelopeCutoverIndex: string;
-  readonly raftEnvelopeCutoverIndex: string;
-}
-/** EnableStorageEnvelope / EnableRaftEnvelope's answer. */
-export interface EnableResult { readonly appliedIndex: string; readonly wasAlreadyActive: boolean; readonly capabilitySummary: unknown[] }
+/** Deadline of the rollout RPCs the fixture makes (Phase 2 fans out and drains before it proposes). */
+const rolloutCallTimeoutMs = 15_000;
 
 /** Writes a fresh 32-byte KEK (mode 0600) into the cluster dir and returns its path. */
 export function writeKek(cluster: ProcessCluster, name = 'kek.bin'): string {
@@ -50,16 +40,6 @@ export function sidecarPathOf(cluster: ProcessCluster, id: string): string {
 /** `--encryption-enabled --kek-file … --sidecar-path …` for node `id`. */
 export function encryptionFlags(cluster: ProcessCluster, id: string, kekPath: string): string[] {
   return ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', sidecarPathOf(cluster, id)];
-}
-
-/** One EncryptionAdmin call on node `id` (15 s deadline). */
-export async function callEncryption<T>(cluster: ProcessCluster, id: string, method: string, request: object = {}): Promise<T> {
-  const client = createEncryptionAdminClient(cluster.address(id));
-  try {
-    return await client.call<T>(method, request, 15_000);
-  } finally {
-    client.close();
-  }
 }
 
 /** A put that retries definite refusals (cutover barrier, registration gate, leader change); false when the outcome is unknown. */
@@ -80,7 +60,7 @@ export async function putWithRetry(cluster: ProcessCluster, via: string, key: st
 
 /** The proposer fields of the Enable RPCs: the contacted node's own full id, epoch 0. */
 export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{ proposerNodeId: string; proposerLocalEpoch: number }> {
-  const capability = await callEncryption<Capability>(cluster, id, 'GetCapability');
+  const capability = await cluster.encryption(id).getCapability({});
   return { proposerNodeId: capability.fullNodeId, proposerLocalEpoch: 0 };
 }
 
@@ -90,24 +70,24 @@ export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{
  */
 export async function bootstrapEncryption(cluster: ProcessCluster, leader: string, kekPath: string, ids: readonly string[] = cluster.ids()): Promise<void> {
   const kek = await loadKekFile(kekPath);
-  const caps = await Promise.all(ids.map((id) => callEncryption<Capability>(cluster, id, 'GetCapability')));
-  await callEncryption(cluster, leader, 'BootstrapEncryption', {
-    wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped),
-    wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped),
+  const caps = await Promise.all(ids.map((id) => cluster.encryption(id).getCapability({})));
+  await cluster.encryption(leader).bootstrapEncryption({
+    wrappedStorageDek: generateWrappedDek(kek).wrapped,
+    wrappedRaftDek: generateWrappedDek(kek).wrapped,
     storageDekId: 1,
     raftDekId: 2,
     writerBatch: caps.filter((c) => c.encryptionCapable).map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
-  });
+  }, { timeoutMs: rolloutCallTimeoutMs });
 }
 
 /** Phase 1 on `leader`. */
-export async function enableStorageEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableResult> {
-  return callEncryption<EnableResult>(cluster, leader, 'EnableStorageEnvelope', await proposerOf(cluster, leader));
+export async function enableStorageEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableStorageEnvelopeResponse> {
+  return cluster.encryption(leader).enableStorageEnvelope(await proposerOf(cluster, leader), { timeoutMs: rolloutCallTimeoutMs });
 }
 
 /** Phase 2 on `leader`. */
-export async function enableRaftEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableResult> {
-  return callEncryption<EnableResult>(cluster, leader, 'EnableRaftEnvelope', await proposerOf(cluster, leader));
+export async function enableRaftEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableRaftEnvelopeResponse> {
+  return cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: rolloutCallTimeoutMs });
 }
 
 /** Options of {@link startEncryptedCluster}. */

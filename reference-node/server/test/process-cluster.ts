@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAdminClient, createKvClient, type AdminClient, type KvClient, type StatusResponse } from '../../proto/index.js';
+import {
+  createAdminClient, createEncryptionAdminClient, createKvClient, type AdminClient, type EncryptionAdminClient, type KvClient, type StatusResponse,
+} from '../../proto/index.js';
 
 /** Repository root (this file lives in reference-node/server/test/). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -169,6 +171,13 @@ export class ProcessCluster {
 
   admin(id: string): AdminClient {
     const client = createAdminClient(this.address(id));
+    this.clients.push(client);
+    return client;
+  }
+
+  /** The EncryptionAdmin client of node `id` (closed by `dispose()`). */
+  encryption(id: string): EncryptionAdminClient {
+    const client = createEncryptionAdminClient(this.address(id));
     this.clients.push(client);
     return client;
   }

@@ -1,12 +1,15 @@
 /**
- * The JSON-lines records `ekv-admin inspect` prints, one object per line,
- * discriminated by `kind`. uint64 quantities (timestamps, proposal ids,
- * nonce write counts, full node ids) are decimal strings; everything that
- * fits a double is a number. Value bytes never appear unless asked for
- * (`--values`) and only for cleartext records.
+ * The public format of `ekv-admin inspect`: JSON lines, one object per line,
+ * discriminated by `kind`, in the order of `InspectRecord` below (the
+ * harness saves them as `nodes/<id>/inspect.jsonl`; the checkers read them).
+ * uint64 quantities (timestamps, proposal ids, nonce write counts, full node
+ * ids) are decimal strings; everything that fits a double is a number. Value
+ * bytes never appear unless asked for (`--values`) and only for cleartext
+ * records. Nothing is decrypted to produce a line: the digests of an envelope
+ * let a checker compare envelopes across nodes without any key.
  */
 
-/** Key id and nonce fields of an envelope (nothing is decrypted to get them). */
+/** Key id, nonce and digests of an envelope (nothing is decrypted to get them). */
 export interface EnvelopeFields {
   readonly keyId: number;
   /** The 12 nonce bytes, hex. */
@@ -14,7 +17,21 @@ export interface EnvelopeFields {
   /** The nonce's `node_id16` (the writer: the applying node for storage, the proposing leader for raft). */
   readonly nonceNodeId16: number;
   readonly nonceLocalEpoch: number;
+  /** Decimal string (uint64). */
   readonly nonceWriteCount: string;
+  /**
+   * SHA-256 (hex) of the envelope's ciphertext ‖ tag bytes: equal bytes ⇔
+   * equal digests, so "same (key id, nonce), different ciphertext" (nonce
+   * reuse, invariant I2) shows without a key.
+   */
+  readonly ciphertextSha256: string;
+  /**
+   * SHA-256 (hex) of the AAD the envelope is bound to, rebuilt from the stored
+   * bytes: for a storage value (spec §2.3) `version ‖ flag ‖ key_id BE32 ‖
+   * the 9-byte value header as stored ‖ the MVCC key`; for a raft entry
+   * (spec §2.6) `'R' ‖ version ‖ key_id BE32`.
+   */
+  readonly aadSha256: string;
 }
 
 /** The sidecar (spec §4.2) without key material (the wrapped DEKs are summarised by length). */

@@ -1,0 +1,106 @@
+/**
+ * The node's one gRPC server (KV, RaftAdmin, Peer and EncryptionAdmin on one
+ * port), bound FIRST: before anything is written to the data dir, so a node
+ * whose address is taken fails with one clear line and leaves its data dir as
+ * it was (it used to bootstrap a cluster into it before failing to bind).
+ *
+ * Every service is registered at bind time with handlers that refuse with
+ * NodeStarting (definite: nothing was done) until `open` installs the real
+ * implementation, once the node has recovered its state. A peer or client
+ * that reaches a starting node learns exactly that.
+ */
+import {
+  Server, ServerCredentials,
+  type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { clientDefaults, NodeError, serviceDefinition, toGrpcError, type EkvServices } from '../proto/index.js';
+
+/** The services this server carries. */
+export type NodeServiceName = keyof EkvServices;
+
+const serviceNames: readonly NodeServiceName[] = ['KV', 'RaftAdmin', 'Peer', 'EncryptionAdmin'];
+
+/** How long a graceful shutdown waits for calls in flight before it cuts them. */
+const gracefulShutdownMsMax = 1_000;
+
+/** The listen address could not be bound (taken, not local, …). */
+export class ListenError extends Error {
+  constructor(readonly address: string, reason: string) {
+    super(`cannot listen on ${address}: ${reason}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** The reason of a failed bind in plain words, without grpc-js's wrapping ("No address added out of total 1 resolved …"). */
+function bindFailureReason(message: string): string {
+  if (/EADDRINUSE/.test(message)) return 'the address is already in use';
+  if (/EADDRNOTAVAIL/.test(message)) return 'the address is not available on this machine';
+  if (/EACCES/.test(message)) return 'permission denied';
+  const inner = /errors: \[(.*)\]\s*$/.exec(message);
+  return inner?.[1] ?? message;
+}
+
+/** The server and its late-bound service implementations. */
+export class NodeServer {
+  private readonly server = new Server({
+    'grpc.max_receive_message_length': clientDefaults.messageBytesMax,
+    'grpc.max_send_message_length': clientDefaults.messageBytesMax,
+  });
+  private readonly implementations = new Map<NodeServiceName, UntypedServiceImplementation>();
+
+  constructor() {
+    for (const name of serviceNames) this.server.addService(serviceDefinition(name), this.dispatcher(name));
+  }
+
+  /** Binds `address` (host:port, port 0 picks one); resolves with the bound host:port, rejects with ListenError. */
+  bind(address: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+        if (error !== null) reject(new ListenError(address, bindFailureReason(error.message)));
+        else resolve(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
+      });
+    });
+  }
+
+  /** Starts answering `name` with `implementation` (once per service). */
+  open(name: NodeServiceName, implementation: UntypedServiceImplementation): void {
+    if (this.implementations.has(name)) throw new Error(`assertion failed: service ${name} opened twice`);
+    this.implementations.set(name, implementation);
+  }
+
+  /** Stops accepting calls; calls still running after the grace period are cut. */
+  async shutdown(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => { this.server.forceShutdown(); resolve(); }, gracefulShutdownMsMax);
+      this.server.tryShutdown(() => { clearTimeout(force); resolve(); });
+    });
+  }
+
+  /** Cuts every call and the listen socket at once (startup failed). */
+  forceShutdown(): void {
+    this.server.forceShutdown();
+  }
+
+  /**
+   * Handlers of every method of `name` that pass the call to the opened
+   * implementation, or refuse it while the node starts. Unary and
+   * client-streaming handlers share the `(call, callback)` shape; the node
+   * has no server-streaming method.
+   */
+  private dispatcher(name: NodeServiceName): UntypedServiceImplementation {
+    const handlers: UntypedServiceImplementation = {};
+    for (const [method, attributes] of Object.entries(serviceDefinition(name))) {
+      if (attributes.responseStream) throw new Error(`assertion failed: ${name}.${method} streams its response; the dispatcher only passes (call, callback) handlers`);
+      const handler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+        const implementation = this.implementations.get(name)?.[method] as handleUnaryCall<unknown, unknown> | undefined;
+        if (implementation === undefined) {
+          callback(toGrpcError(new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`)));
+          return;
+        }
+        implementation(call, callback);
+      };
+      handlers[method] = handler;
+    }
+    return handlers;
+  }
+}
