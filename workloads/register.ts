@@ -6,7 +6,7 @@
  * value is absent.
  */
 import { kvClient } from '../harness/client/index.js';
-import { linearizabilityChecker, nodeExitsChecker, recoveryChecker, runChecker, statsChecker } from '../harness/checking/index.js';
+import { faultsChecker, linearizabilityChecker, nodeExitsChecker, recoveryChecker, runChecker, statsChecker } from '../harness/checking/index.js';
 import type { Checker, RunArtifacts } from '../harness/checking/index.js';
 import { eachThread, generator, mix, repeatedly } from '../harness/generator/index.js';
 import type { Maker, Random } from '../harness/generator/index.js';
@@ -64,7 +64,7 @@ export const checkerBudgetOf = (run: RunArtifacts): number => (run.test.config a
 
 /** The checkers every key-value workload runs. */
 export function registerCheckers(): Checker[] {
-  return [linearizabilityChecker({ model: 'cas-register', fs: registerFs, budgetMs: checkerBudgetOf }), statsChecker, recoveryChecker, nodeExitsChecker, runChecker];
+  return [linearizabilityChecker({ model: 'cas-register', fs: registerFs, budgetMs: checkerBudgetOf }), statsChecker, recoveryChecker, nodeExitsChecker, faultsChecker, runChecker];
 }
 
 /** The register workload object. */

@@ -36,7 +36,9 @@ export async function checkRun(runDir: string, workload: Workload, extraWarnings
   for (const checker of workload.checkers(workloadOptionsOf(run))) checkers[checker.name] = await runSafely(checker, run);
   const execution = run.execution();
   const valid = combineValidity(Object.values(checkers).map((c) => c.valid));
-  return { valid, checkers, warnings: [...extraWarnings, ...run.warnings], ...(execution === null ? {} : { execution }) };
+  // Checkers may carry warnings of their own (a requested fault that never ran, a schedule that fell behind).
+  const checkerWarnings = Object.values(checkers).flatMap((c) => (Array.isArray(c.warnings) ? (c.warnings as unknown[]).map(String) : []));
+  return { valid, checkers, warnings: [...extraWarnings, ...run.warnings, ...checkerWarnings], ...(execution === null ? {} : { execution }) };
 }
 
 /** Writes results.json. */

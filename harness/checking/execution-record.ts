@@ -18,7 +18,17 @@ export interface UnexpectedExitRecord {
 export interface ExecutionRecord {
   readonly unexpectedExits: readonly UnexpectedExitRecord[];
   /** The plan runner's report (ops dispatched, late, skipped), null when the run did not get that far. */
-  readonly plan: { readonly opsPlanned: number; readonly opsDispatched: number; readonly opsLate: number; readonly maxLagMs: number; readonly opsSkipped: number; readonly lateThresholdMs: number; readonly interrupted: boolean } | null;
+  readonly plan: {
+    readonly opsPlanned: number;
+    readonly opsDispatched: number;
+    readonly opsLate: number;
+    readonly maxLagMs: number;
+    readonly opsSkipped: number;
+    readonly lateThresholdMs: number;
+    readonly achievedOpsPerSecond?: number;
+    readonly plannedOpsPerSecond?: number;
+    readonly interrupted: boolean;
+  } | null;
   /** How the rollout program ended (null: the workload has none, or it never started). */
   readonly rollout: { readonly stepsCompleted: number; readonly stepsPlanned: number; readonly stoppedAt: { readonly step: string; readonly action: string; readonly error: string } | null; readonly interrupted: boolean } | null;
   /** The run crashed (harness error), with the message. */

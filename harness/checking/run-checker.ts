@@ -9,6 +9,8 @@ import type { Checker } from './checker.js';
 
 /** Above this share of late-or-skipped ops the run did not apply its planned load. */
 export const scheduleMissShareMax = 0.5;
+/** Above this share the run says so (a warning): the harness fell behind its schedule. */
+export const scheduleLateShareWarn = 0.03;
 
 export const runChecker: Checker = {
   name: 'run',
@@ -21,9 +23,10 @@ export const runChecker: Checker = {
     if (plan === null) return { valid: 'unknown', reason: 'the plan never ran' };
     const missed = plan.opsLate + plan.opsSkipped;
     const share = plan.opsPlanned === 0 ? 0 : missed / plan.opsPlanned;
+    const warnings = share > scheduleLateShareWarn ? [`the harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, at most ${plan.maxLagMs} ms) or were skipped`] : [];
     if (share > scheduleMissShareMax) {
-      return { valid: 'unknown', reason: `${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms) or were skipped: the planned load did not happen`, ...plan };
+      return { valid: 'unknown', reason: `${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms) or were skipped: the planned load did not happen`, warnings, ...plan };
     }
-    return { valid: true, ...plan };
+    return { valid: true, warnings, ...plan };
   },
 };

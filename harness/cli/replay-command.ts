@@ -63,11 +63,12 @@ export async function runReplayCommand(argv: readonly string[], io: CommandIo, r
     return 255;
   }
   const replayOf = runDir;
+  const progress = createProgressDisplay();
   return withInterrupt(io, async (signal) => {
     const selected = selectBackend(config, null);
-    const deps = { ...selected, workloads: registries.workloads, progress: createProgressDisplay(), signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['replay', ...argv]), adminCommand: adminCommand() };
+    const deps = { ...selected, workloads: registries.workloads, progress, signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['replay', ...argv]), adminCommand: adminCommand() };
     const outcome = await runTest(config, deps, { plan, replayOf, scenario });
     io.writeOut(verdictLine(outcome));
     return outcome.exitCode;
-  });
+  }, () => progress.stop());
 }

@@ -5,6 +5,7 @@
  * still stops the cluster, collects artifacts and checks what it recorded.
  */
 import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGrpcNodeAccess, createGrpcOperatorApi } from '../client/index.js';
@@ -18,7 +19,7 @@ import { faultCapability } from '../nemesis/index.js';
 import type { NemesisCluster } from '../nemesis/index.js';
 import { createProgressDisplay } from '../progress/index.js';
 import { Random } from '../generator/index.js';
-import { runTest } from '../runner/index.js';
+import { preflight, runTest } from '../runner/index.js';
 import type { RunOutcome, RunScenario, TestConfig } from '../runner/index.js';
 import type { Scenario, ScenarioRegistry } from '../scenario/index.js';
 import type { WorkloadRegistry } from '../workload/index.js';
@@ -59,6 +60,11 @@ export function selectBackend(config: TestConfig, nodeCommand: readonly string[]
       return { backend, nodeAccess: (cluster) => backend.nodeAccess(cluster), operatorApi: () => null };
     }
   }
+}
+
+/** `ekv-node` of this checkout (its --check-flags validates node flags before a run). */
+export function nodeProgram(): string[] {
+  return [process.execPath, join(packageRoot(), 'bin', 'ekv-node.js')];
 }
 
 /** `ekv-admin` of this checkout, for the offline inspections. */
@@ -121,36 +127,71 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, reg
   }
   for (const warning of parsed.warnings) io.writeErr(`ekv-jepsen test: warning: ${warning}\n`);
   const { config: base, scenario, nodeCommand } = parsed;
-  return withInterrupt(io, async (signal) => {
-    const codes: number[] = [];
-    for (let i = 0; i < base.testCount && !signal.aborted; i += 1) {
-      const config: TestConfig = { ...base, seed: base.seed + i };
-      const selected = selectBackend(config, nodeCommand);
-      const run = scenarioRun(scenario, config);
-      const deps = { ...selected, workloads, progress: createProgressDisplay(), signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['test', ...argv]), adminCommand: nodeCommand === null ? adminCommand() : null };
-      const outcome = await runTest(config, deps, run === undefined ? {} : { scenario: run });
-      io.writeOut(verdictLine(outcome));
-      codes.push(outcome.exitCode);
+  try {
+    await preflight({ config: base, backend: selectBackend(base, nodeCommand).backend, nodeCommand: nodeCommand === null ? nodeProgram() : null });
+  } catch (error) {
+    if (isHarnessError(error, 'INVALID_OPTION') || isHarnessError(error, 'BACKEND_UNAVAILABLE')) {
+      io.writeErr(`ekv-jepsen test: ${error.message}\n`);
+      return exitCrashed;
     }
-    return worstExitCode(codes);
-  });
+    throw error;
+  }
+  const progress = createProgressDisplay();
+  return withInterrupt(
+    io,
+    async (signal) => {
+      const codes: number[] = [];
+      for (let i = 0; i < base.testCount && !signal.aborted; i += 1) {
+        const config: TestConfig = { ...base, seed: base.seed + i };
+        const selected = selectBackend(config, nodeCommand);
+        const run = scenarioRun(scenario, config);
+        const deps = { ...selected, workloads, progress, signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['test', ...argv]), adminCommand: nodeCommand === null ? adminCommand() : null };
+        const outcome = await runTest(config, deps, run === undefined ? {} : { scenario: run });
+        io.writeOut(verdictLine(outcome));
+        codes.push(outcome.exitCode);
+      }
+      return worstExitCode(codes);
+    },
+    () => progress.stop(),
+  );
 }
 
+/** A second signal within this window is the same Ctrl-C delivered twice (the terminal's, and npm forwarding it). */
+const repeatedSignalWindowMs = 1_000;
+
+/** Exit code of an interrupted run (whatever its checkers found: see results.json). */
+export const exitInterrupted = 2;
+
 /**
- * Runs `work` with SIGINT/SIGTERM turned into an abort signal (a second
- * Ctrl-C exits at once), and removes the handlers afterwards.
+ * Runs `work` with SIGINT/SIGTERM turned into an abort signal, and removes
+ * the handlers afterwards. The notice is printed after `beforeNotice` (the
+ * progress line is cleared first, so nothing draws over it). A second Ctrl-C
+ * at least a second later exits at once (255); one arriving sooner is the
+ * same interrupt delivered twice — under `npx`, npm forwards the terminal's
+ * SIGINT to the harness, which got it from the terminal already.
  */
-export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
+export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) => Promise<number>, beforeNotice: () => void = () => undefined): Promise<number> {
   const controller = new AbortController();
+  let firstAtMs = 0;
   const onSignal = (): void => {
+    const now = performance.now();
+    if (controller.signal.aborted) {
+      if (now - firstAtMs < repeatedSignalWindowMs) return;
+      io.writeErr('ekv-jepsen: interrupted again — exiting without cleanup\n');
+      process.exit(exitCrashed);
+    }
+    firstAtMs = now;
+    beforeNotice();
     io.writeErr('\nekv-jepsen: interrupted — stopping the cluster, collecting artifacts and checking what was recorded (Ctrl-C again to force)\n');
-    if (controller.signal.aborted) process.exit(exitCrashed);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await work(controller.signal);
+    const code = await work(controller.signal);
+    if (!controller.signal.aborted) return code;
+    io.writeErr(`ekv-jepsen: the run was interrupted: exit ${exitInterrupted} (what was recorded was checked; see results.json)\n`);
+    return exitInterrupted;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

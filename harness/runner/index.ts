@@ -7,3 +7,5 @@ export type { TestConfig } from './test-config.js';
 export { runPlan } from './plan-runner.js';
 export type { PlanRunReport, PlanRunnerOptions } from './plan-runner.js';
 export { ClientWorker } from './client-worker.js';
+export { preflight, storeFreeBytesMin } from './preflight.js';
+export type { PreflightOptions } from './preflight.js';

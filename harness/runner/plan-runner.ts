@@ -53,6 +53,9 @@ export interface PlanRunReport {
   readonly maxLagMs: number;
   /** Main-phase ops not issued because the main phase was already over when a worker came free. */
   readonly opsSkipped: number;
+  /** Main-phase ops dispatched per second of the main phase's wall time, against the plan's. */
+  readonly achievedOpsPerSecond: number;
+  readonly plannedOpsPerSecond: number;
   readonly interrupted: boolean;
   /** How the rollout program ended; null without one. */
   readonly rollout: RolloutReport | null;
@@ -70,6 +73,8 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   let opsLate = 0;
   let maxLagMs = 0;
   let opsSkipped = 0;
+  let mainDispatched = 0;
+  let mainEndedAtMs: number | null = null;
   const mainEndMs = options.plan.events.find((e) => e.value.kind === 'phase' && e.value.name === 'heal')?.atMs ?? Infinity;
   // Schedule health is about the main phase's load: final-phase ops are planned all at once and queue by design.
   const opsPlanned = options.plan.events.filter((e) => e.value.kind === 'op' && e.atMs < mainEndMs).length;
@@ -84,7 +89,10 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
     const item = event.value;
     switch (item.kind) {
       case 'phase':
-        if (item.name === 'heal') options.rollout?.endTriggers();
+        if (item.name === 'heal') {
+          mainEndedAtMs = options.elapsedMs();
+          options.rollout?.endTriggers();
+        }
         if (item.name === 'final') {
           // Final ops must observe the healed, settled system: nothing from before may still run.
           await settle();
@@ -115,6 +123,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
           break;
         }
         if (event.atMs < mainEndMs) {
+          mainDispatched += 1;
           const lagMs = options.elapsedMs() - event.atMs;
           maxLagMs = Math.max(maxLagMs, lagMs);
           if (lagMs > lateThresholdMs) opsLate += 1;
@@ -130,7 +139,20 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
     options.rollout?.abort();
     rolloutReport = await rolloutRun;
   }
-  return { opsPlanned, opsDispatched, opsLate, lateThresholdMs, maxLagMs: Math.round(maxLagMs), opsSkipped, interrupted: options.signal.aborted, rollout: rolloutReport };
+  const mainSeconds = ((mainEndedAtMs ?? options.elapsedMs()) || 1) / 1000;
+  const perSecond = (n: number): number => Math.round((n / mainSeconds) * 10) / 10;
+  return {
+    opsPlanned,
+    opsDispatched,
+    opsLate,
+    lateThresholdMs,
+    maxLagMs: Math.round(maxLagMs),
+    opsSkipped,
+    achievedOpsPerSecond: perSecond(mainDispatched),
+    plannedOpsPerSecond: Number.isFinite(mainEndMs) && mainEndMs > 0 ? Math.round((opsPlanned / (mainEndMs / 1000)) * 10) / 10 : 0,
+    interrupted: options.signal.aborted,
+    rollout: rolloutReport,
+  };
 }
 
 /** Waits for the rollout to end, at most its drain window; then aborts it and waits for the abort. */

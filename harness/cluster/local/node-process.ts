@@ -73,7 +73,9 @@ export class NodeProcess {
     log.write(`--- harness: starting ${launch.id}: ${launch.args.join(' ')}\n`);
     const [program, ...leading] = launch.command;
     if (program === undefined) throw new HarnessError('NODE_START_FAILED', 'empty node command');
-    const child = spawn(program, [...leading, ...launch.args], { env: { ...process.env, ...launch.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own (detached): Ctrl-C in a terminal signals the terminal's foreground group,
+    // which must reach the harness only — the harness stops its nodes itself, and counts those exits as its own.
+    const child = spawn(program, [...leading, ...launch.args], { env: { ...process.env, ...launch.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const node = new NodeProcess(launch.id, child, log);
     child.stderr?.pipe(log, { end: false });
     try {
