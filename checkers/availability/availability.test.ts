@@ -101,9 +101,13 @@ describe('availability: STUCK and failed steps make it invalid', () => {
 
 describe('availability: what it cannot judge', () => {
   it('faults without a final heal, no samples, no write after the heal, sampling that stops inside the window', () => {
-    const unhealed = new HistoryBuilder();
-    unhealed.nemesis('partition');
-    expect(checkAvailability({ history: unhealed.ops, samples: caughtUp(), expectations }).valid).toBe('unknown');
+    const unhealed = healedHistory();
+    unhealed.ops.splice(unhealed.ops.length - 4, 2);
+    unhealed.nemesis('partition', 'majority');
+    unhealed.add({ process: 'nemesis', type: 'invoke', f: 'heal-all', value: null });
+    const cut = checkAvailability({ history: unhealed.ops, samples: caughtUp(), expectations });
+    expect(cut.valid).toBe('unknown');
+    expect(cut.reason).toMatch(/no completed final heal-all/);
     expect(checkAvailability({ history: healedHistory().ops, samples: [], expectations }).valid).toBe('unknown');
     const noWrites = healedHistory();
     noWrites.ops.splice(noWrites.ops.length - 2, 2);

@@ -73,6 +73,16 @@ describe('halt-apply: runs that must fail, one per rule', () => {
     expect(result.findings[0]?.message).toMatch(/halted at 4 .* after a restart, but at 5/);
   });
 
+  it('deterministic-halt: a second halt at another index in the same process lifetime', () => {
+    const samples = [
+      sample(0, 'n3', { status: halted(5, 'ErrKEKNotConfigured', { uptimeMs: 1000 }) }),
+      sample(250, 'n3', { status: halted(6, 'ErrKEKNotConfigured', { uptimeMs: 1250 }) }),
+    ];
+    const result = checkHaltApply({ history: [], samples, expectations: kekMissing });
+    expect(invariants(result)).toEqual(['deterministic-halt']);
+    expect(result.findings[0]?.message).toMatch(/halt at 6 .* after halting at 5 .* same process lifetime/);
+  });
+
   it('deterministic-halt: a halt that goes away without a restart', () => {
     const samples = [
       sample(0, 'n3', { status: halted(5, 'ErrKEKNotConfigured', { uptimeMs: 1000 }) }),
@@ -101,6 +111,13 @@ describe('halt-apply: runs that must fail, one per rule', () => {
     const result = checkHaltApply({ history: [], samples, expectations: kekMissing });
     expect(invariants(result)).toEqual(['undeclared-halt', 'undeclared-halt']);
     expect(result.findings.flatMap((finding) => finding.nodes)).toEqual(['n1', 'n2']);
+  });
+
+  it('undeclared-halt: a declared node halting with an error the declaration does not name', () => {
+    const samples = [sample(0, 'n3', { status: halted(7, 'ErrFSMWireSubtag') })];
+    const result = checkHaltApply({ history: [], samples, expectations: kekMissing });
+    expect(invariants(result)).toEqual(['undeclared-halt']);
+    expect(result.findings[0]?.message).toMatch(/n3 halted on entry 7 with ErrFSMWireSubtag/);
   });
 
   it('ack-above-halt: a client write acknowledged at or above an undeclared halt index', () => {
