@@ -4,25 +4,31 @@
 // MVCC records. The same envelope seen twice — a raft entry replicated to
 // every log, a record in both the store and the snapshot, a record installed
 // from a leader's snapshot — has equal digests and is not reuse.
-import type { EnvelopeView, Finding, InspectView, NodeInspection } from '../artifacts/index.js';
+import type { EnvelopeView, Finding, InspectView, MvccInspectView, NodeInspection, RaftEntryInspectView } from '../artifacts/index.js';
 
 /** Where an envelope was seen. */
 interface Occurrence {
   readonly node: string;
-  readonly where: string;
+  readonly record: RaftEntryInspectView | MvccInspectView;
   readonly envelope: EnvelopeView;
   /** The raft entry index, for raft envelopes. */
   readonly entryIndex?: number;
 }
 
 function occurrenceOf(node: string, record: InspectView): Occurrence | undefined {
-  if (record.kind === 'raft-entry' && record.envelope !== undefined) return { node, where: `raft entry ${record.index}`, envelope: record.envelope, entryIndex: record.index };
-  if (record.kind === 'mvcc' && record.envelope !== undefined) return { node, where: `${record.source} record of ${record.key ?? `0x${record.keyHex}`} @${record.commitTs}`, envelope: record.envelope };
+  if (record.kind === 'raft-entry' && record.envelope !== undefined) return { node, record, envelope: record.envelope, entryIndex: record.index };
+  if (record.kind === 'mvcc' && record.envelope !== undefined) return { node, record, envelope: record.envelope };
   return undefined;
 }
 
+/** The record, in words (built only for findings). */
+function where(occurrence: Occurrence): string {
+  const { record } = occurrence;
+  return record.kind === 'raft-entry' ? `raft entry ${record.index}` : `${record.source} record of ${record.key ?? `0x${record.keyHex}`} @${record.commitTs}`;
+}
+
 function describe(occurrence: Occurrence): string {
-  return `${occurrence.node} ${occurrence.where}`;
+  return `${occurrence.node} ${where(occurrence)}`;
 }
 
 /** Every envelope of every inspection, in order. */
@@ -52,7 +58,7 @@ export function checkNonceReuse(inspections: readonly NodeInspection[], opAtLogI
     findings.push({
       invariant: 'I2', nodes: [...new Set([seen.node, occurrence.node])], ...(opIndex === undefined ? {} : { opIndex }),
       message: `Nonce ${nonceHex} under key ${keyId} was used twice with different ${differs.join(' and ')}: ${describe(seen)} and ${describe(occurrence)}.`,
-      details: { keyId, nonceHex, nonceNodeId16: occurrence.envelope.nonceNodeId16, nonceLocalEpoch: occurrence.envelope.nonceLocalEpoch, nonceWriteCount: occurrence.envelope.nonceWriteCount, first: seen.where, second: occurrence.where },
+      details: { keyId, nonceHex, nonceNodeId16: occurrence.envelope.nonceNodeId16, nonceLocalEpoch: occurrence.envelope.nonceLocalEpoch, nonceWriteCount: occurrence.envelope.nonceWriteCount, first: where(seen), second: where(occurrence) },
     });
   }
   return { findings, envelopes: occurrences.length };
