@@ -20,6 +20,12 @@ export interface Finding {
   readonly path?: string;
   /** Anything else worth showing, JSON. */
   readonly details?: unknown;
+  /**
+   * True when the finding says what kept the checker from deciding (missing
+   * or unreadable data), not a violation. Absent or false: a violation. A
+   * result that is not valid may carry both kinds.
+   */
+  readonly undecided?: boolean;
 }
 
 /** The result of one rollout checker. */
@@ -27,8 +33,10 @@ export interface ArtifactCheckResult {
   readonly valid: ArtifactValidity;
   /** One sentence: why it is not valid (or what it checked, when valid). */
   readonly reason: string;
-  /** Violations (valid false) or what kept it from deciding (valid unknown). */
+  /** Violations, and what kept it from deciding (`undecided: true`). Empty when valid. */
   readonly findings: readonly Finding[];
   /** What was checked (counts), for the report. */
   readonly checked: Readonly<Record<string, number>>;
+  /** What the checker deliberately left out and why (one sentence each), e.g. nodes excluded because they halted. */
+  readonly notes?: readonly string[];
 }

@@ -18,6 +18,17 @@ export type {
 } from './inspect-view.js';
 export { rolloutStepNames, canaryKeyPrefix, canaryValueHexLength, localReadF } from './rollout-ops.js';
 export type { RolloutStepName, RolloutOkValues } from './rollout-ops.js';
-export { noExpectations } from './expectations.js';
+export { noExpectations, expectedHaltFor } from './expectations.js';
 export type { ExpectedHalt, RolloutExpectations } from './expectations.js';
 export type { ArtifactValidity, Finding, ArtifactCheckResult } from './artifact-check-result.js';
+// Helpers the rollout checkers share: building a result, pairing ops, reading
+// rollout steps and canaries, per-node samples, placing samples in the history.
+export { artifactCheckResult, validityOf, limitFindings, findingsPerRuleMax } from './artifact-result.js';
+export type { ArtifactResultParts } from './artifact-result.js';
+export { pairOps, okOf, pairOpIndex } from './op-pairs.js';
+export type { OpPair } from './op-pairs.js';
+export { rolloutSteps, clientWrites, canaryWrites, enableOkValue, rotateOkValue, membershipOkNode, stepOks } from './rollout-history.js';
+export type { CanaryWrite, StepOk } from './rollout-history.js';
+export { samplesByNode, incarnations, answered } from './node-samples.js';
+export { historyPosition } from './history-position.js';
+export type { HistoryPosition } from './history-position.js';

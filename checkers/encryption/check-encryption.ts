@@ -1,0 +1,67 @@
+// The encryption checker (issue 8 part 5; catalogue §10.A I1, I2, I3, I5,
+// I8, I10; E14, E23): judges the node artifacts collected after a rollout
+// run — inspections, raw data-dir bytes, status samples — against the
+// history's rollout steps and canary writes. Pure: input in, result out.
+import { artifactCheckResult, historyPosition, limitFindings } from '../artifacts/index.js';
+import type { ArtifactCheckResult, Finding } from '../artifacts/index.js';
+import { encryptionFacts } from './encryption-facts.js';
+import type { EncryptionInput } from './encryption-facts.js';
+import { checkIdempotentEnable } from './idempotent-enable.js';
+import { inputGaps } from './input-gaps.js';
+import { checkNonceReuse } from './nonce-reuse.js';
+import { checkOneWaySamples, checkSnapshotFormat } from './one-way-state.js';
+import { checkRawPlaintext, checkStoragePlaintext } from './plaintext-canaries.js';
+import { checkRaftEntryWrapping } from './raft-entry-wrapping.js';
+import { checkRegistryAgreement, checkSidecarAgreement } from './replica-agreement.js';
+import { checkRaftRotations, checkStorageRotations, rotationOks } from './rotation-key-ids.js';
+
+/** Checks the encryption invariants of a run. */
+export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
+  const facts = encryptionFacts(input);
+  const position = historyPosition(input.history);
+  const nonces = checkNonceReuse(input.inspections, facts.opAtLogIndex);
+  const sidecars = checkSidecarAgreement(input.samples, position);
+  const registries = checkRegistryAgreement(input.inspections);
+  const rotations = rotationOks(facts);
+  const raftRotations = checkRaftRotations(facts, rotations.oks);
+  const storageRotations = checkStorageRotations(facts, rotations.oks);
+  const rules: readonly (readonly [string, readonly Finding[]])[] = [
+    // Missing inputs first: when they explain the verdict, the reason names them.
+    ['inputs', inputGaps(input)],
+    ['cutovers', [...facts.storage.findings, ...facts.raft.findings]],
+    ['storagePlaintext', checkStoragePlaintext(facts)],
+    ['rawPlaintext', checkRawPlaintext(facts)],
+    ['raftWrapping', checkRaftEntryWrapping(facts)],
+    ['nonceReuse', nonces.findings],
+    ['sidecarAgreement', sidecars.findings],
+    ['registryAgreement', registries.findings],
+    ['oneWay', [...checkOneWaySamples(input.samples, position), ...checkSnapshotFormat(input.inspections)]],
+    ['idempotentEnable', checkIdempotentEnable(facts)],
+    ['rotations', [...rotations.malformed, ...raftRotations.findings, ...storageRotations.findings]],
+  ];
+  const checked: Record<string, number> = {
+    inspections: input.inspections.length,
+    rawFiles: input.files.length,
+    samples: input.samples.length,
+    canaries: facts.canaries.length,
+    envelopes: nonces.envelopes,
+    appliedIndexesCompared: sidecars.indexesCompared,
+    registryPairsCompared: registries.pairsCompared,
+    rotations: rotations.oks.length,
+    rotatedRaftEntriesChecked: raftRotations.checked,
+    rotatedRecordsChecked: storageRotations.checked,
+    storageCutoverIndex: facts.storage.index ?? 0,
+    raftCutoverIndex: facts.raft.index ?? 0,
+  };
+  const findings: Finding[] = [];
+  for (const [rule, ruleFindings] of rules) {
+    const { kept, omitted } = limitFindings(ruleFindings);
+    findings.push(...kept);
+    if (omitted > 0) checked[`${rule}FindingsOmitted`] = omitted;
+  }
+  const cutovers = `storage cutover ${facts.storage.index ?? 'none'}, raft cutover ${facts.raft.index ?? 'none'}`;
+  return artifactCheckResult({
+    findings, checked,
+    validReason: `${input.inspections.length} inspections, ${input.files.length} raw files and ${input.samples.length} samples hold no plaintext canary, reused nonce, replica disagreement or regression (${cutovers}).`,
+  });
+}
