@@ -43,8 +43,10 @@ export const canaryValueHexLength = 48;
 export const localReadF = 'read-local';
 
 /**
- * What an ok completion of each step carries as its value (invokes carry
- * the step's parameters: `{ step, ...parameters }`).
+ * What an ok completion of each step carries as its value, besides `step`
+ * and `attempt`. Invokes carry `{ step, attempt, ...parameters }`: `step` is
+ * the program's step id (s1, s2, …; every attempt of a step carries the same),
+ * `attempt` counts from 1.
  */
 export interface RolloutOkValues {
   readonly bootstrap: { readonly appliedIndex: number; readonly storageDekId: number; readonly raftDekId: number; readonly writers: number };

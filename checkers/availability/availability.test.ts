@@ -52,6 +52,18 @@ describe('availability: runs that recover', () => {
   });
 });
 
+describe('availability: steps are told apart by their id', () => {
+  it('attempts of one step (same id, another attempt number) are one step; a later step of the same kind is another', () => {
+    const h = healedHistory();
+    h.at(1100).step('enable-raft-envelope', { completion: 'info', params: { step: 's7', attempt: 1 } });
+    h.at(1200).step('enable-raft-envelope', { value: { appliedIndex: 40, wasAlreadyActive: false }, params: { step: 's7', attempt: 2 } });
+    expect(checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).valid).toBe(true);
+    h.at(1300).step('enable-raft-envelope', { completion: 'info', params: { step: 's9', attempt: 1 } });
+    const result = checkAvailability({ history: h.ops, samples: caughtUp(), expectations });
+    expect(result.findings).toEqual([expect.objectContaining({ invariant: 'stuck', message: expect.stringMatching(/s9/) as unknown })]);
+  });
+});
+
 describe('availability: STUCK and failed steps make it invalid', () => {
   it('stuck: a rollout step whose last attempt ended info never finished', () => {
     const h = healedHistory();

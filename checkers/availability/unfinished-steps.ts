@@ -1,7 +1,8 @@
 // Rule "every rollout step the scenario invoked has finished": each step —
-// a rollout `f` with its parameters (the invoke's value; a retry carries the
-// same parameters) — has an ok among its attempts, or is allowed to stay
-// unfinished. A step whose last attempt never completed, or completed info,
+// the invoke's `step` id (checkers/artifacts/rollout-ops.ts: every attempt of a
+// step carries it, with its attempt number), or, for histories without ids, a
+// rollout `f` with its parameters — has an ok among its attempts, or is allowed
+// to stay unfinished. A step whose last attempt never completed, or completed info,
 // hangs (STUCK); one whose attempts all failed definitely is reported as a
 // failed step.
 import { okOf } from '../artifacts/index.js';
@@ -22,7 +23,9 @@ function stepsOf(pairs: readonly OpPair[]): Map<string, OpPair[]> {
   const steps = new Map<string, OpPair[]>();
   for (const pair of pairs) {
     if (pair.invoke.process !== rolloutProcess) continue;
-    const identity = `${pair.invoke.f} ${stableJson(pair.invoke.value)}`;
+    const value = pair.invoke.value;
+    const stepId = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { readonly step?: HistoryValue }).step : undefined;
+    const identity = typeof stepId === 'string' ? `${pair.invoke.f} step ${stepId}` : `${pair.invoke.f} ${stableJson(value)}`;
     steps.set(identity, [...(steps.get(identity) ?? []), pair]);
   }
   return steps;

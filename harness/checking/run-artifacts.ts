@@ -96,7 +96,7 @@ export class RunArtifacts {
         if (!existsSync(path)) return [];
         const read = readInspectFile(path, node);
         this.warnings.push(...read.warnings);
-        return [{ node, records: read.records }];
+        return [read.inspection];
       }),
     );
   }
