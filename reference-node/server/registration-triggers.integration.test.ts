@@ -124,9 +124,11 @@ describe('registration triggers', () => {
     const started = await phase1Cluster();
     cluster = started.cluster;
     await Promise.all(['n1', 'n2', 'n3'].map((id) => cluster!.kill(id, 'SIGTERM')));
-    // Alone, n2 cannot reach a leader: its registration at the bumped epoch cannot commit.
-    await cluster.start('n2');
-    const held = classifyError(await cluster.kv('n2').put({ key: utf8('held'), value: utf8('x') }, { timeoutMs: 1_500 }).catch((e: unknown) => e));
+    // Alone, n2 cannot reach a leader: its registration at the bumped epoch cannot commit. The node's own bound
+    // (--proposal-timeout-ms) ends the wait well inside the client's deadline: ending it at the client's deadline
+    // leaves the answer a 50 ms margin, which a loaded machine does not always give (DeadlineExceeded).
+    await cluster.start('n2', ['--proposal-timeout-ms', '1000']);
+    const held = classifyError(await cluster.kv('n2').put({ key: utf8('held'), value: utf8('x') }, { timeoutMs: 5_000 }).catch((e: unknown) => e));
     expect(held.spec.name).toBe('WriterNotRegistered');
     expect(held.definite).toBe(true);
     await cluster.start('n1');

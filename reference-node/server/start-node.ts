@@ -368,8 +368,15 @@ class NodeLifecycle {
     await resources.loop.stop();
     resources.transport.close();
     resources.forwarder.close();
-    await resources.nodeStorage.close();
-    this.logger.info('stopped');
-    this.resolveExit(code);
+    let exitCode = code;
+    try {
+      await resources.nodeStorage.close();
+    } catch (error) {
+      // The shutdown still ends (a rejection here would go unhandled and leave exitCode pending), but not with 0.
+      this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'closing the storage failed');
+      if (exitCode === 0) exitCode = 1;
+    }
+    this.logger.info({ code: exitCode }, 'stopped');
+    this.resolveExit(exitCode);
   }
 }
