@@ -19,11 +19,36 @@ import { faultCapabilityOfAction } from './fault-catalogue.js';
 import type { FaultCapability } from './fault-catalogue.js';
 import type { GrudgeRecord, NemesisAction, NodeTarget } from './nemesis-action.js';
 
-/** How long a scheduled start of a held fault kind waits for the hold to end before it is skipped. */
-const holdDeferMaxMs = 15_000;
-
 /** Where an action comes from: the plan's random schedule, or a fault aimed at a rollout step. */
 export type ActionSource = 'schedule' | 'trigger';
+
+/** The fault kinds an action ends (`heal-all`: every kind). */
+function endedCapabilities(action: NemesisAction): FaultCapability[] {
+  switch (action.f) {
+    case 'stop-partition':
+      return ['partition'];
+    case 'restart':
+      return ['kill'];
+    case 'resume':
+      return ['pause'];
+    case 'clock-reset':
+      return ['clock'];
+    case 'stop-latency':
+    case 'stop-link-resets':
+      return ['latency'];
+    case 'heal-all':
+      return ['partition', 'kill', 'pause', 'clock', 'latency'];
+    case 'start-partition':
+    case 'kill':
+    case 'pause':
+    case 'clock-bump':
+    case 'clock-strobe':
+    case 'start-latency':
+    case 'start-link-resets':
+    case 'restart-with-flags':
+      return [];
+  }
+}
 
 /** The cluster surface the nemesis drives. */
 export type NemesisCluster = StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable>;
@@ -46,34 +71,67 @@ export class NemesisExecutor {
   private readonly retired = new Set<string>();
   private readonly holds = new Map<number, { readonly kinds: readonly FaultCapability[]; readonly why: string }>();
   private nextHold = 0;
-  private readonly holdWaiters: (() => void)[] = [];
-  private disposed = false;
+  private readonly deferred = new Map<FaultCapability, { readonly action: NemesisAction; readonly sinceMs: number }>();
 
   constructor(private readonly options: NemesisExecutorOptions) {}
 
   /**
    * Runs one action after those queued before it and records it; a failing
    * action is recorded with its error, never thrown. A scheduled start of a
-   * held fault kind waits for the hold to end (outside the queue, so the
-   * rollout's own restarts go on) for at most `holdDeferMaxMs`, then runs —
-   * late, and says so — or is skipped.
+   * held fault kind is deferred (the call returns at once, so the schedule
+   * behind it keeps its times): it runs when the hold ends — late, and says
+   * so — unless the schedule's end of that kind comes first, which cancels it
+   * (recorded as skipped). `drain()` waits for what is queued.
    */
   async run(action: NemesisAction, source: ActionSource = 'schedule'): Promise<void> {
-    const deferredMs = source === 'schedule' ? await this.waitUnheld(action) : 0;
-    return this.exclusive(() => this.runNow(action, source, deferredMs));
+    if (source === 'schedule') {
+      const kind = faultCapabilityOfAction(action);
+      if (kind !== null && this.heldBy(action) !== undefined) {
+        this.defer(action, kind);
+        return;
+      }
+      this.cancelDeferred(endedCapabilities(action));
+    }
+    return this.exclusive(() => this.runNow(action, source, 0));
   }
 
-  private async waitUnheld(action: NemesisAction): Promise<number> {
-    if (this.heldBy(action) === undefined) return 0;
-    const startedMs = performance.now();
-    const deadline = startedMs + holdDeferMaxMs;
-    while (this.heldBy(action) !== undefined && performance.now() < deadline && !this.disposed) {
-      await new Promise<void>((resolve) => {
-        this.holdWaiters.push(resolve);
-        setTimeout(resolve, Math.max(1, deadline - performance.now())).unref();
-      });
+  private defer(action: NemesisAction, kind: FaultCapability): void {
+    // One deferred start per kind: a newer one replaces (skips) an older one still waiting.
+    this.cancelDeferred([kind]);
+    this.deferred.set(kind, { action, sinceMs: performance.now() });
+  }
+
+  /** Skips deferred starts of these kinds (their end came first, or the run is ending). */
+  private cancelDeferred(kinds: readonly FaultCapability[]): void {
+    for (const kind of kinds) {
+      const waiting = this.deferred.get(kind);
+      if (waiting === undefined) continue;
+      this.deferred.delete(kind);
+      const why = this.heldBy(waiting.action) ?? 'a rollout step (its hold outlasted the fault\'s planned end)';
+      void this.exclusive(() => this.recordSkipped(waiting.action, why));
     }
-    return Math.round(performance.now() - startedMs);
+  }
+
+  /** Starts deferred faults whose hold ended. */
+  private releaseDeferred(): void {
+    for (const [kind, waiting] of [...this.deferred]) {
+      if (this.heldBy(waiting.action) !== undefined) continue;
+      this.deferred.delete(kind);
+      const deferredMs = Math.round(performance.now() - waiting.sinceMs);
+      void this.exclusive(() => this.runNow(waiting.action, 'schedule', deferredMs));
+    }
+  }
+
+  private async recordSkipped(action: NemesisAction, why: string): Promise<void> {
+    const { f, ...planned } = action;
+    this.options.record({ process: 'nemesis', type: 'info', f, value: planned });
+    this.options.record({ process: 'nemesis', type: 'info', f, value: { skipped: why } });
+  }
+
+  /** Waits until every queued action is done; deferred starts still held are skipped. */
+  async drain(): Promise<void> {
+    this.cancelDeferred([...this.deferred.keys()]);
+    await this.exclusive(async () => undefined);
   }
 
   /**
@@ -93,7 +151,7 @@ export class NemesisExecutor {
     this.holds.set(id, { kinds, why });
     return () => {
       this.holds.delete(id);
-      for (const wake of this.holdWaiters.splice(0)) wake();
+      this.releaseDeferred();
     };
   }
 
@@ -316,8 +374,7 @@ export class NemesisExecutor {
 
   /** Stops background timers (strobe, link resets); idempotent. */
   dispose(): void {
-    this.disposed = true;
-    for (const wake of this.holdWaiters.splice(0)) wake();
+    this.deferred.clear();
     this.stopStrobe();
     this.stopLinkResets();
   }

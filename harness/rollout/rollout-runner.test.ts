@@ -165,6 +165,20 @@ describe('the rollout process', () => {
     expect(report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 20 ms: n9 is not a member/);
   });
 
+  it('an await rides out failing status calls (a node just killed) until the condition holds', async () => {
+    const api = new FakeOperator();
+    let failures = 3;
+    const flaky = Object.assign(Object.create(api) as FakeOperator, {
+      sidecar: async () => {
+        if (failures-- > 0) throw new CallError('ConnectionLost', false);
+        return api.sidecar();
+      },
+    });
+    const { report, ops } = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'all-registered' }, boundMs: 2_000 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, flaky);
+    expect(report.stoppedAt).toBeNull();
+    expect(rolloutOps(ops)).toEqual(['invoke await', 'ok await']);
+  });
+
   it('fires a fault aimed at the step: kill the node that ran the RPC right after its ok, then restart it', async () => {
     const trigger = { on: 'ok' as const, delayMs: 0, start: { f: 'kill' as const, target: { stepNode: true as const } }, stop: { f: 'restart' as const }, holdMs: 1 };
     const { ops, cluster } = await run({ steps: [step('s1', { f: 'bootstrap' }, { triggers: [trigger] })] });
@@ -197,15 +211,35 @@ describe('the rollout process', () => {
     const program = { steps: [step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }), step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 5_000 })] };
     const running = runRollout({ program, context: { ...context, api: slowApi }, record });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const kill = nemesis.run({ f: 'kill', target: { nodes: ['n2'] } });
+    // The scheduled kill is deferred: the call returns at once (the schedule behind it keeps its times).
+    await nemesis.run({ f: 'kill', target: { nodes: ['n2'] } });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(cluster.node('n2').running).toBe(true);
     release();
     await running;
-    await kill;
+    await nemesis.exclusive(async () => undefined);
     expect(cluster.node('n2').running).toBe(false);
     const killInvoke = ops.find((op) => op.process === 'nemesis' && op.f === 'kill');
     expect(killInvoke?.value).toMatchObject({ deferredMs: expect.any(Number) });
+    nemesis.dispose();
+  });
+
+  it('a deferred scheduled start whose end comes first is skipped, and so recorded', async () => {
+    const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+    const ops: HistoryOp[] = [];
+    const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record: (d) => { const op = { ...d, index: ops.length, time: ops.length }; ops.push(op); return op; } });
+    const release = nemesis.hold(['kill'], 'rollout step s3 (rotate-dek storage)');
+    await nemesis.run({ f: 'kill', target: { nodes: ['n2'] }, fault: 'kill-random' });
+    await nemesis.run({ f: 'restart' });
+    release();
+    await nemesis.drain();
+    expect(cluster.node('n2').running).toBe(true);
+    expect(ops.map((op) => [op.f, op.value])).toEqual([
+      ['kill', { target: { nodes: ['n2'] }, fault: 'kill-random' }],
+      ['kill', { skipped: 'rollout step s3 (rotate-dek storage)' }],
+      ['restart', {}],
+      ['restart', { nodes: [] }],
+    ]);
     nemesis.dispose();
   });
 });

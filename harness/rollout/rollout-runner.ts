@@ -133,6 +133,10 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
       const failure = classifyStepError(error, context);
       record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: step.action.f, value: parameters, error: failure.name, ...nodeField(memory.node) });
       lastError = `${failure.name}: ${failure.message}`;
+      if (needsRestart(step.action, failure) && memory.node !== undefined) {
+        await restartLatched(step, attempt, memory.node, context, record);
+        continue;
+      }
       if (!failure.definite) ambiguous = true;
       else if (!retryableErrors.has(failure.name)) return lastError;
       continue;
@@ -144,6 +148,31 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
     return null;
   }
   return `gave up after ${step.retry.attemptsMax} attempts (last: ${lastError})`;
+}
+
+/**
+ * An ambiguous raft cutover latches the leader that ran it (spec §7.6: it
+ * keeps the barrier closed and refuses admin proposals until it is restarted,
+ * a deliberate trade of availability for safety). The operator's remedy is to
+ * restart that node; so does the rollout process, before it retries.
+ */
+function needsRestart(action: RolloutAction, failure: { definite: boolean; name: string }): boolean {
+  return failure.name === 'EncryptionUnsafeLatch' || (action.f === 'enable-raft-envelope' && !failure.definite);
+}
+
+async function restartLatched(step: RolloutStep, attempt: number, node: string, context: RolloutContext, record: RolloutRunnerOptions['record']): Promise<void> {
+  const value = { step: `${step.id}.remedy${attempt}`, attempt: 1, nodes: [node], mode: 'stop', remedy: 'restart the node an ambiguous raft cutover latched (spec §7.6)' };
+  record({ process: 'rollout', type: 'invoke', f: 'restart', value, node });
+  try {
+    await context.nemesis.exclusive(async () => {
+      await context.cluster.stopNode(node);
+      await context.cluster.start(node);
+    });
+    record({ process: 'rollout', type: 'ok', f: 'restart', value, node });
+  } catch (error) {
+    const failure = classifyStepError(error, context);
+    record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: 'restart', value, error: failure.name, node });
+  }
 }
 
 function nodeField(node: string | undefined): { node?: string } {

@@ -260,12 +260,17 @@ async function awaitCondition(context: RolloutContext, action: Extract<RolloutAc
   return { value: { condition: action.condition.kind, waitedMs: Math.round(context.nowMs() - startedMs) } };
 }
 
-/** Polls until the condition holds; a definite ConditionTimeout naming what is missing otherwise. */
+/**
+ * Polls until the condition holds; a definite ConditionTimeout naming what is
+ * missing otherwise. A poll whose RPCs fail (a node just killed, a leader
+ * moving) is "not yet", never the end of the wait: faults are what the wait
+ * waits out.
+ */
 async function waitFor(context: RolloutContext, condition: () => Promise<{ holds: boolean; missing: string }>, boundMs: number): Promise<void> {
   const deadline = context.nowMs() + boundMs;
   let last = '';
   for (;;) {
-    const state = await condition();
+    const state = await condition().catch((error: unknown) => ({ holds: false, missing: `a status call failed: ${context.api.classify(error).name}` }));
     if (state.holds) return;
     last = state.missing;
     if (context.nowMs() >= deadline || context.signal.aborted) throw new StepRefusal('ConditionTimeout', `not within ${boundMs} ms: ${last}`);

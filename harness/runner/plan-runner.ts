@@ -80,6 +80,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   const opsPlanned = options.plan.events.filter((e) => e.value.kind === 'op' && e.atMs < mainEndMs).length;
   const settle = async (): Promise<void> => {
     await nemesisChain;
+    await options.nemesis.drain();
     await pool.whenAllIdle();
   };
   for (const event of options.plan.events) {

@@ -50,24 +50,30 @@ export const restartReplayScenario: Scenario = {
 
 export const leaderChurnScenario: Scenario = {
   name: 'leader-churn-at-cutover',
-  summary: 'Phase 2 under a high write rate while the leader is killed, partitioned away or paused 0–200 ms after the EnableRaftEnvelope invoke; the operator retries until it answers',
-  faults: 'a seeded kill / isolate / pause of the RPC\'s node aimed at the cutover, plus random partitions, pauses and clock skew',
+  summary: 'Phase 2 under a high write rate: the leader is cut off from its followers 0–200 ms after the EnableRaftEnvelope invoke (in-flight writes and the marker proposal time out while it keeps its term: ambiguous), then killed or paused right after the cutover commits; the operator restarts a latched leader and retries until Enable answers',
+  faults: 'an isolation of the RPC\'s node aimed at the invoke, a seeded kill or pause of it aimed at the ok, plus random partitions, pauses and clock skew; elections take 5 s and proposals time out after 1 s, so an isolated leader keeps its term',
   targets: ['I5', 'I10', 'B6', 'B8', 'B11', 'E13', 'E19'],
   workload: 'rollout',
-  defaults: encryptedCluster({ timeLimitMs: 45_000, opsPerSecond: 200, concurrency: 12, nemesis: 'partition,pause,clock' }),
+  defaults: encryptedCluster({
+    timeLimitMs: 45_000,
+    opsPerSecond: 200,
+    concurrency: 12,
+    nemesis: 'partition,pause,clock',
+    // A cut shorter than an election but longer than a proposal's deadline: the marker's propose fails
+    // ambiguously on a leader that is still the leader when the cut heals (the B11 window, spec §7.6).
+    commonNodeFlags: ['--election-ticks', '200', '--proposal-timeout-ms', '1000'],
+  }),
   program: (context) => {
     const b = new ProgramBuilder(context.random);
     bootstrap(b);
     phase1(b);
-    const fault = b.pick(['kill', 'isolate', 'pause'] as const);
-    const holdMs = b.delay(1_000, 3_000);
-    const trigger: StepTrigger =
-      fault === 'kill'
-        ? { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'kill', target: { stepNode: true } }, stop: { f: 'restart' }, holdMs }
-        : fault === 'isolate'
-          ? { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'start-partition', shape: 'isolate-node', target: { stepNode: true } }, stop: { f: 'stop-partition' }, holdMs }
-          : { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'pause', target: { stepNode: true } }, stop: { f: 'resume' }, holdMs };
-    phase2(b, { triggers: [trigger] });
+    const isolate: StepTrigger = { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'start-partition', shape: 'isolate-node', target: { stepNode: true } }, stop: { f: 'stop-partition' }, holdMs: b.delay(3_000, 4_000) };
+    const holdMs = b.delay(1_000, 2_000);
+    const afterOk: StepTrigger =
+      b.pick(['kill', 'pause'] as const) === 'kill'
+        ? { on: 'ok', delayMs: b.delay(0, 100), start: { f: 'kill', target: { stepNode: true } }, stop: { f: 'restart' }, holdMs }
+        : { on: 'ok', delayMs: b.delay(0, 100), start: { f: 'pause', target: { stepNode: true } }, stop: { f: 'resume' }, holdMs };
+    phase2(b, { triggers: [isolate, afterOk] });
     // Writes that arrived while the barrier was closed must be admitted again once it opened.
     b.await({ kind: 'caught-up' }, awaitBoundMs);
     return b.build();
