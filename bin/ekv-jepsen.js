@@ -4,9 +4,9 @@
 // It also wires the workloads and scenarios in: harness/ may not import
 // workloads/ (layering).
 import { main } from '../dist/harness/cli/ekv-jepsen.js';
-import { defaultScenario, scenarioRegistry, workloadRegistry } from '../dist/workloads/index.js';
+import { bugCaseRegistry, defaultScenario, scenarioRegistry, workloadRegistry } from '../dist/workloads/index.js';
 
-main(process.argv.slice(2), undefined, { registries: { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario } }).then(
+main(process.argv.slice(2), undefined, { registries: { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario, bugCases: bugCaseRegistry } }).then(
   (code) => { process.exitCode = code; },
   (error) => {
     process.stderr.write(`ekv-jepsen: ${error instanceof Error ? error.message : String(error)}\n`);

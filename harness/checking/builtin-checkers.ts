@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { check, createModel, visualize } from '../../checkers/linearizability/index.js';
 import type { ModelName } from '../../checkers/linearizability/index.js';
 import type { HistoryOp as CheckerOp } from '../../checkers/history/index.js';
+import { NodeErrors } from '../../reference-node/proto/index.js';
 import { casMismatchError } from '../client/client-op.js';
 import type { HistoryOp } from '../history/op.js';
 import type { Checker, CheckerEntry } from './checker.js';
@@ -68,6 +69,7 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
   // Only ops invoked after the heal count: a main-phase op may complete after it.
   const invokedAfterHeal = new Set<number | string>();
   let onRemoved = 0;
+  let onHalted = 0;
   const completions = ops.slice(healAt + 1).filter((op) => {
     if (typeof op.process !== 'number') return false;
     if (op.type === 'invoke') {
@@ -79,11 +81,17 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
       onRemoved += 1;
       return false;
     }
+    // A halted node refuses work until an operator acts (spec §5.4): whether it should have halted is
+    // the halt-apply checker's question; recovery asks whether the rest of the cluster serves again.
+    if (op.type === 'fail' && op.error === haltedError) {
+      onHalted += 1;
+      return false;
+    }
     return true;
   });
   // A compare-and-set that found another value is an answer, not a failure to recover.
   const failed = completions.filter((op) => op.type !== 'ok' && !(op.type === 'fail' && op.error === casMismatchError));
-  const excluded = onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved };
+  const excluded = { ...(onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved }), ...(onHalted === 0 ? {} : { opsRefusedByHaltedNodes: onHalted }) };
   if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal', ...excluded };
   return failed.length === 0
     ? { valid: true, finalOps: completions.length, ...excluded }
@@ -95,6 +103,8 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
         notOk: failed.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
       };
 }
+
+const haltedError = NodeErrors.NodeHalted.name;
 
 function removedNode(op: HistoryOp): string | undefined {
   const value = op.value as { node?: unknown } | null;

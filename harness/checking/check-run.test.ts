@@ -135,6 +135,19 @@ describe('checking a run', () => {
     expect(stillRefused).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed' });
   });
 
+  it('recovery leaves out the refusals of a halted node (whether it should have halted is the halt-apply checker\'s question)', async () => {
+    const ops = history([
+      ...nemesis('heal-all'),
+      { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n3' },
+      { process: 0, type: 'fail', f: 'read', key: 'k', value: null, node: 'n3', error: 'NodeHalted' },
+      { process: 1, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n2' },
+      { process: 1, type: 'ok', f: 'read', key: 'k', value: null, node: 'n2' },
+      { process: 2, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
+      { process: 2, type: 'fail', f: 'read', key: 'k', value: null, node: 'n1', error: 'NoLeader' },
+    ]);
+    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 2 operations after the final heal did not succeed', opsRefusedByHaltedNodes: 1 });
+  });
+
   it('a crash, an interrupt, a missing execution record or a plan that mostly did not happen make the run unknown', async () => {
     const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }, ...nemesis('heal-all'), { process: 1, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }]);
     const reasons = async (execution: ExecutionRecord | null): Promise<string> => {
@@ -151,10 +164,10 @@ describe('checking a run', () => {
 
   it('ops that only waited for a worker busy with a slow answer leave the run valid, with a warning that tells the two causes apart', async () => {
     const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }]);
-    const results = await checkRun(runDir(ops, { ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 8, opsLateByHarness: 1, opsSkipped: 0 } }), register);
+    const results = await checkRun(runDir(ops, { ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 5, opsLateByHarness: 1, opsSkipped: 3, opsSkippedByHarness: 0 } }), register);
     const run = results.checkers['run']!;
     expect(run.valid).toBe(true);
-    expect(run.warnings).toEqual([expect.stringMatching(/8 of 10 planned ops ran late .*1 of the late ops because the harness itself lagged, 7 waited for a worker busy with a slow answer/)]);
+    expect(run.warnings).toEqual([expect.stringMatching(/8 of 10 planned ops ran late .*1 of them because the harness itself lagged, 7 waited for a worker busy with a slow answer/)]);
   });
 
   it('a checker that throws yields unknown with its error, and the others still run', async () => {

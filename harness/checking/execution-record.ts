@@ -26,6 +26,8 @@ export interface ExecutionRecord {
     readonly opsLateByHarness?: number;
     readonly maxLagMs: number;
     readonly opsSkipped: number;
+    /** Of the skipped ops, those the harness's own lag skipped (absent in older runs: all of them count). */
+    readonly opsSkippedByHarness?: number;
     readonly lateThresholdMs: number;
     readonly achievedOpsPerSecond?: number;
     readonly plannedOpsPerSecond?: number;

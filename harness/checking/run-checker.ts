@@ -22,16 +22,17 @@ export const runChecker: Checker = {
     const plan = execution.plan;
     if (plan === null) return { valid: 'unknown', reason: 'the plan never ran' };
     const missed = plan.opsLate + plan.opsSkipped;
-    // Ops that waited for a worker busy with a slow answer are the system under test's doing (the
-    // load was offered, it was not served); ops the harness itself was late for, and ops skipped
-    // because the main phase was over, are load that was never offered.
+    // Ops that waited for a worker busy with a slow answer (late, or skipped because the main phase
+    // was over by then) are the system under test's doing: the load was offered and not served. Ops
+    // the harness's own lag made late or skipped are load that was never offered.
     const byHarness = plan.opsLateByHarness ?? plan.opsLate;
-    const notOffered = byHarness + plan.opsSkipped;
+    const skippedByHarness = plan.opsSkippedByHarness ?? plan.opsSkipped;
+    const notOffered = byHarness + skippedByHarness;
     const share = (n: number): number => (plan.opsPlanned === 0 ? 0 : n / plan.opsPlanned);
-    const split = plan.opsLate === 0 ? '' : `; ${byHarness} of the late ops because the harness itself lagged, ${plan.opsLate - byHarness} waited for a worker busy with a slow answer`;
+    const split = missed === 0 ? '' : `; ${notOffered} of them because the harness itself lagged, ${missed - notOffered} waited for a worker busy with a slow answer`;
     const warnings = share(missed) > scheduleLateShareWarn ? [`the harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, at most ${plan.maxLagMs} ms) or were skipped (${plan.opsSkipped})${split}`] : [];
     if (share(notOffered) > scheduleMissShareMax) {
-      return { valid: 'unknown', reason: `${notOffered} of ${plan.opsPlanned} planned ops were skipped or ran late (> ${plan.lateThresholdMs} ms) because the harness itself lagged: the planned load did not happen`, warnings, ...plan };
+      return { valid: 'unknown', reason: `${notOffered} of ${plan.opsPlanned} planned ops were skipped or ran late (> ${plan.lateThresholdMs} ms) because the harness itself lagged: the planned load was not offered`, warnings, ...plan };
     }
     return { valid: true, warnings, ...plan };
   },

@@ -5,7 +5,9 @@ import { runCheckCommand } from '../../checkers/cli/check-command.js';
 import type { CommandIo } from '../../checkers/cli/check-command.js';
 import { isRunDirectory, runStoredCheck } from './check-run-command.js';
 import { runReplayCommand } from './replay-command.js';
+import { runBugsCommand } from './bugs-command.js';
 import { runScenariosCommand } from './scenarios-command.js';
+import { runSummarizeCommand } from './summarize-command.js';
 import { runTestCommand } from './test-command.js';
 import type { Registries } from './test-command.js';
 
@@ -19,6 +21,10 @@ Commands:
                     (default: the full-rollout scenario under faults;
                     run "ekv-jepsen test --help" for its options)
   scenarios         list the rollout scenarios (--json for details)
+  bugs [options]    the bug matrix: every catalogued bug run with and without
+                    its switch, proven caught ("ekv-jepsen bugs --help")
+  summarize <matrix.json>...
+                    one bug matrix out of the shards' parts
   replay <run-dir>  run a stored run's plan again against a fresh cluster
   check <run-dir>   re-analyse a stored run (store/<test>/<timestamp>/, or store/latest)
   check <file>...   check recorded histories for linearizability
@@ -56,6 +62,14 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
       if (command === 'replay') return runReplayCommand(rest, io, registries);
       return runScenariosCommand(rest, io, registries.scenarios, registries.defaultScenario);
     }
+    case 'bugs':
+      if (options.registries?.bugCases === undefined) {
+        io.writeErr('ekv-jepsen: bugs needs the bug catalogue (run it through bin/ekv-jepsen.js)\n');
+        return exitError;
+      }
+      return runBugsCommand(rest, io, options.registries.bugCases);
+    case 'summarize':
+      return runSummarizeCommand(rest, io);
     case 'check':
       // A stored run directory is re-analysed whole with its workload's checkers; anything else is the file-based checker.
       if (rest.length === 1 && rest[0] !== undefined && isRunDirectory(rest[0])) {

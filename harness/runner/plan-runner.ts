@@ -59,6 +59,8 @@ export interface PlanRunReport {
   readonly maxLagMs: number;
   /** Main-phase ops not issued because the main phase was already over when a worker came free. */
   readonly opsSkipped: number;
+  /** Of those, the ops skipped because the harness itself lagged (not because every worker was busy). */
+  readonly opsSkippedByHarness: number;
   /** Main-phase ops dispatched per second of the main phase's wall time, against the plan's. */
   readonly achievedOpsPerSecond: number;
   readonly plannedOpsPerSecond: number;
@@ -82,6 +84,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   let waitedSinceOnScheduleMs = 0;
   let maxLagMs = 0;
   let opsSkipped = 0;
+  let opsSkippedByHarness = 0;
   let mainDispatched = 0;
   let mainEndedAtMs: number | null = null;
   const mainEndMs = options.plan.events.find((e) => e.value.kind === 'phase' && e.value.name === 'heal')?.atMs ?? Infinity;
@@ -136,6 +139,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
         if (worker === null) break;
         if (event.atMs < mainEndMs && options.elapsedMs() >= mainEndMs) {
           opsSkipped += 1;
+          if (options.elapsedMs() - event.atMs - waitedSinceOnScheduleMs > lateThresholdMs) opsSkippedByHarness += 1;
           pool.release(worker);
           break;
         }
@@ -167,6 +171,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
     lateThresholdMs,
     maxLagMs: Math.round(maxLagMs),
     opsSkipped,
+    opsSkippedByHarness,
     achievedOpsPerSecond: perSecond(mainDispatched),
     plannedOpsPerSecond: Number.isFinite(mainEndMs) && mainEndMs > 0 ? Math.round((opsPlanned / (mainEndMs / 1000)) * 10) / 10 : 0,
     interrupted: options.signal.aborted,

@@ -1,8 +1,8 @@
 /**
- * The body of the scenario suite's integration tests, shared by the two test
- * files that split the scenarios between vitest's two workers: a control per
- * scenario and a detection run per bug, each checked against what the suite
- * declares.
+ * The body of the scenario suite's integration tests, shared by the test
+ * files that split the scenarios: a control per scenario and a detection run
+ * per catalogued case of that scenario (workloads/catalogue), each checked
+ * against what the case declares.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRun, requireBuilt, runHarness } from '../testing/harness-process.js';
 import type { HarnessRun } from '../testing/harness-process.js';
-import { suiteRuns, suiteSeed } from './suite.js';
+import { bugCases } from '../catalogue/index.js';
+import { suiteOptionsOf, suiteSeed } from './suite.js';
 
 const rolloutCheckers = ['linearizability', 'halt-apply', 'encryption', 'availability', 'convergence'];
 
@@ -25,11 +26,9 @@ export function describeScenarioSuite(title: string, scenarios: readonly string[
 
   describe(title, () => {
     for (const scenario of scenarios) {
-      const suite = suiteRuns[scenario];
-      if (suite === undefined) throw new Error(`scenario ${scenario} has no suite entry`);
-      const args = ['test', '--scenario', scenario, '--seed', String(suiteSeed), ...suite.options];
-
-      const hazard = suite.hazard;
+      const args = ['test', '--scenario', scenario, '--seed', String(suiteSeed), ...suiteOptionsOf(scenario)];
+      const cases = bugCases.filter((c) => c.scenario === scenario);
+      const hazard = cases.find((c) => c.hazard === true);
       if (hazard === undefined) {
         it(`${scenario}: the correct node is VALID, the rollout completed, every node inspected`, async () => {
           const run = await runHarness(store, `${scenario}-control`, args);
@@ -45,7 +44,7 @@ export function describeScenarioSuite(title: string, scenarios: readonly string[
         }, 300_000);
       }
 
-      for (const bug of suite.bugs) {
+      for (const bug of cases.filter((c) => c.hazard !== true)) {
         it(`${scenario} with --bug ${bug.id}: INVALID by ${bug.caughtBy.join(' or ')}`, async () => {
           const run = await runHarness(store, `${scenario}-${bug.id}`, [...args, '--bug', bug.id]);
           expectCaught(run, bug.caughtBy);
