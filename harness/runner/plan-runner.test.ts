@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientOp } from '../client/index.js';
+import type { ClientOp } from '../workload/index.js';
 import type { NemesisExecutor } from '../nemesis/nemesis-executor.js';
 import type { PlanEvent } from '../plan/plan.js';
 import type { ClientWorker } from './client-worker.js';
@@ -16,7 +16,7 @@ function workers(count: number, opMs: number): ClientWorker[] {
 }
 
 const nemesis = { run: async () => undefined, drain: async () => undefined } as unknown as NemesisExecutor;
-const read: ClientOp = { f: 'read', key: 'k', value: null } as unknown as ClientOp;
+const read: ClientOp = { f: 'read', key: 'k', value: null };
 
 /** `count` ops `everyMs` apart, then the heal that ends the main phase. */
 function plan(count: number, everyMs: number): { events: PlanEvent[]; endMs: number } {
