@@ -12,8 +12,8 @@ import { suiteOptionsOf } from '../scenarios/suite.js';
 
 const safety = ['halt-apply', 'encryption'] as const;
 
-/** The share of seeds a case must catch unless it declares another (measured: see the closing notes). */
-const defaultDetectedShare = 0.8;
+/** The share of seeds a case must catch unless it declares another (the catalogue's target: 9 of 10). */
+const defaultDetectedShare = 0.9;
 
 function bugCase(id: string, scenario: string, caughtBy: readonly string[], summary: string, extra: Partial<BugCase> = {}): BugCase {
   return { id, summary, scenario, options: suiteOptionsOf(scenario), caughtBy, detectedShare: defaultDetectedShare, ...extra };
