@@ -75,7 +75,8 @@ export async function applyRotateDek(deps: EncryptionApplierDeps, entry: Rotatio
     halt(`rotate-dek sidecar write for DEK ${entry.dekId} failed`, err);
   }
   await registerOrHalt(deps, entry.proposer);
-  if (entry.purpose === 'raft' && next.raftEnvelopeCutoverIndex !== 0) {
+  // BUG SWITCH E14: the wrap is not re-installed after a raft-DEK rotation past the cutover (it keeps the old DEK).
+  if (entry.purpose === 'raft' && next.raftEnvelopeCutoverIndex !== 0 && deps.bugs?.has('E14') !== true) {
     if (deps.installer === null) halt('raft DEK rotated after the cutover but no raft wrap installer is wired');
     try {
       await deps.installer(next.raftEnvelopeCutoverIndex, entry.dekId);

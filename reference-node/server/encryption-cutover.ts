@@ -115,11 +115,12 @@ export async function enableRaftEnvelope(
       proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
     });
     let post;
+    let markerIndex = 0;
     try {
       // BUG SWITCH B5: a global gate; the marker waits behind the barrier this RPC closed, until the deadline.
       if (deps.bugs.has('B5')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
       // proposeAdmin returns once the marker applied locally: steps 3 and 4 together.
-      await deps.core.proposeAdmin(marker, { wrap: false });
+      markerIndex = (await deps.core.proposeAdmin(marker, { wrap: false })).index;
       post = await readSidecar(runtime.sidecarPath);
     } catch (error) {
       // Ambiguous: the marker may still commit. Keep the barrier closed and latch.
@@ -128,6 +129,11 @@ export async function enableRaftEnvelope(
       else state.unsafeLatched = true;
       deps.logger.error({ err: error instanceof Error ? error.message : String(error), latched: state.unsafeLatched }, 'raft cutover failed ambiguously; barrier stays closed until restart unless B11');
       throw error instanceof NodeError ? error : refuse(`raft cutover failed: ${String(error)}`);
+    }
+    // BUG SWITCH E1: the fresh branch ran (the registration persisted) but recorded cutover 0; report success anyway.
+    if (deps.bugs.has('E1') && post !== null && post.raftEnvelopeCutoverIndex === 0 && post.active.raft === dek) {
+      deps.barrier.end();
+      return { appliedIndex: String(markerIndex), capabilitySummary: summary, wasAlreadyActive: false };
     }
     if (post === null || post.raftEnvelopeCutoverIndex === 0) {
       deps.barrier.end();

@@ -1,0 +1,213 @@
+/**
+ * The one typed registry of the catalogued bugs (shared/spec/bug-catalogue.md
+ * §10.B and §10.D): every id, one line on what went wrong, and whether the
+ * reference node can re-introduce it (`ekv-node --bug <id>`). An expressible
+ * bug names the layer whose code carries its switch (a few lines marked
+ * `BUG SWITCH <id>` at the deviation) and what a black-box harness observes
+ * while it is on: the fault or rollout step that triggers it and the §10.A
+ * invariant (I1–I10) that breaks. An inexpressible one says why.
+ *
+ * This is the node's public contract for `--bug`: the node accepts exactly
+ * the expressible ids; the harness may read the rest (which scenario to run
+ * a switch under is the harness's business, not the node's). The layer
+ * registries inside the node (server/, encryption/, kv/ bug-switches) are
+ * checked against this list by server/bug-switches.test.ts.
+ */
+
+/** The node layer (ARCHITECTURE.md) that holds a switch. */
+export type BugLayer = 'kv' | 'encryption' | 'server';
+
+/** The catalogue section an id comes from. */
+export type BugSection = '10.B' | '10.D';
+
+interface BugEntryBase {
+  readonly id: string;
+  readonly section: BugSection;
+  /** What the historical code did wrong, in one line. */
+  readonly description: string;
+}
+
+/** A bug `--bug` can switch on. */
+export interface ExpressibleBug extends BugEntryBase {
+  readonly expressible: true;
+  readonly layer: BugLayer;
+  /** What a black-box harness sees with the switch on: trigger, symptom, the invariant broken. */
+  readonly observable: string;
+}
+
+/** A catalogued bug the node has no switch for, and why. */
+export interface InexpressibleBug extends BugEntryBase {
+  readonly expressible: false;
+  readonly why: string;
+}
+
+/** One catalogue entry. */
+export type BugEntry = ExpressibleBug | InexpressibleBug;
+
+const on = (id: string, section: BugSection, layer: BugLayer, description: string, observable: string) =>
+  ({ id, section, expressible: true, layer, description, observable }) as const;
+const off = (id: string, section: BugSection, description: string, why: string) =>
+  ({ id, section, expressible: false, description, why }) as const;
+
+const entries = [
+  on('B1', '10.B', 'encryption', 'an equal-epoch registration replay is treated as a rollback',
+    'kill -9 shortly after a registration/bootstrap/enable entry applies, restart: the node halts replaying it, at the same index after every restart (I4 halt loop; HALT)'),
+  off('B2', '10.B', 'mutators wired before the applier and the KEK existed on every replica',
+    'the node has no release without an applier to go back to: --stage 6A already carries the applier (a KEK-less 6A node under a 6B+ leader halting on bootstrap is the spec\'s documented behaviour, §7.8, reachable with --stage and flags); there is no fixed code path to switch off'),
+  on('B3', '10.B', 'server', 'the whole proposal envelope is wrapped instead of the payload inside it',
+    'enable Phase 2: every later write times out (the proposal id is unrecoverable) while apply goes on (STUCK; availability)'),
+  on('B4', '10.B', 'kv', 'unwrap at index >= cutover instead of the strict >',
+    'enable Phase 2: every replica halts at the marker index (I5; HALT), Phase 2 never completes'),
+  on('B5', '10.B', 'server', 'the cutover barrier is a global gate that also holds the marker',
+    'enable Phase 2: EnableRaftEnvelope never returns before its deadline and writes are refused meanwhile (STUCK)'),
+  on('B6', '10.B', 'server', 'no cutover barrier at all',
+    'enable Phase 2 under a high write rate: a cleartext write lands above the cutover, every replica halts (I5; HALT/GCM)'),
+  on('B7', '10.B', 'server', 'wrap-on-propose is not initialised from the sidecar at startup',
+    'restart the nodes after Phase 2 and let a restarted one lead: it proposes cleartext above the cutover, every replica halts (I5; HALT)'),
+  on('B8', '10.B', 'server', 'the wrap is installed only on the leader that ran EnableRaftEnvelope',
+    'kill or isolate the leader right after the cutover commits: the new leader proposes cleartext, every replica halts (I5; HALT)'),
+  on('B9', '10.B', 'server', 'admin entries are proposed through the raw engine after the cutover',
+    'RotateDEK or a writer registration (restart, add a learner) after Phase 2: every replica halts (I5; HALT)'),
+  on('B10', '10.B', 'server', 'the HLC lease renewal bypasses the wrap',
+    'idle the cluster after Phase 2: every replica halts within one lease interval (I5; HALT)'),
+  on('B11', '10.B', 'server', 'the barrier is released after an ambiguous marker-propose error',
+    'isolate the leader during the marker\'s propose: cleartext writes are admitted, the marker commits later, every replica halts (I5; HALT) instead of the latched leader staying STUCK'),
+  off('B12', '10.B', 'the wrap is installed after a stale-DEK no-op cutover',
+    'no switch yet: it needs a RotateDEK(raft) and an EnableRaftEnvelope racing through the semaphore the node runs both under; the node serialises them, so the race window is closed by construction'),
+  on('B13', '10.B', 'encryption', 'raft-cutover replay checks the stale DEK before "already active"',
+    'Phase 2, RotateDEK(raft), restart before a snapshot covers the marker, let the restarted node lead: it proposes cleartext, every replica halts (I5; HALT)'),
+  off('B14', '10.B', 'the wrap installer is keyed to the replayed payload\'s DEK instead of the current active raft DEK',
+    'no switch yet: the node installs the wrap from the sidecar\'s (cutover, active.raft) at startup and never re-delivers an applied marker, so the replayed payload never reaches the installer outside the B13 model'),
+  on('B15', '10.B', 'encryption', 'enable-storage-envelope flips the sidecar before the proposer registration',
+    'kill -9 during the apply of the storage cutover, restart: the proposer refuses to boot (ErrLocalEpochRollback, missing row) for good (I6/I7; STUCK at boot)'),
+  on('B16', '10.B', 'encryption', '`Wrapped == nil` instead of a length check on the cutover markers',
+    'enable Phase 1: every replica halts at the marker (I4; HALT)'),
+  on('B17', '10.B', 'encryption', 'a stale-DEK cutover halts instead of being a benign no-op',
+    'RotateDEK racing an Enable*Envelope: every replica halts at the stale marker (I10; HALT)'),
+  off('B18', '10.B', 'sub-tag 0x01 reused for the cutover',
+    'a wire-format choice, not a code path: switching it would need a second encoding of the marker that the emulated older stages would also have to decode; the older-stage halt on an unknown sub-tag is already observable with --stage'),
+  off('B19', '10.B', 'only one site of the two-site sub-tag whitelist updated',
+    'the node keeps one whitelist (rotationSubtagsFor) used by both the decoder and the applier, so there is no second site to forget'),
+  off('B20', '10.B', 'the node-local mutator gate versus a mixed-version or misconfigured cluster',
+    'the node-local gate is the production [CODE] behaviour the node already has; the halt of an under-configured node is reachable with --stage and flags, there is no fixed version to switch back from'),
+  on('B21', '10.B', 'server', 'the capability gate probes voters only',
+    'an old-stage or KEK-less learner during a cutover: the Enable RPC succeeds and the learner halts or diverges (I9; HALT/DIVERGE)'),
+  off('B22', '10.B', 'capability gated on active.storage != 0',
+    'the node runs the fan-out only inside the Enable RPCs, after the bootstrap (spec H8), so the gate cannot deadlock against its own bootstrap here'),
+  on('B23', '10.B', 'encryption', 'the local_epoch rollback guards are disabled',
+    'stop a node, copy an older sidecar over the current one, restart: it starts and reuses nonces (I2; NONCE) instead of refusing with ErrLocalEpochRollback'),
+  on('B24', '10.B', 'server', 'the epoch bump placed after the engine replay',
+    'kill -9 with committed-but-unapplied entries, restart: replayed applies reuse the previous load\'s epoch (I2; NONCE)'),
+  on('B25', '10.B', 'encryption', 'a counter nonce without an epoch',
+    'any restart after Phase 1: the new load repeats the first load\'s nonces (I2; NONCE)'),
+  on('B26', '10.B', 'encryption', 'the keystore is not hydrated from the sidecar',
+    'compact past the bootstrap, restart: reads and unwraps fail with unknown key id (I4; GCM/HALT)'),
+  on('B27', '10.B', 'encryption', 'no downgrade guard for a sidecar present without the flag',
+    'restart a node with --encryption-enabled removed: it starts and writes cleartext (I1/I8; PLAIN) instead of refusing'),
+  off('B28', '10.B', 'a wrong KEK on one node',
+    'an operator fault, not a code bug: the harness injects it as a different --kek-file; no switch yet for the ErrKEKMismatch guard that catches it'),
+  off('B29', '10.B', 'a non-durable sidecar (no fsync or no directory fsync)',
+    'needs a power-cut nemesis that drops unsynced page-cache writes; a kill -9 (the only crash a black-box harness on the local or docker backend has) keeps them, so a missing fsync is invisible'),
+  off('B30', '10.B', 'a registration counted as "encryption relevant" by the sidecar-behind check',
+    'no switch yet: it would make ErrSidecarBehindRaftLog refuse every restart (STUCK at boot)'),
+  off('B31', '10.B', 'a direct-write path bypassing the coordinator gate',
+    'the node has no direct-write path: every write goes through the coordinator and its gate, so there is nothing to bypass'),
+  off('B32', '10.B', 'the FSM-apply path gated on registration',
+    'no switch yet: it needs a storage entry ordered before the applying node\'s own registration entry'),
+  off('B33', '10.B', 'missing MarkRegistered in the "already current" startup branch',
+    'no switch yet: it would hold direct writes after every steady restart (STUCK)'),
+  off('B34', '10.B', 'the registration verifier treats a missing row as epoch 0',
+    'no switch yet: it needs a node booted before a runtime bootstrap and cutover, then restarted'),
+  off('B35', '10.B', 'the registration verifier accepts last >= epoch',
+    'theoretical NONCE risk only: the nonce factory is pinned to the load\'s epoch either way, so a black-box harness sees no difference'),
+  off('B36', '10.B', 'rotation re-registration at w.epoch without carrying the epoch into the sidecar',
+    'no switch yet: the 7b\' rotate apply writes the pinned epoch into the sidecar in one place'),
+  off('B37', '10.B', 'a node-id16 collision discovered after the conf change commits',
+    'no switch yet: needs member ids whose FNV-1a-64 low 16 bits collide and the 7c read-before-propose guard disabled'),
+  off('B38', '10.B', 'the shard id passed as full_node_id',
+    'the node has one Raft group and no shard ids, so there is no shard id to pass by mistake'),
+  off('B39', '10.B', 'an unbounded batch count in the 0x04 decoder',
+    'needs a crafted bootstrap entry, which only the test-only DebugProposeRaw can propose; the OOM would crash the process rather than show a catalogue symptom'),
+  on('B40', '10.B', 'kv', 'the encryption opcode band is only 0x03–0x05',
+    'propose a 0x06/0x07 entry (a newer opcode): it falls through to the legacy decoder and is silently skipped while the applied index advances (I3/I4; silent skip instead of a halt)'),
+  off('B41', '10.B', 'heuristic snapshot header versioning, headerless legacy treated as an error',
+    'no switch yet: the snapshot reader has one versioned header path'),
+  on('B42', '10.B', 'kv', 'the snapshot writer downgrades from v2 to v1',
+    'after a cutover, a snapshot taken while the cutover source reads 0 is written as v1; a follower restored from it configures cutover 0 (I8; snapshot format regresses, then DIVERGE/HALT)'),
+  off('B43', '10.B', 'a value-byte discriminator, or no AAD binding of the value header or key',
+    'the AAD binding is part of the one storage codec, and observing it needs a disk-tamper nemesis the harness does not have'),
+  off('B44', '10.B', 'an old binary reading enc_state bits as a tombstone',
+    'the oldest emulated release is 6A, which already has the 9-byte header; a pre-Stage-2 binary is not emulated'),
+  off('B45', '10.B', 'AlreadyExists on a retried Enable RPC',
+    'no switch yet: the Enable RPCs answer a retry with was_already_active and the original index in one place'),
+  off('B46', '10.B', 'concurrent cutover RPCs without the semaphore',
+    'no switch yet: both Enable RPCs run under one semaphore'),
+  off('B47', '10.B', 'the sidecar temp file inherits wide permissions',
+    'no switch yet: the sidecar writer creates the temp file with mode 0600'),
+  on('E1', '10.D', 'encryption', 'the raft cutover is recorded at index 0 (the applier is not given the index)',
+    'enable Phase 2: the RPC reports success but status/GetSidecarState keep raft cutover index 0 and nothing is wrapped, so values written after the reported cutover are cleartext in the WAL (I1/I5; PLAIN); a retry proposes another marker instead of answering was_already_active (I10)'),
+  off('E2', '10.D', 'Phase 2 accepted by a build that records the cutover but cannot wrap',
+    'the emulated stages ship unwrap and wrap together at 6E; a 6E-1-only build (cutover recorded, no wrap) would be a new --stage value, not a switch on the current code'),
+  on('E5', '10.D', 'server', 'follower-forwarded writes are proposed by the leader without the wrap',
+    'after Phase 2, send a write to a follower (it forwards it to the leader): the entry lands cleartext above the cutover, every replica halts at it (I5; HALT)'),
+  on('E6', '10.D', 'server', 'the local_epoch bump runs before the startup guards that may refuse',
+    'stop a node, restore an older sidecar (its storage epoch below the registry), restart it again and again: every refused start raises the sidecar\'s storage local_epoch by one (correct: unchanged), until the guard stops refusing; repeated long enough, ErrLocalEpochExhausted (I2; STUCK for good)'),
+  on('E13', '10.D', 'server', 'the barrier\'s begin step waits for a signal that never comes',
+    'enable Phase 2: EnableRaftEnvelope never returns before its deadline and user writes are refused with EnvelopeCutoverInProgress meanwhile, on every attempt (STUCK)'),
+  on('E14', '10.D', 'encryption', 'the wrap is not reinstalled after a raft-DEK rotation past the cutover',
+    'Phase 2, RotateDEK purpose raft, then writes: raft entries above the rotation index still carry the old raft DEK\'s key id (I1: the rotation did nothing for the log; visible in the inspected WAL)'),
+  on('E15', '10.D', 'server', 'members added after Phase 2 are pre-registered for the storage DEK only',
+    'after Phase 2 add a learner (AddLearner): the registry gets no raft-DEK row for it (inspect: writer rows), so promoted and leading it cannot wrap until its own registration commits (writes refused with WriterNotRegistered, STUCK while it leads)'),
+  on('E16', '10.D', 'server', 'the raft-DEK epoch is bumped at every start, even before Phase 2',
+    'bootstrap (and Phase 1), then restart a node k times before Phase 2: the raft DEK\'s local_epoch in its sidecar rises by k (correct: stays 0); burns the 16-bit epoch space (I2; slow STUCK)'),
+  on('E17', '10.D', 'server', 'self-issued writer registrations use the barrier-exempt admin path',
+    'restart a node or add a member during the Phase-2 cutover window: its registration is not held by the barrier, can land cleartext above the marker, and every replica halts (I5; HALT)'),
+  on('E19', '10.D', 'server', 'the barrier end never wakes the drain waiters; a raft registration at the registry\'s epoch is accepted at startup',
+    '(a) abort a cutover mid-drain (an in-flight write that outlives the drain bound): later cutover attempts hang in the drain until their deadline (STUCK); (b) restore an older sidecar whose raft epoch equals the registry\'s last_seen after Phase 2: the node starts instead of refusing with ErrLocalEpochRollback and wraps at a used epoch (I2; NONCE)'),
+  on('E21', '10.D', 'server', 'the wire local_epoch is narrowed from 32 to 16 bits without a range check',
+    'send an admin request (RegisterEncryptionWriter, RotateDEK, Enable*) with a local_epoch >= 65536: it is accepted and the registry records epoch mod 65536 (I2; NONCE) instead of InvalidArgument ErrLocalEpochOutOfRange'),
+  on('E22', '10.D', 'server', 'rotate-on-startup retries with the same key id after an ambiguous error',
+    'partition the leader during a --rotate-on-startup rotation so the proposal times out: the retry proposes the same DEK id with different key bytes; a replica that applied the first gets ErrKeyConflict and halts (I3; HALT/GCM)'),
+  on('E23', '10.D', 'server', 'client writes are served before a requested startup rotation finished',
+    'restart the leader with --rotate-on-startup and write at once: writes are accepted before the rotation (MutatorsBlocked correctly) and their MVCC records carry the old storage DEK\'s key id (I1; visible in the inspected store)'),
+  off('E25', '10.D', 'registry and sidecar projections served without an applied-index fence',
+    'the node answers GetSidecarState and status from the sidecar file and registry rows that the apply itself writes before it advances, so there is no separate projection that could lag; expressing it would need an artificial cache'),
+] as const satisfies readonly BugEntry[];
+
+/** Every catalogued bug, in catalogue order. */
+export const bugCatalogue: readonly BugEntry[] = Object.freeze(entries.map((entry) => Object.freeze(entry)));
+
+/** An id the node can switch on with `--bug`. */
+export type ExpressibleBugId = Extract<(typeof entries)[number], { readonly expressible: true }>['id'];
+
+/** The expressible ids, in catalogue order. */
+export const expressibleBugIds: readonly ExpressibleBugId[] = Object.freeze(
+  entries.filter((entry): entry is Extract<(typeof entries)[number], { readonly expressible: true }> => entry.expressible).map((entry) => entry.id),
+);
+
+const byId: ReadonlyMap<string, BugEntry> = new Map(bugCatalogue.map((entry) => [entry.id, entry]));
+
+/** The catalogue entry of `id` (upper-case, `B7`), or undefined. */
+export function bugEntry(id: string): BugEntry | undefined {
+  return byId.get(id);
+}
+
+/** Outcome of resolving one `--bug` item. */
+export type BugIdResolution =
+  | { readonly ok: true; readonly id: ExpressibleBugId }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Resolves one `--bug` item: the id, case-insensitive, optionally followed by
+ * a descriptive slug (`b7`, `B7-wrap-not-restored`, `e14`). Unknown ids and
+ * catalogued ids the node cannot express are refused with a message naming
+ * the item (and why, or the valid ids).
+ */
+export function resolveBugId(text: string): BugIdResolution {
+  const valid = `valid ids: ${expressibleBugIds.join(',')}`;
+  const match = /^([be]\d+)(?:-[a-z0-9-]+)?$/i.exec(text.trim());
+  const entry = match === null ? undefined : byId.get(match[1]!.toUpperCase());
+  if (entry === undefined) return { ok: false, message: `unknown catalogued bug '${text}'; ${valid}` };
+  if (!entry.expressible) return { ok: false, message: `catalogued bug ${entry.id} cannot be switched on in the reference node: ${entry.why}; ${valid}` };
+  return { ok: true, id: entry.id as ExpressibleBugId };
+}
