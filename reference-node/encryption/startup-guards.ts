@@ -118,7 +118,9 @@ export async function checkRaftEpochRollback(input: { readonly sidecar: Sidecar;
   const dek = input.sidecar.active.raft;
   if (input.sidecar.raftEnvelopeCutoverIndex === 0 || dek === 0) return;
   const row = await readRegistryRow(input.rows, dek, input.me);
-  if (row !== undefined && row.fullNodeId === input.me && input.raftEpoch <= row.lastSeenEpoch) {
+  // BUG SWITCH E19: a raft epoch equal to the registry's last_seen is accepted (the same epoch twice: nonce reuse).
+  const behind = input.bugs?.has('E19') === true ? input.raftEpoch < (row?.lastSeenEpoch ?? 0) : input.raftEpoch <= (row?.lastSeenEpoch ?? 0);
+  if (row !== undefined && row.fullNodeId === input.me && behind) {
     throw new EncryptionError('ErrLocalEpochRollback', `raft DEK ${dek}: raft epoch ${input.raftEpoch} <= registry last_seen ${row.lastSeenEpoch}`);
   }
 }

@@ -44,9 +44,9 @@ export interface InexpressibleBug extends BugEntryBase {
 /** One catalogue entry. */
 export type BugEntry = ExpressibleBug | InexpressibleBug;
 
-const on = (id: string, section: BugSection, layer: BugLayer, description: string, observable: string) =>
+const on = <const Id extends string>(id: Id, section: BugSection, layer: BugLayer, description: string, observable: string) =>
   ({ id, section, expressible: true, layer, description, observable }) as const;
-const off = (id: string, section: BugSection, description: string, why: string) =>
+const off = <const Id extends string>(id: Id, section: BugSection, description: string, why: string) =>
   ({ id, section, expressible: false, description, why }) as const;
 
 const entries = [
@@ -156,14 +156,14 @@ const entries = [
     'enable Phase 2: EnableRaftEnvelope never returns before its deadline and user writes are refused with EnvelopeCutoverInProgress meanwhile, on every attempt (STUCK)'),
   on('E14', '10.D', 'encryption', 'the wrap is not reinstalled after a raft-DEK rotation past the cutover',
     'Phase 2, RotateDEK purpose raft, then writes: raft entries above the rotation index still carry the old raft DEK\'s key id (I1: the rotation did nothing for the log; visible in the inspected WAL)'),
-  on('E15', '10.D', 'server', 'members added after Phase 2 are pre-registered for the storage DEK only',
-    'after Phase 2 add a learner (AddLearner): the registry gets no raft-DEK row for it (inspect: writer rows), so promoted and leading it cannot wrap until its own registration commits (writes refused with WriterNotRegistered, STUCK while it leads)'),
+  off('E15', '10.D', 'members added after Phase 2 are pre-registered for the storage DEK only',
+    'masked in this node by the own-registration exemption (spec §3.4 (e), I6): a joiner without a pre-registered raft-DEK row registers itself at the same epoch 0 once its watcher runs (forwarded to the leader, or wrapped under the exemption when it leads), so the registry ends the same and the only trace is up to one watcher tick of WriterNotRegistered refusals on a joiner that leads, which a harness cannot tell from a slow election'),
   on('E16', '10.D', 'server', 'the raft-DEK epoch is bumped at every start, even before Phase 2',
     'bootstrap (and Phase 1), then restart a node k times before Phase 2: the raft DEK\'s local_epoch in its sidecar rises by k (correct: stays 0); burns the 16-bit epoch space (I2; slow STUCK)'),
   on('E17', '10.D', 'server', 'self-issued writer registrations use the barrier-exempt admin path',
     'restart a node or add a member during the Phase-2 cutover window: its registration is not held by the barrier, can land cleartext above the marker, and every replica halts (I5; HALT)'),
-  on('E19', '10.D', 'server', 'the barrier end never wakes the drain waiters; a raft registration at the registry\'s epoch is accepted at startup',
-    '(a) abort a cutover mid-drain (an in-flight write that outlives the drain bound): later cutover attempts hang in the drain until their deadline (STUCK); (b) restore an older sidecar whose raft epoch equals the registry\'s last_seen after Phase 2: the node starts instead of refusing with ErrLocalEpochRollback and wraps at a used epoch (I2; NONCE)'),
+  on('E19', '10.D', 'encryption', 'an equal startup raft epoch accepted (part (b); part (a), barrier end not waking the drain waiters, has no counterpart: the only drain waiter is the cutover, which bounds its own wait)',
+    'after Phase 2 stop a node that has led, lower the active raft DEK\'s local_epoch in its sidecar (keys.json) by one (a partial sidecar rollback), restart it and let it lead: it starts (correct: refuses with ErrLocalEpochRollback at startup step 9) and wraps at the epoch of its previous load, so (key id, nonce) pairs repeat with different ciphertext in the WAL (I2; NONCE)'),
   on('E21', '10.D', 'server', 'the wire local_epoch is narrowed from 32 to 16 bits without a range check',
     'send an admin request (RegisterEncryptionWriter, RotateDEK, Enable*) with a local_epoch >= 65536: it is accepted and the registry records epoch mod 65536 (I2; NONCE) instead of InvalidArgument ErrLocalEpochOutOfRange'),
   on('E22', '10.D', 'server', 'rotate-on-startup retries with the same key id after an ambiguous error',

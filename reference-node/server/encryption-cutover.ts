@@ -18,7 +18,7 @@ import {
 const fanOutTimeoutMs = 5_000;
 /** How long step 2 waits for in-flight user proposals. */
 const drainTimeoutMs = 10_000;
-/** Bound of the B5 gate wait when the client set no deadline (so a buggy node does not hold the semaphore forever). */
+/** Bound of the B5 and E13 waits when the client set no deadline (so a buggy node does not hold the semaphore forever). */
 const gateWaitMaxMs = 60_000;
 
 /** Probes every member with GetCapability; refuses naming the first unreachable or incapable full id. */
@@ -56,7 +56,7 @@ async function enableGates(deps: EncryptionAdminDeps, request: EnableStorageEnve
   await requireLeader(deps);
   const runtime = requireMutator(deps);
   const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
-  const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
+  const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch', deps.bugs);
   return { runtime, proposer, epoch, sc: await currentSidecar(runtime.sidecarPath) };
 }
 
@@ -85,9 +85,11 @@ export async function enableStorageEnvelope(
 }
 
 /** Steps 1 and 2: refuse new user proposals, wait for the in-flight ones; reopen if they do not drain. */
-async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
+async function closeBarrier(deps: EncryptionAdminDeps, deadlineMs: number): Promise<void> {
   deps.barrier.begin();
   try {
+    // BUG SWITCH E13: the begin step waits for a signal that never comes (the barrier it just closed opening), until the deadline.
+    if (deps.bugs.has('E13')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
     await deps.barrier.drained(drainTimeoutMs);
   } catch (error) {
     deps.barrier.end();
@@ -97,7 +99,7 @@ async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
 
 /**
  * §7.6 Phase 2 with the six-step barrier. `deadlineMs` is the client's
- * deadline (epoch ms, Infinity when none); only the B5 gate waits on it.
+ * deadline (epoch ms, Infinity when none); only the B5 and E13 waits use it.
  */
 export async function enableRaftEnvelope(
   deps: EncryptionAdminDeps, state: AdminState, request: EnableRaftEnvelopeRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity,
@@ -108,7 +110,7 @@ export async function enableRaftEnvelope(
     if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
     const summary = await capabilityFanOut(deps, self);
     // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.
-    if (!deps.bugs.has('B6')) await closeBarrier(deps);
+    if (!deps.bugs.has('B6')) await closeBarrier(deps, deadlineMs);
     const dek = sc.active.raft;
     const marker = encodeRotationEntry({
       subtag: ROTATION_SUBTAG.enableRaftEnvelope, dekId: dek, purpose: 'raft', wrapped: new Uint8Array(0),

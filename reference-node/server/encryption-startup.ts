@@ -87,18 +87,21 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   let sidecar = prepared.sidecar;
   const me = fullNodeId(config.id);
   const rows = rawRowsOf(store);
+  let epochs = { storage: 0, raft: 0 };
+  // BUG SWITCH E6: the bumps run before the membership guards, so a start they refuse has consumed an epoch.
+  const bumpBeforeGuards = bugs.has('E6');
+  if (bumpBeforeGuards && sidecar !== null && needsHydration(sidecar)) ({ sidecar, epochs } = await bumpEpochs(config, sidecar, bugs));
   if (stage.startupGuards && sidecar !== null && sidecar.active.storage !== 0) {
     checkNodeIdCollision([me, ...[...memberIds].map((id) => fullNodeId(id))]);
     await checkLocalEpochRollback({ sidecar, rows, me, phase: 'before-bump', bugs });
   }
   const keystore = new Keystore();
-  let storageEpoch = 0;
-  let raftEpoch = 0;
   if (sidecar !== null && needsHydration(sidecar)) {
     hydrateKeystore(sidecar, kek, keystore, bugs);
-    if (sidecar.active.storage !== 0) ({ sidecar, epoch: storageEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage'));
-    if (stage.raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0) ({ sidecar, epoch: raftEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
+    if (!bumpBeforeGuards) ({ sidecar, epochs } = await bumpEpochs(config, sidecar, bugs));
   }
+  const storageEpoch = epochs.storage;
+  let raftEpoch = epochs.raft;
   // No cutover yet: the raft factory emits nothing until one applies in this load, at the key's current epoch.
   if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0) raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
   const node16 = nodeId16(me);
@@ -131,6 +134,22 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
     applier: bandApplierPort(band, killPoints),
     unwrapper: { cutoverIndex: () => raft.cutoverIndex, unwrap: (payload) => raft.unwrap(payload) },
   };
+}
+
+/**
+ * §8.1 step 4's bumps: the storage epoch when a storage DEK is active, the
+ * raft epoch when the raft cutover is active (and the stage has one).
+ */
+async function bumpEpochs(config: NodeConfig, start: Sidecar, bugs: ReadonlySet<string>): Promise<{ readonly sidecar: Sidecar; readonly epochs: { readonly storage: number; readonly raft: number } }> {
+  let sidecar = start;
+  let storage = 0;
+  let raft = 0;
+  if (sidecar.active.storage !== 0) ({ sidecar, epoch: storage } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage'));
+  const raftCutover = stageBehaviour(config.stage).raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0;
+  // BUG SWITCH E16: the raft DEK's epoch is bumped at every start, also before the raft cutover.
+  const bumpRaft = raftCutover || (bugs.has('E16') && sidecar.active.raft !== 0);
+  if (bumpRaft) ({ sidecar, epoch: raft } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
+  return { sidecar, epochs: { storage, raft } };
 }
 
 /**

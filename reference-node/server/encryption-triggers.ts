@@ -33,7 +33,7 @@ export interface EncryptionTriggersDeps {
   /** Fails the node (a terminal rotate-on-startup error). */
   readonly onTerminal: (error: Error) => void;
   readonly logger: Logger;
-  /** Catalogued bugs (E14, E15, E17, E22, E23 are wired here). */
+  /** Catalogued bugs (E14, E17, E22, E23 are wired here). */
   readonly bugs?: ReadonlySet<string>;
 }
 
@@ -61,13 +61,14 @@ export class EncryptionTriggers {
     }
     const register = ownWriterRegistrar({
       isLeader: () => core.isLeader(),
-      // BUG SWITCH E17: own registrations through the barrier-exempt admin path instead of the gated user path.
-      proposeLocally: (payload) => (bugs.has('E17') ? core.proposeAdmin(payload) : core.proposeRaw(payload)),
+      proposeLocally: (payload) => core.proposeRaw(payload),
+      proposeExempt: (payload) => core.proposeAdmin(payload),
+      bugs,
       forwardToLeader: (request, deadlineMs) => forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), deadlineMs),
     });
     this.watcher = new RegistrationWatcher({ runtime, register, logger });
     this.startupRegistration = new StartupRegistration({ runtime, barrier: this.writeGate, register, logger });
-    this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger, bugs });
+    this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger });
     const watcher = this.watcher;
     this.rotation = deps.rotateOnStartup
       ? new RotateOnStartup({ runtime, core, registerNow: () => watcher.tick(), onTerminal: deps.onTerminal, logger, bugs })

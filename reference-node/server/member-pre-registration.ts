@@ -27,8 +27,6 @@ export interface MemberPreRegistrationDeps {
     proposeAdmin(payload: Uint8Array): Promise<{ readonly index: number }>;
   };
   readonly logger: Logger;
-  /** Catalogued bugs (E15 here). */
-  readonly bugs?: ReadonlySet<string>;
 }
 
 /** The interceptor the RaftAdmin service runs before AddVoter / AddLearner on the leader. */
@@ -41,9 +39,7 @@ export function memberPreRegistration(deps: MemberPreRegistrationDeps): (memberI
     const sidecar = await readSidecar(deps.runtime.sidecarPath);
     if (sidecar === null || sidecar.active.storage === 0) return;
     const full = fullNodeId(memberId);
-    // BUG SWITCH E15: a joiner is pre-registered for the active storage DEK only, not the raft DEK.
-    const deks = deps.bugs?.has('E15') === true ? [sidecar.active.storage] : [sidecar.active.storage, sidecar.active.raft];
-    for (const dekId of deks) {
+    for (const dekId of [sidecar.active.storage, sidecar.active.raft]) {
       if (dekId === 0) continue;
       const row = await readRegistryRow(deps.runtime.rows, dekId, full);
       if (row !== undefined && row.fullNodeId === full) continue;

@@ -279,7 +279,7 @@ interface ServerParts {
 
 /** Starts serving KV, RaftAdmin and Peer on the bound server. */
 function openServices(server: NodeServer, { config, core, forwarder, status, loop, addressBook, triggers }: ServerParts): void {
-  server.open('KV', createKvService(core, forwarder, triggers.writeGate));
+  server.open('KV', createKvService(core, forwarder, triggers.writeGate, new Set<string>(config.bugs)));
   server.open('RaftAdmin', createAdminService({
     core, forwarder, status, testHooks: config.testHooks, ...(triggers.beforeMemberAdd === undefined ? {} : { beforeMemberAdd: triggers.beforeMemberAdd }),
   }));
