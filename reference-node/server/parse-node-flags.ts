@@ -51,7 +51,7 @@ function buildCommand(): Command {
     .option('--test-kill-point <point>', 'test only, needs --test-hooks: SIGKILL this process at a named encryption-apply point (after-bootstrap-apply|after-storage-cutover-flip)')
     .option('--peer-route <list>', 'override the address dialled per peer: n2=H:P,…')
     .option('--stage <stage>', 'emulated rollout stage 6A..6F (default 6F)')
-    .option('--bug <ids>', `catalogued bugs to re-introduce (bug-catalogue.md §10.B/§10.D; proto/bug-catalogue.ts): ${cataloguedBugIds.join(',')}`)
+    .option('--bug <ids>', `catalogued bugs to re-introduce, comma-separated (bug-catalogue.md §10.B/§10.D; what each does: reference-node/proto/bug-catalogue.ts): ${cataloguedBugIds.join(', ')}`)
     .option('--encryption-enabled', 'enable data-at-rest encryption')
     .option('--kek-file <path>', 'key-encryption-key file')
     .option('--sidecar-path <path>', 'encryption sidecar file')
