@@ -167,6 +167,9 @@ describe('membership and rollback guards (spec §8.2, phases 3, 6, 9)', () => {
     expect(isEncryptionError(await rejected(checkSidecarBehindRaftLog({ sidecar: sc, engineAppliedIndex: 8, scanner })), 'ErrSidecarBehindRaftLog')).toBe(true);
     expect(await checkSidecarBehindRaftLog({ sidecar: { ...sc, raftAppliedIndex: 0 }, engineAppliedIndex: 8, scanner })).toBe('skipped-legacy');
     expect(isEncryptionError(await rejected(checkSidecarBehindRaftLog({ sidecar: sc, engineAppliedIndex: 8, scanner: null })), 'ErrSidecarBehindRaftLog')).toBe(true);
+    // B30 (bug switch): the registration at 6 counts, so a gap holding only it refuses too.
+    expect(await checkSidecarBehindRaftLog({ sidecar: { ...sc, raftAppliedIndex: 5 }, engineAppliedIndex: 7, scanner })).toBe('ok');
+    expect(isEncryptionError(await rejected(checkSidecarBehindRaftLog({ sidecar: { ...sc, raftAppliedIndex: 5 }, engineAppliedIndex: 7, scanner, bugs: new Set(['B30']) })), 'ErrSidecarBehindRaftLog')).toBe(true);
   });
 });
 

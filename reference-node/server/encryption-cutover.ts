@@ -60,14 +60,22 @@ async function enableGates(deps: EncryptionAdminDeps, request: EnableStorageEnve
   return { runtime, proposer, epoch, sc: await currentSidecar(runtime.sidecarPath) };
 }
 
+/** Runs an Enable RPC's body under the cutover semaphore. */
+function serialised<T>(deps: EncryptionAdminDeps, state: AdminState, body: () => Promise<T>): Promise<T> {
+  // BUG SWITCH B46: no semaphore; two concurrent cutover RPCs both see "not active" and both report a fresh success.
+  return deps.bugs.has('B46') ? body() : state.semaphore.run(body);
+}
+
 /** §7.5 Phase 1. */
 export async function enableStorageEnvelope(
   deps: EncryptionAdminDeps, state: AdminState, request: EnableStorageEnvelopeRequest, self: () => Promise<CapabilityReport>,
 ): Promise<EnableStorageEnvelopeResponse> {
-  return state.semaphore.run(async () => {
+  return serialised(deps, state, async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.storage === 0) throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
     if (sc.storageEnvelopeActive) {
+      // BUG SWITCH B45: a retry is refused (AlreadyExists) instead of answering was_already_active with the original index.
+      if (deps.bugs.has('B45')) throw refuse('AlreadyExists: the storage envelope is already active');
       const unknown = sc.storageEnvelopeCutoverIndex === 0;
       return { appliedIndex: String(unknown ? sc.raftAppliedIndex : sc.storageEnvelopeCutoverIndex), capabilitySummary: [], cutoverIndexUnknown: unknown, wasAlreadyActive: true };
     }
@@ -104,9 +112,11 @@ async function closeBarrier(deps: EncryptionAdminDeps, deadlineMs: number): Prom
 export async function enableRaftEnvelope(
   deps: EncryptionAdminDeps, state: AdminState, request: EnableRaftEnvelopeRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity,
 ): Promise<EnableRaftEnvelopeResponse> {
-  return state.semaphore.run(async () => {
+  return serialised(deps, state, async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');
+    // BUG SWITCH B45: a retry is refused (AlreadyExists) instead of answering was_already_active with the original index.
+    if (sc.raftEnvelopeCutoverIndex !== 0 && deps.bugs.has('B45')) throw refuse('AlreadyExists: the raft envelope is already active');
     if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
     const summary = await capabilityFanOut(deps, self);
     // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.

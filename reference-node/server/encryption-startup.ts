@@ -144,11 +144,11 @@ async function bumpEpochs(config: NodeConfig, start: Sidecar, bugs: ReadonlySet<
   let sidecar = start;
   let storage = 0;
   let raft = 0;
-  if (sidecar.active.storage !== 0) ({ sidecar, epoch: storage } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage'));
+  if (sidecar.active.storage !== 0) ({ sidecar, epoch: storage } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage', { bugs }));
   const raftCutover = stageBehaviour(config.stage).raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0;
   // BUG SWITCH E16: the raft DEK's epoch is bumped at every start, also before the raft cutover.
   const bumpRaft = raftCutover || (bugs.has('E16') && sidecar.active.raft !== 0);
-  if (bumpRaft) ({ sidecar, epoch: raft } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
+  if (bumpRaft) ({ sidecar, epoch: raft } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft', { bugs }));
   return { sidecar, epochs: { storage, raft } };
 }
 
@@ -259,7 +259,7 @@ export async function checkAfterRecovery(runtime: EncryptionRuntime, input: { re
   await checkLocalEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, phase: 'after-replay', bugs: input.bugs });
   // Step 7 compares the sidecar as the replay left it (replayed 0x04/0x05 entries rewrote it) with the replayed applied index.
   const replayed = (await readSidecar(runtime.sidecarPath)) ?? sidecar;
-  await checkSidecarBehindRaftLog({ sidecar: replayed, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log) });
+  await checkSidecarBehindRaftLog({ sidecar: replayed, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log), bugs: input.bugs });
   checkCutoverDivergence(input.restoredCutover, sidecar.raftEnvelopeCutoverIndex);
   await checkRaftEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, raftEpoch: runtime.epochs.raft, bugs: input.bugs });
 }

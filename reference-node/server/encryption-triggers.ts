@@ -33,7 +33,7 @@ export interface EncryptionTriggersDeps {
   /** Fails the node (a terminal rotate-on-startup error). */
   readonly onTerminal: (error: Error) => void;
   readonly logger: Logger;
-  /** Catalogued bugs (E14, E17, E22, E23 are wired here). */
+  /** Catalogued bugs (B37, E14, E17, E22, E23 are wired here). */
   readonly bugs?: ReadonlySet<string>;
 }
 
@@ -68,7 +68,7 @@ export class EncryptionTriggers {
     });
     this.watcher = new RegistrationWatcher({ runtime, register, logger });
     this.startupRegistration = new StartupRegistration({ runtime, barrier: this.writeGate, register, logger });
-    this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger });
+    this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger, bugs });
     const watcher = this.watcher;
     this.rotation = deps.rotateOnStartup
       ? new RotateOnStartup({ runtime, core, registerNow: () => watcher.tick(), onTerminal: deps.onTerminal, logger, bugs })
