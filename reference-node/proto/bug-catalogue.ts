@@ -155,7 +155,7 @@ const entries = [
   on('E13', '10.D', 'server', 'the barrier\'s begin step waits for a signal that never comes',
     'enable Phase 2: EnableRaftEnvelope never returns before its deadline and user writes are refused with EnvelopeCutoverInProgress meanwhile, on every attempt (STUCK)'),
   on('E14', '10.D', 'encryption', 'the wrap is not reinstalled after a raft-DEK rotation past the cutover',
-    'Phase 2, RotateDEK purpose raft, then writes: raft entries above the rotation index still carry the old raft DEK\'s key id (I1: the rotation did nothing for the log; visible in the inspected WAL)'),
+    'Phase 2, RotateDEK purpose raft (the RPC or --rotate-on-startup), then writes: raft entries above the rotation index still carry the old raft DEK\'s key id (envelope.keyId of the inspected raft-entry records) until the leader restarts, when the startup install takes the new DEK from the sidecar (I1: the rotation did nothing for the log; no halt, no error)'),
   off('E15', '10.D', 'members added after Phase 2 are pre-registered for the storage DEK only',
     'masked in this node by the own-registration exemption (spec §3.4 (e), I6): a joiner without a pre-registered raft-DEK row registers itself at the same epoch 0 once its watcher runs (forwarded to the leader, or wrapped under the exemption when it leads), so the registry ends the same and the only trace is up to one watcher tick of WriterNotRegistered refusals on a joiner that leads, which a harness cannot tell from a slow election'),
   on('E16', '10.D', 'server', 'the raft-DEK epoch is bumped at every start, even before Phase 2',

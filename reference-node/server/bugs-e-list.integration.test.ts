@@ -9,12 +9,14 @@
  * - E13: the barrier's begin step waits for a signal that never comes.
  *   EnableRaftEnvelope ends only with its deadline while writes are refused,
  *   and nothing is cut over.
+ * - E14: no wrap re-install after a raft-DEK rotation. Raft entries above
+ *   the rotation keep the old raft DEK's key id (seen by `ekv-admin inspect`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError } from '../proto/index.js';
 import {
-  bootstrapEncryption, bytesOnDisk, canary, enableRaftEnvelope, enableStorageEnvelope, proposerOf, putWithRetry, rolloutToPhase2,
-  startEncryptedCluster, utf8, waitForHalt,
+  bootstrapEncryption, bytesOnDisk, canary, enableRaftEnvelope, enableStorageEnvelope, inspectNode, proposerOf, putWithRetry, rolloutToPhase2,
+  rotateDekWithCli, startEncryptedCluster, utf8, waitForHalt,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
@@ -97,4 +99,21 @@ describe('E-list bug switches on a cluster', () => {
     // The wait ended with the deadline; the barrier reopened (the retry would hang again).
     expect(await putWithRetry(cluster, leader, 'after', 'v')).toBe(true);
   }, 90_000);
+
+  for (const [bugs, wrappedWith] of [[['--bug', 'E14'], 'old'], [[], 'new']] as const) {
+    it(`E14 ${bugs.length === 0 ? 'off' : 'on'}: raft entries above a raft-DEK rotation carry the ${wrappedWith} DEK's key id`, async () => {
+      const started = await startEncryptedCluster({ commonFlags: bugs });
+      cluster = started.cluster;
+      const { leader } = started;
+      await rolloutToPhase2(cluster, leader, started.kekPath);
+      const oldRaftDek = Number((await cluster.encryption(leader).getSidecarState({})).activeRaftId);
+      const rotation = await rotateDekWithCli(cluster, leader, started.kekPath, 'raft');
+      for (let i = 0; i < 3; i++) expect(await putWithRetry(cluster, leader, `after-rotation-${i}`, 'v')).toBe(true);
+      await cluster.kill(leader, 'SIGTERM');
+      const above = (await inspectNode(cluster, leader)).filter((r) => r.kind === 'raft-entry' && r.wrapped && r.index > rotation.appliedIndex);
+      expect(above.length).toBeGreaterThanOrEqual(3);
+      const keyIds = new Set(above.map((r) => (r.kind === 'raft-entry' ? r.envelope?.keyId : undefined)));
+      expect([...keyIds]).toEqual([wrappedWith === 'old' ? oldRaftDek : rotation.newDekId]);
+    }, 90_000);
+  }
 });
