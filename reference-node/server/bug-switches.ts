@@ -24,6 +24,7 @@ export const SERVER_LAYER_BUG_SWITCHES = Object.freeze({
   B37: 'memberPreRegistration: no read-before-propose collision check; a colliding joiner\'s registration is proposed and halts every replica on apply',
   B45: 'enable*Envelope: a retry after success is refused ("AlreadyExists") instead of answering was_already_active with the original index',
   B46: 'enable*Envelope: no cutover semaphore; concurrent calls both take the fresh path',
+  E2: 'wireEncryption / enableRaftEnvelope / RotateOnStartup: a 6E-1 build; the marker\'s apply records the cutover in the sidecar but installs neither the wrap nor the unwrap, at apply, at startup or after a rotation',
   E5: 'KV service: a write forwarded by a follower (no_forward set, served by the leader) is proposed without the raft wrap',
   E6: 'wireEncryption: the storage and raft local_epoch bumps run before the membership guards (node-id collision, pre-bump rollback), so a refused start consumes an epoch',
   E13: 'enableRaftEnvelope: step 2 waits for a drain signal that is only given when an in-flight proposal returns, so with none in flight it waits until the deadline',

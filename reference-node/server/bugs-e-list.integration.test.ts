@@ -4,6 +4,9 @@
  * - E1: the raft cutover recorded at index 0. EnableRaftEnvelope reports
  *   success, but every sidecar keeps cutover 0, a value written afterwards
  *   sits in cleartext in the data dirs, and a retry is "fresh" again.
+ * - E2: one node is a build that records the cutover but cannot wrap.
+ *   Phase 2 succeeds through a correct leader; once that node leads, its
+ *   cleartext write halts the correct replicas.
  * - E5: forwarded writes proposed unwrapped. After Phase 2 a write sent to a
  *   follower halts every replica; without the switch it applies.
  * - E13: the barrier's begin step waits for a signal that never comes.
@@ -15,7 +18,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError } from '../proto/index.js';
 import {
-  bootstrapEncryption, bytesOnDisk, canary, enableRaftEnvelope, enableStorageEnvelope, inspectNode, proposerOf, putWithRetry, rolloutToPhase2,
+  bootstrapEncryption, bytesOnDisk, canary, enableRaftEnvelope, enableStorageEnvelope, inspectNode, makeLeader, proposerOf, putWithRetry, rolloutToPhase2,
   rotateDekWithCli, startEncryptedCluster, utf8, waitForHalt,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
@@ -115,5 +118,25 @@ describe('E-list bug switches on a cluster', () => {
       const keyIds = new Set(above.map((r) => (r.kind === 'raft-entry' ? r.envelope?.keyId : undefined)));
       expect([...keyIds]).toEqual([wrappedWith === 'old' ? oldRaftDek : rotation.newDekId]);
     }, 90_000);
+  }
+
+  for (const [bugs, expected] of [[['--bug', 'E2'], 'halt'], [[], 'applied']] as const) {
+    it(`E2 ${bugs.length === 0 ? 'off' : 'on'}: after Phase 2 a write led by n3 ${expected === 'halt' ? 'halts the correct replicas' : 'applies everywhere'}`, async () => {
+      const started = await startEncryptedCluster({ commonFlags: ['--no-exit-on-halt'], nodeFlags: { n3: bugs } });
+      cluster = started.cluster;
+      await makeLeader(cluster, 'n1');
+      await rolloutToPhase2(cluster, 'n1', started.kekPath);
+      // The old build recorded the cutover like everyone else.
+      expect(await raftCutoverOf(cluster, 'n3')).toBeGreaterThan(0);
+      await makeLeader(cluster, 'n3');
+      if (expected === 'halt') {
+        await outcomeOf(cluster.kv('n3').put({ key: utf8('led-by-n3'), value: utf8('v') }, { timeoutMs: 8_000 }));
+        for (const id of ['n1', 'n2']) expect(await waitForHalt(cluster, id), id).toMatch(/unwrap|ErrRaft/i);
+      } else {
+        // Retried while n3's raft registration commits (WriterNotRegistered is retryable).
+        expect(await putWithRetry(cluster, 'n3', 'led-by-n3', 'v')).toBe(true);
+        for (const id of cluster.ids()) expect((await cluster.status(id)).halted, id).toBe(false);
+      }
+    }, 120_000);
   }
 });

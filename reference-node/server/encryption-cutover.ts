@@ -152,7 +152,8 @@ export async function enableRaftEnvelope(
       throw refuse('the raft cutover raced a RotateDEK (stale DEK, no-op); retry');
     }
     // Step 5: the installer already published the wrap on apply; re-install is idempotent.
-    runtime.raft.install(post.raftEnvelopeCutoverIndex, post.active.raft);
+    // BUG SWITCH E2: a build that cannot wrap installs nothing, yet reports the cutover done.
+    if (!deps.bugs.has('E2')) runtime.raft.install(post.raftEnvelopeCutoverIndex, post.active.raft);
     deps.barrier.end();
     await deps.registerNow();
     return { appliedIndex: String(post.raftEnvelopeCutoverIndex), capabilitySummary: summary, wasAlreadyActive: false };

@@ -14,7 +14,7 @@ import {
   bumpLocalEpoch, checkCutoverDivergence, checkLocalEpochRollback, checkNodeIdCollision, checkRaftCutoverScope,
   checkRaftEpochRollback, checkSidecarBehindRaftLog, checkStartupGuards, createStorageValueCodecs, fullNodeId,
   hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad, readSidecar, rotationSubtagsFor,
-  type ApplyResult, type Kek, type LogPayloadScanner, type RawRowStore, type Sidecar,
+  type ApplyResult, type Kek, type LogPayloadScanner, type RaftWrapInstaller, type RawRowStore, type Sidecar,
 } from '../encryption/index.js';
 import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
 import type { LogIndex } from '../raft/types.js';
@@ -110,7 +110,9 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageNonceEpoch, bugs));
   const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)), fullNodeId: me, raftEpoch });
   // Before 6E the binary has no unwrap/wrap: a cutover in the sidecar (a downgrade) is not installed.
-  if (stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
+  // BUG SWITCH E2: a 6E-1 build records the cutover in its sidecar but has neither half of the envelope (no install here or on apply).
+  const cannotWrap = bugs.has('E2');
+  if (!cannotWrap && stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
     // BUG SWITCH B7: wrap-on-propose not initialised from the sidecar; only the unwrap side learns the cutover.
     // BUG SWITCH B13: the wrap is left to the replay of the retained marker (replayRetainedRaftMarker).
     if (bugs.has('B7') || bugs.has('B13')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
@@ -120,7 +122,7 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   stateCache.prime(sidecar);
   store.setValueCodecs(createStorageValueCodecs({ keystore, nonces: storageNonces, state: stateCache }));
   // BUG SWITCH B8: applying the marker publishes no wrap (on any replica); only the RPC leader's InstallWrap step wraps.
-  const installer = bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
+  const installer: RaftWrapInstaller = cannotWrap ? async () => undefined : bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
   const killPoints = config.testKillPoint === undefined ? undefined : killPointHooks(config.testKillPoint);
   const band = new BandApplier({
     rows, sidecarPath: config.sidecarPath, keystore, kek, pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },

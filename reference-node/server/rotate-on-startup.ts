@@ -47,7 +47,7 @@ export interface RotateOnStartupDeps {
   readonly logger: Logger;
   /** Test seam (default: a timer). */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Catalogued bugs (E14, E22, E23 here). */
+  /** Catalogued bugs (E2, E14, E22, E23 here). */
   readonly bugs?: ReadonlySet<string>;
 }
 
@@ -163,7 +163,9 @@ export class RotateOnStartup {
     // A concurrent rotation took the id first (the entry applied as a stale no-op): draw a new id next round.
     if (nowActive !== dekId) throw new NodeError('EncryptionFailedPrecondition', `the ${purpose} rotation to DEK ${dekId} applied at ${applied.index} but DEK ${String(nowActive)} is active`);
     // BUG SWITCH E14: the wrap is not re-installed with the new raft DEK.
-    if (purpose === 'raft' && after !== null && after.raftEnvelopeCutoverIndex !== 0 && this.deps.bugs?.has('E14') !== true) runtime.raft.install(after.raftEnvelopeCutoverIndex, dekId);
+    // BUG SWITCH E2: a build that cannot wrap has no wrap to re-install.
+    const reinstall = this.deps.bugs?.has('E14') !== true && this.deps.bugs?.has('E2') !== true;
+    if (purpose === 'raft' && after !== null && after.raftEnvelopeCutoverIndex !== 0 && reinstall) runtime.raft.install(after.raftEnvelopeCutoverIndex, dekId);
     this.deps.logger.info({ purpose, dekId, index: applied.index }, 'rotate-on-startup: DEK rotated');
     await this.deps.registerNow();
   }
