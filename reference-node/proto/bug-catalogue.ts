@@ -171,7 +171,7 @@ const entries = [
   on('E23', '10.D', 'server', 'client writes are served before a requested startup rotation finished',
     'restart the leader with --rotate-on-startup and write at once: writes are accepted before the rotation (MutatorsBlocked correctly) and their MVCC records carry the old storage DEK\'s key id (I1; visible in the inspected store)'),
   off('E25', '10.D', 'registry and sidecar projections served without an applied-index fence',
-    'the node answers GetSidecarState and status from the sidecar file and registry rows that the apply itself writes before it advances, so there is no separate projection that could lag; expressing it would need an artificial cache'),
+    'no switch yet: GetSidecarState reads the sidecar and the applied index in one synchronous step and retries while an encryption entry is mid-apply (encryption-admin-sidecar-state.ts); without that fence a reading is stale only inside the sub-millisecond window of an encryption entry\'s apply, which a harness sampling status cannot hit often enough to detect'),
 ] as const satisfies readonly BugEntry[];
 
 /** Every catalogued bug, in catalogue order. */
