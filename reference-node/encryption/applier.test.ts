@@ -163,6 +163,17 @@ describe('applier: 0x05/0x01 rotate-dek', () => {
     expect((await sidecar())?.keys.get(201)?.localEpoch).toBe(2);
   });
 
+  it('B36 (bug switch): the rotated DEK\'s epoch is not carried into the sidecar, so the registry (the proposer row at its epoch) is ahead of it', async () => {
+    for (const [bugs, epoch] of [[[], 4], [['B36'], 0]] as const) {
+      const { applier, sidecar, rows } = await setup({ bugs: new Set(bugs) });
+      await applier.apply(bootstrap(), 7);
+      const wrapped = kek.wrapDek(keyBytes(3));
+      expectOk(await applier.apply(rotation({ subtag: 1, dekId: 101, purpose: 'storage', wrapped, proposer: { dekId: 101, fullNodeId: N1, localEpoch: 4 } }), 9), 'rotate-dek');
+      expect((await sidecar())?.keys.get(101)?.localEpoch, `bugs ${bugs.join(',') || '-'}`).toBe(epoch);
+      expect(await readRegistryRow(rows, 101, N1)).toMatchObject({ lastSeenEpoch: 4 });
+    }
+  });
+
   it('E14 (bug switch): a raft rotation after the cutover does not re-install the wrap, which stays on the old DEK', async () => {
     const { applier, installs, sidecar } = await setup({ bugs: new Set(['E14']) });
     await applier.apply(bootstrap(), 7);

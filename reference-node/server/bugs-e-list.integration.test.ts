@@ -9,6 +9,8 @@
  *   cleartext write halts the correct replicas.
  * - E5: forwarded writes proposed unwrapped. After Phase 2 a write sent to a
  *   follower halts every replica; without the switch it applies.
+ * - B36 (§10.B, here for its restart): a storage rotation that does not
+ *   carry the epoch into the sidecar; the next start of any node refuses.
  * - E13: the barrier's begin step waits for a signal that never comes.
  *   EnableRaftEnvelope ends only with its deadline while writes are refused,
  *   and nothing is cut over.
@@ -19,7 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError } from '../proto/index.js';
 import {
   bootstrapEncryption, bytesOnDisk, canary, enableRaftEnvelope, enableStorageEnvelope, inspectNode, makeLeader, proposerOf, putWithRetry, rolloutToPhase2,
-  rotateDekWithCli, startEncryptedCluster, utf8, waitForHalt,
+  rotateDekWithCli, startEncryptedCluster, utf8, waitForHalt, waitForRegistration,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
@@ -138,5 +140,26 @@ describe('E-list bug switches on a cluster', () => {
         for (const id of cluster.ids()) expect((await cluster.status(id)).halted, id).toBe(false);
       }
     }, 120_000);
+  }
+
+  for (const [bugs, restart] of [[['--bug', 'B36'], 'refused'], [[], 'starts']] as const) {
+    it(`B36 ${bugs.length === 0 ? 'off' : 'on'}: after a storage rotation a restarted node ${restart}`, async () => {
+      const started = await startEncryptedCluster({ commonFlags: bugs });
+      cluster = started.cluster;
+      const { leader } = started;
+      await bootstrapEncryption(cluster, leader, started.kekPath);
+      await enableStorageEnvelope(cluster, leader);
+      // One restart first, so the follower's pinned storage epoch is 1 (a runtime bootstrap pins 0, which B36's 0 would equal).
+      const follower = cluster.ids().find((id) => id !== leader)!;
+      await cluster.kill(follower, 'SIGTERM');
+      await cluster.start(follower);
+      expect(await putWithRetry(cluster, follower, 'after-restart', 'v')).toBe(true);
+      const rotation = await rotateDekWithCli(cluster, leader, started.kekPath, 'storage');
+      await waitForRegistration(cluster, rotation.newDekId);
+      await cluster.kill(follower, 'SIGTERM');
+      const outcome = await cluster.start(follower).then(() => 'starts', (error: unknown) => String(error));
+      if (restart === 'refused') expect(outcome).toMatch(/ErrLocalEpochRollback/);
+      else expect(outcome).toBe('starts');
+    }, 90_000);
   }
 });

@@ -182,7 +182,7 @@ describe('parseNodeFlags', () => {
 
   it('knows exactly the catalogued bug list', () => {
     for (const id of [
-      'B1', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B13', 'B15', 'B16', 'B17', 'B21', 'B23', 'B24', 'B25', 'B26', 'B27', 'B30', 'B37', 'B40', 'B42', 'B45', 'B46', 'B47',
+      'B1', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B13', 'B15', 'B16', 'B17', 'B21', 'B23', 'B24', 'B25', 'B26', 'B27', 'B30', 'B36', 'B37', 'B40', 'B42', 'B45', 'B46', 'B47',
       'E1', 'E2', 'E5', 'E6', 'E13', 'E14', 'E16', 'E17', 'E19', 'E21', 'E22', 'E23',
     ]) {
       expect(parseBugId(id.toLowerCase())).toBe(id);
