@@ -2,7 +2,7 @@
  * Catalogued bugs (shared/spec/bug-catalogue.md) that live in the kv layer
  * and can be re-introduced for the harness, one line each on what the marked
  * lines (`BUG SWITCH <id>`) change. All default off; the server maps `--bug`
- * ids onto {@link KvBugSwitches} (kvBugSwitchesOf in start-node.ts).
+ * ids onto {@link KvBugSwitches} (kvBugSwitchesOf in server/bug-switches.ts).
  */
 export const KV_LAYER_BUG_SWITCHES = Object.freeze({
   B4: 'ApplyPipeline: unwrap at index >= cutover instead of the strict >, so the cleartext marker is unwrapped and halts',
