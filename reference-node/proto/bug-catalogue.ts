@@ -167,9 +167,9 @@ const entries = [
   on('E21', '10.D', 'server', 'the wire local_epoch is narrowed from 32 to 16 bits without a range check',
     'send an admin request (RegisterEncryptionWriter, RotateDEK, Enable*) with a local_epoch >= 65536: it is accepted and the registry records epoch mod 65536 (I2; NONCE) instead of InvalidArgument ErrLocalEpochOutOfRange'),
   on('E22', '10.D', 'server', 'rotate-on-startup retries with the same key id after an ambiguous error',
-    'partition the leader during a --rotate-on-startup rotation so the proposal times out: the retry proposes the same DEK id with different key bytes; a replica that applied the first gets ErrKeyConflict and halts (I3; HALT/GCM)'),
+    'make a --rotate-on-startup rotation fail ambiguously (its RotateDEK commits but the proposer\'s wait ends first: a short --proposal-timeout-ms on that node plus latency on its peer links, or a leader partition right after the append): the retry proposes the same DEK id with other key bytes and every replica that applied the first halts with ErrKeyConflict (I3/I4; HALT); correct: the retry draws a fresh id'),
   on('E23', '10.D', 'server', 'client writes are served before a requested startup rotation finished',
-    'restart the leader with --rotate-on-startup and write at once: writes are accepted before the rotation (MutatorsBlocked correctly) and their MVCC records carry the old storage DEK\'s key id (I1; visible in the inspected store)'),
+    'restart the leader with --rotate-on-startup, let it lead again and write to it at once: writes are accepted while the rotation is pending (correct: refused with MutatorsBlocked until it is done), their applied index is below the rotation entry\'s, and their MVCC records carry the old storage DEK\'s key id (I1; visible in the inspected store)'),
   off('E25', '10.D', 'registry and sidecar projections served without an applied-index fence',
     'no switch yet: GetSidecarState reads the sidecar and the applied index in one synchronous step and retries while an encryption entry is mid-apply (encryption-admin-sidecar-state.ts); without that fence a reading is stale only inside the sub-millisecond window of an encryption entry\'s apply, which a harness sampling status cannot hit often enough to detect'),
 ] as const satisfies readonly BugEntry[];
