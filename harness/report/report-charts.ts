@@ -25,8 +25,8 @@ const outcomeColours = { domain: ['ok', 'fail', 'info', 'pending'], range: ['#2e
 
 type Layer = Record<string, unknown>;
 
-function timeAxis(durationS: number): Record<string, unknown> {
-  return { field: 'x', type: 'quantitative', title: 'seconds since the test started', scale: { domain: [0, Math.max(durationS, 0.001)], nice: false, zero: true } };
+function timeAxis(durationS: number, fromS = 0): Record<string, unknown> {
+  return { field: 'x', type: 'quantitative', title: 'seconds since the test started', scale: { domain: [fromS, Math.max(durationS, fromS + 0.001)], nice: false, zero: fromS === 0, clamp: true } };
 }
 
 /** The fault windows as shaded bands with their kind and targets written at the top. */
@@ -45,8 +45,10 @@ function stepLayers(steps: readonly ReportStep[], durationS: number, labels: boo
   const values = steps.map((s, i) => ({ x: s.end ?? s.start, label: s.label, outcome: s.outcome, row: i % 4 }));
   const rules: Layer = { name: `steps${suffix}`, data: { values }, mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { x: timeAxis(durationS), color: { field: 'outcome', type: 'nominal', scale: outcomeColours, legend: null } } };
   if (!labels) return [rules];
-  const text: Layer = { name: `steplabels${suffix}`, data: { values }, mark: { type: 'text', align: 'left', angle: 0, dx: 3, fontSize: 10, fontWeight: 'bold', color: '#1f3b73' }, encoding: { x: timeAxis(durationS), y: { field: 'row', type: 'quantitative', scale: { domain: [0, 12], reverse: true }, axis: null }, text: { field: 'label' } } };
-  return [rules, text];
+  // Labels in four rows near the top (pixel offsets, so they do not take part in the y scale of the lanes).
+  const rows = [0, 1, 2, 3].filter((row) => values.some((v) => v.row === row));
+  const texts: Layer[] = rows.map((row) => ({ name: `steplabels${suffix}${row}`, data: { values: values.filter((v) => v.row === row) }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10, fontWeight: 'bold', color: '#1f3b73' }, encoding: { x: timeAxis(durationS), y: { value: 14 + row * 12 }, text: { field: 'label' } } }));
+  return [rules, ...texts];
 }
 
 async function render(spec: TopLevelSpec): Promise<string> {
@@ -74,7 +76,7 @@ export async function timelineChart(model: ReportModel, lanes: 'process' | 'node
   const laneNames = [...new Set(values.map((v) => v.lane))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const haltValues = model.halts.map((h) => ({ x: h.time, lane: lanes === 'node' ? h.node : `halt ${h.node}`, label: `halt ${h.node} @${h.haltIndex}` }));
   const domain = [...laneNames, ...(lanes === 'process' ? [...new Set(haltValues.map((h) => h.lane))] : [])];
-  const y = { field: 'lane', type: 'ordinal', title: lanes === 'process' ? 'client process' : 'node', scale: { domain, paddingInner: 0.25 } };
+  const y = { field: 'lane', type: 'ordinal', title: lanes === 'process' ? 'client process' : 'node', scale: { domain } };
   const layers: Layer[] = [
     ...faultLayers(model.faults, model.durationS),
     { name: 'ops', data: { values }, mark: { type: 'bar', cornerRadius: 1 }, encoding: { x: timeAxis(model.durationS), x2: { field: 'x2' }, y, color: { field: 'outcome', type: 'nominal', title: 'outcome', scale: outcomeColours } } },
@@ -149,18 +151,29 @@ export async function nodeStatusChart(model: ReportModel): Promise<Chart | null>
   return { svg: await render(spec), omitted: 0, drawn: spans.length + points.length };
 }
 
-/** The ops of the failing key on the time axis, the failing op and the previous ok op marked. */
+/** The ops of the failing key on the time axis (zoomed to that key's ops), the failing op and the previous ok op marked and named. */
 export async function linearizabilityChart(model: ReportModel, key: string | null, marks: { readonly failing: number | null; readonly previousOk: number | null }): Promise<Chart> {
   const ops = model.ops.filter((op) => key === null || op.key === key);
   const sampled = sampleOps(ops, timelineBarsMax, (op) => op.index === marks.failing || op.index === marks.previousOk || op.outcome !== 'ok');
-  const role = (op: ReportOp): string => (op.index === marks.failing || op.completionIndex === marks.failing ? 'failing op' : op.index === marks.previousOk || op.completionIndex === marks.previousOk ? 'previous ok' : op.outcome);
-  const values = sampled.items.map((op) => ({ x: op.start, x2: Math.max(op.end, op.start + 0.002), lane: `p${op.process}`, role: role(op), label: `${op.f}` }));
+  const is = (op: ReportOp, index: number | null): boolean => index !== null && (op.index === index || op.completionIndex === index);
+  const role = (op: ReportOp): string => (is(op, marks.failing) ? 'failing op' : is(op, marks.previousOk) ? 'previous ok' : op.outcome);
+  const values = sampled.items.map((op) => ({ x: op.start, x2: Math.max(op.end, op.start + 0.0005), lane: `p${op.process}`, role: role(op), label: role(op) === 'failing op' || role(op) === 'previous ok' ? `${role(op)}: ${op.f} (index ${op.completionIndex ?? op.index})` : '' }));
   const lanes = [...new Set(values.map((v) => v.lane))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const first = Math.min(...values.map((v) => v.x));
+  const last = Math.max(...values.map((v) => v.x2));
+  const margin = Math.max((last - first) * 0.1, 0.05);
+  const from = Math.max(0, first - margin);
+  const to = Math.min(Math.max(model.durationS, last), last + margin);
   const colours = { domain: ['failing op', 'previous ok', ...outcomeColours.domain], range: ['#000000', '#1f77b4', ...outcomeColours.range] };
+  const x = timeAxis(to, from);
+  const y = { field: 'lane', type: 'ordinal', title: 'client process', scale: { domain: lanes } };
+  const faults = model.faults.filter((f) => f.end >= from && f.start <= to).map((f) => ({ ...f, start: Math.max(f.start, from), end: Math.min(f.end, to) }));
   const layers: Layer[] = [
-    ...faultLayers(model.faults, model.durationS),
-    { name: 'linops', data: { values }, mark: { type: 'bar' }, encoding: { x: timeAxis(model.durationS), x2: { field: 'x2' }, y: { field: 'lane', type: 'ordinal', title: 'client process', scale: { domain: lanes } }, color: { field: 'role', type: 'nominal', title: 'op', scale: colours } } },
+    ...faultLayers(faults, to).map((layer) => ({ ...layer, encoding: { ...(layer['encoding'] as object), x } })),
+    { name: 'linops', data: { values }, mark: { type: 'bar' }, encoding: { x, x2: { field: 'x2' }, y, color: { field: 'role', type: 'nominal', title: 'op', scale: colours } } },
+    { name: 'linlabels', data: { values: values.filter((v) => v.label !== '') }, mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, fontWeight: 'bold' }, encoding: { x: { ...x, field: 'x2' }, y, text: { field: 'label' } } },
   ];
-  const svg = await render(layered(`Operations on ${key === null ? 'the history' : `key ${key}`}`, Math.min(Math.max(lanes.length * 16, 80), 500), layers, { scale: { color: 'independent' } }));
+  const title = `Operations on ${key === null ? 'the history' : `key ${key}`} (${from.toFixed(2)}–${to.toFixed(2)} s)`;
+  const svg = await render(layered(title, Math.min(Math.max(lanes.length * 22, 80), 500), layers, { scale: { color: 'independent' } }));
   return { svg, omitted: sampled.omitted, drawn: values.length };
 }
