@@ -4,7 +4,7 @@
  * directory (checks/<timestamp>/), judged by that check's results. A report
  * that cannot be written is a warning, never a changed verdict.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResults } from '../checking/index.js';
 import { runFiles } from '../store/index.js';
@@ -34,7 +34,8 @@ export async function renderReport(runDir: string, options: WriteReportOptions &
   const outputDir = options.outputDir ?? runDir;
   const resultsPath = join(outputDir, runFiles.resultsJson);
   const results = options.results ?? (existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResults) : null);
-  const model = buildReportModel(runDir, results, outputDir);
+  // The real directory: `store/latest` moves with the next run.
+  const model = buildReportModel(realpathSync(runDir), results, realpathSync(outputDir));
   const charts: ReportCharts = {
     timelineByProcess: await timelineChart(model, 'process'),
     timelineByNode: await timelineChart(model, 'node'),
