@@ -61,7 +61,7 @@ async function render(spec: TopLevelSpec): Promise<string> {
 }
 
 function layered(title: string, height: number, layers: Layer[], resolve: Record<string, unknown> = {}): TopLevelSpec {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width, height, layer: layers, resolve, config: { view: { stroke: '#ccc' }, font: 'sans-serif' } } as unknown as TopLevelSpec;
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width, height, layer: layers, resolve, config: { view: { stroke: '#ccc' }, font: 'sans-serif', aria: false } } as unknown as TopLevelSpec;
 }
 
 function keepNotOk(op: ReportOp): boolean {
@@ -147,7 +147,7 @@ export async function nodeStatusChart(model: ReportModel): Promise<Chart | null>
     ],
     resolve: { scale: { color: 'independent' } },
   };
-  const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Nodes over time (status samples)', vconcat: [strip, applied], resolve: { scale: { color: 'independent' } }, config: { view: { stroke: '#ccc' }, font: 'sans-serif' } } as unknown as TopLevelSpec;
+  const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Nodes over time (status samples)', vconcat: [strip, applied], resolve: { scale: { color: 'independent' } }, config: { view: { stroke: '#ccc' }, font: 'sans-serif', aria: false } } as unknown as TopLevelSpec;
   return { svg: await render(spec), omitted: 0, drawn: spans.length + points.length };
 }
 

@@ -85,7 +85,7 @@ function factsSection(model: ReportModel, links: Links): string {
     ['command line', `<code>${h(versions['commandLine'] ?? '—')}</code>`],
     ['git commit', `<code>${h(versions['gitCommit'] ?? '—')}</code>`],
     ['versions', h(Object.entries(versions).filter(([k]) => k !== 'commandLine' && k !== 'gitCommit').map(([k, v]) => `${k} ${v}`).join(', '))],
-    ['backend', h(`${String(config['backend'] ?? '—')}${test.imageTag === undefined ? '' : `, image ${test.imageTag}`}`)],
+    ['backend', h(`${typeof config['backend'] === 'string' ? config['backend'] : '—'}${test.imageTag === undefined ? '' : `, image ${test.imageTag}`}`)],
     ['nodes', (Array.isArray(config['nodes']) ? (config['nodes'] as string[]) : model.nodeIds).map((n) => links.node(n)).join(', ')],
     ['faults requested', h(Array.isArray(config['faults']) ? (config['faults'] as string[]).join(', ') || 'none' : '—')],
     ['duration', h(model.execution === null ? `${model.durationS.toFixed(1)} s of history` : `${(model.execution.durationMs / 1000).toFixed(1)} s wall, ${model.durationS.toFixed(1)} s of history`)],
@@ -224,7 +224,8 @@ export function reportSummary(model: ReportModel, charts: ReportCharts): Record<
 /** The whole page. */
 export function renderReportHtml(model: ReportModel, charts: ReportCharts, outputDir: string): string {
   const links = linksFor(model, outputDir);
-  const name = String((model.test as { name?: unknown }).name ?? 'run');
+  const testName = (model.test as { name?: unknown }).name;
+  const name = typeof testName === 'string' ? testName : 'run';
   const summary = JSON.stringify(reportSummary(model, charts)).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${h(name)} — ${verdictText(model.results?.valid)}</title><style>${style}</style></head>

@@ -159,14 +159,15 @@ function clientOps(history: readonly HistoryOp[], endS: number): ReportOp[] {
         start,
         end,
         latencyMs: Math.max((end - start) * 1000, 0.001),
-        error: completion?.error === undefined ? null : String(completion.error),
+        error: typeof completion?.error === 'string' ? completion.error : completion?.error === undefined ? null : JSON.stringify(completion.error),
         completionIndex: completion?.index ?? null,
       };
     });
 }
 
 function targetsOf(done: unknown): string {
-  if (done === null || typeof done !== 'object') return done === null || done === undefined ? '' : String(done);
+  if (done === null || done === undefined) return '';
+  if (typeof done !== 'object') return typeof done === 'string' ? done : JSON.stringify(done);
   const value = done as { nodes?: unknown; grudge?: unknown; offsetMs?: unknown };
   if (Array.isArray(value.nodes)) return value.nodes.join(', ');
   if (value.grudge !== undefined && typeof value.grudge === 'object' && value.grudge !== null) {
@@ -175,18 +176,17 @@ function targetsOf(done: unknown): string {
   return JSON.stringify(done);
 }
 
-function rolloutSteps(history: readonly HistoryOp[], endS: number): ReportStep[] {
+function rolloutSteps(history: readonly HistoryOp[]): ReportStep[] {
   return pairOps(history as readonly CheckerOp[])
     .filter((pair) => pair.invoke.process === 'rollout')
     .map(({ invoke, completion }) => {
-      const value = (completion?.value ?? invoke.value ?? {}) as { step?: string; condition?: unknown; purpose?: string; node?: string; stage?: string };
       const logIndex = completion?.logIndex;
-      const invokeValue = (invoke.value ?? {}) as { node?: string; stage?: string; purpose?: string };
+      const invokeValue = (invoke.value ?? {}) as { step?: string; node?: string; stage?: string; purpose?: string };
       const node = completion?.node ?? invoke.node ?? invokeValue.node ?? null;
       const detail = [invokeValue.purpose, invokeValue.stage, invokeValue.node, logIndex === undefined ? undefined : `@${logIndex}`].filter((x) => x !== undefined).join(' ');
       return {
         f: invoke.f,
-        step: String((invoke.value as { step?: unknown } | null)?.step ?? ''),
+        step: typeof invokeValue.step === 'string' ? invokeValue.step : '',
         start: (invoke.time ?? 0) / nsPerS,
         end: completion === undefined ? null : (completion.time ?? 0) / nsPerS,
         outcome: completion === undefined ? 'pending' : (completion.type as Outcome),
@@ -329,7 +329,7 @@ export function buildReportModel(runDir: string, results: RunResults | null, out
     durationS: endS,
     ops,
     faults,
-    steps: rolloutSteps(history, endS),
+    steps: rolloutSteps(history),
     halts: views.halts,
     nodeSpans: views.spans,
     nodePoints: views.points,

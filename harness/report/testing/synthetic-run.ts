@@ -97,7 +97,7 @@ function plantStaleRead(events: { time: number; draft: OpDraft }[], durationNs: 
     { time: at + 20 * msNs, draft: { process: p + 1, type: 'invoke', f: 'read', key: 'stale', value: null, node: 'n3' } },
     { time: at + 25 * msNs, draft: { process: p + 1, type: 'ok', f: 'read', key: 'stale', value: 1, node: 'n3' } },
   ] as const;
-  events.push(...lane.map((e) => ({ time: e.time, draft: e.draft as OpDraft })));
+  events.push(...lane.map((e) => ({ time: e.time, draft: e.draft })));
 }
 
 /** Faults as the executor records them: each action twice (the plan, then what was done). */
