@@ -32,10 +32,11 @@ function timeAxis(durationS: number, fromS = 0): Record<string, unknown> {
 /** The fault windows as shaded bands with their kind and targets written at the top. */
 function faultLayers(faults: readonly ReportFault[], durationS: number, suffix = ''): Layer[] {
   if (faults.length === 0) return [];
-  const values = faults.map((f) => ({ x: f.start, x2: f.end, label: `${f.fault}${f.targets === '' ? '' : ` ${f.targets}`}` }));
+  const values = faults.map((f, i) => ({ x: f.start, x2: f.end, label: `${f.fault}${f.targets === '' ? '' : ` ${f.targets}`}`, row: i % 2 }));
+  // Labels alternate between two rows (pixel offsets), so adjacent bands do not write over each other.
   return [
     { name: `faults${suffix}`, data: { values }, mark: { type: 'rect', color: '#7b5ea7', opacity: 0.13 }, encoding: { x: timeAxis(durationS), x2: { field: 'x2' } } },
-    { name: `faultlabels${suffix}`, data: { values }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, dy: 2, fontSize: 9, color: '#5b3e87', angle: 0, limit: 160 }, encoding: { x: timeAxis(durationS), y: { value: 0 }, text: { field: 'label' } } },
+    ...[0, 1].filter((row) => values.some((v) => v.row === row)).map((row) => ({ name: `faultlabels${suffix}${row}`, data: { values: values.filter((v) => v.row === row) }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, fontSize: 9, color: '#5b3e87', limit: 160 }, encoding: { x: timeAxis(durationS), y: { value: 2 + row * 10 }, text: { field: 'label' } } })),
   ];
 }
 
@@ -47,7 +48,7 @@ function stepLayers(steps: readonly ReportStep[], durationS: number, labels: boo
   if (!labels) return [rules];
   // Labels in four rows near the top (pixel offsets, so they do not take part in the y scale of the lanes).
   const rows = [0, 1, 2, 3].filter((row) => values.some((v) => v.row === row));
-  const texts: Layer[] = rows.map((row) => ({ name: `steplabels${suffix}${row}`, data: { values: values.filter((v) => v.row === row) }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10, fontWeight: 'bold', color: '#1f3b73' }, encoding: { x: timeAxis(durationS), y: { value: 14 + row * 12 }, text: { field: 'label' } } }));
+  const texts: Layer[] = rows.map((row) => ({ name: `steplabels${suffix}${row}`, data: { values: values.filter((v) => v.row === row) }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10, fontWeight: 'bold', color: '#1f3b73' }, encoding: { x: timeAxis(durationS), y: { value: 24 + row * 12 }, text: { field: 'label' } } }));
   return [rules, ...texts];
 }
 
