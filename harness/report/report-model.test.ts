@@ -47,7 +47,7 @@ describe('the report model', () => {
     const empty = join(root, 'empty');
     mkdirSync(empty);
     const written = await writeReport(empty);
-    expect(written).toEqual({ error: expect.stringMatching(/^report\.html could not be written: .*history\.jsonl/) as unknown as string });
+    expect(written).toEqual({ error: expect.stringMatching(/^report\.html could not be written: .*history\.jsonl/) });
   });
 
   it('a re-check report links the run files from checks/<time>/', async () => {
