@@ -30,13 +30,13 @@ function timeAxis(durationS: number, fromS = 0): Record<string, unknown> {
 }
 
 /** The fault windows as shaded bands with their kind and targets written at the top. */
-function faultLayers(faults: readonly ReportFault[], durationS: number, suffix = ''): Layer[] {
+function faultLayers(faults: readonly ReportFault[], durationS: number, suffix = '', labels = true): Layer[] {
   if (faults.length === 0) return [];
   const values = faults.map((f, i) => ({ x: f.start, x2: f.end, label: `${f.fault}${f.targets === '' ? '' : ` ${f.targets}`}`, row: i % 2 }));
   // Labels alternate between two rows (pixel offsets), so adjacent bands do not write over each other.
   return [
     { name: `faults${suffix}`, data: { values }, mark: { type: 'rect', color: '#7b5ea7', opacity: 0.13 }, encoding: { x: timeAxis(durationS), x2: { field: 'x2' } } },
-    ...[0, 1].filter((row) => values.some((v) => v.row === row)).map((row) => ({ name: `faultlabels${suffix}${row}`, data: { values: values.filter((v) => v.row === row) }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, fontSize: 9, color: '#5b3e87', limit: 160 }, encoding: { x: timeAxis(durationS), y: { value: 2 + row * 10 }, text: { field: 'label' } } })),
+    ...[0, 1].filter((row) => labels && values.some((v) => v.row === row)).map((row) => ({ name: `faultlabels${suffix}${row}`, data: { values: values.filter((v) => v.row === row) }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, fontSize: 9, color: '#5b3e87', limit: 160 }, encoding: { x: timeAxis(durationS), y: { value: 2 + row * 10 }, text: { field: 'label' } } })),
   ];
 }
 
@@ -118,7 +118,16 @@ export async function throughputChart(model: ReportModel): Promise<Chart> {
   return { svg, omitted: 0, drawn: values.length };
 }
 
-const stateColours = { domain: ['leader', 'follower', 'candidate', 'pre-candidate', 'learner', 'halted', 'paused', 'down', 'no answer', 'unknown'], range: ['#1f77b4', '#aec7e8', '#ffbb78', '#ffe0b2', '#c5b0d5', '#b00020', '#8c564b', '#333333', '#bdbdbd', '#eeeeee'] };
+const stateColours: Readonly<Record<string, string>> = { leader: '#1f77b4', follower: '#aec7e8', candidate: '#ffbb78', preCandidate: '#ffe0b2', learner: '#c5b0d5', halted: '#b00020', paused: '#8c564b', down: '#333333', 'no answer': '#bdbdbd', unknown: '#eeeeee' };
+const extraStateColours = ['#17becf', '#bcbd22', '#e377c2', '#7f7f7f'];
+
+/** The node-state colour scale over the states that occur (a state this list does not know still gets a colour). */
+function stateScale(states: readonly string[]): { domain: string[]; range: string[] } {
+  const present = new Set(states);
+  const known = Object.keys(stateColours).filter((state) => present.has(state));
+  const extra = [...present].filter((state) => stateColours[state] === undefined).sort();
+  return { domain: [...known, ...extra], range: [...known.map((state) => stateColours[state] ?? ''), ...extra.map((_, i) => extraStateColours[i % extraStateColours.length] ?? '#7f7f7f')] };
+}
 
 /** Per node: its state between samples (role, halted, paused, down) and its applied index over time. */
 export async function nodeStatusChart(model: ReportModel): Promise<Chart | null> {
@@ -131,8 +140,8 @@ export async function nodeStatusChart(model: ReportModel): Promise<Chart | null>
     height: Math.max(model.nodeIds.length * 22, 60),
     width,
     layer: [
-      ...faultLayers(model.faults, model.durationS),
-      { name: 'nodestate', data: { values: spans }, mark: { type: 'bar' }, encoding: { x, x2: { field: 'x2' }, y: { field: 'node', type: 'ordinal' }, color: { field: 'state', type: 'nominal', title: 'node state', scale: stateColours } } },
+      ...faultLayers(model.faults, model.durationS, '', false),
+      { name: 'nodestate', data: { values: spans }, mark: { type: 'bar' }, encoding: { x, x2: { field: 'x2' }, y: { field: 'node', type: 'ordinal' }, color: { field: 'state', type: 'nominal', title: 'node state', scale: stateScale(spans.map((span) => span.state)) } } },
       ...(halts.length === 0 ? [] : [{ name: 'nodehalts', data: { values: halts }, mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#fff', fontWeight: 'bold' }, encoding: { x, y: { field: 'node', type: 'ordinal' }, text: { field: 'label' } } }]),
       ...stepLayers(model.steps, model.durationS, false),
     ],
