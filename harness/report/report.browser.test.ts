@@ -1,7 +1,7 @@
 // report.html and the serve index as a person sees them: opened in headless
 // Chromium (Debian's chromium, driven by playwright-core) from the file system
 // with every network request refused. Without a browser the tests say so and
-// skip; under CI (CI=true) a missing browser is a failure.
+// skip; under CI (CI=true, or EKV_REQUIRE_BROWSER=1) a missing browser is a failure.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +15,12 @@ import type { SyntheticRun } from './testing/index.js';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(chromiumPath);
+const browserRequired = process.env['CI'] === 'true' || process.env['EKV_REQUIRE_BROWSER'] === '1';
 
 describe('a browser is there under CI', () => {
-  it(`finds ${chromiumPath} (CI=${process.env['CI'] ?? ''})`, () => {
+  it(`finds ${chromiumPath}${browserRequired ? ' (required here)' : ''}`, () => {
     if (!haveBrowser) console.warn(`report browser tests skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-    expect(haveBrowser || process.env['CI'] !== 'true').toBe(true);
+    expect(haveBrowser || !browserRequired, `no Chromium at ${chromiumPath}, and CI=true or EKV_REQUIRE_BROWSER=1 requires one`).toBe(true);
   });
 });
 
