@@ -59,7 +59,9 @@ function linksFor(model: ReportModel, outputDir: string): Links {
 
 function verdictSection(model: ReportModel): string {
   const checkers = Object.entries(model.results?.checkers ?? {});
-  const rows = checkers.map(([name, entry]) => [`<a href="#checker-${h(name)}">${h(name)}</a>`, badge(entry.valid), h(typeof entry.reason === 'string' ? entry.reason : entry.valid === true ? '' : 'no reason given')]);
+  // A checker with findings links to their table, the others to their full entry.
+  const target = (name: string, entry: CheckerEntry): string => (Array.isArray((entry as { findings?: unknown }).findings) ? `findings-${name}` : `checker-${name}`);
+  const rows = checkers.map(([name, entry]) => [`<a href="#${h(target(name, entry))}">${h(name)}</a>`, badge(entry.valid), h(typeof entry.reason === 'string' ? entry.reason : entry.valid === true ? '' : 'no reason given')]);
   const notChecked = model.results === null ? '<p class="warning">This run has no results.json: it was not checked.</p>' : '';
   return `<section id="verdicts"><h2>Verdicts</h2>${notChecked}${table(['checker', 'verdict', 'why'], rows, 'verdicts')}</section>`;
 }
