@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { check, createModel, visualize } from '../../checkers/linearizability/index.js';
 import type { ModelName } from '../../checkers/linearizability/index.js';
 import type { HistoryOp as CheckerOp } from '../../checkers/history/index.js';
+import { casMismatchError } from '../client/client-op.js';
 import type { HistoryOp } from '../history/op.js';
 import type { Checker, CheckerEntry } from './checker.js';
 import { historyStats } from './history-stats.js';
@@ -63,26 +64,42 @@ export const recoveryChecker: Checker = {
 function recovery(ops: readonly HistoryOp[]): CheckerEntry {
   const healAt = ops.findLastIndex((op) => op.process === 'nemesis' && op.f === 'heal-all');
   if (healAt < 0) return { valid: 'unknown', reason: 'the history has no completed final heal (run cut short?)' };
+  // A member the rollout removed no longer serves: its clients' refusals say nothing about recovery.
+  const removed = new Set(ops.filter((op) => op.process === 'rollout' && op.f === 'remove' && op.type === 'ok').map((op) => removedNode(op)).filter((n) => n !== undefined));
   // Only ops invoked after the heal count: a main-phase op may complete after it.
   const invokedAfterHeal = new Set<number | string>();
+  let onRemoved = 0;
   const completions = ops.slice(healAt + 1).filter((op) => {
     if (typeof op.process !== 'number') return false;
     if (op.type === 'invoke') {
       invokedAfterHeal.add(op.process);
       return false;
     }
-    return invokedAfterHeal.delete(op.process);
+    if (!invokedAfterHeal.delete(op.process)) return false;
+    if (op.node !== undefined && removed.has(op.node)) {
+      onRemoved += 1;
+      return false;
+    }
+    return true;
   });
-  const failed = completions.filter((op) => op.type !== 'ok');
-  if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal' };
+  // A compare-and-set that found another value is an answer, not a failure to recover.
+  const failed = completions.filter((op) => op.type !== 'ok' && !(op.type === 'fail' && op.error === casMismatchError));
+  const excluded = onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved };
+  if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal', ...excluded };
   return failed.length === 0
-    ? { valid: true, finalOps: completions.length }
+    ? { valid: true, finalOps: completions.length, ...excluded }
     : {
         valid: 'unknown',
         reason: `${failed.length} of ${completions.length} operations after the final heal did not succeed`,
         finalOps: completions.length,
+        ...excluded,
         notOk: failed.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
       };
+}
+
+function removedNode(op: HistoryOp): string | undefined {
+  const value = op.value as { node?: unknown } | null;
+  return value !== null && typeof value === 'object' && typeof value.node === 'string' ? value.node : undefined;
 }
 
 /** Node exits the harness did not cause (execution.json): a crash is a failure of the system under test. */

@@ -22,6 +22,8 @@ export interface ExecutionRecord {
     readonly opsPlanned: number;
     readonly opsDispatched: number;
     readonly opsLate: number;
+    /** Of the late ops, those the harness itself was late for (absent in older runs: all of them count). */
+    readonly opsLateByHarness?: number;
     readonly maxLagMs: number;
     readonly opsSkipped: number;
     readonly lateThresholdMs: number;

@@ -2,4 +2,4 @@
 // and with the catalogued bugs it must catch (suite.ts).
 import { describeScenarioSuite } from './suite-runs.js';
 
-describeScenarioSuite('stage, fault and membership scenarios (local backend)', ['rolling-upgrade', 'mixed-stage', 'restart-replay', 'membership', 'leader-churn-at-cutover', 'rotate-on-startup']);
+describeScenarioSuite('stage, fault and membership scenarios (local backend)', ['rolling-upgrade', 'mixed-stage', 'restart-replay', 'membership', 'join-after-compaction', 'leader-churn-at-cutover', 'rotate-on-startup']);

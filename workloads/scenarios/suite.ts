@@ -18,6 +18,12 @@ export interface SuiteBug {
 export interface SuiteRun {
   readonly options: readonly string[];
   readonly bugs: readonly SuiteBug[];
+  /**
+   * A scenario that reproduces a hazard of the design (catalogue §10.C): the
+   * correct node fails it too, so its "control" must come back INVALID by one
+   * of these checkers instead of VALID.
+   */
+  readonly hazard?: SuiteBug;
 }
 
 /** The seed every suite run uses. */
@@ -43,6 +49,7 @@ export const suiteRuns: Readonly<Record<string, SuiteRun>> = {
   'mixed-stage': { options: ['--time-limit', '15'], bugs: [] },
   'restart-replay': { options: ['--time-limit', '25'], bugs: [{ id: 'B8', caughtBy: safety }] },
   membership: { options: ['--time-limit', '35'], bugs: [] },
+  'join-after-compaction': { options: ['--time-limit', '35'], bugs: [], hazard: { id: 'H5', caughtBy: ['convergence', 'encryption'] } },
   'leader-churn-at-cutover': {
     options: ['--time-limit', '15', '--rate', '80'],
     bugs: [
