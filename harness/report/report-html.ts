@@ -93,7 +93,7 @@ function factsSection(model: ReportModel, links: Links): string {
     ['duration', h(model.execution === null ? `${model.durationS.toFixed(1)} s of history` : `${(model.execution.durationMs / 1000).toFixed(1)} s wall, ${model.durationS.toFixed(1)} s of history`)],
     ['client ops', h(`${model.ops.length} invoked: ${model.counts.ok} ok, ${model.counts.fail} fail, ${model.counts.info} info, ${model.counts.pending} pending; offered ${offered}`)],
     ['rate', h(rate)],
-    ['late ops', h(plan === null ? '—' : `${plan.opsLate} late (> ${plan.lateThresholdMs} ms), lag up to ${plan.maxLagMs} ms`)],
+    ['late ops', h(plan === null ? '—' : `${plan.opsLate} late (> ${plan.lateThresholdMs} ms)${plan.opsLateByHarness === undefined ? '' : `, ${plan.opsLateByHarness} of them by the harness's own lag`}, lag up to ${plan.maxLagMs} ms`)],
     ...(test.replayOf === undefined ? [] : [['replay of', h(test.replayOf)] as [string, string]]),
   ];
   const files = ['test.json', 'plan.jsonl', 'history.jsonl', 'history.edn', 'results.json', 'execution.json', 'status.jsonl', 'harness.log'].filter((f) => model.files.includes(f)).map((f) => links.file(f)).join(' · ');

@@ -295,7 +295,9 @@ function scheduleWarningOf(execution: ExecutionRecord | null): string | null {
   if (plan === null || plan === undefined || plan.opsPlanned === 0) return null;
   const missed = plan.opsLate + plan.opsSkipped;
   if (missed / plan.opsPlanned <= scheduleLateShareWarn) return null;
-  return `The harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, lag up to ${(plan.maxLagMs / 1000).toFixed(2)} s) or were skipped, so the offered rate was not the planned one.`;
+  const byHarness = plan.opsLateByHarness ?? plan.opsLate;
+  const split = plan.opsLate === 0 ? '' : ` Of the late ops, ${byHarness} were late because the harness itself lagged and ${plan.opsLate - byHarness} waited for a worker busy with a slow answer.`;
+  return `The harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, lag up to ${(plan.maxLagMs / 1000).toFixed(2)} s) or were skipped (${plan.opsSkipped}), so the offered rate was not the planned one.${split}`;
 }
 
 function nodeFilesOf(run: RunArtifacts): Record<string, string[]> {
