@@ -65,6 +65,11 @@ function layered(title: string, height: number, layers: Layer[], resolve: Record
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width, height, layer: layers, resolve, config: { view: { stroke: '#ccc' }, font: 'sans-serif', aria: false } } as unknown as TopLevelSpec;
 }
 
+/** One line about an op: the page shows it when the pointer is on the op's bar (the bar's aria-label). */
+function describeOp(op: ReportOp): string {
+  return `${op.f}${op.key === null ? '' : ` ${op.key}`} by p${op.process}${op.node === null ? '' : ` on ${op.node}`}: ${op.outcome}${op.error === null ? '' : ` (${op.error})`}, ${op.latencyMs.toFixed(1)} ms from ${op.start.toFixed(3)} s, history index ${op.index}`;
+}
+
 function keepNotOk(op: ReportOp): boolean {
   return op.outcome !== 'ok';
 }
@@ -73,14 +78,14 @@ function keepNotOk(op: ReportOp): boolean {
 export async function timelineChart(model: ReportModel, lanes: 'process' | 'node'): Promise<Chart> {
   const sampled = sampleOps(model.ops, timelineBarsMax, keepNotOk);
   const laneOf = (op: ReportOp): string => (lanes === 'process' ? `p${op.process}` : (op.node ?? 'no node'));
-  const values = sampled.items.map((op) => ({ x: op.start, x2: Math.max(op.end, op.start + 0.002), lane: laneOf(op), outcome: op.outcome, f: op.f }));
+  const values = sampled.items.map((op) => ({ x: op.start, x2: Math.max(op.end, op.start + 0.002), lane: laneOf(op), outcome: op.outcome, f: op.f, tip: describeOp(op) }));
   const laneNames = [...new Set(values.map((v) => v.lane))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const haltValues = model.halts.map((h) => ({ x: h.time, lane: lanes === 'node' ? h.node : `halt ${h.node}`, label: `halt ${h.node} @${h.haltIndex}` }));
   const domain = [...laneNames, ...(lanes === 'process' ? [...new Set(haltValues.map((h) => h.lane))] : [])];
   const y = { field: 'lane', type: 'ordinal', title: lanes === 'process' ? 'client process' : 'node', scale: { domain } };
   const layers: Layer[] = [
     ...faultLayers(model.faults, model.durationS),
-    { name: 'ops', data: { values }, mark: { type: 'bar', cornerRadius: 1 }, encoding: { x: timeAxis(model.durationS), x2: { field: 'x2' }, y, color: { field: 'outcome', type: 'nominal', title: 'outcome', scale: outcomeColours } } },
+    { name: 'ops', data: { values }, mark: { type: 'bar', cornerRadius: 1, aria: true }, encoding: { x: timeAxis(model.durationS), x2: { field: 'x2' }, y, color: { field: 'outcome', type: 'nominal', title: 'outcome', scale: outcomeColours }, description: { field: 'tip' } } },
     ...stepLayers(model.steps, model.durationS, true),
   ];
   if (haltValues.length > 0) {
@@ -167,7 +172,7 @@ export async function linearizabilityChart(model: ReportModel, key: string | nul
   const sampled = sampleOps(ops, timelineBarsMax, (op) => op.index === marks.failing || op.index === marks.previousOk || op.outcome !== 'ok');
   const is = (op: ReportOp, index: number | null): boolean => index !== null && (op.index === index || op.completionIndex === index);
   const role = (op: ReportOp): string => (is(op, marks.failing) ? 'failing op' : is(op, marks.previousOk) ? 'previous ok' : op.outcome);
-  const values = sampled.items.map((op) => ({ x: op.start, x2: Math.max(op.end, op.start + 0.0005), lane: `p${op.process}`, role: role(op), label: role(op) === 'failing op' || role(op) === 'previous ok' ? `${role(op)}: ${op.f} (index ${op.completionIndex ?? op.index})` : '' }));
+  const values = sampled.items.map((op) => ({ x: op.start, x2: Math.max(op.end, op.start + 0.0005), lane: `p${op.process}`, role: role(op), label: role(op) === 'failing op' || role(op) === 'previous ok' ? `${role(op)}: ${op.f} (index ${op.completionIndex ?? op.index})` : '', tip: describeOp(op) }));
   const lanes = [...new Set(values.map((v) => v.lane))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const first = Math.min(...values.map((v) => v.x));
   const last = Math.max(...values.map((v) => v.x2));
@@ -180,7 +185,7 @@ export async function linearizabilityChart(model: ReportModel, key: string | nul
   const faults = model.faults.filter((f) => f.end >= from && f.start <= to).map((f) => ({ ...f, start: Math.max(f.start, from), end: Math.min(f.end, to) }));
   const layers: Layer[] = [
     ...faultLayers(faults, to).map((layer) => ({ ...layer, encoding: { ...(layer['encoding'] as object), x } })),
-    { name: 'linops', data: { values }, mark: { type: 'bar' }, encoding: { x, x2: { field: 'x2' }, y, color: { field: 'role', type: 'nominal', title: 'op', scale: colours } } },
+    { name: 'linops', data: { values }, mark: { type: 'bar', aria: true }, encoding: { x, x2: { field: 'x2' }, y, color: { field: 'role', type: 'nominal', title: 'op', scale: colours }, description: { field: 'tip' } } },
     { name: 'linlabels', data: { values: values.filter((v) => v.label !== '') }, mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, fontWeight: 'bold' }, encoding: { x: { ...x, field: 'x2' }, y, text: { field: 'label' } } },
   ];
   const title = `Operations on ${key === null ? 'the history' : `key ${key}`} (${from.toFixed(2)}–${to.toFixed(2)} s)`;

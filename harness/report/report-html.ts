@@ -204,7 +204,13 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:
 .verdict{display:inline-block;padding:1px 8px;border-radius:4px;color:#fff;font-weight:bold;font-size:12px}.v-valid{background:#2e7d32}.v-invalid{background:#c62828}.v-unknown{background:#ef6c00}.v-notchecked{background:#757575}
 .big .verdict{font-size:22px;padding:4px 14px}.warnings li,.warning{color:#8a4b00}.warnings{background:#fff4e0;border:1px solid #f0c080;padding:8px 8px 8px 28px}
 .chart{overflow-x:auto;margin:8px 0}.sampled{color:#555;font-style:italic}.failure{background:#fdecea;border:1px solid #f5c2c0;padding:8px}pre{max-height:400px;overflow:auto;background:#fafafa;padding:6px;font-size:12px}
-.none{color:#777}code{font-size:12px}nav a{margin-right:12px}`;
+.none{color:#777}code{font-size:12px}nav a{margin-right:12px}#tip{position:absolute;background:#222;color:#fff;padding:3px 6px;border-radius:3px;font-size:12px;pointer-events:none;max-width:600px}`;
+
+// The op under the pointer, from its bar's aria-label, in a box that follows the pointer.
+const tooltipScript = `var tip=document.getElementById('tip');document.querySelectorAll('.chart svg').forEach(function(svg){
+svg.addEventListener('mousemove',function(e){var t=e.target.closest('[aria-label]');if(!t||t.getAttribute('role')!=='graphics-symbol'){tip.hidden=true;return;}
+tip.textContent=t.getAttribute('aria-label');tip.style.left=(e.pageX+12)+'px';tip.style.top=(e.pageY+12)+'px';tip.hidden=false;});
+svg.addEventListener('mouseleave',function(){tip.hidden=true;});});`;
 
 const script = `document.querySelectorAll('input[name=lanes]').forEach(function(input){input.addEventListener('change',function(){
 document.getElementById('timeline-process').hidden=input.value!=='process'||!input.checked;document.getElementById('timeline-node').hidden=input.value!=='node'||!input.checked;});});`;
@@ -235,6 +241,6 @@ export function renderReportHtml(model: ReportModel, charts: ReportCharts, outpu
 <nav><a href="#verdicts">verdicts</a><a href="#facts">run</a><a href="#timeline">timeline</a><a href="#latency">latency</a><a href="#nodes">nodes</a><a href="#rollout">rollout</a><a href="#faults">faults</a><a href="#linearizability">linearizability</a><a href="#findings">findings</a><a href="#checkers">details</a></nav>
 ${verdictSection(model)}${warningsSection(model)}${factsSection(model, links)}${timelineSection(model, charts)}${latencySection(model, charts)}${nodesSection(model, charts, links)}${stepsAndFaultsSection(model)}${linearizabilitySection(model, charts, links)}${findingsSection(model, links)}${checkerDetails(model)}
 <script type="application/json" id="report-summary">${summary}</script>
-<script>${script}</script></body></html>
+<div id="tip" hidden></div><script>${script}${tooltipScript}</script></body></html>
 `;
 }

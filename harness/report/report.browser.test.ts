@@ -69,6 +69,11 @@ describe.skipIf(!haveBrowser)('report.html in headless Chromium', () => {
     expect(await count(page, '#timeline-process svg g[class*="steplabels"] text')).toBe(3);
     await expect(page.locator('#warnings').textContent()).resolves.toContain('fell behind its schedule');
     await expect(page.locator('table.quantiles tbody tr').count()).resolves.toBeGreaterThan(0);
+    // The pointer on an op's bar names the op.
+    await expect(page.locator('#tip').isHidden()).resolves.toBe(true);
+    await page.locator('#timeline-process svg g.ops_marks path').nth(200).hover({ force: true });
+    await expect(page.locator('#tip').textContent()).resolves.toMatch(/^(read|write) k\d by p\d on n\d: (ok|fail|info)/);
+    await expect(page.locator('#tip').isVisible()).resolves.toBe(true);
     // The lanes switch to nodes.
     await expect(page.locator('#timeline-node').isHidden()).resolves.toBe(true);
     await page.locator('input[name=lanes][value=node]').check();
