@@ -7,6 +7,7 @@ import { isRunDirectory, runStoredCheck } from './check-run-command.js';
 import { runReplayCommand } from './replay-command.js';
 import { runBugsCommand } from './bugs-command.js';
 import { runScenariosCommand } from './scenarios-command.js';
+import { runServeCommand } from './serve-command.js';
 import { runSummarizeCommand } from './summarize-command.js';
 import { runTestCommand } from './test-command.js';
 import type { Registries } from './test-command.js';
@@ -29,6 +30,8 @@ Commands:
   check <run-dir>   re-analyse a stored run (store/<test>/<timestamp>/, or store/latest)
   check <file>...   check recorded histories for linearizability
                     (run "ekv-jepsen check --help" for its options)
+  serve             browse the store's runs and reports over HTTP
+                    (--store DIR, --port N, --host 127.0.0.1)
 
 Exit codes: 0 valid, 1 invalid, 2 unknown, 255 error.
 `;
@@ -80,6 +83,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
         return runStoredCheck(rest[0], io, options.registries.workloads);
       }
       return runCheckCommand(rest, io);
+    case 'serve':
+      return runServeCommand(rest, io);
     case '--help':
     case '-h':
     case 'help':
