@@ -29,11 +29,18 @@ describe('ekv-jepsen commands (fake backend)', () => {
     const [first] = runDirs('cmd');
     expect(readFileSync(join(store, 'latest', 'report.html'), 'utf8')).toMatch(/<h1[^>]*>cmd <span class="verdict v-valid">VALID/);
     const original = { results: readFileSync(join(first!, 'results.json'), 'utf8'), report: readFileSync(join(first!, 'report.html'), 'utf8') };
+    // Jepsen's forms beside ours.
+    expect(readFileSync(join(first!, 'history.txt'), 'utf8')).toMatch(/^\d+\t:invoke\t:\w+\t/m);
+    expect(readFileSync(join(first!, 'results.edn'), 'utf8')).toMatch(/^\{:valid\? true,/);
     const check = await run('check', first!);
     expect(check.code).toBe(0);
+    const json = await run('check', first!, '--json');
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.out) as { valid: unknown }).valid).toBe(true);
+    expect(json.err).toMatch(/^VALID — /m);
     expect(check.out).toMatch(/^VALID — \d+ client ops re-checked, results in .*checks\//);
     // The re-check writes its results and report beside the original, which stays as it was.
-    const [recheck] = readdirSync(join(first!, 'checks'));
+    const [recheck] = readdirSync(join(first!, 'checks')).sort();
     expect(readFileSync(join(first!, 'checks', recheck!, 'report.html'), 'utf8')).toContain('href="../../history.jsonl"');
     expect({ results: readFileSync(join(first!, 'results.json'), 'utf8'), report: readFileSync(join(first!, 'report.html'), 'utf8') }).toEqual(original);
     const replay = await run('replay', first!);

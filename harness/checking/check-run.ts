@@ -7,6 +7,10 @@
  * named in test.json.
  */
 import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeResultsEdn } from '../history/index.js';
+import type { JsonValue } from '../history/index.js';
+import { runFiles } from '../store/index.js';
 import type { Workload, WorkloadOptions } from '../workload/workload.js';
 import type { CheckerEntry, Validity } from './checker.js';
 import { combineValidity, runSafely } from './checker.js';
@@ -41,9 +45,10 @@ export async function checkRun(runDir: string, workload: Workload, extraWarnings
   return { valid, checkers, warnings: [...extraWarnings, ...run.warnings, ...checkerWarnings], ...(execution === null ? {} : { execution }) };
 }
 
-/** Writes results.json. */
+/** Writes results.json, and beside it results.edn (the knossos/Jepsen result shape). */
 export function writeResults(path: string, results: RunResults): void {
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  writeResultsEdn(join(dirname(path), runFiles.resultsEdn), JSON.parse(JSON.stringify(results)) as JsonValue);
 }
 
 /** Exit code of a verdict: 0 valid, 1 invalid, 2 unknown. */

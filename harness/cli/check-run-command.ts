@@ -4,7 +4,9 @@
  * last history line from a killed harness is tolerated and reported). The
  * original results stay as they were: a re-check writes its results.json (and
  * any checker files) into `checks/<timestamp>/` of the run directory and says
- * where. Prints the verdict, exits 0/1/2 (255 when the run cannot be read).
+ * where. Prints the verdict (with --json: the results, the verdict line on
+ * stderr), warns when the history holds no client op, exits 0/1/2 (255 when
+ * the run cannot be read).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,8 +35,8 @@ export function checkVerdictLine(results: RunResults, clientOps: number, where: 
   return `${verdict}${notValid.length > 0 ? ` (${notValid.map(([name, c]) => `${name}=${String(c.valid)}`).join(', ')})` : ''} — ${clientOps} client ops re-checked, results in ${where}\n${reasons}`;
 }
 
-/** Re-checks the stored run in `runDir`. */
-export async function runStoredCheck(runDir: string, io: CommandIo, workloads: WorkloadRegistry): Promise<number> {
+/** Re-checks the stored run in `runDir`; `json` prints the re-check's results.json instead of the verdict line (which goes to stderr). */
+export async function runStoredCheck(runDir: string, io: CommandIo, workloads: WorkloadRegistry, options: { readonly json?: boolean } = {}): Promise<number> {
   let results: RunResults;
   let outputDir: string;
   let clientOps: number;
@@ -53,6 +55,10 @@ export async function runStoredCheck(runDir: string, io: CommandIo, workloads: W
   writeResults(join(outputDir, runFiles.resultsJson), results);
   const report = await writeReport(runDir, { outputDir, results });
   if ('error' in report) io.writeErr(`ekv-jepsen check: warning: ${report.error}\n`);
-  io.writeOut(checkVerdictLine(results, clientOps, outputDir));
+  if (clientOps === 0) io.writeErr('ekv-jepsen check: warning: the history has 0 client ops: nothing was checked\n');
+  if (options.json === true) {
+    io.writeOut(`${JSON.stringify(results, null, 2)}\n`);
+    io.writeErr(checkVerdictLine(results, clientOps, outputDir));
+  } else io.writeOut(checkVerdictLine(results, clientOps, outputDir));
   return exitCodeOf(results.valid);
 }

@@ -38,6 +38,7 @@ describe.skipIf(engineProblem !== null && !requireDocker)('ekv-jepsen test --bac
     const dir = join(store, 'docker-e2e');
     const runDir = join(dir, readdirSync(dir).filter((d) => d !== 'latest')[0]!);
     for (const file of ['test.json', 'plan.jsonl', 'history.jsonl', 'history.edn', 'results.json']) expect(existsSync(join(runDir, file)), file).toBe(true);
+    expect((JSON.parse(readFileSync(join(runDir, 'test.json'), 'utf8')) as { imageTag?: unknown }).imageTag).toMatch(/^ekv-node:\S+$/);
     for (const node of ['n1', 'n2', 'n3']) {
       expect(existsSync(join(runDir, 'nodes', node, 'node.log')), `${node} log`).toBe(true);
       expect(existsSync(join(runDir, 'nodes', node, 'keys.json')), `${node} sidecar`).toBe(true);

@@ -75,12 +75,15 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
       return runSummarizeCommand(rest, io);
     case 'check':
       // A stored run directory is re-analysed whole with its workload's checkers; anything else is the file-based checker.
-      if (rest.length === 1 && rest[0] !== undefined && isRunDirectory(rest[0])) {
-        if (options.registries === undefined) {
-          io.writeErr('ekv-jepsen: check <run-dir> needs the workload registry (run it through bin/ekv-jepsen.js)\n');
-          return exitError;
+      {
+        const paths = rest.filter((a) => a !== '--json');
+        if (paths.length === 1 && paths[0] !== undefined && isRunDirectory(paths[0])) {
+          if (options.registries === undefined) {
+            io.writeErr('ekv-jepsen: check <run-dir> needs the workload registry (run it through bin/ekv-jepsen.js)\n');
+            return exitError;
+          }
+          return runStoredCheck(paths[0], io, options.registries.workloads, { json: rest.includes('--json') });
         }
-        return runStoredCheck(rest[0], io, options.registries.workloads);
       }
       return runCheckCommand(rest, io);
     case 'serve':

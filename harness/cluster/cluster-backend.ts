@@ -47,6 +47,8 @@ export type Grudge = ReadonlyMap<string, ReadonlySet<string>>;
 
 export interface StartedCluster extends AsyncDisposable {
   readonly backend: BackendName;
+  /** The node image the cluster runs (Docker backend: its tag), for test.json. */
+  readonly image?: string;
   nodes(): readonly NodeHandle[];
   node(id: string): NodeHandle;
   /** Stops every node, removes proxies/containers/networks. Idempotent; called on every exit path. */

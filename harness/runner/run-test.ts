@@ -19,7 +19,7 @@ import { checkRun, exitCodeOf, writeResults } from '../checking/index.js';
 import type { ExecutionRecord, RunResults, UnexpectedExitRecord } from '../checking/index.js';
 import { HarnessError } from '../errors/index.js';
 import { Random } from '../generator/index.js';
-import { readHistoryJsonl, writeHistoryEdn } from '../history/index.js';
+import { readHistoryJsonl, writeHistoryEdn, writeHistoryText } from '../history/index.js';
 import type { NemesisCluster } from '../nemesis/index.js';
 import { buildPlan, planToJsonl } from '../plan/index.js';
 import type { Plan } from '../plan/index.js';
@@ -190,7 +190,7 @@ async function execute(run: RunContext): Promise<Execution> {
     access = deps.nodeAccess(cluster);
     api = deps.operatorApi(cluster, run.kekFile);
     await waitForLeader(access, () => (cluster as NemesisCluster).nodes().filter((n) => !config.joiners.includes(n.id)), { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs });
-    recordNodeVersions(run, await probeStatuses(access, cluster.nodes(), config.statusRpcTimeoutMs));
+    recordNodeVersions(run, await probeStatuses(access, cluster.nodes(), config.statusRpcTimeoutMs), cluster.image);
     report = await drive({ config, deps, plan: run.plan, runDir, startedAt: run.startedAt, workload: run.workload, cluster, access, api });
     leaveRunning = config.leaveRunning && !deps.signal.aborted;
   } catch (error) {
@@ -233,8 +233,9 @@ async function release(run: RunContext, cluster: NemesisCluster, access: NodeAcc
 }
 
 /** Adds what the nodes report about themselves (version, stage, bugs) to test.json once they run. */
-function recordNodeVersions(run: RunContext, statuses: readonly { id: string; version: string; stage: string; bugs: readonly string[] }[]): void {
+function recordNodeVersions(run: RunContext, statuses: readonly { id: string; version: string; stage: string; bugs: readonly string[] }[], image: string | undefined): void {
   run.testJson['nodes'] = statuses.map((s) => ({ id: s.id, version: s.version, stage: s.stage, bugs: s.bugs }));
+  if (image !== undefined) run.testJson['imageTag'] = image;
   writeJson(join(run.runDir, runFiles.testJson), run.testJson);
 }
 
@@ -243,6 +244,7 @@ async function finish(runDir: string, workload: Workload, record: ExecutionRecor
   try {
     const read = readHistoryJsonl(join(runDir, runFiles.historyJsonl));
     writeHistoryEdn(join(runDir, runFiles.historyEdn), read.ops);
+    writeHistoryText(join(runDir, runFiles.historyText), read.ops);
   } catch (error) {
     warnings.push(`history unreadable: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -68,6 +68,10 @@ export interface DockerClusterContext {
 /** A started docker cluster; obtain one from `createDockerBackend().start(spec)`. */
 export class DockerCluster implements StartedCluster, Killable, Pausable, Partitionable, ClockSkewable {
   readonly backend = 'docker' as const;
+
+  get image(): string {
+    return this.context.image.tag;
+  }
   private readonly states = new Map<string, NodeState>();
   private grudge: Grudge = new Map();
   private stopped = false;
