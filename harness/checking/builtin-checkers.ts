@@ -54,7 +54,7 @@ export const statsChecker: Checker = {
   },
 };
 
-/** Did the ops invoked after the final heal succeed? Liveness: failures leave the final state unverified, not wrong. */
+/** Did every node serve again after the final heal? Liveness: failures leave the final state unverified, not wrong. */
 export const recoveryChecker: Checker = {
   name: 'recovery',
   check(run) {
@@ -68,40 +68,49 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
   // A member the rollout removed no longer serves: its clients' refusals say nothing about recovery.
   const removed = new Set(ops.filter((op) => op.process === 'rollout' && op.f === 'remove' && op.type === 'ok').map((op) => removedNode(op)).filter((n) => n !== undefined));
   // Only ops invoked after the heal count: a main-phase op may complete after it.
-  const invokedAfterHeal = new Set<number | string>();
+  const invokedAt = new Map<number | string, number>();
   let onRemoved = 0;
   let onHalted = 0;
-  const completions = ops.slice(healAt + 1).filter((op) => {
-    if (typeof op.process !== 'number') return false;
+  const completions: { readonly op: HistoryOp; readonly invokedAt: number }[] = [];
+  for (const op of ops.slice(healAt + 1)) {
+    if (typeof op.process !== 'number') continue;
     if (op.type === 'invoke') {
-      invokedAfterHeal.add(op.process);
-      return false;
+      invokedAt.set(op.process, op.index);
+      continue;
     }
-    if (!invokedAfterHeal.delete(op.process)) return false;
+    const invoke = invokedAt.get(op.process);
+    if (invoke === undefined) continue;
+    invokedAt.delete(op.process);
     if (op.node !== undefined && removed.has(op.node)) {
       onRemoved += 1;
-      return false;
+      continue;
     }
     // A halted node refuses work until an operator acts (spec §5.4): whether it should have halted is
     // the halt-apply checker's question; recovery asks whether the rest of the cluster serves again.
     if (op.type === 'fail' && op.error === haltedError) {
       onHalted += 1;
-      return false;
+      continue;
     }
-    return true;
-  });
+    completions.push({ op, invokedAt: invoke });
+  }
   // A compare-and-set that found another value is an answer, not a failure to recover.
-  const failed = completions.filter((op) => op.type !== 'ok' && !(op.type === 'fail' && op.error === casMismatchError));
-  const excluded = { ...(onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved }), ...(onHalted === 0 ? {} : { opsRefusedByHaltedNodes: onHalted }) };
+  const succeeded = (op: HistoryOp): boolean => op.type === 'ok' || (op.type === 'fail' && op.error === casMismatchError);
+  // A failure is transient when the same node later served an op invoked after it (an election right
+  // after the heal, say): the node recovered. One it never recovered from leaves recovery unknown.
+  const lastServedInvoke = new Map<string, number>();
+  for (const c of completions) if (succeeded(c.op)) lastServedInvoke.set(c.op.node ?? '', Math.max(lastServedInvoke.get(c.op.node ?? '') ?? -1, c.invokedAt));
+  const failed = completions.filter((c) => !succeeded(c.op)).map((c) => c.op);
+  const unrecovered = failed.filter((op) => (lastServedInvoke.get(op.node ?? '') ?? -1) < op.index);
+  const excluded = { ...(onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved }), ...(onHalted === 0 ? {} : { opsRefusedByHaltedNodes: onHalted }), ...(failed.length === unrecovered.length ? {} : { transientFailures: failed.length - unrecovered.length }) };
   if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal', ...excluded };
-  return failed.length === 0
+  return unrecovered.length === 0
     ? { valid: true, finalOps: completions.length, ...excluded }
     : {
         valid: 'unknown',
-        reason: `${failed.length} of ${completions.length} operations after the final heal did not succeed`,
+        reason: `${unrecovered.length} of ${completions.length} operations after the final heal did not succeed, and their nodes (${[...new Set(unrecovered.map((op) => op.node ?? '?'))].join(', ')}) served nothing invoked later`,
         finalOps: completions.length,
         ...excluded,
-        notOk: failed.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
+        notOk: unrecovered.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
       };
 }
 

@@ -132,7 +132,7 @@ describe('checking a run', () => {
     const recovery = (await checkRun(runDir(ops), register)).checkers['recovery']!;
     expect(recovery).toMatchObject({ valid: true, finalOps: 2, opsOnRemovedMembers: 1 });
     const stillRefused = (await checkRun(runDir(ops.filter((op) => op.process !== 'rollout')), register)).checkers['recovery']!;
-    expect(stillRefused).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed' });
+    expect(stillRefused).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed, and their nodes (n1) served nothing invoked later' });
   });
 
   it('recovery leaves out the refusals of a halted node (whether it should have halted is the halt-apply checker\'s question)', async () => {
@@ -145,7 +145,22 @@ describe('checking a run', () => {
       { process: 2, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
       { process: 2, type: 'fail', f: 'read', key: 'k', value: null, node: 'n1', error: 'NoLeader' },
     ]);
-    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 2 operations after the final heal did not succeed', opsRefusedByHaltedNodes: 1 });
+    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 2 operations after the final heal did not succeed, and their nodes (n1) served nothing invoked later', opsRefusedByHaltedNodes: 1 });
+  });
+
+  it('recovery tolerates a failure its node recovered from (an op invoked after it succeeded there), not one it did not', async () => {
+    const ops = history([
+      ...nemesis('heal-all'),
+      { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
+      { process: 0, type: 'fail', f: 'read', key: 'k', value: null, node: 'n1', error: 'NoLeader' },
+      { process: 1, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n2' },
+      { process: 1, type: 'fail', f: 'read', key: 'k', value: null, node: 'n2', error: 'NoLeader' },
+      { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
+      { process: 0, type: 'ok', f: 'read', key: 'k', value: null, node: 'n1' },
+    ]);
+    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed, and their nodes (n2) served nothing invoked later', transientFailures: 1 });
+    const recovered = ops.filter((op) => op.node !== 'n2');
+    expect((await checkRun(runDir(recovered), register)).checkers['recovery']).toMatchObject({ valid: true, finalOps: 2, transientFailures: 1 });
   });
 
   it('a crash, an interrupt, a missing execution record or a plan that mostly did not happen make the run unknown', async () => {
