@@ -37,9 +37,13 @@ function mainOps(options: WorkloadOptions): Maker<ClientOp> {
   return mix([register, canary], [1 - options.canaryShare, options.canaryShare]);
 }
 
+/** How often a final recovery write is tried: about 15 s of retries after the heal. */
+const recoveryWriteRetry = { attempts: 30, backoffMs: 500 } as const;
+
 function recoveryWrites(nodes: readonly string[]): EventGenerator<FinalEvent> {
   return generator(function* (_context, startMs) {
-    for (const node of nodes) yield { atMs: startMs, value: { kind: 'op', op: { f: 'write', key: `recovery-${node}`, value: 1, node } } };
+    // A probe per node: a write right after the heal may meet an election, so it is retried until ok (bounded).
+    for (const node of nodes) yield { atMs: startMs, value: { kind: 'op', op: { f: 'write', key: `recovery-${node}`, value: 1, node, untilOk: recoveryWriteRetry } } };
     return startMs;
   });
 }

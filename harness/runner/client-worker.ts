@@ -4,9 +4,12 @@
  * continues as a fresh process (id + concurrency), because the old process's
  * op may still be in flight as far as the checker knows.
  */
+import { NodeErrors } from '../../reference-node/proto/index.js';
 import type { KvConnection } from '../client/kv-connection.js';
 import type { HistoryOp, OpDraft } from '../history/op.js';
 import type { ClientOp, WorkloadClient } from '../workload/workload.js';
+
+const haltedError = NodeErrors.NodeHalted.name;
 
 export class ClientWorker {
   private currentProcess: number;
@@ -32,8 +35,18 @@ export class ClientWorker {
     return this.connection.node;
   }
 
-  /** Invokes `op`, waits for its completion (bounded by the op timeout) and records both. */
+  /** Invokes `op`, waits for its completion (bounded by the op timeout) and records both; again while `untilOk` allows. */
   async run(op: ClientOp): Promise<void> {
+    const attempts = op.untilOk?.attempts ?? 1;
+    for (let attempt = 1; ; attempt += 1) {
+      const completion = await this.runOnce(op);
+      // A halted node refuses until an operator acts (spec §5.4): asking again changes nothing.
+      if (completion.type === 'ok' || attempt >= attempts || completion.error === haltedError) return;
+      await new Promise((resolve) => setTimeout(resolve, op.untilOk?.backoffMs ?? 0));
+    }
+  }
+
+  private async runOnce(op: ClientOp): Promise<{ readonly type: 'ok' | 'fail' | 'info'; readonly error?: string | undefined }> {
     const process = this.currentProcess;
     const node = this.connection.node;
     const key = op.key === undefined ? {} : { key: op.key };
@@ -51,6 +64,7 @@ export class ClientWorker {
       ...(completion.logIndex === undefined ? {} : { logIndex: completion.logIndex }),
     });
     if (completion.type === 'info') this.currentProcess += this.concurrency;
+    return completion;
   }
 
   close(): void {

@@ -19,6 +19,12 @@ export interface ClientOp {
   readonly value: JsonValue;
   /** Run it on a client of this node (e.g. a read of every key on every node); any client otherwise. */
   readonly node?: string;
+  /**
+   * Jepsen's `until-ok`: after a fail or info, the client invokes it again (a new op in the
+   * history, as a fresh process after an info) after `backoffMs`, at most `attempts` times in all.
+   * For liveness probes of the final phase (a write right after the heal meets an election).
+   */
+  readonly untilOk?: { readonly attempts: number; readonly backoffMs: number };
 }
 
 /** A condition the plan waits for with every client idle (bounded), e.g. before the final local reads. */
