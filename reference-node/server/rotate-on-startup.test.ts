@@ -77,7 +77,8 @@ async function setup(options: { sidecar: Sidecar | null; leader: boolean; failur
     bugs: new Set(options.bugs ?? []),
   });
   const becomeLeader = (): void => { leader = true; for (const l of [...listeners]) l(); };
-  const settle = async (): Promise<void> => { for (let i = 0; i < 50 && rotation.state === 'pending'; i++) await new Promise((resolve) => setTimeout(resolve, 5)); };
+  // Waits for the rotation to leave 'pending' (bounded only so a broken rotation fails instead of hanging; a loaded machine needs more than a few ms).
+  const settle = async (): Promise<void> => { const deadline = Date.now() + 20_000; while (rotation.state === 'pending' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5)); };
   return { rotation, proposed, terminal, conflicts, fences: () => fences, raft, keystore, becomeLeader, settle, path, remove: dir.remove };
 }
 
