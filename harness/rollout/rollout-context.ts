@@ -39,6 +39,16 @@ export async function memberStatuses(context: RolloutContext): Promise<NodeStatu
   return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 }
 
+/**
+ * The halted members when a majority of the members halted (null otherwise): the cluster
+ * cannot commit again until an operator acts (spec §5.4), so no retry of a step can succeed.
+ */
+export async function haltedMajority(context: RolloutContext): Promise<NodeStatus[] | null> {
+  const halted = (await memberStatuses(context)).filter((s) => s.halted);
+  const members = context.cluster.nodes().filter((n) => !context.retired.has(n.id)).length;
+  return halted.length * 2 > members ? halted : null;
+}
+
 /** The leader agreed by a majority of the configuration, with its status, or null. */
 export async function currentLeader(context: RolloutContext): Promise<NodeStatus | null> {
   const statuses = await memberStatuses(context);

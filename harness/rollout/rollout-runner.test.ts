@@ -20,6 +20,13 @@ class CallError extends Error {
 /** A scripted cluster state behind the operator API: n1 leads, DEKs appear as the rollout applies them. */
 class FakeOperator implements OperatorApi {
   index = 10;
+  /** Nodes that report halted (once `haltAfter` was called, when set). */
+  halted = new Set<string>();
+  haltAfter: string | null = null;
+
+  private isHalted(id: string): boolean {
+    return this.halted.has(id) && (this.haltAfter === null || this.calls.includes(this.haltAfter));
+  }
   keyIds: number[] = [];
   active = { storage: 0, raft: 0 };
   storageActive = false;
@@ -31,7 +38,7 @@ class FakeOperator implements OperatorApi {
   private status0(id: string): NodeStatus {
     return {
       id, fullNodeId: `${id.slice(1)}00`, role: id === 'n1' ? 'leader' : 'follower', term: 2, leader: 'n1', leaderAddress: 'fake:n1',
-      commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, snapshotIndex: 0, halted: false, haltCode: 0, haltError: '', haltIndex: 0, haltReason: '',
+      commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, snapshotIndex: 0, halted: this.isHalted(id), haltCode: 0, haltError: this.isHalted(id) ? 'ErrEnvelopeShort' : '', haltIndex: this.isHalted(id) ? 12 : 0, haltReason: '',
       stage: '6F', bugs: [], snapshotFormat: '', uptimeMs: 1, version: 't',
       members: ['n1', 'n2', 'n3'].map((m) => ({ id: m, suffrage: 'voter' as const, address: `fake:${m}` })),
     };
@@ -157,6 +164,22 @@ describe('the rollout process', () => {
     const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' }), step('s3', { f: 'enable-raft-envelope' })] });
     const oks = ops.filter((op) => op.type === 'ok' && op.f === 'enable-raft-envelope').map((op) => op.value);
     expect(oks).toEqual([expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: false }), expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: true })]);
+  });
+
+  it('stops retrying once a majority of the members report halted (no retry can succeed), but not for a minority', async () => {
+    const api = new FakeOperator();
+    api.halted = new Set(['n1', 'n2']);
+    api.haltAfter = 'enable-raft';
+    api.script.set('enable-raft', [new CallError('NotLeader', true), new CallError('NotLeader', true), new CallError('NotLeader', true)]);
+    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' })] }, api);
+    expect(api.calls.filter((c) => c === 'enable-raft')).toHaveLength(1);
+    expect(report.stoppedAt?.error).toMatch(/^the cluster halted \(n1: ErrEnvelopeShort at 12, n2: ErrEnvelopeShort at 12\): no retry can succeed/);
+    expect(ops.filter((o) => o.f === 'enable-raft-envelope').map((o) => o.type)).toEqual(['invoke', 'fail']);
+    const minority = new FakeOperator();
+    minority.halted = new Set(['n3']);
+    minority.haltAfter = 'enable-raft';
+    minority.script.set('enable-raft', [new CallError('NotLeader', true)]);
+    expect((await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' })] }, minority)).report.stoppedAt).toBeNull();
   });
 
   it('an await that never holds fails with what is missing and ends the program', async () => {

@@ -21,7 +21,7 @@ import type { JsonValue } from '../history/op.js';
 import type { FaultCapability, NemesisAction, NodeTarget } from '../nemesis/index.js';
 import { describeAction } from './rollout-action.js';
 import type { RolloutAction } from './rollout-action.js';
-import { StepRefusal } from './rollout-context.js';
+import { haltedMajority, StepRefusal } from './rollout-context.js';
 import type { RolloutContext } from './rollout-context.js';
 import { rolloutDefaults } from './rollout-program.js';
 import type { RolloutProgram, RolloutStep, StepTrigger } from './rollout-program.js';
@@ -139,6 +139,8 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
       }
       if (!failure.definite) ambiguous = true;
       else if (!retryableErrors.has(failure.name)) return lastError;
+      const halted = await haltedMajority(context).catch(() => null);
+      if (halted !== null) return `the cluster halted (${halted.map((s) => `${s.id}: ${s.haltError || 'halted'} at ${s.haltIndex}`).join(', ')}): no retry can succeed (last: ${lastError})`;
       continue;
     }
     (context.stepIndexes as Map<string, number>).set(step.id, result.logIndex ?? -1);
