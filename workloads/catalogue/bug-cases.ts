@@ -29,6 +29,17 @@ export const bugCases: readonly BugCase[] = [
   bugCase('B11', 'leader-churn-at-cutover', [...safety, 'availability'], 'an ambiguous marker-propose error releases the barrier: the marker commits later above admitted cleartext writes'),
   bugCase('B13', 'full-rollout', safety, 'raft-cutover replay checks the stale DEK before "already active": after a raft rotation a restart never reinstalls the wrap'),
   bugCase('B16', 'phase1', ['halt-apply'], 'Wrapped == nil instead of a length check: an empty wrapped value halts the apply'),
+  bugCase('B1', 'restart-replay', ['halt-apply'], 'replaying an applied registration, bootstrap or Enable after a kill -9 is not idempotent: the node halts at the same index on every restart'),
+  bugCase('B9', 'rotation', safety, 'RotateDEK and registrations after Phase 2 are proposed cleartext: every replica halts'),
+  bugCase('B10', 'phase2', safety, 'the lease entry bypasses the raft envelope after Phase 2: a cleartext proposal above the cutover, every replica halts'),
+  bugCase('B15', 'restart-replay', [...safety, 'availability'], 'a kill -9 during the storage-cutover apply leaves the sidecar and the store out of step: the proposer halts or refuses to start'),
+  bugCase('B25', 'restart-replay', ['encryption'], 'the storage nonce epoch is not bumped at startup: after any restart in Phase 1 nonces repeat'),
+  bugCase('B36', 'rotation', ['availability'], 'a rotated DEK\'s local epoch is not carried into the sidecar: the rotated node refuses every later start (ErrLocalEpochRollback)'),
+  bugCase('E1', 'phase2', ['encryption'], 'EnableRaftEnvelope answers success but the cutover is never recorded: later entries stay cleartext in the WAL'),
+  bugCase('E2', 'phase2', ['encryption'], 'a 6E-1 build: the cutover is recorded but nothing wraps or unwraps, entries above it are cleartext'),
+  bugCase('E5', 'phase2', safety, 'a write forwarded by a follower after Phase 2 is proposed cleartext: every replica halts'),
+  bugCase('E13', 'phase2', ['availability'], 'the Phase-2 barrier waits for a drain that never ends: EnableRaftEnvelope runs into its deadline, writes refused meanwhile'),
+  bugCase('E14', 'rotation', ['encryption'], 'a raft DEK rotation after the cutover does not move the wrap: raft entries above the rotation keep the old key id'),
   bugCase('H5', 'join-after-compaction', ['convergence', 'encryption'], 'hazard: a member that catches up by snapshot after the cutover was compacted never gets the DEKs or the cutover and diverges (the correct node too)', { hazard: true }),
 ];
 
