@@ -9,6 +9,21 @@
 //    search is still exhaustive: every candidate is tried at every node.
 //  - the search stops successfully once every completed operation is
 //    linearized; pending unknown operations simply never happened.
+//  - disposal before a blind write (Model.overwritesState): at a completed
+//    write w, the first child tried is "every pending unknown op that may go
+//    here, then w", one edge of the search tree (intermediate configurations
+//    are not memoized: only their one continuation is explored). Only then
+//    comes the ordinary child "w alone", with those ops still pending.
+//    Why the verdict stays exact: the extra child is a real linearization
+//    step (each disposed op is invoked before the first pending return, so it
+//    may go here), so a success through it is a true linearization; and every
+//    ordinary child is still explored, so no linearization is lost. Why it is
+//    cheap: w overwrites whatever the disposed ops did, so the configuration
+//    after the edge has the state of "w alone" with fewer pending ops. In a
+//    valid history most unknown writes are overwritten unobserved, and this
+//    child settles them at once; without it, each pending op stays a
+//    candidate at every later dead end, multiplying the explored states by
+//    the orders of the pending ops (each further one ~8-10x on kv appends).
 import type { Model } from './model.js';
 import type { Operation } from './operation.js';
 import { EventLists } from './event-lists.js';
@@ -118,6 +133,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private remainingRequired = 0;
   /** For an unknown op: the earlier-invoked pending unknown op with the same input (-1 if none). */
   private readonly previousTwin: Int32Array;
+  /** Per op: 1 when it is a completed blind write (Model.overwritesState). */
+  private readonly overwrites: Uint8Array;
+  /** Per stack entry: ops disposed of just below it as one edge (see disposal above), else 0. */
+  private readonly stackDisposed: number[] = [];
 
   constructor(
     private readonly model: Model<State, Input, Output>,
@@ -145,6 +164,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     this.entry = this.lists.next[this.lists.headRequired] ?? -1;
     this.previousTwin = twinsOf(model, ops);
     this.readOnly = new Uint8Array(ops.map((op) => (op.return !== undefined && model.isReadOnly?.(op.input) === true ? 1 : 0)));
+    this.overwrites = new Uint8Array(ops.map((op) => (op.return !== undefined && model.overwritesState?.(op.input) === true ? 1 : 0)));
   }
 
   // The loop's position, kept between slices.
@@ -152,10 +172,12 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private inUnknownPhase = false;
   private block = -1;
   private steps = 0;
+  /** Set when back from the disposal edge at `entry`: try its write alone next. */
+  private disposalTried = false;
 
   resume(stepsMax: number): SearchOutcome<State> | undefined {
     const { next, prev, rank, headRequired, headUnknown } = this.lists;
-    let { entry, inUnknownPhase, block, steps } = this;
+    let { entry, inUnknownPhase, block, steps, disposalTried } = this;
     const stepsEnd = steps + stepsMax;
     while (this.remainingRequired > 0) {
       steps += 1;
@@ -167,12 +189,15 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
           this.inUnknownPhase = inUnknownPhase;
           this.block = block;
           this.steps = steps;
+          this.disposalTried = disposalTried;
           return undefined;
         }
       }
       let dead = false;
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
+          if (!disposalTried && this.overwrites[entry >> 1] === 1 && this.tryDisposal(entry) === pushed) { entry = next[headRequired] ?? -1; continue; }
+          disposalTried = false;
           const tried = this.tryLinearize(entry >> 1, -1);
           if (tried === pushed) { entry = next[headRequired] ?? -1; continue; }
           if (tried === refused) { entry = next[entry] ?? -1; continue; }
@@ -196,7 +221,9 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       if (popped === undefined) return this.finish(this.failed());
       inUnknownPhase = this.required[popped.op] === 0;
       block = popped.block;
-      entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : (next[2 * popped.op] ?? -1);
+      disposalTried = popped.disposal;
+      // Back from a disposal edge, the same write is tried again, alone.
+      entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : popped.disposal ? 2 * popped.op : (next[2 * popped.op] ?? -1);
     }
     return this.finish({ kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size });
   }
@@ -243,23 +270,68 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       this.flip(op);
       return forced ? deadEnd : refused;
     }
+    this.push(op, nextState, block, forced, 0);
+    return pushed;
+  }
+
+  /**
+   * The disposal edge at the completed blind write whose call is `event`:
+   * links every pending unknown op that may go before it (invoked before the
+   * first pending return) and that the model accepts, then the write, which is
+   * memoized as an ordinary configuration. Refused when nothing was disposed
+   * or the resulting configuration is known.
+   */
+  private tryDisposal(event: number): TryResult {
+    const { next, rank, headUnknown } = this.lists;
+    let candidate = next[headUnknown] ?? -1;
+    if (candidate === -1) return refused;
+    let firstReturn = event;
+    while (firstReturn !== -1 && (firstReturn & 1) === 0) firstReturn = next[firstReturn] ?? -1;
+    const limit = firstReturn === -1 ? Infinity : (rank[firstReturn] ?? 0);
+    let disposed = 0;
+    // In invocation order, so that an earlier identical twin is always linearized first.
+    while (candidate !== -1 && (rank[candidate] ?? 0) < limit) {
+      const op = candidate >> 1;
+      candidate = next[candidate] ?? -1;
+      const operation = this.ops[op];
+      const nextState = operation === undefined ? undefined : this.model.step(this.state, operation.input, undefined);
+      if (nextState === undefined) continue;
+      this.flip(op);
+      this.push(op, nextState, -1, false, 0);
+      disposed += 1;
+    }
+    if (disposed > 0 && this.tryLinearize(event >> 1, -1) === pushed) {
+      this.stackDisposed[this.stackDisposed.length - 1] = disposed;
+      return pushed;
+    }
+    for (let i = 0; i < disposed; i += 1) this.pop();
+    return refused;
+  }
+
+  private push(op: number, nextState: State, block: number, forced: boolean, disposed: number): void {
     this.stackOps.push(op);
     this.stackStates.push(this.state);
     this.stackBlock.push(block);
     this.stackForced.push(forced);
+    this.stackDisposed.push(disposed);
     this.state = nextState;
+    const isRequired = this.required[op] === 1;
     this.lists.lift(op, isRequired);
     if (isRequired) this.remainingRequired -= 1;
-    return pushed;
   }
 
   /** Pops to the nearest node that still has alternatives; undefined when none is left. */
-  private backtrack(): { op: number; block: number } | undefined {
+  private backtrack(): { op: number; block: number; disposal: boolean } | undefined {
     for (;;) {
       if (this.stackOps.length === 0) return undefined;
       const forced = this.stackForced[this.stackForced.length - 1] === true;
+      const disposed = this.stackDisposed[this.stackDisposed.length - 1] ?? 0;
       const popped = this.pop();
-      if (!forced) return popped;
+      if (disposed > 0) {
+        for (let i = 0; i < disposed; i += 1) this.pop();
+        return { ...popped, disposal: true };
+      }
+      if (!forced) return { ...popped, disposal: false };
     }
   }
 
@@ -267,6 +339,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const op = this.stackOps.pop() ?? 0;
     const block = this.stackBlock.pop() ?? -1;
     this.stackForced.pop();
+    this.stackDisposed.pop();
     this.state = this.stackStates.pop() as State;
     const isRequired = this.required[op] === 1;
     this.flip(op);
