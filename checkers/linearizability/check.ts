@@ -30,6 +30,8 @@ export interface CheckOptions {
 
 const defaultCacheEntriesMax = 4_000_000;
 
+const defaultNow = (): number => performance.now();
+
 /** The operations of one key (or of the whole history). */
 export interface Partition<Input, Output> {
   readonly key: string | null;
@@ -52,12 +54,14 @@ export function partitionOps<Input, Output>(ops: readonly PreparedOp<Input, Outp
 /** Checks a history against a model. Throws HistoryError for a malformed history. */
 export function check<State, Input, Output>(model: Model<State, Input, Output>, history: readonly HistoryOp[], options: CheckOptions = {}): CheckResult {
   const semantics = options.semantics ?? 'knossos';
+  const startMs = (options.now ?? defaultNow)();
   const prepared = prepareHistory(model, history, { semantics, nilReadMatchesAny: options.nilReadMatchesAny ?? false });
-  return runCheck(model, prepared, semantics, options);
+  return runCheck(model, prepared, semantics, options, startMs);
 }
 
 /** Checks operations built by hand (porcupine's CheckOperations); results name ops by array position. */
 export function checkOperations<State, Input, Output>(model: Model<State, Input, Output>, operations: readonly Operation<Input, Output>[], options: CheckOptions = {}): CheckResult {
+  const startMs = (options.now ?? defaultNow)();
   const prepared = operations.map((op, index): PreparedOp<Input, Output> => {
     const unknown = op.return === undefined;
     const description = model.describeOperation(op.input, unknown ? undefined : op.output);
@@ -67,7 +71,7 @@ export function checkOperations<State, Input, Output>(model: Model<State, Input,
       partitionKey: model.partitionKey?.(op.input),
     };
   });
-  return runCheck(model, prepared, 'porcupine', options);
+  return runCheck(model, prepared, 'porcupine', options, startMs);
 }
 
 function makeStopper(options: CheckOptions, now: () => number, startMs: number): () => StopReason | undefined {
@@ -96,9 +100,8 @@ type Decided<State, Input, Output> = { readonly partition: Partition<Input, Outp
  * porcupine's goroutines share a core): an easy-to-refute partition is found
  * without first exhausting a hard one, and the first failure stops the rest.
  */
-function runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions): CheckResult {
-  const now = options.now ?? (() => performance.now());
-  const startMs = now();
+function runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions, startMs: number): CheckResult {
+  const now = options.now ?? defaultNow;
   const control = { shouldStop: makeStopper(options, now, startMs), cacheAllowance: { remaining: options.cacheEntriesMax ?? defaultCacheEntriesMax } };
   const partitions = partitionOps(prepared);
   const reports: PartitionReport[] = partitions.map((p) => ({ key: p.key, ops: p.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 }));
