@@ -39,8 +39,20 @@ function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: numb
 
 /** Memoized configurations left to all the searches of one check (bounds memory). */
 export interface CacheAllowance {
+  /** Entries left. */
   remaining: number;
+  /** Estimated bytes left (see entryBytesFixed). */
+  bytesRemaining: number;
 }
+
+/**
+ * Bytes charged per entry besides its bitset words: seven 4-byte columns, a
+ * bucket share, the state's array slot and an allowance for the state object
+ * itself (interned register ids are free; a kv state is a small object over a
+ * shared string). Typed arrays grow by doubling, so real use may be up to
+ * twice the columns' share.
+ */
+const entryBytesFixed = 28 + 8 + 8 + 64;
 
 /** Grows a typed array to at least `size` elements (doubling), keeping its contents. */
 function grown<T extends Int32Array | Uint32Array>(array: T, size: number, make: (length: number) => T): T {
@@ -74,6 +86,7 @@ export class SearchCache<State> {
   private states: State[] = [];
   private buckets: Int32Array = new Int32Array(initialBuckets).fill(-1);
   private count = 0;
+  private bytes = 0;
 
   constructor(
     private readonly equal: (a: State, b: State) => boolean,
@@ -88,6 +101,8 @@ export class SearchCache<State> {
   /** Returns this cache's entries to the allowance and frees them (the search is over). */
   release(): void {
     this.allowance.remaining += this.count;
+    this.allowance.bytesRemaining += this.bytes;
+    this.bytes = 0;
     this.arena = new Uint32Array(0);
     this.states = [];
     this.count = 0;
@@ -143,6 +158,9 @@ export class SearchCache<State> {
     this.buckets[bucket] = e;
     this.count += 1;
     this.allowance.remaining -= 1;
+    const bytes = entryBytesFixed + 4 * (length + unknownLength);
+    this.bytes += bytes;
+    this.allowance.bytesRemaining -= bytes;
     if (this.count > this.buckets.length * 2) this.rehash();
   }
 

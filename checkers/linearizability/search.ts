@@ -95,6 +95,8 @@ function twinsOf<State, Input, Output>(model: Model<State, Input, Output>, ops: 
 export interface PartitionSearch<State> {
   /** Runs at most `stepsMax` steps; returns the outcome once decided, undefined when paused. */
   resume(stepsMax: number): SearchOutcome<State> | undefined;
+  /** Configurations memoized so far. */
+  readonly cacheEntries: number;
 }
 
 /** Starts a resumable search over one partition's operations. */
@@ -175,6 +177,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   /** Set when back from the disposal edge at `entry`: try its write alone next. */
   private disposalTried = false;
 
+  get cacheEntries(): number {
+    return this.cache.size;
+  }
+
   resume(stepsMax: number): SearchOutcome<State> | undefined {
     const { next, prev, rank, headRequired, headUnknown } = this.lists;
     let { entry, inUnknownPhase, block, steps, disposalTried } = this;
@@ -182,7 +188,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     while (this.remainingRequired > 0) {
       steps += 1;
       if (steps % pollEverySteps === 0 || steps >= stepsEnd) {
-        const reason = this.control.cacheAllowance.remaining <= 0 ? 'cache-full' : this.control.shouldStop();
+        const reason = this.control.cacheAllowance.remaining <= 0 || this.control.cacheAllowance.bytesRemaining <= 0 ? 'cache-full' : this.control.shouldStop();
         if (reason !== undefined) return this.finish(this.stopped(reason));
         if (steps >= stepsEnd) {
           this.entry = entry;

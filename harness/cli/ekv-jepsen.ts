@@ -46,6 +46,25 @@ function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
+/**
+ * `check <file>...` with SIGINT/SIGTERM wired to cancel the search: the
+ * checker returns to the event loop between slices, so the handler runs, the
+ * search stops with its longest linearizable prefix, and the exit code is 2.
+ */
+async function runFileCheck(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { runCheckCommand } = await import('../../checkers/cli/check-command.js');
+  const controller = new AbortController();
+  const cancel = (): void => { controller.abort(); };
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
+  try {
+    return await runCheckCommand(argv, io, controller.signal);
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  }
+}
+
 /** Runs `ekv-jepsen` with the given arguments (without node and script) and returns its exit code. */
 export async function main(argv: readonly string[], io: CommandIo = processIo(), options: MainOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
@@ -75,7 +94,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
           return runStoredCheck(rest[0], io, registries.workloads);
         }
       }
-      return (await import('../../checkers/cli/check-command.js')).runCheckCommand(rest, io);
+      return runFileCheck(rest, io);
     case '--help':
     case '-h':
     case 'help':
