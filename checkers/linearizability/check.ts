@@ -135,6 +135,8 @@ interface Running<State, Input, Output> {
   readonly index: number;
   readonly search: PartitionSearch<State>;
   elapsedMs: number;
+  /** Decided, or dropped because its sibling decided. */
+  done?: boolean;
 }
 
 type Decided<State, Input, Output> = { readonly partition: Partition<Input, Output>; readonly outcome: SearchOutcome<State> };
@@ -143,6 +145,10 @@ type Decided<State, Input, Output> = { readonly partition: Partition<Input, Outp
  * Runs the partitions' searches in round-robin slices on this one thread (as
  * porcupine's goroutines share a core): an easy-to-refute partition is found
  * without first exhausting a hard one, and the first failure stops the rest.
+ * A partition with unknown-outcome ops gets two searches side by side, one
+ * per UnknownOrder (each exhaustive, each far faster than the other on some
+ * histories); the first to decide decides the partition and the other is
+ * dropped, so a partition costs at most about twice its faster order.
  * Yields after every slice (checkAsync returns to the event loop there).
  */
 function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions, startMs: number): Generator<void, CheckResult> {
@@ -151,27 +157,42 @@ function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, pre
   const control = { shouldStop: makeStopper(options, now, startMs), cacheAllowance };
   const partitions = partitionOps(prepared);
   const reports: PartitionReport[] = partitions.map((p) => ({ key: p.key, ops: p.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 }));
-  let running: Running<State, Input, Output>[] = partitions.map((partition, index) => ({ partition, index, search: startPartitionSearch(model, partition.ops, control), elapsedMs: 0 }));
+  const partitionMs = partitions.map(() => 0);
+  let running: Running<State, Input, Output>[] = [];
+  partitions.forEach((partition, index) => {
+    running.push({ partition, index, search: startPartitionSearch(model, partition.ops, control, 'lazy'), elapsedMs: 0 });
+    if (partition.ops.some((op) => op.return === undefined)) running.push({ partition, index, search: startPartitionSearch(model, partition.ops, control, 'eager'), elapsedMs: 0 });
+  });
+  const decided = new Set<number>();
   let failure: Decided<State, Input, Output> | undefined;
   let unknown: Decided<State, Input, Output> | undefined;
   let sliceSteps = sliceStepsInitial;
   while (running.length > 0) {
-    const stillRunning: Running<State, Input, Output>[] = [];
+    let stopAll = false;
     for (const run of running) {
+      if (decided.has(run.index)) continue;
       const sliceStartMs = now();
       const outcome = run.search.resume(sliceSteps);
-      run.elapsedMs += now() - sliceStartMs;
+      const sliceMs = now() - sliceStartMs;
+      run.elapsedMs += sliceMs;
+      partitionMs[run.index] = (partitionMs[run.index] ?? 0) + sliceMs;
       yield;
-      if (outcome === undefined) { stillRunning.push(run); continue; }
+      if (outcome === undefined) continue;
+      run.done = true;
+      // A sibling out of cache leaves the partition to the other order, if it still runs.
+      const siblingRunning = running.some((other) => other !== run && other.index === run.index && other.done !== true);
+      if (outcome.kind === 'unknown' && outcome.reason === 'cache-full' && siblingRunning) continue;
+      decided.add(run.index);
+      for (const other of running) if (other !== run && other.index === run.index && other.done !== true) { other.search.abandon(); other.done = true; }
       const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
-      reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: run.elapsedMs, cacheEntries: outcome.cacheEntries };
+      reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: outcome.cacheEntries };
       if (outcome.kind === 'not-linearizable') failure ??= { partition: run.partition, outcome };
       if (outcome.kind === 'unknown') unknown ??= { partition: run.partition, outcome };
-      const stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
-      if (stopAll) { reportUnfinished(reports, running); running = []; break; }
+      stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
+      if (stopAll) break;
     }
-    if (running.length === 0) break;
-    running = stillRunning;
+    if (stopAll) { reportUnfinished(reports, running, partitionMs); break; }
+    running = running.filter((run) => run.done !== true);
     sliceSteps = Math.min(sliceSteps * 2, sliceStepsMax);
   }
   const summary = { model: model.name, semantics, ops: prepared.length, partitions: reports, elapsedMs: now() - startMs };
@@ -181,10 +202,11 @@ function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, pre
 }
 
 /** Partitions stopped undecided keep 'not-checked', with the time and cache they used. */
-function reportUnfinished<State, Input, Output>(reports: PartitionReport[], running: readonly Running<State, Input, Output>[]): void {
+function reportUnfinished<State, Input, Output>(reports: PartitionReport[], running: readonly Running<State, Input, Output>[], partitionMs: readonly number[]): void {
   for (const run of running) {
-    if (reports[run.index]?.valid !== 'not-checked') continue;
-    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid: 'not-checked', elapsedMs: run.elapsedMs, cacheEntries: run.search.cacheEntries };
+    const report = reports[run.index];
+    if (report?.valid !== 'not-checked') continue;
+    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid: 'not-checked', elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: report.cacheEntries + run.search.cacheEntries };
   }
 }
 

@@ -15,7 +15,11 @@ export class EventLists {
   /** Return events in time order (for previous-ok). */
   readonly returnsInOrder: number[] = [];
 
-  constructor(ops: readonly Operation<unknown, unknown>[]) {
+  /**
+   * `merged`: unknown-outcome calls go on the first list too, among the other
+   * events in time order (porcupine's order); the second list stays empty.
+   */
+  constructor(ops: readonly Operation<unknown, unknown>[], merged = false) {
     const n = ops.length;
     this.next = new Int32Array(2 * n + 2).fill(-1);
     this.prev = new Int32Array(2 * n + 2).fill(-1);
@@ -37,7 +41,7 @@ export class EventLists {
     let tailUnknown = this.headUnknown;
     events.forEach((event, position) => {
       this.rank[event] = position;
-      const unknown = ops[event >> 1]?.return === undefined;
+      const unknown = !merged && ops[event >> 1]?.return === undefined;
       if ((event & 1) === 1) this.returnsInOrder.push(event);
       const tail = unknown ? tailUnknown : tailRequired;
       this.next[tail] = event;

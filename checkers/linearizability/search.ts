@@ -97,15 +97,28 @@ export interface PartitionSearch<State> {
   resume(stepsMax: number): SearchOutcome<State> | undefined;
   /** Configurations memoized so far. */
   readonly cacheEntries: number;
+  /** Drops the search undecided and frees its cache. */
+  abandon(): void;
 }
+
+/**
+ * The order in which unknown-outcome ops are tried. lazy: only where no
+ * completed op can go (at a return), newest first, plus the disposal edge
+ * before blind writes. eager: in time order among the completed ops'
+ * events, as porcupine does with a return at infinity. Both are exhaustive
+ * and give the same verdict; each is much faster than the other on some
+ * histories, so the checker runs both side by side (see check.ts).
+ */
+export type UnknownOrder = 'lazy' | 'eager';
 
 /** Starts a resumable search over one partition's operations. */
 export function startPartitionSearch<State, Input, Output>(
   model: Model<State, Input, Output>,
   ops: readonly Operation<Input, Output>[],
   control: SearchControl,
+  order: UnknownOrder = 'lazy',
 ): PartitionSearch<State> {
-  return new WglSearch(model, ops, control);
+  return new WglSearch(model, ops, control, order === 'eager');
 }
 
 class WglSearch<State, Input, Output> implements PartitionSearch<State> {
@@ -144,9 +157,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     private readonly model: Model<State, Input, Output>,
     private readonly ops: readonly Operation<Input, Output>[],
     private readonly control: SearchControl,
+    private readonly eager: boolean,
   ) {
     const n = ops.length;
-    this.lists = new EventLists(ops);
+    this.lists = new EventLists(ops, eager);
     this.required = new Uint8Array(n);
     this.bit = new Int32Array(n);
     let requiredCount = 0;
@@ -166,7 +180,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     this.entry = this.lists.next[this.lists.headRequired] ?? -1;
     this.previousTwin = twinsOf(model, ops);
     this.readOnly = new Uint8Array(ops.map((op) => (op.return !== undefined && model.isReadOnly?.(op.input) === true ? 1 : 0)));
-    this.overwrites = new Uint8Array(ops.map((op) => (op.return !== undefined && model.overwritesState?.(op.input) === true ? 1 : 0)));
+    this.overwrites = new Uint8Array(ops.map((op) => (!eager && op.return !== undefined && model.overwritesState?.(op.input) === true ? 1 : 0)));
   }
 
   // The loop's position, kept between slices.
@@ -202,6 +216,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       let dead = false;
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
+          if (this.required[entry >> 1] === 0 && this.twinPending(entry >> 1)) { entry = next[entry] ?? -1; continue; }
           if (!disposalTried && this.overwrites[entry >> 1] === 1 && this.tryDisposal(entry) === pushed) { entry = next[headRequired] ?? -1; continue; }
           disposalTried = false;
           const tried = this.tryLinearize(entry >> 1, -1);
@@ -225,13 +240,17 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       if (!dead) this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
       const popped = this.backtrack();
       if (popped === undefined) return this.finish(this.failed());
-      inUnknownPhase = this.required[popped.op] === 0;
+      inUnknownPhase = !this.eager && this.required[popped.op] === 0;
       block = popped.block;
       disposalTried = popped.disposal;
       // Back from a disposal edge, the same write is tried again, alone.
       entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : popped.disposal ? 2 * popped.op : (next[2 * popped.op] ?? -1);
     }
     return this.finish({ kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size });
+  }
+
+  abandon(): void {
+    this.cache.release();
   }
 
   /** Frees the cache (and its share of the allowance) once decided. */
