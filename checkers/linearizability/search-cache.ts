@@ -13,24 +13,6 @@
 // Without this, each pending unknown write multiplies the explored space
 // (linearized-then-overwritten and never-linearized look different).
 
-/** The linearized-set bitset plus the window bounds the search maintains. */
-export interface BitsetView {
-  readonly words: Uint32Array;
-  /** First word that is not all ones. */
-  readonly lo: number;
-  /** Last word that is not zero (lo - 1 when none above lo). */
-  readonly hi: number;
-}
-
-/** The set of linearized unknown-outcome ops: its words and the window of non-zero words. */
-export interface UnknownSetView {
-  readonly words: Uint32Array;
-  /** First non-zero word (0 when empty). */
-  readonly lo: number;
-  /** Last non-zero word (lo - 1 when empty). */
-  readonly hi: number;
-}
-
 /** True when every bit of the stored window arena[offset…offset+length) (words from `lo`) is also set in `b`. */
 function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array): boolean {
   for (let i = 0; i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
@@ -108,11 +90,13 @@ export class SearchCache<State> {
     this.count = 0;
   }
 
-  /** Adds the configuration; returns false when it (or one dominating it) was already present. */
-  add(hash: number, required: BitsetView, unknown: UnknownSetView, state: State): boolean {
-    const lo = required.lo;
-    const length = Math.max(required.hi, lo - 1) - lo + 1;
-    const words = required.words;
+  /**
+   * Adds the configuration (the completed set's words with its [lo, hi]
+   * window, the unknown set's words with its non-zero window, the state);
+   * returns false when it (or one dominating it) was already present.
+   */
+  add(hash: number, words: Uint32Array, lo: number, hi: number, unknownWords: Uint32Array, unknownLo: number, unknownHi: number, state: State): boolean {
+    const length = Math.max(hi, lo - 1) - lo + 1;
     const arena = this.arena;
     for (let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1; e !== -1; e = this.chain[e] ?? -1) {
       if (this.hashes[e] !== hash || this.los[e] !== lo || this.lengths[e] !== length) continue;
@@ -120,13 +104,13 @@ export class SearchCache<State> {
       let same = true;
       for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
       if (!same || !this.equal(this.states[e] as State, state)) continue;
-      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknown.words)) return false;
+      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknownWords)) return false;
     }
-    this.insert(hash, lo, length, words, unknown, state);
+    this.insert(hash, lo, length, words, unknownWords, unknownLo, unknownHi, state);
     return true;
   }
 
-  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknown: UnknownSetView, state: State): void {
+  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknownWords: Uint32Array, unknownLo: number, unknownHi: number, state: State): void {
     const e = this.count;
     if (e >= this.hashes.length) {
       const size = e + 1;
@@ -140,13 +124,15 @@ export class SearchCache<State> {
       this.unknownLengths = grown(this.unknownLengths, size, makeInt);
     }
     // Only the non-zero window of the unknown set is stored: most of it is zero.
-    const unknownLength = Math.max(0, unknown.hi - unknown.lo + 1);
+    const unknownLength = Math.max(0, unknownHi - unknownLo + 1);
     const offset = this.arenaUsed;
     this.arena = grown(this.arena, offset + length + unknownLength, (n) => new Uint32Array(n));
-    this.arena.set(words.subarray(lo, lo + length), offset);
-    this.arena.set(unknown.words.subarray(unknown.lo, unknown.lo + unknownLength), offset + length);
+    // Copied word by word: these windows are a few words, and a subarray view per insert is garbage.
+    const arena = this.arena;
+    for (let i = 0; i < length; i += 1) arena[offset + i] = words[lo + i] ?? 0;
+    for (let i = 0; i < unknownLength; i += 1) arena[offset + length + i] = unknownWords[unknownLo + i] ?? 0;
     this.arenaUsed = offset + length + unknownLength;
-    this.unknownLos[e] = unknown.lo;
+    this.unknownLos[e] = unknownLo;
     this.unknownLengths[e] = unknownLength;
     this.hashes[e] = hash;
     this.los[e] = lo;

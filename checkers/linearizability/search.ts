@@ -239,12 +239,12 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       // Every candidate failed (or a forced move led to a known dead end): backtrack.
       if (!dead) this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
       const popped = this.backtrack();
-      if (popped === undefined) return this.finish(this.failed());
-      inUnknownPhase = !this.eager && this.required[popped.op] === 0;
-      block = popped.block;
-      disposalTried = popped.disposal;
+      if (popped < 0) return this.finish(this.failed());
+      inUnknownPhase = !this.eager && this.required[popped] === 0;
+      block = this.poppedBlock;
+      disposalTried = this.poppedDisposal;
       // Back from a disposal edge, the same write is tried again, alone.
-      entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : popped.disposal ? 2 * popped.op : (next[2 * popped.op] ?? -1);
+      entry = inUnknownPhase ? (prev[2 * popped] ?? -1) : disposalTried ? 2 * popped : (next[2 * popped] ?? -1);
     }
     return this.finish({ kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size });
   }
@@ -291,7 +291,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const forced = this.readOnly[op] === 1 && this.model.equal(nextState, this.state);
     this.flip(op);
     const hash = this.bitsHash ^ Math.imul(this.model.hash(nextState) | 0, 0x9e3779b1);
-    if (!this.cache.add(hash, { words: this.words, lo: this.lo, hi: this.hi }, { words: this.unknownWords, lo: this.unknownLo, hi: this.unknownHi }, nextState)) {
+    if (!this.cache.add(hash, this.words, this.lo, this.hi, this.unknownWords, this.unknownLo, this.unknownHi, nextState)) {
       this.flip(op);
       return forced ? deadEnd : refused;
     }
@@ -345,24 +345,31 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     if (isRequired) this.remainingRequired -= 1;
   }
 
-  /** Pops to the nearest node that still has alternatives; undefined when none is left. */
-  private backtrack(): { op: number; block: number; disposal: boolean } | undefined {
+  /** Block of the last entry backtrack() popped, and whether it was a disposal edge. */
+  private poppedBlock = -1;
+  private poppedDisposal = false;
+
+  /** Pops to the nearest node that still has alternatives: its op (see poppedBlock), or -1 when none is left. */
+  private backtrack(): number {
     for (;;) {
-      if (this.stackOps.length === 0) return undefined;
+      if (this.stackOps.length === 0) return -1;
       const forced = this.stackForced[this.stackForced.length - 1] === true;
       const disposed = this.stackDisposed[this.stackDisposed.length - 1] ?? 0;
-      const popped = this.pop();
+      this.poppedBlock = this.stackBlock[this.stackBlock.length - 1] ?? -1;
+      const op = this.pop();
+      this.poppedDisposal = disposed > 0;
       if (disposed > 0) {
         for (let i = 0; i < disposed; i += 1) this.pop();
-        return { ...popped, disposal: true };
+        return op;
       }
-      if (!forced) return { ...popped, disposal: false };
+      if (!forced) return op;
     }
   }
 
-  private pop(): { op: number; block: number } {
+  /** Undoes the top stack entry; returns its op. */
+  private pop(): number {
     const op = this.stackOps.pop() ?? 0;
-    const block = this.stackBlock.pop() ?? -1;
+    this.stackBlock.pop();
     this.stackForced.pop();
     this.stackDisposed.pop();
     this.state = this.stackStates.pop() as State;
@@ -370,7 +377,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     this.flip(op);
     this.lists.unlift(op, isRequired);
     if (isRequired) this.remainingRequired += 1;
-    return { op, block };
+    return op;
   }
 
   /** Toggles op's bit, keeping the Zobrist hash and the [lo, hi] window current. */
