@@ -27,16 +27,18 @@ export class EventLists {
     this.headRequired = 2 * n;
     this.headUnknown = 2 * n + 1;
     const events: number[] = [];
-    ops.forEach((op, i) => {
+    const times = new Float64Array(2 * n);
+    for (let i = 0; i < n; i += 1) {
+      const op = ops[i] as Operation<unknown, unknown>;
       events.push(2 * i);
-      if (op.return !== undefined) events.push(2 * i + 1);
-    });
-    const time = (event: number): number => {
-      const op = ops[event >> 1];
-      return (event & 1) === 0 ? (op?.call ?? 0) : (op?.return ?? 0);
-    };
+      times[2 * i] = op.call;
+      if (op.return !== undefined) {
+        events.push(2 * i + 1);
+        times[2 * i + 1] = op.return;
+      }
+    }
     // Closed intervals: at equal times a call sorts before a return, so the two overlap.
-    events.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
+    events.sort((a, b) => (times[a] ?? 0) - (times[b] ?? 0) || (a & 1) - (b & 1) || a - b);
     let tailRequired = this.headRequired;
     let tailUnknown = this.headUnknown;
     events.forEach((event, position) => {

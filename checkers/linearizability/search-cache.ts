@@ -46,8 +46,10 @@ function grown<T extends Int32Array | Uint32Array>(array: T, size: number, make:
   return bigger;
 }
 
-const initialEntries = 1024;
-const initialBuckets = 1024;
+// Small to start with: most partitions of small histories memoize a few dozen
+// configurations, and a check allocates two caches per partition.
+const initialEntries = 64;
+const initialBuckets = 64;
 
 /**
  * A hash set of configurations keyed by a 32-bit hash, compared exactly on
@@ -56,7 +58,7 @@ const initialBuckets = 1024;
  * arrays or objects would spend most of the search in the garbage collector.
  */
 export class SearchCache<State> {
-  private arena: Uint32Array = new Uint32Array(1 << 14);
+  private arena: Uint32Array = new Uint32Array(256);
   private arenaUsed = 0;
   private hashes: Int32Array = new Int32Array(initialEntries);
   private los: Int32Array = new Int32Array(initialEntries);
