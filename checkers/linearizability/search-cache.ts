@@ -13,9 +13,14 @@
 // Without this, each pending unknown write multiplies the explored space
 // (linearized-then-overwritten and never-linearized look different).
 
-/** True when every bit of the stored window arena[offset…offset+length) (words from `lo`) is also set in `b`. */
-function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array): boolean {
-  for (let i = 0; i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
+/**
+ * True when the stored set (all ones below word `lo`, then the window
+ * arena[offset…offset+length), zeros above) is a subset of `b`, whose words
+ * below `bLo` are all ones.
+ */
+function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array, bLo: number): boolean {
+  if (bLo < lo) return false;
+  for (let i = Math.min(length, bLo - lo); i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
   return true;
 }
 
@@ -106,7 +111,7 @@ export class SearchCache<State> {
       let same = true;
       for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
       if (!same || !this.equal(this.states[e] as State, state)) continue;
-      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknownWords)) return false;
+      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknownWords, unknownLo)) return false;
     }
     this.insert(hash, lo, length, words, unknownWords, unknownLo, unknownHi, state);
     return true;
@@ -125,8 +130,8 @@ export class SearchCache<State> {
       this.unknownLos = grown(this.unknownLos, size, makeInt);
       this.unknownLengths = grown(this.unknownLengths, size, makeInt);
     }
-    // Only the non-zero window of the unknown set is stored: most of it is zero.
-    const unknownLength = Math.max(0, unknownHi - unknownLo + 1);
+    // The unknown set is stored as a window too (ones below it, zeros above).
+    const unknownLength = Math.max(unknownHi, unknownLo - 1) - unknownLo + 1;
     const offset = this.arenaUsed;
     this.arena = grown(this.arena, offset + length + unknownLength, (n) => new Uint32Array(n));
     // Copied word by word: these windows are a few words, and a subarray view per insert is garbage.

@@ -131,7 +131,12 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly unknownWords: Uint32Array;
   private lo = 0;
   private hi = -1;
-  /** Window of non-zero words of unknownWords (empty: unknownLo 0, unknownHi -1). */
+  /**
+   * Window of unknownWords, as for the completed set: every word below
+   * unknownLo is all ones, every word above unknownHi is zero. (Storing only
+   * the non-zero words made entries as long as the history once the eager
+   * order had linearized its early unknown ops: 1M ops took 104 s.)
+   */
   private unknownLo = 0;
   private unknownHi = -1;
   private bitsHash = 0;
@@ -403,20 +408,18 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     }
   }
 
-  /** Toggles a bit of the unknown set, keeping its non-zero window current. */
+  /** Toggles a bit of the unknown set, keeping its [unknownLo, unknownHi] window current. */
   private flipUnknown(word: number, mask: number): void {
     const words = this.unknownWords;
     const value = ((words[word] ?? 0) ^ mask) >>> 0;
     words[word] = value;
-    if (value !== 0) {
-      if (this.unknownHi < this.unknownLo) { this.unknownLo = word; this.unknownHi = word; return; }
-      if (word < this.unknownLo) this.unknownLo = word;
+    if ((value & mask) !== 0) {
       if (word > this.unknownHi) this.unknownHi = word;
-      return;
+      while (this.unknownLo < words.length && words[this.unknownLo] === 0xffffffff) this.unknownLo += 1;
+    } else {
+      if (word < this.unknownLo) this.unknownLo = word;
+      while (this.unknownHi >= 0 && this.unknownHi >= this.unknownLo && words[this.unknownHi] === 0) this.unknownHi -= 1;
     }
-    while (this.unknownLo <= this.unknownHi && words[this.unknownLo] === 0) this.unknownLo += 1;
-    while (this.unknownHi >= this.unknownLo && words[this.unknownHi] === 0) this.unknownHi -= 1;
-    if (this.unknownHi < this.unknownLo) { this.unknownLo = 0; this.unknownHi = -1; }
   }
 
   private failed(): SearchOutcome<State> {
