@@ -8,8 +8,8 @@
 import { main } from '../dist/harness/cli/ekv-jepsen.js';
 
 const loadRegistries = async () => {
-  const { defaultScenario, scenarioRegistry, workloadRegistry } = await import('../dist/workloads/index.js');
-  return { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario };
+  const { bugCaseRegistry, defaultScenario, scenarioRegistry, workloadRegistry } = await import('../dist/workloads/index.js');
+  return { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario, bugCases: bugCaseRegistry };
 };
 
 main(process.argv.slice(2), undefined, { loadRegistries }).then(

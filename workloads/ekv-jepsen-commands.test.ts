@@ -22,19 +22,26 @@ const runDirs = (name: string) => readdirSync(join(store, name)).filter((d) => d
 
 describe('ekv-jepsen commands (fake backend)', () => {
   it('test prints the verdict and the run directory; check <run-dir> re-analyses it; replay reruns its plan', async () => {
-    const test = await run('test', '--backend', 'fake', '--time-limit', '2', '--rate', '200', '--nemesis', 'partition,kill', '--seed', '9', '--store', store, '--name', 'cmd', '--recovery-time', '0.2', '--op-timeout', '100');
+    const test = await run('test', '--backend', 'fake', '--time-limit', '3', '--rate', '200', '--nemesis', 'partition,kill', '--seed', '9', '--store', store, '--name', 'cmd', '--recovery-time', '0.2', '--op-timeout', '100');
     expect(test.code, test.err).toBe(0);
     expect(test.out).toMatch(/^VALID — .*cmd\//);
     expect(test.err).toMatch(/seed 9/);
     const [first] = runDirs('cmd');
+    expect(readFileSync(join(store, 'latest', 'report.html'), 'utf8')).toMatch(/<h1[^>]*>cmd <span class="verdict v-valid">VALID/);
+    const original = { results: readFileSync(join(first!, 'results.json'), 'utf8'), report: readFileSync(join(first!, 'report.html'), 'utf8') };
     const check = await run('check', first!);
     expect(check.code).toBe(0);
     expect(check.out).toMatch(/^VALID — \d+ client ops re-checked, results in .*checks\//);
+    // The re-check writes its results and report beside the original, which stays as it was.
+    const [recheck] = readdirSync(join(first!, 'checks'));
+    expect(readFileSync(join(first!, 'checks', recheck!, 'report.html'), 'utf8')).toContain('href="../../history.jsonl"');
+    expect({ results: readFileSync(join(first!, 'results.json'), 'utf8'), report: readFileSync(join(first!, 'report.html'), 'utf8') }).toEqual(original);
     const replay = await run('replay', first!);
     expect(replay.code, replay.err).toBe(0);
     const [, second] = runDirs('cmd');
     expect(readFileSync(join(second!, 'plan.jsonl'), 'utf8')).toBe(readFileSync(join(first!, 'plan.jsonl'), 'utf8'));
     expect(JSON.parse(readFileSync(join(second!, 'test.json'), 'utf8')).replayOf).toBe(first);
+    expect(readFileSync(join(second!, 'report.html'), 'utf8')).toContain('class="verdict v-valid"');
   }, 30_000);
 
   it('refuses bad options with exit 255 and a message naming the option', async () => {

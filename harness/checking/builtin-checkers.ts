@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { check, createModel, visualize } from '../../checkers/linearizability/index.js';
 import type { ModelName } from '../../checkers/linearizability/index.js';
 import type { HistoryOp as CheckerOp } from '../../checkers/history/index.js';
+import { NodeErrors } from '../../reference-node/proto/index.js';
+import { casMismatchError } from '../client/client-op.js';
 import type { HistoryOp } from '../history/op.js';
 import type { Checker, CheckerEntry } from './checker.js';
 import { historyStats } from './history-stats.js';
@@ -25,7 +27,8 @@ export function linearizabilityChecker(options: { readonly model: ModelName; rea
         .filter((op) => typeof op.process !== 'number' || fs.has(op.f))
         .map((op) => ({ ...op, value: op.value ?? null }));
       if (!history.some((op) => typeof op.process === 'number')) return { valid: 'unknown', reason: 'the history has no client operation to check' };
-      const result = check(createModel(options.model), history, { semantics: 'knossos', budgetMs: options.budgetMs(run) });
+      // Every key is checked, also after the first failing one, so the report can say which keys hold (within the budget).
+      const result = check(createModel(options.model), history, { semantics: 'knossos', budgetMs: options.budgetMs(run), stopAtFirstFailure: false });
       if (result.valid !== true) {
         const html = visualize({ result, history, model: createModel(options.model), semantics: 'knossos', title: 'linearizability' });
         writeFileSync(join(run.outputDir, 'linearizability.html'), html);
@@ -62,26 +65,51 @@ export const recoveryChecker: Checker = {
 function recovery(ops: readonly HistoryOp[]): CheckerEntry {
   const healAt = ops.findLastIndex((op) => op.process === 'nemesis' && op.f === 'heal-all');
   if (healAt < 0) return { valid: 'unknown', reason: 'the history has no completed final heal (run cut short?)' };
+  // A member the rollout removed no longer serves: its clients' refusals say nothing about recovery.
+  const removed = new Set(ops.filter((op) => op.process === 'rollout' && op.f === 'remove' && op.type === 'ok').map((op) => removedNode(op)).filter((n) => n !== undefined));
   // Only ops invoked after the heal count: a main-phase op may complete after it.
   const invokedAfterHeal = new Set<number | string>();
+  let onRemoved = 0;
+  let onHalted = 0;
   const completions = ops.slice(healAt + 1).filter((op) => {
     if (typeof op.process !== 'number') return false;
     if (op.type === 'invoke') {
       invokedAfterHeal.add(op.process);
       return false;
     }
-    return invokedAfterHeal.delete(op.process);
+    if (!invokedAfterHeal.delete(op.process)) return false;
+    if (op.node !== undefined && removed.has(op.node)) {
+      onRemoved += 1;
+      return false;
+    }
+    // A halted node refuses work until an operator acts (spec §5.4): whether it should have halted is
+    // the halt-apply checker's question; recovery asks whether the rest of the cluster serves again.
+    if (op.type === 'fail' && op.error === haltedError) {
+      onHalted += 1;
+      return false;
+    }
+    return true;
   });
-  const failed = completions.filter((op) => op.type !== 'ok');
-  if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal' };
+  // A compare-and-set that found another value is an answer, not a failure to recover.
+  const failed = completions.filter((op) => op.type !== 'ok' && !(op.type === 'fail' && op.error === casMismatchError));
+  const excluded = { ...(onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved }), ...(onHalted === 0 ? {} : { opsRefusedByHaltedNodes: onHalted }) };
+  if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal', ...excluded };
   return failed.length === 0
-    ? { valid: true, finalOps: completions.length }
+    ? { valid: true, finalOps: completions.length, ...excluded }
     : {
         valid: 'unknown',
         reason: `${failed.length} of ${completions.length} operations after the final heal did not succeed`,
         finalOps: completions.length,
+        ...excluded,
         notOk: failed.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
       };
+}
+
+const haltedError = NodeErrors.NodeHalted.name;
+
+function removedNode(op: HistoryOp): string | undefined {
+  const value = op.value as { node?: unknown } | null;
+  return value !== null && typeof value === 'object' && typeof value.node === 'string' ? value.node : undefined;
 }
 
 /** Node exits the harness did not cause (execution.json): a crash is a failure of the system under test. */

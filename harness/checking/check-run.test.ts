@@ -117,6 +117,37 @@ describe('checking a run', () => {
     expect(failedFinal.valid).toBe(false);
   });
 
+  it('recovery leaves out the refusals of a member the rollout removed, and counts a cas that found another value as an answer', async () => {
+    const ops = history([
+      { process: 'rollout', type: 'invoke', f: 'remove', value: { step: 's1', attempt: 1, node: 'n1' } },
+      { process: 'rollout', type: 'ok', f: 'remove', value: { step: 's1', attempt: 1, node: 'n1' } },
+      ...nemesis('heal-all'),
+      { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
+      { process: 0, type: 'fail', f: 'read', key: 'k', value: null, node: 'n1', error: 'ConnectionRefused' },
+      { process: 1, type: 'invoke', f: 'cas', key: 'k', value: [1, 2], node: 'n2' },
+      { process: 1, type: 'fail', f: 'cas', key: 'k', value: [1, 2], node: 'n2', error: 'cas-mismatch' },
+      { process: 2, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n2' },
+      { process: 2, type: 'ok', f: 'read', key: 'k', value: null, node: 'n2' },
+    ]);
+    const recovery = (await checkRun(runDir(ops), register)).checkers['recovery']!;
+    expect(recovery).toMatchObject({ valid: true, finalOps: 2, opsOnRemovedMembers: 1 });
+    const stillRefused = (await checkRun(runDir(ops.filter((op) => op.process !== 'rollout')), register)).checkers['recovery']!;
+    expect(stillRefused).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed' });
+  });
+
+  it('recovery leaves out the refusals of a halted node (whether it should have halted is the halt-apply checker\'s question)', async () => {
+    const ops = history([
+      ...nemesis('heal-all'),
+      { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n3' },
+      { process: 0, type: 'fail', f: 'read', key: 'k', value: null, node: 'n3', error: 'NodeHalted' },
+      { process: 1, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n2' },
+      { process: 1, type: 'ok', f: 'read', key: 'k', value: null, node: 'n2' },
+      { process: 2, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
+      { process: 2, type: 'fail', f: 'read', key: 'k', value: null, node: 'n1', error: 'NoLeader' },
+    ]);
+    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 2 operations after the final heal did not succeed', opsRefusedByHaltedNodes: 1 });
+  });
+
   it('a crash, an interrupt, a missing execution record or a plan that mostly did not happen make the run unknown', async () => {
     const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }, ...nemesis('heal-all'), { process: 1, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }]);
     const reasons = async (execution: ExecutionRecord | null): Promise<string> => {
@@ -127,7 +158,16 @@ describe('checking a run', () => {
     expect(await reasons({ ...cleanExecution, crash: 'boom' })).toMatch(/crashed: boom/);
     expect(await reasons({ ...cleanExecution, interrupted: true })).toMatch(/interrupted/);
     expect(await reasons(null)).toMatch(/execution.json is missing/);
-    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 4, opsSkipped: 3 } })).toMatch(/7 of 10 planned ops ran late/);
+    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 4, opsSkipped: 3 } })).toMatch(/7 of 10 planned ops were skipped or ran late/);
+    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 6, opsLateByHarness: 4, opsSkipped: 2 } })).toMatch(/6 of 10 planned ops were skipped or ran late .* because the harness itself lagged/);
+  });
+
+  it('ops that only waited for a worker busy with a slow answer leave the run valid, with a warning that tells the two causes apart', async () => {
+    const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }]);
+    const results = await checkRun(runDir(ops, { ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 5, opsLateByHarness: 1, opsSkipped: 3, opsSkippedByHarness: 0 } }), register);
+    const run = results.checkers['run']!;
+    expect(run.valid).toBe(true);
+    expect(run.warnings).toEqual([expect.stringMatching(/8 of 10 planned ops ran late .*1 of them because the harness itself lagged, 7 waited for a worker busy with a slow answer/)]);
   });
 
   it('a checker that throws yields unknown with its error, and the others still run', async () => {

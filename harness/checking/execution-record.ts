@@ -22,8 +22,12 @@ export interface ExecutionRecord {
     readonly opsPlanned: number;
     readonly opsDispatched: number;
     readonly opsLate: number;
+    /** Of the late ops, those the harness itself was late for (absent in older runs: all of them count). */
+    readonly opsLateByHarness?: number;
     readonly maxLagMs: number;
     readonly opsSkipped: number;
+    /** Of the skipped ops, those the harness's own lag skipped (absent in older runs: all of them count). */
+    readonly opsSkippedByHarness?: number;
     readonly lateThresholdMs: number;
     readonly achievedOpsPerSecond?: number;
     readonly plannedOpsPerSecond?: number;

@@ -13,6 +13,7 @@ import type { RunResults } from '../checking/index.js';
 import { resolveWorkload } from '../runner/index.js';
 import { runFiles, runTimestamp } from '../store/index.js';
 import type { WorkloadRegistry } from '../workload/index.js';
+import { writeReport } from '../report/index.js';
 import type { CommandIo } from './command-io.js';
 
 /** True when `path` is a run directory (holds history.jsonl). */
@@ -50,6 +51,8 @@ export async function runStoredCheck(runDir: string, io: CommandIo, workloads: W
   }
   for (const warning of results.warnings) io.writeErr(`ekv-jepsen check: warning: ${warning}\n`);
   writeResults(join(outputDir, runFiles.resultsJson), results);
+  const report = await writeReport(runDir, { outputDir, results });
+  if ('error' in report) io.writeErr(`ekv-jepsen check: warning: ${report.error}\n`);
   io.writeOut(checkVerdictLine(results, clientOps, outputDir));
   return exitCodeOf(results.valid);
 }

@@ -18,10 +18,16 @@ Commands:
                     (default: the full-rollout scenario under faults;
                     run "ekv-jepsen test --help" for its options)
   scenarios         list the rollout scenarios (--json for details)
+  bugs [options]    the bug matrix: every catalogued bug run with and without
+                    its switch, proven caught ("ekv-jepsen bugs --help")
+  summarize <matrix.json>...
+                    one bug matrix out of the shards' parts
   replay <run-dir>  run a stored run's plan again against a fresh cluster
   check <run-dir>   re-analyse a stored run (store/<test>/<timestamp>/, or store/latest)
   check <file>...   check recorded histories for linearizability
                     (run "ekv-jepsen check --help" for its options)
+  serve             browse the store's runs and reports over HTTP
+                    (--store DIR, --port N, --host 127.0.0.1)
 
 Exit codes: 0 valid, 1 invalid, 2 unknown, 255 error.
 `;
@@ -81,6 +87,16 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
       if (command === 'replay') return (await import('./replay-command.js')).runReplayCommand(rest, io, registries);
       return (await import('./scenarios-command.js')).runScenariosCommand(rest, io, registries.scenarios, registries.defaultScenario);
     }
+    case 'bugs': {
+      const bugCases = (options.registries ?? await options.loadRegistries?.())?.bugCases;
+      if (bugCases === undefined) {
+        io.writeErr('ekv-jepsen: bugs needs the bug catalogue (run it through bin/ekv-jepsen.js)\n');
+        return exitError;
+      }
+      return (await import('./bugs-command.js')).runBugsCommand(rest, io, bugCases);
+    }
+    case 'summarize':
+      return (await import('./summarize-command.js')).runSummarizeCommand(rest, io);
     case 'check':
       // A stored run directory is re-analysed whole with its workload's checkers; anything else is the file-based checker.
       if (rest.length === 1 && rest[0] !== undefined && isDirectory(rest[0])) {
@@ -95,6 +111,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
         }
       }
       return runFileCheck(rest, io);
+    case 'serve':
+      return (await import('./serve-command.js')).runServeCommand(rest, io);
     case '--help':
     case '-h':
     case 'help':

@@ -5,3 +5,4 @@ export { parseTestOptions, testUsage } from './test-options.js';
 export type { OptionEnvironment, ParsedTestOptions } from './test-options.js';
 export { isRunDirectory, runStoredCheck } from './check-run-command.js';
 export { runReplayCommand } from './replay-command.js';
+export { runServeCommand } from './serve-command.js';

@@ -21,6 +21,7 @@ import { createProgressDisplay } from '../progress/index.js';
 import { Random } from '../generator/index.js';
 import { preflight, runTest } from '../runner/index.js';
 import type { RunOutcome, RunScenario, TestConfig } from '../runner/index.js';
+import type { BugCaseRegistry } from '../matrix/index.js';
 import type { Scenario, ScenarioRegistry } from '../scenario/index.js';
 import type { WorkloadRegistry } from '../workload/index.js';
 import { parseTestOptions, testUsage } from './test-options.js';
@@ -32,6 +33,8 @@ export interface Registries {
   readonly scenarios: ScenarioRegistry;
   /** The scenario `ekv-jepsen test` runs without --scenario or --workload. */
   readonly defaultScenario?: string;
+  /** The catalogued bugs `ekv-jepsen bugs` runs. */
+  readonly bugCases?: BugCaseRegistry;
 }
 
 const exitCrashed = 255;

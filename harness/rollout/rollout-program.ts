@@ -62,6 +62,8 @@ export const rolloutDefaults = Object.freeze({
   conditionPollMs: 200,
   /** How long a step waits for held fault kinds to end before it starts anyway (and says so). */
   holdWaitMaxMs: 30_000,
+  /** After an ambiguous raft cutover, how long the remedy waits once the network healed before it restarts the latched leader. */
+  remedySettleMs: 2_000,
 });
 
 /** Checks a program read back from plan.jsonl (ids unique, triggers sane); throws naming the step. */

@@ -18,7 +18,7 @@
  */
 import type { OpDraft } from '../history/op.js';
 import type { JsonValue } from '../history/op.js';
-import type { NemesisAction, NodeTarget } from '../nemesis/index.js';
+import type { FaultCapability, NemesisAction, NodeTarget } from '../nemesis/index.js';
 import { describeAction } from './rollout-action.js';
 import type { RolloutAction } from './rollout-action.js';
 import { StepRefusal } from './rollout-context.js';
@@ -156,11 +156,19 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
  * a deliberate trade of availability for safety). The operator's remedy is to
  * restart that node; so does the rollout process, before it retries.
  */
+const remedyWaitsFor: readonly FaultCapability[] = ['partition', 'pause'];
+
 function needsRestart(action: RolloutAction, failure: { definite: boolean; name: string }): boolean {
   return failure.name === 'EncryptionUnsafeLatch' || (action.f === 'enable-raft-envelope' && !failure.definite);
 }
 
 async function restartLatched(step: RolloutStep, attempt: number, node: string, context: RolloutContext, record: RolloutRunnerOptions['record']): Promise<void> {
+  // Like an operator, first wait for the network to heal and give a leader that kept its term the
+  // time to replicate what it holds: a marker that commits late must commit before the restart (what
+  // the latch protects against, and what B11 lets through, happens in that window).
+  const deadline = context.nowMs() + rolloutDefaults.holdWaitMaxMs;
+  while (context.nemesis.isActive(remedyWaitsFor) && !context.signal.aborted && context.nowMs() < deadline) await context.sleep(context.conditionPollMs);
+  await context.sleep(rolloutDefaults.remedySettleMs);
   const value = { step: `${step.id}.remedy${attempt}`, attempt: 1, nodes: [node], mode: 'stop', remedy: 'restart the node an ambiguous raft cutover latched (spec §7.6)' };
   record({ process: 'rollout', type: 'invoke', f: 'restart', value, node });
   try {

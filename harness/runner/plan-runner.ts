@@ -47,12 +47,20 @@ export interface PlanRunReport {
   readonly opsPlanned: number;
   /** Client ops dispatched (all phases). */
   readonly opsDispatched: number;
-  /** Main-phase ops dispatched more than `lateThresholdMs` after their planned time (all workers were busy). */
+  /** Main-phase ops dispatched more than `lateThresholdMs` after their planned time, for either reason below. */
   readonly opsLate: number;
+  /**
+   * Of those, the ops the harness itself was late for: the lag left after subtracting the time the
+   * dispatcher spent waiting for a busy worker (back-pressure from the system under test) since it
+   * was last on schedule — timer and event-loop lag, a starved harness.
+   */
+  readonly opsLateByHarness: number;
   readonly lateThresholdMs: number;
   readonly maxLagMs: number;
   /** Main-phase ops not issued because the main phase was already over when a worker came free. */
   readonly opsSkipped: number;
+  /** Of those, the ops skipped because the harness itself lagged (not because every worker was busy). */
+  readonly opsSkippedByHarness: number;
   /** Main-phase ops dispatched per second of the main phase's wall time, against the plan's. */
   readonly achievedOpsPerSecond: number;
   readonly plannedOpsPerSecond: number;
@@ -71,8 +79,12 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   let rolloutReport: RolloutReport | null = null;
   let opsDispatched = 0;
   let opsLate = 0;
+  let opsLateByHarness = 0;
+  // Time spent waiting for busy workers (or deliberate waits) since the dispatcher was last on schedule.
+  let waitedSinceOnScheduleMs = 0;
   let maxLagMs = 0;
   let opsSkipped = 0;
+  let opsSkippedByHarness = 0;
   let mainDispatched = 0;
   let mainEndedAtMs: number | null = null;
   const mainEndMs = options.plan.events.find((e) => e.value.kind === 'phase' && e.value.name === 'heal')?.atMs ?? Infinity;
@@ -85,7 +97,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   };
   for (const event of options.plan.events) {
     if (options.signal.aborted) break;
-    await sleepUntil(event.atMs, options);
+    if (await sleepUntil(event.atMs, options)) waitedSinceOnScheduleMs = 0;
     if (options.signal.aborted) break;
     const item = event.value;
     switch (item.kind) {
@@ -96,9 +108,11 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
         }
         if (item.name === 'final') {
           // Final ops must observe the healed, settled system: nothing from before may still run.
+          const settleStartMs = options.elapsedMs();
           await settle();
           if (rolloutRun !== null) rolloutReport = await drainRollout(rolloutRun, options);
           await options.beforeFinal?.();
+          waitedSinceOnScheduleMs += options.elapsedMs() - settleStartMs;
         }
         options.onPhase?.(item.name);
         break;
@@ -111,15 +125,21 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
         if (options.rollout === undefined) throw new Error('the plan has a rollout program but the run has no rollout process');
         rolloutRun = options.rollout.run(item.program);
         break;
-      case 'await':
+      case 'await': {
+        const awaitStartMs = options.elapsedMs();
         await settle();
         await options.awaitCondition?.(item.condition, item.boundMs);
+        waitedSinceOnScheduleMs += options.elapsedMs() - awaitStartMs;
         break;
+      }
       case 'op': {
+        const acquireStartMs = options.elapsedMs();
         const worker = await pool.acquire({ thread: event.thread, node: item.op.node }, options.signal);
+        waitedSinceOnScheduleMs += options.elapsedMs() - acquireStartMs;
         if (worker === null) break;
         if (event.atMs < mainEndMs && options.elapsedMs() >= mainEndMs) {
           opsSkipped += 1;
+          if (options.elapsedMs() - event.atMs - waitedSinceOnScheduleMs > lateThresholdMs) opsSkippedByHarness += 1;
           pool.release(worker);
           break;
         }
@@ -128,6 +148,7 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
           const lagMs = options.elapsedMs() - event.atMs;
           maxLagMs = Math.max(maxLagMs, lagMs);
           if (lagMs > lateThresholdMs) opsLate += 1;
+          if (lagMs - waitedSinceOnScheduleMs > lateThresholdMs) opsLateByHarness += 1;
         }
         opsDispatched += 1;
         void worker.run(item.op).finally(() => pool.release(worker));
@@ -146,9 +167,11 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
     opsPlanned,
     opsDispatched,
     opsLate,
+    opsLateByHarness,
     lateThresholdMs,
     maxLagMs: Math.round(maxLagMs),
     opsSkipped,
+    opsSkippedByHarness,
     achievedOpsPerSecond: perSecond(mainDispatched),
     plannedOpsPerSecond: Number.isFinite(mainEndMs) && mainEndMs > 0 ? Math.round((opsPlanned / (mainEndMs / 1000)) * 10) / 10 : 0,
     interrupted: options.signal.aborted,
@@ -171,9 +194,10 @@ async function drainRollout(run: Promise<RolloutReport>, options: PlanRunnerOpti
   return run;
 }
 
-async function sleepUntil(atMs: number, options: PlanRunnerOptions): Promise<void> {
+/** Sleeps until `atMs`; true when it had to sleep (the dispatcher was ahead of, i.e. on, schedule). */
+async function sleepUntil(atMs: number, options: PlanRunnerOptions): Promise<boolean> {
   const waitMs = atMs - options.elapsedMs();
-  if (waitMs <= 0) return;
+  if (waitMs <= 0) return false;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, waitMs);
     options.signal.addEventListener('abort', done, { once: true });
@@ -183,6 +207,7 @@ async function sleepUntil(atMs: number, options: PlanRunnerOptions): Promise<voi
       resolve();
     }
   });
+  return true;
 }
 
 /** Hands out idle workers; waiters are woken whenever a worker is released. */

@@ -28,6 +28,7 @@ import type { RolloutProgram } from '../rollout/rollout-program.js';
 import type { RolloutExpectations } from '../../checkers/artifacts/index.js';
 import { noExpectations } from '../../checkers/artifacts/index.js';
 import { createRunDirectory, inspectNodes, runFiles } from '../store/index.js';
+import { writeReport } from '../report/index.js';
 import type { Workload, WorkloadOptions, WorkloadRegistry } from '../workload/index.js';
 import { drive } from './drive.js';
 import { initialNodeFlags, kekFileOf } from './node-flags.js';
@@ -247,6 +248,8 @@ async function finish(runDir: string, workload: Workload, record: ExecutionRecor
   }
   const results = await checkRun(runDir, workload, warnings);
   writeResults(join(runDir, runFiles.resultsJson), results);
+  const report = await writeReport(runDir, { results });
+  if ('error' in report) deps.log(`ekv-jepsen: warning: ${report.error}`);
   const exitCode = record.crash !== null && results.valid !== false ? 255 : exitCodeOf(results.valid);
   for (const warning of results.warnings) deps.log(`ekv-jepsen: warning: ${warning}`);
   if (record.crash !== null) deps.log(`ekv-jepsen: run crashed: ${record.crash}`);

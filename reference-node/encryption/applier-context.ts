@@ -107,7 +107,7 @@ export function advanceAppliedIndex(sidecar: Sidecar, raftIdx: number): Sidecar 
 
 /** Durable write, then refresh the cache (write first, then cache: a crash in between re-primes from disk). */
 export async function persistSidecar(deps: EncryptionApplierDeps, path: string, sidecar: Sidecar): Promise<void> {
-  await writeSidecar(path, sidecar, deps.sidecarWrite);
+  await writeSidecar(path, sidecar, deps.bugs === undefined ? deps.sidecarWrite : { ...deps.sidecarWrite, bugs: deps.bugs });
   deps.stateCache.prime(sidecar);
 }
 

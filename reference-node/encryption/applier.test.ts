@@ -163,6 +163,26 @@ describe('applier: 0x05/0x01 rotate-dek', () => {
     expect((await sidecar())?.keys.get(201)?.localEpoch).toBe(2);
   });
 
+  it('B36 (bug switch): the rotated DEK\'s epoch is not carried into the sidecar, so the registry (the proposer row at its epoch) is ahead of it', async () => {
+    for (const [bugs, epoch] of [[[], 4], [['B36'], 0]] as const) {
+      const { applier, sidecar, rows } = await setup({ bugs: new Set(bugs) });
+      await applier.apply(bootstrap(), 7);
+      const wrapped = kek.wrapDek(keyBytes(3));
+      expectOk(await applier.apply(rotation({ subtag: 1, dekId: 101, purpose: 'storage', wrapped, proposer: { dekId: 101, fullNodeId: N1, localEpoch: 4 } }), 9), 'rotate-dek');
+      expect((await sidecar())?.keys.get(101)?.localEpoch, `bugs ${bugs.join(',') || '-'}`).toBe(epoch);
+      expect(await readRegistryRow(rows, 101, N1)).toMatchObject({ lastSeenEpoch: 4 });
+    }
+  });
+
+  it('E14 (bug switch): a raft rotation after the cutover does not re-install the wrap, which stays on the old DEK', async () => {
+    const { applier, installs, sidecar } = await setup({ bugs: new Set(['E14']) });
+    await applier.apply(bootstrap(), 7);
+    expectOk(await applier.apply(enableRaft(), 8), 'raft-cutover-fresh');
+    expectOk(await applier.apply(rotation({ subtag: 1, dekId: 201, purpose: 'raft', wrapped: kek.wrapDek(keyBytes(4)) }), 9), 'rotate-dek');
+    expect(installs).toEqual([[8, R]]);
+    expect((await sidecar())?.active.raft).toBe(201);
+  });
+
   it('halts a proposer row for another DEK, a key conflict (H9), and a proposer rollback (after the sidecar write)', async () => {
     const { applier, sidecar } = await setup();
     await applier.apply(bootstrap(), 7);
@@ -235,6 +255,17 @@ describe('applier: 0x05/0x05 enable-raft-envelope', () => {
     expect(await readRegistryRow(rows, R, N1)).toMatchObject({ lastSeenEpoch: 1 });
     expectOk(await applier.apply(enableRaft(R), 11), 'raft-cutover-already-active');
     expect(installs).toEqual([[11, R], [11, R]]);
+  });
+
+  it('E1 (bug switch): the marker records cutover 0 (the proposer row persists, nothing is installed) and every replay is fresh again', async () => {
+    const { applier, sidecar, installs, rows } = await setup({ bugs: new Set(['E1']) });
+    await applier.apply(bootstrap(), 7);
+    for (let load = 0; load < 2; load++) {
+      expectOk(await applier.apply(enableRaft(R, { proposer: { dekId: R, fullNodeId: N1, localEpoch: 1 } }), 11), 'raft-cutover-fresh');
+      expect(await sidecar()).toMatchObject({ raftEnvelopeCutoverIndex: 0, raftAppliedIndex: 11 });
+    }
+    expect(await readRegistryRow(rows, R, N1)).toMatchObject({ lastSeenEpoch: 1 });
+    expect(installs).toEqual([]);
   });
 
   it('after a raft rotation, replaying the marker still installs, keyed to the CURRENT active.raft (B13/B14 fixed)', async () => {

@@ -60,7 +60,9 @@ export async function applyEnableStorageEnvelope(deps: EncryptionApplierDeps, en
  * write, then install (after the fsync: a crash in between re-installs at startup).
  */
 export async function applyEnableRaftEnvelope(deps: EncryptionApplierDeps, entry: RotationEntry, raftIdx: number): Promise<ApplyDetail> {
-  if (raftIdx === 0) halt('enable-raft-envelope applied without a log index');
+  // BUG SWITCH E1: the engine hands the applier no index (0) and nothing objects: the cutover is recorded as 0.
+  const cutoverIdx = deps.bugs?.has('E1') === true ? 0 : raftIdx;
+  if (cutoverIdx === 0 && deps.bugs?.has('E1') !== true) halt('enable-raft-envelope applied without a log index');
   const { sidecarPath } = requireKeyed(deps);
   validateMarkerShape(deps, entry, 'raft', 'enable-raft-envelope');
   const sidecar = await loadSidecar(sidecarPath);
@@ -81,8 +83,9 @@ export async function applyEnableRaftEnvelope(deps: EncryptionApplierDeps, entry
     return 'raft-cutover-stale-dek';
   }
   await registerOrHalt(deps, entry.proposer);
-  await persistSidecar(deps, sidecarPath, advanceAppliedIndex({ ...sidecar, raftEnvelopeCutoverIndex: raftIdx }, raftIdx));
-  await install(deps, raftIdx, sidecar.active.raft);
+  await persistSidecar(deps, sidecarPath, advanceAppliedIndex({ ...sidecar, raftEnvelopeCutoverIndex: cutoverIdx }, raftIdx));
+  // BUG SWITCH E1: with cutover 0 there is nothing to install; every replay re-enters this fresh branch.
+  if (cutoverIdx !== 0) await install(deps, cutoverIdx, sidecar.active.raft);
   return 'raft-cutover-fresh';
 }
 

@@ -65,7 +65,9 @@ export async function applyRotateDek(deps: EncryptionApplierDeps, entry: Rotatio
     halt(`rotate-dek unwrap or keystore load of DEK ${entry.dekId} failed`, err);
   }
   const sidecar = await loadSidecar(sidecarPath);
-  const key: SidecarKey = { purpose: entry.purpose, wrapped: entry.wrapped, created: createdTimestamp(deps), localEpoch: deps.pinnedEpochs[entry.purpose] };
+  // BUG SWITCH B36: the new DEK's local_epoch is not carried into the sidecar (0), while the registry row gets the pinned epoch.
+  const localEpoch = deps.bugs?.has('B36') === true ? 0 : deps.pinnedEpochs[entry.purpose];
+  const key: SidecarKey = { purpose: entry.purpose, wrapped: entry.wrapped, created: createdTimestamp(deps), localEpoch };
   const keys = new Map(sidecar.keys);
   keys.set(entry.dekId, key);
   const next = advanceAppliedIndex({ ...sidecar, active: { ...sidecar.active, [entry.purpose]: entry.dekId }, keys }, raftIdx);
@@ -75,7 +77,8 @@ export async function applyRotateDek(deps: EncryptionApplierDeps, entry: Rotatio
     halt(`rotate-dek sidecar write for DEK ${entry.dekId} failed`, err);
   }
   await registerOrHalt(deps, entry.proposer);
-  if (entry.purpose === 'raft' && next.raftEnvelopeCutoverIndex !== 0) {
+  // BUG SWITCH E14: the wrap is not re-installed after a raft-DEK rotation past the cutover (it keeps the old DEK).
+  if (entry.purpose === 'raft' && next.raftEnvelopeCutoverIndex !== 0 && deps.bugs?.has('E14') !== true) {
     if (deps.installer === null) halt('raft DEK rotated after the cutover but no raft wrap installer is wired');
     try {
       await deps.installer(next.raftEnvelopeCutoverIndex, entry.dekId);

@@ -31,6 +31,14 @@ describe('sidecar file (spec §4.1, §4.3)', () => {
     expect(await readdir(dir)).toEqual(['keys.json']);
   });
 
+  it('B47 (bug switch): the sidecar is world-readable with the switch (the default mode less the umask), 0600 without', async () => {
+    const path = join(dir, 'keys.json');
+    await writeSidecar(path, withIndex(3), { bugs: new Set(['B47']) });
+    expect((await stat(path)).mode & 0o004).toBe(0o004);
+    await writeSidecar(path, withIndex(4));
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
   it('replaces a stale, world-readable tmp instead of inheriting its permissions', async () => {
     const path = join(dir, 'keys.json');
     await writeFile(sidecarTempPath(path), 'stale garbage', { mode: 0o666 });

@@ -52,6 +52,8 @@ export interface SidecarWriteOptions {
   readonly io?: SidecarFsyncIo;
   /** Test hook: called after each protocol step (crash tests stop the process here). */
   readonly onStep?: (step: SidecarWriteStep) => void | Promise<void>;
+  /** Catalogued bugs (B47 here). */
+  readonly bugs?: ReadonlySet<string>;
 }
 
 /**
@@ -122,7 +124,7 @@ export async function writeSidecar(path: string, sidecar: Sidecar, options: Side
   try {
     await removeIfPresent(tmp);
     await step('stale-tmp-removed');
-    await writeTemp(tmp, content, io, step);
+    await writeTemp(tmp, content, io, step, options.bugs);
     await rename(tmp, path).catch((cause: unknown) => {
       throw new EncryptionError('ErrSidecarIO', `cannot rename ${tmp} over ${path}`, { cause });
     });
@@ -138,8 +140,10 @@ export async function writeSidecar(path: string, sidecar: Sidecar, options: Side
   }
 }
 
-async function writeTemp(tmp: string, content: Buffer, io: SidecarFsyncIo, step: (name: SidecarWriteStep) => Promise<void>): Promise<void> {
-  const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, SIDECAR_FILE_MODE);
+async function writeTemp(tmp: string, content: Buffer, io: SidecarFsyncIo, step: (name: SidecarWriteStep) => Promise<void>, bugs?: ReadonlySet<string>): Promise<void> {
+  // BUG SWITCH B47: the temp file gets the default mode (0666 less the umask), and the rename makes it keys.json.
+  const mode = bugs?.has('B47') === true ? 0o666 : SIDECAR_FILE_MODE;
+  const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
   let closed = false;
   try {
     await step('tmp-created');

@@ -137,6 +137,16 @@ describe('membership and rollback guards (spec §8.2, phases 3, 6, 9)', () => {
     await checkRaftEpochRollback({ sidecar: bootstrapped({ raftEnvelopeCutoverIndex: 9 }), rows, me: ME, raftEpoch: 5 });
   });
 
+  it('E19 (bug switch): a raft epoch equal to the registry\'s last_seen is accepted with the switch, refused without', async () => {
+    const rows = new FakeRowStore();
+    await applyRegistration(rows, { dekId: 2, fullNodeId: ME, localEpoch: 4 }, new Set());
+    const sidecar = bootstrapped({ raftEnvelopeCutoverIndex: 9 });
+    expect(isEncryptionError(await rejected(checkRaftEpochRollback({ sidecar, rows, me: ME, raftEpoch: 4 })), 'ErrLocalEpochRollback')).toBe(true);
+    await checkRaftEpochRollback({ sidecar, rows, me: ME, raftEpoch: 4, bugs: new Set(['E19']) });
+    // Below is still refused: the switch re-introduces only the equal case.
+    expect(isEncryptionError(await rejected(checkRaftEpochRollback({ sidecar, rows, me: ME, raftEpoch: 3, bugs: new Set(['E19']) })), 'ErrLocalEpochRollback')).toBe(true);
+  });
+
   it('checks the raft cutover scope and the snapshot cutover divergence', () => {
     checkRaftCutoverScope(null, 3);
     checkRaftCutoverScope(bootstrapped({ raftEnvelopeCutoverIndex: 9 }), 1);
@@ -157,6 +167,9 @@ describe('membership and rollback guards (spec §8.2, phases 3, 6, 9)', () => {
     expect(isEncryptionError(await rejected(checkSidecarBehindRaftLog({ sidecar: sc, engineAppliedIndex: 8, scanner })), 'ErrSidecarBehindRaftLog')).toBe(true);
     expect(await checkSidecarBehindRaftLog({ sidecar: { ...sc, raftAppliedIndex: 0 }, engineAppliedIndex: 8, scanner })).toBe('skipped-legacy');
     expect(isEncryptionError(await rejected(checkSidecarBehindRaftLog({ sidecar: sc, engineAppliedIndex: 8, scanner: null })), 'ErrSidecarBehindRaftLog')).toBe(true);
+    // B30 (bug switch): the registration at 6 counts, so a gap holding only it refuses too.
+    expect(await checkSidecarBehindRaftLog({ sidecar: { ...sc, raftAppliedIndex: 5 }, engineAppliedIndex: 7, scanner })).toBe('ok');
+    expect(isEncryptionError(await rejected(checkSidecarBehindRaftLog({ sidecar: { ...sc, raftAppliedIndex: 5 }, engineAppliedIndex: 7, scanner, bugs: new Set(['B30']) })), 'ErrSidecarBehindRaftLog')).toBe(true);
   });
 });
 

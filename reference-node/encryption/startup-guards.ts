@@ -118,7 +118,9 @@ export async function checkRaftEpochRollback(input: { readonly sidecar: Sidecar;
   const dek = input.sidecar.active.raft;
   if (input.sidecar.raftEnvelopeCutoverIndex === 0 || dek === 0) return;
   const row = await readRegistryRow(input.rows, dek, input.me);
-  if (row !== undefined && row.fullNodeId === input.me && input.raftEpoch <= row.lastSeenEpoch) {
+  // BUG SWITCH E19: a raft epoch equal to the registry's last_seen is accepted (the same epoch twice: nonce reuse).
+  const behind = input.bugs?.has('E19') === true ? input.raftEpoch < (row?.lastSeenEpoch ?? 0) : input.raftEpoch <= (row?.lastSeenEpoch ?? 0);
+  if (row !== undefined && row.fullNodeId === input.me && behind) {
     throw new EncryptionError('ErrLocalEpochRollback', `raft DEK ${dek}: raft epoch ${input.raftEpoch} <= registry last_seen ${row.lastSeenEpoch}`);
   }
 }
@@ -146,13 +148,15 @@ export type LogPayloadScanner = (fromExclusive: number, toInclusive: number) => 
  * Skipped (returns 'skipped-legacy') when the sidecar index is 0; a missing
  * scanner fails closed. Reads payload[0] without unwrapping (hazard H2).
  */
-export async function checkSidecarBehindRaftLog(input: { readonly sidecar: Sidecar; readonly engineAppliedIndex: number; readonly scanner: LogPayloadScanner | null }): Promise<'ok' | 'skipped-legacy'> {
+export async function checkSidecarBehindRaftLog(input: { readonly sidecar: Sidecar; readonly engineAppliedIndex: number; readonly scanner: LogPayloadScanner | null; readonly bugs?: ReadonlySet<string> }): Promise<'ok' | 'skipped-legacy'> {
   const from = input.sidecar.raftAppliedIndex;
   if (from === 0) return 'skipped-legacy';
   if (from >= input.engineAppliedIndex) return 'ok';
   if (input.scanner === null) throw new EncryptionError('ErrSidecarBehindRaftLog', 'no raft log scanner is wired; failing closed');
   for await (const entry of input.scanner(from, input.engineAppliedIndex)) {
-    if (isEncryptionRelevantPayload(entry.payload)) {
+    // BUG SWITCH B30: a registration (0x03), which never writes the sidecar, counted as encryption relevant.
+    const registrationCounted = input.bugs?.has('B30') === true && entry.payload[0] === 0x03;
+    if (isEncryptionRelevantPayload(entry.payload) || registrationCounted) {
       throw new EncryptionError('ErrSidecarBehindRaftLog', `sidecar raft_applied_index ${from} < engine applied ${input.engineAppliedIndex} and entry ${entry.index} mutates the sidecar`);
     }
   }

@@ -77,3 +77,5 @@ export type {
   RawRecord,
   SummaryRecord,
 } from './inspect-records.js';
+export { bugCatalogue, bugEntry, expressibleBugIds, resolveBugId } from './bug-catalogue.js';
+export type { BugEntry, BugLayer, BugSection, BugIdResolution, ExpressibleBug, ExpressibleBugId, InexpressibleBug } from './bug-catalogue.js';

@@ -1,26 +1,28 @@
 /**
- * The catalogued bugs (shared/spec/bug-catalogue.md §10.B) that `--bug` can
- * re-introduce. The switches are validated and reported now; the encryption
- * task wires their behaviour.
+ * The catalogued bugs `--bug` can re-introduce: exactly the expressible ids of
+ * the one registry in proto/bug-catalogue.ts (the node's public contract for
+ * the flag). bug-switches.test.ts checks the layer registries against it.
  */
-export const cataloguedBugIds = Object.freeze([
-  'B1', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11',
-  'B13', 'B15', 'B16', 'B17', 'B21', 'B23', 'B24', 'B25', 'B26', 'B27',
-] as const);
+import { expressibleBugIds, resolveBugId, type ExpressibleBugId } from '../proto/index.js';
 
-/** One catalogued bug id (`B7`). */
-export type CataloguedBugId = (typeof cataloguedBugIds)[number];
+/** Every id `--bug` accepts, in catalogue order. */
+export const cataloguedBugIds: readonly ExpressibleBugId[] = expressibleBugIds;
 
-const known: ReadonlySet<string> = new Set(cataloguedBugIds);
+/** One catalogued bug id `--bug` accepts (`B7`, `E14`). */
+export type CataloguedBugId = ExpressibleBugId;
 
 /**
  * Parses one `--bug` item: the id, case-insensitive, optionally followed by a
  * descriptive slug (`b7`, `B7-wrap-not-restored`). Returns undefined for an
- * unknown id.
+ * id `--bug` does not accept; {@link bugIdRefusal} says why.
  */
 export function parseBugId(text: string): CataloguedBugId | undefined {
-  const match = /^(b\d+)(?:-[a-z0-9-]+)?$/i.exec(text.trim());
-  if (match === null) return undefined;
-  const id = match[1]!.toUpperCase();
-  return known.has(id) ? (id as CataloguedBugId) : undefined;
+  const resolved = resolveBugId(text);
+  return resolved.ok ? resolved.id : undefined;
+}
+
+/** Why `--bug` refuses `text` (unknown, or catalogued but not expressible), with the valid ids; undefined if accepted. */
+export function bugIdRefusal(text: string): string | undefined {
+  const resolved = resolveBugId(text);
+  return resolved.ok ? undefined : resolved.message;
 }

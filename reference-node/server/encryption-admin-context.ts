@@ -126,8 +126,10 @@ export function parseFullId(value: unknown, field: string): bigint {
 }
 
 /** A local_epoch from the wire: at most 0xFFFF (ErrLocalEpochOutOfRange). */
-export function parseEpoch(value: unknown, field: string): number {
+export function parseEpoch(value: unknown, field: string, bugs?: ReadonlySet<string>): number {
   const n = typeof value === 'number' ? value : Number(value ?? 0);
+  // BUG SWITCH E21: the wire's uint32 narrowed to 16 bits without a range check (65536 becomes 0).
+  if (bugs?.has('E21') === true && Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff) return n & 0xffff;
   if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw invalid(`${field}: ErrLocalEpochOutOfRange: ${String(value)} is above 0xFFFF`);
   return n;
 }

@@ -49,7 +49,7 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
       const storageDekId = parseDekId(r.storageDekId, 'storage_dek_id');
       const raftDekId = parseDekId(r.raftDekId, 'raft_dek_id');
       if (storageDekId === raftDekId) throw invalid('storage_dek_id and raft_dek_id must differ');
-      const batch = bootstrapBatch(r.writerBatch ?? [], storageDekId, raftDekId);
+      const batch = bootstrapBatch(r.writerBatch ?? [], storageDekId, raftDekId, deps.bugs);
       return propose(encodeBootstrapEntry({
         storageDekId, wrappedStorage: parseWrapped(r.wrappedStorageDek, 'wrapped_storage_dek'),
         raftDekId, wrappedRaft: parseWrapped(r.wrappedRaftDek, 'wrapped_raft_dek'), batch,
@@ -59,7 +59,7 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
       requireMutator(deps);
       const purpose = parsePurpose(r.purpose);
       const dekId = parseDekId(r.newDekId, 'new_dek_id');
-      const proposer: WriterRegistration = { dekId, fullNodeId: parseFullId(r.proposerNodeId, 'proposer_node_id'), localEpoch: parseEpoch(r.proposerLocalEpoch, 'proposer_local_epoch') };
+      const proposer: WriterRegistration = { dekId, fullNodeId: parseFullId(r.proposerNodeId, 'proposer_node_id'), localEpoch: parseEpoch(r.proposerLocalEpoch, 'proposer_local_epoch', deps.bugs) };
       return propose(encodeRotationEntry({ subtag: ROTATION_SUBTAG.rotateDek, dekId, purpose, wrapped: parseWrapped(r.wrappedNewDek, 'wrapped_new_dek'), proposer }));
     }),
     RegisterEncryptionWriter: unaryHandler(async (r: M.RegisterEncryptionWriterRequest): Promise<M.RegisterEncryptionWriterResponse> => {
@@ -68,7 +68,7 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
       const writers = r.writers ?? [];
       if (writers.length !== 1) throw invalid(`writers: expected exactly one writer, got ${writers.length}`);
       const writer = writers[0]!;
-      return propose(encodeRegistrationEntry({ dekId, fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'), localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch') }));
+      return propose(encodeRegistrationEntry({ dekId, fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'), localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch', deps.bugs) }));
     }),
     EnableStorageEnvelope: unaryHandler(async (r: M.EnableStorageEnvelopeRequest) => {
       requireStageFeature(deps, 'EnableStorageEnvelope', 'storageEnvelopeCutover');
@@ -88,13 +88,13 @@ function parsePurpose(value: M.DekPurpose | number): DekPurpose {
 }
 
 /** §3.4 (a): every member becomes a storage row and a raft row; duplicates and empty batches refuse. */
-function bootstrapBatch(entries: readonly M.WriterEntry[], storageDekId: number, raftDekId: number): WriterRegistration[] {
+function bootstrapBatch(entries: readonly M.WriterEntry[], storageDekId: number, raftDekId: number, bugs: ReadonlySet<string>): WriterRegistration[] {
   if (entries.length === 0) throw invalid('writer_batch: must not be empty');
   const seen = new Set<bigint>();
   const rows: WriterRegistration[] = [];
   entries.forEach((entry, i) => {
     const full = parseFullId(entry.fullNodeId, `writer_batch[${i}].full_node_id`);
-    const localEpoch = parseEpoch(entry.localEpoch, `writer_batch[${i}].local_epoch`);
+    const localEpoch = parseEpoch(entry.localEpoch, `writer_batch[${i}].local_epoch`, bugs);
     if (seen.has(full)) throw invalid(`writer_batch[${i}]: duplicate full id ${full}`);
     seen.add(full);
     rows.push({ dekId: storageDekId, fullNodeId: full, localEpoch }, { dekId: raftDekId, fullNodeId: full, localEpoch });

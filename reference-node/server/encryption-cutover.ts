@@ -18,7 +18,7 @@ import {
 const fanOutTimeoutMs = 5_000;
 /** How long step 2 waits for in-flight user proposals. */
 const drainTimeoutMs = 10_000;
-/** Bound of the B5 gate wait when the client set no deadline (so a buggy node does not hold the semaphore forever). */
+/** Bound of the B5 and E13 waits when the client set no deadline (so a buggy node does not hold the semaphore forever). */
 const gateWaitMaxMs = 60_000;
 
 /** Probes every member with GetCapability; refuses naming the first unreachable or incapable full id. */
@@ -56,18 +56,26 @@ async function enableGates(deps: EncryptionAdminDeps, request: EnableStorageEnve
   await requireLeader(deps);
   const runtime = requireMutator(deps);
   const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
-  const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch');
+  const epoch = parseEpoch(request.proposerLocalEpoch, 'proposer_local_epoch', deps.bugs);
   return { runtime, proposer, epoch, sc: await currentSidecar(runtime.sidecarPath) };
+}
+
+/** Runs an Enable RPC's body under the cutover semaphore. */
+function serialised<T>(deps: EncryptionAdminDeps, state: AdminState, body: () => Promise<T>): Promise<T> {
+  // BUG SWITCH B46: no semaphore; two concurrent cutover RPCs both see "not active" and both report a fresh success.
+  return deps.bugs.has('B46') ? body() : state.semaphore.run(body);
 }
 
 /** §7.5 Phase 1. */
 export async function enableStorageEnvelope(
   deps: EncryptionAdminDeps, state: AdminState, request: EnableStorageEnvelopeRequest, self: () => Promise<CapabilityReport>,
 ): Promise<EnableStorageEnvelopeResponse> {
-  return state.semaphore.run(async () => {
+  return serialised(deps, state, async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.storage === 0) throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
     if (sc.storageEnvelopeActive) {
+      // BUG SWITCH B45: a retry is refused (AlreadyExists) instead of answering was_already_active with the original index.
+      if (deps.bugs.has('B45')) throw refuse('AlreadyExists: the storage envelope is already active');
       const unknown = sc.storageEnvelopeCutoverIndex === 0;
       return { appliedIndex: String(unknown ? sc.raftAppliedIndex : sc.storageEnvelopeCutoverIndex), capabilitySummary: [], cutoverIndexUnknown: unknown, wasAlreadyActive: true };
     }
@@ -85,9 +93,11 @@ export async function enableStorageEnvelope(
 }
 
 /** Steps 1 and 2: refuse new user proposals, wait for the in-flight ones; reopen if they do not drain. */
-async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
+async function closeBarrier(deps: EncryptionAdminDeps, deadlineMs: number): Promise<void> {
   deps.barrier.begin();
   try {
+    // BUG SWITCH E13: the begin step waits for a signal that never comes (the barrier it just closed opening), until the deadline.
+    if (deps.bugs.has('E13')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
     await deps.barrier.drained(drainTimeoutMs);
   } catch (error) {
     deps.barrier.end();
@@ -97,29 +107,32 @@ async function closeBarrier(deps: EncryptionAdminDeps): Promise<void> {
 
 /**
  * §7.6 Phase 2 with the six-step barrier. `deadlineMs` is the client's
- * deadline (epoch ms, Infinity when none); only the B5 gate waits on it.
+ * deadline (epoch ms, Infinity when none); only the B5 and E13 waits use it.
  */
 export async function enableRaftEnvelope(
   deps: EncryptionAdminDeps, state: AdminState, request: EnableRaftEnvelopeRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity,
 ): Promise<EnableRaftEnvelopeResponse> {
-  return state.semaphore.run(async () => {
+  return serialised(deps, state, async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');
+    // BUG SWITCH B45: a retry is refused (AlreadyExists) instead of answering was_already_active with the original index.
+    if (sc.raftEnvelopeCutoverIndex !== 0 && deps.bugs.has('B45')) throw refuse('AlreadyExists: the raft envelope is already active');
     if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
     const summary = await capabilityFanOut(deps, self);
     // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.
-    if (!deps.bugs.has('B6')) await closeBarrier(deps);
+    if (!deps.bugs.has('B6')) await closeBarrier(deps, deadlineMs);
     const dek = sc.active.raft;
     const marker = encodeRotationEntry({
       subtag: ROTATION_SUBTAG.enableRaftEnvelope, dekId: dek, purpose: 'raft', wrapped: new Uint8Array(0),
       proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
     });
     let post;
+    let markerIndex = 0;
     try {
       // BUG SWITCH B5: a global gate; the marker waits behind the barrier this RPC closed, until the deadline.
       if (deps.bugs.has('B5')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
       // proposeAdmin returns once the marker applied locally: steps 3 and 4 together.
-      await deps.core.proposeAdmin(marker, { wrap: false });
+      markerIndex = (await deps.core.proposeAdmin(marker, { wrap: false })).index;
       post = await readSidecar(runtime.sidecarPath);
     } catch (error) {
       // Ambiguous: the marker may still commit. Keep the barrier closed and latch.
@@ -129,12 +142,18 @@ export async function enableRaftEnvelope(
       deps.logger.error({ err: error instanceof Error ? error.message : String(error), latched: state.unsafeLatched }, 'raft cutover failed ambiguously; barrier stays closed until restart unless B11');
       throw error instanceof NodeError ? error : refuse(`raft cutover failed: ${String(error)}`);
     }
+    // BUG SWITCH E1: the fresh branch ran (the registration persisted) but recorded cutover 0; report success anyway.
+    if (deps.bugs.has('E1') && post !== null && post.raftEnvelopeCutoverIndex === 0 && post.active.raft === dek) {
+      deps.barrier.end();
+      return { appliedIndex: String(markerIndex), capabilitySummary: summary, wasAlreadyActive: false };
+    }
     if (post === null || post.raftEnvelopeCutoverIndex === 0) {
       deps.barrier.end();
       throw refuse('the raft cutover raced a RotateDEK (stale DEK, no-op); retry');
     }
     // Step 5: the installer already published the wrap on apply; re-install is idempotent.
-    runtime.raft.install(post.raftEnvelopeCutoverIndex, post.active.raft);
+    // BUG SWITCH E2: a build that cannot wrap installs nothing, yet reports the cutover done.
+    if (!deps.bugs.has('E2')) runtime.raft.install(post.raftEnvelopeCutoverIndex, post.active.raft);
     deps.barrier.end();
     await deps.registerNow();
     return { appliedIndex: String(post.raftEnvelopeCutoverIndex), capabilitySummary: summary, wasAlreadyActive: false };

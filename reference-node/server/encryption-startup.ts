@@ -14,7 +14,7 @@ import {
   bumpLocalEpoch, checkCutoverDivergence, checkLocalEpochRollback, checkNodeIdCollision, checkRaftCutoverScope,
   checkRaftEpochRollback, checkSidecarBehindRaftLog, checkStartupGuards, createStorageValueCodecs, fullNodeId,
   hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad, readSidecar, rotationSubtagsFor,
-  type ApplyResult, type Kek, type LogPayloadScanner, type RawRowStore, type Sidecar,
+  type ApplyResult, type Kek, type LogPayloadScanner, type RaftWrapInstaller, type RawRowStore, type Sidecar,
 } from '../encryption/index.js';
 import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
 import type { LogIndex } from '../raft/types.js';
@@ -87,18 +87,21 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   let sidecar = prepared.sidecar;
   const me = fullNodeId(config.id);
   const rows = rawRowsOf(store);
+  let epochs = { storage: 0, raft: 0 };
+  // BUG SWITCH E6: the bumps run before the membership guards, so a start they refuse has consumed an epoch.
+  const bumpBeforeGuards = bugs.has('E6');
+  if (bumpBeforeGuards && sidecar !== null && needsHydration(sidecar)) ({ sidecar, epochs } = await bumpEpochs(config, sidecar, bugs));
   if (stage.startupGuards && sidecar !== null && sidecar.active.storage !== 0) {
     checkNodeIdCollision([me, ...[...memberIds].map((id) => fullNodeId(id))]);
     await checkLocalEpochRollback({ sidecar, rows, me, phase: 'before-bump', bugs });
   }
   const keystore = new Keystore();
-  let storageEpoch = 0;
-  let raftEpoch = 0;
   if (sidecar !== null && needsHydration(sidecar)) {
     hydrateKeystore(sidecar, kek, keystore, bugs);
-    if (sidecar.active.storage !== 0) ({ sidecar, epoch: storageEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage'));
-    if (stage.raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0) ({ sidecar, epoch: raftEpoch } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft'));
+    if (!bumpBeforeGuards) ({ sidecar, epochs } = await bumpEpochs(config, sidecar, bugs));
   }
+  const storageEpoch = epochs.storage;
+  let raftEpoch = epochs.raft;
   // No cutover yet: the raft factory emits nothing until one applies in this load, at the key's current epoch.
   if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0) raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
   const node16 = nodeId16(me);
@@ -107,7 +110,9 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageNonceEpoch, bugs));
   const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)), fullNodeId: me, raftEpoch });
   // Before 6E the binary has no unwrap/wrap: a cutover in the sidecar (a downgrade) is not installed.
-  if (stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
+  // BUG SWITCH E2: a 6E-1 build records the cutover in its sidecar but has neither half of the envelope (no install here or on apply).
+  const cannotWrap = bugs.has('E2');
+  if (!cannotWrap && stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
     // BUG SWITCH B7: wrap-on-propose not initialised from the sidecar; only the unwrap side learns the cutover.
     // BUG SWITCH B13: the wrap is left to the replay of the retained marker (replayRetainedRaftMarker).
     if (bugs.has('B7') || bugs.has('B13')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
@@ -117,7 +122,7 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   stateCache.prime(sidecar);
   store.setValueCodecs(createStorageValueCodecs({ keystore, nonces: storageNonces, state: stateCache }));
   // BUG SWITCH B8: applying the marker publishes no wrap (on any replica); only the RPC leader's InstallWrap step wraps.
-  const installer = bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
+  const installer: RaftWrapInstaller = cannotWrap ? async () => undefined : bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
   const killPoints = config.testKillPoint === undefined ? undefined : killPointHooks(config.testKillPoint);
   const band = new BandApplier({
     rows, sidecarPath: config.sidecarPath, keystore, kek, pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
@@ -131,6 +136,22 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
     applier: bandApplierPort(band, killPoints),
     unwrapper: { cutoverIndex: () => raft.cutoverIndex, unwrap: (payload) => raft.unwrap(payload) },
   };
+}
+
+/**
+ * §8.1 step 4's bumps: the storage epoch when a storage DEK is active, the
+ * raft epoch when the raft cutover is active (and the stage has one).
+ */
+async function bumpEpochs(config: NodeConfig, start: Sidecar, bugs: ReadonlySet<string>): Promise<{ readonly sidecar: Sidecar; readonly epochs: { readonly storage: number; readonly raft: number } }> {
+  let sidecar = start;
+  let storage = 0;
+  let raft = 0;
+  if (sidecar.active.storage !== 0) ({ sidecar, epoch: storage } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage', { bugs }));
+  const raftCutover = stageBehaviour(config.stage).raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0;
+  // BUG SWITCH E16: the raft DEK's epoch is bumped at every start, also before the raft cutover.
+  const bumpRaft = raftCutover || (bugs.has('E16') && sidecar.active.raft !== 0);
+  if (bumpRaft) ({ sidecar, epoch: raft } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'raft', { bugs }));
+  return { sidecar, epochs: { storage, raft } };
 }
 
 /**
@@ -240,7 +261,7 @@ export async function checkAfterRecovery(runtime: EncryptionRuntime, input: { re
   await checkLocalEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, phase: 'after-replay', bugs: input.bugs });
   // Step 7 compares the sidecar as the replay left it (replayed 0x04/0x05 entries rewrote it) with the replayed applied index.
   const replayed = (await readSidecar(runtime.sidecarPath)) ?? sidecar;
-  await checkSidecarBehindRaftLog({ sidecar: replayed, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log) });
+  await checkSidecarBehindRaftLog({ sidecar: replayed, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log), bugs: input.bugs });
   checkCutoverDivergence(input.restoredCutover, sidecar.raftEnvelopeCutoverIndex);
   await checkRaftEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, raftEpoch: runtime.epochs.raft, bugs: input.bugs });
 }

@@ -33,6 +33,8 @@ export interface EncryptionTriggersDeps {
   /** Fails the node (a terminal rotate-on-startup error). */
   readonly onTerminal: (error: Error) => void;
   readonly logger: Logger;
+  /** Catalogued bugs (B37, E14, E17, E22, E23 are wired here). */
+  readonly bugs?: ReadonlySet<string>;
 }
 
 /** The triggers of one process load. */
@@ -47,6 +49,7 @@ export class EncryptionTriggers {
 
   constructor(deps: EncryptionTriggersDeps) {
     const { runtime, core, forwarder, logger } = deps;
+    const bugs = deps.bugs ?? new Set<string>();
     this.writeGate = new WriteGate({ barrierWaitMsMax: deps.barrierWaitMsMax });
     if (runtime === null) {
       if (deps.rotateOnStartup) logger.warn('--rotate-on-startup needs --encryption-enabled, --kek-file and --sidecar-path; the request is skipped');
@@ -59,14 +62,16 @@ export class EncryptionTriggers {
     const register = ownWriterRegistrar({
       isLeader: () => core.isLeader(),
       proposeLocally: (payload) => core.proposeRaw(payload),
+      proposeExempt: (payload) => core.proposeAdmin(payload),
+      bugs,
       forwardToLeader: (request, deadlineMs) => forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), deadlineMs),
     });
     this.watcher = new RegistrationWatcher({ runtime, register, logger });
     this.startupRegistration = new StartupRegistration({ runtime, barrier: this.writeGate, register, logger });
-    this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger });
+    this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger, bugs });
     const watcher = this.watcher;
     this.rotation = deps.rotateOnStartup
-      ? new RotateOnStartup({ runtime, core, registerNow: () => watcher.tick(), onTerminal: deps.onTerminal, logger })
+      ? new RotateOnStartup({ runtime, core, registerNow: () => watcher.tick(), onTerminal: deps.onTerminal, logger, bugs })
       : null;
     const rotation = this.rotation;
     if (rotation !== null) this.writeGate.blockMutatorsWhile(() => rotation.blocksMutators());

@@ -48,11 +48,13 @@ function servesLocally(core: NodeCore, noForward: boolean | undefined): boolean 
 }
 
 /** The KV service implementation for `server.addService`. */
-export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writeGate?: KvWriteGate): UntypedServiceImplementation {
+export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writeGate?: KvWriteGate, bugs: ReadonlySet<string> = new Set()): UntypedServiceImplementation {
   const admitWrite = async (deadlineMs: number): Promise<void> => {
     core.assertServing();
     await writeGate?.admit(deadlineMs);
   };
+  // BUG SWITCH E5: a write a follower forwarded (no_forward set, served here as leader) is proposed through the raw path, unwrapped.
+  const wrapOf = (noForward: boolean | undefined): { readonly wrap?: boolean } => (bugs.has('E5') && noForward === true && core.isLeader() ? { wrap: false } : {});
   return {
     Get: unaryHandler(async (request: M.GetRequest, deadlineMs): Promise<M.GetResponse> => {
       const key = requireKey(request.key);
@@ -70,7 +72,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
       const ttlMs = BigInt(request.ttlMs ?? 0);
       await admitWrite(deadlineMs);
       if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, callOptions), deadlineMs);
-      const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }));
+      const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }), wrapOf(request.noForward));
       expectResponse(applied, 'put');
       return { appliedIndex: applied.index };
     }),
@@ -78,7 +80,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
       const key = requireKey(request.key);
       await admitWrite(deadlineMs);
       if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.delete({ key, noForward: true }, callOptions), deadlineMs);
-      const applied = await core.proposeKv((commitTs) => ({ kind: 'delete', commitTs, key }));
+      const applied = await core.proposeKv((commitTs) => ({ kind: 'delete', commitTs, key }), wrapOf(request.noForward));
       return { appliedIndex: applied.index, existed: expectResponse(applied, 'delete').existed };
     }),
     CompareAndSet: unaryHandler(async (request: M.CompareAndSetRequest, deadlineMs): Promise<M.CompareAndSetResponse> => {
@@ -92,7 +94,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
           deadlineMs,
         );
       }
-      const applied = await core.proposeKv((commitTs) => ({ kind: 'compareAndSet', commitTs, key, expected, newValue }));
+      const applied = await core.proposeKv((commitTs) => ({ kind: 'compareAndSet', commitTs, key, expected, newValue }), wrapOf(request.noForward));
       const response = expectResponse(applied, 'compareAndSet');
       return { succeeded: response.succeeded, currentFound: response.current !== null, current: response.current ?? empty, appliedIndex: applied.index };
     }),

@@ -14,13 +14,14 @@ import { NodeError } from '../proto/index.js';
 import { createLogger } from './logger.js';
 import { memberPreRegistration } from './member-pre-registration.js';
 
-async function setup(options: { bootstrapped: boolean; leader?: boolean }) {
+async function setup(options: { bootstrapped: boolean; leader?: boolean; bugs?: readonly string[] }) {
   const dir = await tempDir('prereg');
   const sidecarPath = join(dir.dir, 'node.sidecar');
   const key = (purpose: 'storage' | 'raft') => ({ purpose, wrapped: new Uint8Array(60), created: '2026-01-01T00:00:00Z', localEpoch: 0 });
   if (options.bootstrapped) await writeSidecar(sidecarPath, { ...emptySidecar(), active: { storage: 1, raft: 2 }, keys: new Map([[1, key('storage')], [2, key('raft')]]) });
   const rows = new FakeRowStore();
   const proposed: string[] = [];
+  const halts: string[] = [];
   const intercept = memberPreRegistration({
     runtime: { rows, sidecarPath },
     core: {
@@ -30,13 +31,15 @@ async function setup(options: { bootstrapped: boolean; leader?: boolean }) {
         const entry = decodeEncryptionEntry(payload);
         if (entry.opcode !== 0x03) throw new Error('not a registration');
         proposed.push(`${entry.registration.dekId}:${entry.registration.fullNodeId}@${entry.registration.localEpoch}`);
-        await applyRegistration(rows, entry.registration, new Set());
+        const outcome = await applyRegistration(rows, entry.registration, new Set());
+        if (outcome.halt) halts.push(outcome.case);
         return { index: proposed.length };
       },
     },
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
+    bugs: new Set(options.bugs ?? []),
   });
-  return { intercept, rows, proposed, remove: dir.remove };
+  return { intercept, rows, proposed, halts, remove: dir.remove };
 }
 
 describe('memberPreRegistration (7c)', () => {
@@ -71,5 +74,15 @@ describe('memberPreRegistration (7c)', () => {
     expect((error as NodeError).spec.name).toBe('EncryptionFailedPrecondition');
     expect((error as NodeError).message).toContain('ErrWriterUint16Collision');
     expect(t.proposed).toEqual([]);
+  });
+
+  it('B37 (bug switch): the colliding member\'s registration is proposed and its apply halts (every replica applies the same)', async () => {
+    const t = await setup({ bootstrapped: true, bugs: ['B37'] });
+    cleanup.push(t.remove);
+    await applyRegistration(t.rows, { dekId: 1, fullNodeId: fullNodeId('n1'), localEpoch: 3 }, new Set());
+    const colliding = findCollidingRaftId('n1', 'x');
+    await t.intercept(colliding);
+    expect(t.proposed[0]).toBe(`1:${fullNodeId(colliding)}@0`);
+    expect(t.halts[0]).toBe('collision');
   });
 });

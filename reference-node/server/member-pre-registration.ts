@@ -27,6 +27,8 @@ export interface MemberPreRegistrationDeps {
     proposeAdmin(payload: Uint8Array): Promise<{ readonly index: number }>;
   };
   readonly logger: Logger;
+  /** Catalogued bugs (B37 here). */
+  readonly bugs?: ReadonlySet<string>;
 }
 
 /** The interceptor the RaftAdmin service runs before AddVoter / AddLearner on the leader. */
@@ -43,7 +45,8 @@ export function memberPreRegistration(deps: MemberPreRegistrationDeps): (memberI
       if (dekId === 0) continue;
       const row = await readRegistryRow(deps.runtime.rows, dekId, full);
       if (row !== undefined && row.fullNodeId === full) continue;
-      if (row !== undefined) {
+      // BUG SWITCH B37: no read-before-propose collision check; the collision is found by the apply, which halts every replica.
+      if (row !== undefined && deps.bugs?.has('B37') !== true) {
         throw new NodeError('EncryptionFailedPrecondition', `ErrWriterUint16Collision: ${memberId} (full id ${full}) shares its 16-bit node id with registered writer ${row.fullNodeId} for DEK ${dekId}; nothing was proposed`);
       }
       const applied = await deps.core.proposeAdmin(encodeRegistrationEntry({ dekId, fullNodeId: full, localEpoch: 0 }));

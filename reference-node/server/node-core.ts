@@ -136,9 +136,9 @@ export class NodeCore {
   }
 
   /** Proposes a KV request stamped with the leader's HLC and waits until it is applied. */
-  async proposeKv(build: (commitTs: bigint) => KvRequest): Promise<AppliedProposal> {
+  async proposeKv(build: (commitTs: bigint) => KvRequest, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) })));
+    return this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }), options.wrap ?? true));
   }
 
   /** Proposes an arbitrary FSM payload as a user proposal (test hook, self-issued registrations) and waits for apply. */

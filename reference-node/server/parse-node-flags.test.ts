@@ -115,7 +115,8 @@ describe('parseNodeFlags', () => {
     ['bad log level', [...base, '--log-level', 'loud'], /--log-level: unknown level 'loud'/],
     ['bad log format', [...base, '--log-format', 'xml'], /--log-format: expected json or pretty, got 'xml'/],
     ['bad stage', [...base, '--stage', '7A'], /--stage: unknown stage '7A'/],
-    ['unknown bug', [...base, '--bug', 'B7,B2'], /--bug: unknown catalogued bug 'B2'/],
+    ['unknown bug', [...base, '--bug', 'B7,B999'], /--bug: unknown catalogued bug 'B999'; valid ids: B1,B3,.*,E1,.*,E23$/],
+    ['inexpressible bug', [...base, '--bug', 'B7,B2'], /--bug: catalogued bug B2 cannot be switched on in the reference node: .+; valid ids: B1,/],
     ['garbage bug', [...base, '--bug', 'wrap'], /--bug: unknown catalogued bug 'wrap'/],
     ['bad peer route', [...base, '--peer-route', 'n2=nowhere'], /--peer-route: expected HOST:PORT/],
     ['peer route to self', [...base, '--peer-route', 'n1=127.0.0.1:9001'], /--peer-route: a route for this node 'n1'/],
@@ -180,9 +181,12 @@ describe('parseNodeFlags', () => {
   });
 
   it('knows exactly the catalogued bug list', () => {
-    for (const id of ['B1', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B13', 'B15', 'B16', 'B17', 'B21', 'B23', 'B24', 'B25', 'B26', 'B27']) {
+    for (const id of [
+      'B1', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B13', 'B15', 'B16', 'B17', 'B21', 'B23', 'B24', 'B25', 'B26', 'B27', 'B30', 'B36', 'B37', 'B40', 'B42', 'B45', 'B46', 'B47',
+      'E1', 'E2', 'E5', 'E6', 'E13', 'E14', 'E16', 'E17', 'E19', 'E21', 'E22', 'E23',
+    ]) {
       expect(parseBugId(id.toLowerCase())).toBe(id);
     }
-    for (const id of ['B2', 'B12', 'B14', 'B28', 'B47', 'B0']) expect(parseBugId(id)).toBeUndefined();
+    for (const id of ['B2', 'B12', 'B14', 'B28', 'B48', 'B0', 'E15', 'E25', 'E3']) expect(parseBugId(id)).toBeUndefined();
   });
 });

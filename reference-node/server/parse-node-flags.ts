@@ -8,7 +8,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { parseBugId, type CataloguedBugId } from './catalogued-bugs.js';
+import { bugIdRefusal, cataloguedBugIds, parseBugId, type CataloguedBugId } from './catalogued-bugs.js';
 import { parseTestKillPoint } from './test-kill-points.js';
 import { checkDataDirUsable } from './data-dir.js';
 import { FlagError } from './flag-error.js';
@@ -51,7 +51,7 @@ function buildCommand(): Command {
     .option('--test-kill-point <point>', 'test only, needs --test-hooks: SIGKILL this process at a named encryption-apply point (after-bootstrap-apply|after-storage-cutover-flip)')
     .option('--peer-route <list>', 'override the address dialled per peer: n2=H:P,…')
     .option('--stage <stage>', 'emulated rollout stage 6A..6F (default 6F)')
-    .option('--bug <ids>', 'catalogued bugs to re-introduce: B7[,B10…]')
+    .option('--bug <ids>', `catalogued bugs to re-introduce, comma-separated (bug-catalogue.md §10.B/§10.D; what each does: reference-node/proto/bug-catalogue.ts): ${cataloguedBugIds.join(', ')}`)
     .option('--encryption-enabled', 'enable data-at-rest encryption')
     .option('--kek-file <path>', 'key-encryption-key file')
     .option('--sidecar-path <path>', 'encryption sidecar file')
@@ -97,7 +97,7 @@ function parseBugs(value: string | undefined): CataloguedBugId[] {
   const bugs: CataloguedBugId[] = [];
   for (const item of value.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
     const bug = parseBugId(item);
-    if (bug === undefined) throw new FlagError('--bug', `unknown catalogued bug '${item}'`);
+    if (bug === undefined) throw new FlagError('--bug', bugIdRefusal(item) ?? `unknown catalogued bug '${item}'`);
     if (!bugs.includes(bug)) bugs.push(bug);
   }
   return bugs;

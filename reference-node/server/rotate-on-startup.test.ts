@@ -25,7 +25,10 @@ function sidecarWith(active: { storage: number; raft: number }): Sidecar {
   return { ...base, active, keys: new Map([[active.storage, key('storage')], [active.raft, key('raft')]]) };
 }
 
-async function setup(options: { sidecar: Sidecar | null; leader: boolean; failures?: (NodeError | Error | null)[] }) {
+/** A proposal that applies and then fails ambiguously (a timeout after the entry committed). */
+const appliedThenTimeout = 'applied-then-timeout';
+
+async function setup(options: { sidecar: Sidecar | null; leader: boolean; failures?: (NodeError | Error | null | typeof appliedThenTimeout)[]; bugs?: readonly string[] }) {
   const dir = await tempDir('rotate');
   const path = join(dir.dir, 'node.sidecar');
   if (options.sidecar !== null) await writeSidecar(path, options.sidecar);
@@ -34,27 +37,36 @@ async function setup(options: { sidecar: Sidecar | null; leader: boolean; failur
   const failures = [...(options.failures ?? [])];
   const proposed: string[] = [];
   const terminal: Error[] = [];
+  const conflicts: number[] = [];
+  let fences = 0;
   let index = 100;
-  const raft = new RaftEnvelopeRuntime({ keystore: new Keystore(), nonces: new NonceFactory(1, 5), fullNodeId: me, raftEpoch: 5 });
+  const keystore = new Keystore();
+  const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(1, 5), fullNodeId: me, raftEpoch: 5 });
+  const wrappedById = new Map<number, string>();
   const rotation = new RotateOnStartup({
     runtime: { kek, sidecarPath: path, me, epochs: { storage: 4, raft: 5 }, raft },
     core: {
       isLeader: () => leader,
       onLeaderChange: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
-      linearizableRead: async () => 1,
+      linearizableRead: async () => ++fences,
       proposeAdmin: async (payload) => {
         // null: this call succeeds.
         const failure = failures.shift();
-        if (failure !== undefined && failure !== null) throw failure;
+        if (failure !== undefined && failure !== null && failure !== appliedThenTimeout) throw failure;
         const entry = decodeEncryptionEntry(payload);
         if (entry.opcode !== 0x05) throw new Error('not a rotation');
         const { rotation: r } = entry;
         proposed.push(`${r.purpose}:${r.dekId} proposer ${r.proposer.fullNodeId}@${r.proposer.localEpoch}`);
+        // What keystore.Set on every replica would say: one id bound to two different DEKs is ErrKeyConflict.
+        const bytes = Buffer.from(r.wrapped).toString('hex');
+        if (wrappedById.has(r.dekId) && wrappedById.get(r.dekId) !== bytes) conflicts.push(r.dekId);
+        wrappedById.set(r.dekId, bytes);
         // Apply it as the applier would: the new key becomes active.
         const sc = (await readSidecar(path))!;
         const keys = new Map(sc.keys);
         keys.set(r.dekId, { purpose: r.purpose, wrapped: r.wrapped, created: '2026-01-02T00:00:00Z', localEpoch: r.proposer.localEpoch });
         await writeSidecar(path, { ...sc, keys, active: { ...sc.active, [r.purpose]: r.dekId } });
+        if (failure === appliedThenTimeout) throw new NodeError('ProposalTimeout', 'applied, but the wait timed out');
         return { index: ++index };
       },
     },
@@ -62,10 +74,11 @@ async function setup(options: { sidecar: Sidecar | null; leader: boolean; failur
     onTerminal: (error) => terminal.push(error),
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
     sleep: async () => { await new Promise((resolve) => setImmediate(resolve)); },
+    bugs: new Set(options.bugs ?? []),
   });
   const becomeLeader = (): void => { leader = true; for (const l of [...listeners]) l(); };
   const settle = async (): Promise<void> => { for (let i = 0; i < 50 && rotation.state === 'pending'; i++) await new Promise((resolve) => setTimeout(resolve, 5)); };
-  return { rotation, proposed, terminal, becomeLeader, settle, path, remove: dir.remove };
+  return { rotation, proposed, terminal, conflicts, fences: () => fences, raft, keystore, becomeLeader, settle, path, remove: dir.remove };
 }
 
 describe('RotateOnStartup', () => {
@@ -119,5 +132,53 @@ describe('RotateOnStartup', () => {
     await t.settle();
     expect(t.rotation.state).toBe('done');
     expect(t.proposed).toEqual([]);
+  });
+
+  it('E22 off: after an ambiguous failure the retry draws a fresh id (rotating twice, safely)', async () => {
+    const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: true, failures: [appliedThenTimeout] });
+    cleanup.push(t.remove);
+    t.rotation.start();
+    await t.settle();
+    expect(t.rotation.state).toBe('done');
+    expect(t.proposed).toEqual([`storage:3 proposer ${me}@4`, `storage:4 proposer ${me}@4`, `raft:5 proposer ${me}@5`]);
+    expect(t.conflicts).toEqual([]);
+    expect(t.fences()).toBe(2);
+  });
+
+  it('E22 on: the retry proposes the same DEK id with other key bytes (ErrKeyConflict on every replica that applied the first) and takes no read fence', async () => {
+    const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: true, failures: [appliedThenTimeout], bugs: ['E22'] });
+    cleanup.push(t.remove);
+    t.rotation.start();
+    await t.settle();
+    expect(t.proposed.slice(0, 2)).toEqual([`storage:3 proposer ${me}@4`, `storage:3 proposer ${me}@4`]);
+    expect(t.conflicts).toEqual([3]);
+    expect(t.fences()).toBe(0);
+  });
+
+  it('E23 on: writes are not blocked while the rotation is pending on the leader', async () => {
+    for (const [bugs, blocked] of [[[], true], [['E23'], false]] as const) {
+      const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: false, bugs });
+      cleanup.push(t.remove);
+      t.rotation.start();
+      t.becomeLeader();
+      expect(t.rotation.blocksMutators(), `bugs ${bugs.join(',')}`).toBe(blocked);
+      await t.settle();
+      await t.rotation.stop();
+    }
+  });
+
+  it('E14 on: a raft rotation past the cutover leaves the wrap on the old raft DEK', async () => {
+    for (const [bugs, wrapDek] of [[[], 4], [['E14'], 2]] as const) {
+      const sidecar = { ...sidecarWith({ storage: 1, raft: 2 }), raftEnvelopeCutoverIndex: 10 };
+      const t = await setup({ sidecar, leader: true, bugs });
+      cleanup.push(t.remove);
+      t.keystore.set(2, new Uint8Array(32).fill(2));
+      t.keystore.set(4, new Uint8Array(32).fill(4));
+      t.raft.install(10, 2);
+      t.rotation.start();
+      await t.settle();
+      expect(t.rotation.state).toBe('done');
+      expect(t.raft.raftDekId, `bugs ${bugs.join(',')}`).toBe(wrapDek);
+    }
   });
 });

@@ -47,6 +47,8 @@ export interface RotateOnStartupDeps {
   readonly logger: Logger;
   /** Test seam (default: a timer). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Catalogued bugs (E2, E14, E22, E23 here). */
+  readonly bugs?: ReadonlySet<string>;
 }
 
 /** Where the request stands. */
@@ -65,6 +67,8 @@ export function isRetryableRotationError(error: unknown): boolean {
 /** The rotate-on-startup request of one process. */
 export class RotateOnStartup {
   private readonly done = new Set<DekPurpose>();
+  /** The DEK id each purpose's last attempt proposed (only bug switch E22 reuses it). */
+  private readonly attemptedIds = new Map<DekPurpose, number>();
   private current: RotateOnStartupState = 'pending';
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -78,6 +82,8 @@ export class RotateOnStartup {
 
   /** BlockMutators: this node leads and the rotation is not done. */
   blocksMutators(): boolean {
+    // BUG SWITCH E23: client writes and lease renewals are served while the requested rotation is still pending.
+    if (this.deps.bugs?.has('E23') === true) return false;
     return this.current !== 'done' && this.deps.core.isLeader();
   }
 
@@ -128,7 +134,9 @@ export class RotateOnStartup {
   /** One pass: fence, then each not-yet-done purpose in order. */
   private async attempt(): Promise<void> {
     const { runtime, core } = this.deps;
-    await core.linearizableRead();
+    // BUG SWITCH E22: no linearizable read fence before the sidecar is read (a deposed leader reads stale ids).
+    const e22 = this.deps.bugs?.has('E22') === true;
+    if (!e22) await core.linearizableRead();
     for (const purpose of purposes) {
       if (this.done.has(purpose)) continue;
       const sidecar = await readSidecar(runtime.sidecarPath);
@@ -137,7 +145,10 @@ export class RotateOnStartup {
         return;
       }
       const active = purpose === 'storage' ? sidecar.active.storage : sidecar.active.raft;
-      if (active !== 0) await this.rotate(purpose, nextDekId(sidecar.keys.keys()));
+      // BUG SWITCH E22: a retry after an ambiguous error proposes the failed attempt's DEK id again, with new key bytes.
+      const dekId = (e22 ? this.attemptedIds.get(purpose) : undefined) ?? nextDekId(sidecar.keys.keys());
+      this.attemptedIds.set(purpose, dekId);
+      if (active !== 0) await this.rotate(purpose, dekId);
       this.done.add(purpose);
     }
   }
@@ -151,7 +162,10 @@ export class RotateOnStartup {
     const nowActive = purpose === 'storage' ? after?.active.storage : after?.active.raft;
     // A concurrent rotation took the id first (the entry applied as a stale no-op): draw a new id next round.
     if (nowActive !== dekId) throw new NodeError('EncryptionFailedPrecondition', `the ${purpose} rotation to DEK ${dekId} applied at ${applied.index} but DEK ${String(nowActive)} is active`);
-    if (purpose === 'raft' && after !== null && after.raftEnvelopeCutoverIndex !== 0) runtime.raft.install(after.raftEnvelopeCutoverIndex, dekId);
+    // BUG SWITCH E14: the wrap is not re-installed with the new raft DEK.
+    // BUG SWITCH E2: a build that cannot wrap has no wrap to re-install.
+    const reinstall = this.deps.bugs?.has('E14') !== true && this.deps.bugs?.has('E2') !== true;
+    if (purpose === 'raft' && after !== null && after.raftEnvelopeCutoverIndex !== 0 && reinstall) runtime.raft.install(after.raftEnvelopeCutoverIndex, dekId);
     this.deps.logger.info({ purpose, dekId, index: applied.index }, 'rotate-on-startup: DEK rotated');
     await this.deps.registerNow();
   }

@@ -22,6 +22,7 @@ import { randomInt } from 'node:crypto';
 import { isEncryptionError } from '../encryption/index.js';
 import { NodeError, type StatusResponse } from '../proto/index.js';
 import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
+import { kvBugSwitchesOf } from './bug-switches.js';
 import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
 import { asNodeId } from '../raft/types.js';
 import { NodeStorage } from '../storage/index.js';
@@ -104,10 +105,12 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
   const hlc = new Hlc(systemClock);
   let encryption: EncryptionRuntime | null = null;
   // Snapshot headers carry the raft cutover once this process knows one (v2, spec §9.3).
-  const fsm = new StateMachine({ store: nodeStorage.state, hlc, cutoverIndex: () => encryption?.raft.cutoverIndex ?? 0 });
+  const kvBugs = kvBugSwitchesOf(config.bugs);
+  // BUG SWITCH B40, B42 (kv layer): the opcode band and the snapshot header latch.
+  const fsm = new StateMachine({ store: nodeStorage.state, hlc, cutoverIndex: () => encryption?.raft.cutoverIndex ?? 0, bugs: kvBugs });
   const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
   // BUG SWITCH B4 (kv layer): the pipeline unwraps at index >= cutover, so the cleartext marker is unwrapped.
-  const pipeline = new ApplyPipeline({ fsm, proposals, bugs: { B4: config.bugs.includes('B4') } });
+  const pipeline = new ApplyPipeline({ fsm, proposals, bugs: kvBugs });
   try {
     const loaded = await nodeStorage.log.load();
     // Step 1: the newest snapshot's cutover against the sidecar, before the bump.
@@ -205,7 +208,7 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
   });
   const triggers = new EncryptionTriggers({
     runtime: encryption, core, forwarder, rotateOnStartup: config.rotateOnStartup, barrierWaitMsMax: config.proposalTimeoutMs,
-    onTerminal: (error) => lifecycle.failed(error), logger,
+    onTerminal: (error) => lifecycle.failed(error), logger, bugs: new Set<string>(config.bugs),
   });
   const watcher = triggers.watcher;
   try {
@@ -276,7 +279,7 @@ interface ServerParts {
 
 /** Starts serving KV, RaftAdmin and Peer on the bound server. */
 function openServices(server: NodeServer, { config, core, forwarder, status, loop, addressBook, triggers }: ServerParts): void {
-  server.open('KV', createKvService(core, forwarder, triggers.writeGate));
+  server.open('KV', createKvService(core, forwarder, triggers.writeGate, new Set<string>(config.bugs)));
   server.open('RaftAdmin', createAdminService({
     core, forwarder, status, testHooks: config.testHooks, ...(triggers.beforeMemberAdd === undefined ? {} : { beforeMemberAdd: triggers.beforeMemberAdd }),
   }));

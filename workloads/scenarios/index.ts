@@ -1,7 +1,7 @@
 /** Every rollout scenario by name, as `ekv-jepsen scenarios` lists them. */
 import type { Scenario, ScenarioRegistry } from '../../harness/scenario/index.js';
 import { leaderChurnScenario, restartReplayScenario } from './fault-scenarios.js';
-import { membershipScenario, rotateOnStartupScenario } from './membership-scenarios.js';
+import { joinAfterCompactionScenario, membershipScenario, rotateOnStartupScenario } from './membership-scenarios.js';
 import { bootstrapScenario, fullRolloutScenario, phase1Scenario, phase2Scenario, rotationScenario } from './rollout-scenarios.js';
 import { mixedStageScenario, rollingUpgradeScenario } from './stage-scenarios.js';
 
@@ -15,6 +15,7 @@ const all: readonly Scenario[] = [
   mixedStageScenario,
   restartReplayScenario,
   membershipScenario,
+  joinAfterCompactionScenario,
   leaderChurnScenario,
   rotateOnStartupScenario,
 ];

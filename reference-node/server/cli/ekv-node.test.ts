@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cataloguedBugIds } from '../catalogued-bugs.js';
 import { ListenError } from '../node-server.js';
 import type { StartedNode } from '../start-node.js';
 import { main, type NodeProcessIo } from './ekv-node.js';
@@ -102,6 +103,11 @@ describe('ekv-node main', () => {
     expect(process.out).toEqual([]);
     expect(process.err).toEqual([]);
     expect(await main([...flags, '--bug', 'B999', '--check-flags'], process)).toBe(2);
-    expect(process.err).toEqual(["ekv-node: --bug: unknown catalogued bug 'B999'\n"]);
+    expect(process.err).toEqual([`ekv-node: --bug: unknown catalogued bug 'B999'; valid ids: ${cataloguedBugIds.join(',')}\n`]);
+    process.err.length = 0;
+    // B40/B42 (kv layer) and the E-list switches are reachable; a catalogued but inexpressible id says why.
+    expect(await main([...flags, '--bug', 'B40,B42,E14', '--check-flags'], process)).toBe(0);
+    expect(await main([...flags, '--bug', 'E15', '--check-flags'], process)).toBe(2);
+    expect(process.err[0]).toMatch(/^ekv-node: --bug: catalogued bug E15 cannot be switched on in the reference node: masked in this node by the own-registration exemption/);
   });
 });

@@ -1,0 +1,207 @@
+/**
+ * `ekv-jepsen bugs`: the bug matrix. For every catalogued bug (or those
+ * `--only` names, or this runner's `--shard`), its scenario once per seed
+ * with the switch and once without (the control), each an `ekv-jepsen test`
+ * process of its own, one after another (or `--jobs` at once). Prints the
+ * table (bug, scenario, detected k/n, checker, seconds to the first failing
+ * op, control verdict), writes `<store>/bug-matrix/<timestamp>/matrix.json`
+ * (and prints it with --json); exit 0 only when every bug is caught in its
+ * declared share of seeds and every control is VALID, 1 otherwise, 2 when
+ * interrupted, 255 on bad options.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Command, CommanderError, Option } from 'commander';
+import { packageRoot } from '../cluster/local/index.js';
+import { matrixTable, parseShard, planMatrix, readRunOutcome, seedsOf, shardOf, summarizeMatrix } from '../matrix/index.js';
+import type { BugCase, BugCaseRegistry, MatrixRun, MatrixRunSpec, MatrixSummary } from '../matrix/index.js';
+import { runTimestamp } from '../store/index.js';
+import type { CommandIo } from './command-io.js';
+
+/** The format tag of matrix.json. */
+export const matrixFormat = 'ekv-bug-matrix/1';
+/** The file the command writes in its directory. */
+export const matrixFile = 'matrix.json';
+
+/** matrix.json: the cases judged, every run, the summary. */
+export interface MatrixFileContent {
+  readonly format: typeof matrixFormat;
+  readonly startedAt: string;
+  readonly commandLine: readonly string[];
+  readonly seeds: readonly number[];
+  readonly shard: string | null;
+  readonly interrupted: boolean;
+  readonly cases: readonly BugCase[];
+  readonly runs: readonly MatrixRun[];
+  readonly summary: MatrixSummary;
+}
+
+function buildCommand(): Command {
+  return new Command('ekv-jepsen bugs')
+    .description('run the bug matrix: every catalogued bug with its scenario, with and without the switch, and prove each is caught')
+    .option('--only <ids>', 'comma-separated bug ids (default: the whole catalogue)')
+    .option('--seeds <n>', 'seeds per bug (101, 102, …; the test suite runs the first)', '1')
+    .addOption(new Option('--backend <name>', 'cluster backend').choices(['local', 'docker']).default('local'))
+    .option('--shard <i/n>', 'run only the i-th of n disjoint parts of the cases (CI runners)')
+    .option('--jobs <n>', 'runs at once (each a cluster: more than one shares the cores their timeouts assume)', '1')
+    .option('--store <dir>', 'store directory (runs go to <store>/bug-matrix/<timestamp>/)', 'store')
+    .option('--json', 'print matrix.json instead of the table')
+    .option('--list', 'list the catalogued cases and exit')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .allowExcessArguments(false);
+}
+
+interface BugsOptions {
+  readonly cases: readonly BugCase[];
+  readonly seeds: readonly number[];
+  readonly backend: string;
+  readonly shard: string | null;
+  readonly jobs: number;
+  readonly store: string;
+  readonly json: boolean;
+  readonly list: boolean;
+}
+
+/** Parses the options; throws an Error naming the option on bad input, returns null for --help. */
+function parseBugsOptions(argv: readonly string[], registry: BugCaseRegistry): BugsOptions | null {
+  const command = buildCommand();
+  try {
+    command.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return null;
+      throw new Error(error.message.replace(/^error: /, ''));
+    }
+    throw error;
+  }
+  const o = command.opts<Record<string, string | boolean | undefined>>();
+  const known = [...registry.keys()];
+  let cases = [...registry.values()];
+  if (typeof o['only'] === 'string') {
+    const ids = o['only'].split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+    if (ids.length === 0) throw new Error('--only: expected comma-separated bug ids');
+    const unknown = ids.filter((id) => !registry.has(id));
+    if (unknown.length > 0) throw new Error(`--only: no catalogued case for ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    cases = ids.map((id) => registry.get(id) as BugCase);
+  }
+  const shardText = typeof o['shard'] === 'string' ? o['shard'] : null;
+  if (shardText !== null) cases = shardOf(cases, parseShard(shardText));
+  return {
+    cases,
+    seeds: seedsOf(wholeNumber('--seeds', o['seeds'], 1, 100)),
+    backend: String(o['backend']),
+    shard: shardText,
+    jobs: wholeNumber('--jobs', o['jobs'], 1, 16),
+    store: String(o['store']),
+    json: o['json'] === true,
+    list: o['list'] === true,
+  };
+}
+
+function wholeNumber(option: string, value: unknown, min: number, max: number): number {
+  const text = String(value);
+  if (!/^\d+$/.test(text)) throw new Error(`${option}: expected a whole number, got "${text}"`);
+  const n = Number(text);
+  if (n < min || n > max) throw new Error(`${option}: ${n} out of range ${min}..${max}`);
+  return n;
+}
+
+/** Runs `ekv-jepsen bugs [options]` and returns the exit code. */
+export async function runBugsCommand(argv: readonly string[], io: CommandIo, registry: BugCaseRegistry): Promise<number> {
+  let options: BugsOptions | null;
+  try {
+    options = parseBugsOptions(argv, registry);
+  } catch (error) {
+    io.writeErr(`ekv-jepsen bugs: ${(error as Error).message}\n`);
+    return 255;
+  }
+  if (options === null) {
+    io.writeOut(buildCommand().helpInformation());
+    return 0;
+  }
+  if (options.list) {
+    for (const c of options.cases) io.writeOut(`${c.id.padEnd(4)} ${c.scenario.padEnd(24)} caught by ${c.caughtBy.join(' or ')}${c.hazard === true ? ' (hazard: the correct node reproduces it)' : ''}\n     ${c.summary}\n`);
+    return 0;
+  }
+  const startedAt = new Date();
+  const dir = resolve(options.store, 'bug-matrix', runTimestamp(startedAt));
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const specs = planMatrix(options.cases, options.seeds, ['--backend', options.backend]);
+  io.writeErr(`ekv-jepsen bugs: ${options.cases.length} bugs × ${options.seeds.length} seeds: ${specs.length} runs (${specs.filter((s) => s.caseId === null).length} controls), in ${dir}\n`);
+
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    if (abort.signal.aborted) return;
+    io.writeErr('ekv-jepsen bugs: interrupted: the running tests stop and are checked, no new one starts\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const runs: MatrixRun[] = [];
+  try {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < specs.length && !abort.signal.aborted) {
+        const spec = specs[next++] as MatrixRunSpec;
+        const run = await runOne(spec, dir, abort.signal);
+        runs.push(run);
+        io.writeErr(`ekv-jepsen bugs: [${runs.length}/${specs.length}] ${spec.name}: ${run.verdict.toUpperCase()}${run.fired.length === 0 ? '' : ` (${run.fired.join(', ')})`} in ${run.wallSeconds.toFixed(0)} s\n`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.jobs, specs.length) }, () => worker()));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const order = new Map(specs.map((s, i) => [s.name, i]));
+  runs.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  const summary = summarizeMatrix(options.cases, runs);
+  const content: MatrixFileContent = {
+    format: matrixFormat,
+    startedAt: startedAt.toISOString(),
+    commandLine: ['ekv-jepsen', 'bugs', ...argv],
+    seeds: options.seeds,
+    shard: options.shard,
+    interrupted: abort.signal.aborted,
+    cases: options.cases,
+    runs,
+    summary,
+  };
+  writeFileSync(join(dir, matrixFile), `${JSON.stringify(content, null, 2)}\n`);
+  if (options.json) io.writeOut(`${JSON.stringify(content, null, 2)}\n`);
+  else io.writeOut(matrixTable(summary));
+  io.writeErr(`ekv-jepsen bugs: matrix written to ${join(dir, matrixFile)}\n`);
+  if (abort.signal.aborted) return 2;
+  return summary.pass ? 0 : 1;
+}
+
+/** One `ekv-jepsen test` process; its output goes to logs/<name>.log. */
+async function runOne(spec: MatrixRunSpec, dir: string, signal: AbortSignal): Promise<MatrixRun> {
+  const started = performance.now();
+  const runsStore = join(dir, 'runs');
+  const log = createWriteStream(join(dir, 'logs', `${spec.name}.log`));
+  const bin = join(packageRoot(), 'bin', 'ekv-jepsen.js');
+  const child = spawn(process.execPath, [bin, ...spec.args, '--store', runsStore, '--name', spec.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const stop = (): void => {
+    child.kill('SIGINT');
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  const exitCode = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  signal.removeEventListener('abort', stop);
+  await new Promise<void>((done) => log.end(done));
+  const runDir = latestRun(join(runsStore, spec.name));
+  const outcome = readRunOutcome(runDir);
+  return { ...spec, exitCode, ...outcome, runDir, wallSeconds: Math.round((performance.now() - started) / 100) / 10 };
+}
+
+function latestRun(testDir: string): string | null {
+  if (!existsSync(testDir)) return null;
+  const runs = readdirSync(testDir).filter((entry) => entry !== 'latest').sort();
+  return runs.length === 0 ? null : join(testDir, runs[runs.length - 1] as string);
+}

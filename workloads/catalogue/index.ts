@@ -1,0 +1,1 @@
+export { bugCaseRegistry, bugCases } from './bug-cases.js';
