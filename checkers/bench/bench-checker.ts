@@ -1,18 +1,24 @@
-// `npm run bench:checker`: times the checker on porcupine's corpora and on a
-// simulated 100,000-operation history, and checks that verdicts are unchanged.
-// Times are of the search alone (parsing excluded), one Node thread. Each
+// `npm run bench:checker`: times the checker on porcupine's corpora, on the
+// shared checker cases, on simulated 100,000-operation histories (a cas
+// register, and kv with 5% unknown outcomes) and on a 1,000,000-operation kv
+// history, and checks that verdicts are unchanged. Times are elapsedMs (the
+// check after parsing: pairing, partitioning, search), one Node thread; each
+// large history is checked in a fresh process of its own, so that its peak
+// RSS is its own. `BENCH_SKIP_1M=1` skips the 1M-op history. Each
 // corpus is measured over several rounds after a warm-up round; we print the
 // cold (first) round and the best round, as wall time of the search and as
 // CPU time of the whole round (parsing excluded, preparation included), which
 // stays meaningful when other processes share the machine. This is a
 // benchmark, not a test.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readHistory } from '../history/index.js';
 import type { HistoryFormat, HistoryOp } from '../history/index.js';
 import { check, createModel } from '../linearizability/index.js';
 import type { ModelName } from '../linearizability/index.js';
-import { etcdFileIds, etcdLinearizable, etcdSlowestIds, sharedDataDir, simulateRegisterHistory } from '../testing/index.js';
+import { etcdFileIds, etcdLinearizable, etcdSlowestIds, sharedDataDir, simulateKvHistory, simulateRegisterHistory } from '../testing/index.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -76,22 +82,56 @@ function benchKv(data: string): void {
   }
 }
 
-function benchLarge(): void {
-  const history = simulateRegisterHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05, cas: true });
-  const unknown = history.filter((op) => op.type === 'info').length;
-  const heapBefore = process.memoryUsage().heapUsed;
-  const result = check(createModel('cas-register', null), history, { semantics: 'knossos' });
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`simulated 100,000 ops (10 keys, 20 clients, ${unknown} unknown outcomes): ${String(result.valid)} in ${result.elapsedMs.toFixed(0)} ms; peak RSS ${peakRssMb.toFixed(0)} MB (heap before ${(heapBefore / 1e6).toFixed(0)} MB)`);
-  if (result.valid !== true) throw new Error('the simulated history must be linearizable');
+function benchCheckerCases(data: string): void {
+  const path = join(data, 'checker-cases', 'slow-kv-info-16ops.txt');
+  const ops = load(path, 'porcupine-kv');
+  let cacheEntries = 0;
+  let searchMs = 0;
+  const cpu = cpuMs(() => {
+    const result = check(createModel('kv', null), ops, { semantics: 'porcupine' });
+    if (result.valid !== true) throw new Error(`verdict changed for ${path}: expected true, got ${String(result.valid)}`);
+    cacheEntries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
+    searchMs = result.partitions.reduce((total, p) => total + p.elapsedMs, 0);
+  });
+  console.log(`checker-cases/slow-kv-info-16ops.txt (cold): search ${searchMs.toFixed(2)} ms, ${cacheEntries} cache entries (cpu ${cpu.toFixed(1)} ms)`);
 }
 
-function main(): void {
+/** The large simulated histories, each checked by `runLargeCase` in a child process. */
+const largeCases: Readonly<Record<string, () => { readonly label: string; readonly ops: readonly HistoryOp[]; readonly model: ModelName; readonly semantics: 'knossos' | 'porcupine' }>> = {
+  'register-100k': () => ({ label: 'simulated cas-register 100,000 ops (10 keys, 20 clients, 5% unknown)', model: 'cas-register', semantics: 'knossos', ops: simulateRegisterHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05, cas: true }) }),
+  'kv-100k': () => ({ label: 'simulated kv 100,000 ops (10 keys, 20 clients, get:put:append 45:40:15, 5% unknown puts/appends)', model: 'kv', semantics: 'porcupine', ops: simulateKvHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05 }) }),
+  'kv-1m': () => ({ label: 'simulated kv 1,000,000 ops (10 keys, 20 clients, 45:40:15, 5% unknown puts/appends)', model: 'kv', semantics: 'porcupine', ops: simulateKvHistory({ seed: 1, ops: 1_000_000, processes: 20, keys: 10, unknownRate: 0.05 }) }),
+};
+
+function runLargeCase(name: string): void {
+  const make = largeCases[name];
+  if (make === undefined) throw new Error(`unknown bench case ${name}`);
+  const { label, ops, model, semantics } = make();
+  const unknown = ops.filter((op) => op.type === 'info').length;
+  const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
+  const result = check(createModel(model, null), ops, { semantics });
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const cacheEntries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
+  console.log(`${label}: ${unknown} info ops; ${String(result.valid)} in ${result.elapsedMs.toFixed(0)} ms; ${cacheEntries} cache entries; peak RSS ${peakRssMb.toFixed(0)} MB (${rssBeforeMb.toFixed(0)} MB with the history loaded, before the check)`);
+  if (result.valid !== true) throw new Error(`${name}: the simulated history must be linearizable, got ${String(result.valid)}`);
+}
+
+function benchLarge(): void {
+  const names = Object.keys(largeCases).filter((name) => !(name === 'kv-1m' && process.env.BENCH_SKIP_1M === '1'));
+  for (const name of names) {
+    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--case', name], { stdio: 'inherit' });
+    if (child.status !== 0) throw new Error(`bench case ${name} failed (exit ${String(child.status)}${child.signal !== null ? `, ${child.signal}` : ''})`);
+  }
+}
+
+function main(argv: readonly string[]): void {
+  if (argv[0] === '--case' && argv[1] !== undefined) { runLargeCase(argv[1]); return; }
   const data = sharedDataDir();
   console.log(`node ${process.version}, ${rounds} rounds per corpus, data in ${data}`);
+  benchCheckerCases(data);
   benchEtcd(data);
   benchKv(data);
   benchLarge();
 }
 
-main();
+main(process.argv.slice(2));

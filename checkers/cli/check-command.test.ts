@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { historyOpToJsonl } from '../history/index.js';
 import { sharedDataDir, simulateRegisterHistory } from '../testing/index.js';
 import { parseDurationMs, parseInitialValue, runCheckCommand } from './index.js';
+import { parseSizeBytes } from './check-options.js';
 
 const data = sharedDataDir();
 const badAnalysis = join(data, 'knossos/cas-register/bad/bad-analysis.edn');
@@ -94,5 +95,23 @@ describe('ekv-jepsen check', () => {
   it('parses durations and initial values', () => {
     expect([parseDurationMs('500ms'), parseDurationMs('60s'), parseDurationMs('2m'), parseDurationMs('3')]).toEqual([500, 60_000, 120_000, 3000]);
     expect([parseInitialValue('nil'), parseInitialValue('null'), parseInitialValue('0'), parseInitialValue('{x 0, y 0}')]).toEqual([null, null, 0, { x: 0, y: 0 }]);
+  });
+
+  it('--memory takes sizes and names a bad one', async () => {
+    expect(parseSizeBytes('512m')).toBe(512 * 1024 ** 2);
+    expect(parseSizeBytes('4g')).toBe(4 * 1024 ** 3);
+    expect(parseSizeBytes('1.5GiB')).toBe(1.5 * 1024 ** 3);
+    const bad = await run(goodEdn, '--memory', 'lots');
+    expect(bad.code).toBe(255);
+    expect(bad.err).toContain('--memory: "lots" is not a size');
+  });
+
+  it('an already aborted signal leaves every file unchecked (unknown, exit 2)', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let err = '';
+    const code = await runCheckCommand([goodEdn, '--initial', '0'], { writeOut: () => {}, writeErr: (t) => { err += t; } }, controller.signal);
+    expect(code).toBe(2);
+    expect(err).toContain('not checked (interrupted)');
   });
 });

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { HistoryParseError, readHistory } from '../history/index.js';
 import type { HistoryFormat, HistoryOp } from '../history/index.js';
-import { HistoryError, ModelInputError, check, createModel, resultToEdn, visualize } from '../linearizability/index.js';
+import { HistoryError, ModelInputError, checkAsync, createModel, resultToEdn, visualize } from '../linearizability/index.js';
 import type { AnyModel, CheckResult, Semantics } from '../linearizability/index.js';
 import { CliUsageError, checkUsage, parseCheckArguments } from './check-options.js';
 import type { CheckCommandOptions } from './check-options.js';
@@ -46,7 +46,7 @@ export interface FileCheck {
 }
 
 /** Reads and checks one history file (throws HistoryParseError / HistoryError / CliUsageError). */
-export async function checkHistoryFile(file: string, options: CheckCommandOptions): Promise<FileCheck> {
+export async function checkHistoryFile(file: string, options: CheckCommandOptions, signal?: AbortSignal): Promise<FileCheck> {
   const format = options.format ?? inferFormat(file);
   const semantics = options.semantics ?? defaultSemantics(format);
   let text: string;
@@ -58,7 +58,13 @@ export async function checkHistoryFile(file: string, options: CheckCommandOption
   const parsed = readHistory(text, format, file);
   const model = createModel(options.model, options.initial);
   const nilReadMatchesAny = format === 'edn' && !options.strictNil;
-  const result = check(model, parsed.ops, { semantics, nilReadMatchesAny, ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}) });
+  const result = await checkAsync(model, parsed.ops, {
+    semantics,
+    nilReadMatchesAny,
+    ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+    ...(options.memoryBytesMax !== undefined ? { memoryBytesMax: options.memoryBytesMax } : {}),
+    ...(signal !== undefined ? { signal } : {}),
+  });
   return { file, result, warnings: parsed.warnings, history: parsed.ops, model, semantics, nilReadMatchesAny };
 }
 
@@ -78,7 +84,8 @@ function textReport(checked: FileCheck): string {
   if (result.valid === true) return head;
   if (result.valid === 'unknown') {
     const { okOps, lastOk } = result.longestPrefix;
-    return `${head}  search stopped: ${result.reason}; longest linearizable prefix: ${okOps} ok ops${lastOk ? ` (last: process ${lastOk.process} ${lastOk.description}, index ${lastOk.index})` : ''}\n`;
+    const hint = result.reason === 'cache-full' ? '\n  the search cache is full: give it more with --memory (e.g. --memory 8g)' : result.reason === 'cancelled' ? ' (interrupted)' : '';
+    return `${head}  search stopped: ${result.reason}; longest linearizable prefix: ${okOps} ok ops${lastOk ? ` (last: process ${lastOk.process} ${lastOk.description}, index ${lastOk.index})` : ''}${hint}\n`;
   }
   const lines = [`  cannot linearize: process ${result.op.process} ${result.op.description} (index ${result.op.index})${result.partition !== null ? ` in partition ${result.partition}` : ''}`];
   if (result.previousOk) lines.push(`  previous ok:      process ${result.previousOk.process} ${result.previousOk.description} (index ${result.previousOk.index})`);
@@ -119,8 +126,13 @@ function describeError(error: unknown, file: string): string | undefined {
   return undefined;
 }
 
-/** Runs `ekv-jepsen check` and returns its exit code. */
-export async function runCheckCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+/**
+ * Runs `ekv-jepsen check` and returns its exit code. Aborting `signal` (the
+ * binary aborts it on SIGINT/SIGTERM) stops the running search within a
+ * slice: its file is reported unknown (cancelled, with the longest
+ * linearizable prefix) and the files after it are not checked.
+ */
+export async function runCheckCommand(argv: readonly string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
   let options: CheckCommandOptions;
   try {
     options = parseCheckArguments(argv);
@@ -132,8 +144,13 @@ export async function runCheckCommand(argv: readonly string[], io: CommandIo): P
   if (options.help) { io.writeOut(checkUsage); return exitCodes.valid; }
   let exitCode: number = exitCodes.valid;
   for (const file of options.files) {
+    if (signal?.aborted === true) {
+      io.writeErr(`ekv-jepsen check: ${file}: not checked (interrupted)\n`);
+      exitCode = worse(exitCode, exitCodes.unknown);
+      continue;
+    }
     try {
-      const checked = await checkHistoryFile(file, options);
+      const checked = await checkHistoryFile(file, options, signal);
       await report(checked, options, io);
       exitCode = worse(exitCode, exitCodeOf(checked.result));
     } catch (error) {

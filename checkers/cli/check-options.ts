@@ -22,6 +22,8 @@ export interface CheckCommandOptions {
   /** undefined: knossos for edn and jsonl, porcupine for porcupine's formats. */
   readonly semantics: Semantics | undefined;
   readonly budgetMs: number | undefined;
+  /** Memory the search's cache may use per file (bytes); undefined: the checker's default. */
+  readonly memoryBytesMax: number | undefined;
   readonly htmlPath: string | undefined;
   readonly output: 'text' | 'json' | 'edn';
   /** knossos's "an ok read of nil matches anything" (default: on for edn only). */
@@ -43,6 +45,8 @@ Options:
                         porcupine for jepsen-log/porcupine-kv)
   --budget <duration>   search time per file, e.g. 500ms, 60s, 2m (default none);
                         when exhausted the verdict is unknown
+  --memory <size>       memory the search's cache may use per file, e.g. 512m,
+                        4g (default 2g); when full the verdict is unknown
   --html <path>         write a self-contained HTML explanation (one per file:
                         with several files, the file's name is inserted)
   --json                print one JSON object per file
@@ -63,6 +67,17 @@ export function parseDurationMs(text: string): number {
   const match = durationPattern.exec(text.trim());
   if (match === null) throw new CliUsageError(`--budget: "${text}" is not a duration (e.g. 500ms, 60s, 2m)`);
   return Number(match[1]) * (unitMs[match[2] ?? 's'] ?? 1000);
+}
+
+const sizePattern = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i;
+const unitBytes: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Parses "512m", "4g", "1.5GiB" or a bare number of bytes. */
+export function parseSizeBytes(text: string): number {
+  const match = sizePattern.exec(text.trim());
+  const bytes = match === null ? NaN : Number(match[1]) * (unitBytes[(match[2] ?? '').toLowerCase()] ?? NaN);
+  if (!(bytes >= 1024 * 1024)) throw new CliUsageError(`--memory: "${text}" is not a size of at least 1m (e.g. 512m, 4g)`);
+  return bytes;
 }
 
 /** Parses a JSON or EDN value (nil and null both mean absent). */
@@ -94,7 +109,7 @@ export function parseCheckArguments(argv: readonly string[]): CheckCommandOption
       allowPositionals: true,
       options: {
         model: { type: 'string' }, initial: { type: 'string' }, format: { type: 'string' }, semantics: { type: 'string' },
-        budget: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, edn: { type: 'boolean' },
+        budget: { type: 'string' }, memory: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, edn: { type: 'boolean' },
         'strict-nil': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -114,6 +129,7 @@ export function parseCheckArguments(argv: readonly string[]): CheckCommandOption
     format: oneOf(values.format, historyFormats, '--format'),
     semantics: oneOf<Semantics>(values.semantics, ['knossos', 'porcupine'], '--semantics'),
     budgetMs: values.budget === undefined ? undefined : parseDurationMs(values.budget),
+    memoryBytesMax: values.memory === undefined ? undefined : parseSizeBytes(values.memory),
     htmlPath: values.html,
     output: values.json === true ? 'json' : values.edn === true ? 'edn' : 'text',
     strictNil: values['strict-nil'] === true,

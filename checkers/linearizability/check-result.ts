@@ -56,7 +56,7 @@ export interface CheckSummary {
   /** Operations checked (after dropping failed ones and unknown reads). */
   readonly ops: number;
   readonly partitions: readonly PartitionReport[];
-  /** Time spent in the search alone (preparation excluded). */
+  /** Time of the whole check after parsing: pairing, partitioning, search and explanation. */
   readonly elapsedMs: number;
 }
 

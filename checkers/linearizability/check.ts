@@ -22,13 +22,22 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
   /** Millisecond clock for the budget and elapsedMs (default performance.now). */
   readonly now?: () => number;
-  /** Memoized configurations (all partitions together) before giving up as unknown (default 4,000,000). */
+  /** Memoized configurations (all partitions together) before giving up as unknown (default: no limit but memoryBytesMax). */
   readonly cacheEntriesMax?: number;
+  /**
+   * Memory the memoization cache may use, all partitions together (bytes,
+   * estimated from its arrays and a per-state allowance); past it the result
+   * is unknown with reason cache-full (default 2 GiB).
+   */
+  readonly memoryBytesMax?: number;
   /** Stop at the first partition found not linearizable (default true). */
   readonly stopAtFirstFailure?: boolean;
 }
 
-const defaultCacheEntriesMax = 4_000_000;
+/** Default memoryBytesMax: 2 GiB, about 20 million memoized configurations of a register or kv model. */
+export const defaultMemoryBytesMax = 2 * 1024 ** 3;
+
+const defaultNow = (): number => performance.now();
 
 /** The operations of one key (or of the whole history). */
 export interface Partition<Input, Output> {
@@ -52,12 +61,51 @@ export function partitionOps<Input, Output>(ops: readonly PreparedOp<Input, Outp
 /** Checks a history against a model. Throws HistoryError for a malformed history. */
 export function check<State, Input, Output>(model: Model<State, Input, Output>, history: readonly HistoryOp[], options: CheckOptions = {}): CheckResult {
   const semantics = options.semantics ?? 'knossos';
+  const startMs = (options.now ?? defaultNow)();
   const prepared = prepareHistory(model, history, { semantics, nilReadMatchesAny: options.nilReadMatchesAny ?? false });
-  return runCheck(model, prepared, semantics, options);
+  return runToEnd(runCheck(model, prepared, semantics, options, startMs));
+}
+
+/** Options of `checkAsync`. */
+export interface AsyncCheckOptions extends CheckOptions {
+  /** Longest stretch of search between two returns to the event loop (default 20 ms). */
+  readonly yieldEveryMs?: number;
+}
+
+/**
+ * `check` that returns to the event loop every `yieldEveryMs`, so that timers
+ * and signal handlers run during a long search (for instance one that aborts
+ * `signal` on Ctrl-C: the result is then unknown, reason cancelled, with the
+ * longest linearizable prefix found).
+ */
+export async function checkAsync<State, Input, Output>(model: Model<State, Input, Output>, history: readonly HistoryOp[], options: AsyncCheckOptions = {}): Promise<CheckResult> {
+  const semantics = options.semantics ?? 'knossos';
+  const now = options.now ?? defaultNow;
+  const startMs = now();
+  const prepared = prepareHistory(model, history, { semantics, nilReadMatchesAny: options.nilReadMatchesAny ?? false });
+  const slices = runCheck(model, prepared, semantics, options, startMs);
+  const yieldEveryMs = options.yieldEveryMs ?? 20;
+  let lastYieldMs = now();
+  for (;;) {
+    const step = slices.next();
+    if (step.done === true) return step.value;
+    if (now() - lastYieldMs >= yieldEveryMs) {
+      await new Promise<void>((resolve) => { setImmediate(resolve); });
+      lastYieldMs = now();
+    }
+  }
+}
+
+function runToEnd(slices: Generator<void, CheckResult>): CheckResult {
+  for (;;) {
+    const step = slices.next();
+    if (step.done === true) return step.value;
+  }
 }
 
 /** Checks operations built by hand (porcupine's CheckOperations); results name ops by array position. */
 export function checkOperations<State, Input, Output>(model: Model<State, Input, Output>, operations: readonly Operation<Input, Output>[], options: CheckOptions = {}): CheckResult {
+  const startMs = (options.now ?? defaultNow)();
   const prepared = operations.map((op, index): PreparedOp<Input, Output> => {
     const unknown = op.return === undefined;
     const description = model.describeOperation(op.input, unknown ? undefined : op.output);
@@ -67,7 +115,7 @@ export function checkOperations<State, Input, Output>(model: Model<State, Input,
       partitionKey: model.partitionKey?.(op.input),
     };
   });
-  return runCheck(model, prepared, 'porcupine', options);
+  return runToEnd(runCheck(model, prepared, 'porcupine', options, startMs));
 }
 
 function makeStopper(options: CheckOptions, now: () => number, startMs: number): () => StopReason | undefined {
@@ -78,15 +126,17 @@ function makeStopper(options: CheckOptions, now: () => number, startMs: number):
   };
 }
 
-/** Steps of the first slice each partition gets; slices double each round (up to the max). */
+/** Steps of the first slice each partition gets; slices double each round (up to the max, a few ms). */
 const sliceStepsInitial = 1_000;
-const sliceStepsMax = 1_000_000;
+const sliceStepsMax = 64_000;
 
 interface Running<State, Input, Output> {
   readonly partition: Partition<Input, Output>;
   readonly index: number;
   readonly search: PartitionSearch<State>;
   elapsedMs: number;
+  /** Decided, or dropped because its sibling decided. */
+  done?: boolean;
 }
 
 type Decided<State, Input, Output> = { readonly partition: Partition<Input, Output>; readonly outcome: SearchOutcome<State> };
@@ -95,39 +145,69 @@ type Decided<State, Input, Output> = { readonly partition: Partition<Input, Outp
  * Runs the partitions' searches in round-robin slices on this one thread (as
  * porcupine's goroutines share a core): an easy-to-refute partition is found
  * without first exhausting a hard one, and the first failure stops the rest.
+ * A partition with unknown-outcome ops gets two searches side by side, one
+ * per UnknownOrder (each exhaustive, each far faster than the other on some
+ * histories); the first to decide decides the partition and the other is
+ * dropped, so a partition costs at most about twice its faster order.
+ * Yields after every slice (checkAsync returns to the event loop there).
  */
-function runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions): CheckResult {
-  const now = options.now ?? (() => performance.now());
-  const startMs = now();
-  const control = { shouldStop: makeStopper(options, now, startMs), cacheAllowance: { remaining: options.cacheEntriesMax ?? defaultCacheEntriesMax } };
+function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions, startMs: number): Generator<void, CheckResult> {
+  const now = options.now ?? defaultNow;
+  const cacheAllowance = { remaining: options.cacheEntriesMax ?? Infinity, bytesRemaining: options.memoryBytesMax ?? defaultMemoryBytesMax };
+  const control = { shouldStop: makeStopper(options, now, startMs), cacheAllowance };
   const partitions = partitionOps(prepared);
   const reports: PartitionReport[] = partitions.map((p) => ({ key: p.key, ops: p.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 }));
-  let running: Running<State, Input, Output>[] = partitions.map((partition, index) => ({ partition, index, search: startPartitionSearch(model, partition.ops, control), elapsedMs: 0 }));
+  const partitionMs = partitions.map(() => 0);
+  let running: Running<State, Input, Output>[] = [];
+  partitions.forEach((partition, index) => {
+    running.push({ partition, index, search: startPartitionSearch(model, partition.ops, control, 'lazy'), elapsedMs: 0 });
+    if (partition.ops.some((op) => op.return === undefined)) running.push({ partition, index, search: startPartitionSearch(model, partition.ops, control, 'eager'), elapsedMs: 0 });
+  });
+  const decided = new Set<number>();
   let failure: Decided<State, Input, Output> | undefined;
   let unknown: Decided<State, Input, Output> | undefined;
   let sliceSteps = sliceStepsInitial;
   while (running.length > 0) {
-    const stillRunning: Running<State, Input, Output>[] = [];
+    let stopAll = false;
     for (const run of running) {
+      if (decided.has(run.index)) continue;
       const sliceStartMs = now();
       const outcome = run.search.resume(sliceSteps);
-      run.elapsedMs += now() - sliceStartMs;
-      if (outcome === undefined) { stillRunning.push(run); continue; }
+      const sliceMs = now() - sliceStartMs;
+      run.elapsedMs += sliceMs;
+      partitionMs[run.index] = (partitionMs[run.index] ?? 0) + sliceMs;
+      yield;
+      if (outcome === undefined) continue;
+      run.done = true;
+      // A sibling out of cache leaves the partition to the other order, if it still runs.
+      const siblingRunning = running.some((other) => other !== run && other.index === run.index && other.done !== true);
+      if (outcome.kind === 'unknown' && outcome.reason === 'cache-full' && siblingRunning) continue;
+      decided.add(run.index);
+      for (const other of running) if (other !== run && other.index === run.index && other.done !== true) { other.search.abandon(); other.done = true; }
       const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
-      reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: run.elapsedMs, cacheEntries: outcome.cacheEntries };
+      reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: outcome.cacheEntries };
       if (outcome.kind === 'not-linearizable') failure ??= { partition: run.partition, outcome };
       if (outcome.kind === 'unknown') unknown ??= { partition: run.partition, outcome };
-      const stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
-      if (stopAll) { running = []; break; }
+      stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
+      if (stopAll) break;
     }
-    if (running.length === 0) break;
-    running = stillRunning;
+    if (stopAll) { reportUnfinished(reports, running, partitionMs); break; }
+    running = running.filter((run) => run.done !== true);
     sliceSteps = Math.min(sliceSteps * 2, sliceStepsMax);
   }
   const summary = { model: model.name, semantics, ops: prepared.length, partitions: reports, elapsedMs: now() - startMs };
   if (failure?.outcome.kind === 'not-linearizable') return { ...summary, valid: false, ...explainFailure(model, failure.partition, failure.outcome) };
   if (unknown?.outcome.kind === 'unknown') return { ...summary, valid: 'unknown', ...explainUnknown(unknown.partition, unknown.outcome) };
   return { ...summary, valid: true };
+}
+
+/** Partitions stopped undecided keep 'not-checked', with the time and cache they used. */
+function reportUnfinished<State, Input, Output>(reports: PartitionReport[], running: readonly Running<State, Input, Output>[], partitionMs: readonly number[]): void {
+  for (const run of running) {
+    const report = reports[run.index];
+    if (report?.valid !== 'not-checked') continue;
+    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid: 'not-checked', elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: report.cacheEntries + run.search.cacheEntries };
+  }
 }
 
 function refAt<Input, Output>(partition: Partition<Input, Output>, op: number | undefined): OpRef | null {

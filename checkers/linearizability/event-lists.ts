@@ -15,7 +15,11 @@ export class EventLists {
   /** Return events in time order (for previous-ok). */
   readonly returnsInOrder: number[] = [];
 
-  constructor(ops: readonly Operation<unknown, unknown>[]) {
+  /**
+   * `merged`: unknown-outcome calls go on the first list too, among the other
+   * events in time order (porcupine's order); the second list stays empty.
+   */
+  constructor(ops: readonly Operation<unknown, unknown>[], merged = false) {
     const n = ops.length;
     this.next = new Int32Array(2 * n + 2).fill(-1);
     this.prev = new Int32Array(2 * n + 2).fill(-1);
@@ -23,21 +27,23 @@ export class EventLists {
     this.headRequired = 2 * n;
     this.headUnknown = 2 * n + 1;
     const events: number[] = [];
-    ops.forEach((op, i) => {
+    const times = new Float64Array(2 * n);
+    for (let i = 0; i < n; i += 1) {
+      const op = ops[i] as Operation<unknown, unknown>;
       events.push(2 * i);
-      if (op.return !== undefined) events.push(2 * i + 1);
-    });
-    const time = (event: number): number => {
-      const op = ops[event >> 1];
-      return (event & 1) === 0 ? (op?.call ?? 0) : (op?.return ?? 0);
-    };
+      times[2 * i] = op.call;
+      if (op.return !== undefined) {
+        events.push(2 * i + 1);
+        times[2 * i + 1] = op.return;
+      }
+    }
     // Closed intervals: at equal times a call sorts before a return, so the two overlap.
-    events.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
+    events.sort((a, b) => (times[a] ?? 0) - (times[b] ?? 0) || (a & 1) - (b & 1) || a - b);
     let tailRequired = this.headRequired;
     let tailUnknown = this.headUnknown;
     events.forEach((event, position) => {
       this.rank[event] = position;
-      const unknown = ops[event >> 1]?.return === undefined;
+      const unknown = !merged && ops[event >> 1]?.return === undefined;
       if ((event & 1) === 1) this.returnsInOrder.push(event);
       const tail = unknown ? tailUnknown : tailRequired;
       this.next[tail] = event;

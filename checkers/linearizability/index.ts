@@ -1,7 +1,7 @@
 // The linearizability checker's public surface: check, the models, the
 // result types and the visualization. Everything else is internal.
-export { check, checkOperations } from './check.js';
-export type { CheckOptions } from './check.js';
+export { check, checkAsync, checkOperations, defaultMemoryBytesMax } from './check.js';
+export type { CheckOptions, AsyncCheckOptions } from './check.js';
 export type { CheckResult, ValidResult, InvalidResult, UnknownResult, CheckSummary, Verdict, Semantics, OpRef, FinalPath, FinalPathStep, PartitionReport } from './check-result.js';
 export type { StopReason } from './search.js';
 export { ModelInputError } from './model.js';

@@ -63,6 +63,13 @@ export interface Model<State, Input, Output> {
    * Omit it unless it is exact.
    */
   inputKey?(input: Input): string;
+  /**
+   * True when the operation is a blind write: the state after it, and whether
+   * its output is possible, do not depend on the state before it (a register's
+   * write, a kv put). The search then first tries disposing of pending
+   * unknown-outcome ops just before it (see search.ts). Omit it unless exact.
+   */
+  overwritesState?(input: Input): boolean;
   describeOperation(input: Input, output: Output | undefined): string;
   describeState(state: State): string;
   /** Why `step` refused: knossos-style, e.g. "can't read 3 from register 0". */

@@ -57,42 +57,86 @@ function outcomeOf(completion: HistoryOp | undefined, semantics: Semantics): Out
   }
 }
 
-interface Pair { readonly invoke: HistoryOp; readonly invokePosition: number; readonly completion?: HistoryOp; readonly completionPosition?: number }
+/** An invocation and its completion, as positions in the history (-1: never completed). */
+interface Pair { readonly invoke: number; readonly completion: number }
 
 /** Matches each invocation with its process's next completion; rejects malformed sequences. */
 function pairEvents(history: readonly HistoryOp[]): Pair[] {
-  const pending = new Map<number | string, Pair>();
+  const pending = new Map<number | string, number>();
   const pairs: Pair[] = [];
-  history.forEach((op, position) => {
-    if (!isClientProcess(op.process)) return;
+  for (let position = 0; position < history.length; position += 1) {
+    const op = history[position] as HistoryOp;
+    if (!isClientProcess(op.process)) continue;
     const open = pending.get(op.process);
+    const invoke = open === undefined ? undefined : history[open];
     if (op.type === 'invoke') {
-      if (open !== undefined) throw new HistoryError(op, `process ${op.process} invokes ${op.f} while its ${open.invoke.f} invoked at index ${open.invoke.index} is still pending`);
-      pending.set(op.process, { invoke: op, invokePosition: position });
-      return;
+      if (invoke !== undefined) throw new HistoryError(op, `process ${op.process} invokes ${op.f} while its ${invoke.f} invoked at index ${invoke.index} is still pending`);
+      pending.set(op.process, position);
+      continue;
     }
-    if (open === undefined) throw new HistoryError(op, `${op.type} ${op.f} of process ${op.process} has no pending invocation`);
-    if (open.invoke.f !== op.f) throw new HistoryError(op, `process ${op.process} completes ${op.f} but invoked ${open.invoke.f} (index ${open.invoke.index})`);
+    if (invoke === undefined || open === undefined) throw new HistoryError(op, `${op.type} ${op.f} of process ${op.process} has no pending invocation`);
+    if (invoke.f !== op.f) throw new HistoryError(op, `process ${op.process} completes ${op.f} but invoked ${invoke.f} (index ${invoke.index})`);
     pending.delete(op.process);
-    pairs.push({ ...open, completion: op, completionPosition: position });
-  });
-  for (const open of pending.values()) pairs.push(open);
+    pairs.push({ invoke: open, completion: position });
+  }
+  for (const open of pending.values()) pairs.push({ invoke: open, completion: -1 });
   return pairs;
 }
 
-function refOf(call: HistoryCall, pair: Pair, description: string): OpRef {
-  const named = call.outcome === 'unknown' ? pair.invoke : (pair.completion ?? pair.invoke);
-  const type = call.outcome === 'ok' ? 'ok' : call.outcome === 'fail' ? 'fail' : 'info';
-  return {
-    index: named.index,
-    invokeIndex: pair.invoke.index,
-    process: pair.invoke.process,
-    type,
-    f: pair.invoke.f,
-    ...(pair.invoke.key !== undefined ? { key: pair.invoke.key } : {}),
-    value: named.value,
-    description,
-  };
+/**
+ * A prepared op whose reference (with the model's description of it) is built
+ * only when a result or the visualization names it: describing every op of a
+ * 100k-op history up front cost more than searching it.
+ */
+class LazyPreparedOp<Input, Output> implements PreparedOp<Input, Output> {
+  private cachedRef: OpRef | undefined;
+  readonly return: number | undefined;
+  constructor(
+    readonly process: number | string,
+    readonly call: number,
+    returnTime: number | undefined,
+    readonly input: Input,
+    readonly output: Output,
+    readonly partitionKey: string | undefined,
+    private readonly outcome: Outcome,
+    private readonly invoke: HistoryOp,
+    private readonly completion: HistoryOp | undefined,
+    private readonly describe: (input: Input, output: Output | undefined) => string,
+  ) {
+    this.return = returnTime;
+  }
+
+  get ref(): OpRef {
+    this.cachedRef ??= this.makeRef();
+    return this.cachedRef;
+  }
+
+  private makeRef(): OpRef {
+    const unknown = this.outcome === 'unknown';
+    const named = unknown ? this.invoke : (this.completion ?? this.invoke);
+    const type = this.outcome === 'ok' ? 'ok' : this.outcome === 'fail' ? 'fail' : 'info';
+    return {
+      index: named.index,
+      invokeIndex: this.invoke.index,
+      process: this.invoke.process,
+      type,
+      f: this.invoke.f,
+      ...(this.invoke.key !== undefined ? { key: this.invoke.key } : {}),
+      value: named.value,
+      description: this.describe(this.input, unknown ? undefined : this.output),
+    };
+  }
+}
+
+function usesTime(history: readonly HistoryOp[], semantics: Semantics): boolean {
+  if (semantics !== 'porcupine') return false;
+  let clients = 0;
+  for (const op of history) {
+    if (!isClientProcess(op.process)) continue;
+    if (typeof op.time !== 'number') return false;
+    clients += 1;
+  }
+  return clients > 0;
 }
 
 /** Prepares a history for the search: pairs events, applies the semantics, decodes with the model. */
@@ -101,41 +145,35 @@ export function prepareHistory<State, Input, Output>(
   history: readonly HistoryOp[],
   options: PrepareOptions,
 ): PreparedOp<Input, Output>[] {
-  const clients = history.filter((op) => isClientProcess(op.process));
-  const useTime = options.semantics === 'porcupine' && clients.length > 0 && clients.every((op) => typeof op.time === 'number');
+  const useTime = usesTime(history, options.semantics);
+  const describe = (input: Input, output: Output | undefined): string => model.describeOperation(input, output);
   const prepared: PreparedOp<Input, Output>[] = [];
   for (const pair of pairEvents(history)) {
-    let outcome = outcomeOf(pair.completion, options.semantics);
+    const invoke = history[pair.invoke] as HistoryOp;
+    const completion = pair.completion < 0 ? undefined : history[pair.completion];
+    let outcome = outcomeOf(completion, options.semantics);
     if (outcome === 'drop') continue;
-    if (options.nilReadMatchesAny === true && outcome === 'ok' && pair.invoke.f === 'read' && pair.completion?.value === null) outcome = 'unknown';
+    if (options.nilReadMatchesAny === true && outcome === 'ok' && invoke.f === 'read' && completion?.value === null) outcome = 'unknown';
     const call: HistoryCall = {
-      process: pair.invoke.process,
-      f: pair.invoke.f,
-      ...(pair.invoke.key !== undefined ? { key: pair.invoke.key } : {}),
-      invokeValue: pair.invoke.value,
-      completionValue: outcome === 'unknown' ? null : (pair.completion?.value ?? null),
+      process: invoke.process,
+      f: invoke.f,
+      key: invoke.key,
+      invokeValue: invoke.value,
+      completionValue: outcome === 'unknown' ? null : (completion?.value ?? null),
       outcome,
     };
     let decoded;
     try {
       decoded = model.decode(call);
     } catch (error) {
-      if (error instanceof ModelInputError) throw new HistoryError(pair.invoke, `${model.name} model: ${error.message}`);
+      if (error instanceof ModelInputError) throw new HistoryError(invoke, `${model.name} model: ${error.message}`);
       throw error;
     }
     if (outcome === 'unknown' && model.isReadOnly?.(decoded.input) === true) continue;
-    const callTime = useTime ? (pair.invoke.time ?? 0) : pair.invokePosition;
-    const returnTime = useTime ? pair.completion?.time : pair.completionPosition;
-    const output = outcome === 'unknown' ? undefined : decoded.output;
-    prepared.push({
-      process: pair.invoke.process,
-      call: callTime,
-      ...(outcome === 'unknown' ? {} : { return: returnTime ?? callTime }),
-      input: decoded.input,
-      output: decoded.output,
-      ref: refOf(call, pair, model.describeOperation(decoded.input, output)),
-      partitionKey: model.partitionKey?.(decoded.input),
-    });
+    const callTime = useTime ? (invoke.time ?? 0) : pair.invoke;
+    const returnTime = outcome === 'unknown' ? undefined : useTime ? (completion?.time ?? callTime) : pair.completion;
+    const partitionKey = model.partitionKey?.(decoded.input);
+    prepared.push(new LazyPreparedOp(invoke.process, callTime, returnTime, decoded.input, decoded.output, partitionKey, outcome, invoke, completion, describe));
   }
   return prepared;
 }

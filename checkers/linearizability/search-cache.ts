@@ -13,34 +13,33 @@
 // Without this, each pending unknown write multiplies the explored space
 // (linearized-then-overwritten and never-linearized look different).
 
-/** The linearized-set bitset plus the window bounds the search maintains. */
-export interface BitsetView {
-  readonly words: Uint32Array;
-  /** First word that is not all ones. */
-  readonly lo: number;
-  /** Last word that is not zero (lo - 1 when none above lo). */
-  readonly hi: number;
-}
-
-/** The set of linearized unknown-outcome ops: its words and the window of non-zero words. */
-export interface UnknownSetView {
-  readonly words: Uint32Array;
-  /** First non-zero word (0 when empty). */
-  readonly lo: number;
-  /** Last non-zero word (lo - 1 when empty). */
-  readonly hi: number;
-}
-
-/** True when every bit of the stored window arena[offset…offset+length) (words from `lo`) is also set in `b`. */
-function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array): boolean {
-  for (let i = 0; i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
+/**
+ * True when the stored set (all ones below word `lo`, then the window
+ * arena[offset…offset+length), zeros above) is a subset of `b`, whose words
+ * below `bLo` are all ones.
+ */
+function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array, bLo: number): boolean {
+  if (bLo < lo) return false;
+  for (let i = Math.min(length, bLo - lo); i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
   return true;
 }
 
 /** Memoized configurations left to all the searches of one check (bounds memory). */
 export interface CacheAllowance {
+  /** Entries left. */
   remaining: number;
+  /** Estimated bytes left (see entryBytesFixed). */
+  bytesRemaining: number;
 }
+
+/**
+ * Bytes charged per entry besides its bitset words: seven 4-byte columns, a
+ * bucket share, the state's array slot and an allowance for the state object
+ * itself (interned register ids are free; a kv state is a small object over a
+ * shared string). Typed arrays grow by doubling, so real use may be up to
+ * twice the columns' share.
+ */
+const entryBytesFixed = 28 + 8 + 8 + 64;
 
 /** Grows a typed array to at least `size` elements (doubling), keeping its contents. */
 function grown<T extends Int32Array | Uint32Array>(array: T, size: number, make: (length: number) => T): T {
@@ -52,8 +51,10 @@ function grown<T extends Int32Array | Uint32Array>(array: T, size: number, make:
   return bigger;
 }
 
-const initialEntries = 1024;
-const initialBuckets = 1024;
+// Small to start with: most partitions of small histories memoize a few dozen
+// configurations, and a check allocates two caches per partition.
+const initialEntries = 64;
+const initialBuckets = 64;
 
 /**
  * A hash set of configurations keyed by a 32-bit hash, compared exactly on
@@ -62,7 +63,7 @@ const initialBuckets = 1024;
  * arrays or objects would spend most of the search in the garbage collector.
  */
 export class SearchCache<State> {
-  private arena: Uint32Array = new Uint32Array(1 << 14);
+  private arena: Uint32Array = new Uint32Array(256);
   private arenaUsed = 0;
   private hashes: Int32Array = new Int32Array(initialEntries);
   private los: Int32Array = new Int32Array(initialEntries);
@@ -74,6 +75,7 @@ export class SearchCache<State> {
   private states: State[] = [];
   private buckets: Int32Array = new Int32Array(initialBuckets).fill(-1);
   private count = 0;
+  private bytes = 0;
 
   constructor(
     private readonly equal: (a: State, b: State) => boolean,
@@ -88,16 +90,20 @@ export class SearchCache<State> {
   /** Returns this cache's entries to the allowance and frees them (the search is over). */
   release(): void {
     this.allowance.remaining += this.count;
+    this.allowance.bytesRemaining += this.bytes;
+    this.bytes = 0;
     this.arena = new Uint32Array(0);
     this.states = [];
     this.count = 0;
   }
 
-  /** Adds the configuration; returns false when it (or one dominating it) was already present. */
-  add(hash: number, required: BitsetView, unknown: UnknownSetView, state: State): boolean {
-    const lo = required.lo;
-    const length = Math.max(required.hi, lo - 1) - lo + 1;
-    const words = required.words;
+  /**
+   * Adds the configuration (the completed set's words with its [lo, hi]
+   * window, the unknown set's words with its non-zero window, the state);
+   * returns false when it (or one dominating it) was already present.
+   */
+  add(hash: number, words: Uint32Array, lo: number, hi: number, unknownWords: Uint32Array, unknownLo: number, unknownHi: number, state: State): boolean {
+    const length = Math.max(hi, lo - 1) - lo + 1;
     const arena = this.arena;
     for (let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1; e !== -1; e = this.chain[e] ?? -1) {
       if (this.hashes[e] !== hash || this.los[e] !== lo || this.lengths[e] !== length) continue;
@@ -105,13 +111,13 @@ export class SearchCache<State> {
       let same = true;
       for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
       if (!same || !this.equal(this.states[e] as State, state)) continue;
-      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknown.words)) return false;
+      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknownWords, unknownLo)) return false;
     }
-    this.insert(hash, lo, length, words, unknown, state);
+    this.insert(hash, lo, length, words, unknownWords, unknownLo, unknownHi, state);
     return true;
   }
 
-  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknown: UnknownSetView, state: State): void {
+  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknownWords: Uint32Array, unknownLo: number, unknownHi: number, state: State): void {
     const e = this.count;
     if (e >= this.hashes.length) {
       const size = e + 1;
@@ -124,14 +130,16 @@ export class SearchCache<State> {
       this.unknownLos = grown(this.unknownLos, size, makeInt);
       this.unknownLengths = grown(this.unknownLengths, size, makeInt);
     }
-    // Only the non-zero window of the unknown set is stored: most of it is zero.
-    const unknownLength = Math.max(0, unknown.hi - unknown.lo + 1);
+    // The unknown set is stored as a window too (ones below it, zeros above).
+    const unknownLength = Math.max(unknownHi, unknownLo - 1) - unknownLo + 1;
     const offset = this.arenaUsed;
     this.arena = grown(this.arena, offset + length + unknownLength, (n) => new Uint32Array(n));
-    this.arena.set(words.subarray(lo, lo + length), offset);
-    this.arena.set(unknown.words.subarray(unknown.lo, unknown.lo + unknownLength), offset + length);
+    // Copied word by word: these windows are a few words, and a subarray view per insert is garbage.
+    const arena = this.arena;
+    for (let i = 0; i < length; i += 1) arena[offset + i] = words[lo + i] ?? 0;
+    for (let i = 0; i < unknownLength; i += 1) arena[offset + length + i] = unknownWords[unknownLo + i] ?? 0;
     this.arenaUsed = offset + length + unknownLength;
-    this.unknownLos[e] = unknown.lo;
+    this.unknownLos[e] = unknownLo;
     this.unknownLengths[e] = unknownLength;
     this.hashes[e] = hash;
     this.los[e] = lo;
@@ -143,6 +151,9 @@ export class SearchCache<State> {
     this.buckets[bucket] = e;
     this.count += 1;
     this.allowance.remaining -= 1;
+    const bytes = entryBytesFixed + 4 * (length + unknownLength);
+    this.bytes += bytes;
+    this.allowance.bytesRemaining -= bytes;
     if (this.count > this.buckets.length * 2) this.rehash();
   }
 

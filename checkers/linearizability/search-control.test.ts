@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulateRegisterHistory } from '../testing/index.js';
-import { casRegisterModel, check } from './index.js';
+import { casRegisterModel, check, checkAsync } from './index.js';
 
 // A history that takes a while to refute: many pending unknown outcomes before
 // a read of a value nobody wrote (exhaustive search, see README).
@@ -34,5 +34,26 @@ describe('budget and cancellation', () => {
     const result = check(casRegisterModel(), hardHistory(), { cacheEntriesMax: 1000 });
     expect(result.valid).toBe('unknown');
     if (result.valid === 'unknown') expect(result.reason).toBe('cache-full');
+  });
+
+  it('a memory budget too small for the search gives unknown (cache-full)', () => {
+    const result = check(casRegisterModel(), hardHistory(), { memoryBytesMax: 64 * 1024 });
+    expect(result.valid).toBe('unknown');
+    if (result.valid === 'unknown') expect(result.reason).toBe('cache-full');
+  });
+
+  it('checkAsync lets an abort that waits on the event loop stop a running search', async () => {
+    const controller = new AbortController();
+    // Runs at the first return to the event loop, that is, after the first slice.
+    setImmediate(() => { controller.abort(); });
+    const result = await checkAsync(casRegisterModel(), hardHistory(), { signal: controller.signal, yieldEveryMs: 0 });
+    if (result.valid !== 'unknown') throw new Error(`expected unknown, got ${String(result.valid)}`);
+    expect(result.reason).toBe('cancelled');
+    expect(result.partitions[0]?.elapsedMs).toBeGreaterThan(0);
+  });
+
+  it('checkAsync gives the same verdict as check when nothing stops it', async () => {
+    const history = simulateRegisterHistory({ seed: 5, ops: 400, processes: 6, keys: 2, unknownRate: 0.1, values: 4, cas: true });
+    expect((await checkAsync(casRegisterModel(), history, { yieldEveryMs: 0 })).valid).toBe(check(casRegisterModel(), history).valid);
   });
 });

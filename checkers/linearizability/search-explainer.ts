@@ -142,7 +142,7 @@ export class SearchExplainer<State, Input, Output> {
       if (this.model.step(state, op.input, required ? op.output : undefined) !== undefined) return;
       out.push((event & ~1) + (required ? 1 : 0));
     };
-    for (let e = next[headRequired] ?? -1; e !== -1 && (e & 1) === 0; e = next[e] ?? -1) consider(e, true);
+    for (let e = next[headRequired] ?? -1; e !== -1 && (e & 1) === 0; e = next[e] ?? -1) consider(e, this.ops[e >> 1]?.return !== undefined);
     for (let e = next[headUnknown] ?? -1; e !== -1 && (rank[e] ?? 0) < limit; e = next[e] ?? -1) consider(e, false);
     return out;
   }

@@ -9,6 +9,21 @@
 //    search is still exhaustive: every candidate is tried at every node.
 //  - the search stops successfully once every completed operation is
 //    linearized; pending unknown operations simply never happened.
+//  - disposal before a blind write (Model.overwritesState): at a completed
+//    write w, the first child tried is "every pending unknown op that may go
+//    here, then w", one edge of the search tree (intermediate configurations
+//    are not memoized: only their one continuation is explored). Only then
+//    comes the ordinary child "w alone", with those ops still pending.
+//    Why the verdict stays exact: the extra child is a real linearization
+//    step (each disposed op is invoked before the first pending return, so it
+//    may go here), so a success through it is a true linearization; and every
+//    ordinary child is still explored, so no linearization is lost. Why it is
+//    cheap: w overwrites whatever the disposed ops did, so the configuration
+//    after the edge has the state of "w alone" with fewer pending ops. In a
+//    valid history most unknown writes are overwritten unobserved, and this
+//    child settles them at once; without it, each pending op stays a
+//    candidate at every later dead end, multiplying the explored states by
+//    the orders of the pending ops (each further one ~8-10x on kv appends).
 import type { Model } from './model.js';
 import type { Operation } from './operation.js';
 import { EventLists } from './event-lists.js';
@@ -80,15 +95,30 @@ function twinsOf<State, Input, Output>(model: Model<State, Input, Output>, ops: 
 export interface PartitionSearch<State> {
   /** Runs at most `stepsMax` steps; returns the outcome once decided, undefined when paused. */
   resume(stepsMax: number): SearchOutcome<State> | undefined;
+  /** Configurations memoized so far. */
+  readonly cacheEntries: number;
+  /** Drops the search undecided and frees its cache. */
+  abandon(): void;
 }
+
+/**
+ * The order in which unknown-outcome ops are tried. lazy: only where no
+ * completed op can go (at a return), newest first, plus the disposal edge
+ * before blind writes. eager: in time order among the completed ops'
+ * events, as porcupine does with a return at infinity. Both are exhaustive
+ * and give the same verdict; each is much faster than the other on some
+ * histories, so the checker runs both side by side (see check.ts).
+ */
+export type UnknownOrder = 'lazy' | 'eager';
 
 /** Starts a resumable search over one partition's operations. */
 export function startPartitionSearch<State, Input, Output>(
   model: Model<State, Input, Output>,
   ops: readonly Operation<Input, Output>[],
   control: SearchControl,
+  order: UnknownOrder = 'lazy',
 ): PartitionSearch<State> {
-  return new WglSearch(model, ops, control);
+  return new WglSearch(model, ops, control, order === 'eager');
 }
 
 class WglSearch<State, Input, Output> implements PartitionSearch<State> {
@@ -101,7 +131,12 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly unknownWords: Uint32Array;
   private lo = 0;
   private hi = -1;
-  /** Window of non-zero words of unknownWords (empty: unknownLo 0, unknownHi -1). */
+  /**
+   * Window of unknownWords, as for the completed set: every word below
+   * unknownLo is all ones, every word above unknownHi is zero. (Storing only
+   * the non-zero words made entries as long as the history once the eager
+   * order had linearized its early unknown ops: 1M ops took 104 s.)
+   */
   private unknownLo = 0;
   private unknownHi = -1;
   private bitsHash = 0;
@@ -118,14 +153,19 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private remainingRequired = 0;
   /** For an unknown op: the earlier-invoked pending unknown op with the same input (-1 if none). */
   private readonly previousTwin: Int32Array;
+  /** Per op: 1 when it is a completed blind write (Model.overwritesState). */
+  private readonly overwrites: Uint8Array;
+  /** Per stack entry: ops disposed of just below it as one edge (see disposal above), else 0. */
+  private readonly stackDisposed: number[] = [];
 
   constructor(
     private readonly model: Model<State, Input, Output>,
     private readonly ops: readonly Operation<Input, Output>[],
     private readonly control: SearchControl,
+    private readonly eager: boolean,
   ) {
     const n = ops.length;
-    this.lists = new EventLists(ops);
+    this.lists = new EventLists(ops, eager);
     this.required = new Uint8Array(n);
     this.bit = new Int32Array(n);
     let requiredCount = 0;
@@ -145,6 +185,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     this.entry = this.lists.next[this.lists.headRequired] ?? -1;
     this.previousTwin = twinsOf(model, ops);
     this.readOnly = new Uint8Array(ops.map((op) => (op.return !== undefined && model.isReadOnly?.(op.input) === true ? 1 : 0)));
+    this.overwrites = new Uint8Array(ops.map((op) => (!eager && op.return !== undefined && model.overwritesState?.(op.input) === true ? 1 : 0)));
   }
 
   // The loop's position, kept between slices.
@@ -152,27 +193,37 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private inUnknownPhase = false;
   private block = -1;
   private steps = 0;
+  /** Set when back from the disposal edge at `entry`: try its write alone next. */
+  private disposalTried = false;
+
+  get cacheEntries(): number {
+    return this.cache.size;
+  }
 
   resume(stepsMax: number): SearchOutcome<State> | undefined {
     const { next, prev, rank, headRequired, headUnknown } = this.lists;
-    let { entry, inUnknownPhase, block, steps } = this;
+    let { entry, inUnknownPhase, block, steps, disposalTried } = this;
     const stepsEnd = steps + stepsMax;
     while (this.remainingRequired > 0) {
       steps += 1;
       if (steps % pollEverySteps === 0 || steps >= stepsEnd) {
-        const reason = this.control.cacheAllowance.remaining <= 0 ? 'cache-full' : this.control.shouldStop();
+        const reason = this.control.cacheAllowance.remaining <= 0 || this.control.cacheAllowance.bytesRemaining <= 0 ? 'cache-full' : this.control.shouldStop();
         if (reason !== undefined) return this.finish(this.stopped(reason));
         if (steps >= stepsEnd) {
           this.entry = entry;
           this.inUnknownPhase = inUnknownPhase;
           this.block = block;
           this.steps = steps;
+          this.disposalTried = disposalTried;
           return undefined;
         }
       }
       let dead = false;
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
+          if (this.required[entry >> 1] === 0 && this.twinPending(entry >> 1)) { entry = next[entry] ?? -1; continue; }
+          if (!disposalTried && this.overwrites[entry >> 1] === 1 && this.tryDisposal(entry) === pushed) { entry = next[headRequired] ?? -1; continue; }
+          disposalTried = false;
           const tried = this.tryLinearize(entry >> 1, -1);
           if (tried === pushed) { entry = next[headRequired] ?? -1; continue; }
           if (tried === refused) { entry = next[entry] ?? -1; continue; }
@@ -193,12 +244,18 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       // Every candidate failed (or a forced move led to a known dead end): backtrack.
       if (!dead) this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
       const popped = this.backtrack();
-      if (popped === undefined) return this.finish(this.failed());
-      inUnknownPhase = this.required[popped.op] === 0;
-      block = popped.block;
-      entry = inUnknownPhase ? (prev[2 * popped.op] ?? -1) : (next[2 * popped.op] ?? -1);
+      if (popped < 0) return this.finish(this.failed());
+      inUnknownPhase = !this.eager && this.required[popped] === 0;
+      block = this.poppedBlock;
+      disposalTried = this.poppedDisposal;
+      // Back from a disposal edge, the same write is tried again, alone.
+      entry = inUnknownPhase ? (prev[2 * popped] ?? -1) : disposalTried ? 2 * popped : (next[2 * popped] ?? -1);
     }
     return this.finish({ kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size });
+  }
+
+  abandon(): void {
+    this.cache.release();
   }
 
   /** Frees the cache (and its share of the allowance) once decided. */
@@ -239,40 +296,93 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const forced = this.readOnly[op] === 1 && this.model.equal(nextState, this.state);
     this.flip(op);
     const hash = this.bitsHash ^ Math.imul(this.model.hash(nextState) | 0, 0x9e3779b1);
-    if (!this.cache.add(hash, { words: this.words, lo: this.lo, hi: this.hi }, { words: this.unknownWords, lo: this.unknownLo, hi: this.unknownHi }, nextState)) {
+    if (!this.cache.add(hash, this.words, this.lo, this.hi, this.unknownWords, this.unknownLo, this.unknownHi, nextState)) {
       this.flip(op);
       return forced ? deadEnd : refused;
     }
+    this.push(op, nextState, block, forced, 0);
+    return pushed;
+  }
+
+  /**
+   * The disposal edge at the completed blind write whose call is `event`:
+   * links every pending unknown op that may go before it (invoked before the
+   * first pending return) and that the model accepts, then the write, which is
+   * memoized as an ordinary configuration. Refused when nothing was disposed
+   * or the resulting configuration is known.
+   */
+  private tryDisposal(event: number): TryResult {
+    const { next, rank, headUnknown } = this.lists;
+    let candidate = next[headUnknown] ?? -1;
+    if (candidate === -1) return refused;
+    let firstReturn = event;
+    while (firstReturn !== -1 && (firstReturn & 1) === 0) firstReturn = next[firstReturn] ?? -1;
+    const limit = firstReturn === -1 ? Infinity : (rank[firstReturn] ?? 0);
+    let disposed = 0;
+    // In invocation order, so that an earlier identical twin is always linearized first.
+    while (candidate !== -1 && (rank[candidate] ?? 0) < limit) {
+      const op = candidate >> 1;
+      candidate = next[candidate] ?? -1;
+      const operation = this.ops[op];
+      const nextState = operation === undefined ? undefined : this.model.step(this.state, operation.input, undefined);
+      if (nextState === undefined) continue;
+      this.flip(op);
+      this.push(op, nextState, -1, false, 0);
+      disposed += 1;
+    }
+    if (disposed > 0 && this.tryLinearize(event >> 1, -1) === pushed) {
+      this.stackDisposed[this.stackDisposed.length - 1] = disposed;
+      return pushed;
+    }
+    for (let i = 0; i < disposed; i += 1) this.pop();
+    return refused;
+  }
+
+  private push(op: number, nextState: State, block: number, forced: boolean, disposed: number): void {
     this.stackOps.push(op);
     this.stackStates.push(this.state);
     this.stackBlock.push(block);
     this.stackForced.push(forced);
+    this.stackDisposed.push(disposed);
     this.state = nextState;
+    const isRequired = this.required[op] === 1;
     this.lists.lift(op, isRequired);
     if (isRequired) this.remainingRequired -= 1;
-    return pushed;
   }
 
-  /** Pops to the nearest node that still has alternatives; undefined when none is left. */
-  private backtrack(): { op: number; block: number } | undefined {
+  /** Block of the last entry backtrack() popped, and whether it was a disposal edge. */
+  private poppedBlock = -1;
+  private poppedDisposal = false;
+
+  /** Pops to the nearest node that still has alternatives: its op (see poppedBlock), or -1 when none is left. */
+  private backtrack(): number {
     for (;;) {
-      if (this.stackOps.length === 0) return undefined;
+      if (this.stackOps.length === 0) return -1;
       const forced = this.stackForced[this.stackForced.length - 1] === true;
-      const popped = this.pop();
-      if (!forced) return popped;
+      const disposed = this.stackDisposed[this.stackDisposed.length - 1] ?? 0;
+      this.poppedBlock = this.stackBlock[this.stackBlock.length - 1] ?? -1;
+      const op = this.pop();
+      this.poppedDisposal = disposed > 0;
+      if (disposed > 0) {
+        for (let i = 0; i < disposed; i += 1) this.pop();
+        return op;
+      }
+      if (!forced) return op;
     }
   }
 
-  private pop(): { op: number; block: number } {
+  /** Undoes the top stack entry; returns its op. */
+  private pop(): number {
     const op = this.stackOps.pop() ?? 0;
-    const block = this.stackBlock.pop() ?? -1;
+    this.stackBlock.pop();
     this.stackForced.pop();
+    this.stackDisposed.pop();
     this.state = this.stackStates.pop() as State;
     const isRequired = this.required[op] === 1;
     this.flip(op);
     this.lists.unlift(op, isRequired);
     if (isRequired) this.remainingRequired += 1;
-    return { op, block };
+    return op;
   }
 
   /** Toggles op's bit, keeping the Zobrist hash and the [lo, hi] window current. */
@@ -298,20 +408,18 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     }
   }
 
-  /** Toggles a bit of the unknown set, keeping its non-zero window current. */
+  /** Toggles a bit of the unknown set, keeping its [unknownLo, unknownHi] window current. */
   private flipUnknown(word: number, mask: number): void {
     const words = this.unknownWords;
     const value = ((words[word] ?? 0) ^ mask) >>> 0;
     words[word] = value;
-    if (value !== 0) {
-      if (this.unknownHi < this.unknownLo) { this.unknownLo = word; this.unknownHi = word; return; }
-      if (word < this.unknownLo) this.unknownLo = word;
+    if ((value & mask) !== 0) {
       if (word > this.unknownHi) this.unknownHi = word;
-      return;
+      while (this.unknownLo < words.length && words[this.unknownLo] === 0xffffffff) this.unknownLo += 1;
+    } else {
+      if (word < this.unknownLo) this.unknownLo = word;
+      while (this.unknownHi >= 0 && this.unknownHi >= this.unknownLo && words[this.unknownHi] === 0) this.unknownHi -= 1;
     }
-    while (this.unknownLo <= this.unknownHi && words[this.unknownLo] === 0) this.unknownLo += 1;
-    while (this.unknownHi >= this.unknownLo && words[this.unknownHi] === 0) this.unknownHi -= 1;
-    if (this.unknownHi < this.unknownLo) { this.unknownLo = 0; this.unknownHi = -1; }
   }
 
   private failed(): SearchOutcome<State> {

@@ -37,6 +37,15 @@ describe('porcupine kv corpus (per-key partitions)', () => {
   });
 });
 
+describe('checker cases (histories that exposed weaknesses of this checker)', () => {
+  it('slow-kv-info-16ops.txt (6 pending put/append) is linearizable, with a handful of cache entries', () => {
+    const result = checkFile('checker-cases/slow-kv-info-16ops.txt', 'porcupine-kv', 'kv', null, 'porcupine');
+    expect(result.valid).toBe(true);
+    // It took 1.6 million entries before pending ops were disposed of before blind writes.
+    expect(result.partitions.reduce((total, p) => total + p.cacheEntries, 0)).toBeLessThan(1_000);
+  });
+});
+
 describe('knossos golden files (knossos semantics)', () => {
   const bad: readonly (readonly [string, HistoryValue, number, number, number | undefined, number | undefined])[] = [
     // file, initial, failing process, failing index, previous-ok process, previous-ok index

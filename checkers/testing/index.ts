@@ -3,3 +3,5 @@ export { SeededRandom } from './seeded-random.js';
 export { simulateRegisterHistory } from './simulated-history.js';
 export type { SimulationOptions } from './simulated-history.js';
 export { repositoryRoot, sharedDataDir, etcdLinearizable, etcdFileIds, etcdSlowestIds } from './shared-data.js';
+export { simulateKvHistory, kvHistoryToPorcupineLog } from './simulated-kv-history.js';
+export type { KvSimulationOptions } from './simulated-kv-history.js';

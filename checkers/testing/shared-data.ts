@@ -14,9 +14,25 @@ export function repositoryRoot(): string {
   return dir;
 }
 
-/** The shared reference data directory, `../shared/data` from the repository root. */
-export function sharedDataDir(): string {
-  return resolve(repositoryRoot(), '..', 'shared', 'data');
+/**
+ * The shared reference data directory: `$EKV_SHARED_DATA` when set, else the
+ * first `shared/data` beside the repository root or beside one of its
+ * ancestors (`../shared/data` from a checkout, `../../shared/data` from a
+ * worktree one level deeper).
+ */
+export function sharedDataDir(environment: NodeJS.ProcessEnv = process.env): string {
+  const explicit = environment.EKV_SHARED_DATA;
+  if (explicit !== undefined && explicit !== '') {
+    if (!existsSync(explicit)) throw new Error(`EKV_SHARED_DATA=${explicit}: no such directory`);
+    return resolve(explicit);
+  }
+  const root = repositoryRoot();
+  for (let dir = dirname(root); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'data');
+    if (existsSync(join(candidate, 'README.md'))) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new Error(`cannot find the shared reference data (no shared/data beside ${root} or its ancestors); set EKV_SHARED_DATA`);
 }
 
 /** porcupine's etcd files that are linearizable (from shared/data/README.md); 095 is empty. */

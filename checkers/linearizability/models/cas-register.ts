@@ -70,6 +70,7 @@ function makeRegister(name: string, options: RegisterOptions, allowCas: boolean)
     decode: (call) => decodeCall(call, interner, allowCas),
     partitionKey: (input) => input.key,
     isReadOnly: (input) => input.kind === 'read',
+    overwritesState: (input) => input.kind === 'write',
     inputKey: (input) => `${input.kind} ${input.value} ${input.newValue} ${input.key ?? ''}`,
     describeOperation: (input, output) => {
       switch (input.kind) {

@@ -70,6 +70,7 @@ export function kvModel(options: KvOptions = {}): Model<KvState, KvInput, string
     decode: decodeKv,
     partitionKey: (input) => input.key,
     isReadOnly: (input) => input.kind === 'get',
+    overwritesState: (input) => input.kind === 'put',
     inputKey: (input) => `${input.kind}\u0000${input.key}\u0000${input.value}`,
     describeOperation: (input, output) => (input.kind === 'get' ? `get(${input.key}) → ${JSON.stringify(output ?? '?')}` : `${input.kind}(${input.key}, ${JSON.stringify(input.value)})`),
     describeState: (state) => JSON.stringify(state.value),
