@@ -25,4 +25,13 @@ describe('ekv-jepsen dispatcher', () => {
     expect(code).toBe(0);
     expect(out).toContain('Usage: ekv-jepsen check');
   });
+
+  it('refuses an unknown --bug id before it loads the harness or the workloads', async () => {
+    let loaded = false;
+    let err = '';
+    const code = await main(['test', '--scenario', 'phase2', '--bug', 'B7,B999'], { writeOut: () => undefined, writeErr: (t) => { err += t; } }, { loadRegistries: () => { loaded = true; return Promise.reject(new Error('must not load')); } });
+    expect(code).toBe(255);
+    expect(err).toMatch(/^ekv-jepsen test: --bug: unknown catalogued bug 'B999'; valid ids: B1,/);
+    expect(loaded).toBe(false);
+  });
 });

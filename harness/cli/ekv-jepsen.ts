@@ -78,6 +78,14 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
     case 'test':
     case 'replay':
     case 'scenarios': {
+      if (command === 'test') {
+        // Refused before the harness, its backends and the workloads load (seconds on a loaded machine).
+        const problem = await bugIdProblem(rest);
+        if (problem !== null) {
+          io.writeErr(`ekv-jepsen test: --bug: ${problem}\n(run "ekv-jepsen test --help" for the options)\n`);
+          return exitError;
+        }
+      }
       const registries = options.registries ?? await options.loadRegistries?.();
       if (registries === undefined) {
         io.writeErr(`ekv-jepsen: ${command} needs the workload and scenario registries (run it through bin/ekv-jepsen.js)\n`);
@@ -128,4 +136,16 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
       io.writeErr(`ekv-jepsen: unknown command "${command}"\n${usage}`);
       return exitError;
   }
+}
+
+/** The first `--bug` id of `argv` the node's catalogue refuses, with why; null when all are known. */
+async function bugIdProblem(argv: readonly string[]): Promise<string | null> {
+  const values = argv.flatMap((arg, i) => (arg === '--bug' ? [argv[i + 1] ?? ''] : arg.startsWith('--bug=') ? [arg.slice('--bug='.length)] : []));
+  if (values.length === 0) return null;
+  const { resolveBugId } = await import('../../reference-node/proto/bug-catalogue.js');
+  for (const item of values.flatMap((v) => v.split(','))) {
+    const resolved = resolveBugId(item);
+    if (!resolved.ok) return resolved.message;
+  }
+  return null;
 }

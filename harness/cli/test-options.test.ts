@@ -56,6 +56,8 @@ describe('ekv-jepsen test options', () => {
 
   it.each([
     [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['--bug', 'B999'], /--bug: unknown catalogued bug 'B999'; valid ids: B1,/],
+    [['--bug', 'B7,B2'], /--bug: catalogued bug B2 cannot be switched on in the reference node: /],
     [['--backend', 'vm'], /--backend.*Allowed choices are local, docker, fake/],
     [['--nodes', '0'], /--nodes: must be between 1 and 9/],
     [['--nodes', 'n1,n1'], /--nodes: duplicate node id/],

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackendName } from '../cluster/cluster-backend.js';
+import { resolveBugId } from '../../reference-node/proto/index.js';
 import { HarnessError } from '../errors/index.js';
 import { defaultNemesisIntervalMs, faultCapability, faultsBeyondTimeLimit, parseFaultList } from '../nemesis/index.js';
 import type { FaultName } from '../nemesis/index.js';
@@ -226,7 +227,14 @@ export function parseTestOptions(argv: readonly string[], environment: OptionEnv
   const nodeCommand = raw.options['nodeCommand'] === undefined ? null : text('nodeCommand').trim().split(/\s+/);
   if (nodeCommand !== null && backend !== 'local') fail('--node-command', 'only applies to the local backend');
   const { common, perNode } = parseNodeFlags(raw.options['nodeFlags'] as string[], nodes);
-  if (raw.options['bug'] !== undefined) common.push('--bug', text('bug'));
+  if (raw.options['bug'] !== undefined) {
+    // The catalogue is the node's public contract: an unknown id is refused here, before any process starts.
+    for (const item of text('bug').split(',')) {
+      const resolved = resolveBugId(item);
+      if (!resolved.ok) fail('--bug', resolved.message);
+    }
+    common.push('--bug', text('bug'));
+  }
   const canaryShare = given('canaryShare') ? Number(text('canaryShare')) : (scenario?.defaults.canaryShare ?? testDefaults.canaryShare);
   if (!(canaryShare >= 0 && canaryShare < 1)) fail('--canary-share', `must be a number in [0, 1), got "${text('canaryShare')}"`);
   const label = scenario?.name ?? workload;

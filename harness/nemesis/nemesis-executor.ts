@@ -62,6 +62,14 @@ export interface NemesisExecutorOptions {
   readonly onFaultsChanged?: (active: readonly string[]) => void;
 }
 
+/** A scheduled fault start held off by a rollout step. */
+interface DeferredStart {
+  readonly action: NemesisAction;
+  readonly sinceMs: number;
+  /** Its planned end, once that came while the start still waited, and when after the start it was due. */
+  end: { readonly action: NemesisAction; readonly afterMs: number } | null;
+}
+
 /** Runs nemesis actions one at a time, in the order they are handed in. */
 export class NemesisExecutor {
   private readonly active = new Map<string, string>();
@@ -71,7 +79,10 @@ export class NemesisExecutor {
   private readonly retired = new Set<string>();
   private readonly holds = new Map<number, { readonly kinds: readonly FaultCapability[]; readonly why: string }>();
   private nextHold = 0;
-  private readonly deferred = new Map<FaultCapability, { readonly action: NemesisAction; readonly sinceMs: number }>();
+  /** Scheduled starts held off, per kind in order, each with its planned end once that came (and how long after the start it was due). */
+  private readonly deferred = new Map<FaultCapability, DeferredStart[]>();
+  /** Ends of released deferred faults waiting out their planned duration; drain() runs them at once. */
+  private readonly pendingEnds = new Set<{ readonly timer: NodeJS.Timeout; readonly fire: () => void }>();
 
   constructor(private readonly options: NemesisExecutorOptions) {}
 
@@ -80,45 +91,85 @@ export class NemesisExecutor {
    * action is recorded with its error, never thrown. A scheduled start of a
    * held fault kind is deferred (the call returns at once, so the schedule
    * behind it keeps its times): it runs when the hold ends — late, and says
-   * so — unless the schedule's end of that kind comes first, which cancels it
-   * (recorded as skipped). `drain()` waits for what is queued.
+   * so — and when its planned end came meanwhile, that end follows it after
+   * the fault's planned duration, so every scheduled fault still happens.
+   * `drain()` waits for what is queued.
    */
   async run(action: NemesisAction, source: ActionSource = 'schedule'): Promise<void> {
     if (source === 'schedule') {
       const kind = faultCapabilityOfAction(action);
-      if (kind !== null && this.heldBy(action) !== undefined) {
+      if (kind !== null && (this.heldBy(action) !== undefined || (this.deferred.get(kind)?.length ?? 0) > 0)) {
         this.defer(action, kind);
         return;
       }
-      this.cancelDeferred(endedCapabilities(action));
+      if (action.f === 'heal-all') {
+        // The main phase is over: what is still held off is skipped, what runs ends with the heal.
+        this.cancelDeferred([...this.deferred.keys()]);
+        for (const end of [...this.pendingEnds]) end.fire();
+      }
+      // The end of a start still deferred waits for that start (and its duration).
+      const waitingKinds = endedCapabilities(action).filter((k) => this.deferred.get(k)?.some((d) => d.end === null));
+      if (waitingKinds.length > 0) {
+        for (const k of waitingKinds) {
+          const start = this.deferred.get(k)!.find((d) => d.end === null)!;
+          start.end = { action, afterMs: Math.max(0, performance.now() - start.sinceMs) };
+        }
+        return;
+      }
     }
     return this.exclusive(() => this.runNow(action, source, 0));
   }
 
   private defer(action: NemesisAction, kind: FaultCapability): void {
-    // One deferred start per kind: a newer one replaces (skips) an older one still waiting.
-    this.cancelDeferred([kind]);
-    this.deferred.set(kind, { action, sinceMs: performance.now() });
+    const queue = this.deferred.get(kind) ?? [];
+    queue.push({ action, sinceMs: performance.now(), end: null });
+    this.deferred.set(kind, queue);
   }
 
-  /** Skips deferred starts of these kinds (their end came first, or the run is ending). */
+  /** Skips deferred starts of these kinds (the run is ending), recorded as skipped. */
   private cancelDeferred(kinds: readonly FaultCapability[]): void {
     for (const kind of kinds) {
-      const waiting = this.deferred.get(kind);
-      if (waiting === undefined) continue;
+      const waiting = this.deferred.get(kind) ?? [];
       this.deferred.delete(kind);
-      const why = this.heldBy(waiting.action) ?? 'a rollout step (its hold outlasted the fault\'s planned end)';
-      void this.exclusive(() => this.recordSkipped(waiting.action, why));
+      for (const start of waiting) {
+        const why = this.heldBy(start.action) ?? 'a rollout step (its hold lasted until the run ended)';
+        void this.exclusive(() => this.recordSkipped(start.action, why));
+      }
     }
   }
 
-  /** Starts deferred faults whose hold ended. */
+  /** Starts deferred faults whose hold ended, each kind's in order, each end after its planned duration. */
   private releaseDeferred(): void {
-    for (const [kind, waiting] of [...this.deferred]) {
-      if (this.heldBy(waiting.action) !== undefined) continue;
+    for (const [kind, queue] of [...this.deferred]) {
+      const first = queue[0];
+      if (first === undefined || this.heldBy(first.action) !== undefined) continue;
       this.deferred.delete(kind);
-      const deferredMs = Math.round(performance.now() - waiting.sinceMs);
-      void this.exclusive(() => this.runNow(waiting.action, 'schedule', deferredMs));
+      void this.runDeferred(kind, queue);
+    }
+  }
+
+  private async runDeferred(kind: FaultCapability, queue: DeferredStart[]): Promise<void> {
+    for (let i = 0; i < queue.length; i += 1) {
+      const start = queue[i] as DeferredStart;
+      if (this.heldBy(start.action) !== undefined) {
+        // Held again meanwhile: the rest waits for that hold.
+        this.deferred.set(kind, [...queue.slice(i), ...(this.deferred.get(kind) ?? [])]);
+        return;
+      }
+      const deferredMs = Math.round(performance.now() - start.sinceMs);
+      await this.exclusive(() => this.runNow(start.action, 'schedule', deferredMs));
+      const end = start.end;
+      if (end === null) return; // its end comes later through run(), as planned
+      await new Promise<void>((resolve) => {
+        const entry = { timer: setTimeout(() => fire(), end.afterMs), fire: () => fire() };
+        const fire = (): void => {
+          if (!this.pendingEnds.delete(entry)) return;
+          clearTimeout(entry.timer);
+          resolve();
+        };
+        this.pendingEnds.add(entry);
+      });
+      await this.exclusive(() => this.runNow(end.action, 'schedule', deferredMs));
     }
   }
 
@@ -128,9 +179,13 @@ export class NemesisExecutor {
     this.options.record({ process: 'nemesis', type: 'info', f, value: { skipped: why } });
   }
 
-  /** Waits until every queued action is done; deferred starts still held are skipped. */
+  /** Waits until every queued action is done; deferred starts still held are skipped, released faults end now. */
   async drain(): Promise<void> {
     this.cancelDeferred([...this.deferred.keys()]);
+    for (const end of [...this.pendingEnds]) end.fire();
+    await this.exclusive(async () => undefined);
+    // An end fired above queues behind the work awaited: wait for that too.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.exclusive(async () => undefined);
   }
 
@@ -375,6 +430,8 @@ export class NemesisExecutor {
   /** Stops background timers (strobe, link resets); idempotent. */
   dispose(): void {
     this.deferred.clear();
+    for (const end of [...this.pendingEnds]) clearTimeout(end.timer);
+    this.pendingEnds.clear();
     this.stopStrobe();
     this.stopLinkResets();
   }
