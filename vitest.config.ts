@@ -24,6 +24,7 @@ export function testConfig(scenarios: boolean): ViteUserConfig {
       maxWorkers: scenarios ? 1 : 2,
       fileParallelism: !scenarios,
       reporters: ['default'],
+      setupFiles: ['test-support/private-tmpdir.setup.ts', 'test-support/fast-check-seed.setup.ts'],
     },
   });
 }
