@@ -6,8 +6,8 @@
  *
  *   EKV_SEED=<seed> EKV_PATH=<path> npx vitest run <file> -t '<test name>'
  *
- * The seed is printed for any failure of a test that ran a property (also a
- * timeout, which fast-check itself never reports). A test with several
+ * The seed is printed for any failure of a test that started a property
+ * (also a timeout, which fast-check itself never reports). A test with several
  * fc.assert calls runs them all from the same seed; EKV_PATH applies to the
  * one numbered EKV_PROPERTY (1 = the first, the default), which the printed
  * command names when it is not the first. A seed or path passed to fc.assert
@@ -41,13 +41,21 @@ interface TestProperties {
   /** The test file (relative to the working directory) and the -t pattern that selects the test. */
   readonly file: string;
   readonly pattern: string;
-  /** How many fc.assert / fc.check runs of this test have ended. */
+  /** How many fc.assert / fc.check runs of this test have started, and how many of those fc.assert ones ended. */
+  started: number;
   ended: number;
   /** Whether a property failure already carried the rerun command. */
   reported: boolean;
 }
 
-let current: TestProperties = { seed: 0, file: '', pattern: '', ended: 0, reported: false };
+let current: TestProperties = { seed: 0, file: '', pattern: '', started: 0, ended: 0, reported: false };
+
+// Instantiated at the start of every fc.assert / fc.check: counts the properties a test started,
+// so that a test that timed out inside one still prints its seed.
+fc.installGlobalPlugin(() => {
+  current.started += 1;
+  return {};
+});
 
 function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
@@ -98,15 +106,14 @@ beforeEach((context) => {
     seed: seedFromEnvironment ?? (Math.random() * 2 ** 32) | 0,
     file: path.relative(process.cwd(), context.task.file.filepath),
     pattern: testNamePattern(context.task),
+    started: 0,
     ended: 0,
     reported: false,
   };
   configureFor(1);
   const properties = current;
-  context.onTestFailed(({ task }) => {
-    if (properties.reported) return;
-    const timedOut = (task.result?.errors ?? []).some((error) => /timed out/i.test(error.message));
-    if (properties.ended === 0 && !timedOut) return;
+  context.onTestFailed(() => {
+    if (properties.reported || properties.started === 0) return;
     console.error(`fast-check: this test ran its properties from seed ${properties.seed}; rerun it: ${rerunCommand(properties, { seed: properties.seed, property: 1 })}`);
   });
 });
