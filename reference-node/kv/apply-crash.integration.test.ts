@@ -6,13 +6,13 @@
  * applied index reaches the last committed entry. What the child
  * acknowledged is read from its journal (../storage/test/crash-journal.ts).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runUntilKilled } from '../storage/test/crash-child.js';
-import { transpileForChildProcess } from '../storage/test/typescript-child.js';
+import { transpileForChildProcess, type TranspiledEntryPoint } from '../storage/test/typescript-child.js';
 
 const writerScript = fileURLToPath(new URL('./test/apply-writer.ts', import.meta.url));
 /** Applies to wait for before each kill; a last run killed right after its replay reads where it got to. */
@@ -34,22 +34,24 @@ async function runUntilKilledAfter(entryPoint: string, dataDir: string, journalP
 }
 
 describe('apply pipeline durability under SIGKILL', () => {
+  // Transpiled once, outside the test's own time: on a loaded machine this alone takes seconds.
+  let child: TranspiledEntryPoint | undefined;
+  beforeAll(async () => {
+    child = await transpileForChildProcess(writerScript);
+  });
+  afterAll(async () => child?.dispose());
+
   it('replays the synced log to every acknowledged apply, without breaking the CAS chain', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ekv-apply-crash-'));
     try {
-      const child = await transpileForChildProcess(writerScript);
-      try {
-        const dataDir = path.join(dir, 'node');
-        let lastAcked: Progress = [0, 0];
-        for (const [round, acks] of [...killAfterAcks, 0].entries()) {
-          const { ready, acked } = await runUntilKilledAfter(child.entryPoint, dataDir, path.join(dir, `journal-${round}`), acks);
-          // At start the child replayed: it is at least at the last acknowledged index and counter.
-          expect(ready[0]).toBeGreaterThanOrEqual(lastAcked[0]);
-          expect(ready[1]).toBeGreaterThanOrEqual(lastAcked[1]);
-          lastAcked = acked.at(-1) ?? ready;
-        }
-      } finally {
-        await child.dispose();
+      const dataDir = path.join(dir, 'node');
+      let lastAcked: Progress = [0, 0];
+      for (const [round, acks] of [...killAfterAcks, 0].entries()) {
+        const { ready, acked } = await runUntilKilledAfter(child!.entryPoint, dataDir, path.join(dir, `journal-${round}`), acks);
+        // At start the child replayed: it is at least at the last acknowledged index and counter.
+        expect(ready[0]).toBeGreaterThanOrEqual(lastAcked[0]);
+        expect(ready[1]).toBeGreaterThanOrEqual(lastAcked[1]);
+        lastAcked = acked.at(-1) ?? ready;
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
