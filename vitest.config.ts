@@ -14,7 +14,7 @@ const scenarioSuite = 'workloads/scenarios/*.integration.test.ts';
 export function testConfig(scenarios: boolean): ViteUserConfig {
   return defineConfig({
     test: {
-      include: scenarios ? [scenarioSuite] : ['{reference-node,harness,checkers,workloads}/**/*.test.ts'],
+      include: scenarios ? [scenarioSuite] : ['{reference-node,harness,checkers,workloads,test-support}/**/*.test.ts'],
       exclude: ['node_modules/**', 'dist/**', ...(scenarios ? [] : [scenarioSuite])],
       testTimeout: 30_000,
       hookTimeout: 60_000,
@@ -24,6 +24,7 @@ export function testConfig(scenarios: boolean): ViteUserConfig {
       maxWorkers: scenarios ? 1 : 2,
       fileParallelism: !scenarios,
       reporters: ['default'],
+      setupFiles: ['test-support/private-tmpdir.setup.ts', 'test-support/fast-check-seed.setup.ts'],
     },
   });
 }

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { historyOpToJsonl } from '../history/index.js';
 import { sharedDataDir, simulateRegisterHistory } from '../testing/index.js';
 import { parseDurationMs, parseInitialValue, runCheckCommand } from './index.js';
@@ -10,6 +10,18 @@ import { parseSizeBytes } from './check-options.js';
 const data = sharedDataDir();
 const badAnalysis = join(data, 'knossos/cas-register/bad/bad-analysis.edn');
 const goodEdn = join(data, 'knossos/cas-register/good/cas-register-bug.edn');
+
+const scratchDirs: string[] = [];
+afterEach(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test. */
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ekv-check-'));
+  scratchDirs.push(dir);
+  return dir;
+}
 
 async function run(...argv: string[]) {
   let out = '';
@@ -46,7 +58,7 @@ describe('ekv-jepsen check', () => {
     const reads = history.filter((op) => op.type === 'ok' && op.f === 'read');
     const victim = reads[Math.floor(reads.length * 0.8)];
     const lines = history.map((op) => historyOpToJsonl(op === victim ? { ...op, value: 'never-written' } : op));
-    const dir = mkdtempSync(join(tmpdir(), 'ekv-check-'));
+    const dir = scratchDir();
     writeFileSync(join(dir, 'h.jsonl'), `${lines.join('\n')}\n`);
     const { code, out } = await run(join(dir, 'h.jsonl'), '--budget', '50ms');
     expect(code).toBe(2);
@@ -61,7 +73,7 @@ describe('ekv-jepsen check', () => {
   });
 
   it('writes a self-contained HTML explanation', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ekv-check-'));
+    const dir = scratchDir();
     const html = join(dir, 'out.html');
     await run(badAnalysis, '--initial', '0', '--html', html);
     const page = readFileSync(html, 'utf8');
@@ -71,7 +83,7 @@ describe('ekv-jepsen check', () => {
   });
 
   it('reports malformed input with file:line and exits 255', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ekv-check-'));
+    const dir = scratchDir();
     const file = join(dir, 'broken.edn');
     writeFileSync(file, '{:process 0 :type :invoke :f :read :value nil}\n{:process 0 :type :ok :f :read :value}\n');
     const { code, err } = await run(file);

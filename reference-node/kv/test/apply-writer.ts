@@ -2,16 +2,26 @@
  * Child process of the apply crash test. Each round appends one entry to the
  * synced Raft log (a CAS chain on "counter", a put, or a lease renewal),
  * commits it, applies it through the pipeline (FSM batches NOT synced), and
- * prints `a <index>` once applied. The parent SIGKILLs it at a random moment.
+ * journals `a <index> <counter>` once applied (after `ready <index> <counter>`
+ * at start; ../../storage/test/crash-journal.ts says why a journal), printing
+ * the same lines on stdout as progress. The parent SIGKILLs it after so many.
  */
 import { asLogIndex, asNodeId, asTerm, EntryType } from '../../raft/types.js';
 import { encodeKvPayload } from '../fsm-payload.js';
 import { encodeProposal } from '../proposal-envelope.js';
 import { recoverFromSnapshot, replayCommittedEntries } from '../startup-recovery.js';
+import { CrashJournal } from '../../storage/test/crash-journal.js';
 import { openKvNode, utf8 } from './kv-fixture.js';
 
-const dataDir = process.argv[2];
-if (dataDir === undefined) throw new Error('usage: apply-writer <dataDir>');
+const [dataDir, journalPath] = process.argv.slice(2);
+if (dataDir === undefined || journalPath === undefined) throw new Error('usage: apply-writer <dataDir> <journalPath>');
+
+const journal = new CrashJournal(journalPath);
+/** Journals a line, then prints it as progress. */
+function report(line: string): void {
+  journal.record(line);
+  process.stdout.write(`${line}\n`);
+}
 
 const node = await openKvNode(dataDir);
 const loaded = await node.storage.log.load();
@@ -26,7 +36,7 @@ if (replay.halt !== null) throw new Error(`unexpected halt at ${replay.halt.inde
 let index = loaded.entries.at(-1)?.index ?? 0;
 const counterText = await node.fsm.get(utf8('counter'));
 let counter = counterText === null ? 0 : Number(new TextDecoder().decode(counterText));
-process.stdout.write(`ready ${index} ${counter}\n`);
+report(`ready ${index} ${counter}`);
 for (;;) {
   index += 1;
   const commitTs = node.hlc.now();
@@ -48,5 +58,5 @@ for (;;) {
     if (!response.succeeded) throw new Error(`CAS chain broken at ${index}: counter ${counter}`);
     counter += 1;
   }
-  process.stdout.write(`a ${index} ${counter}\n`);
+  report(`a ${index} ${counter}`);
 }

@@ -3,12 +3,14 @@
  * (crash tests need a real process to SIGKILL, and must test the sources, not
  * a possibly stale dist/). The entry point and every module it reaches
  * through relative imports are transpiled once, in the test process, into a
- * throw-away directory under the repository's `.tmp/` (so bare imports still
- * resolve from the repository's node_modules). No type checking happens here:
- * the sources are type-checked by tsc and the linter.
+ * throw-away directory under the system temporary directory, with a
+ * `node_modules` link to the repository's, so bare imports still resolve. No
+ * type checking happens here: the sources are type-checked by tsc and the
+ * linter.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -24,9 +26,8 @@ export interface TranspiledEntryPoint {
 
 /** Transpiles `entryPoint` (a .ts file in the repository) and its relative imports to JavaScript. */
 export async function transpileForChildProcess(entryPoint: string): Promise<TranspiledEntryPoint> {
-  const scratch = path.join(repositoryRoot, '.tmp');
-  await mkdir(scratch, { recursive: true });
-  const outputRoot = await mkdtemp(path.join(scratch, 'ts-child-'));
+  const outputRoot = await mkdtemp(path.join(os.tmpdir(), 'ekv-ts-child-'));
+  await symlink(path.join(repositoryRoot, 'node_modules'), path.join(outputRoot, 'node_modules'), 'dir');
   const pending = [path.resolve(entryPoint)];
   const done = new Set<string>();
   while (pending.length > 0) {
