@@ -19,8 +19,15 @@ const privateTmpdir = mkdtempSync(path.join(os.tmpdir(), 'ekv-test-'));
 process.env.TMPDIR = privateTmpdir;
 
 // Registered before any hook of the test file, so it runs after all of them (hooks unwind like a stack).
+/**
+ * What libraries leave by design, not test debris: testcontainers keeps a
+ * process-lifetime lock file in os.tmpdir() (its port and reaper lock), which
+ * it never removes while the process lives.
+ */
+const libraryFiles = [/^testcontainers-node-\d+\.lock$/];
+
 afterAll(() => {
-  const left = readdirSync(privateTmpdir);
+  const left = readdirSync(privateTmpdir).filter((name) => !libraryFiles.some((pattern) => pattern.test(name)));
   rmSync(privateTmpdir, { recursive: true, force: true });
   if (inheritedTmpdir === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = inheritedTmpdir;

@@ -80,14 +80,34 @@ export async function bootstrapEncryption(cluster: ProcessCluster, leader: strin
   }, { timeoutMs: rolloutCallTimeoutMs });
 }
 
-/** Phase 1 on `leader`. */
-export async function enableStorageEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableStorageEnvelopeResponse> {
-  return cluster.encryption(leader).enableStorageEnvelope(await proposerOf(cluster, leader), { timeoutMs: rolloutCallTimeoutMs });
+/** Refusals after which an Enable is sent again, to the leader then: leadership moved (a loaded machine's election). */
+const enableRetryable = new Set(['LeadershipLost', 'NotLeader']);
+
+/**
+ * An Enable RPC on `leader`, again on the current leader while leadership moves under it: Enable
+ * is idempotent (a retry after a commit answers was_already_active), so the retry is safe.
+ */
+async function enableWithRetry<T>(cluster: ProcessCluster, leader: string, call: (node: string) => Promise<T>): Promise<T> {
+  let node = leader;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call(node);
+    } catch (error) {
+      const name = classifyError(error).spec.name;
+      if (!enableRetryable.has(name) || attempt >= 5) throw error;
+      node = await cluster.waitForLeader();
+    }
+  }
 }
 
-/** Phase 2 on `leader`. */
+/** Phase 1 on `leader` (on the new leader if leadership moves meanwhile). */
+export async function enableStorageEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableStorageEnvelopeResponse> {
+  return enableWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableStorageEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
+}
+
+/** Phase 2 on `leader` (on the new leader if leadership moves meanwhile). */
 export async function enableRaftEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableRaftEnvelopeResponse> {
-  return cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: rolloutCallTimeoutMs });
+  return enableWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableRaftEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
 }
 
 /** Options of {@link startEncryptedCluster}. */
