@@ -50,8 +50,13 @@ export class StatusSampler {
 
   /** Takes one round now (also used right before collection, so the last state is on record). */
   async sampleNow(): Promise<void> {
-    await this.inFlight;
-    await this.round();
+    // One round at a time: a tick's round running beside this one could write later samples first.
+    while (this.inFlight !== null) await this.inFlight;
+    const round = this.round().finally(() => {
+      if (this.inFlight === round) this.inFlight = null;
+    });
+    this.inFlight = round;
+    await round;
   }
 
   private tick(): void {
