@@ -59,14 +59,6 @@ export class NodeCore {
   private readonly readIndexes = new Map<string, number>();
   private readonly confChanges: KeyedWaiters<{ index: number; confState: ConfState }>;
   private appliedIndex = 0;
-  /**
-   * Settles once this node, since it became leader, applied every entry of earlier terms (its log up
-   * to the entry that opened its term). Until then a committed raft cutover it has not applied yet
-   * would leave its first proposals cleartext above the cutover; so every proposal waits for it.
-   */
-  private leaderReady: Promise<void> = Promise.resolve();
-  private leaderReadyDone = true;
-  private readonly appliedWaiters = new Set<() => void>();
   private readonly leaderWaiters = new Set<() => void>();
   private readonly leaderListeners = new Set<(hint: LeaderHint) => void>();
 
@@ -96,7 +88,6 @@ export class NodeCore {
       },
       applied: (index) => {
         this.appliedIndex = index;
-        for (const check of [...this.appliedWaiters]) check();
         // Lease entries of earlier leaders may apply only after this node took over:
         // re-fencing keeps its timestamps at or above every applied ceiling.
         if (this.isLeader()) this.options.hlc.fenceForLeadership();
@@ -174,7 +165,7 @@ export class NodeCore {
 
   /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
   proposeLeaseRenewal(leaseMs: number): void {
-    if (!this.isLeader() || !this.leaderReadyDone || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
+    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
     let data: Uint8Array;
     try {
       const lease = this.options.hlc.leaseRenewalPayload(leaseMs);
@@ -201,8 +192,6 @@ export class NodeCore {
   }
 
   private async proposePayload(payload: () => Uint8Array, wrap = true): Promise<AppliedProposal> {
-    // A new leader first applies what earlier leaders committed (a raft cutover among it decides the wrap).
-    await this.untilLeaderReady();
     // Wrapped before the proposal is registered: a refused wrap leaves nothing pending.
     const plain = payload();
     const fsmPayload = wrap ? this.wrap(plain) : plain;
@@ -337,8 +326,6 @@ export class NodeCore {
       this.confChanges.rejectAll(() => new NodeError('LeadershipLost', 'leadership lost while the membership change was pending'));
     }
     if (next.role === 'leader') this.options.hlc.fenceForLeadership();
-    if (next.role === 'leader' && previous.role !== 'leader') this.awaitTermStartApplied();
-    for (const check of [...this.appliedWaiters]) check();
     for (const check of [...this.leaderWaiters]) check();
     if (previous.leader !== next.leader) {
       const hint = this.leaderHint();
@@ -346,46 +333,7 @@ export class NodeCore {
     }
   }
 
-  /** Arms `leaderReady`: the log's last index right after the election (the term's first entry), then until it is applied. */
-  private awaitTermStartApplied(): void {
-    this.leaderReadyDone = false;
-    const ready = this.raftLoop.inbox.run((raw) => raw.status?.().lastIndex ?? 0).then(
-      (termStart) =>
-        new Promise<void>((resolve) => {
-          const check = (): void => {
-            // Also settles when leadership, the apply loop or the process ends: proposals then fail on their own checks.
-            if (this.appliedIndex >= termStart || !this.isLeader() || this.loop?.halt !== undefined || this.closing) {
-              this.appliedWaiters.delete(check);
-              resolve();
-            }
-          };
-          this.appliedWaiters.add(check);
-          check();
-        }),
-      () => undefined,
-    );
-    this.leaderReady = ready.then(() => {
-      if (this.leaderReady === guarded) this.leaderReadyDone = true;
-    });
-    const guarded = this.leaderReady;
-  }
-
-  /** Waits (bounded by the proposal timeout) until this leader applied the entries of earlier terms. */
-  private async untilLeaderReady(): Promise<void> {
-    if (this.leaderReadyDone) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new NodeError('ProposalTimeout', `the new leader did not apply the entries of earlier terms within ${this.options.proposalTimeoutMs} ms`)), this.options.proposalTimeoutMs);
-    });
-    try {
-      await Promise.race([this.leaderReady, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private onHalt(halt: HaltInfo, notify: (halt: HaltInfo) => void): void {
-    for (const check of [...this.appliedWaiters]) check();
     const message = `apply halted at index ${halt.index}: ${halt.reason}`;
     this.options.proposals.rejectAll('HaltedWhilePending', message);
     this.reads.rejectAll(() => new NodeError('NodeHalted', message));
@@ -397,7 +345,6 @@ export class NodeCore {
   /** Refuses new work and fails what is pending (graceful shutdown). */
   beginShutdown(): void {
     this.closing = true;
-    for (const check of [...this.appliedWaiters]) check();
     this.options.proposals.rejectAll('LeadershipLost', 'the node is shutting down; the proposal may still commit');
     this.reads.rejectAll(() => new NodeError('ShuttingDown', 'the node is shutting down'));
     this.readIndexes.clear();

@@ -42,8 +42,6 @@ export interface RawNodeLike {
   advance(): void;
   reportUnreachable(id: NodeId): void;
   reportSnapshot(id: NodeId, status: 'finish' | 'failure'): void;
-  /** The log's last index (the real RawNode's status; test doubles may leave it out: no readiness wait then). */
-  status?(): { readonly lastIndex: number };
 }
 
 /** How applying one normal entry ended. */
