@@ -32,7 +32,6 @@ export const bugCases: readonly BugCase[] = [
   bugCase('B1', 'restart-replay', ['halt-apply'], 'an equal-epoch registration replay is treated as a rollback: after a kill -9 right after the apply the node halts at the same index on every restart'),
   bugCase('B9', 'rotation', safety, 'admin entries are proposed through the raw engine after the cutover: a cleartext rotation or registration above it, every replica halts'),
   bugCase('B10', 'phase2', safety, 'the HLC lease renewal bypasses the wrap: a cleartext lease entry above the cutover, every replica halts'),
-  bugCase('B15', 'restart-replay', [...safety, 'availability'], 'enable-storage-envelope flips the sidecar before the proposer registration: a kill -9 in between leaves a node that halts or refuses to start'),
   bugCase('B25', 'restart-replay', ['encryption'], 'a counter nonce without an epoch: after a restart in Phase 1 nonces repeat'),
   bugCase('B36', 'rotation', ['availability'], 'rotation re-registration at the pinned epoch without carrying the epoch into the sidecar: the node refuses every later start (ErrLocalEpochRollback)'),
   bugCase('E1', 'phase2', ['encryption'], 'the raft cutover is recorded at index 0 (the applier is not given the index): entries above it stay cleartext in the WAL'),
