@@ -64,50 +64,67 @@ export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{
   return { proposerNodeId: capability.fullNodeId, proposerLocalEpoch: 0 };
 }
 
-/**
- * BootstrapEncryption on `leader` with freshly generated, KEK-wrapped DEKs
- * (storage id 1, raft id 2) and a writer batch of every capable node in `ids`.
- */
-export async function bootstrapEncryption(cluster: ProcessCluster, leader: string, kekPath: string, ids: readonly string[] = cluster.ids()): Promise<void> {
-  const kek = await loadKekFile(kekPath);
-  const caps = await Promise.all(ids.map((id) => cluster.encryption(id).getCapability({})));
-  await cluster.encryption(leader).bootstrapEncryption({
-    wrappedStorageDek: generateWrappedDek(kek).wrapped,
-    wrappedRaftDek: generateWrappedDek(kek).wrapped,
-    storageDekId: 1,
-    raftDekId: 2,
-    writerBatch: caps.filter((c) => c.encryptionCapable).map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
-  }, { timeoutMs: rolloutCallTimeoutMs });
-}
-
-/** Refusals after which an Enable is sent again, to the leader then: leadership moved (a loaded machine's election). */
-const enableRetryable = new Set(['LeadershipLost', 'NotLeader']);
+/** Refusals after which a rollout RPC is sent again, to the leader then: leadership moved (a loaded machine's election). */
+const leadershipMoved = new Set(['LeadershipLost', 'NotLeader']);
 
 /**
- * An Enable RPC on `leader`, again on the current leader while leadership moves under it: Enable
- * is idempotent (a retry after a commit answers was_already_active), so the retry is safe.
+ * A rollout RPC on `leader`, again on the current leader while leadership moves under it.
+ * `tookEffect` (asked of the new leader before a retry) tells whether the lost attempt
+ * committed anyway; Enable needs none (a repeat answers was_already_active).
  */
-async function enableWithRetry<T>(cluster: ProcessCluster, leader: string, call: (node: string) => Promise<T>): Promise<T> {
+async function onLeaderWithRetry<T>(cluster: ProcessCluster, leader: string, call: (node: string) => Promise<T>, tookEffect?: (node: string) => Promise<T | undefined>): Promise<T> {
   let node = leader;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await call(node);
     } catch (error) {
       const name = classifyError(error).spec.name;
-      if (!enableRetryable.has(name) || attempt >= 5) throw error;
+      if (!leadershipMoved.has(name) || attempt >= 5) throw error;
       node = await cluster.waitForLeader();
+      const done = await tookEffect?.(node);
+      if (done !== undefined) return done;
     }
   }
 }
 
+/**
+ * BootstrapEncryption on `leader` with freshly generated, KEK-wrapped DEKs
+ * (storage id 1, raft id 2) and a writer batch of every capable node in `ids`;
+ * on the new leader if leadership moves meanwhile (unless the lost attempt committed).
+ */
+export async function bootstrapEncryption(cluster: ProcessCluster, leader: string, kekPath: string, ids: readonly string[] = cluster.ids()): Promise<void> {
+  const kek = await loadKekFile(kekPath);
+  const caps = await Promise.all(ids.map((id) => cluster.encryption(id).getCapability({})));
+  const request = {
+    wrappedStorageDek: generateWrappedDek(kek).wrapped,
+    wrappedRaftDek: generateWrappedDek(kek).wrapped,
+    storageDekId: 1,
+    raftDekId: 2,
+    writerBatch: caps.filter((c) => c.encryptionCapable).map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
+  };
+  // The lost attempt committed if the new leader, once it applied its commit, has an active storage DEK.
+  const committed = async (node: string): Promise<true | undefined> => {
+    await waitFor(`${node} to apply up to its commit`, rolloutCallTimeoutMs, async () => {
+      const status = await cluster.status(node);
+      return status.appliedIndex >= status.commitIndex ? true : undefined;
+    });
+    const state = await cluster.encryption(node).getSidecarState({}, { timeoutMs: rolloutCallTimeoutMs });
+    return state.activeStorageId !== 0 ? true : undefined;
+  };
+  await onLeaderWithRetry(cluster, leader, async (node) => {
+    await cluster.encryption(node).bootstrapEncryption(request, { timeoutMs: rolloutCallTimeoutMs });
+    return true as const;
+  }, committed);
+}
+
 /** Phase 1 on `leader` (on the new leader if leadership moves meanwhile). */
 export async function enableStorageEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableStorageEnvelopeResponse> {
-  return enableWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableStorageEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
+  return onLeaderWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableStorageEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
 }
 
 /** Phase 2 on `leader` (on the new leader if leadership moves meanwhile). */
 export async function enableRaftEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableRaftEnvelopeResponse> {
-  return enableWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableRaftEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
+  return onLeaderWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableRaftEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
 }
 
 /** Options of {@link startEncryptedCluster}. */
