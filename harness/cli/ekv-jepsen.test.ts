@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from './ekv-jepsen.js';
+
+const bin = fileURLToPath(new URL('../../bin/ekv-jepsen.js', import.meta.url));
 
 async function run(...argv: string[]) {
   let out = '';
@@ -33,5 +37,16 @@ describe('ekv-jepsen dispatcher', () => {
     expect(code).toBe(255);
     expect(err).toMatch(/^ekv-jepsen test: --bug: unknown catalogued bug 'B999'; valid ids: B1,/);
     expect(loaded).toBe(false);
+  });
+
+  it('ends quietly, exit 0, when the reader of its output goes away (`bugs --list | head -1`)', async () => {
+    const child = spawn(process.execPath, [bin, 'bugs', '--list'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Close the read end before the first line is written: every write of the command then meets EPIPE.
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 });

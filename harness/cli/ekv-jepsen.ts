@@ -32,11 +32,26 @@ Commands:
 Exit codes: 0 valid, 1 invalid, 2 unknown, 255 error.
 `;
 
-/** The process streams as the CommandIo the subcommands write to. */
+/**
+ * The process streams as the CommandIo the subcommands write to. A reader that
+ * closes its end (`ekv-jepsen scenarios | head`) ends only the output to it, not
+ * the command: a run keeps going and still writes its store, its nodes are
+ * still stopped. (Node would otherwise crash on the EPIPE of the next write.)
+ */
 function processIo(): CommandIo {
+  const closed = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      closed.add(stream);
+    });
+  }
+  const write = (stream: NodeJS.WriteStream, text: string): void => {
+    if (!closed.has(stream)) stream.write(text);
+  };
   return {
-    writeOut: (text) => { process.stdout.write(text); },
-    writeErr: (text) => { process.stderr.write(text); },
+    writeOut: (text) => { write(process.stdout, text); },
+    writeErr: (text) => { write(process.stderr, text); },
   };
 }
 
