@@ -43,4 +43,26 @@ describe('visualize and EDN output', () => {
     expect(resultToEdn(result)).toMatch(/^\{:valid\? :unknown, .*:cause :cancelled, :longest-prefix \{:ok-ops \d+, :last-ok/);
     expect(resultToEdn(check(casRegisterModel(), rows.slice(0, 2)))).toMatch(/^\{:valid\? true, :model "cas-register"/);
   });
+
+  it('draws the ops of a partition the search stopped before as not checked, not as linearizable', () => {
+    const keyed: HistoryOp[] = [
+      { index: 0, process: 0, type: 'invoke', f: 'write', key: 'a', value: 1 },
+      { index: 1, process: 0, type: 'ok', f: 'write', key: 'a', value: 1 },
+      { index: 2, process: 1, type: 'invoke', f: 'read', key: 'a', value: null },
+      { index: 3, process: 1, type: 'ok', f: 'read', key: 'a', value: 2 },
+      { index: 4, process: 2, type: 'invoke', f: 'write', key: 'b', value: 1 },
+      { index: 5, process: 2, type: 'ok', f: 'write', key: 'b', value: 1 },
+    ];
+    const model = casRegisterModel();
+    const result = check(model, keyed);
+    expect(result.partitions.map((p) => [p.key, p.valid])).toEqual([['a', false], ['b', 'not-checked']]);
+    const html = visualize({ result, history: keyed, model, semantics: 'knossos' });
+    const partitionB = html.slice(html.indexOf('Partition <code>b</code>'));
+    expect(partitionB).toContain('class="op notchecked"');
+    expect(partitionB).not.toContain('class="op prefix"');
+    // Checked to the end, a partition's ops are the linearizable prefix.
+    const valid = check(model, keyed.slice(4));
+    expect(visualize({ result: valid, history: keyed.slice(4), model, semantics: 'knossos' })).toContain('class="op prefix"');
+  });
 });
+

@@ -7,7 +7,7 @@
 import type { HistoryOp } from '../history/history-op.js';
 import { partitionOps } from './check.js';
 import type { Partition } from './check.js';
-import type { CheckResult, OpRef, Semantics } from './check-result.js';
+import type { CheckResult, OpRef, PartitionReport, Semantics } from './check-result.js';
 import type { AnyModel } from './model.js';
 import { prepareHistory } from './prepare-history.js';
 import type { PreparedOp } from './prepare-history.js';
@@ -35,7 +35,7 @@ const styles = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{fo
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}code{background:#f4f4f4;padding:1px 4px}
 .timeline{position:relative;overflow-x:auto;border:1px solid #ccc;background:#fafafa}.lane{position:absolute;left:0;font-size:12px;color:#555;width:90px;padding-left:4px}
 .op{position:absolute;height:16px;border-radius:3px;font-size:11px;line-height:16px;overflow:hidden;white-space:nowrap;padding:0 3px;box-sizing:border-box;color:#fff}
-.prefix{background:#66bb6a}.later{background:#90a4ae}.failing{background:#c62828;outline:2px solid #000}.onpath{background:#ffa726}.unknown{background:#fff;color:#555;border:1px dashed #777}
+.prefix{background:#66bb6a}.later{background:#90a4ae}.failing{background:#c62828;outline:2px solid #000}.onpath{background:#ffa726}.unknown{background:#fff;color:#555;border:1px dashed #777}.notchecked{background:#e0e0e0;color:#555;border:1px dotted #999}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}.note{color:#666}`;
 
 function partitionLabel(key: string | null): string {
@@ -62,16 +62,25 @@ function failureSection(result: CheckResult): string {
 <table><tr><th>#</th><th>linearized (state after)</th><th>impossible step</th><th>why</th></tr>${paths}</table>`;
 }
 
-type Role = 'prefix' | 'later' | 'failing' | 'onpath' | 'unknown';
+type PartitionVerdict = PartitionReport['valid'];
 
-function roleOf(op: PreparedOp<unknown, unknown>, result: CheckResult, limitReturn: number | undefined, onPath: ReadonlySet<number>): Role {
+type Role = 'prefix' | 'later' | 'failing' | 'onpath' | 'unknown' | 'notchecked';
+
+/**
+ * How an op is drawn. `verdict` is its partition's own: the ops of a partition the
+ * search never reached (`not-checked`, after the first failure) or could not decide
+ * are not drawn as a linearizable prefix.
+ */
+function roleOf(op: PreparedOp<unknown, unknown>, result: CheckResult, limitReturn: number | undefined, onPath: ReadonlySet<number>, verdict: PartitionVerdict): Role {
+  if (verdict === 'not-checked') return 'notchecked';
   if (result.valid === false && op.ref.index === result.op.index) return 'failing';
   if (onPath.has(op.ref.index)) return 'onpath';
   if (op.return === undefined) return 'unknown';
-  return limitReturn === undefined || op.return < limitReturn ? 'prefix' : 'later';
+  if (limitReturn === undefined) return verdict === true ? 'prefix' : 'later';
+  return op.return < limitReturn ? 'prefix' : 'later';
 }
 
-function timeline(partition: Partition<unknown, unknown>, result: CheckResult, focus: OpRef | null): string {
+function timeline(partition: Partition<unknown, unknown>, result: CheckResult, focus: OpRef | null, verdict: PartitionVerdict): string {
   const all = partition.ops;
   const focusAt = focus === null ? 0 : Math.max(0, all.findIndex((op) => op.ref.index === focus.index));
   const start = Math.max(0, Math.min(focusAt - opsPerPartitionMax / 2, all.length - opsPerPartitionMax));
@@ -87,7 +96,7 @@ function timeline(partition: Partition<unknown, unknown>, result: CheckResult, f
   const bars = ops.map((op) => {
     const left = x.get(op.call) ?? 0;
     const right = op.return === undefined ? width - unitPx : (x.get(op.return) ?? left) + unitPx / 2;
-    const role = roleOf(op, result, result.valid === true ? undefined : limitReturn, onPath);
+    const role = roleOf(op, result, result.valid === true ? undefined : limitReturn, onPath, verdict);
     const title = `${op.ref.description} — process ${String(op.process)}, invoke index ${op.ref.invokeIndex}, ${op.return === undefined ? 'unknown outcome' : `completed at index ${op.ref.index}`}`;
     return `<div class="op ${role}" title="${escapeHtml(title)}" style="left:${left}px;width:${Math.max(right - left, 6)}px;top:${processes.indexOf(String(op.process)) * rowHeightPx + 3}px">${escapeHtml(op.ref.description)}</div>`;
   }).join('');
@@ -106,10 +115,11 @@ export function visualize(input: VisualizeInput): string {
   const sections = ordered.map((partition) => {
     const report = result.partitions.find((r) => r.key === partition.key);
     const heading = `Partition ${partition.key === null ? '(whole history)' : `<code>${escapeHtml(partition.key)}</code>`} — ${partition.ops.length} ops, ${report ? escapeHtml(String(report.valid)) : ''}`;
-    return `<h2>${heading}</h2>${timeline(partition, result, partition.key === focusKey ? focus : null)}`;
+    const verdict: PartitionVerdict = partition.key === focusKey ? result.valid : (report?.valid ?? (result.valid === true ? true : 'not-checked'));
+    return `<h2>${heading}</h2>${timeline(partition, result, partition.key === focusKey ? focus : null, verdict)}`;
   }).join('');
   const more = partitions.length > ordered.length ? `<p class="note">${partitions.length - ordered.length} more partitions not drawn.</p>` : '';
-  const legend = `<p class="legend"><span><i class="prefix"></i>linearizable prefix</span><span><i class="failing"></i>cannot be linearized</span><span><i class="onpath"></i>on a final path</span><span><i class="unknown"></i>unknown outcome</span><span><i class="later"></i>later / not reached</span></p>`;
+  const legend = `<p class="legend"><span><i class="prefix"></i>linearizable prefix</span><span><i class="failing"></i>cannot be linearized</span><span><i class="onpath"></i>on a final path</span><span><i class="unknown"></i>unknown outcome</span><span><i class="later"></i>later / not reached</span><span><i class="notchecked"></i>partition not checked</span></p>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(input.title ?? 'Linearizability check')}</title><style>${styles}</style></head><body>
 <h1>${escapeHtml(input.title ?? 'Linearizability check')}</h1>
 <p><span class="verdict v-${String(result.valid)}">valid? ${escapeHtml(String(result.valid))}</span> model <code>${escapeHtml(result.model)}</code>, ${escapeHtml(result.semantics)} semantics, ${result.ops} operations, ${result.partitions.length} partition(s), search ${result.elapsedMs.toFixed(1)} ms</p>
