@@ -64,8 +64,16 @@ export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{
   return { proposerNodeId: capability.fullNodeId, proposerLocalEpoch: 0 };
 }
 
-/** Refusals after which a rollout RPC is sent again, to the leader then: leadership moved (a loaded machine's election). */
-const leadershipMoved = new Set(['LeadershipLost', 'NotLeader']);
+/**
+ * Refusals after which a rollout RPC is sent again, to the leader then: leadership moved (a loaded machine's
+ * election) — LeadershipLost / NotLeader, or the encryption admin's own definite refusal of §6.2 when the node
+ * is no longer leader or its ReadIndex round could not confirm the leadership before anything was proposed.
+ */
+function leadershipMoved(error: unknown): boolean {
+  const { spec, message } = classifyError(error);
+  if (spec.name === 'LeadershipLost' || spec.name === 'NotLeader') return true;
+  return spec.name === 'EncryptionFailedPrecondition' && /\b(not leader|leadership not confirmed)\b/.test(message);
+}
 
 /**
  * A rollout RPC on `leader`, again on the current leader while leadership moves under it.
@@ -78,8 +86,7 @@ async function onLeaderWithRetry<T>(cluster: ProcessCluster, leader: string, cal
     try {
       return await call(node);
     } catch (error) {
-      const name = classifyError(error).spec.name;
-      if (!leadershipMoved.has(name) || attempt >= 5) throw error;
+      if (!leadershipMoved(error) || attempt >= 5) throw error;
       node = await cluster.waitForLeader();
       const done = await tookEffect?.(node);
       if (done !== undefined) return done;
