@@ -32,7 +32,19 @@ export async function findLeader(access: NodeAccess, nodes: readonly NodeHandle[
   return leaderFrom(await probeStatuses(access, nodes, timeoutMs), nodes.length);
 }
 
-/** Polls until a leader is known by a majority; throws CLUSTER_NOT_READY after `waitMaxMs`. */
+/**
+ * The ids of the halted nodes when a majority of `clusterSize` report halted (null otherwise):
+ * no leader can be agreed again until an operator acts (spec §5.4), so waiting for one is futile.
+ */
+export function haltedMajorityOf(statuses: readonly NodeStatusSummary[], clusterSize: number): string[] | null {
+  const halted = statuses.filter((s) => s.halted).map((s) => s.id);
+  return halted.length * 2 > clusterSize ? halted : null;
+}
+
+/**
+ * Polls until a leader is known by a majority; throws CLUSTER_NOT_READY after `waitMaxMs`,
+ * or CLUSTER_HALTED at once when a majority reports halted (no leader can come).
+ */
 export async function waitForLeader(access: NodeAccess, nodes: () => readonly NodeHandle[], options: { readonly waitMaxMs: number; readonly pollMs: number; readonly rpcTimeoutMs: number }): Promise<string> {
   const deadline = Date.now() + options.waitMaxMs;
   let last: NodeStatusSummary[] = [];
@@ -41,6 +53,8 @@ export async function waitForLeader(access: NodeAccess, nodes: () => readonly No
     last = await probeStatuses(access, current, options.rpcTimeoutMs);
     const leader = leaderFrom(last, current.length);
     if (leader !== null) return leader;
+    const halted = haltedMajorityOf(last, current.length);
+    if (halted !== null) throw new HarnessError('CLUSTER_HALTED', `no leader can be agreed: a majority halted (${halted.join(', ')})`);
     if (Date.now() >= deadline) {
       throw new HarnessError('CLUSTER_NOT_READY', `no leader agreed by a majority within ${options.waitMaxMs} ms; statuses: ${JSON.stringify(last)}`);
     }

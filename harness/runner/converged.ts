@@ -34,6 +34,9 @@ export async function awaitConverged(options: ConvergedOptions): Promise<string 
       missing = [...behind.map((s) => `${s.id} applied ${s.appliedIndex} < ${String(target)}`), ...silent].join('; ');
     } else {
       missing = 'no leader';
+      // No leader can come back while a majority is halted (spec §5.4): waiting out the bound changes nothing.
+      const halted = statuses.filter((s) => s.halted).map((s) => s.id);
+      if (halted.length * 2 > options.nodes().length) return `no leader: a majority halted (${halted.join(', ')})`;
     }
     if (performance.now() >= deadline || options.signal.aborted) return missing;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
