@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeProposal, ProposalRegistry, type Hlc, type StateMachine } from '../kv/index.js';
 import { NodeError } from '../proto/index.js';
 import type { RawNode } from '../raft/index.js';
-import type { SoftState } from '../raft/types.js';
+import { asNodeId, type SoftState } from '../raft/types.js';
 import type { AddressBook } from './address-book.js';
 import { InputQueue } from './input-queue.js';
 import { createLogger } from './logger.js';
@@ -68,7 +68,7 @@ function newLeaderBehindCutover() {
     events.softStateChanged(previous, next);
   };
   // The Ready that reported the election (the no-op is the log's last entry).
-  setSoftState({ role: 'leader', leader: 'n1' });
+  setSoftState({ role: 'leader', leader: asNodeId('n1') });
   /** Applies committed entries up to `index` (the cutover's apply installs the wrap), as the loop reports after a Ready. */
   const applyTo = (index: number): void => {
     if (state.applied < cutoverIndex && index >= cutoverIndex) state.wrapInstalled = true;
@@ -183,7 +183,7 @@ describe('a new leader whose apply lags a committed raft cutover', () => {
     const lost = newLeaderBehindCutover();
     const lostWrite = put(lost);
     lost.raft.role = 'follower';
-    lost.setSoftState({ role: 'follower', leader: 'n2' });
+    lost.setSoftState({ role: 'follower', leader: asNodeId('n2') });
     expect(await outcome(lostWrite)).toBe('NotLeader');
 
     const halted = newLeaderBehindCutover();
