@@ -50,7 +50,8 @@ interface TermStart {
 /** The readiness of this node's leadership for deciding proposals. */
 export class LeaderReadiness {
   private termStart: TermStart | null = null;
-  private readonly waiters = new Set<() => void>();
+  /** Waiting proposals, each told the ready term (or null) and whether waiting can still end well. */
+  private readonly waiters = new Set<(readyTerm: number | null, hopeless: boolean) => void>();
 
   constructor(private readonly options: LeaderReadinessOptions) {}
 
@@ -75,7 +76,11 @@ export class LeaderReadiness {
 
   /** Re-checks every waiter (the applied index, the role, the halt or the shutdown state changed). */
   changed(): void {
-    for (const check of [...this.waiters]) check();
+    if (this.waiters.size === 0) return;
+    // Read once for every waiter: the status of the Raft core is not free.
+    const readyTerm = this.readyTerm();
+    const hopeless = readyTerm === null && (this.options.stopped() || this.currentTermStart() === null);
+    for (const check of [...this.waiters]) check(readyTerm, hopeless);
   }
 
   /** Resolves as soon as this leader is ready, or with `notReady` once that cannot be soon (see the outcome type). */
@@ -88,14 +93,14 @@ export class LeaderReadiness {
         this.waiters.delete(check);
         resolve(outcome);
       };
-      const check = (): void => {
-        const ready = this.readyTerm();
-        if (ready !== null) finish({ kind: 'ready', term: ready });
-        else if (this.options.stopped() || this.currentTermStart() === null) finish(this.notReady());
+      const check = (readyTerm: number | null, hopeless: boolean): void => {
+        if (readyTerm !== null) finish({ kind: 'ready', term: readyTerm });
+        else if (hopeless) finish(this.notReady());
       };
       const timer = setTimeout(() => finish(this.notReady()), this.options.waitMs);
       this.waiters.add(check);
-      check();
+      // Stopped or not leading already: no event may come to end the wait early.
+      check(null, this.options.stopped() || this.currentTermStart() === null);
     });
   }
 

@@ -64,8 +64,11 @@ export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{
   return { proposerNodeId: capability.fullNodeId, proposerLocalEpoch: 0 };
 }
 
-/** Refusals after which a rollout RPC is sent again, to the leader then: leadership moved (a loaded machine's election). */
-const leadershipMoved = new Set(['LeadershipLost', 'NotLeader']);
+/**
+ * Refusals after which a rollout RPC is sent again, to the leader then: leadership moved (a loaded
+ * machine's election), or a new leader refused to propose before it applied its term's start (ProposalDropped).
+ */
+const leadershipMoved = new Set(['LeadershipLost', 'NotLeader', 'ProposalDropped']);
 
 /**
  * A rollout RPC on `leader`, again on the current leader while leadership moves under it.
