@@ -179,6 +179,23 @@ describe('a new leader whose apply lags a committed raft cutover', () => {
     expect(leader.proposals.pendingCount()).toBe(0);
   });
 
+  it('waits for the start of a term won back without a soft-state change (lost and won within one Ready)', async () => {
+    const leader = newLeaderBehindCutover();
+    leader.applyTo(termStartIndex);
+    leader.raft.term = 5;
+    leader.raft.lastIndex = 20;
+    const write = put(leader);
+    pending.push(write);
+    await settle();
+    expect(leader.drain()).toEqual([]);
+    leader.applyTo(20);
+    await settle();
+    const proposed = leader.drain();
+    expect(proposed).toHaveLength(1);
+    resolveApplied(leader, proposed[0]!, 21);
+    expect(await outcome(write)).toBe('resolved');
+  });
+
   it('ends the wait with the definite refusal of the node state when leadership is lost, the apply halts or the node shuts down', async () => {
     const lost = newLeaderBehindCutover();
     const lostWrite = put(lost);

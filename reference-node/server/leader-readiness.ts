@@ -99,7 +99,7 @@ export class LeaderReadiness {
       };
       const timer = setTimeout(() => finish(this.notReady()), this.options.waitMs);
       this.waiters.add(check);
-      // Stopped or not leading already: no event may come to end the wait early.
+      // Already stopped or not leading: the event that said so has passed, so end now.
       check(null, this.options.stopped() || this.currentTermStart() === null);
     });
   }
