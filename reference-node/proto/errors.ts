@@ -38,7 +38,7 @@ export const NodeErrors = Object.freeze({
   NoLeader: spec(2, 'NoLeader', true, GrpcStatus.UNAVAILABLE, 'No leader is known; the request was not proposed.'),
   ProposalTimeout: spec(3, 'ProposalTimeout', false, GrpcStatus.DEADLINE_EXCEEDED, 'The proposal was handed to Raft but was not applied before the deadline; it may still commit.'),
   LeadershipLost: spec(4, 'LeadershipLost', false, GrpcStatus.UNAVAILABLE, 'Leadership changed after the proposal was made; it may or may not commit.'),
-  ProposalDropped: spec(5, 'ProposalDropped', true, GrpcStatus.UNAVAILABLE, 'Raft refused the proposal before appending it (e.g. leadership transfer in progress).'),
+  ProposalDropped: spec(5, 'ProposalDropped', true, GrpcStatus.UNAVAILABLE, 'The proposal was refused before it was appended (a leadership transfer in progress, a new leader that has not yet applied the entries of earlier terms, leadership moved meanwhile); retryable.'),
   NodeHalted: spec(6, 'NodeHalted', true, GrpcStatus.UNAVAILABLE, 'The node halted its apply loop (spec §5.4) and refuses new work.'),
   HaltedWhilePending: spec(7, 'HaltedWhilePending', false, GrpcStatus.UNAVAILABLE, 'The node halted while the request was in flight; the entry may be applied by other replicas.'),
   InvalidArgument: spec(8, 'InvalidArgument', true, GrpcStatus.INVALID_ARGUMENT, 'The request is malformed (the message names the field).'),

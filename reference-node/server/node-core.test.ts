@@ -37,12 +37,13 @@ function pausedLeader(): Harness {
   const fsm = { appliedIndex: () => 0, get: async () => null } as unknown as StateMachine;
   const core = new NodeCore({
     id: 'n1',
-    rawNode: { status: () => ({ term: 1 }) } as unknown as RawNode,
+    rawNode: { status: () => ({ term: 1, role: 'leader', lastIndex: 0 }) } as unknown as RawNode,
     proposals: new ProposalRegistry({ random: { nextUint32: () => 7 } }),
     fsm,
     hlc: { fenceForLeadership: () => undefined } as unknown as Hlc,
     addressBook: { get: () => undefined } as unknown as AddressBook,
     proposalTimeoutMs,
+    leaderReadyWaitMs: proposalTimeoutMs,
     waitersMax: 16,
     tickMs: 10,
     electionTicks: 10,

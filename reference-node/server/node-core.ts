@@ -16,6 +16,8 @@ import type { HaltInfo, RaftLoop, RaftLoopEvents } from './raft-loop.js';
 import { toNodeError } from './raft-error-mapping.js';
 import type { AddressBook } from './address-book.js';
 import type { ProposalBarrier } from './proposal-barrier.js';
+import { LeaderReadiness } from './leader-readiness.js';
+import type { RawNodeLike } from './raft-node-port.js';
 
 /** Construction parameters of the core. */
 export interface NodeCoreOptions {
@@ -26,6 +28,12 @@ export interface NodeCoreOptions {
   readonly hlc: Hlc;
   readonly addressBook: AddressBook;
   readonly proposalTimeoutMs: number;
+  /**
+   * How long a proposal on a newly elected leader waits until the leader
+   * applied its log up to the start of its term (leader-readiness.ts) before
+   * it is refused with a definite ProposalDropped.
+   */
+  readonly leaderReadyWaitMs: number;
   readonly waitersMax: number;
   readonly tickMs: number;
   readonly electionTicks: number;
@@ -61,10 +69,17 @@ export class NodeCore {
   private appliedIndex = 0;
   private readonly leaderWaiters = new Set<() => void>();
   private readonly leaderListeners = new Set<(hint: LeaderHint) => void>();
+  private readonly readiness: LeaderReadiness;
 
   constructor(private readonly options: NodeCoreOptions) {
     this.reads = new KeyedWaiters(options.waitersMax, { name: 'ReadIndexTimeout', message: 'leadership not confirmed' });
     this.confChanges = new KeyedWaiters(16, { name: 'ProposalTimeout', message: 'membership change not applied' });
+    this.readiness = new LeaderReadiness({
+      raftStatus: () => options.rawNode.status(),
+      appliedIndex: () => options.fsm.appliedIndex(),
+      stopped: () => this.loop?.halt !== undefined || this.closing,
+      waitMs: options.leaderReadyWaitMs,
+    });
   }
 
   attach(loop: RaftLoop): void {
@@ -92,9 +107,11 @@ export class NodeCore {
         // re-fencing keeps its timestamps at or above every applied ceiling.
         if (this.isLeader()) this.options.hlc.fenceForLeadership();
         this.resolveReads();
+        this.readiness.changed();
       },
       confChangeApplied: (requestId, index, confState) => {
         this.appliedIndex = Math.max(this.appliedIndex, index);
+        this.readiness.changed();
         if (requestId !== '') this.confChanges.resolve(requestId, { index, confState });
       },
       halted: (halt) => this.onHalt(halt, onHalt),
@@ -166,6 +183,9 @@ export class NodeCore {
   /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
   proposeLeaseRenewal(leaseMs: number): void {
     if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
+    // Not before this leader applied up to its term's start: the wrap below is decided now (leader-readiness.ts).
+    const term = this.readiness.readyTerm();
+    if (term === null) return;
     let data: Uint8Array;
     try {
       const lease = this.options.hlc.leaseRenewalPayload(leaseMs);
@@ -175,7 +195,7 @@ export class NodeCore {
       this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not wrapped');
       return;
     }
-    this.raftLoop.inbox.run((raw) => raw.propose(data)).catch((error: unknown) => {
+    this.raftLoop.inbox.run(this.proposeInTerm(data, term)).catch((error: unknown) => {
       this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not proposed');
     });
   }
@@ -192,13 +212,15 @@ export class NodeCore {
   }
 
   private async proposePayload(payload: () => Uint8Array, wrap = true): Promise<AppliedProposal> {
+    // The wrap is decided only once this leader applied everything of earlier terms (a raft cutover among them installs it).
+    const term = await this.leaderReadyTerm();
     // Wrapped before the proposal is registered: a refused wrap leaves nothing pending.
     const plain = payload();
     const fsmPayload = wrap ? this.wrap(plain) : plain;
     const pending = this.options.proposals.register();
     try {
       const data = this.entryData(pending.id, plain, fsmPayload);
-      await this.raftLoop.inbox.run((raw) => raw.propose(data));
+      await this.raftLoop.inbox.run(this.proposeInTerm(data, term));
     } catch (error) {
       // Refused before it was appended: definite.
       const nodeError = toNodeError(error, () => this.leaderHint());
@@ -213,6 +235,36 @@ export class NodeCore {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * The term this node leads in, once it applied its log up to the start of
+   * that term (waiting at most `leaderReadyWaitMs`, woken by the apply).
+   * Otherwise a definite refusal: nothing was proposed, so a retry is safe.
+   */
+  private async leaderReadyTerm(): Promise<number> {
+    const outcome = await this.readiness.untilReady();
+    if (outcome.kind === 'ready') return outcome.term;
+    this.assertLeader();
+    const start = outcome.termStartIndex === null ? 'its term start' : `its term start ${outcome.termStartIndex}`;
+    throw new NodeError('ProposalDropped', `new leader not ready: applied ${outcome.appliedIndex}, below ${start}, after ${this.options.leaderReadyWaitMs} ms; nothing was proposed (retry)`);
+  }
+
+  /**
+   * The inbox step that appends a proposal decided (wrapped or not) as
+   * leader of `term`. In a later term of this node's leadership (lost and
+   * won back while the proposal waited in the inbox) that decision may be
+   * stale, so it is refused before anything is appended; a node that no
+   * longer leads gets Raft's own NotLeader.
+   */
+  private proposeInTerm(data: Uint8Array, term: number): (raw: RawNodeLike) => void {
+    return (raw) => {
+      const now = this.options.rawNode.status();
+      if (now.role === 'leader' && now.term !== term) {
+        throw new NodeError('ProposalDropped', `leadership moved from term ${term} to term ${now.term} before the proposal reached Raft; nothing was proposed (retry)`);
+      }
+      raw.propose(data);
+    };
   }
 
   /**
@@ -326,6 +378,8 @@ export class NodeCore {
       this.confChanges.rejectAll(() => new NodeError('LeadershipLost', 'leadership lost while the membership change was pending'));
     }
     if (next.role === 'leader') this.options.hlc.fenceForLeadership();
+    if (next.role === 'leader' && previous.role !== 'leader') this.readiness.observeLeadership();
+    else this.readiness.changed();
     for (const check of [...this.leaderWaiters]) check();
     if (previous.leader !== next.leader) {
       const hint = this.leaderHint();
@@ -339,12 +393,14 @@ export class NodeCore {
     this.reads.rejectAll(() => new NodeError('NodeHalted', message));
     this.readIndexes.clear();
     this.confChanges.rejectAll(() => new NodeError('HaltedWhilePending', message));
+    this.readiness.changed();
     notify(halt);
   }
 
   /** Refuses new work and fails what is pending (graceful shutdown). */
   beginShutdown(): void {
     this.closing = true;
+    this.readiness.changed();
     this.options.proposals.rejectAll('LeadershipLost', 'the node is shutting down; the proposal may still commit');
     this.reads.rejectAll(() => new NodeError('ShuttingDown', 'the node is shutting down'));
     this.readIndexes.clear();

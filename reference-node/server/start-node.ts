@@ -69,6 +69,17 @@ const snapshotBytesMax = 1024 * 1024 * 1024;
 /** How often the registration watchers look at the registry (spec §3.4 (d), (e)). */
 const registrationPollMs = 1_000;
 
+/**
+ * How long a proposal on a new leader waits for the leader to apply up to its
+ * term's start before a definite, retryable refusal: one election timeout (a
+ * healthy leader commits and applies its no-op within a heartbeat round; if
+ * it cannot within the time Raft allows a leader to show progress, a retry is
+ * better than a wait), never above the proposal timeout.
+ */
+function leaderReadyWaitMsOf(config: NodeConfig): number {
+  return Math.min(config.tickMs * config.electionTicks, config.proposalTimeoutMs);
+}
+
 /** Wrap every FSM payload once the raft cutover is installed on this process. */
 function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8Array {
   return (payload) => {
@@ -175,7 +186,7 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
   const barrier = new ProposalBarrier();
   const core = new NodeCore({
     id: config.id, rawNode, proposals, fsm, hlc, addressBook,
-    proposalTimeoutMs: config.proposalTimeoutMs, waitersMax: config.pendingRequestsMax,
+    proposalTimeoutMs: config.proposalTimeoutMs, leaderReadyWaitMs: leaderReadyWaitMsOf(config), waitersMax: config.pendingRequestsMax,
     tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
     barrier, bugs: new Set<string>(config.bugs),
     ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),

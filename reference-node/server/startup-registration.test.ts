@@ -4,7 +4,7 @@
  * ahead arms the barrier, registers (retrying with backoff), marks, and only
  * then releases; a stop leaves the barrier armed.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { applyRegistration, emptySidecar, StateCache, type WriterRegistration } from '../encryption/index.js';
 import { FakeRowStore } from '../encryption/test/fixtures.js';
 import { createLogger } from './logger.js';
@@ -68,7 +68,8 @@ describe('StartupRegistration (7a)', () => {
     const { registration, stateCache, events, registered, sleeps, rows } = setup({ epoch: 3, failures: 3 });
     await applyRegistration(rows, { dekId: dek, fullNodeId: me, localEpoch: 1 }, new Set());
     expect(await registration.install()).toBe('armed');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The registration loop runs on after install(): wait for its release, not for a fixed time (a loaded machine outlasts any).
+    await vi.waitFor(() => { expect(events).toContain('release (registered=true)'); }, { timeout: 20_000, interval: 5 });
     expect(registered).toEqual([{ dekId: dek, fullNodeId: me, localEpoch: 3 }]);
     expect(sleeps).toEqual([100, 200, 400]);
     expect(events).toEqual(['arm', 'release (registered=true)']);

@@ -66,12 +66,13 @@ export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{
 
 /**
  * Refusals after which a rollout RPC is sent again, to the leader then: leadership moved (a loaded machine's
- * election) — LeadershipLost / NotLeader, or the encryption admin's own definite refusal of §6.2 when the node
- * is no longer leader or its ReadIndex round could not confirm the leadership before anything was proposed.
+ * election) — LeadershipLost / NotLeader, a new leader that refused to propose before it applied its term's
+ * start (ProposalDropped), or the encryption admin's own definite refusal of §6.2 when the node is no longer
+ * leader or its ReadIndex round could not confirm the leadership before anything was proposed.
  */
 function leadershipMoved(error: unknown): boolean {
   const { spec, message } = classifyError(error);
-  if (spec.name === 'LeadershipLost' || spec.name === 'NotLeader') return true;
+  if (spec.name === 'LeadershipLost' || spec.name === 'NotLeader' || spec.name === 'ProposalDropped') return true;
   return spec.name === 'EncryptionFailedPrecondition' && /\b(not leader|leadership not confirmed)\b/.test(message);
 }
 
