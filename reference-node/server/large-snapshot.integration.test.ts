@@ -93,6 +93,7 @@ describe('snapshot of a large store', () => {
     expect(cluster.logOf(lagging)).toContain('installing snapshot');
 
     // A restart opens the node's own (large) snapshot file.
+    expect(cluster.logOf(restarted)).toContain('snapshot taken');
     await cluster.kill(restarted);
     await cluster.start(restarted);
     await waitFor(`${restarted} to catch up after its restart`, 30_000, async () => {
