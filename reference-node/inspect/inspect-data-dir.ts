@@ -8,7 +8,7 @@
  * because LevelDB compresses blocks and can hide a compressible plaintext.
  */
 import { Keystore, hydrateKeystore, loadKekFile, type Sidecar } from '../encryption/index.js';
-import { decodeSnapshotPayload, readSnapshotHeader, type SnapshotPayload } from '../kv/index.js';
+import { readSnapshotHeader, readSnapshotPayload, type SnapshotPayloadView } from '../kv/index.js';
 import { asLogIndex } from '../raft/types.js';
 import { LogStore, readSnapshotFile, StateStore, type NodeDatabase } from '../storage/index.js';
 import { describeRaftEntry, type RaftEntryContext } from './describe-raft-entry.js';
@@ -64,21 +64,21 @@ async function keystoreFor(kekFile: string | undefined, sidecar: Sidecar | null)
 }
 
 /** Reads the newest snapshot file; a missing or corrupt file is reported on its line, not thrown. */
-async function describeSnapshot(database: NodeDatabase, log: LogStore): Promise<{ record: SnapshotRecord; payload: SnapshotPayload | null }> {
+async function describeSnapshot(database: NodeDatabase, log: LogStore): Promise<{ record: SnapshotRecord; payload: SnapshotPayloadView | null }> {
   const metadata = log.snapshotMetadataOrNull();
   if (metadata === null) return { record: { kind: 'snapshot', present: false }, payload: null };
   const base = { kind: 'snapshot' as const, present: true as const, index: metadata.index, term: metadata.term, voters: [...metadata.confState.voters], learners: [...metadata.confState.learners] };
   try {
     const data = await readSnapshotFile(database.dataDir, metadata.term, metadata.index);
     const header = readSnapshotHeader(data);
-    const payload = decodeSnapshotPayload(data.subarray(header.payloadOffset));
+    const payload = readSnapshotPayload(data.subarray(header.payloadOffset));
     const record: SnapshotRecord = {
       ...base,
       header: { format: header.format, ceilingMs: header.ceilingMs, cutoverIndex: header.cutoverIndex },
       dataBytes: data.length,
-      appliedIndex: payload.contents.appliedIndex,
-      mvccRows: payload.contents.mvccRows.length,
-      rawRows: payload.contents.rawRows.length,
+      appliedIndex: payload.appliedIndex,
+      mvccRows: payload.mvccRowCount,
+      rawRows: payload.rawRowCount,
     };
     return { record, payload };
   } catch (error) {
@@ -136,13 +136,13 @@ async function emitStore(database: NodeDatabase, values: boolean, totals: Totals
   }
 }
 
-async function emitSnapshotRows(payload: SnapshotPayload, values: boolean, totals: Totals, emit: InspectSink): Promise<void> {
-  for (const [key, value] of payload.contents.mvccRows) {
+async function emitSnapshotRows(payload: SnapshotPayloadView, values: boolean, totals: Totals, emit: InspectSink): Promise<void> {
+  for (const [key, value] of payload.mvccRows) {
     const record = describeMvccRow(key, value, { source: 'snapshot', values });
     countMvcc(totals, record);
     await emit(record);
   }
-  for (const [key, value] of payload.contents.rawRows) {
+  for (const [key, value] of payload.rawRows) {
     const record = describeRawRow(key, value, 'snapshot');
     countRaw(totals, record);
     await emit(record);

@@ -46,12 +46,46 @@ export class ByteReader {
 
   /** A BE32 length prefix (≤ `max`) followed by that many bytes. */
   lengthPrefixed(what: string, max: number): Uint8Array {
-    const length = this.u32(`${what} length`);
-    if (length > max) throw new FsmDecodeError('OutOfBounds', `${what} is ${length} bytes, above the bound of ${max}`);
-    this.need(length, what);
+    const length = this.prefixedLength(what, max);
     const out = this.bytes.slice(this.offset, this.offset + length);
     this.offset += length;
     return out;
+  }
+
+  /** Like {@link lengthPrefixed}, but a view into the payload instead of a copy. */
+  lengthPrefixedView(what: string, max: number): Uint8Array {
+    const length = this.prefixedLength(what, max);
+    const out = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  /** Steps over a BE32 length prefix (≤ `max`) and its bytes, checking both. */
+  skipLengthPrefixed(what: string, max: number): void {
+    // Not `this.offset += …`: that would read the offset before the prefix moved it.
+    const length = this.prefixedLength(what, max);
+    this.offset += length;
+  }
+
+  /** Steps over `count` bytes. */
+  skipBytes(count: number, what: string): void {
+    this.need(count, what);
+    this.offset += count;
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.offset;
+  }
+
+  private prefixedLength(what: string, max: number): number {
+    // No message is built unless it fails: this runs twice per row of a snapshot.
+    if (this.offset + 4 > this.bytes.length) this.need(4, `${what} length`);
+    const length = this.view.getUint32(this.offset, false);
+    this.offset += 4;
+    if (length > max) throw new FsmDecodeError('OutOfBounds', `${what} is ${length} bytes, above the bound of ${max}`);
+    this.need(length, what);
+    return length;
   }
 
   /** Asserts every byte was consumed. */

@@ -14,7 +14,7 @@
  * Each request carries the commit timestamp its proposer's HLC assigned, so
  * every replica writes identical MVCC keys. No trailing bytes are allowed.
  */
-import { concatBytes, encodeUint64BE } from '../storage/index.js';
+import { concatByteArrays, concatBytes, encodeUint64BE } from '../storage/index.js';
 import { ByteReader } from './byte-reader.js';
 import { FsmDecodeError } from './fsm-decode-error.js';
 import { KvDefaults, type PayloadLimits } from './kv-defaults.js';
@@ -84,7 +84,7 @@ export function encodeKvPayload(payload: KvPayload): Uint8Array {
     case 'single':
       return concatBytes(Uint8Array.of(FsmOpcode.single), encodeKvRequest(payload.request));
     case 'batch':
-      return concatBytes(Uint8Array.of(FsmOpcode.batch), u32(payload.requests.length), ...payload.requests.map(encodeKvRequest));
+      return concatByteArrays([Uint8Array.of(FsmOpcode.batch), u32(payload.requests.length), ...payload.requests.map(encodeKvRequest)]);
     case 'leaseRenewal':
       return encodeLeaseRenewal(payload.ceilingMs);
   }

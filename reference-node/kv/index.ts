@@ -36,6 +36,10 @@ export {
 export type { SnapshotHeader, SnapshotHeaderErrorCode } from './snapshot-header.js';
 export { encodeSnapshotPayload, decodeSnapshotPayload, SnapshotPayloadError } from './snapshot-payload.js';
 export type { SnapshotPayload } from './snapshot-payload.js';
+export { SnapshotPayloadBuilder, SNAPSHOT_BUILD_CHUNK_BYTES } from './snapshot-payload-builder.js';
+export type { SnapshotPayloadStart } from './snapshot-payload-builder.js';
+export { readSnapshotPayload } from './snapshot-payload-reader.js';
+export type { SnapshotPayloadView, SnapshotRow } from './snapshot-payload-reader.js';
 export { ApplyPipeline } from './apply-pipeline.js';
 export type { ApplyPipelineOptions, HaltState, PipelineOutcome } from './apply-pipeline.js';
 export { ProposalRegistry } from './proposal-registry.js';

@@ -18,7 +18,8 @@ import type { KvBugSwitches } from './kv-bug-switches.js';
 import { KvDefaults, type PayloadLimits } from './kv-defaults.js';
 import { executeKvRequests } from './kv-request-executor.js';
 import { readSnapshotHeader, SnapshotHeaderWriter, type SnapshotHeader } from './snapshot-header.js';
-import { decodeSnapshotPayload, encodeSnapshotPayload } from './snapshot-payload.js';
+import { SnapshotPayloadBuilder } from './snapshot-payload-builder.js';
+import { readSnapshotPayload } from './snapshot-payload-reader.js';
 
 /** Options of {@link StateMachine}. */
 export interface StateMachineOptions {
@@ -164,15 +165,17 @@ export class StateMachine {
 
   /** The snapshot bytes: header (v1/v2 with the latch) ‖ store payload with `applicationBlob`. */
   async snapshot(applicationBlob: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
-    return this.queue.run(async () => {
-      const contents = await this.store.exportContents();
-      const header = this.headerWriter.encode(this.hlc.ceilingMs(), this.cutoverIndex());
-      const body = encodeSnapshotPayload({ contents, applicationBlob });
-      const out = new Uint8Array(header.length + body.length);
-      out.set(header, 0);
-      out.set(body, header.length);
-      return out;
-    });
+    return this.queue.run(async () =>
+      this.store.exportTo(async (state) => {
+        const header = this.headerWriter.encode(this.hlc.ceilingMs(), this.cutoverIndex());
+        // Row by row from the store's iterators into chunks (issue 14: one
+        // argument per row overflowed the stack from ~31,000 rows).
+        const builder = new SnapshotPayloadBuilder({ prefix: header, appliedIndex: state.appliedIndex, maxCommitTs: state.maxCommitTs, applicationBlob });
+        for await (const rows of state.mvccRowBatches()) for (const [key, value] of rows) builder.addMvccRow(key, value);
+        for await (const rows of state.rawRowBatches()) for (const [key, value] of rows) builder.addRawRow(key, value);
+        return builder.finish();
+      }),
+    );
   }
 
   /**
@@ -199,12 +202,13 @@ export class StateMachine {
   async restore(bytes: Uint8Array): Promise<RestoredSnapshot> {
     return this.queue.run(async () => {
       const header = readSnapshotHeader(bytes);
-      const payload = decodeSnapshotPayload(bytes.subarray(header.payloadOffset));
-      await this.store.replaceContents(payload.contents);
+      // Validated whole before the store is touched; the rows are views into `bytes`.
+      const payload = readSnapshotPayload(bytes.subarray(header.payloadOffset));
+      await this.store.replaceContents(payload);
       if (header.ceilingMs > 0) this.hlc.applyLeaseCeiling(header.ceilingMs);
-      this.hlc.observe(payload.contents.maxCommitTs);
+      this.hlc.observe(payload.maxCommitTs);
       this.restoredCutover = header.cutoverIndex;
-      return { header, appliedIndex: payload.contents.appliedIndex, applicationBlob: payload.applicationBlob };
+      return { header, appliedIndex: payload.appliedIndex, applicationBlob: payload.applicationBlob };
     });
   }
 }

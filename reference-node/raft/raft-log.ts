@@ -138,13 +138,13 @@ export class RaftLog {
     const unstableStart = this.unstable.offset;
     if (lo < unstableStart) {
       try {
-        result.push(...this.storage.entries(asLogIndex(lo), asLogIndex(Math.min(end, unstableStart))));
+        appendAll(result, this.storage.entries(asLogIndex(lo), asLogIndex(Math.min(end, unstableStart))));
       } catch (error) {
         if (isRaftError(error, 'Compacted')) return null;
         throw error;
       }
     }
-    if (end > unstableStart) result.push(...this.unstable.slice(Math.max(lo, unstableStart), end));
+    if (end > unstableStart) appendAll(result, this.unstable.slice(Math.max(lo, unstableStart), end));
     return result;
   }
 
@@ -176,4 +176,13 @@ export class RaftLog {
     this.committed = snapshot.metadata.index;
     this.unstable.restore(snapshot);
   }
+}
+
+/**
+ * Appends `entries` to `target` one by one: a slice can span the whole log,
+ * and `push(...entries)` overflows the call stack from a few tens of
+ * thousands of elements.
+ */
+function appendAll(target: Entry[], entries: readonly Entry[]): void {
+  for (const entry of entries) target.push(entry);
 }

@@ -38,8 +38,17 @@ export function readIndexBE(bytes: Uint8Array, offset: number): number {
   return Number(value);
 }
 
-/** Concatenates byte arrays into a fresh array. */
+/** Concatenates a few byte arrays into a fresh array (for a list that grows with the data, use {@link concatByteArrays}). */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return concatByteArrays(parts);
+}
+
+/**
+ * Concatenates a list of byte arrays into a fresh array. Takes the list
+ * itself rather than spread arguments: a spread of a per-row or per-entry
+ * array overflows the call stack from a few tens of thousands of elements.
+ */
+export function concatByteArrays(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);

@@ -6,12 +6,12 @@
  */
 export { NodeStorage } from './node-storage.js';
 export type { NodeStorageOptions } from './node-storage.js';
-export { NodeDatabase } from './node-database.js';
+export { NodeDatabase, NodeBatch } from './node-database.js';
 export type { BinaryLevel, BinarySublevel, BatchOperation, OpenNodeDatabaseOptions } from './node-database.js';
 export { LogStore } from './log-store.js';
 export type { LoadedLog, WriteOptions } from './log-store.js';
-export { StateStore, isVisibleAt } from './state-store.js';
-export type { StateMutation, StoredVersion, StateContents, StateStoreOptions, ValueCodecs } from './state-store.js';
+export { StateStore, isVisibleAt, STATE_EXPORT_BATCH_ROWS } from './state-store.js';
+export type { StateMutation, StoredVersion, StateContents, StateExport, StateImport, StateRow, StateStoreOptions, ValueCodecs } from './state-store.js';
 export { encodeMvccKey, decodeMvccKey, mvccKeyUpperBound, MVCC_TIMESTAMP_BYTES } from './mvcc-key.js';
 export { encodeValueHeader, decodeValueHeader, VALUE_HEADER_BYTES } from './value-header.js';
 export type { ValueHeader, EncryptionState } from './value-header.js';
@@ -21,5 +21,5 @@ export { hlcTimestamp, hlcPhysicalMs, hlcLogical, HLC_LOGICAL_BITS, HLC_LOGICAL_
 export { writeSnapshotFile, readSnapshotFile, snapshotDirectory, snapshotFileName } from './snapshot-file.js';
 export { StorageError, isStorageError } from './storage-error.js';
 export type { StorageErrorCode } from './storage-error.js';
-export { encodeUint64BE, readUint64BE, concatBytes, bytesEqual } from './bytes.js';
+export { encodeUint64BE, readUint64BE, concatBytes, concatByteArrays, bytesEqual } from './bytes.js';
 export { SerialQueue } from './serial-queue.js';

@@ -74,10 +74,50 @@ export class NodeDatabase {
     await this.root.batch(operations as never[], batchOptions);
   }
 
+  /**
+   * Starts an atomic batch filled one operation at a time, for a write too
+   * large to list as one array (a snapshot install of millions of rows): the
+   * operations accumulate in LevelDB's own write batch, not in JS objects.
+   */
+  startBatch(): NodeBatch {
+    return new NodeBatch(this.root.batch());
+  }
+
   /** Closes the database (idempotent). */
   async close(): Promise<void> {
     if (this.root.status === 'open' || this.root.status === 'opening') {
       await this.root.close();
     }
+  }
+}
+
+type ChainedBatch = ReturnType<BinaryLevel['batch']>;
+
+/** An atomic batch of {@link NodeDatabase.startBatch}: `put`/`del` any number of times, then `write` once; always `close`. */
+export class NodeBatch {
+  constructor(private readonly batch: ChainedBatch) {}
+
+  put(sublevel: BinarySublevel, key: Uint8Array, value: Uint8Array): void {
+    this.batch.put(key, value, { sublevel });
+  }
+
+  del(sublevel: BinarySublevel, key: Uint8Array): void {
+    this.batch.del(key, { sublevel });
+  }
+
+  /** Number of operations added so far. */
+  get length(): number {
+    return this.batch.length;
+  }
+
+  /** Commits every operation atomically; `sync: true` makes it durable before resolving. */
+  async write(sync: boolean): Promise<void> {
+    // As in NodeDatabase.write: classic-level passes `sync` through to LevelDB.
+    await this.batch.write({ sync } as unknown as Parameters<ChainedBatch['write']>[0]);
+  }
+
+  /** Releases the batch (idempotent; a no-op after `write`). */
+  async close(): Promise<void> {
+    await this.batch.close();
   }
 }

@@ -10,7 +10,7 @@
  */
 import { asLogIndex } from '../raft/types.js';
 import type { LogIndex } from '../raft/types.js';
-import type { BatchOperation, NodeDatabase } from './node-database.js';
+import type { BatchOperation, BinarySublevel, NodeDatabase } from './node-database.js';
 import { asPlainBytes, concatBytes, encodeIndexBE, encodeUint64BE, hasPrefix, readIndexBE, readUint64BE } from './bytes.js';
 import { hlcPhysicalMs } from './hlc-timestamp.js';
 import { decodeMvccKey, encodeMvccKey, mvccKeyUpperBound, MVCC_TIMESTAMP_BYTES } from './mvcc-key.js';
@@ -55,6 +55,65 @@ export interface StateContents {
   readonly rawRows: readonly (readonly [Uint8Array, Uint8Array])[];
   readonly appliedIndex: LogIndex;
   readonly maxCommitTs: bigint;
+}
+
+/** One row of a store section: [key, stored value]. */
+export type StateRow = readonly [Uint8Array, Uint8Array];
+
+/**
+ * A whole store to install (a snapshot): the rows of each section in key
+ * order, each iterable more than once (arrays, or views into a snapshot
+ * payload), so the store can validate before it writes. {@link StateContents}
+ * is one.
+ */
+export interface StateImport {
+  readonly mvccRows: Iterable<StateRow>;
+  readonly rawRows: Iterable<StateRow>;
+  readonly appliedIndex: LogIndex;
+  readonly maxCommitTs: bigint;
+}
+
+/**
+ * The store as {@link StateStore.exportTo} hands it to a snapshot writer:
+ * the metadata and the rows of each section in key order, read in batches
+ * from the database, so no array of every row is ever built.
+ */
+export interface StateExport {
+  readonly appliedIndex: LogIndex;
+  readonly maxCommitTs: bigint;
+  /** The MVCC rows in batches of at most {@link STATE_EXPORT_BATCH_ROWS}. */
+  mvccRowBatches(): AsyncIterable<readonly StateRow[]>;
+  /** The raw rows in batches of at most {@link STATE_EXPORT_BATCH_ROWS}. */
+  rawRowBatches(): AsyncIterable<readonly StateRow[]>;
+}
+
+/** Rows read from the database per step of an export or of an install's delete pass. */
+export const STATE_EXPORT_BATCH_ROWS = 1024;
+
+async function* rowBatches(sublevel: BinarySublevel): AsyncGenerator<readonly StateRow[]> {
+  const iterator = sublevel.iterator();
+  try {
+    for (;;) {
+      const rows = await iterator.nextv(STATE_EXPORT_BATCH_ROWS);
+      if (rows.length === 0) return;
+      yield rows;
+    }
+  } finally {
+    await iterator.close();
+  }
+}
+
+async function* keyBatches(sublevel: BinarySublevel): AsyncGenerator<readonly Uint8Array[]> {
+  const iterator = sublevel.keys();
+  try {
+    for (;;) {
+      const keys = await iterator.nextv(STATE_EXPORT_BATCH_ROWS);
+      if (keys.length === 0) return;
+      yield keys;
+    }
+  } finally {
+    await iterator.close();
+  }
 }
 
 /**
@@ -250,14 +309,33 @@ export class StateStore {
     return this.commit([], { appliedIndex: index, sync: options.sync ?? false });
   }
 
-  /** Reads every row of the store for a snapshot (stored bytes, not plaintext). */
+  /**
+   * Hands the whole store to `write` (a snapshot writer), rows streamed in
+   * key order from the database. No write of this store runs until `write`
+   * settles, so the rows and the metadata are of one applied index.
+   */
+  async exportTo<T>(write: (state: StateExport) => Promise<T>): Promise<T> {
+    return this.queue.run(async () =>
+      write({
+        appliedIndex: this.applied,
+        maxCommitTs: this.highestCommitTs,
+        mvccRowBatches: () => rowBatches(this.database.mvcc),
+        rawRowBatches: () => rowBatches(this.database.raw),
+      }),
+    );
+  }
+
+  /** Reads every row of the store into memory (stored bytes, not plaintext); snapshots use {@link exportTo}. */
   async exportContents(): Promise<StateContents> {
-    return this.queue.run(async () => {
-      const mvccRows = await this.database.mvcc.iterator().all();
-      const rawRows = await this.database.raw.iterator().all();
-      const plain = (rows: [Uint8Array, Uint8Array][]): (readonly [Uint8Array, Uint8Array])[] =>
-        rows.map(([key, value]) => [asPlainBytes(key), asPlainBytes(value)] as const);
-      return { mvccRows: plain(mvccRows), rawRows: plain(rawRows), appliedIndex: this.applied, maxCommitTs: this.highestCommitTs };
+    return this.exportTo(async (state) => {
+      const collect = async (batches: AsyncIterable<readonly StateRow[]>): Promise<StateRow[]> => {
+        const rows: StateRow[] = [];
+        for await (const batch of batches) for (const [key, value] of batch) rows.push([asPlainBytes(key), asPlainBytes(value)]);
+        return rows;
+      };
+      const mvccRows = await collect(state.mvccRowBatches());
+      const rawRows = await collect(state.rawRowBatches());
+      return { mvccRows, rawRows, appliedIndex: state.appliedIndex, maxCommitTs: state.maxCommitTs };
     });
   }
 
@@ -265,19 +343,25 @@ export class StateStore {
    * Replaces the whole store with `contents` in one synced atomic batch (a
    * snapshot install): old rows are deleted, new rows and metadata written.
    * Each stored value's header is validated first, so a snapshot carrying a
-   * reserved enc_state is refused before anything changes.
+   * reserved enc_state is refused before anything changes. The batch is
+   * filled row by row (LevelDB holds it), never as one array of operations.
    */
-  async replaceContents(contents: StateContents): Promise<void> {
+  async replaceContents(contents: StateImport): Promise<void> {
     for (const [, value] of contents.mvccRows) decodeValueHeader(value);
     return this.queue.run(async () => {
-      const operations: BatchOperation[] = [];
-      for (const key of await this.database.mvcc.keys().all()) operations.push({ type: 'del', sublevel: this.database.mvcc, key });
-      for (const key of await this.database.raw.keys().all()) operations.push({ type: 'del', sublevel: this.database.raw, key });
-      for (const [key, value] of contents.mvccRows) operations.push({ type: 'put', sublevel: this.database.mvcc, key, value });
-      for (const [key, value] of contents.rawRows) operations.push({ type: 'put', sublevel: this.database.raw, key, value });
-      operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: APPLIED_INDEX_KEY, value: encodeIndexBE(contents.appliedIndex) });
-      operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: MAX_COMMIT_TS_KEY, value: encodeUint64BE(contents.maxCommitTs) });
-      await this.database.write(operations, true);
+      const batch = this.database.startBatch();
+      try {
+        for (const sublevel of [this.database.mvcc, this.database.raw]) {
+          for await (const keys of keyBatches(sublevel)) for (const key of keys) batch.del(sublevel, key);
+        }
+        for (const [key, value] of contents.mvccRows) batch.put(this.database.mvcc, key, value);
+        for (const [key, value] of contents.rawRows) batch.put(this.database.raw, key, value);
+        batch.put(this.database.fsmMeta, APPLIED_INDEX_KEY, encodeIndexBE(contents.appliedIndex));
+        batch.put(this.database.fsmMeta, MAX_COMMIT_TS_KEY, encodeUint64BE(contents.maxCommitTs));
+        await batch.write(true);
+      } finally {
+        await batch.close();
+      }
       this.applied = contents.appliedIndex;
       this.highestCommitTs = contents.maxCommitTs;
     });
