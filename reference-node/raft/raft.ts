@@ -153,8 +153,9 @@ export class Raft {
       this.electionElapsed = 0;
       if (this.config.checkQuorum) this.checkQuorum();
       if (this.role === 'leader' && !this.tracker.isVoter(this.id)) {
-        // Stepping down here could leave the cluster without any electable
-        // node (see handOverLeadership): try again, with another voter if any.
+        // No stepping down: a voter that has not learned that our removal
+        // committed still needs our vote, and may be the only candidate left
+        // (see handOverLeadership). Try again, with another voter if any.
         this.logInfo(`handover to ${this.leadTransferee} did not finish within ${this.config.electionTicks} ticks: retrying`);
         handOverLeadership(this, this.leadTransferee);
       } else if (this.role === 'leader' && this.leadTransferee !== null) {
