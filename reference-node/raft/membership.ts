@@ -14,7 +14,7 @@ export function applyConfChange(r: Raft, cc: ConfChange): ConfState {
   r.logInfo(`applied conf change ${cc.type} ${cc.nodeId}: voters [${cs.voters.join(',')}] learners [${cs.learners.join(',')}]`);
   if (r.role !== 'leader') return cs;
   if (!r.tracker.isVoter(r.id)) {
-    handOverAfterRemoval(r);
+    handOverLeadership(r, null);
     return cs;
   }
   if (r.leadTransferee !== null && !r.tracker.isVoter(r.leadTransferee)) r.abortLeaderTransfer();
@@ -30,17 +30,26 @@ export function applyConfChange(r: Raft, cc: ConfChange): ConfState {
 }
 
 /**
- * A leader that applied its own removal steps down, but not abruptly: the
- * remaining voters may not know the removal committed yet (and may need our
- * vote under the old configuration), so we keep replicating and hand
- * leadership to the most caught-up voter, as in a transfer. Proposals are
- * refused meanwhile; if the handover does not finish within an election
- * timeout the leader steps down anyway (Raft.tickHeartbeat).
+ * A leader that is not a voter of its configuration (it applied its own
+ * removal, or it was elected as a caretaker, see Raft.campaignOwed) hands
+ * leadership to a voter, as in a transfer: the most caught-up voter gets the
+ * log and then TimeoutNow. Proposals are refused meanwhile.
+ *
+ * It does not step down on its own (thesis §4.2.2; etcd keeps a removed
+ * leader leading until a new leader deposes it): the remaining voters may not
+ * know yet that the removal committed, and a voter that has not applied it
+ * still needs this node's vote, which a longer log here refuses. Only an
+ * elected voter can finish the change, so the handover is retried every
+ * election timeout (Raft.tickHeartbeat) with `avoid` = the transferee that
+ * did not take over, until a higher term (the new leader's) or check-quorum
+ * ends this leadership.
  */
-function handOverAfterRemoval(r: Raft): void {
+export function handOverLeadership(r: Raft, avoid: NodeId | null): void {
+  assert(r.role === 'leader' && !r.tracker.isVoter(r.id), () => `${r.id} hands over leadership as a ${r.role} voter`);
   let transferee: NodeId | null = null;
   let bestMatch = -1;
   for (const id of r.tracker.voters) {
+    if (id === avoid && r.tracker.voters.length > 1) continue;
     const match = r.tracker.progress.get(id)?.match ?? 0;
     if (match > bestMatch) {
       bestMatch = match;
@@ -48,7 +57,7 @@ function handOverAfterRemoval(r: Raft): void {
     }
   }
   assert(transferee !== null, 'a configuration without voters was applied');
-  r.logInfo(`removed from the configuration: handing leadership to ${transferee} before stepping down`);
+  r.logInfo(`not a voter of the configuration: handing leadership to ${transferee}`);
   r.electionElapsed = 0;
   r.leadTransferee = transferee;
   if (bestMatch === r.log.lastIndex()) r.sendTimeoutNow(transferee);

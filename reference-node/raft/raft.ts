@@ -8,6 +8,7 @@
  */
 import type { RaftConfig } from './config.js';
 import { assert, isRaftError, RaftError } from './errors.js';
+import { handOverLeadership } from './membership.js';
 import { makeMessage, MessageType, type Message } from './message.js';
 import { ProgressTracker } from './progress-tracker.js';
 import type { Progress } from './progress.js';
@@ -56,6 +57,17 @@ export class Raft {
   electionElapsed = 0;
   heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
+  /**
+   * This node is not a voter of its configuration, yet it refused a vote to
+   * a voter of it only because its own log is more up to date. That voter has
+   * not applied our removal (configurations take effect on apply) and cannot
+   * win without us; the Raft rule is that the more up-to-date server runs
+   * itself, so we campaign once after our election timeout, under our
+   * configuration, and hand leadership over if we win (thesis §4.2.2: before
+   * C_new is known, only a server of C_old may be electable). Cleared by
+   * every term or role change and by hearing from a leader.
+   */
+  campaignOwed = false;
 
   constructor(readonly config: RaftConfig) {
     this.id = config.id;
@@ -101,6 +113,12 @@ export class Raft {
     return this.tracker.isVoter(this.id) && this.log.unstable.snapshot === null;
   }
 
+  /** A promotable voter, or a non-voter that owes a campaign (see campaignOwed). */
+  mayCampaign(): boolean {
+    if (this.isPromotable()) return true;
+    return this.campaignOwed && this.tracker.voters.length > 0 && this.log.unstable.snapshot === null;
+  }
+
   send(fields: Omit<Parameters<typeof makeMessage>[0], 'from'>): void {
     const isVoteRelated =
       fields.type === MessageType.Vote ||
@@ -122,7 +140,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.isPromotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (this.mayCampaign() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.hup(false);
     }
@@ -135,11 +153,12 @@ export class Raft {
       this.electionElapsed = 0;
       if (this.config.checkQuorum) this.checkQuorum();
       if (this.role === 'leader' && !this.tracker.isVoter(this.id)) {
-        this.logInfo('stepping down: removed from the configuration and the handover did not finish');
-        this.becomeFollower(this.term, null);
-        return;
-      }
-      if (this.role === 'leader' && this.leadTransferee !== null) {
+        // No stepping down: a voter that has not learned that our removal
+        // committed still needs our vote, and may be the only candidate left
+        // (see handOverLeadership). Try again, with another voter if any.
+        this.logInfo(`handover to ${this.leadTransferee} did not finish within ${this.config.electionTicks} ticks: retrying`);
+        handOverLeadership(this, this.leadTransferee);
+      } else if (this.role === 'leader' && this.leadTransferee !== null) {
         this.logInfo(`aborting leadership transfer to ${this.leadTransferee}: election timeout elapsed`);
         this.abortLeaderTransfer();
       }
@@ -196,6 +215,7 @@ export class Raft {
     this.uncommittedSize = 0;
     this.readOnly = new ReadOnly();
     this.waitingReads = [];
+    this.campaignOwed = false;
   }
 
   becomeFollower(term: Term, lead: NodeId | null): void {
@@ -232,6 +252,8 @@ export class Raft {
     this.pendingConfIndex = this.log.lastIndex();
     this.appendEntries([{ type: EntryType.Normal, data: new Uint8Array(0) }], false);
     this.logInfo(`became leader at term ${this.term}`);
+    // Elected as a caretaker (campaignOwed): finish the configuration change, then let a voter lead.
+    if (!this.tracker.isVoter(this.id)) handOverLeadership(this, null);
   }
 
   // ---- elections ----
@@ -239,7 +261,8 @@ export class Raft {
   /** Starts an election (pre-vote first unless disabled or forced by a transfer). */
   hup(transfer: boolean): void {
     if (this.role === 'leader') return;
-    if (!this.isPromotable()) {
+    // A transfer (TimeoutNow) is only for voters: a leader sends it to a voter of its own configuration.
+    if (transfer ? !this.isPromotable() : !this.mayCampaign()) {
       this.logDebug('not campaigning: not a voter (or a snapshot is pending)');
       return;
     }

@@ -47,7 +47,10 @@ export class RawNode {
     this.raft.tick();
   }
 
-  /** Starts an election now (pre-vote first when enabled). No effect on a leader or a non-voter. */
+  /**
+   * Starts an election now (pre-vote first when enabled). No effect on a
+   * leader or a non-voter (unless it owes a campaign, see the README).
+   */
   campaign(): void {
     this.raft.hup(false);
   }

@@ -73,7 +73,8 @@ function handleVoteRequest(r: Raft, m: Message): void {
   const responseType = m.type === MessageType.Vote ? MessageType.VoteResponse : MessageType.PreVoteResponse;
   const canVote =
     r.vote === m.from || (r.vote === null && r.lead === null) || (m.type === MessageType.PreVote && m.term > r.term);
-  if (canVote && r.log.isUpToDate(m.index, m.logTerm)) {
+  const upToDate = r.log.isUpToDate(m.index, m.logTerm);
+  if (canVote && upToDate) {
     // Answer in the request's term: for a pre-vote it is the term the candidate would use.
     r.send({ type: responseType, to: m.from, term: m.term });
     if (m.type === MessageType.Vote) {
@@ -82,6 +83,13 @@ function handleVoteRequest(r: Raft, m: Message): void {
     }
   } else {
     r.send({ type: responseType, to: m.from, term: r.term, reject: true });
+    if (canVote && !upToDate && !r.tracker.isVoter(r.id) && r.tracker.isVoter(m.from) && !r.campaignOwed) {
+      // The candidate still counts us (it has not applied our removal) and
+      // cannot win while we refuse, and we never campaign as a non-voter:
+      // nobody could be elected. Run ourselves instead (Raft.campaignOwed).
+      r.logInfo(`refused ${MessageType[m.type]} from ${m.from}, a voter, for its shorter log: campaigning in its place`);
+      r.campaignOwed = true;
+    }
   }
 }
 
@@ -122,6 +130,8 @@ function stepCandidate(r: Raft, m: Message): void {
 }
 
 function stepFollower(r: Raft, m: Message): void {
+  const fromLeader = m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
+  if (fromLeader) r.campaignOwed = false; // a leader exists: it finishes the configuration change
   switch (m.type) {
     case MessageType.Append:
       r.electionElapsed = 0;
