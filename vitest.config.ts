@@ -2,18 +2,14 @@ import { defineConfig } from 'vitest/config';
 import type { ViteUserConfig } from 'vitest/config';
 
 /**
- * The scenario suite — whole harness runs, a cluster each, judged by their
- * checkers: workloads/scenarios/*.integration.test.ts and the end-to-end
- * `ekv-jepsen test` runs of harness/cli (local processes and Docker) — runs
- * in a pass of its own, one file at a time (vitest.scenarios.config.ts): a
- * run's verdict depends on the cluster getting the cores its elections and
- * timeouts assume, so it never shares them with another cluster of the suite.
+ * The scenario suite (workloads/scenarios/*.integration.test.ts: whole
+ * harness runs, a cluster each, judged by their checkers, among them the
+ * one-seed bug matrix) is `npm run test:scenarios`, a pass of its own, one
+ * file at a time (vitest.scenarios.config.ts): a scenario's verdict depends
+ * on the cluster getting the cores its elections and timeouts assume, so it
+ * never shares them with another cluster of the suite.
  */
-const scenarioSuite = [
-  'workloads/scenarios/*.integration.test.ts',
-  'harness/cli/ekv-jepsen-test.integration.test.ts',
-  'harness/cli/ekv-jepsen-docker.integration.test.ts',
-];
+const scenarioSuite = ['workloads/scenarios/*.integration.test.ts'];
 
 /** The settings of both passes; `scenarios` picks the scenario suite, one file at a time. */
 export function testConfig(scenarios: boolean): ViteUserConfig {
