@@ -23,6 +23,8 @@ class FakeOperator implements OperatorApi {
   /** Nodes that report halted (once `haltAfter` was called, when set). */
   halted = new Set<string>();
   haltAfter: string | null = null;
+  /** Who leads (a transfer moves it). */
+  leaderId = 'n1';
 
   private isHalted(id: string): boolean {
     return this.halted.has(id) && (this.haltAfter === null || this.calls.includes(this.haltAfter));
@@ -37,7 +39,7 @@ class FakeOperator implements OperatorApi {
 
   private status0(id: string): NodeStatus {
     return {
-      id, fullNodeId: `${id.slice(1)}00`, role: id === 'n1' ? 'leader' : 'follower', term: 2, leader: 'n1', leaderAddress: 'fake:n1',
+      id, fullNodeId: `${id.slice(1)}00`, role: id === this.leaderId ? 'leader' : 'follower', term: 2, leader: this.leaderId, leaderAddress: `fake:${this.leaderId}`,
       commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, snapshotIndex: 0, halted: this.isHalted(id), haltCode: 0, haltError: this.isHalted(id) ? 'ErrEnvelopeShort' : '', haltIndex: this.isHalted(id) ? 12 : 0, haltReason: '',
       stage: '6F', bugs: [], snapshotFormat: '', uptimeMs: 1, version: 't',
       members: ['n1', 'n2', 'n3'].map((m) => ({ id: m, suffrage: 'voter' as const, address: `fake:${m}` })),
@@ -89,7 +91,11 @@ class FakeOperator implements OperatorApi {
   addLearner = () => this.mutate('add-learner', () => ({ appliedIndex: ++this.index }));
   promote = () => this.mutate('promote', () => ({ appliedIndex: ++this.index }));
   remove = () => this.mutate('remove', () => ({ appliedIndex: ++this.index }));
-  transferLeadership = async () => ({ leader: 'n2', term: 3 });
+  transferLeadership = async (_a: string, target: string) => {
+    this.calls.push(`transfer-${target}`);
+    this.leaderId = target;
+    return { leader: target, term: 3 };
+  };
   classify = (error: unknown) => (error instanceof CallError ? { definite: error.definite, name: error.errorName, message: error.message } : { definite: false, name: 'UnknownFailure', message: String(error) });
   close = (): void => undefined;
 }
@@ -140,6 +146,25 @@ describe('the rollout process', () => {
     expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'fail bootstrap NotLeader', 'invoke bootstrap', 'ok bootstrap', 'invoke enable-storage-envelope', 'fail enable-storage-envelope InvalidArgument']);
     expect(report.stoppedAt).toMatchObject({ step: 's2', error: expect.stringMatching(/^InvalidArgument/) });
     expect(report.stepsCompleted).toBe(1);
+  });
+
+  it('a mixed cluster: a leader whose stage lacks the RPC hands leadership to another voter, and the step goes again there', async () => {
+    const api = new FakeOperator();
+    api.script.set('enable-storage', [new CallError('NotImplementedAtStage', true)]);
+    const { report, ops } = await run({ steps: [step('s1', { f: 'enable-storage-envelope' })] }, api);
+    expect(report).toMatchObject({ stepsCompleted: 1, stoppedAt: null });
+    expect(rolloutOps(ops)).toEqual(['invoke enable-storage-envelope', 'fail enable-storage-envelope NotImplementedAtStage', 'invoke transfer-leadership', 'ok transfer-leadership', 'invoke enable-storage-envelope', 'ok enable-storage-envelope']);
+    expect(api.calls).toContain('transfer-n2');
+    expect(ops.find((op) => op.f === 'transfer-leadership' && op.type === 'ok')?.value).toMatchObject({ step: 's1.stage1', leader: 'n2' });
+    expect(ops.find((op) => op.f === 'enable-storage-envelope' && op.type === 'ok')?.node).toBe('n2');
+  });
+
+  it('a mixed cluster where every voter refuses at its stage ends the program, naming the refusal', async () => {
+    const api = new FakeOperator();
+    api.script.set('enable-storage', ['n1', 'n2', 'n3'].map(() => new CallError('NotImplementedAtStage', true)));
+    const { report } = await run({ steps: [step('s1', { f: 'enable-storage-envelope' }, { retry: { attemptsMax: 10, backoffMs: 1 } })] }, api);
+    expect(api.calls.filter((c) => c.startsWith('transfer-'))).toEqual(['transfer-n2', 'transfer-n3']);
+    expect(report.stoppedAt).toMatchObject({ step: 's1', error: expect.stringMatching(/^NotImplementedAtStage.*every one refused at its stage/) });
   });
 
   it('after an ambiguous bootstrap, confirms it from the sidecar instead of bootstrapping twice (H3)', async () => {

@@ -21,7 +21,7 @@ import type { JsonValue } from '../history/op.js';
 import type { FaultCapability, NemesisAction, NodeTarget } from '../nemesis/index.js';
 import { describeAction } from './rollout-action.js';
 import type { RolloutAction } from './rollout-action.js';
-import { haltedMajority, StepRefusal } from './rollout-context.js';
+import { addressOf, haltedMajority, memberStatuses, requireLeader, StepRefusal } from './rollout-context.js';
 import type { RolloutContext } from './rollout-context.js';
 import { rolloutDefaults } from './rollout-program.js';
 import type { RolloutProgram, RolloutStep, StepTrigger } from './rollout-program.js';
@@ -116,7 +116,7 @@ async function holdFaults(step: RolloutStep, context: RolloutContext, log?: (lin
 
 /** Runs one step's attempts; null when it completed, else why it ended the program. */
 async function runStep(step: RolloutStep, context: RolloutContext, record: RolloutRunnerOptions['record'], triggers: TriggerScheduler): Promise<string | null> {
-  const memory: AttemptMemory = { proposedDekIds: [] };
+  const memory: AttemptMemory = { proposedDekIds: [], refusedAtStage: new Set() };
   let lastError = 'no attempt made';
   let ambiguous = false;
   for (let attempt = 1; attempt <= step.retry.attemptsMax; attempt += 1) {
@@ -136,6 +136,11 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
       if (needsRestart(step.action, failure) && memory.node !== undefined) {
         await restartLatched(step, attempt, memory.node, context, record);
         continue;
+      }
+      if (failure.name === 'NotImplementedAtStage' && memory.node !== undefined) {
+        memory.refusedAtStage.add(memory.node);
+        if (await moveLeadershipOff(step, attempt, memory, context, record)) continue;
+        return `${lastError} (and no other running voter is left to lead: every one refused at its stage)`;
       }
       if (!failure.definite) ambiguous = true;
       else if (!retryableErrors.has(failure.name)) return lastError;
@@ -184,6 +189,43 @@ async function restartLatched(step: RolloutStep, attempt: number, node: string, 
     record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: 'restart', value, error: failure.name, node });
   }
 }
+
+/**
+ * A mixed cluster: the RPC reached a leader whose emulated stage lacks it
+ * (NotImplementedAtStage). The operator hands leadership to a voter that has
+ * not refused yet and sends the step again; false when no such voter runs.
+ * Recorded as a transfer-leadership step of its own (`<step>.stage<attempt>`).
+ */
+async function moveLeadershipOff(step: RolloutStep, attempt: number, memory: AttemptMemory, context: RolloutContext, record: RolloutRunnerOptions['record']): Promise<boolean> {
+  const running = new Set((await memberStatuses(context).catch(() => [])).map((s) => s.id));
+  const candidates = [...running].filter((id) => !memory.refusedAtStage.has(id) && !context.retired.has(id)).sort();
+  if (candidates.length === 0) return false;
+  const value = { step: `${step.id}.stage${attempt}`, attempt: 1, remedy: `lead from a node whose stage implements ${step.action.f} (${[...memory.refusedAtStage].sort().join(', ')} refused)` };
+  for (let tries = 1; tries <= stageRemedyTries; tries += 1) {
+    if (context.signal.aborted) return false;
+    if (tries > 1) await context.sleep(step.retry.backoffMs);
+    record({ process: 'rollout', type: 'invoke', f: 'transfer-leadership', value: { ...value, attempt: tries } });
+    try {
+      const leader = await requireLeader(context);
+      const voters = new Set(leader.members.filter((m) => m.suffrage === 'voter').map((m) => m.id));
+      const target = candidates.find((id) => voters.has(id));
+      if (target === undefined) throw new StepRefusal('UnknownMember', `no running voter among ${candidates.join(', ')}`);
+      const answer = memory.refusedAtStage.has(leader.id)
+        ? await context.api.transferLeadership(addressOf(context, leader.id), target, context.rpcTimeoutMs)
+        : { leader: leader.id, term: leader.term };
+      record({ process: 'rollout', type: 'ok', f: 'transfer-leadership', value: { ...value, attempt: tries, leader: answer.leader, term: answer.term }, node: leader.id });
+      return true;
+    } catch (error) {
+      const failure = classifyStepError(error, context);
+      record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: 'transfer-leadership', value: { ...value, attempt: tries }, error: failure.name });
+      if (failure.name === 'UnknownMember') return false;
+    }
+  }
+  return true;
+}
+
+/** Attempts of one leadership hand-over away from a stage that lacks the RPC. */
+const stageRemedyTries = 5;
 
 function nodeField(node: string | undefined): { node?: string } {
   return node === undefined || node === '' ? {} : { node };

@@ -31,6 +31,8 @@ export interface AttemptMemory {
   readonly proposedDekIds: number[];
   /** The node the last attempt's RPC went to. */
   node?: string;
+  /** Nodes that refused this step with NotImplementedAtStage (a mixed cluster): leadership moves off them. */
+  readonly refusedAtStage: Set<string>;
 }
 
 /** Runs one attempt of `action`. */

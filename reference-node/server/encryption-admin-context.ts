@@ -41,6 +41,8 @@ export interface EncryptionAdminDeps {
   readonly bugs: ReadonlySet<string>;
   /** What the emulated release has (mutators, the two Enable RPCs). */
   readonly stage: StageBehaviour;
+  /** Test hook (--test-raft-marker-delay-ms): ms between the drained Phase-2 barrier and the marker's proposal; 0 = none. */
+  readonly raftMarkerDelayMs?: number;
 }
 
 /** A single-slot mutex (the `cutoverSem` of §6.3). */

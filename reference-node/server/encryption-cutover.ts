@@ -121,6 +121,8 @@ export async function enableRaftEnvelope(
     const summary = await capabilityFanOut(deps, self);
     // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.
     if (!deps.bugs.has('B6')) await closeBarrier(deps, deadlineMs);
+    // Test hook: widen the window between the drained barrier and the marker, where an aimed fault makes the propose ambiguous.
+    if ((deps.raftMarkerDelayMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, deps.raftMarkerDelayMs));
     const dek = sc.active.raft;
     const marker = encodeRotationEntry({
       subtag: ROTATION_SUBTAG.enableRaftEnvelope, dekId: dek, purpose: 'raft', wrapped: new Uint8Array(0),

@@ -71,6 +71,8 @@ export interface NodeConfig {
   readonly testHooks: boolean;
   /** Test only (needs testHooks): SIGKILL this process at a named point of an encryption apply. */
   readonly testKillPoint?: TestKillPoint;
+  /** Test only (needs testHooks): ms the raft cutover waits between its drained barrier and the marker's proposal (0 = none). */
+  readonly testRaftMarkerDelayMs: number;
   /** Overrides of the address this node dials per peer (harness proxies). */
   readonly peerRoutes: ReadonlyMap<string, string>;
   readonly stage: RolloutStage;
@@ -111,6 +113,7 @@ export function statusFlags(config: NodeConfig): Record<string, string> {
     exitOnHalt: String(config.exitOnHalt),
     testHooks: String(config.testHooks),
     testKillPoint: config.testKillPoint ?? '',
+    testRaftMarkerDelayMs: String(config.testRaftMarkerDelayMs),
     peerRoute: mapText(config.peerRoutes),
     stage: config.stage,
     bug: config.bugs.join(','),

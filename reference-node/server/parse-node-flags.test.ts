@@ -65,6 +65,14 @@ describe('parseNodeFlags', () => {
     expect(c.peerRoutes.get('n2')).toBe('127.0.0.1:9002');
   });
 
+  it('--test-raft-marker-delay-ms: a test hook (needs --test-hooks), 0 when absent, an integer in range', () => {
+    expect(config(base).testRaftMarkerDelayMs).toBe(0);
+    expect(config([...base, '--test-hooks', '--test-raft-marker-delay-ms', '2000']).testRaftMarkerDelayMs).toBe(2000);
+    expect(refusal([...base, '--test-raft-marker-delay-ms', '2000'])).toMatch(/--test-raft-marker-delay-ms.*needs --test-hooks/);
+    expect(refusal([...base, '--test-hooks', '--test-raft-marker-delay-ms', '-1'])).toMatch(/--test-raft-marker-delay-ms/);
+    expect(refusal([...base, '--test-hooks', '--test-raft-marker-delay-ms', 'soon'])).toMatch(/--test-raft-marker-delay-ms/);
+  });
+
   it('accepts --join without --peers, and --join with peers that exclude itself', () => {
     expect(config(['--id', 'n4', '--listen', '127.0.0.1:7004', '--join', '--data-dir', join(dir, 'j')]).peers.size).toBe(0);
     expect(config(['--id', 'n4', '--listen', '127.0.0.1:7004', '--join', '--peers', peers, '--data-dir', join(dir, 'j')]).join).toBe(true);

@@ -49,6 +49,7 @@ function buildCommand(): Command {
     .option('--no-exit-on-halt', 'keep serving Status after an apply halt')
     .option('--test-hooks', 'enable test-only RPCs (DebugProposeRaw)')
     .option('--test-kill-point <point>', 'test only, needs --test-hooks: SIGKILL this process at a named encryption-apply point (after-bootstrap-apply|after-storage-cutover-flip)')
+    .option('--test-raft-marker-delay-ms <ms>', 'test only, needs --test-hooks: after the Phase-2 barrier drained, wait this long before proposing the marker, so a fault aimed at the cutover lands in the window between them (default 0)')
     .option('--peer-route <list>', 'override the address dialled per peer: n2=H:P,…')
     .option('--stage <stage>', 'emulated rollout stage 6A..6F (default 6F)')
     .option('--bug <ids>', `catalogued bugs to re-introduce, comma-separated (bug-catalogue.md §10.B/§10.D; what each does: reference-node/proto/bug-catalogue.ts): ${cataloguedBugIds.join(', ')}`)
@@ -73,6 +74,13 @@ function text(options: RawOptions, name: string): string | undefined {
 function integer(options: RawOptions, name: string, flag: string, fallback: number, min: number, max: number): number {
   const value = text(options, name);
   return value === undefined ? fallback : parseIntegerInRange(flag, value, min, max);
+}
+
+/** A test-hook delay in ms (0 when absent); it needs --test-hooks. */
+function testHookDelay(options: RawOptions, name: string, flag: string): number {
+  if (text(options, name) === undefined) return 0;
+  if (options['testHooks'] !== true) throw new FlagError(flag, 'is a test hook: it needs --test-hooks');
+  return integer(options, name, flag, 0, 0, 600_000);
 }
 
 function parseMembership(options: RawOptions, id: string, advertise: string, join: boolean): Map<string, string> {
@@ -185,6 +193,7 @@ function resolveConfig(options: RawOptions): NodeConfig {
     exitOnHalt: options['exitOnHalt'] !== false,
     testHooks: options['testHooks'] === true,
     testKillPoint: parseTestKillPoint(text(options, 'testKillPoint'), options['testHooks'] === true),
+    testRaftMarkerDelayMs: testHookDelay(options, 'testRaftMarkerDelayMs', '--test-raft-marker-delay-ms'),
     peerRoutes, stage, bugs: Object.freeze(bugs),
     encryptionEnabled: options['encryptionEnabled'] === true,
     kekFile, sidecarPath,

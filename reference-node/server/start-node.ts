@@ -248,6 +248,7 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
     appliedIndex: () => pipeline.appliedIndex(),
     halted: () => loop.halt !== undefined,
     registerNow: async () => { await watcher?.tick(); },
+    raftMarkerDelayMs: config.testRaftMarkerDelayMs,
   }));
   loop.start();
   const timers = [

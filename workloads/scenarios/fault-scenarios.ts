@@ -50,7 +50,7 @@ export const restartReplayScenario: Scenario = {
 
 export const leaderChurnScenario: Scenario = {
   name: 'leader-churn-at-cutover',
-  summary: 'Phase 2 under a high write rate: the leader is cut off from its followers 0–200 ms after the EnableRaftEnvelope invoke (in-flight writes and the marker proposal time out while it keeps its term: ambiguous), then killed or paused right after the cutover commits; the operator restarts a latched leader and retries until Enable answers',
+  summary: 'Phase 2 under a high write rate: the leader is cut off from its followers 0.7–0.9 s after the EnableRaftEnvelope invoke, while a test hook holds the marker (in-flight writes and the marker proposal time out while it keeps its term: ambiguous), then killed or paused right after the cutover commits; the operator restarts a latched leader and retries until Enable answers',
   faults: 'an isolation of the RPC\'s node aimed at the invoke, a seeded kill or pause of it aimed at the ok, plus random partitions, pauses and clock skew; elections take 5 s and proposals time out after 1 s, so an isolated leader keeps its term',
   targets: ['I5', 'I10', 'B6', 'B8', 'B11', 'E13', 'E19'],
   workload: 'rollout',
@@ -61,19 +61,26 @@ export const leaderChurnScenario: Scenario = {
     nemesis: 'partition,pause,clock',
     // A cut shorter than an election but longer than a proposal's deadline: the marker's propose fails
     // ambiguously on a leader that is still the leader when the cut heals (the B11 window, spec §7.6).
-    commonNodeFlags: ['--election-ticks', '200', '--proposal-timeout-ms', '1000'],
+    // The test hook holds the marker 2 s after the barrier drained, so the cut aimed 0.7–0.9 s after
+    // the invoke lands after the leadership check and the capability fan-out and before the marker,
+    // whatever the machine's load (without it the window is a few milliseconds wide).
+    commonNodeFlags: ['--election-ticks', '200', '--proposal-timeout-ms', '1000', '--test-hooks', '--test-raft-marker-delay-ms', '2000'],
   }),
   program: (context) => {
     const b = new ProgramBuilder(context.random);
     bootstrap(b);
     phase1(b);
-    const isolate: StepTrigger = { on: 'invoke', delayMs: b.delay(0, 200), start: { f: 'start-partition', shape: 'isolate-node', target: { stepNode: true } }, stop: { f: 'stop-partition' }, holdMs: b.delay(3_000, 4_000) };
+    // The cut ends 4.0–4.5 s after the invoke: after the marker's propose timed out (at most 3.5 s), before an election (5 s).
+    const isolate: StepTrigger = { on: 'invoke', delayMs: b.delay(700, 900), start: { f: 'start-partition', shape: 'isolate-node', target: { stepNode: true } }, stop: { f: 'stop-partition' }, holdMs: b.delay(3_300, 3_600) };
     const holdMs = b.delay(1_000, 2_000);
     const afterOk: StepTrigger =
       b.pick(['kill', 'pause'] as const) === 'kill'
         ? { on: 'ok', delayMs: b.delay(0, 100), start: { f: 'kill', target: { stepNode: true } }, stop: { f: 'restart' }, holdMs }
         : { on: 'ok', delayMs: b.delay(0, 100), start: { f: 'pause', target: { stepNode: true } }, stop: { f: 'resume' }, holdMs };
-    phase2(b, { triggers: [isolate, afterOk] });
+    // No random partition meets the aimed cut (one that cut the leader before its leadership check
+    // would refuse the Enable definitely, and the window would pass untested); the hold lasts until
+    // every node registered, so the random partitions it defers run after it.
+    phase2(b, { triggers: [isolate, afterOk], holdFaults: ['kill', 'partition'] });
     // Writes that arrived while the barrier was closed must be admitted again once it opened.
     b.await({ kind: 'caught-up' }, awaitBoundMs);
     return b.build();
