@@ -126,20 +126,37 @@ export function cycle<T>(source: EventGenerator<T>): EventGenerator<T> {
  * from its own forked random source. Ends when the last branch ends.
  */
 export function merge<T>(...sources: readonly EventGenerator<T>[]): EventGenerator<T> {
+  return interleave(sources, false);
+}
+
+/**
+ * {@link merge}; with `rotate`, ties go round-robin (to the branch after the
+ * one that yielded last) instead of in argument order. `eachThread` needs it:
+ * its threads' events often share one time (a final phase plans its reads all
+ * at once), and the runner dispatches a plan's events in order, so argument
+ * order would run one thread's events to the end before the next thread's
+ * first, every other thread idle.
+ */
+function interleave<T>(inputs: readonly EventGenerator<T>[], rotate: boolean): EventGenerator<T> {
   return generator(function* (context, startMs) {
-    const branches = sources.map((source, i) => {
+    const branches = inputs.map((source, i) => {
       const branchContext: GeneratorContext = { ...context, random: context.random.fork(`merge-${i}`) };
       return { iterator: source.events(branchContext, startMs), head: undefined as Timed<T> | undefined, endMs: startMs, done: false };
     });
     for (const branch of branches) advance(branch);
+    let last = -1;
     for (;;) {
-      let best: (typeof branches)[number] | undefined;
-      for (const branch of branches) {
-        if (branch.head !== undefined && (best?.head === undefined || branch.head.atMs < best.head.atMs)) best = branch;
+      let best = -1;
+      for (let k = 0; k < branches.length; k += 1) {
+        const i = rotate ? (last + 1 + k) % branches.length : k;
+        const head = branches[i]?.head;
+        if (head !== undefined && (best < 0 || head.atMs < (branches[best]?.head?.atMs ?? Infinity))) best = i;
       }
-      if (best?.head === undefined) return Math.max(startMs, ...branches.map((b) => b.endMs));
-      yield best.head;
-      advance(best);
+      const chosen = branches[best];
+      if (chosen?.head === undefined) return Math.max(startMs, ...branches.map((b) => b.endMs));
+      yield chosen.head;
+      advance(chosen);
+      last = best;
     }
   });
 }
@@ -171,7 +188,7 @@ export function onThread<T>(thread: number, source: EventGenerator<T>): EventGen
 export function eachThread<T>(make: (thread: number) => EventGenerator<T>): EventGenerator<T> {
   return generator(function* (context, startMs) {
     const perThread = Array.from({ length: context.threads }, (_, thread) => onThread(thread, make(thread)));
-    return yield* merge(...perThread).events(context, startMs);
+    return yield* interleave(perThread, true).events(context, startMs);
   });
 }
 

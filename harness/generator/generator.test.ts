@@ -113,6 +113,14 @@ describe('generator combinators (virtual time)', () => {
     ]);
   });
 
+  it('eachThread interleaves events of one time round-robin, so no thread waits behind another\'s whole share', () => {
+    const twice = (t: number) => phases(once(`t${t}a`), once(`t${t}b`));
+    const { events } = run(eachThread(twice), 1, 3);
+    expect(events.map((e) => e.thread)).toEqual([0, 1, 2, 0, 1, 2]);
+    // merge keeps argument order on ties.
+    expect(run(merge(once('a'), once('b'), once('c')), 1).events.map((e) => e.value)).toEqual(['a', 'b', 'c']);
+  });
+
   it('mix follows the weights', () => {
     const maker = mix([() => 'a', () => 'b'], [3, 1]);
     const random = new Random(11);
