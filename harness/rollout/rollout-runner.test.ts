@@ -213,6 +213,19 @@ describe('the rollout process', () => {
     expect(report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 20 ms: n9 is not a member/);
   });
 
+  it('an await ends as soon as a majority reports halted, long before its bound (nothing can commit any more)', async () => {
+    const api = new FakeOperator();
+    api.halted = new Set(['n1', 'n2']);
+    const { report, ops } = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 60_000 })] }, api);
+    expect(rolloutOps(ops)).toEqual(['invoke await', 'fail await ClusterHalted']);
+    expect(report.stoppedAt?.error).toMatch(/^ClusterHalted: a majority halted \(n1: ErrEnvelopeShort at 12, n2: ErrEnvelopeShort at 12\) while waiting: /);
+    // A halted minority is waited out to the bound.
+    const minority = new FakeOperator();
+    minority.halted = new Set(['n3']);
+    const bounded = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 30 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, minority);
+    expect(bounded.report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 30 ms: n9 is not a member/);
+  });
+
   it('an await rides out failing status calls (a node just killed) until the condition holds', async () => {
     const api = new FakeOperator();
     let failures = 3;

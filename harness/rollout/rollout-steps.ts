@@ -12,7 +12,7 @@
 import type { JsonValue } from '../history/op.js';
 import type { Proposer } from '../client/operator-api.js';
 import type { RolloutAction, StepNode } from './rollout-action.js';
-import { addressOf, memberStatuses, requireLeader, StepRefusal } from './rollout-context.js';
+import { addressOf, haltedMajority, memberStatuses, requireLeader, StepRefusal } from './rollout-context.js';
 import type { RolloutContext } from './rollout-context.js';
 import { prepareCondition } from './rollout-conditions.js';
 
@@ -271,11 +271,19 @@ async function awaitCondition(context: RolloutContext, action: Extract<RolloutAc
 async function waitFor(context: RolloutContext, condition: () => Promise<{ holds: boolean; missing: string }>, boundMs: number): Promise<void> {
   const deadline = context.nowMs() + boundMs;
   let last = '';
-  for (;;) {
+  for (let poll = 1; ; poll += 1) {
     const state = await condition().catch((error: unknown) => ({ holds: false, missing: `a status call failed: ${context.api.classify(error).name}` }));
     if (state.holds) return;
     last = state.missing;
     if (context.nowMs() >= deadline || context.signal.aborted) throw new StepRefusal('ConditionTimeout', `not within ${boundMs} ms: ${last}`);
+    // A majority halted commits nothing again until an operator acts (spec §5.4): waiting out the bound proves nothing.
+    if (poll % haltCheckEveryPolls === 0) {
+      const halted = await haltedMajority(context).catch(() => null);
+      if (halted !== null) throw new StepRefusal('ClusterHalted', `a majority halted (${halted.map((h) => `${h.id}: ${h.haltError || 'halted'} at ${h.haltIndex}`).join(', ')}) while waiting: ${last}`);
+    }
     await context.sleep(context.conditionPollMs);
   }
 }
+
+/** How often (in polls) a waiting condition checks whether a majority halted. */
+const haltCheckEveryPolls = 5;
