@@ -57,8 +57,11 @@ export function enableOkValue(op: HistoryOp): RolloutOkValues['enable-raft-envel
 /** The value of an ok rotate-dek step, or undefined when it lacks a field. */
 export function rotateOkValue(op: HistoryOp): RolloutOkValues['rotate-dek'] | undefined {
   const value = objectValue(op.value);
-  if (value === undefined || !isIndex(value.appliedIndex) || !isIndex(value.newDekId)) return undefined;
+  if (value === undefined || !isIndex(value.newDekId)) return undefined;
   if (value.purpose !== 'storage' && value.purpose !== 'raft') return undefined;
+  // A rotation confirmed from the sidecar after a lost answer has no applied index; otherwise it must have one.
+  if (value.confirmedBy === 'sidecar' && value.appliedIndex === undefined) return { purpose: value.purpose, newDekId: value.newDekId, confirmedBy: 'sidecar' };
+  if (!isIndex(value.appliedIndex)) return undefined;
   return { appliedIndex: value.appliedIndex, purpose: value.purpose, newDekId: value.newDekId };
 }
 

@@ -52,7 +52,8 @@ export interface RolloutOkValues {
   readonly bootstrap: { readonly appliedIndex: number; readonly storageDekId: number; readonly raftDekId: number; readonly writers: number };
   readonly 'enable-storage-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
   readonly 'enable-raft-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
-  readonly 'rotate-dek': { readonly appliedIndex: number; readonly purpose: 'storage' | 'raft'; readonly newDekId: number };
+  /** `appliedIndex` is absent when the answer was lost and the rotation was confirmed from the leader's sidecar (`confirmedBy: 'sidecar'`). */
+  readonly 'rotate-dek': { readonly appliedIndex?: number; readonly purpose: 'storage' | 'raft'; readonly newDekId: number; readonly confirmedBy?: 'sidecar' };
   readonly 'register-writer': { readonly appliedIndex: number; readonly dekId: number };
   readonly 'add-learner': { readonly appliedIndex: number; readonly node: string };
   readonly promote: { readonly appliedIndex: number; readonly node: string };

@@ -174,6 +174,23 @@ describe('encryption: rotations take effect', () => {
     expect(result.findings[0]).toMatchObject({ nodes: ['n2'], opIndex: rolloutHistory().ops.write27 });
   });
 
+  it('a rotation confirmed from the sidecar after a lost answer (no applied index) is still followed, not undecided', () => {
+    const input = correctRun();
+    const confirmed = (op: (typeof input.history)[number]) => op.type === 'ok' && op.f === 'rotate-dek';
+    const history = input.history.map((op) => {
+      if (!confirmed(op)) return op;
+      const { appliedIndex: _lost, ...rest } = op.value as { appliedIndex: number; purpose: string; newDekId: number };
+      const { logIndex: _index, ...withoutIndex } = op;
+      return { ...withoutIndex, value: { ...rest, confirmedBy: 'sidecar' } };
+    });
+    expect(checkEncryption({ ...input, history }).valid).toBe(true);
+    const stale = withRecords({ ...input, history }, 'n2', (records) => replaceRecord(records, isEntry(27), raftEntry(27, { wrapped: true, envelope: envelope(2, 50) })));
+    expect(violations(checkEncryption(stale))).toEqual(['E14']);
+    // Without confirmedBy, a missing applied index is still unreadable: undecided.
+    const unreadable = input.history.map((op) => (confirmed(op) ? { ...op, value: { purpose: 'raft', newDekId: 3 } } : op));
+    expect(checkEncryption({ ...input, history: unreadable }).valid).toBe('unknown');
+  });
+
   it('E23: a canary written after a storage-DEK rotation encrypted under the old key', () => {
     const input = withRecords(correctRun(), 'n1', (records) => replaceRecord(records, isMvcc('canary-3'), mvcc('canary-3', { envelope: envelope(1, 7777) })));
     const result = checkEncryption(input);

@@ -93,6 +93,6 @@ export function rotationOks(facts: EncryptionFacts): { readonly oks: RotationOk[
   const { oks, malformed } = stepOks(facts.pairs, 'rotate-dek', rotateOkValue);
   return {
     oks,
-    malformed: malformed.map((op) => ({ invariant: 'E14', opIndex: op.index, undecided: true, message: `The ok of rotate-dek (op ${op.index}) carries no readable { appliedIndex, purpose, newDekId }, so the rotation cannot be followed.` })),
+    malformed: malformed.map((op) => ({ invariant: 'E14', opIndex: op.index, undecided: true, message: `The ok of rotate-dek (op ${op.index}) carries no readable { appliedIndex, purpose, newDekId } (nor { purpose, newDekId, confirmedBy: 'sidecar' }), so the rotation cannot be followed.` })),
   };
 }
