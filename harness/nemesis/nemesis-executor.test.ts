@@ -3,7 +3,7 @@ import { FakeCluster } from '../cluster/fake/index.js';
 import type { HistoryOp, OpDraft } from '../history/index.js';
 import { NemesisExecutor } from './index.js';
 
-function setUp(leader: string | null = 'n2') {
+function setUp(leader: string | null | (() => string | null) = 'n2', leaderWaitMs = 0) {
   const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
   const ops: HistoryOp[] = [];
   const record = (draft: OpDraft): HistoryOp => {
@@ -11,7 +11,8 @@ function setUp(leader: string | null = 'n2') {
     ops.push(op);
     return op;
   };
-  const executor = new NemesisExecutor({ cluster, findLeader: async () => leader, record });
+  const findLeader = async (): Promise<string | null> => (typeof leader === 'function' ? leader() : leader);
+  const executor = new NemesisExecutor({ cluster, findLeader, record, leaderWaitMs });
   return { cluster, ops, executor };
 }
 
@@ -41,6 +42,15 @@ describe('NemesisExecutor', () => {
     const { ops, executor } = setUp(null);
     await executor.run({ f: 'kill', target: { leader: true } });
     expect(ops.at(-1)).toMatchObject({ f: 'kill', value: null, error: 'no leader to target' });
+  });
+
+  it('a leader-targeted fault waits (bounded) for an election in progress to end, then hits its winner', async () => {
+    let asked = 0;
+    const { cluster, ops, executor } = setUp(() => (++asked < 3 ? null : 'n3'), 5_000);
+    await executor.run({ f: 'kill', target: { leader: true } });
+    expect(asked).toBe(3);
+    expect(ops.at(-1)).toMatchObject({ f: 'kill', value: { nodes: ['n3'] } });
+    expect(cluster.available('n3')).toBe(false);
   });
 
   it('heal-all undoes partitions, pauses, kills and clock skew', async () => {

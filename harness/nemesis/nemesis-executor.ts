@@ -60,7 +60,12 @@ export interface NemesisExecutorOptions {
   readonly record: (draft: OpDraft) => HistoryOp;
   /** Called with a short description of the active faults whenever they change (progress display). */
   readonly onFaultsChanged?: (active: readonly string[]) => void;
+  /** How long a leader-targeted fault waits for a leader to be elected before it fails (default 3 s). */
+  readonly leaderWaitMs?: number;
 }
+
+const leaderWaitDefaultMs = 3_000;
+const leaderPollMs = 200;
 
 /** A scheduled fault start held off by a rollout step. */
 interface DeferredStart {
@@ -266,9 +271,14 @@ export class NemesisExecutor {
   private async resolveTarget(target: NodeTarget): Promise<string[]> {
     if ('stepNode' in target) throw new Error('a stepNode target must be resolved by the rollout process before the action runs');
     if ('nodes' in target) return [...target.nodes];
-    const leader = await this.options.findLeader();
-    if (leader === null) throw new Error('no leader to target');
-    return [leader];
+    // Right after a fault (a kill, a heal) an election may be running: wait for its winner, bounded.
+    const deadline = Date.now() + (this.options.leaderWaitMs ?? leaderWaitDefaultMs);
+    for (;;) {
+      const leader = await this.options.findLeader();
+      if (leader !== null) return [leader];
+      if (Date.now() >= deadline) throw new Error('no leader to target');
+      await new Promise((resolve) => setTimeout(resolve, leaderPollMs));
+    }
   }
 
   private async apply(action: NemesisAction): Promise<JsonValue> {
