@@ -62,6 +62,14 @@ function roundTrip(socket: Socket, text: string, waitMs = 300): Promise<string> 
 }
 
 describe('LinkProxy', () => {
+  it('a target given as a function is asked at each connection: the proxy can bind before its target\'s port is chosen', async () => {
+    let target = 0;
+    const proxy = await LinkProxy.start({ from: 'n1', to: 'n2', targetHost: '127.0.0.1', targetPort: () => target });
+    cleanups.push(() => proxy.close());
+    target = await echoServer();
+    expect(await roundTrip(await open(proxy.port), 'late target')).toBe('late target');
+  });
+
   it('forwards both ways while healed', async () => {
     const proxy = await startProxy();
     const socket = await open(proxy.port);

@@ -35,11 +35,12 @@ export class LinkProxy implements AsyncDisposable {
     readonly to: string,
     private readonly server: Server,
     private readonly targetHost: string,
-    private readonly targetPort: number,
+    /** The target's port, or a function asked at each connection (the target's port may be chosen after the proxy bound its own). */
+    private readonly targetPort: number | (() => number),
   ) {}
 
   /** Listens on 127.0.0.1 (a free port unless `listenPort` is given) and forwards to target. */
-  static async start(options: { readonly from: string; readonly to: string; readonly targetHost: string; readonly targetPort: number; readonly listenPort?: number }): Promise<LinkProxy> {
+  static async start(options: { readonly from: string; readonly to: string; readonly targetHost: string; readonly targetPort: number | (() => number); readonly listenPort?: number }): Promise<LinkProxy> {
     const server = createServer();
     const proxy = new LinkProxy(options.from, options.to, server, options.targetHost, options.targetPort);
     server.on('connection', (socket) => proxy.accept(socket));
@@ -122,7 +123,7 @@ export class LinkProxy implements AsyncDisposable {
       inbound.on('close', () => this.held.delete(inbound));
       return;
     }
-    const outbound = connect({ host: this.targetHost, port: this.targetPort });
+    const outbound = connect({ host: this.targetHost, port: typeof this.targetPort === 'number' ? this.targetPort : this.targetPort() });
     const pair: Pair = { inbound, outbound };
     this.pairs.add(pair);
     const teardown = (): void => {

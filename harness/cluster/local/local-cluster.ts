@@ -74,6 +74,14 @@ export class LocalCluster {
 
   private async setUp(): Promise<void> {
     const ids = this.spec.nodes.map((n) => n.id);
+    // The proxies bind first (port 0), so the nodes' ports, chosen while they are bound, can never be
+    // one of theirs (a proxy that took a node's released port made that node fail with "address in use").
+    for (const from of ids) {
+      for (const to of ids) {
+        if (from === to) continue;
+        this.proxies.set(linkKey(from, to), await LinkProxy.start({ from, to, targetHost: '127.0.0.1', targetPort: () => this.slot(to).port }));
+      }
+    }
     const ports = await allocateFreePorts(ids.length);
     for (const [i, spec] of this.spec.nodes.entries()) {
       const dir = resolve(this.spec.runDir, 'nodes', spec.id);
@@ -81,13 +89,6 @@ export class LocalCluster {
       const timestampFile = join(dir, 'faketime');
       await writeFaketimeOffset(timestampFile, 0);
       this.slots.set(spec.id, { spec, flags: spec.flags, port: ports[i] as number, dir, timestampFile, process: null });
-    }
-    for (const from of ids) {
-      for (const to of ids) {
-        if (from === to) continue;
-        const target = this.slot(to);
-        this.proxies.set(linkKey(from, to), await LinkProxy.start({ from, to, targetHost: '127.0.0.1', targetPort: target.port }));
-      }
     }
     // Every start settles before a failure is reported, so stop() sees every node that came up.
     const started = await Promise.allSettled(ids.map((id) => this.startNode(id)));
