@@ -9,6 +9,11 @@
  * A follower that was down during the load comes back behind the compacted
  * log and must install the leader's snapshot; another follower is restarted
  * and must start from its own snapshot file.
+ *
+ * On a loaded machine a snapshot of this size takes about a second, and the
+ * leader may lose its term meanwhile (Raft allows it): calls go through
+ * {@link throughElections}, which retries the errors of an election, as a
+ * client must. Which node leads does not matter to any assertion.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeKvPayload, KvDefaults, type KvRequest } from '../kv/index.js';
@@ -19,6 +24,27 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 const ROWS = 50_000;
 const CONCURRENT_PROPOSALS = 4;
+/**
+ * Retries `call` while the cluster is between leaders, up to 20 s: the
+ * refusals of a node that knows no leader (NoLeader, NotLeader,
+ * ProposalDropped, ReadIndexTimeout) and LeadershipLost. Every call retried
+ * here is a read or a put of a fixed value, so a second apply changes nothing
+ * this test looks at.
+ */
+async function throughElections<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const between = error instanceof Error && /\b(NoLeader|NotLeader|ProposalDropped|LeadershipLost|ReadIndexTimeout)\b/.test(error.message);
+      if (!between) throw error;
+      if (Date.now() > deadline) throw new Error(`${what}: still between leaders after 20 s`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 const keyOf = (i: number): string => `bulk-${String(i).padStart(6, '0')}`;
 const valueOf = (i: number): string => `value-${i}`;
 
@@ -49,7 +75,7 @@ describe('snapshot of a large store', () => {
     const leader = await cluster.waitForLeader();
     const [lagging, restarted] = ['n1', 'n2', 'n3'].filter((id) => id !== leader) as [string, string];
     const kv = cluster.kv(leader);
-    await kv.put({ key: utf8('early'), value: utf8('first') });
+    await throughElections('the early put', () => kv.put({ key: utf8('early'), value: utf8('first') }));
     await waitFor(`${lagging} to apply the early put`, 20_000, async () => ((await cluster!.status(lagging)).appliedIndex >= (await cluster!.status(leader)).appliedIndex ? true : undefined));
     await cluster.kill(lagging);
 
@@ -58,12 +84,13 @@ describe('snapshot of a large store', () => {
     let lastBulkIndex = 0;
     const propose = async (): Promise<void> => {
       for (let payload = payloads.shift(); payload !== undefined; payload = payloads.shift()) {
-        const applied = await admin.debugProposeRaw({ payload }, { timeoutMs: 30_000 });
+        // A batch retried after NoLeader writes the same values again: harmless here.
+        const applied = await throughElections('a bulk batch', () => admin.debugProposeRaw({ payload }, { timeoutMs: 30_000 }));
         lastBulkIndex = Math.max(lastBulkIndex, applied.appliedIndex);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENT_PROPOSALS }, propose));
-    await kv.put({ key: utf8('late'), value: utf8('last') });
+    await throughElections('the late put', () => kv.put({ key: utf8('late'), value: utf8('last') }));
     // More entries until the leader snapshots above the whole bulk load (the late put included).
     let fillers = 0;
     await waitFor('a snapshot above the bulk load on the leader', 30_000, async () => {
@@ -80,9 +107,10 @@ describe('snapshot of a large store', () => {
       const status = await cluster.status(id);
       expect(status.halted).toBe(false);
     }
-    expect(text((await kv.get({ key: utf8('early') })).value)).toBe('first');
-    expect(text((await kv.get({ key: utf8('late') })).value)).toBe('last');
-    expect(text((await kv.get({ key: utf8(keyOf(ROWS - 1)) })).value)).toBe(valueOf(ROWS - 1));
+    const read = async (key: string): Promise<string> => text((await throughElections(`a read of ${key}`, () => kv.get({ key: utf8(key) }))).value);
+    expect(await read('early')).toBe('first');
+    expect(await read('late')).toBe('last');
+    expect(await read(keyOf(ROWS - 1))).toBe(valueOf(ROWS - 1));
 
     // The lagging follower's log ends before the compaction point: only the snapshot can catch it up.
     await cluster.start(lagging);

@@ -22,7 +22,7 @@ const addVoter = (index: number, id: string): Entry => ({
 });
 const ready = (fields: Partial<ReadyLike>): ReadyLike => ({ readStates: [], entries: [], committedEntries: [], messages: [], mustSync: false, ...fields });
 
-function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntries?: number } = {}) {
+function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntries?: number; snapshot?: () => Promise<Uint8Array> } = {}) {
   const log: string[] = [];
   let confState: ConfState = { voters: [], learners: [] };
   let applied = 0;
@@ -53,7 +53,7 @@ function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntri
       return { kind: 'applied' };
     },
     applyConfChange: async (entry) => { applied = entry.index; },
-    snapshot: async () => Uint8Array.of(42),
+    snapshot: options.snapshot ?? (async () => Uint8Array.of(42)),
     restore: async () => new Uint8Array(0),
   };
   const events: RaftLoopEvents = {
@@ -110,10 +110,44 @@ describe('RaftLoop', () => {
     loop.start();
     await loop.inbox.run(() => undefined);
     await loop.stop();
-    expect(log.slice(-3)).toEqual(['saveSnapshot 3', 'compact 2', 'advance']);
+    expect(log).toContain('advance');
+    expect(log.filter((line) => /^(saveSnapshot|compact) /.test(line))).toEqual(['saveSnapshot 3', 'compact 2']);
     expect(storage.snapshot().metadata.index).toBe(3);
     expect(storage.firstIndex()).toBe(3);
     expect(loop.snapshotIndex).toBe(3);
+  });
+
+  it('goes on handling Readys while a snapshot is taken, and stop() waits for the snapshot', async () => {
+    let finishExport: (bytes: Uint8Array) => void = () => undefined;
+    const exported = new Promise<Uint8Array>((resolve) => { finishExport = resolve; });
+    const entries = [normal(1), normal(2), normal(3)];
+    const heartbeat = makeMessage({ type: MessageType.HeartbeatResponse, from: n1, to: asNodeId('n2') });
+    const readies = [ready({ entries, committedEntries: entries, hardState: { term: asTerm(1), vote: null, commit: asLogIndex(3) } })];
+    const { loop, log } = harness(readies, { snapshotEntries: 3, snapshot: () => exported });
+    loop.start();
+    await loop.inbox.run(() => undefined);
+    readies.push(ready({ messages: [heartbeat] }));
+    // Two round trips through the inbox: the second is drained after the pushed Ready was handled.
+    await loop.inbox.run(() => undefined);
+    await loop.inbox.run(() => undefined);
+    expect(log).toContain('send 1');
+    expect(log).not.toContain('saveSnapshot 3');
+    expect(loop.snapshotIndex).toBe(0);
+    const stopped = loop.stop();
+    finishExport(Uint8Array.of(7));
+    await stopped;
+    expect(log.slice(-2)).toEqual(['saveSnapshot 3', 'compact 2']);
+    expect(loop.snapshotIndex).toBe(3);
+  });
+
+  it('a snapshot that fails stops the loop with its error', async () => {
+    const entries = [normal(1), normal(2), normal(3)];
+    const { loop } = harness([ready({ entries, committedEntries: entries, hardState: { term: asTerm(1), vote: null, commit: asLogIndex(3) } })], {
+      snapshotEntries: 3,
+      snapshot: async () => { throw new Error('disk full'); },
+    });
+    loop.start();
+    await expect(loop.done()).rejects.toThrow('disk full');
   });
 
   it('halts: stops applying, never advances, fails queued requests with NodeHalted', async () => {

@@ -64,6 +64,10 @@ export class RaftLoop {
   private stopped = false;
   private finished: Promise<void> | undefined;
   private lastSnapshotIndex: number;
+  /** The local snapshot being taken in the background, if any. */
+  private snapshotting: Promise<void> | undefined;
+  /** Why the last background snapshot failed; the loop rethrows it (fatal, as a failed Ready is). */
+  private snapshotFailure: Error | undefined;
   /** The index of the last committed entry handed to the state machine (applied, or a conf change). */
   private lastCommittedHandled: number;
 
@@ -116,7 +120,8 @@ export class RaftLoop {
   }
 
   done(): Promise<void> {
-    return this.finished ?? Promise.resolve();
+    // Before start() only a snapshot begun by the replay can be in flight (it never rejects).
+    return this.finished ?? this.snapshotting ?? Promise.resolve();
   }
 
   /** Stops after the Ready in progress (if any) is finished. */
@@ -128,16 +133,23 @@ export class RaftLoop {
 
   private async run(): Promise<void> {
     const raw = this.options.rawNode;
-    while (!this.stopped && this.haltInfo === undefined) {
-      this.inbox.drain(raw);
-      if (raw.hasReady()) {
-        await this.handleReady(raw.ready());
-        if (this.haltInfo !== undefined) break;
-        raw.advance();
-        continue;
+    try {
+      while (!this.stopped && this.haltInfo === undefined) {
+        if (this.snapshotFailure !== undefined) throw this.snapshotFailure;
+        this.inbox.drain(raw);
+        if (raw.hasReady()) {
+          await this.handleReady(raw.ready());
+          if (this.haltInfo !== undefined) break;
+          raw.advance();
+          continue;
+        }
+        await this.inbox.waitForWork();
       }
-      await this.inbox.waitForWork();
+    } finally {
+      // Nothing of the loop's outlives done(): the store may close right after it.
+      await this.snapshotting;
     }
+    if (this.snapshotFailure !== undefined && !this.stopped) throw this.snapshotFailure;
   }
 
   private async handleReady(ready: ReadyLike): Promise<void> {
@@ -151,7 +163,7 @@ export class RaftLoop {
       this.lastCommittedHandled = entry.index;
     }
     this.options.events.applied(this.options.stateMachine.appliedIndex());
-    await this.maybeSnapshot();
+    this.maybeSnapshot();
   }
 
   private observeSoftState(next: SoftState): void {
@@ -176,6 +188,9 @@ export class RaftLoop {
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
     const { index } = snapshot.metadata;
     this.options.logger.info({ index, term: snapshot.metadata.term, bytes: snapshot.data.length }, 'installing snapshot');
+    // A local snapshot still being written would land after (and below) this one.
+    await this.snapshotting;
+    if (this.snapshotFailure !== undefined) throw this.snapshotFailure;
     await this.options.logStore.saveSnapshot(snapshot);
     this.options.storage.applySnapshot(snapshot);
     const appBlob = await this.options.stateMachine.restore(snapshot.data);
@@ -215,13 +230,34 @@ export class RaftLoop {
   /**
    * Every `snapshotEntries` applied entries: snapshot the state machine at the
    * applied index and compact the log, keeping `snapshotKeepEntries` entries
-   * behind it so slightly slow followers still catch up from the log.
+   * behind it so slightly slow followers still catch up from the log. The
+   * snapshot is taken in the background (as etcd does): the loop goes on
+   * answering heartbeats and appending while megabytes are exported and
+   * synced, instead of going silent long enough for a leader to step down
+   * or a follower to call an election. One runs at a time.
    */
-  private async maybeSnapshot(): Promise<void> {
+  private maybeSnapshot(): void {
+    if (this.snapshotting !== undefined) return;
     const applied = this.options.stateMachine.appliedIndex();
     if (applied - this.lastSnapshotIndex < this.options.snapshotEntries) return;
-    const data = await this.options.stateMachine.snapshot(this.options.addressBook.encode());
-    const snapshot = this.options.storage.createSnapshot(asLogIndex(applied), this.confState, data);
+    // Taken now, with the state machine at `applied`: its export is queued before any later apply.
+    const confState = this.confState;
+    const exported = this.options.stateMachine.snapshot(this.options.addressBook.encode());
+    const started = Date.now();
+    this.snapshotting = this.saveLocalSnapshot(applied, confState, exported, started)
+      .catch((error: unknown) => {
+        this.snapshotFailure = error instanceof Error ? error : new Error(String(error));
+        this.options.logger.error({ index: applied, err: this.snapshotFailure }, 'snapshot failed');
+        this.inbox.signal();
+      })
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
+  }
+
+  private async saveLocalSnapshot(applied: number, confState: ConfState, exported: Promise<Uint8Array>, started: number): Promise<void> {
+    const data = await exported;
+    const snapshot = this.options.storage.createSnapshot(asLogIndex(applied), confState, data);
     await this.options.logStore.saveSnapshot(snapshot);
     this.lastSnapshotIndex = applied;
     const compactIndex: LogIndex = asLogIndex(applied - this.options.snapshotKeepEntries);
@@ -229,6 +265,6 @@ export class RaftLoop {
       this.options.storage.compact(compactIndex);
       await this.options.logStore.compact(compactIndex);
     }
-    this.options.logger.info({ index: applied, bytes: data.length, compactedTo: compactIndex }, 'snapshot taken');
+    this.options.logger.info({ index: applied, bytes: data.length, compactedTo: compactIndex, durationMs: Date.now() - started }, 'snapshot taken');
   }
 }

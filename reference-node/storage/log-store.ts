@@ -239,13 +239,14 @@ export class LogStore {
    */
   async saveSnapshot(snapshot: Snapshot, options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
+    const { metadata } = snapshot;
+    this.assertNewerSnapshot(metadata);
+    // The file (megabytes, synced) is written outside the queue, so appends of
+    // the running Raft loop do not wait behind it; it counts only once the
+    // metadata naming it commits below. Callers save one snapshot at a time.
+    await writeSnapshotFile(this.database.dataDir, metadata.term, metadata.index, snapshot.data);
     return this.queue.run(async () => {
-      const { metadata } = snapshot;
-      const current = this.snapshotMetadata;
-      if (current !== null && metadata.index <= current.index) {
-        throw new StorageError('ErrSnapshotOutOfDate', `snapshot at ${metadata.index} is not newer than the held snapshot at ${current.index}`);
-      }
-      await writeSnapshotFile(this.database.dataDir, metadata.term, metadata.index, snapshot.data);
+      this.assertNewerSnapshot(metadata);
       const keepsLog = await this.logMatches(metadata);
       // The conf state is always the snapshot's: for a local snapshot it equals
       // the stored one (membership as of the applied index); for an install it
@@ -267,6 +268,13 @@ export class LogStore {
       }
       await removeSnapshotFilesExcept(this.database.dataDir, metadata);
     });
+  }
+
+  private assertNewerSnapshot(metadata: SnapshotMetadata): void {
+    const current = this.snapshotMetadata;
+    if (current !== null && metadata.index <= current.index) {
+      throw new StorageError('ErrSnapshotOutOfDate', `snapshot at ${metadata.index} is not newer than the held snapshot at ${current.index}`);
+    }
   }
 
   private async logMatches(metadata: SnapshotMetadata): Promise<boolean> {
