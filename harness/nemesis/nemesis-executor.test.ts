@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeCluster } from '../cluster/fake/index.js';
 import type { HistoryOp, OpDraft } from '../history/index.js';
 import { NemesisExecutor } from './index.js';
 
-function setUp(leader: string | null | (() => string | null) = 'n2', leaderWaitMs = 0) {
+function setUp(leader: string | null | (() => string | null) = 'n2', leaderWaitMs = 0, leaderRetryMs = 10) {
   const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
   const ops: HistoryOp[] = [];
   const record = (draft: OpDraft): HistoryOp => {
@@ -12,7 +12,7 @@ function setUp(leader: string | null | (() => string | null) = 'n2', leaderWaitM
     return op;
   };
   const findLeader = async (): Promise<string | null> => (typeof leader === 'function' ? leader() : leader);
-  const executor = new NemesisExecutor({ cluster, findLeader, record, leaderWaitMs });
+  const executor = new NemesisExecutor({ cluster, findLeader, record, leaderWaitMs, leaderRetryMs });
   return { cluster, ops, executor };
 }
 
@@ -40,8 +40,33 @@ describe('NemesisExecutor', () => {
 
   it('records a failed action with its error instead of throwing', async () => {
     const { ops, executor } = setUp(null);
-    await executor.run({ f: 'kill', target: { leader: true } });
+    await executor.run({ f: 'kill', target: { leader: true } }, 'trigger');
     expect(ops.at(-1)).toMatchObject({ f: 'kill', value: null, error: 'no leader to target' });
+  });
+
+  it('defers a scheduled leader-targeted start that finds no leader, tries again until one is agreed, then ends it as planned', async () => {
+    let leader: string | null = null;
+    const { cluster, ops, executor } = setUp(() => leader);
+    await executor.run({ f: 'pause', target: { leader: true }, fault: 'pause-leader' });
+    await executor.run({ f: 'resume' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ops).toEqual([]);
+    leader = 'n3';
+    await vi.waitFor(() => expect(ops.map((op) => op.f)).toEqual(['pause', 'pause', 'resume', 'resume']), { timeout: 2_000 });
+    expect(ops[0]!.value).toMatchObject({ target: { leader: true }, fault: 'pause-leader', deferredMs: expect.any(Number) });
+    expect(ops[1]!.value).toEqual({ nodes: ['n3'] });
+    expect(cluster.node('n3').paused).toBe(false);
+  });
+
+  it('a scheduled leader-targeted start that never finds a leader is recorded as skipped when the run ends, saying why', async () => {
+    const { ops, executor } = setUp(null);
+    await executor.run({ f: 'kill', target: { leader: true }, fault: 'kill-leader' });
+    await executor.run({ f: 'restart' });
+    await executor.run({ f: 'heal-all' });
+    await executor.drain();
+    const kills = ops.filter((op) => op.f === 'kill');
+    expect(kills.map((op) => op.value)).toEqual([{ target: { leader: true }, fault: 'kill-leader' }, { skipped: 'no leader agreed by a majority until the run ended' }]);
+    expect(ops.some((op) => op.f === 'restart')).toBe(false);
   });
 
   it('a leader-targeted fault waits (bounded) for an election in progress to end, then hits its winner', async () => {

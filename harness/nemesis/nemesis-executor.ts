@@ -60,17 +60,51 @@ export interface NemesisExecutorOptions {
   readonly record: (draft: OpDraft) => HistoryOp;
   /** Called with a short description of the active faults whenever they change (progress display). */
   readonly onFaultsChanged?: (active: readonly string[]) => void;
-  /** How long a leader-targeted fault waits for a leader to be elected before it fails (default 3 s). */
+  /**
+   * How long a leader-targeted fault waits for a leader to be elected (default 3 s). A
+   * scheduled one that finds none is deferred and tried again every `leaderRetryMs`
+   * (default 1 s) until a leader is agreed or the run ends; one aimed at a rollout step fails.
+   */
   readonly leaderWaitMs?: number;
+  readonly leaderRetryMs?: number;
 }
 
 const leaderWaitDefaultMs = 3_000;
+const leaderRetryDefaultMs = 1_000;
 const leaderPollMs = 200;
+const noLeaderWhy = 'no leader agreed by a majority';
+
+/** The leader target of a start action, if it has one (a partition without grudge or target isolates the leader). */
+function leaderTarget(action: NemesisAction): boolean {
+  switch (action.f) {
+    case 'start-partition':
+      return action.grudge === undefined && (action.target === undefined || 'leader' in action.target);
+    case 'kill':
+    case 'pause':
+      return 'leader' in action.target;
+    default:
+      return false;
+  }
+}
+
+/** `action` aimed at `leader` instead of whoever leads at run time. */
+function aimedAt(action: NemesisAction, leader: string): NemesisAction {
+  switch (action.f) {
+    case 'start-partition':
+    case 'kill':
+    case 'pause':
+      return { ...action, target: { nodes: [leader] } };
+    default:
+      return action;
+  }
+}
 
 /** A scheduled fault start held off by a rollout step. */
 interface DeferredStart {
   readonly action: NemesisAction;
   readonly sinceMs: number;
+  /** Set when it waits for a leader to target rather than for a hold to end. */
+  waitingForLeader: boolean;
   /** Its planned end, once that came while the start still waited, and when after the start it was due. */
   end: { readonly action: NemesisAction; readonly afterMs: number } | null;
 }
@@ -88,6 +122,8 @@ export class NemesisExecutor {
   private readonly deferred = new Map<FaultCapability, DeferredStart[]>();
   /** Ends of released deferred faults waiting out their planned duration; drain() runs them at once. */
   private readonly pendingEnds = new Set<{ readonly timer: NodeJS.Timeout; readonly fire: () => void }>();
+  /** The next try of the starts deferred for want of a leader. */
+  private leaderRetryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NemesisExecutorOptions) {}
 
@@ -122,13 +158,27 @@ export class NemesisExecutor {
         return;
       }
     }
-    return this.exclusive(() => this.runNow(action, source, 0));
+    const kind = faultCapabilityOfAction(action);
+    const ran = await this.exclusive(() => this.runNow(action, source, 0));
+    if (!ran && kind !== null) {
+      this.deferred.set(kind, [{ action, sinceMs: performance.now(), end: null, waitingForLeader: true }, ...(this.deferred.get(kind) ?? [])]);
+      this.retryForLeaderLater();
+    }
   }
 
   private defer(action: NemesisAction, kind: FaultCapability): void {
     const queue = this.deferred.get(kind) ?? [];
-    queue.push({ action, sinceMs: performance.now(), end: null });
+    queue.push({ action, sinceMs: performance.now(), end: null, waitingForLeader: false });
     this.deferred.set(kind, queue);
+  }
+
+  /** Tries the starts deferred for want of a leader again after `leaderRetryMs`. */
+  private retryForLeaderLater(): void {
+    if (this.leaderRetryTimer !== null) return;
+    this.leaderRetryTimer = setTimeout(() => {
+      this.leaderRetryTimer = null;
+      this.releaseDeferred();
+    }, this.options.leaderRetryMs ?? leaderRetryDefaultMs);
   }
 
   /** Skips deferred starts of these kinds (the run is ending), recorded as skipped. */
@@ -137,7 +187,7 @@ export class NemesisExecutor {
       const waiting = this.deferred.get(kind) ?? [];
       this.deferred.delete(kind);
       for (const start of waiting) {
-        const why = this.heldBy(start.action) ?? 'a rollout step (its hold lasted until the run ended)';
+        const why = start.waitingForLeader ? `${noLeaderWhy} until the run ended` : (this.heldBy(start.action) ?? 'a rollout step (its hold lasted until the run ended)');
         void this.exclusive(() => this.recordSkipped(start.action, why));
       }
     }
@@ -162,7 +212,14 @@ export class NemesisExecutor {
         return;
       }
       const deferredMs = Math.round(performance.now() - start.sinceMs);
-      await this.exclusive(() => this.runNow(start.action, 'schedule', deferredMs));
+      const ran = await this.exclusive(() => this.runNow(start.action, 'schedule', deferredMs));
+      if (!ran) {
+        // Still no leader: this start and the rest of the kind wait for the next try.
+        start.waitingForLeader = true;
+        this.deferred.set(kind, [...queue.slice(i), ...(this.deferred.get(kind) ?? [])]);
+        this.retryForLeaderLater();
+        return;
+      }
       const end = start.end;
       if (end === null) return; // its end comes later through run(), as planned
       await new Promise<void>((resolve) => {
@@ -186,6 +243,8 @@ export class NemesisExecutor {
 
   /** Waits until every queued action is done; deferred starts still held are skipped, released faults end now. */
   async drain(): Promise<void> {
+    if (this.leaderRetryTimer !== null) clearTimeout(this.leaderRetryTimer);
+    this.leaderRetryTimer = null;
     this.cancelDeferred([...this.deferred.keys()]);
     for (const end of [...this.pendingEnds]) end.fire();
     await this.exclusive(async () => undefined);
@@ -238,21 +297,34 @@ export class NemesisExecutor {
     this.retired.add(id);
   }
 
-  private async runNow(action: NemesisAction, source: ActionSource, deferredMs: number): Promise<void> {
+  /**
+   * Runs `action` and records it (planned, then done or its error); true unless it is a
+   * scheduled leader-targeted start that found no leader, which records nothing: the caller
+   * defers it and tries again (a run under kills and partitions has gaps without a leader,
+   * and a requested fault that silently never happens would prove nothing).
+   */
+  private async runNow(action: NemesisAction, source: ActionSource, deferredMs: number): Promise<boolean> {
     const { f, ...planned } = action;
     const held = source === 'schedule' ? this.heldBy(action) : undefined;
+    let applied = action;
+    if (held === undefined && source === 'schedule' && leaderTarget(action)) {
+      const leader = await this.leaderWithin(this.options.leaderWaitMs ?? leaderWaitDefaultMs);
+      if (leader === null) return false;
+      applied = aimedAt(action, leader);
+    }
     this.options.record({ process: 'nemesis', type: 'info', f, value: { ...planned, ...(source === 'trigger' ? { source } : {}), ...(deferredMs > 0 ? { deferredMs } : {}) } });
     if (held !== undefined) {
       this.options.record({ process: 'nemesis', type: 'info', f, value: { skipped: held } });
-      return;
+      return true;
     }
     try {
-      const done = await this.apply(action);
+      const done = await this.apply(applied);
       this.options.record({ process: 'nemesis', type: 'info', f, value: done });
     } catch (error) {
       this.options.record({ process: 'nemesis', type: 'info', f, value: null, error: error instanceof Error ? error.message : String(error) });
     }
     this.options.onFaultsChanged?.([...this.active.values()]);
+    return true;
   }
 
   /** Why a scheduled start is held off, or undefined. Ends of faults are never held. */
@@ -271,12 +343,17 @@ export class NemesisExecutor {
   private async resolveTarget(target: NodeTarget): Promise<string[]> {
     if ('stepNode' in target) throw new Error('a stepNode target must be resolved by the rollout process before the action runs');
     if ('nodes' in target) return [...target.nodes];
-    // Right after a fault (a kill, a heal) an election may be running: wait for its winner, bounded.
-    const deadline = Date.now() + (this.options.leaderWaitMs ?? leaderWaitDefaultMs);
+    const leader = await this.leaderWithin(this.options.leaderWaitMs ?? leaderWaitDefaultMs);
+    if (leader === null) throw new Error('no leader to target');
+    return [leader];
+  }
+
+  /** The agreed leader; right after a fault (a kill, a heal) an election may be running, so it waits for the winner up to `waitMs`. */
+  private async leaderWithin(waitMs: number): Promise<string | null> {
+    const deadline = Date.now() + waitMs;
     for (;;) {
       const leader = await this.options.findLeader();
-      if (leader !== null) return [leader];
-      if (Date.now() >= deadline) throw new Error('no leader to target');
+      if (leader !== null || Date.now() >= deadline) return leader;
       await new Promise((resolve) => setTimeout(resolve, leaderPollMs));
     }
   }
