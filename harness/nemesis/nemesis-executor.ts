@@ -76,27 +76,15 @@ const noLeaderWhy = 'no leader agreed by a majority';
 
 /** The leader target of a start action, if it has one (a partition without grudge or target isolates the leader). */
 function leaderTarget(action: NemesisAction): boolean {
-  switch (action.f) {
-    case 'start-partition':
-      return action.grudge === undefined && (action.target === undefined || 'leader' in action.target);
-    case 'kill':
-    case 'pause':
-      return 'leader' in action.target;
-    default:
-      return false;
-  }
+  if (action.f === 'start-partition') return action.grudge === undefined && (action.target === undefined || 'leader' in action.target);
+  if (action.f === 'kill' || action.f === 'pause') return 'leader' in action.target;
+  return false;
 }
 
 /** `action` aimed at `leader` instead of whoever leads at run time. */
 function aimedAt(action: NemesisAction, leader: string): NemesisAction {
-  switch (action.f) {
-    case 'start-partition':
-    case 'kill':
-    case 'pause':
-      return { ...action, target: { nodes: [leader] } };
-    default:
-      return action;
-  }
+  if (action.f === 'start-partition' || action.f === 'kill' || action.f === 'pause') return { ...action, target: { nodes: [leader] } };
+  return action;
 }
 
 /** A scheduled fault start held off by a rollout step. */
