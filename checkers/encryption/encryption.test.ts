@@ -161,6 +161,18 @@ describe('encryption: I10 idempotent Enable', () => {
     expect(result.findings[0]?.message).toMatch(/answered index 33, not the original cutover index 20/);
   });
 
+  it('a retry refused as already existing (B45), the node\'s message carried in the failed op\'s value', () => {
+    const { builder } = rolloutHistory();
+    builder.add({ process: 'rollout', type: 'invoke', f: 'enable-raft-envelope', value: { step: 's9', attempt: 1 } });
+    const refused = builder.add({ process: 'rollout', type: 'fail', f: 'enable-raft-envelope', value: { step: 's9', attempt: 1, message: 'AlreadyExists: the raft envelope is already active' }, error: 'EncryptionFailedPrecondition' });
+    const result = checkEncryption({ ...correctRun(), history: builder.ops });
+    expect(violations(result)).toEqual(['I10']);
+    expect(result.findings[0]).toMatchObject({ opIndex: refused.index });
+    // The same refusal for another reason is not I10.
+    const other = builder.ops.map((op) => (op === refused ? { ...op, value: { step: 's9', attempt: 1, message: 'not every member is capable' } } : op));
+    expect(checkEncryption({ ...correctRun(), history: other }).valid).toBe(true);
+  });
+
   it('a second fresh success (B46)', () => {
     expect(violations(checkEncryption(withRetry({ appliedIndex: raftCutover, wasAlreadyActive: false })))).toEqual(['I10']);
   });

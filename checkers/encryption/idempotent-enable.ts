@@ -31,7 +31,7 @@ function checkStep(facts: EncryptionFacts, cutover: CutoverFacts): Finding[] {
   for (const pair of rolloutSteps(facts.pairs, cutover.step)) {
     const completion = pair.completion;
     if (firstOk === undefined || completion === undefined || pair.invoke.index < firstOk || completion.type === 'ok') continue;
-    if (/already\s*exists/i.test(JSON.stringify(completion.error ?? ''))) {
+    if (/already\s*exists/i.test(JSON.stringify([completion.error ?? '', completion.value ?? null]))) {
       findings.push({ invariant: 'I10', opIndex: completion.index, message: `A retried ${cutover.step} (op ${completion.index}) was refused as already existing instead of answering ok with wasAlreadyActive.` });
     }
   }

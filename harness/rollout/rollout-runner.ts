@@ -131,7 +131,8 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
       result = confirmOnly ?? (await attemptAction(step.action, context, memory));
     } catch (error) {
       const failure = classifyStepError(error, context);
-      record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: step.action.f, value: parameters, error: failure.name, ...nodeField(memory.node) });
+      // The message goes with the name: what the node said is what a reader (and I10: "AlreadyExists") needs.
+      record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: step.action.f, value: { ...parameters, message: failure.message }, error: failure.name, ...nodeField(memory.node) });
       lastError = `${failure.name}: ${failure.message}`;
       if (needsRestart(step.action, failure) && memory.node !== undefined) {
         await restartLatched(step, attempt, memory.node, context, record);

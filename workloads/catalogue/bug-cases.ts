@@ -34,6 +34,7 @@ export const bugCases: readonly BugCase[] = [
   bugCase('B10', 'phase2', safety, 'the HLC lease renewal bypasses the wrap: a cleartext lease entry above the cutover, every replica halts'),
   bugCase('B25', 'restart-replay', ['encryption'], 'a counter nonce without an epoch: after a restart in Phase 1 nonces repeat'),
   bugCase('B36', 'rotation', ['availability'], 'rotation re-registration at the pinned epoch without carrying the epoch into the sidecar: the node refuses every later start (ErrLocalEpochRollback)'),
+  bugCase('B45', 'phase1', ['encryption', 'availability'], 'a retried Enable after it succeeded is refused ("AlreadyExists") instead of answering wasAlreadyActive with the original index (I10)'),
   bugCase('E1', 'phase2', ['encryption'], 'the raft cutover is recorded at index 0 (the applier is not given the index): entries above it stay cleartext in the WAL'),
   bugCase('E2', 'phase2', ['encryption'], 'Phase 2 accepted by a build that records the cutover but cannot wrap (a 6E-1 build): entries above it are cleartext'),
   bugCase('E5', 'phase2', safety, 'follower-forwarded writes are proposed by the leader without the wrap: every replica halts'),
