@@ -13,10 +13,10 @@ import { heldBackHalts, previousStage, rolloutStages, stageDowngradeScenario, st
 import type { HaltingStage, RolloutStage } from './stage-suite-scenarios.js';
 
 /** Per stage: what it adds, what its new step is, when a downgrade to the previous stage is still allowed and why not after. */
-const stageFacts: Readonly<Record<RolloutStage, { readonly adds: string; readonly steps: string; readonly newStep: string; readonly downgrade: string | null; readonly downgradeAt: string; readonly noMixedHalt: string | null }>> = {
+const stageFacts: Readonly<Record<RolloutStage, { readonly adds: string; readonly steps: string; readonly newStep: string; readonly downgrade: string | null; readonly downgradeAt: string | null; readonly noMixedHalt: string | null }>> = {
   '6A': {
     steps: 'no encryption step (mutators are off): the workload alone',
-    downgradeAt: '-',
+    downgradeAt: null,
     adds: 'the concrete applier in the FSM; mutators still off (no encryption step is possible)',
     newStep: 'nothing (the workload alone)',
     downgrade: null,
@@ -84,7 +84,7 @@ function suiteOf(stage: RolloutStage): { suite: StageSuite; scenarios: Scenario[
     omitted.push({ kind: 'upgrade', reason }, { kind: 'downgrade', reason });
   } else {
     add('upgrade', stageUpgradeScenario(stage), `a rolling upgrade ${previous} → ${stage} under faults (mixed ${previous}/${stage} in between) loses nothing; then ${facts.newStep} runs`, 'encryption-rollout.md §7.1, §7.8');
-    add('downgrade', stageDowngradeScenario(stage), `${previous} → ${stage} → ${previous} → ${stage} ${facts.downgradeAt} (the last point the downgrade rule allows) keeps the cluster serving; then ${facts.newStep} runs`, 'encryption-rollout.md §7.7, §7.8');
+    add('downgrade', stageDowngradeScenario(stage), `${previous} → ${stage} → ${previous} → ${stage} ${facts.downgradeAt ?? ''} (the last point the downgrade rule allows) keeps the cluster serving; then ${facts.newStep} runs`, 'encryption-rollout.md §7.7, §7.8');
   }
   add('restarts', stageRestartsScenario(stage), `restarts at ${stage} (rolling, one follower, the leader gracefully, all at once) replay and rejoin without a halt or a refused start`, 'encryption-rollout.md §5.4, §8');
   add('membership', stageMembershipScenario(stage), `add learner, promote, transfer leadership, remove at ${stage}: the joiner replays the log and registers`, 'encryption-rollout.md §7.10, §3.4');
