@@ -8,8 +8,8 @@
 import { main } from '../dist/harness/cli/ekv-jepsen.js';
 
 const loadRegistries = async () => {
-  const { bugCaseRegistry, defaultScenario, scenarioRegistry, workloadRegistry } = await import('../dist/workloads/index.js');
-  return { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario, bugCases: bugCaseRegistry };
+  const { bugCaseRegistry, defaultScenario, scenarioRegistry, stageSuiteRegistry, workloadRegistry } = await import('../dist/workloads/index.js');
+  return { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario, bugCases: bugCaseRegistry, stageSuites: stageSuiteRegistry };
 };
 
 main(process.argv.slice(2), undefined, { loadRegistries }).then(

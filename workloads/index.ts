@@ -10,7 +10,7 @@ import { rolloutWorkload } from './rollout-workload.js';
 
 export { checkerBudgetOf, finalReads, registerCheckers, registerFs, registerKeys, registerMix, registerOps, registerWorkload } from './register.js';
 export { canaryValue, rolloutWorkload } from './rollout-workload.js';
-export { defaultScenario, scenarioRegistry } from './scenarios/index.js';
+export { defaultScenario, scenarioRegistry, stageSuiteRegistry } from './scenarios/index.js';
 export { bugCaseRegistry, bugCases } from './catalogue/index.js';
 
 /** Every workload by name. */

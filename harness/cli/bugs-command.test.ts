@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planMatrix, seedsOf, summarizeMatrix } from '../matrix/index.js';
 import type { BugCase, MatrixRun } from '../matrix/index.js';
 import { matrixFormat, runBugsCommand } from './bugs-command.js';
+import type { ChildRunSpawner } from './child-runs.js';
 import type { MatrixFileContent } from './bugs-command.js';
 import { runSummarizeCommand } from './summarize-command.js';
 
@@ -58,6 +59,28 @@ describe('ekv-jepsen bugs: options', () => {
     const sink = io();
     expect(await runBugsCommand(['--help'], sink, registry)).toBe(0);
     expect(sink.out).toContain('--shard <i/n>');
+  });
+});
+
+describe('ekv-jepsen bugs: a run (fake child runs)', () => {
+  /** Each child leaves a run directory: controls VALID, bug runs INVALID by halt-apply unless `missed` names them. */
+  const spawnerMissing = (missed: readonly string[]): ChildRunSpawner => (spec, dir) => {
+    const runDir = join(dir, 'runs', spec.name, '20261202T000000.000Z');
+    mkdirSync(runDir, { recursive: true });
+    const caught = spec.args.includes('--bug') && !missed.includes(spec.name);
+    writeFileSync(join(runDir, 'results.json'), JSON.stringify({ valid: !caught, checkers: { 'halt-apply': caught ? { valid: false, reason: 'halted' } : { valid: true } } }));
+    return Promise.resolve({ exitCode: caught ? 1 : 0, runDir, wallSeconds: 1 });
+  };
+
+  it('exit 0 when every bug is caught and every control VALID; 1 when one seed misses', async () => {
+    const store = tempDir();
+    const sink = io();
+    expect(await runBugsCommand(['--only', 'B7', '--seeds', '2', '--store', store], sink, registry, spawnerMissing([]))).toBe(0);
+    expect(sink.out).toMatch(/B7\s+phase2\s+2\/2\s+halt-apply\s+-\s+VALID 2\/2\s+ok/);
+    expect(readdirSync(join(store, 'bug-matrix'))).toHaveLength(1);
+    const missed = io();
+    expect(await runBugsCommand(['--only', 'B7', '--seeds', '2', '--store', store], missed, registry, spawnerMissing(['B7-s102']))).toBe(1);
+    expect(missed.out).toContain('FAIL: caught in 1 of 2 seeds');
   });
 });
 

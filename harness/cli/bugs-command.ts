@@ -9,15 +9,14 @@
  * declared share of seeds and every control is VALID, 1 otherwise, 2 when
  * interrupted, 255 on bad options.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, Option } from 'commander';
-import { packageRoot } from '../cluster/local/index.js';
 import { matrixTable, parseShard, planMatrix, readRunOutcome, seedsOf, shardOf, summarizeMatrix } from '../matrix/index.js';
-import type { BugCase, BugCaseRegistry, MatrixRun, MatrixRunSpec, MatrixSummary } from '../matrix/index.js';
+import type { BugCase, BugCaseRegistry, MatrixRun, MatrixSummary } from '../matrix/index.js';
 import { runTimestamp } from '../store/index.js';
+import { runChildren, spawnTestRun, wholeNumber } from './child-runs.js';
+import type { ChildRunSpawner } from './child-runs.js';
 import type { CommandIo } from './command-io.js';
 
 /** The format tag of matrix.json. */
@@ -102,16 +101,8 @@ function parseBugsOptions(argv: readonly string[], registry: BugCaseRegistry): B
   };
 }
 
-function wholeNumber(option: string, value: unknown, min: number, max: number): number {
-  const text = String(value);
-  if (!/^\d+$/.test(text)) throw new Error(`${option}: expected a whole number, got "${text}"`);
-  const n = Number(text);
-  if (n < min || n > max) throw new Error(`${option}: ${n} out of range ${min}..${max}`);
-  return n;
-}
-
-/** Runs `ekv-jepsen bugs [options]` and returns the exit code. */
-export async function runBugsCommand(argv: readonly string[], io: CommandIo, registry: BugCaseRegistry): Promise<number> {
+/** Runs `ekv-jepsen bugs [options]` and returns the exit code; `spawner` runs each child (tests pass a fake). */
+export async function runBugsCommand(argv: readonly string[], io: CommandIo, registry: BugCaseRegistry, spawner: ChildRunSpawner = spawnTestRun): Promise<number> {
   let options: BugsOptions | null;
   try {
     options = parseBugsOptions(argv, registry);
@@ -133,32 +124,15 @@ export async function runBugsCommand(argv: readonly string[], io: CommandIo, reg
   const specs = planMatrix(options.cases, options.seeds, ['--backend', options.backend]);
   io.writeErr(`ekv-jepsen bugs: ${options.cases.length} bugs × ${options.seeds.length} seeds: ${specs.length} runs (${specs.filter((s) => s.caseId === null).length} controls), in ${dir}\n`);
 
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    if (abort.signal.aborted) return;
-    io.writeErr('ekv-jepsen bugs: interrupted: the running tests stop and are checked, no new one starts\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const runs: MatrixRun[] = [];
-  try {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < specs.length && !abort.signal.aborted) {
-        const spec = specs[next++] as MatrixRunSpec;
-        const run = await runOne(spec, dir, abort.signal);
-        runs.push(run);
-        io.writeErr(`ekv-jepsen bugs: [${runs.length}/${specs.length}] ${spec.name}: ${run.verdict.toUpperCase()}${run.fired.length === 0 ? '' : ` (${run.fired.join(', ')})`} in ${run.wallSeconds.toFixed(0)} s\n`);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(options.jobs, specs.length) }, () => worker()));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const order = new Map(specs.map((s, i) => [s.name, i]));
-  runs.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  const { runs, interrupted } = await runChildren(specs, {
+    dir,
+    jobs: options.jobs,
+    spawner,
+    io,
+    label: 'ekv-jepsen bugs',
+    finish: (spec, result): MatrixRun => ({ ...spec, exitCode: result.exitCode, ...readRunOutcome(result.runDir), runDir: result.runDir, wallSeconds: result.wallSeconds }),
+    describe: (run) => `${run.verdict.toUpperCase()}${run.fired.length === 0 ? '' : ` (${run.fired.join(', ')})`}`,
+  });
   const summary = summarizeMatrix(options.cases, runs);
   const content: MatrixFileContent = {
     format: matrixFormat,
@@ -166,7 +140,7 @@ export async function runBugsCommand(argv: readonly string[], io: CommandIo, reg
     commandLine: ['ekv-jepsen', 'bugs', ...argv],
     seeds: options.seeds,
     shard: options.shard,
-    interrupted: abort.signal.aborted,
+    interrupted,
     cases: options.cases,
     runs,
     summary,
@@ -175,33 +149,6 @@ export async function runBugsCommand(argv: readonly string[], io: CommandIo, reg
   if (options.json) io.writeOut(`${JSON.stringify(content, null, 2)}\n`);
   else io.writeOut(matrixTable(summary));
   io.writeErr(`ekv-jepsen bugs: matrix written to ${join(dir, matrixFile)}\n`);
-  if (abort.signal.aborted) return 2;
+  if (interrupted) return 2;
   return summary.pass ? 0 : 1;
-}
-
-/** One `ekv-jepsen test` process; its output goes to logs/<name>.log. */
-async function runOne(spec: MatrixRunSpec, dir: string, signal: AbortSignal): Promise<MatrixRun> {
-  const started = performance.now();
-  const runsStore = join(dir, 'runs');
-  const log = createWriteStream(join(dir, 'logs', `${spec.name}.log`));
-  const bin = join(packageRoot(), 'bin', 'ekv-jepsen.js');
-  const child = spawn(process.execPath, [bin, ...spec.args, '--store', runsStore, '--name', spec.name], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  const stop = (): void => {
-    child.kill('SIGINT');
-  };
-  signal.addEventListener('abort', stop, { once: true });
-  const exitCode = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-  signal.removeEventListener('abort', stop);
-  await new Promise<void>((done) => log.end(done));
-  const runDir = latestRun(join(runsStore, spec.name));
-  const outcome = readRunOutcome(runDir);
-  return { ...spec, exitCode, ...outcome, runDir, wallSeconds: Math.round((performance.now() - started) / 100) / 10 };
-}
-
-function latestRun(testDir: string): string | null {
-  if (!existsSync(testDir)) return null;
-  const runs = readdirSync(testDir).filter((entry) => entry !== 'latest').sort();
-  return runs.length === 0 ? null : join(testDir, runs[runs.length - 1] as string);
 }

@@ -17,6 +17,24 @@ describe('ekv-jepsen dispatcher', () => {
     const { code, out } = await run('--help');
     expect(code).toBe(0);
     expect(out).toContain('check <file>');
+    expect(out).toContain('validate-stage <stage> [options]');
+  });
+
+  it('validate-stage through the launcher: --list names every stage\'s entries; a bad stage is one line, exit 255', async () => {
+    const launch = async (...argv: string[]) => {
+      const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+      child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      return { code, out, err };
+    };
+    const list = await launch('validate-stage', '--list');
+    expect(list.code, list.err).toBe(0);
+    for (const stage of ['6A', '6B', '6C', '6D', '6E', '6F']) expect(list.out).toContain(`stage-${stage}-steady`);
+    const bad = await launch('validate-stage', '7A');
+    expect(bad).toEqual({ code: 255, out: '', err: 'ekv-jepsen validate-stage: unknown stage "7A" (stages: 6A, 6B, 6C, 6D, 6E, 6F)\n' });
   });
 
   it('rejects an unknown or missing command with exit 255 and usage', async () => {

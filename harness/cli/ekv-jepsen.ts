@@ -20,6 +20,11 @@ Commands:
   scenarios         list the rollout scenarios (--json for details)
   bugs [options]    the bug matrix: every catalogued bug run with and without
                     its switch, proven caught ("ekv-jepsen bugs --help")
+  validate-stage <stage> [options]
+                    the release suite of one rollout stage (6A…6F): steady
+                    state, upgrade from the previous stage and back where the
+                    spec allows, restarts, membership changes, under faults
+                    ("ekv-jepsen validate-stage --list" shows each suite)
   summarize <matrix.json>...
                     one bug matrix out of the shards' parts
   replay <run-dir>  run a stored run's plan again against a fresh cluster
@@ -117,6 +122,14 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
         return exitError;
       }
       return (await import('./bugs-command.js')).runBugsCommand(rest, io, bugCases);
+    }
+    case 'validate-stage': {
+      const stageSuites = (options.registries ?? await options.loadRegistries?.())?.stageSuites;
+      if (stageSuites === undefined) {
+        io.writeErr('ekv-jepsen: validate-stage needs the stage suites (run it through bin/ekv-jepsen.js)\n');
+        return exitError;
+      }
+      return (await import('./validate-stage-command.js')).runValidateStageCommand(rest, io, stageSuites);
     }
     case 'summarize':
       return (await import('./summarize-command.js')).runSummarizeCommand(rest, io);

@@ -21,7 +21,7 @@ import { createProgressDisplay } from '../progress/index.js';
 import { Random } from '../generator/index.js';
 import { preflight, runTest } from '../runner/index.js';
 import type { RunOutcome, RunScenario, TestConfig } from '../runner/index.js';
-import type { BugCaseRegistry } from '../matrix/index.js';
+import type { BugCaseRegistry, StageSuiteRegistry } from '../matrix/index.js';
 import type { Scenario, ScenarioRegistry } from '../scenario/index.js';
 import type { WorkloadRegistry } from '../workload/index.js';
 import { parseTestOptions, testUsage } from './test-options.js';
@@ -35,6 +35,8 @@ export interface Registries {
   readonly defaultScenario?: string;
   /** The catalogued bugs `ekv-jepsen bugs` runs. */
   readonly bugCases?: BugCaseRegistry;
+  /** The per-stage release suites `ekv-jepsen validate-stage` runs. */
+  readonly stageSuites?: StageSuiteRegistry;
 }
 
 const exitCrashed = 255;

@@ -7,7 +7,7 @@
 import { ProgramBuilder } from '../../harness/scenario/index.js';
 import type { Scenario } from '../../harness/scenario/index.js';
 import { encryptedCluster } from './cluster-defaults.js';
-import { awaitBoundMs, bootstrap, phase1, phase2 } from './rollout-sequences.js';
+import { awaitBoundMs, bootstrap, phase1, phase2, restartRotatingOnStartup } from './rollout-sequences.js';
 
 const joiner = 'n4';
 
@@ -17,6 +17,11 @@ function joinAndReplace(b: ProgramBuilder, afterCutover: (cutover: string) => vo
   phase1(b);
   const cutover = phase2(b);
   afterCutover(cutover);
+  joinPromoteReplace(b, joiner, 'n1');
+}
+
+/** Adds `joiner` as a learner, promotes it once it caught up and registered, makes it leader, removes `removed`. */
+export function joinPromoteReplace(b: ProgramBuilder, joiner: string, removed: string): void {
   b.step({ f: 'add-learner', node: joiner }, { holdFaults: ['kill'] });
   b.await({ kind: 'member', node: joiner, suffrage: 'learner' }, awaitBoundMs);
   b.await({ kind: 'caught-up' }, awaitBoundMs);
@@ -24,7 +29,7 @@ function joinAndReplace(b: ProgramBuilder, afterCutover: (cutover: string) => vo
   b.step({ f: 'promote', node: joiner }, { holdFaults: ['kill'] });
   b.await({ kind: 'member', node: joiner, suffrage: 'voter' }, awaitBoundMs);
   b.step({ f: 'transfer-leadership', to: { id: joiner } });
-  b.step({ f: 'remove', node: 'n1' });
+  b.step({ f: 'remove', node: removed });
   b.await({ kind: 'caught-up' }, awaitBoundMs);
 }
 
@@ -92,11 +97,7 @@ export const rotateOnStartupScenario: Scenario = {
     bootstrap(b);
     phase1(b);
     phase2(b);
-    const node = b.pick(context.nodes);
-    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, extraFlags: ['--rotate-on-startup'] }, { holdFaults: ['kill'] });
-    b.step({ f: 'transfer-leadership', to: { id: node } }, { pauseBeforeMs: 0 });
-    b.await({ kind: 'all-registered' }, awaitBoundMs);
-    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    restartRotatingOnStartup(b, b.pick(context.nodes));
     return b.build();
   },
   expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),

@@ -55,3 +55,16 @@ export function rollingRestart(b: ProgramBuilder): string {
   b.await({ kind: 'caught-up' }, awaitBoundMs);
   return id;
 }
+
+/**
+ * Restarts `node` gracefully with --rotate-on-startup (6F, spec §7.9) and
+ * makes it leader at once: it rotates the storage and then the raft DEK
+ * before serving writes; then every node registered for the new DEKs.
+ */
+export function restartRotatingOnStartup(b: ProgramBuilder, node: string): string {
+  const id = b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, extraFlags: ['--rotate-on-startup'] }, { holdFaults: ['kill'] });
+  b.step({ f: 'transfer-leadership', to: { id: node } }, { pauseBeforeMs: 0 });
+  b.await({ kind: 'all-registered' }, awaitBoundMs);
+  b.await({ kind: 'caught-up' }, awaitBoundMs);
+  return id;
+}

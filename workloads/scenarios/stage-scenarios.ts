@@ -10,7 +10,7 @@ import { encryptedCluster, threeNodes } from './cluster-defaults.js';
 import { awaitBoundMs, bootstrap, phase1, phase2 } from './rollout-sequences.js';
 
 /** Upgrades every node to `stage`, one at a time in a seeded order, each catching up before the next. */
-function upgradeAll(b: ProgramBuilder, nodes: readonly string[], stage: string, awaitRegistered: boolean): void {
+export function upgradeAll(b: ProgramBuilder, nodes: readonly string[], stage: string, awaitRegistered: boolean): void {
   const order = [...nodes];
   // A seeded rotation of the order, so different seeds upgrade (and so restart) the leader at different points.
   const first = b.pick(order.map((_, i) => i));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bugCases } from '../catalogue/index.js';
 import { describeRun, requireBuilt, runHarness } from '../testing/harness-process.js';
-import { scenarioRegistry } from './index.js';
+import { suiteScenarioRegistry } from './index.js';
 import { suiteOptionsOf, suiteSeed } from './suite.js';
 
 const rolloutCheckers = ['linearizability', 'halt-apply', 'encryption', 'availability', 'convergence'];
@@ -18,7 +18,7 @@ const rolloutCheckers = ['linearizability', 'halt-apply', 'encryption', 'availab
 /** The scenarios whose only suite run is their control (no catalogued case runs them). */
 export function controlOnlyScenarios(): string[] {
   const matrixScenarios = new Set(bugCases.map((c) => c.scenario));
-  return [...scenarioRegistry.keys()].filter((s) => !matrixScenarios.has(s));
+  return [...suiteScenarioRegistry.keys()].filter((s) => !matrixScenarios.has(s));
 }
 
 /** Declares the control test of each of `scenarios`. */
