@@ -11,7 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { parseCommand } from './parse-command.js';
 import { matrixTable, parseShard, planMatrix, readRunOutcome, seedsOf, shardOf, summarizeMatrix } from '../matrix/index.js';
 import type { BugCase, BugCaseRegistry, MatrixRun, MatrixSummary } from '../matrix/index.js';
 import { runTimestamp } from '../store/index.js';
@@ -68,15 +69,7 @@ interface BugsOptions {
 /** Parses the options; throws an Error naming the option on bad input, returns null for --help. */
 function parseBugsOptions(argv: readonly string[], registry: BugCaseRegistry): BugsOptions | null {
   const command = buildCommand();
-  try {
-    command.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return null;
-      throw new Error(error.message.replace(/^error: /, ''));
-    }
-    throw error;
-  }
+  if (!parseCommand(command, argv)) return null;
   const o = command.opts<Record<string, string | boolean | undefined>>();
   const known = [...registry.keys()];
   let cases = [...registry.values()];

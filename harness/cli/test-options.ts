@@ -4,7 +4,8 @@
  * combinations are refused before anything runs.
  */
 import { randomInt } from 'node:crypto';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { parseCommand } from './parse-command.js';
 import type { BackendName } from '../cluster/cluster-backend.js';
 import { resolveBugId } from '../../reference-node/proto/index.js';
 import { HarnessError } from '../errors/index.js';
@@ -143,15 +144,7 @@ interface Raw {
 
 function parseRaw(argv: readonly string[]): Raw | null {
   const command = buildCommand();
-  try {
-    command.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return null;
-      throw new HarnessError('INVALID_OPTION', error.message.replace(/^error: /, ''));
-    }
-    throw error;
-  }
+  if (!parseCommand(command, argv, (message) => new HarnessError('INVALID_OPTION', message))) return null;
   const options = command.opts<RawOptions>();
   const explicit = new Set(Object.keys(options).filter((key) => command.getOptionValueSource(key) === 'cli'));
   return { options, explicit };

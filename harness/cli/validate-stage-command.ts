@@ -11,7 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { parseCommand } from './parse-command.js';
 import { resolveBugId } from '../../reference-node/proto/index.js';
 import { describeStageSuite, planStageSuite, readRunOutcome, seedsOf, stageTable, summarizeStageSuite } from '../matrix/index.js';
 import type { StageRun, StageSuite, StageSuiteRegistry, StageSummary } from '../matrix/index.js';
@@ -69,15 +70,7 @@ interface ValidateOptions {
 /** Parses the options; throws an Error naming what is wrong, returns null for --help. */
 function parseValidateOptions(argv: readonly string[], registry: StageSuiteRegistry): ValidateOptions | null {
   const command = buildCommand();
-  try {
-    command.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return null;
-      throw new Error(error.message.replace(/^error: /, ''));
-    }
-    throw error;
-  }
+  if (!parseCommand(command, argv)) return null;
   const o = command.opts<Record<string, string | boolean | undefined>>();
   const list = o['list'] === true;
   const stageText = command.args[0];
