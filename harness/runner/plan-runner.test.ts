@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClientOp } from '../workload/index.js';
 import type { NemesisExecutor } from '../nemesis/nemesis-executor.js';
 import type { PlanEvent } from '../plan/plan.js';
@@ -25,11 +25,29 @@ function plan(count: number, everyMs: number): { events: PlanEvent[]; endMs: num
   return { events: [...ops, { atMs: endMs, value: { kind: 'phase', name: 'heal' } }], endMs };
 }
 
+/**
+ * Runs the plan on fake timers: time moves only when a timer is due, so a lag is exactly what the
+ * plan and the workers make it, never what a busy machine adds (a real clock made the op whose lag
+ * sits on the threshold count one way or the other).
+ */
+async function runOnFakeClock(options: Omit<Parameters<typeof runPlan>[0], 'elapsedMs' | 'signal'>, offsetMs: () => number = () => 0): ReturnType<typeof runPlan> {
+  const started = Date.now();
+  const running = runPlan({ ...options, elapsedMs: () => Date.now() - started + offsetMs(), signal: new AbortController().signal });
+  await vi.runAllTimersAsync();
+  return running;
+}
+
 describe('runPlan: schedule health', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('ops that wait for a worker busy with a slow answer are late or skipped, but not by the harness', async () => {
     // Every op is due at once: the dispatcher never sleeps, so all lag is time spent waiting for a worker.
-    const started = performance.now();
-    const report = await runPlan({ plan: plan(20, 0), workers: workers(2, 100), nemesis, elapsedMs: () => performance.now() - started, signal: new AbortController().signal });
+    const report = await runOnFakeClock({ plan: plan(20, 0), workers: workers(2, 100), nemesis });
     expect(report.opsPlanned).toBe(20);
     expect(report.opsLate).toBeGreaterThan(3);
     expect(report.opsSkipped).toBeGreaterThan(3);
@@ -38,13 +56,14 @@ describe('runPlan: schedule health', () => {
   });
 
   it('ops the harness itself is late for (its clock ran ahead of the dispatcher: a starved event loop) count as late by the harness', async () => {
-    const started = performance.now();
     let dispatched = 0;
-    // The dispatcher falls 300 ms behind after the 5th op although every worker is idle.
+    // The dispatcher falls 300 ms behind once the 5th op (due at 200 ms) went out although every worker
+    // is idle: the next three go out 250, 200 and 150 ms late, the one after exactly on the 100 ms
+    // threshold (not late).
     const fast = workers(4, 0).map((w) => Object.assign(w, { run: async () => { dispatched += 1; } }));
-    const elapsedMs = (): number => performance.now() - started + (dispatched >= 5 ? 300 : 0);
-    const report = await runPlan({ plan: plan(20, 50), workers: fast, nemesis, elapsedMs, signal: new AbortController().signal });
-    expect(report.opsLateByHarness).toBeGreaterThan(0);
-    expect(report.opsLateByHarness).toBe(report.opsLate);
+    const report = await runOnFakeClock({ plan: plan(20, 50), workers: fast, nemesis }, () => (dispatched >= 5 ? 300 : 0));
+    expect(report.opsLate).toBe(3);
+    expect(report.opsLateByHarness).toBe(3);
+    expect(report.maxLagMs).toBe(250);
   });
 });
