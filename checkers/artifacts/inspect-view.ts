@@ -138,4 +138,6 @@ export interface RawFile {
   /** Path relative to the run directory (shown in findings). */
   readonly path: string;
   readonly bytes: Uint8Array;
+  /** The file's permission bits (`mode & 0o777`), when the collector could read them. */
+  readonly mode?: number;
 }

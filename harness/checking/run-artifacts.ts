@@ -114,12 +114,12 @@ export class RunArtifacts {
         const nodeDir = join(this.runDir, runFiles.nodes, node);
         const files = [...walk(join(nodeDir, 'data')), ...[join(nodeDir, 'keys.json')].filter((p) => existsSync(p))];
         return files.flatMap((path) => {
-          const size = statSync(path).size;
+          const { size, mode } = statSync(path);
           if (size > rawFileBytesMax) {
             this.warnings.push(`plaintext scan skipped ${relative(this.runDir, path)} (${size} bytes > ${rawFileBytesMax})`);
             return [];
           }
-          return [{ node, path: relative(this.runDir, path), bytes: readFileSync(path) }];
+          return [{ node, path: relative(this.runDir, path), bytes: readFileSync(path), mode: mode & 0o777 }];
         });
       }),
     );

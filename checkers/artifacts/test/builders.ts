@@ -135,7 +135,8 @@ export function sidecarRecord(fields: { readonly storageCutover?: number; readon
     kind: 'sidecar', present: true, version: 2, raftAppliedIndex: fields.raftAppliedIndex ?? 10,
     storageEnvelopeActive: (fields.storageCutover ?? 0) > 0, storageEnvelopeCutoverIndex: fields.storageCutover ?? 0,
     raftEnvelopeCutoverIndex: fields.raftCutover ?? 0, active: { storage: 1, raft: 2 },
-    keys: [{ id: 1, purpose: 'storage', localEpoch: 1 }, { id: 2, purpose: 'raft', localEpoch: 1 }],
+    // The raft epoch is bumped only by starts with the raft cutover active (spec §3.3).
+    keys: [{ id: 1, purpose: 'storage', localEpoch: 1 }, { id: 2, purpose: 'raft', localEpoch: (fields.raftCutover ?? 0) > 0 ? 1 : 0 }],
   };
 }
 

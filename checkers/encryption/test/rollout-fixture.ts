@@ -78,13 +78,17 @@ export function inspections(): NodeInspection[] {
   }));
 }
 
-/** Raw files: the Raft log in LevelDB holds canaries 0 and 1 as cleartext (before the raft cutover: spec H6). */
+/** Raw files: the Raft log in LevelDB holds canaries 0 and 1 as cleartext (before the raft cutover: spec H6); the sidecar, 0600. */
 export function rawFiles(): RawFile[] {
-  return nodes.map((node) => ({
-    node,
-    path: `nodes/${node}/data/000005.log`,
-    bytes: new Uint8Array([0, 1, 2, ...Buffer.from(`key${canaries[0]!.value}\u0000${canaries[1]!.value}\u0001`), 0xff, 0x61, 0x62]),
-  }));
+  return nodes.flatMap((node) => [
+    {
+      node,
+      path: `nodes/${node}/data/000005.log`,
+      bytes: new Uint8Array([0, 1, 2, ...Buffer.from(`key${canaries[0]!.value}\u0000${canaries[1]!.value}\u0001`), 0xff, 0x61, 0x62]),
+      mode: 0o644,
+    },
+    { node, path: `nodes/${node}/keys.json`, bytes: new Uint8Array(Buffer.from('{"version":2}')), mode: 0o600 },
+  ]);
 }
 
 /** Samples: the sidecar before bootstrap, after each cutover, after both rotations. */
