@@ -71,6 +71,28 @@ export function membershipOkNode(op: HistoryOp): string | undefined {
   return typeof node === 'string' && node !== '' ? node : undefined;
 }
 
+/** A step's `mustBeRefused` (the invoke's value): the request the node must refuse, with the error names that refuse it. */
+export interface MustBeRefused {
+  readonly errors: readonly string[];
+  readonly invariant: string;
+  readonly why: string;
+}
+
+/** The `mustBeRefused` record of a rollout invoke, or undefined when the step is an ordinary one (or the record is malformed). */
+export function mustBeRefusedOf(invoke: HistoryOp): MustBeRefused | undefined {
+  const record = objectValue(objectValue(invoke.value)?.mustBeRefused ?? null);
+  if (record === undefined || !Array.isArray(record.errors) || typeof record.invariant !== 'string' || typeof record.why !== 'string') return undefined;
+  const errors = (record.errors as readonly HistoryValue[]).filter((e): e is string => typeof e === 'string');
+  return errors.length === 0 ? undefined : { errors, invariant: record.invariant, why: record.why };
+}
+
+/** True when the attempt was refused the way its step's `mustBeRefused` demands (a definite fail naming one of its errors). */
+export function refusedAsRequired(pair: OpPair): boolean {
+  const required = mustBeRefusedOf(pair.invoke);
+  const error = pair.completion?.error;
+  return required !== undefined && pair.completion?.type === 'fail' && typeof error === 'string' && required.errors.includes(error);
+}
+
 /** One Enable or rotation ok, validated. */
 export interface StepOk<V> {
   readonly pair: OpPair;

@@ -29,6 +29,8 @@ export const rolloutStepNames = [
   'transfer-leadership',
   'upgrade-stage',
   'restart',
+  'save-sidecar',
+  'restore-sidecar',
   'await',
 ] as const;
 
@@ -54,7 +56,7 @@ export interface RolloutOkValues {
   readonly 'enable-raft-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
   /** `appliedIndex` is absent when the answer was lost and the rotation was confirmed from the leader's sidecar (`confirmedBy: 'sidecar'`). */
   readonly 'rotate-dek': { readonly appliedIndex?: number; readonly purpose: 'storage' | 'raft'; readonly newDekId: number; readonly confirmedBy?: 'sidecar' };
-  readonly 'register-writer': { readonly appliedIndex: number; readonly dekId: number };
+  readonly 'register-writer': { readonly appliedIndex: number; readonly dekId: number; readonly writer?: string; readonly localEpoch?: number };
   readonly 'add-learner': { readonly appliedIndex: number; readonly node: string };
   readonly promote: { readonly appliedIndex: number; readonly node: string };
   readonly remove: { readonly appliedIndex: number; readonly node: string };
@@ -63,6 +65,10 @@ export interface RolloutOkValues {
   readonly 'upgrade-stage': { readonly node: string; readonly stage: string; readonly flags: readonly string[] };
   /** The nodes restarted (killed with SIGKILL, or stopped, then started). */
   readonly restart: { readonly nodes: readonly string[]; readonly mode: 'kill' | 'stop' };
+  /** The node's sidecar copied aside as backup `backup` (the node keeps running). */
+  readonly 'save-sidecar': { readonly node: string; readonly backup: string };
+  /** The node stopped, its sidecar replaced by backup `backup` (the one it replaced kept as backup `replaced`), and started. */
+  readonly 'restore-sidecar': { readonly node: string; readonly backup: string; readonly replaced: string };
   /** A wait for a condition that held after `waitedMs`. */
   readonly await: { readonly condition: string; readonly waitedMs: number };
 }

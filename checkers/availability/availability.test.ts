@@ -87,6 +87,18 @@ describe('availability: STUCK and failed steps make it invalid', () => {
     expect(checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant)).toEqual(['step-failed']);
   });
 
+  it('a request the node must refuse is finished by the required refusal, not by another one', () => {
+    const mustBeRefused = { errors: ['InvalidArgument'], invariant: 'I2', why: 'epochs are 16 bits' };
+    const refusedWith = (error: string) => {
+      const h = healedHistory();
+      h.at(1100).add({ process: 'rollout', type: 'invoke', f: 'register-writer', value: { step: 's9', attempt: 1, node: 'n2', localEpoch: 65_536, mustBeRefused } });
+      h.add({ process: 'rollout', type: 'fail', f: 'register-writer', value: { step: 's9', attempt: 1 }, error });
+      return checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant);
+    };
+    expect(refusedWith('InvalidArgument')).toEqual([]);
+    expect(refusedWith('NotLeader')).toEqual(['step-failed']);
+  });
+
   it('stuck: client writes keep failing through the recovery window', () => {
     const h = healedHistory();
     h.ops.splice(h.ops.length - 2, 2);

@@ -2,10 +2,11 @@
 // the invoke's `step` id (checkers/artifacts/rollout-ops.ts: every attempt of a
 // step carries it, with its attempt number), or, for histories without ids, a
 // rollout `f` with its parameters — has an ok among its attempts, or is allowed
-// to stay unfinished. A step whose last attempt never completed, or completed info,
+// to stay unfinished, or (a request the node must refuse: its invoke's
+// `mustBeRefused`) was refused as required. A step whose last attempt never completed, or completed info,
 // hangs (STUCK); one whose attempts all failed definitely is reported as a
 // failed step.
-import { okOf } from '../artifacts/index.js';
+import { okOf, refusedAsRequired } from '../artifacts/index.js';
 import type { Finding, OpPair, RolloutExpectations } from '../artifacts/index.js';
 import { rolloutProcess } from '../history/index.js';
 import type { HistoryValue } from '../history/index.js';
@@ -43,7 +44,7 @@ export function checkUnfinishedSteps(pairs: readonly OpPair[], expectations: Rol
   const steps = stepsOf(pairs);
   for (const attempts of steps.values()) {
     const last = attempts.at(-1);
-    if (last === undefined || attempts.some((attempt) => okOf(attempt) !== undefined)) continue;
+    if (last === undefined || attempts.some((attempt) => okOf(attempt) !== undefined || refusedAsRequired(attempt))) continue;
     if (expectations.unfinishedStepsAllowed.includes(last.invoke.f)) {
       notes.push(`${label(last)} did not finish, which the scenario allows.`);
       continue;

@@ -1,10 +1,11 @@
 // The encryption checker (issue 8 part 5; catalogue §10.A I1, I2, I3, I5,
-// I8, I10; E14, E23): judges the node artifacts collected after a rollout
+// I8, I10; E14, E16, E21, E23, B47): judges the node artifacts collected after a rollout
 // run — inspections, raw data-dir bytes, status samples — against the
 // history's rollout steps and canary writes. Pure: input in, result out.
 import { artifactCheckResult, historyPosition, limitFindings } from '../artifacts/index.js';
 import type { ArtifactCheckResult, Finding } from '../artifacts/index.js';
 import { encryptionFacts } from './encryption-facts.js';
+import { checkExpectedRefusals } from './expected-refusals.js';
 import type { EncryptionInput } from './encryption-facts.js';
 import { checkIdempotentEnable } from './idempotent-enable.js';
 import { inputGaps } from './input-gaps.js';
@@ -13,6 +14,7 @@ import { checkOneWaySamples, checkSnapshotFormat } from './one-way-state.js';
 import { checkRawPlaintext, checkStoragePlaintext } from './plaintext-canaries.js';
 import { checkRaftEntryWrapping } from './raft-entry-wrapping.js';
 import { checkRegistryAgreement, checkSidecarAgreement } from './replica-agreement.js';
+import { checkRaftEpochBeforeCutover, checkSidecarMode } from './sidecar-state.js';
 import { checkRaftRotations, checkStorageRotations, rotationOks } from './rotation-key-ids.js';
 
 /** Checks the encryption invariants of a run. */
@@ -37,7 +39,10 @@ export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
     ['registryAgreement', registries.findings],
     ['oneWay', [...checkOneWaySamples(input.samples, position), ...checkSnapshotFormat(input.inspections)]],
     ['idempotentEnable', checkIdempotentEnable(facts)],
+    ['expectedRefusals', checkExpectedRefusals(facts.pairs)],
     ['rotations', [...rotations.malformed, ...raftRotations.findings, ...storageRotations.findings]],
+    ['sidecarMode', checkSidecarMode(input.files, input.history)],
+    ['raftEpochBeforeCutover', checkRaftEpochBeforeCutover(input.inspections, input.history)],
   ];
   const checked: Record<string, number> = {
     inspections: input.inspections.length,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ArtifactCheckResult, InspectView, MvccInspectView, RaftEntryInspectView } from '../artifacts/index.js';
-import { envelope, mvcc, raftEntry, sample } from '../artifacts/test/builders.js';
+import { envelope, mvcc, raftEntry, sample, sidecarRecord } from '../artifacts/test/builders.js';
 import { checkEncryption } from './index.js';
+import { checkRaftEpochBeforeCutover } from './sidecar-state.js';
 import type { EncryptionInput } from './index.js';
+import type { HistoryOp } from '../history/index.js';
 import { canaries, correctRun, raftCutover, rolloutHistory, withRecords } from './test/rollout-fixture.js';
 
 function violations(result: ArtifactCheckResult): string[] {
@@ -56,7 +58,7 @@ describe('encryption: I1 no plaintext canary after a cutover', () => {
 
   it('raw bytes holding a canary written after the raft cutover', () => {
     const input = correctRun();
-    const files = input.files.map((file) => (file.node === 'n3' ? { ...file, bytes: new Uint8Array([...file.bytes, ...Buffer.from(`\u0007${canaries[2]!.value}\u0008`)]) } : file));
+    const files = input.files.map((file) => (file.node === 'n3' && file.path.endsWith('.log') ? { ...file, bytes: new Uint8Array([...file.bytes, ...Buffer.from(`\u0007${canaries[2]!.value}\u0008`)]) } : file));
     const result = checkEncryption({ ...input, files });
     expect(violations(result)).toEqual(['I1']);
     expect(result.findings[0]).toMatchObject({ path: 'nodes/n3/data/000005.log', nodes: ['n3'], opIndex: rolloutHistory().ops.canary2 });
@@ -235,5 +237,58 @@ describe('encryption: what it cannot judge is unknown, never valid', () => {
     const result = checkEncryption({ ...input, samples: [] });
     expect(result.valid).toBe(false);
     expect(result.findings.some((finding) => finding.undecided === true)).toBe(true);
+  });
+});
+
+describe('encryption: the sidecar file itself', () => {
+  it('keys.json readable by group or others (B47) is a finding naming the node, the path and the mode', () => {
+    const input = correctRun();
+    const files = input.files.map((file) => (file.node === 'n2' && file.path.endsWith('keys.json') ? { ...file, mode: 0o644 } : file));
+    const result = checkEncryption({ ...input, files });
+    expect(violations(result)).toEqual(['sidecar-mode']);
+    const bootstrap = input.history.find((op) => op.f === 'bootstrap' && op.type === 'ok');
+    expect(result.findings[0]).toMatchObject({ nodes: ['n2'], path: 'nodes/n2/keys.json', details: { mode: '0644' }, opIndex: bootstrap?.index });
+  });
+
+  it('a data file with the usual mode, or a sidecar whose mode the collector could not read, is no finding', () => {
+    const input = correctRun();
+    const files = input.files.map((file) => (file.path.endsWith('keys.json') ? { node: file.node, path: file.path, bytes: file.bytes } : file));
+    expect(checkEncryption({ ...input, files }).valid).toBe(true);
+  });
+
+  it('a raft DEK epoch above 0 in a sidecar without a raft cutover (E16: bumped at every start) is an I2 finding', () => {
+    const phase1Sidecar = (epoch: number): InspectView => ({ ...(sidecarRecord({ storageCutover: 10 }) as Extract<InspectView, { kind: 'sidecar'; version: number }>), keys: [{ id: 1, purpose: 'storage', localEpoch: 3 }, { id: 2, purpose: 'raft', localEpoch: epoch }] });
+    const isSidecar = (record: InspectView): boolean => record.kind === 'sidecar';
+    const unbumped = checkRaftEpochBeforeCutover([{ node: 'n1', records: [phase1Sidecar(0)] }], []);
+    expect(unbumped).toEqual([]);
+    const bumped = checkRaftEpochBeforeCutover([{ node: 'n3', records: [phase1Sidecar(2)] }], correctRun().history);
+    expect(bumped).toEqual([expect.objectContaining({ invariant: 'I2', nodes: ['n3'], details: { dekId: 2, localEpoch: 2 } })]);
+    // After the raft cutover the same epoch is what every start must do.
+    const afterCutover = withRecords(correctRun(), 'n1', (records) => replaceRecord(records, isSidecar, { ...phase1Sidecar(2), raftEnvelopeCutoverIndex: 20 } as InspectView));
+    expect(checkRaftEpochBeforeCutover(afterCutover.inspections, afterCutover.history)).toEqual([]);
+  });
+});
+
+describe('encryption: requests the node must refuse', () => {
+  const mustBeRefused = { errors: ['InvalidArgument'], invariant: 'I2', why: 'a local_epoch above 0xFFFF does not fit the nonce (ErrLocalEpochOutOfRange)' };
+  const withCrafted = (completion: 'ok' | 'fail'): EncryptionInput => {
+    const input = correctRun();
+    const next = input.history.length;
+    const time = (input.history.at(-1)?.time ?? 0) + 1;
+    const invoke: HistoryOp = { process: 'rollout' as const, type: 'invoke' as const, f: 'register-writer', value: { step: 's99', attempt: 1, node: 'n2', localEpoch: 65_536, mustBeRefused }, index: next, time };
+    const done: HistoryOp = completion === 'ok'
+      ? { process: 'rollout' as const, type: 'ok' as const, f: 'register-writer', value: { step: 's99', attempt: 1, appliedIndex: 40, dekId: 1, writer: 'n2', localEpoch: 65_536 }, node: 'n1', index: next + 1, time: time + 1 }
+      : { process: 'rollout' as const, type: 'fail' as const, f: 'register-writer', value: { step: 's99', attempt: 1 }, error: 'InvalidArgument', index: next + 1, time: time + 1 };
+    return { ...input, history: [...input.history, invoke, done] };
+  };
+
+  it('an accepted one (E21: the epoch narrowed instead of refused) is a finding under the invariant the step names', () => {
+    const result = checkEncryption(withCrafted('ok'));
+    expect(violations(result)).toEqual(['I2']);
+    expect(result.findings[0]).toMatchObject({ opIndex: withCrafted('ok').history.length - 1, nodes: ['n1'], message: expect.stringMatching(/must refuse with InvalidArgument: a local_epoch above 0xFFFF/) });
+  });
+
+  it('a refused one is no finding', () => {
+    expect(checkEncryption(withCrafted('fail')).valid).toBe(true);
   });
 });

@@ -29,6 +29,34 @@ export interface StepTrigger {
   readonly holdMs: number;
 }
 
+/**
+ * A request the spec says the node must refuse (an operator's mistake, or a
+ * crafted request a careless client could send): the step is done when one
+ * attempt is refused with one of `errors`; an ok means the node accepted what
+ * it must not, and the history says so (the invoke carries this record as
+ * `mustBeRefused`, which the checkers read: checkers/encryption/expected-refusals.ts).
+ */
+export interface ExpectedRefusal {
+  /** Error names of a correct refusal (definite failures). */
+  readonly errors: readonly string[];
+  /** What breaks when the node accepts it (bug-catalogue.md §10.A), for the finding. */
+  readonly invariant: string;
+  /** Why it must be refused, in one sentence. */
+  readonly why: string;
+}
+
+/**
+ * A request sent together with a step, as a second operator or client would
+ * (two Enable calls at once, a RotateDEK racing a cutover): started
+ * `delayMs` after the step's start, run with the step's retry policy as a
+ * step of its own (id `<step>+<k>`, no triggers, no holds); the program
+ * goes on once the step and all its companions are done.
+ */
+export interface CompanionRequest {
+  readonly action: RolloutAction;
+  readonly delayMs: number;
+}
+
 /** One step of the program. */
 export interface RolloutStep {
   /** Stable id (`s1`, `s2`, …): history invokes carry it, triggers and conditions name it. */
@@ -46,6 +74,10 @@ export interface RolloutStep {
    */
   readonly holdFaults: readonly FaultCapability[];
   readonly triggers: readonly StepTrigger[];
+  /** Set for a request the node must refuse: the refusal completes the step. */
+  readonly mustBeRefused?: ExpectedRefusal;
+  /** Requests sent concurrently with this step. */
+  readonly alongside?: readonly CompanionRequest[];
 }
 
 /** The whole program. */
@@ -75,6 +107,11 @@ export function validateProgram(program: RolloutProgram): void {
     if (!(step.retry.attemptsMax >= 1)) throw new RangeError(`rollout step ${step.id}: attemptsMax must be at least 1`);
     if (!(step.pauseBeforeMs >= 0)) throw new RangeError(`rollout step ${step.id}: pauseBeforeMs must be non-negative`);
     for (const trigger of step.triggers) if (!(trigger.delayMs >= 0 && trigger.holdMs >= 0)) throw new RangeError(`rollout step ${step.id}: trigger delays must be non-negative`);
+    if (step.mustBeRefused !== undefined && step.mustBeRefused.errors.length === 0) throw new RangeError(`rollout step ${step.id}: mustBeRefused names no error`);
+    for (const companion of step.alongside ?? []) {
+      if (!(companion.delayMs >= 0)) throw new RangeError(`rollout step ${step.id}: a companion request's delay must be non-negative`);
+      if (companion.action.f === 'await') throw new RangeError(`rollout step ${step.id}: an await cannot run alongside a step`);
+    }
     if (step.action.f === 'await' && step.action.condition.kind === 'snapshot-covers' && !ids.has(step.action.condition.step)) {
       throw new RangeError(`rollout step ${step.id}: waits for a snapshot covering ${step.action.condition.step}, which is not an earlier step`);
     }

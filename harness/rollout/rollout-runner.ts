@@ -80,7 +80,7 @@ export async function runRollout(options: RolloutRunnerOptions): Promise<Rollout
         release = await holdFaults(step, context, options.log);
       }
       options.onStep?.(`${step.id} ${describeAction(step.action)}`);
-      const outcome = await runStep(step, context, options.record, triggers);
+      const outcome = await runWithCompanions(step, context, options.record, triggers);
       // A hold lasts through the await that follows its step (e.g. until every node registered).
       const next = program.steps[i + 1];
       if (release !== null && (step.action.f === 'await' || next?.action.f !== 'await')) {
@@ -114,6 +114,19 @@ async function holdFaults(step: RolloutStep, context: RolloutContext, log?: (lin
   return release;
 }
 
+/** Runs a step and the requests sent alongside it, concurrently; null when all completed, else the first reason one ended the program. */
+async function runWithCompanions(step: RolloutStep, context: RolloutContext, record: RolloutRunnerOptions['record'], triggers: TriggerScheduler): Promise<string | null> {
+  const main = runStep(step, context, record, triggers);
+  const companions = (step.alongside ?? []).map(async ({ action, delayMs }, k) => {
+    if (delayMs > 0) await context.sleep(delayMs);
+    const companion: RolloutStep = { id: `${step.id}+${k + 1}`, action, pauseBeforeMs: 0, retry: step.retry, holdFaults: [], triggers: [] };
+    const outcome = await runStep(companion, context, record, triggers);
+    return outcome === null ? null : `${companion.id} (${describeAction(action)}, alongside): ${outcome}`;
+  });
+  const outcomes = await Promise.all([main, ...companions]);
+  return outcomes.find((outcome) => outcome !== null) ?? null;
+}
+
 /** Runs one step's attempts; null when it completed, else why it ended the program. */
 async function runStep(step: RolloutStep, context: RolloutContext, record: RolloutRunnerOptions['record'], triggers: TriggerScheduler): Promise<string | null> {
   const memory: AttemptMemory = { proposedDekIds: [], refusedAtStage: new Set() };
@@ -122,7 +135,7 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
   for (let attempt = 1; attempt <= step.retry.attemptsMax; attempt += 1) {
     if (context.signal.aborted) return 'interrupted';
     if (attempt > 1) await context.sleep(step.retry.backoffMs);
-    const parameters = { step: step.id, attempt, ...actionParameters(step.action) };
+    const parameters = { step: step.id, attempt, ...actionParameters(step.action), ...refusalParameter(step) };
     const confirmOnly = ambiguous ? await confirmAction(step.action, context, memory).catch(() => null) : null;
     record({ process: 'rollout', type: 'invoke', f: step.action.f, value: parameters, ...nodeField(memory.node) });
     if (attempt === 1) triggers.fire(step, 'invoke', memory);
@@ -134,6 +147,8 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
       // The message goes with the name: what the node said is what a reader (and I10: "AlreadyExists") needs.
       record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: step.action.f, value: { ...parameters, message: failure.message }, error: failure.name, ...nodeField(memory.node) });
       lastError = `${failure.name}: ${failure.message}`;
+      // The refusal the spec demands is this step's expected outcome.
+      if (failure.definite && step.mustBeRefused?.errors.includes(failure.name) === true) return null;
       if (needsRestart(step.action, failure) && memory.node !== undefined) {
         await restartLatched(step, attempt, memory.node, context, record);
         continue;
@@ -230,6 +245,11 @@ const stageRemedyTries = 5;
 
 function nodeField(node: string | undefined): { node?: string } {
   return node === undefined || node === '' ? {} : { node };
+}
+
+/** `mustBeRefused` for the invoke's value, so the checkers know the request must not succeed. */
+function refusalParameter(step: RolloutStep): { mustBeRefused?: JsonValue } {
+  return step.mustBeRefused === undefined ? {} : { mustBeRefused: JSON.parse(JSON.stringify(step.mustBeRefused)) as JsonValue };
 }
 
 /** The action's parameters as the invoke's value (without `f`). */

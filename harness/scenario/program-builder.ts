@@ -8,7 +8,7 @@ import type { Random } from '../generator/random.js';
 import type { FaultCapability } from '../nemesis/index.js';
 import type { RolloutAction } from '../rollout/rollout-action.js';
 import { rolloutDefaults, validateProgram } from '../rollout/rollout-program.js';
-import type { RetryPolicy, RolloutProgram, RolloutStep, StepTrigger } from '../rollout/rollout-program.js';
+import type { CompanionRequest, ExpectedRefusal, RetryPolicy, RolloutProgram, RolloutStep, StepTrigger } from '../rollout/rollout-program.js';
 
 export interface StepOptions {
   /** Exact pause before the step (default: seeded, within the builder's pause range). */
@@ -16,6 +16,10 @@ export interface StepOptions {
   readonly holdFaults?: readonly FaultCapability[];
   readonly triggers?: readonly StepTrigger[];
   readonly retry?: RetryPolicy;
+  /** A request the node must refuse (the refusal completes the step). */
+  readonly mustBeRefused?: ExpectedRefusal;
+  /** Requests sent concurrently with the step. */
+  readonly alongside?: readonly CompanionRequest[];
 }
 
 export class ProgramBuilder {
@@ -38,6 +42,8 @@ export class ProgramBuilder {
       retry: options.retry ?? rolloutDefaults.retry,
       holdFaults: options.holdFaults ?? [],
       triggers: options.triggers ?? [],
+      ...(options.mustBeRefused === undefined ? {} : { mustBeRefused: options.mustBeRefused }),
+      ...(options.alongside === undefined || options.alongside.length === 0 ? {} : { alongside: options.alongside }),
     });
     return id;
   }
