@@ -35,16 +35,35 @@ export type RolloutAction =
   | { readonly f: 'enable-raft-envelope' }
   /** RotateDEK for a purpose: new id max(ids) + 1, a fresh DEK wrapped under the KEK. */
   | { readonly f: 'rotate-dek'; readonly purpose: 'storage' | 'raft' }
-  /** RegisterEncryptionWriter for `node` at its current local epoch, for the active storage DEK. */
-  | { readonly f: 'register-writer'; readonly node: string }
-  | { readonly f: 'add-learner'; readonly node: string }
+  /**
+   * RegisterEncryptionWriter for `node` at its current local epoch, for the active storage DEK;
+   * `localEpoch` sends that epoch instead (a crafted request, e.g. one outside the wire's 16 bits).
+   */
+  | { readonly f: 'register-writer'; readonly node: string; readonly localEpoch?: number }
+  /**
+   * AddLearner for `node` at its peer address; `address` sends that address instead, for a
+   * member id no process of the cluster runs (a crafted request the node must refuse).
+   */
+  | { readonly f: 'add-learner'; readonly node: string; readonly address?: string }
   | { readonly f: 'promote'; readonly node: string }
   | { readonly f: 'remove'; readonly node: string }
   | { readonly f: 'transfer-leadership'; readonly to: StepNode }
   /** Restart one node as another stage (its encryption flags follow the stage: 6B and later get them). */
   | { readonly f: 'upgrade-stage'; readonly node: string; readonly stage: string; readonly extraFlags?: readonly string[] }
-  /** Restart nodes: together, or one after the other waiting for each to rejoin (rolling). */
-  | { readonly f: 'restart'; readonly nodes: readonly StepNode[] | 'all'; readonly mode: RestartMode; readonly rolling: boolean; readonly extraFlags?: readonly string[] }
+  /**
+   * Restart nodes: together, or one after the other waiting for each to rejoin (rolling).
+   * `extraFlags` are added and `withoutFlags` (boolean flags, e.g. --encryption-enabled: an
+   * operator's mistake) left out for this start only.
+   */
+  | { readonly f: 'restart'; readonly nodes: readonly StepNode[] | 'all'; readonly mode: RestartMode; readonly rolling: boolean; readonly extraFlags?: readonly string[]; readonly withoutFlags?: readonly string[] }
+  /** Copies `node`'s sidecar (keys.json) aside as backup `backup`, as an operator's backup would; the node keeps running. */
+  | { readonly f: 'save-sidecar'; readonly node: string; readonly backup: string }
+  /**
+   * A disk fault on a stopped node: stops `node`, puts backup `backup` in place of its sidecar (the
+   * sidecar it replaces is kept as backup `replaced-by-<backup>`), and starts it. A sidecar older than
+   * the registry must make the start refuse (spec §3.3: ErrLocalEpochRollback).
+   */
+  | { readonly f: 'restore-sidecar'; readonly node: string; readonly backup: string }
   | { readonly f: 'await'; readonly condition: RolloutCondition; readonly boundMs: number };
 
 // Every action names a documented step (the compiler keeps the two lists in step).
@@ -57,6 +76,7 @@ export function describeAction(action: RolloutAction): string {
     case 'rotate-dek':
       return `rotate-dek ${action.purpose}`;
     case 'register-writer':
+      return `register-writer ${action.node}${action.localEpoch === undefined ? '' : ` at local epoch ${action.localEpoch}`}`;
     case 'add-learner':
     case 'promote':
     case 'remove':
@@ -65,6 +85,10 @@ export function describeAction(action: RolloutAction): string {
       return `transfer-leadership to ${describeStepNode(action.to)}`;
     case 'upgrade-stage':
       return `upgrade-stage ${action.node} → ${action.stage}`;
+    case 'save-sidecar':
+      return `save-sidecar ${action.node} as ${action.backup}`;
+    case 'restore-sidecar':
+      return `restore-sidecar ${action.node} from ${action.backup}`;
     case 'restart':
       return `restart ${action.nodes === 'all' ? 'all' : action.nodes.map(describeStepNode).join(',')} (${action.mode}${action.rolling ? ', rolling' : ''})`;
     case 'await':

@@ -30,6 +30,8 @@ export interface RolloutContext {
   readonly stepIndexes: ReadonlyMap<string, number>;
   /** Nodes removed from the cluster by an ok `remove` step. */
   readonly retired: ReadonlySet<string>;
+  /** Where a node's sidecar lives (null: the run has none, so the sidecar steps cannot run). */
+  readonly sidecarPathOf?: (node: string) => string | null;
 }
 
 /** Statuses of every running, unpaused member (unreachable ones are left out). */

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SidecarView } from '../../checkers/artifacts/index.js';
 import { FakeCluster } from '../cluster/fake/fake-cluster.js';
@@ -104,7 +107,7 @@ function step(id: string, action: RolloutStep['action'], overrides: Partial<Roll
   return { id, action, pauseBeforeMs: 0, retry: { attemptsMax: 4, backoffMs: 1 }, holdFaults: [], triggers: [], ...overrides };
 }
 
-async function run(program: RolloutProgram, api = new FakeOperator()) {
+async function run(program: RolloutProgram, api = new FakeOperator(), overrides: Partial<RolloutContext> = {}) {
   const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
   const ops: HistoryOp[] = [];
   const record = (draft: OpDraft): HistoryOp => {
@@ -117,6 +120,7 @@ async function run(program: RolloutProgram, api = new FakeOperator()) {
     api, cluster, nemesis, stageFlags: (_n, stage) => ['--stage', stage], rpcTimeoutMs: 50, conditionPollMs: 1,
     signal: new AbortController().signal, triggerSignal: new AbortController().signal,
     nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+    ...overrides,
   };
   const report = await runRollout({ program, context, record });
   // Let aimed faults that are due run.
@@ -146,6 +150,87 @@ describe('the rollout process', () => {
     expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'fail bootstrap NotLeader', 'invoke bootstrap', 'ok bootstrap', 'invoke enable-storage-envelope', 'fail enable-storage-envelope InvalidArgument']);
     expect(report.stoppedAt).toMatchObject({ step: 's2', error: expect.stringMatching(/^InvalidArgument/) });
     expect(report.stepsCompleted).toBe(1);
+  });
+
+  it('a request the node must refuse: the required refusal completes the step, another refusal is retried, an ok is recorded as such', async () => {
+    const mustBeRefused = { errors: ['InvalidArgument'], invariant: 'I2', why: 'epochs are 16 bits' };
+    const crafted = { f: 'register-writer' as const, node: 'n2', localEpoch: 70_000 };
+    const api = new FakeOperator();
+    api.script.set('register', [new CallError('NotLeader', true), new CallError('InvalidArgument', true)]);
+    const refused = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', crafted, { mustBeRefused }), step('s3', { f: 'enable-storage-envelope' })] }, api);
+    expect(rolloutOps(refused.ops)).toEqual([
+      'invoke bootstrap', 'ok bootstrap', 'invoke register-writer', 'fail register-writer NotLeader', 'invoke register-writer', 'fail register-writer InvalidArgument',
+      'invoke enable-storage-envelope', 'ok enable-storage-envelope',
+    ]);
+    expect(refused.report).toMatchObject({ stepsCompleted: 3, stoppedAt: null });
+    const invoke = refused.ops.find((op) => op.type === 'invoke' && op.f === 'register-writer');
+    expect(invoke?.value).toMatchObject({ step: 's2', node: 'n2', localEpoch: 70_000, mustBeRefused });
+    // Accepted: the ok carries the epoch sent, for the checker that reports it.
+    const accepted = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', crafted, { mustBeRefused })] });
+    expect(rolloutOps(accepted.ops)).toEqual(['invoke bootstrap', 'ok bootstrap', 'invoke register-writer', 'ok register-writer']);
+    expect(accepted.ops.at(-1)?.value).toMatchObject({ writer: 'n2', localEpoch: 70_000 });
+  });
+
+  it('requests sent alongside a step run concurrently as steps of their own; the next step waits for all of them', async () => {
+    const alongside = [{ action: { f: 'enable-storage-envelope' as const }, delayMs: 0 }, { action: { f: 'rotate-dek' as const, purpose: 'storage' as const }, delayMs: 5 }];
+    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }, { alongside }), step('s3', { f: 'enable-raft-envelope' })] });
+    expect(report).toMatchObject({ stepsCompleted: 3, stoppedAt: null });
+    const rollout = ops.filter((op) => op.process === 'rollout');
+    const stepOf = (op: HistoryOp) => (op.value as { step: string }).step;
+    // Both Enables were invoked before either answered.
+    expect(rollout.slice(2, 4).map((op) => [op.type, stepOf(op)])).toEqual([['invoke', 's2'], ['invoke', 's2+1']]);
+    expect(rollout.filter((op) => op.type === 'ok').map(stepOf).sort()).toEqual(['s1', 's2', 's2+1', 's2+2', 's3']);
+    const lastCompanion = Math.max(...rollout.filter((op) => op.type === 'ok' && stepOf(op).startsWith('s2')).map((op) => op.index));
+    expect(rollout.find((op) => op.type === 'invoke' && stepOf(op) === 's3')!.index).toBeGreaterThan(lastCompanion);
+    // A companion refused for good ends the program and is named.
+    const api = new FakeOperator();
+    api.script.set('rotate', [new CallError('InvalidArgument', true)]);
+    const stopped = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }, { alongside: alongside.slice(1) }), step('s3', { f: 'enable-raft-envelope' })] }, api);
+    expect(stopped.report.stoppedAt).toMatchObject({ step: 's2', error: expect.stringMatching(/^s2\+1 \(rotate-dek storage, alongside\): InvalidArgument/) });
+  });
+
+  it('a sidecar backup restored on a stopped node: the node is stopped, the backup put in place, the replaced sidecar kept, the node started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-sidecar-'));
+    try {
+      const sidecar = join(dir, 'keys.json');
+      writeFileSync(sidecar, 'epoch 1');
+      const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+      const calls: string[] = [];
+      const spied = Object.assign(Object.create(cluster) as FakeCluster, {
+        stopNode: async (id: string) => { calls.push(`stop ${id} (${readFileSync(sidecar, 'utf8')})`); },
+        start: async (id: string) => { calls.push(`start ${id} (${readFileSync(sidecar, 'utf8')})`); },
+      });
+      const save = step('s1', { f: 'save-sidecar', node: 'n2', backup: 'b1' });
+      const restore = step('s2', { f: 'restore-sidecar', node: 'n2', backup: 'b1' });
+      const later = (): void => writeFileSync(sidecar, 'epoch 2');
+      const { report, ops } = await run({ steps: [save] }, new FakeOperator(), { sidecarPathOf: () => sidecar });
+      expect(report.stoppedAt).toBeNull();
+      expect(ops.at(-1)?.value).toMatchObject({ node: 'n2', backup: 'b1' });
+      later();
+      const restored = await run({ steps: [restore] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      expect(restored.report.stoppedAt).toBeNull();
+      expect(calls).toEqual(['stop n2 (epoch 2)', 'start n2 (epoch 1)']);
+      expect(readFileSync(`${sidecar}.backup-replaced-by-b1`, 'utf8')).toBe('epoch 2');
+      // No backup of that name, or no sidecar in the run: a definite refusal naming what is missing.
+      const missing = await run({ steps: [step('s3', { f: 'restore-sidecar', node: 'n2', backup: 'nope' })] }, new FakeOperator(), { sidecarPathOf: () => sidecar });
+      expect(missing.report.stoppedAt?.error).toMatch(/^NoSuchBackup: n2 has no sidecar backup "nope"/);
+      const plain = await run({ steps: [save] });
+      expect(plain.report.stoppedAt?.error).toMatch(/^NoSidecar/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a restart without a flag leaves it out of that start only', async () => {
+    const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+    cluster.setFlags('n3', ['--stage', '6F', '--encryption-enabled', '--sidecar-path', 'x']);
+    const starts: (readonly string[] | undefined)[] = [];
+    const original = cluster.start.bind(cluster);
+    cluster.start = async (id: string, flags?: readonly string[]) => { starts.push(flags); return original(id, flags); };
+    const { report } = await run({ steps: [step('s1', { f: 'restart', nodes: [{ id: 'n3' }], mode: 'stop', rolling: false, withoutFlags: ['--encryption-enabled'] })] }, new FakeOperator(), { cluster });
+    expect(report.stoppedAt).toBeNull();
+    expect(starts).toEqual([['--stage', '6F', '--sidecar-path', 'x']]);
+    expect(cluster.flagsOf('n3')).toEqual(['--stage', '6F', '--encryption-enabled', '--sidecar-path', 'x']);
   });
 
   it('a mixed cluster: a leader whose stage lacks the RPC hands leadership to another voter, and the step goes again there', async () => {

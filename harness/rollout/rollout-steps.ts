@@ -9,6 +9,7 @@
  * bootstrap, or a rotation re-using an id, would halt every replica (catalogue
  * H3, E22).
  */
+import { copyFileSync, existsSync } from 'node:fs';
 import type { JsonValue } from '../history/op.js';
 import type { Proposer } from '../client/operator-api.js';
 import type { RolloutAction, StepNode } from './rollout-action.js';
@@ -46,9 +47,9 @@ export async function attemptAction(action: RolloutAction, context: RolloutConte
     case 'rotate-dek':
       return rotate(context, action.purpose, memory);
     case 'register-writer':
-      return registerWriter(context, action.node, memory);
+      return registerWriter(context, action.node, action.localEpoch, memory);
     case 'add-learner':
-      return membership(context, memory, action.node, (address, t) => context.api.addLearner(address, { id: action.node, address: context.cluster.node(action.node).peerAddress }, t));
+      return membership(context, memory, action.node, (address, t) => context.api.addLearner(address, { id: action.node, address: action.address ?? context.cluster.node(action.node).peerAddress }, t));
     case 'promote':
       return membership(context, memory, action.node, (address, t) => context.api.promote(address, action.node, t));
     case 'remove':
@@ -59,6 +60,10 @@ export async function attemptAction(action: RolloutAction, context: RolloutConte
       return upgrade(context, action.node, action.stage, action.extraFlags ?? []);
     case 'restart':
       return restart(context, action);
+    case 'save-sidecar':
+      return saveSidecar(context, action.node, action.backup);
+    case 'restore-sidecar':
+      return restoreSidecar(context, action.node, action.backup);
     case 'await':
       return awaitCondition(context, action);
   }
@@ -139,7 +144,7 @@ async function rotate(context: RolloutContext, purpose: 'storage' | 'raft', memo
   return { node: leader.id, value: { appliedIndex: applied.appliedIndex, purpose, newDekId }, logIndex: applied.appliedIndex };
 }
 
-async function registerWriter(context: RolloutContext, node: string, memory: AttemptMemory): Promise<AttemptResult> {
+async function registerWriter(context: RolloutContext, node: string, craftedEpoch: number | undefined, memory: AttemptMemory): Promise<AttemptResult> {
   const leader = await requireLeader(context);
   memory.node = leader.id;
   const leaderState = await context.api.sidecar(addressOf(context, leader.id), context.rpcTimeoutMs);
@@ -147,9 +152,9 @@ async function registerWriter(context: RolloutContext, node: string, memory: Att
   const targetState = await context.api.sidecar(addressOf(context, node), context.rpcTimeoutMs);
   const dekId = leaderState?.activeStorageId ?? 0;
   if (dekId === 0 || targetState === null) throw new StepRefusal('EncryptionFailedPrecondition', `no active storage DEK, or ${node} has no sidecar`);
-  const writer = { fullNodeId: target.fullNodeId, localEpoch: targetState.localEpochs[String(dekId)] ?? 0 };
+  const writer = { fullNodeId: target.fullNodeId, localEpoch: craftedEpoch ?? targetState.localEpochs[String(dekId)] ?? 0 };
   const applied = await context.api.registerWriter(addressOf(context, leader.id), { dekId, writers: [writer] }, context.rpcTimeoutMs);
-  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, dekId, writer: node }, logIndex: applied.appliedIndex };
+  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, dekId, writer: node, localEpoch: writer.localEpoch }, logIndex: applied.appliedIndex };
 }
 
 async function membership(
@@ -207,14 +212,15 @@ async function upgrade(context: RolloutContext, node: string, stage: string, ext
 async function restart(context: RolloutContext, action: Extract<RolloutAction, { f: 'restart' }>): Promise<AttemptResult> {
   const ids = await restartTargets(context, action.nodes);
   const extra = action.extraFlags ?? [];
+  const without = new Set(action.withoutFlags ?? []);
   const { cluster } = context;
   const down = (id: string): Promise<void> => (action.mode === 'kill' ? cluster.kill(id) : cluster.stopNode(id));
-  // Extra flags (e.g. --rotate-on-startup) apply to this start only: later restarts use the node's own flags again.
+  // Extra and left-out flags (e.g. --rotate-on-startup) apply to this start only: later restarts use the node's own flags again.
   const up = async (id: string): Promise<void> => {
-    if (extra.length === 0) return cluster.start(id);
+    if (extra.length === 0 && without.size === 0) return cluster.start(id);
     const own = cluster.flagsOf(id);
     try {
-      await cluster.start(id, [...own, ...extra]);
+      await cluster.start(id, [...own.filter((flag) => !without.has(flag)), ...extra]);
     } finally {
       cluster.setFlags(id, own);
     }
@@ -236,6 +242,35 @@ async function restart(context: RolloutContext, action: Extract<RolloutAction, {
     }
   }
   return { node: ids[0] ?? '', value: { nodes: ids, mode: action.mode, ...(action.rolling ? { rolling: true } : {}) } };
+}
+
+/** The sidecar of `node` and the path of its backup `backup`; a definite refusal when the run has no sidecar for it. */
+function sidecarFiles(context: RolloutContext, node: string, backup: string): { readonly sidecar: string; readonly backupPath: (name: string) => string } {
+  const sidecar = context.sidecarPathOf?.(node) ?? null;
+  if (sidecar === null) throw new StepRefusal('NoSidecar', `${node} has no sidecar in this run (not an encrypted node)`);
+  if (!/^[A-Za-z0-9._-]+$/.test(backup)) throw new StepRefusal('InvalidBackupName', `sidecar backup name "${backup}" must be letters, digits, '.', '_' or '-'`);
+  return { sidecar, backupPath: (name) => `${sidecar}.backup-${name}` };
+}
+
+async function saveSidecar(context: RolloutContext, node: string, backup: string): Promise<AttemptResult> {
+  const { sidecar, backupPath } = sidecarFiles(context, node, backup);
+  if (!existsSync(sidecar)) throw new StepRefusal('NoSidecar', `${node} has written no sidecar yet (${sidecar})`);
+  // The node replaces keys.json by rename (spec §4.2), so a copy reads one whole version.
+  copyFileSync(sidecar, backupPath(backup));
+  return { node, value: { node, backup } };
+}
+
+async function restoreSidecar(context: RolloutContext, node: string, backup: string): Promise<AttemptResult> {
+  const { sidecar, backupPath } = sidecarFiles(context, node, backup);
+  if (!existsSync(backupPath(backup))) throw new StepRefusal('NoSuchBackup', `${node} has no sidecar backup "${backup}" (a save-sidecar step makes one)`);
+  const replaced = `replaced-by-${backup}`;
+  await context.nemesis.exclusive(async () => {
+    await context.cluster.stopNode(node);
+    if (existsSync(sidecar)) copyFileSync(sidecar, backupPath(replaced));
+    copyFileSync(backupPath(backup), sidecar);
+    await context.cluster.start(node);
+  });
+  return { node, value: { node, backup, replaced } };
 }
 
 async function restartTargets(context: RolloutContext, nodes: readonly StepNode[] | 'all'): Promise<string[]> {

@@ -24,7 +24,7 @@ import { runFiles } from '../store/index.js';
 import type { ClusterCondition, Workload } from '../workload/index.js';
 import { ClientWorker } from './client-worker.js';
 import { awaitConverged } from './converged.js';
-import { nodeFlagsAt } from './node-flags.js';
+import { nodeFlagsAt, sidecarPathOf } from './node-flags.js';
 import { runPlan } from './plan-runner.js';
 import type { PlanRunReport } from './plan-runner.js';
 import type { RunTestDependencies } from './run-test.js';
@@ -89,6 +89,7 @@ export async function drive(input: DriveInput): Promise<PlanRunReport> {
             sleep: (ms) => delay(ms, undefined, { signal: rolloutAbort.signal }).catch(() => undefined),
             stepIndexes: new Map(),
             retired,
+            sidecarPathOf: (node) => (config.encryptionNodes.includes(node) ? sidecarPathOf(input.runDir, node) : null),
           };
     // Health after the heal: the final phase should meet a cluster with a leader (bounded; a miss shows up in the final ops).
     const beforeFinal = async (): Promise<void> => {

@@ -34,12 +34,17 @@ export function kekFileOf(runDir: string): string {
   return join(runDir, 'kek');
 }
 
+/** A node's sidecar (`--sidecar-path`): inside the node's own directory, so artifacts are complete. */
+export function sidecarPathOf(runDir: string, node: string): string {
+  return join(runDir, 'nodes', node, 'keys.json');
+}
+
 /** The node's own flags at `stage` (without the harness-owned --id/--listen/… and without the common flags). */
 export function nodeFlagsAt(config: TestConfig, runDir: string, node: string, stage: string): string[] {
   const own = withoutStage(config.nodeFlags[node] ?? []);
   const encryption =
     config.encryptionNodes.includes(node) && stageHasKekFlags(stage)
-      ? ['--encryption-enabled', '--kek-file', kekFileOf(runDir), '--sidecar-path', join(runDir, 'nodes', node, 'keys.json')]
+      ? ['--encryption-enabled', '--kek-file', kekFileOf(runDir), '--sidecar-path', sidecarPathOf(runDir, node)]
       : [];
   return [...own, '--stage', stage, ...encryption];
 }
