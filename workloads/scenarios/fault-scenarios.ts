@@ -25,7 +25,7 @@ export const restartReplayScenario: Scenario = {
   name: 'restart-replay',
   summary: 'kill -9 right after each encryption entry applied (all nodes after the bootstrap, the proposer after Phase 1, Phase 2 and each rotation — a follower then leads on the state it applied), then restart: replays must tolerate every entry',
   faults: 'kills aimed at each step\'s ok (0–50 ms after it), plus random partitions and pauses',
-  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B13', 'B15', 'B24', 'B26'],
+  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B8', 'B13', 'B15', 'B24', 'B25', 'B26'],
   workload: 'rollout',
   defaults: encryptedCluster({ timeLimitMs: 60_000, nemesis: 'partition,pause' }),
   program: (context) => {
@@ -42,6 +42,41 @@ export const restartReplayScenario: Scenario = {
     // their registration commits bricks that node (spec §8.2), so the kill aims at the proposer.
     rotate(b, 'storage', { triggers: [killAfterOk('step-node', soon(), 1_500)] });
     rotate(b, 'raft', { triggers: [killAfterOk('step-node', soon(), 1_500)] });
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
+};
+
+/** A start the spec says a rolled-back sidecar must not get past (spec §3.3, the startup guards of §8). */
+const rolledBackStartRefused = {
+  errors: ['NODE_START_FAILED'],
+  invariant: 'I2',
+  why: 'the restored sidecar\'s local epochs are below what the registry saw this node use: a start at them reuses nonces, so it must refuse (ErrLocalEpochRollback) — every time, without consuming an epoch',
+};
+
+export const sidecarRollbackScenario: Scenario = {
+  name: 'sidecar-rollback',
+  summary: 'after Phase 2, back up one node\'s sidecar, restart the node (its epochs move past the backup and it re-registers), then stop it and restore the backup: its start must be refused, and refused again on a second try; then the current sidecar goes back and the node rejoins',
+  faults: 'a disk fault on a stopped node (a sidecar rolled back to an older copy), plus random partitions, pauses and clock skew; kills held off from the backup to the end',
+  targets: ['I2', 'I7', 'B23', 'E6'],
+  workload: 'rollout',
+  defaults: encryptedCluster({ timeLimitMs: 50_000 }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    bootstrap(b);
+    phase1(b);
+    phase2(b);
+    const node = b.pick(context.nodes);
+    const hold = { holdFaults: ['kill'] as const };
+    b.step({ f: 'save-sidecar', node, backup: 'after-phase2' }, hold);
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'kill', rolling: false }, hold);
+    b.await({ kind: 'all-registered' }, awaitBoundMs);
+    b.step({ f: 'restore-sidecar', node, backup: 'after-phase2' }, { ...hold, mustBeRefused: rolledBackStartRefused });
+    // A refused start must leave the sidecar as it found it (E6: it consumed an epoch, and the next start got through).
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false }, { ...hold, mustBeRefused: rolledBackStartRefused });
+    b.step({ f: 'restore-sidecar', node, backup: 'replaced-by-after-phase2' }, hold);
+    b.await({ kind: 'all-registered' }, awaitBoundMs);
     b.await({ kind: 'caught-up' }, awaitBoundMs);
     return b.build();
   },

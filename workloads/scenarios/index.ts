@@ -1,8 +1,8 @@
 /** Every rollout scenario by name, as `ekv-jepsen scenarios` lists them. */
 import type { Scenario, ScenarioRegistry } from '../../harness/scenario/index.js';
-import { leaderChurnScenario, restartReplayScenario } from './fault-scenarios.js';
+import { leaderChurnScenario, restartReplayScenario, sidecarRollbackScenario } from './fault-scenarios.js';
 import { joinAfterCompactionScenario, membershipScenario, rotateOnStartupScenario } from './membership-scenarios.js';
-import { bootstrapScenario, fullRolloutScenario, phase1Scenario, phase2Scenario, rotationScenario } from './rollout-scenarios.js';
+import { adminRequestsScenario, bootstrapScenario, concurrentAdminScenario, fullRolloutScenario, phase1Scenario, phase2Scenario, restartsBeforePhase2Scenario, rotationScenario } from './rollout-scenarios.js';
 import { mixedStageScenario, rollingUpgradeScenario } from './stage-scenarios.js';
 import { stageSuiteScenarios } from './stage-suites.js';
 
@@ -10,12 +10,16 @@ import { stageSuiteScenarios } from './stage-suites.js';
 const suiteScenarios: readonly Scenario[] = [
   bootstrapScenario,
   phase1Scenario,
+  restartsBeforePhase2Scenario,
+  adminRequestsScenario,
+  concurrentAdminScenario,
   phase2Scenario,
   fullRolloutScenario,
   rotationScenario,
   rollingUpgradeScenario,
   mixedStageScenario,
   restartReplayScenario,
+  sidecarRollbackScenario,
   membershipScenario,
   joinAfterCompactionScenario,
   leaderChurnScenario,

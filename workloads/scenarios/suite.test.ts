@@ -20,6 +20,10 @@ describe('the scenario suite', () => {
     }
   });
 
+  it('every case\'s scenario names the case among its targets (what a scenario says it exposes is what the matrix runs it for)', () => {
+    for (const c of bugCases) expect(scenarioRegistry.get(c.scenario)?.targets, c.id).toContain(c.id);
+  });
+
   it('a hazard scenario has no other case: its correct-node run is the detection', () => {
     for (const hazard of bugCases.filter((c) => c.hazard === true)) expect(bugCases.filter((c) => c.scenario === hazard.scenario).map((c) => c.id)).toEqual([hazard.id]);
   });
