@@ -370,6 +370,33 @@ describe('the rollout process', () => {
     nemesis.dispose();
   });
 
+  it('a hold carries over into a next step that holds the same kinds: a scheduled kill in the pause between them waits too', async () => {
+    const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+    const ops: HistoryOp[] = [];
+    const record = (draft: OpDraft): HistoryOp => {
+      const op = { ...draft, index: ops.length, time: ops.length };
+      ops.push(op);
+      return op;
+    };
+    const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record });
+    const context: RolloutContext = {
+      api: new FakeOperator(), cluster, nemesis, stageFlags: () => [], rpcTimeoutMs: 50, conditionPollMs: 1, signal: new AbortController().signal, triggerSignal: new AbortController().signal,
+      nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+    };
+    const program = { steps: [
+      step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }),
+      step('s2', { f: 'rotate-dek', purpose: 'raft' }, { holdFaults: ['kill'], pauseBeforeMs: 150 }),
+    ] };
+    const running = runRollout({ program, context, record });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await nemesis.run({ f: 'kill', target: { nodes: ['n2'] } });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(cluster.node('n2').running).toBe(true);
+    await running;
+    await nemesis.exclusive(async () => undefined);
+    nemesis.dispose();
+  });
+
   it('a deferred scheduled start whose end came while it waited runs after the hold, its end after the planned duration', async () => {
     const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
     const ops: HistoryOp[] = [];
