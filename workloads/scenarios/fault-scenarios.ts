@@ -68,14 +68,14 @@ export const sidecarRollbackScenario: Scenario = {
     phase1(b);
     phase2(b);
     const node = b.pick(context.nodes);
-    const hold = { holdFaults: ['kill'] as const };
-    b.step({ f: 'save-sidecar', node, backup: 'after-phase2' }, hold);
-    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'kill', rolling: false }, hold);
+    // No step holds kills (the scenario has none, and a hold would wait for the node it keeps down).
+    b.step({ f: 'save-sidecar', node, backup: 'after-phase2' });
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'kill', rolling: false });
     b.await({ kind: 'all-registered' }, awaitBoundMs);
-    b.step({ f: 'restore-sidecar', node, backup: 'after-phase2' }, { ...hold, mustBeRefused: rolledBackStartRefused });
+    b.step({ f: 'restore-sidecar', node, backup: 'after-phase2' }, { mustBeRefused: rolledBackStartRefused });
     // A refused start must leave the sidecar as it found it (E6: it consumed an epoch, and the next start got through).
-    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false }, { ...hold, mustBeRefused: rolledBackStartRefused });
-    b.step({ f: 'restore-sidecar', node, backup: 'replaced-by-after-phase2' }, hold);
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false }, { mustBeRefused: rolledBackStartRefused });
+    b.step({ f: 'restore-sidecar', node, backup: 'replaced-by-after-phase2' });
     b.await({ kind: 'all-registered' }, awaitBoundMs);
     b.await({ kind: 'caught-up' }, awaitBoundMs);
     return b.build();
