@@ -8,7 +8,7 @@ import type { Operation } from './operation.js';
 import { prepareHistory } from './prepare-history.js';
 import type { PreparedOp } from './prepare-history.js';
 import { startPartitionSearch } from './search.js';
-import type { PartitionSearch, SearchOutcome, StopReason } from './search.js';
+import type { PartitionSearch, SearchOutcome, StopReason, UnknownOrder } from './search.js';
 
 /** Options of `check` and `checkOperations`. */
 export interface CheckOptions {
@@ -126,30 +126,48 @@ function makeStopper(options: CheckOptions, now: () => number, startMs: number):
   };
 }
 
-/** Steps of the first slice each partition gets; slices double each round (up to the max, a few ms). */
+/** Steps of the first slice each search gets; its slices double with the steps it has had (up to the max, a few ms). */
 const sliceStepsInitial = 1_000;
 const sliceStepsMax = 64_000;
 
 interface Running<State, Input, Output> {
   readonly partition: Partition<Input, Output>;
   readonly index: number;
-  readonly search: PartitionSearch<State>;
-  elapsedMs: number;
+  readonly order: UnknownOrder;
+  /** Created at its first slice: a check decided early never builds the rest. */
+  search: PartitionSearch<State> | undefined;
+  /** Steps it has been given. */
+  steps: number;
   /** Decided, or dropped because its sibling decided. */
-  done?: boolean;
+  done: boolean;
 }
 
 type Decided<State, Input, Output> = { readonly partition: Partition<Input, Output>; readonly outcome: SearchOutcome<State> };
 
 /**
- * Runs the partitions' searches in round-robin slices on this one thread (as
- * porcupine's goroutines share a core): an easy-to-refute partition is found
- * without first exhausting a hard one, and the first failure stops the rest.
- * A partition with unknown-outcome ops gets two searches side by side, one
- * per UnknownOrder (each exhaustive, each far faster than the other on some
- * histories); the first to decide decides the partition and the other is
- * dropped, so a partition costs at most about twice its faster order.
- * Yields after every slice (checkAsync returns to the event loop there).
+ * The next search to run: the least served (then the first). Round robin in
+ * steps: an easy-to-refute partition is found after about as many steps of
+ * each other partition as it needs itself. (Running first the search whose
+ * frontier is furthest behind in time was tried: in c50-bad every partition
+ * backtracks near its start while the failing one is further on, so it cost
+ * more.)
+ */
+function pickNext<State, Input, Output>(running: readonly Running<State, Input, Output>[]): Running<State, Input, Output> | undefined {
+  let best: Running<State, Input, Output> | undefined;
+  for (const run of running) if (!run.done && (best === undefined || run.steps < best.steps)) best = run;
+  return best;
+}
+
+/**
+ * Runs the partitions' searches in slices on this one thread (as porcupine's
+ * goroutines share a core), round robin (see pickNext): an easy-to-refute
+ * partition is found without first exhausting a hard one, and the first
+ * failure stops the rest. A partition with unknown-outcome ops gets
+ * two searches side by side, one per UnknownOrder (each exhaustive, each far
+ * faster than the other on some histories); the first to decide decides the
+ * partition and the other is dropped, so a partition costs at most about
+ * twice its faster order. Yields after every slice
+ * (checkAsync returns to the event loop there).
  */
 function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions, startMs: number): Generator<void, CheckResult> {
   const now = options.now ?? defaultNow;
@@ -158,42 +176,35 @@ function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, pre
   const partitions = partitionOps(prepared);
   const reports: PartitionReport[] = partitions.map((p) => ({ key: p.key, ops: p.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 }));
   const partitionMs = partitions.map(() => 0);
-  let running: Running<State, Input, Output>[] = [];
+  const running: Running<State, Input, Output>[] = [];
   partitions.forEach((partition, index) => {
-    running.push({ partition, index, search: startPartitionSearch(model, partition.ops, control, 'lazy'), elapsedMs: 0 });
-    if (partition.ops.some((op) => op.return === undefined)) running.push({ partition, index, search: startPartitionSearch(model, partition.ops, control, 'eager'), elapsedMs: 0 });
+    running.push({ partition, index, order: 'lazy', search: undefined, steps: 0, done: false });
+    if (partition.ops.some((op) => op.return === undefined)) running.push({ partition, index, order: 'eager', search: undefined, steps: 0, done: false });
   });
-  const decided = new Set<number>();
   let failure: Decided<State, Input, Output> | undefined;
   let unknown: Decided<State, Input, Output> | undefined;
-  let sliceSteps = sliceStepsInitial;
-  while (running.length > 0) {
-    let stopAll = false;
-    for (const run of running) {
-      if (decided.has(run.index)) continue;
-      const sliceStartMs = now();
-      const outcome = run.search.resume(sliceSteps);
-      const sliceMs = now() - sliceStartMs;
-      run.elapsedMs += sliceMs;
-      partitionMs[run.index] = (partitionMs[run.index] ?? 0) + sliceMs;
-      yield;
-      if (outcome === undefined) continue;
-      run.done = true;
-      // A sibling out of cache leaves the partition to the other order, if it still runs.
-      const siblingRunning = running.some((other) => other !== run && other.index === run.index && other.done !== true);
-      if (outcome.kind === 'unknown' && outcome.reason === 'cache-full' && siblingRunning) continue;
-      decided.add(run.index);
-      for (const other of running) if (other !== run && other.index === run.index && other.done !== true) { other.search.abandon(); other.done = true; }
-      const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
-      reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: outcome.cacheEntries };
-      if (outcome.kind === 'not-linearizable') failure ??= { partition: run.partition, outcome };
-      if (outcome.kind === 'unknown') unknown ??= { partition: run.partition, outcome };
-      stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
-      if (stopAll) break;
-    }
+  for (;;) {
+    const run = pickNext(running);
+    if (run === undefined) break;
+    const sliceStartMs = now();
+    run.search ??= startPartitionSearch(model, run.partition.ops, control, run.order);
+    const sliceSteps = Math.min(Math.max(sliceStepsInitial, run.steps), sliceStepsMax);
+    const outcome = run.search.resume(sliceSteps);
+    run.steps += sliceSteps;
+    partitionMs[run.index] = (partitionMs[run.index] ?? 0) + (now() - sliceStartMs);
+    yield;
+    if (outcome === undefined) continue;
+    run.done = true;
+    // A sibling out of cache leaves the partition to the other order, if it still runs.
+    const siblingRunning = running.some((other) => other !== run && other.index === run.index && !other.done);
+    if (outcome.kind === 'unknown' && outcome.reason === 'cache-full' && siblingRunning) continue;
+    for (const other of running) if (other !== run && other.index === run.index && !other.done) { other.search?.abandon(); other.done = true; }
+    const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
+    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: outcome.cacheEntries };
+    if (outcome.kind === 'not-linearizable') failure ??= { partition: run.partition, outcome };
+    if (outcome.kind === 'unknown') unknown ??= { partition: run.partition, outcome };
+    const stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
     if (stopAll) { reportUnfinished(reports, running, partitionMs); break; }
-    running = running.filter((run) => run.done !== true);
-    sliceSteps = Math.min(sliceSteps * 2, sliceStepsMax);
   }
   const summary = { model: model.name, semantics, ops: prepared.length, partitions: reports, elapsedMs: now() - startMs };
   if (failure?.outcome.kind === 'not-linearizable') return { ...summary, valid: false, ...explainFailure(model, failure.partition, failure.outcome) };
@@ -206,7 +217,7 @@ function reportUnfinished<State, Input, Output>(reports: PartitionReport[], runn
   for (const run of running) {
     const report = reports[run.index];
     if (report?.valid !== 'not-checked') continue;
-    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid: 'not-checked', elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: report.cacheEntries + run.search.cacheEntries };
+    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid: 'not-checked', elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: report.cacheEntries + (run.search?.cacheEntries ?? 0) };
   }
 }
 

@@ -18,7 +18,7 @@
  * arena[offset…offset+length), zeros above) is a subset of `b`, whose words
  * below `bLo` are all ones.
  */
-function isSubsetAt(arena: Uint32Array, offset: number, length: number, lo: number, b: Uint32Array, bLo: number): boolean {
+function isSubsetAt(arena: Int32Array, offset: number, length: number, lo: number, b: Int32Array, bLo: number): boolean {
   if (bLo < lo) return false;
   for (let i = Math.min(length, bLo - lo); i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
   return true;
@@ -32,53 +32,53 @@ export interface CacheAllowance {
   bytesRemaining: number;
 }
 
-/**
- * Bytes charged per entry besides its bitset words: seven 4-byte columns, a
- * bucket share, the state's array slot and an allowance for the state object
- * itself (interned register ids are free; a kv state is a small object over a
- * shared string). Typed arrays grow by doubling, so real use may be up to
- * twice the columns' share.
- */
-const entryBytesFixed = 28 + 8 + 8 + 64;
-
-/** Grows a typed array to at least `size` elements (doubling), keeping its contents. */
-function grown<T extends Int32Array | Uint32Array>(array: T, size: number, make: (length: number) => T): T {
-  if (size <= array.length) return array;
-  let length = array.length * 2;
-  while (length < size) length *= 2;
-  const bigger = make(length);
-  bigger.set(array);
-  return bigger;
+/** State equality, as the model defines it. */
+export interface StateEquality<State> {
+  equal(a: State, b: State): boolean;
 }
+
+/**
+ * Bytes charged per entry besides its bitset words: seven 4-byte columns (in
+ * a stride of eight), a bucket share, the state's array slot and an allowance
+ * for the state object itself (interned register ids are free; a kv state is a
+ * small object over a shared string). Typed arrays grow by doubling, so real
+ * use may be up to twice the columns' share.
+ */
+const entryBytesFixed = 32 + 8 + 8 + 64;
 
 // Small to start with: most partitions of small histories memoize a few dozen
 // configurations, and a check allocates two caches per partition.
 const initialEntries = 64;
 const initialBuckets = 64;
 
+// The columns of an entry in `meta` (a stride of eight int32s).
+const stride = 8;
+const hashColumn = 0;
+const loColumn = 1;
+const offsetColumn = 2;
+const lengthColumn = 3;
+const chainColumn = 4;
+const unknownLoColumn = 5;
+const unknownLengthColumn = 6;
+
 /**
  * A hash set of configurations keyed by a 32-bit hash, compared exactly on
- * collision. Entries live in typed arrays (an arena of bitset words plus
- * per-entry columns, chained buckets): hundreds of thousands of small typed
- * arrays or objects would spend most of the search in the garbage collector.
+ * collision. Entries live in typed arrays (an arena of bitset words plus one
+ * array of per-entry columns, chained buckets): hundreds of thousands of small
+ * typed arrays or objects would spend most of the search in the garbage
+ * collector.
  */
 export class SearchCache<State> {
-  private arena: Uint32Array = new Uint32Array(256);
+  private arena: Int32Array = new Int32Array(256);
   private arenaUsed = 0;
-  private hashes: Int32Array = new Int32Array(initialEntries);
-  private los: Int32Array = new Int32Array(initialEntries);
-  private offsets: Int32Array = new Int32Array(initialEntries);
-  private lengths: Int32Array = new Int32Array(initialEntries);
-  private chain: Int32Array = new Int32Array(initialEntries);
-  private unknownLos: Int32Array = new Int32Array(initialEntries);
-  private unknownLengths: Int32Array = new Int32Array(initialEntries);
+  private meta: Int32Array = new Int32Array(initialEntries * stride);
   private states: State[] = [];
   private buckets: Int32Array = new Int32Array(initialBuckets).fill(-1);
   private count = 0;
   private bytes = 0;
 
   constructor(
-    private readonly equal: (a: State, b: State) => boolean,
+    private readonly equality: StateEquality<State>,
     private readonly allowance: CacheAllowance,
   ) {}
 
@@ -92,7 +92,8 @@ export class SearchCache<State> {
     this.allowance.remaining += this.count;
     this.allowance.bytesRemaining += this.bytes;
     this.bytes = 0;
-    this.arena = new Uint32Array(0);
+    this.arena = new Int32Array(0);
+    this.meta = new Int32Array(0);
     this.states = [];
     this.count = 0;
   }
@@ -102,54 +103,59 @@ export class SearchCache<State> {
    * window, the unknown set's words with its non-zero window, the state);
    * returns false when it (or one dominating it) was already present.
    */
-  add(hash: number, words: Uint32Array, lo: number, hi: number, unknownWords: Uint32Array, unknownLo: number, unknownHi: number, state: State): boolean {
+  add(hash: number, words: Int32Array, lo: number, hi: number, unknownWords: Int32Array, unknownLo: number, unknownHi: number, state: State): boolean {
     const length = Math.max(hi, lo - 1) - lo + 1;
     const arena = this.arena;
-    for (let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1; e !== -1; e = this.chain[e] ?? -1) {
-      if (this.hashes[e] !== hash || this.los[e] !== lo || this.lengths[e] !== length) continue;
-      const offset = this.offsets[e] ?? 0;
+    const meta = this.meta;
+    for (let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1; e !== -1; e = meta[e * stride + chainColumn] ?? -1) {
+      const base = e * stride;
+      if (meta[base + hashColumn] !== hash || meta[base + loColumn] !== lo || meta[base + lengthColumn] !== length) continue;
+      const offset = meta[base + offsetColumn] ?? 0;
       let same = true;
       for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
-      if (!same || !this.equal(this.states[e] as State, state)) continue;
-      if (isSubsetAt(arena, offset + length, this.unknownLengths[e] ?? 0, this.unknownLos[e] ?? 0, unknownWords, unknownLo)) return false;
+      if (!same || !this.equality.equal(this.states[e] as State, state)) continue;
+      if (isSubsetAt(arena, offset + length, meta[base + unknownLengthColumn] ?? 0, meta[base + unknownLoColumn] ?? 0, unknownWords, unknownLo)) return false;
     }
     this.insert(hash, lo, length, words, unknownWords, unknownLo, unknownHi, state);
     return true;
   }
 
-  private insert(hash: number, lo: number, length: number, words: Uint32Array, unknownWords: Uint32Array, unknownLo: number, unknownHi: number, state: State): void {
+  private insert(hash: number, lo: number, length: number, words: Int32Array, unknownWords: Int32Array, unknownLo: number, unknownHi: number, state: State): void {
     const e = this.count;
-    if (e >= this.hashes.length) {
-      const size = e + 1;
-      const makeInt = (n: number): Int32Array => new Int32Array(n);
-      this.hashes = grown(this.hashes, size, makeInt);
-      this.los = grown(this.los, size, makeInt);
-      this.offsets = grown(this.offsets, size, makeInt);
-      this.lengths = grown(this.lengths, size, makeInt);
-      this.chain = grown(this.chain, size, makeInt);
-      this.unknownLos = grown(this.unknownLos, size, makeInt);
-      this.unknownLengths = grown(this.unknownLengths, size, makeInt);
+    const base = e * stride;
+    if (base + stride > this.meta.length) {
+      const bigger = new Int32Array(Math.max(2 * this.meta.length, base + stride));
+      bigger.set(this.meta);
+      this.meta = bigger;
     }
     // The unknown set is stored as a window too (ones below it, zeros above).
     const unknownLength = Math.max(unknownHi, unknownLo - 1) - unknownLo + 1;
     const offset = this.arenaUsed;
-    this.arena = grown(this.arena, offset + length + unknownLength, (n) => new Uint32Array(n));
+    const used = offset + length + unknownLength;
+    if (used > this.arena.length) {
+      let size = 2 * this.arena.length;
+      while (size < used) size *= 2;
+      const bigger = new Int32Array(size);
+      bigger.set(this.arena);
+      this.arena = bigger;
+    }
     // Copied word by word: these windows are a few words, and a subarray view per insert is garbage.
     const arena = this.arena;
     for (let i = 0; i < length; i += 1) arena[offset + i] = words[lo + i] ?? 0;
     for (let i = 0; i < unknownLength; i += 1) arena[offset + length + i] = unknownWords[unknownLo + i] ?? 0;
-    this.arenaUsed = offset + length + unknownLength;
-    this.unknownLos[e] = unknownLo;
-    this.unknownLengths[e] = unknownLength;
-    this.hashes[e] = hash;
-    this.los[e] = lo;
-    this.offsets[e] = offset;
-    this.lengths[e] = length;
-    this.states.push(state);
+    this.arenaUsed = used;
+    const meta = this.meta;
     const bucket = hash & (this.buckets.length - 1);
-    this.chain[e] = this.buckets[bucket] ?? -1;
+    meta[base + hashColumn] = hash;
+    meta[base + loColumn] = lo;
+    meta[base + offsetColumn] = offset;
+    meta[base + lengthColumn] = length;
+    meta[base + chainColumn] = this.buckets[bucket] ?? -1;
+    meta[base + unknownLoColumn] = unknownLo;
+    meta[base + unknownLengthColumn] = unknownLength;
     this.buckets[bucket] = e;
-    this.count += 1;
+    this.states.push(state);
+    this.count = e + 1;
     this.allowance.remaining -= 1;
     const bytes = entryBytesFixed + 4 * (length + unknownLength);
     this.bytes += bytes;
@@ -160,9 +166,11 @@ export class SearchCache<State> {
   private rehash(): void {
     const buckets = new Int32Array(this.buckets.length * 4).fill(-1);
     const mask = buckets.length - 1;
+    const meta = this.meta;
     for (let e = 0; e < this.count; e += 1) {
-      const bucket = (this.hashes[e] ?? 0) & mask;
-      this.chain[e] = buckets[bucket] ?? -1;
+      const base = e * stride;
+      const bucket = (meta[base + hashColumn] ?? 0) & mask;
+      meta[base + chainColumn] = buckets[bucket] ?? -1;
       buckets[bucket] = e;
     }
     this.buckets = buckets;

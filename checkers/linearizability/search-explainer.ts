@@ -45,48 +45,49 @@ export class SearchExplainer<State, Input, Output> {
   private maxRank = -1;
   private maxBlock = -1;
   private readonly kept: KeptConfiguration<State>[] = [];
-  private readonly returnPosition: Int32Array;
+  /** previousOk() of maxBlock, once computed (-2: not yet). */
+  private previousOkOp = -2;
 
   constructor(
     private readonly model: Model<State, Input, Output>,
     private readonly ops: readonly Operation<Input, Output>[],
     private readonly lists: EventLists,
-  ) {
-    this.returnPosition = new Int32Array(ops.length).fill(-1);
-    lists.returnsInOrder.forEach((event, position) => { this.returnPosition[event >> 1] = position; });
-  }
+  ) {}
 
   /** Called when every candidate before the return event `block` failed. */
-  noteStuck(block: number, stackOps: readonly number[], stackStates: readonly State[], state: State): void {
+  noteStuck(block: number, stackOps: Int32Array, depth: number, stackStates: readonly State[], state: State): void {
     const rank = this.lists.rank[block] ?? -1;
     if (rank < this.maxRank) return;
     if (rank > this.maxRank) {
       this.maxRank = rank;
       this.maxBlock = block;
+      this.previousOkOp = -2;
       this.kept.length = 0;
     }
     if (this.kept.length >= configurationsMax) return;
-    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, refused: this.refused(block, state) });
+    this.kept.push({ path: this.pathSince(stackOps, depth, stackStates, state), state, refused: this.refused(block, state) });
   }
 
   /** Called when the search stops early: the current frontier may be further than any stuck point. */
-  noteFrontier(stackOps: readonly number[], stackStates: readonly State[], state: State): void {
-    const { next, headRequired, rank } = this.lists;
-    let e = next[headRequired] ?? -1;
-    while (e !== -1 && (e & 1) === 0) e = next[e] ?? -1;
+  noteFrontier(stackOps: Int32Array, depth: number, stackStates: readonly State[], state: State): void {
+    const rank = this.lists.rank;
+    const e = this.lists.firstPendingReturn();
     if (e === -1 || (rank[e] ?? -1) <= this.maxRank) return;
     this.maxRank = rank[e] ?? -1;
     this.maxBlock = e;
+    this.previousOkOp = -2;
     this.kept.length = 0;
-    this.kept.push({ path: this.pathSince(stackOps, stackStates, state), state, refused: [] });
+    this.kept.push({ path: this.pathSince(stackOps, depth, stackStates, state), state, refused: [] });
   }
 
   /** The first completed operation that could not be linearized. */
   failingOp(): number {
     // The search always gets stuck at some return before failing; the first
     // return is a defensive fallback.
-    const block = this.maxBlock >= 0 ? this.maxBlock : (this.lists.returnsInOrder[0] ?? 1);
-    return block >> 1;
+    if (this.maxBlock >= 0) return this.maxBlock >> 1;
+    const { byRank, eventCount } = this.lists;
+    for (let position = 0; position < eventCount; position += 1) if (((byRank[position] ?? 0) & 1) === 1) return (byRank[position] ?? 0) >> 1;
+    return 0;
   }
 
   /** The furthest completed operation not yet linearized when the search stopped. */
@@ -97,9 +98,11 @@ export class SearchExplainer<State, Input, Output> {
   /** The completed operation whose return precedes the failing one's. */
   previousOk(): number | undefined {
     if (this.maxBlock < 0) return undefined;
-    const position = this.returnPosition[this.maxBlock >> 1] ?? -1;
-    const event = position > 0 ? this.lists.returnsInOrder[position - 1] : undefined;
-    return event === undefined ? undefined : event >> 1;
+    if (this.previousOkOp === -2) {
+      const event = this.lists.returnBefore(this.lists.rank[this.maxBlock] ?? 0);
+      this.previousOkOp = event < 0 ? -1 : event >> 1;
+    }
+    return this.previousOkOp < 0 ? undefined : this.previousOkOp;
   }
 
   /** The kept stuck configurations, with the model's reason for each refused operation. */
@@ -118,15 +121,16 @@ export class SearchExplainer<State, Input, Output> {
     }));
   }
 
-  private pathSince(stackOps: readonly number[], stackStates: readonly State[], state: State): PathStep<State>[] {
+  /** The stack's last entries (up to pathStepsMax), from the previous ok op when it is among them. */
+  private pathSince(stackOps: Int32Array, depth: number, stackStates: readonly State[], state: State): PathStep<State>[] {
     const previous = this.previousOk();
-    let start = Math.max(0, stackOps.length - pathStepsMax);
-    for (let i = stackOps.length - 1; i >= start; i -= 1) {
+    let start = Math.max(0, depth - pathStepsMax);
+    for (let i = depth - 1; i >= start; i -= 1) {
       if (stackOps[i] === previous) { start = i; break; }
     }
     const path: PathStep<State>[] = [];
-    for (let i = start; i < stackOps.length; i += 1) {
-      path.push({ op: stackOps[i] ?? 0, stateAfter: i + 1 < stackOps.length ? (stackStates[i + 1] as State) : state });
+    for (let i = start; i < depth; i += 1) {
+      path.push({ op: stackOps[i] ?? 0, stateAfter: i + 1 < depth ? (stackStates[i + 1] as State) : state });
     }
     return path;
   }

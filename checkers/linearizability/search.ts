@@ -121,14 +121,31 @@ export function startPartitionSearch<State, Input, Output>(
   return new WglSearch(model, ops, control, order === 'eager');
 }
 
+/** Zobrist keys shared by all searches (a partition of n ops uses the first n). */
+let sharedZobrist: Int32Array = new Int32Array(0);
+
+function zobristFor(count: number): Int32Array {
+  if (sharedZobrist.length < count) sharedZobrist = zobristKeys(Math.max(count, 2 * sharedZobrist.length, 1024));
+  return sharedZobrist;
+}
+
 class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private readonly lists: EventLists;
+  /** Per op: 1 when completed (its return must be linearized). */
   private readonly required: Uint8Array;
+  /** Per op: 1 when the model says it never changes the state (completed ops only). */
+  private readonly readOnly: Uint8Array;
+  /** Per op: 1 when it is a completed blind write (Model.overwritesState). */
+  private readonly overwrites: Uint8Array;
   /** Bit position of each op in its bitset (required and unknown ops are numbered apart). */
   private readonly bit: Int32Array;
   private readonly zobrist: Int32Array;
-  private readonly words: Uint32Array;
-  private readonly unknownWords: Uint32Array;
+  /** The ops' inputs and outputs, copied out of the op objects (whatever their shape) for the hot loop. */
+  private readonly inputs: Input[];
+  private readonly outputs: Output[];
+  /** The linearized completed ops (signed words: a full word is -1, so every value stays a small integer). */
+  private readonly words: Int32Array;
+  private readonly unknownWords: Int32Array;
   private lo = 0;
   private hi = -1;
   /**
@@ -141,22 +158,20 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   private unknownHi = -1;
   private bitsHash = 0;
   private state: State;
-  private readonly stackOps: number[] = [];
+  // The stack of linearized ops: at most one entry per op, so fixed arrays and a depth.
+  private depth = 0;
+  private readonly stackOps: Int32Array;
   private readonly stackStates: State[] = [];
-  private readonly stackBlock: number[] = [];
+  private readonly stackBlock: Int32Array;
   /** Whether each stack entry was a forced move (see tryLinearize): its node has no alternatives. */
-  private readonly stackForced: boolean[] = [];
-  /** Per op: 1 when the model says it never changes the state. */
-  private readonly readOnly: Uint8Array;
+  private readonly stackForced: Uint8Array;
+  /** Per stack entry: ops disposed of just below it as one edge (see disposal above), else 0. */
+  private readonly stackDisposed: Int32Array;
   private readonly cache: SearchCache<State>;
   private readonly explainer: SearchExplainer<State, Input, Output>;
   private remainingRequired = 0;
   /** For an unknown op: the earlier-invoked pending unknown op with the same input (-1 if none). */
   private readonly previousTwin: Int32Array;
-  /** Per op: 1 when it is a completed blind write (Model.overwritesState). */
-  private readonly overwrites: Uint8Array;
-  /** Per stack entry: ops disposed of just below it as one edge (see disposal above), else 0. */
-  private readonly stackDisposed: number[] = [];
 
   constructor(
     private readonly model: Model<State, Input, Output>,
@@ -167,25 +182,44 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const n = ops.length;
     this.lists = new EventLists(ops, eager);
     this.required = new Uint8Array(n);
+    this.readOnly = new Uint8Array(n);
+    this.overwrites = new Uint8Array(n);
     this.bit = new Int32Array(n);
+    this.inputs = new Array<Input>(n);
+    this.outputs = new Array<Output>(n);
     let requiredCount = 0;
     let unknownCount = 0;
-    ops.forEach((op, i) => {
-      const isRequired = op.return !== undefined;
-      this.required[i] = isRequired ? 1 : 0;
-      this.bit[i] = isRequired ? requiredCount++ : unknownCount++;
-    });
+    const readOnlyKnown = model.isReadOnly !== undefined;
+    const overwritesKnown = !eager && model.overwritesState !== undefined;
+    for (let i = 0; i < n; i += 1) {
+      const op = ops[i] as Operation<Input, Output>;
+      const input = op.input;
+      this.inputs[i] = input;
+      this.outputs[i] = op.output;
+      if (op.return === undefined) {
+        this.bit[i] = unknownCount;
+        unknownCount += 1;
+        continue;
+      }
+      this.required[i] = 1;
+      this.bit[i] = requiredCount;
+      requiredCount += 1;
+      if (readOnlyKnown && model.isReadOnly?.(input) === true) this.readOnly[i] = 1;
+      if (overwritesKnown && model.overwritesState?.(input) === true) this.overwrites[i] = 1;
+    }
     this.remainingRequired = requiredCount;
-    this.words = new Uint32Array(Math.ceil(requiredCount / 32));
-    this.unknownWords = new Uint32Array(Math.ceil(unknownCount / 32));
-    this.zobrist = zobristKeys(n);
+    this.words = new Int32Array(Math.ceil(requiredCount / 32));
+    this.unknownWords = new Int32Array(Math.ceil(unknownCount / 32));
+    this.zobrist = zobristFor(n);
+    this.stackOps = new Int32Array(n);
+    this.stackBlock = new Int32Array(n);
+    this.stackForced = new Uint8Array(n);
+    this.stackDisposed = new Int32Array(n);
     this.state = model.init();
-    this.cache = new SearchCache<State>((a, b) => model.equal(a, b), control.cacheAllowance);
+    this.cache = new SearchCache<State>(model, control.cacheAllowance);
     this.explainer = new SearchExplainer(model, ops, this.lists);
     this.entry = this.lists.next[this.lists.headRequired] ?? -1;
-    this.previousTwin = twinsOf(model, ops);
-    this.readOnly = new Uint8Array(ops.map((op) => (op.return !== undefined && model.isReadOnly?.(op.input) === true ? 1 : 0)));
-    this.overwrites = new Uint8Array(ops.map((op) => (!eager && op.return !== undefined && model.overwritesState?.(op.input) === true ? 1 : 0)));
+    this.previousTwin = unknownCount === 0 ? new Int32Array(0) : twinsOf(model, ops);
   }
 
   // The loop's position, kept between slices.
@@ -202,6 +236,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
 
   resume(stepsMax: number): SearchOutcome<State> | undefined {
     const { next, prev, rank, headRequired, headUnknown } = this.lists;
+    const required = this.required;
     let { entry, inUnknownPhase, block, steps, disposalTried } = this;
     const stepsEnd = steps + stepsMax;
     while (this.remainingRequired > 0) {
@@ -221,10 +256,11 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       let dead = false;
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
-          if (this.required[entry >> 1] === 0 && this.twinPending(entry >> 1)) { entry = next[entry] ?? -1; continue; }
-          if (!disposalTried && this.overwrites[entry >> 1] === 1 && this.tryDisposal(entry) === pushed) { entry = next[headRequired] ?? -1; continue; }
+          const op = entry >> 1;
+          if (required[op] === 0 && this.twinPending(op)) { entry = next[entry] ?? -1; continue; }
+          if (!disposalTried && this.overwrites[op] === 1 && this.tryDisposal(entry) === pushed) { entry = next[headRequired] ?? -1; continue; }
           disposalTried = false;
-          const tried = this.tryLinearize(entry >> 1, -1);
+          const tried = this.tryLinearize(op, -1);
           if (tried === pushed) { entry = next[headRequired] ?? -1; continue; }
           if (tried === refused) { entry = next[entry] ?? -1; continue; }
           dead = true;
@@ -242,16 +278,16 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
         continue;
       }
       // Every candidate failed (or a forced move led to a known dead end): backtrack.
-      if (!dead) this.explainer.noteStuck(block, this.stackOps, this.stackStates, this.state);
+      if (!dead) this.explainer.noteStuck(block, this.stackOps, this.depth, this.stackStates, this.state);
       const popped = this.backtrack();
       if (popped < 0) return this.finish(this.failed());
-      inUnknownPhase = !this.eager && this.required[popped] === 0;
+      inUnknownPhase = !this.eager && required[popped] === 0;
       block = this.poppedBlock;
       disposalTried = this.poppedDisposal;
       // Back from a disposal edge, the same write is tried again, alone.
       entry = inUnknownPhase ? (prev[2 * popped] ?? -1) : disposalTried ? 2 * popped : (next[2 * popped] ?? -1);
     }
-    return this.finish({ kind: 'linearizable', order: this.stackOps.slice(), cacheEntries: this.cache.size });
+    return this.finish({ kind: 'linearizable', order: Array.from(this.stackOps.subarray(0, this.depth)), cacheEntries: this.cache.size });
   }
 
   abandon(): void {
@@ -288,14 +324,13 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
    * its successor configuration is already known to fail, this one is dead.
    */
   private tryLinearize(op: number, block: number): TryResult {
-    const operation = this.ops[op];
-    if (operation === undefined) return refused;
     const isRequired = this.required[op] === 1;
-    const nextState = this.model.step(this.state, operation.input, isRequired ? operation.output : undefined);
+    const model = this.model;
+    const nextState = model.step(this.state, this.inputs[op] as Input, isRequired ? this.outputs[op] : undefined);
     if (nextState === undefined) return refused;
-    const forced = this.readOnly[op] === 1 && this.model.equal(nextState, this.state);
+    const forced = this.readOnly[op] === 1 && model.equal(nextState, this.state);
     this.flip(op);
-    const hash = this.bitsHash ^ Math.imul(this.model.hash(nextState) | 0, 0x9e3779b1);
+    const hash = this.bitsHash ^ Math.imul(model.hash(nextState) | 0, 0x9e3779b1);
     if (!this.cache.add(hash, this.words, this.lo, this.hi, this.unknownWords, this.unknownLo, this.unknownHi, nextState)) {
       this.flip(op);
       return forced ? deadEnd : refused;
@@ -323,15 +358,14 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     while (candidate !== -1 && (rank[candidate] ?? 0) < limit) {
       const op = candidate >> 1;
       candidate = next[candidate] ?? -1;
-      const operation = this.ops[op];
-      const nextState = operation === undefined ? undefined : this.model.step(this.state, operation.input, undefined);
+      const nextState = this.model.step(this.state, this.inputs[op] as Input, undefined);
       if (nextState === undefined) continue;
       this.flip(op);
       this.push(op, nextState, -1, false, 0);
       disposed += 1;
     }
     if (disposed > 0 && this.tryLinearize(event >> 1, -1) === pushed) {
-      this.stackDisposed[this.stackDisposed.length - 1] = disposed;
+      this.stackDisposed[this.depth - 1] = disposed;
       return pushed;
     }
     for (let i = 0; i < disposed; i += 1) this.pop();
@@ -339,11 +373,13 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   }
 
   private push(op: number, nextState: State, block: number, forced: boolean, disposed: number): void {
-    this.stackOps.push(op);
-    this.stackStates.push(this.state);
-    this.stackBlock.push(block);
-    this.stackForced.push(forced);
-    this.stackDisposed.push(disposed);
+    const depth = this.depth;
+    this.stackOps[depth] = op;
+    this.stackStates[depth] = this.state;
+    this.stackBlock[depth] = block;
+    this.stackForced[depth] = forced ? 1 : 0;
+    this.stackDisposed[depth] = disposed;
+    this.depth = depth + 1;
     this.state = nextState;
     const isRequired = this.required[op] === 1;
     this.lists.lift(op, isRequired);
@@ -357,10 +393,11 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   /** Pops to the nearest node that still has alternatives: its op (see poppedBlock), or -1 when none is left. */
   private backtrack(): number {
     for (;;) {
-      if (this.stackOps.length === 0) return -1;
-      const forced = this.stackForced[this.stackForced.length - 1] === true;
-      const disposed = this.stackDisposed[this.stackDisposed.length - 1] ?? 0;
-      this.poppedBlock = this.stackBlock[this.stackBlock.length - 1] ?? -1;
+      const top = this.depth - 1;
+      if (top < 0) return -1;
+      const forced = this.stackForced[top] === 1;
+      const disposed = this.stackDisposed[top] ?? 0;
+      this.poppedBlock = this.stackBlock[top] ?? -1;
       const op = this.pop();
       this.poppedDisposal = disposed > 0;
       if (disposed > 0) {
@@ -373,11 +410,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
 
   /** Undoes the top stack entry; returns its op. */
   private pop(): number {
-    const op = this.stackOps.pop() ?? 0;
-    this.stackBlock.pop();
-    this.stackForced.pop();
-    this.stackDisposed.pop();
-    this.state = this.stackStates.pop() as State;
+    const depth = this.depth - 1;
+    this.depth = depth;
+    const op = this.stackOps[depth] ?? 0;
+    this.state = this.stackStates[depth] as State;
     const isRequired = this.required[op] === 1;
     this.flip(op);
     this.lists.unlift(op, isRequired);
@@ -397,29 +433,39 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     }
     this.bitsHash ^= this.zobrist[op] ?? 0;
     const words = this.words;
-    const value = ((words[word] ?? 0) ^ mask) >>> 0;
+    const value = (words[word] ?? 0) ^ mask;
     words[word] = value;
+    // Locals, stored back unconditionally: a field store on a branch the first
+    // searches never took deoptimized the optimized loop when it was taken.
+    let lo = this.lo;
+    let hi = this.hi;
     if ((value & mask) !== 0) {
-      if (word > this.hi) this.hi = word;
-      while (this.lo < words.length && words[this.lo] === 0xffffffff) this.lo += 1;
+      if (word > hi) hi = word;
+      while (lo < words.length && words[lo] === -1) lo += 1;
     } else {
-      if (word < this.lo) this.lo = word;
-      while (this.hi >= 0 && this.hi >= this.lo && words[this.hi] === 0) this.hi -= 1;
+      if (word < lo) lo = word;
+      while (hi >= lo && words[hi] === 0) hi -= 1;
     }
+    this.lo = lo;
+    this.hi = hi;
   }
 
   /** Toggles a bit of the unknown set, keeping its [unknownLo, unknownHi] window current. */
   private flipUnknown(word: number, mask: number): void {
     const words = this.unknownWords;
-    const value = ((words[word] ?? 0) ^ mask) >>> 0;
+    const value = (words[word] ?? 0) ^ mask;
     words[word] = value;
+    let lo = this.unknownLo;
+    let hi = this.unknownHi;
     if ((value & mask) !== 0) {
-      if (word > this.unknownHi) this.unknownHi = word;
-      while (this.unknownLo < words.length && words[this.unknownLo] === 0xffffffff) this.unknownLo += 1;
+      if (word > hi) hi = word;
+      while (lo < words.length && words[lo] === -1) lo += 1;
     } else {
-      if (word < this.unknownLo) this.unknownLo = word;
-      while (this.unknownHi >= 0 && this.unknownHi >= this.unknownLo && words[this.unknownHi] === 0) this.unknownHi -= 1;
+      if (word < lo) lo = word;
+      while (hi >= lo && words[hi] === 0) hi -= 1;
     }
+    this.unknownLo = lo;
+    this.unknownHi = hi;
   }
 
   private failed(): SearchOutcome<State> {
@@ -434,7 +480,7 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
   }
 
   private stopped(reason: StopReason): SearchOutcome<State> {
-    this.explainer.noteFrontier(this.stackOps, this.stackStates, this.state);
+    this.explainer.noteFrontier(this.stackOps, this.depth, this.stackStates, this.state);
     return { kind: 'unknown', reason, frontier: this.explainer.frontierOp(), previousOk: this.explainer.previousOk(), cacheEntries: this.cache.size };
   }
 }
