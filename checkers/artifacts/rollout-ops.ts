@@ -31,6 +31,7 @@ export const rolloutStepNames = [
   'restart',
   'save-sidecar',
   'restore-sidecar',
+  'roll-back-sidecar-epoch',
   'await',
 ] as const;
 
@@ -69,6 +70,11 @@ export interface RolloutOkValues {
   readonly 'save-sidecar': { readonly node: string; readonly backup: string };
   /** The node stopped, its sidecar replaced by backup `backup` (the one it replaced kept as backup `replaced`), and started. */
   readonly 'restore-sidecar': { readonly node: string; readonly backup: string; readonly replaced: string };
+  /**
+   * The node stopped, the local epoch of its active DEK of `purpose` lowered from `from` to `to` in its
+   * sidecar (the sidecar before the edit kept as backup `replaced`), and started.
+   */
+  readonly 'roll-back-sidecar-epoch': { readonly node: string; readonly purpose: 'storage' | 'raft'; readonly dekId: number; readonly from: number; readonly to: number; readonly replaced: string };
   /** A wait for a condition that held after `waitedMs`. */
   readonly await: { readonly condition: string; readonly waitedMs: number };
 }

@@ -64,6 +64,13 @@ export type RolloutAction =
    * the registry must make the start refuse (spec §3.3: ErrLocalEpochRollback).
    */
   | { readonly f: 'restore-sidecar'; readonly node: string; readonly backup: string }
+  /**
+   * A partial sidecar rollback on a stopped node: stops `node`, lowers the local epoch of its active
+   * DEK of `purpose` by `by` in its sidecar (the unedited sidecar is kept as backup
+   * `before-<purpose>-epoch-rollback`), and starts it. An epoch at or below what the registry saw the
+   * node use must make the start refuse (spec §3.3, §8: ErrLocalEpochRollback; E19).
+   */
+  | { readonly f: 'roll-back-sidecar-epoch'; readonly node: string; readonly purpose: 'storage' | 'raft'; readonly by: number }
   | { readonly f: 'await'; readonly condition: RolloutCondition; readonly boundMs: number };
 
 // Every action names a documented step (the compiler keeps the two lists in step).
@@ -89,6 +96,8 @@ export function describeAction(action: RolloutAction): string {
       return `save-sidecar ${action.node} as ${action.backup}`;
     case 'restore-sidecar':
       return `restore-sidecar ${action.node} from ${action.backup}`;
+    case 'roll-back-sidecar-epoch':
+      return `roll-back-sidecar-epoch ${action.node} ${action.purpose} by ${action.by}`;
     case 'restart':
       return `restart ${action.nodes === 'all' ? 'all' : action.nodes.map(describeStepNode).join(',')} (${action.mode}${action.rolling ? ', rolling' : ''})`;
     case 'await':

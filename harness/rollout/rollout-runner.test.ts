@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -216,6 +216,52 @@ describe('the rollout process', () => {
       expect(missing.report.stoppedAt?.error).toMatch(/^NoSuchBackup: n2 has no sidecar backup "nope"/);
       const plain = await run({ steps: [save] });
       expect(plain.report.stoppedAt?.error).toMatch(/^NoSidecar/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a partial sidecar rollback lowers only the active DEK of one purpose on a stopped node, keeps the unedited copy and mode, and refuses what it cannot edit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollout-epoch-'));
+    try {
+      const sidecar = join(dir, 'keys.json');
+      const document = {
+        version: 2, raft_applied_index: 40, storage_envelope_active: true, storage_envelope_cutover_index: 12, raft_envelope_cutover_index: 30,
+        active: { storage: 1, raft: 3 },
+        keys: { '1': { purpose: 'storage', wrapped: 'AA==', created: 'x', local_epoch: 4 }, '2': { purpose: 'raft', wrapped: 'AA==', created: 'x', local_epoch: 9 }, '3': { purpose: 'raft', wrapped: 'AA==', created: 'x', local_epoch: 2 } },
+      };
+      const original = JSON.stringify(document, null, 2);
+      writeFileSync(sidecar, original, { mode: 0o600 });
+      const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+      const calls: string[] = [];
+      const epochsNow = (): string => {
+        const text = readFileSync(sidecar, 'utf8');
+        if (!text.startsWith('{')) return text;
+        const keys = (JSON.parse(text) as typeof document).keys;
+        return `${keys['1'].local_epoch}/${keys['2'].local_epoch}/${keys['3'].local_epoch}`;
+      };
+      const spied = Object.assign(Object.create(cluster) as FakeCluster, {
+        stopNode: async (id: string) => { calls.push(`stop ${id} ${epochsNow()}`); },
+        start: async (id: string) => { calls.push(`start ${id} ${epochsNow()}`); },
+      });
+      const { report, ops } = await run({ steps: [step('s1', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 1 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      expect(report.stoppedAt).toBeNull();
+      // The active raft DEK (3) went back by one; the retired raft DEK (2) and the storage DEK kept theirs.
+      expect(calls).toEqual(['stop n2 4/9/2', 'start n2 4/9/1']);
+      expect(ops.at(-1)?.value).toMatchObject({ node: 'n2', purpose: 'raft', dekId: 3, from: 2, to: 1, replaced: 'before-raft-epoch-rollback' });
+      expect(readFileSync(`${sidecar}.backup-before-raft-epoch-rollback`, 'utf8')).toBe(original);
+      expect(statSync(sidecar).mode & 0o777).toBe(0o600);
+      // Below zero, or not a sidecar: refused by name, and the node is started again on its own sidecar.
+      calls.length = 0;
+      const tooFar = await run({ steps: [step('s2', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 2 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      expect(tooFar.report.stoppedAt?.error).toMatch(/^InvalidArgument: n2's raft DEK 3 is at local epoch 1: it cannot go back by 2/);
+      expect(calls).toEqual(['stop n2 4/9/1', 'start n2 4/9/1']);
+      writeFileSync(sidecar, JSON.stringify({ ...document, active: { storage: 1, raft: 7 } }));
+      const missingKey = await run({ steps: [step('s3', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 1 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      expect(missingKey.report.stoppedAt?.error).toMatch(/^InvalidSidecar: .*keys\.json: active raft DEK 7 is not in keys/);
+      writeFileSync(sidecar, 'epoch 1');
+      const notJson = await run({ steps: [step('s4', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'storage', by: 1 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      expect(notJson.report.stoppedAt?.error).toMatch(/^InvalidSidecar: .*keys\.json: not JSON/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,7 @@
  * bootstrap, or a rotation re-using an id, would halt every replica (catalogue
  * H3, E22).
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { JsonValue } from '../history/op.js';
 import type { Proposer } from '../client/operator-api.js';
 import type { RolloutAction, StepNode } from './rollout-action.js';
@@ -64,6 +64,8 @@ export async function attemptAction(action: RolloutAction, context: RolloutConte
       return saveSidecar(context, action.node, action.backup);
     case 'restore-sidecar':
       return restoreSidecar(context, action.node, action.backup);
+    case 'roll-back-sidecar-epoch':
+      return rollBackSidecarEpoch(context, action);
     case 'await':
       return awaitCondition(context, action);
   }
@@ -271,6 +273,63 @@ async function restoreSidecar(context: RolloutContext, node: string, backup: str
     await context.cluster.start(node);
   });
   return { node, value: { node, backup, replaced } };
+}
+
+/**
+ * The active DEK of `purpose` in a sidecar's JSON (spec §4.2: `active.<purpose>` names a key of
+ * `keys`, whose `local_epoch` is a uint16), with the parsed document to edit; a definite refusal
+ * naming the field when the file is not a sidecar this step can edit.
+ */
+function activeKeyOf(text: string, path: string, purpose: 'storage' | 'raft'): { readonly document: Record<string, unknown>; readonly dekId: number; readonly key: Record<string, unknown>; readonly epoch: number } {
+  const invalid = (what: string): StepRefusal => new StepRefusal('InvalidSidecar', `${path}: ${what}`);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw invalid(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(document)) throw invalid('not a JSON object');
+  const active = document['active'];
+  const dekId = isObject(active) ? active[purpose] : undefined;
+  if (typeof dekId !== 'number' || !Number.isInteger(dekId) || dekId <= 0) throw invalid(`no active ${purpose} DEK (active.${purpose} is ${JSON.stringify(dekId)})`);
+  const keys = document['keys'];
+  const key = isObject(keys) ? keys[String(dekId)] : undefined;
+  if (!isObject(key)) throw invalid(`active ${purpose} DEK ${dekId} is not in keys`);
+  const epoch = key['local_epoch'];
+  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) throw invalid(`keys.${dekId}.local_epoch is ${JSON.stringify(epoch)}, not a non-negative integer`);
+  return { document, dekId, key, epoch };
+}
+
+async function rollBackSidecarEpoch(context: RolloutContext, action: Extract<RolloutAction, { f: 'roll-back-sidecar-epoch' }>): Promise<AttemptResult> {
+  const { node, purpose, by } = action;
+  const replaced = `before-${purpose}-epoch-rollback`;
+  const { sidecar, backupPath } = sidecarFiles(context, node, replaced);
+  if (!Number.isInteger(by) || by < 1) throw new StepRefusal('InvalidArgument', `roll-back-sidecar-epoch: by must be a positive integer, not ${by}`);
+  if (!existsSync(sidecar)) throw new StepRefusal('NoSidecar', `${node} has written no sidecar yet (${sidecar})`);
+  let edit: { readonly dekId: number; readonly from: number } | undefined;
+  await context.nemesis.exclusive(async () => {
+    await context.cluster.stopNode(node);
+    // Read once the node is stopped: a running node may still rewrite it. A sidecar this step cannot
+    // edit leaves the node as it found it: started again on its own sidecar.
+    let parsed: ReturnType<typeof activeKeyOf>;
+    try {
+      parsed = activeKeyOf(readFileSync(sidecar, 'utf8'), sidecar, purpose);
+      if (parsed.epoch < by) throw new StepRefusal('InvalidArgument', `${node}'s ${purpose} DEK ${parsed.dekId} is at local epoch ${parsed.epoch}: it cannot go back by ${by}`);
+    } catch (error) {
+      await context.cluster.start(node);
+      throw error;
+    }
+    const { document, dekId, key, epoch } = parsed;
+    copyFileSync(sidecar, backupPath(replaced));
+    key['local_epoch'] = epoch - by;
+    // Written in place: the file keeps its owner and mode (0600), as a restored copy would.
+    writeFileSync(sidecar, `${JSON.stringify(document, null, 2)}\n`);
+    edit = { dekId, from: epoch };
+    await context.cluster.start(node);
+  });
+  if (edit === undefined) throw new Error('unreachable: the edit ran inside exclusive');
+  return { node, value: { node, purpose, dekId: edit.dekId, from: edit.from, to: edit.from - by, replaced } };
 }
 
 async function restartTargets(context: RolloutContext, nodes: readonly StepNode[] | 'all'): Promise<string[]> {
