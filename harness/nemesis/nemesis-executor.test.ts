@@ -78,6 +78,42 @@ describe('NemesisExecutor', () => {
     expect(cluster.available('n3')).toBe(false);
   });
 
+  it('the end of a deferred start that comes while the released queue waits for the cluster ends that start, never one before it', async () => {
+    // Seed 10 of the default test: kill-random and kill-all were held by a rolling restart, kill-random's
+    // restart came meanwhile; the hold ended while the action queue was busy, and kill-all's own restart
+    // arrived before the released starts ran. It ran first (restarting nothing), kill-all ran after it, and
+    // every node stayed down until the final heal.
+    const { cluster, ops, executor } = setUp();
+    const release = executor.hold(['kill'], 'rollout step s11 (restart all)');
+    await executor.run({ f: 'kill', target: { nodes: ['n2'] }, fault: 'kill-random' });
+    await executor.run({ f: 'restart' });
+    await executor.run({ f: 'kill', target: { nodes: ['n1', 'n2', 'n3'] }, fault: 'kill-all' });
+    let busy = (): void => undefined;
+    const queueBusy = executor.exclusive(() => new Promise<void>((resolve) => { busy = resolve; }));
+    release();
+    await executor.run({ f: 'restart' });
+    busy();
+    await queueBusy;
+    await vi.waitFor(() => expect(ops.filter((op) => op.f === 'restart' && 'nodes' in (op.value as object))).toHaveLength(2), { timeout: 2_000 });
+    expect(ops.filter((_, i) => i % 2 === 1).map((op) => [op.f, op.value])).toEqual([
+      ['kill', { nodes: ['n2'] }],
+      ['restart', { nodes: ['n2'] }],
+      ['kill', { nodes: ['n1', 'n2', 'n3'] }],
+      ['restart', { nodes: ['n1', 'n2', 'n3'] }],
+    ]);
+    expect(['n1', 'n2', 'n3'].map((n) => cluster.node(n).running)).toEqual([true, true, true]);
+    // A start that runs later than an end of its kind already owed to a running fault: that end is the running fault's.
+    await executor.run({ f: 'kill', target: { nodes: ['n3'] }, fault: 'kill-random' });
+    const again = executor.hold(['kill'], 'rollout step s12');
+    await executor.run({ f: 'kill', target: { nodes: ['n1'] }, fault: 'kill-random' });
+    await executor.run({ f: 'restart' });
+    expect(cluster.node('n3').running).toBe(true);
+    again();
+    await executor.run({ f: 'restart' });
+    await executor.drain();
+    expect(['n1', 'n2', 'n3'].map((n) => cluster.node(n).running)).toEqual([true, true, true]);
+  });
+
   it('heal-all undoes partitions, pauses, kills and clock skew', async () => {
     const { cluster, ops, executor } = setUp();
     await executor.run({ f: 'start-partition', shape: 'halves', grudge: { n1: ['n2', 'n3'], n2: ['n1'], n3: ['n1'] } });

@@ -95,6 +95,8 @@ interface DeferredStart {
   waitingForLeader: boolean;
   /** Its planned end, once that came while the start still waited, and when after the start it was due. */
   end: { readonly action: NemesisAction; readonly afterMs: number } | null;
+  /** Handed to the queue of actions: no longer skippable, though still waiting to run. */
+  started: boolean;
 }
 
 /** Runs nemesis actions one at a time, in the order they are handed in. */
@@ -112,6 +114,12 @@ export class NemesisExecutor {
   private readonly pendingEnds = new Set<{ readonly timer: NodeJS.Timeout; readonly fire: () => void }>();
   /** The next try of the starts deferred for want of a leader. */
   private leaderRetryTimer: NodeJS.Timeout | null = null;
+  /** Kinds whose deferred starts are being run, in order, by runDeferred, and that run. */
+  private readonly draining = new Map<FaultCapability, Promise<void>>();
+  /** Set by drain(): released faults end at once instead of after their planned duration. */
+  private ending = false;
+  /** Scheduled starts that ran without their end, per kind: the next scheduled end of the kind is theirs. */
+  private readonly endsOwed = new Map<FaultCapability, number>();
 
   constructor(private readonly options: NemesisExecutorOptions) {}
 
@@ -135,9 +143,15 @@ export class NemesisExecutor {
         // The main phase is over: what is still held off is skipped, what runs ends with the heal.
         this.cancelDeferred([...this.deferred.keys()]);
         for (const end of [...this.pendingEnds]) end.fire();
+        this.endsOwed.clear();
       }
-      // The end of a start still deferred waits for that start (and its duration).
-      const waitingKinds = endedCapabilities(action).filter((k) => this.deferred.get(k)?.some((d) => d.end === null));
+      // An end belongs to the oldest start of its kind that has not ended: one that ran (it ends now),
+      // else one still deferred (it waits for that start, and its duration). A deferred start stays in
+      // its queue until it ran, so an end arriving while the queue drains is never run before it.
+      const ended = endedCapabilities(action);
+      const owedNow = ended.filter((k) => (this.endsOwed.get(k) ?? 0) > 0);
+      for (const k of owedNow) this.endsOwed.set(k, (this.endsOwed.get(k) ?? 0) - 1);
+      const waitingKinds = owedNow.length > 0 ? [] : ended.filter((k) => this.deferred.get(k)?.some((d) => d.end === null));
       if (waitingKinds.length > 0) {
         for (const k of waitingKinds) {
           const start = this.deferred.get(k)!.find((d) => d.end === null)!;
@@ -149,15 +163,21 @@ export class NemesisExecutor {
     const kind = faultCapabilityOfAction(action);
     const ran = await this.exclusive(() => this.runNow(action, source, 0));
     if (!ran && kind !== null) {
-      this.deferred.set(kind, [{ action, sinceMs: performance.now(), end: null, waitingForLeader: true }, ...(this.deferred.get(kind) ?? [])]);
+      this.deferred.set(kind, [{ action, sinceMs: performance.now(), end: null, waitingForLeader: true, started: false }, ...(this.deferred.get(kind) ?? [])]);
       this.retryForLeaderLater();
-    }
+    } else if (source === 'schedule' && kind !== null) this.owe(kind, action);
   }
 
   private defer(action: NemesisAction, kind: FaultCapability): void {
     const queue = this.deferred.get(kind) ?? [];
-    queue.push({ action, sinceMs: performance.now(), end: null, waitingForLeader: false });
+    queue.push({ action, sinceMs: performance.now(), end: null, waitingForLeader: false, started: false });
     this.deferred.set(kind, queue);
+  }
+
+  /** A scheduled start of `kind` ran and its end is still to come (a restart-with-flags is its own end). */
+  private owe(kind: FaultCapability, action: NemesisAction): void {
+    if (action.f === 'restart-with-flags') return;
+    this.endsOwed.set(kind, (this.endsOwed.get(kind) ?? 0) + 1);
   }
 
   /** Tries the starts deferred for want of a leader again after `leaderRetryMs`. */
@@ -175,6 +195,8 @@ export class NemesisExecutor {
       const waiting = this.deferred.get(kind) ?? [];
       this.deferred.delete(kind);
       for (const start of waiting) {
+        // One already handed to the queue of actions runs (or is skipped by runNow if held again).
+        if (start.started) continue;
         const why = start.waitingForLeader ? `${noLeaderWhy} until the run ended` : (this.heldBy(start.action) ?? 'a rollout step (its hold lasted until the run ended)');
         void this.exclusive(() => this.recordSkipped(start.action, why));
       }
@@ -185,41 +207,56 @@ export class NemesisExecutor {
   private releaseDeferred(): void {
     for (const [kind, queue] of [...this.deferred]) {
       const first = queue[0];
-      if (first === undefined || this.heldBy(first.action) !== undefined) continue;
-      this.deferred.delete(kind);
-      void this.runDeferred(kind, queue);
+      if (first === undefined || this.draining.has(kind) || this.heldBy(first.action) !== undefined) continue;
+      this.draining.set(kind, this.runDeferred(kind).finally(() => this.draining.delete(kind)));
     }
   }
 
-  private async runDeferred(kind: FaultCapability, queue: DeferredStart[]): Promise<void> {
-    for (let i = 0; i < queue.length; i += 1) {
-      const start = queue[i] as DeferredStart;
-      if (this.heldBy(start.action) !== undefined) {
-        // Held again meanwhile: the rest waits for that hold.
-        this.deferred.set(kind, [...queue.slice(i), ...(this.deferred.get(kind) ?? [])]);
-        return;
-      }
+  /**
+   * Runs the deferred starts of `kind` in order, each followed by its end when that came while it
+   * waited. The queue stays visible in `deferred` while it drains: a start of the kind scheduled
+   * meanwhile queues behind it, and an end scheduled meanwhile attaches to the start it belongs to
+   * instead of running before that start.
+   */
+  private async runDeferred(kind: FaultCapability): Promise<void> {
+    for (;;) {
+      const start = this.deferred.get(kind)?.[0];
+      if (start === undefined) return;
+      // Held again meanwhile: the rest waits for that hold.
+      if (this.heldBy(start.action) !== undefined) return;
+      start.started = true;
       const deferredMs = Math.round(performance.now() - start.sinceMs);
       const ran = await this.exclusive(() => this.runNow(start.action, 'schedule', deferredMs));
       if (!ran) {
         // Still no leader: this start and the rest of the kind wait for the next try.
+        start.started = false;
         start.waitingForLeader = true;
-        this.deferred.set(kind, [...queue.slice(i), ...(this.deferred.get(kind) ?? [])]);
         this.retryForLeaderLater();
         return;
       }
       const end = start.end;
-      if (end === null) return; // its end comes later through run(), as planned
-      await new Promise<void>((resolve) => {
-        const entry = { timer: setTimeout(() => fire(), end.afterMs), fire: () => fire() };
-        const fire = (): void => {
-          if (!this.pendingEnds.delete(entry)) return;
-          clearTimeout(entry.timer);
-          resolve();
-        };
-        this.pendingEnds.add(entry);
-      });
-      await this.exclusive(() => this.runNow(end.action, 'schedule', deferredMs));
+      if (end === null) {
+        // Its end comes later through run(), as planned.
+        this.owe(kind, start.action);
+      } else {
+        if (!this.ending) await new Promise<void>((resolve) => {
+          const entry = { timer: setTimeout(() => fire(), end.afterMs), fire: () => fire() };
+          const fire = (): void => {
+            if (!this.pendingEnds.delete(entry)) return;
+            clearTimeout(entry.timer);
+            resolve();
+          };
+          this.pendingEnds.add(entry);
+        });
+        await this.exclusive(() => this.runNow(end.action, 'schedule', deferredMs));
+      }
+      // Only now does it leave the queue: until its end ran, starts of the kind scheduled meanwhile wait behind it.
+      const queue = this.deferred.get(kind);
+      const at = queue?.indexOf(start) ?? -1;
+      if (queue !== undefined && at >= 0) {
+        queue.splice(at, 1);
+        if (queue.length === 0) this.deferred.delete(kind);
+      }
     }
   }
 
@@ -233,8 +270,11 @@ export class NemesisExecutor {
   async drain(): Promise<void> {
     if (this.leaderRetryTimer !== null) clearTimeout(this.leaderRetryTimer);
     this.leaderRetryTimer = null;
+    this.ending = true;
     this.cancelDeferred([...this.deferred.keys()]);
     for (const end of [...this.pendingEnds]) end.fire();
+    // A released start still in the action queue runs, and its end right after it.
+    await Promise.all([...this.draining.values()]);
     await this.exclusive(async () => undefined);
     // An end fired above queues behind the work awaited: wait for that too.
     await new Promise((resolve) => setImmediate(resolve));
