@@ -3,7 +3,8 @@
  * in the order the Raft contract requires —
  *   1. persist: a received snapshot, then entries + hard state (synced);
  *   2. send messages (only after their entries and votes are durable);
- *   3. apply committed entries (normal entries through the §5.5 pipeline;
+ *   3. apply committed entries (each run of normal entries through the §5.5
+ *      pipeline as one store batch;
  *      conf changes through RawNode.applyConfChange, persisting ConfState and
  *      the new member's address);
  *   4. answer ReadIndex waiters whose index is applied;
@@ -21,7 +22,7 @@ import { decodeAddressBook } from './address-book.js';
 import { decodeConfChangeContext } from './conf-change-context.js';
 import { InputQueue } from './input-queue.js';
 import type { Logger } from './logger.js';
-import type { ReadyLike, RawNodeLike, StateMachinePort } from './raft-node-port.js';
+import type { ApplyOutcome, ReadyLike, RawNodeLike, StateMachinePort } from './raft-node-port.js';
 
 /** Where the node halted (spec §5.4). */
 export interface HaltInfo {
@@ -158,10 +159,7 @@ export class RaftLoop {
     await this.persist(ready);
     this.options.events.sendMessages(ready);
     for (const readState of ready.readStates) this.options.events.readStateReady(readState.requestId, readState.index);
-    for (const entry of ready.committedEntries) {
-      if (!(await this.applyEntry(entry))) return;
-      this.lastCommittedHandled = entry.index;
-    }
+    if (!(await this.applyCommitted(ready.committedEntries))) return;
     this.options.events.applied(this.options.stateMachine.appliedIndex());
     this.maybeSnapshot();
   }
@@ -199,6 +197,38 @@ export class RaftLoop {
     this.lastSnapshotIndex = index;
   }
 
+  /**
+   * Applies a Ready's committed entries in order: each run of normal entries
+   * in one batch (one store write) when the state machine takes batches,
+   * conf changes one by one between them. False when the node halted.
+   */
+  private async applyCommitted(entries: readonly Entry[]): Promise<boolean> {
+    const applyBatch = this.options.stateMachine.applyNormalBatch?.bind(this.options.stateMachine);
+    let start = 0;
+    while (start < entries.length) {
+      const first = entries[start]!;
+      if (first.type === EntryType.ConfChange || applyBatch === undefined) {
+        if (!(await this.applyEntry(first))) return false;
+        this.lastCommittedHandled = first.index;
+        start += 1;
+        continue;
+      }
+      let end = start + 1;
+      while (end < entries.length && entries[end]!.type !== EntryType.ConfChange) end += 1;
+      const run = entries.slice(start, end);
+      const outcome = await applyBatch(run);
+      if (outcome.kind === 'halt') {
+        // The entries before the halting one are applied (spec §5.4: it is not).
+        for (const entry of run) if (entry.index < outcome.index) this.lastCommittedHandled = entry.index;
+        this.haltOn(outcome);
+        return false;
+      }
+      this.lastCommittedHandled = run[run.length - 1]!.index;
+      start = end;
+    }
+    return true;
+  }
+
   /** Applies one committed entry; false when the node halted on it. */
   private async applyEntry(entry: Entry): Promise<boolean> {
     if (entry.type === EntryType.ConfChange) {
@@ -207,11 +237,15 @@ export class RaftLoop {
     }
     const outcome = await this.options.stateMachine.applyNormal(entry);
     if (outcome.kind === 'applied') return true;
+    this.haltOn(outcome);
+    return false;
+  }
+
+  private haltOn(outcome: Extract<ApplyOutcome, { kind: 'halt' }>): void {
     this.haltInfo = { reason: outcome.reason, index: outcome.index };
     this.options.logger.fatal({ index: outcome.index, reason: outcome.reason }, 'apply halted (spec §5.4): the applied index stays below this entry');
     this.inbox.close(() => new NodeError('NodeHalted', `apply halted at index ${outcome.index}: ${outcome.reason}`));
     this.options.events.halted(this.haltInfo);
-    return false;
   }
 
   private async applyConfChangeEntry(entry: Entry): Promise<void> {
