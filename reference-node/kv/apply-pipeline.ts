@@ -15,6 +15,13 @@
  *    halts again at the same index;
  * 5. otherwise the applied index advances durably, then the proposal resolves.
  *
+ * {@link ApplyPipeline.applyNormalEntries} runs this for consecutive entries
+ * (one Ready's) into ONE store batch that carries the KV mutations of all of
+ * them and the applied index of the last applied one; it is written before
+ * any of their proposals resolves. A halt in the middle writes the batch of
+ * the entries before it (applied exactly once) and stops: the applied index
+ * stays below the halting entry.
+ *
  * Once halted, the pipeline refuses every later entry (the node stays halted
  * until restart).
  */
@@ -25,7 +32,7 @@ import type { KvBugSwitches } from './kv-bug-switches.js';
 import { decodeProposal } from './proposal-envelope.js';
 import type { ProposalRegistry } from './proposal-registry.js';
 import { inertRaftUnwrapper, type RaftUnwrapper } from './raft-unwrapper.js';
-import type { StateMachine } from './state-machine.js';
+import type { ApplyBatch, StateMachine } from './state-machine.js';
 
 /** The halt the pipeline latched. */
 export interface HaltState {
@@ -41,6 +48,11 @@ export type PipelineOutcome =
   | { readonly kind: 'skipped'; readonly index: LogIndex; readonly why: 'empty' | 'notEnvelope' | 'duplicate' }
   | { readonly kind: 'applied'; readonly index: LogIndex; readonly proposalId: bigint; readonly response: FsmResponse; readonly resolved: boolean }
   | { readonly kind: 'halted'; readonly halt: HaltState };
+
+/** One entry of a batch before the batch is written: an applied entry's proposal resolves only after. */
+type BatchStep =
+  | Exclude<PipelineOutcome, { kind: 'applied' }>
+  | { readonly kind: 'apply'; readonly index: LogIndex; readonly proposalId: bigint; readonly response: FsmResponse };
 
 /** Options of {@link ApplyPipeline}. */
 export interface ApplyPipelineOptions {
@@ -84,10 +96,37 @@ export class ApplyPipeline {
 
   /** Applies one committed normal entry (see the module comment for the order). */
   async applyNormalEntry(entry: Entry): Promise<PipelineOutcome> {
+    const [outcome] = await this.applyNormalEntries([entry]);
+    return outcome!;
+  }
+
+  /**
+   * Applies consecutive committed normal entries, in log order, into one
+   * store batch (see the module comment); stops at a halt, whose outcome is
+   * the last one returned.
+   */
+  async applyNormalEntries(entries: readonly Entry[]): Promise<PipelineOutcome[]> {
+    const batch = this.fsm.beginBatch();
+    const steps: BatchStep[] = [];
+    for (const entry of entries) {
+      const step = await this.applyInto(batch, entry);
+      steps.push(step);
+      if (step.kind === 'halted') break;
+    }
+    // Every effect is in the store before any proposal of the batch resolves.
+    await this.fsm.writeBatch(batch);
+    return steps.map((step): PipelineOutcome => {
+      if (step.kind !== 'apply') return step;
+      const resolved = this.proposals.resolve(step.proposalId, { index: step.index, response: step.response });
+      return { kind: 'applied', index: step.index, proposalId: step.proposalId, response: step.response, resolved };
+    });
+  }
+
+  private async applyInto(batch: ApplyBatch, entry: Entry): Promise<BatchStep> {
     if (this.haltState !== null) return { kind: 'halted', halt: this.haltState };
-    if (entry.data.length === 0) return this.skip(entry.index, 'empty');
+    if (entry.data.length === 0) return this.skip(batch, entry.index, 'empty');
     const envelope = decodeProposal(entry.data);
-    if (envelope === null) return this.skip(entry.index, 'notEnvelope');
+    if (envelope === null) return this.skip(batch, entry.index, 'notEnvelope');
     let payload = envelope.payload;
     const cutover = this.unwrapper.cutoverIndex();
     // Strict '>': the cutover entry itself is cleartext, and cutover 0 means "never unwrap".
@@ -102,12 +141,11 @@ export class ApplyPipeline {
       }
     }
     const replay = entry.index <= this.fsm.appliedIndex();
-    if (replay && payload[0] !== FsmOpcode.leaseRenewal) return this.skip(entry.index, 'duplicate');
-    const result = await this.fsm.apply(entry.index, payload);
+    if (replay && payload[0] !== FsmOpcode.leaseRenewal) return this.skip(batch, entry.index, 'duplicate');
+    const result = await this.fsm.apply(entry.index, payload, batch);
     if (result.kind === 'halt') return this.halt(entry.index, result.error);
-    if (!replay) await this.fsm.markApplied(entry.index);
-    const resolved = this.proposals.resolve(envelope.id, { index: entry.index, response: result.response });
-    return { kind: 'applied', index: entry.index, proposalId: envelope.id, response: result.response, resolved };
+    if (!replay) await this.fsm.markApplied(entry.index, batch);
+    return { kind: 'apply', index: entry.index, proposalId: envelope.id, response: result.response };
   }
 
   /**
@@ -121,13 +159,13 @@ export class ApplyPipeline {
     await this.fsm.markApplied(index);
   }
 
-  private async skip(index: LogIndex, why: 'empty' | 'notEnvelope' | 'duplicate'): Promise<PipelineOutcome> {
+  private async skip(batch: ApplyBatch, index: LogIndex, why: 'empty' | 'notEnvelope' | 'duplicate'): Promise<BatchStep> {
     // Skipped entries still count as applied (they are below or at the commit index).
-    await this.fsm.markApplied(index);
+    await this.fsm.markApplied(index, batch);
     return { kind: 'skipped', index, why };
   }
 
-  private halt(index: LogIndex, error: HaltError): PipelineOutcome {
+  private halt(index: LogIndex, error: HaltError): BatchStep {
     this.haltState = { reason: error.reason, message: error.message, index, error };
     return { kind: 'halted', halt: this.haltState };
   }

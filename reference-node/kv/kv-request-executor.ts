@@ -24,16 +24,38 @@ export interface KvExecution {
 
 type VersionMutation = Extract<StateMutation, { kind: 'version' }>;
 
+/**
+ * The writes of earlier entries of one apply batch that are not in the
+ * store yet: the executor reads through it, so an entry sees every earlier
+ * entry's writes whether or not the batch has been written, and re-stamps
+ * against the batch's highest commit timestamp.
+ */
+export class KvOverlay {
+  readonly pending = new Map<string, VersionMutation>();
+  /** The highest commit timestamp of the overlay's written versions (0n: none). */
+  maxCommitTs = 0n;
+
+  /** Forgets everything (the batch was written). */
+  clear(): void {
+    this.pending.clear();
+    this.maxCommitTs = 0n;
+  }
+}
+
 function keyId(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
 }
 
-/** Runs `requests` in order; later requests see the earlier ones' writes. */
-export async function executeKvRequests(store: StateStore, requests: readonly KvRequest[]): Promise<KvExecution> {
+/**
+ * Runs `requests` in order; later requests see the earlier ones' writes, and
+ * those of `overlay` (earlier entries of the same apply batch), which gets
+ * this execution's writes added.
+ */
+export async function executeKvRequests(store: StateStore, requests: readonly KvRequest[], overlay: KvOverlay = new KvOverlay()): Promise<KvExecution> {
   const mutations: VersionMutation[] = [];
-  const pending = new Map<string, VersionMutation>();
+  const pending = overlay.pending;
   const responses: FsmResponse[] = [];
-  let lastTs = store.maxCommitTs();
+  let lastTs = overlay.maxCommitTs > store.maxCommitTs() ? overlay.maxCommitTs : store.maxCommitTs();
 
   const currentValue = async (key: Uint8Array, readTs: bigint): Promise<Uint8Array | null> => {
     const written = pending.get(keyId(key));
@@ -70,5 +92,7 @@ export async function executeKvRequests(store: StateStore, requests: readonly Kv
       }
     }
   }
+  // Only written versions move the store's highest commit timestamp (StateStore.commit), so only they move the overlay's.
+  for (const mutation of mutations) if (mutation.commitTs > overlay.maxCommitTs) overlay.maxCommitTs = mutation.commitTs;
   return { mutations, responses, maxCommitTs: lastTs };
 }

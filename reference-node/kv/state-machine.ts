@@ -8,7 +8,7 @@
  * error response). Only the encryption band can halt; KV errors are responses.
  */
 import type { LogIndex } from '../raft/types.js';
-import { SerialQueue, type StateStore } from '../storage/index.js';
+import { SerialQueue, type StateMutation, type StateStore } from '../storage/index.js';
 import { HaltError, type ApplyResult, type FsmResponse } from './apply-result.js';
 import { haltingEncryptionApplier, type EncryptionApplier } from './encryption-applier.js';
 import { FsmDecodeError } from './fsm-decode-error.js';
@@ -16,7 +16,7 @@ import { decodeKvPayload, FsmOpcode, type KvPayload } from './fsm-payload.js';
 import type { Hlc } from './hlc.js';
 import type { KvBugSwitches } from './kv-bug-switches.js';
 import { KvDefaults, type PayloadLimits } from './kv-defaults.js';
-import { executeKvRequests } from './kv-request-executor.js';
+import { executeKvRequests, KvOverlay } from './kv-request-executor.js';
 import { readSnapshotHeader, SnapshotHeaderWriter, type SnapshotHeader } from './snapshot-header.js';
 import { SnapshotPayloadBuilder } from './snapshot-payload-builder.js';
 import { readSnapshotPayload } from './snapshot-payload-reader.js';
@@ -47,6 +47,30 @@ export interface RestoredSnapshot {
   readonly header: SnapshotHeader;
   readonly appliedIndex: LogIndex;
   readonly applicationBlob: Uint8Array;
+}
+
+/**
+ * The store effects of consecutive committed entries (one Ready's worth),
+ * collected by {@link StateMachine.apply} / {@link StateMachine.markApplied}
+ * and written by {@link StateMachine.writeBatch} as ONE atomic, unsynced
+ * batch together with the applied index of the last entry in it: after a
+ * crash either all of them are in the store or none, and the synced Raft
+ * log replays the lost ones from the durable applied index. Until it is
+ * written, nothing of it is visible to reads or to the applied index.
+ */
+export class ApplyBatch {
+  /** The batch's writes, read through by later entries of the batch. */
+  readonly overlay = new KvOverlay();
+  readonly mutations: StateMutation[] = [];
+  /** The applied index the batch carries (undefined: none yet). */
+  appliedIndex: LogIndex | undefined;
+  /** Set by an encryption-band apply: it wrote to the store itself, so its applied index is written at once. */
+  writeIndexNow = false;
+
+  /** Whether writing the batch would change nothing. */
+  get empty(): boolean {
+    return this.mutations.length === 0 && this.appliedIndex === undefined;
+  }
 }
 
 /** Whether an opcode belongs to the encryption band (0x03-0x07). */
@@ -98,20 +122,46 @@ export class StateMachine {
 
   /**
    * Applies the (already unwrapped) payload of the entry at `index`. KV
-   * payloads commit their mutations together with the applied index; other
+   * payloads commit their mutations together with the applied index (into
+   * `batch` when given, which {@link writeBatch} writes later); other
    * payloads leave advancing the index to the caller ({@link markApplied}).
+   * An encryption-band payload writes `batch` first: the band applier reads
+   * and writes the store itself, after every earlier entry.
    */
-  async apply(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
-    return this.queue.run(() => this.dispatch(index, payload));
+  async apply(index: LogIndex, payload: Uint8Array, batch?: ApplyBatch): Promise<ApplyResult> {
+    return this.queue.run(() => this.dispatch(index, payload, batch));
   }
 
-  private async dispatch(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
+  /** A new, empty apply batch. */
+  beginBatch(): ApplyBatch {
+    return new ApplyBatch();
+  }
+
+  /** Writes `batch` (one atomic batch, synced only with `syncApply`) and empties it. */
+  async writeBatch(batch: ApplyBatch): Promise<void> {
+    return this.queue.run(() => this.writeBatchNow(batch));
+  }
+
+  private async writeBatchNow(batch: ApplyBatch): Promise<void> {
+    if (batch.empty) return;
+    const appliedIndex = batch.appliedIndex;
+    const mutations = batch.mutations.splice(0);
+    batch.appliedIndex = undefined;
+    batch.overlay.clear();
+    await this.store.commit(mutations, { ...(appliedIndex === undefined ? {} : { appliedIndex }), sync: this.syncApply });
+  }
+
+  private async dispatch(index: LogIndex, payload: Uint8Array, batch: ApplyBatch | undefined): Promise<ApplyResult> {
     const opcode = payload[0];
-    if (opcode === FsmOpcode.leaseRenewal) return this.applyKv(index, payload);
+    if (opcode === FsmOpcode.leaseRenewal) return this.applyKv(index, payload, batch);
     if (opcode !== undefined && opcode >= FsmOpcode.encryptionBandFirst && opcode <= this.encryptionBandLast) {
+      if (batch !== undefined) {
+        await this.writeBatchNow(batch);
+        batch.writeIndexNow = true;
+      }
       return this.applyEncryptionBand(index, payload);
     }
-    if (opcode === FsmOpcode.single || opcode === FsmOpcode.batch) return this.applyKv(index, payload);
+    if (opcode === FsmOpcode.single || opcode === FsmOpcode.batch) return this.applyKv(index, payload, batch);
     const shown = opcode === undefined ? 'an empty payload' : `opcode 0x${opcode.toString(16).padStart(2, '0')}`;
     return respond({ kind: 'error', code: 'LegacyDecodeFailed', message: `legacy request decoder: ${shown} is not a request this node can decode` });
   }
@@ -131,7 +181,7 @@ export class StateMachine {
     }
   }
 
-  private async applyKv(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
+  private async applyKv(index: LogIndex, payload: Uint8Array, batch: ApplyBatch | undefined): Promise<ApplyResult> {
     let decoded: KvPayload;
     try {
       decoded = decodeKvPayload(payload, this.limits);
@@ -144,19 +194,35 @@ export class StateMachine {
       return respond({ kind: 'leaseRenewal', ceilingMs: this.hlc.ceilingMs() });
     }
     const requests = decoded.kind === 'single' ? [decoded.request] : decoded.requests;
-    const execution = await executeKvRequests(this.store, requests);
-    await this.store.commit(execution.mutations, { appliedIndex: index, sync: this.syncApply });
+    if (batch === undefined) {
+      const execution = await executeKvRequests(this.store, requests);
+      await this.store.commit(execution.mutations, { appliedIndex: index, sync: this.syncApply });
+      this.hlc.observe(execution.maxCommitTs);
+      return respondKv(decoded.kind, execution.responses);
+    }
+    const execution = await executeKvRequests(this.store, requests, batch.overlay);
+    batch.mutations.push(...execution.mutations);
+    batch.appliedIndex = index;
     this.hlc.observe(execution.maxCommitTs);
-    const responses = execution.responses;
-    return respond(decoded.kind === 'single' ? responses[0]! : { kind: 'batch', responses });
+    return respondKv(decoded.kind, execution.responses);
   }
 
-  /** Advances the durable applied index over an entry with no store effect (never backwards). */
-  async markApplied(index: LogIndex): Promise<void> {
+  /**
+   * Advances the applied index over an entry with no store effect (never
+   * backwards): into `batch` when given, except right after an
+   * encryption-band apply, whose index is written at once as without a batch.
+   */
+  async markApplied(index: LogIndex, batch?: ApplyBatch): Promise<void> {
     return this.queue.run(async () => {
+      if (batch !== undefined && !batch.writeIndexNow) {
+        if (index > this.store.appliedIndex() && index > (batch.appliedIndex ?? 0)) batch.appliedIndex = index;
+        return;
+      }
+      if (batch !== undefined) batch.writeIndexNow = false;
       if (index > this.store.appliedIndex()) await this.store.setAppliedIndex(index);
     });
   }
+
 
   /** The live value of `key` at `readTs` (default: the HLC's current reading). */
   async get(key: Uint8Array, readTs: bigint = this.hlc.peek()): Promise<Uint8Array | null> {
@@ -211,6 +277,10 @@ export class StateMachine {
       return { header, appliedIndex: payload.appliedIndex, applicationBlob: payload.applicationBlob };
     });
   }
+}
+
+function respondKv(kind: 'single' | 'batch', responses: readonly FsmResponse[]): ApplyResult {
+  return respond(kind === 'single' ? responses[0]! : { kind: 'batch', responses });
 }
 
 function respond(response: FsmResponse): ApplyResult {

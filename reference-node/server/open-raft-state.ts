@@ -63,7 +63,10 @@ export async function openRaftState(config: NodeConfig, logStore: LogStore, load
     addressBook.merge(decodeAddressBook(snapshotAppBlob(loaded.snapshot.data)));
   }
   storage.append(loaded.entries);
-  if (loaded.hardState !== null) storage.setHardState(commitAtLeast(loaded.hardState, snapshotIndex));
+  // The loop writes no hard state for a commit index alone (RaftLoop.persist), so the durable commit
+  // may lag what the FSM applied; every applied entry is committed and in the synced log.
+  const appliedInLog = Math.min(fsm.appliedIndex(), storage.lastIndex());
+  if (loaded.hardState !== null) storage.setHardState(commitAtLeast(loaded.hardState, Math.max(snapshotIndex, appliedInLog)));
   else if (snapshotIndex > 0) storage.setHardState({ term: loaded.snapshot!.metadata.term, vote: null, commit: asLogIndex(snapshotIndex) });
   const { confState, hardState } = storage.initialState();
   logger.info({ snapshotIndex, entries: loaded.entries.length, commit: hardState.commit, fsmApplied: fsm.appliedIndex() }, 'log loaded; replaying committed entries after the snapshot');

@@ -16,6 +16,12 @@ export function pipelinePort(pipeline: ApplyPipeline, fsm: StateMachine, onSnaps
       if (outcome.kind !== 'halted') return { kind: 'applied' };
       return { kind: 'halt', reason: outcome.halt.message, index: outcome.halt.index };
     },
+    applyNormalBatch: async (entries: readonly Entry[]): Promise<ApplyOutcome> => {
+      const outcomes = await pipeline.applyNormalEntries(entries);
+      const last = outcomes[outcomes.length - 1];
+      if (last?.kind !== 'halted') return { kind: 'applied' };
+      return { kind: 'halt', reason: last.halt.message, index: last.halt.index };
+    },
     applyConfChange: (entry: Entry) => pipeline.advanceOver(entry.index),
     snapshot: async (appBlob: Uint8Array) => {
       const data = await fsm.snapshot(appBlob);

@@ -5,7 +5,7 @@
  * every `snapshotEntries` applied entries; a halt freezes the loop without
  * advance and fails queued requests.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { NodeError } from '../proto/index.js';
 import { applyConfChangeToConfState, encodeConfChange, makeMessage, MemoryStorage, MessageType } from '../raft/index.js';
@@ -160,6 +160,20 @@ describe('RaftLoop', () => {
     const refused = await loop.inbox.run(() => 1).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(NodeError);
     expect((refused as NodeError).spec.name).toBe('NodeHalted');
+  });
+
+  it('writes no hard state for a commit index alone; the next log write carries it (issue 14)', async () => {
+    const { loop, log, storage } = harness([
+      ready({ entries: [normal(1)], mustSync: true }),
+      ready({ hardState: { term: asTerm(1), vote: n1, commit: asLogIndex(1) }, committedEntries: [normal(1)] }),
+      ready({ entries: [normal(2)], mustSync: true }),
+    ]);
+    loop.start();
+    // The three Readys run back to back; wait for the third one's advance.
+    await vi.waitFor(() => expect(log.filter((line) => line === 'advance')).toHaveLength(3));
+    await loop.stop();
+    expect(log.filter((line) => line.startsWith('persist'))).toEqual(['persist 1', 'persist 1+hs']);
+    expect(storage.initialState().hardState.commit).toBe(1);
   });
 
   it('runs inputs only between Readys', async () => {

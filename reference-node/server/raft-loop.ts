@@ -3,7 +3,8 @@
  * in the order the Raft contract requires —
  *   1. persist: a received snapshot, then entries + hard state (synced);
  *   2. send messages (only after their entries and votes are durable);
- *   3. apply committed entries (normal entries through the §5.5 pipeline;
+ *   3. apply committed entries (each run of normal entries through the §5.5
+ *      pipeline as one store batch;
  *      conf changes through RawNode.applyConfChange, persisting ConfState and
  *      the new member's address);
  *   4. answer ReadIndex waiters whose index is applied;
@@ -14,14 +15,14 @@
  */
 import { NodeError } from '../proto/index.js';
 import { decodeConfChange, type MemoryStorage } from '../raft/index.js';
-import { asLogIndex, EntryType, type ConfState, type Entry, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
+import { asLogIndex, EntryType, type ConfState, type Entry, type HardState, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
 import type { LogStore } from '../storage/index.js';
 import type { AddressBook } from './address-book.js';
 import { decodeAddressBook } from './address-book.js';
 import { decodeConfChangeContext } from './conf-change-context.js';
 import { InputQueue } from './input-queue.js';
 import type { Logger } from './logger.js';
-import type { ReadyLike, RawNodeLike, StateMachinePort } from './raft-node-port.js';
+import type { ApplyOutcome, ReadyLike, RawNodeLike, StateMachinePort } from './raft-node-port.js';
 
 /** Where the node halted (spec §5.4). */
 export interface HaltInfo {
@@ -68,6 +69,8 @@ export class RaftLoop {
   private snapshotting: Promise<void> | undefined;
   /** Why the last background snapshot failed; the loop rethrows it (fatal, as a failed Ready is). */
   private snapshotFailure: Error | undefined;
+  /** A commit-index-only hard state not written yet (see persist). */
+  private unwrittenHardState: HardState | null = null;
   /** The index of the last committed entry handed to the state machine (applied, or a conf change). */
   private lastCommittedHandled: number;
 
@@ -148,6 +151,8 @@ export class RaftLoop {
     } finally {
       // Nothing of the loop's outlives done(): the store may close right after it.
       await this.snapshotting;
+      // A clean stop leaves the commit index on disk (a restart replays up to it).
+      await this.writeUnwrittenHardState().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not write the last commit index at stop'));
     }
     if (this.snapshotFailure !== undefined && !this.stopped) throw this.snapshotFailure;
   }
@@ -158,10 +163,7 @@ export class RaftLoop {
     await this.persist(ready);
     this.options.events.sendMessages(ready);
     for (const readState of ready.readStates) this.options.events.readStateReady(readState.requestId, readState.index);
-    for (const entry of ready.committedEntries) {
-      if (!(await this.applyEntry(entry))) return;
-      this.lastCommittedHandled = entry.index;
-    }
+    if (!(await this.applyCommitted(ready.committedEntries))) return;
     this.options.events.applied(this.options.stateMachine.appliedIndex());
     this.maybeSnapshot();
   }
@@ -175,14 +177,37 @@ export class RaftLoop {
     }
   }
 
+  /**
+   * Entries and hard state are durable before any message that depends on
+   * them is sent. A hard state that changed only its commit index is not
+   * written on its own (it was one LevelDB batch per commit): it rides with
+   * the next write of the log. Losing it in a crash is harmless — the FSM's
+   * durable applied index bounds the commit index at startup
+   * (openRaftState), and the leader tells the rest again. It is written at
+   * once on a halt (so the replay halts on the same entry) and at a clean stop.
+   */
   private async persist(ready: ReadyLike): Promise<void> {
     const { entries } = ready;
     const hardState = ready.hardState ?? null;
-    if (entries.length === 0 && hardState === null) return;
-    // Entries and hard state are durable before any message that depends on them is sent.
-    await this.options.logStore.append(entries, hardState, { sync: ready.mustSync || entries.length > 0 });
+    if (entries.length === 0 && !ready.mustSync) {
+      if (hardState !== null) {
+        this.unwrittenHardState = hardState;
+        this.options.storage.setHardState(hardState);
+      }
+      return;
+    }
+    await this.options.logStore.append(entries, hardState ?? this.unwrittenHardState, { sync: true });
+    this.unwrittenHardState = null;
     this.options.storage.append(entries);
     if (hardState !== null) this.options.storage.setHardState(hardState);
+  }
+
+  /** Writes (synced) a commit-index-only hard state that persist() left for later. */
+  private async writeUnwrittenHardState(): Promise<void> {
+    const hardState = this.unwrittenHardState;
+    if (hardState === null) return;
+    await this.options.logStore.append([], hardState, { sync: true });
+    this.unwrittenHardState = null;
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
@@ -199,6 +224,38 @@ export class RaftLoop {
     this.lastSnapshotIndex = index;
   }
 
+  /**
+   * Applies a Ready's committed entries in order: each run of normal entries
+   * in one batch (one store write) when the state machine takes batches,
+   * conf changes one by one between them. False when the node halted.
+   */
+  private async applyCommitted(entries: readonly Entry[]): Promise<boolean> {
+    const applyBatch = this.options.stateMachine.applyNormalBatch?.bind(this.options.stateMachine);
+    let start = 0;
+    while (start < entries.length) {
+      const first = entries[start]!;
+      if (first.type === EntryType.ConfChange || applyBatch === undefined) {
+        if (!(await this.applyEntry(first))) return false;
+        this.lastCommittedHandled = first.index;
+        start += 1;
+        continue;
+      }
+      let end = start + 1;
+      while (end < entries.length && entries[end]!.type !== EntryType.ConfChange) end += 1;
+      const run = entries.slice(start, end);
+      const outcome = await applyBatch(run);
+      if (outcome.kind === 'halt') {
+        // The entries before the halting one are applied (spec §5.4: it is not).
+        for (const entry of run) if (entry.index < outcome.index) this.lastCommittedHandled = entry.index;
+        await this.haltOn(outcome);
+        return false;
+      }
+      this.lastCommittedHandled = run[run.length - 1]!.index;
+      start = end;
+    }
+    return true;
+  }
+
   /** Applies one committed entry; false when the node halted on it. */
   private async applyEntry(entry: Entry): Promise<boolean> {
     if (entry.type === EntryType.ConfChange) {
@@ -207,11 +264,17 @@ export class RaftLoop {
     }
     const outcome = await this.options.stateMachine.applyNormal(entry);
     if (outcome.kind === 'applied') return true;
+    await this.haltOn(outcome);
+    return false;
+  }
+
+  private async haltOn(outcome: Extract<ApplyOutcome, { kind: 'halt' }>): Promise<void> {
+    // The commit index covering the halting entry is made durable, so a restart's replay halts on it again.
+    await this.writeUnwrittenHardState();
     this.haltInfo = { reason: outcome.reason, index: outcome.index };
     this.options.logger.fatal({ index: outcome.index, reason: outcome.reason }, 'apply halted (spec §5.4): the applied index stays below this entry');
     this.inbox.close(() => new NodeError('NodeHalted', `apply halted at index ${outcome.index}: ${outcome.reason}`));
     this.options.events.halted(this.haltInfo);
-    return false;
   }
 
   private async applyConfChangeEntry(entry: Entry): Promise<void> {

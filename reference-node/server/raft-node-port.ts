@@ -55,6 +55,13 @@ export interface StateMachinePort {
   appliedIndex(): number;
   /** Applies a normal entry through the §5.5 pipeline (resolving its proposal). */
   applyNormal(entry: Entry): Promise<ApplyOutcome>;
+  /**
+   * Applies consecutive normal entries as {@link applyNormal} would one by
+   * one, their store effects and applied index in one write (optional: the
+   * loop falls back to {@link applyNormal}). On a halt, every entry before
+   * the halting one is applied and none after it.
+   */
+  applyNormalBatch?(entries: readonly Entry[]): Promise<ApplyOutcome>;
   /** Advances the applied index over a conf change entry (durably). */
   applyConfChange(entry: Entry): Promise<void>;
   /** A snapshot of the state machine at the applied index, carrying `appBlob`. */
