@@ -53,9 +53,18 @@ export function partitionOps<Input, Output>(ops: readonly PreparedOp<Input, Outp
     if (list === undefined) byKey.set(key, [op]);
     else list.push(op);
   }
-  const partitions = [...byKey].map(([key, list]) => ({ key, ops: list.sort((a, b) => a.call - b.call) }));
-  // Deterministic order: by first invocation, then key.
-  return partitions.sort((a, b) => (a.ops[0]?.call ?? 0) - (b.ops[0]?.call ?? 0) || String(a.key).localeCompare(String(b.key)));
+  const partitions: Partition<Input, Output>[] = [];
+  for (const [key, list] of byKey) partitions.push({ key, ops: list.sort((a, b) => a.call - b.call) });
+  // Deterministic order: by first invocation, then key in code-unit order
+  // (not localeCompare: its first call in a process loads ICU collation data,
+  // 6-9 ms measured; reached only when two partitions start at the same time).
+  return partitions.sort((a, b) => (a.ops[0]?.call ?? 0) - (b.ops[0]?.call ?? 0) || compareKeys(a.key, b.key));
+}
+
+function compareKeys(a: string | null, b: string | null): number {
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Checks a history against a model. Throws HistoryError for a malformed history. */
