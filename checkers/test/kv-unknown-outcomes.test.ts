@@ -48,14 +48,22 @@ describe('kv histories with unknown outcomes', () => {
 
   // Measured: 4-7 configurations per op at 8 processes, flat from 2,000 to
   // 8,000 ops; before the disposal edge and the eager order, 6 pending appends
-  // alone cost 1.6 million.
-  it('memoize at most 20 configurations per operation on valid histories with 20-30% unknown writes', () => {
+  // alone cost 1.6 million (about 100,000 per op). The cost is linear, not
+  // multiplied per pending op, but it has a tail on short histories at high
+  // concurrency: in 1,500 sampled histories of 200-500 ops at 6-8 processes the
+  // median was 2.6 per op and the four worst 110, 52, 28 and 25; fast-check found
+  // 165 (seed -490721405, path 56:31: 200 ops, 7 processes, 20% unknown) and 29
+  // (seed 544760013, 452 ops, 8 processes, 30%). An earlier bound of 20 per op
+  // failed on those (about 1 CI run in 20): the bound below is the linear one the
+  // search keeps, far under what a per-pending-op multiplication gives (with
+  // 40+ pending ops here, astronomically many).
+  it('memoize a number of configurations linear in the operations (at most 1,000 per op) on valid histories with 20-30% unknown writes', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 200, max: 3_000 }), fc.integer({ min: 2, max: 8 }), fc.constantFrom(0.2, 0.3), (seed, ops, processes, unknownRate) => {
       const history = simulateKvHistory({ seed, ops, processes, keys: 2, unknownRate });
       const result = check(kvModel(), history, { semantics: 'porcupine' });
       expect(result.valid).toBe(true);
       const entries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
-      expect(entries).toBeLessThanOrEqual(20 * result.ops);
+      expect(entries).toBeLessThanOrEqual(1_000 * result.ops);
     }), { numRuns: 60 });
   });
 });
