@@ -416,7 +416,7 @@ describe('the rollout process', () => {
     nemesis.dispose();
   });
 
-  it('a hold carries over into a next step that holds the same kinds: a scheduled kill in the pause between them waits too', async () => {
+  it('a hold ends with its step (and the await after it): a scheduled kill in the pause before the next holding step runs', async () => {
     const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
     const ops: HistoryOp[] = [];
     const record = (draft: OpDraft): HistoryOp => {
@@ -425,20 +425,30 @@ describe('the rollout process', () => {
       return op;
     };
     const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record });
+    // The pause before s3 lasts until the test ends it, so the kill lands in it whatever the machine's speed.
+    let endPause = (): void => undefined;
+    let pausing = (): void => undefined;
+    const inPause = new Promise<void>((resolve) => { pausing = resolve; });
     const context: RolloutContext = {
       api: new FakeOperator(), cluster, nemesis, stageFlags: () => [], rpcTimeoutMs: 50, conditionPollMs: 1, signal: new AbortController().signal, triggerSignal: new AbortController().signal,
-      nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+      nowMs: () => performance.now(),
+      sleep: (ms) => ms === 150 ? new Promise<void>((resolve) => { endPause = resolve; pausing(); }) : new Promise((resolve) => setTimeout(resolve, ms)),
+      stepIndexes: new Map(), retired: new Set(),
     };
     const program = { steps: [
       step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }),
-      step('s2', { f: 'rotate-dek', purpose: 'raft' }, { holdFaults: ['kill'], pauseBeforeMs: 150 }),
+      step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 1_000 }),
+      step('s3', { f: 'rotate-dek', purpose: 'raft' }, { holdFaults: ['kill'], pauseBeforeMs: 150 }),
     ] };
     const running = runRollout({ program, context, record });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await inPause;
     await nemesis.run({ f: 'kill', target: { nodes: ['n2'] } });
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(cluster.node('n2').running).toBe(true);
-    await running;
+    expect(cluster.node('n2').running).toBe(false);
+    expect(ops.some((op) => op.process === 'nemesis' && op.f === 'kill' && typeof op.value === 'object' && op.value !== null && 'skipped' in op.value)).toBe(false);
+    await nemesis.run({ f: 'restart' });
+    endPause();
+    const report = await running;
+    expect(report.stepsCompleted).toBe(3);
     await nemesis.exclusive(async () => undefined);
     nemesis.dispose();
   });

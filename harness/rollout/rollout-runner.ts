@@ -70,27 +70,22 @@ export async function runRollout(options: RolloutRunnerOptions): Promise<Rollout
   const { program, context } = options;
   const triggers = new TriggerScheduler(context);
   let release: (() => void) | null = null;
-  let heldKinds: readonly FaultCapability[] = [];
   let completed = 0;
   try {
     for (const [i, step] of program.steps.entries()) {
       if (context.signal.aborted) return { stepsCompleted: completed, stepsPlanned: program.steps.length, stoppedAt: null, interrupted: true };
       await context.sleep(step.pauseBeforeMs);
       if (step.holdFaults.length > 0) {
-        // The new hold is taken before the one before it ends, so a hold carried over leaves no gap.
-        const previous = release;
-        const holding = holdFaults(step, context, options.log);
-        previous?.();
-        heldKinds = step.holdFaults;
-        release = await holding;
+        release?.();
+        release = await holdFaults(step, context, options.log);
       }
       options.onStep?.(`${step.id} ${describeAction(step.action)}`);
       const outcome = await runWithCompanions(step, context, options.record, triggers);
-      // A hold lasts through the await that follows its step (e.g. until every node registered), and
-      // on into the next step when that one holds the same kinds (no window between them for a fault).
+      // A hold lasts through the await that follows its step (e.g. until every node registered), and no
+      // longer: the pause before the next step is a window for the held kinds (spec §8.2 holds kills around
+      // a rotation, not through a whole rollout — carried from step to step, no scheduled kill ever ran).
       const next = program.steps[i + 1];
-      const nextTakesOver = next !== undefined && heldKinds.every((kind) => next.holdFaults.includes(kind));
-      if (release !== null && (step.action.f === 'await' || next?.action.f !== 'await') && !nextTakesOver) {
+      if (release !== null && (step.action.f === 'await' || next?.action.f !== 'await')) {
         release();
         release = null;
       }

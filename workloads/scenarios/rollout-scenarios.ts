@@ -165,7 +165,7 @@ export const fullRolloutScenario: Scenario = {
 
 export const rotationScenario: Scenario = {
   name: 'rotation',
-  summary: 'after Phase 2, rotate the storage and the raft DEK three times each under load; new entries and values must carry the new key ids',
+  summary: 'after Phase 2, rotate the storage and the raft DEK three times each under load, then restart every node; new entries and values must carry the new key ids, and every node must start on its rotated keys',
   faults: 'partitions, kills, pauses, clock skew (kills held off until every node registered after each rotation)',
   targets: ['I2', 'I3', 'I6', 'B9', 'B14', 'B36', 'E14', 'E23'],
   workload: 'rollout',
@@ -179,6 +179,8 @@ export const rotationScenario: Scenario = {
       rotate(b, 'storage');
       rotate(b, 'raft');
     }
+    // Every node must start again on the keys it rotated to (B36: a sidecar epoch the registry is past).
+    rollingRestart(b);
     return b.build();
   },
   expectations: expectNothing,
