@@ -52,7 +52,8 @@ export const localReadF = 'read-local';
  * `attempt` counts from 1.
  */
 export interface RolloutOkValues {
-  readonly bootstrap: { readonly appliedIndex: number; readonly storageDekId: number; readonly raftDekId: number; readonly writers: number };
+  /** `leftOut`: members the step's crafted writer batch left out. */
+  readonly bootstrap: { readonly appliedIndex: number; readonly storageDekId: number; readonly raftDekId: number; readonly writers: number; readonly leftOut?: readonly string[] };
   readonly 'enable-storage-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
   readonly 'enable-raft-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
   /** `appliedIndex` is absent when the answer was lost and the rotation was confirmed from the leader's sidecar (`confirmedBy: 'sidecar'`). */
@@ -64,8 +65,8 @@ export interface RolloutOkValues {
   readonly 'transfer-leadership': { readonly leader: string; readonly term: number };
   /** The node restarted with another stage and/or flags. */
   readonly 'upgrade-stage': { readonly node: string; readonly stage: string; readonly flags: readonly string[] };
-  /** The nodes restarted (killed with SIGKILL, or stopped, then started). */
-  readonly restart: { readonly nodes: readonly string[]; readonly mode: 'kill' | 'stop' };
+  /** The nodes restarted (killed with SIGKILL, or stopped, then started); `killPoint`: the test kill point their new processes were armed with. */
+  readonly restart: { readonly nodes: readonly string[]; readonly mode: 'kill' | 'stop'; readonly killPoint?: string };
   /** The node's sidecar copied aside as backup `backup` (the node keeps running). */
   readonly 'save-sidecar': { readonly node: string; readonly backup: string };
   /** The node stopped, its sidecar replaced by backup `backup` (the one it replaced kept as backup `replaced`), and started. */

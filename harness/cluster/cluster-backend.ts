@@ -71,6 +71,16 @@ export interface Killable {
   setFlags(id: string, flags: readonly string[]): void;
 }
 
+/**
+ * Exits the harness arranged without causing them itself: a node started with a test kill point
+ * (`--test-kill-point`) SIGKILLs itself there. A backend that records unexpected exits counts such
+ * an exit as expected (the local backend; the Docker backend records none).
+ */
+export interface ExitExpecting {
+  /** The running process of `id` is expected to exit by itself: its exit is not a crash. */
+  expectExit(id: string): void;
+}
+
 /** SIGSTOP / SIGCONT (docker pause / unpause). */
 export interface Pausable {
   pause(id: string): Promise<void>;
@@ -105,7 +115,7 @@ export interface ClusterBackend {
   unavailableReason(): Promise<string | null>;
   /** Why clock faults cannot run here (libfaketime missing), or null. */
   clockUnavailableReason(): Promise<string | null>;
-  start(spec: ClusterSpec): Promise<StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable>>;
+  start(spec: ClusterSpec): Promise<StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable> & Partial<ExitExpecting>>;
 }
 
 /**

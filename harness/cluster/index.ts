@@ -7,6 +7,7 @@ export type {
   ClockSkewable,
   ClusterBackend,
   ClusterSpec,
+  ExitExpecting,
   Grudge,
   Killable,
   LinkDegradable,

@@ -12,7 +12,7 @@
  * start of a held kind is recorded as skipped instead of run.
  */
 import { performance } from 'node:perf_hooks';
-import type { ClockSkewable, Killable, LinkDegradable, Partitionable, Pausable, StartedCluster } from '../cluster/cluster-backend.js';
+import type { ClockSkewable, ExitExpecting, Killable, LinkDegradable, Partitionable, Pausable, StartedCluster } from '../cluster/cluster-backend.js';
 import type { HistoryOp, JsonValue, OpDraft } from '../history/op.js';
 import { grudgeToMap, isolateGrudge } from './grudges.js';
 import { faultCapabilityOfAction } from './fault-catalogue.js';
@@ -51,7 +51,7 @@ function endedCapabilities(action: NemesisAction): FaultCapability[] {
 }
 
 /** The cluster surface the nemesis drives. */
-export type NemesisCluster = StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable>;
+export type NemesisCluster = StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable> & Partial<ExitExpecting>;
 
 export interface NemesisExecutorOptions {
   readonly cluster: NemesisCluster;

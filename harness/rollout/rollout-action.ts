@@ -27,10 +27,17 @@ export type RolloutCondition =
   /** The node is a member in that role. */
   | { readonly kind: 'member'; readonly node: string; readonly suffrage: 'voter' | 'learner' };
 
+/** The node's test kill points (reference-node/server/test-kill-points.ts; the node refuses another name). */
+export type TestKillPoint = 'after-bootstrap-apply' | 'after-storage-cutover-flip';
+
 /** Every rollout action; `f` names the step in the history. */
 export type RolloutAction =
-  /** BootstrapEncryption with fresh KEK-wrapped DEKs (storage id 1, raft id 2) and every capable member as writer. */
-  | { readonly f: 'bootstrap' }
+  /**
+   * BootstrapEncryption with fresh KEK-wrapped DEKs (storage id 1, raft id 2) and every capable member as
+   * writer; `leaveOut` crafts a writer batch without those members (as if their capability probe had failed),
+   * so a member's first registry row is the one its own Enable proposal carries.
+   */
+  | { readonly f: 'bootstrap'; readonly leaveOut?: readonly string[] }
   | { readonly f: 'enable-storage-envelope' }
   | { readonly f: 'enable-raft-envelope' }
   /** RotateDEK for a purpose: new id max(ids) + 1, a fresh DEK wrapped under the KEK. */
@@ -53,9 +60,11 @@ export type RolloutAction =
   /**
    * Restart nodes: together, or one after the other waiting for each to rejoin (rolling).
    * `extraFlags` are added and `withoutFlags` (boolean flags, e.g. --encryption-enabled: an
-   * operator's mistake) left out for this start only.
+   * operator's mistake) left out for this start only. `killPoint` arms the node's test kill point
+   * for this start (`--test-hooks --test-kill-point <point>`): the process SIGKILLs itself at that
+   * instant of an encryption apply, an exit the harness arranged (not counted as a crash).
    */
-  | { readonly f: 'restart'; readonly nodes: readonly StepNode[] | 'all'; readonly mode: RestartMode; readonly rolling: boolean; readonly extraFlags?: readonly string[]; readonly withoutFlags?: readonly string[] }
+  | { readonly f: 'restart'; readonly nodes: readonly StepNode[] | 'all'; readonly mode: RestartMode; readonly rolling: boolean; readonly extraFlags?: readonly string[]; readonly withoutFlags?: readonly string[]; readonly killPoint?: TestKillPoint }
   /** Copies `node`'s sidecar (keys.json) aside as backup `backup`, as an operator's backup would; the node keeps running. */
   | { readonly f: 'save-sidecar'; readonly node: string; readonly backup: string }
   /**
@@ -99,10 +108,11 @@ export function describeAction(action: RolloutAction): string {
     case 'roll-back-sidecar-epoch':
       return `roll-back-sidecar-epoch ${action.node} ${action.purpose} by ${action.by}`;
     case 'restart':
-      return `restart ${action.nodes === 'all' ? 'all' : action.nodes.map(describeStepNode).join(',')} (${action.mode}${action.rolling ? ', rolling' : ''})`;
+      return `restart ${action.nodes === 'all' ? 'all' : action.nodes.map(describeStepNode).join(',')} (${action.mode}${action.rolling ? ', rolling' : ''}${action.killPoint === undefined ? '' : `, kill point ${action.killPoint}`})`;
     case 'await':
       return `await ${describeCondition(action.condition)}`;
     case 'bootstrap':
+      return action.leaveOut === undefined || action.leaveOut.length === 0 ? action.f : `bootstrap without writers ${action.leaveOut.join(',')}`;
     case 'enable-storage-envelope':
     case 'enable-raft-envelope':
       return action.f;

@@ -279,6 +279,38 @@ describe('the rollout process', () => {
     expect(cluster.flagsOf('n3')).toEqual(['--stage', '6F', '--encryption-enabled', '--sidecar-path', 'x']);
   });
 
+  it('a restart with a kill point arms it for that start only and tells the cluster the process will exit by itself', async () => {
+    const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
+    cluster.setFlags('n2', ['--stage', '6F']);
+    const starts: (readonly string[] | undefined)[] = [];
+    const original = cluster.start.bind(cluster);
+    cluster.start = async (id: string, flags?: readonly string[]) => { starts.push(flags); return original(id, flags); };
+    const expected: string[] = [];
+    const armed = Object.assign(cluster, { expectExit: (id: string) => { expected.push(`${id}:${String(cluster.node(id).running)}`); } });
+    const { report, ops } = await run({ steps: [
+      step('s1', { f: 'restart', nodes: [{ id: 'n2' }], mode: 'stop', rolling: false, killPoint: 'after-storage-cutover-flip' }),
+      step('s2', { f: 'restart', nodes: [{ id: 'n2' }], mode: 'stop', rolling: false }),
+    ] }, new FakeOperator(), { cluster: armed });
+    expect(report.stoppedAt).toBeNull();
+    // Told once, after the armed process is up; the next start runs the node's own flags and is not.
+    expect(expected).toEqual(['n2:true']);
+    expect(starts).toEqual([['--stage', '6F', '--test-hooks', '--test-kill-point', 'after-storage-cutover-flip'], undefined]);
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'restart')?.value).toMatchObject({ step: 's1', nodes: ['n2'], killPoint: 'after-storage-cutover-flip' });
+  });
+
+  it('a bootstrap that leaves members out sends a writer batch without them, and refuses a name that is not a member', async () => {
+    const api = new FakeOperator();
+    const writers: unknown[] = [];
+    const original = api.bootstrap;
+    api.bootstrap = (address: string, request: { storageDekId: number; raftDekId: number; writers?: readonly unknown[] }) => { writers.push(request.writers); return original(address, request); };
+    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap', leaveOut: ['n2'] })] }, api);
+    expect(report.stoppedAt).toBeNull();
+    expect(writers).toEqual([[{ fullNodeId: '100', localEpoch: 0 }, { fullNodeId: '300', localEpoch: 0 }]]);
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'bootstrap')?.value).toMatchObject({ writers: 2, leftOut: ['n2'] });
+    const typo = await run({ steps: [step('s1', { f: 'bootstrap', leaveOut: ['n9'] })] });
+    expect(typo.report.stoppedAt?.error).toMatch(/^UnknownMember: bootstrap leaveOut names n9, not a member \(members: n1, n2, n3\)/);
+  });
+
   it('a mixed cluster: a leader whose stage lacks the RPC hands leadership to another voter, and the step goes again there', async () => {
     const api = new FakeOperator();
     api.script.set('enable-storage', [new CallError('NotImplementedAtStage', true)]);

@@ -40,7 +40,7 @@ export interface AttemptMemory {
 export async function attemptAction(action: RolloutAction, context: RolloutContext, memory: AttemptMemory): Promise<AttemptResult> {
   switch (action.f) {
     case 'bootstrap':
-      return bootstrap(context, memory);
+      return bootstrap(context, memory, action.leaveOut ?? []);
     case 'enable-storage-envelope':
     case 'enable-raft-envelope':
       return enable(context, action.f === 'enable-storage-envelope' ? 'storage' : 'raft', memory);
@@ -107,11 +107,13 @@ async function proposerOf(context: RolloutContext, leaderId: string, fullNodeId:
   return { fullNodeId, localEpoch: state?.localEpochs[String(dekId)] ?? 0 };
 }
 
-async function bootstrap(context: RolloutContext, memory: AttemptMemory): Promise<AttemptResult> {
+async function bootstrap(context: RolloutContext, memory: AttemptMemory, leaveOut: readonly string[]): Promise<AttemptResult> {
   const leader = await requireLeader(context);
   memory.node = leader.id;
+  const unknown = leaveOut.filter((id) => !leader.members.some((m) => m.id === id));
+  if (unknown.length > 0) throw new StepRefusal('UnknownMember', `bootstrap leaveOut names ${unknown.join(', ')}, not a member (members: ${leader.members.map((m) => m.id).join(', ')})`);
   // Discovery (`--discover-from` every member): each must answer; the capable ones become writers.
-  const members = leader.members.filter((m) => !context.retired.has(m.id));
+  const members = leader.members.filter((m) => !context.retired.has(m.id) && !leaveOut.includes(m.id));
   const writers = [];
   for (const member of members) {
     const capability = await context.api.capability(addressOf(context, member.id), context.rpcTimeoutMs);
@@ -119,7 +121,7 @@ async function bootstrap(context: RolloutContext, memory: AttemptMemory): Promis
   }
   if (writers.length === 0) throw new StepRefusal('EncryptionFailedPrecondition', 'no member is encryption-capable');
   const applied = await context.api.bootstrap(addressOf(context, leader.id), { storageDekId: 1, raftDekId: 2, writers }, context.rpcTimeoutMs);
-  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, storageDekId: 1, raftDekId: 2, writers: writers.length }, logIndex: applied.appliedIndex };
+  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, storageDekId: 1, raftDekId: 2, writers: writers.length, ...(leaveOut.length > 0 ? { leftOut: [...leaveOut] } : {}) }, logIndex: applied.appliedIndex };
 }
 
 async function enable(context: RolloutContext, purpose: 'storage' | 'raft', memory: AttemptMemory): Promise<AttemptResult> {
@@ -213,7 +215,7 @@ async function upgrade(context: RolloutContext, node: string, stage: string, ext
 
 async function restart(context: RolloutContext, action: Extract<RolloutAction, { f: 'restart' }>): Promise<AttemptResult> {
   const ids = await restartTargets(context, action.nodes);
-  const extra = action.extraFlags ?? [];
+  const extra = [...(action.extraFlags ?? []), ...(action.killPoint === undefined ? [] : ['--test-hooks', '--test-kill-point', action.killPoint])];
   const without = new Set(action.withoutFlags ?? []);
   const { cluster } = context;
   const down = (id: string): Promise<void> => (action.mode === 'kill' ? cluster.kill(id) : cluster.stopNode(id));
@@ -226,6 +228,8 @@ async function restart(context: RolloutContext, action: Extract<RolloutAction, {
     } finally {
       cluster.setFlags(id, own);
     }
+    // The armed process will SIGKILL itself: the harness arranged that exit.
+    if (action.killPoint !== undefined) cluster.expectExit?.(id);
   };
   const startOne = async (id: string): Promise<void> => {
     await down(id);
@@ -243,7 +247,7 @@ async function restart(context: RolloutContext, action: Extract<RolloutAction, {
       await waitFor(context, prepareCondition({ kind: 'caught-up' }, context), context.rpcTimeoutMs);
     }
   }
-  return { node: ids[0] ?? '', value: { nodes: ids, mode: action.mode, ...(action.rolling ? { rolling: true } : {}) } };
+  return { node: ids[0] ?? '', value: { nodes: ids, mode: action.mode, ...(action.rolling ? { rolling: true } : {}), ...(action.killPoint === undefined ? {} : { killPoint: action.killPoint }) } };
 }
 
 /** The sidecar of `node` and the path of its backup `backup`; a definite refusal when the run has no sidecar for it. */

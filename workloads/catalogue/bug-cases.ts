@@ -28,6 +28,7 @@ export const bugCases: readonly BugCase[] = [
   bugCase('B8', 'restart-replay', safety, 'the wrap is installed only on the leader that ran the RPC: a follower that becomes leader proposes cleartext'),
   bugCase('B11', 'leader-churn-at-cutover', [...safety, 'availability'], 'an ambiguous marker-propose error releases the barrier: the marker commits later above admitted cleartext writes'),
   bugCase('B13', 'full-rollout', safety, 'raft-cutover replay checks the stale DEK before "already active": after a raft rotation a restart never reinstalls the wrap'),
+  bugCase('B15', 'storage-cutover-crash', ['availability'], 'Phase 1 flips the sidecar before the proposer row: a proposer killed between the two lost its row for good and refuses every later start (ErrLocalEpochRollback, no registry row)'),
   bugCase('B16', 'phase1', ['halt-apply'], 'Wrapped == nil instead of a length check: an empty wrapped value halts the apply'),
   bugCase('B1', 'restart-replay', ['halt-apply'], 'an equal-epoch registration replay is treated as a rollback: after a kill -9 right after the apply the node halts at the same index on every restart'),
   bugCase('B9', 'rotation', safety, 'admin entries are proposed through the raw engine after the cutover: a cleartext rotation or registration above it, every replica halts'),

@@ -25,7 +25,7 @@ export const restartReplayScenario: Scenario = {
   name: 'restart-replay',
   summary: 'kill -9 right after each encryption entry applied (all nodes after the bootstrap, the proposer after Phase 1, Phase 2 and each rotation — a follower then leads on the state it applied), then restart: replays must tolerate every entry',
   faults: 'kills aimed at each step\'s ok (0–50 ms after it), plus random partitions and pauses',
-  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B8', 'B13', 'B15', 'B24', 'B25', 'B26'],
+  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B8', 'B13', 'B24', 'B25', 'B26'],
   workload: 'rollout',
   defaults: encryptedCluster({ timeLimitMs: 60_000, nemesis: 'partition,pause' }),
   program: (context) => {
@@ -42,6 +42,35 @@ export const restartReplayScenario: Scenario = {
     // their registration commits bricks that node (spec §8.2), so the kill aims at the proposer.
     rotate(b, 'storage', { triggers: [killAfterOk('step-node', soon(), 1_500)] });
     rotate(b, 'raft', { triggers: [killAfterOk('step-node', soon(), 1_500)] });
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
+};
+
+export const storageCutoverCrashScenario: Scenario = {
+  name: 'storage-cutover-crash',
+  summary: 'one node is bootstrapped without a writer row (a crafted writer batch), so the row its own EnableStorageEnvelope carries is its first; it leads and proposes Phase 1 armed with a test kill point, SIGKILLs itself the instant its sidecar flip is durable, and is restarted: it must start (its row was registered before the flip) and rejoin',
+  faults: 'a kill -9 of the proposer inside the apply of its own storage cutover (the node\'s --test-kill-point, an exit the harness arranged), plus random clock skew — no partitions, pauses or random kills: leadership must stay on the armed node from the transfer to the Enable, and with it down one more kill would leave no majority',
+  targets: ['I6', 'I7', 'I10', 'B15'],
+  workload: 'rollout',
+  defaults: encryptedCluster({ timeLimitMs: 30_000, nemesis: 'clock' }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    const node = b.pick(context.nodes);
+    b.await({ kind: 'leader' }, awaitBoundMs);
+    // Armed for this start only: the restart after the crash runs the node's own flags.
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, killPoint: 'after-storage-cutover-flip' });
+    b.await({ kind: 'leader' }, awaitBoundMs);
+    b.step({ f: 'bootstrap', leaveOut: [node] });
+    b.step({ f: 'transfer-leadership', to: { id: node } });
+    // Sent at once: the proposer row is the leader's, and only the armed node's apply dies at the flip.
+    // Its answer is lost with it; the retry reaches the next leader and must find Phase 1 active (I10).
+    b.step({ f: 'enable-storage-envelope' }, { pauseBeforeMs: 0 });
+    // No await between: every member registered includes the armed node, which is down until this restart.
+    // B15: the flip came before the proposer row, so the row died with the process and every start refuses.
+    b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false });
+    b.await({ kind: 'all-registered' }, awaitBoundMs);
     b.await({ kind: 'caught-up' }, awaitBoundMs);
     return b.build();
   },

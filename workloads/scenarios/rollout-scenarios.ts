@@ -30,7 +30,7 @@ export const phase1Scenario: Scenario = {
   name: 'phase1',
   summary: 'bootstrap, enable the storage envelope (Phase 1), retry it, and write canaries that must be stored encrypted',
   faults: 'partitions, kills, pauses, clock skew (kills held off until every node registered)',
-  targets: ['I1', 'I3', 'I8', 'I10', 'B15', 'B16', 'B45', 'B47'],
+  targets: ['I1', 'I3', 'I8', 'I10', 'B16', 'B45', 'B47'],
   workload: 'rollout',
   defaults: encryptedCluster({ timeLimitMs: 40_000 }),
   program: (context) => {

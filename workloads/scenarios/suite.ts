@@ -28,6 +28,7 @@ export const suiteOptions: Readonly<Record<string, readonly string[]>> = {
   'mixed-stage': ['--time-limit', '15'],
   'restart-replay': ['--time-limit', '25'],
   'sidecar-rollback': ['--time-limit', '45'],
+  'storage-cutover-crash': ['--time-limit', '15'],
   membership: ['--time-limit', '35'],
   'join-after-compaction': ['--time-limit', '35'],
   'leader-churn-at-cutover': ['--time-limit', '15', '--rate', '80'],

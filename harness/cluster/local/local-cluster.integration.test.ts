@@ -134,6 +134,16 @@ describe('LocalCluster (with a fake node)', () => {
     expect(await echoes(port)).toBe(false);
   });
 
+  it('an exit the harness was told to expect (a node armed to kill itself) is not recorded as unexpected', async () => {
+    const cluster = await start(spec({ n2: ['--crash-after-ms', '300'], n3: ['--crash-after-ms', '300'] }));
+    cluster.expectExit('n2');
+    while (cluster.node('n2').running || cluster.node('n3').running) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The exit handler runs in the same turn as the exit: one more turn and both are recorded, or not.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cluster.unexpectedExits()).toEqual([{ node: 'n3', code: 7, signal: null }]);
+    await cluster.stop();
+  });
+
   it('clock offsets need libfaketime; with it they are written per node', async () => {
     const without = await start(spec());
     await expect(without.setClockOffset('n1', 5_000)).rejects.toSatisfy((e) => isHarnessError(e, 'CLOCK_UNAVAILABLE'));

@@ -166,6 +166,10 @@ export class LocalCluster {
     await this.slot(id).process?.kill();
   }
 
+  expectExit(id: string): void {
+    this.slot(id).process?.expectExit();
+  }
+
   async stopNode(id: string): Promise<void> {
     await this.slot(id).process?.stop();
   }

@@ -130,6 +130,11 @@ export class NodeProcess {
     });
   }
 
+  /** The process will exit by itself (a test kill point): its exit counts as expected. */
+  expectExit(): void {
+    this.expectingExit = true;
+  }
+
   /** SIGKILL and wait for the exit. */
   async kill(): Promise<void> {
     if (!this.running) return;
