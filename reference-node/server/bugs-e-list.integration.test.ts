@@ -128,8 +128,13 @@ describe('E-list bug switches on a cluster', () => {
       cluster = started.cluster;
       await makeLeader(cluster, 'n1');
       await rolloutToPhase2(cluster, 'n1', started.kekPath);
-      // The old build recorded the cutover like everyone else.
-      expect(await raftCutoverOf(cluster, 'n3')).toBeGreaterThan(0);
+      // The old build records the cutover like everyone else — once it applied it: Enable answers when the
+      // leader applied the marker, and a follower learns the commit with the leader's next message.
+      const n3Cutover = await waitFor('n3 to apply the raft cutover', 15_000, async () => {
+        const index = await raftCutoverOf(cluster as ProcessCluster, 'n3');
+        return index > 0 ? index : undefined;
+      });
+      expect(n3Cutover).toBeGreaterThan(0);
       await makeLeader(cluster, 'n3');
       if (expected === 'halt') {
         await outcomeOf(cluster.kv('n3').put({ key: utf8('led-by-n3'), value: utf8('v') }, { timeoutMs: 8_000 }));
