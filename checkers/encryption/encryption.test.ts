@@ -211,6 +211,19 @@ describe('encryption: rotations take effect', () => {
     expect(violations(result)).toEqual(['E23']);
     expect(result.findings[0]).toMatchObject({ nodes: ['n1'], opIndex: rolloutHistory().ops.storageRotation });
   });
+
+  it('E23 owes records only for canaries acknowledged after the rotation: every such write failed, none is in the store', () => {
+    const withoutCanary3 = (input: EncryptionInput): EncryptionInput => ({ ...input, inspections: input.inspections.map(({ node, records }) => ({ node, records: records.filter((record) => !isMvcc('canary-3')(record)) })) });
+    const acknowledged = withoutCanary3(correctRun());
+    expect(acknowledged.history.some((op) => op.type === 'ok' && op.key === 'canary-3')).toBe(true);
+    const gap = checkEncryption(acknowledged);
+    expect(gap.valid).toBe('unknown');
+    expect(gap.reason).toMatch(/No encrypted record of the 1 canary keys acknowledged after a storage-DEK rotation/);
+    const failed = withoutCanary3({ ...correctRun(), history: correctRun().history.map((op) => (op.key === 'canary-3' && op.type === 'ok' ? { ...op, type: 'fail' as const } : op)) });
+    const result = checkEncryption(failed);
+    expect(result.findings).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
 });
 
 describe('encryption: what it cannot judge is unknown, never valid', () => {

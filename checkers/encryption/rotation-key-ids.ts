@@ -84,7 +84,10 @@ export function checkStorageRotations(facts: EncryptionFacts, rotations: readonl
       });
     }
   }
-  const gap: Finding[] = required.size > 0 && checked === 0 && facts.storage.index !== undefined ? [{ invariant: 'E23', undecided: true, message: `No encrypted record of the ${required.size} canary keys written after a storage-DEK rotation is in any inspection, so the new key id cannot be confirmed.` }] : [];
+  // A record is owed only by a key with an acknowledged write: when every write after the rotation failed
+  // (or stayed unknown), finding no record is what a correct run looks like, not a gap.
+  const acknowledged = new Set(facts.canaries.filter((canary) => required.has(canary.key) && okOf(canary.pair) !== undefined).map((canary) => canary.key));
+  const gap: Finding[] = acknowledged.size > 0 && checked === 0 && facts.storage.index !== undefined ? [{ invariant: 'E23', undecided: true, message: `No encrypted record of the ${acknowledged.size} canary keys acknowledged after a storage-DEK rotation is in any inspection, so the new key id cannot be confirmed.` }] : [];
   return { findings: [...findings, ...gap], checked };
 }
 
