@@ -2,7 +2,8 @@
 // I8, I10; E14, E16, E21, E23, B47): judges the node artifacts collected after a rollout
 // run — inspections, raw data-dir bytes, status samples — against the
 // history's rollout steps and canary writes. Pure: input in, result out.
-import { artifactCheckResult, historyPosition, limitFindings } from '../artifacts/index.js';
+import { artifactCheckResult, clientWrites, historyPosition, limitFindings, okOf } from '../artifacts/index.js';
+import type { OpPair } from '../artifacts/index.js';
 import type { ArtifactCheckResult, Finding } from '../artifacts/index.js';
 import { encryptionFacts } from './encryption-facts.js';
 import { checkExpectedRefusals } from './expected-refusals.js';
@@ -17,11 +18,23 @@ import { checkRegistryAgreement, checkSidecarAgreement } from './replica-agreeme
 import { checkRaftEpochBeforeCutover, checkSidecarMode } from './sidecar-state.js';
 import { checkRaftRotations, checkStorageRotations, rotationOks } from './rotation-key-ids.js';
 
+/** The ok op of each key the history wrote exactly once (canaries): the op a record of that key came from. */
+function singleWriteOps(writes: readonly OpPair[]): Map<string, number> {
+  const count = new Map<string, number>();
+  for (const { invoke } of writes) if (invoke.key !== undefined) count.set(invoke.key, (count.get(invoke.key) ?? 0) + 1);
+  const ops = new Map<string, number>();
+  for (const pair of writes) {
+    const ok = okOf(pair);
+    if (pair.invoke.key !== undefined && count.get(pair.invoke.key) === 1 && ok !== undefined) ops.set(pair.invoke.key, ok.index);
+  }
+  return ops;
+}
+
 /** Checks the encryption invariants of a run. */
 export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
   const facts = encryptionFacts(input);
   const position = historyPosition(input.history);
-  const nonces = checkNonceReuse(input.inspections, facts.opAtLogIndex);
+  const nonces = checkNonceReuse(input.inspections, facts.opAtLogIndex, singleWriteOps(clientWrites(facts.pairs)));
   const sidecars = checkSidecarAgreement(input.samples, position);
   const registries = checkRegistryAgreement(input.inspections);
   const rotations = rotationOks(facts);

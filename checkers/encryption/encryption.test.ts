@@ -106,6 +106,20 @@ describe('encryption: I2 nonce uniqueness', () => {
     const relocated = mvcc('canary-9', { envelope: { ...n1Record.envelope!, aadSha256: 'cd'.repeat(32) } });
     expect(violations(checkEncryption(withRecords(correctRun(), 'n1', (records) => [relocated, ...records])))).toEqual(['I2']);
   });
+
+  it('a reuse between two stored records names the later record\'s write when its key was written once (a canary), else no op', () => {
+    const n1Record = correctRun().inspections[0]!.records.find(isMvcc('canary-1')) as MvccInspectView;
+    // canary-2's record reuses canary-1's nonce and is the later one: the reuse happened at canary-2's write.
+    const reuse = mvcc('canary-2', { commitTs: '200', envelope: { ...n1Record.envelope!, ciphertextSha256: 'ab'.repeat(32) } });
+    const later = checkEncryption(withRecords(correctRun(), 'n1', (records) => replaceRecord(records, isMvcc('canary-2'), reuse)));
+    expect(violations(later)).toEqual(['I2']);
+    expect(later.findings[0]?.opIndex).toBe(rolloutHistory().ops.canary2);
+    // The later record is of a key no write of the history made: no op to name.
+    const unnamed = mvcc('never-written', { commitTs: '300', envelope: { ...n1Record.envelope!, ciphertextSha256: 'cd'.repeat(32) } });
+    const result = checkEncryption(withRecords(correctRun(), 'n1', (records) => [...records, unnamed]));
+    expect(violations(result)).toEqual(['I2']);
+    expect(result.findings[0]?.opIndex).toBeUndefined();
+  });
 });
 
 describe('encryption: I3 replicas agree at the same applied index', () => {

@@ -36,8 +36,32 @@ export function envelopeOccurrences(inspections: readonly NodeInspection[]): Occ
   return inspections.flatMap(({ node, records }) => records.flatMap((record) => occurrenceOf(node, record) ?? []));
 }
 
-/** One finding per (key id, nonce) pair seen with different ciphertext or AAD. */
-export function checkNonceReuse(inspections: readonly NodeInspection[], opAtLogIndex: ReadonlyMap<number, number>): { readonly findings: Finding[]; readonly envelopes: number } {
+/** The later of two MVCC occurrences (by commit timestamp): the write that reused the nonce. */
+function laterRecord(a: Occurrence, b: Occurrence): MvccInspectView | undefined {
+  if (a.record.kind !== 'mvcc' || b.record.kind !== 'mvcc') return undefined;
+  return BigInt(a.record.commitTs) >= BigInt(b.record.commitTs) ? a.record : b.record;
+}
+
+/**
+ * The history op a reuse is first visible at: the client op of the raft
+ * entry, or, for two MVCC records, the acknowledged write of the later one
+ * when its key was written exactly once (a canary: `opOfKey`).
+ */
+function reuseOp(seen: Occurrence, occurrence: Occurrence, opAtLogIndex: ReadonlyMap<number, number>, opOfKey: ReadonlyMap<string, number>): number | undefined {
+  const entryIndex = seen.entryIndex ?? occurrence.entryIndex;
+  if (entryIndex !== undefined) return opAtLogIndex.get(entryIndex);
+  const key = laterRecord(seen, occurrence)?.key;
+  return key === null || key === undefined ? undefined : opOfKey.get(key);
+}
+
+/**
+ * One finding per (key id, nonce) pair seen with different ciphertext or AAD.
+ * `opOfKey` maps a key written once in the history to its write's ok op, so
+ * a reuse between two stored records names the op that made it.
+ */
+export function checkNonceReuse(
+  inspections: readonly NodeInspection[], opAtLogIndex: ReadonlyMap<number, number>, opOfKey: ReadonlyMap<string, number> = new Map(),
+): { readonly findings: Finding[]; readonly envelopes: number } {
   const first = new Map<string, Occurrence>();
   const reported = new Set<string>();
   const findings: Finding[] = [];
@@ -53,8 +77,7 @@ export function checkNonceReuse(inspections: readonly NodeInspection[], opAtLogI
     const differs = [seen.envelope.ciphertextSha256 !== ciphertextSha256 ? 'ciphertext' : '', seen.envelope.aadSha256 !== aadSha256 ? 'AAD' : ''].filter((part) => part !== '');
     if (differs.length === 0 || reported.has(pair)) continue;
     reported.add(pair);
-    const entryIndex = seen.entryIndex ?? occurrence.entryIndex;
-    const opIndex = entryIndex === undefined ? undefined : opAtLogIndex.get(entryIndex);
+    const opIndex = reuseOp(seen, occurrence, opAtLogIndex, opOfKey);
     findings.push({
       invariant: 'I2', nodes: [...new Set([seen.node, occurrence.node])], ...(opIndex === undefined ? {} : { opIndex }),
       message: `Nonce ${nonceHex} under key ${keyId} was used twice with different ${differs.join(' and ')}: ${describe(seen)} and ${describe(occurrence)}.`,
