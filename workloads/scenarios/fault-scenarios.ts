@@ -25,7 +25,7 @@ export const restartReplayScenario: Scenario = {
   name: 'restart-replay',
   summary: 'kill -9 right after each encryption entry applied (all nodes after the bootstrap, the proposer after Phase 1, Phase 2 and each rotation — a follower then leads on the state it applied), then restart: replays must tolerate every entry',
   faults: 'kills aimed at each step\'s ok (0–50 ms after it), plus random partitions and pauses',
-  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B8', 'B13', 'B24', 'B25', 'B26'],
+  targets: ['I4', 'I7', 'I8', 'B1', 'B4', 'B7', 'B8', 'B13', 'B25', 'B26'],
   workload: 'rollout',
   defaults: encryptedCluster({ timeLimitMs: 60_000, nemesis: 'partition,pause' }),
   program: (context) => {

@@ -147,7 +147,7 @@ export const fullRolloutScenario: Scenario = {
   name: 'full-rollout',
   summary: 'bootstrap → Phase 1 → Phase 2 → rotate the storage DEK → rotate the raft DEK → restart every node, under load with canaries',
   faults: 'partitions, kills, pauses, clock skew (kills held off until every node registered after each cutover and rotation)',
-  targets: ['I1', 'I2', 'I3', 'I5', 'I8', 'I10', 'B7', 'B8', 'B9', 'B13', 'E14', 'E23'],
+  targets: ['I1', 'I2', 'I3', 'I5', 'I8', 'I10', 'B7', 'B8', 'B9', 'B13', 'B24', 'E14', 'E23'],
   workload: 'rollout',
   defaults: encryptedCluster({ timeLimitMs: 60_000 }),
   program: (context) => {
