@@ -51,6 +51,7 @@ export const bugCases: readonly BugCase[] = [
   bugCase('E21', 'admin-requests', ['encryption'], 'the wire local_epoch is narrowed to 16 bits: a writer registration at epoch 65536 is accepted as epoch 0 instead of refused (I2)'),
   bugCase('E6', 'sidecar-rollback', ['encryption'], 'the local_epoch bump runs before the startup guards: every refused start of a rolled-back sidecar consumes an epoch, until a start gets through at a used one (I2)'),
   bugCase('E19', 'sidecar-rollback', ['encryption'], 'a start at a raft epoch equal to the registry\'s last_seen is accepted: a node whose sidecar\'s raft DEK epoch went back one starts at the epoch its last load used (I2)'),
+  bugCase('E22', 'rotate-on-startup-slow-links', ['halt-apply'], 'a rotate-on-startup retry after an ambiguous failure proposes the same DEK id with other key bytes (and skips the fence): every replica that applied the first halts with ErrKeyConflict'),
   bugCase('E13', 'phase2', ['availability'], 'the barrier\'s begin step waits for a signal that never comes: EnableRaftEnvelope runs into its deadline, writes refused meanwhile'),
   bugCase('E14', 'rotation', ['encryption'], 'the wrap is not reinstalled after a raft-DEK rotation past the cutover: raft entries above the rotation keep the old key id'),
   bugCase('H5', 'join-after-compaction', ['convergence', 'encryption'], 'hazard: a member that catches up by snapshot after the cutover was compacted never gets the DEKs or the cutover and diverges (the correct node too)', { hazard: true }),

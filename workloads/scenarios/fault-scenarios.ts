@@ -77,6 +77,39 @@ export const storageCutoverCrashScenario: Scenario = {
   expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
 };
 
+/** Latency on every peer link, and a proposal timeout below one replication round trip through it. */
+const slowLinkMs = 100;
+const shortProposalTimeoutMs = 150;
+
+export const rotateOnStartupSlowLinksScenario: Scenario = {
+  name: 'rotate-on-startup-slow-links',
+  summary: `after Phase 2, every peer link slows by ${slowLinkMs} ms while one node restarts with --rotate-on-startup and --proposal-timeout-ms ${shortProposalTimeoutMs} and is made leader: a rotation it proposes commits after its wait ended (an ambiguous failure, spec §7.9); it must retry behind a linearizable fence with a fresh DEK id, and finish once the links are fast again`,
+  faults: `${slowLinkMs} ms latency on every peer link from the restart's invoke for 12 s (a replication round trip outlasts the rotating node's proposal timeout), plus random clock skew — no partitions, pauses or random kills: leadership must reach the restarted node while the links are slow`,
+  targets: ['I3', 'I4', 'E22'],
+  workload: 'rollout',
+  defaults: encryptedCluster({ timeLimitMs: 40_000, nemesis: 'clock' }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    bootstrap(b);
+    phase1(b);
+    phase2(b);
+    const node = b.pick(context.nodes);
+    const slowLinks: StepTrigger = { on: 'invoke', delayMs: 0, start: { f: 'start-latency', delayMs: slowLinkMs }, stop: { f: 'stop-latency' }, holdMs: 12_000 };
+    // The short timeout lasts for this process only: the rotating node's waits end before a round trip through the slow links.
+    b.step(
+      { f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, extraFlags: ['--rotate-on-startup', '--proposal-timeout-ms', String(shortProposalTimeoutMs)] },
+      { holdFaults: ['kill'], triggers: [slowLinks] },
+    );
+    // E22: the retry skips the fence and proposes the timed-out attempt's DEK id again with other key bytes —
+    // every replica that applied the first halts with ErrKeyConflict.
+    b.step({ f: 'transfer-leadership', to: { id: node } }, { pauseBeforeMs: 0 });
+    b.await({ kind: 'all-registered' }, awaitBoundMs);
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
+};
+
 /** A start the spec says a rolled-back sidecar must not get past (spec §3.3, the startup guards of §8). */
 const rolledBackStartRefused = {
   errors: ['NODE_START_FAILED'],

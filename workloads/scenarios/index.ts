@@ -1,6 +1,6 @@
 /** Every rollout scenario by name, as `ekv-jepsen scenarios` lists them. */
 import type { Scenario, ScenarioRegistry } from '../../harness/scenario/index.js';
-import { leaderChurnScenario, restartReplayScenario, sidecarRollbackScenario, storageCutoverCrashScenario } from './fault-scenarios.js';
+import { leaderChurnScenario, restartReplayScenario, rotateOnStartupSlowLinksScenario, sidecarRollbackScenario, storageCutoverCrashScenario } from './fault-scenarios.js';
 import { joinAfterCompactionScenario, membershipScenario, rotateOnStartupScenario } from './membership-scenarios.js';
 import { adminRequestsScenario, bootstrapScenario, concurrentAdminScenario, fullRolloutScenario, phase1Scenario, phase2Scenario, restartsBeforePhase2Scenario, rotationScenario } from './rollout-scenarios.js';
 import { mixedStageScenario, rollingUpgradeScenario } from './stage-scenarios.js';
@@ -21,6 +21,7 @@ const suiteScenarios: readonly Scenario[] = [
   restartReplayScenario,
   sidecarRollbackScenario,
   storageCutoverCrashScenario,
+  rotateOnStartupSlowLinksScenario,
   membershipScenario,
   joinAfterCompactionScenario,
   leaderChurnScenario,

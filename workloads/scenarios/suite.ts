@@ -29,6 +29,7 @@ export const suiteOptions: Readonly<Record<string, readonly string[]>> = {
   'restart-replay': ['--time-limit', '25'],
   'sidecar-rollback': ['--time-limit', '45'],
   'storage-cutover-crash': ['--time-limit', '15'],
+  'rotate-on-startup-slow-links': ['--time-limit', '20'],
   membership: ['--time-limit', '35'],
   'join-after-compaction': ['--time-limit', '35'],
   'leader-churn-at-cutover': ['--time-limit', '15', '--rate', '80'],
