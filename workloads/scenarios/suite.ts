@@ -31,6 +31,7 @@ export const suiteOptions: Readonly<Record<string, readonly string[]>> = {
   'storage-cutover-crash': ['--time-limit', '15'],
   membership: ['--time-limit', '35'],
   'join-after-compaction': ['--time-limit', '35'],
+  'incapable-learner': ['--time-limit', '20'],
   'leader-churn-at-cutover': ['--time-limit', '15', '--rate', '80'],
   'rotate-on-startup': ['--time-limit', '20'],
 };
