@@ -33,6 +33,7 @@ export const bugCases: readonly BugCase[] = [
   bugCase('B1', 'restart-replay', ['halt-apply'], 'an equal-epoch registration replay is treated as a rollback: after a kill -9 right after the apply the node halts at the same index on every restart'),
   bugCase('B9', 'rotation', safety, 'admin entries are proposed through the raw engine after the cutover: a cleartext rotation or registration above it, every replica halts'),
   bugCase('B10', 'phase2', safety, 'the HLC lease renewal bypasses the wrap: a cleartext lease entry above the cutover, every replica halts'),
+  bugCase('B21', 'incapable-learner', safety, 'the capability fan-out probes voters only: Phase 1 starts with an encryption-incapable learner in the group, which halts on the cutover entry (ErrKEKNotConfigured)'),
   bugCase('B23', 'sidecar-rollback', ['encryption'], 'the local_epoch rollback guards are disabled: a node whose sidecar was rolled back to an older copy starts at epochs it already used (I2)'),
   bugCase('B24', 'full-rollout', ['encryption'], 'the storage epoch bump placed after the engine replay: a load keeps the epoch the sidecar held, so a node restarted after writing under a DEK created in its previous load repeats that load\'s nonces (I2)'),
   bugCase('B25', 'restart-replay', ['encryption'], 'a counter nonce without an epoch: after a restart in Phase 1 nonces repeat'),

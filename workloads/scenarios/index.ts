@@ -1,7 +1,7 @@
 /** Every rollout scenario by name, as `ekv-jepsen scenarios` lists them. */
 import type { Scenario, ScenarioRegistry } from '../../harness/scenario/index.js';
 import { leaderChurnScenario, restartReplayScenario, rotateOnStartupSlowLinksScenario, sidecarRollbackScenario, storageCutoverCrashScenario } from './fault-scenarios.js';
-import { joinAfterCompactionScenario, membershipScenario, rotateOnStartupScenario } from './membership-scenarios.js';
+import { incapableLearnerScenario, joinAfterCompactionScenario, membershipScenario, rotateOnStartupScenario } from './membership-scenarios.js';
 import { adminRequestsScenario, bootstrapScenario, concurrentAdminScenario, fullRolloutScenario, phase1Scenario, phase2Scenario, restartsBeforePhase2Scenario, rotationScenario } from './rollout-scenarios.js';
 import { mixedStageScenario, rollingUpgradeScenario } from './stage-scenarios.js';
 import { stageSuiteScenarios } from './stage-suites.js';
@@ -24,6 +24,7 @@ const suiteScenarios: readonly Scenario[] = [
   rotateOnStartupSlowLinksScenario,
   membershipScenario,
   joinAfterCompactionScenario,
+  incapableLearnerScenario,
   leaderChurnScenario,
   rotateOnStartupScenario,
 ];

@@ -2,11 +2,13 @@
  * Scenarios that change membership or leadership around the rollout: a
  * learner that joins after Phase 2, is promoted and made leader, then a member
  * is removed; the same after the log was compacted past the encryption
- * entries (hazard H5, expected to diverge); and rotate-on-startup (6F, spec §7.9).
+ * entries (hazard H5, expected to diverge); a learner that is not
+ * encryption-capable, which must keep Phase 1 from starting until it is
+ * removed (the capability gate, spec §6.4); and rotate-on-startup (6F, spec §7.9).
  */
 import { ProgramBuilder } from '../../harness/scenario/index.js';
 import type { Scenario } from '../../harness/scenario/index.js';
-import { encryptedCluster } from './cluster-defaults.js';
+import { encryptedCluster, threeNodes } from './cluster-defaults.js';
 import { awaitBoundMs, bootstrap, phase1, phase2, restartRotatingOnStartup } from './rollout-sequences.js';
 
 const joiner = 'n4';
@@ -83,6 +85,64 @@ export const joinAfterCompactionScenario: Scenario = {
     return b.build();
   },
   expectations: () => ({ expectedHalts: [], recoveryWindowMs: 30_000, unfinishedStepsAllowed: [] }),
+};
+
+/**
+ * Why the first Phase 1 of the incapable-learner scenario must be refused
+ * (spec §6.4: the fan-out probes Voters ∪ Learners, and a member without a
+ * sidecar path reports encryption_capable = false).
+ */
+const incapableMemberRefusal = {
+  errors: ['EncryptionFailedPrecondition'],
+  invariant: 'I3',
+  why: `learner ${joiner} runs without a sidecar path, so it is not encryption-capable: the cutover's capability fan-out covers learners as well as voters (spec §6.4), and a keyless member that applies the storage cutover halts there (ErrKEKNotConfigured) while the voters go on`,
+};
+
+/**
+ * Catalogue B21 (the capability gate on voters only): learner n4 runs
+ * without encryption flags (a node not yet configured, or an old binary) and
+ * joins after the bootstrap. It must catch up from a snapshot that covers
+ * the bootstrap entry — a keyless node that applies that entry itself halts
+ * there (B20, another bug's symptom) — so the voters snapshot often and the
+ * learner is added once the leader's snapshot covers it. Phase 1 is then
+ * sent while the learner is a member: the correct leader refuses it, naming
+ * the learner as not encryption-capable; the operator removes the learner
+ * and Phase 1 goes through. With B21 the learner is never probed: the first
+ * Enable succeeds (a must-be-refused request accepted) and the learner halts
+ * on the cutover entry.
+ */
+export const incapableLearnerScenario: Scenario = {
+  name: 'incapable-learner',
+  summary: `learner ${joiner} without encryption flags joins after the bootstrap (by a snapshot that covers it); Phase 1 sent while it is a member must be refused (EncryptionFailedPrecondition: ${joiner} is not encryption-capable), the operator removes it, and Phase 1 then goes through`,
+  faults: `clock skew only — no partitions, pauses or kills: a voter the fan-out cannot reach refuses Phase 1 on its own (the expected refusal for another reason, which would hide B21), and a new leader whose own snapshot is older than the bootstrap would send ${joiner} the bootstrap entry (it halts there: B20, not this scenario's bug)`,
+  targets: ['I3', 'B21'],
+  workload: 'rollout',
+  defaults: encryptedCluster({
+    nodes: [...threeNodes, joiner],
+    joiners: [joiner],
+    // Not the joiner: it starts without --encryption-enabled, --kek-file and --sidecar-path.
+    encryptionNodes: threeNodes,
+    timeLimitMs: 30_000,
+    // Snapshot often, so a snapshot covers the bootstrap a few seconds after it.
+    commonNodeFlags: ['--snapshot-entries', '100', '--snapshot-keep-entries', '20'],
+    nemesis: 'clock',
+  }),
+  program: (context) => {
+    const b = new ProgramBuilder(context.random);
+    const bootstrapped = bootstrap(b);
+    b.await({ kind: 'snapshot-covers', step: bootstrapped }, awaitBoundMs);
+    b.step({ f: 'add-learner', node: joiner });
+    b.await({ kind: 'member', node: joiner, suffrage: 'learner' }, awaitBoundMs);
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    b.step({ f: 'enable-storage-envelope' }, { mustBeRefused: incapableMemberRefusal });
+    // A fixed pause: with B21 the learner halts within a heartbeat of the cutover's commit, and the status
+    // sampler (every 250 ms) must see that before the removal stops the process.
+    b.step({ f: 'remove', node: joiner }, { pauseBeforeMs: 2_000 });
+    phase1(b);
+    b.await({ kind: 'caught-up' }, awaitBoundMs);
+    return b.build();
+  },
+  expectations: () => ({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] }),
 };
 
 export const rotateOnStartupScenario: Scenario = {

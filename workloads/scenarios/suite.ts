@@ -32,6 +32,7 @@ export const suiteOptions: Readonly<Record<string, readonly string[]>> = {
   'rotate-on-startup-slow-links': ['--time-limit', '20'],
   membership: ['--time-limit', '35'],
   'join-after-compaction': ['--time-limit', '35'],
+  'incapable-learner': ['--time-limit', '20'],
   'leader-churn-at-cutover': ['--time-limit', '15', '--rate', '80'],
   'rotate-on-startup': ['--time-limit', '20'],
 };
