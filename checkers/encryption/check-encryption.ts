@@ -17,6 +17,7 @@ import { checkRaftEntryWrapping } from './raft-entry-wrapping.js';
 import { checkRegistryAgreement, checkSidecarAgreement } from './replica-agreement.js';
 import { checkRaftEpochBeforeCutover, checkSidecarMode } from './sidecar-state.js';
 import { checkRaftRotations, checkStorageRotations, rotationOks } from './rotation-key-ids.js';
+import { checkStartupRotationWrites } from './startup-rotation-writes.js';
 
 /** The ok op of each key the history wrote exactly once (canaries): the op a record of that key came from. */
 function singleWriteOps(writes: readonly OpPair[]): Map<string, number> {
@@ -40,6 +41,7 @@ export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
   const rotations = rotationOks(facts);
   const raftRotations = checkRaftRotations(facts, rotations.oks);
   const storageRotations = checkStorageRotations(facts, rotations.oks);
+  const startupRotations = checkStartupRotationWrites(facts.pairs, input.inspections);
   const rules: readonly (readonly [string, readonly Finding[]])[] = [
     // Missing inputs first: when they explain the verdict, the reason names them.
     ['inputs', inputGaps(input)],
@@ -54,6 +56,7 @@ export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
     ['idempotentEnable', checkIdempotentEnable(facts)],
     ['expectedRefusals', checkExpectedRefusals(facts.pairs)],
     ['rotations', [...rotations.malformed, ...raftRotations.findings, ...storageRotations.findings]],
+    ['startupRotationWrites', startupRotations.findings],
     ['sidecarMode', checkSidecarMode(input.files, input.history)],
     ['raftEpochBeforeCutover', checkRaftEpochBeforeCutover(input.inspections, input.history)],
   ];
@@ -68,6 +71,7 @@ export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
     rotations: rotations.oks.length,
     rotatedRaftEntriesChecked: raftRotations.checked,
     rotatedRecordsChecked: storageRotations.checked,
+    startupRotationWritesChecked: startupRotations.checked,
     storageCutoverIndex: facts.storage.index ?? 0,
     raftCutoverIndex: facts.raft.index ?? 0,
   };

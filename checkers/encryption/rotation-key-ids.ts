@@ -5,6 +5,8 @@
 // rotate-dek of the storage purpose with new id K, the encrypted MVCC
 // records of canary keys written only after that ok carry key id K or
 // newer. Key ids only grow (a rotation takes max(keys) + 1, spec §7.9).
+// Both key on rotate-dek steps of the history; a startup rotation
+// (--rotate-on-startup) is no step: startup-rotation-writes.ts judges it.
 import { clientWrites, okOf, rotateOkValue, stepOks } from '../artifacts/index.js';
 import type { Finding, RaftEntryInspectView } from '../artifacts/index.js';
 import type { StepOk } from '../artifacts/index.js';
