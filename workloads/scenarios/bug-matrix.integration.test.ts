@@ -34,7 +34,7 @@ interface MatrixJson {
   readonly summary: { readonly pass: boolean; readonly rows: readonly { readonly id: string; readonly pass: boolean; readonly detected: number }[] };
 }
 
-// One test for the whole matrix (36 cases and 14 controls, about 55 s a run on a 2-core machine): the bound only
+// One test for the whole matrix (36 cases and 13 controls, about 55 s a run on a 2-core machine): the bound only
 // keeps a hung run from holding CI, well above what the runs take.
 describe('the bug matrix, one seed (local backend)', () => {
   it('catches every catalogued case by its checkers, every control VALID', async () => {
