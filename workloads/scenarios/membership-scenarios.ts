@@ -39,7 +39,7 @@ export const membershipScenario: Scenario = {
   name: 'membership',
   summary: `after Phase 2, add learner ${joiner} (it replays the whole log, the encryption entries included: no compaction happens before it joins), promote it, make it leader, remove n1`,
   faults: 'partitions, pauses, clock skew — no kills (the membership steps hold them off, and a kill of a member that is being replaced leaves too few voters for the scenario\'s steps)',
-  targets: ['I3', 'I6', 'I9', 'B21', 'E15', 'E17'],
+  targets: ['I3', 'I6', 'I9', 'E15', 'E17'],
   workload: 'rollout',
   defaults: encryptedCluster({
     nodes: ['n1', 'n2', 'n3', joiner],

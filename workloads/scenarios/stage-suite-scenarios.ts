@@ -198,7 +198,7 @@ export function stageMembershipScenario(stage: RolloutStage): Scenario {
     name: `stage-${stage}-membership`,
     summary: `every node at ${stage} after the steps ${stage} allows: add learner ${joiner} (also ${stage}; it replays the whole log), promote it once it caught up and registered, make it leader, remove n1`,
     faults: 'partitions, pauses, clock skew — no kills (a kill of a member that is being replaced leaves too few voters for the steps)',
-    targets: ['I3', 'I6', 'I9', 'B21', 'E15', 'E17'],
+    targets: ['I3', 'I6', 'I9', 'E15', 'E17'],
     workload: 'rollout',
     defaults: encryptedCluster({
       nodes,
