@@ -3,8 +3,7 @@
 // run — inspections, raw data-dir bytes, status samples — against the
 // history's rollout steps and canary writes. Pure: input in, result out.
 import { artifactCheckResult, clientWrites, historyPosition, limitFindings, okOf } from '../artifacts/index.js';
-import type { OpPair } from '../artifacts/index.js';
-import type { ArtifactCheckResult, Finding } from '../artifacts/index.js';
+import type { ArtifactCheckResult, Finding, OpPair } from '../artifacts/index.js';
 import { encryptionFacts } from './encryption-facts.js';
 import { checkExpectedRefusals } from './expected-refusals.js';
 import type { EncryptionInput } from './encryption-facts.js';

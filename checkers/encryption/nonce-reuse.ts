@@ -60,7 +60,7 @@ function reuseOp(seen: Occurrence, occurrence: Occurrence, opAtLogIndex: Readonl
  * a reuse between two stored records names the op that made it.
  */
 export function checkNonceReuse(
-  inspections: readonly NodeInspection[], opAtLogIndex: ReadonlyMap<number, number>, opOfKey: ReadonlyMap<string, number> = new Map(),
+  inspections: readonly NodeInspection[], opAtLogIndex: ReadonlyMap<number, number>, opOfKey: ReadonlyMap<string, number>,
 ): { readonly findings: Finding[]; readonly envelopes: number } {
   const first = new Map<string, Occurrence>();
   const reported = new Set<string>();
