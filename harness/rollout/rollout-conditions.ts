@@ -64,7 +64,10 @@ export function prepareCondition(condition: RolloutCondition, context: RolloutCo
  * Every running member with a sidecar is registered (registry row equal to
  * its local epoch) for the active storage DEK, and after Phase 2 for the
  * active raft DEK. Before Phase 1 nodes do not register themselves (spec §3.4
- * (b) step 1), so the condition holds trivially then.
+ * (b) step 1), so the condition holds trivially then. A member whose sidecar
+ * does not hold an active DEK yet (it has not applied the rotation) is not
+ * registered yet (a node stopped before its row for a fresh DEK committed
+ * refuses every later start).
  */
 async function allRegistered(context: RolloutContext): Promise<ConditionState> {
   const leader = await currentLeader(context);
@@ -87,7 +90,9 @@ async function allRegistered(context: RolloutContext): Promise<ConditionState> {
       const rows = await context.api.registryRows(addressOf(context, leader.id), status.fullNodeId, context.rpcTimeoutMs);
       for (const dek of dekIds) {
         const epoch = state.localEpochs[String(dek)];
-        if (rows[String(dek)] !== epoch) problems.push(`${member.id} not registered for DEK ${dek} at epoch ${String(epoch)} (registry: ${String(rows[String(dek)] ?? 'no row')})`);
+        // A member that has not applied the DEK's entry yet has no epoch for it, and no row: not registered, although both are "absent".
+        if (epoch === undefined) problems.push(`${member.id} has not applied DEK ${dek} yet (its sidecar does not hold it)`);
+        else if (rows[String(dek)] !== epoch) problems.push(`${member.id} not registered for DEK ${dek} at epoch ${String(epoch)} (registry: ${String(rows[String(dek)] ?? 'no row')})`);
       }
     } catch (error) {
       problems.push(`${member.id}: ${context.api.classify(error).name}`);

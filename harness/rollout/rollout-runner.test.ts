@@ -403,6 +403,30 @@ describe('the rollout process', () => {
     expect(rolloutOps(ops)).toEqual(['invoke await', 'ok await']);
   });
 
+  it('all-registered does not hold while a member has not applied the active DEK yet (no epoch and no row are not a match)', async () => {
+    /** An operator on which n2's sidecar lacks DEK 3 (and the registry has no n2 row for it) for its first `readings` sidecar readings. */
+    const lagging = (readings: number) => {
+      const api = new FakeOperator();
+      api.keyIds = [1, 2, 3];
+      api.active = { storage: 3, raft: 2 };
+      api.storageActive = true;
+      let left = readings;
+      return Object.assign(Object.create(api) as FakeOperator, {
+        sidecar: async (address: string) => {
+          const view = await api.sidecar();
+          if (address !== 'fake:n2' || left-- <= 0) return view;
+          const { '3': _lacking, ...localEpochs } = view.localEpochs;
+          return { ...view, keyIds: [1, 2], localEpochs };
+        },
+        registryRows: async (_address: string, fullNodeId: string) => (fullNodeId === '200' && left > 0 ? { '1': 1, '2': 1 } : api.registryRows()),
+      });
+    };
+    const never = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'all-registered' }, boundMs: 20 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, lagging(Infinity));
+    expect(never.report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 20 ms: n2 has not applied DEK 3 yet/);
+    const later = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'all-registered' }, boundMs: 2_000 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, lagging(5));
+    expect(later.report.stoppedAt).toBeNull();
+  });
+
   it('fires a fault aimed at the step: kill the node that ran the RPC right after its ok, then restart it', async () => {
     const trigger = { on: 'ok' as const, delayMs: 0, start: { f: 'kill' as const, target: { stepNode: true as const } }, stop: { f: 'restart' as const }, holdMs: 1 };
     const { ops, cluster } = await run({ steps: [step('s1', { f: 'bootstrap' }, { triggers: [trigger] })] });
