@@ -9,6 +9,7 @@ import {
   type CallOptions as GrpcCallOptions,
   type ChannelOptions,
   type Client,
+  type ClientDuplexStream,
   type ClientUnaryCall,
   type ClientWritableStream,
   type ServiceError,
@@ -187,6 +188,8 @@ export interface PeerGrpcClient extends Client {
     options: GrpcCallOptions,
     callback: (error: ServiceError | null, value?: M.Ack) => void,
   ): ClientWritableStream<M.SnapshotChunk>;
+  /** One long-lived stream of batches; one Ack per batch, in order. */
+  StreamMessages(options?: GrpcCallOptions): ClientDuplexStream<M.MessageBatch, M.Ack>;
 }
 
 /** Creates a Peer client for `address` (host:port). Connects lazily. */

@@ -24,9 +24,9 @@ export const nodeDefaults = Object.freeze({
   stage: '6F',
   /** Outbound Raft messages queued per peer before new ones are dropped. */
   peerQueueMessagesMax: 4_096,
-  /** Raft messages sent in one SendMessages call. */
+  /** Raft messages sent in one batch (one Ack on the peer stream). */
   peerBatchMessagesMax: 256,
-  /** Bytes of encoded Raft messages sent in one SendMessages call. */
+  /** Bytes of encoded Raft messages sent in one batch (one Ack on the peer stream). */
   peerBatchBytesMax: 4 * 1024 * 1024,
   /** Slice of snapshot data per InstallSnapshot chunk. */
   snapshotChunkBytes: 1024 * 1024,

@@ -11,7 +11,8 @@
  */
 import {
   Server, ServerCredentials,
-  type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation,
+  type handleBidiStreamingCall, type handleUnaryCall, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { clientDefaults, NodeError, serviceDefinition, toGrpcError, type EkvServices } from '../proto/index.js';
 
@@ -47,6 +48,8 @@ export class NodeServer {
     'grpc.max_send_message_length': clientDefaults.messageBytesMax,
   });
   private readonly implementations = new Map<NodeServiceName, UntypedServiceImplementation>();
+  /** Bidirectional streams being served: a graceful shutdown ends them (they would otherwise hold it open until the grace period cuts them). */
+  private readonly streams = new Set<ServerDuplexStream<unknown, unknown>>();
 
   constructor() {
     for (const name of serviceNames) this.server.addService(serviceDefinition(name), this.dispatcher(name));
@@ -68,11 +71,13 @@ export class NodeServer {
     this.implementations.set(name, implementation);
   }
 
-  /** Stops accepting calls; calls still running after the grace period are cut. */
+  /** Stops accepting calls; open streams end with status OK; calls still running after the grace period are cut. */
   async shutdown(): Promise<void> {
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => { this.server.forceShutdown(); resolve(); }, gracefulShutdownMsMax);
       this.server.tryShutdown(() => { clearTimeout(force); resolve(); });
+      for (const stream of this.streams) stream.end();
+      this.streams.clear();
     });
   }
 
@@ -84,13 +89,20 @@ export class NodeServer {
   /**
    * Handlers of every method of `name` that pass the call to the opened
    * implementation, or refuse it while the node starts. Unary and
-   * client-streaming handlers share the `(call, callback)` shape; the node
-   * has no server-streaming method.
+   * client-streaming handlers share the `(call, callback)` shape;
+   * bidirectional ones take the call alone and answer a refusal with the
+   * call's status; the node has no server-streaming-only method.
    */
   private dispatcher(name: NodeServiceName): UntypedServiceImplementation {
     const handlers: UntypedServiceImplementation = {};
     for (const [method, attributes] of Object.entries(serviceDefinition(name))) {
-      if (attributes.responseStream) throw new Error(`assertion failed: ${name}.${method} streams its response; the dispatcher only passes (call, callback) handlers`);
+      if (attributes.responseStream && !attributes.requestStream) {
+        throw new Error(`assertion failed: ${name}.${method} streams only its response; the dispatcher passes (call, callback) and bidirectional handlers`);
+      }
+      if (attributes.responseStream) {
+        handlers[method] = (call: ServerDuplexStream<unknown, unknown>): void => this.dispatchBidi(name, method, call);
+        continue;
+      }
       const handler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
         const implementation = this.implementations.get(name)?.[method] as handleUnaryCall<unknown, unknown> | undefined;
         if (implementation === undefined) {
@@ -102,5 +114,19 @@ export class NodeServer {
       handlers[method] = handler;
     }
     return handlers;
+  }
+
+  private dispatchBidi(name: NodeServiceName, method: string, call: ServerDuplexStream<unknown, unknown>): void {
+    const implementation = this.implementations.get(name)?.[method] as handleBidiStreamingCall<unknown, unknown> | undefined;
+    if (implementation === undefined) {
+      call.emit('error', toGrpcError(new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`)));
+      return;
+    }
+    this.streams.add(call);
+    const forget = (): void => { this.streams.delete(call); };
+    call.on('finish', forget);
+    call.on('cancelled', forget);
+    call.on('close', forget);
+    implementation(call);
   }
 }

@@ -2,7 +2,7 @@
  * The outbound queue towards one peer: bounded (a full queue drops the new
  * message and tells Raft the peer is unreachable, as etcd's transport does),
  * drained by a single sender loop that ships batches, so at most one
- * SendMessages call per peer is in flight and order is preserved.
+ * batch per peer is in flight (awaiting its Ack) and order is preserved.
  */
 
 /** One encoded message waiting to be sent. */

@@ -1,10 +1,11 @@
 /**
- * Inbound Raft traffic: the Peer gRPC service. Batches are decoded and handed
- * to the Raft loop; snapshot chunks are reassembled (bounded, contiguous) and
+ * Inbound Raft traffic: the Peer gRPC service. Batches (one per unary call,
+ * or many on a StreamMessages stream, each acknowledged in order once handed
+ * over) are decoded and handed to the Raft loop; snapshot chunks are reassembled (bounded, contiguous) and
  * handed over as one MsgSnap with its data. Decoding failures are refused as
  * InvalidArgument; nothing here touches Raft state directly.
  */
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { NodeError, toGrpcError, type Ack, type MessageBatch, type SnapshotChunk } from '../proto/index.js';
 import type { Message } from '../raft/index.js';
 
@@ -37,6 +38,33 @@ function handleBatch(hooks: PeerServiceHooks, batch: MessageBatch): void {
     }
   });
   hooks.deliver(messages);
+}
+
+/**
+ * One StreamMessages stream: every batch is checked and delivered like a
+ * SendMessages call, then acknowledged. The first bad batch ends the stream
+ * with its error status (the sender opens a new one) and nothing after it on
+ * this stream is delivered, so a batch is never delivered out of order.
+ */
+function handleMessageStream(hooks: PeerServiceHooks, call: ServerDuplexStream<MessageBatch, Ack>): void {
+  let failed = false;
+  call.on('data', (batch: MessageBatch) => {
+    if (failed) return;
+    try {
+      handleBatch(hooks, batch);
+    } catch (error) {
+      failed = true;
+      // grpc-js turns an 'error' on a server stream into the call's status.
+      call.emit('error', toGrpcError(error));
+      return;
+    }
+    call.write({});
+  });
+  call.on('end', () => {
+    if (!failed) call.end();
+  });
+  // The sender cancelled or the connection broke: nothing to answer.
+  call.on('cancelled', () => undefined);
 }
 
 /** Reassembles one snapshot stream; throws NodeError(InvalidArgument) on any inconsistency. */
@@ -118,6 +146,9 @@ export function createPeerService(hooks: PeerServiceHooks): UntypedServiceImplem
       } catch (error) {
         callback(toGrpcError(error));
       }
+    },
+    StreamMessages: (call: ServerDuplexStream<MessageBatch, Ack>) => {
+      handleMessageStream(hooks, call);
     },
     InstallSnapshot: (call: ServerReadableStream<SnapshotChunk, Ack>, callback: sendUnaryData<Ack>) => {
       handleSnapshotStream(hooks, call, callback);

@@ -1,6 +1,8 @@
 /**
- * Outbound Raft traffic: one bounded outbox per peer for ordinary messages
- * and a separate path that streams snapshots in chunks (at most one per peer
+ * Outbound Raft traffic: one bounded outbox per peer for ordinary messages,
+ * shipped on one long-lived StreamMessages stream per peer (PeerStream; a
+ * peer that does not know the stream gets unary SendMessages calls), and a
+ * separate path that streams snapshots in chunks (at most one per peer
  * at a time), reporting the outcome back to Raft (reportSnapshot) as etcd's
  * transport does. Messages are opaque bytes produced by the core's codec.
  */
@@ -9,6 +11,7 @@ import { createPeerGrpcClient, type MessageBatch, type PeerGrpcClient, type Snap
 import { MessageType, type Message } from '../raft/index.js';
 import type { Logger } from './logger.js';
 import { PeerOutbox } from './peer-outbox.js';
+import { isUnimplemented, PeerStream } from './peer-stream.js';
 
 /** How messages become bytes (the Raft core's codec). */
 export interface PeerMessageCodec {
@@ -40,6 +43,9 @@ interface PeerLink {
   address: string;
   client: PeerGrpcClient;
   outbox: PeerOutbox;
+  stream: PeerStream;
+  /** The peer answered StreamMessages with UNIMPLEMENTED: unary calls from now on. */
+  unaryOnly: boolean;
   snapshotInFlight: boolean;
 }
 
@@ -70,6 +76,7 @@ export class PeerTransport {
     this.closed = true;
     for (const link of this.links.values()) {
       link.outbox.close();
+      link.stream.close();
       link.client.close();
     }
     this.links.clear();
@@ -88,6 +95,7 @@ export class PeerTransport {
     if (existing !== undefined) {
       // The peer moved (a new route or address): start over on a fresh channel.
       existing.outbox.close();
+      existing.stream.close();
       existing.client.close();
     }
     const client = createPeerGrpcClient(address);
@@ -95,6 +103,8 @@ export class PeerTransport {
       address,
       client,
       snapshotInFlight: false,
+      unaryOnly: false,
+      stream: new PeerStream({ open: () => client.StreamMessages(), ackTimeoutMs: this.options.rpcTimeoutMs }),
       outbox: new PeerOutbox(
         {
           queueMessagesMax: this.options.queueMessagesMax,
@@ -102,7 +112,7 @@ export class PeerTransport {
           batchBytesMax: this.options.batchBytesMax,
         },
         {
-          send: (batch) => this.sendBatch(client, id, batch),
+          send: (batch) => this.sendBatch(link, id, batch),
           onUnreachable: () => this.options.onUnreachable(id),
         },
       ),
@@ -111,8 +121,21 @@ export class PeerTransport {
     return link;
   }
 
-  private sendBatch(client: PeerGrpcClient, to: string, messages: readonly Uint8Array[]): Promise<void> {
+  private async sendBatch(link: PeerLink, to: string, messages: readonly Uint8Array[]): Promise<void> {
     const batch: MessageBatch = { from: this.options.selfId, to, messages, fromAddress: this.options.selfAddress };
+    if (link.unaryOnly) return this.sendUnary(link.client, batch);
+    try {
+      await link.stream.send(batch);
+    } catch (error) {
+      if (isUnimplemented(error)) {
+        link.unaryOnly = true;
+        this.options.logger.info({ to }, 'peer does not serve StreamMessages; sending unary SendMessages calls');
+      }
+      throw error;
+    }
+  }
+
+  private sendUnary(client: PeerGrpcClient, batch: MessageBatch): Promise<void> {
     return new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + this.options.rpcTimeoutMs);
       client.SendMessages(batch, { deadline }, (error: ServiceError | null) => (error === null ? resolve() : reject(error)));
