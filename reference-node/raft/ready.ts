@@ -6,7 +6,12 @@
  *      `entries` (append, truncating conflicts) and `hardState` — durably,
  *      with fsync when `mustSync`;
  *   2. send `messages` (only now: a vote or an acknowledgement must never
- *      precede the state it promises);
+ *      precede the state it promises). A leader's MsgApp and MsgHeartbeat
+ *      may leave before or during step 1 instead (Raft thesis §10.2.1), as
+ *      long as the acknowledgements they draw are stepped only after step 1
+ *      finished — the core counts the leader's own new entries as matched
+ *      at once — and the Ready does not commit its own new entries (see the
+ *      shell's RaftLoop.splitMessages);
  *   3. apply `committedEntries` in order (calling `applyConfChange` for
  *      ConfChange entries) and serve `readStates` once applied ≥ their index;
  *   4. call `advance()`.

@@ -57,7 +57,7 @@ function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntri
     restore: async () => new Uint8Array(0),
   };
   const events: RaftLoopEvents = {
-    sendMessages: (r) => log.push(`send ${r.messages.length}`),
+    sendMessages: (messages) => log.push(`send ${messages.map((m) => MessageType[m.type]).join(',')}`),
     softStateChanged: (_p, next) => log.push(`role ${next.role}`),
     readStateReady: (requestId, index) => log.push(`read ${requestId}@${index}`),
     applied: (index) => log.push(`applied ${index}`),
@@ -97,11 +97,47 @@ describe('RaftLoop', () => {
     await loop.inbox.run(() => undefined);
     await loop.stop();
     expect(log).toEqual([
-      'role leader', 'persist 2+hs', 'send 1', 'read r1@2',
+      'role leader', 'persist 2+hs', 'send Append', 'read r1@2',
       'applyConfChange n1', 'persistConfState n1', 'conf req-n1@1', 'apply 2', 'applied 2', 'advance',
     ]);
     expect(addressBook.get('n1')).toBe('h:1');
     expect(loop.currentConfState.voters).toEqual(['n1']);
+  });
+
+  describe('a leader replicates in parallel with its own log write', () => {
+    const n2 = asNodeId('n2');
+    const leaderState = { leader: n1, role: 'leader' as const };
+    const append = (term = 1) => makeMessage({ type: MessageType.Append, from: n1, to: n2, term: asTerm(term) });
+    const heartbeat = makeMessage({ type: MessageType.Heartbeat, from: n1, to: n2, term: asTerm(1) });
+    const timeoutNow = makeMessage({ type: MessageType.TimeoutNow, from: n1, to: n2, term: asTerm(1) });
+    const campaigned = ready({ softState: leaderState, hardState: { term: asTerm(1), vote: n1, commit: asLogIndex(0) }, mustSync: true });
+
+    async function run(readies: ReadyLike[]): Promise<string[]> {
+      const { loop, log } = harness(readies);
+      loop.start();
+      await loop.inbox.run(() => undefined);
+      await loop.stop();
+      return log.filter((line) => /^(send|persist) /.test(line));
+    }
+
+    it('sends its appends and heartbeats before the write, everything else after it', async () => {
+      const log = await run([campaigned, ready({ entries: [normal(1)], messages: [append(), heartbeat, timeoutNow], mustSync: true })]);
+      expect(log).toEqual(['persist 0+hs', 'send Append,Heartbeat', 'persist 1', 'send TimeoutNow']);
+    });
+
+    it('holds back a message at a term not yet on disk, and every message of a non-leader', async () => {
+      const stepUp = ready({ softState: leaderState, hardState: { term: asTerm(2), vote: n1, commit: asLogIndex(0) }, entries: [normal(1)], messages: [append(2)], mustSync: true });
+      expect(await run([stepUp])).toEqual(['persist 1+hs', 'send Append']);
+      const follower = ready({ hardState: { term: asTerm(1), vote: null, commit: asLogIndex(0) }, entries: [normal(1)], messages: [append()], mustSync: true });
+      expect(await run([follower])).toEqual(['persist 1+hs', 'send Append']);
+      const response = makeMessage({ type: MessageType.AppendResponse, from: n1, to: n2, term: asTerm(1) });
+      expect(await run([campaigned, ready({ entries: [normal(1)], messages: [response], mustSync: true })])).toEqual(['persist 0+hs', 'persist 1', 'send AppendResponse']);
+    });
+
+    it('sends nothing early from a Ready that commits its own new entries (a sole voter with a learner)', async () => {
+      const selfCommit = ready({ hardState: { term: asTerm(1), vote: n1, commit: asLogIndex(1) }, entries: [normal(1)], committedEntries: [normal(1)], messages: [append()], mustSync: true });
+      expect(await run([campaigned, selfCommit])).toEqual(['persist 0+hs', 'persist 1+hs', 'send Append']);
+    });
   });
 
   it('snapshots and compacts every snapshotEntries applied entries', async () => {
@@ -130,7 +166,7 @@ describe('RaftLoop', () => {
     // Two round trips through the inbox: the second is drained after the pushed Ready was handled.
     await loop.inbox.run(() => undefined);
     await loop.inbox.run(() => undefined);
-    expect(log).toContain('send 1');
+    expect(log).toContain('send HeartbeatResponse');
     expect(log).not.toContain('saveSnapshot 3');
     expect(loop.snapshotIndex).toBe(0);
     const stopped = loop.stop();
@@ -155,7 +191,7 @@ describe('RaftLoop', () => {
     const { loop, log } = harness([ready({ entries, committedEntries: entries }), ready({ messages: [] })], { haltAt: 2 });
     loop.start();
     await loop.done();
-    expect(log).toEqual(['persist 3', 'send 0', 'apply 1', 'halted 2']);
+    expect(log).toEqual(['persist 3', 'apply 1', 'halted 2']);
     expect(loop.halt).toEqual({ index: 2, reason: 'ErrEncryptionApply: reserved opcode' });
     const refused = await loop.inbox.run(() => 1).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(NodeError);
@@ -181,7 +217,7 @@ describe('RaftLoop', () => {
     loop.start();
     await loop.inbox.run((raw) => raw.tick());
     await loop.stop();
-    expect(log).toEqual(['send 0', 'applied 0', 'advance', 'tick']);
+    expect(log).toEqual(['applied 0', 'advance', 'tick']);
   });
 
   it('replays committed entries up to the commit index before start, one Ready at a time, without draining inputs', async () => {
@@ -192,22 +228,22 @@ describe('RaftLoop', () => {
     const reached = await loop.replayCommitted(4);
     expect(reached).toBe(4);
     // The third Ready (index 5, beyond the durable commit) is left to the running loop, and the queued tick waits for it.
-    expect(log).toEqual(['send 0', 'apply 1', 'apply 2', 'applied 2', 'advance', 'send 0', 'applyConfChange n2', 'persistConfState n2', 'conf req-n2@3', 'apply 4', 'applied 4', 'advance']);
+    expect(log).toEqual(['apply 1', 'apply 2', 'applied 2', 'advance', 'applyConfChange n2', 'persistConfState n2', 'conf req-n2@3', 'apply 4', 'applied 4', 'advance']);
     loop.start();
     await queued;
     await loop.stop();
-    expect(log.slice(12)).toEqual(['tick', 'send 0', 'apply 5', 'applied 5', 'advance']);
+    expect(log.slice(10)).toEqual(['tick', 'apply 5', 'applied 5', 'advance']);
   });
 
   it('a halt on replay stops the replay below the commit index and is reported; start() then does nothing', async () => {
     const entries = [normal(1), normal(2), normal(3)];
     const { loop, log } = harness([ready({ committedEntries: entries })], { haltAt: 2 });
     expect(await loop.replayCommitted(3)).toBe(1);
-    expect(log).toEqual(['send 0', 'apply 1', 'halted 2']);
+    expect(log).toEqual(['apply 1', 'halted 2']);
     expect(loop.halt?.index).toBe(2);
     loop.start();
     await loop.done();
-    expect(log).toHaveLength(3);
+    expect(log).toHaveLength(2);
   });
 
   it('refuses a replay after start()', async () => {

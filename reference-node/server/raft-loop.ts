@@ -1,8 +1,10 @@
 /**
  * The async shell around the pure RawNode (STYLE.md 1): one Ready at a time,
  * in the order the Raft contract requires —
- *   1. persist: a received snapshot, then entries + hard state (synced);
- *   2. send messages (only after their entries and votes are durable);
+ *   1. persist: a received snapshot, then entries + hard state (synced) —
+ *      a leader's appends and heartbeats leave before this write, in
+ *      parallel with it (see earlySendable), everything else after it;
+ *   2. send the other messages (only after their entries and votes are durable);
  *   3. apply committed entries (each run of normal entries through the §5.5
  *      pipeline as one store batch;
  *      conf changes through RawNode.applyConfChange, persisting ConfState and
@@ -14,7 +16,7 @@
  * steps, ticks, applies or advance.
  */
 import { NodeError } from '../proto/index.js';
-import { decodeConfChange, type MemoryStorage } from '../raft/index.js';
+import { decodeConfChange, MessageType, type MemoryStorage, type Message } from '../raft/index.js';
 import { asLogIndex, EntryType, type ConfState, type Entry, type HardState, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
 import type { LogStore } from '../storage/index.js';
 import type { AddressBook } from './address-book.js';
@@ -32,7 +34,7 @@ export interface HaltInfo {
 
 /** Callbacks from the loop to the node. */
 export interface RaftLoopEvents {
-  sendMessages(ready: ReadyLike): void;
+  sendMessages(messages: readonly Message[]): void;
   softStateChanged(previous: SoftState, next: SoftState): void;
   readStateReady(requestId: string, index: number): void;
   applied(index: number): void;
@@ -160,12 +162,49 @@ export class RaftLoop {
   private async handleReady(ready: ReadyLike): Promise<void> {
     if (ready.softState) this.observeSoftState(ready.softState);
     if (ready.snapshot && ready.snapshot.metadata.index > 0) await this.installSnapshot(ready.snapshot);
+    const { early, late } = this.splitMessages(ready);
+    if (early.length > 0) this.options.events.sendMessages(early);
     await this.persist(ready);
-    this.options.events.sendMessages(ready);
+    if (late.length > 0) this.options.events.sendMessages(late);
     for (const readState of ready.readStates) this.options.events.readStateReady(readState.requestId, readState.index);
     if (!(await this.applyCommitted(ready.committedEntries))) return;
     this.options.events.applied(this.options.stateMachine.appliedIndex());
     this.maybeSnapshot();
+  }
+
+  /**
+   * Which of a Ready's messages may leave before its entries and hard state
+   * are durable (the leader writing its log in parallel with replicating it,
+   * Raft thesis §10.2.1; etcd's Ready contract allows it): a leader's
+   * MsgApp and MsgHeartbeat at a term already on disk, when the Ready does
+   * not commit any of its own new entries. Why that is safe:
+   *  - a follower acknowledges only what it has made durable itself, and
+   *    the leader handles that acknowledgement in a later Ready (inputs run
+   *    only between Readys), after this Ready's write finished — so an
+   *    entry still commits only once the leader's own append is durable;
+   *  - the commit index these messages carry covers only entries durable on
+   *    the leader, except when a sole voter commits its own new entries in
+   *    the Ready that appends them (a learner could then apply an entry the
+   *    leader loses in a crash): such a Ready sends nothing early;
+   *  - a message at a term not yet on disk (a vote, a step-down) and every
+   *    response (MsgAppResp, votes, MsgHeartbeatResp) waits for the write.
+   * If the leader crashes before its write, followers may hold entries it
+   * lost, as if it had crashed right after sending: ordinary Raft.
+   */
+  private splitMessages(ready: ReadyLike): { early: readonly Message[]; late: readonly Message[] } {
+    const { messages, entries } = ready;
+    if (messages.length === 0) return { early: [], late: messages };
+    const durable = this.options.storage.initialState().hardState;
+    const durableTerm = durable.term;
+    const commit = ready.hardState?.commit ?? durable.commit;
+    if (entries.length > 0 && commit >= entries[0]!.index) return { early: [], late: messages };
+    const early: Message[] = [];
+    const late: Message[] = [];
+    for (const m of messages) {
+      const leaderMessage = m.type === MessageType.Append || m.type === MessageType.Heartbeat;
+      (leaderMessage && m.term <= durableTerm && this.softState.role === 'leader' ? early : late).push(m);
+    }
+    return { early, late };
   }
 
   private observeSoftState(next: SoftState): void {

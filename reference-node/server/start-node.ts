@@ -206,7 +206,7 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
     snapshotEntries: config.snapshotEntries,
     snapshotKeepEntries: config.snapshotKeepEntries,
     inputsMax: config.raftInputsMax,
-    events: core.events((ready) => transport.send(ready.messages), (halt) => lifecycle.halted(halt)),
+    events: core.events((messages) => transport.send(messages), (halt) => lifecycle.halted(halt)),
     logger,
   });
   ref.loop = loop;
@@ -238,7 +238,7 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
   }
   const status = (): StatusResponse => buildStatus({
     config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), haltError: () => pipeline.halted()?.error ?? null,
-    snapshotFormat: () => snapshotFormat.current, startedAtMs, version: nodeVersion,
+    snapshotFormat: () => snapshotFormat.current, writeCounts: nodeStorage.database.writeCounts, startedAtMs, version: nodeVersion,
   });
   openServices(server, { config, core, forwarder, status, loop, addressBook, triggers });
   server.open('EncryptionAdmin', createEncryptionAdminService({
