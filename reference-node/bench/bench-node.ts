@@ -6,7 +6,12 @@
  * the same phases on a cluster in Phase 1 (values encrypted at apply) and/or
  * Phase 2 (every proposal wrapped too), each a fresh cluster in the same run,
  * and prints each mode's throughput as a ratio to the unencrypted one (the
- * machine is noisy: compare within one run).
+ * machine is noisy: compare within one run). Beside each phase it prints
+ * the LevelDB writes per acknowledged operation on the leader and on a
+ * follower (mean of the two), from every node's Status before and after the
+ * phase: synced ones are one fdatasync each (Raft appends, hard state),
+ * unsynced ones are FSM applies. Group commit shows as a synced count
+ * below 1 per write.
  *
  *   node dist/reference-node/bench/bench-node.js [--duration-ms 10000] [--encryption off,phase1,phase2] [--out .tmp/bench-node.json]
  */
@@ -41,6 +46,45 @@ interface PhaseResult {
   readonly opsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** LevelDB writes per acknowledged operation during the phase. */
+  readonly storageWritesPerOp: { readonly leader: WritesPerOp; readonly follower: WritesPerOp };
+}
+
+interface WritesPerOp {
+  readonly synced: number;
+  readonly unsynced: number;
+}
+
+interface WriteCounters {
+  readonly address: string;
+  readonly synced: number;
+  readonly unsynced: number;
+}
+
+/** Every node's storage write counters (RaftAdmin Status). */
+async function writeCounters(addresses: readonly string[]): Promise<WriteCounters[]> {
+  return Promise.all(addresses.map(async (address) => {
+    const admin = createAdminClient(address);
+    try {
+      const status = await admin.status({}, { timeoutMs: 5_000 });
+      return { address, synced: Number(status.syncedWrites), unsynced: Number(status.unsyncedWrites) };
+    } finally {
+      admin.close();
+    }
+  }));
+}
+
+/** Writes per operation between two samples: the leader's, and the followers' mean. */
+function writesPerOp(before: readonly WriteCounters[], after: readonly WriteCounters[], leader: string, operations: number): PhaseResult['storageWritesPerOp'] {
+  const per = (address: string): WritesPerOp => {
+    const b = before.find((c) => c.address === address)!;
+    const a = after.find((c) => c.address === address)!;
+    const ratio = (n: number): number => (operations === 0 ? 0 : Math.round((n / operations) * 1_000) / 1_000);
+    return { synced: ratio(a.synced - b.synced), unsynced: ratio(a.unsynced - b.unsynced) };
+  };
+  const followers = before.map((c) => c.address).filter((address) => address !== leader).map(per);
+  const mean = (pick: (w: WritesPerOp) => number): number => Math.round((followers.reduce((sum, w) => sum + pick(w), 0) / Math.max(1, followers.length)) * 1_000) / 1_000;
+  return { leader: per(leader), follower: { synced: mean((w) => w.synced), unsynced: mean((w) => w.unsynced) } };
 }
 
 async function freePort(): Promise<number> {
@@ -121,11 +165,12 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-async function runPhase(leader: string, encryption: EncryptionMode, operation: 'write' | 'read', clients: number, durationMs: number, keys: number): Promise<PhaseResult> {
+async function runPhase(leader: string, addresses: readonly string[], encryption: EncryptionMode, operation: 'write' | 'read', clients: number, durationMs: number, keys: number): Promise<PhaseResult> {
   const channels: KvClient[] = Array.from({ length: Math.ceil(clients / workersPerChannel) }, () => createKvClient(leader));
   const latencies: number[] = [];
   let errors = 0;
   const value = new Uint8Array(100).fill(0x61);
+  const countersBefore = await writeCounters(addresses);
   const started = performance.now();
   const end = started + durationMs;
   await Promise.all(Array.from({ length: clients }, async (_, worker) => {
@@ -144,6 +189,7 @@ async function runPhase(leader: string, encryption: EncryptionMode, operation: '
   }));
   const elapsedMs = performance.now() - started;
   for (const channel of channels) channel.close();
+  const countersAfter = await writeCounters(addresses);
   latencies.sort((a, b) => a - b);
   const round = (n: number): number => Math.round(n * 100) / 100;
   return {
@@ -151,13 +197,18 @@ async function runPhase(leader: string, encryption: EncryptionMode, operation: '
     opsPerSecond: round((latencies.length / elapsedMs) * 1_000),
     p50Ms: round(percentile(latencies, 0.5)),
     p99Ms: round(percentile(latencies, 0.99)),
+    storageWritesPerOp: writesPerOp(countersBefore, countersAfter, leader, latencies.length),
   };
 }
 
 function table(results: readonly PhaseResult[]): string {
-  const header = 'encryption  operation  clients      ops/s    p50 ms    p99 ms   operations  errors';
-  const rows = results.map((r) =>
-    `${r.encryption.padEnd(10)}  ${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}`);
+  const header = 'encryption  operation  clients      ops/s    p50 ms    p99 ms   operations  errors   fsync/op leader  follower   unsynced/op leader  follower';
+  const perOp = (n: number): string => n.toFixed(3);
+  const rows = results.map((r) => {
+    const { leader, follower } = r.storageWritesPerOp;
+    return `${r.encryption.padEnd(10)}  ${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}`
+      + `   ${perOp(leader.synced).padStart(15)}  ${perOp(follower.synced).padStart(8)}   ${perOp(leader.unsynced).padStart(18)}  ${perOp(follower.unsynced).padStart(8)}`;
+  });
   return [header, ...rows].join('\n');
 }
 
@@ -177,7 +228,7 @@ async function benchMode(mode: EncryptionMode, durationMs: number): Promise<Phas
     for (const clients of concurrencies) {
       for (const operation of ['write', 'read'] as const) {
         process.stderr.write(`bench: encryption ${mode}, ${operation} with ${clients} client(s) for ${durationMs} ms…\n`);
-        results.push(await runPhase(leader, mode, operation, clients, durationMs, 10_000));
+        results.push(await runPhase(leader, addresses, mode, operation, clients, durationMs, 10_000));
       }
     }
     return results;

@@ -105,6 +105,10 @@ export interface StatusResponse {
   readonly haltError: string;
   /** Header format of the node's newest snapshot (written or installed): '' none, 'legacy', 'v1', 'v2'. */
   readonly snapshotFormat: SnapshotFormat;
+  /** Synced atomic LevelDB writes since the process started (one fdatasync each). */
+  readonly syncedWrites: number;
+  /** Unsynced atomic LevelDB writes since the process started (FSM applies). */
+  readonly unsyncedWrites: number;
 }
 
 /** `StatusResponse.snapshotFormat`. */

@@ -3,6 +3,7 @@ import type { HaltError } from '../kv/index.js';
 import type { Member, SnapshotFormat, StatusResponse } from '../proto/index.js';
 import type { RawNode } from '../raft/index.js';
 import type { ConfState } from '../raft/types.js';
+import type { WriteCounts } from '../storage/index.js';
 import type { AddressBook } from './address-book.js';
 import { fullNodeId } from './full-node-id.js';
 import { haltErrorSpec } from './halt-error.js';
@@ -19,6 +20,8 @@ export interface StatusSources {
   /** The error the apply pipeline halted with (null while applying). */
   readonly haltError: () => HaltError | null;
   readonly snapshotFormat: () => SnapshotFormat;
+  /** Atomic LevelDB writes committed since the process started. */
+  readonly writeCounts: Readonly<WriteCounts>;
   readonly startedAtMs: number;
   readonly version: string;
 }
@@ -73,5 +76,7 @@ export function buildStatus(sources: StatusSources): StatusResponse {
     haltCode: haltSpec?.code ?? 0,
     haltError: haltSpec?.name ?? '',
     snapshotFormat: sources.snapshotFormat(),
+    syncedWrites: sources.writeCounts.synced,
+    unsyncedWrites: sources.writeCounts.unsynced,
   };
 }

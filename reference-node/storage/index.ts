@@ -7,7 +7,7 @@
 export { NodeStorage } from './node-storage.js';
 export type { NodeStorageOptions } from './node-storage.js';
 export { NodeDatabase, NodeBatch } from './node-database.js';
-export type { BinaryLevel, BinarySublevel, BatchOperation, OpenNodeDatabaseOptions } from './node-database.js';
+export type { BinaryLevel, BinarySublevel, BatchOperation, OpenNodeDatabaseOptions, WriteCounts } from './node-database.js';
 export { LogStore } from './log-store.js';
 export type { LoadedLog, WriteOptions } from './log-store.js';
 export { StateStore, isVisibleAt, STATE_EXPORT_BATCH_ROWS } from './state-store.js';

@@ -43,6 +43,19 @@ describe('LogStore (classic-level)', () => {
     expect(storage.log.lastIndex()).toBe(0);
   });
 
+  it('counts its atomic writes by durability: one synced write per append, none for an empty one', async () => {
+    const counts = storage.database.writeCounts;
+    const before = { ...counts };
+    await storage.log.append(range(1, 5, 1), hardState(1, 3));
+    await storage.log.append([], null);
+    await storage.log.append(range(6, 6, 1), null, { sync: false });
+    await storage.database.write([], true);
+    const batch = storage.database.startBatch();
+    batch.put(storage.database.raw, utf8('k'), utf8('v'));
+    await batch.write(true);
+    expect({ synced: counts.synced - before.synced, unsynced: counts.unsynced - before.unsynced }).toEqual({ synced: 2, unsynced: 1 });
+  });
+
   it('persists entries, hard state and conf state across a reopen', async () => {
     await storage.log.append(range(1, 5, 1), hardState(1, 3));
     await storage.log.setConfState(confState);

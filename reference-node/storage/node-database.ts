@@ -29,8 +29,16 @@ export interface OpenNodeDatabaseOptions {
   readonly createLevel?: (location: string) => BinaryLevel;
 }
 
+/** How many atomic writes a database committed, by durability (for status and benchmarks). */
+export interface WriteCounts {
+  synced: number;
+  unsynced: number;
+}
+
 /** The node's database: the root level plus one sublevel per concern. */
 export class NodeDatabase {
+  /** Atomic writes committed so far (array and chained batches alike). */
+  readonly writeCounts: WriteCounts = { synced: 0, unsynced: 0 };
   /** Raft log entries keyed by BE64 index. */
   readonly log: BinarySublevel;
   /** Raft metadata: hard state, conf state, newest snapshot metadata. */
@@ -72,6 +80,7 @@ export class NodeDatabase {
     // the implementation passes through to LevelDB's WriteOptions.
     const batchOptions = { sync } as unknown as AbstractBatchOptions<Uint8Array, Uint8Array>;
     await this.root.batch(operations as never[], batchOptions);
+    countWrite(this.writeCounts, sync);
   }
 
   /**
@@ -80,7 +89,7 @@ export class NodeDatabase {
    * operations accumulate in LevelDB's own write batch, not in JS objects.
    */
   startBatch(): NodeBatch {
-    return new NodeBatch(this.root.batch());
+    return new NodeBatch(this.root.batch(), this.writeCounts);
   }
 
   /** Closes the database (idempotent). */
@@ -95,7 +104,7 @@ type ChainedBatch = ReturnType<BinaryLevel['batch']>;
 
 /** An atomic batch of {@link NodeDatabase.startBatch}: `put`/`del` any number of times, then `write` once; always `close`. */
 export class NodeBatch {
-  constructor(private readonly batch: ChainedBatch) {}
+  constructor(private readonly batch: ChainedBatch, private readonly counts: WriteCounts) {}
 
   put(sublevel: BinarySublevel, key: Uint8Array, value: Uint8Array): void {
     this.batch.put(key, value, { sublevel });
@@ -113,11 +122,18 @@ export class NodeBatch {
   /** Commits every operation atomically; `sync: true` makes it durable before resolving. */
   async write(sync: boolean): Promise<void> {
     // As in NodeDatabase.write: classic-level passes `sync` through to LevelDB.
+    const empty = this.batch.length === 0;
     await this.batch.write({ sync } as unknown as Parameters<ChainedBatch['write']>[0]);
+    if (!empty) countWrite(this.counts, sync);
   }
 
   /** Releases the batch (idempotent; a no-op after `write`). */
   async close(): Promise<void> {
     await this.batch.close();
   }
+}
+
+function countWrite(counts: WriteCounts, sync: boolean): void {
+  if (sync) counts.synced++;
+  else counts.unsynced++;
 }
