@@ -192,6 +192,26 @@ export interface PeerGrpcClient extends Client {
   StreamMessages(options?: GrpcCallOptions): ClientDuplexStream<M.MessageBatch, M.Ack>;
 }
 
+/** The gRPC client of the KV service, as proto-loader generates it (the node's leader forwarder uses its Forward stream). */
+export interface KvGrpcClient extends Client {
+  /** One long-lived stream of forwarded requests; one response per request, matched by id. */
+  Forward(options?: GrpcCallOptions): ClientDuplexStream<M.ForwardRequest, M.ForwardResponse>;
+}
+
+/**
+ * Creates a KV gRPC client for `address` (host:port) for a node's forwarding
+ * to its leader. Connects lazily. Its channel pings like a peer channel: one
+ * stream carries every forward, so a silently dead link must fail it rather
+ * than hold each request to its deadline. It keeps its own connection
+ * (a local subchannel pool): sharing the Peer channel's, which has the same
+ * options, it inherited that channel's reconnect backoff after a partition
+ * healed, and a forward then failed at once ("No connection established")
+ * while Raft traffic already flowed again.
+ */
+export function createKvGrpcClient(address: string): KvGrpcClient {
+  return newClient('KV', address, { ...peerKeepalive, 'grpc.use_local_subchannel_pool': 1 }) as KvGrpcClient;
+}
+
 /** Creates a Peer client for `address` (host:port). Connects lazily. */
 export function createPeerGrpcClient(address: string): PeerGrpcClient {
   return newClient('Peer', address, peerKeepalive) as PeerGrpcClient;

@@ -16,8 +16,8 @@ export { EncryptionErrors, EncryptionError, allEncryptionErrorSpecs, isEncryptio
 export type { EncryptionErrorName, EncryptionErrorSpec } from './encryption-errors.js';
 export { protoLoaderOptions, encryptionAdminLoaderOptions, protoDirectory, loadEkvServices, serviceDefinition } from './proto-loader.js';
 export type { EkvServices } from './proto-loader.js';
-export { createKvClient, createAdminClient, createEncryptionAdminClient, createPeerGrpcClient, channelOptions, clientDefaults } from './clients.js';
-export type { KvClient, AdminClient, EncryptionAdminClient, CallOptions, Unary, PeerGrpcClient } from './clients.js';
+export { createKvClient, createAdminClient, createEncryptionAdminClient, createPeerGrpcClient, createKvGrpcClient, channelOptions, clientDefaults } from './clients.js';
+export type { KvClient, AdminClient, EncryptionAdminClient, CallOptions, Unary, PeerGrpcClient, KvGrpcClient } from './clients.js';
 export { loadKekFile, generateWrappedDek, nextDekId, WRAPPED_DEK_BYTES } from './operator-keys.js';
 export type { Kek, WrappedDek } from './operator-keys.js';
 export type {
@@ -29,6 +29,9 @@ export type {
   DeleteResponse,
   CompareAndSetRequest,
   CompareAndSetResponse,
+  ForwardRequest,
+  ForwardResponse,
+  ForwardError,
   StatusRequest,
   Member,
   StatusResponse,

@@ -64,6 +64,27 @@ export interface CompareAndSetResponse {
   readonly current: Uint8Array;
   readonly appliedIndex: number;
 }
+/** One forwarded request (follower → leader, on the Forward stream): exactly one of the four requests is set. */
+export type ForwardRequest = { readonly id: number; readonly timeoutMs: number } & (
+  | { readonly request: 'get'; readonly get: GetRequest }
+  | { readonly request: 'put'; readonly put: PutRequest }
+  | { readonly request: 'delete'; readonly delete: DeleteRequest }
+  | { readonly request: 'compareAndSet'; readonly compareAndSet: CompareAndSetRequest }
+);
+/** The status a forwarded request failed with, as the unary call would have. */
+export interface ForwardError {
+  readonly code: number;
+  readonly details: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+/** The answer to one forwarded request: `response` names the field that is set. */
+export type ForwardResponse = { readonly id: number } & (
+  | { readonly response: 'get'; readonly get: GetResponse }
+  | { readonly response: 'put'; readonly put: PutResponse }
+  | { readonly response: 'delete'; readonly delete: DeleteResponse }
+  | { readonly response: 'compareAndSet'; readonly compareAndSet: CompareAndSetResponse }
+  | { readonly response: 'error'; readonly error: ForwardError }
+);
 
 // ---- raft_admin.proto ----
 

@@ -15,14 +15,14 @@
  * (SIGKILL in a container) otherwise holds the call until its deadline.
  * A forward that surely was not sent (refused connection, NotLeader from the
  * target) is retried against the re-resolved leader while time remains.
- * Besides KV and RaftAdmin calls, a node forwards its own writer
+ * KV requests travel on one Forward stream per leader (forward-stream.ts),
+ * with the same outcomes as unary calls. Besides KV and RaftAdmin calls, a node forwards its own writer
  * registration to the leader's EncryptionAdmin (spec §3.4 (b)3).
  */
 import {
   classifyError,
   createAdminClient,
   createEncryptionAdminClient,
-  createKvClient,
   errorSpecByCode,
   NodeError,
   TransportErrors,
@@ -33,6 +33,7 @@ import {
   type LeaderHint,
   type NodeErrorName,
 } from '../proto/index.js';
+import { createForwardStreamClient } from './forward-stream.js';
 
 /** Bounds of forwarding (one place, STYLE.md 3). */
 export const forwardDefaults = Object.freeze({
@@ -77,7 +78,7 @@ export class LeaderForwarder {
 
   /** Calls `call` on the leader's KV service; `deadlineMs` is the client's deadline (epoch ms, Infinity if none). */
   kv<T>(call: ForwardCall<KvClient, T>, deadlineMs: number): Promise<T> {
-    const create = this.options.createKv ?? createKvClient;
+    const create = this.options.createKv ?? createForwardStreamClient;
     return this.forward((address) => cached(this.kvClients, address, create), call, deadlineMs, true);
   }
 

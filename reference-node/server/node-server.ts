@@ -24,6 +24,19 @@ const serviceNames: readonly NodeServiceName[] = ['KV', 'RaftAdmin', 'Peer', 'En
 /** How long a graceful shutdown waits for calls in flight before it cuts them. */
 const gracefulShutdownMsMax = 1_000;
 
+/**
+ * What a bidirectional handler may return: how a graceful shutdown ends its
+ * stream (for example after answering what it accepted). Without it the
+ * stream is ended at once.
+ */
+export interface StreamDrain {
+  drain(): void;
+}
+
+function isStreamDrain(value: unknown): value is StreamDrain {
+  return typeof value === 'object' && value !== null && typeof (value as { drain?: unknown }).drain === 'function';
+}
+
 /** The listen address could not be bound (taken, not local, …). */
 export class ListenError extends Error {
   constructor(readonly address: string, reason: string) {
@@ -48,8 +61,8 @@ export class NodeServer {
     'grpc.max_send_message_length': clientDefaults.messageBytesMax,
   });
   private readonly implementations = new Map<NodeServiceName, UntypedServiceImplementation>();
-  /** Bidirectional streams being served: a graceful shutdown ends them (they would otherwise hold it open until the grace period cuts them). */
-  private readonly streams = new Set<ServerDuplexStream<unknown, unknown>>();
+  /** Bidirectional streams being served, with how each ends: a graceful shutdown ends them (they would otherwise hold it open until the grace period cuts them). */
+  private readonly streams = new Map<ServerDuplexStream<unknown, unknown>, () => void>();
 
   constructor() {
     for (const name of serviceNames) this.server.addService(serviceDefinition(name), this.dispatcher(name));
@@ -76,7 +89,7 @@ export class NodeServer {
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => { this.server.forceShutdown(); resolve(); }, gracefulShutdownMsMax);
       this.server.tryShutdown(() => { clearTimeout(force); resolve(); });
-      for (const stream of this.streams) stream.end();
+      for (const end of this.streams.values()) end();
       this.streams.clear();
     });
   }
@@ -122,11 +135,12 @@ export class NodeServer {
       call.emit('error', toGrpcError(new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`)));
       return;
     }
-    this.streams.add(call);
+    this.streams.set(call, () => call.end());
     const forget = (): void => { this.streams.delete(call); };
     call.on('finish', forget);
     call.on('cancelled', forget);
     call.on('close', forget);
-    implementation(call);
+    const ending: unknown = (implementation as (call: ServerDuplexStream<unknown, unknown>) => unknown)(call);
+    if (isStreamDrain(ending) && this.streams.has(call)) this.streams.set(call, () => ending.drain());
   }
 }
