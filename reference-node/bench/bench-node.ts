@@ -11,7 +11,12 @@
  * follower (mean of the two), from every node's Status before and after the
  * phase: synced ones are one fdatasync each (Raft appends, hard state),
  * unsynced ones are FSM applies. Group commit shows as a synced count
- * below 1 per write.
+ * below 1 per write. For every write phase it also prints where one
+ * write's time went, as means from the nodes' Status (WriteStageTimes): the
+ * client's latency; on the leader, proposal to apply, and within it the
+ * append (Ready start to synced write), the wait for a quorum beyond it and
+ * the committing Ready (to the end of its apply); a follower's append; and
+ * what is left outside the leader's proposal (client and gRPC, write gate).
  *
  *   node dist/reference-node/bench/bench-node.js [--duration-ms 10000] [--encryption off,phase1,phase2] [--out .tmp/bench-node.json]
  */
@@ -25,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import {
   createAdminClient, createEncryptionAdminClient, createKvClient, generateWrappedDek, loadKekFile, type EncryptionAdminClient, type KvClient,
+  type WriteStageTimes,
 } from '../proto/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -48,6 +54,18 @@ interface PhaseResult {
   readonly p99Ms: number;
   /** LevelDB writes per acknowledged operation during the phase. */
   readonly storageWritesPerOp: { readonly leader: WritesPerOp; readonly follower: WritesPerOp };
+  readonly meanMs: number;
+  /** Where a write's time went (write phases; means in ms). */
+  readonly breakdown: WriteBreakdown | null;
+}
+
+interface WriteBreakdown {
+  readonly leaderProposalMs: number;
+  readonly leaderAppendMs: number;
+  readonly leaderReplicationMs: number;
+  readonly leaderCommitMs: number;
+  readonly followerAppendMs: number;
+  readonly outsideProposalMs: number;
 }
 
 interface WritesPerOp {
@@ -59,6 +77,7 @@ interface WriteCounters {
   readonly address: string;
   readonly synced: number;
   readonly unsynced: number;
+  readonly stages: WriteStageTimes;
 }
 
 /** Every node's storage write counters (RaftAdmin Status). */
@@ -67,7 +86,7 @@ async function writeCounters(addresses: readonly string[]): Promise<WriteCounter
     const admin = createAdminClient(address);
     try {
       const status = await admin.status({}, { timeoutMs: 5_000 });
-      return { address, synced: Number(status.syncedWrites), unsynced: Number(status.unsyncedWrites) };
+      return { address, synced: Number(status.syncedWrites), unsynced: Number(status.unsyncedWrites), stages: status.writeStages };
     } finally {
       admin.close();
     }
@@ -85,6 +104,31 @@ function writesPerOp(before: readonly WriteCounters[], after: readonly WriteCoun
   const followers = before.map((c) => c.address).filter((address) => address !== leader).map(per);
   const mean = (pick: (w: WritesPerOp) => number): number => Math.round((followers.reduce((sum, w) => sum + pick(w), 0) / Math.max(1, followers.length)) * 1_000) / 1_000;
   return { leader: per(leader), follower: { synced: mean((w) => w.synced), unsynced: mean((w) => w.unsynced) } };
+}
+
+/** Mean stage times of one write between two samples (the leader's, and the followers' mean append). */
+function writeBreakdown(before: readonly WriteCounters[], after: readonly WriteCounters[], leader: string, clientMeanMs: number): WriteBreakdown {
+  const delta = (address: string): WriteStageTimes => {
+    const b = before.find((c) => c.address === address)!.stages;
+    const a = after.find((c) => c.address === address)!.stages;
+    return {
+      entries: a.entries - b.entries, appendMs: a.appendMs - b.appendMs, replicationMs: a.replicationMs - b.replicationMs,
+      commitMs: a.commitMs - b.commitMs, kvProposals: a.kvProposals - b.kvProposals, kvProposalMs: a.kvProposalMs - b.kvProposalMs,
+    };
+  };
+  const per = (total: number, count: number): number => (count === 0 ? 0 : Math.round((total / count) * 1_000) / 1_000);
+  const lead = delta(leader);
+  const followers = before.map((c) => c.address).filter((address) => address !== leader).map(delta);
+  const followerEntries = followers.reduce((sum, f) => sum + f.entries, 0);
+  const leaderProposalMs = per(lead.kvProposalMs, lead.kvProposals);
+  return {
+    leaderProposalMs,
+    leaderAppendMs: per(lead.appendMs, lead.entries),
+    leaderReplicationMs: per(lead.replicationMs, lead.entries),
+    leaderCommitMs: per(lead.commitMs, lead.entries),
+    followerAppendMs: per(followers.reduce((sum, f) => sum + f.appendMs, 0), followerEntries),
+    outsideProposalMs: Math.round((clientMeanMs - leaderProposalMs) * 1_000) / 1_000,
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -192,12 +236,15 @@ async function runPhase(leader: string, addresses: readonly string[], encryption
   const countersAfter = await writeCounters(addresses);
   latencies.sort((a, b) => a - b);
   const round = (n: number): number => Math.round(n * 100) / 100;
+  const meanMs = latencies.length === 0 ? 0 : latencies.reduce((sum, l) => sum + l, 0) / latencies.length;
   return {
     encryption, operation, clients, operations: latencies.length, errors,
     opsPerSecond: round((latencies.length / elapsedMs) * 1_000),
     p50Ms: round(percentile(latencies, 0.5)),
     p99Ms: round(percentile(latencies, 0.99)),
     storageWritesPerOp: writesPerOp(countersBefore, countersAfter, leader, latencies.length),
+    meanMs: Math.round(meanMs * 1_000) / 1_000,
+    breakdown: operation === 'write' ? writeBreakdown(countersBefore, countersAfter, leader, meanMs) : null,
   };
 }
 
@@ -208,6 +255,18 @@ function table(results: readonly PhaseResult[]): string {
     const { leader, follower } = r.storageWritesPerOp;
     return `${r.encryption.padEnd(10)}  ${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}`
       + `   ${perOp(leader.synced).padStart(15)}  ${perOp(follower.synced).padStart(8)}   ${perOp(leader.unsynced).padStart(18)}  ${perOp(follower.unsynced).padStart(8)}`;
+  });
+  return [header, ...rows].join('\n');
+}
+
+function breakdownTable(results: readonly PhaseResult[]): string {
+  const header = 'one write, mean ms  clients   client   leader: proposal→applied  = append  + quorum wait  + commit Ready  + rest   follower append   outside the proposal';
+  const ms = (n: number): string => n.toFixed(3);
+  const rows = results.flatMap((r) => {
+    const b = r.breakdown;
+    if (b === null) return [];
+    const rest = b.leaderProposalMs - b.leaderAppendMs - b.leaderReplicationMs - b.leaderCommitMs;
+    return [`${r.encryption.padEnd(18)}  ${String(r.clients).padStart(7)}  ${ms(r.meanMs).padStart(7)}   ${ms(b.leaderProposalMs).padStart(24)}  ${ms(b.leaderAppendMs).padStart(8)}  ${ms(b.leaderReplicationMs).padStart(13)}  ${ms(b.leaderCommitMs).padStart(14)}  ${ms(rest).padStart(6)}   ${ms(b.followerAppendMs).padStart(15)}   ${ms(b.outsideProposalMs).padStart(20)}`];
   });
   return [header, ...rows].join('\n');
 }
@@ -268,7 +327,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const modes = parseModes(options.encryption);
   const results: PhaseResult[] = [];
   for (const mode of modes) results.push(...(await benchMode(mode, durationMs)));
-  process.stdout.write(`${table(results)}\n`);
+  process.stdout.write(`${table(results)}\n\n${breakdownTable(results)}\n`);
   for (const line of ratios(results)) process.stdout.write(`${line}\n`);
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });

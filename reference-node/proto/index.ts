@@ -35,6 +35,7 @@ export type {
   StatusRequest,
   Member,
   StatusResponse,
+  WriteStageTimes,
   SnapshotFormat,
   AddServerRequest,
   ServerRequest,

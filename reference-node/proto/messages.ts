@@ -130,6 +130,18 @@ export interface StatusResponse {
   readonly syncedWrites: number;
   /** Unsynced atomic LevelDB writes since the process started (FSM applies). */
   readonly unsyncedWrites: number;
+  /** Where the node's time per log entry went since start (raft_admin.proto WriteStageTimes). */
+  readonly writeStages: WriteStageTimes;
+}
+
+/** Summed stage times of the entries a node appended and saw committed, and of its KV proposals as leader. */
+export interface WriteStageTimes {
+  readonly entries: number;
+  readonly appendMs: number;
+  readonly replicationMs: number;
+  readonly commitMs: number;
+  readonly kvProposals: number;
+  readonly kvProposalMs: number;
 }
 
 /** `StatusResponse.snapshotFormat`. */

@@ -61,6 +61,8 @@ export interface MembershipRequest {
 
 /** The request side of a node; the loop is attached after construction. */
 export class NodeCore {
+  /** KV proposals applied on this node as leader and their summed time from proposeKv to applied (Status; bench:node's latency breakdown). */
+  readonly kvProposalTimes = { proposals: 0, totalMs: 0 };
   private loop: RaftLoop | undefined;
   private closing = false;
   private readonly reads: KeyedWaiters<number>;
@@ -155,7 +157,11 @@ export class NodeCore {
   /** Proposes a KV request stamped with the leader's HLC and waits until it is applied. */
   async proposeKv(build: (commitTs: bigint) => KvRequest, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
     this.assertLeader();
-    return this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }), options.wrap ?? true));
+    const startedAt = performance.now();
+    const applied = await this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }), options.wrap ?? true));
+    this.kvProposalTimes.proposals += 1;
+    this.kvProposalTimes.totalMs += performance.now() - startedAt;
+    return applied;
   }
 
   /** Proposes an arbitrary FSM payload as a user proposal (test hook, self-issued registrations) and waits for apply. */

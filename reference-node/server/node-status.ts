@@ -22,6 +22,8 @@ export interface StatusSources {
   readonly snapshotFormat: () => SnapshotFormat;
   /** Atomic LevelDB writes committed since the process started. */
   readonly writeCounts: Readonly<WriteCounts>;
+  /** KV proposals made as leader and their summed time to apply. */
+  readonly kvProposalTimes: Readonly<{ proposals: number; totalMs: number }>;
   readonly startedAtMs: number;
   readonly version: string;
 }
@@ -78,5 +80,6 @@ export function buildStatus(sources: StatusSources): StatusResponse {
     snapshotFormat: sources.snapshotFormat(),
     syncedWrites: sources.writeCounts.synced,
     unsyncedWrites: sources.writeCounts.unsynced,
+    writeStages: { ...loop.stageTimes, kvProposals: sources.kvProposalTimes.proposals, kvProposalMs: sources.kvProposalTimes.totalMs },
   };
 }

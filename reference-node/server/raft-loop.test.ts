@@ -22,7 +22,7 @@ const addVoter = (index: number, id: string): Entry => ({
 });
 const ready = (fields: Partial<ReadyLike>): ReadyLike => ({ readStates: [], entries: [], committedEntries: [], messages: [], mustSync: false, ...fields });
 
-function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntries?: number; snapshot?: () => Promise<Uint8Array> } = {}) {
+function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntries?: number; snapshot?: () => Promise<Uint8Array>; now?: () => number } = {}) {
   const log: string[] = [];
   let confState: ConfState = { voters: [], learners: [] };
   let applied = 0;
@@ -76,6 +76,7 @@ function harness(readies: ReadyLike[], options: { haltAt?: number; snapshotEntri
     rawNode: raw, storage, logStore, stateMachine, addressBook, initialConfState: confState,
     snapshotEntries: options.snapshotEntries ?? 1_000, snapshotKeepEntries: 1, inputsMax: 100, events,
     logger: pino({ level: 'silent' }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return { loop, log, addressBook, storage };
 }
@@ -102,6 +103,23 @@ describe('RaftLoop', () => {
     ]);
     expect(addressBook.get('n1')).toBe('h:1');
     expect(loop.currentConfState.voters).toEqual(['n1']);
+  });
+
+  it('times each entry it appended: append, the wait until the Ready that commits it, that Ready to the end of its apply', async () => {
+    let clock = 0;
+    const hardState = (commit: number) => ({ term: asTerm(1), vote: n1, commit: asLogIndex(commit) });
+    const { loop } = harness([
+      ready({ hardState: hardState(0), entries: [normal(1), normal(2)], mustSync: true }), // start 0, durable 1
+      ready({ hardState: hardState(1), committedEntries: [normal(1)] }), // start 2, applied 3
+      ready({ hardState: hardState(3), entries: [normal(3)], committedEntries: [normal(2), normal(3)], mustSync: true }), // start 4, durable 5, applied 6
+      ready({ hardState: hardState(9), committedEntries: [normal(9)] }), // never appended here: not timed
+    ], { now: () => clock++ });
+    loop.start();
+    // Inputs run between Readys: after the fifth, all four Readys are handled.
+    for (let input = 0; input < 5; input++) await loop.inbox.run(() => undefined);
+    await loop.stop();
+    // entry 1: 1 + 1 + 1; entry 2: 1 + 3 + 2; entry 3 (appended and committed in one Ready): 1 + 0 + 1.
+    expect(loop.stageTimes).toEqual({ entries: 3, appendMs: 3, replicationMs: 4, commitMs: 4 });
   });
 
   describe('a leader replicates in parallel with its own log write', () => {

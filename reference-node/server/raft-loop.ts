@@ -32,6 +32,26 @@ export interface HaltInfo {
   readonly index: number;
 }
 
+/**
+ * Where the loop's time goes per log entry, summed since start (Status
+ * reports it; bench:node divides the growth by the entries of a phase):
+ * `appendMs` from the start of the Ready that appends an entry to the end
+ * of its synced write; `replicationMs` from there to the start of the
+ * Ready that commits it (on a leader: waiting for a quorum beyond its own
+ * append; 0 when acknowledgements arrived during the write); `commitMs`
+ * from the start of that Ready to the end of its apply. Counted for
+ * entries this node appended and then saw committed.
+ */
+export interface EntryStageTimes {
+  entries: number;
+  appendMs: number;
+  replicationMs: number;
+  commitMs: number;
+}
+
+/** Entries appended but not seen committed yet are timed up to this many (a follower's uncommitted tail). */
+const timedEntriesMax = 100_000;
+
 /** Callbacks from the loop to the node. */
 export interface RaftLoopEvents {
   sendMessages(messages: readonly Message[]): void;
@@ -56,6 +76,8 @@ export interface RaftLoopOptions {
   readonly inputsMax: number;
   readonly events: RaftLoopEvents;
   readonly logger: Logger;
+  /** Milliseconds on a monotonic clock, for `stageTimes` (default performance.now). */
+  readonly now?: () => number;
 }
 
 /** The Raft loop of one node. */
@@ -75,12 +97,18 @@ export class RaftLoop {
   private unwrittenHardState: HardState | null = null;
   /** The index of the last committed entry handed to the state machine (applied, or a conf change). */
   private lastCommittedHandled: number;
+  /** Per-entry stage times since start (see EntryStageTimes). */
+  readonly stageTimes: EntryStageTimes = { entries: 0, appendMs: 0, replicationMs: 0, commitMs: 0 };
+  /** When each appended, not yet committed entry's Ready started and its write ended. */
+  private readonly appendTimes = new Map<number, { readonly readyAt: number; readonly durableAt: number }>();
+  private readonly now: () => number;
 
   constructor(private readonly options: RaftLoopOptions) {
     this.inbox = new InputQueue(options.inputsMax);
     this.confState = options.initialConfState;
     this.lastSnapshotIndex = options.storage.snapshot().metadata.index;
     this.lastCommittedHandled = this.lastSnapshotIndex;
+    this.now = options.now ?? (() => performance.now());
   }
 
   get currentSoftState(): SoftState {
@@ -160,16 +188,39 @@ export class RaftLoop {
   }
 
   private async handleReady(ready: ReadyLike): Promise<void> {
+    const readyAt = this.now();
     if (ready.softState) this.observeSoftState(ready.softState);
     if (ready.snapshot && ready.snapshot.metadata.index > 0) await this.installSnapshot(ready.snapshot);
     const { early, late } = this.splitMessages(ready);
     if (early.length > 0) this.options.events.sendMessages(early);
     await this.persist(ready);
+    if (ready.entries.length > 0) this.timeAppended(ready.entries, readyAt);
     if (late.length > 0) this.options.events.sendMessages(late);
     for (const readState of ready.readStates) this.options.events.readStateReady(readState.requestId, readState.index);
     if (!(await this.applyCommitted(ready.committedEntries))) return;
+    if (ready.committedEntries.length > 0) this.timeCommitted(ready.committedEntries, readyAt);
     this.options.events.applied(this.options.stateMachine.appliedIndex());
     this.maybeSnapshot();
+  }
+
+  private timeAppended(entries: readonly Entry[], readyAt: number): void {
+    if (this.appendTimes.size + entries.length > timedEntriesMax) this.appendTimes.clear();
+    const times = { readyAt, durableAt: this.now() };
+    for (const entry of entries) this.appendTimes.set(entry.index, times);
+  }
+
+  private timeCommitted(entries: readonly Entry[], readyAt: number): void {
+    const appliedAt = this.now();
+    const totals = this.stageTimes;
+    for (const entry of entries) {
+      const appended = this.appendTimes.get(entry.index);
+      if (appended === undefined) continue;
+      this.appendTimes.delete(entry.index);
+      totals.entries += 1;
+      totals.appendMs += appended.durableAt - appended.readyAt;
+      totals.replicationMs += Math.max(0, readyAt - appended.durableAt);
+      totals.commitMs += appliedAt - Math.max(readyAt, appended.durableAt);
+    }
   }
 
   /**

@@ -238,7 +238,7 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
   }
   const status = (): StatusResponse => buildStatus({
     config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), haltError: () => pipeline.halted()?.error ?? null,
-    snapshotFormat: () => snapshotFormat.current, writeCounts: nodeStorage.database.writeCounts, startedAtMs, version: nodeVersion,
+    snapshotFormat: () => snapshotFormat.current, writeCounts: nodeStorage.database.writeCounts, kvProposalTimes: core.kvProposalTimes, startedAtMs, version: nodeVersion,
   });
   openServices(server, { config, core, forwarder, status, loop, addressBook, triggers });
   server.open('EncryptionAdmin', createEncryptionAdminService({
