@@ -32,21 +32,37 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true },
+      ],
     },
   },
   {
     files: ['checkers/**/*.ts'],
-    rules: forbidImports(['**/reference-node/**', '**/harness/**', '**/workloads/**'], 'checkers/ imports nothing else from the project (ARCHITECTURE.md).'),
+    rules: forbidImports(
+      ['**/reference-node/**', '**/harness/**', '**/workloads/**'],
+      'checkers/ imports nothing else from the project (ARCHITECTURE.md).',
+    ),
   },
   {
     files: ['reference-node/**/*.ts'],
-    rules: forbidImports(['**/harness/**', '**/workloads/**', '**/checkers/**'], 'reference-node/ imports nothing of harness/workloads/checkers (ARCHITECTURE.md).'),
+    rules: forbidImports(
+      ['**/harness/**', '**/workloads/**', '**/checkers/**'],
+      'reference-node/ imports nothing of harness/workloads/checkers (ARCHITECTURE.md).',
+    ),
   },
   {
     files: ['harness/**/*.ts'],
     rules: forbidImports(
-      ['**/workloads/**', '**/reference-node/raft/**', '**/reference-node/storage/**', '**/reference-node/kv/**', '**/reference-node/encryption/**', '**/reference-node/server/**'],
+      [
+        '**/workloads/**',
+        '**/reference-node/raft/**',
+        '**/reference-node/storage/**',
+        '**/reference-node/kv/**',
+        '**/reference-node/encryption/**',
+        '**/reference-node/server/**',
+      ],
       'harness/ may import checkers/ and reference-node/proto/ only (ARCHITECTURE.md).',
     ),
   },
@@ -54,7 +70,10 @@ export default tseslint.config(
     files: ['reference-node/raft/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      ...forbidImports(['node:*', '../storage/**', '../kv/**', '../encryption/**', '../server/**'], 'raft/ is a pure state machine: no I/O, no upper layers (STYLE.md 1).'),
+      ...forbidImports(
+        ['node:*', '../storage/**', '../kv/**', '../encryption/**', '../server/**'],
+        'raft/ is a pure state machine: no I/O, no upper layers (STYLE.md 1).',
+      ),
       'no-restricted-globals': ['error', ...impureGlobals],
       'no-restricted-properties': ['error', ...impureMembers],
     },

@@ -4,7 +4,9 @@
 import { main } from '../dist/reference-node/server/cli/ekv-admin.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
     process.stderr.write(`ekv-admin: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 255;

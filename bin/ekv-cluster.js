@@ -4,7 +4,9 @@
 import { main } from '../dist/reference-node/server/cli/ekv-cluster.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
     process.stderr.write(`ekv-cluster: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 255;

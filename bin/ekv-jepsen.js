@@ -8,12 +8,21 @@
 import { main } from '../dist/harness/cli/ekv-jepsen.js';
 
 const loadRegistries = async () => {
-  const { bugCaseRegistry, defaultScenario, scenarioRegistry, stageSuiteRegistry, workloadRegistry } = await import('../dist/workloads/index.js');
-  return { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario, bugCases: bugCaseRegistry, stageSuites: stageSuiteRegistry };
+  const { bugCaseRegistry, defaultScenario, scenarioRegistry, stageSuiteRegistry, workloadRegistry } =
+    await import('../dist/workloads/index.js');
+  return {
+    workloads: workloadRegistry,
+    scenarios: scenarioRegistry,
+    defaultScenario,
+    bugCases: bugCaseRegistry,
+    stageSuites: stageSuiteRegistry,
+  };
 };
 
 main(process.argv.slice(2), undefined, { loadRegistries }).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
     process.stderr.write(`ekv-jepsen: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 255;

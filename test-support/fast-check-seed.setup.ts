@@ -18,7 +18,10 @@ import fc from 'fast-check';
 import { beforeEach } from 'vitest';
 
 /** The signed 32-bit integer in environment variable `name`, or undefined when it is not set. */
-function integerFromEnvironment(name: string, range: { readonly min: number; readonly max: number }): number | undefined {
+function integerFromEnvironment(
+  name: string,
+  range: { readonly min: number; readonly max: number },
+): number | undefined {
   const text = process.env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
@@ -66,15 +69,25 @@ function escapeRegExp(text: string): string {
 }
 
 /** The names from the outermost describe down to the test, as vitest's -t matches them (space-joined). */
-function testNamePattern(task: { readonly name: string; readonly suite?: { readonly name: string; readonly suite?: unknown } | undefined }): string {
+function testNamePattern(task: {
+  readonly name: string;
+  readonly suite?: { readonly name: string; readonly suite?: unknown } | undefined;
+}): string {
   const names: string[] = [];
-  for (let node: { name: string; suite?: unknown } | undefined = task; node !== undefined; node = node.suite as typeof node) {
+  for (
+    let node: { name: string; suite?: unknown } | undefined = task;
+    node !== undefined;
+    node = node.suite as typeof node
+  ) {
     names.unshift(node.name);
   }
   return escapeRegExp(names.join(' '));
 }
 
-function rerunCommand(test: TestProperties, rerun: { readonly seed: number; readonly path?: string | null; readonly property: number }): string {
+function rerunCommand(
+  test: TestProperties,
+  rerun: { readonly seed: number; readonly path?: string | null; readonly property: number },
+): string {
   const variables = [`EKV_SEED=${rerun.seed}`];
   if (rerun.path !== undefined && rerun.path !== null && rerun.path !== '') {
     variables.push(`EKV_PATH=${rerun.path}`);
@@ -114,6 +127,8 @@ beforeEach((context) => {
   const properties = current;
   context.onTestFailed(() => {
     if (properties.reported || properties.started === 0) return;
-    console.error(`fast-check: this test ran its properties from seed ${properties.seed}; rerun it: ${rerunCommand(properties, { seed: properties.seed, property: 1 })}`);
+    console.error(
+      `fast-check: this test ran its properties from seed ${properties.seed}; rerun it: ${rerunCommand(properties, { seed: properties.seed, property: 1 })}`,
+    );
   });
 });

@@ -32,6 +32,8 @@ afterAll(() => {
   if (inheritedTmpdir === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = inheritedTmpdir;
   if (left.length > 0) {
-    throw new Error(`this test file left ${left.map((name) => JSON.stringify(name)).join(', ')} in its temporary directory (os.tmpdir()): remove what a test creates, on every exit path`);
+    throw new Error(
+      `this test file left ${left.map((name) => JSON.stringify(name)).join(', ')} in its temporary directory (os.tmpdir()): remove what a test creates, on every exit path`,
+    );
   }
 });

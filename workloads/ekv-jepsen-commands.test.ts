@@ -14,21 +14,61 @@ afterAll(() => rmSync(store, { recursive: true, force: true }));
 async function run(...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await main(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } }, { registries: { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario } });
+  const code = await main(
+    argv,
+    {
+      writeOut: (t) => {
+        out += t;
+      },
+      writeErr: (t) => {
+        err += t;
+      },
+    },
+    { registries: { workloads: workloadRegistry, scenarios: scenarioRegistry, defaultScenario } },
+  );
   return { code, out, err };
 }
 
-const runDirs = (name: string) => readdirSync(join(store, name)).filter((d) => d !== 'latest').sort().map((d) => join(store, name, d));
+const runDirs = (name: string) =>
+  readdirSync(join(store, name))
+    .filter((d) => d !== 'latest')
+    .sort()
+    .map((d) => join(store, name, d));
 
 describe('ekv-jepsen commands (fake backend)', () => {
   it('test prints the verdict and the run directory; check <run-dir> re-analyses it; replay reruns its plan', async () => {
-    const test = await run('test', '--backend', 'fake', '--time-limit', '3', '--rate', '200', '--nemesis', 'partition,kill', '--seed', '9', '--store', store, '--name', 'cmd', '--recovery-time', '0.2', '--op-timeout', '100');
+    const test = await run(
+      'test',
+      '--backend',
+      'fake',
+      '--time-limit',
+      '3',
+      '--rate',
+      '200',
+      '--nemesis',
+      'partition,kill',
+      '--seed',
+      '9',
+      '--store',
+      store,
+      '--name',
+      'cmd',
+      '--recovery-time',
+      '0.2',
+      '--op-timeout',
+      '100',
+    );
     expect(test.code, test.err).toBe(0);
     expect(test.out).toMatch(/^VALID — .*cmd\//);
     expect(test.err).toMatch(/seed 9/);
     const [first] = runDirs('cmd');
-    expect(readFileSync(join(store, 'latest', 'report.html'), 'utf8')).toMatch(/<h1[^>]*>cmd <span class="verdict v-valid">VALID/);
-    const original = { results: readFileSync(join(first!, 'results.json'), 'utf8'), report: readFileSync(join(first!, 'report.html'), 'utf8') };
+    expect(readFileSync(join(store, 'latest', 'report.html'), 'utf8')).toMatch(
+      /<h1[^>]*>cmd <span class="verdict v-valid">VALID/,
+    );
+    const original = {
+      results: readFileSync(join(first!, 'results.json'), 'utf8'),
+      report: readFileSync(join(first!, 'report.html'), 'utf8'),
+    };
     // Jepsen's forms beside ours.
     expect(readFileSync(join(first!, 'history.txt'), 'utf8')).toMatch(/^\d+\t:invoke\t:\w+\t/m);
     expect(readFileSync(join(first!, 'results.edn'), 'utf8')).toMatch(/^\{:valid\? true,/);
@@ -41,8 +81,13 @@ describe('ekv-jepsen commands (fake backend)', () => {
     expect(check.out).toMatch(/^VALID — \d+ client ops re-checked, results in .*checks\//);
     // The re-check writes its results and report beside the original, which stays as it was.
     const [recheck] = readdirSync(join(first!, 'checks')).sort();
-    expect(readFileSync(join(first!, 'checks', recheck!, 'report.html'), 'utf8')).toContain('href="../../history.jsonl"');
-    expect({ results: readFileSync(join(first!, 'results.json'), 'utf8'), report: readFileSync(join(first!, 'report.html'), 'utf8') }).toEqual(original);
+    expect(readFileSync(join(first!, 'checks', recheck!, 'report.html'), 'utf8')).toContain(
+      'href="../../history.jsonl"',
+    );
+    expect({
+      results: readFileSync(join(first!, 'results.json'), 'utf8'),
+      report: readFileSync(join(first!, 'report.html'), 'utf8'),
+    }).toEqual(original);
     const replay = await run('replay', first!);
     expect(replay.code, replay.err).toBe(0);
     const [, second] = runDirs('cmd');
@@ -59,7 +104,25 @@ describe('ekv-jepsen commands (fake backend)', () => {
   });
 
   it('a torn history line from a killed harness is reported by check and the rest is analysed', async () => {
-    const test = await run('test', '--backend', 'fake', '--time-limit', '1', '--rate', '100', '--nemesis', 'none', '--seed', '2', '--store', store, '--name', 'torn', '--recovery-time', '0');
+    const test = await run(
+      'test',
+      '--backend',
+      'fake',
+      '--time-limit',
+      '1',
+      '--rate',
+      '100',
+      '--nemesis',
+      'none',
+      '--seed',
+      '2',
+      '--store',
+      store,
+      '--name',
+      'torn',
+      '--recovery-time',
+      '0',
+    );
     expect(test.code).toBe(0);
     const [dir] = runDirs('torn');
     const history = join(dir!, 'history.jsonl');

@@ -8,7 +8,16 @@ import type { WorkloadRegistry } from '../harness/workload/index.js';
 import { registerWorkload } from './register.js';
 import { rolloutWorkload } from './rollout-workload.js';
 
-export { checkerBudgetOf, finalReads, registerCheckers, registerFs, registerKeys, registerMix, registerOps, registerWorkload } from './register.js';
+export {
+  checkerBudgetOf,
+  finalReads,
+  registerCheckers,
+  registerFs,
+  registerKeys,
+  registerMix,
+  registerOps,
+  registerWorkload,
+} from './register.js';
 export { canaryValue, rolloutWorkload } from './rollout-workload.js';
 export { defaultScenario, scenarioRegistry, stageSuiteRegistry } from './scenarios/index.js';
 export { bugCaseRegistry, bugCases } from './catalogue/index.js';

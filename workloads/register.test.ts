@@ -34,7 +34,7 @@ describe('register workload plan', () => {
     for (const event of plan.events) {
       if (event.value.kind !== 'op' || event.value.op.f === 'read') continue;
       const { f, key, value } = event.value.op;
-      const written = f === 'write' ? (value as number) : ((value as [number | null, number])[1]);
+      const written = f === 'write' ? (value as number) : (value as [number | null, number])[1];
       const set = seen.get(key!) ?? new Set<number>();
       expect(set.has(written)).toBe(false);
       set.add(written);

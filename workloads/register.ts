@@ -6,7 +6,14 @@
  * value is absent.
  */
 import { kvClient } from '../harness/client/index.js';
-import { faultsChecker, linearizabilityChecker, nodeExitsChecker, recoveryChecker, runChecker, statsChecker } from '../harness/checking/index.js';
+import {
+  faultsChecker,
+  linearizabilityChecker,
+  nodeExitsChecker,
+  recoveryChecker,
+  runChecker,
+  statsChecker,
+} from '../harness/checking/index.js';
 import type { Checker, RunArtifacts } from '../harness/checking/index.js';
 import { eachThread, generator, mix, repeatedly } from '../harness/generator/index.js';
 import type { Maker, Random } from '../harness/generator/index.js';
@@ -53,18 +60,27 @@ export function registerOps(keys: readonly string[]): Maker<ClientOp> {
 export function finalReads(keys: readonly string[]) {
   return eachThread<FinalEvent>((thread) =>
     generator<FinalEvent>(function* (context, startMs) {
-      for (const key of keys.filter((_, i) => i % context.threads === thread)) yield { atMs: startMs, value: { kind: 'op', op: { f: 'read', key, value: null } } };
+      for (const key of keys.filter((_, i) => i % context.threads === thread))
+        yield { atMs: startMs, value: { kind: 'op', op: { f: 'read', key, value: null } } };
       return startMs;
     }),
   );
 }
 
 /** The checker budget of a run (from its config). */
-export const checkerBudgetOf = (run: RunArtifacts): number => (run.test.config as { checkerBudgetMs?: number }).checkerBudgetMs ?? testDefaults.checkerBudgetMs;
+export const checkerBudgetOf = (run: RunArtifacts): number =>
+  (run.test.config as { checkerBudgetMs?: number }).checkerBudgetMs ?? testDefaults.checkerBudgetMs;
 
 /** The checkers every key-value workload runs. */
 export function registerCheckers(): Checker[] {
-  return [linearizabilityChecker({ model: 'cas-register', fs: registerFs, budgetMs: checkerBudgetOf }), statsChecker, recoveryChecker, nodeExitsChecker, faultsChecker, runChecker];
+  return [
+    linearizabilityChecker({ model: 'cas-register', fs: registerFs, budgetMs: checkerBudgetOf }),
+    statsChecker,
+    recoveryChecker,
+    nodeExitsChecker,
+    faultsChecker,
+    runChecker,
+  ];
 }
 
 /** The register workload object. */

@@ -24,12 +24,16 @@ function toEntry(result: ArtifactCheckResult): CheckerEntry {
 }
 
 /** A checker that needs the status samples: without status.jsonl it cannot decide. */
-function withSamples(name: string, check: (run: RunArtifacts, samples: readonly StatusSample[]) => ArtifactCheckResult): Checker {
+function withSamples(
+  name: string,
+  check: (run: RunArtifacts, samples: readonly StatusSample[]) => ArtifactCheckResult,
+): Checker {
   return {
     name,
     check(run) {
       const samples = run.statusSamples();
-      if (samples === null) return { valid: 'unknown', reason: 'the run has no status.jsonl (no status samples were taken)' };
+      if (samples === null)
+        return { valid: 'unknown', reason: 'the run has no status.jsonl (no status samples were taken)' };
       return toEntry(check(run, samples));
     },
   };
@@ -38,15 +42,32 @@ function withSamples(name: string, check: (run: RunArtifacts, samples: readonly 
 /** The checkers that judge the rollout itself. */
 export function rolloutCheckers(): Checker[] {
   return [
-    withSamples('halt-apply', (run, samples) => checkHaltApply({ history: checkerHistory(run), samples, expectations: run.test.expectations })),
+    withSamples('halt-apply', (run, samples) =>
+      checkHaltApply({ history: checkerHistory(run), samples, expectations: run.test.expectations }),
+    ),
     withSamples('encryption', (run, samples) => {
       const missing = run.missingInspections();
-      const result = checkEncryption({ history: checkerHistory(run), samples, inspections: run.inspections(), files: run.rawFiles() });
+      const result = checkEncryption({
+        history: checkerHistory(run),
+        samples,
+        inspections: run.inspections(),
+        files: run.rawFiles(),
+      });
       if (missing.length === 0 || result.valid === false) return result;
       // A node without an inspection leaves its data unjudged: that is no pass.
-      return { ...result, valid: 'unknown', reason: `no inspection of ${missing.join(', ')} (see execution.json collection)`, findings: [...result.findings, { invariant: 'inputs', message: `nodes without inspect.jsonl: ${missing.join(', ')}`, undecided: true }] };
+      return {
+        ...result,
+        valid: 'unknown',
+        reason: `no inspection of ${missing.join(', ')} (see execution.json collection)`,
+        findings: [
+          ...result.findings,
+          { invariant: 'inputs', message: `nodes without inspect.jsonl: ${missing.join(', ')}`, undecided: true },
+        ],
+      };
     }),
-    withSamples('availability', (run, samples) => checkAvailability({ history: checkerHistory(run), samples, expectations: run.test.expectations })),
+    withSamples('availability', (run, samples) =>
+      checkAvailability({ history: checkerHistory(run), samples, expectations: run.test.expectations }),
+    ),
     withSamples('convergence', (run, samples) => checkConvergence({ history: checkerHistory(run), samples })),
   ];
 }

@@ -67,7 +67,8 @@ describe('runTest on the fake SUT', () => {
     expect(results.checkers['linearizability']!.valid).toBe(true);
     expect(results.valid).toBe(true);
     expect(exitCode).toBe(0);
-    for (const file of ['test.json', 'plan.jsonl', 'history.jsonl', 'history.edn', 'results.json']) expect(existsSync(join(runDir, file))).toBe(true);
+    for (const file of ['test.json', 'plan.jsonl', 'history.jsonl', 'history.edn', 'results.json'])
+      expect(existsSync(join(runDir, file))).toBe(true);
     expect(resolve(storeDir, readlinkSync(join(storeDir, 'latest')))).toBe(runDir);
     const history = readHistoryJsonl(join(runDir, 'history.jsonl'));
     const nemesisFs = new Set(history.ops.filter((op) => op.process === 'nemesis').map((op) => op.f));

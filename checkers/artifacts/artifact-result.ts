@@ -35,13 +35,20 @@ export function artifactCheckResult(parts: ArtifactResultParts): ArtifactCheckRe
   if (valid === true) return { valid, reason: parts.validReason, findings: [], checked: parts.checked, ...notes };
   const [first] = valid === false ? violations : undecided;
   const others = (valid === false ? violations.length : undecided.length) - 1;
-  const more = others > 0 ? ` (and ${others} more ${valid === false ? 'violation' : 'gap'}${others === 1 ? '' : 's'})` : '';
-  const reason = valid === false ? `${withoutFinalStop(first?.message ?? 'a violation')}${more}.` : `Could not decide: ${withoutFinalStop(first?.message ?? 'data missing')}${more}.`;
+  const more =
+    others > 0 ? ` (and ${others} more ${valid === false ? 'violation' : 'gap'}${others === 1 ? '' : 's'})` : '';
+  const reason =
+    valid === false
+      ? `${withoutFinalStop(first?.message ?? 'a violation')}${more}.`
+      : `Could not decide: ${withoutFinalStop(first?.message ?? 'data missing')}${more}.`;
   return { valid, reason, findings, checked: parts.checked, ...notes };
 }
 
 /** Keeps the first `findingsPerRuleMax` findings of a rule; `omitted` says how many were dropped. */
-export function limitFindings(findings: readonly Finding[]): { readonly kept: readonly Finding[]; readonly omitted: number } {
+export function limitFindings(findings: readonly Finding[]): {
+  readonly kept: readonly Finding[];
+  readonly omitted: number;
+} {
   if (findings.length <= findingsPerRuleMax) return { kept: findings, omitted: 0 };
   return { kept: findings.slice(0, findingsPerRuleMax), omitted: findings.length - findingsPerRuleMax };
 }

@@ -23,13 +23,21 @@ export interface RolloutExpectations {
 }
 
 /** Expectations of a scenario that declares nothing special. */
-export const noExpectations: RolloutExpectations = Object.freeze({ expectedHalts: [], recoveryWindowMs: 20_000, unfinishedStepsAllowed: [] });
+export const noExpectations: RolloutExpectations = Object.freeze({
+  expectedHalts: [],
+  recoveryWindowMs: 20_000,
+  unfinishedStepsAllowed: [],
+});
 
 /**
  * The declared halt that covers `node` halting with `error`, if any. Both
  * lists must name them: an empty list covers nothing, so a declaration can
  * never silently accept every halt.
  */
-export function expectedHaltFor(expectations: RolloutExpectations, node: string, error: string): ExpectedHalt | undefined {
+export function expectedHaltFor(
+  expectations: RolloutExpectations,
+  node: string,
+  error: string,
+): ExpectedHalt | undefined {
   return expectations.expectedHalts.find((halt) => halt.nodes.includes(node) && halt.errors.includes(error));
 }

@@ -27,7 +27,17 @@ export { artifactCheckResult, validityOf, limitFindings, findingsPerRuleMax } fr
 export type { ArtifactResultParts } from './artifact-result.js';
 export { pairOps, okOf, pairOpIndex } from './op-pairs.js';
 export type { OpPair } from './op-pairs.js';
-export { rolloutSteps, clientWrites, canaryWrites, enableOkValue, rotateOkValue, membershipOkNode, stepOks, mustBeRefusedOf, refusedAsRequired } from './rollout-history.js';
+export {
+  rolloutSteps,
+  clientWrites,
+  canaryWrites,
+  enableOkValue,
+  rotateOkValue,
+  membershipOkNode,
+  stepOks,
+  mustBeRefusedOf,
+  refusedAsRequired,
+} from './rollout-history.js';
 export type { CanaryWrite, StepOk, MustBeRefused } from './rollout-history.js';
 export { samplesByNode, incarnations, answered } from './node-samples.js';
 export { historyPosition } from './history-position.js';

@@ -42,6 +42,11 @@ export function incarnations(nodeSamples: readonly StatusSample[]): StatusSample
 }
 
 /** The samples whose Status answered. */
-export function answered(samples: readonly StatusSample[]): (StatusSample & { readonly status: NonNullable<StatusSample['status']> })[] {
-  return samples.filter((sample): sample is StatusSample & { readonly status: NonNullable<StatusSample['status']> } => sample.status !== null);
+export function answered(
+  samples: readonly StatusSample[],
+): (StatusSample & { readonly status: NonNullable<StatusSample['status']> })[] {
+  return samples.filter(
+    (sample): sample is StatusSample & { readonly status: NonNullable<StatusSample['status']> } =>
+      sample.status !== null,
+  );
 }

@@ -21,7 +21,10 @@ function pairKey(op: HistoryOp): string {
 /** The step a rollout op names (its value's `step`), if any. */
 function stepOf(op: HistoryOp): string | undefined {
   const value = op.value;
-  const step = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { readonly step?: unknown }).step : undefined;
+  const step =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as { readonly step?: unknown }).step
+      : undefined;
   return typeof step === 'string' ? step : undefined;
 }
 
@@ -44,7 +47,13 @@ export function pairOps(history: readonly HistoryOp[]): OpPair[] {
     if (queue === undefined || queue.length === 0) continue;
     // The oldest pending invoke of the completion's step, else the oldest pending one.
     const step = isClientProcess(op.process) ? undefined : stepOf(op);
-    const at = step === undefined ? 0 : Math.max(0, queue.findIndex((position) => stepOf(invokes[position]!) === step));
+    const at =
+      step === undefined
+        ? 0
+        : Math.max(
+            0,
+            queue.findIndex((position) => stepOf(invokes[position]!) === step),
+          );
     const [position] = queue.splice(at, 1);
     if (position !== undefined) completions[position] = op;
   }

@@ -22,7 +22,9 @@ export function rolloutSteps(pairs: readonly OpPair[], f: string): OpPair[] {
 
 /** Client writes (`write`, `cas`), in invocation order. */
 export function clientWrites(pairs: readonly OpPair[]): OpPair[] {
-  return pairs.filter((pair) => isClientProcess(pair.invoke.process) && (pair.invoke.f === 'write' || pair.invoke.f === 'cas'));
+  return pairs.filter(
+    (pair) => isClientProcess(pair.invoke.process) && (pair.invoke.f === 'write' || pair.invoke.f === 'cas'),
+  );
 }
 
 /** Canary writes (rollout-ops.ts): `write` ops on `canary-…` keys with string values. */
@@ -30,7 +32,8 @@ export function canaryWrites(pairs: readonly OpPair[]): CanaryWrite[] {
   const canaries: CanaryWrite[] = [];
   for (const pair of pairs) {
     const { invoke } = pair;
-    if (!isClientProcess(invoke.process) || invoke.f !== 'write' || invoke.key?.startsWith(canaryKeyPrefix) !== true) continue;
+    if (!isClientProcess(invoke.process) || invoke.f !== 'write' || invoke.key?.startsWith(canaryKeyPrefix) !== true)
+      continue;
     if (typeof invoke.value !== 'string') continue;
     canaries.push({ key: invoke.key, value: invoke.value, pair });
   }
@@ -50,7 +53,8 @@ function isIndex(value: HistoryValue | undefined): value is number {
 /** The value of an ok Enable step (either cutover), or undefined when it lacks a field. */
 export function enableOkValue(op: HistoryOp): RolloutOkValues['enable-raft-envelope'] | undefined {
   const value = objectValue(op.value);
-  if (value === undefined || !isIndex(value.appliedIndex) || typeof value.wasAlreadyActive !== 'boolean') return undefined;
+  if (value === undefined || !isIndex(value.appliedIndex) || typeof value.wasAlreadyActive !== 'boolean')
+    return undefined;
   return { appliedIndex: value.appliedIndex, wasAlreadyActive: value.wasAlreadyActive };
 }
 
@@ -60,7 +64,8 @@ export function rotateOkValue(op: HistoryOp): RolloutOkValues['rotate-dek'] | un
   if (value === undefined || !isIndex(value.newDekId)) return undefined;
   if (value.purpose !== 'storage' && value.purpose !== 'raft') return undefined;
   // A rotation confirmed from the sidecar after a lost answer has no applied index; otherwise it must have one.
-  if (value.confirmedBy === 'sidecar' && value.appliedIndex === undefined) return { purpose: value.purpose, newDekId: value.newDekId, confirmedBy: 'sidecar' };
+  if (value.confirmedBy === 'sidecar' && value.appliedIndex === undefined)
+    return { purpose: value.purpose, newDekId: value.newDekId, confirmedBy: 'sidecar' };
   if (!isIndex(value.appliedIndex)) return undefined;
   return { appliedIndex: value.appliedIndex, purpose: value.purpose, newDekId: value.newDekId };
 }
@@ -81,7 +86,13 @@ export interface MustBeRefused {
 /** The `mustBeRefused` record of a rollout invoke, or undefined when the step is an ordinary one (or the record is malformed). */
 export function mustBeRefusedOf(invoke: HistoryOp): MustBeRefused | undefined {
   const record = objectValue(objectValue(invoke.value)?.mustBeRefused ?? null);
-  if (record === undefined || !Array.isArray(record.errors) || typeof record.invariant !== 'string' || typeof record.why !== 'string') return undefined;
+  if (
+    record === undefined ||
+    !Array.isArray(record.errors) ||
+    typeof record.invariant !== 'string' ||
+    typeof record.why !== 'string'
+  )
+    return undefined;
   const errors = (record.errors as readonly HistoryValue[]).filter((e): e is string => typeof e === 'string');
   return errors.length === 0 ? undefined : { errors, invariant: record.invariant, why: record.why };
 }
@@ -90,7 +101,12 @@ export function mustBeRefusedOf(invoke: HistoryOp): MustBeRefused | undefined {
 export function refusedAsRequired(pair: OpPair): boolean {
   const required = mustBeRefusedOf(pair.invoke);
   const error = pair.completion?.error;
-  return required !== undefined && pair.completion?.type === 'fail' && typeof error === 'string' && required.errors.includes(error);
+  return (
+    required !== undefined &&
+    pair.completion?.type === 'fail' &&
+    typeof error === 'string' &&
+    required.errors.includes(error)
+  );
 }
 
 /** One Enable or rotation ok, validated. */
@@ -101,7 +117,11 @@ export interface StepOk<V> {
 }
 
 /** The ok completions of a step with their values; oks whose value does not validate are returned apart. */
-export function stepOks<V>(pairs: readonly OpPair[], f: string, read: (op: HistoryOp) => V | undefined): { readonly oks: StepOk<V>[]; readonly malformed: HistoryOp[] } {
+export function stepOks<V>(
+  pairs: readonly OpPair[],
+  f: string,
+  read: (op: HistoryOp) => V | undefined,
+): { readonly oks: StepOk<V>[]; readonly malformed: HistoryOp[] } {
   const oks: StepOk<V>[] = [];
   const malformed: HistoryOp[] = [];
   for (const pair of rolloutSteps(pairs, f)) {

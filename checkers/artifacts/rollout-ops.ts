@@ -53,12 +53,28 @@ export const localReadF = 'read-local';
  */
 export interface RolloutOkValues {
   /** `leftOut`: members the step's crafted writer batch left out. */
-  readonly bootstrap: { readonly appliedIndex: number; readonly storageDekId: number; readonly raftDekId: number; readonly writers: number; readonly leftOut?: readonly string[] };
+  readonly bootstrap: {
+    readonly appliedIndex: number;
+    readonly storageDekId: number;
+    readonly raftDekId: number;
+    readonly writers: number;
+    readonly leftOut?: readonly string[];
+  };
   readonly 'enable-storage-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
   readonly 'enable-raft-envelope': { readonly appliedIndex: number; readonly wasAlreadyActive: boolean };
   /** `appliedIndex` is absent when the answer was lost and the rotation was confirmed from the leader's sidecar (`confirmedBy: 'sidecar'`). */
-  readonly 'rotate-dek': { readonly appliedIndex?: number; readonly purpose: 'storage' | 'raft'; readonly newDekId: number; readonly confirmedBy?: 'sidecar' };
-  readonly 'register-writer': { readonly appliedIndex: number; readonly dekId: number; readonly writer?: string; readonly localEpoch?: number };
+  readonly 'rotate-dek': {
+    readonly appliedIndex?: number;
+    readonly purpose: 'storage' | 'raft';
+    readonly newDekId: number;
+    readonly confirmedBy?: 'sidecar';
+  };
+  readonly 'register-writer': {
+    readonly appliedIndex: number;
+    readonly dekId: number;
+    readonly writer?: string;
+    readonly localEpoch?: number;
+  };
   readonly 'add-learner': { readonly appliedIndex: number; readonly node: string };
   readonly promote: { readonly appliedIndex: number; readonly node: string };
   readonly remove: { readonly appliedIndex: number; readonly node: string };
@@ -75,7 +91,14 @@ export interface RolloutOkValues {
    * The node stopped, the local epoch of its active DEK of `purpose` lowered from `from` to `to` in its
    * sidecar (the sidecar before the edit kept as backup `replaced`), and started.
    */
-  readonly 'roll-back-sidecar-epoch': { readonly node: string; readonly purpose: 'storage' | 'raft'; readonly dekId: number; readonly from: number; readonly to: number; readonly replaced: string };
+  readonly 'roll-back-sidecar-epoch': {
+    readonly node: string;
+    readonly purpose: 'storage' | 'raft';
+    readonly dekId: number;
+    readonly from: number;
+    readonly to: number;
+    readonly replaced: string;
+  };
   /** A wait for a condition that held after `waitedMs`. */
   readonly await: { readonly condition: string; readonly waitedMs: number };
 }

@@ -45,7 +45,11 @@ describe('availability: runs that recover', () => {
       sample(900, 'n5', { status: halted(3, 'ErrKEKNotConfigured') }),
       sample(3500, 'n5', { status: halted(3, 'ErrKEKNotConfigured') }),
     ];
-    const declared: RolloutExpectations = { ...expectations, unfinishedStepsAllowed: ['rotate-dek'], expectedHalts: [{ nodes: ['n5'], errors: ['ErrKEKNotConfigured'], reason: '§7.8' }] };
+    const declared: RolloutExpectations = {
+      ...expectations,
+      unfinishedStepsAllowed: ['rotate-dek'],
+      expectedHalts: [{ nodes: ['n5'], errors: ['ErrKEKNotConfigured'], reason: '§7.8' }],
+    };
     const result = checkAvailability({ history: h.ops, samples, expectations: declared });
     expect(result.valid).toBe(true);
     expect(result.notes).toHaveLength(3);
@@ -56,11 +60,16 @@ describe('availability: steps are told apart by their id', () => {
   it('attempts of one step (same id, another attempt number) are one step; a later step of the same kind is another', () => {
     const h = healedHistory();
     h.at(1100).step('enable-raft-envelope', { completion: 'info', params: { step: 's7', attempt: 1 } });
-    h.at(1200).step('enable-raft-envelope', { value: { appliedIndex: 40, wasAlreadyActive: false }, params: { step: 's7', attempt: 2 } });
+    h.at(1200).step('enable-raft-envelope', {
+      value: { appliedIndex: 40, wasAlreadyActive: false },
+      params: { step: 's7', attempt: 2 },
+    });
     expect(checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).valid).toBe(true);
     h.at(1300).step('enable-raft-envelope', { completion: 'info', params: { step: 's9', attempt: 1 } });
     const result = checkAvailability({ history: h.ops, samples: caughtUp(), expectations });
-    expect(result.findings).toEqual([expect.objectContaining({ invariant: 'stuck', message: expect.stringMatching(/s9/) as unknown })]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ invariant: 'stuck', message: expect.stringMatching(/s9/) as unknown }),
+    ]);
   });
 });
 
@@ -70,28 +79,39 @@ describe('availability: STUCK and failed steps make it invalid', () => {
     const { invoke } = h.at(1100).step('enable-raft-envelope', { completion: 'info', node: 'n1' });
     const result = checkAvailability({ history: h.ops, samples: caughtUp(), expectations });
     expect(result.valid).toBe(false);
-    expect(result.findings).toEqual([expect.objectContaining({ invariant: 'stuck', opIndex: invoke.index, nodes: ['n1'] })]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ invariant: 'stuck', opIndex: invoke.index, nodes: ['n1'] }),
+    ]);
     expect(result.reason).toMatch(/enable-raft-envelope never succeeded/);
   });
 
   it('stuck: a rollout step still pending at the end of the history', () => {
     const h = healedHistory();
     h.at(1100).step('enable-raft-envelope', { completion: 'none' });
-    expect(checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant)).toEqual(['stuck']);
+    expect(
+      checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant),
+    ).toEqual(['stuck']);
   });
 
   it('step-failed: every attempt of a step failed', () => {
     const h = healedHistory();
     h.at(1100).step('enable-raft-envelope', { completion: 'fail' });
     h.at(1200).step('enable-raft-envelope', { completion: 'fail' });
-    expect(checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant)).toEqual(['step-failed']);
+    expect(
+      checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant),
+    ).toEqual(['step-failed']);
   });
 
   it('a request the node must refuse is finished by the required refusal, not by another one', () => {
     const mustBeRefused = { errors: ['InvalidArgument'], invariant: 'I2', why: 'epochs are 16 bits' };
     const refusedWith = (error: string) => {
       const h = healedHistory();
-      h.at(1100).add({ process: 'rollout', type: 'invoke', f: 'register-writer', value: { step: 's9', attempt: 1, node: 'n2', localEpoch: 65_536, mustBeRefused } });
+      h.at(1100).add({
+        process: 'rollout',
+        type: 'invoke',
+        f: 'register-writer',
+        value: { step: 's9', attempt: 1, node: 'n2', localEpoch: 65_536, mustBeRefused },
+      });
       h.add({ process: 'rollout', type: 'fail', f: 'register-writer', value: { step: 's9', attempt: 1 }, error });
       return checkAvailability({ history: h.ops, samples: caughtUp(), expectations }).findings.map((f) => f.invariant);
     };
@@ -111,14 +131,20 @@ describe('availability: STUCK and failed steps make it invalid', () => {
   });
 
   it('stuck: a node that never catches up to the commit index of the heal', () => {
-    const samples = caughtUp(['n1', 'n2']).concat([sample(900, 'n3', { status: { commitIndex: 20, appliedIndex: 12 } }), sample(3500, 'n3', { status: { commitIndex: 31, appliedIndex: 19 } })]);
+    const samples = caughtUp(['n1', 'n2']).concat([
+      sample(900, 'n3', { status: { commitIndex: 20, appliedIndex: 12 } }),
+      sample(3500, 'n3', { status: { commitIndex: 31, appliedIndex: 19 } }),
+    ]);
     const result = checkAvailability({ history: healedHistory().ops, samples, expectations });
     expect(result.findings).toEqual([expect.objectContaining({ invariant: 'stuck', nodes: ['n3'] })]);
     expect(result.findings[0]?.message).toMatch(/n3 did not apply up to the commit index 20/);
   });
 
   it('stuck: a node that catches up only after the window', () => {
-    const samples = caughtUp(['n1', 'n2']).concat([sample(900, 'n3', { status: { appliedIndex: 1 } }), sample(3500, 'n3', { status: { commitIndex: 31, appliedIndex: 31 } })]);
+    const samples = caughtUp(['n1', 'n2']).concat([
+      sample(900, 'n3', { status: { appliedIndex: 1 } }),
+      sample(3500, 'n3', { status: { commitIndex: 31, appliedIndex: 31 } }),
+    ]);
     expect(checkAvailability({ history: healedHistory().ops, samples, expectations }).valid).toBe(false);
   });
 });
@@ -135,8 +161,14 @@ describe('availability: what it cannot judge', () => {
     expect(checkAvailability({ history: healedHistory().ops, samples: [], expectations }).valid).toBe('unknown');
     const noWrites = healedHistory();
     noWrites.ops.splice(noWrites.ops.length - 2, 2);
-    expect(checkAvailability({ history: noWrites.ops, samples: caughtUp(), expectations }).reason).toMatch(/No client write was attempted after the final heal/);
-    const early = [...caughtUp(['n1', 'n2']), sample(900, 'n3', { status: { appliedIndex: 12 } }), sample(1200, 'n3', { status: { appliedIndex: 15 } })];
+    expect(checkAvailability({ history: noWrites.ops, samples: caughtUp(), expectations }).reason).toMatch(
+      /No client write was attempted after the final heal/,
+    );
+    const early = [
+      ...caughtUp(['n1', 'n2']),
+      sample(900, 'n3', { status: { appliedIndex: 12 } }),
+      sample(1200, 'n3', { status: { appliedIndex: 15 } }),
+    ];
     const result = checkAvailability({ history: healedHistory().ops, samples: early, expectations });
     expect(result.valid).toBe('unknown');
     expect(result.reason).toMatch(/sampling stopped 199 ms after the heal/);

@@ -22,17 +22,36 @@ export interface AvailabilityInput {
 /** Checks that the cluster recovered after the final heal. */
 export function checkAvailability(input: AvailabilityInput): ArtifactCheckResult {
   const heal = finalHeal(input.history);
-  if (typeof heal === 'string') return artifactCheckResult({ findings: [{ invariant: 'stuck', undecided: true, message: heal }], checked: { ops: input.history.length }, validReason: '' });
+  if (typeof heal === 'string')
+    return artifactCheckResult({
+      findings: [{ invariant: 'stuck', undecided: true, message: heal }],
+      checked: { ops: input.history.length },
+      validReason: '',
+    });
   const pairs = pairOps(input.history);
   const steps = checkUnfinishedSteps(pairs, input.expectations);
   const writes = checkWriteRecovery(pairs, heal, input.expectations.recoveryWindowMs);
-  const nodes = input.samples.length === 0 ? undefined : checkStuckNodes({ pairs, samples: input.samples, expectations: input.expectations, heal });
-  const noSamples = nodes === undefined ? [{ invariant: 'stuck', undecided: true, message: 'status.jsonl has no samples, so no node can be shown to have caught up.' }] : [];
+  const nodes =
+    input.samples.length === 0
+      ? undefined
+      : checkStuckNodes({ pairs, samples: input.samples, expectations: input.expectations, heal });
+  const noSamples =
+    nodes === undefined
+      ? [
+          {
+            invariant: 'stuck',
+            undecided: true,
+            message: 'status.jsonl has no samples, so no node can be shown to have caught up.',
+          },
+        ]
+      : [];
   const checked: Record<string, number> = {
     steps: steps.steps,
     nodes: nodes?.nodes ?? 0,
     commitIndexAtHeal: nodes?.commitIndex ?? 0,
-    ...(writes.firstOkAfterHealMs === undefined ? {} : { firstWriteOkAfterHealMs: Math.round(writes.firstOkAfterHealMs) }),
+    ...(writes.firstOkAfterHealMs === undefined
+      ? {}
+      : { firstWriteOkAfterHealMs: Math.round(writes.firstOkAfterHealMs) }),
   };
   return artifactCheckResult({
     findings: [...steps.findings, ...writes.findings, ...(nodes?.findings ?? []), ...noSamples],

@@ -15,7 +15,9 @@ export function finalHeal(history: readonly HistoryOp[]): FinalHeal | string {
   const nemesisOps = history.filter((op) => op.process === nemesisProcess);
   if (nemesisOps.length === 0) return { opIndex: undefined, timeNs: 0 };
   const heal = nemesisOps.findLast((op) => op.f === 'heal-all' && op.type !== 'invoke');
-  if (heal === undefined) return 'The history has faults but no completed final heal-all (was the run cut short?), so recovery cannot be judged.';
-  if (heal.time === undefined) return `The final heal-all (op ${heal.index}) has no time, so the recovery window cannot be placed.`;
+  if (heal === undefined)
+    return 'The history has faults but no completed final heal-all (was the run cut short?), so recovery cannot be judged.';
+  if (heal.time === undefined)
+    return `The final heal-all (op ${heal.index}) has no time, so the recovery window cannot be placed.`;
   return { opIndex: heal.index, timeNs: heal.time };
 }

@@ -14,7 +14,9 @@ const nsPerMs = 1_000_000;
 export function commitIndexAtHeal(samples: readonly StatusSample[], heal: FinalHeal): number {
   let commit = 0;
   for (const nodeSamples of samplesByNode(samples).values()) {
-    const before = answered(nodeSamples).filter((sample) => sample.time <= heal.timeNs).at(-1);
+    const before = answered(nodeSamples)
+      .filter((sample) => sample.time <= heal.timeNs)
+      .at(-1);
     if (before !== undefined) commit = Math.max(commit, before.status.commitIndex);
   }
   return commit;
@@ -31,7 +33,9 @@ function removedNodes(pairs: readonly OpPair[]): Set<string> {
 }
 
 function declaredHalt(node: string, samples: readonly StatusSample[], expectations: RolloutExpectations): boolean {
-  return answered(samples).some((sample) => sample.status.halted && expectedHaltFor(expectations, node, sample.status.haltError) !== undefined);
+  return answered(samples).some(
+    (sample) => sample.status.halted && expectedHaltFor(expectations, node, sample.status.haltError) !== undefined,
+  );
 }
 
 function describeLast(status: NodeStatusView | undefined, last: StatusSample | undefined): string {
@@ -41,7 +45,12 @@ function describeLast(status: NodeStatusView | undefined, last: StatusSample | u
 }
 
 /** One finding per stuck (or undecided) node. */
-export function checkStuckNodes(input: { readonly pairs: readonly OpPair[]; readonly samples: readonly StatusSample[]; readonly expectations: RolloutExpectations; readonly heal: FinalHeal }): { readonly findings: Finding[]; readonly commitIndex: number; readonly nodes: number; readonly notes: string[] } {
+export function checkStuckNodes(input: {
+  readonly pairs: readonly OpPair[];
+  readonly samples: readonly StatusSample[];
+  readonly expectations: RolloutExpectations;
+  readonly heal: FinalHeal;
+}): { readonly findings: Finding[]; readonly commitIndex: number; readonly nodes: number; readonly notes: string[] } {
   const { heal, expectations } = input;
   const commit = commitIndexAtHeal(input.samples, heal);
   const deadline = heal.timeNs + expectations.recoveryWindowMs * nsPerMs;
@@ -50,8 +59,14 @@ export function checkStuckNodes(input: { readonly pairs: readonly OpPair[]; read
   const notes: string[] = [];
   let nodes = 0;
   for (const [node, samples] of samplesByNode(input.samples)) {
-    if (removed.has(node)) { notes.push(`${node} is not required to catch up: an ok remove step took it out of the cluster.`); continue; }
-    if (declaredHalt(node, samples, expectations)) { notes.push(`${node} is not required to catch up: it halted as the scenario declares.`); continue; }
+    if (removed.has(node)) {
+      notes.push(`${node} is not required to catch up: an ok remove step took it out of the cluster.`);
+      continue;
+    }
+    if (declaredHalt(node, samples, expectations)) {
+      notes.push(`${node} is not required to catch up: it halted as the scenario declares.`);
+      continue;
+    }
     nodes += 1;
     const live = answered(samples);
     if (live.some((sample) => sample.time <= deadline && sample.status.appliedIndex >= commit)) continue;
@@ -59,13 +74,25 @@ export function checkStuckNodes(input: { readonly pairs: readonly OpPair[]; read
     const lastStatus = live.at(-1)?.status;
     const at = heal.opIndex === undefined ? {} : { opIndex: heal.opIndex };
     if (last !== undefined && last.time < deadline && !live.some((sample) => sample.status.appliedIndex >= commit)) {
-      findings.push({ invariant: 'stuck', nodes: [node], undecided: true, ...at, message: `${node} had not reached commit index ${commit} when sampling stopped ${Math.round((last.time - heal.timeNs) / nsPerMs)} ms after the heal, before the ${expectations.recoveryWindowMs} ms window ended (${describeLast(lastStatus, last)}).` });
+      findings.push({
+        invariant: 'stuck',
+        nodes: [node],
+        undecided: true,
+        ...at,
+        message: `${node} had not reached commit index ${commit} when sampling stopped ${Math.round((last.time - heal.timeNs) / nsPerMs)} ms after the heal, before the ${expectations.recoveryWindowMs} ms window ended (${describeLast(lastStatus, last)}).`,
+      });
       continue;
     }
     findings.push({
-      invariant: 'stuck', nodes: [node], ...at,
+      invariant: 'stuck',
+      nodes: [node],
+      ...at,
       message: `${node} did not apply up to the commit index ${commit} of the heal within ${expectations.recoveryWindowMs} ms (${describeLast(lastStatus, last)}).`,
-      details: { commitIndex: commit, appliedIndex: lastStatus?.appliedIndex ?? null, halted: lastStatus?.halted ?? null },
+      details: {
+        commitIndex: commit,
+        appliedIndex: lastStatus?.appliedIndex ?? null,
+        halted: lastStatus?.halted ?? null,
+      },
     });
   }
   return { findings, commitIndex: commit, nodes, notes };

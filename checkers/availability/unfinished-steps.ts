@@ -16,7 +16,10 @@ function stableJson(value: HistoryValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${(value as readonly HistoryValue[]).map((item) => stableJson(item)).join(',')}]`;
   const object = value as { readonly [key: string]: HistoryValue };
-  return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${stableJson(object[key] ?? null)}`).join(',')}}`;
+  return `{${Object.keys(object)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${stableJson(object[key] ?? null)}`)
+    .join(',')}}`;
 }
 
 /** The rollout steps of a history, attempts grouped by step. */
@@ -25,8 +28,12 @@ function stepsOf(pairs: readonly OpPair[]): Map<string, OpPair[]> {
   for (const pair of pairs) {
     if (pair.invoke.process !== rolloutProcess) continue;
     const value = pair.invoke.value;
-    const stepId = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { readonly step?: HistoryValue }).step : undefined;
-    const identity = typeof stepId === 'string' ? `${pair.invoke.f} step ${stepId}` : `${pair.invoke.f} ${stableJson(value)}`;
+    const stepId =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as { readonly step?: HistoryValue }).step
+        : undefined;
+    const identity =
+      typeof stepId === 'string' ? `${pair.invoke.f} step ${stepId}` : `${pair.invoke.f} ${stableJson(value)}`;
     steps.set(identity, [...(steps.get(identity) ?? []), pair]);
   }
   return steps;
@@ -34,30 +41,44 @@ function stepsOf(pairs: readonly OpPair[]): Map<string, OpPair[]> {
 
 function label(pair: OpPair): string {
   const params = pair.invoke.value;
-  return params === null || stableJson(params) === stableJson({ step: pair.invoke.f }) ? pair.invoke.f : `${pair.invoke.f} ${stableJson(params)}`;
+  return params === null || stableJson(params) === stableJson({ step: pair.invoke.f })
+    ? pair.invoke.f
+    : `${pair.invoke.f} ${stableJson(params)}`;
 }
 
 /** One finding per unfinished step; `steps` counts the steps seen. */
-export function checkUnfinishedSteps(pairs: readonly OpPair[], expectations: RolloutExpectations): { readonly findings: Finding[]; readonly steps: number; readonly notes: string[] } {
+export function checkUnfinishedSteps(
+  pairs: readonly OpPair[],
+  expectations: RolloutExpectations,
+): { readonly findings: Finding[]; readonly steps: number; readonly notes: string[] } {
   const findings: Finding[] = [];
   const notes: string[] = [];
   const steps = stepsOf(pairs);
   for (const attempts of steps.values()) {
     const last = attempts.at(-1);
-    if (last === undefined || attempts.some((attempt) => okOf(attempt) !== undefined || refusedAsRequired(attempt))) continue;
+    if (last === undefined || attempts.some((attempt) => okOf(attempt) !== undefined || refusedAsRequired(attempt)))
+      continue;
     if (expectations.unfinishedStepsAllowed.includes(last.invoke.f)) {
       notes.push(`${label(last)} did not finish, which the scenario allows.`);
       continue;
     }
-    const nodes = [...new Set(attempts.flatMap((attempt) => (attempt.invoke.node === undefined ? [] : [attempt.invoke.node])))];
+    const nodes = [
+      ...new Set(attempts.flatMap((attempt) => (attempt.invoke.node === undefined ? [] : [attempt.invoke.node]))),
+    ];
     const hangs = last.completion === undefined || last.completion.type === 'info';
-    const outcome = last.completion === undefined ? 'never completed' : last.completion.type === 'info' ? 'ended with an unknown outcome' : 'failed';
+    const outcome =
+      last.completion === undefined
+        ? 'never completed'
+        : last.completion.type === 'info'
+          ? 'ended with an unknown outcome'
+          : 'failed';
     findings.push({
-      invariant: hangs ? 'stuck' : 'step-failed', opIndex: last.invoke.index, nodes,
+      invariant: hangs ? 'stuck' : 'step-failed',
+      opIndex: last.invoke.index,
+      nodes,
       message: `Rollout step ${label(last)} never succeeded: ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}, the last (op ${last.invoke.index}) ${outcome}${last.completion?.error === undefined ? '' : ` (${JSON.stringify(last.completion.error)})`}.`,
       details: { step: last.invoke.f, attempts: attempts.map((attempt) => attempt.invoke.index) },
     });
   }
   return { findings, steps: steps.size, notes };
 }
-

@@ -11,7 +11,11 @@ import type { FinalHeal } from './final-heal.js';
 const nsPerMs = 1_000_000;
 
 /** The finding, if any, and when writes first succeeded after the heal (ms after it). */
-export function checkWriteRecovery(pairs: readonly OpPair[], heal: FinalHeal, recoveryWindowMs: number): { readonly findings: Finding[]; readonly firstOkAfterHealMs: number | undefined } {
+export function checkWriteRecovery(
+  pairs: readonly OpPair[],
+  heal: FinalHeal,
+  recoveryWindowMs: number,
+): { readonly findings: Finding[]; readonly firstOkAfterHealMs: number | undefined } {
   const writes = clientWrites(pairs);
   const deadline = heal.timeNs + recoveryWindowMs * nsPerMs;
   let firstOk: HistoryOp | undefined;
@@ -25,16 +29,32 @@ export function checkWriteRecovery(pairs: readonly OpPair[], heal: FinalHeal, re
   const attempted = writes.filter((pair) => (pair.invoke.time ?? -1) >= heal.timeNs);
   const healOp = heal.opIndex === undefined ? 'the start of the run' : `the final heal (op ${heal.opIndex})`;
   if (attempted.length === 0 && firstOk === undefined) {
-    return { findings: [{ invariant: 'stuck', undecided: true, ...(heal.opIndex === undefined ? {} : { opIndex: heal.opIndex }), message: `No client write was attempted after ${healOp}, so recovery of writes cannot be judged.` }], firstOkAfterHealMs };
+    return {
+      findings: [
+        {
+          invariant: 'stuck',
+          undecided: true,
+          ...(heal.opIndex === undefined ? {} : { opIndex: heal.opIndex }),
+          message: `No client write was attempted after ${healOp}, so recovery of writes cannot be judged.`,
+        },
+      ],
+      firstOkAfterHealMs,
+    };
   }
-  const late = firstOkAfterHealMs === undefined ? 'none succeeded' : `the first succeeded ${Math.round(firstOkAfterHealMs)} ms after it`;
+  const late =
+    firstOkAfterHealMs === undefined
+      ? 'none succeeded'
+      : `the first succeeded ${Math.round(firstOkAfterHealMs)} ms after it`;
   const [firstAttempt] = attempted;
   return {
-    findings: [{
-      invariant: 'stuck', ...(firstAttempt === undefined ? {} : { opIndex: firstAttempt.invoke.index }),
-      message: `Client writes did not recover within ${recoveryWindowMs} ms of ${healOp}: ${attempted.length} attempted after it, ${late}.`,
-      details: { attempted: attempted.length, firstOkAfterHealMs: firstOkAfterHealMs ?? null },
-    }],
+    findings: [
+      {
+        invariant: 'stuck',
+        ...(firstAttempt === undefined ? {} : { opIndex: firstAttempt.invoke.index }),
+        message: `Client writes did not recover within ${recoveryWindowMs} ms of ${healOp}: ${attempted.length} attempted after it, ${late}.`,
+        details: { attempted: attempted.length, firstOkAfterHealMs: firstOkAfterHealMs ?? null },
+      },
+    ],
     firstOkAfterHealMs,
   };
 }

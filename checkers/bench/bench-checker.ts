@@ -18,11 +18,23 @@ import { readHistory } from '../history/index.js';
 import type { HistoryFormat, HistoryOp } from '../history/index.js';
 import { check, createModel } from '../linearizability/index.js';
 import type { ModelName } from '../linearizability/index.js';
-import { etcdFileIds, etcdLinearizable, etcdSlowestIds, sharedDataDir, simulateKvHistory, simulateRegisterHistory } from '../testing/index.js';
+import {
+  etcdFileIds,
+  etcdLinearizable,
+  etcdSlowestIds,
+  sharedDataDir,
+  simulateKvHistory,
+  simulateRegisterHistory,
+} from '../testing/index.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
-interface Case { readonly name: string; readonly ops: readonly HistoryOp[]; readonly model: ModelName; readonly expected: boolean }
+interface Case {
+  readonly name: string;
+  readonly ops: readonly HistoryOp[];
+  readonly model: ModelName;
+  readonly expected: boolean;
+}
 
 function load(path: string, format: HistoryFormat): readonly HistoryOp[] {
   return readHistory(readFileSync(path, 'utf8'), format, path).ops;
@@ -32,7 +44,8 @@ function load(path: string, format: HistoryFormat): readonly HistoryOp[] {
 function runRound(cases: readonly Case[]): number[] {
   return cases.map((c) => {
     const result = check(createModel(c.model, null), c.ops, { semantics: 'porcupine' });
-    if (result.valid !== c.expected) throw new Error(`verdict changed for ${c.name}: expected ${c.expected}, got ${String(result.valid)}`);
+    if (result.valid !== c.expected)
+      throw new Error(`verdict changed for ${c.name}: expected ${c.expected}, got ${String(result.valid)}`);
     return result.elapsedMs;
   });
 }
@@ -47,16 +60,22 @@ function cpuMs(run: () => void): number {
 
 function measure(label: string, cases: readonly Case[]): number[] {
   let cold: number[] = [];
-  const coldCpu = cpuMs(() => { cold = runRound(cases); });
+  const coldCpu = cpuMs(() => {
+    cold = runRound(cases);
+  });
   let best = cold;
   let bestCpu = coldCpu;
   for (let r = 1; r < rounds; r += 1) {
     let times: number[] = [];
-    const cpu = cpuMs(() => { times = runRound(cases); });
+    const cpu = cpuMs(() => {
+      times = runRound(cases);
+    });
     if (sum(times) < sum(best)) best = times;
     bestCpu = Math.min(bestCpu, cpu);
   }
-  console.log(`${label}: cold ${sum(cold).toFixed(1)} ms (cpu ${coldCpu.toFixed(1)}), best of ${rounds} ${sum(best).toFixed(1)} ms (cpu ${bestCpu.toFixed(1)})`);
+  console.log(
+    `${label}: cold ${sum(cold).toFixed(1)} ms (cpu ${coldCpu.toFixed(1)}), best of ${rounds} ${sum(best).toFixed(1)} ms (cpu ${bestCpu.toFixed(1)})`,
+  );
   return best;
 }
 
@@ -64,15 +83,20 @@ const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b
 
 function benchEtcd(data: string): void {
   const cases = etcdFileIds.map((id) => ({
-    name: id, model: 'cas-register' as const, expected: etcdLinearizable.has(id),
+    name: id,
+    model: 'cas-register' as const,
+    expected: etcdLinearizable.has(id),
     ops: load(join(data, 'porcupine', 'jepsen', `etcd_${id}.log`), 'jepsen-log'),
   }));
   const best = measure(`etcd corpus (${cases.length} files)`, cases);
   const byId = new Map(cases.map((c, i) => [c.name, best[i] ?? 0]));
-  console.log(`  porcupine's ten slowest: ${etcdSlowestIds.map((id) => `${id} ${(byId.get(id) ?? 0).toFixed(2)}`).join(', ')} ms`);
+  console.log(
+    `  porcupine's ten slowest: ${etcdSlowestIds.map((id) => `${id} ${(byId.get(id) ?? 0).toFixed(2)}`).join(', ')} ms`,
+  );
   const ours = [...byId].sort((a, b) => b[1] - a[1]).slice(0, 10);
   console.log(`  our ten slowest:         ${ours.map(([id, ms]) => `${id} ${ms.toFixed(2)}`).join(', ')} ms`);
-  for (const [id, ms] of [...byId].sort((a, b) => a[0].localeCompare(b[0]))) console.log(`    etcd_${id}.log ${ms.toFixed(2)} ms`);
+  for (const [id, ms] of [...byId].sort((a, b) => a[0].localeCompare(b[0])))
+    console.log(`    etcd_${id}.log ${ms.toFixed(2)} ms`);
 }
 
 function benchKv(data: string): void {
@@ -89,18 +113,46 @@ function benchCheckerCases(data: string): void {
   let searchMs = 0;
   const cpu = cpuMs(() => {
     const result = check(createModel('kv', null), ops, { semantics: 'porcupine' });
-    if (result.valid !== true) throw new Error(`verdict changed for ${path}: expected true, got ${String(result.valid)}`);
+    if (result.valid !== true)
+      throw new Error(`verdict changed for ${path}: expected true, got ${String(result.valid)}`);
     cacheEntries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
     searchMs = result.partitions.reduce((total, p) => total + p.elapsedMs, 0);
   });
-  console.log(`checker-cases/slow-kv-info-16ops.txt (cold): search ${searchMs.toFixed(2)} ms, ${cacheEntries} cache entries (cpu ${cpu.toFixed(1)} ms)`);
+  console.log(
+    `checker-cases/slow-kv-info-16ops.txt (cold): search ${searchMs.toFixed(2)} ms, ${cacheEntries} cache entries (cpu ${cpu.toFixed(1)} ms)`,
+  );
 }
 
 /** The large simulated histories, each checked by `runLargeCase` in a child process. */
-const largeCases: Readonly<Record<string, () => { readonly label: string; readonly ops: readonly HistoryOp[]; readonly model: ModelName; readonly semantics: 'knossos' | 'porcupine' }>> = {
-  'register-100k': () => ({ label: 'simulated cas-register 100,000 ops (10 keys, 20 clients, 5% unknown)', model: 'cas-register', semantics: 'knossos', ops: simulateRegisterHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05, cas: true }) }),
-  'kv-100k': () => ({ label: 'simulated kv 100,000 ops (10 keys, 20 clients, get:put:append 45:40:15, 5% unknown puts/appends)', model: 'kv', semantics: 'porcupine', ops: simulateKvHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05 }) }),
-  'kv-1m': () => ({ label: 'simulated kv 1,000,000 ops (10 keys, 20 clients, 45:40:15, 5% unknown puts/appends)', model: 'kv', semantics: 'porcupine', ops: simulateKvHistory({ seed: 1, ops: 1_000_000, processes: 20, keys: 10, unknownRate: 0.05 }) }),
+const largeCases: Readonly<
+  Record<
+    string,
+    () => {
+      readonly label: string;
+      readonly ops: readonly HistoryOp[];
+      readonly model: ModelName;
+      readonly semantics: 'knossos' | 'porcupine';
+    }
+  >
+> = {
+  'register-100k': () => ({
+    label: 'simulated cas-register 100,000 ops (10 keys, 20 clients, 5% unknown)',
+    model: 'cas-register',
+    semantics: 'knossos',
+    ops: simulateRegisterHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05, cas: true }),
+  }),
+  'kv-100k': () => ({
+    label: 'simulated kv 100,000 ops (10 keys, 20 clients, get:put:append 45:40:15, 5% unknown puts/appends)',
+    model: 'kv',
+    semantics: 'porcupine',
+    ops: simulateKvHistory({ seed: 1, ops: 100_000, processes: 20, keys: 10, unknownRate: 0.05 }),
+  }),
+  'kv-1m': () => ({
+    label: 'simulated kv 1,000,000 ops (10 keys, 20 clients, 45:40:15, 5% unknown puts/appends)',
+    model: 'kv',
+    semantics: 'porcupine',
+    ops: simulateKvHistory({ seed: 1, ops: 1_000_000, processes: 20, keys: 10, unknownRate: 0.05 }),
+  }),
 };
 
 function runLargeCase(name: string): void {
@@ -112,20 +164,33 @@ function runLargeCase(name: string): void {
   const result = check(createModel(model, null), ops, { semantics });
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const cacheEntries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
-  console.log(`${label}: ${unknown} info ops; ${String(result.valid)} in ${result.elapsedMs.toFixed(0)} ms; ${cacheEntries} cache entries; peak RSS ${peakRssMb.toFixed(0)} MB (${rssBeforeMb.toFixed(0)} MB with the history loaded, before the check)`);
-  if (result.valid !== true) throw new Error(`${name}: the simulated history must be linearizable, got ${String(result.valid)}`);
+  console.log(
+    `${label}: ${unknown} info ops; ${String(result.valid)} in ${result.elapsedMs.toFixed(0)} ms; ${cacheEntries} cache entries; peak RSS ${peakRssMb.toFixed(0)} MB (${rssBeforeMb.toFixed(0)} MB with the history loaded, before the check)`,
+  );
+  if (result.valid !== true)
+    throw new Error(`${name}: the simulated history must be linearizable, got ${String(result.valid)}`);
 }
 
 function benchLarge(): void {
   const names = Object.keys(largeCases).filter((name) => !(name === 'kv-1m' && process.env.BENCH_SKIP_1M === '1'));
   for (const name of names) {
-    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--case', name], { stdio: 'inherit' });
-    if (child.status !== 0) throw new Error(`bench case ${name} failed (exit ${String(child.status)}${child.signal !== null ? `, ${child.signal}` : ''})`);
+    const child = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--case', name],
+      { stdio: 'inherit' },
+    );
+    if (child.status !== 0)
+      throw new Error(
+        `bench case ${name} failed (exit ${String(child.status)}${child.signal !== null ? `, ${child.signal}` : ''})`,
+      );
   }
 }
 
 function main(argv: readonly string[]): void {
-  if (argv[0] === '--case' && argv[1] !== undefined) { runLargeCase(argv[1]); return; }
+  if (argv[0] === '--case' && argv[1] !== undefined) {
+    runLargeCase(argv[1]);
+    return;
+  }
   const data = sharedDataDir();
   console.log(`node ${process.version}, ${rounds} rounds per corpus, data in ${data}`);
   benchCheckerCases(data);

@@ -26,7 +26,14 @@ function scratchDir(): string {
 async function run(...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await runCheckCommand(argv, { writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } });
+  const code = await runCheckCommand(argv, {
+    writeOut: (t) => {
+      out += t;
+    },
+    writeErr: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err };
 }
 
@@ -42,19 +49,35 @@ describe('ekv-jepsen check', () => {
   it('prints one JSON object per file with the required fields; the exit code is the worst verdict', async () => {
     const { code, out } = await run(goodEdn, badAnalysis, '--initial', '0', '--json');
     expect(code).toBe(1);
-    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.map((l) => [l.file, l.valid, l.model, l.partitions])).toEqual([[goodEdn, true, 'cas-register', 1], [badAnalysis, false, 'cas-register', 1]]);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => [l.file, l.valid, l.model, l.partitions])).toEqual([
+      [goodEdn, true, 'cas-register', 1],
+      [badAnalysis, false, 'cas-register', 1],
+    ]);
     expect(lines.every((l) => typeof l.ops === 'number' && typeof l.elapsedMs === 'number')).toBe(true);
   });
 
   it('prints knossos-shaped EDN with --edn', async () => {
     const { out } = await run(badAnalysis, '--initial', '0', '--edn');
-    expect(out).toMatch(/^\{:valid\? false, .*:op \{:process 21, :type :ok, :f :read, :value 2, :index 14\}, :previous-ok \{:process 19, :type :ok, :f :read, :value 0, :index 11\}, :final-paths #\{\[/);
+    expect(out).toMatch(
+      /^\{:valid\? false, .*:op \{:process 21, :type :ok, :f :read, :value 2, :index 14\}, :previous-ok \{:process 19, :type :ok, :f :read, :value 0, :index 11\}, :final-paths #\{\[/,
+    );
   });
 
   it('exits 2 when the budget is exhausted', async () => {
     // Many pending unknown outcomes before a read of a value nobody wrote: slow to refute.
-    const history = simulateRegisterHistory({ seed: 3, ops: 300, processes: 8, keys: 0, unknownRate: 0.2, values: 4, cas: true });
+    const history = simulateRegisterHistory({
+      seed: 3,
+      ops: 300,
+      processes: 8,
+      keys: 0,
+      unknownRate: 0.2,
+      values: 4,
+      cas: true,
+    });
     const reads = history.filter((op) => op.type === 'ok' && op.f === 'read');
     const victim = reads[Math.floor(reads.length * 0.8)];
     const lines = history.map((op) => historyOpToJsonl(op === victim ? { ...op, value: 'never-written' } : op));
@@ -66,7 +89,13 @@ describe('ekv-jepsen check', () => {
   });
 
   it('checks porcupine formats with porcupine semantics by default', async () => {
-    const { code, out } = await run(join(data, 'porcupine/jepsen/etcd_002.log'), join(data, 'porcupine/kv/c10-ok.txt'), '--json', '--model', 'cas-register');
+    const { code, out } = await run(
+      join(data, 'porcupine/jepsen/etcd_002.log'),
+      join(data, 'porcupine/kv/c10-ok.txt'),
+      '--json',
+      '--model',
+      'cas-register',
+    );
     expect(code).toBe(255); // c10 is a kv history: the cas-register model rejects get/append
     expect(out).toContain('"semantics":"porcupine"');
     expect((await run(join(data, 'porcupine/kv/c10-ok.txt'), '--model', 'kv')).code).toBe(0);
@@ -78,7 +107,7 @@ describe('ekv-jepsen check', () => {
     await run(badAnalysis, '--initial', '0', '--html', html);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('Cannot linearize');
-    expect(page).toContain("can&#39;t read 2 from register 0".replace('&#39;', "'"));
+    expect(page).toContain('can&#39;t read 2 from register 0'.replace('&#39;', "'"));
     expect(page).not.toMatch(/<script|<link|https?:\/\//);
   });
 
@@ -105,8 +134,15 @@ describe('ekv-jepsen check', () => {
   });
 
   it('parses durations and initial values', () => {
-    expect([parseDurationMs('500ms'), parseDurationMs('60s'), parseDurationMs('2m'), parseDurationMs('3')]).toEqual([500, 60_000, 120_000, 3000]);
-    expect([parseInitialValue('nil'), parseInitialValue('null'), parseInitialValue('0'), parseInitialValue('{x 0, y 0}')]).toEqual([null, null, 0, { x: 0, y: 0 }]);
+    expect([parseDurationMs('500ms'), parseDurationMs('60s'), parseDurationMs('2m'), parseDurationMs('3')]).toEqual([
+      500, 60_000, 120_000, 3000,
+    ]);
+    expect([
+      parseInitialValue('nil'),
+      parseInitialValue('null'),
+      parseInitialValue('0'),
+      parseInitialValue('{x 0, y 0}'),
+    ]).toEqual([null, null, 0, { x: 0, y: 0 }]);
   });
 
   it('--memory takes sizes and names a bad one', async () => {
@@ -122,7 +158,16 @@ describe('ekv-jepsen check', () => {
     const controller = new AbortController();
     controller.abort();
     let err = '';
-    const code = await runCheckCommand([goodEdn, '--initial', '0'], { writeOut: () => {}, writeErr: (t) => { err += t; } }, controller.signal);
+    const code = await runCheckCommand(
+      [goodEdn, '--initial', '0'],
+      {
+        writeOut: () => {},
+        writeErr: (t) => {
+          err += t;
+        },
+      },
+      controller.signal,
+    );
     expect(code).toBe(2);
     expect(err).toContain('not checked (interrupted)');
   });

@@ -6,7 +6,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { HistoryParseError, readHistory } from '../history/index.js';
 import type { HistoryFormat, HistoryOp } from '../history/index.js';
-import { HistoryError, ModelInputError, checkAsync, createModel, resultToEdn, visualize } from '../linearizability/index.js';
+import {
+  HistoryError,
+  ModelInputError,
+  checkAsync,
+  createModel,
+  resultToEdn,
+  visualize,
+} from '../linearizability/index.js';
 import type { AnyModel, CheckResult, Semantics } from '../linearizability/index.js';
 import { CliUsageError, checkUsage, parseCheckArguments } from './check-options.js';
 import type { CheckCommandOptions } from './check-options.js';
@@ -20,12 +27,18 @@ export interface CommandIo {
 /** Exit codes of `check` (and of the other ekv-jepsen commands). */
 export const exitCodes = { valid: 0, invalid: 1, unknown: 2, error: 255 } as const;
 
-const extensionFormats: Readonly<Record<string, HistoryFormat>> = { '.edn': 'edn', '.jsonl': 'jsonl', '.log': 'jepsen-log', '.txt': 'porcupine-kv' };
+const extensionFormats: Readonly<Record<string, HistoryFormat>> = {
+  '.edn': 'edn',
+  '.jsonl': 'jsonl',
+  '.log': 'jepsen-log',
+  '.txt': 'porcupine-kv',
+};
 
 /** The format of `file` from its extension, or a usage error. */
 export function inferFormat(file: string): HistoryFormat {
   const format = extensionFormats[extname(file).toLowerCase()];
-  if (format === undefined) throw new CliUsageError(`${file}: cannot tell the format from the extension; pass --format`);
+  if (format === undefined)
+    throw new CliUsageError(`${file}: cannot tell the format from the extension; pass --format`);
   return format;
 }
 
@@ -46,14 +59,23 @@ export interface FileCheck {
 }
 
 /** Reads and checks one history file (throws HistoryParseError / HistoryError / CliUsageError). */
-export async function checkHistoryFile(file: string, options: CheckCommandOptions, signal?: AbortSignal): Promise<FileCheck> {
+export async function checkHistoryFile(
+  file: string,
+  options: CheckCommandOptions,
+  signal?: AbortSignal,
+): Promise<FileCheck> {
   const format = options.format ?? inferFormat(file);
   const semantics = options.semantics ?? defaultSemantics(format);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new HistoryParseError({ code: 'io', file, line: 0, reason: `cannot read: ${error instanceof Error ? error.message : String(error)}` });
+    throw new HistoryParseError({
+      code: 'io',
+      file,
+      line: 0,
+      reason: `cannot read: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
   const parsed = readHistory(text, format, file);
   const model = createModel(options.model, options.initial);
@@ -74,7 +96,8 @@ function exitCodeOf(result: CheckResult): number {
 
 /** Worst of two exit codes: error, then invalid, then unknown, then valid. */
 function worse(a: number, b: number): number {
-  const rank = (code: number): number => [exitCodes.valid, exitCodes.unknown, exitCodes.invalid, exitCodes.error].indexOf(code as 0 | 1 | 2 | 255);
+  const rank = (code: number): number =>
+    [exitCodes.valid, exitCodes.unknown, exitCodes.invalid, exitCodes.error].indexOf(code as 0 | 1 | 2 | 255);
   return rank(a) >= rank(b) ? a : b;
 }
 
@@ -84,14 +107,26 @@ function textReport(checked: FileCheck): string {
   if (result.valid === true) return head;
   if (result.valid === 'unknown') {
     const { okOps, lastOk } = result.longestPrefix;
-    const hint = result.reason === 'cache-full' ? '\n  the search cache is full: give it more with --memory (e.g. --memory 8g)' : result.reason === 'cancelled' ? ' (interrupted)' : '';
+    const hint =
+      result.reason === 'cache-full'
+        ? '\n  the search cache is full: give it more with --memory (e.g. --memory 8g)'
+        : result.reason === 'cancelled'
+          ? ' (interrupted)'
+          : '';
     return `${head}  search stopped: ${result.reason}; longest linearizable prefix: ${okOps} ok ops${lastOk ? ` (last: process ${lastOk.process} ${lastOk.description}, index ${lastOk.index})` : ''}${hint}\n`;
   }
-  const lines = [`  cannot linearize: process ${result.op.process} ${result.op.description} (index ${result.op.index})${result.partition !== null ? ` in partition ${result.partition}` : ''}`];
-  if (result.previousOk) lines.push(`  previous ok:      process ${result.previousOk.process} ${result.previousOk.description} (index ${result.previousOk.index})`);
+  const lines = [
+    `  cannot linearize: process ${result.op.process} ${result.op.description} (index ${result.op.index})${result.partition !== null ? ` in partition ${result.partition}` : ''}`,
+  ];
+  if (result.previousOk)
+    lines.push(
+      `  previous ok:      process ${result.previousOk.process} ${result.previousOk.description} (index ${result.previousOk.index})`,
+    );
   for (const path of result.finalPaths.slice(0, 3)) {
     const steps = path.steps.map((s) => `${s.op.description} → ${s.model}`).join(', ');
-    lines.push(`  final path: ${steps}${steps ? ', then ' : ''}${path.failure.op.description}: ${path.failure.message}`);
+    lines.push(
+      `  final path: ${steps}${steps ? ', then ' : ''}${path.failure.op.description}: ${path.failure.message}`,
+    );
   }
   return `${head}${lines.join('\n')}\n`;
 }
@@ -106,7 +141,9 @@ async function report(checked: FileCheck, options: CheckCommandOptions, io: Comm
   for (const warning of checked.warnings) io.writeErr(`warning: ${warning}\n`);
   const { result } = checked;
   if (options.output === 'json') {
-    io.writeOut(`${JSON.stringify({ file: checked.file, valid: result.valid, model: result.model, semantics: result.semantics, ops: result.ops, partitions: result.partitions.length, elapsedMs: result.elapsedMs, result })}\n`);
+    io.writeOut(
+      `${JSON.stringify({ file: checked.file, valid: result.valid, model: result.model, semantics: result.semantics, ops: result.ops, partitions: result.partitions.length, elapsedMs: result.elapsedMs, result })}\n`,
+    );
   } else if (options.output === 'edn') {
     io.writeOut(`${resultToEdn(result)}\n`);
   } else {
@@ -114,14 +151,25 @@ async function report(checked: FileCheck, options: CheckCommandOptions, io: Comm
   }
   if (options.htmlPath !== undefined) {
     const path = htmlPathFor(options.htmlPath, checked.file, options.files.length > 1);
-    await writeFile(path, visualize({ result, history: checked.history, model: checked.model, semantics: checked.semantics, nilReadMatchesAny: checked.nilReadMatchesAny, title: `Linearizability of ${basename(checked.file)}` }));
+    await writeFile(
+      path,
+      visualize({
+        result,
+        history: checked.history,
+        model: checked.model,
+        semantics: checked.semantics,
+        nilReadMatchesAny: checked.nilReadMatchesAny,
+        title: `Linearizability of ${basename(checked.file)}`,
+      }),
+    );
     if (options.output === 'text') io.writeOut(`  explanation written to ${path}\n`);
   }
 }
 
 function describeError(error: unknown, file: string): string | undefined {
   if (error instanceof HistoryParseError) return error.message;
-  if (error instanceof HistoryError) return error.line !== undefined ? `${file}:${error.line}: ${error.reason}` : `${file}: ${error.message}`;
+  if (error instanceof HistoryError)
+    return error.line !== undefined ? `${file}:${error.line}: ${error.reason}` : `${file}: ${error.message}`;
   if (error instanceof ModelInputError || error instanceof CliUsageError) return `${file}: ${error.message}`;
   return undefined;
 }
@@ -141,7 +189,10 @@ export async function runCheckCommand(argv: readonly string[], io: CommandIo, si
     io.writeErr(`ekv-jepsen check: ${error.message}\n\n${checkUsage}`);
     return exitCodes.error;
   }
-  if (options.help) { io.writeOut(checkUsage); return exitCodes.valid; }
+  if (options.help) {
+    io.writeOut(checkUsage);
+    return exitCodes.valid;
+  }
   let exitCode: number = exitCodes.valid;
   for (const file of options.files) {
     if (signal?.aborted === true) {

@@ -76,7 +76,8 @@ const unitBytes: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 **
 export function parseSizeBytes(text: string): number {
   const match = sizePattern.exec(text.trim());
   const bytes = match === null ? NaN : Number(match[1]) * (unitBytes[(match[2] ?? '').toLowerCase()] ?? NaN);
-  if (!(bytes >= 1024 * 1024)) throw new CliUsageError(`--memory: "${text}" is not a size of at least 1m (e.g. 512m, 4g)`);
+  if (!(bytes >= 1024 * 1024))
+    throw new CliUsageError(`--memory: "${text}" is not a size of at least 1m (e.g. 512m, 4g)`);
   return bytes;
 }
 
@@ -88,7 +89,8 @@ export function parseInitialValue(text: string): HistoryValue {
     try {
       return readEdnValue(text);
     } catch (error) {
-      if (error instanceof EdnSyntaxError) throw new CliUsageError(`--initial: "${text}" is neither JSON nor EDN (${error.reason})`);
+      if (error instanceof EdnSyntaxError)
+        throw new CliUsageError(`--initial: "${text}" is neither JSON nor EDN (${error.reason})`);
       throw error;
     }
   }
@@ -96,7 +98,8 @@ export function parseInitialValue(text: string): HistoryValue {
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new CliUsageError(`${flag}: "${value}" is not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new CliUsageError(`${flag}: "${value}" is not one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -108,9 +111,17 @@ export function parseCheckArguments(argv: readonly string[]): CheckCommandOption
       args: [...argv],
       allowPositionals: true,
       options: {
-        model: { type: 'string' }, initial: { type: 'string' }, format: { type: 'string' }, semantics: { type: 'string' },
-        budget: { type: 'string' }, memory: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, edn: { type: 'boolean' },
-        'strict-nil': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        model: { type: 'string' },
+        initial: { type: 'string' },
+        format: { type: 'string' },
+        semantics: { type: 'string' },
+        budget: { type: 'string' },
+        memory: { type: 'string' },
+        html: { type: 'string' },
+        json: { type: 'boolean' },
+        edn: { type: 'boolean' },
+        'strict-nil': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {

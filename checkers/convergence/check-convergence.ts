@@ -21,7 +21,11 @@ function haltedAtEnd(samples: readonly StatusSample[]): Map<string, string> {
   const halted = new Map<string, string>();
   for (const [node, nodeSamples] of samplesByNode(samples)) {
     const last = answered(nodeSamples).at(-1);
-    if (last?.status.halted === true) halted.set(node, `${node} is excluded: its last sample shows it halted on entry ${last.status.haltIndex} (${last.status.haltError}).`);
+    if (last?.status.halted === true)
+      halted.set(
+        node,
+        `${node} is excluded: its last sample shows it halted on entry ${last.status.haltIndex} (${last.status.haltError}).`,
+      );
   }
   return halted;
 }
@@ -39,7 +43,10 @@ export function checkConvergence(input: ConvergenceInput): ArtifactCheckResult {
   for (const evidence of keys.values()) {
     const kept = evidence.reads.filter((read) => !halted.has(read.node));
     excludedReads += evidence.reads.length - kept.length;
-    if (kept.length === 0) { unread += 1; continue; }
+    if (kept.length === 0) {
+      unread += 1;
+      continue;
+    }
     reads += kept.length;
     const verdict = judgeKey({ ...evidence, reads: kept });
     findings.push(...verdict.findings);
@@ -47,16 +54,40 @@ export function checkConvergence(input: ConvergenceInput): ArtifactCheckResult {
     stale += verdict.stale;
   }
   const { kept, omitted } = limitFindings(findings);
-  const gaps: Finding[] = reads === 0 ? [{ invariant: 'I3', undecided: true, message: 'The history has no usable final local read (read-local ok with node and logIndex), so convergence cannot be judged.' }] : [];
+  const gaps: Finding[] =
+    reads === 0
+      ? [
+          {
+            invariant: 'I3',
+            undecided: true,
+            message:
+              'The history has no usable final local read (read-local ok with node and logIndex), so convergence cannot be judged.',
+          },
+        ]
+      : [];
   const notes = [
     ...halted.values(),
-    ...(stale > 0 ? [`${stale} read${stale === 1 ? ' was' : 's were'} taken below the key's last acknowledged write index (the node had not applied it) and not compared.`] : []),
+    ...(stale > 0
+      ? [
+          `${stale} read${stale === 1 ? ' was' : 's were'} taken below the key's last acknowledged write index (the node had not applied it) and not compared.`,
+        ]
+      : []),
     ...(unread > 0 ? [`${unread} written key${unread === 1 ? ' has' : 's have'} no final local read to compare.`] : []),
-    ...(failedReads + unusableReads > 0 ? [`${failedReads} final reads did not complete ok and ${unusableReads} lacked a node, key or logIndex.`] : []),
+    ...(failedReads + unusableReads > 0
+      ? [`${failedReads} final reads did not complete ok and ${unusableReads} lacked a node, key or logIndex.`]
+      : []),
   ];
   return artifactCheckResult({
     findings: [...kept, ...gaps],
-    checked: { keys: keys.size, reads, compared, stale, excludedNodes: halted.size, excludedReads, ...(omitted > 0 ? { findingsOmitted: omitted } : {}) },
+    checked: {
+      keys: keys.size,
+      reads,
+      compared,
+      stale,
+      excludedNodes: halted.size,
+      excludedReads,
+      ...(omitted > 0 ? { findingsOmitted: omitted } : {}),
+    },
     notes,
     validReason: `${compared} final local reads of ${keys.size - unread} keys agree with each other and with the last acknowledged writes.`,
   });

@@ -39,12 +39,24 @@ export function judgeKey(evidence: KeyEvidence): KeyVerdict {
   const explained = (read: LocalRead): boolean => read.value === expected || evidence.unknownValues.has(read.value);
   const distinct = new Set(compared.map((read) => read.value));
   const nodes = [...new Set(compared.map((read) => read.node))];
-  const atW = evidence.lastAcknowledged === undefined ? 'no acknowledged write' : `last acknowledged write at index ${evidence.lastAcknowledged.logIndex} (op ${evidence.lastAcknowledged.op.index})`;
-  const verdict = (finding: Finding | undefined): KeyVerdict => ({ findings: finding === undefined ? [] : [finding], compared: compared.length, stale });
+  const atW =
+    evidence.lastAcknowledged === undefined
+      ? 'no acknowledged write'
+      : `last acknowledged write at index ${evidence.lastAcknowledged.logIndex} (op ${evidence.lastAcknowledged.op.index})`;
+  const verdict = (finding: Finding | undefined): KeyVerdict => ({
+    findings: finding === undefined ? [] : [finding],
+    compared: compared.length,
+    stale,
+  });
   const sameIndex = sameIndexDisagreement(compared);
   if (sameIndex !== undefined) {
     const [a, b] = sameIndex;
-    return verdict({ invariant: 'I3', nodes: [a.node, b.node], opIndex: b.op.index, message: `DIVERGE on ${evidence.key}: ${readList([a, b])} (the same applied index, different values).` });
+    return verdict({
+      invariant: 'I3',
+      nodes: [a.node, b.node],
+      opIndex: b.op.index,
+      message: `DIVERGE on ${evidence.key}: ${readList([a, b])} (the same applied index, different values).`,
+    });
   }
   const unexplained = compared.find((read) => !explained(read));
   // Without every acknowledged write's index, W is only a lower bound: a stale read could pass for a disagreement.
@@ -52,13 +64,31 @@ export function judgeKey(evidence: KeyEvidence): KeyVerdict {
   if (distinct.size <= 1 && unexplained === undefined) return verdict(undefined);
   if (distinct.size > 1) {
     if (unexplained === undefined || uncertain) {
-      return verdict({ invariant: 'I3', nodes, undecided: true, message: `Reads of ${evidence.key} disagree (${readList(compared)}), which ${uncertain ? 'acknowledged writes without a log index' : 'writes of unknown outcome'} could explain.` });
+      return verdict({
+        invariant: 'I3',
+        nodes,
+        undecided: true,
+        message: `Reads of ${evidence.key} disagree (${readList(compared)}), which ${uncertain ? 'acknowledged writes without a log index' : 'writes of unknown outcome'} could explain.`,
+      });
     }
-    return verdict({ invariant: 'I3', nodes, opIndex: unexplained.op.index, message: `DIVERGE on ${evidence.key}: ${readList(compared)}; ${atW}.`, details: { key: evidence.key, expected } });
+    return verdict({
+      invariant: 'I3',
+      nodes,
+      opIndex: unexplained.op.index,
+      message: `DIVERGE on ${evidence.key}: ${readList(compared)}; ${atW}.`,
+      details: { key: evidence.key, expected },
+    });
   }
   if (uncertain || unexplained === undefined) return verdict(undefined);
-  const message = evidence.lastAcknowledged === undefined
-    ? `Every final read of ${evidence.key} returned ${unexplained.value}, a value no acknowledged or unknown-outcome write left (the key has no acknowledged write).`
-    : `Every final read of ${evidence.key} at or above its ${atW} returned ${unexplained.value}, not the value ${expected} that write left.`;
-  return verdict({ invariant: 'lost-write', nodes, opIndex: unexplained.op.index, message, details: { key: evidence.key, expected, read: unexplained.value } });
+  const message =
+    evidence.lastAcknowledged === undefined
+      ? `Every final read of ${evidence.key} returned ${unexplained.value}, a value no acknowledged or unknown-outcome write left (the key has no acknowledged write).`
+      : `Every final read of ${evidence.key} at or above its ${atW} returned ${unexplained.value}, not the value ${expected} that write left.`;
+  return verdict({
+    invariant: 'lost-write',
+    nodes,
+    opIndex: unexplained.op.index,
+    message,
+    details: { key: evidence.key, expected, read: unexplained.value },
+  });
 }

@@ -34,7 +34,10 @@ export function comparable(value: HistoryValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${(value as readonly HistoryValue[]).map((item) => comparable(item)).join(',')}]`;
   const object = value as { readonly [key: string]: HistoryValue };
-  return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${comparable(object[key] ?? null)}`).join(',')}}`;
+  return `{${Object.keys(object)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${comparable(object[key] ?? null)}`)
+    .join(',')}}`;
 }
 
 /** The value a write or cas leaves when it takes effect. */
@@ -60,22 +63,34 @@ function addWrite(evidence: KeyEvidence, pair: OpPair): void {
     return;
   }
   if (ok.logIndex === undefined) evidence.unindexedAcknowledged += 1;
-  else if (evidence.lastAcknowledged === undefined || ok.logIndex > evidence.lastAcknowledged.logIndex) evidence.lastAcknowledged = { logIndex: ok.logIndex, value, op: ok };
+  else if (evidence.lastAcknowledged === undefined || ok.logIndex > evidence.lastAcknowledged.logIndex)
+    evidence.lastAcknowledged = { logIndex: ok.logIndex, value, op: ok };
 }
 
 /** The evidence per key, and the local reads that could not be used (no node, key or applied index). */
-export function keyEvidence(pairs: readonly OpPair[]): { readonly keys: Map<string, KeyEvidence>; readonly unusableReads: number; readonly failedReads: number } {
+export function keyEvidence(pairs: readonly OpPair[]): {
+  readonly keys: Map<string, KeyEvidence>;
+  readonly unusableReads: number;
+  readonly failedReads: number;
+} {
   const keys = new Map<string, KeyEvidence>();
   let unusableReads = 0;
   let failedReads = 0;
-  for (const pair of clientWrites(pairs)) if (pair.invoke.key !== undefined) addWrite(evidenceFor(keys, pair.invoke.key), pair);
+  for (const pair of clientWrites(pairs))
+    if (pair.invoke.key !== undefined) addWrite(evidenceFor(keys, pair.invoke.key), pair);
   for (const pair of pairs) {
     if (!isClientProcess(pair.invoke.process) || pair.invoke.f !== localReadF) continue;
     const ok = okOf(pair);
-    if (ok === undefined) { failedReads += 1; continue; }
+    if (ok === undefined) {
+      failedReads += 1;
+      continue;
+    }
     const node = ok.node ?? pair.invoke.node;
     const key = pair.invoke.key ?? ok.key;
-    if (node === undefined || key === undefined || ok.logIndex === undefined) { unusableReads += 1; continue; }
+    if (node === undefined || key === undefined || ok.logIndex === undefined) {
+      unusableReads += 1;
+      continue;
+    }
     evidenceFor(keys, key).reads.push({ node, key, value: comparable(ok.value), appliedIndex: ok.logIndex, op: ok });
   }
   return { keys, unusableReads, failedReads };

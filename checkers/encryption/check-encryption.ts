@@ -21,11 +21,13 @@ import { checkStartupRotationWrites } from './startup-rotation-writes.js';
 /** The ok op of each key the history wrote exactly once (canaries): the op a record of that key came from. */
 function singleWriteOps(writes: readonly OpPair[]): Map<string, number> {
   const count = new Map<string, number>();
-  for (const { invoke } of writes) if (invoke.key !== undefined) count.set(invoke.key, (count.get(invoke.key) ?? 0) + 1);
+  for (const { invoke } of writes)
+    if (invoke.key !== undefined) count.set(invoke.key, (count.get(invoke.key) ?? 0) + 1);
   const ops = new Map<string, number>();
   for (const pair of writes) {
     const ok = okOf(pair);
-    if (pair.invoke.key !== undefined && count.get(pair.invoke.key) === 1 && ok !== undefined) ops.set(pair.invoke.key, ok.index);
+    if (pair.invoke.key !== undefined && count.get(pair.invoke.key) === 1 && ok !== undefined)
+      ops.set(pair.invoke.key, ok.index);
   }
   return ops;
 }
@@ -82,7 +84,8 @@ export function checkEncryption(input: EncryptionInput): ArtifactCheckResult {
   }
   const cutovers = `storage cutover ${facts.storage.index ?? 'none'}, raft cutover ${facts.raft.index ?? 'none'}`;
   return artifactCheckResult({
-    findings, checked,
+    findings,
+    checked,
     validReason: `${input.inspections.length} inspections, ${input.files.length} raw files and ${input.samples.length} samples hold no plaintext canary, reused nonce, replica disagreement or regression (${cutovers}).`,
   });
 }

@@ -42,7 +42,13 @@ function sidecarSightings(step: CutoverFacts['step'], input: SourcesInput): Cuto
         const index = raft ? record.raftEnvelopeCutoverIndex : record.storageEnvelopeCutoverIndex;
         if (index !== 0) sightings.push({ source: 'inspected sidecar', index, node });
       }
-      if (raft && record.kind === 'snapshot' && record.present && record.header !== null && record.header.cutoverIndex !== 0) {
+      if (
+        raft &&
+        record.kind === 'snapshot' &&
+        record.present &&
+        record.header !== null &&
+        record.header.cutoverIndex !== 0
+      ) {
         sightings.push({ source: 'snapshot header', index: record.header.cutoverIndex, node });
       }
     }
@@ -59,7 +65,13 @@ function mostCommon(sightings: readonly CutoverSighting[]): number | undefined {
 }
 
 function distinctSources(sightings: readonly CutoverSighting[], index: number): string[] {
-  return [...new Set(sightings.filter((sighting) => sighting.index === index).map((sighting) => (sighting.node === undefined ? sighting.source : `${sighting.node} (${sighting.source})`)))];
+  return [
+    ...new Set(
+      sightings
+        .filter((sighting) => sighting.index === index)
+        .map((sighting) => (sighting.node === undefined ? sighting.source : `${sighting.node} (${sighting.source})`)),
+    ),
+  ];
 }
 
 /** Derives one cutover from the history, samples and inspections. */
@@ -67,7 +79,9 @@ export function cutoverFacts(step: CutoverFacts['step'], pairs: readonly OpPair[
   const { oks, malformed } = stepOks(pairs, step, enableOkValue);
   const invariant = step === 'enable-raft-envelope' ? 'I5' : 'I1';
   const findings: Finding[] = malformed.map((op) => ({
-    invariant, opIndex: op.index, undecided: true,
+    invariant,
+    opIndex: op.index,
+    undecided: true,
     message: `The ok of ${step} (op ${op.index}) carries no readable { appliedIndex, wasAlreadyActive }, so its cutover index is unknown.`,
   }));
   const first = oks[0];
@@ -79,7 +93,8 @@ export function cutoverFacts(step: CutoverFacts['step'], pairs: readonly OpPair[
   const distinct = [...new Set(sightings.map((sighting) => sighting.index))];
   if (distinct.length > 1) {
     findings.push({
-      invariant, ...(first === undefined ? {} : { opIndex: first.ok.index }),
+      invariant,
+      ...(first === undefined ? {} : { opIndex: first.ok.index }),
       nodes: [...new Set(sightings.flatMap((sighting) => (sighting.node === undefined ? [] : [sighting.node])))],
       message: `Sources disagree on the ${step === 'enable-raft-envelope' ? 'raft' : 'storage'} cutover index: ${distinct.map((value) => `${value} from ${distinctSources(sightings, value).join(', ')}`).join('; ')}.`,
       details: { indexes: distinct },

@@ -17,13 +17,15 @@ export function checkExpectedRefusals(pairs: readonly OpPair[]): Finding[] {
     const required = mustBeRefusedOf(pair.invoke);
     const ok = okOf(pair);
     if (required === undefined || ok === undefined) return [];
-    return [{
-      invariant: required.invariant,
-      opIndex: ok.index,
-      ...(ok.time === undefined ? {} : { time: ok.time }),
-      ...(ok.node === undefined ? {} : { nodes: [ok.node] }),
-      message: `The node accepted ${pair.invoke.f} (op ${ok.index}), a request it must refuse with ${required.errors.join(' or ')}: ${required.why}`,
-      details: { request: pair.invoke.value, answer: ok.value },
-    }];
+    return [
+      {
+        invariant: required.invariant,
+        opIndex: ok.index,
+        ...(ok.time === undefined ? {} : { time: ok.time }),
+        ...(ok.node === undefined ? {} : { nodes: [ok.node] }),
+        message: `The node accepted ${pair.invoke.f} (op ${ok.index}), a request it must refuse with ${required.errors.join(' or ')}: ${required.why}`,
+        details: { request: pair.invoke.value, answer: ok.value },
+      },
+    ];
   });
 }

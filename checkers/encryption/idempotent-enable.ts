@@ -10,7 +10,9 @@ import type { CutoverFacts } from './cutover-facts.js';
 import type { EncryptionFacts } from './encryption-facts.js';
 
 function sidecarIndex(cutover: CutoverFacts): number | undefined {
-  const recorded = cutover.sightings.filter((sighting) => sighting.node !== undefined).map((sighting) => sighting.index);
+  const recorded = cutover.sightings
+    .filter((sighting) => sighting.node !== undefined)
+    .map((sighting) => sighting.index);
   return recorded.length === 0 ? undefined : recorded[0];
 }
 
@@ -22,17 +24,31 @@ function checkStep(facts: EncryptionFacts, cutover: CutoverFacts): Finding[] {
   for (const ok of oks) {
     if (ok === fresh) continue;
     if (!ok.value.wasAlreadyActive) {
-      findings.push({ invariant: 'I10', opIndex: ok.ok.index, message: `${cutover.step} reported a fresh success again (op ${ok.ok.index}, index ${ok.value.appliedIndex}) after op ${fresh?.ok.index} had enabled it.` });
+      findings.push({
+        invariant: 'I10',
+        opIndex: ok.ok.index,
+        message: `${cutover.step} reported a fresh success again (op ${ok.ok.index}, index ${ok.value.appliedIndex}) after op ${fresh?.ok.index} had enabled it.`,
+      });
     } else if (original !== undefined && ok.value.appliedIndex !== original) {
-      findings.push({ invariant: 'I10', opIndex: ok.ok.index, message: `A retried ${cutover.step} (op ${ok.ok.index}) answered index ${ok.value.appliedIndex}, not the original cutover index ${original}.`, details: { answered: ok.value.appliedIndex, original } });
+      findings.push({
+        invariant: 'I10',
+        opIndex: ok.ok.index,
+        message: `A retried ${cutover.step} (op ${ok.ok.index}) answered index ${ok.value.appliedIndex}, not the original cutover index ${original}.`,
+        details: { answered: ok.value.appliedIndex, original },
+      });
     }
   }
   const firstOk = cutover.firstOkIndex;
   for (const pair of rolloutSteps(facts.pairs, cutover.step)) {
     const completion = pair.completion;
-    if (firstOk === undefined || completion === undefined || pair.invoke.index < firstOk || completion.type === 'ok') continue;
+    if (firstOk === undefined || completion === undefined || pair.invoke.index < firstOk || completion.type === 'ok')
+      continue;
     if (/already\s*exists/i.test(JSON.stringify([completion.error ?? '', completion.value ?? null]))) {
-      findings.push({ invariant: 'I10', opIndex: completion.index, message: `A retried ${cutover.step} (op ${completion.index}) was refused as already existing instead of answering ok with wasAlreadyActive.` });
+      findings.push({
+        invariant: 'I10',
+        opIndex: completion.index,
+        message: `A retried ${cutover.step} (op ${completion.index}) was refused as already existing instead of answering ok with wasAlreadyActive.`,
+      });
     }
   }
   return findings;

@@ -4,7 +4,14 @@
 // MVCC records. The same envelope seen twice — a raft entry replicated to
 // every log, a record in both the store and the snapshot, a record installed
 // from a leader's snapshot — has equal digests and is not reuse.
-import type { EnvelopeView, Finding, InspectView, MvccInspectView, NodeInspection, RaftEntryInspectView } from '../artifacts/index.js';
+import type {
+  EnvelopeView,
+  Finding,
+  InspectView,
+  MvccInspectView,
+  NodeInspection,
+  RaftEntryInspectView,
+} from '../artifacts/index.js';
 
 /** Where an envelope was seen. */
 interface Occurrence {
@@ -16,7 +23,8 @@ interface Occurrence {
 }
 
 function occurrenceOf(node: string, record: InspectView): Occurrence | undefined {
-  if (record.kind === 'raft-entry' && record.envelope !== undefined) return { node, record, envelope: record.envelope, entryIndex: record.index };
+  if (record.kind === 'raft-entry' && record.envelope !== undefined)
+    return { node, record, envelope: record.envelope, entryIndex: record.index };
   if (record.kind === 'mvcc' && record.envelope !== undefined) return { node, record, envelope: record.envelope };
   return undefined;
 }
@@ -24,7 +32,9 @@ function occurrenceOf(node: string, record: InspectView): Occurrence | undefined
 /** The record, in words (built only for findings). */
 function where(occurrence: Occurrence): string {
   const { record } = occurrence;
-  return record.kind === 'raft-entry' ? `raft entry ${record.index}` : `${record.source} record of ${record.key ?? `0x${record.keyHex}`} @${record.commitTs}`;
+  return record.kind === 'raft-entry'
+    ? `raft entry ${record.index}`
+    : `${record.source} record of ${record.key ?? `0x${record.keyHex}`} @${record.commitTs}`;
 }
 
 function describe(occurrence: Occurrence): string {
@@ -47,7 +57,12 @@ function laterRecord(a: Occurrence, b: Occurrence): MvccInspectView | undefined 
  * entry, or, for two MVCC records, the acknowledged write of the later one
  * when its key was written exactly once (a canary: `opOfKey`).
  */
-function reuseOp(seen: Occurrence, occurrence: Occurrence, opAtLogIndex: ReadonlyMap<number, number>, opOfKey: ReadonlyMap<string, number>): number | undefined {
+function reuseOp(
+  seen: Occurrence,
+  occurrence: Occurrence,
+  opAtLogIndex: ReadonlyMap<number, number>,
+  opOfKey: ReadonlyMap<string, number>,
+): number | undefined {
   const entryIndex = seen.entryIndex ?? occurrence.entryIndex;
   if (entryIndex !== undefined) return opAtLogIndex.get(entryIndex);
   const key = laterRecord(seen, occurrence)?.key;
@@ -60,7 +75,9 @@ function reuseOp(seen: Occurrence, occurrence: Occurrence, opAtLogIndex: Readonl
  * a reuse between two stored records names the op that made it.
  */
 export function checkNonceReuse(
-  inspections: readonly NodeInspection[], opAtLogIndex: ReadonlyMap<number, number>, opOfKey: ReadonlyMap<string, number>,
+  inspections: readonly NodeInspection[],
+  opAtLogIndex: ReadonlyMap<number, number>,
+  opOfKey: ReadonlyMap<string, number>,
 ): { readonly findings: Finding[]; readonly envelopes: number } {
   const first = new Map<string, Occurrence>();
   const reported = new Set<string>();
@@ -74,14 +91,27 @@ export function checkNonceReuse(
       first.set(pair, occurrence);
       continue;
     }
-    const differs = [seen.envelope.ciphertextSha256 !== ciphertextSha256 ? 'ciphertext' : '', seen.envelope.aadSha256 !== aadSha256 ? 'AAD' : ''].filter((part) => part !== '');
+    const differs = [
+      seen.envelope.ciphertextSha256 !== ciphertextSha256 ? 'ciphertext' : '',
+      seen.envelope.aadSha256 !== aadSha256 ? 'AAD' : '',
+    ].filter((part) => part !== '');
     if (differs.length === 0 || reported.has(pair)) continue;
     reported.add(pair);
     const opIndex = reuseOp(seen, occurrence, opAtLogIndex, opOfKey);
     findings.push({
-      invariant: 'I2', nodes: [...new Set([seen.node, occurrence.node])], ...(opIndex === undefined ? {} : { opIndex }),
+      invariant: 'I2',
+      nodes: [...new Set([seen.node, occurrence.node])],
+      ...(opIndex === undefined ? {} : { opIndex }),
       message: `Nonce ${nonceHex} under key ${keyId} was used twice with different ${differs.join(' and ')}: ${describe(seen)} and ${describe(occurrence)}.`,
-      details: { keyId, nonceHex, nonceNodeId16: occurrence.envelope.nonceNodeId16, nonceLocalEpoch: occurrence.envelope.nonceLocalEpoch, nonceWriteCount: occurrence.envelope.nonceWriteCount, first: where(seen), second: where(occurrence) },
+      details: {
+        keyId,
+        nonceHex,
+        nonceNodeId16: occurrence.envelope.nonceNodeId16,
+        nonceLocalEpoch: occurrence.envelope.nonceLocalEpoch,
+        nonceWriteCount: occurrence.envelope.nonceWriteCount,
+        first: where(seen),
+        second: where(occurrence),
+      },
     });
   }
   return { findings, envelopes: occurrences.length };

@@ -30,33 +30,45 @@ function firstRegression<T>(samples: readonly StatusSample[], oneWay: OneWayRule
   for (const sample of samples) {
     const after = oneWay.read(sample);
     if (after === undefined) continue;
-    if (before !== undefined && oneWay.regresses(before, after)) return { name: oneWay.name, sample, before, after, description: oneWay.describe(before, after) };
+    if (before !== undefined && oneWay.regresses(before, after))
+      return { name: oneWay.name, sample, before, after, description: oneWay.describe(before, after) };
     before = after;
   }
   return undefined;
 }
 
 const storageEnvelopeActive: OneWayRule<boolean> = {
-  name: 'storageEnvelopeActive', read: (sample) => sample.sidecar?.storageEnvelopeActive,
-  regresses: (before, after) => before && !after, describe: () => 'the storage envelope went from active to inactive',
+  name: 'storageEnvelopeActive',
+  read: (sample) => sample.sidecar?.storageEnvelopeActive,
+  regresses: (before, after) => before && !after,
+  describe: () => 'the storage envelope went from active to inactive',
 };
 
-function cutoverRule(name: 'storageEnvelopeCutoverIndex' | 'raftEnvelopeCutoverIndex', label: string): OneWayRule<number> {
+function cutoverRule(
+  name: 'storageEnvelopeCutoverIndex' | 'raftEnvelopeCutoverIndex',
+  label: string,
+): OneWayRule<number> {
   return {
-    name, read: (sample) => sample.sidecar?.[name],
-    regresses: (before, after) => before !== 0 && after !== before, describe: (before, after) => `the ${label} cutover index went from ${before} to ${after}`,
+    name,
+    read: (sample) => sample.sidecar?.[name],
+    regresses: (before, after) => before !== 0 && after !== before,
+    describe: (before, after) => `the ${label} cutover index went from ${before} to ${after}`,
   };
 }
 
 const sidecarVersion: OneWayRule<number> = {
-  name: 'sidecarVersion', read: (sample) => sample.sidecar?.sidecarVersion,
-  regresses: (before, after) => after < before, describe: (before, after) => `the sidecar version went from ${before} to ${after}`,
+  name: 'sidecarVersion',
+  read: (sample) => sample.sidecar?.sidecarVersion,
+  regresses: (before, after) => after < before,
+  describe: (before, after) => `the sidecar version went from ${before} to ${after}`,
 };
 
 const snapshotFormat: OneWayRule<string> = {
   // '' (no snapshot yet) says nothing about the format.
-  name: 'snapshotFormat', read: (sample) => (sample.status?.snapshotFormat === '' ? undefined : sample.status?.snapshotFormat),
-  regresses: (before, after) => before === 'v2' && after !== 'v2', describe: (before, after) => `the snapshot format went from ${before} to ${after}`,
+  name: 'snapshotFormat',
+  read: (sample) => (sample.status?.snapshotFormat === '' ? undefined : sample.status?.snapshotFormat),
+  regresses: (before, after) => before === 'v2' && after !== 'v2',
+  describe: (before, after) => `the snapshot format went from ${before} to ${after}`,
 };
 
 const oneWayChecks: readonly ((samples: readonly StatusSample[]) => Regression | undefined)[] = [
@@ -76,7 +88,10 @@ export function checkOneWaySamples(samples: readonly StatusSample[], position: H
       if (regression === undefined) continue;
       const opIndex = position(regression.sample.time);
       findings.push({
-        invariant: 'I8', nodes: [node], time: regression.sample.time, ...(opIndex === undefined ? {} : { opIndex }),
+        invariant: 'I8',
+        nodes: [node],
+        time: regression.sample.time,
+        ...(opIndex === undefined ? {} : { opIndex }),
         message: `On ${node} ${regression.description}.`,
         details: { field: regression.name, before: regression.before, after: regression.after },
       });
@@ -90,12 +105,15 @@ export function checkSnapshotFormat(inspections: readonly NodeInspection[]): Fin
   const findings: Finding[] = [];
   for (const { node, records } of inspections) {
     let cutover = 0;
-    for (const record of records) if (record.kind === 'sidecar' && record.present && !('error' in record)) cutover = record.raftEnvelopeCutoverIndex;
+    for (const record of records)
+      if (record.kind === 'sidecar' && record.present && !('error' in record))
+        cutover = record.raftEnvelopeCutoverIndex;
     for (const record of records) {
       if (record.kind !== 'snapshot' || !record.present || record.header === null || cutover === 0) continue;
       if (record.index >= cutover && record.header.format !== 'v2') {
         findings.push({
-          invariant: 'I8', nodes: [node],
+          invariant: 'I8',
+          nodes: [node],
           message: `${node}'s snapshot at index ${record.index} has a ${record.header.format} header although its raft cutover is ${cutover} (a snapshot after the cutover is v2).`,
           details: { snapshotIndex: record.index, format: record.header.format, cutover },
         });

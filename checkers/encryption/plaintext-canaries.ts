@@ -25,7 +25,12 @@ function cleartextOf(record: MvccInspectView): { readonly text?: string; readonl
 }
 
 function canaryFinding(canary: CanaryWrite, fields: Omit<Finding, 'invariant' | 'opIndex'>): Finding {
-  return { invariant: 'I1', opIndex: pairOpIndex(canary.pair), ...fields, details: { key: canary.key, value: canary.value, ...(fields.details as object | undefined) } };
+  return {
+    invariant: 'I1',
+    opIndex: pairOpIndex(canary.pair),
+    ...fields,
+    details: { key: canary.key, value: canary.value, ...(fields.details as object | undefined) },
+  };
 }
 
 /** Storage: cleartext MVCC records holding a canary proposed above the storage cutover. */
@@ -42,20 +47,28 @@ export function checkStoragePlaintext(facts: EncryptionFacts): Finding[] {
       if (record.kind !== 'mvcc' || record.encryptionState !== 'cleartext' || record.tombstone) continue;
       const clear = cleartextOf(record);
       if (clear === undefined) {
-        if (record.key !== null && record.key.startsWith(canaryKeyPrefix) && keysAbove.has(record.key)) unprinted.add(node);
+        if (record.key !== null && record.key.startsWith(canaryKeyPrefix) && keysAbove.has(record.key))
+          unprinted.add(node);
         continue;
       }
       const canary = clear.text !== undefined ? byText.get(clear.text) : byHex.get(clear.hex ?? '');
       if (canary === undefined) continue;
-      findings.push(canaryFinding(canary, {
-        nodes: [node],
-        message: `${node} holds the canary written to ${canary.key} after the storage cutover in cleartext (${record.source} record, commit ts ${record.commitTs}).`,
-        details: { source: record.source, commitTs: record.commitTs },
-      }));
+      findings.push(
+        canaryFinding(canary, {
+          nodes: [node],
+          message: `${node} holds the canary written to ${canary.key} after the storage cutover in cleartext (${record.source} record, commit ts ${record.commitTs}).`,
+          details: { source: record.source, commitTs: record.commitTs },
+        }),
+      );
     }
   }
   for (const node of unprinted) {
-    findings.push({ invariant: 'I1', nodes: [node], undecided: true, message: `The inspection of ${node} has cleartext canary records without their values (inspect ran without --values), so storage plaintext cannot be ruled out.` });
+    findings.push({
+      invariant: 'I1',
+      nodes: [node],
+      undecided: true,
+      message: `The inspection of ${node} has cleartext canary records without their values (inspect ran without --values), so storage plaintext cannot be ruled out.`,
+    });
   }
   return findings;
 }
@@ -71,16 +84,25 @@ export function checkRawPlaintext(facts: EncryptionFacts): Finding[] {
     for (const match of findHexTexts(file.bytes, values)) {
       const canary = byValue.get(match.value);
       if (canary === undefined) continue;
-      findings.push(canaryFinding(canary, {
-        nodes: [file.node], path: file.path,
-        message: `${file.path} (${file.node}) holds, in plain text at byte ${match.offset}, the canary written to ${canary.key} after the raft cutover.`,
-        details: { offset: match.offset },
-      }));
+      findings.push(
+        canaryFinding(canary, {
+          nodes: [file.node],
+          path: file.path,
+          message: `${file.path} (${file.node}) holds, in plain text at byte ${match.offset}, the canary written to ${canary.key} after the raft cutover.`,
+          details: { offset: match.offset },
+        }),
+      );
     }
   }
   const scanned = new Set(facts.input.files.map((file) => file.node));
   for (const { node } of facts.input.inspections) {
-    if (!scanned.has(node)) findings.push({ invariant: 'I1', nodes: [node], undecided: true, message: `No raw files of ${node} were collected, so its data dir cannot be scanned for canaries written after the raft cutover.` });
+    if (!scanned.has(node))
+      findings.push({
+        invariant: 'I1',
+        nodes: [node],
+        undecided: true,
+        message: `No raw files of ${node} were collected, so its data dir cannot be scanned for canaries written after the raft cutover.`,
+      });
   }
   return findings;
 }

@@ -14,9 +14,17 @@ const listedEntriesMax = 10;
 function markerFinding(node: string, entry: RaftEntryInspectView, facts: EncryptionFacts): Finding | undefined {
   const opIndex = facts.opAtLogIndex.get(entry.index);
   const at = { invariant: 'I5', nodes: [node], ...(opIndex === undefined ? {} : { opIndex }) };
-  if (entry.wrapped) return { ...at, message: `${node}'s log entry ${entry.index}, the raft cutover marker, is wrapped (the marker must be cleartext).` };
+  if (entry.wrapped)
+    return {
+      ...at,
+      message: `${node}'s log entry ${entry.index}, the raft cutover marker, is wrapped (the marker must be cleartext).`,
+    };
   if (entry.subtag !== undefined && entry.subtag !== markerSubtag) {
-    return { ...at, message: `${node}'s log entry at the raft cutover ${entry.index} is a ${entry.opcodeName ?? 'payload'} ${entry.subtag}, not the enable-raft-envelope marker.`, details: { opcode: entry.opcode, subtag: entry.subtag } };
+    return {
+      ...at,
+      message: `${node}'s log entry at the raft cutover ${entry.index} is a ${entry.opcodeName ?? 'payload'} ${entry.subtag}, not the enable-raft-envelope marker.`,
+      details: { opcode: entry.opcode, subtag: entry.subtag },
+    };
   }
   return undefined;
 }
@@ -41,9 +49,16 @@ export function checkRaftEntryWrapping(facts: EncryptionFacts): Finding[] {
     if (first === undefined) continue;
     const opIndex = cleartext.map((entry) => facts.opAtLogIndex.get(entry.index)).find((index) => index !== undefined);
     findings.push({
-      invariant: 'I5', nodes: [node], ...(opIndex === undefined ? {} : { opIndex }),
+      invariant: 'I5',
+      nodes: [node],
+      ...(opIndex === undefined ? {} : { opIndex }),
       message: `${node}'s log holds ${cleartext.length} cleartext proposal${cleartext.length === 1 ? '' : 's'} above the raft cutover ${cutover} (first: entry ${first.index}, ${first.opcodeName ?? 'unknown payload'}).`,
-      details: { cutover, entries: cleartext.slice(0, listedEntriesMax).map((entry) => ({ index: entry.index, opcodeName: entry.opcodeName, subtag: entry.subtag })) },
+      details: {
+        cutover,
+        entries: cleartext
+          .slice(0, listedEntriesMax)
+          .map((entry) => ({ index: entry.index, opcodeName: entry.opcodeName, subtag: entry.subtag })),
+      },
     });
   }
   return findings;

@@ -6,7 +6,14 @@
 // durable applied index is equal must hold the same writer-registry rows.
 import type { Finding, HistoryPosition, NodeInspection, SidecarView, StatusSample } from '../artifacts/index.js';
 
-const agreedFields = ['keyIds', 'activeStorageId', 'activeRaftId', 'storageEnvelopeActive', 'storageEnvelopeCutoverIndex', 'raftEnvelopeCutoverIndex'] as const;
+const agreedFields = [
+  'keyIds',
+  'activeStorageId',
+  'activeRaftId',
+  'storageEnvelopeActive',
+  'storageEnvelopeCutoverIndex',
+  'raftEnvelopeCutoverIndex',
+] as const;
 
 type AgreedField = (typeof agreedFields)[number];
 
@@ -33,7 +40,10 @@ function viewsByAppliedIndex(samples: readonly StatusSample[]): Map<number, View
 }
 
 /** Sampled sidecar views: one finding per (differing fields, nodes), naming the first applied index it shows at. */
-export function checkSidecarAgreement(samples: readonly StatusSample[], position: HistoryPosition): { readonly findings: Finding[]; readonly indexesCompared: number } {
+export function checkSidecarAgreement(
+  samples: readonly StatusSample[],
+  position: HistoryPosition,
+): { readonly findings: Finding[]; readonly indexesCompared: number } {
   const grouped = new Map<string, { finding: Finding; count: number }>();
   let indexesCompared = 0;
   for (const [appliedIndex, views] of [...viewsByAppliedIndex(samples)].sort(([a], [b]) => a - b)) {
@@ -41,7 +51,9 @@ export function checkSidecarAgreement(samples: readonly StatusSample[], position
     if (reference === undefined || views.length < 2) continue;
     indexesCompared += 1;
     for (const other of views.slice(1)) {
-      const differing = agreedFields.filter((field) => fieldValue(reference.view, field) !== fieldValue(other.view, field));
+      const differing = agreedFields.filter(
+        (field) => fieldValue(reference.view, field) !== fieldValue(other.view, field),
+      );
       if (differing.length === 0) continue;
       const nodes = [...new Set([reference.sample.node, other.sample.node])];
       const key = `${differing.join(',')} ${nodes.join(',')}`;
@@ -52,24 +64,38 @@ export function checkSidecarAgreement(samples: readonly StatusSample[], position
       }
       const later = other.sample.time > reference.sample.time ? other.sample : reference.sample;
       const opIndex = position(later.time);
-      const shown = differing.map((field) => `${field} ${fieldValue(reference.view, field)} on ${reference.sample.node} vs ${fieldValue(other.view, field)} on ${other.sample.node}`);
+      const shown = differing.map(
+        (field) =>
+          `${field} ${fieldValue(reference.view, field)} on ${reference.sample.node} vs ${fieldValue(other.view, field)} on ${other.sample.node}`,
+      );
       grouped.set(key, {
         count: 1,
         finding: {
-          invariant: 'I3', nodes, time: later.time, ...(opIndex === undefined ? {} : { opIndex }),
+          invariant: 'I3',
+          nodes,
+          time: later.time,
+          ...(opIndex === undefined ? {} : { opIndex }),
           message: `At applied index ${appliedIndex} the sidecars disagree: ${shown.join('; ')}.`,
           details: { appliedIndex, fields: differing },
         },
       });
     }
   }
-  const findings = [...grouped.values()].map(({ finding, count }) => (count === 1 ? finding : { ...finding, details: { ...(finding.details as object), laterDisagreements: count - 1 } }));
+  const findings = [...grouped.values()].map(({ finding, count }) =>
+    count === 1 ? finding : { ...finding, details: { ...(finding.details as object), laterDisagreements: count - 1 } },
+  );
   return { findings, indexesCompared };
 }
 
 function registryRows(inspection: NodeInspection): string[] {
   return inspection.records
-    .flatMap((record) => (record.kind === 'registry' && record.source === 'store' ? [`dek ${record.dekId} node ${record.fullNodeId} (${record.nodeId16}) epochs ${record.firstSeenLocalEpoch}..${record.lastSeenLocalEpoch}`] : []))
+    .flatMap((record) =>
+      record.kind === 'registry' && record.source === 'store'
+        ? [
+            `dek ${record.dekId} node ${record.fullNodeId} (${record.nodeId16}) epochs ${record.firstSeenLocalEpoch}..${record.lastSeenLocalEpoch}`,
+          ]
+        : [],
+    )
     .sort();
 }
 
@@ -79,7 +105,10 @@ function fsmAppliedIndex(inspection: NodeInspection): number | undefined {
 }
 
 /** Inspected registries of nodes at the same durable applied index must be equal. */
-export function checkRegistryAgreement(inspections: readonly NodeInspection[]): { readonly findings: Finding[]; readonly pairsCompared: number } {
+export function checkRegistryAgreement(inspections: readonly NodeInspection[]): {
+  readonly findings: Finding[];
+  readonly pairsCompared: number;
+} {
   const findings: Finding[] = [];
   let pairsCompared = 0;
   const byIndex = new Map<number, NodeInspection[]>();
@@ -98,7 +127,8 @@ export function checkRegistryAgreement(inspections: readonly NodeInspection[]): 
       const extra = rows.filter((row) => !expected.includes(row));
       if (missing.length === 0 && extra.length === 0) continue;
       findings.push({
-        invariant: 'I3', nodes: [reference.node, other.node],
+        invariant: 'I3',
+        nodes: [reference.node, other.node],
         message: `At applied index ${applied} the writer registries of ${reference.node} and ${other.node} differ (${missing.length} row${missing.length === 1 ? '' : 's'} only on ${reference.node}, ${extra.length} only on ${other.node}).`,
         details: { appliedIndex: applied, onlyOnFirst: missing, onlyOnSecond: extra },
       });

@@ -18,20 +18,27 @@ type RotationOk = StepOk<RolloutOkValues['rotate-dek']>;
 /** The newest key id rotated in for `purpose` by an ok before history position `before`. */
 function requiredKeyId(rotations: readonly RotationOk[], before: number): RotationOk | undefined {
   let newest: RotationOk | undefined;
-  for (const rotation of rotations) if (rotation.ok.index < before && (newest === undefined || rotation.value.newDekId > newest.value.newDekId)) newest = rotation;
+  for (const rotation of rotations)
+    if (rotation.ok.index < before && (newest === undefined || rotation.value.newDekId > newest.value.newDekId))
+      newest = rotation;
   return newest;
 }
 
 function raftEntriesByIndex(facts: EncryptionFacts): Map<number, { node: string; entry: RaftEntryInspectView }[]> {
   const byIndex = new Map<number, { node: string; entry: RaftEntryInspectView }[]>();
   for (const { node, records } of facts.input.inspections) {
-    for (const record of records) if (record.kind === 'raft-entry') byIndex.set(record.index, [...(byIndex.get(record.index) ?? []), { node, entry: record }]);
+    for (const record of records)
+      if (record.kind === 'raft-entry')
+        byIndex.set(record.index, [...(byIndex.get(record.index) ?? []), { node, entry: record }]);
   }
   return byIndex;
 }
 
 /** E14; `checked` counts the writes whose entry was found. */
-export function checkRaftRotations(facts: EncryptionFacts, rotations: readonly RotationOk[]): { readonly findings: Finding[]; readonly checked: number } {
+export function checkRaftRotations(
+  facts: EncryptionFacts,
+  rotations: readonly RotationOk[],
+): { readonly findings: Finding[]; readonly checked: number } {
   const raft = rotations.filter((rotation) => rotation.value.purpose === 'raft');
   const cutover = facts.raft.index;
   if (raft.length === 0 || cutover === undefined) return { findings: [], checked: 0 };
@@ -49,22 +56,42 @@ export function checkRaftRotations(facts: EncryptionFacts, rotations: readonly R
     const stale = seen.find(({ entry }) => (entry.envelope?.keyId ?? 0) < rotation.value.newDekId);
     if (stale === undefined) continue;
     findings.push({
-      invariant: 'E14', nodes: [stale.node], opIndex: okOf(pair)?.index ?? pair.invoke.index,
+      invariant: 'E14',
+      nodes: [stale.node],
+      opIndex: okOf(pair)?.index ?? pair.invoke.index,
       message: `Entry ${logIndex} of a write invoked after rotate-dek raft to key ${rotation.value.newDekId} (op ${rotation.ok.index}) is wrapped under the older key ${stale.entry.envelope?.keyId}.`,
-      details: { logIndex, keyId: stale.entry.envelope?.keyId, required: rotation.value.newDekId, rotationOp: rotation.ok.index },
+      details: {
+        logIndex,
+        keyId: stale.entry.envelope?.keyId,
+        required: rotation.value.newDekId,
+        rotationOp: rotation.ok.index,
+      },
     });
   }
-  const gap: Finding[] = candidates > 0 && checked === 0 ? [{ invariant: 'E14', undecided: true, message: `None of the ${candidates} log entries of writes after a raft-DEK rotation is in any inspection (compacted?), so the new key id cannot be confirmed.` }] : [];
+  const gap: Finding[] =
+    candidates > 0 && checked === 0
+      ? [
+          {
+            invariant: 'E14',
+            undecided: true,
+            message: `None of the ${candidates} log entries of writes after a raft-DEK rotation is in any inspection (compacted?), so the new key id cannot be confirmed.`,
+          },
+        ]
+      : [];
   return { findings: [...findings, ...gap], checked };
 }
 
 /** E23; `checked` counts the encrypted records compared. */
-export function checkStorageRotations(facts: EncryptionFacts, rotations: readonly RotationOk[]): { readonly findings: Finding[]; readonly checked: number } {
+export function checkStorageRotations(
+  facts: EncryptionFacts,
+  rotations: readonly RotationOk[],
+): { readonly findings: Finding[]; readonly checked: number } {
   const storage = rotations.filter((rotation) => rotation.value.purpose === 'storage');
   if (storage.length === 0) return { findings: [], checked: 0 };
   // A key counts only when every write to it came after the rotation: then each of its versions must use the new key.
   const firstInvoke = new Map<string, number>();
-  for (const canary of facts.canaries) if (!firstInvoke.has(canary.key)) firstInvoke.set(canary.key, canary.pair.invoke.index);
+  for (const canary of facts.canaries)
+    if (!firstInvoke.has(canary.key)) firstInvoke.set(canary.key, canary.pair.invoke.index);
   const required = new Map<string, RotationOk>();
   for (const [key, invoke] of firstInvoke) {
     const rotation = requiredKeyId(storage, invoke);
@@ -80,16 +107,36 @@ export function checkStorageRotations(facts: EncryptionFacts, rotations: readonl
       checked += 1;
       if (record.envelope.keyId >= rotation.value.newDekId) continue;
       findings.push({
-        invariant: 'E23', nodes: [node], opIndex: rotation.ok.index,
+        invariant: 'E23',
+        nodes: [node],
+        opIndex: rotation.ok.index,
         message: `${node}'s ${record.source} record of ${record.key}, written after rotate-dek storage to key ${rotation.value.newDekId} (op ${rotation.ok.index}), is encrypted under the older key ${record.envelope.keyId}.`,
-        details: { key: record.key, commitTs: record.commitTs, keyId: record.envelope.keyId, required: rotation.value.newDekId },
+        details: {
+          key: record.key,
+          commitTs: record.commitTs,
+          keyId: record.envelope.keyId,
+          required: rotation.value.newDekId,
+        },
       });
     }
   }
   // A record is owed only by a key with an acknowledged write: when every write after the rotation failed
   // (or stayed unknown), finding no record is what a correct run looks like, not a gap.
-  const acknowledged = new Set(facts.canaries.filter((canary) => required.has(canary.key) && okOf(canary.pair) !== undefined).map((canary) => canary.key));
-  const gap: Finding[] = acknowledged.size > 0 && checked === 0 && facts.storage.index !== undefined ? [{ invariant: 'E23', undecided: true, message: `No encrypted record of the ${acknowledged.size} canary keys acknowledged after a storage-DEK rotation is in any inspection, so the new key id cannot be confirmed.` }] : [];
+  const acknowledged = new Set(
+    facts.canaries
+      .filter((canary) => required.has(canary.key) && okOf(canary.pair) !== undefined)
+      .map((canary) => canary.key),
+  );
+  const gap: Finding[] =
+    acknowledged.size > 0 && checked === 0 && facts.storage.index !== undefined
+      ? [
+          {
+            invariant: 'E23',
+            undecided: true,
+            message: `No encrypted record of the ${acknowledged.size} canary keys acknowledged after a storage-DEK rotation is in any inspection, so the new key id cannot be confirmed.`,
+          },
+        ]
+      : [];
   return { findings: [...findings, ...gap], checked };
 }
 
@@ -98,6 +145,11 @@ export function rotationOks(facts: EncryptionFacts): { readonly oks: RotationOk[
   const { oks, malformed } = stepOks(facts.pairs, 'rotate-dek', rotateOkValue);
   return {
     oks,
-    malformed: malformed.map((op) => ({ invariant: 'E14', opIndex: op.index, undecided: true, message: `The ok of rotate-dek (op ${op.index}) carries no readable { appliedIndex, purpose, newDekId } (nor { purpose, newDekId, confirmedBy: 'sidecar' }), so the rotation cannot be followed.` })),
+    malformed: malformed.map((op) => ({
+      invariant: 'E14',
+      opIndex: op.index,
+      undecided: true,
+      message: `The ok of rotate-dek (op ${op.index}) carries no readable { appliedIndex, purpose, newDekId } (nor { purpose, newDekId, confirmedBy: 'sidecar' }), so the rotation cannot be followed.`,
+    })),
   };
 }

@@ -32,23 +32,29 @@ export function checkSidecarMode(files: readonly RawFile[], history: readonly Hi
   return files.flatMap((file) => {
     if (!sidecarName.test(file.path) || file.mode === undefined || (file.mode & 0o077) === 0) return [];
     const mode = `0${file.mode.toString(8).padStart(3, '0')}`;
-    return [{
-      invariant: 'sidecar-mode',
-      nodes: [file.node],
-      path: file.path,
-      ...(written === undefined ? {} : { opIndex: written.index, time: written.time }),
-      message: `${file.node}'s sidecar ${file.path} has mode ${mode}: it must be 0600 (owner only), it holds the wrapped DEKs and the nonce epochs.`,
-      details: { mode },
-    }];
+    return [
+      {
+        invariant: 'sidecar-mode',
+        nodes: [file.node],
+        path: file.path,
+        ...(written === undefined ? {} : { opIndex: written.index, time: written.time }),
+        message: `${file.node}'s sidecar ${file.path} has mode ${mode}: it must be 0600 (owner only), it holds the wrapped DEKs and the nonce epochs.`,
+        details: { mode },
+      },
+    ];
   });
 }
 
 /** Raft keys with an epoch above 0 in a sidecar that never saw the raft cutover. */
-export function checkRaftEpochBeforeCutover(inspections: readonly NodeInspection[], history: readonly HistoryOp[]): Finding[] {
+export function checkRaftEpochBeforeCutover(
+  inspections: readonly NodeInspection[],
+  history: readonly HistoryOp[],
+): Finding[] {
   const restart = firstRestartAfterBootstrap(history);
   return inspections.flatMap(({ node, records }) =>
     records.flatMap((record) => {
-      if (record.kind !== 'sidecar' || !record.present || 'error' in record || record.raftEnvelopeCutoverIndex !== 0) return [];
+      if (record.kind !== 'sidecar' || !record.present || 'error' in record || record.raftEnvelopeCutoverIndex !== 0)
+        return [];
       const bumped = record.keys.filter((key) => key.purpose === 'raft' && key.localEpoch > 0);
       return bumped.map((key) => ({
         invariant: 'I2',

@@ -17,19 +17,37 @@ import { canaries, correctRun, raftCutover, storageCutover } from './test/rollou
 
 const leaderTerm = 3;
 
-function startupHistory(writeIndex: number, options: { readonly flag?: boolean; readonly operatorRotation?: boolean } = {}): { ops: HistoryOp[]; writeOk: number } {
+function startupHistory(
+  writeIndex: number,
+  options: { readonly flag?: boolean; readonly operatorRotation?: boolean } = {},
+): { ops: HistoryOp[]; writeOk: number } {
   const h = new HistoryBuilder();
   h.step('bootstrap', { value: { appliedIndex: 5, storageDekId: 1, raftDekId: 2, writers: 3 }, logIndex: 5 });
   h.write(0, canaries[0]!.key, canaries[0]!.value, { logIndex: 8 });
-  h.step('enable-storage-envelope', { value: { appliedIndex: storageCutover, wasAlreadyActive: false }, logIndex: storageCutover });
+  h.step('enable-storage-envelope', {
+    value: { appliedIndex: storageCutover, wasAlreadyActive: false },
+    logIndex: storageCutover,
+  });
   h.write(1, canaries[1]!.key, canaries[1]!.value, { logIndex: 12 });
-  h.step('enable-raft-envelope', { value: { appliedIndex: raftCutover, wasAlreadyActive: false }, logIndex: raftCutover });
+  h.step('enable-raft-envelope', {
+    value: { appliedIndex: raftCutover, wasAlreadyActive: false },
+    logIndex: raftCutover,
+  });
   h.write(2, canaries[2]!.key, canaries[2]!.value, { logIndex: 22 });
   const extraFlags = options.flag === false ? [] : ['--rotate-on-startup'];
-  h.step('restart', { params: { step: 's7', attempt: 1, nodes: [{ id: 'n2' }], mode: 'stop', rolling: false, extraFlags }, value: { step: 's7', attempt: 1, nodes: ['n2'], mode: 'stop' }, node: 'n2' });
-  h.step('transfer-leadership', { params: { step: 's8', attempt: 1, to: { id: 'n2' } }, value: { step: 's8', attempt: 1, leader: 'n2', term: leaderTerm }, node: 'n1' });
+  h.step('restart', {
+    params: { step: 's7', attempt: 1, nodes: [{ id: 'n2' }], mode: 'stop', rolling: false, extraFlags },
+    value: { step: 's7', attempt: 1, nodes: ['n2'], mode: 'stop' },
+    node: 'n2',
+  });
+  h.step('transfer-leadership', {
+    params: { step: 's8', attempt: 1, to: { id: 'n2' } },
+    value: { step: 's8', attempt: 1, leader: 'n2', term: leaderTerm },
+    node: 'n1',
+  });
   const writeOk = h.write(3, 'x', 7, { logIndex: writeIndex }).completion!.index;
-  if (options.operatorRotation === true) h.step('rotate-dek', { params: { step: 's9', attempt: 1, purpose: 'raft' }, completion: 'info' });
+  if (options.operatorRotation === true)
+    h.step('rotate-dek', { params: { step: 's9', attempt: 1, purpose: 'raft' }, completion: 'info' });
   h.write(4, canaries[3]!.key, canaries[3]!.value, { logIndex: 32 });
   return { ops: h.ops, writeOk };
 }
@@ -38,12 +56,17 @@ function startupHistory(writeIndex: number, options: { readonly flag?: boolean; 
 function startupRecords(records: readonly InspectView[], rotations: readonly number[]): InspectView[] {
   return records.map((record) => {
     if (record.kind !== 'raft-entry' || record.index < 25) return record;
-    const rotation = rotations.includes(record.index) ? { opcode: 5, opcodeName: 'rotation', subtag: 'rotate-dek', unwrapped: true } : {};
+    const rotation = rotations.includes(record.index)
+      ? { opcode: 5, opcodeName: 'rotation', subtag: 'rotate-dek', unwrapped: true }
+      : {};
     return { ...record, term: leaderTerm, ...rotation };
   });
 }
 
-function startupRun(writeIndex: 27 | 30, options: { readonly flag?: boolean; readonly operatorRotation?: boolean } = {}): EncryptionInput {
+function startupRun(
+  writeIndex: 27 | 30,
+  options: { readonly flag?: boolean; readonly operatorRotation?: boolean } = {},
+): EncryptionInput {
   const input = correctRun();
   const rotations = writeIndex === 30 ? [25, 27] : [25, 30];
   return {
@@ -57,24 +80,28 @@ function violations(result: ArtifactCheckResult): string[] {
   return result.findings.filter((finding) => finding.undecided !== true).map((finding) => finding.invariant);
 }
 
-function withInspections(input: EncryptionInput, change: (inspection: NodeInspection) => NodeInspection): EncryptionInput {
+function withInspections(
+  input: EncryptionInput,
+  change: (inspection: NodeInspection) => NodeInspection,
+): EncryptionInput {
   return { ...input, inspections: input.inspections.map(change) };
 }
 
 describe('encryption: E23, no client write served before a startup rotation finished', () => {
-  it('a correct run: the rotating leader\'s first write applies above its raft rotation', () => {
+  it("a correct run: the rotating leader's first write applies above its raft rotation", () => {
     const result = checkEncryption(startupRun(30));
     expect(result.findings).toEqual([]);
     expect(result.valid).toBe(true);
     expect(result.checked).toMatchObject({ rotations: 0, startupRotationWritesChecked: 5 });
   });
 
-  it('a write of the rotating leader\'s term below its raft rotation entry', () => {
+  it("a write of the rotating leader's term below its raft rotation entry", () => {
     const input = startupRun(27);
     const result = checkEncryption(input);
     expect(violations(result)).toEqual(['E23']);
     expect(result.findings[0]).toMatchObject({
-      nodes: ['n2'], opIndex: startupHistory(27).writeOk,
+      nodes: ['n2'],
+      opIndex: startupHistory(27).writeOk,
       details: { logIndex: 27, term: leaderTerm, lastRotationIndex: 30 },
       message: expect.stringMatching(/log index 27, an entry of term 3, below that term's rotate-dek entry at 30/),
     });
@@ -92,23 +119,33 @@ describe('encryption: E23, no client write served before a startup rotation fini
     expect(checkEncryption(startupRun(27, { operatorRotation: true })).valid).toBe(true);
   });
 
-  it('an entry at the write\'s index in a log that did not apply it is not the write\'s entry (a stale log may hold a higher term there)', () => {
+  it("an entry at the write's index in a log that did not apply it is not the write's entry (a stale log may hold a higher term there)", () => {
     // n3 holds a stale entry of term 3 at 22 but applied only up to 21: canary-2's entry is the term-2 one n1 and n2 applied.
     const stale = withInspections(startupRun(30), ({ node, records }) => ({
       node,
-      records: node !== 'n3' ? records : records.map((record) => {
-        if (record.kind === 'fsm') return { kind: 'fsm', appliedIndex: 21 };
-        return record.kind === 'raft-entry' && record.index === 22 ? { ...record, term: leaderTerm } : record;
-      }),
+      records:
+        node !== 'n3'
+          ? records
+          : records.map((record) => {
+              if (record.kind === 'fsm') return { kind: 'fsm', appliedIndex: 21 };
+              return record.kind === 'raft-entry' && record.index === 22 ? { ...record, term: leaderTerm } : record;
+            }),
     }));
     expect(checkEncryption(stale).valid).toBe(true);
     // Had n1 and n2 not applied it either, n3's entry would not be taken: nothing to judge it by.
-    const only = withInspections(stale, ({ node, records }) => ({ node, records: node === 'n3' ? records : records.filter((record) => !(record.kind === 'raft-entry' && record.index === 22)) }));
+    const only = withInspections(stale, ({ node, records }) => ({
+      node,
+      records:
+        node === 'n3' ? records : records.filter((record) => !(record.kind === 'raft-entry' && record.index === 22)),
+    }));
     expect(checkStartupRotationWrites(pairOps(only.history), only.inspections).checked).toBe(4);
   });
 
   it('writes whose entries are gone from every inspection (compacted) are undecided, not valid', () => {
-    const compacted = withInspections(startupRun(27), ({ node, records }) => ({ node, records: records.filter((record) => !(record.kind === 'raft-entry' && record.index === 27)) }));
+    const compacted = withInspections(startupRun(27), ({ node, records }) => ({
+      node,
+      records: records.filter((record) => !(record.kind === 'raft-entry' && record.index === 27)),
+    }));
     const result = checkEncryption(compacted);
     expect(result.valid).toBe('unknown');
     expect(result.findings).toEqual([expect.objectContaining({ invariant: 'E23', undecided: true })]);

@@ -42,13 +42,21 @@ interface RotationTerm {
 }
 
 function flagsOf(value: HistoryValue): readonly HistoryValue[] {
-  const flags = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { readonly extraFlags?: HistoryValue }).extraFlags : undefined;
+  const flags =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as { readonly extraFlags?: HistoryValue }).extraFlags
+      : undefined;
   return Array.isArray(flags) ? (flags as readonly HistoryValue[]) : [];
 }
 
 /** True when a rollout step (re)started a node with --rotate-on-startup and no rotate-dek step was ever invoked. */
 export function onlyStartupRotations(pairs: readonly OpPair[]): boolean {
-  const requested = pairs.some(({ invoke }) => invoke.process === rolloutProcess && (invoke.f === 'restart' || invoke.f === 'upgrade-stage') && flagsOf(invoke.value).includes(rotateOnStartupFlag));
+  const requested = pairs.some(
+    ({ invoke }) =>
+      invoke.process === rolloutProcess &&
+      (invoke.f === 'restart' || invoke.f === 'upgrade-stage') &&
+      flagsOf(invoke.value).includes(rotateOnStartupFlag),
+  );
   return requested && rolloutSteps(pairs, 'rotate-dek').length === 0;
 }
 
@@ -56,21 +64,35 @@ export function onlyStartupRotations(pairs: readonly OpPair[]): boolean {
 function rotationTerms(inspections: readonly NodeInspection[]): Map<number, RotationTerm> {
   const last = new Map<number, number>();
   for (const { records } of inspections) {
-    for (const record of records) if (record.kind === 'raft-entry' && record.subtag === 'rotate-dek') last.set(record.term, Math.max(last.get(record.term) ?? 0, record.index));
+    for (const record of records)
+      if (record.kind === 'raft-entry' && record.subtag === 'rotate-dek')
+        last.set(record.term, Math.max(last.get(record.term) ?? 0, record.index));
   }
   const first = new Map<number, number>();
   for (const { records } of inspections) {
-    for (const record of records) if (record.kind === 'raft-entry' && last.has(record.term)) first.set(record.term, Math.min(first.get(record.term) ?? Infinity, record.index));
+    for (const record of records)
+      if (record.kind === 'raft-entry' && last.has(record.term))
+        first.set(record.term, Math.min(first.get(record.term) ?? Infinity, record.index));
   }
-  return new Map([...last].map(([term, lastRotationIndex]) => [term, { term, firstIndex: first.get(term) ?? lastRotationIndex, lastRotationIndex }]));
+  return new Map(
+    [...last].map(([term, lastRotationIndex]) => [
+      term,
+      { term, firstIndex: first.get(term) ?? lastRotationIndex, lastRotationIndex },
+    ]),
+  );
 }
 
 /** Log index → term of the committed entry there, from every node's entries up to its durable applied index. */
 function committedTerms(inspections: readonly NodeInspection[]): Map<number, number> {
   const terms = new Map<number, number>();
   for (const { records } of inspections) {
-    const applied = records.reduce((max, record) => (record.kind === 'fsm' ? Math.max(max, record.appliedIndex) : max), 0);
-    for (const record of records) if (record.kind === 'raft-entry' && record.index <= applied && !terms.has(record.index)) terms.set(record.index, record.term);
+    const applied = records.reduce(
+      (max, record) => (record.kind === 'fsm' ? Math.max(max, record.appliedIndex) : max),
+      0,
+    );
+    for (const record of records)
+      if (record.kind === 'raft-entry' && record.index <= applied && !terms.has(record.index))
+        terms.set(record.index, record.term);
   }
   return terms;
 }
@@ -80,21 +102,28 @@ function reportedLeaders(pairs: readonly OpPair[]): Map<number, string> {
   const leaders = new Map<number, string>();
   for (const pair of rolloutSteps(pairs, 'transfer-leadership')) {
     const value = okOf(pair)?.value;
-    const { leader, term } = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { readonly leader?: HistoryValue; readonly term?: HistoryValue }) : {};
+    const { leader, term } =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as { readonly leader?: HistoryValue; readonly term?: HistoryValue })
+        : {};
     if (typeof leader === 'string' && typeof term === 'number') leaders.set(term, leader);
   }
   return leaders;
 }
 
 /** E23 for startup rotations; `checked` counts the writes whose committed entry was found. */
-export function checkStartupRotationWrites(pairs: readonly OpPair[], inspections: readonly NodeInspection[]): { readonly findings: Finding[]; readonly checked: number } {
+export function checkStartupRotationWrites(
+  pairs: readonly OpPair[],
+  inspections: readonly NodeInspection[],
+): { readonly findings: Finding[]; readonly checked: number } {
   if (!onlyStartupRotations(pairs)) return { findings: [], checked: 0 };
   const rotations = rotationTerms(inspections);
   if (rotations.size === 0) return { findings: [], checked: 0 };
   const terms = committedTerms(inspections);
   const leaders = reportedLeaders(pairs);
   const spans = [...rotations.values()];
-  const inSomeSpan = (index: number): boolean => spans.some((span) => index >= span.firstIndex && index < span.lastRotationIndex);
+  const inSomeSpan = (index: number): boolean =>
+    spans.some((span) => index >= span.firstIndex && index < span.lastRotationIndex);
   const findings: Finding[] = [];
   let checked = 0;
   let candidates = 0;
@@ -113,13 +142,22 @@ export function checkStartupRotationWrites(pairs: readonly OpPair[], inspections
     if (rotation === undefined || logIndex >= rotation.lastRotationIndex) continue;
     const leader = leaders.get(term);
     findings.push({
-      invariant: 'E23', opIndex: ok.index, ...(leader === undefined ? {} : { nodes: [leader] }),
+      invariant: 'E23',
+      opIndex: ok.index,
+      ...(leader === undefined ? {} : { nodes: [leader] }),
       message: `A client ${pair.invoke.f} (op ${ok.index}) applied at log index ${logIndex}, an entry of term ${term}, below that term's rotate-dek entry at ${rotation.lastRotationIndex}: the leader of term ${term}${leader === undefined ? '' : ` (${leader})`} served it while its requested startup rotation was pending (spec §7.9 BlockMutators).`,
       details: { logIndex, term, lastRotationIndex: rotation.lastRotationIndex },
     });
   }
-  const gap: Finding[] = candidates > 0 && candidatesChecked === 0
-    ? [{ invariant: 'E23', undecided: true, message: `None of the ${candidates} client writes applied in a term that rotated at startup, below its rotation, has its entry in an inspection of a node that applied it (compacted?), so writes served before the startup rotation finished cannot be ruled out.` }]
-    : [];
+  const gap: Finding[] =
+    candidates > 0 && candidatesChecked === 0
+      ? [
+          {
+            invariant: 'E23',
+            undecided: true,
+            message: `None of the ${candidates} client writes applied in a term that rotated at startup, below its rotation, has its entry in an inspection of a node that applied it (compacted?), so writes served before the startup rotation finished cannot be ruled out.`,
+          },
+        ]
+      : [];
   return { findings: [...findings, ...gap], checked };
 }

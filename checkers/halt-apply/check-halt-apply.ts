@@ -23,7 +23,10 @@ export interface HaltApplyInput {
 function upgradeTimes(history: readonly HistoryOp[]): Map<string, number[]> {
   const times = new Map<string, number[]>();
   for (const { invoke } of rolloutSteps(pairOps(history), 'upgrade-stage')) {
-    const named = invoke.value !== null && typeof invoke.value === 'object' && !Array.isArray(invoke.value) ? (invoke.value as { readonly node?: unknown }).node : undefined;
+    const named =
+      invoke.value !== null && typeof invoke.value === 'object' && !Array.isArray(invoke.value)
+        ? (invoke.value as { readonly node?: unknown }).node
+        : undefined;
     const node = invoke.node ?? (typeof named === 'string' ? named : undefined);
     if (node === undefined || invoke.time === undefined) continue;
     times.set(node, [...(times.get(node) ?? []), invoke.time]);
@@ -35,20 +38,37 @@ function upgradeTimes(history: readonly HistoryOp[]): Map<string, number[]> {
 function unseenNodes(timelines: readonly NodeTimeline[]): Finding[] {
   return timelines
     .filter((timeline) => timeline.lifetimes.every((samples) => samples.length === 0))
-    .map((timeline) => ({ invariant: 'halt-apply', nodes: [timeline.node], undecided: true, message: `No Status answer was sampled from ${timeline.node}, so its halts cannot be judged.` }));
+    .map((timeline) => ({
+      invariant: 'halt-apply',
+      nodes: [timeline.node],
+      undecided: true,
+      message: `No Status answer was sampled from ${timeline.node}, so its halts cannot be judged.`,
+    }));
 }
 
 /** Checks the halts of a run. */
 export function checkHaltApply(input: HaltApplyInput): ArtifactCheckResult {
   const timelines = nodeTimelines(input.samples);
   if (timelines.length === 0) {
-    return artifactCheckResult({ findings: [{ invariant: 'halt-apply', undecided: true, message: 'status.jsonl has no samples, so no halt can be judged.' }], checked: { samples: 0 }, validReason: '' });
+    return artifactCheckResult({
+      findings: [
+        { invariant: 'halt-apply', undecided: true, message: 'status.jsonl has no samples, so no halt can be judged.' },
+      ],
+      checked: { samples: 0 },
+      validReason: '',
+    });
   }
-  const context: HaltRuleContext = { position: historyPosition(input.history), upgradeTimesNs: upgradeTimes(input.history) };
+  const context: HaltRuleContext = {
+    position: historyPosition(input.history),
+    upgradeTimesNs: upgradeTimes(input.history),
+  };
   const halts = allHalts(timelines);
   const undeclared = undeclaredHalts(halts, input.expectations);
   const rules: readonly (readonly [string, Finding[]])[] = [
-    ['deterministic', [...timelines.flatMap((timeline) => checkNodeHalts(timeline, context)), ...checkHaltAgreement(halts, context)]],
+    [
+      'deterministic',
+      [...timelines.flatMap((timeline) => checkNodeHalts(timeline, context)), ...checkHaltAgreement(halts, context)],
+    ],
     ['failClosed', timelines.flatMap((timeline) => checkFailClosed(timeline, context))],
     ['divergence', checkHaltDivergence(halts, timelines, input.expectations, context)],
     ['undeclared', checkUndeclaredHalts(undeclared, context)],
@@ -68,6 +88,13 @@ export function checkHaltApply(input: HaltApplyInput): ArtifactCheckResult {
     if (omitted > 0) checked[`${rule}FindingsOmitted`] = omitted;
   }
   findings.push(...unseenNodes(timelines));
-  const haltSummary = halts.length === 0 ? 'no node halted' : `${halts.length} halt${halts.length === 1 ? '' : 's'}, all declared and deterministic`;
-  return artifactCheckResult({ findings, checked, validReason: `${timelines.length} nodes over ${input.samples.length} samples: ${haltSummary}.` });
+  const haltSummary =
+    halts.length === 0
+      ? 'no node halted'
+      : `${halts.length} halt${halts.length === 1 ? '' : 's'}, all declared and deterministic`;
+  return artifactCheckResult({
+    findings,
+    checked,
+    validReason: `${timelines.length} nodes over ${input.samples.length} samples: ${haltSummary}.`,
+  });
 }

@@ -27,41 +27,63 @@ function checkLifetime(timeline: NodeTimeline, lifetime: number, context: HaltRu
   const [first, second] = halts;
   if (first === undefined) return [];
   if (second !== undefined) {
-    return [sampleFinding(context.position, second.sample, {
-      invariant: 'deterministic-halt', nodes: [timeline.node],
-      message: `${timeline.node} reported a halt at ${second.haltIndex} (${second.error}) after halting at ${first.haltIndex} (${first.error}) in the same process lifetime.`,
-    })];
+    return [
+      sampleFinding(context.position, second.sample, {
+        invariant: 'deterministic-halt',
+        nodes: [timeline.node],
+        message: `${timeline.node} reported a halt at ${second.haltIndex} (${second.error}) after halting at ${first.haltIndex} (${first.error}) in the same process lifetime.`,
+      }),
+    ];
   }
   const resumed = samples.find((sample) => sample.time > first.sample.time && !sample.status.halted);
   if (resumed === undefined) return [];
-  return [sampleFinding(context.position, resumed, {
-    invariant: 'deterministic-halt', nodes: [timeline.node],
-    message: `${timeline.node} stopped reporting its halt at ${first.haltIndex} (${first.error}) without a restart.`,
-  })];
+  return [
+    sampleFinding(context.position, resumed, {
+      invariant: 'deterministic-halt',
+      nodes: [timeline.node],
+      message: `${timeline.node} stopped reporting its halt at ${first.haltIndex} (${first.error}) without a restart.`,
+    }),
+  ];
 }
 
 /** True when an operator changed the node between the halt and this lifetime (a restart with another stage or flags). */
-function changedByOperator(timeline: NodeTimeline, reference: HaltSighting, next: readonly AnsweredSample[], context: HaltRuleContext): boolean {
+function changedByOperator(
+  timeline: NodeTimeline,
+  reference: HaltSighting,
+  next: readonly AnsweredSample[],
+  context: HaltRuleContext,
+): boolean {
   const start = next[0];
   if (start === undefined) return false;
-  if (start.status.stage !== reference.sample.status.stage || start.status.bugs.join(',') !== reference.sample.status.bugs.join(',')) return true;
+  if (
+    start.status.stage !== reference.sample.status.stage ||
+    start.status.bugs.join(',') !== reference.sample.status.bugs.join(',')
+  )
+    return true;
   const upgrades = context.upgradeTimesNs.get(timeline.node) ?? [];
   return upgrades.some((time) => time >= reference.sample.time && time <= start.time);
 }
 
 /** After a restart the node must halt again at the same entry with the same error, never apply it. */
-function checkAfterRestart(timeline: NodeTimeline, reference: HaltSighting, samples: readonly AnsweredSample[], context: HaltRuleContext): Finding | undefined {
+function checkAfterRestart(
+  timeline: NodeTimeline,
+  reference: HaltSighting,
+  samples: readonly AnsweredSample[],
+  context: HaltRuleContext,
+): Finding | undefined {
   const node = timeline.node;
   for (const sample of samples) {
     if (sample.status.halted && !sameHalt(reference, sample)) {
       return sampleFinding(context.position, sample, {
-        invariant: 'deterministic-halt', nodes: [node],
+        invariant: 'deterministic-halt',
+        nodes: [node],
         message: `${node} halted at ${sample.status.haltIndex} (${haltErrorOf(sample.status)}) after a restart, but at ${reference.haltIndex} (${reference.error}) before it.`,
       });
     }
     if (sample.status.appliedIndex >= reference.haltIndex) {
       return sampleFinding(context.position, sample, {
-        invariant: 'deterministic-halt', nodes: [node],
+        invariant: 'deterministic-halt',
+        nodes: [node],
         message: `${node} applied entry ${reference.haltIndex} after a restart (applied index ${sample.status.appliedIndex}) although it had halted on it (${reference.error}).`,
       });
     }
@@ -98,11 +120,14 @@ export function checkHaltAgreement(halts: readonly HaltSighting[], context: Halt
     if (errors.length < 2) continue;
     const latest = sightings.reduce((a, b) => (b.sample.time > a.sample.time ? b : a));
     const nodes = [...new Set(sightings.map((halt) => halt.node))];
-    findings.push(sampleFinding(context.position, latest.sample, {
-      invariant: 'deterministic-halt', nodes,
-      message: `Replicas halted on entry ${haltIndex} with different errors: ${sightings.map((halt) => `${halt.node} ${halt.error}`).join(', ')}.`,
-      details: { haltIndex, errors },
-    }));
+    findings.push(
+      sampleFinding(context.position, latest.sample, {
+        invariant: 'deterministic-halt',
+        nodes,
+        message: `Replicas halted on entry ${haltIndex} with different errors: ${sightings.map((halt) => `${halt.node} ${halt.error}`).join(', ')}.`,
+        details: { haltIndex, errors },
+      }),
+    );
   }
   return findings;
 }
@@ -110,12 +135,18 @@ export function checkHaltAgreement(halts: readonly HaltSighting[], context: Halt
 /** I4: a halted node's applied index stays below the entry it halted on. */
 export function checkFailClosed(timeline: NodeTimeline, context: HaltRuleContext): Finding[] {
   for (const samples of timeline.lifetimes) {
-    const advanced = samples.find((sample) => sample.status.halted && sample.status.haltIndex > 0 && sample.status.appliedIndex >= sample.status.haltIndex);
+    const advanced = samples.find(
+      (sample) =>
+        sample.status.halted && sample.status.haltIndex > 0 && sample.status.appliedIndex >= sample.status.haltIndex,
+    );
     if (advanced !== undefined) {
-      return [sampleFinding(context.position, advanced, {
-        invariant: 'I4', nodes: [timeline.node],
-        message: `${timeline.node} reports a halt on entry ${advanced.status.haltIndex} with applied index ${advanced.status.appliedIndex}: the failing entry advanced the applied index.`,
-      })];
+      return [
+        sampleFinding(context.position, advanced, {
+          invariant: 'I4',
+          nodes: [timeline.node],
+          message: `${timeline.node} reports a halt on entry ${advanced.status.haltIndex} with applied index ${advanced.status.appliedIndex}: the failing entry advanced the applied index.`,
+        }),
+      ];
     }
   }
   return [];

@@ -6,12 +6,20 @@ import { checkHaltApply } from './index.js';
 
 const kekMissing: RolloutExpectations = {
   ...noExpectations,
-  expectedHalts: [{ nodes: ['n3'], errors: ['ErrKEKNotConfigured'], reason: 'spec §7.8: a 6A node halts on the bootstrap entry' }],
+  expectedHalts: [
+    { nodes: ['n3'], errors: ['ErrKEKNotConfigured'], reason: 'spec §7.8: a 6A node halts on the bootstrap entry' },
+  ],
 };
 
 /** n1 and n2 apply steadily from 4 to 12. */
 function healthy(...nodes: string[]): StatusSample[] {
-  return [0, 1, 2, 3].flatMap((round) => nodes.map((node) => sample(round * 250, node, { status: { appliedIndex: 4 + round * 3, commitIndex: 4 + round * 3, uptimeMs: 1000 + round * 250 } })));
+  return [0, 1, 2, 3].flatMap((round) =>
+    nodes.map((node) =>
+      sample(round * 250, node, {
+        status: { appliedIndex: 4 + round * 3, commitIndex: 4 + round * 3, uptimeMs: 1000 + round * 250 },
+      }),
+    ),
+  );
 }
 
 function invariants(result: ReturnType<typeof checkHaltApply>): string[] {
@@ -88,12 +96,20 @@ describe('halt-apply: runs that must fail, one per rule', () => {
       sample(0, 'n3', { status: halted(5, 'ErrKEKNotConfigured', { uptimeMs: 1000 }) }),
       sample(250, 'n3', { status: { appliedIndex: 4, uptimeMs: 1250 } }),
     ];
-    expect(invariants(checkHaltApply({ history: [], samples, expectations: kekMissing }))).toEqual(['deterministic-halt']);
+    expect(invariants(checkHaltApply({ history: [], samples, expectations: kekMissing }))).toEqual([
+      'deterministic-halt',
+    ]);
   });
 
   it('deterministic-halt: two replicas halt on the same entry with different errors', () => {
-    const both: RolloutExpectations = { ...noExpectations, expectedHalts: [{ nodes: ['n2', 'n3'], errors: ['ErrKEKNotConfigured', 'ErrFSMWireSubtag'], reason: 'test' }] };
-    const samples = [sample(0, 'n2', { status: halted(5, 'ErrFSMWireSubtag') }), sample(0, 'n3', { status: halted(5, 'ErrKEKNotConfigured') })];
+    const both: RolloutExpectations = {
+      ...noExpectations,
+      expectedHalts: [{ nodes: ['n2', 'n3'], errors: ['ErrKEKNotConfigured', 'ErrFSMWireSubtag'], reason: 'test' }],
+    };
+    const samples = [
+      sample(0, 'n2', { status: halted(5, 'ErrFSMWireSubtag') }),
+      sample(0, 'n3', { status: halted(5, 'ErrKEKNotConfigured') }),
+    ];
     const result = checkHaltApply({ history: [], samples, expectations: both });
     expect(invariants(result)).toEqual(['deterministic-halt']);
     expect(result.findings[0]?.nodes).toEqual(['n2', 'n3']);
@@ -140,7 +156,11 @@ describe('halt-apply: runs that must fail, one per rule', () => {
 describe('halt-apply: what it cannot judge, and where findings point', () => {
   it('no samples, or a node whose Status never answered, is unknown', () => {
     expect(checkHaltApply({ history: [], samples: [], expectations: noExpectations }).valid).toBe('unknown');
-    const result = checkHaltApply({ history: [], samples: [...healthy('n1'), sample(0, 'n2', { status: null })], expectations: noExpectations });
+    const result = checkHaltApply({
+      history: [],
+      samples: [...healthy('n1'), sample(0, 'n2', { status: null })],
+      expectations: noExpectations,
+    });
     expect(result.valid).toBe('unknown');
     expect(result.findings[0]).toMatchObject({ undecided: true, nodes: ['n2'] });
   });

@@ -19,12 +19,18 @@ function firstApplied(timeline: NodeTimeline, haltIndex: number): AnsweredSample
 }
 
 /** One finding per undeclared halt that some other node applied past. */
-export function checkHaltDivergence(halts: readonly HaltSighting[], timelines: readonly NodeTimeline[], expectations: RolloutExpectations, context: HaltRuleContext): Finding[] {
+export function checkHaltDivergence(
+  halts: readonly HaltSighting[],
+  timelines: readonly NodeTimeline[],
+  expectations: RolloutExpectations,
+  context: HaltRuleContext,
+): Finding[] {
   const findings: Finding[] = [];
   const judged = new Set<string>();
   for (const halt of halts) {
     const key = `${halt.node} ${halt.haltIndex}`;
-    if (halt.haltIndex === 0 || judged.has(key) || expectedHaltFor(expectations, halt.node, halt.error) !== undefined) continue;
+    if (halt.haltIndex === 0 || judged.has(key) || expectedHaltFor(expectations, halt.node, halt.error) !== undefined)
+      continue;
     judged.add(key);
     const appliers = timelines
       .filter((timeline) => timeline.node !== halt.node)
@@ -34,11 +40,14 @@ export function checkHaltDivergence(halts: readonly HaltSighting[], timelines: r
     // The divergence is visible once both the halt and the first apply past it have been sampled.
     const evidence = appliers.reduce((a, b) => (b.sample.time < a.sample.time ? b : a)).sample;
     const at = evidence.time > halt.sample.time ? evidence : halt.sample;
-    findings.push(sampleFinding(context.position, at, {
-      invariant: 'divergence', nodes: [halt.node, ...appliers.map((found) => found.node)],
-      message: `${halt.node} halted on entry ${halt.haltIndex} (${halt.error}) but ${appliers.map((found) => `${found.node} applied it (applied index ${found.sample.status.appliedIndex})`).join(', ')}.`,
-      details: { haltIndex: halt.haltIndex, error: halt.error },
-    }));
+    findings.push(
+      sampleFinding(context.position, at, {
+        invariant: 'divergence',
+        nodes: [halt.node, ...appliers.map((found) => found.node)],
+        message: `${halt.node} halted on entry ${halt.haltIndex} (${halt.error}) but ${appliers.map((found) => `${found.node} applied it (applied index ${found.sample.status.appliedIndex})`).join(', ')}.`,
+        details: { haltIndex: halt.haltIndex, error: halt.error },
+      }),
+    );
   }
   return findings;
 }

@@ -53,5 +53,7 @@ export function lifetimeHalts(node: string, lifetime: number, samples: readonly 
 
 /** Every halt of every node. */
 export function allHalts(timelines: readonly NodeTimeline[]): HaltSighting[] {
-  return timelines.flatMap((timeline) => timeline.lifetimes.flatMap((samples, lifetime) => lifetimeHalts(timeline.node, lifetime, samples)));
+  return timelines.flatMap((timeline) =>
+    timeline.lifetimes.flatMap((samples, lifetime) => lifetimeHalts(timeline.node, lifetime, samples)),
+  );
 }

@@ -6,7 +6,12 @@ import type { Finding, HistoryPosition, StatusSample } from '../artifacts/index.
 export function sampleFinding(
   position: HistoryPosition,
   sample: StatusSample,
-  fields: { readonly invariant: string; readonly message: string; readonly nodes: readonly string[]; readonly details?: unknown },
+  fields: {
+    readonly invariant: string;
+    readonly message: string;
+    readonly nodes: readonly string[];
+    readonly details?: unknown;
+  },
 ): Finding {
   const opIndex = position(sample.time);
   return { ...fields, time: sample.time, ...(opIndex === undefined ? {} : { opIndex }) };

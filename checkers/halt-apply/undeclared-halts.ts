@@ -24,16 +24,24 @@ export function undeclaredHalts(halts: readonly HaltSighting[], expectations: Ro
 
 /** One finding per undeclared halt. */
 export function checkUndeclaredHalts(undeclared: readonly HaltSighting[], context: HaltRuleContext): Finding[] {
-  return undeclared.map((halt) => sampleFinding(context.position, halt.sample, {
-    invariant: 'undeclared-halt', nodes: [halt.node],
-    message: `${halt.node} halted on entry ${halt.haltIndex} with ${halt.error}, a halt the scenario does not declare.`,
-    details: { haltIndex: halt.haltIndex, error: halt.error, reason: halt.sample.status.haltReason },
-  }));
+  return undeclared.map((halt) =>
+    sampleFinding(context.position, halt.sample, {
+      invariant: 'undeclared-halt',
+      nodes: [halt.node],
+      message: `${halt.node} halted on entry ${halt.haltIndex} with ${halt.error}, a halt the scenario does not declare.`,
+      details: { haltIndex: halt.haltIndex, error: halt.error, reason: halt.sample.status.haltReason },
+    }),
+  );
 }
 
 /** One finding per undeclared halt index with acknowledged writes at or above it (naming the first such write). */
-export function checkAcknowledgedAboveHalt(undeclared: readonly HaltSighting[], history: readonly HistoryOp[]): Finding[] {
-  const acknowledged = history.filter((op) => isClientProcess(op.process) && op.type === 'ok' && op.logIndex !== undefined && op.f !== localReadF);
+export function checkAcknowledgedAboveHalt(
+  undeclared: readonly HaltSighting[],
+  history: readonly HistoryOp[],
+): Finding[] {
+  const acknowledged = history.filter(
+    (op) => isClientProcess(op.process) && op.type === 'ok' && op.logIndex !== undefined && op.f !== localReadF,
+  );
   const findings: Finding[] = [];
   for (const haltIndex of [...new Set(undeclared.map((halt) => halt.haltIndex))]) {
     if (haltIndex === 0) continue;
@@ -42,7 +50,10 @@ export function checkAcknowledgedAboveHalt(undeclared: readonly HaltSighting[], 
     if (first === undefined) continue;
     const nodes = [...new Set(undeclared.filter((halt) => halt.haltIndex === haltIndex).map((halt) => halt.node))];
     findings.push({
-      invariant: 'ack-above-halt', nodes, opIndex: first.index, ...(first.time === undefined ? {} : { time: first.time }),
+      invariant: 'ack-above-halt',
+      nodes,
+      opIndex: first.index,
+      ...(first.time === undefined ? {} : { time: first.time }),
       message: `${above.length} acknowledged write${above.length === 1 ? '' : 's'} applied at or above entry ${haltIndex}, on which ${nodes.join(', ')} halted (first: op ${first.index} at log index ${first.logIndex}).`,
       details: { haltIndex, ops: above.slice(0, 10).map((op) => op.index) },
     });

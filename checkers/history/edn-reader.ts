@@ -9,7 +9,10 @@ import type { HistoryValue } from './history-op.js';
 /** A syntax error at a 1-based line of the text being read. */
 export class EdnSyntaxError extends Error {
   override readonly name = 'EdnSyntaxError';
-  constructor(readonly line: number, readonly reason: string) {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
   }
 }
@@ -25,8 +28,23 @@ export interface EdnElement {
 const isDelimiter = new Uint8Array(128);
 for (const c of '()[]{}";, \t\n\r\f') isDelimiter[c.charCodeAt(0)] = 1;
 const closers: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
-const charNames: Readonly<Record<string, string>> = { newline: '\n', space: ' ', tab: '\t', return: '\r', formfeed: '\f', backspace: '\b' };
-const stringEscapes: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\' };
+const charNames: Readonly<Record<string, string>> = {
+  newline: '\n',
+  space: ' ',
+  tab: '\t',
+  return: '\r',
+  formfeed: '\f',
+  backspace: '\b',
+};
+const stringEscapes: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  '"': '"',
+  '\\': '\\',
+};
 const integerPattern = /^[+-]?\d+N?$/;
 const floatPattern = /^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?$/;
 const ratioPattern = /^[+-]?\d+\/\d+$/;
@@ -42,13 +60,24 @@ class Reader {
     for (;;) {
       const code = text.charCodeAt(this.pos);
       if (code !== code) return undefined; // NaN: end of input
-      if (code === 10) { this.line += 1; this.pos += 1; continue; }
-      if (code === 32 || code === 44 || code === 9 || code === 13 || code === 12) { this.pos += 1; continue; }
+      if (code === 10) {
+        this.line += 1;
+        this.pos += 1;
+        continue;
+      }
+      if (code === 32 || code === 44 || code === 9 || code === 13 || code === 12) {
+        this.pos += 1;
+        continue;
+      }
       if (code === 59) {
         while (this.pos < text.length && text.charCodeAt(this.pos) !== 10) this.pos += 1;
         continue;
       }
-      if (code === 35 && text.charCodeAt(this.pos + 1) === 95) { this.pos += 2; this.read(); continue; }
+      if (code === 35 && text.charCodeAt(this.pos + 1) === 95) {
+        this.pos += 2;
+        this.read();
+        continue;
+      }
       return text[this.pos];
     }
   }
@@ -57,13 +86,26 @@ class Reader {
     const c = this.peek();
     if (c === undefined) throw new EdnSyntaxError(this.line, 'unexpected end of input');
     switch (c) {
-      case '(': case '[': this.pos += 1; return this.readSequence(closers[c] ?? ']');
-      case '{': this.pos += 1; return this.readMap();
-      case ')': case ']': case '}': throw new EdnSyntaxError(this.line, `unexpected "${c}"`);
-      case '"': this.pos += 1; return this.readString();
-      case '\\': return this.readChar();
-      case '#': return this.readDispatch();
-      default: return this.readAtom();
+      case '(':
+      case '[':
+        this.pos += 1;
+        return this.readSequence(closers[c] ?? ']');
+      case '{':
+        this.pos += 1;
+        return this.readMap();
+      case ')':
+      case ']':
+      case '}':
+        throw new EdnSyntaxError(this.line, `unexpected "${c}"`);
+      case '"':
+        this.pos += 1;
+        return this.readString();
+      case '\\':
+        return this.readChar();
+      case '#':
+        return this.readDispatch();
+      default:
+        return this.readAtom();
     }
   }
 
@@ -72,8 +114,12 @@ class Reader {
     const openLine = this.line;
     for (;;) {
       const c = this.peek();
-      if (c === undefined) throw new EdnSyntaxError(this.line, `unclosed collection opened at line ${openLine} (expected "${closer}")`);
-      if (c === closer) { this.pos += 1; return; }
+      if (c === undefined)
+        throw new EdnSyntaxError(this.line, `unclosed collection opened at line ${openLine} (expected "${closer}")`);
+      if (c === closer) {
+        this.pos += 1;
+        return;
+      }
       const line = this.line;
       onElement(this.read(), line);
     }
@@ -85,13 +131,18 @@ class Reader {
 
   consumeOpener(): string | undefined {
     const c = this.peek();
-    if (c === '[' || c === '(') { this.pos += 1; return closers[c]; }
+    if (c === '[' || c === '(') {
+      this.pos += 1;
+      return closers[c];
+    }
     return undefined;
   }
 
   private readSequence(closer: string): HistoryValue[] {
     const items: HistoryValue[] = [];
-    this.readElements(closer, (value) => { items.push(value); });
+    this.readElements(closer, (value) => {
+      items.push(value);
+    });
     return items;
   }
 
@@ -100,7 +151,10 @@ class Reader {
     const map: { [key: string]: HistoryValue } = {};
     let key: HistoryValue | undefined;
     this.readElements('}', (value) => {
-      if (key === undefined) { key = value; return; }
+      if (key === undefined) {
+        key = value;
+        return;
+      }
       map[typeof key === 'string' ? key : JSON.stringify(key)] = value;
       key = undefined;
     });
@@ -117,7 +171,10 @@ class Reader {
       this.pos += 1;
       if (c === '"') return out;
       if (c === '\n') this.line += 1;
-      if (c !== '\\') { out += c; continue; }
+      if (c !== '\\') {
+        out += c;
+        continue;
+      }
       const e = this.text[this.pos] ?? '';
       this.pos += 1;
       if (e === 'u') {
@@ -161,7 +218,10 @@ class Reader {
 
   private readDispatch(): HistoryValue {
     const next = this.text[this.pos + 1];
-    if (next === '{') { this.pos += 2; return this.readSequence('}'); }
+    if (next === '{') {
+      this.pos += 2;
+      return this.readSequence('}');
+    }
     this.pos += 1;
     const tag = this.readToken();
     if (!/^[A-Za-z]/.test(tag)) throw new EdnSyntaxError(this.line, `unsupported dispatch "#${tag}${next ?? ''}"`);
@@ -177,7 +237,8 @@ class Reader {
     if (token === 'true') return true;
     if (token === 'false') return false;
     const c = token[0] ?? '';
-    if ((c >= '0' && c <= '9') || ((c === '-' || c === '+') && /[0-9]/.test(token[1] ?? ''))) return parseNumber(token, this.line);
+    if ((c >= '0' && c <= '9') || ((c === '-' || c === '+') && /[0-9]/.test(token[1] ?? '')))
+      return parseNumber(token, this.line);
     if (c === ':') {
       if (token.length === 1) throw new EdnSyntaxError(this.line, 'empty keyword ":"');
       return token.slice(token[1] === ':' ? 2 : 1);
@@ -206,8 +267,11 @@ export function readEdnElements(text: string): readonly EdnElement[] {
   const elements: EdnElement[] = [];
   const closer = reader.consumeOpener();
   if (closer !== undefined) {
-    reader.readElements(closer, (value, line) => { elements.push({ value, line }); });
-    if (!reader.atEnd()) throw new EdnSyntaxError(reader.line, 'unexpected data after the closing bracket of the history');
+    reader.readElements(closer, (value, line) => {
+      elements.push({ value, line });
+    });
+    if (!reader.atEnd())
+      throw new EdnSyntaxError(reader.line, 'unexpected data after the closing bracket of the history');
     return elements;
   }
   while (!reader.atEnd()) {

@@ -35,8 +35,20 @@ export interface ParsedHistoryJsonl extends ParsedHistory {
 }
 
 function parseHeader(record: { readonly [key: string]: HistoryValue }, file: string, line: number): HistoryJsonlHeader {
-  if (record.format !== historyJsonlFormat) throw new HistoryParseError({ code: 'invalid-op', file, line, reason: `header format must be "${historyJsonlFormat}", got ${JSON.stringify(record.format)}` });
-  if (record.version !== historyJsonlVersion) throw new HistoryParseError({ code: 'invalid-op', file, line, reason: `unsupported history version ${JSON.stringify(record.version)} (this reader understands ${historyJsonlVersion})` });
+  if (record.format !== historyJsonlFormat)
+    throw new HistoryParseError({
+      code: 'invalid-op',
+      file,
+      line,
+      reason: `header format must be "${historyJsonlFormat}", got ${JSON.stringify(record.format)}`,
+    });
+  if (record.version !== historyJsonlVersion)
+    throw new HistoryParseError({
+      code: 'invalid-op',
+      file,
+      line,
+      reason: `unsupported history version ${JSON.stringify(record.version)} (this reader understands ${historyJsonlVersion})`,
+    });
   return record as HistoryJsonlHeader;
 }
 
@@ -55,18 +67,43 @@ export function readHistoryJsonl(text: string, file: string): ParsedHistoryJsonl
       record = JSON.parse(content) as HistoryValue;
     } catch (error) {
       const torn = i === lines.length - 1;
-      if (torn) { warnings.push(`${file}:${line}: ignored a torn last line (the writer stopped mid-line)`); break; }
-      throw new HistoryParseError({ code: 'syntax', file, line, reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` });
+      if (torn) {
+        warnings.push(`${file}:${line}: ignored a torn last line (the writer stopped mid-line)`);
+        break;
+      }
+      throw new HistoryParseError({
+        code: 'syntax',
+        file,
+        line,
+        reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
-    if (record !== null && typeof record === 'object' && !Array.isArray(record) && (record as { readonly type?: HistoryValue }).type === 'header') {
-      if (ops.length > 0 || header !== undefined) throw new HistoryParseError({ code: 'invalid-op', file, line, reason: 'a header is only allowed on the first line' });
+    if (
+      record !== null &&
+      typeof record === 'object' &&
+      !Array.isArray(record) &&
+      (record as { readonly type?: HistoryValue }).type === 'header'
+    ) {
+      if (ops.length > 0 || header !== undefined)
+        throw new HistoryParseError({
+          code: 'invalid-op',
+          file,
+          line,
+          reason: 'a header is only allowed on the first line',
+        });
       header = parseHeader(record as { readonly [key: string]: HistoryValue }, file, line);
       continue;
     }
     const op = opFromMap(record, ops.length, line);
     if (typeof op === 'string') throw new HistoryParseError({ code: 'invalid-op', file, line, reason: op });
     const declared = (record as { readonly index?: HistoryValue }).index;
-    if (declared !== undefined && declared !== ops.length) throw new HistoryParseError({ code: 'invalid-op', file, line, reason: `"index" must be ${ops.length} (ops are numbered from 0 in order), got ${JSON.stringify(declared)}` });
+    if (declared !== undefined && declared !== ops.length)
+      throw new HistoryParseError({
+        code: 'invalid-op',
+        file,
+        line,
+        reason: `"index" must be ${ops.length} (ops are numbered from 0 in order), got ${JSON.stringify(declared)}`,
+      });
     ops.push(op);
   }
   return { ops, warnings, header };

@@ -8,12 +8,7 @@
  * lists and sets → arrays, maps → objects (keys rendered as strings).
  */
 export type HistoryValue =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly HistoryValue[]
-  | { readonly [key: string]: HistoryValue };
+  null | boolean | number | string | readonly HistoryValue[] | { readonly [key: string]: HistoryValue };
 
 /** The kind of an event in a history. */
 export type HistoryOpType = 'invoke' | 'ok' | 'fail' | 'info';

@@ -14,7 +14,9 @@ export class HistoryParseError extends Error {
 
   constructor(options: { code: HistoryParseErrorCode; file: string; line: number; reason: string }) {
     // Line 0 means the file as a whole (it could not be opened, for instance).
-    super(options.line > 0 ? `${options.file}:${options.line}: ${options.reason}` : `${options.file}: ${options.reason}`);
+    super(
+      options.line > 0 ? `${options.file}:${options.line}: ${options.reason}` : `${options.file}: ${options.reason}`,
+    );
     this.code = options.code;
     this.file = options.file;
     this.line = options.line;

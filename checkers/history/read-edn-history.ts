@@ -13,16 +13,21 @@ export function readEdnHistory(text: string, file: string): ParsedHistory {
   try {
     elements = readEdnElements(text);
   } catch (error) {
-    if (error instanceof EdnSyntaxError) throw new HistoryParseError({ code: 'syntax', file, line: error.line, reason: `EDN syntax: ${error.reason}` });
+    if (error instanceof EdnSyntaxError)
+      throw new HistoryParseError({ code: 'syntax', file, line: error.line, reason: `EDN syntax: ${error.reason}` });
     throw error;
   }
   const ops: HistoryOp[] = [];
   for (const element of elements) {
     // Jepsen's own history.edn carries :index; keep it so results name the same ops.
-    const declared = element.value !== null && typeof element.value === 'object' && !Array.isArray(element.value) ? (element.value as { readonly index?: unknown }).index : undefined;
+    const declared =
+      element.value !== null && typeof element.value === 'object' && !Array.isArray(element.value)
+        ? (element.value as { readonly index?: unknown }).index
+        : undefined;
     const index = typeof declared === 'number' && Number.isInteger(declared) && declared >= 0 ? declared : ops.length;
     const op = opFromMap(element.value, index, element.line);
-    if (typeof op === 'string') throw new HistoryParseError({ code: 'invalid-op', file, line: element.line, reason: op });
+    if (typeof op === 'string')
+      throw new HistoryParseError({ code: 'invalid-op', file, line: element.line, reason: op });
     ops.push(op);
   }
   return { ops, warnings: [] };

@@ -13,7 +13,8 @@ function parseValue(text: string, file: string, line: number): HistoryValue {
   try {
     return readEdnValue(text);
   } catch (error) {
-    if (error instanceof EdnSyntaxError) throw new HistoryParseError({ code: 'syntax', file, line, reason: `bad value "${text}": ${error.reason}` });
+    if (error instanceof EdnSyntaxError)
+      throw new HistoryParseError({ code: 'syntax', file, line, reason: `bad value "${text}": ${error.reason}` });
     throw error;
   }
 }
@@ -27,10 +28,22 @@ export function readJepsenLog(text: string, file: string): ParsedHistory {
     const content = raw.trim();
     if (content === '') return;
     const match = linePattern.exec(content);
-    if (match === null) throw new HistoryParseError({ code: 'syntax', file, line, reason: 'expected "INFO jepsen.util - <process> :<type> :<f> <value>"' });
+    if (match === null)
+      throw new HistoryParseError({
+        code: 'syntax',
+        file,
+        line,
+        reason: 'expected "INFO jepsen.util - <process> :<type> :<f> <value>"',
+      });
     const [, processText = '', type = 'invoke', f = '', valueText = ''] = match;
     const process = processText === ':nemesis' ? nemesisProcess : Number(processText);
-    if (process !== nemesisProcess && !Number.isInteger(process)) throw new HistoryParseError({ code: 'invalid-op', file, line, reason: `process must be an integer, got "${processText}"` });
+    if (process !== nemesisProcess && !Number.isInteger(process))
+      throw new HistoryParseError({
+        code: 'invalid-op',
+        file,
+        line,
+        reason: `process must be an integer, got "${processText}"`,
+      });
     const isError = (type === 'fail' || type === 'info') && valueText.startsWith(':');
     const value = isError ? null : parseValue(valueText.trim(), file, line);
     ops.push({

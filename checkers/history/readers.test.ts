@@ -13,7 +13,8 @@ function parseError(run: () => unknown): HistoryParseError {
 
 describe('EDN histories', () => {
   it('reads one op map per line, with keywords as names and nemesis ops', () => {
-    const text = '{:process 0, :type :invoke, :f :cas, :value [1 2], :time 5}\n; a comment\n{:process :nemesis :type :info :f :start :value "cut"}\n';
+    const text =
+      '{:process 0, :type :invoke, :f :cas, :value [1 2], :time 5}\n; a comment\n{:process :nemesis :type :info :f :start :value "cut"}\n';
     const { ops } = readEdnHistory(text, 'h.edn');
     expect(ops).toEqual([
       { index: 0, process: 0, type: 'invoke', f: 'cas', value: [1, 2], time: 5, line: 1 },
@@ -22,17 +23,31 @@ describe('EDN histories', () => {
   });
 
   it('reads a whole-vector file and numbers ops over all elements', () => {
-    const { ops } = readEdnHistory('[{:process 1 :type :invoke :f :read :value nil}\n {:process 1 :type :ok :f :read :value #{1 2}}]', 'v.edn');
-    expect(ops.map((op) => [op.index, op.line, op.value])).toEqual([[0, 1, null], [1, 2, [1, 2]]]);
+    const { ops } = readEdnHistory(
+      '[{:process 1 :type :invoke :f :read :value nil}\n {:process 1 :type :ok :f :read :value #{1 2}}]',
+      'v.edn',
+    );
+    expect(ops.map((op) => [op.index, op.line, op.value])).toEqual([
+      [0, 1, null],
+      [1, 2, [1, 2]],
+    ]);
   });
 
   it('keeps an explicit :index (Jepsen history.edn)', () => {
-    const { ops } = readEdnHistory('{:index 7 :process 1 :type :invoke :f :read :value nil}\n{:index 9 :process 1 :type :ok :f :read :value 1}', 'i.edn');
+    const { ops } = readEdnHistory(
+      '{:index 7 :process 1 :type :invoke :f :read :value nil}\n{:index 9 :process 1 :type :ok :f :read :value 1}',
+      'i.edn',
+    );
     expect(ops.map((op) => op.index)).toEqual([7, 9]);
   });
 
   it('reads the EDN value syntax used in histories', () => {
-    expect(readEdnValue('{:a [1 -2.5 "s\\"q" \\c nil true] :b #inst "2020" :c (x y) #_ :gone :d 3N}')).toEqual({ a: [1, -2.5, 's"q', 'c', null, true], b: '2020', c: ['x', 'y'], d: 3 });
+    expect(readEdnValue('{:a [1 -2.5 "s\\"q" \\c nil true] :b #inst "2020" :c (x y) #_ :gone :d 3N}')).toEqual({
+      a: [1, -2.5, 's"q', 'c', null, true],
+      b: '2020',
+      c: ['x', 'y'],
+      d: 3,
+    });
   });
 
   it.each([
@@ -52,15 +67,20 @@ describe('EDN histories', () => {
 
 describe('porcupine Jepsen logs', () => {
   it('reads tab- and space-separated lines; a keyword on fail/info is the error', () => {
-    const text = 'INFO  jepsen.util - 3\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 3   :info   :cas    :timed-out\nINFO  jepsen.util - 4\t:fail\t:read\t:timed-out\n';
+    const text =
+      'INFO  jepsen.util - 3\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 3   :info   :cas    :timed-out\nINFO  jepsen.util - 4\t:fail\t:read\t:timed-out\n';
     const { ops } = readJepsenLog(text, 'etcd.log');
     expect(ops.map((op) => [op.process, op.type, op.f, op.value, op.error])).toEqual([
-      [3, 'invoke', 'cas', [1, 2], undefined], [3, 'info', 'cas', null, 'timed-out'], [4, 'fail', 'read', null, 'timed-out'],
+      [3, 'invoke', 'cas', [1, 2], undefined],
+      [3, 'info', 'cas', null, 'timed-out'],
+      [4, 'fail', 'read', null, 'timed-out'],
     ]);
   });
 
   it('rejects a line that is not a jepsen.util event', () => {
-    const error = parseError(() => readJepsenLog('INFO  jepsen.util - 3\t:invoke\t:read\tnil\nWARN something else\n', 'x.log'));
+    const error = parseError(() =>
+      readJepsenLog('INFO  jepsen.util - 3\t:invoke\t:read\tnil\nWARN something else\n', 'x.log'),
+    );
     expect([error.line, error.code]).toEqual([2, 'syntax']);
   });
 });
@@ -73,7 +93,10 @@ describe('history.jsonl', () => {
   it('reads the header and ops', () => {
     const parsed = readHistoryJsonl(`${header}\n${invoke}\n${ok}\n`, 'history.jsonl');
     expect(parsed.header?.seed).toBe(7);
-    expect(parsed.ops.map((op) => [op.index, op.type, op.key, op.node, op.line])).toEqual([[0, 'invoke', 'k', 'n1', 2], [1, 'ok', 'k', undefined, 3]]);
+    expect(parsed.ops.map((op) => [op.index, op.type, op.key, op.node, op.line])).toEqual([
+      [0, 'invoke', 'k', 'n1', 2],
+      [1, 'ok', 'k', undefined, 3],
+    ]);
     expect(parsed.warnings).toEqual([]);
   });
 

@@ -14,7 +14,9 @@ export function valueToEdn(value: HistoryValue): string {
   if (typeof value === 'string') return ednString(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[${value.map((v: HistoryValue) => valueToEdn(v)).join(' ')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${/^[A-Za-z*+!_?<>=-][\w*+!?<>=.-]*$/.test(k) ? `:${k}` : ednString(k)} ${valueToEdn(v)}`).join(', ')}}`;
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${/^[A-Za-z*+!_?<>=-][\w*+!?<>=.-]*$/.test(k) ? `:${k}` : ednString(k)} ${valueToEdn(v)}`)
+    .join(', ')}}`;
 }
 
 function opToEdn(op: OpRef): string {

@@ -68,7 +68,11 @@ function compareKeys(a: string | null, b: string | null): number {
 }
 
 /** Checks a history against a model. Throws HistoryError for a malformed history. */
-export function check<State, Input, Output>(model: Model<State, Input, Output>, history: readonly HistoryOp[], options: CheckOptions = {}): CheckResult {
+export function check<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  history: readonly HistoryOp[],
+  options: CheckOptions = {},
+): CheckResult {
   const semantics = options.semantics ?? 'knossos';
   const startMs = (options.now ?? defaultNow)();
   const prepared = prepareHistory(model, history, { semantics, nilReadMatchesAny: options.nilReadMatchesAny ?? false });
@@ -87,7 +91,11 @@ export interface AsyncCheckOptions extends CheckOptions {
  * `signal` on Ctrl-C: the result is then unknown, reason cancelled, with the
  * longest linearizable prefix found).
  */
-export async function checkAsync<State, Input, Output>(model: Model<State, Input, Output>, history: readonly HistoryOp[], options: AsyncCheckOptions = {}): Promise<CheckResult> {
+export async function checkAsync<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  history: readonly HistoryOp[],
+  options: AsyncCheckOptions = {},
+): Promise<CheckResult> {
   const semantics = options.semantics ?? 'knossos';
   const now = options.now ?? defaultNow;
   const startMs = now();
@@ -99,7 +107,9 @@ export async function checkAsync<State, Input, Output>(model: Model<State, Input
     const step = slices.next();
     if (step.done === true) return step.value;
     if (now() - lastYieldMs >= yieldEveryMs) {
-      await new Promise<void>((resolve) => { setImmediate(resolve); });
+      await new Promise<void>((resolve) => {
+        setImmediate(resolve);
+      });
       lastYieldMs = now();
     }
   }
@@ -113,14 +123,26 @@ function runToEnd(slices: Generator<void, CheckResult>): CheckResult {
 }
 
 /** Checks operations built by hand (porcupine's CheckOperations); results name ops by array position. */
-export function checkOperations<State, Input, Output>(model: Model<State, Input, Output>, operations: readonly Operation<Input, Output>[], options: CheckOptions = {}): CheckResult {
+export function checkOperations<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  operations: readonly Operation<Input, Output>[],
+  options: CheckOptions = {},
+): CheckResult {
   const startMs = (options.now ?? defaultNow)();
   const prepared = operations.map((op, index): PreparedOp<Input, Output> => {
     const unknown = op.return === undefined;
     const description = model.describeOperation(op.input, unknown ? undefined : op.output);
     return {
       ...op,
-      ref: { index, invokeIndex: index, process: op.process, type: unknown ? 'info' : 'ok', f: 'op', value: null, description },
+      ref: {
+        index,
+        invokeIndex: index,
+        process: op.process,
+        type: unknown ? 'info' : 'ok',
+        f: 'op',
+        value: null,
+        description,
+      },
       partitionKey: model.partitionKey?.(op.input),
     };
   });
@@ -151,7 +173,10 @@ interface Running<State, Input, Output> {
   done: boolean;
 }
 
-type Decided<State, Input, Output> = { readonly partition: Partition<Input, Output>; readonly outcome: SearchOutcome<State> };
+type Decided<State, Input, Output> = {
+  readonly partition: Partition<Input, Output>;
+  readonly outcome: SearchOutcome<State>;
+};
 
 /**
  * The next search to run: the least served (then the first). Round robin in
@@ -161,7 +186,9 @@ type Decided<State, Input, Output> = { readonly partition: Partition<Input, Outp
  * backtracks near its start while the failing one is further on, so it cost
  * more.)
  */
-function pickNext<State, Input, Output>(running: readonly Running<State, Input, Output>[]): Running<State, Input, Output> | undefined {
+function pickNext<State, Input, Output>(
+  running: readonly Running<State, Input, Output>[],
+): Running<State, Input, Output> | undefined {
   let best: Running<State, Input, Output> | undefined;
   for (const run of running) if (!run.done && (best === undefined || run.steps < best.steps)) best = run;
   return best;
@@ -178,17 +205,33 @@ function pickNext<State, Input, Output>(running: readonly Running<State, Input, 
  * twice its faster order. Yields after every slice
  * (checkAsync returns to the event loop there).
  */
-function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, prepared: readonly PreparedOp<Input, Output>[], semantics: Semantics, options: CheckOptions, startMs: number): Generator<void, CheckResult> {
+function* runCheck<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  prepared: readonly PreparedOp<Input, Output>[],
+  semantics: Semantics,
+  options: CheckOptions,
+  startMs: number,
+): Generator<void, CheckResult> {
   const now = options.now ?? defaultNow;
-  const cacheAllowance = { remaining: options.cacheEntriesMax ?? Infinity, bytesRemaining: options.memoryBytesMax ?? defaultMemoryBytesMax };
+  const cacheAllowance = {
+    remaining: options.cacheEntriesMax ?? Infinity,
+    bytesRemaining: options.memoryBytesMax ?? defaultMemoryBytesMax,
+  };
   const control = { shouldStop: makeStopper(options, now, startMs), cacheAllowance };
   const partitions = partitionOps(prepared);
-  const reports: PartitionReport[] = partitions.map((p) => ({ key: p.key, ops: p.ops.length, valid: 'not-checked', elapsedMs: 0, cacheEntries: 0 }));
+  const reports: PartitionReport[] = partitions.map((p) => ({
+    key: p.key,
+    ops: p.ops.length,
+    valid: 'not-checked',
+    elapsedMs: 0,
+    cacheEntries: 0,
+  }));
   const partitionMs = partitions.map(() => 0);
   const running: Running<State, Input, Output>[] = [];
   partitions.forEach((partition, index) => {
     running.push({ partition, index, order: 'lazy', search: undefined, steps: 0, done: false });
-    if (partition.ops.some((op) => op.return === undefined)) running.push({ partition, index, order: 'eager', search: undefined, steps: 0, done: false });
+    if (partition.ops.some((op) => op.return === undefined))
+      running.push({ partition, index, order: 'eager', search: undefined, steps: 0, done: false });
   });
   let failure: Decided<State, Input, Output> | undefined;
   let unknown: Decided<State, Input, Output> | undefined;
@@ -207,26 +250,59 @@ function* runCheck<State, Input, Output>(model: Model<State, Input, Output>, pre
     // A sibling out of cache leaves the partition to the other order, if it still runs.
     const siblingRunning = running.some((other) => other !== run && other.index === run.index && !other.done);
     if (outcome.kind === 'unknown' && outcome.reason === 'cache-full' && siblingRunning) continue;
-    for (const other of running) if (other !== run && other.index === run.index && !other.done) { other.search?.abandon(); other.done = true; }
+    for (const other of running)
+      if (other !== run && other.index === run.index && !other.done) {
+        other.search?.abandon();
+        other.done = true;
+      }
     const valid = outcome.kind === 'linearizable' ? true : outcome.kind === 'not-linearizable' ? false : 'unknown';
-    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid, elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: outcome.cacheEntries };
+    reports[run.index] = {
+      key: run.partition.key,
+      ops: run.partition.ops.length,
+      valid,
+      elapsedMs: partitionMs[run.index] ?? 0,
+      cacheEntries: outcome.cacheEntries,
+    };
     if (outcome.kind === 'not-linearizable') failure ??= { partition: run.partition, outcome };
     if (outcome.kind === 'unknown') unknown ??= { partition: run.partition, outcome };
-    const stopAll = (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) || (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
-    if (stopAll) { reportUnfinished(reports, running, partitionMs); break; }
+    const stopAll =
+      (outcome.kind === 'not-linearizable' && options.stopAtFirstFailure !== false) ||
+      (outcome.kind === 'unknown' && outcome.reason !== 'cache-full');
+    if (stopAll) {
+      reportUnfinished(reports, running, partitionMs);
+      break;
+    }
   }
-  const summary = { model: model.name, semantics, ops: prepared.length, partitions: reports, elapsedMs: now() - startMs };
-  if (failure?.outcome.kind === 'not-linearizable') return { ...summary, valid: false, ...explainFailure(model, failure.partition, failure.outcome) };
-  if (unknown?.outcome.kind === 'unknown') return { ...summary, valid: 'unknown', ...explainUnknown(unknown.partition, unknown.outcome) };
+  const summary = {
+    model: model.name,
+    semantics,
+    ops: prepared.length,
+    partitions: reports,
+    elapsedMs: now() - startMs,
+  };
+  if (failure?.outcome.kind === 'not-linearizable')
+    return { ...summary, valid: false, ...explainFailure(model, failure.partition, failure.outcome) };
+  if (unknown?.outcome.kind === 'unknown')
+    return { ...summary, valid: 'unknown', ...explainUnknown(unknown.partition, unknown.outcome) };
   return { ...summary, valid: true };
 }
 
 /** Partitions stopped undecided keep 'not-checked', with the time and cache they used. */
-function reportUnfinished<State, Input, Output>(reports: PartitionReport[], running: readonly Running<State, Input, Output>[], partitionMs: readonly number[]): void {
+function reportUnfinished<State, Input, Output>(
+  reports: PartitionReport[],
+  running: readonly Running<State, Input, Output>[],
+  partitionMs: readonly number[],
+): void {
   for (const run of running) {
     const report = reports[run.index];
     if (report?.valid !== 'not-checked') continue;
-    reports[run.index] = { key: run.partition.key, ops: run.partition.ops.length, valid: 'not-checked', elapsedMs: partitionMs[run.index] ?? 0, cacheEntries: report.cacheEntries + (run.search?.cacheEntries ?? 0) };
+    reports[run.index] = {
+      key: run.partition.key,
+      ops: run.partition.ops.length,
+      valid: 'not-checked',
+      elapsedMs: partitionMs[run.index] ?? 0,
+      cacheEntries: report.cacheEntries + (run.search?.cacheEntries ?? 0),
+    };
   }
 }
 
@@ -234,12 +310,19 @@ function refAt<Input, Output>(partition: Partition<Input, Output>, op: number | 
   return op === undefined ? null : (partition.ops[op]?.ref ?? null);
 }
 
-function explainFailure<State, Input, Output>(model: Model<State, Input, Output>, partition: Partition<Input, Output>, outcome: SearchOutcome<State> & { kind: 'not-linearizable' }) {
+function explainFailure<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  partition: Partition<Input, Output>,
+  outcome: SearchOutcome<State> & { kind: 'not-linearizable' },
+) {
   const op = refAt(partition, outcome.failing);
   if (op === null) throw new Error(`internal error: failing operation ${outcome.failing} is outside its partition`);
   const finalPaths: FinalPath[] = [];
   for (const configuration of outcome.configurations) {
-    const steps = configuration.path.map((step) => ({ op: refAt(partition, step.op) ?? op, model: model.describeState(step.stateAfter) }));
+    const steps = configuration.path.map((step) => ({
+      op: refAt(partition, step.op) ?? op,
+      model: model.describeState(step.stateAfter),
+    }));
     for (const attempt of configuration.attempts) {
       finalPaths.push({ steps, failure: { op: refAt(partition, attempt.op) ?? op, message: attempt.message } });
     }
@@ -247,9 +330,19 @@ function explainFailure<State, Input, Output>(model: Model<State, Input, Output>
   return { partition: partition.key, op, previousOk: refAt(partition, outcome.previousOk), finalPaths };
 }
 
-function explainUnknown<State, Input, Output>(partition: Partition<Input, Output>, outcome: SearchOutcome<State> & { kind: 'unknown' }) {
+function explainUnknown<State, Input, Output>(
+  partition: Partition<Input, Output>,
+  outcome: SearchOutcome<State> & { kind: 'unknown' },
+) {
   const frontier = refAt(partition, outcome.frontier);
   const frontierReturn = outcome.frontier === undefined ? undefined : partition.ops[outcome.frontier]?.return;
-  const okOps = frontierReturn === undefined ? 0 : partition.ops.filter((op) => op.return !== undefined && op.return < frontierReturn).length;
-  return { reason: outcome.reason, partition: partition.key, longestPrefix: { okOps, lastOk: refAt(partition, outcome.previousOk), frontier } };
+  const okOps =
+    frontierReturn === undefined
+      ? 0
+      : partition.ops.filter((op) => op.return !== undefined && op.return < frontierReturn).length;
+  return {
+    reason: outcome.reason,
+    partition: partition.key,
+    longestPrefix: { okOps, lastOk: refAt(partition, outcome.previousOk), frontier },
+  };
 }

@@ -19,20 +19,29 @@ export interface NondeterministicSpec<State, Input, Output> {
   describeState(state: State): string;
 }
 
-function dedupe<State>(states: readonly State[], spec: NondeterministicSpec<State, unknown, unknown>): readonly State[] {
+function dedupe<State>(
+  states: readonly State[],
+  spec: NondeterministicSpec<State, unknown, unknown>,
+): readonly State[] {
   const out: State[] = [];
-  for (const state of states) if (!out.some((known) => spec.hash(known) === spec.hash(state) && spec.equal(known, state))) out.push(state);
+  for (const state of states)
+    if (!out.some((known) => spec.hash(known) === spec.hash(state) && spec.equal(known, state))) out.push(state);
   return out;
 }
 
 /** Lifts a non-deterministic specification into a (deterministic) model over sets of states. */
-export function nondeterministicModel<State, Input, Output>(spec: NondeterministicSpec<State, Input, Output>): Model<readonly State[], Input, Output> {
+export function nondeterministicModel<State, Input, Output>(
+  spec: NondeterministicSpec<State, Input, Output>,
+): Model<readonly State[], Input, Output> {
   const erased = spec as unknown as NondeterministicSpec<State, unknown, unknown>;
   const model: Model<readonly State[], Input, Output> = {
     name: spec.name,
     init: () => dedupe(spec.init(), erased),
     step: (states, input, output) => {
-      const next = dedupe(states.flatMap((state) => spec.step(state, input, output)), erased);
+      const next = dedupe(
+        states.flatMap((state) => spec.step(state, input, output)),
+        erased,
+      );
       return next.length === 0 ? undefined : next;
     },
     equal: (a, b) => a.length === b.length && a.every((x) => b.some((y) => spec.equal(x, y))),
@@ -41,7 +50,8 @@ export function nondeterministicModel<State, Input, Output>(spec: Nondeterminist
     decode: (call) => spec.decode(call),
     describeOperation: (input, output) => spec.describeOperation(input, output),
     describeState: (states) => `one of {${states.map((state) => spec.describeState(state)).join(', ')}}`,
-    explainFailure: (states, input, output) => `no possible state (${states.map((state) => spec.describeState(state)).join(', ')}) allows ${spec.describeOperation(input, output)}`,
+    explainFailure: (states, input, output) =>
+      `no possible state (${states.map((state) => spec.describeState(state)).join(', ')}) allows ${spec.describeOperation(input, output)}`,
   };
   const partitionKey = spec.partitionKey?.bind(spec);
   const isReadOnly = spec.isReadOnly?.bind(spec);

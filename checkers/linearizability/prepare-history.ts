@@ -20,7 +20,10 @@ export class HistoryError extends Error {
   readonly code = 'invalid-history';
   /** The 1-based line of the offending op in its file, when known. */
   readonly line: number | undefined;
-  constructor(readonly op: HistoryOp, readonly reason: string) {
+  constructor(
+    readonly op: HistoryOp,
+    readonly reason: string,
+  ) {
     super(`${op.line !== undefined ? `line ${op.line}` : `op ${op.index}`}: ${reason}`);
     this.line = op.line;
   }
@@ -47,9 +50,12 @@ type Outcome = HistoryCall['outcome'];
 function outcomeOf(completion: HistoryOp | undefined, semantics: Semantics): Outcome | 'drop' {
   if (completion === undefined) return 'unknown';
   switch (completion.type) {
-    case 'ok': return 'ok';
-    case 'info': return 'unknown';
-    case 'invoke': return 'unknown';
+    case 'ok':
+      return 'ok';
+    case 'info':
+      return 'unknown';
+    case 'invoke':
+      return 'unknown';
     case 'fail':
       if (semantics === 'knossos') return 'drop';
       if (completion.f === 'cas') return 'fail';
@@ -58,7 +64,10 @@ function outcomeOf(completion: HistoryOp | undefined, semantics: Semantics): Out
 }
 
 /** An invocation and its completion, as positions in the history (-1: never completed). */
-interface Pair { readonly invoke: number; readonly completion: number }
+interface Pair {
+  readonly invoke: number;
+  readonly completion: number;
+}
 
 /** Matches each invocation with its process's next completion; rejects malformed sequences. */
 function pairEvents(history: readonly HistoryOp[]): Pair[] {
@@ -70,12 +79,21 @@ function pairEvents(history: readonly HistoryOp[]): Pair[] {
     const open = pending.get(op.process);
     const invoke = open === undefined ? undefined : history[open];
     if (op.type === 'invoke') {
-      if (invoke !== undefined) throw new HistoryError(op, `process ${op.process} invokes ${op.f} while its ${invoke.f} invoked at index ${invoke.index} is still pending`);
+      if (invoke !== undefined)
+        throw new HistoryError(
+          op,
+          `process ${op.process} invokes ${op.f} while its ${invoke.f} invoked at index ${invoke.index} is still pending`,
+        );
       pending.set(op.process, position);
       continue;
     }
-    if (invoke === undefined || open === undefined) throw new HistoryError(op, `${op.type} ${op.f} of process ${op.process} has no pending invocation`);
-    if (invoke.f !== op.f) throw new HistoryError(op, `process ${op.process} completes ${op.f} but invoked ${invoke.f} (index ${invoke.index})`);
+    if (invoke === undefined || open === undefined)
+      throw new HistoryError(op, `${op.type} ${op.f} of process ${op.process} has no pending invocation`);
+    if (invoke.f !== op.f)
+      throw new HistoryError(
+        op,
+        `process ${op.process} completes ${op.f} but invoked ${invoke.f} (index ${invoke.index})`,
+      );
     pending.delete(op.process);
     pairs.push({ invoke: open, completion: position });
   }
@@ -153,7 +171,8 @@ export function prepareHistory<State, Input, Output>(
     const completion = pair.completion < 0 ? undefined : history[pair.completion];
     let outcome = outcomeOf(completion, options.semantics);
     if (outcome === 'drop') continue;
-    if (options.nilReadMatchesAny === true && outcome === 'ok' && invoke.f === 'read' && completion?.value === null) outcome = 'unknown';
+    if (options.nilReadMatchesAny === true && outcome === 'ok' && invoke.f === 'read' && completion?.value === null)
+      outcome = 'unknown';
     const call: HistoryCall = {
       process: invoke.process,
       f: invoke.f,
@@ -173,7 +192,20 @@ export function prepareHistory<State, Input, Output>(
     const callTime = useTime ? (invoke.time ?? 0) : pair.invoke;
     const returnTime = outcome === 'unknown' ? undefined : useTime ? (completion?.time ?? callTime) : pair.completion;
     const partitionKey = model.partitionKey?.(decoded.input);
-    prepared.push(new LazyPreparedOp(invoke.process, callTime, returnTime, decoded.input, decoded.output, partitionKey, outcome, invoke, completion, describe));
+    prepared.push(
+      new LazyPreparedOp(
+        invoke.process,
+        callTime,
+        returnTime,
+        decoded.input,
+        decoded.output,
+        partitionKey,
+        outcome,
+        invoke,
+        completion,
+        describe,
+      ),
+    );
   }
   return prepared;
 }

@@ -18,9 +18,17 @@
  * arena[offset…offset+length), zeros above) is a subset of `b`, whose words
  * below `bLo` are all ones.
  */
-function isSubsetAt(arena: Int32Array, offset: number, length: number, lo: number, b: Int32Array, bLo: number): boolean {
+function isSubsetAt(
+  arena: Int32Array,
+  offset: number,
+  length: number,
+  lo: number,
+  b: Int32Array,
+  bLo: number,
+): boolean {
   if (bLo < lo) return false;
-  for (let i = Math.min(length, bLo - lo); i < length; i += 1) if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
+  for (let i = Math.min(length, bLo - lo); i < length; i += 1)
+    if (((arena[offset + i] ?? 0) & ~(b[lo + i] ?? 0)) !== 0) return false;
   return true;
 }
 
@@ -103,24 +111,57 @@ export class SearchCache<State> {
    * window, the unknown set's words with its non-zero window, the state);
    * returns false when it (or one dominating it) was already present.
    */
-  add(hash: number, words: Int32Array, lo: number, hi: number, unknownWords: Int32Array, unknownLo: number, unknownHi: number, state: State): boolean {
+  add(
+    hash: number,
+    words: Int32Array,
+    lo: number,
+    hi: number,
+    unknownWords: Int32Array,
+    unknownLo: number,
+    unknownHi: number,
+    state: State,
+  ): boolean {
     const length = Math.max(hi, lo - 1) - lo + 1;
     const arena = this.arena;
     const meta = this.meta;
-    for (let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1; e !== -1; e = meta[e * stride + chainColumn] ?? -1) {
+    for (
+      let e = this.buckets[hash & (this.buckets.length - 1)] ?? -1;
+      e !== -1;
+      e = meta[e * stride + chainColumn] ?? -1
+    ) {
       const base = e * stride;
-      if (meta[base + hashColumn] !== hash || meta[base + loColumn] !== lo || meta[base + lengthColumn] !== length) continue;
+      if (meta[base + hashColumn] !== hash || meta[base + loColumn] !== lo || meta[base + lengthColumn] !== length)
+        continue;
       const offset = meta[base + offsetColumn] ?? 0;
       let same = true;
       for (let i = 0; i < length && same; i += 1) same = arena[offset + i] === words[lo + i];
       if (!same || !this.equality.equal(this.states[e] as State, state)) continue;
-      if (isSubsetAt(arena, offset + length, meta[base + unknownLengthColumn] ?? 0, meta[base + unknownLoColumn] ?? 0, unknownWords, unknownLo)) return false;
+      if (
+        isSubsetAt(
+          arena,
+          offset + length,
+          meta[base + unknownLengthColumn] ?? 0,
+          meta[base + unknownLoColumn] ?? 0,
+          unknownWords,
+          unknownLo,
+        )
+      )
+        return false;
     }
     this.insert(hash, lo, length, words, unknownWords, unknownLo, unknownHi, state);
     return true;
   }
 
-  private insert(hash: number, lo: number, length: number, words: Int32Array, unknownWords: Int32Array, unknownLo: number, unknownHi: number, state: State): void {
+  private insert(
+    hash: number,
+    lo: number,
+    length: number,
+    words: Int32Array,
+    unknownWords: Int32Array,
+    unknownLo: number,
+    unknownHi: number,
+    state: State,
+  ): void {
     const e = this.count;
     const base = e * stride;
     if (base + stride > this.meta.length) {

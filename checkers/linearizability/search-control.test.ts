@@ -5,7 +5,15 @@ import { casRegisterModel, check, checkAsync } from './index.js';
 // A history that takes a while to refute: many pending unknown outcomes before
 // a read of a value nobody wrote (exhaustive search, see README).
 function hardHistory() {
-  const history = simulateRegisterHistory({ seed: 3, ops: 300, processes: 8, keys: 0, unknownRate: 0.2, values: 4, cas: true });
+  const history = simulateRegisterHistory({
+    seed: 3,
+    ops: 300,
+    processes: 8,
+    keys: 0,
+    unknownRate: 0.2,
+    values: 4,
+    cas: true,
+  });
   const reads = history.filter((op) => op.type === 'ok' && op.f === 'read');
   const victim = reads[Math.floor(reads.length * 0.8)];
   return history.map((op) => (op === victim ? { ...op, value: 'never-written' } : op));
@@ -45,7 +53,9 @@ describe('budget and cancellation', () => {
   it('checkAsync lets an abort that waits on the event loop stop a running search', async () => {
     const controller = new AbortController();
     // Runs at the first return to the event loop, that is, after the first slice.
-    setImmediate(() => { controller.abort(); });
+    setImmediate(() => {
+      controller.abort();
+    });
     const result = await checkAsync(casRegisterModel(), hardHistory(), { signal: controller.signal, yieldEveryMs: 0 });
     if (result.valid !== 'unknown') throw new Error(`expected unknown, got ${String(result.valid)}`);
     expect(result.reason).toBe('cancelled');
@@ -53,7 +63,17 @@ describe('budget and cancellation', () => {
   });
 
   it('checkAsync gives the same verdict as check when nothing stops it', async () => {
-    const history = simulateRegisterHistory({ seed: 5, ops: 400, processes: 6, keys: 2, unknownRate: 0.1, values: 4, cas: true });
-    expect((await checkAsync(casRegisterModel(), history, { yieldEveryMs: 0 })).valid).toBe(check(casRegisterModel(), history).valid);
+    const history = simulateRegisterHistory({
+      seed: 5,
+      ops: 400,
+      processes: 6,
+      keys: 2,
+      unknownRate: 0.1,
+      values: 4,
+      cas: true,
+    });
+    expect((await checkAsync(casRegisterModel(), history, { yieldEveryMs: 0 })).valid).toBe(
+      check(casRegisterModel(), history).valid,
+    );
   });
 });

@@ -65,7 +65,11 @@ export class SearchExplainer<State, Input, Output> {
       this.kept.length = 0;
     }
     if (this.kept.length >= configurationsMax) return;
-    this.kept.push({ path: this.pathSince(stackOps, depth, stackStates, state), state, refused: this.refused(block, state) });
+    this.kept.push({
+      path: this.pathSince(stackOps, depth, stackStates, state),
+      state,
+      refused: this.refused(block, state),
+    });
   }
 
   /** Called when the search stops early: the current frontier may be further than any stuck point. */
@@ -86,7 +90,8 @@ export class SearchExplainer<State, Input, Output> {
     // return is a defensive fallback.
     if (this.maxBlock >= 0) return this.maxBlock >> 1;
     const { byRank, eventCount } = this.lists;
-    for (let position = 0; position < eventCount; position += 1) if (((byRank[position] ?? 0) & 1) === 1) return (byRank[position] ?? 0) >> 1;
+    for (let position = 0; position < eventCount; position += 1)
+      if (((byRank[position] ?? 0) & 1) === 1) return (byRank[position] ?? 0) >> 1;
     return 0;
   }
 
@@ -114,19 +119,28 @@ export class SearchExplainer<State, Input, Output> {
         const op = this.ops[index >> 1];
         if (op === undefined) return { op: index >> 1, message: 'unknown operation' };
         const output = (index & 1) === 1 ? op.output : undefined;
-        const message = this.model.explainFailure?.(state, op.input, output)
-          ?? `can't apply ${this.model.describeOperation(op.input, output)} to ${this.model.describeState(state)}`;
+        const message =
+          this.model.explainFailure?.(state, op.input, output) ??
+          `can't apply ${this.model.describeOperation(op.input, output)} to ${this.model.describeState(state)}`;
         return { op: index >> 1, message };
       }),
     }));
   }
 
   /** The stack's last entries (up to pathStepsMax), from the previous ok op when it is among them. */
-  private pathSince(stackOps: Int32Array, depth: number, stackStates: readonly State[], state: State): PathStep<State>[] {
+  private pathSince(
+    stackOps: Int32Array,
+    depth: number,
+    stackStates: readonly State[],
+    state: State,
+  ): PathStep<State>[] {
     const previous = this.previousOk();
     let start = Math.max(0, depth - pathStepsMax);
     for (let i = depth - 1; i >= start; i -= 1) {
-      if (stackOps[i] === previous) { start = i; break; }
+      if (stackOps[i] === previous) {
+        start = i;
+        break;
+      }
     }
     const path: PathStep<State>[] = [];
     for (let i = start; i < depth; i += 1) {
@@ -146,7 +160,8 @@ export class SearchExplainer<State, Input, Output> {
       if (this.model.step(state, op.input, required ? op.output : undefined) !== undefined) return;
       out.push((event & ~1) + (required ? 1 : 0));
     };
-    for (let e = next[headRequired] ?? -1; e !== -1 && (e & 1) === 0; e = next[e] ?? -1) consider(e, this.ops[e >> 1]?.return !== undefined);
+    for (let e = next[headRequired] ?? -1; e !== -1 && (e & 1) === 0; e = next[e] ?? -1)
+      consider(e, this.ops[e >> 1]?.return !== undefined);
     for (let e = next[headUnknown] ?? -1; e !== -1 && (rank[e] ?? 0) < limit; e = next[e] ?? -1) consider(e, false);
     return out;
   }

@@ -46,8 +46,20 @@ export interface SearchControl {
 /** The outcome for one partition; operation numbers index the input array. */
 export type SearchOutcome<State> =
   | { readonly kind: 'linearizable'; readonly order: readonly number[]; readonly cacheEntries: number }
-  | { readonly kind: 'not-linearizable'; readonly failing: number; readonly previousOk: number | undefined; readonly configurations: readonly StuckConfiguration<State>[]; readonly cacheEntries: number }
-  | { readonly kind: 'unknown'; readonly reason: StopReason; readonly frontier: number | undefined; readonly previousOk: number | undefined; readonly cacheEntries: number };
+  | {
+      readonly kind: 'not-linearizable';
+      readonly failing: number;
+      readonly previousOk: number | undefined;
+      readonly configurations: readonly StuckConfiguration<State>[];
+      readonly cacheEntries: number;
+    }
+  | {
+      readonly kind: 'unknown';
+      readonly reason: StopReason;
+      readonly frontier: number | undefined;
+      readonly previousOk: number | undefined;
+      readonly cacheEntries: number;
+    };
 
 const pollEverySteps = 4096;
 
@@ -62,7 +74,9 @@ function zobristKeys(count: number): Int32Array {
   const keys = new Int32Array(count);
   let x = 0x2545f491;
   for (let i = 0; i < count; i += 1) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     keys[i] = x;
   }
   return keys;
@@ -75,7 +89,10 @@ function zobristKeys(count: number): Int32Array {
  * place (it was invoked no later and has no return), so the search only ever
  * linearizes the earliest pending one of each kind.
  */
-function twinsOf<State, Input, Output>(model: Model<State, Input, Output>, ops: readonly Operation<Input, Output>[]): Int32Array {
+function twinsOf<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  ops: readonly Operation<Input, Output>[],
+): Int32Array {
   const twins = new Int32Array(ops.length).fill(-1);
   if (model.inputKey === undefined) return twins;
   const last = new Map<string, number>();
@@ -242,7 +259,10 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     while (this.remainingRequired > 0) {
       steps += 1;
       if (steps % pollEverySteps === 0 || steps >= stepsEnd) {
-        const reason = this.control.cacheAllowance.remaining <= 0 || this.control.cacheAllowance.bytesRemaining <= 0 ? 'cache-full' : this.control.shouldStop();
+        const reason =
+          this.control.cacheAllowance.remaining <= 0 || this.control.cacheAllowance.bytesRemaining <= 0
+            ? 'cache-full'
+            : this.control.shouldStop();
         if (reason !== undefined) return this.finish(this.stopped(reason));
         if (steps >= stepsEnd) {
           this.entry = entry;
@@ -257,12 +277,24 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       if (!inUnknownPhase) {
         if ((entry & 1) === 0) {
           const op = entry >> 1;
-          if (required[op] === 0 && this.twinPending(op)) { entry = next[entry] ?? -1; continue; }
-          if (!disposalTried && this.overwrites[op] === 1 && this.tryDisposal(entry) === pushed) { entry = next[headRequired] ?? -1; continue; }
+          if (required[op] === 0 && this.twinPending(op)) {
+            entry = next[entry] ?? -1;
+            continue;
+          }
+          if (!disposalTried && this.overwrites[op] === 1 && this.tryDisposal(entry) === pushed) {
+            entry = next[headRequired] ?? -1;
+            continue;
+          }
           disposalTried = false;
           const tried = this.tryLinearize(op, -1);
-          if (tried === pushed) { entry = next[headRequired] ?? -1; continue; }
-          if (tried === refused) { entry = next[entry] ?? -1; continue; }
+          if (tried === pushed) {
+            entry = next[headRequired] ?? -1;
+            continue;
+          }
+          if (tried === refused) {
+            entry = next[entry] ?? -1;
+            continue;
+          }
           dead = true;
         } else {
           // A return: its operation must precede everything after it, so only
@@ -273,7 +305,11 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
           continue;
         }
       } else if (entry !== headUnknown && entry !== -1) {
-        if (!this.twinPending(entry >> 1) && this.tryLinearize(entry >> 1, block) === pushed) { inUnknownPhase = false; entry = next[headRequired] ?? -1; continue; }
+        if (!this.twinPending(entry >> 1) && this.tryLinearize(entry >> 1, block) === pushed) {
+          inUnknownPhase = false;
+          entry = next[headRequired] ?? -1;
+          continue;
+        }
         entry = prev[entry] ?? -1;
         continue;
       }
@@ -287,7 +323,11 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
       // Back from a disposal edge, the same write is tried again, alone.
       entry = inUnknownPhase ? (prev[2 * popped] ?? -1) : disposalTried ? 2 * popped : (next[2 * popped] ?? -1);
     }
-    return this.finish({ kind: 'linearizable', order: Array.from(this.stackOps.subarray(0, this.depth)), cacheEntries: this.cache.size });
+    return this.finish({
+      kind: 'linearizable',
+      order: Array.from(this.stackOps.subarray(0, this.depth)),
+      cacheEntries: this.cache.size,
+    });
   }
 
   abandon(): void {
@@ -331,7 +371,9 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
     const forced = this.readOnly[op] === 1 && model.equal(nextState, this.state);
     this.flip(op);
     const hash = this.bitsHash ^ Math.imul(model.hash(nextState) | 0, 0x9e3779b1);
-    if (!this.cache.add(hash, this.words, this.lo, this.hi, this.unknownWords, this.unknownLo, this.unknownHi, nextState)) {
+    if (
+      !this.cache.add(hash, this.words, this.lo, this.hi, this.unknownWords, this.unknownLo, this.unknownHi, nextState)
+    ) {
       this.flip(op);
       return forced ? deadEnd : refused;
     }
@@ -481,6 +523,12 @@ class WglSearch<State, Input, Output> implements PartitionSearch<State> {
 
   private stopped(reason: StopReason): SearchOutcome<State> {
     this.explainer.noteFrontier(this.stackOps, this.depth, this.stackStates, this.state);
-    return { kind: 'unknown', reason, frontier: this.explainer.frontierOp(), previousOk: this.explainer.previousOk(), cacheEntries: this.cache.size };
+    return {
+      kind: 'unknown',
+      reason,
+      frontier: this.explainer.frontierOp(),
+      previousOk: this.explainer.previousOk(),
+      cacheEntries: this.cache.size,
+    };
   }
 }

@@ -35,7 +35,9 @@ export function showValue(value: HistoryValue): string {
   if (value === null) return 'nil';
   if (Array.isArray(value)) return `[${value.map((v: HistoryValue) => showValue(v)).join(' ')}]`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${k} ${showValue(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k} ${showValue(v)}`)
+      .join(', ')}}`;
   }
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

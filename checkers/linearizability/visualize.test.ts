@@ -35,12 +35,22 @@ describe('visualize and EDN output', () => {
   it('prints unknown results with the cause and the longest prefix, in EDN', () => {
     const controller = new AbortController();
     controller.abort();
-    const history = simulateRegisterHistory({ seed: 3, ops: 300, processes: 8, keys: 0, unknownRate: 0.2, values: 4, cas: true });
+    const history = simulateRegisterHistory({
+      seed: 3,
+      ops: 300,
+      processes: 8,
+      keys: 0,
+      unknownRate: 0.2,
+      values: 4,
+      cas: true,
+    });
     const reads = history.filter((op) => op.type === 'ok' && op.f === 'read');
     const victim = reads[Math.floor(reads.length * 0.8)];
     const hard = history.map((op) => (op === victim ? { ...op, value: 'never-written' } : op));
     const result = check(casRegisterModel(), hard, { signal: controller.signal });
-    expect(resultToEdn(result)).toMatch(/^\{:valid\? :unknown, .*:cause :cancelled, :longest-prefix \{:ok-ops \d+, :last-ok/);
+    expect(resultToEdn(result)).toMatch(
+      /^\{:valid\? :unknown, .*:cause :cancelled, :longest-prefix \{:ok-ops \d+, :last-ok/,
+    );
     expect(resultToEdn(check(casRegisterModel(), rows.slice(0, 2)))).toMatch(/^\{:valid\? true, :model "cas-register"/);
   });
 
@@ -55,14 +65,18 @@ describe('visualize and EDN output', () => {
     ];
     const model = casRegisterModel();
     const result = check(model, keyed);
-    expect(result.partitions.map((p) => [p.key, p.valid])).toEqual([['a', false], ['b', 'not-checked']]);
+    expect(result.partitions.map((p) => [p.key, p.valid])).toEqual([
+      ['a', false],
+      ['b', 'not-checked'],
+    ]);
     const html = visualize({ result, history: keyed, model, semantics: 'knossos' });
     const partitionB = html.slice(html.indexOf('Partition <code>b</code>'));
     expect(partitionB).toContain('class="op notchecked"');
     expect(partitionB).not.toContain('class="op prefix"');
     // Checked to the end, a partition's ops are the linearizable prefix.
     const valid = check(model, keyed.slice(4));
-    expect(visualize({ result: valid, history: keyed.slice(4), model, semantics: 'knossos' })).toContain('class="op prefix"');
+    expect(visualize({ result: valid, history: keyed.slice(4), model, semantics: 'knossos' })).toContain(
+      'class="op prefix"',
+    );
   });
 });
-

@@ -28,7 +28,8 @@ const partitionsMax = 12;
 const rowHeightPx = 22;
 const unitPx = 30;
 
-const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const styles = `body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 .verdict{display:inline-block;padding:4px 10px;border-radius:4px;color:#fff;font-weight:600}.v-true{background:#2e7d32}.v-false{background:#c62828}.v-unknown{background:#ef6c00}
@@ -52,10 +53,17 @@ function failureSection(result: CheckResult): string {
     const { okOps, lastOk, frontier } = result.longestPrefix;
     return `<p>The search stopped (<b>${escapeHtml(result.reason)}</b>) ${partitionLabel(result.partition)}. Longest prefix shown linearizable: ${okOps} ok operations${lastOk ? `, up to ${opLabel(lastOk)}` : ''}${frontier ? `; next to place: ${opLabel(frontier)}` : ''}.</p>`;
   }
-  const paths = result.finalPaths.map((path, i) => {
-    const steps = path.steps.map((step) => `<code>${escapeHtml(step.op.description)}</code> (p${escapeHtml(String(step.op.process))}) → ${escapeHtml(step.model)}`).join('<br>');
-    return `<tr><td>${i + 1}</td><td>${steps || '<span class="note">(from the previous ok state)</span>'}</td><td><code>${escapeHtml(path.failure.op.description)}</code> (p${escapeHtml(String(path.failure.op.process))})</td><td>${escapeHtml(path.failure.message)}</td></tr>`;
-  }).join('');
+  const paths = result.finalPaths
+    .map((path, i) => {
+      const steps = path.steps
+        .map(
+          (step) =>
+            `<code>${escapeHtml(step.op.description)}</code> (p${escapeHtml(String(step.op.process))}) → ${escapeHtml(step.model)}`,
+        )
+        .join('<br>');
+      return `<tr><td>${i + 1}</td><td>${steps || '<span class="note">(from the previous ok state)</span>'}</td><td><code>${escapeHtml(path.failure.op.description)}</code> (p${escapeHtml(String(path.failure.op.process))})</td><td>${escapeHtml(path.failure.message)}</td></tr>`;
+    })
+    .join('');
   return `<p><b>Cannot linearize</b> ${opLabel(result.op)} ${partitionLabel(result.partition)}.</p>
 <p>Previous ok operation: ${result.previousOk ? opLabel(result.previousOk) : 'none'}.</p>
 <p>Every order of the concurrent operations ends in an impossible step. Final paths:</p>
@@ -71,7 +79,13 @@ type Role = 'prefix' | 'later' | 'failing' | 'onpath' | 'unknown' | 'notchecked'
  * search never reached (`not-checked`, after the first failure) or could not decide
  * are not drawn as a linearizable prefix.
  */
-function roleOf(op: PreparedOp<unknown, unknown>, result: CheckResult, limitReturn: number | undefined, onPath: ReadonlySet<number>, verdict: PartitionVerdict): Role {
+function roleOf(
+  op: PreparedOp<unknown, unknown>,
+  result: CheckResult,
+  limitReturn: number | undefined,
+  onPath: ReadonlySet<number>,
+  verdict: PartitionVerdict,
+): Role {
   if (verdict === 'not-checked') return 'notchecked';
   if (result.valid === false && op.ref.index === result.op.index) return 'failing';
   if (onPath.has(op.ref.index)) return 'onpath';
@@ -80,45 +94,81 @@ function roleOf(op: PreparedOp<unknown, unknown>, result: CheckResult, limitRetu
   return op.return < limitReturn ? 'prefix' : 'later';
 }
 
-function timeline(partition: Partition<unknown, unknown>, result: CheckResult, focus: OpRef | null, verdict: PartitionVerdict): string {
+function timeline(
+  partition: Partition<unknown, unknown>,
+  result: CheckResult,
+  focus: OpRef | null,
+  verdict: PartitionVerdict,
+): string {
   const all = partition.ops;
-  const focusAt = focus === null ? 0 : Math.max(0, all.findIndex((op) => op.ref.index === focus.index));
+  const focusAt =
+    focus === null
+      ? 0
+      : Math.max(
+          0,
+          all.findIndex((op) => op.ref.index === focus.index),
+        );
   const start = Math.max(0, Math.min(focusAt - opsPerPartitionMax / 2, all.length - opsPerPartitionMax));
   const ops = all.slice(start, start + opsPerPartitionMax);
   const focusOp = focus === null ? undefined : all[focusAt];
   const limitReturn = result.valid === true ? undefined : focusOp?.return;
-  const onPath = new Set<number>(result.valid === false ? result.finalPaths.flatMap((p) => [...p.steps.map((s) => s.op.index), p.failure.op.index]) : []);
-  const times = [...new Set(ops.flatMap((op) => (op.return === undefined ? [op.call] : [op.call, op.return])))].sort((a, b) => a - b);
+  const onPath = new Set<number>(
+    result.valid === false
+      ? result.finalPaths.flatMap((p) => [...p.steps.map((s) => s.op.index), p.failure.op.index])
+      : [],
+  );
+  const times = [...new Set(ops.flatMap((op) => (op.return === undefined ? [op.call] : [op.call, op.return])))].sort(
+    (a, b) => a - b,
+  );
   const x = new Map(times.map((t, i) => [t, 100 + i * unitPx]));
   const width = 100 + (times.length + 4) * unitPx;
   const processes = [...new Set(ops.map((op) => String(op.process)))];
-  const lanes = processes.map((p, i) => `<div class="lane" style="top:${i * rowHeightPx + 3}px">p${escapeHtml(p)}</div>`).join('');
-  const bars = ops.map((op) => {
-    const left = x.get(op.call) ?? 0;
-    const right = op.return === undefined ? width - unitPx : (x.get(op.return) ?? left) + unitPx / 2;
-    const role = roleOf(op, result, result.valid === true ? undefined : limitReturn, onPath, verdict);
-    const title = `${op.ref.description} — process ${String(op.process)}, invoke index ${op.ref.invokeIndex}, ${op.return === undefined ? 'unknown outcome' : `completed at index ${op.ref.index}`}`;
-    return `<div class="op ${role}" title="${escapeHtml(title)}" style="left:${left}px;width:${Math.max(right - left, 6)}px;top:${processes.indexOf(String(op.process)) * rowHeightPx + 3}px">${escapeHtml(op.ref.description)}</div>`;
-  }).join('');
-  const note = all.length > ops.length ? `<p class="note">Showing operations ${start + 1}–${start + ops.length} of ${all.length}${focus ? ', around the operation in question' : ''}.</p>` : '';
+  const lanes = processes
+    .map((p, i) => `<div class="lane" style="top:${i * rowHeightPx + 3}px">p${escapeHtml(p)}</div>`)
+    .join('');
+  const bars = ops
+    .map((op) => {
+      const left = x.get(op.call) ?? 0;
+      const right = op.return === undefined ? width - unitPx : (x.get(op.return) ?? left) + unitPx / 2;
+      const role = roleOf(op, result, result.valid === true ? undefined : limitReturn, onPath, verdict);
+      const title = `${op.ref.description} — process ${String(op.process)}, invoke index ${op.ref.invokeIndex}, ${op.return === undefined ? 'unknown outcome' : `completed at index ${op.ref.index}`}`;
+      return `<div class="op ${role}" title="${escapeHtml(title)}" style="left:${left}px;width:${Math.max(right - left, 6)}px;top:${processes.indexOf(String(op.process)) * rowHeightPx + 3}px">${escapeHtml(op.ref.description)}</div>`;
+    })
+    .join('');
+  const note =
+    all.length > ops.length
+      ? `<p class="note">Showing operations ${start + 1}–${start + ops.length} of ${all.length}${focus ? ', around the operation in question' : ''}.</p>`
+      : '';
   return `${note}<div class="timeline" style="height:${processes.length * rowHeightPx + 6}px"><div style="width:${width}px;height:1px"></div>${lanes}${bars}</div>`;
 }
 
 /** Renders a result as one self-contained HTML page. */
 export function visualize(input: VisualizeInput): string {
   const { result } = input;
-  const prepared = prepareHistory(input.model, input.history, { semantics: input.semantics, nilReadMatchesAny: input.nilReadMatchesAny ?? false });
+  const prepared = prepareHistory(input.model, input.history, {
+    semantics: input.semantics,
+    nilReadMatchesAny: input.nilReadMatchesAny ?? false,
+  });
   const partitions = partitionOps(prepared as PreparedOp<unknown, unknown>[]);
   const focusKey = result.valid === true ? undefined : result.partition;
   const focus = result.valid === false ? result.op : result.valid === 'unknown' ? result.longestPrefix.frontier : null;
-  const ordered = [...partitions.filter((p) => p.key === focusKey), ...partitions.filter((p) => p.key !== focusKey)].slice(0, partitionsMax);
-  const sections = ordered.map((partition) => {
-    const report = result.partitions.find((r) => r.key === partition.key);
-    const heading = `Partition ${partition.key === null ? '(whole history)' : `<code>${escapeHtml(partition.key)}</code>`} — ${partition.ops.length} ops, ${report ? escapeHtml(String(report.valid)) : ''}`;
-    const verdict: PartitionVerdict = partition.key === focusKey ? result.valid : (report?.valid ?? (result.valid === true ? true : 'not-checked'));
-    return `<h2>${heading}</h2>${timeline(partition, result, partition.key === focusKey ? focus : null, verdict)}`;
-  }).join('');
-  const more = partitions.length > ordered.length ? `<p class="note">${partitions.length - ordered.length} more partitions not drawn.</p>` : '';
+  const ordered = [
+    ...partitions.filter((p) => p.key === focusKey),
+    ...partitions.filter((p) => p.key !== focusKey),
+  ].slice(0, partitionsMax);
+  const sections = ordered
+    .map((partition) => {
+      const report = result.partitions.find((r) => r.key === partition.key);
+      const heading = `Partition ${partition.key === null ? '(whole history)' : `<code>${escapeHtml(partition.key)}</code>`} — ${partition.ops.length} ops, ${report ? escapeHtml(String(report.valid)) : ''}`;
+      const verdict: PartitionVerdict =
+        partition.key === focusKey ? result.valid : (report?.valid ?? (result.valid === true ? true : 'not-checked'));
+      return `<h2>${heading}</h2>${timeline(partition, result, partition.key === focusKey ? focus : null, verdict)}`;
+    })
+    .join('');
+  const more =
+    partitions.length > ordered.length
+      ? `<p class="note">${partitions.length - ordered.length} more partitions not drawn.</p>`
+      : '';
   const legend = `<p class="legend"><span><i class="prefix"></i>linearizable prefix</span><span><i class="failing"></i>cannot be linearized</span><span><i class="onpath"></i>on a final path</span><span><i class="unknown"></i>unknown outcome</span><span><i class="later"></i>later / not reached</span><span><i class="notchecked"></i>partition not checked</span></p>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(input.title ?? 'Linearizability check')}</title><style>${styles}</style></head><body>
 <h1>${escapeHtml(input.title ?? 'Linearizability check')}</h1>

@@ -5,14 +5,23 @@
 // their kind.
 import { z } from 'zod';
 import type {
-  EnvelopeView, FsmInspectView, InspectView, MvccInspectView, OtherInspectView, RaftEntryInspectView, RegistryInspectView,
-  SidecarInspectView, SnapshotInspectView, SummaryInspectView,
+  EnvelopeView,
+  FsmInspectView,
+  InspectView,
+  MvccInspectView,
+  OtherInspectView,
+  RaftEntryInspectView,
+  RegistryInspectView,
+  SidecarInspectView,
+  SnapshotInspectView,
+  SummaryInspectView,
 } from '../artifacts/index.js';
 
 const index = z.number().int().nonnegative();
 const count = z.number().int().nonnegative();
 const decimal = z.string().regex(/^\d+$/, 'a decimal string');
-const hex = (digits: number): z.ZodString => z.string().regex(new RegExp(`^[0-9a-f]{${digits}}$`), `${digits} lowercase hex digits`);
+const hex = (digits: number): z.ZodString =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${digits}}$`), `${digits} lowercase hex digits`);
 const source = z.enum(['store', 'snapshot']);
 
 const envelope: z.ZodType<EnvelopeView> = z.object({
@@ -85,7 +94,10 @@ const mvcc: z.ZodType<MvccInspectView> = z.object({
   encryptionState: z.enum(['cleartext', 'envelope', 'reserved']),
   envelope: envelope.optional(),
   value: z.string().nullable().optional(),
-  valueHex: z.string().regex(/^([0-9a-f]{2})*$/, 'hex bytes').optional(),
+  valueHex: z
+    .string()
+    .regex(/^([0-9a-f]{2})*$/, 'hex bytes')
+    .optional(),
   error: z.string().optional(),
 });
 
@@ -124,11 +136,16 @@ const schemaByKind: Readonly<Record<InspectView['kind'], (value: unknown) => z.Z
   raw: () => other,
 };
 
-const knownKind = z.object({ kind: z.enum(Object.keys(schemaByKind) as [InspectView['kind'], ...InspectView['kind'][]]) });
+const knownKind = z.object({
+  kind: z.enum(Object.keys(schemaByKind) as [InspectView['kind'], ...InspectView['kind'][]]),
+});
 
 /** The schema of one inspect.jsonl line, chosen by its `kind` (an unknown kind fails naming the known ones). */
 export function inspectViewSchema(value: unknown): z.ZodType<InspectView> {
   const kind = value !== null && typeof value === 'object' ? (value as { readonly kind?: unknown }).kind : undefined;
-  const choose = typeof kind === 'string' && Object.hasOwn(schemaByKind, kind) ? schemaByKind[kind as InspectView['kind']] : undefined;
+  const choose =
+    typeof kind === 'string' && Object.hasOwn(schemaByKind, kind)
+      ? schemaByKind[kind as InspectView['kind']]
+      : undefined;
   return choose === undefined ? (knownKind as unknown as z.ZodType<InspectView>) : choose(value);
 }

@@ -21,7 +21,11 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /** Parses and validates every line of `text`. */
-export function readJsonlRecords<T>(text: string, file: string, schema: (value: unknown) => z.ZodType<T>): { readonly records: JsonlRecord<T>[]; readonly warnings: string[] } {
+export function readJsonlRecords<T>(
+  text: string,
+  file: string,
+  schema: (value: unknown) => z.ZodType<T>,
+): { readonly records: JsonlRecord<T>[]; readonly warnings: string[] } {
   const lines = text.split('\n');
   const records: JsonlRecord<T>[] = [];
   const warnings: string[] = [];
@@ -37,10 +41,16 @@ export function readJsonlRecords<T>(text: string, file: string, schema: (value: 
         warnings.push(`${file}:${line}: ignored a torn last line (the writer stopped mid-line)`);
         break;
       }
-      throw new ArtifactParseError({ code: 'syntax', file, line, reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` });
+      throw new ArtifactParseError({
+        code: 'syntax',
+        file,
+        line,
+        reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
     const parsed = schema(value).safeParse(value);
-    if (!parsed.success) throw new ArtifactParseError({ code: 'invalid-record', file, line, reason: describeIssues(parsed.error) });
+    if (!parsed.success)
+      throw new ArtifactParseError({ code: 'invalid-record', file, line, reason: describeIssues(parsed.error) });
     records.push({ line, record: parsed.data });
   }
   return { records, warnings };

@@ -18,7 +18,12 @@ export function readInspectJsonl(text: string, file: string, node: string): Pars
   const summaryAt = records.findIndex(({ record }) => record.kind === 'summary');
   const after = summaryAt < 0 ? undefined : records[summaryAt + 1];
   if (after !== undefined) {
-    throw new ArtifactParseError({ code: 'invalid-record', file, line: after.line, reason: `a ${after.record.kind} line after the summary (the summary is the last line of an inspection)` });
+    throw new ArtifactParseError({
+      code: 'invalid-record',
+      file,
+      line: after.line,
+      reason: `a ${after.record.kind} line after the summary (the summary is the last line of an inspection)`,
+    });
   }
   return { inspection: { node, records: records.map(({ record }) => record) }, warnings };
 }

@@ -19,7 +19,12 @@ export function readStatusJsonl(text: string, file: string): ParsedStatusJsonl {
   for (const { line, record } of records) {
     const previous = lastTime.get(record.node);
     if (previous !== undefined && record.time < previous) {
-      throw new ArtifactParseError({ code: 'invalid-record', file, line, reason: `time ${record.time} goes back from ${previous} for node ${record.node} (a node's samples must be in time order)` });
+      throw new ArtifactParseError({
+        code: 'invalid-record',
+        file,
+        line,
+        reason: `time ${record.time} goes back from ${previous} for node ${record.node} (a node's samples must be in time order)`,
+      });
     }
     lastTime.set(record.node, record.time);
   }

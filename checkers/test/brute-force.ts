@@ -4,7 +4,10 @@
 import type { Model, Operation } from '../linearizability/index.js';
 
 /** True when some linearization exists. */
-export function bruteForceLinearizable<State, Input, Output>(model: Model<State, Input, Output>, ops: readonly Operation<Input, Output>[]): boolean {
+export function bruteForceLinearizable<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  ops: readonly Operation<Input, Output>[],
+): boolean {
   const done = new Array<boolean>(ops.length).fill(false);
   const explore = (state: State): boolean => {
     const pendingRequired = ops.filter((op, i) => !done[i] && op.return !== undefined);

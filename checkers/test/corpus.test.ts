@@ -11,7 +11,13 @@ import { etcdFileIds, etcdLinearizable, sharedDataDir } from '../testing/index.j
 
 const data = sharedDataDir();
 
-function checkFile(relative: string, format: HistoryFormat, model: ModelName, initial: HistoryValue, semantics: 'knossos' | 'porcupine') {
+function checkFile(
+  relative: string,
+  format: HistoryFormat,
+  model: ModelName,
+  initial: HistoryValue,
+  semantics: 'knossos' | 'porcupine',
+) {
   const path = join(data, relative);
   const history = readHistory(readFileSync(path, 'utf8'), format, path);
   return check(createModel(model, initial), history.ops, { semantics, nilReadMatchesAny: format === 'edn' });
@@ -24,7 +30,9 @@ describe('porcupine etcd corpus (cas-register, initial nil, porcupine semantics)
   });
 
   it('etcd_095.log is empty and therefore trivially valid', () => {
-    expect(checkFile('porcupine/jepsen/etcd_095.log', 'jepsen-log', 'cas-register', null, 'porcupine').valid).toBe(true);
+    expect(checkFile('porcupine/jepsen/etcd_095.log', 'jepsen-log', 'cas-register', null, 'porcupine').valid).toBe(
+      true,
+    );
   });
 });
 
@@ -54,14 +62,18 @@ describe('knossos golden files (knossos semantics)', () => {
     ['cas-register/bad/rethink-fail-minimal.edn', null, 1, 4, undefined, undefined],
     ['cas-register/bad/cas-failure.edn', 0, 70, 491, 74, 478],
   ];
-  it.each(bad)('%s is not linearizable and names the failing op', (file, initial, process, index, previousProcess, previousIndex) => {
-    const result = checkFile(`knossos/${file}`, 'edn', 'cas-register', initial, 'knossos');
-    if (result.valid !== false) throw new Error(`expected invalid, got ${String(result.valid)}`);
-    expect([result.op.process, result.op.type, result.op.index]).toEqual([process, 'ok', index]);
-    if (previousIndex !== undefined) expect([result.previousOk?.process, result.previousOk?.index]).toEqual([previousProcess, previousIndex]);
-    expect(result.finalPaths.length).toBeGreaterThan(0);
-    expect(result.finalPaths.every((path) => path.failure.message.length > 0)).toBe(true);
-  });
+  it.each(bad)(
+    '%s is not linearizable and names the failing op',
+    (file, initial, process, index, previousProcess, previousIndex) => {
+      const result = checkFile(`knossos/${file}`, 'edn', 'cas-register', initial, 'knossos');
+      if (result.valid !== false) throw new Error(`expected invalid, got ${String(result.valid)}`);
+      expect([result.op.process, result.op.type, result.op.index]).toEqual([process, 'ok', index]);
+      if (previousIndex !== undefined)
+        expect([result.previousOk?.process, result.previousOk?.index]).toEqual([previousProcess, previousIndex]);
+      expect(result.finalPaths.length).toBeGreaterThan(0);
+      expect(result.finalPaths.every((path) => path.failure.message.length > 0)).toBe(true);
+    },
+  );
 
   it('bad-analysis.edn: the final paths end in reading 2 or 3 where the register holds another value', () => {
     const result = checkFile('knossos/cas-register/bad/bad-analysis.edn', 'edn', 'cas-register', 0, 'knossos');
@@ -71,10 +83,15 @@ describe('knossos golden files (knossos semantics)', () => {
   });
 
   it('cas-register-bug.edn is linearizable', () => {
-    expect(checkFile('knossos/cas-register/good/cas-register-bug.edn', 'edn', 'cas-register', 0, 'knossos').valid).toBe(true);
+    expect(checkFile('knossos/cas-register/good/cas-register-bug.edn', 'edn', 'cas-register', 0, 'knossos').valid).toBe(
+      true,
+    );
   });
 
   it('multi-register.edn is linearizable with initial {x 0, y 0}', () => {
-    expect(checkFile('knossos/multi-register/good/multi-register.edn', 'edn', 'multi-register', { x: 0, y: 0 }, 'knossos').valid).toBe(true);
+    expect(
+      checkFile('knossos/multi-register/good/multi-register.edn', 'edn', 'multi-register', { x: 0, y: 0 }, 'knossos')
+        .valid,
+    ).toBe(true);
   });
 });

@@ -21,27 +21,36 @@ const small = fc.record({
 });
 
 describe('kv histories with unknown outcomes', () => {
-  it('get the brute-force checker\'s verdict on small histories of a correct and a buggy store', () => {
+  it("get the brute-force checker's verdict on small histories of a correct and a buggy store", () => {
     let invalid = 0;
-    fc.assert(fc.property(small, fc.nat(), fc.boolean(), (options, pick, corrupt) => {
-      let history = simulateKvHistory({ ...options, keys: 1 });
-      // Sometimes a get returns what another write wrote: mostly not linearizable, sometimes still fine.
-      const gets = history.filter((op) => op.type === 'ok' && op.f === 'get');
-      const writes = history.filter((op) => op.type === 'invoke' && op.f !== 'get');
-      const victim = gets[pick % Math.max(1, gets.length)];
-      const written = writes[pick % Math.max(1, writes.length)];
-      if (corrupt && victim !== undefined && written !== undefined) history = history.map((op) => (op === victim ? { ...op, value: written.value } : op));
-      const model = kvModel();
-      const ops = prepareHistory(model, history, { semantics: 'porcupine' });
-      const expected = bruteForceLinearizable(model, ops);
-      if (!expected) invalid += 1;
-      expect(check(model, history, { semantics: 'porcupine' }).valid).toBe(expected);
-      // Each order alone is exhaustive too (check runs them side by side and takes the first verdict).
-      for (const order of ['lazy', 'eager'] as const satisfies readonly UnknownOrder[]) {
-        const search = startPartitionSearch(model, ops, { shouldStop: () => undefined, cacheAllowance: { remaining: Infinity, bytesRemaining: Infinity } }, order);
-        expect(search.resume(1_000_000)?.kind).toBe(expected ? 'linearizable' : 'not-linearizable');
-      }
-    }), { numRuns: Number(process.env.CHECKER_PROPERTY_RUNS ?? 400) });
+    fc.assert(
+      fc.property(small, fc.nat(), fc.boolean(), (options, pick, corrupt) => {
+        let history = simulateKvHistory({ ...options, keys: 1 });
+        // Sometimes a get returns what another write wrote: mostly not linearizable, sometimes still fine.
+        const gets = history.filter((op) => op.type === 'ok' && op.f === 'get');
+        const writes = history.filter((op) => op.type === 'invoke' && op.f !== 'get');
+        const victim = gets[pick % Math.max(1, gets.length)];
+        const written = writes[pick % Math.max(1, writes.length)];
+        if (corrupt && victim !== undefined && written !== undefined)
+          history = history.map((op) => (op === victim ? { ...op, value: written.value } : op));
+        const model = kvModel();
+        const ops = prepareHistory(model, history, { semantics: 'porcupine' });
+        const expected = bruteForceLinearizable(model, ops);
+        if (!expected) invalid += 1;
+        expect(check(model, history, { semantics: 'porcupine' }).valid).toBe(expected);
+        // Each order alone is exhaustive too (check runs them side by side and takes the first verdict).
+        for (const order of ['lazy', 'eager'] as const satisfies readonly UnknownOrder[]) {
+          const search = startPartitionSearch(
+            model,
+            ops,
+            { shouldStop: () => undefined, cacheAllowance: { remaining: Infinity, bytesRemaining: Infinity } },
+            order,
+          );
+          expect(search.resume(1_000_000)?.kind).toBe(expected ? 'linearizable' : 'not-linearizable');
+        }
+      }),
+      { numRuns: Number(process.env.CHECKER_PROPERTY_RUNS ?? 400) },
+    );
     // The property must see both verdicts to mean anything.
     expect(invalid).toBeGreaterThan(0);
   });
@@ -58,12 +67,21 @@ describe('kv histories with unknown outcomes', () => {
   // search keeps, far under what a per-pending-op multiplication gives (with
   // 40+ pending ops here, astronomically many).
   it('memoize a number of configurations linear in the operations (at most 1,000 per op) on valid histories with 20-30% unknown writes', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 200, max: 3_000 }), fc.integer({ min: 2, max: 8 }), fc.constantFrom(0.2, 0.3), (seed, ops, processes, unknownRate) => {
-      const history = simulateKvHistory({ seed, ops, processes, keys: 2, unknownRate });
-      const result = check(kvModel(), history, { semantics: 'porcupine' });
-      expect(result.valid).toBe(true);
-      const entries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
-      expect(entries).toBeLessThanOrEqual(1_000 * result.ops);
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 200, max: 3_000 }),
+        fc.integer({ min: 2, max: 8 }),
+        fc.constantFrom(0.2, 0.3),
+        (seed, ops, processes, unknownRate) => {
+          const history = simulateKvHistory({ seed, ops, processes, keys: 2, unknownRate });
+          const result = check(kvModel(), history, { semantics: 'porcupine' });
+          expect(result.valid).toBe(true);
+          const entries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
+          expect(entries).toBeLessThanOrEqual(1_000 * result.ops);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

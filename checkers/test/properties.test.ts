@@ -19,10 +19,13 @@ const simulation = fc.record({
 
 describe('simulated histories', () => {
   it('a sequential store under random concurrency is always linearizable', () => {
-    fc.assert(fc.property(simulation, (options) => {
-      const history = simulateRegisterHistory(options);
-      expect(check(casRegisterModel(), history).valid).toBe(true);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(simulation, (options) => {
+        const history = simulateRegisterHistory(options);
+        expect(check(casRegisterModel(), history).valid).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   // Refuting a history means exhausting the search, which is exponential in
@@ -39,28 +42,47 @@ describe('simulated histories', () => {
   });
 
   it('a read of a value never written makes the history not linearizable', () => {
-    fc.assert(fc.property(refutable, fc.nat(), (options, pick) => {
-      const history = simulateRegisterHistory(options);
-      const reads = history.filter((op) => op.type === 'ok' && op.f === 'read');
-      fc.pre(reads.length > 0);
-      const victim = reads[pick % reads.length];
-      const mutated = history.map((op) => (op === victim ? { ...op, value: 'never-written' } : op));
-      const result = check(casRegisterModel(), mutated);
-      expect(result.valid).toBe(false);
-      if (result.valid === false) expect(result.op.index).toBeLessThanOrEqual(victim?.index ?? 0);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(refutable, fc.nat(), (options, pick) => {
+        const history = simulateRegisterHistory(options);
+        const reads = history.filter((op) => op.type === 'ok' && op.f === 'read');
+        fc.pre(reads.length > 0);
+        const victim = reads[pick % reads.length];
+        const mutated = history.map((op) => (op === victim ? { ...op, value: 'never-written' } : op));
+        const result = check(casRegisterModel(), mutated);
+        expect(result.valid).toBe(false);
+        if (result.valid === false) expect(result.op.index).toBeLessThanOrEqual(victim?.index ?? 0);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('making a write invisible (dropping it) while a later read saw its unique value is not linearizable', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 5, max: 200 }), fc.integer({ min: 1, max: 6 }), (seed, ops, processes) => {
-      // Unique values: each write writes a value nobody else writes.
-      const base = simulateRegisterHistory({ seed, ops, processes, keys: 0, unknownRate: 0, values: 1_000_000 });
-      const observed = new Set(base.filter((op) => op.type === 'ok' && op.f === 'read' && op.value !== null).map((op) => JSON.stringify(op.value)));
-      const write = base.find((op) => op.type === 'invoke' && op.f === 'write' && observed.has(JSON.stringify(op.value)));
-      fc.pre(write !== undefined && base.filter((op) => op.f === 'write' && op.value === write.value).length === 2);
-      const mutated = reindex(base.filter((op) => !(op.process === write?.process && op.f === 'write' && op.value === write.value)));
-      expect(check(casRegisterModel(), mutated).valid).toBe(false);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 5, max: 200 }),
+        fc.integer({ min: 1, max: 6 }),
+        (seed, ops, processes) => {
+          // Unique values: each write writes a value nobody else writes.
+          const base = simulateRegisterHistory({ seed, ops, processes, keys: 0, unknownRate: 0, values: 1_000_000 });
+          const observed = new Set(
+            base
+              .filter((op) => op.type === 'ok' && op.f === 'read' && op.value !== null)
+              .map((op) => JSON.stringify(op.value)),
+          );
+          const write = base.find(
+            (op) => op.type === 'invoke' && op.f === 'write' && observed.has(JSON.stringify(op.value)),
+          );
+          fc.pre(write !== undefined && base.filter((op) => op.f === 'write' && op.value === write.value).length === 2);
+          const mutated = reindex(
+            base.filter((op) => !(op.process === write?.process && op.f === 'write' && op.value === write.value)),
+          );
+          expect(check(casRegisterModel(), mutated).valid).toBe(false);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
@@ -82,26 +104,43 @@ const smallOp = fc.record({
 
 describe('agreement with a brute-force checker', () => {
   it('gives the same verdict on small random histories (with unknown outcomes)', () => {
-    fc.assert(fc.property(fc.array(smallOp, { minLength: 1, maxLength: 7 }), smallValue, (specs, initial) => {
-      const model = casRegisterModel({ initial });
-      const ops: Operation<RegisterInput, RegisterOutput>[] = specs.map((s) => {
-        const input: RegisterInput = { kind: s.kind, key: undefined, value: s.value, newValue: s.newValue };
-        const output: RegisterOutput = s.kind === 'read' ? s.value : s.kind === 'cas' ? s.casOk : null;
-        // Register values are interned ids; ids 0…2 are the initial value and two others.
-        return { process: s.process, call: s.call, ...(s.unknown ? {} : { return: s.call + s.length }), input, output };
-      });
-      model.decode({ process: 0, f: 'write', invokeValue: (initial + 1) % 3, completionValue: null, outcome: 'ok' });
-      model.decode({ process: 0, f: 'write', invokeValue: (initial + 2) % 3, completionValue: null, outcome: 'ok' });
-      const expected = bruteForceLinearizable(model, ops);
-      expect(checkOperations(model, ops).valid).toBe(expected);
-    }), { numRuns: Number(process.env.CHECKER_PROPERTY_RUNS ?? 400) });
+    fc.assert(
+      fc.property(fc.array(smallOp, { minLength: 1, maxLength: 7 }), smallValue, (specs, initial) => {
+        const model = casRegisterModel({ initial });
+        const ops: Operation<RegisterInput, RegisterOutput>[] = specs.map((s) => {
+          const input: RegisterInput = { kind: s.kind, key: undefined, value: s.value, newValue: s.newValue };
+          const output: RegisterOutput = s.kind === 'read' ? s.value : s.kind === 'cas' ? s.casOk : null;
+          // Register values are interned ids; ids 0…2 are the initial value and two others.
+          return {
+            process: s.process,
+            call: s.call,
+            ...(s.unknown ? {} : { return: s.call + s.length }),
+            input,
+            output,
+          };
+        });
+        model.decode({ process: 0, f: 'write', invokeValue: (initial + 1) % 3, completionValue: null, outcome: 'ok' });
+        model.decode({ process: 0, f: 'write', invokeValue: (initial + 2) % 3, completionValue: null, outcome: 'ok' });
+        const expected = bruteForceLinearizable(model, ops);
+        expect(checkOperations(model, ops).valid).toBe(expected);
+      }),
+      { numRuns: Number(process.env.CHECKER_PROPERTY_RUNS ?? 400) },
+    );
   });
 });
 
 describe('P-compositionality', () => {
   it('results do not depend on the order in which independent partitions interleave', () => {
     const keyed = (seed: number, key: string, corrupt: boolean): HistoryOp[] => {
-      const history = simulateRegisterHistory({ seed, ops: 40, processes: 3, keys: 0, unknownRate: 0.1, values: 4, cas: true });
+      const history = simulateRegisterHistory({
+        seed,
+        ops: 40,
+        processes: 3,
+        keys: 0,
+        unknownRate: 0.1,
+        values: 4,
+        cas: true,
+      });
       return history.map((op) => ({
         ...op,
         key,
@@ -110,17 +149,35 @@ describe('P-compositionality', () => {
         value: corrupt && op.type === 'ok' && op.f === 'read' ? 'bogus' : op.value,
       }));
     };
-    fc.assert(fc.property(fc.nat(), fc.nat(), fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.boolean(), (seedA, seedB, choices, corruptB) => {
-      const a = keyed(seedA, 'a', false);
-      const b = keyed(seedB, 'b', corruptB);
-      const merged = interleave(a, b, choices);
-      const other = interleave(b, a, choices.map((c) => !c));
-      const results = [merged, other, [...a, ...b], [...b, ...a]].map((h) => check(casRegisterModel(), reindex(h), { stopAtFirstFailure: false }));
-      const summary = results.map((r) => [r.valid, [...r.partitions].sort((x, y) => String(x.key).localeCompare(String(y.key))).map((p) => [p.key, p.valid])]);
-      for (const s of summary) expect(s).toEqual(summary[0]);
-      const hasRead = b.some((op) => op.type === 'ok' && op.f === 'read');
-      expect(results[0]?.valid).toBe(!(corruptB && hasRead));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.nat(),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }),
+        fc.boolean(),
+        (seedA, seedB, choices, corruptB) => {
+          const a = keyed(seedA, 'a', false);
+          const b = keyed(seedB, 'b', corruptB);
+          const merged = interleave(a, b, choices);
+          const other = interleave(
+            b,
+            a,
+            choices.map((c) => !c),
+          );
+          const results = [merged, other, [...a, ...b], [...b, ...a]].map((h) =>
+            check(casRegisterModel(), reindex(h), { stopAtFirstFailure: false }),
+          );
+          const summary = results.map((r) => [
+            r.valid,
+            [...r.partitions].sort((x, y) => String(x.key).localeCompare(String(y.key))).map((p) => [p.key, p.valid]),
+          ]);
+          for (const s of summary) expect(s).toEqual(summary[0]);
+          const hasRead = b.some((op) => op.type === 'ok' && op.f === 'read');
+          expect(results[0]?.valid).toBe(!(corruptB && hasRead));
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 

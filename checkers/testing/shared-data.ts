@@ -32,7 +32,9 @@ export function sharedDataDir(environment: NodeJS.ProcessEnv = process.env): str
     if (existsSync(join(candidate, 'README.md'))) return candidate;
     if (dirname(dir) === dir) break;
   }
-  throw new Error(`cannot find the shared reference data (no shared/data beside ${root} or its ancestors); set EKV_SHARED_DATA`);
+  throw new Error(
+    `cannot find the shared reference data (no shared/data beside ${root} or its ancestors); set EKV_SHARED_DATA`,
+  );
 }
 
 /** porcupine's etcd files that are linearizable (from shared/data/README.md); 095 is empty. */
@@ -41,7 +43,9 @@ export const etcdLinearizable: ReadonlySet<string> = new Set(
 );
 
 /** The ids 000…102 of porcupine's etcd files that have a verdict (all but 095). */
-export const etcdFileIds: readonly string[] = Array.from({ length: 103 }, (_, i) => String(i).padStart(3, '0')).filter((id) => id !== '095');
+export const etcdFileIds: readonly string[] = Array.from({ length: 103 }, (_, i) => String(i).padStart(3, '0')).filter(
+  (id) => id !== '095',
+);
 
 /** The ten files porcupine spends ~98% of its etcd time on (README). */
 export const etcdSlowestIds: readonly string[] = ['002', '007', '040', '053', '057', '075', '080', '085', '097', '099'];

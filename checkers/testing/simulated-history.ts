@@ -42,7 +42,9 @@ export function simulateRegisterHistory(options: SimulationOptions): HistoryOp[]
   let nextProcess = options.processes;
   const history: HistoryOp[] = [];
   let invoked = 0;
-  const emit = (op: Omit<HistoryOp, 'index' | 'time'>): void => { history.push({ ...op, index: history.length, time: history.length * 1000 }); };
+  const emit = (op: Omit<HistoryOp, 'index' | 'time'>): void => {
+    history.push({ ...op, index: history.length, time: history.length * 1000 });
+  };
   while (invoked < options.ops || slots.some((slot) => slot !== undefined)) {
     const slot = random.below(options.processes);
     const pending = slots[slot];
@@ -53,7 +55,8 @@ export function simulateRegisterHistory(options: SimulationOptions): HistoryOp[]
       const key = options.keys > 0 ? String(random.below(options.keys)) : undefined;
       const roll = random.next();
       const f = roll < 0.4 ? 'read' : options.cas === true && roll > 0.75 ? 'cas' : 'write';
-      const value: HistoryValue = f === 'read' ? null : f === 'cas' ? [random.below(values), random.below(values)] : random.below(values);
+      const value: HistoryValue =
+        f === 'read' ? null : f === 'cas' ? [random.below(values), random.below(values)] : random.below(values);
       slots[slot] = { process, f, key, value, applied: false, result: null, failed: false };
       emit({ process, type: 'invoke', f, ...(key !== undefined ? { key } : {}), value });
       continue;
@@ -71,7 +74,13 @@ export function simulateRegisterHistory(options: SimulationOptions): HistoryOp[]
     } else if (pending.failed) {
       emit({ process, type: 'fail', f: pending.f, ...keyField, value: pending.value });
     } else {
-      emit({ process, type: 'ok', f: pending.f, ...keyField, value: pending.f === 'read' ? pending.result : pending.value });
+      emit({
+        process,
+        type: 'ok',
+        f: pending.f,
+        ...keyField,
+        value: pending.f === 'read' ? pending.result : pending.value,
+      });
     }
     slots[slot] = undefined;
   }
@@ -81,8 +90,14 @@ export function simulateRegisterHistory(options: SimulationOptions): HistoryOp[]
 function applyOp(pending: Pending, store: Map<string | undefined, HistoryValue>): void {
   pending.applied = true;
   const current = store.get(pending.key) ?? null;
-  if (pending.f === 'read') { pending.result = current; return; }
-  if (pending.f === 'write') { store.set(pending.key, pending.value); return; }
+  if (pending.f === 'read') {
+    pending.result = current;
+    return;
+  }
+  if (pending.f === 'write') {
+    store.set(pending.key, pending.value);
+    return;
+  }
   const [from, to] = pending.value as readonly HistoryValue[];
   if (current === from) store.set(pending.key, to ?? null);
   else pending.failed = true;

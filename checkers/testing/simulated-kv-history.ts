@@ -44,7 +44,9 @@ export function simulateKvHistory(options: KvSimulationOptions): HistoryOp[] {
   let nextProcess = options.processes;
   const history: HistoryOp[] = [];
   let invoked = 0;
-  const emit = (op: Omit<HistoryOp, 'index'>): void => { history.push({ ...op, index: history.length }); };
+  const emit = (op: Omit<HistoryOp, 'index'>): void => {
+    history.push({ ...op, index: history.length });
+  };
   while (invoked < options.ops || slots.some((slot) => slot !== undefined)) {
     const slot = random.below(options.processes);
     const pending = slots[slot];
@@ -73,7 +75,13 @@ export function simulateKvHistory(options: KvSimulationOptions): HistoryOp[] {
       continue;
     }
     if (!pending.applied) continue;
-    emit({ process, type: 'ok', f: pending.f, key: pending.key, value: pending.f === 'get' ? pending.result : pending.value });
+    emit({
+      process,
+      type: 'ok',
+      f: pending.f,
+      key: pending.key,
+      value: pending.f === 'get' ? pending.result : pending.value,
+    });
     slots[slot] = undefined;
   }
   return history;
@@ -82,15 +90,20 @@ export function simulateKvHistory(options: KvSimulationOptions): HistoryOp[] {
 function applyOp(pending: Pending, store: Map<string, string>, lose: boolean): void {
   pending.applied = true;
   const current = store.get(pending.key) ?? '';
-  if (pending.f === 'get') { pending.result = current; return; }
+  if (pending.f === 'get') {
+    pending.result = current;
+    return;
+  }
   if (lose) return;
   store.set(pending.key, pending.f === 'put' ? pending.value : current + pending.value);
 }
 
 /** Renders a kv history in porcupine's kv log format (one EDN map per line), for porcupine itself. */
 export function kvHistoryToPorcupineLog(history: readonly HistoryOp[]): string {
-  return history.map((op) => {
-    const value = op.value === null ? 'nil' : JSON.stringify(op.value);
-    return `{:process ${String(op.process)}, :type :${op.type}, :f :${op.f}, :key ${JSON.stringify(op.key ?? '')}, :value ${value}}\n`;
-  }).join('');
+  return history
+    .map((op) => {
+      const value = op.value === null ? 'nil' : JSON.stringify(op.value);
+      return `{:process ${String(op.process)}, :type :${op.type}, :f :${op.f}, :key ${JSON.stringify(op.key ?? '')}, :value ${value}}\n`;
+    })
+    .join('');
 }

@@ -14,6 +14,9 @@ export function readStatusFile(path: string): { samples: readonly StatusSample[]
 }
 
 /** nodes/<id>/inspect.jsonl. */
-export function readInspectFile(path: string, node: string): { inspection: NodeInspection; warnings: readonly string[] } {
+export function readInspectFile(
+  path: string,
+  node: string,
+): { inspection: NodeInspection; warnings: readonly string[] } {
   return readInspectJsonl(readFileSync(path, 'utf8'), path, node);
 }

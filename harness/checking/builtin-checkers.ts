@@ -17,7 +17,11 @@ import { historyStats } from './history-stats.js';
 import type { RunArtifacts } from './run-artifacts.js';
 
 /** Client ops with these `f`s enter the linearizability check (others, like local reads, do not). */
-export function linearizabilityChecker(options: { readonly model: ModelName; readonly fs: readonly string[]; readonly budgetMs: (run: RunArtifacts) => number }): Checker {
+export function linearizabilityChecker(options: {
+  readonly model: ModelName;
+  readonly fs: readonly string[];
+  readonly budgetMs: (run: RunArtifacts) => number;
+}): Checker {
   return {
     name: 'linearizability',
     check(run) {
@@ -26,14 +30,30 @@ export function linearizabilityChecker(options: { readonly model: ModelName; rea
         .history()
         .filter((op) => typeof op.process !== 'number' || fs.has(op.f))
         .map((op) => ({ ...op, value: op.value ?? null }));
-      if (!history.some((op) => typeof op.process === 'number')) return { valid: 'unknown', reason: 'the history has no client operation to check' };
+      if (!history.some((op) => typeof op.process === 'number'))
+        return { valid: 'unknown', reason: 'the history has no client operation to check' };
       // Every key is checked, also after the first failing one, so the report can say which keys hold (within the budget).
-      const result = check(createModel(options.model), history, { semantics: 'knossos', budgetMs: options.budgetMs(run), stopAtFirstFailure: false });
+      const result = check(createModel(options.model), history, {
+        semantics: 'knossos',
+        budgetMs: options.budgetMs(run),
+        stopAtFirstFailure: false,
+      });
       if (result.valid !== true) {
-        const html = visualize({ result, history, model: createModel(options.model), semantics: 'knossos', title: 'linearizability' });
+        const html = visualize({
+          result,
+          history,
+          model: createModel(options.model),
+          semantics: 'knossos',
+          title: 'linearizability',
+        });
         writeFileSync(join(run.outputDir, 'linearizability.html'), html);
       }
-      const reason = result.valid === true ? undefined : result.valid === false ? `not linearizable: ${describeFailure(result)}` : `the linearizability search could not decide (${JSON.stringify((result as { stopReason?: unknown }).stopReason ?? 'budget')})`;
+      const reason =
+        result.valid === true
+          ? undefined
+          : result.valid === false
+            ? `not linearizable: ${describeFailure(result)}`
+            : `the linearizability search could not decide (${JSON.stringify((result as { stopReason?: unknown }).stopReason ?? 'budget')})`;
       return { ...result, ...(reason === undefined ? {} : { reason }), model: options.model, semantics: 'knossos' };
     },
   };
@@ -50,7 +70,9 @@ export const statsChecker: Checker = {
   name: 'stats',
   check(run) {
     const stats = historyStats(run.history());
-    return stats.totals.ok > 0 ? { valid: true, ...stats } : { valid: 'unknown', reason: 'no client operation succeeded', ...stats };
+    return stats.totals.ok > 0
+      ? { valid: true, ...stats }
+      : { valid: 'unknown', reason: 'no client operation succeeded', ...stats };
   },
 };
 
@@ -66,7 +88,12 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
   const healAt = ops.findLastIndex((op) => op.process === 'nemesis' && op.f === 'heal-all');
   if (healAt < 0) return { valid: 'unknown', reason: 'the history has no completed final heal (run cut short?)' };
   // A member the rollout removed no longer serves: its clients' refusals say nothing about recovery.
-  const removed = new Set(ops.filter((op) => op.process === 'rollout' && op.f === 'remove' && op.type === 'ok').map((op) => removedNode(op)).filter((n) => n !== undefined));
+  const removed = new Set(
+    ops
+      .filter((op) => op.process === 'rollout' && op.f === 'remove' && op.type === 'ok')
+      .map((op) => removedNode(op))
+      .filter((n) => n !== undefined),
+  );
   // Only ops invoked after the heal count: a main-phase op may complete after it.
   const invokedAt = new Map<number | string, number>();
   let onRemoved = 0;
@@ -94,15 +121,23 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
     completions.push({ op, invokedAt: invoke });
   }
   // A compare-and-set that found another value is an answer, not a failure to recover.
-  const succeeded = (op: HistoryOp): boolean => op.type === 'ok' || (op.type === 'fail' && op.error === casMismatchError);
+  const succeeded = (op: HistoryOp): boolean =>
+    op.type === 'ok' || (op.type === 'fail' && op.error === casMismatchError);
   // A failure is transient when the same node later served an op invoked after it (an election right
   // after the heal, say): the node recovered. One it never recovered from leaves recovery unknown.
   const lastServedInvoke = new Map<string, number>();
-  for (const c of completions) if (succeeded(c.op)) lastServedInvoke.set(c.op.node ?? '', Math.max(lastServedInvoke.get(c.op.node ?? '') ?? -1, c.invokedAt));
+  for (const c of completions)
+    if (succeeded(c.op))
+      lastServedInvoke.set(c.op.node ?? '', Math.max(lastServedInvoke.get(c.op.node ?? '') ?? -1, c.invokedAt));
   const failed = completions.filter((c) => !succeeded(c.op)).map((c) => c.op);
   const unrecovered = failed.filter((op) => (lastServedInvoke.get(op.node ?? '') ?? -1) < op.index);
-  const excluded = { ...(onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved }), ...(onHalted === 0 ? {} : { opsRefusedByHaltedNodes: onHalted }), ...(failed.length === unrecovered.length ? {} : { transientFailures: failed.length - unrecovered.length }) };
-  if (completions.length === 0) return { valid: 'unknown', reason: 'no operation completed after the final heal', ...excluded };
+  const excluded = {
+    ...(onRemoved === 0 ? {} : { opsOnRemovedMembers: onRemoved }),
+    ...(onHalted === 0 ? {} : { opsRefusedByHaltedNodes: onHalted }),
+    ...(failed.length === unrecovered.length ? {} : { transientFailures: failed.length - unrecovered.length }),
+  };
+  if (completions.length === 0)
+    return { valid: 'unknown', reason: 'no operation completed after the final heal', ...excluded };
   return unrecovered.length === 0
     ? { valid: true, finalOps: completions.length, ...excluded }
     : {
@@ -110,7 +145,9 @@ function recovery(ops: readonly HistoryOp[]): CheckerEntry {
         reason: `${unrecovered.length} of ${completions.length} operations after the final heal did not succeed, and their nodes (${[...new Set(unrecovered.map((op) => op.node ?? '?'))].join(', ')}) served nothing invoked later`,
         finalOps: completions.length,
         ...excluded,
-        notOk: unrecovered.slice(0, 100).map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
+        notOk: unrecovered
+          .slice(0, 100)
+          .map((op) => ({ index: op.index, f: op.f, key: op.key, type: op.type, error: op.error, node: op.node })),
       };
 }
 
@@ -126,7 +163,8 @@ export const nodeExitsChecker: Checker = {
   name: 'node-exits',
   check(run) {
     const execution = run.execution();
-    if (execution === null) return { valid: 'unknown', reason: 'execution.json is missing (the run crashed before writing it)' };
+    if (execution === null)
+      return { valid: 'unknown', reason: 'execution.json is missing (the run crashed before writing it)' };
     const exits = execution.unexpectedExits;
     if (exits.length === 0) return { valid: true, unexpectedExits: [] };
     const first = exits[0];

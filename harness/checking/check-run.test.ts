@@ -5,7 +5,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../generator/index.js';
 import type { HistoryOp, OpDraft } from '../history/index.js';
 import type { Workload } from '../workload/index.js';
-import { checkRun, combineValidity, exitCodeOf, historyStats, linearizabilityChecker, nodeExitsChecker, recoveryChecker, runChecker, statsChecker } from './index.js';
+import {
+  checkRun,
+  combineValidity,
+  exitCodeOf,
+  historyStats,
+  linearizabilityChecker,
+  nodeExitsChecker,
+  recoveryChecker,
+  runChecker,
+  statsChecker,
+} from './index.js';
 import type { Checker, ExecutionRecord } from './index.js';
 
 function history(drafts: readonly OpDraft[]): HistoryOp[] {
@@ -19,7 +29,15 @@ const nemesis = (f: string): OpDraft[] => [
 
 const cleanExecution: ExecutionRecord = {
   unexpectedExits: [],
-  plan: { opsPlanned: 10, opsDispatched: 10, opsLate: 0, maxLagMs: 3, opsSkipped: 0, lateThresholdMs: 100, interrupted: false },
+  plan: {
+    opsPlanned: 10,
+    opsDispatched: 10,
+    opsLate: 0,
+    maxLagMs: 3,
+    opsSkipped: 0,
+    lateThresholdMs: 100,
+    interrupted: false,
+  },
   rollout: null,
   crash: null,
   interrupted: false,
@@ -37,7 +55,10 @@ function runDir(ops: readonly HistoryOp[], execution: ExecutionRecord | null = c
   const dir = mkdtempSync(join(tmpdir(), 'ekv-check-run-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'history.jsonl'), ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
-  writeFileSync(join(dir, 'test.json'), JSON.stringify({ name: 't', seed: 1, workload: 'w', config: { keys: 1, nodes: ['n1'], checkerBudgetMs: 10_000 } }));
+  writeFileSync(
+    join(dir, 'test.json'),
+    JSON.stringify({ name: 't', seed: 1, workload: 'w', config: { keys: 1, nodes: ['n1'], checkerBudgetMs: 10_000 } }),
+  );
   if (execution !== null) writeFileSync(join(dir, 'execution.json'), JSON.stringify(execution));
   return dir;
 }
@@ -51,7 +72,13 @@ const workload = (checkers: readonly Checker[]): Workload => ({
   checkers: () => checkers,
 });
 
-const register = workload([linearizabilityChecker({ model: 'cas-register', fs: ['read', 'write', 'cas'], budgetMs: () => 10_000 }), statsChecker, recoveryChecker, nodeExitsChecker, runChecker]);
+const register = workload([
+  linearizabilityChecker({ model: 'cas-register', fs: ['read', 'write', 'cas'], budgetMs: () => 10_000 }),
+  statsChecker,
+  recoveryChecker,
+  nodeExitsChecker,
+  runChecker,
+]);
 
 describe('checking a run', () => {
   it('splits stats by phase: before faults, during faults, after the final heal', () => {
@@ -81,16 +108,22 @@ describe('checking a run', () => {
       ...nemesis('heal-all'),
       { process: 1, type: 'invoke', f: 'read', key: 'k', value: null },
     ];
-    const good = await checkRun(runDir(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }])), register);
+    const good = await checkRun(
+      runDir(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }])),
+      register,
+    );
     expect(good.valid).toBe(true);
     expect(Object.keys(good.checkers)).toEqual(['linearizability', 'stats', 'recovery', 'node-exits', 'run']);
-    const stale = await checkRun(runDir(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: null }])), register);
+    const stale = await checkRun(
+      runDir(history([...base, { process: 1, type: 'ok', f: 'read', key: 'k', value: null }])),
+      register,
+    );
     expect(stale.checkers['linearizability']!.valid).toBe(false);
     expect(stale.checkers['linearizability']!.reason).toMatch(/not linearizable: read of k/);
     expect(stale.valid).toBe(false);
   });
 
-  it('leaves ops that are not the model\'s (local reads) and non-client processes out of linearizability', async () => {
+  it("leaves ops that are not the model's (local reads) and non-client processes out of linearizability", async () => {
     const ops = history([
       { process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 },
       { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 },
@@ -106,11 +139,29 @@ describe('checking a run', () => {
   });
 
   it('recovery is unknown without a final heal or when final ops fail; node exits make the run invalid', async () => {
-    const noHeal = await checkRun(runDir(history([{ process: 0, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 0, type: 'ok', f: 'read', key: 'k', value: null }])), register);
+    const noHeal = await checkRun(
+      runDir(
+        history([
+          { process: 0, type: 'invoke', f: 'read', key: 'k', value: null },
+          { process: 0, type: 'ok', f: 'read', key: 'k', value: null },
+        ]),
+      ),
+      register,
+    );
     expect(noHeal.checkers['recovery']!.valid).toBe('unknown');
     expect(noHeal.valid).toBe('unknown');
     const exits = { ...cleanExecution, unexpectedExits: [{ node: 'n1', code: 3, signal: null }] };
-    const failedFinal = await checkRun(runDir(history([...nemesis('heal-all'), { process: 0, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 0, type: 'fail', f: 'read', key: 'k', value: null, error: 'NoLeader' }]), exits), register);
+    const failedFinal = await checkRun(
+      runDir(
+        history([
+          ...nemesis('heal-all'),
+          { process: 0, type: 'invoke', f: 'read', key: 'k', value: null },
+          { process: 0, type: 'fail', f: 'read', key: 'k', value: null, error: 'NoLeader' },
+        ]),
+        exits,
+      ),
+      register,
+    );
     expect(failedFinal.checkers['recovery']!.valid).toBe('unknown');
     expect(failedFinal.checkers['node-exits']!.valid).toBe(false);
     expect(failedFinal.checkers['node-exits']!.reason).toMatch(/n1 with code 3/);
@@ -131,11 +182,17 @@ describe('checking a run', () => {
     ]);
     const recovery = (await checkRun(runDir(ops), register)).checkers['recovery']!;
     expect(recovery).toMatchObject({ valid: true, finalOps: 2, opsOnRemovedMembers: 1 });
-    const stillRefused = (await checkRun(runDir(ops.filter((op) => op.process !== 'rollout')), register)).checkers['recovery']!;
-    expect(stillRefused).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed, and their nodes (n1) served nothing invoked later' });
+    const stillRefused = (await checkRun(runDir(ops.filter((op) => op.process !== 'rollout')), register)).checkers[
+      'recovery'
+    ]!;
+    expect(stillRefused).toMatchObject({
+      valid: 'unknown',
+      reason:
+        '1 of 3 operations after the final heal did not succeed, and their nodes (n1) served nothing invoked later',
+    });
   });
 
-  it('recovery leaves out the refusals of a halted node (whether it should have halted is the halt-apply checker\'s question)', async () => {
+  it("recovery leaves out the refusals of a halted node (whether it should have halted is the halt-apply checker's question)", async () => {
     const ops = history([
       ...nemesis('heal-all'),
       { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n3' },
@@ -145,7 +202,12 @@ describe('checking a run', () => {
       { process: 2, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
       { process: 2, type: 'fail', f: 'read', key: 'k', value: null, node: 'n1', error: 'NoLeader' },
     ]);
-    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 2 operations after the final heal did not succeed, and their nodes (n1) served nothing invoked later', opsRefusedByHaltedNodes: 1 });
+    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({
+      valid: 'unknown',
+      reason:
+        '1 of 2 operations after the final heal did not succeed, and their nodes (n1) served nothing invoked later',
+      opsRefusedByHaltedNodes: 1,
+    });
   });
 
   it('recovery tolerates a failure its node recovered from (an op invoked after it succeeded there), not one it did not', async () => {
@@ -158,13 +220,28 @@ describe('checking a run', () => {
       { process: 0, type: 'invoke', f: 'read', key: 'k', value: null, node: 'n1' },
       { process: 0, type: 'ok', f: 'read', key: 'k', value: null, node: 'n1' },
     ]);
-    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({ valid: 'unknown', reason: '1 of 3 operations after the final heal did not succeed, and their nodes (n2) served nothing invoked later', transientFailures: 1 });
+    expect((await checkRun(runDir(ops), register)).checkers['recovery']).toMatchObject({
+      valid: 'unknown',
+      reason:
+        '1 of 3 operations after the final heal did not succeed, and their nodes (n2) served nothing invoked later',
+      transientFailures: 1,
+    });
     const recovered = ops.filter((op) => op.node !== 'n2');
-    expect((await checkRun(runDir(recovered), register)).checkers['recovery']).toMatchObject({ valid: true, finalOps: 2, transientFailures: 1 });
+    expect((await checkRun(runDir(recovered), register)).checkers['recovery']).toMatchObject({
+      valid: true,
+      finalOps: 2,
+      transientFailures: 1,
+    });
   });
 
   it('a crash, an interrupt, a missing execution record or a plan that mostly did not happen make the run unknown', async () => {
-    const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }, ...nemesis('heal-all'), { process: 1, type: 'invoke', f: 'read', key: 'k', value: null }, { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 }]);
+    const ops = history([
+      { process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 },
+      { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 },
+      ...nemesis('heal-all'),
+      { process: 1, type: 'invoke', f: 'read', key: 'k', value: null },
+      { process: 1, type: 'ok', f: 'read', key: 'k', value: 1 },
+    ]);
     const reasons = async (execution: ExecutionRecord | null): Promise<string> => {
       const results = await checkRun(runDir(ops, execution), register);
       expect(results.valid).toBe('unknown');
@@ -173,20 +250,45 @@ describe('checking a run', () => {
     expect(await reasons({ ...cleanExecution, crash: 'boom' })).toMatch(/crashed: boom/);
     expect(await reasons({ ...cleanExecution, interrupted: true })).toMatch(/interrupted/);
     expect(await reasons(null)).toMatch(/execution.json is missing/);
-    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 4, opsSkipped: 3 } })).toMatch(/7 of 10 planned ops were skipped or ran late/);
-    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 6, opsLateByHarness: 4, opsSkipped: 2 } })).toMatch(/6 of 10 planned ops were skipped or ran late .* because the harness itself lagged/);
+    expect(await reasons({ ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 4, opsSkipped: 3 } })).toMatch(
+      /7 of 10 planned ops were skipped or ran late/,
+    );
+    expect(
+      await reasons({
+        ...cleanExecution,
+        plan: { ...cleanExecution.plan!, opsLate: 6, opsLateByHarness: 4, opsSkipped: 2 },
+      }),
+    ).toMatch(/6 of 10 planned ops were skipped or ran late .* because the harness itself lagged/);
   });
 
   it('ops that only waited for a worker busy with a slow answer leave the run valid, with a warning that tells the two causes apart', async () => {
-    const ops = history([{ process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 }, { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 }]);
-    const results = await checkRun(runDir(ops, { ...cleanExecution, plan: { ...cleanExecution.plan!, opsLate: 5, opsLateByHarness: 1, opsSkipped: 3, opsSkippedByHarness: 0 } }), register);
+    const ops = history([
+      { process: 0, type: 'invoke', f: 'write', key: 'k', value: 1 },
+      { process: 0, type: 'ok', f: 'write', key: 'k', value: 1 },
+    ]);
+    const results = await checkRun(
+      runDir(ops, {
+        ...cleanExecution,
+        plan: { ...cleanExecution.plan!, opsLate: 5, opsLateByHarness: 1, opsSkipped: 3, opsSkippedByHarness: 0 },
+      }),
+      register,
+    );
     const run = results.checkers['run']!;
     expect(run.valid).toBe(true);
-    expect(run.warnings).toEqual([expect.stringMatching(/8 of 10 planned ops ran late .*1 of them because the harness itself lagged, 7 waited for a worker busy with a slow answer/)]);
+    expect(run.warnings).toEqual([
+      expect.stringMatching(
+        /8 of 10 planned ops ran late .*1 of them because the harness itself lagged, 7 waited for a worker busy with a slow answer/,
+      ),
+    ]);
   });
 
   it('a checker that throws yields unknown with its error, and the others still run', async () => {
-    const thrower: Checker = { name: 'boom', check: () => { throw new Error('kaput'); } };
+    const thrower: Checker = {
+      name: 'boom',
+      check: () => {
+        throw new Error('kaput');
+      },
+    };
     const results = await checkRun(runDir(history([])), workload([thrower, statsChecker]));
     expect(results.checkers['boom']).toEqual({ valid: 'unknown', reason: 'the boom checker threw: kaput' });
     expect(results.checkers['stats']!.valid).toBe('unknown');

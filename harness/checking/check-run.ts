@@ -34,15 +34,28 @@ export function workloadOptionsOf(run: RunArtifacts): WorkloadOptions {
 }
 
 /** Runs every checker of `workload` over the run in `runDir` (files checkers write go to `outputDir`). */
-export async function checkRun(runDir: string, workload: Workload, extraWarnings: readonly string[] = [], outputDir: string = runDir): Promise<RunResults> {
+export async function checkRun(
+  runDir: string,
+  workload: Workload,
+  extraWarnings: readonly string[] = [],
+  outputDir: string = runDir,
+): Promise<RunResults> {
   const run = new RunArtifacts(runDir, outputDir);
   const checkers: Record<string, CheckerEntry> = {};
-  for (const checker of workload.checkers(workloadOptionsOf(run))) checkers[checker.name] = await runSafely(checker, run);
+  for (const checker of workload.checkers(workloadOptionsOf(run)))
+    checkers[checker.name] = await runSafely(checker, run);
   const execution = run.execution();
   const valid = combineValidity(Object.values(checkers).map((c) => c.valid));
   // Checkers may carry warnings of their own (a requested fault that never ran, a schedule that fell behind).
-  const checkerWarnings = Object.values(checkers).flatMap((c) => (Array.isArray(c.warnings) ? (c.warnings as unknown[]).map(String) : []));
-  return { valid, checkers, warnings: [...extraWarnings, ...run.warnings, ...checkerWarnings], ...(execution === null ? {} : { execution }) };
+  const checkerWarnings = Object.values(checkers).flatMap((c) =>
+    Array.isArray(c.warnings) ? (c.warnings as unknown[]).map(String) : [],
+  );
+  return {
+    valid,
+    checkers,
+    warnings: [...extraWarnings, ...run.warnings, ...checkerWarnings],
+    ...(execution === null ? {} : { execution }),
+  };
 }
 
 /** Writes results.json, and beside it results.edn (the knossos/Jepsen result shape). */

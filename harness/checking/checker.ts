@@ -25,7 +25,10 @@ export async function runSafely(checker: Checker, run: RunArtifacts): Promise<Ch
   try {
     return await checker.check(run);
   } catch (error) {
-    return { valid: 'unknown', reason: `the ${checker.name} checker threw: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      valid: 'unknown',
+      reason: `the ${checker.name} checker threw: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 

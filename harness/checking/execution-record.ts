@@ -34,7 +34,12 @@ export interface ExecutionRecord {
     readonly interrupted: boolean;
   } | null;
   /** How the rollout program ended (null: the workload has none, or it never started). */
-  readonly rollout: { readonly stepsCompleted: number; readonly stepsPlanned: number; readonly stoppedAt: { readonly step: string; readonly action: string; readonly error: string } | null; readonly interrupted: boolean } | null;
+  readonly rollout: {
+    readonly stepsCompleted: number;
+    readonly stepsPlanned: number;
+    readonly stoppedAt: { readonly step: string; readonly action: string; readonly error: string } | null;
+    readonly interrupted: boolean;
+  } | null;
   /** The run crashed (harness error), with the message. */
   readonly crash: string | null;
   readonly interrupted: boolean;

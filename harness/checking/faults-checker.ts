@@ -52,8 +52,16 @@ export function faultRuns(ops: readonly HistoryOp[]): { runs: FaultRun[]; missed
       missed.push({ fault, why: done.error ?? `held off by ${String(skipped)}` });
       continue;
     }
-    const end = nemesis.slice(i + 2).find((op, j) => j % 2 === 1 && (endsOf[capability].includes(op.f) || op.f === 'heal-all'));
-    runs.push({ fault, source: action.source === 'trigger' ? 'trigger' : 'schedule', done: done.value ?? null, start: done.time, end: end?.time ?? null });
+    const end = nemesis
+      .slice(i + 2)
+      .find((op, j) => j % 2 === 1 && (endsOf[capability].includes(op.f) || op.f === 'heal-all'));
+    runs.push({
+      fault,
+      source: action.source === 'trigger' ? 'trigger' : 'schedule',
+      done: done.value ?? null,
+      start: done.time,
+      end: end?.time ?? null,
+    });
   }
   return { runs, missed };
 }
@@ -69,9 +77,21 @@ export const faultsChecker: Checker = {
     const scheduled = runs.filter((r) => r.source === 'schedule').length + missed.length;
     const byKind: Record<string, number> = {};
     for (const r of runs) byKind[r.fault] = (byKind[r.fault] ?? 0) + 1;
-    const details = { requested, ran: byKind, neverRan, missed, runs, capabilities: [...new Set(requested.map(faultCapability))] };
+    const details = {
+      requested,
+      ran: byKind,
+      neverRan,
+      missed,
+      runs,
+      capabilities: [...new Set(requested.map(faultCapability))],
+    };
     if (scheduled > 0 && missed.length / scheduled > faultMissShareMax) {
-      return { valid: 'unknown', reason: `${missed.length} of ${scheduled} planned faults failed or were held off: the faults mostly did not happen`, warnings, ...details };
+      return {
+        valid: 'unknown',
+        reason: `${missed.length} of ${scheduled} planned faults failed or were held off: the faults mostly did not happen`,
+        warnings,
+        ...details,
+      };
     }
     return { valid: true, warnings, ...details };
   },

@@ -47,8 +47,14 @@ export class RunArtifacts {
 
   get test(): TestRecord {
     return this.memo('test', () => {
-      const raw = JSON.parse(readFileSync(join(this.runDir, runFiles.testJson), 'utf8')) as Partial<TestRecord> & { config?: { workload?: string } };
-      return { ...raw, workload: raw.workload ?? raw.config?.workload ?? 'register', expectations: raw.expectations ?? noExpectations } as TestRecord;
+      const raw = JSON.parse(readFileSync(join(this.runDir, runFiles.testJson), 'utf8')) as Partial<TestRecord> & {
+        config?: { workload?: string };
+      };
+      return {
+        ...raw,
+        workload: raw.workload ?? raw.config?.workload ?? 'register',
+        expectations: raw.expectations ?? noExpectations,
+      } as TestRecord;
     });
   }
 
@@ -84,7 +90,9 @@ export class RunArtifacts {
     return this.memo('nodeIds', () => {
       const dir = join(this.runDir, runFiles.nodes);
       if (!existsSync(dir)) return [];
-      return readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory()).sort();
+      return readdirSync(dir)
+        .filter((name) => statSync(join(dir, name)).isDirectory())
+        .sort();
     });
   }
 
@@ -116,7 +124,9 @@ export class RunArtifacts {
         return files.flatMap((path) => {
           const { size, mode } = statSync(path);
           if (size > rawFileBytesMax) {
-            this.warnings.push(`plaintext scan skipped ${relative(this.runDir, path)} (${size} bytes > ${rawFileBytesMax})`);
+            this.warnings.push(
+              `plaintext scan skipped ${relative(this.runDir, path)} (${size} bytes > ${rawFileBytesMax})`,
+            );
             return [];
           }
           return [{ node, path: relative(this.runDir, path), bytes: readFileSync(path), mode: mode & 0o777 }];

@@ -16,7 +16,8 @@ export const runChecker: Checker = {
   name: 'run',
   check(run) {
     const execution = run.execution();
-    if (execution === null) return { valid: 'unknown', reason: 'execution.json is missing: the run crashed before it ended' };
+    if (execution === null)
+      return { valid: 'unknown', reason: 'execution.json is missing: the run crashed before it ended' };
     if (execution.crash !== null) return { valid: 'unknown', reason: `the run crashed: ${execution.crash}` };
     if (execution.interrupted) return { valid: 'unknown', reason: 'the run was interrupted before the plan finished' };
     const plan = execution.plan;
@@ -29,10 +30,23 @@ export const runChecker: Checker = {
     const skippedByHarness = plan.opsSkippedByHarness ?? plan.opsSkipped;
     const notOffered = byHarness + skippedByHarness;
     const share = (n: number): number => (plan.opsPlanned === 0 ? 0 : n / plan.opsPlanned);
-    const split = missed === 0 ? '' : `; ${notOffered} of them because the harness itself lagged, ${missed - notOffered} waited for a worker busy with a slow answer`;
-    const warnings = share(missed) > scheduleLateShareWarn ? [`the harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, at most ${plan.maxLagMs} ms) or were skipped (${plan.opsSkipped})${split}`] : [];
+    const split =
+      missed === 0
+        ? ''
+        : `; ${notOffered} of them because the harness itself lagged, ${missed - notOffered} waited for a worker busy with a slow answer`;
+    const warnings =
+      share(missed) > scheduleLateShareWarn
+        ? [
+            `the harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, at most ${plan.maxLagMs} ms) or were skipped (${plan.opsSkipped})${split}`,
+          ]
+        : [];
     if (share(notOffered) > scheduleMissShareMax) {
-      return { valid: 'unknown', reason: `${notOffered} of ${plan.opsPlanned} planned ops were skipped or ran late (> ${plan.lateThresholdMs} ms) because the harness itself lagged: the planned load was not offered`, warnings, ...plan };
+      return {
+        valid: 'unknown',
+        reason: `${notOffered} of ${plan.opsPlanned} planned ops were skipped or ran late (> ${plan.lateThresholdMs} ms) because the harness itself lagged: the planned load was not offered`,
+        warnings,
+        ...plan,
+      };
     }
     return { valid: true, warnings, ...plan };
   },

@@ -9,12 +9,28 @@ import type { ChildRunSpawner } from './child-runs.js';
 import type { MatrixFileContent } from './bugs-command.js';
 import { runSummarizeCommand } from './summarize-command.js';
 
-const bug = (id: string, scenario: string): BugCase => ({ id, summary: `${id} summary`, scenario, options: [], caughtBy: ['halt-apply'], detectedShare: 1 });
+const bug = (id: string, scenario: string): BugCase => ({
+  id,
+  summary: `${id} summary`,
+  scenario,
+  options: [],
+  caughtBy: ['halt-apply'],
+  detectedShare: 1,
+});
 const cases = [bug('B7', 'phase2'), bug('B3', 'phase2'), bug('B16', 'phase1')];
 const registry = new Map(cases.map((c) => [c.id, c]));
 
 function io(): { out: string; err: string; writeOut: (t: string) => void; writeErr: (t: string) => void } {
-  const sink = { out: '', err: '', writeOut: (t: string) => { sink.out += t; }, writeErr: (t: string) => { sink.err += t; } };
+  const sink = {
+    out: '',
+    err: '',
+    writeOut: (t: string) => {
+      sink.out += t;
+    },
+    writeErr: (t: string) => {
+      sink.err += t;
+    },
+  };
   return sink;
 }
 
@@ -52,7 +68,12 @@ describe('ekv-jepsen bugs: options', () => {
     expect(sink.out).toMatch(/^B16 +phase1 +caught by halt-apply\n +B16 summary\nB7 /);
     const shard = io();
     expect(await runBugsCommand(['--list', '--shard', '1/2'], shard, registry)).toBe(0);
-    expect(shard.out.split('\n').filter((l) => /^B/.test(l)).map((l) => l.split(' ')[0])).toEqual(['B3', 'B16']);
+    expect(
+      shard.out
+        .split('\n')
+        .filter((l) => /^B/.test(l))
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['B3', 'B16']);
   });
 
   it('--help prints the usage', async () => {
@@ -64,38 +85,78 @@ describe('ekv-jepsen bugs: options', () => {
 
 describe('ekv-jepsen bugs: a run (fake child runs)', () => {
   /** Each child leaves a run directory: controls VALID, bug runs INVALID by halt-apply unless `missed` names them. */
-  const spawnerMissing = (missed: readonly string[]): ChildRunSpawner => (spec, dir) => {
-    const runDir = join(dir, 'runs', spec.name, '20261202T000000.000Z');
-    mkdirSync(runDir, { recursive: true });
-    const caught = spec.args.includes('--bug') && !missed.includes(spec.name);
-    writeFileSync(join(runDir, 'results.json'), JSON.stringify({ valid: !caught, checkers: { 'halt-apply': caught ? { valid: false, reason: 'halted' } : { valid: true } } }));
-    return Promise.resolve({ exitCode: caught ? 1 : 0, runDir, wallSeconds: 1 });
-  };
+  const spawnerMissing =
+    (missed: readonly string[]): ChildRunSpawner =>
+    (spec, dir) => {
+      const runDir = join(dir, 'runs', spec.name, '20261202T000000.000Z');
+      mkdirSync(runDir, { recursive: true });
+      const caught = spec.args.includes('--bug') && !missed.includes(spec.name);
+      writeFileSync(
+        join(runDir, 'results.json'),
+        JSON.stringify({
+          valid: !caught,
+          checkers: { 'halt-apply': caught ? { valid: false, reason: 'halted' } : { valid: true } },
+        }),
+      );
+      return Promise.resolve({ exitCode: caught ? 1 : 0, runDir, wallSeconds: 1 });
+    };
 
   it('exit 0 when every bug is caught and every control VALID; 1 when one seed misses', async () => {
     const store = tempDir();
     const sink = io();
-    expect(await runBugsCommand(['--only', 'B7', '--seeds', '2', '--store', store], sink, registry, spawnerMissing([]))).toBe(0);
+    expect(
+      await runBugsCommand(['--only', 'B7', '--seeds', '2', '--store', store], sink, registry, spawnerMissing([])),
+    ).toBe(0);
     expect(sink.out).toMatch(/B7\s+phase2\s+2\/2\s+halt-apply\s+-\s+VALID 2\/2\s+ok/);
     expect(readdirSync(join(store, 'bug-matrix'))).toHaveLength(1);
     const missed = io();
-    expect(await runBugsCommand(['--only', 'B7', '--seeds', '2', '--store', store], missed, registry, spawnerMissing(['B7-s102']))).toBe(1);
+    expect(
+      await runBugsCommand(
+        ['--only', 'B7', '--seeds', '2', '--store', store],
+        missed,
+        registry,
+        spawnerMissing(['B7-s102']),
+      ),
+    ).toBe(1);
     expect(missed.out).toContain('FAIL: caught in 1 of 2 seeds');
   });
 });
 
 describe('ekv-jepsen summarize', () => {
-  function part(dir: string, selected: readonly BugCase[], verdictOf: (name: string, caseId: string | null) => MatrixRun['verdict']): string {
+  function part(
+    dir: string,
+    selected: readonly BugCase[],
+    verdictOf: (name: string, caseId: string | null) => MatrixRun['verdict'],
+  ): string {
     const runs: MatrixRun[] = planMatrix(selected, seedsOf(1), []).map((s) => {
       const verdict = verdictOf(s.name, s.caseId);
-      return { ...s, exitCode: 0, verdict, fired: verdict === 'invalid' ? ['halt-apply'] : [], detectionSeconds: verdict === 'invalid' ? 4.2 : null, reason: null, runDir: null, wallSeconds: 30 };
+      return {
+        ...s,
+        exitCode: 0,
+        verdict,
+        fired: verdict === 'invalid' ? ['halt-apply'] : [],
+        detectionSeconds: verdict === 'invalid' ? 4.2 : null,
+        reason: null,
+        runDir: null,
+        wallSeconds: 30,
+      };
     });
-    const content: MatrixFileContent = { format: matrixFormat, startedAt: new Date(0).toISOString(), commandLine: [], seeds: [101], shard: '1/2', interrupted: false, cases: selected, runs, summary: summarizeMatrix(selected, runs) };
+    const content: MatrixFileContent = {
+      format: matrixFormat,
+      startedAt: new Date(0).toISOString(),
+      commandLine: [],
+      seeds: [101],
+      shard: '1/2',
+      interrupted: false,
+      cases: selected,
+      runs,
+      summary: summarizeMatrix(selected, runs),
+    };
     writeFileSync(join(dir, 'matrix.json'), JSON.stringify(content));
     return dir;
   }
 
-  it('merges the shards\' parts into one table and judges them together', () => {
+  it("merges the shards' parts into one table and judges them together", () => {
     const a = part(tempDir(), [cases[0]!, cases[1]!], (_n, id) => (id === null ? 'valid' : 'invalid'));
     const b = part(tempDir(), [cases[2]!], (_n, id) => (id === null ? 'valid' : 'invalid'));
     const out = join(tempDir(), 'merged.json');
@@ -112,7 +173,9 @@ describe('ekv-jepsen summarize', () => {
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ valid: true }));
     const sink = io();
     expect(runSummarizeCommand([join(dir, 'results.json')], sink)).toBe(255);
-    expect(sink.err).toContain(`${join(dir, 'results.json')}: not a bug matrix (expected format "ekv-bug-matrix/1", got undefined)`);
+    expect(sink.err).toContain(
+      `${join(dir, 'results.json')}: not a bug matrix (expected format "ekv-bug-matrix/1", got undefined)`,
+    );
     expect(runSummarizeCommand([join(dir, 'nope.json')], io())).toBe(255);
     expect(runSummarizeCommand([], io())).toBe(255);
   });

@@ -13,7 +13,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseCommand } from './parse-command.js';
-import { matrixTable, parseShard, planMatrix, readRunOutcome, seedsOf, shardOf, summarizeMatrix } from '../matrix/index.js';
+import {
+  matrixTable,
+  parseShard,
+  planMatrix,
+  readRunOutcome,
+  seedsOf,
+  shardOf,
+  summarizeMatrix,
+} from '../matrix/index.js';
 import type { BugCase, BugCaseRegistry, MatrixRun, MatrixSummary } from '../matrix/index.js';
 import { runTimestamp } from '../store/index.js';
 import { runChildren, spawnTestRun, wholeNumber } from './child-runs.js';
@@ -40,7 +48,9 @@ export interface MatrixFileContent {
 
 function buildCommand(): Command {
   return new Command('ekv-jepsen bugs')
-    .description('run the bug matrix: every catalogued bug with its scenario, with and without the switch, and prove each is caught')
+    .description(
+      'run the bug matrix: every catalogued bug with its scenario, with and without the switch, and prove each is caught',
+    )
     .option('--only <ids>', 'comma-separated bug ids (default: the whole catalogue)')
     .option('--seeds <n>', 'seeds per bug (101, 102, …; the test suite runs the first)', '1')
     .addOption(new Option('--backend <name>', 'cluster backend').choices(['local', 'docker']).default('local'))
@@ -74,10 +84,14 @@ function parseBugsOptions(argv: readonly string[], registry: BugCaseRegistry): B
   const known = [...registry.keys()];
   let cases = [...registry.values()];
   if (typeof o['only'] === 'string') {
-    const ids = o['only'].split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+    const ids = o['only']
+      .split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter((s) => s !== '');
     if (ids.length === 0) throw new Error('--only: expected comma-separated bug ids');
     const unknown = ids.filter((id) => !registry.has(id));
-    if (unknown.length > 0) throw new Error(`--only: no catalogued case for ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    if (unknown.length > 0)
+      throw new Error(`--only: no catalogued case for ${unknown.join(', ')} (known: ${known.join(', ')})`);
     cases = ids.map((id) => registry.get(id) as BugCase);
   }
   const shardText = typeof o['shard'] === 'string' ? o['shard'] : null;
@@ -95,7 +109,12 @@ function parseBugsOptions(argv: readonly string[], registry: BugCaseRegistry): B
 }
 
 /** Runs `ekv-jepsen bugs [options]` and returns the exit code; `spawner` runs each child (tests pass a fake). */
-export async function runBugsCommand(argv: readonly string[], io: CommandIo, registry: BugCaseRegistry, spawner: ChildRunSpawner = spawnTestRun): Promise<number> {
+export async function runBugsCommand(
+  argv: readonly string[],
+  io: CommandIo,
+  registry: BugCaseRegistry,
+  spawner: ChildRunSpawner = spawnTestRun,
+): Promise<number> {
   let options: BugsOptions | null;
   try {
     options = parseBugsOptions(argv, registry);
@@ -108,14 +127,19 @@ export async function runBugsCommand(argv: readonly string[], io: CommandIo, reg
     return 0;
   }
   if (options.list) {
-    for (const c of options.cases) io.writeOut(`${c.id.padEnd(4)} ${c.scenario.padEnd(24)} caught by ${c.caughtBy.join(' or ')}${c.hazard === true ? ' (hazard: the correct node reproduces it)' : ''}\n     ${c.summary}\n`);
+    for (const c of options.cases)
+      io.writeOut(
+        `${c.id.padEnd(4)} ${c.scenario.padEnd(24)} caught by ${c.caughtBy.join(' or ')}${c.hazard === true ? ' (hazard: the correct node reproduces it)' : ''}\n     ${c.summary}\n`,
+      );
     return 0;
   }
   const startedAt = new Date();
   const dir = resolve(options.store, 'bug-matrix', runTimestamp(startedAt));
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const specs = planMatrix(options.cases, options.seeds, ['--backend', options.backend]);
-  io.writeErr(`ekv-jepsen bugs: ${options.cases.length} bugs × ${options.seeds.length} seeds: ${specs.length} runs (${specs.filter((s) => s.caseId === null).length} controls), in ${dir}\n`);
+  io.writeErr(
+    `ekv-jepsen bugs: ${options.cases.length} bugs × ${options.seeds.length} seeds: ${specs.length} runs (${specs.filter((s) => s.caseId === null).length} controls), in ${dir}\n`,
+  );
 
   const { runs, interrupted } = await runChildren(specs, {
     dir,
@@ -123,7 +147,13 @@ export async function runBugsCommand(argv: readonly string[], io: CommandIo, reg
     spawner,
     io,
     label: 'ekv-jepsen bugs',
-    finish: (spec, result): MatrixRun => ({ ...spec, exitCode: result.exitCode, ...readRunOutcome(result.runDir), runDir: result.runDir, wallSeconds: result.wallSeconds }),
+    finish: (spec, result): MatrixRun => ({
+      ...spec,
+      exitCode: result.exitCode,
+      ...readRunOutcome(result.runDir),
+      runDir: result.runDir,
+      wallSeconds: result.wallSeconds,
+    }),
     describe: (run) => `${run.verdict.toUpperCase()}${run.fired.length === 0 ? '' : ` (${run.fired.join(', ')})`}`,
   });
   const summary = summarizeMatrix(options.cases, runs);

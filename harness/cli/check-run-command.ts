@@ -31,12 +31,19 @@ export function isRunDirectory(path: string): boolean {
 export function checkVerdictLine(results: RunResults, clientOps: number, where: string): string {
   const verdict = results.valid === true ? 'VALID' : results.valid === false ? 'INVALID' : 'UNKNOWN';
   const notValid = Object.entries(results.checkers).filter(([, c]) => c.valid !== true);
-  const reasons = notValid.map(([name, c]) => `  ${name}: ${String(c.valid)}${typeof c.reason === 'string' ? ` — ${c.reason}` : ''}\n`).join('');
+  const reasons = notValid
+    .map(([name, c]) => `  ${name}: ${String(c.valid)}${typeof c.reason === 'string' ? ` — ${c.reason}` : ''}\n`)
+    .join('');
   return `${verdict}${notValid.length > 0 ? ` (${notValid.map(([name, c]) => `${name}=${String(c.valid)}`).join(', ')})` : ''} — ${clientOps} client ops re-checked, results in ${where}\n${reasons}`;
 }
 
 /** Re-checks the stored run in `runDir`; `json` prints the re-check's results.json instead of the verdict line (which goes to stderr). */
-export async function runStoredCheck(runDir: string, io: CommandIo, workloads: WorkloadRegistry, options: { readonly json?: boolean } = {}): Promise<number> {
+export async function runStoredCheck(
+  runDir: string,
+  io: CommandIo,
+  workloads: WorkloadRegistry,
+  options: { readonly json?: boolean } = {},
+): Promise<number> {
   let results: RunResults;
   let outputDir: string;
   let clientOps: number;

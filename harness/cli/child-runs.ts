@@ -39,7 +39,9 @@ export const spawnTestRun: ChildRunSpawner = async (spec, dir, signal) => {
   const runsStore = join(dir, 'runs');
   const log = createWriteStream(join(dir, 'logs', `${spec.name}.log`));
   const bin = join(packageRoot(), 'bin', 'ekv-jepsen.js');
-  const child = spawn(process.execPath, [bin, ...spec.args, '--store', runsStore, '--name', spec.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...spec.args, '--store', runsStore, '--name', spec.name], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   const stop = (): void => {
@@ -49,13 +51,19 @@ export const spawnTestRun: ChildRunSpawner = async (spec, dir, signal) => {
   const exitCode = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
   signal.removeEventListener('abort', stop);
   await new Promise<void>((done) => log.end(done));
-  return { exitCode, runDir: latestRun(join(runsStore, spec.name)), wallSeconds: Math.round((performance.now() - started) / 100) / 10 };
+  return {
+    exitCode,
+    runDir: latestRun(join(runsStore, spec.name)),
+    wallSeconds: Math.round((performance.now() - started) / 100) / 10,
+  };
 };
 
 /** The newest run directory of a test (null: none). */
 function latestRun(testDir: string): string | null {
   if (!existsSync(testDir)) return null;
-  const runs = readdirSync(testDir).filter((entry) => entry !== 'latest').sort();
+  const runs = readdirSync(testDir)
+    .filter((entry) => entry !== 'latest')
+    .sort();
   return runs.length === 0 ? null : join(testDir, runs[runs.length - 1] as string);
 }
 
@@ -73,7 +81,10 @@ export interface RunChildrenOptions<S extends ChildRunSpec, R> {
 }
 
 /** Runs `specs` (in order, `jobs` at once); returns the finished runs in spec order, and whether a signal interrupted them. */
-export async function runChildren<S extends ChildRunSpec, R>(specs: readonly S[], options: RunChildrenOptions<S, R>): Promise<{ runs: R[]; interrupted: boolean }> {
+export async function runChildren<S extends ChildRunSpec, R>(
+  specs: readonly S[],
+  options: RunChildrenOptions<S, R>,
+): Promise<{ runs: R[]; interrupted: boolean }> {
   const { io, label } = options;
   const abort = new AbortController();
   const onSignal = (): void => {
@@ -93,7 +104,9 @@ export async function runChildren<S extends ChildRunSpec, R>(specs: readonly S[]
         const result = await options.spawner(spec, options.dir, abort.signal);
         const run = options.finish(spec, result);
         finished.push({ index, run });
-        io.writeErr(`${label}: [${finished.length}/${specs.length}] ${spec.name}: ${options.describe(run)} in ${result.wallSeconds.toFixed(0)} s\n`);
+        io.writeErr(
+          `${label}: [${finished.length}/${specs.length}] ${spec.name}: ${options.describe(run)} in ${result.wallSeconds.toFixed(0)} s\n`,
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.jobs, specs.length) }, () => worker()));

@@ -16,7 +16,10 @@ const brokenNode = `${process.execPath} ${join(root, 'dist', 'harness', 'testing
 let store: string;
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'harness', 'cli', 'ekv-jepsen.js')) || !existsSync(join(root, 'dist', 'reference-node', 'server', 'cli', 'ekv-node.js'))) {
+  if (
+    !existsSync(join(root, 'dist', 'harness', 'cli', 'ekv-jepsen.js')) ||
+    !existsSync(join(root, 'dist', 'reference-node', 'server', 'cli', 'ekv-node.js'))
+  ) {
     throw new Error('dist/ is not built: run `npm run build` (npm test does it in pretest)');
   }
   store = mkdtempSync(join(tmpdir(), 'ekv-e2e-store-'));
@@ -30,18 +33,26 @@ interface Harness {
 
 /** `processGroup`: the harness leads a process group of its own, as a shell's foreground job does in a terminal. */
 function startHarness(args: string[], options: { readonly processGroup?: boolean } = {}): Harness {
-  const child = spawn(process.execPath, [bin, ...args, '--store', store], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: options.processGroup === true });
+  const child = spawn(process.execPath, [bin, ...args, '--store', store], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
   return { pid: child.pid!, done };
 }
 
 function runDirOf(name: string): string {
   const dir = join(store, name);
-  const runs = readdirSync(dir).filter((entry) => entry !== 'latest').sort();
+  const runs = readdirSync(dir)
+    .filter((entry) => entry !== 'latest')
+    .sort();
   return join(dir, runs[runs.length - 1]!);
 }
 
@@ -68,14 +79,41 @@ async function eventually(check: () => boolean, waitMaxMs: number): Promise<bool
   return check();
 }
 
-const results = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { valid: unknown; checkers: Record<string, { valid: unknown }> };
+const results = (runDir: string) =>
+  JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as {
+    valid: unknown;
+    checkers: Record<string, { valid: unknown }>;
+  };
 
 describe('ekv-jepsen test on the local backend', () => {
   it('a short run with partitions and kills against the reference node is valid and leaves a complete run directory', async () => {
-    const { code, stdout, stderr } = await startHarness(['test', '--workload', 'register', '--time-limit', '15', '--nemesis', 'partition,kill', '--nemesis-interval', '3', '--seed', '7', '--name', 'e2e-valid']).done;
+    const { code, stdout, stderr } = await startHarness([
+      'test',
+      '--workload',
+      'register',
+      '--time-limit',
+      '15',
+      '--nemesis',
+      'partition,kill',
+      '--nemesis-interval',
+      '3',
+      '--seed',
+      '7',
+      '--name',
+      'e2e-valid',
+    ]).done;
     const runDir = runDirOf('e2e-valid');
     expect({ code, stdout }, stderr).toMatchObject({ code: 0, stdout: expect.stringMatching(/^VALID — /) as unknown });
-    for (const file of ['test.json', 'plan.jsonl', 'history.jsonl', 'history.edn', 'results.json', 'execution.json', 'status.jsonl']) expect(existsSync(join(runDir, file)), file).toBe(true);
+    for (const file of [
+      'test.json',
+      'plan.jsonl',
+      'history.jsonl',
+      'history.edn',
+      'results.json',
+      'execution.json',
+      'status.jsonl',
+    ])
+      expect(existsSync(join(runDir, file)), file).toBe(true);
     for (const node of ['n1', 'n2', 'n3']) {
       expect(existsSync(join(runDir, 'nodes', node, 'node.log'))).toBe(true);
       expect(readFileSync(join(runDir, 'nodes', node, 'inspect.jsonl'), 'utf8')).toMatch(/"kind":"summary"/);
@@ -84,13 +122,29 @@ describe('ekv-jepsen test on the local backend', () => {
     const verdict = results(runDir);
     expect(verdict.valid).toBe(true);
     expect(verdict.checkers['linearizability']!.valid).toBe(true);
-    const nemesis = readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"nemesis"'));
+    const nemesis = readFileSync(join(runDir, 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"nemesis"'));
     expect(nemesis.some((l) => /"f":"(kill|start-partition)"/.test(l))).toBe(true);
     expect(processesMentioning(runDir)).toEqual([]);
   }, 60_000);
 
   it('the same kind of run against a node that does not replicate is caught as invalid', async () => {
-    const { code, stdout } = await startHarness(['test', '--workload', 'register', '--time-limit', '5', '--nemesis', 'none', '--seed', '3', '--name', 'e2e-broken', '--node-command', brokenNode]).done;
+    const { code, stdout } = await startHarness([
+      'test',
+      '--workload',
+      'register',
+      '--time-limit',
+      '5',
+      '--nemesis',
+      'none',
+      '--seed',
+      '3',
+      '--name',
+      'e2e-broken',
+      '--node-command',
+      brokenNode,
+    ]).done;
     expect(code).toBe(1);
     expect(stdout).toMatch(/^INVALID \(linearizability=false/);
     const runDir = runDirOf('e2e-broken');
@@ -100,7 +154,19 @@ describe('ekv-jepsen test on the local backend', () => {
   }, 60_000);
 
   it('kill -9 of the harness mid-run leaves a checkable history and no node behind', async () => {
-    const harness = startHarness(['test', '--workload', 'register', '--time-limit', '30', '--nemesis', 'partition', '--seed', '11', '--name', 'e2e-killed']);
+    const harness = startHarness([
+      'test',
+      '--workload',
+      'register',
+      '--time-limit',
+      '30',
+      '--nemesis',
+      'partition',
+      '--seed',
+      '11',
+      '--name',
+      'e2e-killed',
+    ]);
     const historyReady = await eventually(() => {
       try {
         return readFileSync(join(runDirOf('e2e-killed'), 'history.jsonl'), 'utf8').split('\n').length > 200;
@@ -129,8 +195,26 @@ describe('ekv-jepsen test on the local backend', () => {
   }, 60_000);
 
   it('Ctrl-C stops the cluster, checks what was recorded and exits unknown', async () => {
-    const harness = startHarness(['test', '--workload', 'register', '--time-limit', '30', '--nemesis', 'pause', '--seed', '5', '--name', 'e2e-interrupted']);
-    expect(await eventually(() => existsSync(join(store, 'e2e-interrupted')) && existsSync(join(runDirOf('e2e-interrupted'), 'history.jsonl')), 30_000)).toBe(true);
+    const harness = startHarness([
+      'test',
+      '--workload',
+      'register',
+      '--time-limit',
+      '30',
+      '--nemesis',
+      'pause',
+      '--seed',
+      '5',
+      '--name',
+      'e2e-interrupted',
+    ]);
+    expect(
+      await eventually(
+        () =>
+          existsSync(join(store, 'e2e-interrupted')) && existsSync(join(runDirOf('e2e-interrupted'), 'history.jsonl')),
+        30_000,
+      ),
+    ).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     process.kill(harness.pid, 'SIGINT');
     const { code, stderr } = await harness.done;
@@ -146,25 +230,53 @@ describe('ekv-jepsen test on the local backend', () => {
   it.each([
     ['while the cluster starts', (dir: string | null) => dir !== null],
     ['in the main phase', (dir: string | null) => dir !== null && historyLines(dir).length > 100],
-    ['in the final phase', (dir: string | null) => dir !== null && historyLines(dir).some((l) => l.includes('"f":"heal-all"'))],
-  ])('Ctrl-C to the process group %s ends in stop, collect, check: exit 2, no node crash, nothing left behind', async (moment, ready) => {
-    const name = `e2e-sigint-${moment.split(' ').slice(-2).join('-')}`;
-    const harness = startHarness(['test', '--workload', 'register', '--time-limit', '8', '--nemesis', 'partition,pause', '--seed', '5', '--name', name], { processGroup: true });
-    const dirOrNull = (): string | null => (existsSync(join(store, name)) && readdirSync(join(store, name)).some((e) => e !== 'latest') ? runDirOf(name) : null);
-    expect(await eventually(() => ready(dirOrNull()), 45_000)).toBe(true);
-    process.kill(-harness.pid, 'SIGINT');
-    const { code, stderr } = await harness.done;
-    expect(stderr).toMatch(/interrupted — stopping the cluster/);
-    expect(stderr).toMatch(/the run was interrupted: exit 2/);
-    expect(code, stderr).toBe(2);
-    const runDir = runDirOf(name);
-    const verdict = results(runDir);
-    expect(verdict.checkers['run']!.valid).toBe('unknown');
-    // The nodes were shielded from the terminal's SIGINT and stopped by the harness: no exit it did not cause.
-    expect(verdict.checkers['node-exits']!.valid).toBe(true);
-    for (const node of ['n1', 'n2', 'n3']) expect(readFileSync(join(runDir, 'nodes', node, 'node.log'), 'utf8')).not.toMatch(/Unhandled|uncaught|ShuttingDown.*at /i);
-    expect(processesMentioning(runDir)).toEqual([]);
-  }, 90_000);
+    [
+      'in the final phase',
+      (dir: string | null) => dir !== null && historyLines(dir).some((l) => l.includes('"f":"heal-all"')),
+    ],
+  ])(
+    'Ctrl-C to the process group %s ends in stop, collect, check: exit 2, no node crash, nothing left behind',
+    async (moment, ready) => {
+      const name = `e2e-sigint-${moment.split(' ').slice(-2).join('-')}`;
+      const harness = startHarness(
+        [
+          'test',
+          '--workload',
+          'register',
+          '--time-limit',
+          '8',
+          '--nemesis',
+          'partition,pause',
+          '--seed',
+          '5',
+          '--name',
+          name,
+        ],
+        { processGroup: true },
+      );
+      const dirOrNull = (): string | null =>
+        existsSync(join(store, name)) && readdirSync(join(store, name)).some((e) => e !== 'latest')
+          ? runDirOf(name)
+          : null;
+      expect(await eventually(() => ready(dirOrNull()), 45_000)).toBe(true);
+      process.kill(-harness.pid, 'SIGINT');
+      const { code, stderr } = await harness.done;
+      expect(stderr).toMatch(/interrupted — stopping the cluster/);
+      expect(stderr).toMatch(/the run was interrupted: exit 2/);
+      expect(code, stderr).toBe(2);
+      const runDir = runDirOf(name);
+      const verdict = results(runDir);
+      expect(verdict.checkers['run']!.valid).toBe('unknown');
+      // The nodes were shielded from the terminal's SIGINT and stopped by the harness: no exit it did not cause.
+      expect(verdict.checkers['node-exits']!.valid).toBe(true);
+      for (const node of ['n1', 'n2', 'n3'])
+        expect(readFileSync(join(runDir, 'nodes', node, 'node.log'), 'utf8')).not.toMatch(
+          /Unhandled|uncaught|ShuttingDown.*at /i,
+        );
+      expect(processesMentioning(runDir)).toEqual([]);
+    },
+    90_000,
+  );
 });
 
 function historyLines(runDir: string): string[] {

@@ -55,8 +55,12 @@ function processIo(): CommandIo {
     if (!closed.has(stream)) stream.write(text);
   };
   return {
-    writeOut: (text) => { write(process.stdout, text); },
-    writeErr: (text) => { write(process.stderr, text); },
+    writeOut: (text) => {
+      write(process.stdout, text);
+    },
+    writeErr: (text) => {
+      write(process.stderr, text);
+    },
   };
 }
 
@@ -80,7 +84,9 @@ function isDirectory(path: string): boolean {
 async function runFileCheck(argv: readonly string[], io: CommandIo): Promise<number> {
   const { runCheckCommand } = await import('../../checkers/cli/check-command.js');
   const controller = new AbortController();
-  const cancel = (): void => { controller.abort(); };
+  const cancel = (): void => {
+    controller.abort();
+  };
   process.once('SIGINT', cancel);
   process.once('SIGTERM', cancel);
   try {
@@ -92,7 +98,11 @@ async function runFileCheck(argv: readonly string[], io: CommandIo): Promise<num
 }
 
 /** Runs `ekv-jepsen` with the given arguments (without node and script) and returns its exit code. */
-export async function main(argv: readonly string[], io: CommandIo = processIo(), options: MainOptions = {}): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CommandIo = processIo(),
+  options: MainOptions = {},
+): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'test':
@@ -106,17 +116,24 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
           return exitError;
         }
       }
-      const registries = options.registries ?? await options.loadRegistries?.();
+      const registries = options.registries ?? (await options.loadRegistries?.());
       if (registries === undefined) {
-        io.writeErr(`ekv-jepsen: ${command} needs the workload and scenario registries (run it through bin/ekv-jepsen.js)\n`);
+        io.writeErr(
+          `ekv-jepsen: ${command} needs the workload and scenario registries (run it through bin/ekv-jepsen.js)\n`,
+        );
         return exitError;
       }
       if (command === 'test') return (await import('./test-command.js')).runTestCommand(rest, io, registries);
       if (command === 'replay') return (await import('./replay-command.js')).runReplayCommand(rest, io, registries);
-      return (await import('./scenarios-command.js')).runScenariosCommand(rest, io, registries.scenarios, registries.defaultScenario);
+      return (await import('./scenarios-command.js')).runScenariosCommand(
+        rest,
+        io,
+        registries.scenarios,
+        registries.defaultScenario,
+      );
     }
     case 'bugs': {
-      const bugCases = (options.registries ?? await options.loadRegistries?.())?.bugCases;
+      const bugCases = (options.registries ?? (await options.loadRegistries?.()))?.bugCases;
       if (bugCases === undefined) {
         io.writeErr('ekv-jepsen: bugs needs the bug catalogue (run it through bin/ekv-jepsen.js)\n');
         return exitError;
@@ -124,7 +141,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
       return (await import('./bugs-command.js')).runBugsCommand(rest, io, bugCases);
     }
     case 'validate-stage': {
-      const stageSuites = (options.registries ?? await options.loadRegistries?.())?.stageSuites;
+      const stageSuites = (options.registries ?? (await options.loadRegistries?.()))?.stageSuites;
       if (stageSuites === undefined) {
         io.writeErr('ekv-jepsen: validate-stage needs the stage suites (run it through bin/ekv-jepsen.js)\n');
         return exitError;
@@ -140,9 +157,11 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
         if (paths.length === 1 && paths[0] !== undefined && isDirectory(paths[0])) {
           const { isRunDirectory, runStoredCheck } = await import('./check-run-command.js');
           if (isRunDirectory(paths[0])) {
-            const registries = options.registries ?? await options.loadRegistries?.();
+            const registries = options.registries ?? (await options.loadRegistries?.());
             if (registries === undefined) {
-              io.writeErr('ekv-jepsen: check <run-dir> needs the workload registry (run it through bin/ekv-jepsen.js)\n');
+              io.writeErr(
+                'ekv-jepsen: check <run-dir> needs the workload registry (run it through bin/ekv-jepsen.js)\n',
+              );
               return exitError;
             }
             return runStoredCheck(paths[0], io, registries.workloads, { json: rest.includes('--json') });
@@ -168,7 +187,9 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
 
 /** The first `--bug` id of `argv` the node's catalogue refuses, with why; null when all are known. */
 async function bugIdProblem(argv: readonly string[]): Promise<string | null> {
-  const values = argv.flatMap((arg, i) => (arg === '--bug' ? [argv[i + 1] ?? ''] : arg.startsWith('--bug=') ? [arg.slice('--bug='.length)] : []));
+  const values = argv.flatMap((arg, i) =>
+    arg === '--bug' ? [argv[i + 1] ?? ''] : arg.startsWith('--bug=') ? [arg.slice('--bug='.length)] : [],
+  );
   if (values.length === 0) return null;
   const { resolveBugId } = await import('../../reference-node/proto/bug-catalogue.js');
   for (const item of values.flatMap((v) => v.split(','))) {

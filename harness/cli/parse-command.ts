@@ -6,7 +6,11 @@
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 
-export function parseCommand(command: Command, argv: readonly string[], fail: (message: string) => Error = (message) => new Error(message)): boolean {
+export function parseCommand(
+  command: Command,
+  argv: readonly string[],
+  fail: (message: string) => Error = (message) => new Error(message),
+): boolean {
   try {
     command.parse([...argv], { from: 'user' });
     return true;

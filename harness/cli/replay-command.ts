@@ -27,7 +27,12 @@ cluster and checks the new history. --store defaults to the stored run's.
 `;
 
 function parseArguments(argv: readonly string[]): { runDir: string; store: string | undefined } | 'help' {
-  const command = new Command('replay').argument('<run-dir>').option('--store <dir>').helpOption('-h, --help').exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  const command = new Command('replay')
+    .argument('<run-dir>')
+    .option('--store <dir>')
+    .helpOption('-h, --help')
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
   try {
     command.parse([...argv], { from: 'user' });
   } catch (error) {
@@ -38,7 +43,11 @@ function parseArguments(argv: readonly string[]): { runDir: string; store: strin
 }
 
 /** Runs `ekv-jepsen replay` and returns its exit code. */
-export async function runReplayCommand(argv: readonly string[], io: CommandIo, registries: Registries): Promise<number> {
+export async function runReplayCommand(
+  argv: readonly string[],
+  io: CommandIo,
+  registries: Registries,
+): Promise<number> {
   let config: TestConfig;
   let plan;
   let runDir: string;
@@ -52,23 +61,46 @@ export async function runReplayCommand(argv: readonly string[], io: CommandIo, r
     runDir = parsed.runDir;
     // The real directory, not the `latest` link that moves with the next run.
     runDir = realpathSync(runDir);
-    const stored = JSON.parse(readFileSync(join(runDir, runFiles.testJson), 'utf8')) as { config?: TestConfig; expectations?: RolloutExpectations };
+    const stored = JSON.parse(readFileSync(join(runDir, runFiles.testJson), 'utf8')) as {
+      config?: TestConfig;
+      expectations?: RolloutExpectations;
+    };
     if (stored.config === undefined) throw new Error(`${join(runDir, runFiles.testJson)} has no "config"`);
-    config = { ...stored.config, leaveRunning: false, testCount: 1, ...(parsed.store === undefined ? {} : { storeDir: parsed.store }) };
+    config = {
+      ...stored.config,
+      leaveRunning: false,
+      testCount: 1,
+      ...(parsed.store === undefined ? {} : { storeDir: parsed.store }),
+    };
     plan = parsePlanJsonl(readFileSync(join(runDir, runFiles.planJsonl), 'utf8'), join(runDir, runFiles.planJsonl));
-    const rollout = plan.events.find((e) => e.value.kind === 'rollout')?.value as { program: RolloutProgram } | undefined;
+    const rollout = plan.events.find((e) => e.value.kind === 'rollout')?.value as
+      { program: RolloutProgram } | undefined;
     scenario = { program: rollout?.program ?? null, expectations: stored.expectations ?? noExpectations };
   } catch (error) {
-    io.writeErr(`ekv-jepsen replay: ${error instanceof Error ? error.message.replace(/^error: /, '') : String(error)}\n${usage}`);
+    io.writeErr(
+      `ekv-jepsen replay: ${error instanceof Error ? error.message.replace(/^error: /, '') : String(error)}\n${usage}`,
+    );
     return 255;
   }
   const replayOf = runDir;
   const progress = createProgressDisplay();
-  return withInterrupt(io, async (signal) => {
-    const selected = selectBackend(config, null);
-    const deps = { ...selected, workloads: registries.workloads, progress, signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['replay', ...argv]), adminCommand: adminCommand() };
-    const outcome = await runTest(config, deps, { plan, replayOf, scenario });
-    io.writeOut(verdictLine(outcome));
-    return outcome.exitCode;
-  }, () => progress.stop());
+  return withInterrupt(
+    io,
+    async (signal) => {
+      const selected = selectBackend(config, null);
+      const deps = {
+        ...selected,
+        workloads: registries.workloads,
+        progress,
+        signal,
+        log: (line: string) => io.writeErr(`${line}\n`),
+        versions: versions(['replay', ...argv]),
+        adminCommand: adminCommand(),
+      };
+      const outcome = await runTest(config, deps, { plan, replayOf, scenario });
+      io.writeOut(verdictLine(outcome));
+      return outcome.exitCode;
+    },
+    () => progress.stop(),
+  );
 }

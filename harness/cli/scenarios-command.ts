@@ -8,20 +8,43 @@ import type { ScenarioRegistry } from '../scenario/index.js';
 import type { CommandIo } from './command-io.js';
 
 /** Runs `ekv-jepsen scenarios [--json]`. */
-export function runScenariosCommand(argv: readonly string[], io: CommandIo, scenarios: ScenarioRegistry, defaultScenario: string | undefined): number {
+export function runScenariosCommand(
+  argv: readonly string[],
+  io: CommandIo,
+  scenarios: ScenarioRegistry,
+  defaultScenario: string | undefined,
+): number {
   const unknown = argv.filter((a) => a !== '--json');
   if (unknown.length > 0) {
-    io.writeErr(`ekv-jepsen scenarios: unknown argument "${unknown[0] ?? ''}" (usage: ekv-jepsen scenarios [--json])\n`);
+    io.writeErr(
+      `ekv-jepsen scenarios: unknown argument "${unknown[0] ?? ''}" (usage: ekv-jepsen scenarios [--json])\n`,
+    );
     return 255;
   }
   const list = [...scenarios.values()];
   if (argv.includes('--json')) {
-    io.writeOut(`${JSON.stringify(list.map((s) => ({ name: s.name, summary: s.summary, faults: s.faults, targets: s.targets, workload: s.workload, defaults: s.defaults, default: s.name === defaultScenario })), null, 2)}\n`);
+    io.writeOut(
+      `${JSON.stringify(
+        list.map((s) => ({
+          name: s.name,
+          summary: s.summary,
+          faults: s.faults,
+          targets: s.targets,
+          workload: s.workload,
+          defaults: s.defaults,
+          default: s.name === defaultScenario,
+        })),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   const width = Math.max(...list.map((s) => s.name.length));
   for (const s of list) {
-    io.writeOut(`${s.name.padEnd(width)}  ${s.summary}${s.name === defaultScenario ? ' [default]' : ''}\n${' '.repeat(width)}  faults: ${s.faults}; targets: ${s.targets.join(' ')}\n`);
+    io.writeOut(
+      `${s.name.padEnd(width)}  ${s.summary}${s.name === defaultScenario ? ' [default]' : ''}\n${' '.repeat(width)}  faults: ${s.faults}; targets: ${s.targets.join(' ')}\n`,
+    );
   }
   return 0;
 }

@@ -24,7 +24,8 @@ interface ServeArguments {
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65_535) throw new InvalidArgumentError(`--port must be an integer 0..65535, got "${text}"`);
+  if (!/^\d+$/.test(text) || port > 65_535)
+    throw new InvalidArgumentError(`--port must be an integer 0..65535, got "${text}"`);
   return port;
 }
 
@@ -51,9 +52,12 @@ export async function runServeCommand(argv: readonly string[], io: CommandIo, si
   let parsed: ServeArguments | 'help';
   try {
     parsed = parseArguments(argv);
-    if (parsed !== 'help' && !(existsSync(parsed.store) && statSync(parsed.store).isDirectory())) throw new Error(`--store ${parsed.store} is not a directory (run "ekv-jepsen test" first, or name the store)`);
+    if (parsed !== 'help' && !(existsSync(parsed.store) && statSync(parsed.store).isDirectory()))
+      throw new Error(`--store ${parsed.store} is not a directory (run "ekv-jepsen test" first, or name the store)`);
   } catch (error) {
-    io.writeErr(`ekv-jepsen serve: ${error instanceof Error ? error.message.replace(/^error: /, '') : String(error)}\n${usage}`);
+    io.writeErr(
+      `ekv-jepsen serve: ${error instanceof Error ? error.message.replace(/^error: /, '') : String(error)}\n${usage}`,
+    );
     return 255;
   }
   if (parsed === 'help') {
@@ -64,12 +68,16 @@ export async function runServeCommand(argv: readonly string[], io: CommandIo, si
   try {
     server = await startStoreServer(parsed);
   } catch (error) {
-    io.writeErr(`ekv-jepsen serve: cannot listen on ${parsed.host}:${parsed.port}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.writeErr(
+      `ekv-jepsen serve: cannot listen on ${parsed.host}:${parsed.port}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 255;
   }
   io.writeOut(`ekv-jepsen serve: browsing ${parsed.store} at ${server.url} (Ctrl-C to stop)\n`);
   const stop = signal ?? processSignal();
-  await new Promise<void>((resolveStop) => (stop.aborted ? resolveStop() : stop.addEventListener('abort', () => resolveStop(), { once: true })));
+  await new Promise<void>((resolveStop) =>
+    stop.aborted ? resolveStop() : stop.addEventListener('abort', () => resolveStop(), { once: true }),
+  );
   await server.close();
   return 0;
 }

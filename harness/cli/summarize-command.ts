@@ -47,7 +47,9 @@ export function runSummarizeCommand(argv: readonly string[], io: CommandIo): num
     for (const c of part.cases) {
       const seen = cases.get(c.id);
       if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(c)) {
-        io.writeErr(`ekv-jepsen summarize: ${paths[i]} declares bug ${c.id} differently from an earlier part (parts of one matrix come from one checkout)\n`);
+        io.writeErr(
+          `ekv-jepsen summarize: ${paths[i]} declares bug ${c.id} differently from an earlier part (parts of one matrix come from one checkout)\n`,
+        );
         return 255;
       }
       cases.set(c.id, c);
@@ -89,7 +91,9 @@ function readPart(path: string): MatrixFileContent {
     throw new Error(`${file}: not JSON (${(error as Error).message})`);
   }
   const c = content as Partial<MatrixFileContent> | null;
-  if (c === null || typeof c !== 'object' || c.format !== matrixFormat) throw new Error(`${file}: not a bug matrix (expected format "${matrixFormat}", got ${JSON.stringify(c?.format)})`);
-  if (!Array.isArray(c.cases) || !Array.isArray(c.runs) || !Array.isArray(c.seeds)) throw new Error(`${file}: a bug matrix without cases, runs or seeds`);
+  if (c === null || typeof c !== 'object' || c.format !== matrixFormat)
+    throw new Error(`${file}: not a bug matrix (expected format "${matrixFormat}", got ${JSON.stringify(c?.format)})`);
+  if (!Array.isArray(c.cases) || !Array.isArray(c.runs) || !Array.isArray(c.seeds))
+    throw new Error(`${file}: a bug matrix without cases, runs or seeds`);
   return c as MatrixFileContent;
 }

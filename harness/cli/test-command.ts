@@ -50,13 +50,18 @@ export interface SelectedBackend {
 
 /** The backend of a config and how to reach its nodes. */
 export function selectBackend(config: TestConfig, nodeCommand: readonly string[] | null): SelectedBackend {
-  const grpc = { nodeAccess: () => createGrpcNodeAccess(), operatorApi: (_cluster: NemesisCluster, kekFile: string | null) => createGrpcOperatorApi(kekFile) };
+  const grpc = {
+    nodeAccess: () => createGrpcNodeAccess(),
+    operatorApi: (_cluster: NemesisCluster, kekFile: string | null) => createGrpcOperatorApi(kekFile),
+  };
   switch (config.backend) {
     case 'local': {
       const enableClock = config.faults.some((f) => faultCapability(f) === 'clock');
       // A test double (--node-command) has no operator API: no status sampling, no rollout.
       const backend = createLocalBackend({ enableClock, ...(nodeCommand === null ? {} : { nodeCommand }) });
-      return nodeCommand === null ? { backend, ...grpc } : { backend, nodeAccess: grpc.nodeAccess, operatorApi: () => null };
+      return nodeCommand === null
+        ? { backend, ...grpc }
+        : { backend, nodeAccess: grpc.nodeAccess, operatorApi: () => null };
     }
     case 'docker':
       return { backend: createDockerBackend(), ...grpc };
@@ -80,13 +85,22 @@ export function adminCommand(): string[] {
 /** The scenario's program and expectations for one seed (the same seed gives the same program). */
 export function scenarioRun(scenario: Scenario | null, config: TestConfig): RunScenario | undefined {
   if (scenario === null) return undefined;
-  const context = { nodes: config.nodes, joiners: config.joiners, timeLimitMs: config.timeLimitMs, random: new Random(config.seed).fork('rollout') };
+  const context = {
+    nodes: config.nodes,
+    joiners: config.joiners,
+    timeLimitMs: config.timeLimitMs,
+    random: new Random(config.seed).fork('rollout'),
+  };
   return { program: scenario.program(context), expectations: scenario.expectations(context) };
 }
 
 function gitCommit(root: string): string {
   const result = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', timeout: 2_000 });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', timeout: 2_000 });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 2_000,
+  });
   if (result.status !== 0) return 'unknown (not a git checkout)';
   return `${result.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() !== '' ? '-dirty' : ''}`;
 }
@@ -95,7 +109,13 @@ function gitCommit(root: string): string {
 export function versions(argv: readonly string[] = []): Record<string, string> {
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string };
-  return { 'ekv-jepsen': pkg.version ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, gitCommit: gitCommit(root), commandLine: ['ekv-jepsen', ...argv].join(' ') };
+  return {
+    'ekv-jepsen': pkg.version ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    gitCommit: gitCommit(root),
+    commandLine: ['ekv-jepsen', ...argv].join(' '),
+  };
 }
 
 /** Worst exit code of several runs: crashed > invalid > unknown > valid. */
@@ -108,7 +128,9 @@ export function worstExitCode(codes: readonly number[]): number {
 export function verdictLine(outcome: RunOutcome): string {
   const verdict = outcome.results.valid === true ? 'VALID' : outcome.results.valid === false ? 'INVALID' : 'UNKNOWN';
   const failing = Object.entries(outcome.results.checkers).filter(([, c]) => c.valid !== true);
-  const reasons = failing.map(([name, c]) => `  ${name}: ${String(c.valid)}${typeof c.reason === 'string' ? ` — ${c.reason}` : ''}\n`).join('');
+  const reasons = failing
+    .map(([name, c]) => `  ${name}: ${String(c.valid)}${typeof c.reason === 'string' ? ` — ${c.reason}` : ''}\n`)
+    .join('');
   return `${verdict}${failing.length > 0 ? ` (${failing.map(([name, c]) => `${name}=${String(c.valid)}`).join(', ')})` : ''} — ${outcome.runDir}\n${reasons}`;
 }
 
@@ -118,7 +140,12 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, reg
   const clockProbe = await createLocalBackend({ faketimeLibraryPath: libfaketimeDefaultPath }).clockUnavailableReason();
   let parsed;
   try {
-    parsed = parseTestOptions(argv, { clockUnavailableReason: clockProbe, workloads: [...workloads.keys()], scenarios: registries.scenarios, ...(registries.defaultScenario === undefined ? {} : { defaultScenario: registries.defaultScenario }) });
+    parsed = parseTestOptions(argv, {
+      clockUnavailableReason: clockProbe,
+      workloads: [...workloads.keys()],
+      scenarios: registries.scenarios,
+      ...(registries.defaultScenario === undefined ? {} : { defaultScenario: registries.defaultScenario }),
+    });
   } catch (error) {
     if (isHarnessError(error, 'INVALID_OPTION')) {
       io.writeErr(`ekv-jepsen test: ${error.message}\n(run "ekv-jepsen test --help" for the options)\n`);
@@ -133,7 +160,11 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, reg
   for (const warning of parsed.warnings) io.writeErr(`ekv-jepsen test: warning: ${warning}\n`);
   const { config: base, scenario, nodeCommand } = parsed;
   try {
-    await preflight({ config: base, backend: selectBackend(base, nodeCommand).backend, nodeCommand: nodeCommand === null ? nodeProgram() : null });
+    await preflight({
+      config: base,
+      backend: selectBackend(base, nodeCommand).backend,
+      nodeCommand: nodeCommand === null ? nodeProgram() : null,
+    });
   } catch (error) {
     if (isHarnessError(error, 'INVALID_OPTION') || isHarnessError(error, 'BACKEND_UNAVAILABLE')) {
       io.writeErr(`ekv-jepsen test: ${error.message}\n`);
@@ -150,7 +181,15 @@ export async function runTestCommand(argv: readonly string[], io: CommandIo, reg
         const config: TestConfig = { ...base, seed: base.seed + i };
         const selected = selectBackend(config, nodeCommand);
         const run = scenarioRun(scenario, config);
-        const deps = { ...selected, workloads, progress, signal, log: (line: string) => io.writeErr(`${line}\n`), versions: versions(['test', ...argv]), adminCommand: nodeCommand === null ? adminCommand() : null };
+        const deps = {
+          ...selected,
+          workloads,
+          progress,
+          signal,
+          log: (line: string) => io.writeErr(`${line}\n`),
+          versions: versions(['test', ...argv]),
+          adminCommand: nodeCommand === null ? adminCommand() : null,
+        };
         const outcome = await runTest(config, deps, run === undefined ? {} : { scenario: run });
         io.writeOut(verdictLine(outcome));
         codes.push(outcome.exitCode);
@@ -175,7 +214,11 @@ export const exitInterrupted = 2;
  * same interrupt delivered twice — under `npx`, npm forwards the terminal's
  * SIGINT to the harness, which got it from the terminal already.
  */
-export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) => Promise<number>, beforeNotice: () => void = () => undefined): Promise<number> {
+export async function withInterrupt(
+  io: CommandIo,
+  work: (signal: AbortSignal) => Promise<number>,
+  beforeNotice: () => void = () => undefined,
+): Promise<number> {
   const controller = new AbortController();
   let firstAtMs = 0;
   const onSignal = (): void => {
@@ -187,7 +230,9 @@ export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) =
     }
     firstAtMs = now;
     beforeNotice();
-    io.writeErr('\nekv-jepsen: interrupted — stopping the cluster, collecting artifacts and checking what was recorded (Ctrl-C again to force)\n');
+    io.writeErr(
+      '\nekv-jepsen: interrupted — stopping the cluster, collecting artifacts and checking what was recorded (Ctrl-C again to force)\n',
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -195,7 +240,9 @@ export async function withInterrupt(io: CommandIo, work: (signal: AbortSignal) =
   try {
     const code = await work(controller.signal);
     if (!controller.signal.aborted) return code;
-    io.writeErr(`ekv-jepsen: the run was interrupted: exit ${exitInterrupted} (what was recorded was checked; see results.json)\n`);
+    io.writeErr(
+      `ekv-jepsen: the run was interrupted: exit ${exitInterrupted} (what was recorded was checked; see results.json)\n`,
+    );
     return exitInterrupted;
   } finally {
     process.off('SIGINT', onSignal);

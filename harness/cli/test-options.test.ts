@@ -20,20 +20,74 @@ function refusal(argv: string[], env = withClock): string {
 describe('ekv-jepsen test options', () => {
   it('defaults: local, 3 nodes, register, 10 clients, 60 s, partitions+kills+pauses+clock, a random seed', () => {
     const config = parse([]);
-    expect(config).toMatchObject({ backend: 'local', nodes: ['n1', 'n2', 'n3'], workload: 'register', concurrency: 10, timeLimitMs: 60_000, keys: 8, testCount: 1, leaveRunning: false });
-    expect(config.faults).toEqual(expect.arrayContaining(['partition-halves', 'kill-leader', 'pause-random', 'clock-bump']));
+    expect(config).toMatchObject({
+      backend: 'local',
+      nodes: ['n1', 'n2', 'n3'],
+      workload: 'register',
+      concurrency: 10,
+      timeLimitMs: 60_000,
+      keys: 8,
+      testCount: 1,
+      leaveRunning: false,
+    });
+    expect(config.faults).toEqual(
+      expect.arrayContaining(['partition-halves', 'kill-leader', 'pause-random', 'clock-bump']),
+    );
     expect(Number.isInteger(config.seed)).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('leaves clock faults out of the default when libfaketime is missing, and refuses them when asked for', () => {
     expect(parse([], noClock).faults.some((f) => f.startsWith('clock'))).toBe(false);
-    expect(refusal(['--nemesis', 'clock'], noClock)).toMatch(/--nemesis: clock faults are unavailable: libfaketime not found/);
+    expect(refusal(['--nemesis', 'clock'], noClock)).toMatch(
+      /--nemesis: clock faults are unavailable: libfaketime not found/,
+    );
   });
 
   it('resolves the documented options', () => {
-    const config = parse(['--nodes', '5', '--nemesis', 'kill-leader,partition-bridge', '--nemesis-interval', '2', '--time-limit', '30', '--rate', '50', '--concurrency', '4', '--keys', '2', '--seed', '42', '--test-count', '3', '--store', '/tmp/s', '--name', 'mine', '--node-flags', "n2=--stage 6B", '--node-flags', 'all=--tick-ms 20', '--bug', 'B7']);
-    expect(config).toMatchObject({ nodes: ['n1', 'n2', 'n3', 'n4', 'n5'], faults: ['kill-leader', 'partition-bridge'], nemesisIntervalMs: 2_000, timeLimitMs: 30_000, opsPerSecond: 50, concurrency: 4, keys: 2, seed: 42, testCount: 3, storeDir: '/tmp/s', name: 'mine' });
+    const config = parse([
+      '--nodes',
+      '5',
+      '--nemesis',
+      'kill-leader,partition-bridge',
+      '--nemesis-interval',
+      '2',
+      '--time-limit',
+      '30',
+      '--rate',
+      '50',
+      '--concurrency',
+      '4',
+      '--keys',
+      '2',
+      '--seed',
+      '42',
+      '--test-count',
+      '3',
+      '--store',
+      '/tmp/s',
+      '--name',
+      'mine',
+      '--node-flags',
+      'n2=--stage 6B',
+      '--node-flags',
+      'all=--tick-ms 20',
+      '--bug',
+      'B7',
+    ]);
+    expect(config).toMatchObject({
+      nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      faults: ['kill-leader', 'partition-bridge'],
+      nemesisIntervalMs: 2_000,
+      timeLimitMs: 30_000,
+      opsPerSecond: 50,
+      concurrency: 4,
+      keys: 2,
+      seed: 42,
+      testCount: 3,
+      storeDir: '/tmp/s',
+      name: 'mine',
+    });
     expect(config.nodeFlags).toEqual({ n2: ['--stage', '6B'] });
     expect(config.commonNodeFlags).toEqual(['--tick-ms', '20', '--bug', 'B7']);
     expect(parse(['--nemesis', 'none']).faults).toEqual([]);
@@ -48,9 +102,16 @@ describe('ekv-jepsen test options', () => {
   });
 
   it('refuses an interval above a third of the time limit, and warns when some requested faults cannot start', () => {
-    expect(refusal(['--time-limit', '6', '--nemesis-interval', '3'])).toMatch(/--nemesis-interval: 3 s is more than a third of --time-limit \(6 s\)/);
-    const parsed = parseTestOptions(['--time-limit', '30', '--nemesis', 'partition', '--nemesis-interval', '10'], withClock);
-    expect(parsed.warnings).toEqual(['with --nemesis-interval 10 s only 1 of the 6 requested faults can start within --time-limit 30 s']);
+    expect(refusal(['--time-limit', '6', '--nemesis-interval', '3'])).toMatch(
+      /--nemesis-interval: 3 s is more than a third of --time-limit \(6 s\)/,
+    );
+    const parsed = parseTestOptions(
+      ['--time-limit', '30', '--nemesis', 'partition', '--nemesis-interval', '10'],
+      withClock,
+    );
+    expect(parsed.warnings).toEqual([
+      'with --nemesis-interval 10 s only 1 of the 6 requested faults can start within --time-limit 30 s',
+    ]);
     expect(parseTestOptions(['--time-limit', '60'], withClock).warnings).toEqual([]);
   });
 
@@ -73,7 +134,10 @@ describe('ekv-jepsen test options', () => {
     [['--keys', '1.5'], /--keys: expected an integer/],
     [['--seed', 'x'], /--seed: expected an integer/],
     [['--leave-running', '--test-count', '2'], /--leave-running: cannot be combined with --test-count > 1/],
-    [['--backend', 'docker', '--nemesis', 'latency'], /--nemesis: latency and link-reset faults need the local backend/],
+    [
+      ['--backend', 'docker', '--nemesis', 'latency'],
+      /--nemesis: latency and link-reset faults need the local backend/,
+    ],
     [['--backend', 'docker', '--nemesis', 'link'], /--nemesis: latency and link-reset faults need the local backend/],
     [['--backend', 'docker', '--node-command', 'x'], /--node-command: only applies to the local backend/],
     [['--node-flags', 'n9=--stage 6B'], /--node-flags: unknown node "n9"/],

@@ -13,15 +13,41 @@ const suite = (stage: string, previous: string | null): StageSuite => ({
   adds: `what ${stage} adds`,
   downgradeRule: previous === null ? 'no previous stage' : `allowed before the ${stage} step`,
   entries: [
-    { name: 'steady', kind: 'steady', scenario: `stage-${stage}-steady`, proves: 'steady proof', spec: '§7.1', options: [] },
-    { name: 'restarts', kind: 'restarts', scenario: `stage-${stage}-restarts`, proves: 'restart proof', spec: '§8', options: ['--time-limit', '20'] },
+    {
+      name: 'steady',
+      kind: 'steady',
+      scenario: `stage-${stage}-steady`,
+      proves: 'steady proof',
+      spec: '§7.1',
+      options: [],
+    },
+    {
+      name: 'restarts',
+      kind: 'restarts',
+      scenario: `stage-${stage}-restarts`,
+      proves: 'restart proof',
+      spec: '§8',
+      options: ['--time-limit', '20'],
+    },
   ],
   omitted: [{ kind: 'upgrade', reason: 'the first stage has no previous one' }],
 });
-const registry: StageSuiteRegistry = new Map([['6A', suite('6A', null)], ['6B', suite('6B', '6A')]]);
+const registry: StageSuiteRegistry = new Map([
+  ['6A', suite('6A', null)],
+  ['6B', suite('6B', '6A')],
+]);
 
 function io(): { out: string; err: string; writeOut: (t: string) => void; writeErr: (t: string) => void } {
-  const sink = { out: '', err: '', writeOut: (t: string) => { sink.out += t; }, writeErr: (t: string) => { sink.err += t; } };
+  const sink = {
+    out: '',
+    err: '',
+    writeOut: (t: string) => {
+      sink.out += t;
+    },
+    writeErr: (t: string) => {
+      sink.err += t;
+    },
+  };
   return sink;
 }
 
@@ -36,7 +62,10 @@ function tempDir(): string {
 }
 
 /** A spawner that writes a run directory with the verdict `verdictOf` gives, and records what it was asked to run. */
-function fakeSpawner(verdictOf: (spec: ChildRunSpec) => boolean | 'unknown' | 'none'): { spawner: ChildRunSpawner; calls: ChildRunSpec[] } {
+function fakeSpawner(verdictOf: (spec: ChildRunSpec) => boolean | 'unknown' | 'none'): {
+  spawner: ChildRunSpawner;
+  calls: ChildRunSpec[];
+} {
   const calls: ChildRunSpec[] = [];
   const spawner: ChildRunSpawner = (spec, dir) => {
     calls.push(spec);
@@ -44,7 +73,10 @@ function fakeSpawner(verdictOf: (spec: ChildRunSpec) => boolean | 'unknown' | 'n
     if (verdict === 'none') return Promise.resolve({ exitCode: 255, runDir: null, wallSeconds: 0.1 });
     const runDir = join(dir, 'runs', spec.name, '20261202T000000.000Z');
     mkdirSync(runDir, { recursive: true });
-    const checkers = verdict === true ? { 'halt-apply': { valid: true } } : { 'halt-apply': { valid: verdict === 'unknown' ? 'unknown' : false, reason: 'n3 halted unexpectedly' } };
+    const checkers =
+      verdict === true
+        ? { 'halt-apply': { valid: true } }
+        : { 'halt-apply': { valid: verdict === 'unknown' ? 'unknown' : false, reason: 'n3 halted unexpectedly' } };
     writeFileSync(join(runDir, 'results.json'), JSON.stringify({ valid: verdict, checkers }));
     return Promise.resolve({ exitCode: verdict === true ? 0 : verdict === false ? 1 : 2, runDir, wallSeconds: 3 });
   };
@@ -76,7 +108,9 @@ describe('ekv-jepsen validate-stage: options', () => {
   it('--list prints every suite, or the named one (case-insensitive): entry, scenario, what it proves, what is left out and why', async () => {
     const all = io();
     expect(await runValidateStageCommand(['--list'], all, registry)).toBe(0);
-    expect(all.out).toMatch(/^6A \(the first stage: no previous one\): what 6A adds\n {2}steady {4}stage-6A-steady {4}steady proof \[§7\.1\]\n/);
+    expect(all.out).toMatch(
+      /^6A \(the first stage: no previous one\): what 6A adds\n {2}steady {4}stage-6A-steady {4}steady proof \[§7\.1\]\n/,
+    );
     expect(all.out).toContain('  no upgrade: the first stage has no previous one\n');
     expect(all.out).toContain('6B (upgrades from 6A): what 6B adds\n  downgrade to 6A: allowed before the 6B step\n');
     const one = io();
@@ -98,15 +132,50 @@ describe('ekv-jepsen validate-stage: a run', () => {
     const store = tempDir();
     const sink = io();
     const { spawner, calls } = fakeSpawner(() => true);
-    expect(await runValidateStageCommand(['6B', '--seeds', '2', '--store', store, '--backend', 'docker', '--bug', 'B7'], sink, registry, spawner)).toBe(0);
-    expect(calls.map((c) => c.name)).toEqual(['6B-steady-s101', '6B-steady-s102', '6B-restarts-s101', '6B-restarts-s102']);
-    expect(calls[3]!.args).toEqual(['test', '--scenario', 'stage-6B-restarts', '--seed', '102', '--time-limit', '20', '--backend', 'docker', '--bug', 'B7']);
+    expect(
+      await runValidateStageCommand(
+        ['6B', '--seeds', '2', '--store', store, '--backend', 'docker', '--bug', 'B7'],
+        sink,
+        registry,
+        spawner,
+      ),
+    ).toBe(0);
+    expect(calls.map((c) => c.name)).toEqual([
+      '6B-steady-s101',
+      '6B-steady-s102',
+      '6B-restarts-s101',
+      '6B-restarts-s102',
+    ]);
+    expect(calls[3]!.args).toEqual([
+      'test',
+      '--scenario',
+      'stage-6B-restarts',
+      '--seed',
+      '102',
+      '--time-limit',
+      '20',
+      '--backend',
+      'docker',
+      '--bug',
+      'B7',
+    ]);
     expect(sink.out).toMatch(/^entry\s+scenario\s+seeds passed\s+verdicts\s+run dirs\n/);
-    expect(sink.out).toMatch(/\nsteady\s+stage-6B-steady\s+2\/2\s+VALID, VALID\s+runs\/6B-steady-s101\/20261202T000000\.000Z runs\/6B-steady-s102\/\S+\n/);
+    expect(sink.out).toMatch(
+      /\nsteady\s+stage-6B-steady\s+2\/2\s+VALID, VALID\s+runs\/6B-steady-s101\/20261202T000000\.000Z runs\/6B-steady-s102\/\S+\n/,
+    );
     expect(sink.out).toMatch(/stage 6B: every entry VALID in every seed \(2 entries\)\n$/);
     const [stamp] = readdirSync(join(store, 'validate-stage'));
-    const content = JSON.parse(readFileSync(join(store, 'validate-stage', stamp!, validationFile), 'utf8')) as ValidationFileContent;
-    expect(content).toMatchObject({ format: validationFormat, stage: '6B', seeds: [101, 102], bug: 'B7', interrupted: false, summary: { pass: true } });
+    const content = JSON.parse(
+      readFileSync(join(store, 'validate-stage', stamp!, validationFile), 'utf8'),
+    ) as ValidationFileContent;
+    expect(content).toMatchObject({
+      format: validationFormat,
+      stage: '6B',
+      seeds: [101, 102],
+      bug: 'B7',
+      interrupted: false,
+      summary: { pass: true },
+    });
     expect(content.runs).toHaveLength(4);
     expect(existsSync(join(store, 'validate-stage', stamp!, 'logs'))).toBe(true);
   });
@@ -114,7 +183,9 @@ describe('ekv-jepsen validate-stage: a run', () => {
   it('exit 1 when one run is not VALID (or left no run directory); the table names the verdict and checker', async () => {
     const store = tempDir();
     const sink = io();
-    const { spawner } = fakeSpawner((spec) => (spec.name === '6A-restarts-s102' ? false : spec.name === '6A-steady-s101' ? 'none' : true));
+    const { spawner } = fakeSpawner((spec) =>
+      spec.name === '6A-restarts-s102' ? false : spec.name === '6A-steady-s101' ? 'none' : true,
+    );
     expect(await runValidateStageCommand(['6A', '--seeds', '2', '--store', store], sink, registry, spawner)).toBe(1);
     expect(sink.out).toMatch(/\nsteady\s+stage-6A-steady\s+1\/2\s+ERROR, VALID\s+- runs\//);
     expect(sink.out).toMatch(/\nrestarts\s+stage-6A-restarts\s+1\/2\s+VALID, INVALID \(halt-apply\)/);
@@ -132,7 +203,10 @@ describe('ekv-jepsen validate-stage: a run', () => {
     const { spawner } = fakeSpawner(() => true);
     expect(await runValidateStageCommand(['6A', '--json', '--store', tempDir()], sink, registry, spawner)).toBe(0);
     const content = JSON.parse(sink.out) as ValidationFileContent;
-    expect(content.summary.rows.map((r) => [r.entry, r.passed, r.seeds])).toEqual([['steady', 1, 1], ['restarts', 1, 1]]);
+    expect(content.summary.rows.map((r) => [r.entry, r.passed, r.seeds])).toEqual([
+      ['steady', 1, 1],
+      ['restarts', 1, 1],
+    ]);
     expect(content.suite.stage).toBe('6A');
   });
 
@@ -151,6 +225,9 @@ describe('ekv-jepsen validate-stage: a run', () => {
     expect(calls).toEqual(['6A-steady-s101']);
     expect(sink.err).toContain('interrupted');
     const [stamp] = readdirSync(join(store, 'validate-stage'));
-    expect((JSON.parse(readFileSync(join(store, 'validate-stage', stamp!, validationFile), 'utf8')) as ValidationFileContent).interrupted).toBe(true);
+    expect(
+      (JSON.parse(readFileSync(join(store, 'validate-stage', stamp!, validationFile), 'utf8')) as ValidationFileContent)
+        .interrupted,
+    ).toBe(true);
   });
 });

@@ -14,7 +14,14 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseCommand } from './parse-command.js';
 import { resolveBugId } from '../../reference-node/proto/index.js';
-import { describeStageSuite, planStageSuite, readRunOutcome, seedsOf, stageTable, summarizeStageSuite } from '../matrix/index.js';
+import {
+  describeStageSuite,
+  planStageSuite,
+  readRunOutcome,
+  seedsOf,
+  stageTable,
+  summarizeStageSuite,
+} from '../matrix/index.js';
 import type { StageRun, StageSuite, StageSuiteRegistry, StageSummary } from '../matrix/index.js';
 import { runTimestamp } from '../store/index.js';
 import { runChildren, spawnTestRun, wholeNumber } from './child-runs.js';
@@ -42,14 +49,16 @@ export interface ValidationFileContent {
 
 function buildCommand(): Command {
   return new Command('ekv-jepsen validate-stage')
-    .description('run the suite a release at one rollout stage must pass: its steady state, the upgrade from the previous stage (and back where the spec allows), restarts and membership changes, under faults')
+    .description(
+      'run the suite a release at one rollout stage must pass: its steady state, the upgrade from the previous stage (and back where the spec allows), restarts and membership changes, under faults',
+    )
     .argument('[stage]', 'the rollout stage: 6A, 6B, 6C, 6D, 6E or 6F')
     .option('--seeds <n>', 'seeds per entry (101, 102, …)', '1')
     .addOption(new Option('--backend <name>', 'cluster backend').choices(['local', 'docker']).default('local'))
     .option('--bug <ids>', 'run every entry with these catalogued bugs switched on (the suite must then fail)')
     .option('--store <dir>', 'store directory (runs go to <store>/validate-stage/<timestamp>/)', 'store')
     .option('--json', 'print validation.json instead of the table')
-    .option('--list', 'list what each stage\'s suite contains (only the named stage\'s when one is given) and exit')
+    .option('--list', "list what each stage's suite contains (only the named stage's when one is given) and exit")
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
@@ -100,7 +109,12 @@ function parseValidateOptions(argv: readonly string[], registry: StageSuiteRegis
 }
 
 /** Runs `ekv-jepsen validate-stage [options] <stage>` and returns the exit code; `spawner` runs each child (tests pass a fake). */
-export async function runValidateStageCommand(argv: readonly string[], io: CommandIo, registry: StageSuiteRegistry, spawner: ChildRunSpawner = spawnTestRun): Promise<number> {
+export async function runValidateStageCommand(
+  argv: readonly string[],
+  io: CommandIo,
+  registry: StageSuiteRegistry,
+  spawner: ChildRunSpawner = spawnTestRun,
+): Promise<number> {
   let options: ValidateOptions | null;
   try {
     options = parseValidateOptions(argv, registry);
@@ -123,7 +137,9 @@ export async function runValidateStageCommand(argv: readonly string[], io: Comma
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const extraArgs = ['--backend', options.backend, ...(options.bug === null ? [] : ['--bug', options.bug])];
   const specs = planStageSuite(suite, options.seeds, extraArgs);
-  io.writeErr(`ekv-jepsen validate-stage: stage ${suite.stage}: ${suite.entries.length} entries × ${options.seeds.length} seeds: ${specs.length} runs, in ${dir}\n`);
+  io.writeErr(
+    `ekv-jepsen validate-stage: stage ${suite.stage}: ${suite.entries.length} entries × ${options.seeds.length} seeds: ${specs.length} runs, in ${dir}\n`,
+  );
   const { runs, interrupted } = await runChildren(specs, {
     dir,
     jobs: 1,
@@ -132,7 +148,15 @@ export async function runValidateStageCommand(argv: readonly string[], io: Comma
     label: 'ekv-jepsen validate-stage',
     finish: (spec, result): StageRun => {
       const outcome = readRunOutcome(result.runDir);
-      return { ...spec, exitCode: result.exitCode, verdict: outcome.verdict, fired: outcome.fired, reason: outcome.reason, runDir: result.runDir, wallSeconds: result.wallSeconds };
+      return {
+        ...spec,
+        exitCode: result.exitCode,
+        verdict: outcome.verdict,
+        fired: outcome.fired,
+        reason: outcome.reason,
+        runDir: result.runDir,
+        wallSeconds: result.wallSeconds,
+      };
     },
     describe: (run) => `${run.verdict.toUpperCase()}${run.reason === null ? '' : ` (${run.reason})`}`,
   });

@@ -21,7 +21,10 @@ export interface Completion {
 export const kvClientFs: readonly string[] = ['read', 'write', 'cas', 'read-local'];
 
 /** The client of the key-value workloads: read, write, cas and local reads on one connection. */
-export const kvClient = Object.freeze({ fs: kvClientFs, invoke: (connection: KvConnection, op: ClientOp, timeoutMs: number) => executeClientOp(connection, op, timeoutMs) });
+export const kvClient = Object.freeze({
+  fs: kvClientFs,
+  invoke: (connection: KvConnection, op: ClientOp, timeoutMs: number) => executeClientOp(connection, op, timeoutMs),
+});
 
 /** Error name recorded for a cas whose compare failed. */
 export const casMismatchError = 'cas-mismatch';
@@ -52,11 +55,14 @@ export async function executeClientOp(connection: KvConnection, op: ClientOp, ti
       };
       break;
     case 'cas': {
-      if (!Array.isArray(op.value) || op.value.length !== 2) throw new Error(`cas value must be [expected, new], got ${JSON.stringify(op.value)}`);
+      if (!Array.isArray(op.value) || op.value.length !== 2)
+        throw new Error(`cas value must be [expected, new], got ${JSON.stringify(op.value)}`);
       const [expected, next] = op.value as readonly JsonValue[];
       call = async () => {
         const outcome = await connection.cas(key, expected ?? null, next ?? null, timeoutMs);
-        return outcome.succeeded ? { type: 'ok', value: op.value, ...indexOf(outcome.appliedIndex) } : { type: 'fail', value: op.value, error: casMismatchError };
+        return outcome.succeeded
+          ? { type: 'ok', value: op.value, ...indexOf(outcome.appliedIndex) }
+          : { type: 'fail', value: op.value, error: casMismatchError };
       };
       break;
     }
@@ -67,7 +73,11 @@ export async function executeClientOp(connection: KvConnection, op: ClientOp, ti
     return await call();
   } catch (error) {
     const failure = connection.classify(error);
-    return { type: failure.definite ? 'fail' : 'info', value: op.f === 'read' || op.f === 'read-local' ? null : op.value, error: failure.name };
+    return {
+      type: failure.definite ? 'fail' : 'info',
+      value: op.f === 'read' || op.f === 'read-local' ? null : op.value,
+      error: failure.name,
+    };
   }
 }
 

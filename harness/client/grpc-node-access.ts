@@ -40,7 +40,10 @@ function grpcConnection(node: string, address: string): KvConnection {
       return response.found ? decodeValue(response.value) : null;
     },
     async write(k, value, timeoutMs) {
-      const response = await client.put({ key: key(k), value: encodeValue(value), ttlMs: 0, noForward: false }, { timeoutMs });
+      const response = await client.put(
+        { key: key(k), value: encodeValue(value), ttlMs: 0, noForward: false },
+        { timeoutMs },
+      );
       return { appliedIndex: Number(response.appliedIndex) };
     },
     async readLocal(k, timeoutMs) {
@@ -49,7 +52,13 @@ function grpcConnection(node: string, address: string): KvConnection {
     },
     async cas(k, expected, next, timeoutMs) {
       const response = await client.compareAndSet(
-        { key: key(k), expectAbsent: expected === null, expected: expected === null ? Buffer.alloc(0) : encodeValue(expected), newValue: encodeValue(next), noForward: false },
+        {
+          key: key(k),
+          expectAbsent: expected === null,
+          expected: expected === null ? Buffer.alloc(0) : encodeValue(expected),
+          newValue: encodeValue(next),
+          noForward: false,
+        },
         { timeoutMs },
       );
       return { succeeded: response.succeeded, appliedIndex: Number(response.appliedIndex) };
@@ -74,7 +83,16 @@ export function createGrpcNodeAccess(): NodeAccess {
     connect: grpcConnection,
     async status(node, address, timeoutMs): Promise<NodeStatusSummary> {
       const status = await admin(address).status({}, { timeoutMs });
-      return { id: status.id === '' ? node : status.id, role: status.role, term: Number(status.term), leader: status.leader, halted: status.halted, version: status.version, stage: status.stage, bugs: [...(status.bugs ?? [])] };
+      return {
+        id: status.id === '' ? node : status.id,
+        role: status.role,
+        term: Number(status.term),
+        leader: status.leader,
+        halted: status.halted,
+        version: status.version,
+        stage: status.stage,
+        bugs: [...(status.bugs ?? [])],
+      };
     },
     close() {
       for (const client of admins.values()) client.close();

@@ -6,7 +6,13 @@
  * code. uint64 fields of EncryptionAdmin are decimal strings on the wire;
  * indexes are converted to numbers here (they stay far below 2^53).
  */
-import { classifyError, createAdminClient, createEncryptionAdminClient, generateWrappedDek, loadKekFile } from '../../reference-node/proto/index.js';
+import {
+  classifyError,
+  createAdminClient,
+  createEncryptionAdminClient,
+  generateWrappedDek,
+  loadKekFile,
+} from '../../reference-node/proto/index.js';
 import type { AdminClient, EncryptionAdminClient, Kek, StatusResponse } from '../../reference-node/proto/index.js';
 import type { SidecarView } from '../../checkers/artifacts/index.js';
 import type { CallFailure } from './kv-connection.js';
@@ -33,7 +39,11 @@ function statusOf(status: StatusResponse): NodeStatus {
     bugs: [...(status.bugs ?? [])],
     snapshotFormat: status.snapshotFormat,
     uptimeMs: Number(status.uptimeMs),
-    members: (status.members ?? []).map((m) => ({ id: m.id, suffrage: m.suffrage === 'learner' ? 'learner' : 'voter', address: m.address })),
+    members: (status.members ?? []).map((m) => ({
+      id: m.id,
+      suffrage: m.suffrage === 'learner' ? 'learner' : 'voter',
+      address: m.address,
+    })),
     version: status.version,
   };
 }
@@ -71,7 +81,9 @@ export function createGrpcOperatorApi(kekFile: string | null): OperatorApi {
       const state = await enc(address).getSidecarState({}, { timeoutMs });
       return {
         appliedIndex: Number(state.latestAppliedIndex),
-        keyIds: Object.keys(state.wrappedDeksById ?? {}).map(Number).sort((a, b) => a - b),
+        keyIds: Object.keys(state.wrappedDeksById ?? {})
+          .map(Number)
+          .sort((a, b) => a - b),
         activeStorageId: state.activeStorageId,
         activeRaftId: state.activeRaftId,
         storageEnvelopeActive: state.storageEnvelopeActive,
@@ -83,7 +95,11 @@ export function createGrpcOperatorApi(kekFile: string | null): OperatorApi {
     },
     async capability(address, timeoutMs) {
       const capability = await enc(address).getCapability({}, { timeoutMs });
-      return { capable: capability.encryptionCapable && capability.fullNodeId !== '0', fullNodeId: capability.fullNodeId, localEpoch: capability.localEpoch };
+      return {
+        capable: capability.encryptionCapable && capability.fullNodeId !== '0',
+        fullNodeId: capability.fullNodeId,
+        localEpoch: capability.localEpoch,
+      };
     },
     async registryRows(leaderAddress, fullNodeId, timeoutMs) {
       const answer = await enc(leaderAddress).resyncSidecar({ callerFullNodeId: fullNodeId }, { timeoutMs });
@@ -91,14 +107,23 @@ export function createGrpcOperatorApi(kekFile: string | null): OperatorApi {
     },
     async bootstrap(address, request, timeoutMs) {
       const answer = await enc(address).bootstrapEncryption(
-        { wrappedStorageDek: await wrappedDek(), wrappedRaftDek: await wrappedDek(), storageDekId: request.storageDekId, raftDekId: request.raftDekId, writerBatch: request.writers },
+        {
+          wrappedStorageDek: await wrappedDek(),
+          wrappedRaftDek: await wrappedDek(),
+          storageDekId: request.storageDekId,
+          raftDekId: request.raftDekId,
+          writerBatch: request.writers,
+        },
         { timeoutMs },
       );
       return { appliedIndex: Number(answer.appliedIndex) };
     },
     async enable(address, purpose, proposer, timeoutMs) {
       const request = { proposerNodeId: proposer.fullNodeId, proposerLocalEpoch: proposer.localEpoch };
-      const answer = purpose === 'storage' ? await enc(address).enableStorageEnvelope(request, { timeoutMs }) : await enc(address).enableRaftEnvelope(request, { timeoutMs });
+      const answer =
+        purpose === 'storage'
+          ? await enc(address).enableStorageEnvelope(request, { timeoutMs })
+          : await enc(address).enableRaftEnvelope(request, { timeoutMs });
       return { appliedIndex: Number(answer.appliedIndex), wasAlreadyActive: answer.wasAlreadyActive };
     },
     async rotateDek(address, request, timeoutMs) {
@@ -115,18 +140,28 @@ export function createGrpcOperatorApi(kekFile: string | null): OperatorApi {
       return { appliedIndex: Number(answer.appliedIndex) };
     },
     async registerWriter(address, request, timeoutMs) {
-      const answer = await enc(address).registerEncryptionWriter({ dekId: request.dekId, writers: request.writers }, { timeoutMs });
+      const answer = await enc(address).registerEncryptionWriter(
+        { dekId: request.dekId, writers: request.writers },
+        { timeoutMs },
+      );
       return { appliedIndex: Number(answer.appliedIndex) };
     },
     async addLearner(address, node, timeoutMs) {
-      const answer = await admin(address).addLearner({ id: node.id, address: node.address, noForward: false }, { timeoutMs });
+      const answer = await admin(address).addLearner(
+        { id: node.id, address: node.address, noForward: false },
+        { timeoutMs },
+      );
       return { appliedIndex: Number(answer.appliedIndex) };
     },
     async promote(address, id, timeoutMs) {
-      return { appliedIndex: Number((await admin(address).promote({ id, noForward: false }, { timeoutMs })).appliedIndex) };
+      return {
+        appliedIndex: Number((await admin(address).promote({ id, noForward: false }, { timeoutMs })).appliedIndex),
+      };
     },
     async remove(address, id, timeoutMs) {
-      return { appliedIndex: Number((await admin(address).removeServer({ id, noForward: false }, { timeoutMs })).appliedIndex) };
+      return {
+        appliedIndex: Number((await admin(address).removeServer({ id, noForward: false }, { timeoutMs })).appliedIndex),
+      };
     },
     async transferLeadership(address, id, timeoutMs) {
       const answer = await admin(address).transferLeadership({ id, noForward: false }, { timeoutMs });

@@ -64,15 +64,35 @@ export interface OperatorApi {
   /** The registry rows (DEK id → last seen local epoch) of `fullNodeId`, as the leader at `leaderAddress` projects them (ResyncSidecar). */
   registryRows(leaderAddress: string, fullNodeId: string, timeoutMs: number): Promise<Readonly<Record<string, number>>>;
   /** BootstrapEncryption with fresh DEKs wrapped under the KEK file. */
-  bootstrap(address: string, request: { readonly storageDekId: number; readonly raftDekId: number; readonly writers: readonly Writer[] }, timeoutMs: number): Promise<Applied>;
+  bootstrap(
+    address: string,
+    request: { readonly storageDekId: number; readonly raftDekId: number; readonly writers: readonly Writer[] },
+    timeoutMs: number,
+  ): Promise<Applied>;
   enable(address: string, purpose: 'storage' | 'raft', proposer: Proposer, timeoutMs: number): Promise<EnableAnswer>;
   /** RotateDEK with a fresh DEK wrapped under the KEK file. */
-  rotateDek(address: string, request: { readonly purpose: 'storage' | 'raft'; readonly newDekId: number; readonly proposer: Proposer }, timeoutMs: number): Promise<Applied>;
-  registerWriter(address: string, request: { readonly dekId: number; readonly writers: readonly Writer[] }, timeoutMs: number): Promise<Applied>;
-  addLearner(address: string, node: { readonly id: string; readonly address: string }, timeoutMs: number): Promise<Applied>;
+  rotateDek(
+    address: string,
+    request: { readonly purpose: 'storage' | 'raft'; readonly newDekId: number; readonly proposer: Proposer },
+    timeoutMs: number,
+  ): Promise<Applied>;
+  registerWriter(
+    address: string,
+    request: { readonly dekId: number; readonly writers: readonly Writer[] },
+    timeoutMs: number,
+  ): Promise<Applied>;
+  addLearner(
+    address: string,
+    node: { readonly id: string; readonly address: string },
+    timeoutMs: number,
+  ): Promise<Applied>;
   promote(address: string, id: string, timeoutMs: number): Promise<Applied>;
   remove(address: string, id: string, timeoutMs: number): Promise<Applied>;
-  transferLeadership(address: string, id: string, timeoutMs: number): Promise<{ readonly leader: string; readonly term: number }>;
+  transferLeadership(
+    address: string,
+    id: string,
+    timeoutMs: number,
+  ): Promise<{ readonly leader: string; readonly term: number }>;
   /** Maps a rejection of any call above to fail (definite) or info. */
   classify(error: unknown): CallFailure;
   close(): void;

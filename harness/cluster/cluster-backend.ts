@@ -115,7 +115,17 @@ export interface ClusterBackend {
   unavailableReason(): Promise<string | null>;
   /** Why clock faults cannot run here (libfaketime missing), or null. */
   clockUnavailableReason(): Promise<string | null>;
-  start(spec: ClusterSpec): Promise<StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable> & Partial<ExitExpecting>>;
+  start(
+    spec: ClusterSpec,
+  ): Promise<
+    StartedCluster &
+      Killable &
+      Pausable &
+      Partitionable &
+      Partial<LinkDegradable> &
+      Partial<ClockSkewable> &
+      Partial<ExitExpecting>
+  >;
 }
 
 /**

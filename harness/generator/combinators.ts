@@ -65,7 +65,8 @@ export function stagger<T>(meanIntervalMs: number, source: EventGenerator<T>): E
 
 /** About `opsPerSecond` events per second in total (a stagger of 1000/rate ms). */
 export function rate<T>(opsPerSecond: number, source: EventGenerator<T>): EventGenerator<T> {
-  if (!(opsPerSecond > 0) || !Number.isFinite(opsPerSecond)) throw new RangeError(`rate must be a positive number of ops/s, got ${opsPerSecond}`);
+  if (!(opsPerSecond > 0) || !Number.isFinite(opsPerSecond))
+    throw new RangeError(`rate must be a positive number of ops/s, got ${opsPerSecond}`);
   return stagger(1000 / opsPerSecond, source);
 }
 
@@ -141,7 +142,12 @@ function interleave<T>(inputs: readonly EventGenerator<T>[], rotate: boolean): E
   return generator(function* (context, startMs) {
     const branches = inputs.map((source, i) => {
       const branchContext: GeneratorContext = { ...context, random: context.random.fork(`merge-${i}`) };
-      return { iterator: source.events(branchContext, startMs), head: undefined as Timed<T> | undefined, endMs: startMs, done: false };
+      return {
+        iterator: source.events(branchContext, startMs),
+        head: undefined as Timed<T> | undefined,
+        endMs: startMs,
+        done: false,
+      };
     });
     for (const branch of branches) advance(branch);
     let last = -1;
@@ -161,7 +167,11 @@ function interleave<T>(inputs: readonly EventGenerator<T>[], rotate: boolean): E
   });
 }
 
-function advance<T>(branch: { iterator: Generator<Timed<T>, number, undefined>; head: Timed<T> | undefined; endMs: number }): void {
+function advance<T>(branch: {
+  iterator: Generator<Timed<T>, number, undefined>;
+  head: Timed<T> | undefined;
+  endMs: number;
+}): void {
   const step = branch.iterator.next();
   if (step.done === true) {
     branch.head = undefined;
@@ -174,7 +184,8 @@ function advance<T>(branch: { iterator: Generator<Timed<T>, number, undefined>; 
 /** Binds every event of `source` to client thread `thread`. */
 export function onThread<T>(thread: number, source: EventGenerator<T>): EventGenerator<T> {
   return generator(function* (context, startMs) {
-    if (!Number.isInteger(thread) || thread < 0 || thread >= context.threads) throw new RangeError(`thread ${thread} out of range 0..${context.threads - 1}`);
+    if (!Number.isInteger(thread) || thread < 0 || thread >= context.threads)
+      throw new RangeError(`thread ${thread} out of range 0..${context.threads - 1}`);
     const iterator = source.events(context, startMs);
     for (;;) {
       const step = iterator.next();
@@ -223,5 +234,6 @@ export function map<A, B>(source: EventGenerator<A>, fn: (value: A) => B): Event
 }
 
 function assertNonNegative(what: string, value: number): void {
-  if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${what} must be a non-negative finite number, got ${value}`);
+  if (!(value >= 0) || !Number.isFinite(value))
+    throw new RangeError(`${what} must be a non-negative finite number, got ${value}`);
 }

@@ -52,7 +52,9 @@ export function runGenerator<T>(
     lastMs = step.value.atMs;
     events.push(step.value);
     if (events.length > options.eventsMax) {
-      throw new RangeError(`generator produced more than ${options.eventsMax} events: bound it with timeLimit or limit`);
+      throw new RangeError(
+        `generator produced more than ${options.eventsMax} events: bound it with timeLimit or limit`,
+      );
     }
   }
 }

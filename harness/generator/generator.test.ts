@@ -1,9 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Random, cycle, delay, eachThread, limit, merge, mix, once, phases, rate, repeatedly, runGenerator, sleep, stagger, timeLimit } from './index.js';
+import {
+  Random,
+  cycle,
+  delay,
+  eachThread,
+  limit,
+  merge,
+  mix,
+  once,
+  phases,
+  rate,
+  repeatedly,
+  runGenerator,
+  sleep,
+  stagger,
+  timeLimit,
+} from './index.js';
 import type { EventGenerator } from './index.js';
 
-const run = <T>(gen: EventGenerator<T>, seed: number, threads = 4) => runGenerator(gen, { random: new Random(seed), threads }, { eventsMax: 1_000_000 });
+const run = <T>(gen: EventGenerator<T>, seed: number, threads = 4) =>
+  runGenerator(gen, { random: new Random(seed), threads }, { eventsMax: 1_000_000 });
 const counter = () => {
   let n = 0;
   return repeatedly(() => (n += 1));
@@ -40,25 +57,48 @@ describe('generator combinators (virtual time)', () => {
   it('the same seed gives the same events; another seed differs', () => {
     fc.assert(
       fc.property(fc.integer(), fc.integer({ min: 1, max: 200 }), (seed, opsPerSecond) => {
-        const gen = () => timeLimit(5_000, rate(opsPerSecond, repeatedly((r) => r.int(1000))));
+        const gen = () =>
+          timeLimit(
+            5_000,
+            rate(
+              opsPerSecond,
+              repeatedly((r) => r.int(1000)),
+            ),
+          );
         expect(run(gen(), seed)).toEqual(run(gen(), seed));
       }),
       { numRuns: 50 },
     );
-    const gen = () => timeLimit(5_000, rate(100, repeatedly((r) => r.int(1_000_000))));
+    const gen = () =>
+      timeLimit(
+        5_000,
+        rate(
+          100,
+          repeatedly((r) => r.int(1_000_000)),
+        ),
+      );
     expect(run(gen(), 1).events).not.toEqual(run(gen(), 2).events);
   });
 
   it('timeLimit cuts every event at or after the limit and ends exactly at it', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 500 }), (seed, limitMs, startMs) => {
-        const result = runGenerator(timeLimit(limitMs, stagger(37, counter())), { random: new Random(seed), threads: 1 }, { startMs, eventsMax: 100_000 });
-        expect(result.endMs).toBe(startMs + limitMs);
-        for (const event of result.events) {
-          expect(event.atMs).toBeGreaterThanOrEqual(startMs);
-          expect(event.atMs).toBeLessThan(startMs + limitMs);
-        }
-      }),
+      fc.property(
+        fc.integer(),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 500 }),
+        (seed, limitMs, startMs) => {
+          const result = runGenerator(
+            timeLimit(limitMs, stagger(37, counter())),
+            { random: new Random(seed), threads: 1 },
+            { startMs, eventsMax: 100_000 },
+          );
+          expect(result.endMs).toBe(startMs + limitMs);
+          for (const event of result.events) {
+            expect(event.atMs).toBeGreaterThanOrEqual(startMs);
+            expect(event.atMs).toBeLessThan(startMs + limitMs);
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -80,7 +120,22 @@ describe('generator combinators (virtual time)', () => {
   });
 
   it('phases run one after the other, sleep takes time', () => {
-    const { events, endMs } = run(phases<string>(once('a'), sleep(100), once('b'), timeLimit(50, delay(20, repeatedly(() => 'c'))), once('d')), 3);
+    const { events, endMs } = run(
+      phases<string>(
+        once('a'),
+        sleep(100),
+        once('b'),
+        timeLimit(
+          50,
+          delay(
+            20,
+            repeatedly(() => 'c'),
+          ),
+        ),
+        once('d'),
+      ),
+      3,
+    );
     expect(events.map((e) => [e.atMs, e.value])).toEqual([
       [0, 'a'],
       [100, 'b'],
@@ -92,8 +147,15 @@ describe('generator combinators (virtual time)', () => {
     expect(endMs).toBe(150);
   });
 
-  it('merge interleaves by time and one branch does not shift the other branch\'s draws', () => {
-    const nemesis = () => timeLimit(1_000, delay(100, repeatedly((r) => `f${r.int(1000)}`)));
+  it("merge interleaves by time and one branch does not shift the other branch's draws", () => {
+    const nemesis = () =>
+      timeLimit(
+        1_000,
+        delay(
+          100,
+          repeatedly((r) => `f${r.int(1000)}`),
+        ),
+      );
     const slow = run(merge<string | number>(timeLimit(1_000, rate(5, counter())), nemesis()), 5);
     const fast = run(merge<string | number>(timeLimit(1_000, rate(500, counter())), nemesis()), 5);
     const faults = (events: typeof slow.events) => events.filter((e) => typeof e.value === 'string');
@@ -105,7 +167,11 @@ describe('generator combinators (virtual time)', () => {
   it('cycle repeats, eachThread binds one copy per thread', () => {
     const { events } = run(timeLimit(350, cycle(phases<string>(once('x'), sleep(100)))), 1);
     expect(events.map((e) => e.atMs)).toEqual([0, 100, 200, 300]);
-    const perThread = run(eachThread((t) => once(`t${t}`)), 1, 3);
+    const perThread = run(
+      eachThread((t) => once(`t${t}`)),
+      1,
+      3,
+    );
     expect(perThread.events.map((e) => [e.thread, e.value])).toEqual([
       [0, 't0'],
       [1, 't1'],
@@ -113,7 +179,7 @@ describe('generator combinators (virtual time)', () => {
     ]);
   });
 
-  it('eachThread interleaves events of one time round-robin, so no thread waits behind another\'s whole share', () => {
+  it("eachThread interleaves events of one time round-robin, so no thread waits behind another's whole share", () => {
     const twice = (t: number) => phases(once(`t${t}a`), once(`t${t}b`));
     const { events } = run(eachThread(twice), 1, 3);
     expect(events.map((e) => e.thread)).toEqual([0, 1, 2, 0, 1, 2]);
@@ -132,7 +198,9 @@ describe('generator combinators (virtual time)', () => {
   });
 
   it('refuses unbounded generators and bad parameters', () => {
-    expect(() => runGenerator(counter(), { random: new Random(1), threads: 1 }, { eventsMax: 100 })).toThrow(/more than 100 events/);
+    expect(() => runGenerator(counter(), { random: new Random(1), threads: 1 }, { eventsMax: 100 })).toThrow(
+      /more than 100 events/,
+    );
     expect(() => rate(0, counter())).toThrow(/positive number of ops\/s/);
     expect(() => timeLimit(-1, counter())).toThrow(/non-negative/);
   });

@@ -33,7 +33,9 @@ export function parseHistoryJsonl(text: string, source: string): ReadHistory {
       parsed = JSON.parse(line);
     } catch (error) {
       if (isLast && !text.endsWith('\n')) {
-        warnings.push(`${where}: torn last line ignored (${line.length} bytes, no newline): the writer was interrupted`);
+        warnings.push(
+          `${where}: torn last line ignored (${line.length} bytes, no newline): the writer was interrupted`,
+        );
         break;
       }
       throw new HarnessError('HISTORY_FORMAT', `${where}: not JSON (${(error as Error).message})`);
@@ -66,10 +68,13 @@ function validateOp(value: unknown, where: string): HistoryOp {
   };
   if (!Number.isInteger(op.index)) fail('"index" must be an integer');
   if (!Number.isInteger(op.time)) fail('"time" must be an integer (ns since test start)');
-  if (!(Number.isInteger(op.process) || op.process === 'nemesis' || op.process === 'rollout')) fail('"process" must be an integer, "nemesis" or "rollout"');
-  if (typeof op.type !== 'string' || !opTypes.has(op.type)) fail(`"type" must be invoke|ok|fail|info, got ${JSON.stringify(op.type)}`);
+  if (!(Number.isInteger(op.process) || op.process === 'nemesis' || op.process === 'rollout'))
+    fail('"process" must be an integer, "nemesis" or "rollout"');
+  if (typeof op.type !== 'string' || !opTypes.has(op.type))
+    fail(`"type" must be invoke|ok|fail|info, got ${JSON.stringify(op.type)}`);
   if (typeof op.f !== 'string') fail('"f" must be a string');
   if (op.key !== undefined && typeof op.key !== 'string') fail('"key" must be a string');
-  if (op.logIndex !== undefined && !(Number.isInteger(op.logIndex) && (op.logIndex as number) >= 0)) fail('"logIndex" must be a non-negative integer');
+  if (op.logIndex !== undefined && !(Number.isInteger(op.logIndex) && (op.logIndex as number) >= 0))
+    fail('"logIndex" must be a non-negative integer');
   return op as unknown as HistoryOp;
 }

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHarnessError } from '../errors/index.js';
-import { HistoryWriter, historyToEdn, makeHistoryHeader, parseHistoryEdn, parseHistoryJsonl, readHistoryJsonl } from './index.js';
+import {
+  HistoryWriter,
+  historyToEdn,
+  makeHistoryHeader,
+  parseHistoryEdn,
+  parseHistoryJsonl,
+  readHistoryJsonl,
+} from './index.js';
 import type { HistoryOp, JsonValue } from './index.js';
 
 const dirs: string[] = [];
@@ -55,7 +62,9 @@ describe('history EDN export', () => {
   });
 
   it('writes keywords for type, f and the nemesis process', () => {
-    const edn = historyToEdn([{ index: 0, time: 5, process: 'nemesis', type: 'info', f: 'kill-leader', value: { node: 'n1' } }]);
+    const edn = historyToEdn([
+      { index: 0, time: 5, process: 'nemesis', type: 'info', f: 'kill-leader', value: { node: 'n1' } },
+    ]);
     expect(edn).toBe('{:index 0, :time 5, :process :nemesis, :type :info, :f :kill-leader, :value {:node "n1"}}\n');
   });
 });
@@ -64,7 +73,12 @@ describe('history.jsonl', () => {
   it('writer output reads back identically, header first', () => {
     const path = join(tempDir(), 'history.jsonl');
     let now = 0;
-    const writer = new HistoryWriter({ path, header: makeHistoryHeader({ test: 't', seed: 7, startedAt: 'x' }), fsyncIntervalMs: 1000, clock: () => (now += 10) });
+    const writer = new HistoryWriter({
+      path,
+      header: makeHistoryHeader({ test: 't', seed: 7, startedAt: 'x' }),
+      fsyncIntervalMs: 1000,
+      clock: () => (now += 10),
+    });
     const a = writer.append({ process: 0, type: 'invoke', f: 'read', key: 'k1', value: null });
     const b = writer.append({ process: 0, type: 'ok', f: 'read', key: 'k1', value: 3, node: 'n1' });
     writer.close();
@@ -79,7 +93,12 @@ describe('history.jsonl', () => {
 
   it('tolerates and reports a torn last line', () => {
     const path = join(tempDir(), 'history.jsonl');
-    const writer = new HistoryWriter({ path, header: makeHistoryHeader({ test: 't', seed: 1, startedAt: 'x' }), fsyncIntervalMs: 1000, clock: () => 1 });
+    const writer = new HistoryWriter({
+      path,
+      header: makeHistoryHeader({ test: 't', seed: 1, startedAt: 'x' }),
+      fsyncIntervalMs: 1000,
+      clock: () => 1,
+    });
     writer.append({ process: 1, type: 'invoke', f: 'write', key: 'k', value: 1 });
     writer.close();
     appendFileSync(path, '{"index":1,"time":2,"proc');
@@ -90,7 +109,8 @@ describe('history.jsonl', () => {
   });
 
   it('refuses a malformed line that is not the last, naming file:line and the reason', () => {
-    const text = '{"index":0,"time":1,"process":0,"type":"invoke","f":"read"}\n{oops\n{"index":1,"time":2,"process":0,"type":"ok","f":"read"}\n';
+    const text =
+      '{"index":0,"time":1,"process":0,"type":"invoke","f":"read"}\n{oops\n{"index":1,"time":2,"process":0,"type":"ok","f":"read"}\n';
     expect(() => parseHistoryJsonl(text, 'h.jsonl')).toThrow(/h\.jsonl:2: not JSON/);
     const badType = '{"index":0,"time":1,"process":0,"type":"done","f":"read"}\n';
     try {
@@ -104,7 +124,12 @@ describe('history.jsonl', () => {
 
   it('every line is complete after each append (crash-safe prefix)', () => {
     const path = join(tempDir(), 'history.jsonl');
-    const writer = new HistoryWriter({ path, header: makeHistoryHeader({ test: 't', seed: 1, startedAt: 'x' }), fsyncIntervalMs: 1000, clock: () => 1 });
+    const writer = new HistoryWriter({
+      path,
+      header: makeHistoryHeader({ test: 't', seed: 1, startedAt: 'x' }),
+      fsyncIntervalMs: 1000,
+      clock: () => 1,
+    });
     for (let i = 0; i < 5; i += 1) {
       writer.append({ process: i, type: 'invoke', f: 'read', key: 'k' });
       const text = readFileSync(path, 'utf8');

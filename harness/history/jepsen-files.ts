@@ -13,8 +13,15 @@ import type { HistoryOp, JsonValue } from './op.js';
 /** One line of history.txt (no newline). */
 export function opToText(op: HistoryOp): string {
   const process = typeof op.process === 'string' ? `:${op.process}` : String(op.process);
-  const value = op.key === undefined ? jsonToEdn(op.value ?? null) : `[${JSON.stringify(op.key)} ${jsonToEdn(op.value ?? null)}]`;
-  return [process, `:${op.type}`, `:${op.f}`, value, ...(op.error === undefined ? [] : [JSON.stringify(op.error)])].join('\t');
+  const value =
+    op.key === undefined ? jsonToEdn(op.value ?? null) : `[${JSON.stringify(op.key)} ${jsonToEdn(op.value ?? null)}]`;
+  return [
+    process,
+    `:${op.type}`,
+    `:${op.f}`,
+    value,
+    ...(op.error === undefined ? [] : [JSON.stringify(op.error)]),
+  ].join('\t');
 }
 
 /** Writes history.txt. */

@@ -50,6 +50,10 @@ export interface HistoryHeader {
 }
 
 /** The header every history written by this harness starts with. */
-export function makeHistoryHeader(fields: { readonly test: string; readonly seed: number; readonly startedAt: string }): HistoryHeader {
+export function makeHistoryHeader(fields: {
+  readonly test: string;
+  readonly seed: number;
+  readonly startedAt: string;
+}): HistoryHeader {
   return { type: 'header', format: 'ekv-history', version: 1, ...fields };
 }

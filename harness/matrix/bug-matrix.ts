@@ -39,7 +39,11 @@ export interface MatrixRun extends MatrixRunSpec {
 }
 
 /** The runs for `cases` × `seeds` (controls deduplicated per scenario, options and seed). */
-export function planMatrix(cases: readonly BugCase[], seeds: readonly number[], backendArgs: readonly string[]): MatrixRunSpec[] {
+export function planMatrix(
+  cases: readonly BugCase[],
+  seeds: readonly number[],
+  backendArgs: readonly string[],
+): MatrixRunSpec[] {
   const controls = new Map<string, MatrixRunSpec>();
   const bugRuns: MatrixRunSpec[] = [];
   for (const bug of [...cases].sort((a, b) => compareIds(a.id, b.id))) {
@@ -49,11 +53,25 @@ export function planMatrix(cases: readonly BugCase[], seeds: readonly number[], 
       if (bug.hazard !== true) {
         const key = JSON.stringify([bug.scenario, bug.options, seed]);
         const existing = controls.get(key);
-        const spec = existing ?? { name: `control-${bug.scenario}-${controls.size + 1}-s${seed}`, caseId: null, scenario: bug.scenario, seed, args, control: null };
+        const spec = existing ?? {
+          name: `control-${bug.scenario}-${controls.size + 1}-s${seed}`,
+          caseId: null,
+          scenario: bug.scenario,
+          seed,
+          args,
+          control: null,
+        };
         controls.set(key, spec);
         control = spec.name;
       }
-      bugRuns.push({ name: `${bug.id}-s${seed}`, caseId: bug.id, scenario: bug.scenario, seed, args: bug.hazard === true ? args : [...args, '--bug', bug.id], control });
+      bugRuns.push({
+        name: `${bug.id}-s${seed}`,
+        caseId: bug.id,
+        scenario: bug.scenario,
+        seed,
+        args: bug.hazard === true ? args : [...args, '--bug', bug.id],
+        control,
+      });
     }
   }
   return [...controls.values(), ...bugRuns];
@@ -89,38 +107,61 @@ export interface MatrixSummary {
 /** Judges finished runs against the cases (a case without runs is reported as such). */
 export function summarizeMatrix(cases: readonly BugCase[], runs: readonly MatrixRun[]): MatrixSummary {
   const byName = new Map(runs.map((r) => [r.name, r]));
-  const rows = [...cases].sort((a, b) => compareIds(a.id, b.id)).map((bug): MatrixRow => {
-    const own = runs.filter((r) => r.caseId === bug.id);
-    const detecting = own.filter((r) => r.verdict === 'invalid' && r.fired.some((c) => bug.caughtBy.includes(c)));
-    const caughtBy: Record<string, number> = {};
-    for (const r of detecting) for (const c of r.fired) if (bug.caughtBy.includes(c)) caughtBy[c] = (caughtBy[c] ?? 0) + 1;
-    const seconds = detecting.map((r) => r.detectionSeconds).filter((s): s is number => s !== null).sort((a, b) => a - b);
-    const controlRuns = bug.hazard === true ? null : [...new Set(own.map((r) => r.control).filter((c): c is string => c !== null))].map((name) => byName.get(name));
-    const controls = controlRuns === null ? null : {
-      valid: controlRuns.filter((c) => c?.verdict === 'valid').length,
-      total: controlRuns.length,
-      notValid: controlRuns.filter((c) => c !== undefined && c.verdict !== 'valid').map((c) => `${c!.name}: ${c!.verdict}${c!.reason === null ? '' : ` (${c!.reason})`}`),
-    };
-    const problems: string[] = [];
-    if (own.length === 0) problems.push('no run');
-    else if (detecting.length < Math.ceil(bug.detectedShare * own.length - 1e-9)) problems.push(`caught in ${detecting.length} of ${own.length} seeds, below the declared ${Math.round(bug.detectedShare * 100)}%`);
-    if (controls !== null && controlRuns!.some((c) => c === undefined)) problems.push('a control did not run');
-    if (controls !== null && controls.valid < controls.total) problems.push(`${controls.total - controls.valid} of ${controls.total} controls not VALID`);
-    return {
-      id: bug.id,
-      summary: bug.summary,
-      scenario: bug.scenario,
-      hazard: bug.hazard === true,
-      seeds: own.length,
-      detected: detecting.length,
-      detectedShare: bug.detectedShare,
-      caughtBy,
-      detectionSeconds: seconds.length === 0 ? null : { min: seconds[0] as number, median: seconds[Math.floor((seconds.length - 1) / 2)] as number },
-      controls,
-      pass: problems.length === 0,
-      problem: problems.length === 0 ? null : problems.join('; '),
-    };
-  });
+  const rows = [...cases]
+    .sort((a, b) => compareIds(a.id, b.id))
+    .map((bug): MatrixRow => {
+      const own = runs.filter((r) => r.caseId === bug.id);
+      const detecting = own.filter((r) => r.verdict === 'invalid' && r.fired.some((c) => bug.caughtBy.includes(c)));
+      const caughtBy: Record<string, number> = {};
+      for (const r of detecting)
+        for (const c of r.fired) if (bug.caughtBy.includes(c)) caughtBy[c] = (caughtBy[c] ?? 0) + 1;
+      const seconds = detecting
+        .map((r) => r.detectionSeconds)
+        .filter((s): s is number => s !== null)
+        .sort((a, b) => a - b);
+      const controlRuns =
+        bug.hazard === true
+          ? null
+          : [...new Set(own.map((r) => r.control).filter((c): c is string => c !== null))].map((name) =>
+              byName.get(name),
+            );
+      const controls =
+        controlRuns === null
+          ? null
+          : {
+              valid: controlRuns.filter((c) => c?.verdict === 'valid').length,
+              total: controlRuns.length,
+              notValid: controlRuns
+                .filter((c) => c !== undefined && c.verdict !== 'valid')
+                .map((c) => `${c!.name}: ${c!.verdict}${c!.reason === null ? '' : ` (${c!.reason})`}`),
+            };
+      const problems: string[] = [];
+      if (own.length === 0) problems.push('no run');
+      else if (detecting.length < Math.ceil(bug.detectedShare * own.length - 1e-9))
+        problems.push(
+          `caught in ${detecting.length} of ${own.length} seeds, below the declared ${Math.round(bug.detectedShare * 100)}%`,
+        );
+      if (controls !== null && controlRuns!.some((c) => c === undefined)) problems.push('a control did not run');
+      if (controls !== null && controls.valid < controls.total)
+        problems.push(`${controls.total - controls.valid} of ${controls.total} controls not VALID`);
+      return {
+        id: bug.id,
+        summary: bug.summary,
+        scenario: bug.scenario,
+        hazard: bug.hazard === true,
+        seeds: own.length,
+        detected: detecting.length,
+        detectedShare: bug.detectedShare,
+        caughtBy,
+        detectionSeconds:
+          seconds.length === 0
+            ? null
+            : { min: seconds[0] as number, median: seconds[Math.floor((seconds.length - 1) / 2)] as number },
+        controls,
+        pass: problems.length === 0,
+        problem: problems.length === 0 ? null : problems.join('; '),
+      };
+    });
   return { rows, pass: rows.every((r) => r.pass), incomplete: runs.filter((r) => r.verdict === 'error').length };
 }
 
@@ -131,14 +172,30 @@ export function matrixTable(summary: MatrixSummary): string {
     r.id,
     r.scenario,
     `${r.detected}/${r.seeds}`,
-    Object.entries(r.caughtBy).map(([c, n]) => (n === r.detected ? c : `${c} ${n}`)).join(', ') || '-',
-    r.detectionSeconds === null ? '-' : r.detectionSeconds.min === r.detectionSeconds.median ? r.detectionSeconds.min.toFixed(1) : `${r.detectionSeconds.min.toFixed(1)} (median ${r.detectionSeconds.median.toFixed(1)})`,
-    r.controls === null ? 'hazard: none' : r.controls.valid === r.controls.total ? `VALID ${r.controls.valid}/${r.controls.total}` : `NOT VALID ${r.controls.total - r.controls.valid}/${r.controls.total}`,
+    Object.entries(r.caughtBy)
+      .map(([c, n]) => (n === r.detected ? c : `${c} ${n}`))
+      .join(', ') || '-',
+    r.detectionSeconds === null
+      ? '-'
+      : r.detectionSeconds.min === r.detectionSeconds.median
+        ? r.detectionSeconds.min.toFixed(1)
+        : `${r.detectionSeconds.min.toFixed(1)} (median ${r.detectionSeconds.median.toFixed(1)})`,
+    r.controls === null
+      ? 'hazard: none'
+      : r.controls.valid === r.controls.total
+        ? `VALID ${r.controls.valid}/${r.controls.total}`
+        : `NOT VALID ${r.controls.total - r.controls.valid}/${r.controls.total}`,
     r.pass ? 'ok' : `FAIL: ${r.problem ?? ''}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const format = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const format = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   const failing = summary.rows.filter((r) => !r.pass).length;
-  const verdict = summary.pass ? `every bug caught, every control VALID (${summary.rows.length} bugs)` : `${failing} of ${summary.rows.length} bugs not proven`;
+  const verdict = summary.pass
+    ? `every bug caught, every control VALID (${summary.rows.length} bugs)`
+    : `${failing} of ${summary.rows.length} bugs not proven`;
   return `${[format(header), ...lines.map(format)].join('\n')}\n${verdict}\n`;
 }

@@ -25,8 +25,17 @@ interface CheckerEntryJson {
 /** Reads results.json and, for op indexes, history.jsonl; a run without results is an error. */
 export function readRunOutcome(runDir: string | null): RunOutcome {
   const path = runDir === null ? null : join(runDir, 'results.json');
-  if (path === null || !existsSync(path)) return { verdict: 'error', fired: [], detectionSeconds: null, reason: runDir === null ? 'no run directory' : 'no results.json' };
-  const results = JSON.parse(readFileSync(path, 'utf8')) as { valid?: unknown; checkers?: Record<string, CheckerEntryJson> };
+  if (path === null || !existsSync(path))
+    return {
+      verdict: 'error',
+      fired: [],
+      detectionSeconds: null,
+      reason: runDir === null ? 'no run directory' : 'no results.json',
+    };
+  const results = JSON.parse(readFileSync(path, 'utf8')) as {
+    valid?: unknown;
+    checkers?: Record<string, CheckerEntryJson>;
+  };
   const checkers = Object.entries(results.checkers ?? {});
   const fired = checkers.filter(([, c]) => c.valid === false);
   const verdict: RunVerdict = results.valid === true ? 'valid' : results.valid === false ? 'invalid' : 'unknown';
@@ -39,7 +48,12 @@ export function readRunOutcome(runDir: string | null): RunOutcome {
   for (const [, entry] of fired) {
     for (const finding of entry.findings ?? []) {
       if (finding.undecided === true) continue;
-      const time = typeof finding.time === 'number' ? finding.time : typeof finding.opIndex === 'number' ? timeOfOp(finding.opIndex) : undefined;
+      const time =
+        typeof finding.time === 'number'
+          ? finding.time
+          : typeof finding.opIndex === 'number'
+            ? timeOfOp(finding.opIndex)
+            : undefined;
       if (time !== undefined) times.push(time);
     }
     if (typeof entry.op?.index === 'number') {
@@ -48,7 +62,10 @@ export function readRunOutcome(runDir: string | null): RunOutcome {
     }
   }
   const notValid = checkers.find(([, c]) => c.valid === false) ?? checkers.find(([, c]) => c.valid !== true);
-  const reason = verdict === 'valid' || notValid === undefined ? null : `${notValid[0]}: ${typeof notValid[1].reason === 'string' ? notValid[1].reason.split('\n')[0] : String(notValid[1].valid)}`;
+  const reason =
+    verdict === 'valid' || notValid === undefined
+      ? null
+      : `${notValid[0]}: ${typeof notValid[1].reason === 'string' ? notValid[1].reason.split('\n')[0] : String(notValid[1].valid)}`;
   return {
     verdict,
     fired: fired.map(([name]) => name),

@@ -13,7 +13,13 @@ import type { RunVerdict } from './bug-matrix.js';
 export type StageEntryKind = 'steady' | 'upgrade' | 'downgrade' | 'restarts' | 'membership' | 'mixed-halt';
 
 /** The kinds every stage's suite must have (or say why not). */
-export const requiredEntryKinds: readonly StageEntryKind[] = ['steady', 'upgrade', 'downgrade', 'restarts', 'membership'];
+export const requiredEntryKinds: readonly StageEntryKind[] = [
+  'steady',
+  'upgrade',
+  'downgrade',
+  'restarts',
+  'membership',
+];
 
 /** One entry of a stage's suite: a scenario run once per seed, every run VALID to pass. */
 export interface StageSuiteEntry {
@@ -76,7 +82,11 @@ export interface StageRun extends StageRunSpec {
 }
 
 /** The runs of `suite` × `seeds`; `extraArgs` (backend, --bug) go after each entry's own options. */
-export function planStageSuite(suite: StageSuite, seeds: readonly number[], extraArgs: readonly string[]): StageRunSpec[] {
+export function planStageSuite(
+  suite: StageSuite,
+  seeds: readonly number[],
+  extraArgs: readonly string[],
+): StageRunSpec[] {
   return suite.entries.flatMap((entry) =>
     seeds.map((seed) => ({
       name: `${suite.stage}-${entry.name}-s${seed}`,
@@ -108,7 +118,11 @@ export interface StageSummary {
 }
 
 /** Judges the runs: an entry passes when it ran for every seed and every run is VALID (its scenario's expectations included). */
-export function summarizeStageSuite(suite: StageSuite, seeds: readonly number[], runs: readonly StageRun[]): StageSummary {
+export function summarizeStageSuite(
+  suite: StageSuite,
+  seeds: readonly number[],
+  runs: readonly StageRun[],
+): StageSummary {
   const rows = suite.entries.map((entry): StageRow => {
     const own = runs.filter((r) => r.entry === entry.name).sort((a, b) => a.seed - b.seed);
     const passed = own.filter((r) => r.verdict === 'valid').length;
@@ -128,7 +142,8 @@ export function summarizeStageSuite(suite: StageSuite, seeds: readonly number[],
 
 /** The verdict table; run directories are shown relative to `baseDir` when inside it. */
 export function stageTable(summary: StageSummary, baseDir: string): string {
-  const relative = (dir: string | null): string => (dir === null ? '-' : dir.startsWith(`${baseDir}/`) ? dir.slice(baseDir.length + 1) : dir);
+  const relative = (dir: string | null): string =>
+    dir === null ? '-' : dir.startsWith(`${baseDir}/`) ? dir.slice(baseDir.length + 1) : dir;
   const header = ['entry', 'scenario', 'seeds passed', 'verdicts', 'run dirs'];
   const lines = summary.rows.map((r) => [
     r.entry,
@@ -138,7 +153,11 @@ export function stageTable(summary: StageSummary, baseDir: string): string {
     r.runDirs.length === 0 ? '-' : r.runDirs.map(relative).join(' '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const format = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const format = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   const failing = summary.rows.filter((r) => !r.pass).length;
   const verdict = summary.pass
     ? `stage ${summary.stage}: every entry VALID in every seed (${summary.rows.length} entries)`
@@ -154,7 +173,8 @@ export function describeStageSuite(suite: StageSuite): string {
   ];
   const width = Math.max(...suite.entries.map((e) => e.name.length));
   const scenarioWidth = Math.max(...suite.entries.map((e) => e.scenario.length));
-  for (const e of suite.entries) lines.push(`  ${e.name.padEnd(width)}  ${e.scenario.padEnd(scenarioWidth)}  ${e.proves} [${e.spec}]`);
+  for (const e of suite.entries)
+    lines.push(`  ${e.name.padEnd(width)}  ${e.scenario.padEnd(scenarioWidth)}  ${e.proves} [${e.spec}]`);
   for (const o of suite.omitted) lines.push(`  no ${o.kind}: ${o.reason}`);
   return `${lines.join('\n')}\n`;
 }
@@ -170,7 +190,9 @@ export function stageSuiteProblems(suite: StageSuite, scenarioExists: (name: str
     if (!present && omitted.length === 0) problems.push(`${suite.stage}: no ${kind} entry and no reason why not`);
     if (present && omitted.length > 0) problems.push(`${suite.stage}: ${kind} is both present and omitted`);
   }
-  for (const o of suite.omitted) if (o.reason.trim().length < 20) problems.push(`${suite.stage}: omitted ${o.kind} needs a reason`);
-  for (const e of suite.entries) if (!scenarioExists(e.scenario)) problems.push(`${suite.stage}/${e.name}: unknown scenario ${e.scenario}`);
+  for (const o of suite.omitted)
+    if (o.reason.trim().length < 20) problems.push(`${suite.stage}: omitted ${o.kind} needs a reason`);
+  for (const e of suite.entries)
+    if (!scenarioExists(e.scenario)) problems.push(`${suite.stage}/${e.name}: unknown scenario ${e.scenario}`);
   return problems;
 }

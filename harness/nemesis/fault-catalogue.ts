@@ -83,7 +83,10 @@ export function faultCapabilityOfAction(action: NemesisAction): FaultCapability 
 
 /** Expands `partition,kill-leader,…` into fault names; `none` means no faults. Throws on unknown names. */
 export function parseFaultList(text: string): FaultName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 1 && names[0] === 'none') return [];
   const result = new Set<FaultName>();
   for (const name of names) {
@@ -91,7 +94,10 @@ export function parseFaultList(text: string): FaultName[] {
     const group = faultGroups[name];
     if (group !== undefined) group.forEach((f) => result.add(f));
     else if ((faultNames as readonly string[]).includes(name)) result.add(name as FaultName);
-    else throw new RangeError(`unknown fault "${name}"; known: none, ${[...Object.keys(faultGroups), ...faultNames].join(', ')}`);
+    else
+      throw new RangeError(
+        `unknown fault "${name}"; known: none, ${[...Object.keys(faultGroups), ...faultNames].join(', ')}`,
+      );
   }
   return [...result];
 }
@@ -105,7 +111,12 @@ export interface FaultTuning {
 }
 
 /** Defaults of the fault tuning. */
-export const faultTuningDefaults: FaultTuning = Object.freeze({ clockOffsetMaxMs: 120_000, clockStrobePeriodMs: 500, latencyMs: 100, linkResetPeriodMs: 300 });
+export const faultTuningDefaults: FaultTuning = Object.freeze({
+  clockOffsetMaxMs: 120_000,
+  clockStrobePeriodMs: 500,
+  latencyMs: 100,
+  linkResetPeriodMs: 300,
+});
 
 function minority(nodes: readonly string[], random: Random): string[] {
   const size = Math.max(1, Math.floor((nodes.length - 1) / 2));
@@ -115,15 +126,27 @@ function minority(nodes: readonly string[], random: Random): string[] {
 /** The start action of a fault and the action that ends it. */
 export function planFault(
   fault: FaultName,
-  context: { readonly nodes: readonly string[]; readonly random: Random; readonly tuning: FaultTuning; readonly durationMs: number },
+  context: {
+    readonly nodes: readonly string[];
+    readonly random: Random;
+    readonly tuning: FaultTuning;
+    readonly durationMs: number;
+  },
 ): { readonly start: NemesisAction; readonly stop: NemesisAction } {
   const { nodes, random, tuning } = context;
-  const partition = (start: NemesisAction): { start: NemesisAction; stop: NemesisAction } => ({ start, stop: { f: 'stop-partition' } });
+  const partition = (start: NemesisAction): { start: NemesisAction; stop: NemesisAction } => ({
+    start,
+    stop: { f: 'stop-partition' },
+  });
   switch (fault) {
     case 'partition-halves':
       return partition({ f: 'start-partition', shape: 'halves', grudge: halvesGrudge(nodes, random) });
     case 'partition-isolate-node':
-      return partition({ f: 'start-partition', shape: 'isolate-node', grudge: isolateGrudge(nodes, random.pick(nodes)) });
+      return partition({
+        f: 'start-partition',
+        shape: 'isolate-node',
+        grudge: isolateGrudge(nodes, random.pick(nodes)),
+      });
     case 'partition-isolate-leader':
       return partition({ f: 'start-partition', shape: 'isolate-leader' });
     case 'partition-majorities-ring':
@@ -147,10 +170,19 @@ export function planFault(
     case 'pause-minority':
       return { start: { f: 'pause', target: { nodes: minority(nodes, random) } }, stop: { f: 'resume' } };
     case 'clock-bump':
-      return { start: { f: 'clock-bump', nodes: minority(nodes, random), offsetMs: signedOffset(random, tuning) }, stop: { f: 'clock-reset' } };
+      return {
+        start: { f: 'clock-bump', nodes: minority(nodes, random), offsetMs: signedOffset(random, tuning) },
+        stop: { f: 'clock-reset' },
+      };
     case 'clock-strobe':
       return {
-        start: { f: 'clock-strobe', nodes: minority(nodes, random), offsetMs: signedOffset(random, tuning), periodMs: tuning.clockStrobePeriodMs, durationMs: context.durationMs },
+        start: {
+          f: 'clock-strobe',
+          nodes: minority(nodes, random),
+          offsetMs: signedOffset(random, tuning),
+          periodMs: tuning.clockStrobePeriodMs,
+          durationMs: context.durationMs,
+        },
         stop: { f: 'clock-reset' },
       };
     case 'latency':

@@ -45,14 +45,20 @@ export function faultsBeyondTimeLimit(faultCount: number, intervalMs: number, ti
 
 /** An infinite schedule of fault start/stop actions (bound it with timeLimit). */
 export function faultSchedule(options: FaultScheduleOptions): EventGenerator<NemesisAction> {
-  if (!(options.intervalMs > 0)) throw new RangeError(`nemesis interval must be positive, got ${options.intervalMs} ms`);
+  if (!(options.intervalMs > 0))
+    throw new RangeError(`nemesis interval must be positive, got ${options.intervalMs} ms`);
   return generator(function* (context, startMs) {
     if (options.faults.length === 0) return startMs;
     let atMs = startMs;
     for (;;) {
       for (const fault of context.random.shuffle(options.faults)) {
         atMs += options.intervalMs;
-        const { start, stop } = planFault(fault, { nodes: options.nodes, random: context.random, tuning: options.tuning, durationMs: options.intervalMs });
+        const { start, stop } = planFault(fault, {
+          nodes: options.nodes,
+          random: context.random,
+          tuning: options.tuning,
+          durationMs: options.intervalMs,
+        });
         yield { atMs, value: { ...start, fault } };
         atMs += options.intervalMs;
         yield { atMs, value: stop };

@@ -16,7 +16,8 @@ export type GrudgeRecord = Readonly<Record<string, readonly string[]>>;
  * or (faults aimed at a rollout step) the node the step's RPC went to — the
  * rollout process resolves `stepNode` before it hands the action over.
  */
-export type NodeTarget = { readonly nodes: readonly string[] } | { readonly leader: true } | { readonly stepNode: true };
+export type NodeTarget =
+  { readonly nodes: readonly string[] } | { readonly leader: true } | { readonly stepNode: true };
 
 /**
  * Every nemesis action; `f` becomes the op's `f` in the history. A start
@@ -27,14 +28,25 @@ export type NemesisAction = NemesisActionBody & { readonly fault?: string };
 
 type NemesisActionBody =
   /** Without a grudge: cut `target` (default the leader) from every other node. */
-  | { readonly f: 'start-partition'; readonly shape: PartitionShape; readonly grudge?: GrudgeRecord; readonly target?: NodeTarget }
+  | {
+      readonly f: 'start-partition';
+      readonly shape: PartitionShape;
+      readonly grudge?: GrudgeRecord;
+      readonly target?: NodeTarget;
+    }
   | { readonly f: 'stop-partition' }
   | { readonly f: 'kill'; readonly target: NodeTarget }
   | { readonly f: 'restart' }
   | { readonly f: 'pause'; readonly target: NodeTarget }
   | { readonly f: 'resume' }
   | { readonly f: 'clock-bump'; readonly nodes: readonly string[]; readonly offsetMs: number }
-  | { readonly f: 'clock-strobe'; readonly nodes: readonly string[]; readonly offsetMs: number; readonly periodMs: number; readonly durationMs: number }
+  | {
+      readonly f: 'clock-strobe';
+      readonly nodes: readonly string[];
+      readonly offsetMs: number;
+      readonly periodMs: number;
+      readonly durationMs: number;
+    }
   | { readonly f: 'clock-reset' }
   | { readonly f: 'start-latency'; readonly delayMs: number }
   | { readonly f: 'stop-latency' }

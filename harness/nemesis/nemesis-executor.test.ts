@@ -33,7 +33,10 @@ describe('NemesisExecutor', () => {
     expect(cluster.node('n2').paused).toBe(true);
     await executor.run({ f: 'resume' });
     await executor.run({ f: 'start-partition', shape: 'isolate-leader' });
-    expect(ops.at(-1)!.value).toEqual({ shape: 'isolate-leader', grudge: { n2: ['n1', 'n3'], n1: ['n2'], n3: ['n2'] } });
+    expect(ops.at(-1)!.value).toEqual({
+      shape: 'isolate-leader',
+      grudge: { n2: ['n1', 'n3'], n1: ['n2'], n3: ['n2'] },
+    });
     expect(cluster.available('n2')).toBe(false);
     expect(cluster.available('n1')).toBe(true);
   });
@@ -52,8 +55,14 @@ describe('NemesisExecutor', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(ops).toEqual([]);
     leader = 'n3';
-    await vi.waitFor(() => expect(ops.map((op) => op.f)).toEqual(['pause', 'pause', 'resume', 'resume']), { timeout: 2_000 });
-    expect(ops[0]!.value).toMatchObject({ target: { leader: true }, fault: 'pause-leader', deferredMs: expect.any(Number) });
+    await vi.waitFor(() => expect(ops.map((op) => op.f)).toEqual(['pause', 'pause', 'resume', 'resume']), {
+      timeout: 2_000,
+    });
+    expect(ops[0]!.value).toMatchObject({
+      target: { leader: true },
+      fault: 'pause-leader',
+      deferredMs: expect.any(Number),
+    });
     expect(ops[1]!.value).toEqual({ nodes: ['n3'] });
     expect(cluster.node('n3').paused).toBe(false);
   });
@@ -65,7 +74,10 @@ describe('NemesisExecutor', () => {
     await executor.run({ f: 'heal-all' });
     await executor.drain();
     const kills = ops.filter((op) => op.f === 'kill');
-    expect(kills.map((op) => op.value)).toEqual([{ target: { leader: true }, fault: 'kill-leader' }, { skipped: 'no leader agreed by a majority until the run ended' }]);
+    expect(kills.map((op) => op.value)).toEqual([
+      { target: { leader: true }, fault: 'kill-leader' },
+      { skipped: 'no leader agreed by a majority until the run ended' },
+    ]);
     expect(ops.some((op) => op.f === 'restart')).toBe(false);
   });
 
@@ -89,12 +101,20 @@ describe('NemesisExecutor', () => {
     await executor.run({ f: 'restart' });
     await executor.run({ f: 'kill', target: { nodes: ['n1', 'n2', 'n3'] }, fault: 'kill-all' });
     let busy = (): void => undefined;
-    const queueBusy = executor.exclusive(() => new Promise<void>((resolve) => { busy = resolve; }));
+    const queueBusy = executor.exclusive(
+      () =>
+        new Promise<void>((resolve) => {
+          busy = resolve;
+        }),
+    );
     release();
     await executor.run({ f: 'restart' });
     busy();
     await queueBusy;
-    await vi.waitFor(() => expect(ops.filter((op) => op.f === 'restart' && 'nodes' in (op.value as object))).toHaveLength(2), { timeout: 2_000 });
+    await vi.waitFor(
+      () => expect(ops.filter((op) => op.f === 'restart' && 'nodes' in (op.value as object))).toHaveLength(2),
+      { timeout: 2_000 },
+    );
     expect(ops.filter((_, i) => i % 2 === 1).map((op) => [op.f, op.value])).toEqual([
       ['kill', { nodes: ['n2'] }],
       ['restart', { nodes: ['n2'] }],

@@ -12,7 +12,15 @@
  * start of a held kind is recorded as skipped instead of run.
  */
 import { performance } from 'node:perf_hooks';
-import type { ClockSkewable, ExitExpecting, Killable, LinkDegradable, Partitionable, Pausable, StartedCluster } from '../cluster/cluster-backend.js';
+import type {
+  ClockSkewable,
+  ExitExpecting,
+  Killable,
+  LinkDegradable,
+  Partitionable,
+  Pausable,
+  StartedCluster,
+} from '../cluster/cluster-backend.js';
 import type { HistoryOp, JsonValue, OpDraft } from '../history/op.js';
 import { grudgeToMap, isolateGrudge } from './grudges.js';
 import { faultCapabilityOfAction } from './fault-catalogue.js';
@@ -51,7 +59,13 @@ function endedCapabilities(action: NemesisAction): FaultCapability[] {
 }
 
 /** The cluster surface the nemesis drives. */
-export type NemesisCluster = StartedCluster & Killable & Pausable & Partitionable & Partial<LinkDegradable> & Partial<ClockSkewable> & Partial<ExitExpecting>;
+export type NemesisCluster = StartedCluster &
+  Killable &
+  Pausable &
+  Partitionable &
+  Partial<LinkDegradable> &
+  Partial<ClockSkewable> &
+  Partial<ExitExpecting>;
 
 export interface NemesisExecutorOptions {
   readonly cluster: NemesisCluster;
@@ -76,14 +90,16 @@ const noLeaderWhy = 'no leader agreed by a majority';
 
 /** The leader target of a start action, if it has one (a partition without grudge or target isolates the leader). */
 function leaderTarget(action: NemesisAction): boolean {
-  if (action.f === 'start-partition') return action.grudge === undefined && (action.target === undefined || 'leader' in action.target);
+  if (action.f === 'start-partition')
+    return action.grudge === undefined && (action.target === undefined || 'leader' in action.target);
   if (action.f === 'kill' || action.f === 'pause') return 'leader' in action.target;
   return false;
 }
 
 /** `action` aimed at `leader` instead of whoever leads at run time. */
 function aimedAt(action: NemesisAction, leader: string): NemesisAction {
-  if (action.f === 'start-partition' || action.f === 'kill' || action.f === 'pause') return { ...action, target: { nodes: [leader] } };
+  if (action.f === 'start-partition' || action.f === 'kill' || action.f === 'pause')
+    return { ...action, target: { nodes: [leader] } };
   return action;
 }
 
@@ -151,7 +167,8 @@ export class NemesisExecutor {
       const ended = endedCapabilities(action);
       const owedNow = ended.filter((k) => (this.endsOwed.get(k) ?? 0) > 0);
       for (const k of owedNow) this.endsOwed.set(k, (this.endsOwed.get(k) ?? 0) - 1);
-      const waitingKinds = owedNow.length > 0 ? [] : ended.filter((k) => this.deferred.get(k)?.some((d) => d.end === null));
+      const waitingKinds =
+        owedNow.length > 0 ? [] : ended.filter((k) => this.deferred.get(k)?.some((d) => d.end === null));
       if (waitingKinds.length > 0) {
         for (const k of waitingKinds) {
           const start = this.deferred.get(k)!.find((d) => d.end === null)!;
@@ -163,7 +180,10 @@ export class NemesisExecutor {
     const kind = faultCapabilityOfAction(action);
     const ran = await this.exclusive(() => this.runNow(action, source, 0));
     if (!ran && kind !== null) {
-      this.deferred.set(kind, [{ action, sinceMs: performance.now(), end: null, waitingForLeader: true, started: false }, ...(this.deferred.get(kind) ?? [])]);
+      this.deferred.set(kind, [
+        { action, sinceMs: performance.now(), end: null, waitingForLeader: true, started: false },
+        ...(this.deferred.get(kind) ?? []),
+      ]);
       this.retryForLeaderLater();
     } else if (source === 'schedule' && kind !== null) this.owe(kind, action);
   }
@@ -197,7 +217,9 @@ export class NemesisExecutor {
       for (const start of waiting) {
         // One already handed to the queue of actions runs (or is skipped by runNow if held again).
         if (start.started) continue;
-        const why = start.waitingForLeader ? `${noLeaderWhy} until the run ended` : (this.heldBy(start.action) ?? 'a rollout step (its hold lasted until the run ended)');
+        const why = start.waitingForLeader
+          ? `${noLeaderWhy} until the run ended`
+          : (this.heldBy(start.action) ?? 'a rollout step (its hold lasted until the run ended)');
         void this.exclusive(() => this.recordSkipped(start.action, why));
       }
     }
@@ -208,7 +230,10 @@ export class NemesisExecutor {
     for (const [kind, queue] of [...this.deferred]) {
       const first = queue[0];
       if (first === undefined || this.draining.has(kind) || this.heldBy(first.action) !== undefined) continue;
-      this.draining.set(kind, this.runDeferred(kind).finally(() => this.draining.delete(kind)));
+      this.draining.set(
+        kind,
+        this.runDeferred(kind).finally(() => this.draining.delete(kind)),
+      );
     }
   }
 
@@ -239,15 +264,16 @@ export class NemesisExecutor {
         // Its end comes later through run(), as planned.
         this.owe(kind, start.action);
       } else {
-        if (!this.ending) await new Promise<void>((resolve) => {
-          const entry = { timer: setTimeout(() => fire(), end.afterMs), fire: () => fire() };
-          const fire = (): void => {
-            if (!this.pendingEnds.delete(entry)) return;
-            clearTimeout(entry.timer);
-            resolve();
-          };
-          this.pendingEnds.add(entry);
-        });
+        if (!this.ending)
+          await new Promise<void>((resolve) => {
+            const entry = { timer: setTimeout(() => fire(), end.afterMs), fire: () => fire() };
+            const fire = (): void => {
+              if (!this.pendingEnds.delete(entry)) return;
+              clearTimeout(entry.timer);
+              resolve();
+            };
+            this.pendingEnds.add(entry);
+          });
         await this.exclusive(() => this.runNow(end.action, 'schedule', deferredMs));
       }
       // Only now does it leave the queue: until its end ran, starts of the kind scheduled meanwhile wait behind it.
@@ -340,7 +366,12 @@ export class NemesisExecutor {
       if (leader === null) return false;
       applied = aimedAt(action, leader);
     }
-    this.options.record({ process: 'nemesis', type: 'info', f, value: { ...planned, ...(source === 'trigger' ? { source } : {}), ...(deferredMs > 0 ? { deferredMs } : {}) } });
+    this.options.record({
+      process: 'nemesis',
+      type: 'info',
+      f,
+      value: { ...planned, ...(source === 'trigger' ? { source } : {}), ...(deferredMs > 0 ? { deferredMs } : {}) },
+    });
     if (held !== undefined) {
       this.options.record({ process: 'nemesis', type: 'info', f, value: { skipped: held } });
       return true;
@@ -349,7 +380,13 @@ export class NemesisExecutor {
       const done = await this.apply(applied);
       this.options.record({ process: 'nemesis', type: 'info', f, value: done });
     } catch (error) {
-      this.options.record({ process: 'nemesis', type: 'info', f, value: null, error: error instanceof Error ? error.message : String(error) });
+      this.options.record({
+        process: 'nemesis',
+        type: 'info',
+        f,
+        value: null,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
     this.options.onFaultsChanged?.([...this.active.values()]);
     return true;
@@ -369,7 +406,8 @@ export class NemesisExecutor {
   }
 
   private async resolveTarget(target: NodeTarget): Promise<string[]> {
-    if ('stepNode' in target) throw new Error('a stepNode target must be resolved by the rollout process before the action runs');
+    if ('stepNode' in target)
+      throw new Error('a stepNode target must be resolved by the rollout process before the action runs');
     if ('nodes' in target) return [...target.nodes];
     const leader = await this.leaderWithin(this.options.leaderWaitMs ?? leaderWaitDefaultMs);
     if (leader === null) throw new Error('no leader to target');
@@ -394,7 +432,10 @@ export class NemesisExecutor {
         if (grudge === undefined) {
           const [isolated] = await this.resolveTarget(action.target ?? { leader: true });
           if (isolated === undefined) throw new Error('no node to isolate');
-          grudge = isolateGrudge(cluster.nodes().map((n) => n.id), isolated);
+          grudge = isolateGrudge(
+            cluster.nodes().map((n) => n.id),
+            isolated,
+          );
         }
         await cluster.partition(grudgeToMap(grudge));
         this.active.set('partition', `partition ${action.shape}`);
@@ -414,7 +455,9 @@ export class NemesisExecutor {
         this.active.delete('kill');
         return { nodes: await this.restartStopped() };
       case 'pause': {
-        const nodes = (await this.resolveTarget(action.target)).filter((id) => !this.retired.has(id) && cluster.node(id).running);
+        const nodes = (await this.resolveTarget(action.target)).filter(
+          (id) => !this.retired.has(id) && cluster.node(id).running,
+        );
         for (const id of nodes) await cluster.pause(id);
         this.active.set('pause', `paused ${nodes.join(',')}`);
         return { nodes };
@@ -424,7 +467,10 @@ export class NemesisExecutor {
         return { nodes: await this.resumePaused() };
       case 'clock-bump':
         await this.setClocks(action.nodes, action.offsetMs);
-        this.active.set('clock', `clock ${action.offsetMs > 0 ? '+' : ''}${action.offsetMs / 1000}s on ${action.nodes.join(',')}`);
+        this.active.set(
+          'clock',
+          `clock ${action.offsetMs > 0 ? '+' : ''}${action.offsetMs / 1000}s on ${action.nodes.join(',')}`,
+        );
         return { nodes: [...action.nodes], offsetMs: action.offsetMs };
       case 'clock-strobe':
         this.startStrobe(action.nodes, action.offsetMs, action.periodMs, action.durationMs);
@@ -473,14 +519,20 @@ export class NemesisExecutor {
 
   private async restartStopped(): Promise<string[]> {
     const cluster = this.options.cluster;
-    const stopped = cluster.nodes().filter((n) => !n.running && !this.retired.has(n.id)).map((n) => n.id);
+    const stopped = cluster
+      .nodes()
+      .filter((n) => !n.running && !this.retired.has(n.id))
+      .map((n) => n.id);
     for (const id of stopped) await cluster.start(id);
     return stopped;
   }
 
   private async resumePaused(): Promise<string[]> {
     const cluster = this.options.cluster;
-    const paused = cluster.nodes().filter((n) => n.paused).map((n) => n.id);
+    const paused = cluster
+      .nodes()
+      .filter((n) => n.paused)
+      .map((n) => n.id);
     for (const id of paused) await cluster.resume(id);
     return paused;
   }
@@ -532,7 +584,8 @@ export class NemesisExecutor {
     this.stopLinkResets();
     const ids = cluster.nodes().map((n) => n.id);
     this.resetTimer = setInterval(() => {
-      for (const from of ids) for (const to of ids) if (from !== to) void resetConnections(from, to).catch(() => undefined);
+      for (const from of ids)
+        for (const to of ids) if (from !== to) void resetConnections(from, to).catch(() => undefined);
     }, periodMs);
     this.resetTimer.unref();
   }

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Random, runGenerator, timeLimit } from '../generator/index.js';
-import { bridgeGrudge, faultSchedule, faultTuningDefaults, halvesGrudge, isolateGrudge, majoritiesRingGrudge, oneWayGrudge, parseFaultList } from './index.js';
+import {
+  bridgeGrudge,
+  faultSchedule,
+  faultTuningDefaults,
+  halvesGrudge,
+  isolateGrudge,
+  majoritiesRingGrudge,
+  oneWayGrudge,
+  parseFaultList,
+} from './index.js';
 import type { GrudgeRecord } from './index.js';
 
 const nodesArb = fc.integer({ min: 3, max: 7 }).map((n) => Array.from({ length: n }, (_, i) => `n${i + 1}`));
@@ -17,7 +26,9 @@ describe('partition grudges', () => {
           for (const b of nodes) expect(hears(grudge, a, b)).toBe(hears(grudge, b, a));
         }
         const sizes = new Set(nodes.map((a) => nodes.filter((b) => hears(grudge, a, b)).length));
-        expect([...sizes].sort()).toEqual([...new Set([Math.floor(nodes.length / 2), Math.ceil(nodes.length / 2)])].sort());
+        expect([...sizes].sort()).toEqual(
+          [...new Set([Math.floor(nodes.length / 2), Math.ceil(nodes.length / 2)])].sort(),
+        );
       }),
     );
   });
@@ -27,7 +38,12 @@ describe('partition grudges', () => {
       fc.property(nodesArb, fc.integer(), (nodes, seed) => {
         const grudge = majoritiesRingGrudge(nodes, new Random(seed));
         const majority = Math.floor(nodes.length / 2) + 1;
-        const views = nodes.map((a) => nodes.filter((b) => hears(grudge, a, b)).sort().join(','));
+        const views = nodes.map((a) =>
+          nodes
+            .filter((b) => hears(grudge, a, b))
+            .sort()
+            .join(','),
+        );
         for (const view of views) expect(view.split(',').length).toBeGreaterThanOrEqual(majority);
         expect(new Set(views).size).toBe(nodes.length);
       }),
@@ -36,7 +52,13 @@ describe('partition grudges', () => {
 
   it('isolate, bridge and one-way have the documented shapes', () => {
     const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
-    expect(isolateGrudge(nodes, 'n2')).toEqual({ n2: ['n1', 'n3', 'n4', 'n5'], n1: ['n2'], n3: ['n2'], n4: ['n2'], n5: ['n2'] });
+    expect(isolateGrudge(nodes, 'n2')).toEqual({
+      n2: ['n1', 'n3', 'n4', 'n5'],
+      n1: ['n2'],
+      n3: ['n2'],
+      n4: ['n2'],
+      n5: ['n2'],
+    });
     const bridge = bridgeGrudge(nodes, new Random(3));
     const bridgeNode = nodes.find((n) => (bridge[n] ?? []).length === 0)!;
     for (const n of nodes) expect(hears(bridge, n, bridgeNode) && hears(bridge, bridgeNode, n)).toBe(true);
@@ -57,7 +79,16 @@ describe('fault list and schedule', () => {
   });
 
   it('alternates start and stop every interval, deterministically from the seed', () => {
-    const schedule = () => timeLimit(10_000, faultSchedule({ faults: parseFaultList('partition,kill,pause,clock'), nodes: ['n1', 'n2', 'n3'], intervalMs: 1_000, tuning: faultTuningDefaults }));
+    const schedule = () =>
+      timeLimit(
+        10_000,
+        faultSchedule({
+          faults: parseFaultList('partition,kill,pause,clock'),
+          nodes: ['n1', 'n2', 'n3'],
+          intervalMs: 1_000,
+          tuning: faultTuningDefaults,
+        }),
+      );
     const a = runGenerator(schedule(), { random: new Random(5), threads: 1 }, { eventsMax: 100 });
     const b = runGenerator(schedule(), { random: new Random(5), threads: 1 }, { eventsMax: 100 });
     expect(a).toEqual(b);

@@ -55,7 +55,8 @@ export interface Plan {
 
 const asOp = (op: ClientOp): PlanItem => ({ kind: 'op', op });
 const asNemesis = (action: NemesisAction): PlanItem => ({ kind: 'nemesis', action });
-const asFinal = (event: FinalEvent): PlanItem => (event.kind === 'op' ? asOp(event.op) : { kind: 'await', condition: event.condition, boundMs: event.boundMs });
+const asFinal = (event: FinalEvent): PlanItem =>
+  event.kind === 'op' ? asOp(event.op) : { kind: 'await', condition: event.condition, boundMs: event.boundMs };
 const phase = (name: PhaseName): EventGenerator<PlanItem> => once<PlanItem>({ kind: 'phase', name });
 
 /** The test's whole plan as a generator: main phase (ops ‖ faults ‖ rollout), heal, recovery wait, final phase. */
@@ -63,16 +64,30 @@ export function planGenerator(config: PlanConfig): EventGenerator<PlanItem> {
   const options = config.workloadOptions;
   // The final phase reads back what the main phase touched; generators are lazy, so it is built once main ran.
   const keys = new Set<string>();
-  const clients = map(timeLimit(config.timeLimitMs, rate(config.opsPerSecond, config.workload.generator(options))), (op) => {
-    if (op.key !== undefined) keys.add(op.key);
-    return asOp(op);
-  });
-  const final = generator<PlanItem>((context, startMs) => map(config.workload.final(options, { keys: [...keys] }), asFinal).events(context, startMs));
+  const clients = map(
+    timeLimit(config.timeLimitMs, rate(config.opsPerSecond, config.workload.generator(options))),
+    (op) => {
+      if (op.key !== undefined) keys.add(op.key);
+      return asOp(op);
+    },
+  );
+  const final = generator<PlanItem>((context, startMs) =>
+    map(config.workload.final(options, { keys: [...keys] }), asFinal).events(context, startMs),
+  );
   const nemesis = map(
-    timeLimit(config.timeLimitMs, faultSchedule({ faults: config.faults, nodes: config.nodes, intervalMs: config.nemesisIntervalMs, tuning: config.faultTuning })),
+    timeLimit(
+      config.timeLimitMs,
+      faultSchedule({
+        faults: config.faults,
+        nodes: config.nodes,
+        intervalMs: config.nemesisIntervalMs,
+        tuning: config.faultTuning,
+      }),
+    ),
     asNemesis,
   );
-  const rollout: EventGenerator<PlanItem>[] = config.rollout === null ? [] : [once<PlanItem>({ kind: 'rollout', program: config.rollout })];
+  const rollout: EventGenerator<PlanItem>[] =
+    config.rollout === null ? [] : [once<PlanItem>({ kind: 'rollout', program: config.rollout })];
   return phases<PlanItem>(
     phase('main'),
     ...rollout,
@@ -87,7 +102,11 @@ export function planGenerator(config: PlanConfig): EventGenerator<PlanItem> {
 
 /** Builds the plan from a seeded source; the same seed and config give the same plan. */
 export function buildPlan(config: PlanConfig, random: Random): Plan {
-  const { events, endMs } = runGenerator(planGenerator(config), { random, threads: config.concurrency }, { eventsMax: config.planEventsMax });
+  const { events, endMs } = runGenerator(
+    planGenerator(config),
+    { random, threads: config.concurrency },
+    { eventsMax: config.planEventsMax },
+  );
   return { events, endMs };
 }
 
@@ -111,7 +130,9 @@ export function parsePlanJsonl(text: string, source: string): Plan {
     }
     const candidate = event as { atMs?: unknown; value?: { kind?: unknown } } | null;
     if (typeof candidate?.atMs !== 'number' || !planItemKinds.includes(String(candidate.value?.kind))) {
-      throw new RangeError(`${source}:${i + 1}: not a plan event (needs atMs and value.kind ${planItemKinds.join('|')})`);
+      throw new RangeError(
+        `${source}:${i + 1}: not a plan event (needs atMs and value.kind ${planItemKinds.join('|')})`,
+      );
     }
     if (candidate.value?.kind === 'rollout') {
       try {
@@ -121,7 +142,8 @@ export function parsePlanJsonl(text: string, source: string): Plan {
       }
     }
     const previous = events[events.length - 1];
-    if (previous !== undefined && candidate.atMs < previous.atMs) throw new RangeError(`${source}:${i + 1}: events out of time order`);
+    if (previous !== undefined && candidate.atMs < previous.atMs)
+      throw new RangeError(`${source}:${i + 1}: events out of time order`);
     events.push(event as PlanEvent);
   }
   return { events, endMs: events[events.length - 1]?.atMs ?? 0 };

@@ -21,7 +21,12 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-const quiet: ProgressDisplay = { start: () => undefined, update: () => undefined, note: () => undefined, stop: () => undefined };
+const quiet: ProgressDisplay = {
+  start: () => undefined,
+  update: () => undefined,
+  note: () => undefined,
+  stop: () => undefined,
+};
 
 /** A terminal progress bar when `stream` is a TTY, otherwise a display that prints nothing. */
 export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
@@ -36,7 +41,13 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
   let running = false;
   return {
     start(totalSeconds) {
-      bar.start(Math.max(1, Math.round(totalSeconds)), 0, { ok: 0, fail: 0, info: 0, step: 'no rollout', faults: 'no faults' });
+      bar.start(Math.max(1, Math.round(totalSeconds)), 0, {
+        ok: 0,
+        fail: 0,
+        info: 0,
+        step: 'no rollout',
+        faults: 'no faults',
+      });
       running = true;
     },
     note(text) {
@@ -44,7 +55,10 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
     },
     update(elapsedSeconds, counts, faults) {
       if (!running) return;
-      bar.update(Math.round(elapsedSeconds), { ...counts, faults: faults.length === 0 ? 'no faults' : faults.join('; ') });
+      bar.update(Math.round(elapsedSeconds), {
+        ...counts,
+        faults: faults.length === 0 ? 'no faults' : faults.join('; '),
+      });
     },
     stop() {
       if (running) bar.stop();

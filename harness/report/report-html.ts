@@ -49,7 +49,8 @@ interface Links {
 }
 
 function linksFor(model: ReportModel, outputDir: string): Links {
-  const file = (pathInRun: string, text = pathInRun): string => `<a href="${h(relative(outputDir, join(model.runDir, pathInRun)).split('\\').join('/'))}">${h(text)}</a>`;
+  const file = (pathInRun: string, text = pathInRun): string =>
+    `<a href="${h(relative(outputDir, join(model.runDir, pathInRun)).split('\\').join('/'))}">${h(text)}</a>`;
   const node = (id: string): string => {
     const files = model.nodeFiles[id] ?? [];
     return `<b>${h(id)}</b>${files.length === 0 ? '' : ` (${files.map((f) => file(f, f.split('/').at(-1))).join(', ')})`}`;
@@ -60,25 +61,50 @@ function linksFor(model: ReportModel, outputDir: string): Links {
 function verdictSection(model: ReportModel): string {
   const checkers = Object.entries(model.results?.checkers ?? {});
   // A checker with findings links to their table, the others to their full entry.
-  const target = (name: string, entry: CheckerEntry): string => (Array.isArray((entry as { findings?: unknown }).findings) ? `findings-${name}` : `checker-${name}`);
-  const rows = checkers.map(([name, entry]) => [`<a href="#${h(target(name, entry))}">${h(name)}</a>`, badge(entry.valid), h(typeof entry.reason === 'string' ? entry.reason : entry.valid === true ? '' : 'no reason given')]);
-  const notChecked = model.results === null ? '<p class="warning">This run has no results.json: it was not checked.</p>' : '';
+  const target = (name: string, entry: CheckerEntry): string =>
+    Array.isArray((entry as { findings?: unknown }).findings) ? `findings-${name}` : `checker-${name}`;
+  const rows = checkers.map(([name, entry]) => [
+    `<a href="#${h(target(name, entry))}">${h(name)}</a>`,
+    badge(entry.valid),
+    h(typeof entry.reason === 'string' ? entry.reason : entry.valid === true ? '' : 'no reason given'),
+  ]);
+  const notChecked =
+    model.results === null ? '<p class="warning">This run has no results.json: it was not checked.</p>' : '';
   return `<section id="verdicts"><h2>Verdicts</h2>${notChecked}${table(['checker', 'verdict', 'why'], rows, 'verdicts')}</section>`;
 }
 
 function warningsSection(model: ReportModel): string {
-  const items = [...(model.scheduleWarning === null ? [] : [model.scheduleWarning]), ...model.warnings.filter((w) => !w.startsWith('the harness fell behind'))];
+  const items = [
+    ...(model.scheduleWarning === null ? [] : [model.scheduleWarning]),
+    ...model.warnings.filter((w) => !w.startsWith('the harness fell behind')),
+  ];
   if (items.length === 0) return '';
   return `<section id="warnings"><h2>Warnings</h2><ul class="warnings">${items.map((w) => `<li>${h(w)}</li>`).join('')}</ul></section>`;
 }
 
 function factsSection(model: ReportModel, links: Links): string {
-  const test = model.test as { name?: string; seed?: number; scenario?: string; workload?: string; startedAt?: string; versions?: Record<string, string>; config?: Record<string, unknown>; imageTag?: string; replayOf?: string };
+  const test = model.test as {
+    name?: string;
+    seed?: number;
+    scenario?: string;
+    workload?: string;
+    startedAt?: string;
+    versions?: Record<string, string>;
+    config?: Record<string, unknown>;
+    imageTag?: string;
+    replayOf?: string;
+  };
   const config = test.config ?? {};
   const plan = model.execution?.plan ?? null;
   const versions = test.versions ?? {};
-  const offered = plan === null ? '—' : `${plan.opsDispatched} of ${plan.opsPlanned} planned${plan.opsSkipped > 0 ? `, ${plan.opsSkipped} skipped` : ''}`;
-  const rate = plan?.achievedOpsPerSecond === undefined ? '—' : `${plan.achievedOpsPerSecond.toFixed(1)} ops/s achieved${plan.plannedOpsPerSecond === undefined ? '' : ` (planned ${plan.plannedOpsPerSecond.toFixed(1)})`}`;
+  const offered =
+    plan === null
+      ? '—'
+      : `${plan.opsDispatched} of ${plan.opsPlanned} planned${plan.opsSkipped > 0 ? `, ${plan.opsSkipped} skipped` : ''}`;
+  const rate =
+    plan?.achievedOpsPerSecond === undefined
+      ? '—'
+      : `${plan.achievedOpsPerSecond.toFixed(1)} ops/s achieved${plan.plannedOpsPerSecond === undefined ? '' : ` (planned ${plan.plannedOpsPerSecond.toFixed(1)})`}`;
   const rows: [string, string][] = [
     ['test', h(String(test.name ?? ''))],
     ['scenario / workload', h(`${test.scenario ?? '—'} / ${test.workload ?? '—'}`)],
@@ -86,22 +112,76 @@ function factsSection(model: ReportModel, links: Links): string {
     ['started', h(String(test.startedAt ?? '—'))],
     ['command line', `<code>${h(versions['commandLine'] ?? '—')}</code>`],
     ['git commit', `<code>${h(versions['gitCommit'] ?? '—')}</code>`],
-    ['versions', h(Object.entries(versions).filter(([k]) => k !== 'commandLine' && k !== 'gitCommit').map(([k, v]) => `${k} ${v}`).join(', '))],
-    ['backend', h(`${typeof config['backend'] === 'string' ? config['backend'] : '—'}${test.imageTag === undefined ? '' : `, image ${test.imageTag}`}`)],
-    ['nodes', (Array.isArray(config['nodes']) ? (config['nodes'] as string[]) : model.nodeIds).map((n) => links.node(n)).join(', ')],
-    ['faults requested', h(Array.isArray(config['faults']) ? (config['faults'] as string[]).join(', ') || 'none' : '—')],
-    ['duration', h(model.execution === null ? `${model.durationS.toFixed(1)} s of history` : `${(model.execution.durationMs / 1000).toFixed(1)} s wall, ${model.durationS.toFixed(1)} s of history`)],
-    ['client ops', h(`${model.ops.length} invoked: ${model.counts.ok} ok, ${model.counts.fail} fail, ${model.counts.info} info, ${model.counts.pending} pending; offered ${offered}`)],
+    [
+      'versions',
+      h(
+        Object.entries(versions)
+          .filter(([k]) => k !== 'commandLine' && k !== 'gitCommit')
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      ),
+    ],
+    [
+      'backend',
+      h(
+        `${typeof config['backend'] === 'string' ? config['backend'] : '—'}${test.imageTag === undefined ? '' : `, image ${test.imageTag}`}`,
+      ),
+    ],
+    [
+      'nodes',
+      (Array.isArray(config['nodes']) ? (config['nodes'] as string[]) : model.nodeIds)
+        .map((n) => links.node(n))
+        .join(', '),
+    ],
+    [
+      'faults requested',
+      h(Array.isArray(config['faults']) ? (config['faults'] as string[]).join(', ') || 'none' : '—'),
+    ],
+    [
+      'duration',
+      h(
+        model.execution === null
+          ? `${model.durationS.toFixed(1)} s of history`
+          : `${(model.execution.durationMs / 1000).toFixed(1)} s wall, ${model.durationS.toFixed(1)} s of history`,
+      ),
+    ],
+    [
+      'client ops',
+      h(
+        `${model.ops.length} invoked: ${model.counts.ok} ok, ${model.counts.fail} fail, ${model.counts.info} info, ${model.counts.pending} pending; offered ${offered}`,
+      ),
+    ],
     ['rate', h(rate)],
-    ['late ops', h(plan === null ? '—' : `${plan.opsLate} late (> ${plan.lateThresholdMs} ms)${plan.opsLateByHarness === undefined ? '' : `, ${plan.opsLateByHarness} of them by the harness's own lag`}, lag up to ${plan.maxLagMs} ms`)],
+    [
+      'late ops',
+      h(
+        plan === null
+          ? '—'
+          : `${plan.opsLate} late (> ${plan.lateThresholdMs} ms)${plan.opsLateByHarness === undefined ? '' : `, ${plan.opsLateByHarness} of them by the harness's own lag`}, lag up to ${plan.maxLagMs} ms`,
+      ),
+    ],
     ...(test.replayOf === undefined ? [] : [['replay of', h(test.replayOf)] as [string, string]]),
   ];
-  const files = ['test.json', 'plan.jsonl', 'history.jsonl', 'history.edn', 'results.json', 'execution.json', 'status.jsonl', 'harness.log'].filter((f) => model.files.includes(f)).map((f) => links.file(f)).join(' · ');
+  const files = [
+    'test.json',
+    'plan.jsonl',
+    'history.jsonl',
+    'history.edn',
+    'results.json',
+    'execution.json',
+    'status.jsonl',
+    'harness.log',
+  ]
+    .filter((f) => model.files.includes(f))
+    .map((f) => links.file(f))
+    .join(' · ');
   return `<section id="facts"><h2>Run</h2><table class="facts"><tbody>${rows.map(([k, v]) => `<tr><th>${h(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table><p class="files">Files: ${files}</p><details><summary>full configuration (test.json)</summary><pre>${h(JSON.stringify(config, null, 2))}</pre></details></section>`;
 }
 
 function omittedNote(chart: Chart, what: string): string {
-  return chart.omitted === 0 ? '' : `<p class="sampled">Sampled: ${chart.drawn} of ${chart.drawn + chart.omitted} ${what} drawn (every failed, indeterminate and pending op first, then an even sample of the rest).</p>`;
+  return chart.omitted === 0
+    ? ''
+    : `<p class="sampled">Sampled: ${chart.drawn} of ${chart.drawn + chart.omitted} ${what} drawn (every failed, indeterminate and pending op first, then an even sample of the rest).</p>`;
 }
 
 function timelineSection(model: ReportModel, charts: ReportCharts): string {
@@ -114,7 +194,15 @@ function timelineSection(model: ReportModel, charts: ReportCharts): string {
 
 function latencySection(model: ReportModel, charts: ReportCharts): string {
   const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
-  const rows = model.quantiles.map((q) => [h(q.f), h(q.outcome), String(q.count), ms(q.p50), ms(q.p90), ms(q.p99), ms(q.max)]);
+  const rows = model.quantiles.map((q) => [
+    h(q.f),
+    h(q.outcome),
+    String(q.count),
+    ms(q.p50),
+    ms(q.p90),
+    ms(q.p99),
+    ms(q.max),
+  ]);
   return `<section id="latency"><h2>Latency and throughput</h2>
 <div class="chart" id="latency-chart">${charts.latency.svg}${omittedNote(charts.latency, 'points')}</div>
 <div class="chart" id="throughput-chart">${charts.throughput.svg}</div>
@@ -122,16 +210,37 @@ function latencySection(model: ReportModel, charts: ReportCharts): string {
 }
 
 function nodesSection(model: ReportModel, charts: ReportCharts, links: Links): string {
-  const halts = model.halts.map((x) => [links.node(x.node), seconds(x.time), String(x.haltIndex), h(x.error), h(x.reason)]);
+  const halts = model.halts.map((x) => [
+    links.node(x.node),
+    seconds(x.time),
+    String(x.haltIndex),
+    h(x.error),
+    h(x.reason),
+  ]);
   const changes = model.nodeChanges.map((c) => [links.node(c.node), seconds(c.time), h(c.field), h(c.from), h(c.to)]);
-  const chart = charts.nodes === null ? '<p class="none">No status samples (status.jsonl): this workload samples no node status.</p>' : `<div class="chart" id="nodes-chart">${charts.nodes.svg}</div>`;
+  const chart =
+    charts.nodes === null
+      ? '<p class="none">No status samples (status.jsonl): this workload samples no node status.</p>'
+      : `<div class="chart" id="nodes-chart">${charts.nodes.svg}</div>`;
   return `<section id="nodes"><h2>Nodes</h2>${chart}<h3>Halts seen</h3>${table(['node', 'time', 'halt index', 'error', 'reason'], halts, 'halts')}
 <details><summary>Rollout state changes per node (stage, envelopes, cutover indexes, DEKs): ${changes.length}</summary>${table(['node', 'time', 'field', 'from', 'to'], changes)}</details></section>`;
 }
 
 function stepsAndFaultsSection(model: ReportModel): string {
-  const steps = model.steps.map((s) => [h(s.step), h(s.label), seconds(s.start), seconds(s.end), h(s.outcome), h(s.node ?? '')]);
-  const faults = model.faults.map((f) => [h(f.fault), h(f.targets), seconds(f.start), f.ended ? seconds(f.end) : 'not ended']);
+  const steps = model.steps.map((s) => [
+    h(s.step),
+    h(s.label),
+    seconds(s.start),
+    seconds(s.end),
+    h(s.outcome),
+    h(s.node ?? ''),
+  ]);
+  const faults = model.faults.map((f) => [
+    h(f.fault),
+    h(f.targets),
+    seconds(f.start),
+    f.ended ? seconds(f.end) : 'not ended',
+  ]);
   return `<section id="rollout"><h2>Rollout steps</h2>${table(['step', 'what', 'invoked', 'completed', 'outcome', 'node'], steps, 'steps')}</section>
 <section id="faults"><h2>Faults</h2>${table(['fault', 'targets', 'start', 'end'], faults, 'faults')}</section>`;
 }
@@ -142,18 +251,44 @@ interface LinearizabilityEntry {
   readonly partition?: string | null;
   readonly op?: { index: number; process: unknown; description: string; f: string };
   readonly previousOk?: { index: number; process: unknown; description: string } | null;
-  readonly finalPaths?: readonly { steps: readonly { op: { description: string; index: number }; model: string }[]; failure: { op: { description: string }; message: string } }[];
+  readonly finalPaths?: readonly {
+    steps: readonly { op: { description: string; index: number }; model: string }[];
+    failure: { op: { description: string }; message: string };
+  }[];
 }
 
 function linearizabilitySection(model: ReportModel, charts: ReportCharts, links: Links): string {
   const entry = model.results?.checkers['linearizability'] as LinearizabilityEntry | undefined;
   if (entry === undefined) return '';
-  const partitions = (entry.partitions ?? []).map((p) => [h(String(p.key)), String(p.ops), p.valid === 'not-checked' ? '<span class="verdict v-notchecked">NOT CHECKED</span>' : badge(p.valid), `${p.elapsedMs.toFixed(0)} ms`]);
-  const describe = (op: { index: number; process: unknown; description: string } | null | undefined): string => (op === null || op === undefined ? '—' : `${h(op.description)} by process ${h(String(op.process))} (history index ${op.index}, at ${seconds(model.timeOfIndex(op.index))})`);
-  const failure = entry.valid === false ? `<p class="failure">Key <b>${h(String(entry.partition))}</b> is not linearizable. Failing op: <b>${describe(entry.op)}</b>; previous ok op: ${describe(entry.previousOk)}.</p>` : '';
-  const paths = (entry.finalPaths ?? []).slice(0, 12).map((p) => `<li>${p.steps.map((s) => `${h(s.op.description)} → ${h(s.model)}`).join(' ; ')} ; <b>${h(p.failure.op.description)}</b>: ${h(p.failure.message)}</li>`).join('');
-  const chart = charts.linearizability === null ? '' : `<div class="chart" id="linearizability-chart">${charts.linearizability.svg}${omittedNote(charts.linearizability, 'ops')}</div>`;
-  const detail = model.linearizabilityHtml === null ? '' : `<p>Step-by-step explanation: ${links.file(model.linearizabilityHtml)}</p>`;
+  const partitions = (entry.partitions ?? []).map((p) => [
+    h(String(p.key)),
+    String(p.ops),
+    p.valid === 'not-checked' ? '<span class="verdict v-notchecked">NOT CHECKED</span>' : badge(p.valid),
+    `${p.elapsedMs.toFixed(0)} ms`,
+  ]);
+  const describe = (op: { index: number; process: unknown; description: string } | null | undefined): string =>
+    op === null || op === undefined
+      ? '—'
+      : `${h(op.description)} by process ${h(String(op.process))} (history index ${op.index}, at ${seconds(model.timeOfIndex(op.index))})`;
+  const failure =
+    entry.valid === false
+      ? `<p class="failure">Key <b>${h(String(entry.partition))}</b> is not linearizable. Failing op: <b>${describe(entry.op)}</b>; previous ok op: ${describe(entry.previousOk)}.</p>`
+      : '';
+  const paths = (entry.finalPaths ?? [])
+    .slice(0, 12)
+    .map(
+      (p) =>
+        `<li>${p.steps.map((s) => `${h(s.op.description)} → ${h(s.model)}`).join(' ; ')} ; <b>${h(p.failure.op.description)}</b>: ${h(p.failure.message)}</li>`,
+    )
+    .join('');
+  const chart =
+    charts.linearizability === null
+      ? ''
+      : `<div class="chart" id="linearizability-chart">${charts.linearizability.svg}${omittedNote(charts.linearizability, 'ops')}</div>`;
+  const detail =
+    model.linearizabilityHtml === null
+      ? ''
+      : `<p>Step-by-step explanation: ${links.file(model.linearizabilityHtml)}</p>`;
   return `<section id="linearizability"><h2>Linearizability ${badge(entry.valid)}</h2>${failure}${chart}${paths === '' ? '' : `<h3>Final paths</h3><ol class="paths">${paths}</ol>`}${detail}
 <h3>Keys</h3>${table(['key', 'ops', 'verdict', 'search time'], partitions, 'partitions')}</section>`;
 }
@@ -170,7 +305,9 @@ interface FindingLike {
 }
 
 function findingsSection(model: ReportModel, links: Links): string {
-  const withFindings = Object.entries(model.results?.checkers ?? {}).filter(([, entry]) => Array.isArray((entry as { findings?: unknown }).findings));
+  const withFindings = Object.entries(model.results?.checkers ?? {}).filter(([, entry]) =>
+    Array.isArray((entry as { findings?: unknown }).findings),
+  );
   if (withFindings.length === 0) return '';
   const blocks = withFindings.map(([name, entry]) => {
     const findings = (entry as unknown as { findings: FindingLike[] }).findings;
@@ -178,11 +315,17 @@ function findingsSection(model: ReportModel, links: Links): string {
       h(f.invariant ?? ''),
       f.undecided === true ? 'undecided' : 'violation',
       (f.nodes ?? []).map((n) => links.node(n)).join('<br>'),
-      f.time === undefined ? (f.opIndex === undefined ? '—' : seconds(model.timeOfIndex(f.opIndex))) : seconds(f.time / 1e9),
+      f.time === undefined
+        ? f.opIndex === undefined
+          ? '—'
+          : seconds(model.timeOfIndex(f.opIndex))
+        : seconds(f.time / 1e9),
       f.opIndex === undefined ? '—' : String(f.opIndex),
       f.path === undefined ? '—' : links.file(f.path),
       h(f.message ?? ''),
-      f.details === undefined ? '' : `<details><summary>details</summary><pre>${h(JSON.stringify(f.details, null, 1))}</pre></details>`,
+      f.details === undefined
+        ? ''
+        : `<details><summary>details</summary><pre>${h(JSON.stringify(f.details, null, 1))}</pre></details>`,
     ]);
     return `<h3 id="findings-${h(name)}">${h(name)} ${badge(entry.valid)}</h3>${table(['invariant', 'kind', 'nodes', 'time', 'op', 'file', 'finding', ''], rows, `findings findings-${h(name)}`)}`;
   });
@@ -219,7 +362,12 @@ document.getElementById('timeline-process').hidden=input.value!=='process'||!inp
 export function reportSummary(model: ReportModel, charts: ReportCharts): Record<string, unknown> {
   return {
     valid: model.results?.valid ?? null,
-    checkers: Object.fromEntries(Object.entries(model.results?.checkers ?? {}).map(([name, entry]) => [name, { valid: entry.valid, reason: entry.reason ?? null }])),
+    checkers: Object.fromEntries(
+      Object.entries(model.results?.checkers ?? {}).map(([name, entry]) => [
+        name,
+        { valid: entry.valid, reason: entry.reason ?? null },
+      ]),
+    ),
     ops: model.ops.length,
     opsDrawn: charts.timelineByProcess.drawn,
     faults: model.faults.length,

@@ -27,12 +27,21 @@ describe('the report model', () => {
     const model = buildReportModel(run.dir, run.results);
     expect(model.ops).toHaveLength(200);
     expect(model.counts.ok + model.counts.fail + model.counts.info + model.counts.pending).toBe(200);
-    expect(model.faults.map((f) => [f.fault, f.targets])).toEqual([['partition-halves', 'n1✕n2+n3'], ['kill-leader', 'n2']]);
+    expect(model.faults.map((f) => [f.fault, f.targets])).toEqual([
+      ['partition-halves', 'n1✕n2+n3'],
+      ['kill-leader', 'n2'],
+    ]);
     for (const fault of model.faults) expect(fault.end).toBeGreaterThan(fault.start);
-    expect(model.steps.map((s) => s.label)).toEqual(['bootstrap @10', 'enable-storage-envelope @40', 'enable-raft-envelope @80']);
+    expect(model.steps.map((s) => s.label)).toEqual([
+      'bootstrap @10',
+      'enable-storage-envelope @40',
+      'enable-raft-envelope @80',
+    ]);
     expect(model.nodeSpans.some((s) => s.node === 'n2' && s.state === 'down')).toBe(true);
     for (const op of model.ops) expect(op.end).toBeGreaterThanOrEqual(op.start);
-    expect(model.quantiles.find((q) => q.f === 'read' && q.outcome === 'all')?.count).toBe(model.ops.filter((o) => o.f === 'read' && o.outcome !== 'pending').length);
+    expect(model.quantiles.find((q) => q.f === 'read' && q.outcome === 'all')?.count).toBe(
+      model.ops.filter((o) => o.f === 'read' && o.outcome !== 'pending').length,
+    );
   });
 
   it('a large run is sampled on the timeline and the page says so', async () => {

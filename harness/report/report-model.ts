@@ -159,7 +159,12 @@ function clientOps(history: readonly HistoryOp[], endS: number): ReportOp[] {
         start,
         end,
         latencyMs: Math.max((end - start) * 1000, 0.001),
-        error: typeof completion?.error === 'string' ? completion.error : completion?.error === undefined ? null : JSON.stringify(completion.error),
+        error:
+          typeof completion?.error === 'string'
+            ? completion.error
+            : completion?.error === undefined
+              ? null
+              : JSON.stringify(completion.error),
         completionIndex: completion?.index ?? null,
       };
     });
@@ -171,7 +176,9 @@ function targetsOf(done: unknown): string {
   const value = done as { nodes?: unknown; grudge?: unknown; offsetMs?: unknown };
   if (Array.isArray(value.nodes)) return value.nodes.join(', ');
   if (value.grudge !== undefined && typeof value.grudge === 'object' && value.grudge !== null) {
-    return Object.entries(value.grudge as Record<string, string[]>).map(([node, cut]) => `${node}✕${cut.join('+')}`).join(' ');
+    return Object.entries(value.grudge as Record<string, string[]>)
+      .map(([node, cut]) => `${node}✕${cut.join('+')}`)
+      .join(' ');
   }
   return JSON.stringify(done);
 }
@@ -183,7 +190,14 @@ function rolloutSteps(history: readonly HistoryOp[]): ReportStep[] {
       const logIndex = completion?.logIndex;
       const invokeValue = (invoke.value ?? {}) as { step?: string; node?: string; stage?: string; purpose?: string };
       const node = completion?.node ?? invoke.node ?? invokeValue.node ?? null;
-      const detail = [invokeValue.purpose, invokeValue.stage, invokeValue.node, logIndex === undefined ? undefined : `@${logIndex}`].filter((x) => x !== undefined).join(' ');
+      const detail = [
+        invokeValue.purpose,
+        invokeValue.stage,
+        invokeValue.node,
+        logIndex === undefined ? undefined : `@${logIndex}`,
+      ]
+        .filter((x) => x !== undefined)
+        .join(' ');
       return {
         f: invoke.f,
         step: typeof invokeValue.step === 'string' ? invokeValue.step : '',
@@ -208,8 +222,11 @@ function rolloutFields(sample: StatusSample): Record<string, string> {
   const fields: Record<string, string> = {};
   if (sample.status !== null) fields['stage'] = sample.status.stage;
   if (sample.sidecar !== null) {
-    fields['storage envelope'] = sample.sidecar.storageEnvelopeActive ? `on @${sample.sidecar.storageEnvelopeCutoverIndex}` : 'off';
-    fields['raft envelope'] = sample.sidecar.raftEnvelopeCutoverIndex > 0 ? `on @${sample.sidecar.raftEnvelopeCutoverIndex}` : 'off';
+    fields['storage envelope'] = sample.sidecar.storageEnvelopeActive
+      ? `on @${sample.sidecar.storageEnvelopeCutoverIndex}`
+      : 'off';
+    fields['raft envelope'] =
+      sample.sidecar.raftEnvelopeCutoverIndex > 0 ? `on @${sample.sidecar.raftEnvelopeCutoverIndex}` : 'off';
     fields['DEKs'] = sample.sidecar.keyIds.join(',');
   }
   return fields;
@@ -236,11 +253,25 @@ function nodeViews(samples: readonly StatusSample[], endS: number): NodeViews {
       const state = nodeState(sample);
       const last = views.spans.at(-1);
       const end = next === undefined ? Math.max(endS, time) : next.time / nsPerS;
-      if (last !== undefined && last.node === node && last.state === state) views.spans[views.spans.length - 1] = { ...last, end };
+      if (last !== undefined && last.node === node && last.state === state)
+        views.spans[views.spans.length - 1] = { ...last, end };
       else views.spans.push({ node, start: time, end, state });
-      if (sample.status !== null && (i % stride === 0 || next === undefined)) views.points.push({ node, time, appliedIndex: sample.status.appliedIndex, commitIndex: sample.status.commitIndex });
+      if (sample.status !== null && (i % stride === 0 || next === undefined))
+        views.points.push({
+          node,
+          time,
+          appliedIndex: sample.status.appliedIndex,
+          commitIndex: sample.status.commitIndex,
+        });
       const halted = sample.status?.halted === true;
-      if (halted && !wasHalted && sample.status !== null) views.halts.push({ node, time, haltIndex: sample.status.haltIndex, error: sample.status.haltError, reason: sample.status.haltReason });
+      if (halted && !wasHalted && sample.status !== null)
+        views.halts.push({
+          node,
+          time,
+          haltIndex: sample.status.haltIndex,
+          error: sample.status.haltError,
+          reason: sample.status.haltReason,
+        });
       if (sample.status !== null) wasHalted = halted;
       const fields = rolloutFields(sample);
       for (const [field, to] of Object.entries(fields)) {
@@ -272,9 +303,21 @@ function latencyQuantiles(ops: readonly ReportOp[]): LatencyQuantiles[] {
     .map(([group, latencies]) => {
       const [f = '', outcome = 'all'] = group.split('\u0000');
       const sorted = latencies.sort((a, b) => a - b);
-      return { f, outcome: outcome as Outcome | 'all', count: sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? 0 };
+      return {
+        f,
+        outcome: outcome as Outcome | 'all',
+        count: sorted.length,
+        p50: quantile(sorted, 0.5),
+        p90: quantile(sorted, 0.9),
+        p99: quantile(sorted, 0.99),
+        max: sorted.at(-1) ?? 0,
+      };
     })
-    .sort((a, b) => a.f.localeCompare(b.f) || (a.outcome === 'all' ? -1 : b.outcome === 'all' ? 1 : a.outcome.localeCompare(b.outcome)));
+    .sort(
+      (a, b) =>
+        a.f.localeCompare(b.f) ||
+        (a.outcome === 'all' ? -1 : b.outcome === 'all' ? 1 : a.outcome.localeCompare(b.outcome)),
+    );
 }
 
 function throughput(ops: readonly ReportOp[]): ThroughputBin[] {
@@ -284,10 +327,12 @@ function throughput(ops: readonly ReportOp[]): ThroughputBin[] {
     const key = `${Math.floor(op.end)}\u0000${op.outcome}`;
     bins.set(key, (bins.get(key) ?? 0) + 1);
   }
-  return [...bins].map(([key, count]) => {
-    const [second = '0', outcome = 'ok'] = key.split('\u0000');
-    return { second: Number(second), outcome: outcome as Outcome, count };
-  }).sort((a, b) => a.second - b.second);
+  return [...bins]
+    .map(([key, count]) => {
+      const [second = '0', outcome = 'ok'] = key.split('\u0000');
+      return { second: Number(second), outcome: outcome as Outcome, count };
+    })
+    .sort((a, b) => a.second - b.second);
 }
 
 function scheduleWarningOf(execution: ExecutionRecord | null): string | null {
@@ -296,14 +341,19 @@ function scheduleWarningOf(execution: ExecutionRecord | null): string | null {
   const missed = plan.opsLate + plan.opsSkipped;
   if (missed / plan.opsPlanned <= scheduleLateShareWarn) return null;
   const byHarness = plan.opsLateByHarness ?? plan.opsLate;
-  const split = plan.opsLate === 0 ? '' : ` Of the late ops, ${byHarness} were late because the harness itself lagged and ${plan.opsLate - byHarness} waited for a worker busy with a slow answer.`;
+  const split =
+    plan.opsLate === 0
+      ? ''
+      : ` Of the late ops, ${byHarness} were late because the harness itself lagged and ${plan.opsLate - byHarness} waited for a worker busy with a slow answer.`;
   return `The harness fell behind its schedule: ${missed} of ${plan.opsPlanned} planned ops ran late (> ${plan.lateThresholdMs} ms, lag up to ${(plan.maxLagMs / 1000).toFixed(2)} s) or were skipped (${plan.opsSkipped}), so the offered rate was not the planned one.${split}`;
 }
 
 function nodeFilesOf(run: RunArtifacts): Record<string, string[]> {
   const files: Record<string, string[]> = {};
   for (const node of run.nodeIds()) {
-    files[node] = ['node.log', runFiles.inspectJsonl, 'keys.json'].map((name) => join(runFiles.nodes, node, name)).filter((path) => existsSync(join(run.runDir, path)));
+    files[node] = ['node.log', runFiles.inspectJsonl, 'keys.json']
+      .map((name) => join(runFiles.nodes, node, name))
+      .filter((path) => existsSync(join(run.runDir, path)));
   }
   return files;
 }
@@ -316,7 +366,13 @@ export function buildReportModel(runDir: string, results: RunResults | null, out
   const lastNs = history.reduce((max, op) => Math.max(max, op.time), 0);
   const endS = lastNs / nsPerS;
   const ops = clientOps(history, endS);
-  const faults = faultRuns(history).runs.map((r) => ({ fault: r.fault, start: r.start / nsPerS, end: (r.end ?? lastNs) / nsPerS, ended: r.end !== null, targets: targetsOf(r.done) }));
+  const faults = faultRuns(history).runs.map((r) => ({
+    fault: r.fault,
+    start: r.start / nsPerS,
+    end: (r.end ?? lastNs) / nsPerS,
+    ended: r.end !== null,
+    targets: targetsOf(r.done),
+  }));
   const views = nodeViews(run.statusSamples() ?? [], endS);
   const times = new Map(history.map((op) => [op.index, op.time / nsPerS]));
   const stats = historyStats(history);
@@ -342,13 +398,19 @@ export function buildReportModel(runDir: string, results: RunResults | null, out
     nodeIds: [...new Set([...run.nodeIds(), ...views.spans.map((s) => s.node)])].sort(),
     nodeFiles: nodeFilesOf(run),
     files: readdirSync(runDir).filter((name) => statSync(join(runDir, name)).isFile()),
-    linearizabilityHtml: existsSync(join(outputDir, 'linearizability.html')) ? relative(runDir, join(outputDir, 'linearizability.html')) : null,
+    linearizabilityHtml: existsSync(join(outputDir, 'linearizability.html'))
+      ? relative(runDir, join(outputDir, 'linearizability.html'))
+      : null,
     timeOfIndex: (index) => times.get(index) ?? null,
   };
 }
 
 /** Picks at most `max` items, keeping every one `keep` selects (up to half of `max`) and an even stride of the rest. */
-export function sampleOps<T>(items: readonly T[], max: number, keep: (item: T) => boolean): { readonly items: readonly T[]; readonly omitted: number } {
+export function sampleOps<T>(
+  items: readonly T[],
+  max: number,
+  keep: (item: T) => boolean,
+): { readonly items: readonly T[]; readonly omitted: number } {
   if (items.length <= max) return { items, omitted: 0 };
   const kept = items.filter(keep).slice(0, Math.floor(max / 2));
   const keptSet = new Set(kept);

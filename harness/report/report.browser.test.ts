@@ -19,8 +19,14 @@ const browserRequired = process.env['CI'] === 'true' || process.env['EKV_REQUIRE
 
 describe('a browser is there under CI', () => {
   it(`finds ${chromiumPath}${browserRequired ? ' (required here)' : ''}`, () => {
-    if (!haveBrowser) console.warn(`report browser tests skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-    expect(haveBrowser || !browserRequired, `no Chromium at ${chromiumPath}, and CI=true or EKV_REQUIRE_BROWSER=1 requires one`).toBe(true);
+    if (!haveBrowser)
+      console.warn(
+        `report browser tests skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+      );
+    expect(
+      haveBrowser || !browserRequired,
+      `no Chromium at ${chromiumPath}, and CI=true or EKV_REQUIRE_BROWSER=1 requires one`,
+    ).toBe(true);
   });
 });
 
@@ -32,9 +38,20 @@ describe.skipIf(!haveBrowser)('report.html in headless Chromium', () => {
 
   beforeAll(async () => {
     store = mkdtempSync(join(tmpdir(), 'ekv-report-'));
-    valid = await writeSyntheticRun(join(store, 'register', '20260101T000001.000Z'), { ops: 400, seed: 3, scenario: 'calm' });
-    invalid = await writeSyntheticRun(join(store, 'register', '20260101T000002.000Z'), { ops: 400, seed: 4, invalid: true, halt: true, scenario: 'stale' });
-    for (const run of [valid, invalid]) expect(await writeReport(run.dir)).toEqual({ path: join(run.dir, 'report.html') });
+    valid = await writeSyntheticRun(join(store, 'register', '20260101T000001.000Z'), {
+      ops: 400,
+      seed: 3,
+      scenario: 'calm',
+    });
+    invalid = await writeSyntheticRun(join(store, 'register', '20260101T000002.000Z'), {
+      ops: 400,
+      seed: 4,
+      invalid: true,
+      halt: true,
+      scenario: 'stale',
+    });
+    for (const run of [valid, invalid])
+      expect(await writeReport(run.dir)).toEqual({ path: join(run.dir, 'report.html') });
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'] });
   });
 
@@ -44,12 +61,21 @@ describe.skipIf(!haveBrowser)('report.html in headless Chromium', () => {
   });
 
   /** Opens a page, failing on console errors, page errors and any request that is not file:// (or the given server). */
-  async function open(url: string, allowed: (requestUrl: string) => boolean = (u) => u.startsWith('file:')): Promise<{ page: Page; errors: string[] }> {
+  async function open(
+    url: string,
+    allowed: (requestUrl: string) => boolean = (u) => u.startsWith('file:'),
+  ): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    });
     page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-    await page.route('**/*', (route) => (allowed(route.request().url()) ? route.continue() : (errors.push(`network: ${route.request().url()}`), route.abort())));
+    await page.route('**/*', (route) =>
+      allowed(route.request().url())
+        ? route.continue()
+        : (errors.push(`network: ${route.request().url()}`), route.abort()),
+    );
     await page.goto(url);
     return { page, errors };
   }
@@ -59,7 +85,9 @@ describe.skipIf(!haveBrowser)('report.html in headless Chromium', () => {
   it('a VALID run: the verdict, one bar per op, one band per fault, the plots with points, no errors', async () => {
     const { page, errors } = await open(pathToFileURL(join(valid.dir, 'report.html')).href);
     await expect(page.locator('h1 .verdict').textContent()).resolves.toBe('VALID');
-    await expect(page.locator('table.verdicts tbody tr').count()).resolves.toBe(Object.keys(valid.results.checkers).length);
+    await expect(page.locator('table.verdicts tbody tr').count()).resolves.toBe(
+      Object.keys(valid.results.checkers).length,
+    );
     expect(await count(page, '#timeline-process svg g.ops_marks path')).toBe(valid.clientOps);
     expect(await count(page, '#timeline-process svg g.faults_marks path')).toBe(valid.faults);
     expect(await count(page, '#latency-chart svg g.faults_marks path')).toBe(valid.faults);
@@ -72,7 +100,9 @@ describe.skipIf(!haveBrowser)('report.html in headless Chromium', () => {
     // The pointer on an op's bar names the op.
     await expect(page.locator('#tip').isHidden()).resolves.toBe(true);
     await page.locator('#timeline-process svg g.ops_marks path').nth(200).hover({ force: true });
-    await expect(page.locator('#tip').textContent()).resolves.toMatch(/^(read|write) k\d by p\d on n\d: (ok|fail|info)/);
+    await expect(page.locator('#tip').textContent()).resolves.toMatch(
+      /^(read|write) k\d by p\d on n\d: (ok|fail|info)/,
+    );
     await expect(page.locator('#tip').isVisible()).resolves.toBe(true);
     // The lanes switch to nodes.
     await expect(page.locator('#timeline-node').isHidden()).resolves.toBe(true);
@@ -90,9 +120,13 @@ describe.skipIf(!haveBrowser)('report.html in headless Chromium', () => {
     const linearizability = page.locator('table.verdicts tr', { hasText: 'linearizability' });
     await expect(linearizability.locator('.verdict').textContent()).resolves.toBe('INVALID');
     await expect(linearizability.textContent()).resolves.toContain('not linearizable: read of stale');
-    await expect(page.locator('table.verdicts tr', { hasText: 'halt-apply' }).textContent()).resolves.toContain('n3 halted on entry 100');
+    await expect(page.locator('table.verdicts tr', { hasText: 'halt-apply' }).textContent()).resolves.toContain(
+      'n3 halted on entry 100',
+    );
     expect(await count(page, '#linearizability-chart svg g.linops_marks path')).toBe(3);
-    await expect(page.locator('#linearizability-chart svg g.linlabels_marks').textContent()).resolves.toContain('failing op: read');
+    await expect(page.locator('#linearizability-chart svg g.linlabels_marks').textContent()).resolves.toContain(
+      'failing op: read',
+    );
     await expect(page.locator('#linearizability .failure').textContent()).resolves.toContain('Failing op: read 1');
     // Every key was checked: the stale one invalid, the others valid, none "not checked".
     const verdicts = await page.locator('table.partitions tbody tr td:nth-child(3)').allTextContents();

@@ -61,7 +61,9 @@ function storedRun(store: string, test: string, timestamp: string): StoredRun {
     seed: typeof testJson['seed'] === 'number' ? testJson['seed'] : null,
     durationMs: typeof execution?.['durationMs'] === 'number' ? execution['durationMs'] : null,
     verdict: results === null ? 'not checked' : verdictOf(results['valid']),
-    failing: Object.entries(checkers).filter(([, c]) => c.valid !== true).map(([checker, c]) => ({ checker, valid: String(c.valid) })),
+    failing: Object.entries(checkers)
+      .filter(([, c]) => c.valid !== true)
+      .map(([checker, c]) => ({ checker, valid: String(c.valid) })),
     hasReport: existsSync(join(dir, reportFileName)),
   };
 }
@@ -74,7 +76,8 @@ export function listStoredRuns(store: string): StoredRun[] {
     if (!isRealDirectory(join(store, test))) continue;
     for (const timestamp of readdirSync(join(store, test))) {
       const dir = join(store, test, timestamp);
-      if (isRealDirectory(dir) && existsSync(join(dir, runFiles.historyJsonl))) runs.push(storedRun(store, test, timestamp));
+      if (isRealDirectory(dir) && existsSync(join(dir, runFiles.historyJsonl)))
+        runs.push(storedRun(store, test, timestamp));
     }
   }
   return runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || b.path.localeCompare(a.path));

@@ -19,8 +19,17 @@ beforeAll(async () => {
   store = mkdtempSync(join(tmpdir(), 'ekv-serve-'));
   outside = mkdtempSync(join(tmpdir(), 'ekv-serve-outside-'));
   writeFileSync(join(outside, 'secret.txt'), 'secret\n');
-  const valid = await writeSyntheticRun(join(store, 'calm', '20260101T000001.000Z'), { ops: 60, seed: 1, scenario: 'calm' });
-  const invalid = await writeSyntheticRun(join(store, 'stale', '20260101T000002.000Z'), { ops: 60, seed: 2, scenario: 'stale', invalid: true });
+  const valid = await writeSyntheticRun(join(store, 'calm', '20260101T000001.000Z'), {
+    ops: 60,
+    seed: 1,
+    scenario: 'calm',
+  });
+  const invalid = await writeSyntheticRun(join(store, 'stale', '20260101T000002.000Z'), {
+    ops: 60,
+    seed: 2,
+    scenario: 'stale',
+    invalid: true,
+  });
   for (const run of [valid, invalid]) await writeReport(run.dir);
   // A run cut short before it was checked, and the latest link (not a run of its own).
   mkdirSync(join(store, 'crashed', '20260101T000003.000Z'), { recursive: true });
@@ -42,8 +51,12 @@ function get(path: string): Promise<{ status: number; type: string; body: string
     const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (response) => {
       let body = '';
       response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { body += chunk; });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type'] ?? ''), body }));
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type'] ?? ''), body }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -84,7 +97,13 @@ describe('ekv-jepsen serve', () => {
   });
 
   it('refuses paths outside the store: .., encoded .., and links that point out', async () => {
-    for (const path of ['/../etc/passwd', '/calm/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/calm%2f..%2f..%2fetc%2fpasswd', '/escape/secret.txt']) {
+    for (const path of [
+      '/../etc/passwd',
+      '/calm/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/calm%2f..%2f..%2fetc%2fpasswd',
+      '/escape/secret.txt',
+    ]) {
       const response = await get(path);
       expect(response.status, path).toBe(403);
       expect(response.body).not.toMatch(/^secret$/m);
@@ -93,14 +112,29 @@ describe('ekv-jepsen serve', () => {
 
   it('the command names a bad option or store and stops on its signal', async () => {
     let err = '';
-    const io = { writeOut: () => undefined, writeErr: (text: string) => { err += text; } };
+    const io = {
+      writeOut: () => undefined,
+      writeErr: (text: string) => {
+        err += text;
+      },
+    };
     expect(await runServeCommand(['--port', 'eighty'], io)).toBe(255);
     expect(err).toMatch(/--port must be an integer 0\.\.65535, got "eighty"/);
     expect(await runServeCommand(['--store', join(store, 'missing')], io)).toBe(255);
     expect(err).toMatch(/missing is not a directory/);
     let out = '';
     const controller = new AbortController();
-    const running = runServeCommand(['--store', store, '--port', '0'], { writeOut: (text) => { out += text; controller.abort(); }, writeErr: () => undefined }, controller.signal);
+    const running = runServeCommand(
+      ['--store', store, '--port', '0'],
+      {
+        writeOut: (text) => {
+          out += text;
+          controller.abort();
+        },
+        writeErr: () => undefined,
+      },
+      controller.signal,
+    );
     await expect(running).resolves.toBe(0);
     expect(out).toMatch(/at http:\/\/127\.0\.0\.1:\d+\//);
   });

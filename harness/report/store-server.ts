@@ -52,9 +52,12 @@ function runRow(run: StoredRun): string {
 }
 
 function indexPage(runs: readonly StoredRun[], verdict: string, scenario: string): string {
-  const shown = runs.filter((r) => (verdict === '' || r.verdict === verdict) && (scenario === '' || r.scenario === scenario));
+  const shown = runs.filter(
+    (r) => (verdict === '' || r.verdict === verdict) && (scenario === '' || r.scenario === scenario),
+  );
   const scenarios = [...new Set(runs.map((r) => r.scenario).filter((s): s is string => s !== null))].sort();
-  const option = (value: string, selected: string, text = value): string => `<option value="${h(value)}"${value === selected ? ' selected' : ''}>${h(text)}</option>`;
+  const option = (value: string, selected: string, text = value): string =>
+    `<option value="${h(value)}"${value === selected ? ' selected' : ''}>${h(text)}</option>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ekv-jepsen store</title><style>
 body{font:14px system-ui,sans-serif;margin:16px 24px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f6f6f6}
 .verdict{padding:1px 8px;border-radius:4px;color:#fff;font-weight:bold;font-size:12px}.v-valid{background:#2e7d32}.v-invalid{background:#c62828}.v-unknown{background:#ef6c00}.v-not-checked{background:#757575}.none{color:#777}
@@ -94,10 +97,22 @@ function handle(storeReal: string, request: IncomingMessage, response: ServerRes
   if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'only GET\n');
   // The raw path, before URL parsing folds `..` away: a client that sends one is refused, not redirected.
   const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
-  if (resolveInStore(storeReal, rawPath) === null) return send(response, 403, 'text/plain', `refused: ${rawPath} is outside the store\n`);
+  if (resolveInStore(storeReal, rawPath) === null)
+    return send(response, 403, 'text/plain', `refused: ${rawPath} is outside the store\n`);
   const url = new URL(request.url ?? '/', 'http://localhost');
-  if (url.pathname === '/') return send(response, 200, contentTypes['.html'] ?? '', indexPage(listStoredRuns(storeReal), url.searchParams.get('verdict') ?? '', url.searchParams.get('scenario') ?? ''));
-  if (url.pathname === '/runs.json') return send(response, 200, contentTypes['.json'] ?? '', JSON.stringify(listStoredRuns(storeReal), null, 1));
+  if (url.pathname === '/')
+    return send(
+      response,
+      200,
+      contentTypes['.html'] ?? '',
+      indexPage(
+        listStoredRuns(storeReal),
+        url.searchParams.get('verdict') ?? '',
+        url.searchParams.get('scenario') ?? '',
+      ),
+    );
+  if (url.pathname === '/runs.json')
+    return send(response, 200, contentTypes['.json'] ?? '', JSON.stringify(listStoredRuns(storeReal), null, 1));
   const path = resolveInStore(storeReal, url.pathname);
   if (path === null) return send(response, 403, 'text/plain', `refused: ${url.pathname} is outside the store\n`);
   let stats;
@@ -107,9 +122,14 @@ function handle(storeReal: string, request: IncomingMessage, response: ServerRes
     return send(response, 404, 'text/plain', `not found: ${url.pathname}\n`);
   }
   if (stats.isDirectory()) return send(response, 200, contentTypes['.html'] ?? '', directoryPage(url.pathname, path));
-  response.writeHead(200, { 'content-type': contentTypes[extname(path)] ?? 'application/octet-stream', 'content-length': stats.size });
+  response.writeHead(200, {
+    'content-type': contentTypes[extname(path)] ?? 'application/octet-stream',
+    'content-length': stats.size,
+  });
   if (request.method === 'HEAD') return void response.end();
-  createReadStream(path).on('error', () => response.destroy()).pipe(response);
+  createReadStream(path)
+    .on('error', () => response.destroy())
+    .pipe(response);
 }
 
 /** Starts serving `options.store`. */
@@ -130,7 +150,10 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}/`,
-    close: () => new Promise<void>((resolveClose) => { server.closeAllConnections(); server.close(() => resolveClose()); }),
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      }),
   };
 }
-

@@ -8,7 +8,13 @@ import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResults } from '../checking/index.js';
 import { runFiles } from '../store/index.js';
-import { latencyChart, linearizabilityChart, nodeStatusChart, throughputChart, timelineChart } from './report-charts.js';
+import {
+  latencyChart,
+  linearizabilityChart,
+  nodeStatusChart,
+  throughputChart,
+  timelineChart,
+} from './report-charts.js';
 import type { Chart } from './report-charts.js';
 import { renderReportHtml } from './report-html.js';
 import type { ReportCharts } from './report-html.js';
@@ -24,16 +30,25 @@ export interface WriteReportOptions {
 }
 
 async function linearizabilityView(model: ReportModel): Promise<Chart | null> {
-  const entry = model.results?.checkers['linearizability'] as { valid?: unknown; partition?: string | null; op?: { index: number }; previousOk?: { index: number } | null } | undefined;
+  const entry = model.results?.checkers['linearizability'] as
+    | { valid?: unknown; partition?: string | null; op?: { index: number }; previousOk?: { index: number } | null }
+    | undefined;
   if (entry?.valid !== false) return null;
-  return linearizabilityChart(model, entry.partition ?? null, { failing: entry.op?.index ?? null, previousOk: entry.previousOk?.index ?? null });
+  return linearizabilityChart(model, entry.partition ?? null, {
+    failing: entry.op?.index ?? null,
+    previousOk: entry.previousOk?.index ?? null,
+  });
 }
 
 /** Renders the report of a run (results: null reads results.json from `outputDir`). Returns the page. */
-export async function renderReport(runDir: string, options: WriteReportOptions & { readonly results?: RunResults | null } = {}): Promise<string> {
+export async function renderReport(
+  runDir: string,
+  options: WriteReportOptions & { readonly results?: RunResults | null } = {},
+): Promise<string> {
   const outputDir = options.outputDir ?? runDir;
   const resultsPath = join(outputDir, runFiles.resultsJson);
-  const results = options.results ?? (existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResults) : null);
+  const results =
+    options.results ?? (existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResults) : null);
   // The real directory: `store/latest` moves with the next run.
   const model = buildReportModel(realpathSync(runDir), results, realpathSync(outputDir));
   const charts: ReportCharts = {
@@ -52,7 +67,10 @@ export async function renderReport(runDir: string, options: WriteReportOptions &
  * returns its path, or the error as a sentence (the caller prints it as a
  * warning: a broken report must not cost the run its verdict).
  */
-export async function writeReport(runDir: string, options: WriteReportOptions & { readonly results?: RunResults } = {}): Promise<{ readonly path: string } | { readonly error: string }> {
+export async function writeReport(
+  runDir: string,
+  options: WriteReportOptions & { readonly results?: RunResults } = {},
+): Promise<{ readonly path: string } | { readonly error: string }> {
   const path = join(options.outputDir ?? runDir, reportFileName);
   try {
     writeFileSync(path, await renderReport(runDir, options));

@@ -56,7 +56,12 @@ export type RolloutAction =
   | { readonly f: 'remove'; readonly node: string }
   | { readonly f: 'transfer-leadership'; readonly to: StepNode }
   /** Restart one node as another stage (its encryption flags follow the stage: 6B and later get them). */
-  | { readonly f: 'upgrade-stage'; readonly node: string; readonly stage: string; readonly extraFlags?: readonly string[] }
+  | {
+      readonly f: 'upgrade-stage';
+      readonly node: string;
+      readonly stage: string;
+      readonly extraFlags?: readonly string[];
+    }
   /**
    * Restart nodes: together, or one after the other waiting for each to rejoin (rolling).
    * `extraFlags` are added and `withoutFlags` (boolean flags, e.g. --encryption-enabled: an
@@ -64,7 +69,15 @@ export type RolloutAction =
    * for this start (`--test-hooks --test-kill-point <point>`): the process SIGKILLs itself at that
    * instant of an encryption apply, an exit the harness arranged (not counted as a crash).
    */
-  | { readonly f: 'restart'; readonly nodes: readonly StepNode[] | 'all'; readonly mode: RestartMode; readonly rolling: boolean; readonly extraFlags?: readonly string[]; readonly withoutFlags?: readonly string[]; readonly killPoint?: TestKillPoint }
+  | {
+      readonly f: 'restart';
+      readonly nodes: readonly StepNode[] | 'all';
+      readonly mode: RestartMode;
+      readonly rolling: boolean;
+      readonly extraFlags?: readonly string[];
+      readonly withoutFlags?: readonly string[];
+      readonly killPoint?: TestKillPoint;
+    }
   /** Copies `node`'s sidecar (keys.json) aside as backup `backup`, as an operator's backup would; the node keeps running. */
   | { readonly f: 'save-sidecar'; readonly node: string; readonly backup: string }
   /**
@@ -79,7 +92,12 @@ export type RolloutAction =
    * `before-<purpose>-epoch-rollback`), and starts it. An epoch at or below what the registry saw the
    * node use must make the start refuse (spec §3.3, §8: ErrLocalEpochRollback; E19).
    */
-  | { readonly f: 'roll-back-sidecar-epoch'; readonly node: string; readonly purpose: 'storage' | 'raft'; readonly by: number }
+  | {
+      readonly f: 'roll-back-sidecar-epoch';
+      readonly node: string;
+      readonly purpose: 'storage' | 'raft';
+      readonly by: number;
+    }
   | { readonly f: 'await'; readonly condition: RolloutCondition; readonly boundMs: number };
 
 // Every action names a documented step (the compiler keeps the two lists in step).
@@ -112,7 +130,9 @@ export function describeAction(action: RolloutAction): string {
     case 'await':
       return `await ${describeCondition(action.condition)}`;
     case 'bootstrap':
-      return action.leaveOut === undefined || action.leaveOut.length === 0 ? action.f : `bootstrap without writers ${action.leaveOut.join(',')}`;
+      return action.leaveOut === undefined || action.leaveOut.length === 0
+        ? action.f
+        : `bootstrap without writers ${action.leaveOut.join(',')}`;
     case 'enable-storage-envelope':
     case 'enable-raft-envelope':
       return action.f;

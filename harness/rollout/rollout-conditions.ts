@@ -37,9 +37,19 @@ export function prepareCondition(condition: RolloutCondition, context: RolloutCo
         const statuses = await memberStatuses(context);
         const memberIds = new Set(leader.members.map((m) => m.id));
         const behind = statuses.filter((s) => memberIds.has(s.id) && s.appliedIndex < (target as number));
-        const unreachable = [...memberIds].filter((id) => !context.retired.has(id) && !statuses.some((s) => s.id === id));
+        const unreachable = [...memberIds].filter(
+          (id) => !context.retired.has(id) && !statuses.some((s) => s.id === id),
+        );
         if (behind.length === 0 && unreachable.length === 0) return holds;
-        return missing([...behind.map((s) => `${s.id} applied ${s.appliedIndex} < ${String(target)}${s.halted ? ` (halted at ${s.haltIndex}: ${s.haltError})` : ''}`), ...unreachable.map((id) => `${id} unreachable`)].join('; '));
+        return missing(
+          [
+            ...behind.map(
+              (s) =>
+                `${s.id} applied ${s.appliedIndex} < ${String(target)}${s.halted ? ` (halted at ${s.haltIndex}: ${s.haltError})` : ''}`,
+            ),
+            ...unreachable.map((id) => `${id} unreachable`),
+          ].join('; '),
+        );
       };
     }
     case 'snapshot-covers':
@@ -48,14 +58,18 @@ export function prepareCondition(condition: RolloutCondition, context: RolloutCo
         if (index === undefined) return missing(`step ${condition.step} has no applied index`);
         const leader = await currentLeader(context);
         if (leader === null) return missing('no leader agreed by a majority');
-        return leader.snapshotIndex >= index ? holds : missing(`leader ${leader.id} snapshot at ${leader.snapshotIndex} < ${index}`);
+        return leader.snapshotIndex >= index
+          ? holds
+          : missing(`leader ${leader.id} snapshot at ${leader.snapshotIndex} < ${index}`);
       };
     case 'member':
       return async () => {
         const leader = await currentLeader(context);
         if (leader === null) return missing('no leader agreed by a majority');
         const member = leader.members.find((m) => m.id === condition.node);
-        return member?.suffrage === condition.suffrage ? holds : missing(`${condition.node} is ${member === undefined ? 'not a member' : `a ${member.suffrage}`}`);
+        return member?.suffrage === condition.suffrage
+          ? holds
+          : missing(`${condition.node} is ${member === undefined ? 'not a member' : `a ${member.suffrage}`}`);
       };
   }
 }
@@ -74,7 +88,10 @@ async function allRegistered(context: RolloutContext): Promise<ConditionState> {
   if (leader === null) return missing('no leader agreed by a majority');
   const leaderState = await context.api.sidecar(addressOf(context, leader.id), context.rpcTimeoutMs);
   if (leaderState === null || !leaderState.storageEnvelopeActive || leaderState.activeStorageId === 0) return holds;
-  const dekIds = [leaderState.activeStorageId, ...(leaderState.raftEnvelopeCutoverIndex !== 0 ? [leaderState.activeRaftId] : [])];
+  const dekIds = [
+    leaderState.activeStorageId,
+    ...(leaderState.raftEnvelopeCutoverIndex !== 0 ? [leaderState.activeRaftId] : []),
+  ];
   const problems: string[] = [];
   for (const member of leader.members) {
     if (context.retired.has(member.id)) continue;
@@ -87,12 +104,20 @@ async function allRegistered(context: RolloutContext): Promise<ConditionState> {
       const status = await context.api.status(handle.clientAddress, context.rpcTimeoutMs);
       const state = await context.api.sidecar(handle.clientAddress, context.rpcTimeoutMs);
       if (state === null) continue;
-      const rows = await context.api.registryRows(addressOf(context, leader.id), status.fullNodeId, context.rpcTimeoutMs);
+      const rows = await context.api.registryRows(
+        addressOf(context, leader.id),
+        status.fullNodeId,
+        context.rpcTimeoutMs,
+      );
       for (const dek of dekIds) {
         const epoch = state.localEpochs[String(dek)];
         // A member that has not applied the DEK's entry yet has no epoch for it, and no row: not registered, although both are "absent".
-        if (epoch === undefined) problems.push(`${member.id} has not applied DEK ${dek} yet (its sidecar does not hold it)`);
-        else if (rows[String(dek)] !== epoch) problems.push(`${member.id} not registered for DEK ${dek} at epoch ${String(epoch)} (registry: ${String(rows[String(dek)] ?? 'no row')})`);
+        if (epoch === undefined)
+          problems.push(`${member.id} has not applied DEK ${dek} yet (its sidecar does not hold it)`);
+        else if (rows[String(dek)] !== epoch)
+          problems.push(
+            `${member.id} not registered for DEK ${dek} at epoch ${String(epoch)} (registry: ${String(rows[String(dek)] ?? 'no row')})`,
+          );
       }
     } catch (error) {
       problems.push(`${member.id}: ${context.api.classify(error).name}`);

@@ -65,7 +65,8 @@ export async function requireLeader(context: RolloutContext): Promise<NodeStatus
   for (;;) {
     const leader = await currentLeader(context);
     if (leader !== null) return leader;
-    if (context.nowMs() >= deadline || context.signal.aborted) throw new StepRefusal('NoLeader', 'no leader agreed by a majority');
+    if (context.nowMs() >= deadline || context.signal.aborted)
+      throw new StepRefusal('NoLeader', 'no leader agreed by a majority');
     await context.sleep(context.conditionPollMs);
   }
 }

@@ -106,14 +106,25 @@ export function validateProgram(program: RolloutProgram): void {
     ids.add(step.id);
     if (!(step.retry.attemptsMax >= 1)) throw new RangeError(`rollout step ${step.id}: attemptsMax must be at least 1`);
     if (!(step.pauseBeforeMs >= 0)) throw new RangeError(`rollout step ${step.id}: pauseBeforeMs must be non-negative`);
-    for (const trigger of step.triggers) if (!(trigger.delayMs >= 0 && trigger.holdMs >= 0)) throw new RangeError(`rollout step ${step.id}: trigger delays must be non-negative`);
-    if (step.mustBeRefused !== undefined && step.mustBeRefused.errors.length === 0) throw new RangeError(`rollout step ${step.id}: mustBeRefused names no error`);
+    for (const trigger of step.triggers)
+      if (!(trigger.delayMs >= 0 && trigger.holdMs >= 0))
+        throw new RangeError(`rollout step ${step.id}: trigger delays must be non-negative`);
+    if (step.mustBeRefused !== undefined && step.mustBeRefused.errors.length === 0)
+      throw new RangeError(`rollout step ${step.id}: mustBeRefused names no error`);
     for (const companion of step.alongside ?? []) {
-      if (!(companion.delayMs >= 0)) throw new RangeError(`rollout step ${step.id}: a companion request's delay must be non-negative`);
-      if (companion.action.f === 'await') throw new RangeError(`rollout step ${step.id}: an await cannot run alongside a step`);
+      if (!(companion.delayMs >= 0))
+        throw new RangeError(`rollout step ${step.id}: a companion request's delay must be non-negative`);
+      if (companion.action.f === 'await')
+        throw new RangeError(`rollout step ${step.id}: an await cannot run alongside a step`);
     }
-    if (step.action.f === 'await' && step.action.condition.kind === 'snapshot-covers' && !ids.has(step.action.condition.step)) {
-      throw new RangeError(`rollout step ${step.id}: waits for a snapshot covering ${step.action.condition.step}, which is not an earlier step`);
+    if (
+      step.action.f === 'await' &&
+      step.action.condition.kind === 'snapshot-covers' &&
+      !ids.has(step.action.condition.step)
+    ) {
+      throw new RangeError(
+        `rollout step ${step.id}: waits for a snapshot covering ${step.action.condition.step}, which is not an earlier step`,
+      );
     }
   }
 }

@@ -42,9 +42,26 @@ class FakeOperator implements OperatorApi {
 
   private status0(id: string): NodeStatus {
     return {
-      id, fullNodeId: `${id.slice(1)}00`, role: id === this.leaderId ? 'leader' : 'follower', term: 2, leader: this.leaderId, leaderAddress: `fake:${this.leaderId}`,
-      commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, snapshotIndex: 0, halted: this.isHalted(id), haltCode: 0, haltError: this.isHalted(id) ? 'ErrEnvelopeShort' : '', haltIndex: this.isHalted(id) ? 12 : 0, haltReason: '',
-      stage: '6F', bugs: [], snapshotFormat: '', uptimeMs: 1, version: 't',
+      id,
+      fullNodeId: `${id.slice(1)}00`,
+      role: id === this.leaderId ? 'leader' : 'follower',
+      term: 2,
+      leader: this.leaderId,
+      leaderAddress: `fake:${this.leaderId}`,
+      commitIndex: this.index,
+      appliedIndex: this.index,
+      lastIndex: this.index,
+      snapshotIndex: 0,
+      halted: this.isHalted(id),
+      haltCode: 0,
+      haltError: this.isHalted(id) ? 'ErrEnvelopeShort' : '',
+      haltIndex: this.isHalted(id) ? 12 : 0,
+      haltReason: '',
+      stage: '6F',
+      bugs: [],
+      snapshotFormat: '',
+      uptimeMs: 1,
+      version: 't',
       members: ['n1', 'n2', 'n3'].map((m) => ({ id: m, suffrage: 'voter' as const, address: `fake:${m}` })),
     };
   }
@@ -60,8 +77,14 @@ class FakeOperator implements OperatorApi {
 
   status = async (address: string): Promise<NodeStatus> => this.status0(address.replace('fake:', ''));
   sidecar = async (): Promise<SidecarView> => ({
-    appliedIndex: this.index, keyIds: [...this.keyIds], activeStorageId: this.active.storage, activeRaftId: this.active.raft,
-    storageEnvelopeActive: this.storageActive, storageEnvelopeCutoverIndex: 0, raftEnvelopeCutoverIndex: this.raftCutover, sidecarVersion: 2,
+    appliedIndex: this.index,
+    keyIds: [...this.keyIds],
+    activeStorageId: this.active.storage,
+    activeRaftId: this.active.raft,
+    storageEnvelopeActive: this.storageActive,
+    storageEnvelopeCutoverIndex: 0,
+    raftEnvelopeCutoverIndex: this.raftCutover,
+    sidecarVersion: 2,
     localEpochs: Object.fromEntries(this.keyIds.map((id) => [String(id), 1])),
   });
   capability = async (address: string) => ({ capable: true, fullNodeId: `${address.slice(6)}00`, localEpoch: 0 });
@@ -99,12 +122,23 @@ class FakeOperator implements OperatorApi {
     this.leaderId = target;
     return { leader: target, term: 3 };
   };
-  classify = (error: unknown) => (error instanceof CallError ? { definite: error.definite, name: error.errorName, message: error.message } : { definite: false, name: 'UnknownFailure', message: String(error) });
+  classify = (error: unknown) =>
+    error instanceof CallError
+      ? { definite: error.definite, name: error.errorName, message: error.message }
+      : { definite: false, name: 'UnknownFailure', message: String(error) };
   close = (): void => undefined;
 }
 
 function step(id: string, action: RolloutStep['action'], overrides: Partial<RolloutStep> = {}): RolloutStep {
-  return { id, action, pauseBeforeMs: 0, retry: { attemptsMax: 4, backoffMs: 1 }, holdFaults: [], triggers: [], ...overrides };
+  return {
+    id,
+    action,
+    pauseBeforeMs: 0,
+    retry: { attemptsMax: 4, backoffMs: 1 },
+    holdFaults: [],
+    triggers: [],
+    ...overrides,
+  };
 }
 
 async function run(program: RolloutProgram, api = new FakeOperator(), overrides: Partial<RolloutContext> = {}) {
@@ -117,9 +151,18 @@ async function run(program: RolloutProgram, api = new FakeOperator(), overrides:
   };
   const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record });
   const context: RolloutContext = {
-    api, cluster, nemesis, stageFlags: (_n, stage) => ['--stage', stage], rpcTimeoutMs: 50, conditionPollMs: 1,
-    signal: new AbortController().signal, triggerSignal: new AbortController().signal,
-    nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+    api,
+    cluster,
+    nemesis,
+    stageFlags: (_n, stage) => ['--stage', stage],
+    rpcTimeoutMs: 50,
+    conditionPollMs: 1,
+    signal: new AbortController().signal,
+    triggerSignal: new AbortController().signal,
+    nowMs: () => performance.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    stepIndexes: new Map(),
+    retired: new Set(),
     ...overrides,
   };
   const report = await runRollout({ program, context, record });
@@ -130,24 +173,64 @@ async function run(program: RolloutProgram, api = new FakeOperator(), overrides:
   return { report, ops, api, cluster };
 }
 
-const rolloutOps = (ops: readonly HistoryOp[]) => ops.filter((op) => op.process === 'rollout').map((op) => `${op.type} ${op.f}${op.error === undefined ? '' : ` ${op.error}`}`);
+const rolloutOps = (ops: readonly HistoryOp[]) =>
+  ops
+    .filter((op) => op.process === 'rollout')
+    .map((op) => `${op.type} ${op.f}${op.error === undefined ? '' : ` ${op.error}`}`);
 
 describe('the rollout process', () => {
   it('runs the steps in order, each invoke followed by its completion with the applied index', async () => {
-    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }), step('s3', { f: 'enable-raft-envelope' })] });
+    const { report, ops } = await run({
+      steps: [
+        step('s1', { f: 'bootstrap' }),
+        step('s2', { f: 'enable-storage-envelope' }),
+        step('s3', { f: 'enable-raft-envelope' }),
+      ],
+    });
     expect(report).toEqual({ stepsCompleted: 3, stepsPlanned: 3, stoppedAt: null, interrupted: false });
-    expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'ok bootstrap', 'invoke enable-storage-envelope', 'ok enable-storage-envelope', 'invoke enable-raft-envelope', 'ok enable-raft-envelope']);
+    expect(rolloutOps(ops)).toEqual([
+      'invoke bootstrap',
+      'ok bootstrap',
+      'invoke enable-storage-envelope',
+      'ok enable-storage-envelope',
+      'invoke enable-raft-envelope',
+      'ok enable-raft-envelope',
+    ]);
     const raft = ops.find((op) => op.type === 'ok' && op.f === 'enable-raft-envelope');
-    expect(raft).toMatchObject({ node: 'n1', logIndex: 13, value: { step: 's3', attempt: 1, appliedIndex: 13, wasAlreadyActive: false } });
-    expect(ops.find((op) => op.type === 'ok' && op.f === 'bootstrap')?.value).toMatchObject({ storageDekId: 1, raftDekId: 2, writers: 3 });
+    expect(raft).toMatchObject({
+      node: 'n1',
+      logIndex: 13,
+      value: { step: 's3', attempt: 1, appliedIndex: 13, wasAlreadyActive: false },
+    });
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'bootstrap')?.value).toMatchObject({
+      storageDekId: 1,
+      raftDekId: 2,
+      writers: 3,
+    });
   });
 
   it('retries a retryable refusal after a backoff, and stops the program at a refusal that is not', async () => {
     const api = new FakeOperator();
     api.script.set('bootstrap', [new CallError('NotLeader', true)]);
     api.script.set('enable-storage', [new CallError('InvalidArgument', true)]);
-    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }), step('s3', { f: 'enable-raft-envelope' })] }, api);
-    expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'fail bootstrap NotLeader', 'invoke bootstrap', 'ok bootstrap', 'invoke enable-storage-envelope', 'fail enable-storage-envelope InvalidArgument']);
+    const { report, ops } = await run(
+      {
+        steps: [
+          step('s1', { f: 'bootstrap' }),
+          step('s2', { f: 'enable-storage-envelope' }),
+          step('s3', { f: 'enable-raft-envelope' }),
+        ],
+      },
+      api,
+    );
+    expect(rolloutOps(ops)).toEqual([
+      'invoke bootstrap',
+      'fail bootstrap NotLeader',
+      'invoke bootstrap',
+      'ok bootstrap',
+      'invoke enable-storage-envelope',
+      'fail enable-storage-envelope InvalidArgument',
+    ]);
     expect(report.stoppedAt).toMatchObject({ step: 's2', error: expect.stringMatching(/^InvalidArgument/) });
     expect(report.stepsCompleted).toBe(1);
   });
@@ -157,36 +240,87 @@ describe('the rollout process', () => {
     const crafted = { f: 'register-writer' as const, node: 'n2', localEpoch: 70_000 };
     const api = new FakeOperator();
     api.script.set('register', [new CallError('NotLeader', true), new CallError('InvalidArgument', true)]);
-    const refused = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', crafted, { mustBeRefused }), step('s3', { f: 'enable-storage-envelope' })] }, api);
+    const refused = await run(
+      {
+        steps: [
+          step('s1', { f: 'bootstrap' }),
+          step('s2', crafted, { mustBeRefused }),
+          step('s3', { f: 'enable-storage-envelope' }),
+        ],
+      },
+      api,
+    );
     expect(rolloutOps(refused.ops)).toEqual([
-      'invoke bootstrap', 'ok bootstrap', 'invoke register-writer', 'fail register-writer NotLeader', 'invoke register-writer', 'fail register-writer InvalidArgument',
-      'invoke enable-storage-envelope', 'ok enable-storage-envelope',
+      'invoke bootstrap',
+      'ok bootstrap',
+      'invoke register-writer',
+      'fail register-writer NotLeader',
+      'invoke register-writer',
+      'fail register-writer InvalidArgument',
+      'invoke enable-storage-envelope',
+      'ok enable-storage-envelope',
     ]);
     expect(refused.report).toMatchObject({ stepsCompleted: 3, stoppedAt: null });
     const invoke = refused.ops.find((op) => op.type === 'invoke' && op.f === 'register-writer');
     expect(invoke?.value).toMatchObject({ step: 's2', node: 'n2', localEpoch: 70_000, mustBeRefused });
     // Accepted: the ok carries the epoch sent, for the checker that reports it.
     const accepted = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', crafted, { mustBeRefused })] });
-    expect(rolloutOps(accepted.ops)).toEqual(['invoke bootstrap', 'ok bootstrap', 'invoke register-writer', 'ok register-writer']);
+    expect(rolloutOps(accepted.ops)).toEqual([
+      'invoke bootstrap',
+      'ok bootstrap',
+      'invoke register-writer',
+      'ok register-writer',
+    ]);
     expect(accepted.ops.at(-1)?.value).toMatchObject({ writer: 'n2', localEpoch: 70_000 });
   });
 
   it('requests sent alongside a step run concurrently as steps of their own; the next step waits for all of them', async () => {
-    const alongside = [{ action: { f: 'enable-storage-envelope' as const }, delayMs: 0 }, { action: { f: 'rotate-dek' as const, purpose: 'storage' as const }, delayMs: 5 }];
-    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }, { alongside }), step('s3', { f: 'enable-raft-envelope' })] });
+    const alongside = [
+      { action: { f: 'enable-storage-envelope' as const }, delayMs: 0 },
+      { action: { f: 'rotate-dek' as const, purpose: 'storage' as const }, delayMs: 5 },
+    ];
+    const { report, ops } = await run({
+      steps: [
+        step('s1', { f: 'bootstrap' }),
+        step('s2', { f: 'enable-storage-envelope' }, { alongside }),
+        step('s3', { f: 'enable-raft-envelope' }),
+      ],
+    });
     expect(report).toMatchObject({ stepsCompleted: 3, stoppedAt: null });
     const rollout = ops.filter((op) => op.process === 'rollout');
     const stepOf = (op: HistoryOp) => (op.value as { step: string }).step;
     // Both Enables were invoked before either answered.
-    expect(rollout.slice(2, 4).map((op) => [op.type, stepOf(op)])).toEqual([['invoke', 's2'], ['invoke', 's2+1']]);
-    expect(rollout.filter((op) => op.type === 'ok').map(stepOf).sort()).toEqual(['s1', 's2', 's2+1', 's2+2', 's3']);
-    const lastCompanion = Math.max(...rollout.filter((op) => op.type === 'ok' && stepOf(op).startsWith('s2')).map((op) => op.index));
+    expect(rollout.slice(2, 4).map((op) => [op.type, stepOf(op)])).toEqual([
+      ['invoke', 's2'],
+      ['invoke', 's2+1'],
+    ]);
+    expect(
+      rollout
+        .filter((op) => op.type === 'ok')
+        .map(stepOf)
+        .sort(),
+    ).toEqual(['s1', 's2', 's2+1', 's2+2', 's3']);
+    const lastCompanion = Math.max(
+      ...rollout.filter((op) => op.type === 'ok' && stepOf(op).startsWith('s2')).map((op) => op.index),
+    );
     expect(rollout.find((op) => op.type === 'invoke' && stepOf(op) === 's3')!.index).toBeGreaterThan(lastCompanion);
     // A companion refused for good ends the program and is named.
     const api = new FakeOperator();
     api.script.set('rotate', [new CallError('InvalidArgument', true)]);
-    const stopped = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-storage-envelope' }, { alongside: alongside.slice(1) }), step('s3', { f: 'enable-raft-envelope' })] }, api);
-    expect(stopped.report.stoppedAt).toMatchObject({ step: 's2', error: expect.stringMatching(/^s2\+1 \(rotate-dek storage, alongside\): InvalidArgument/) });
+    const stopped = await run(
+      {
+        steps: [
+          step('s1', { f: 'bootstrap' }),
+          step('s2', { f: 'enable-storage-envelope' }, { alongside: alongside.slice(1) }),
+          step('s3', { f: 'enable-raft-envelope' }),
+        ],
+      },
+      api,
+    );
+    expect(stopped.report.stoppedAt).toMatchObject({
+      step: 's2',
+      error: expect.stringMatching(/^s2\+1 \(rotate-dek storage, alongside\): InvalidArgument/),
+    });
   });
 
   it('a sidecar backup restored on a stopped node: the node is stopped, the backup put in place, the replaced sidecar kept, the node started', async () => {
@@ -197,8 +331,12 @@ describe('the rollout process', () => {
       const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
       const calls: string[] = [];
       const spied = Object.assign(Object.create(cluster) as FakeCluster, {
-        stopNode: async (id: string) => { calls.push(`stop ${id} (${readFileSync(sidecar, 'utf8')})`); },
-        start: async (id: string) => { calls.push(`start ${id} (${readFileSync(sidecar, 'utf8')})`); },
+        stopNode: async (id: string) => {
+          calls.push(`stop ${id} (${readFileSync(sidecar, 'utf8')})`);
+        },
+        start: async (id: string) => {
+          calls.push(`start ${id} (${readFileSync(sidecar, 'utf8')})`);
+        },
       });
       const save = step('s1', { f: 'save-sidecar', node: 'n2', backup: 'b1' });
       const restore = step('s2', { f: 'restore-sidecar', node: 'n2', backup: 'b1' });
@@ -207,12 +345,19 @@ describe('the rollout process', () => {
       expect(report.stoppedAt).toBeNull();
       expect(ops.at(-1)?.value).toMatchObject({ node: 'n2', backup: 'b1' });
       later();
-      const restored = await run({ steps: [restore] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      const restored = await run({ steps: [restore] }, new FakeOperator(), {
+        sidecarPathOf: () => sidecar,
+        cluster: spied,
+      });
       expect(restored.report.stoppedAt).toBeNull();
       expect(calls).toEqual(['stop n2 (epoch 2)', 'start n2 (epoch 1)']);
       expect(readFileSync(`${sidecar}.backup-replaced-by-b1`, 'utf8')).toBe('epoch 2');
       // No backup of that name, or no sidecar in the run: a definite refusal naming what is missing.
-      const missing = await run({ steps: [step('s3', { f: 'restore-sidecar', node: 'n2', backup: 'nope' })] }, new FakeOperator(), { sidecarPathOf: () => sidecar });
+      const missing = await run(
+        { steps: [step('s3', { f: 'restore-sidecar', node: 'n2', backup: 'nope' })] },
+        new FakeOperator(),
+        { sidecarPathOf: () => sidecar },
+      );
       expect(missing.report.stoppedAt?.error).toMatch(/^NoSuchBackup: n2 has no sidecar backup "nope"/);
       const plain = await run({ steps: [save] });
       expect(plain.report.stoppedAt?.error).toMatch(/^NoSidecar/);
@@ -226,9 +371,17 @@ describe('the rollout process', () => {
     try {
       const sidecar = join(dir, 'keys.json');
       const document = {
-        version: 2, raft_applied_index: 40, storage_envelope_active: true, storage_envelope_cutover_index: 12, raft_envelope_cutover_index: 30,
+        version: 2,
+        raft_applied_index: 40,
+        storage_envelope_active: true,
+        storage_envelope_cutover_index: 12,
+        raft_envelope_cutover_index: 30,
         active: { storage: 1, raft: 3 },
-        keys: { '1': { purpose: 'storage', wrapped: 'AA==', created: 'x', local_epoch: 4 }, '2': { purpose: 'raft', wrapped: 'AA==', created: 'x', local_epoch: 9 }, '3': { purpose: 'raft', wrapped: 'AA==', created: 'x', local_epoch: 2 } },
+        keys: {
+          '1': { purpose: 'storage', wrapped: 'AA==', created: 'x', local_epoch: 4 },
+          '2': { purpose: 'raft', wrapped: 'AA==', created: 'x', local_epoch: 9 },
+          '3': { purpose: 'raft', wrapped: 'AA==', created: 'x', local_epoch: 2 },
+        },
       };
       const original = JSON.stringify(document, null, 2);
       writeFileSync(sidecar, original, { mode: 0o600 });
@@ -241,26 +394,57 @@ describe('the rollout process', () => {
         return `${keys['1'].local_epoch}/${keys['2'].local_epoch}/${keys['3'].local_epoch}`;
       };
       const spied = Object.assign(Object.create(cluster) as FakeCluster, {
-        stopNode: async (id: string) => { calls.push(`stop ${id} ${epochsNow()}`); },
-        start: async (id: string) => { calls.push(`start ${id} ${epochsNow()}`); },
+        stopNode: async (id: string) => {
+          calls.push(`stop ${id} ${epochsNow()}`);
+        },
+        start: async (id: string) => {
+          calls.push(`start ${id} ${epochsNow()}`);
+        },
       });
-      const { report, ops } = await run({ steps: [step('s1', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 1 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      const { report, ops } = await run(
+        { steps: [step('s1', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 1 })] },
+        new FakeOperator(),
+        { sidecarPathOf: () => sidecar, cluster: spied },
+      );
       expect(report.stoppedAt).toBeNull();
       // The active raft DEK (3) went back by one; the retired raft DEK (2) and the storage DEK kept theirs.
       expect(calls).toEqual(['stop n2 4/9/2', 'start n2 4/9/1']);
-      expect(ops.at(-1)?.value).toMatchObject({ node: 'n2', purpose: 'raft', dekId: 3, from: 2, to: 1, replaced: 'before-raft-epoch-rollback' });
+      expect(ops.at(-1)?.value).toMatchObject({
+        node: 'n2',
+        purpose: 'raft',
+        dekId: 3,
+        from: 2,
+        to: 1,
+        replaced: 'before-raft-epoch-rollback',
+      });
       expect(readFileSync(`${sidecar}.backup-before-raft-epoch-rollback`, 'utf8')).toBe(original);
       expect(statSync(sidecar).mode & 0o777).toBe(0o600);
       // Below zero, or not a sidecar: refused by name, and the node is started again on its own sidecar.
       calls.length = 0;
-      const tooFar = await run({ steps: [step('s2', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 2 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
-      expect(tooFar.report.stoppedAt?.error).toMatch(/^InvalidArgument: n2's raft DEK 3 is at local epoch 1: it cannot go back by 2/);
+      const tooFar = await run(
+        { steps: [step('s2', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 2 })] },
+        new FakeOperator(),
+        { sidecarPathOf: () => sidecar, cluster: spied },
+      );
+      expect(tooFar.report.stoppedAt?.error).toMatch(
+        /^InvalidArgument: n2's raft DEK 3 is at local epoch 1: it cannot go back by 2/,
+      );
       expect(calls).toEqual(['stop n2 4/9/1', 'start n2 4/9/1']);
       writeFileSync(sidecar, JSON.stringify({ ...document, active: { storage: 1, raft: 7 } }));
-      const missingKey = await run({ steps: [step('s3', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 1 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
-      expect(missingKey.report.stoppedAt?.error).toMatch(/^InvalidSidecar: .*keys\.json: active raft DEK 7 is not in keys/);
+      const missingKey = await run(
+        { steps: [step('s3', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'raft', by: 1 })] },
+        new FakeOperator(),
+        { sidecarPathOf: () => sidecar, cluster: spied },
+      );
+      expect(missingKey.report.stoppedAt?.error).toMatch(
+        /^InvalidSidecar: .*keys\.json: active raft DEK 7 is not in keys/,
+      );
       writeFileSync(sidecar, 'epoch 1');
-      const notJson = await run({ steps: [step('s4', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'storage', by: 1 })] }, new FakeOperator(), { sidecarPathOf: () => sidecar, cluster: spied });
+      const notJson = await run(
+        { steps: [step('s4', { f: 'roll-back-sidecar-epoch', node: 'n2', purpose: 'storage', by: 1 })] },
+        new FakeOperator(),
+        { sidecarPathOf: () => sidecar, cluster: spied },
+      );
       expect(notJson.report.stoppedAt?.error).toMatch(/^InvalidSidecar: .*keys\.json: not JSON/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -272,8 +456,25 @@ describe('the rollout process', () => {
     cluster.setFlags('n3', ['--stage', '6F', '--encryption-enabled', '--sidecar-path', 'x']);
     const starts: (readonly string[] | undefined)[] = [];
     const original = cluster.start.bind(cluster);
-    cluster.start = async (id: string, flags?: readonly string[]) => { starts.push(flags); return original(id, flags); };
-    const { report } = await run({ steps: [step('s1', { f: 'restart', nodes: [{ id: 'n3' }], mode: 'stop', rolling: false, withoutFlags: ['--encryption-enabled'] })] }, new FakeOperator(), { cluster });
+    cluster.start = async (id: string, flags?: readonly string[]) => {
+      starts.push(flags);
+      return original(id, flags);
+    };
+    const { report } = await run(
+      {
+        steps: [
+          step('s1', {
+            f: 'restart',
+            nodes: [{ id: 'n3' }],
+            mode: 'stop',
+            rolling: false,
+            withoutFlags: ['--encryption-enabled'],
+          }),
+        ],
+      },
+      new FakeOperator(),
+      { cluster },
+    );
     expect(report.stoppedAt).toBeNull();
     expect(starts).toEqual([['--stage', '6F', '--sidecar-path', 'x']]);
     expect(cluster.flagsOf('n3')).toEqual(['--stage', '6F', '--encryption-enabled', '--sidecar-path', 'x']);
@@ -284,31 +485,73 @@ describe('the rollout process', () => {
     cluster.setFlags('n2', ['--stage', '6F']);
     const starts: (readonly string[] | undefined)[] = [];
     const original = cluster.start.bind(cluster);
-    cluster.start = async (id: string, flags?: readonly string[]) => { starts.push(flags); return original(id, flags); };
+    cluster.start = async (id: string, flags?: readonly string[]) => {
+      starts.push(flags);
+      return original(id, flags);
+    };
     const expected: string[] = [];
-    const armed = Object.assign(cluster, { expectExit: (id: string) => { expected.push(`${id}:${String(cluster.node(id).running)}`); } });
-    const { report, ops } = await run({ steps: [
-      step('s1', { f: 'restart', nodes: [{ id: 'n2' }], mode: 'stop', rolling: false, killPoint: 'after-storage-cutover-flip' }),
-      step('s2', { f: 'restart', nodes: [{ id: 'n2' }], mode: 'stop', rolling: false }),
-    ] }, new FakeOperator(), { cluster: armed });
+    const armed = Object.assign(cluster, {
+      expectExit: (id: string) => {
+        expected.push(`${id}:${String(cluster.node(id).running)}`);
+      },
+    });
+    const { report, ops } = await run(
+      {
+        steps: [
+          step('s1', {
+            f: 'restart',
+            nodes: [{ id: 'n2' }],
+            mode: 'stop',
+            rolling: false,
+            killPoint: 'after-storage-cutover-flip',
+          }),
+          step('s2', { f: 'restart', nodes: [{ id: 'n2' }], mode: 'stop', rolling: false }),
+        ],
+      },
+      new FakeOperator(),
+      { cluster: armed },
+    );
     expect(report.stoppedAt).toBeNull();
     // Told once, after the armed process is up; the next start runs the node's own flags and is not.
     expect(expected).toEqual(['n2:true']);
-    expect(starts).toEqual([['--stage', '6F', '--test-hooks', '--test-kill-point', 'after-storage-cutover-flip'], undefined]);
-    expect(ops.find((op) => op.type === 'ok' && op.f === 'restart')?.value).toMatchObject({ step: 's1', nodes: ['n2'], killPoint: 'after-storage-cutover-flip' });
+    expect(starts).toEqual([
+      ['--stage', '6F', '--test-hooks', '--test-kill-point', 'after-storage-cutover-flip'],
+      undefined,
+    ]);
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'restart')?.value).toMatchObject({
+      step: 's1',
+      nodes: ['n2'],
+      killPoint: 'after-storage-cutover-flip',
+    });
   });
 
   it('a bootstrap that leaves members out sends a writer batch without them, and refuses a name that is not a member', async () => {
     const api = new FakeOperator();
     const writers: unknown[] = [];
     const original = api.bootstrap;
-    api.bootstrap = (address: string, request: { storageDekId: number; raftDekId: number; writers?: readonly unknown[] }) => { writers.push(request.writers); return original(address, request); };
+    api.bootstrap = (
+      address: string,
+      request: { storageDekId: number; raftDekId: number; writers?: readonly unknown[] },
+    ) => {
+      writers.push(request.writers);
+      return original(address, request);
+    };
     const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap', leaveOut: ['n2'] })] }, api);
     expect(report.stoppedAt).toBeNull();
-    expect(writers).toEqual([[{ fullNodeId: '100', localEpoch: 0 }, { fullNodeId: '300', localEpoch: 0 }]]);
-    expect(ops.find((op) => op.type === 'ok' && op.f === 'bootstrap')?.value).toMatchObject({ writers: 2, leftOut: ['n2'] });
+    expect(writers).toEqual([
+      [
+        { fullNodeId: '100', localEpoch: 0 },
+        { fullNodeId: '300', localEpoch: 0 },
+      ],
+    ]);
+    expect(ops.find((op) => op.type === 'ok' && op.f === 'bootstrap')?.value).toMatchObject({
+      writers: 2,
+      leftOut: ['n2'],
+    });
     const typo = await run({ steps: [step('s1', { f: 'bootstrap', leaveOut: ['n9'] })] });
-    expect(typo.report.stoppedAt?.error).toMatch(/^UnknownMember: bootstrap leaveOut names n9, not a member \(members: n1, n2, n3\)/);
+    expect(typo.report.stoppedAt?.error).toMatch(
+      /^UnknownMember: bootstrap leaveOut names n9, not a member \(members: n1, n2, n3\)/,
+    );
   });
 
   it('a mixed cluster: a leader whose stage lacks the RPC hands leadership to another voter, and the step goes again there', async () => {
@@ -316,25 +559,49 @@ describe('the rollout process', () => {
     api.script.set('enable-storage', [new CallError('NotImplementedAtStage', true)]);
     const { report, ops } = await run({ steps: [step('s1', { f: 'enable-storage-envelope' })] }, api);
     expect(report).toMatchObject({ stepsCompleted: 1, stoppedAt: null });
-    expect(rolloutOps(ops)).toEqual(['invoke enable-storage-envelope', 'fail enable-storage-envelope NotImplementedAtStage', 'invoke transfer-leadership', 'ok transfer-leadership', 'invoke enable-storage-envelope', 'ok enable-storage-envelope']);
+    expect(rolloutOps(ops)).toEqual([
+      'invoke enable-storage-envelope',
+      'fail enable-storage-envelope NotImplementedAtStage',
+      'invoke transfer-leadership',
+      'ok transfer-leadership',
+      'invoke enable-storage-envelope',
+      'ok enable-storage-envelope',
+    ]);
     expect(api.calls).toContain('transfer-n2');
-    expect(ops.find((op) => op.f === 'transfer-leadership' && op.type === 'ok')?.value).toMatchObject({ step: 's1.stage1', leader: 'n2' });
+    expect(ops.find((op) => op.f === 'transfer-leadership' && op.type === 'ok')?.value).toMatchObject({
+      step: 's1.stage1',
+      leader: 'n2',
+    });
     expect(ops.find((op) => op.f === 'enable-storage-envelope' && op.type === 'ok')?.node).toBe('n2');
   });
 
   it('a mixed cluster where every voter refuses at its stage ends the program, naming the refusal', async () => {
     const api = new FakeOperator();
-    api.script.set('enable-storage', ['n1', 'n2', 'n3'].map(() => new CallError('NotImplementedAtStage', true)));
-    const { report } = await run({ steps: [step('s1', { f: 'enable-storage-envelope' }, { retry: { attemptsMax: 10, backoffMs: 1 } })] }, api);
+    api.script.set(
+      'enable-storage',
+      ['n1', 'n2', 'n3'].map(() => new CallError('NotImplementedAtStage', true)),
+    );
+    const { report } = await run(
+      { steps: [step('s1', { f: 'enable-storage-envelope' }, { retry: { attemptsMax: 10, backoffMs: 1 } })] },
+      api,
+    );
     expect(api.calls.filter((c) => c.startsWith('transfer-'))).toEqual(['transfer-n2', 'transfer-n3']);
-    expect(report.stoppedAt).toMatchObject({ step: 's1', error: expect.stringMatching(/^NotImplementedAtStage.*every one refused at its stage/) });
+    expect(report.stoppedAt).toMatchObject({
+      step: 's1',
+      error: expect.stringMatching(/^NotImplementedAtStage.*every one refused at its stage/),
+    });
   });
 
   it('after an ambiguous bootstrap, confirms it from the sidecar instead of bootstrapping twice (H3)', async () => {
     const api = new FakeOperator();
     api.script.set('bootstrap', ['apply-then-info']);
     const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' })] }, api);
-    expect(rolloutOps(ops)).toEqual(['invoke bootstrap', 'info bootstrap DeadlineExceeded', 'invoke bootstrap', 'ok bootstrap']);
+    expect(rolloutOps(ops)).toEqual([
+      'invoke bootstrap',
+      'info bootstrap DeadlineExceeded',
+      'invoke bootstrap',
+      'ok bootstrap',
+    ]);
     expect(api.calls.filter((c) => c === 'bootstrap')).toHaveLength(1);
     expect(ops.at(-1)?.value).toMatchObject({ confirmedBy: 'sidecar', attempt: 2 });
   });
@@ -342,36 +609,74 @@ describe('the rollout process', () => {
   it('never re-uses the DEK id of an ambiguous rotation that did not show up (E22): the retry takes a higher one', async () => {
     const api = new FakeOperator();
     api.script.set('rotate', [new CallError('DeadlineExceeded', false)]);
-    const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'rotate-dek', purpose: 'raft' })] }, api);
-    expect(rolloutOps(ops).slice(2)).toEqual(['invoke rotate-dek', 'info rotate-dek DeadlineExceeded', 'invoke rotate-dek', 'ok rotate-dek']);
+    const { ops } = await run(
+      { steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'rotate-dek', purpose: 'raft' })] },
+      api,
+    );
+    expect(rolloutOps(ops).slice(2)).toEqual([
+      'invoke rotate-dek',
+      'info rotate-dek DeadlineExceeded',
+      'invoke rotate-dek',
+      'ok rotate-dek',
+    ]);
     expect(api.calls.filter((c) => c.startsWith('rotate-id-'))).toEqual(['rotate-id-4']);
     expect(ops.at(-1)?.value).toMatchObject({ purpose: 'raft', newDekId: 4 });
   });
 
   it('a retried Enable answers was_already_active with the original index', async () => {
-    const { ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' }), step('s3', { f: 'enable-raft-envelope' })] });
+    const { ops } = await run({
+      steps: [
+        step('s1', { f: 'bootstrap' }),
+        step('s2', { f: 'enable-raft-envelope' }),
+        step('s3', { f: 'enable-raft-envelope' }),
+      ],
+    });
     const oks = ops.filter((op) => op.type === 'ok' && op.f === 'enable-raft-envelope').map((op) => op.value);
-    expect(oks).toEqual([expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: false }), expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: true })]);
+    expect(oks).toEqual([
+      expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: false }),
+      expect.objectContaining({ appliedIndex: 12, wasAlreadyActive: true }),
+    ]);
   });
 
   it('stops retrying once a majority of the members report halted (no retry can succeed), but not for a minority', async () => {
     const api = new FakeOperator();
     api.halted = new Set(['n1', 'n2']);
     api.haltAfter = 'enable-raft';
-    api.script.set('enable-raft', [new CallError('NotLeader', true), new CallError('NotLeader', true), new CallError('NotLeader', true)]);
-    const { report, ops } = await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' })] }, api);
+    api.script.set('enable-raft', [
+      new CallError('NotLeader', true),
+      new CallError('NotLeader', true),
+      new CallError('NotLeader', true),
+    ]);
+    const { report, ops } = await run(
+      { steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' })] },
+      api,
+    );
     expect(api.calls.filter((c) => c === 'enable-raft')).toHaveLength(1);
-    expect(report.stoppedAt?.error).toMatch(/^the cluster halted \(n1: ErrEnvelopeShort at 12, n2: ErrEnvelopeShort at 12\): no retry can succeed/);
+    expect(report.stoppedAt?.error).toMatch(
+      /^the cluster halted \(n1: ErrEnvelopeShort at 12, n2: ErrEnvelopeShort at 12\): no retry can succeed/,
+    );
     expect(ops.filter((o) => o.f === 'enable-raft-envelope').map((o) => o.type)).toEqual(['invoke', 'fail']);
     const minority = new FakeOperator();
     minority.halted = new Set(['n3']);
     minority.haltAfter = 'enable-raft';
     minority.script.set('enable-raft', [new CallError('NotLeader', true)]);
-    expect((await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' })] }, minority)).report.stoppedAt).toBeNull();
+    expect(
+      (await run({ steps: [step('s1', { f: 'bootstrap' }), step('s2', { f: 'enable-raft-envelope' })] }, minority))
+        .report.stoppedAt,
+    ).toBeNull();
   });
 
   it('an await that never holds fails with what is missing and ends the program', async () => {
-    const { report, ops } = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 20 }, { retry: { attemptsMax: 1, backoffMs: 0 } }), step('s2', { f: 'bootstrap' })] });
+    const { report, ops } = await run({
+      steps: [
+        step(
+          's1',
+          { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 20 },
+          { retry: { attemptsMax: 1, backoffMs: 0 } },
+        ),
+        step('s2', { f: 'bootstrap' }),
+      ],
+    });
     expect(rolloutOps(ops)).toEqual(['invoke await', 'fail await ConditionTimeout']);
     expect(report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 20 ms: n9 is not a member/);
   });
@@ -379,13 +684,33 @@ describe('the rollout process', () => {
   it('an await ends as soon as a majority reports halted, long before its bound (nothing can commit any more)', async () => {
     const api = new FakeOperator();
     api.halted = new Set(['n1', 'n2']);
-    const { report, ops } = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 60_000 })] }, api);
+    const { report, ops } = await run(
+      {
+        steps: [
+          step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 60_000 }),
+        ],
+      },
+      api,
+    );
     expect(rolloutOps(ops)).toEqual(['invoke await', 'fail await ClusterHalted']);
-    expect(report.stoppedAt?.error).toMatch(/^ClusterHalted: a majority halted \(n1: ErrEnvelopeShort at 12, n2: ErrEnvelopeShort at 12\) while waiting: /);
+    expect(report.stoppedAt?.error).toMatch(
+      /^ClusterHalted: a majority halted \(n1: ErrEnvelopeShort at 12, n2: ErrEnvelopeShort at 12\) while waiting: /,
+    );
     // A halted minority is waited out to the bound.
     const minority = new FakeOperator();
     minority.halted = new Set(['n3']);
-    const bounded = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 30 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, minority);
+    const bounded = await run(
+      {
+        steps: [
+          step(
+            's1',
+            { f: 'await', condition: { kind: 'member', node: 'n9', suffrage: 'voter' }, boundMs: 30 },
+            { retry: { attemptsMax: 1, backoffMs: 0 } },
+          ),
+        ],
+      },
+      minority,
+    );
     expect(bounded.report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 30 ms: n9 is not a member/);
   });
 
@@ -398,7 +723,18 @@ describe('the rollout process', () => {
         return api.sidecar();
       },
     });
-    const { report, ops } = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'all-registered' }, boundMs: 2_000 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, flaky);
+    const { report, ops } = await run(
+      {
+        steps: [
+          step(
+            's1',
+            { f: 'await', condition: { kind: 'all-registered' }, boundMs: 2_000 },
+            { retry: { attemptsMax: 1, backoffMs: 0 } },
+          ),
+        ],
+      },
+      flaky,
+    );
     expect(report.stoppedAt).toBeNull();
     expect(rolloutOps(ops)).toEqual(['invoke await', 'ok await']);
   });
@@ -418,23 +754,54 @@ describe('the rollout process', () => {
           const { '3': _lacking, ...localEpochs } = view.localEpochs;
           return { ...view, keyIds: [1, 2], localEpochs };
         },
-        registryRows: async (_address: string, fullNodeId: string) => (fullNodeId === '200' && left > 0 ? { '1': 1, '2': 1 } : api.registryRows()),
+        registryRows: async (_address: string, fullNodeId: string) =>
+          fullNodeId === '200' && left > 0 ? { '1': 1, '2': 1 } : api.registryRows(),
       });
     };
-    const never = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'all-registered' }, boundMs: 20 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, lagging(Infinity));
+    const never = await run(
+      {
+        steps: [
+          step(
+            's1',
+            { f: 'await', condition: { kind: 'all-registered' }, boundMs: 20 },
+            { retry: { attemptsMax: 1, backoffMs: 0 } },
+          ),
+        ],
+      },
+      lagging(Infinity),
+    );
     expect(never.report.stoppedAt?.error).toMatch(/ConditionTimeout: not within 20 ms: n2 has not applied DEK 3 yet/);
-    const later = await run({ steps: [step('s1', { f: 'await', condition: { kind: 'all-registered' }, boundMs: 2_000 }, { retry: { attemptsMax: 1, backoffMs: 0 } })] }, lagging(5));
+    const later = await run(
+      {
+        steps: [
+          step(
+            's1',
+            { f: 'await', condition: { kind: 'all-registered' }, boundMs: 2_000 },
+            { retry: { attemptsMax: 1, backoffMs: 0 } },
+          ),
+        ],
+      },
+      lagging(5),
+    );
     expect(later.report.stoppedAt).toBeNull();
   });
 
   it('fires a fault aimed at the step: kill the node that ran the RPC right after its ok, then restart it', async () => {
-    const trigger = { on: 'ok' as const, delayMs: 0, start: { f: 'kill' as const, target: { stepNode: true as const } }, stop: { f: 'restart' as const }, holdMs: 1 };
+    const trigger = {
+      on: 'ok' as const,
+      delayMs: 0,
+      start: { f: 'kill' as const, target: { stepNode: true as const } },
+      stop: { f: 'restart' as const },
+      holdMs: 1,
+    };
     const { ops, cluster } = await run({ steps: [step('s1', { f: 'bootstrap' }, { triggers: [trigger] })] });
     const nemesisOps = ops.filter((op) => op.process === 'nemesis');
     expect(nemesisOps.map((op) => op.f)).toEqual(['kill', 'kill', 'restart', 'restart']);
     expect(nemesisOps[0]?.value).toMatchObject({ target: { nodes: ['n1'] }, source: 'trigger' });
     expect(nemesisOps[1]?.value).toEqual({ nodes: ['n1'] });
-    expect(ops.findIndex((op) => op.process === 'nemesis')).toBeGreaterThan(ops.findIndex((op) => op.type === 'ok' && op.f === 'bootstrap'));
+    expect(ops.findIndex((op) => op.process === 'nemesis')).toBeGreaterThan(
+      ops.findIndex((op) => op.type === 'ok' && op.f === 'bootstrap'),
+    );
     expect(cluster.node('n1').running).toBe(true);
   });
 
@@ -449,14 +816,36 @@ describe('the rollout process', () => {
     };
     const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record });
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const context: RolloutContext = {
-      api, cluster, nemesis, stageFlags: () => [], rpcTimeoutMs: 50, conditionPollMs: 1, signal: new AbortController().signal, triggerSignal: new AbortController().signal,
-      nowMs: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), stepIndexes: new Map(), retired: new Set(),
+      api,
+      cluster,
+      nemesis,
+      stageFlags: () => [],
+      rpcTimeoutMs: 50,
+      conditionPollMs: 1,
+      signal: new AbortController().signal,
+      triggerSignal: new AbortController().signal,
+      nowMs: () => performance.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      stepIndexes: new Map(),
+      retired: new Set(),
     };
     // The await step blocks until the test lets it go; meanwhile a scheduled kill arrives.
-    const slowApi = Object.assign(Object.create(api) as FakeOperator, { status: async (address: string) => { await gate; return api.status(address); } });
-    const program = { steps: [step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }), step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 5_000 })] };
+    const slowApi = Object.assign(Object.create(api) as FakeOperator, {
+      status: async (address: string) => {
+        await gate;
+        return api.status(address);
+      },
+    });
+    const program = {
+      steps: [
+        step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }),
+        step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 5_000 }),
+      ],
+    };
     const running = runRollout({ program, context: { ...context, api: slowApi }, record });
     await new Promise((resolve) => setTimeout(resolve, 20));
     // The scheduled kill is deferred: the call returns at once (the schedule behind it keeps its times).
@@ -484,23 +873,50 @@ describe('the rollout process', () => {
     // The pause before s3 lasts until the test ends it, so the kill lands in it whatever the machine's speed.
     let endPause = (): void => undefined;
     let pausing = (): void => undefined;
-    const inPause = new Promise<void>((resolve) => { pausing = resolve; });
+    const inPause = new Promise<void>((resolve) => {
+      pausing = resolve;
+    });
     const context: RolloutContext = {
-      api: new FakeOperator(), cluster, nemesis, stageFlags: () => [], rpcTimeoutMs: 50, conditionPollMs: 1, signal: new AbortController().signal, triggerSignal: new AbortController().signal,
+      api: new FakeOperator(),
+      cluster,
+      nemesis,
+      stageFlags: () => [],
+      rpcTimeoutMs: 50,
+      conditionPollMs: 1,
+      signal: new AbortController().signal,
+      triggerSignal: new AbortController().signal,
       nowMs: () => performance.now(),
-      sleep: (ms) => ms === 150 ? new Promise<void>((resolve) => { endPause = resolve; pausing(); }) : new Promise((resolve) => setTimeout(resolve, ms)),
-      stepIndexes: new Map(), retired: new Set(),
+      sleep: (ms) =>
+        ms === 150
+          ? new Promise<void>((resolve) => {
+              endPause = resolve;
+              pausing();
+            })
+          : new Promise((resolve) => setTimeout(resolve, ms)),
+      stepIndexes: new Map(),
+      retired: new Set(),
     };
-    const program = { steps: [
-      step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }),
-      step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 1_000 }),
-      step('s3', { f: 'rotate-dek', purpose: 'raft' }, { holdFaults: ['kill'], pauseBeforeMs: 150 }),
-    ] };
+    const program = {
+      steps: [
+        step('s1', { f: 'rotate-dek', purpose: 'storage' }, { holdFaults: ['kill'] }),
+        step('s2', { f: 'await', condition: { kind: 'leader' }, boundMs: 1_000 }),
+        step('s3', { f: 'rotate-dek', purpose: 'raft' }, { holdFaults: ['kill'], pauseBeforeMs: 150 }),
+      ],
+    };
     const running = runRollout({ program, context, record });
     await inPause;
     await nemesis.run({ f: 'kill', target: { nodes: ['n2'] } });
     expect(cluster.node('n2').running).toBe(false);
-    expect(ops.some((op) => op.process === 'nemesis' && op.f === 'kill' && typeof op.value === 'object' && op.value !== null && 'skipped' in op.value)).toBe(false);
+    expect(
+      ops.some(
+        (op) =>
+          op.process === 'nemesis' &&
+          op.f === 'kill' &&
+          typeof op.value === 'object' &&
+          op.value !== null &&
+          'skipped' in op.value,
+      ),
+    ).toBe(false);
     await nemesis.run({ f: 'restart' });
     endPause();
     const report = await running;
@@ -512,7 +928,15 @@ describe('the rollout process', () => {
   it('a deferred scheduled start whose end came while it waited runs after the hold, its end after the planned duration', async () => {
     const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
     const ops: HistoryOp[] = [];
-    const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record: (d) => { const op = { ...d, index: ops.length, time: ops.length }; ops.push(op); return op; } });
+    const nemesis = new NemesisExecutor({
+      cluster,
+      findLeader: async () => 'n1',
+      record: (d) => {
+        const op = { ...d, index: ops.length, time: ops.length };
+        ops.push(op);
+        return op;
+      },
+    });
     const release = nemesis.hold(['kill'], 'rollout step s3 (rotate-dek storage)');
     await nemesis.run({ f: 'kill', target: { nodes: ['n2'] }, fault: 'kill-random' });
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -533,7 +957,15 @@ describe('the rollout process', () => {
   it('a start still held when the final heal comes is skipped, and so recorded', async () => {
     const cluster = new FakeCluster({ nodes: ['n1', 'n2', 'n3'], seed: 1, staleReadProbability: 0 });
     const ops: HistoryOp[] = [];
-    const nemesis = new NemesisExecutor({ cluster, findLeader: async () => 'n1', record: (d) => { const op = { ...d, index: ops.length, time: ops.length }; ops.push(op); return op; } });
+    const nemesis = new NemesisExecutor({
+      cluster,
+      findLeader: async () => 'n1',
+      record: (d) => {
+        const op = { ...d, index: ops.length, time: ops.length };
+        ops.push(op);
+        return op;
+      },
+    });
     nemesis.hold(['kill'], 'rollout step s3 (rotate-dek storage)');
     await nemesis.run({ f: 'kill', target: { nodes: ['n2'] }, fault: 'kill-random' });
     await nemesis.run({ f: 'restart' });

@@ -73,7 +73,8 @@ export async function runRollout(options: RolloutRunnerOptions): Promise<Rollout
   let completed = 0;
   try {
     for (const [i, step] of program.steps.entries()) {
-      if (context.signal.aborted) return { stepsCompleted: completed, stepsPlanned: program.steps.length, stoppedAt: null, interrupted: true };
+      if (context.signal.aborted)
+        return { stepsCompleted: completed, stepsPlanned: program.steps.length, stoppedAt: null, interrupted: true };
       await context.sleep(step.pauseBeforeMs);
       if (step.holdFaults.length > 0) {
         release?.();
@@ -91,7 +92,12 @@ export async function runRollout(options: RolloutRunnerOptions): Promise<Rollout
       }
       if (outcome !== null) {
         options.log?.(`ekv-jepsen: rollout stopped at ${step.id} (${describeAction(step.action)}): ${outcome}`);
-        return { stepsCompleted: completed, stepsPlanned: program.steps.length, stoppedAt: { step: step.id, action: describeAction(step.action), error: outcome }, interrupted: context.signal.aborted };
+        return {
+          stepsCompleted: completed,
+          stepsPlanned: program.steps.length,
+          stoppedAt: { step: step.id, action: describeAction(step.action), error: outcome },
+          interrupted: context.signal.aborted,
+        };
       }
       completed += 1;
     }
@@ -103,12 +109,18 @@ export async function runRollout(options: RolloutRunnerOptions): Promise<Rollout
 }
 
 /** Holds the step's fault kinds and waits (bounded) for those in effect to end. */
-async function holdFaults(step: RolloutStep, context: RolloutContext, log?: (line: string) => void): Promise<() => void> {
+async function holdFaults(
+  step: RolloutStep,
+  context: RolloutContext,
+  log?: (line: string) => void,
+): Promise<() => void> {
   const release = context.nemesis.hold(step.holdFaults, `rollout step ${step.id} (${describeAction(step.action)})`);
   const deadline = context.nowMs() + rolloutDefaults.holdWaitMaxMs;
   while (context.nemesis.isActive(step.holdFaults) && !context.signal.aborted) {
     if (context.nowMs() >= deadline) {
-      log?.(`ekv-jepsen: rollout step ${step.id} starts with ${step.holdFaults.join('/')} faults still in effect after ${rolloutDefaults.holdWaitMaxMs} ms`);
+      log?.(
+        `ekv-jepsen: rollout step ${step.id} starts with ${step.holdFaults.join('/')} faults still in effect after ${rolloutDefaults.holdWaitMaxMs} ms`,
+      );
       break;
     }
     await context.sleep(context.conditionPollMs);
@@ -117,11 +129,23 @@ async function holdFaults(step: RolloutStep, context: RolloutContext, log?: (lin
 }
 
 /** Runs a step and the requests sent alongside it, concurrently; null when all completed, else the first reason one ended the program. */
-async function runWithCompanions(step: RolloutStep, context: RolloutContext, record: RolloutRunnerOptions['record'], triggers: TriggerScheduler): Promise<string | null> {
+async function runWithCompanions(
+  step: RolloutStep,
+  context: RolloutContext,
+  record: RolloutRunnerOptions['record'],
+  triggers: TriggerScheduler,
+): Promise<string | null> {
   const main = runStep(step, context, record, triggers);
   const companions = (step.alongside ?? []).map(async ({ action, delayMs }, k) => {
     if (delayMs > 0) await context.sleep(delayMs);
-    const companion: RolloutStep = { id: `${step.id}+${k + 1}`, action, pauseBeforeMs: 0, retry: step.retry, holdFaults: [], triggers: [] };
+    const companion: RolloutStep = {
+      id: `${step.id}+${k + 1}`,
+      action,
+      pauseBeforeMs: 0,
+      retry: step.retry,
+      holdFaults: [],
+      triggers: [],
+    };
     const outcome = await runStep(companion, context, record, triggers);
     return outcome === null ? null : `${companion.id} (${describeAction(action)}, alongside): ${outcome}`;
   });
@@ -130,7 +154,12 @@ async function runWithCompanions(step: RolloutStep, context: RolloutContext, rec
 }
 
 /** Runs one step's attempts; null when it completed, else why it ended the program. */
-async function runStep(step: RolloutStep, context: RolloutContext, record: RolloutRunnerOptions['record'], triggers: TriggerScheduler): Promise<string | null> {
+async function runStep(
+  step: RolloutStep,
+  context: RolloutContext,
+  record: RolloutRunnerOptions['record'],
+  triggers: TriggerScheduler,
+): Promise<string | null> {
   const memory: AttemptMemory = { proposedDekIds: [], refusedAtStage: new Set() };
   let lastError = 'no attempt made';
   let ambiguous = false;
@@ -147,7 +176,14 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
     } catch (error) {
       const failure = classifyStepError(error, context);
       // The message goes with the name: what the node said is what a reader (and I10: "AlreadyExists") needs.
-      record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: step.action.f, value: { ...parameters, message: failure.message }, error: failure.name, ...nodeField(memory.node) });
+      record({
+        process: 'rollout',
+        type: failure.definite ? 'fail' : 'info',
+        f: step.action.f,
+        value: { ...parameters, message: failure.message },
+        error: failure.name,
+        ...nodeField(memory.node),
+      });
       lastError = `${failure.name}: ${failure.message}`;
       // The refusal the spec demands is this step's expected outcome.
       if (failure.definite && step.mustBeRefused?.errors.includes(failure.name) === true) return null;
@@ -163,11 +199,19 @@ async function runStep(step: RolloutStep, context: RolloutContext, record: Rollo
       if (!failure.definite) ambiguous = true;
       else if (!retryableErrors.has(failure.name)) return lastError;
       const halted = await haltedMajority(context).catch(() => null);
-      if (halted !== null) return `the cluster halted (${halted.map((s) => `${s.id}: ${s.haltError || 'halted'} at ${s.haltIndex}`).join(', ')}): no retry can succeed (last: ${lastError})`;
+      if (halted !== null)
+        return `the cluster halted (${halted.map((s) => `${s.id}: ${s.haltError || 'halted'} at ${s.haltIndex}`).join(', ')}): no retry can succeed (last: ${lastError})`;
       continue;
     }
     (context.stepIndexes as Map<string, number>).set(step.id, result.logIndex ?? -1);
-    record({ process: 'rollout', type: 'ok', f: step.action.f, value: { step: step.id, attempt, ...result.value }, ...nodeField(result.node ?? memory.node), ...(result.logIndex === undefined ? {} : { logIndex: result.logIndex }) });
+    record({
+      process: 'rollout',
+      type: 'ok',
+      f: step.action.f,
+      value: { step: step.id, attempt, ...result.value },
+      ...nodeField(result.node ?? memory.node),
+      ...(result.logIndex === undefined ? {} : { logIndex: result.logIndex }),
+    });
     memory.node = result.node ?? memory.node;
     triggers.fire(step, 'ok', memory);
     return null;
@@ -187,14 +231,27 @@ function needsRestart(action: RolloutAction, failure: { definite: boolean; name:
   return failure.name === 'EncryptionUnsafeLatch' || (action.f === 'enable-raft-envelope' && !failure.definite);
 }
 
-async function restartLatched(step: RolloutStep, attempt: number, node: string, context: RolloutContext, record: RolloutRunnerOptions['record']): Promise<void> {
+async function restartLatched(
+  step: RolloutStep,
+  attempt: number,
+  node: string,
+  context: RolloutContext,
+  record: RolloutRunnerOptions['record'],
+): Promise<void> {
   // Like an operator, first wait for the network to heal and give a leader that kept its term the
   // time to replicate what it holds: a marker that commits late must commit before the restart (what
   // the latch protects against, and what B11 lets through, happens in that window).
   const deadline = context.nowMs() + rolloutDefaults.holdWaitMaxMs;
-  while (context.nemesis.isActive(remedyWaitsFor) && !context.signal.aborted && context.nowMs() < deadline) await context.sleep(context.conditionPollMs);
+  while (context.nemesis.isActive(remedyWaitsFor) && !context.signal.aborted && context.nowMs() < deadline)
+    await context.sleep(context.conditionPollMs);
   await context.sleep(rolloutDefaults.remedySettleMs);
-  const value = { step: `${step.id}.remedy${attempt}`, attempt: 1, nodes: [node], mode: 'stop', remedy: 'restart the node an ambiguous raft cutover latched (spec §7.6)' };
+  const value = {
+    step: `${step.id}.remedy${attempt}`,
+    attempt: 1,
+    nodes: [node],
+    mode: 'stop',
+    remedy: 'restart the node an ambiguous raft cutover latched (spec §7.6)',
+  };
   record({ process: 'rollout', type: 'invoke', f: 'restart', value, node });
   try {
     await context.nemesis.exclusive(async () => {
@@ -204,7 +261,14 @@ async function restartLatched(step: RolloutStep, attempt: number, node: string, 
     record({ process: 'rollout', type: 'ok', f: 'restart', value, node });
   } catch (error) {
     const failure = classifyStepError(error, context);
-    record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: 'restart', value, error: failure.name, node });
+    record({
+      process: 'rollout',
+      type: failure.definite ? 'fail' : 'info',
+      f: 'restart',
+      value,
+      error: failure.name,
+      node,
+    });
   }
 }
 
@@ -214,11 +278,21 @@ async function restartLatched(step: RolloutStep, attempt: number, node: string, 
  * not refused yet and sends the step again; false when no such voter runs.
  * Recorded as a transfer-leadership step of its own (`<step>.stage<attempt>`).
  */
-async function moveLeadershipOff(step: RolloutStep, attempt: number, memory: AttemptMemory, context: RolloutContext, record: RolloutRunnerOptions['record']): Promise<boolean> {
+async function moveLeadershipOff(
+  step: RolloutStep,
+  attempt: number,
+  memory: AttemptMemory,
+  context: RolloutContext,
+  record: RolloutRunnerOptions['record'],
+): Promise<boolean> {
   const running = new Set((await memberStatuses(context).catch(() => [])).map((s) => s.id));
   const candidates = [...running].filter((id) => !memory.refusedAtStage.has(id) && !context.retired.has(id)).sort();
   if (candidates.length === 0) return false;
-  const value = { step: `${step.id}.stage${attempt}`, attempt: 1, remedy: `lead from a node whose stage implements ${step.action.f} (${[...memory.refusedAtStage].sort().join(', ')} refused)` };
+  const value = {
+    step: `${step.id}.stage${attempt}`,
+    attempt: 1,
+    remedy: `lead from a node whose stage implements ${step.action.f} (${[...memory.refusedAtStage].sort().join(', ')} refused)`,
+  };
   for (let tries = 1; tries <= stageRemedyTries; tries += 1) {
     if (context.signal.aborted) return false;
     if (tries > 1) await context.sleep(step.retry.backoffMs);
@@ -227,15 +301,28 @@ async function moveLeadershipOff(step: RolloutStep, attempt: number, memory: Att
       const leader = await requireLeader(context);
       const voters = new Set(leader.members.filter((m) => m.suffrage === 'voter').map((m) => m.id));
       const target = candidates.find((id) => voters.has(id));
-      if (target === undefined) throw new StepRefusal('UnknownMember', `no running voter among ${candidates.join(', ')}`);
+      if (target === undefined)
+        throw new StepRefusal('UnknownMember', `no running voter among ${candidates.join(', ')}`);
       const answer = memory.refusedAtStage.has(leader.id)
         ? await context.api.transferLeadership(addressOf(context, leader.id), target, context.rpcTimeoutMs)
         : { leader: leader.id, term: leader.term };
-      record({ process: 'rollout', type: 'ok', f: 'transfer-leadership', value: { ...value, attempt: tries, leader: answer.leader, term: answer.term }, node: leader.id });
+      record({
+        process: 'rollout',
+        type: 'ok',
+        f: 'transfer-leadership',
+        value: { ...value, attempt: tries, leader: answer.leader, term: answer.term },
+        node: leader.id,
+      });
       return true;
     } catch (error) {
       const failure = classifyStepError(error, context);
-      record({ process: 'rollout', type: failure.definite ? 'fail' : 'info', f: 'transfer-leadership', value: { ...value, attempt: tries }, error: failure.name });
+      record({
+        process: 'rollout',
+        type: failure.definite ? 'fail' : 'info',
+        f: 'transfer-leadership',
+        value: { ...value, attempt: tries },
+        error: failure.name,
+      });
       if (failure.name === 'UnknownMember') return false;
     }
   }
@@ -251,7 +338,9 @@ function nodeField(node: string | undefined): { node?: string } {
 
 /** `mustBeRefused` for the invoke's value, so the checkers know the request must not succeed. */
 function refusalParameter(step: RolloutStep): { mustBeRefused?: JsonValue } {
-  return step.mustBeRefused === undefined ? {} : { mustBeRefused: JSON.parse(JSON.stringify(step.mustBeRefused)) as JsonValue };
+  return step.mustBeRefused === undefined
+    ? {}
+    : { mustBeRefused: JSON.parse(JSON.stringify(step.mustBeRefused)) as JsonValue };
 }
 
 /** The action's parameters as the invoke's value (without `f`). */
@@ -260,11 +349,15 @@ function actionParameters(action: RolloutAction): { [key: string]: JsonValue } {
   return JSON.parse(JSON.stringify(rest)) as { [key: string]: JsonValue };
 }
 
-function classifyStepError(error: unknown, context: RolloutContext): { definite: boolean; name: string; message: string } {
+function classifyStepError(
+  error: unknown,
+  context: RolloutContext,
+): { definite: boolean; name: string; message: string } {
   if (error instanceof StepRefusal) return { definite: true, name: error.errorName, message: error.message };
   const code = (error as { code?: unknown } | null)?.code;
   // Harness errors (a node that would not start) are the harness's own: nothing was proposed by them.
-  if (typeof code === 'string' && (error as { name?: unknown }).name === 'HarnessError') return { definite: true, name: code, message: (error as Error).message };
+  if (typeof code === 'string' && (error as { name?: unknown }).name === 'HarnessError')
+    return { definite: true, name: code, message: (error as Error).message };
   const failure = context.api.classify(error);
   return { definite: failure.definite, name: failure.name, message: failure.message };
 }
@@ -274,7 +367,8 @@ class TriggerScheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly context: RolloutContext) {
-    for (const signal of [context.signal, context.triggerSignal]) signal.addEventListener('abort', () => this.cancelPending(), { once: true });
+    for (const signal of [context.signal, context.triggerSignal])
+      signal.addEventListener('abort', () => this.cancelPending(), { once: true });
   }
 
   fire(step: RolloutStep, on: StepTrigger['on'], memory: AttemptMemory): void {
@@ -283,7 +377,14 @@ class TriggerScheduler {
       const stepNode = memory.node;
       this.after(trigger.delayMs, () => {
         const start = resolveStepNode(trigger.start, stepNode);
-        void this.context.nemesis.run(start, 'trigger').then(() => this.after(trigger.holdMs, () => void this.context.nemesis.run(resolveStepNode(trigger.stop, stepNode), 'trigger')));
+        void this.context.nemesis
+          .run(start, 'trigger')
+          .then(() =>
+            this.after(
+              trigger.holdMs,
+              () => void this.context.nemesis.run(resolveStepNode(trigger.stop, stepNode), 'trigger'),
+            ),
+          );
       });
     }
   }
@@ -305,7 +406,8 @@ class TriggerScheduler {
 
 /** Replaces a `{ stepNode: true }` target with the node the step's RPC went to (the leader when unknown). */
 export function resolveStepNode(action: NemesisAction, stepNode: string | undefined): NemesisAction {
-  const resolve = (target: NodeTarget): NodeTarget => ('stepNode' in target ? (stepNode === undefined ? { leader: true } : { nodes: [stepNode] }) : target);
+  const resolve = (target: NodeTarget): NodeTarget =>
+    'stepNode' in target ? (stepNode === undefined ? { leader: true } : { nodes: [stepNode] }) : target;
   switch (action.f) {
     case 'kill':
     case 'pause':

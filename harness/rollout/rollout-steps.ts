@@ -37,7 +37,11 @@ export interface AttemptMemory {
 }
 
 /** Runs one attempt of `action`. */
-export async function attemptAction(action: RolloutAction, context: RolloutContext, memory: AttemptMemory): Promise<AttemptResult> {
+export async function attemptAction(
+  action: RolloutAction,
+  context: RolloutContext,
+  memory: AttemptMemory,
+): Promise<AttemptResult> {
   switch (action.f) {
     case 'bootstrap':
       return bootstrap(context, memory, action.leaveOut ?? []);
@@ -49,7 +53,13 @@ export async function attemptAction(action: RolloutAction, context: RolloutConte
     case 'register-writer':
       return registerWriter(context, action.node, action.localEpoch, memory);
     case 'add-learner':
-      return membership(context, memory, action.node, (address, t) => context.api.addLearner(address, { id: action.node, address: action.address ?? context.cluster.node(action.node).peerAddress }, t));
+      return membership(context, memory, action.node, (address, t) =>
+        context.api.addLearner(
+          address,
+          { id: action.node, address: action.address ?? context.cluster.node(action.node).peerAddress },
+          t,
+        ),
+      );
     case 'promote':
       return membership(context, memory, action.node, (address, t) => context.api.promote(address, action.node, t));
     case 'remove':
@@ -72,12 +82,19 @@ export async function attemptAction(action: RolloutAction, context: RolloutConte
 }
 
 /** After an ambiguous attempt: did it take effect? (bootstrap and rotations only; others are idempotent or fail definitely on a repeat.) */
-export async function confirmAction(action: RolloutAction, context: RolloutContext, memory: AttemptMemory): Promise<AttemptResult | null> {
+export async function confirmAction(
+  action: RolloutAction,
+  context: RolloutContext,
+  memory: AttemptMemory,
+): Promise<AttemptResult | null> {
   if (action.f === 'bootstrap') {
     const leader = await requireLeader(context);
     const state = await context.api.sidecar(addressOf(context, leader.id), context.rpcTimeoutMs);
     if (state === null || state.activeStorageId === 0) return null;
-    return { node: leader.id, value: { storageDekId: state.activeStorageId, raftDekId: state.activeRaftId, confirmedBy: 'sidecar' } };
+    return {
+      node: leader.id,
+      value: { storageDekId: state.activeStorageId, raftDekId: state.activeRaftId, confirmedBy: 'sidecar' },
+    };
   }
   if (action.f === 'rotate-dek') {
     const leader = await requireLeader(context);
@@ -89,7 +106,10 @@ export async function confirmAction(action: RolloutAction, context: RolloutConte
   if (action.f === 'add-learner' || action.f === 'promote' || action.f === 'remove') {
     const leader = await requireLeader(context);
     const member = leader.members.find((m) => m.id === action.node);
-    const done = action.f === 'remove' ? member === undefined : member?.suffrage === (action.f === 'add-learner' ? 'learner' : 'voter');
+    const done =
+      action.f === 'remove'
+        ? member === undefined
+        : member?.suffrage === (action.f === 'add-learner' ? 'learner' : 'voter');
     if (!done) return null;
     if (action.f === 'remove') await retire(context, action.node);
     return { node: leader.id, value: { node: action.node, confirmedBy: 'status' } };
@@ -98,7 +118,12 @@ export async function confirmAction(action: RolloutAction, context: RolloutConte
 }
 
 /** The leader's own registry row for `dekId` (ResyncSidecar), else its sidecar epoch: the proposer fields ekv-admin uses. */
-async function proposerOf(context: RolloutContext, leaderId: string, fullNodeId: string, dekId: number): Promise<Proposer> {
+async function proposerOf(
+  context: RolloutContext,
+  leaderId: string,
+  fullNodeId: string,
+  dekId: number,
+): Promise<Proposer> {
   const address = addressOf(context, leaderId);
   const rows = await context.api.registryRows(address, fullNodeId, context.rpcTimeoutMs);
   const row = rows[String(dekId)];
@@ -107,11 +132,19 @@ async function proposerOf(context: RolloutContext, leaderId: string, fullNodeId:
   return { fullNodeId, localEpoch: state?.localEpochs[String(dekId)] ?? 0 };
 }
 
-async function bootstrap(context: RolloutContext, memory: AttemptMemory, leaveOut: readonly string[]): Promise<AttemptResult> {
+async function bootstrap(
+  context: RolloutContext,
+  memory: AttemptMemory,
+  leaveOut: readonly string[],
+): Promise<AttemptResult> {
   const leader = await requireLeader(context);
   memory.node = leader.id;
   const unknown = leaveOut.filter((id) => !leader.members.some((m) => m.id === id));
-  if (unknown.length > 0) throw new StepRefusal('UnknownMember', `bootstrap leaveOut names ${unknown.join(', ')}, not a member (members: ${leader.members.map((m) => m.id).join(', ')})`);
+  if (unknown.length > 0)
+    throw new StepRefusal(
+      'UnknownMember',
+      `bootstrap leaveOut names ${unknown.join(', ')}, not a member (members: ${leader.members.map((m) => m.id).join(', ')})`,
+    );
   // Discovery (`--discover-from` every member): each must answer; the capable ones become writers.
   const members = leader.members.filter((m) => !context.retired.has(m.id) && !leaveOut.includes(m.id));
   const writers = [];
@@ -120,45 +153,109 @@ async function bootstrap(context: RolloutContext, memory: AttemptMemory, leaveOu
     if (capability.capable) writers.push({ fullNodeId: capability.fullNodeId, localEpoch: capability.localEpoch });
   }
   if (writers.length === 0) throw new StepRefusal('EncryptionFailedPrecondition', 'no member is encryption-capable');
-  const applied = await context.api.bootstrap(addressOf(context, leader.id), { storageDekId: 1, raftDekId: 2, writers }, context.rpcTimeoutMs);
-  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, storageDekId: 1, raftDekId: 2, writers: writers.length, ...(leaveOut.length > 0 ? { leftOut: [...leaveOut] } : {}) }, logIndex: applied.appliedIndex };
+  const applied = await context.api.bootstrap(
+    addressOf(context, leader.id),
+    { storageDekId: 1, raftDekId: 2, writers },
+    context.rpcTimeoutMs,
+  );
+  return {
+    node: leader.id,
+    value: {
+      appliedIndex: applied.appliedIndex,
+      storageDekId: 1,
+      raftDekId: 2,
+      writers: writers.length,
+      ...(leaveOut.length > 0 ? { leftOut: [...leaveOut] } : {}),
+    },
+    logIndex: applied.appliedIndex,
+  };
 }
 
-async function enable(context: RolloutContext, purpose: 'storage' | 'raft', memory: AttemptMemory): Promise<AttemptResult> {
+async function enable(
+  context: RolloutContext,
+  purpose: 'storage' | 'raft',
+  memory: AttemptMemory,
+): Promise<AttemptResult> {
   const leader = await requireLeader(context);
   memory.node = leader.id;
   const state = await context.api.sidecar(addressOf(context, leader.id), context.rpcTimeoutMs);
-  if (state === null) throw new StepRefusal('EncryptionFailedPrecondition', `leader ${leader.id} has no sidecar (not encryption-capable)`);
-  const proposer = await proposerOf(context, leader.id, leader.fullNodeId, purpose === 'storage' ? state.activeStorageId : state.activeRaftId);
+  if (state === null)
+    throw new StepRefusal(
+      'EncryptionFailedPrecondition',
+      `leader ${leader.id} has no sidecar (not encryption-capable)`,
+    );
+  const proposer = await proposerOf(
+    context,
+    leader.id,
+    leader.fullNodeId,
+    purpose === 'storage' ? state.activeStorageId : state.activeRaftId,
+  );
   const answer = await context.api.enable(addressOf(context, leader.id), purpose, proposer, context.rpcTimeoutMs);
-  return { node: leader.id, value: { appliedIndex: answer.appliedIndex, wasAlreadyActive: answer.wasAlreadyActive }, logIndex: answer.appliedIndex };
+  return {
+    node: leader.id,
+    value: { appliedIndex: answer.appliedIndex, wasAlreadyActive: answer.wasAlreadyActive },
+    logIndex: answer.appliedIndex,
+  };
 }
 
-async function rotate(context: RolloutContext, purpose: 'storage' | 'raft', memory: AttemptMemory): Promise<AttemptResult> {
+async function rotate(
+  context: RolloutContext,
+  purpose: 'storage' | 'raft',
+  memory: AttemptMemory,
+): Promise<AttemptResult> {
   const leader = await requireLeader(context);
   memory.node = leader.id;
   const state = await context.api.sidecar(addressOf(context, leader.id), context.rpcTimeoutMs);
-  if (state === null) throw new StepRefusal('EncryptionFailedPrecondition', `leader ${leader.id} has no sidecar (not encryption-capable)`);
+  if (state === null)
+    throw new StepRefusal(
+      'EncryptionFailedPrecondition',
+      `leader ${leader.id} has no sidecar (not encryption-capable)`,
+    );
   // max + 1, and above every id an earlier (ambiguous) attempt proposed: that one may still commit.
   const newDekId = Math.max(0, ...state.keyIds, ...memory.proposedDekIds) + 1;
   const current = purpose === 'storage' ? state.activeStorageId : state.activeRaftId;
   const proposer = await proposerOf(context, leader.id, leader.fullNodeId, current);
   memory.proposedDekIds.push(newDekId);
-  const applied = await context.api.rotateDek(addressOf(context, leader.id), { purpose, newDekId, proposer }, context.rpcTimeoutMs);
-  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, purpose, newDekId }, logIndex: applied.appliedIndex };
+  const applied = await context.api.rotateDek(
+    addressOf(context, leader.id),
+    { purpose, newDekId, proposer },
+    context.rpcTimeoutMs,
+  );
+  return {
+    node: leader.id,
+    value: { appliedIndex: applied.appliedIndex, purpose, newDekId },
+    logIndex: applied.appliedIndex,
+  };
 }
 
-async function registerWriter(context: RolloutContext, node: string, craftedEpoch: number | undefined, memory: AttemptMemory): Promise<AttemptResult> {
+async function registerWriter(
+  context: RolloutContext,
+  node: string,
+  craftedEpoch: number | undefined,
+  memory: AttemptMemory,
+): Promise<AttemptResult> {
   const leader = await requireLeader(context);
   memory.node = leader.id;
   const leaderState = await context.api.sidecar(addressOf(context, leader.id), context.rpcTimeoutMs);
   const target = await context.api.status(addressOf(context, node), context.rpcTimeoutMs);
   const targetState = await context.api.sidecar(addressOf(context, node), context.rpcTimeoutMs);
   const dekId = leaderState?.activeStorageId ?? 0;
-  if (dekId === 0 || targetState === null) throw new StepRefusal('EncryptionFailedPrecondition', `no active storage DEK, or ${node} has no sidecar`);
-  const writer = { fullNodeId: target.fullNodeId, localEpoch: craftedEpoch ?? targetState.localEpochs[String(dekId)] ?? 0 };
-  const applied = await context.api.registerWriter(addressOf(context, leader.id), { dekId, writers: [writer] }, context.rpcTimeoutMs);
-  return { node: leader.id, value: { appliedIndex: applied.appliedIndex, dekId, writer: node, localEpoch: writer.localEpoch }, logIndex: applied.appliedIndex };
+  if (dekId === 0 || targetState === null)
+    throw new StepRefusal('EncryptionFailedPrecondition', `no active storage DEK, or ${node} has no sidecar`);
+  const writer = {
+    fullNodeId: target.fullNodeId,
+    localEpoch: craftedEpoch ?? targetState.localEpochs[String(dekId)] ?? 0,
+  };
+  const applied = await context.api.registerWriter(
+    addressOf(context, leader.id),
+    { dekId, writers: [writer] },
+    context.rpcTimeoutMs,
+  );
+  return {
+    node: leader.id,
+    value: { appliedIndex: applied.appliedIndex, dekId, writer: node, localEpoch: writer.localEpoch },
+    logIndex: applied.appliedIndex,
+  };
 }
 
 async function membership(
@@ -193,18 +290,28 @@ async function transfer(context: RolloutContext, to: StepNode, memory: AttemptMe
   if ('id' in to) target = to.id;
   else {
     // A follower: the first running voter other than the leader, in id order (deterministic given the cluster state).
-    const voters = leader.members.filter((m) => m.suffrage === 'voter' && m.id !== leader.id && !context.retired.has(m.id)).map((m) => m.id).sort();
+    const voters = leader.members
+      .filter((m) => m.suffrage === 'voter' && m.id !== leader.id && !context.retired.has(m.id))
+      .map((m) => m.id)
+      .sort();
     const running = new Set((await memberStatuses(context)).map((s) => s.id));
     const candidate = voters.find((id) => running.has(id));
-    if (candidate === undefined) throw new StepRefusal('UnknownMember', 'no running follower to transfer leadership to');
+    if (candidate === undefined)
+      throw new StepRefusal('UnknownMember', 'no running follower to transfer leadership to');
     target = candidate;
   }
-  if (target === leader.id) return { node: leader.id, value: { leader: leader.id, term: leader.term, alreadyLeader: true } };
+  if (target === leader.id)
+    return { node: leader.id, value: { leader: leader.id, term: leader.term, alreadyLeader: true } };
   const answer = await context.api.transferLeadership(addressOf(context, leader.id), target, context.rpcTimeoutMs);
   return { node: leader.id, value: { leader: answer.leader, term: answer.term } };
 }
 
-async function upgrade(context: RolloutContext, node: string, stage: string, extraFlags: readonly string[]): Promise<AttemptResult> {
+async function upgrade(
+  context: RolloutContext,
+  node: string,
+  stage: string,
+  extraFlags: readonly string[],
+): Promise<AttemptResult> {
   const flags = [...context.stageFlags(node, stage), ...extraFlags];
   await context.nemesis.exclusive(async () => {
     await context.cluster.kill(node);
@@ -213,9 +320,15 @@ async function upgrade(context: RolloutContext, node: string, stage: string, ext
   return { node, value: { node, stage, flags } };
 }
 
-async function restart(context: RolloutContext, action: Extract<RolloutAction, { f: 'restart' }>): Promise<AttemptResult> {
+async function restart(
+  context: RolloutContext,
+  action: Extract<RolloutAction, { f: 'restart' }>,
+): Promise<AttemptResult> {
   const ids = await restartTargets(context, action.nodes);
-  const extra = [...(action.extraFlags ?? []), ...(action.killPoint === undefined ? [] : ['--test-hooks', '--test-kill-point', action.killPoint])];
+  const extra = [
+    ...(action.extraFlags ?? []),
+    ...(action.killPoint === undefined ? [] : ['--test-hooks', '--test-kill-point', action.killPoint]),
+  ];
   const without = new Set(action.withoutFlags ?? []);
   const { cluster } = context;
   const down = (id: string): Promise<void> => (action.mode === 'kill' ? cluster.kill(id) : cluster.stopNode(id));
@@ -247,14 +360,31 @@ async function restart(context: RolloutContext, action: Extract<RolloutAction, {
       await waitFor(context, prepareCondition({ kind: 'caught-up' }, context), context.rpcTimeoutMs);
     }
   }
-  return { node: ids[0] ?? '', value: { nodes: ids, mode: action.mode, ...(action.rolling ? { rolling: true } : {}), ...(action.killPoint === undefined ? {} : { killPoint: action.killPoint }) } };
+  return {
+    node: ids[0] ?? '',
+    value: {
+      nodes: ids,
+      mode: action.mode,
+      ...(action.rolling ? { rolling: true } : {}),
+      ...(action.killPoint === undefined ? {} : { killPoint: action.killPoint }),
+    },
+  };
 }
 
 /** The sidecar of `node` and the path of its backup `backup`; a definite refusal when the run has no sidecar for it. */
-function sidecarFiles(context: RolloutContext, node: string, backup: string): { readonly sidecar: string; readonly backupPath: (name: string) => string } {
+function sidecarFiles(
+  context: RolloutContext,
+  node: string,
+  backup: string,
+): { readonly sidecar: string; readonly backupPath: (name: string) => string } {
   const sidecar = context.sidecarPathOf?.(node) ?? null;
-  if (sidecar === null) throw new StepRefusal('NoSidecar', `${node} has no sidecar in this run (not an encrypted node)`);
-  if (!/^[A-Za-z0-9._-]+$/.test(backup)) throw new StepRefusal('InvalidBackupName', `sidecar backup name "${backup}" must be letters, digits, '.', '_' or '-'`);
+  if (sidecar === null)
+    throw new StepRefusal('NoSidecar', `${node} has no sidecar in this run (not an encrypted node)`);
+  if (!/^[A-Za-z0-9._-]+$/.test(backup))
+    throw new StepRefusal(
+      'InvalidBackupName',
+      `sidecar backup name "${backup}" must be letters, digits, '.', '_' or '-'`,
+    );
   return { sidecar, backupPath: (name) => `${sidecar}.backup-${name}` };
 }
 
@@ -268,7 +398,8 @@ async function saveSidecar(context: RolloutContext, node: string, backup: string
 
 async function restoreSidecar(context: RolloutContext, node: string, backup: string): Promise<AttemptResult> {
   const { sidecar, backupPath } = sidecarFiles(context, node, backup);
-  if (!existsSync(backupPath(backup))) throw new StepRefusal('NoSuchBackup', `${node} has no sidecar backup "${backup}" (a save-sidecar step makes one)`);
+  if (!existsSync(backupPath(backup)))
+    throw new StepRefusal('NoSuchBackup', `${node} has no sidecar backup "${backup}" (a save-sidecar step makes one)`);
   const replaced = `replaced-by-${backup}`;
   await context.nemesis.exclusive(async () => {
     await context.cluster.stopNode(node);
@@ -284,7 +415,16 @@ async function restoreSidecar(context: RolloutContext, node: string, backup: str
  * `keys`, whose `local_epoch` is a uint16), with the parsed document to edit; a definite refusal
  * naming the field when the file is not a sidecar this step can edit.
  */
-function activeKeyOf(text: string, path: string, purpose: 'storage' | 'raft'): { readonly document: Record<string, unknown>; readonly dekId: number; readonly key: Record<string, unknown>; readonly epoch: number } {
+function activeKeyOf(
+  text: string,
+  path: string,
+  purpose: 'storage' | 'raft',
+): {
+  readonly document: Record<string, unknown>;
+  readonly dekId: number;
+  readonly key: Record<string, unknown>;
+  readonly epoch: number;
+} {
   const invalid = (what: string): StepRefusal => new StepRefusal('InvalidSidecar', `${path}: ${what}`);
   let document: unknown;
   try {
@@ -292,24 +432,31 @@ function activeKeyOf(text: string, path: string, purpose: 'storage' | 'raft'): {
   } catch (error) {
     throw invalid(`not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!isObject(document)) throw invalid('not a JSON object');
   const active = document['active'];
   const dekId = isObject(active) ? active[purpose] : undefined;
-  if (typeof dekId !== 'number' || !Number.isInteger(dekId) || dekId <= 0) throw invalid(`no active ${purpose} DEK (active.${purpose} is ${JSON.stringify(dekId)})`);
+  if (typeof dekId !== 'number' || !Number.isInteger(dekId) || dekId <= 0)
+    throw invalid(`no active ${purpose} DEK (active.${purpose} is ${JSON.stringify(dekId)})`);
   const keys = document['keys'];
   const key = isObject(keys) ? keys[String(dekId)] : undefined;
   if (!isObject(key)) throw invalid(`active ${purpose} DEK ${dekId} is not in keys`);
   const epoch = key['local_epoch'];
-  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) throw invalid(`keys.${dekId}.local_epoch is ${JSON.stringify(epoch)}, not a non-negative integer`);
+  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0)
+    throw invalid(`keys.${dekId}.local_epoch is ${JSON.stringify(epoch)}, not a non-negative integer`);
   return { document, dekId, key, epoch };
 }
 
-async function rollBackSidecarEpoch(context: RolloutContext, action: Extract<RolloutAction, { f: 'roll-back-sidecar-epoch' }>): Promise<AttemptResult> {
+async function rollBackSidecarEpoch(
+  context: RolloutContext,
+  action: Extract<RolloutAction, { f: 'roll-back-sidecar-epoch' }>,
+): Promise<AttemptResult> {
   const { node, purpose, by } = action;
   const replaced = `before-${purpose}-epoch-rollback`;
   const { sidecar, backupPath } = sidecarFiles(context, node, replaced);
-  if (!Number.isInteger(by) || by < 1) throw new StepRefusal('InvalidArgument', `roll-back-sidecar-epoch: by must be a positive integer, not ${by}`);
+  if (!Number.isInteger(by) || by < 1)
+    throw new StepRefusal('InvalidArgument', `roll-back-sidecar-epoch: by must be a positive integer, not ${by}`);
   if (!existsSync(sidecar)) throw new StepRefusal('NoSidecar', `${node} has written no sidecar yet (${sidecar})`);
   let edit: { readonly dekId: number; readonly from: number } | undefined;
   await context.nemesis.exclusive(async () => {
@@ -319,7 +466,11 @@ async function rollBackSidecarEpoch(context: RolloutContext, action: Extract<Rol
     let parsed: ReturnType<typeof activeKeyOf>;
     try {
       parsed = activeKeyOf(readFileSync(sidecar, 'utf8'), sidecar, purpose);
-      if (parsed.epoch < by) throw new StepRefusal('InvalidArgument', `${node}'s ${purpose} DEK ${parsed.dekId} is at local epoch ${parsed.epoch}: it cannot go back by ${by}`);
+      if (parsed.epoch < by)
+        throw new StepRefusal(
+          'InvalidArgument',
+          `${node}'s ${purpose} DEK ${parsed.dekId} is at local epoch ${parsed.epoch}: it cannot go back by ${by}`,
+        );
     } catch (error) {
       await context.cluster.start(node);
       throw error;
@@ -337,7 +488,11 @@ async function rollBackSidecarEpoch(context: RolloutContext, action: Extract<Rol
 }
 
 async function restartTargets(context: RolloutContext, nodes: readonly StepNode[] | 'all'): Promise<string[]> {
-  if (nodes === 'all') return context.cluster.nodes().filter((n) => !context.retired.has(n.id)).map((n) => n.id);
+  if (nodes === 'all')
+    return context.cluster
+      .nodes()
+      .filter((n) => !context.retired.has(n.id))
+      .map((n) => n.id);
   const ids: string[] = [];
   for (const node of nodes) {
     if ('id' in node) ids.push(node.id);
@@ -354,7 +509,10 @@ async function restartTargets(context: RolloutContext, nodes: readonly StepNode[
   return [...new Set(ids)];
 }
 
-async function awaitCondition(context: RolloutContext, action: Extract<RolloutAction, { f: 'await' }>): Promise<AttemptResult> {
+async function awaitCondition(
+  context: RolloutContext,
+  action: Extract<RolloutAction, { f: 'await' }>,
+): Promise<AttemptResult> {
   const startedMs = context.nowMs();
   await waitFor(context, prepareCondition(action.condition, context), action.boundMs);
   return { value: { condition: action.condition.kind, waitedMs: Math.round(context.nowMs() - startedMs) } };
@@ -366,18 +524,30 @@ async function awaitCondition(context: RolloutContext, action: Extract<RolloutAc
  * moving) is "not yet", never the end of the wait: faults are what the wait
  * waits out.
  */
-async function waitFor(context: RolloutContext, condition: () => Promise<{ holds: boolean; missing: string }>, boundMs: number): Promise<void> {
+async function waitFor(
+  context: RolloutContext,
+  condition: () => Promise<{ holds: boolean; missing: string }>,
+  boundMs: number,
+): Promise<void> {
   const deadline = context.nowMs() + boundMs;
   let last = '';
   for (let poll = 1; ; poll += 1) {
-    const state = await condition().catch((error: unknown) => ({ holds: false, missing: `a status call failed: ${context.api.classify(error).name}` }));
+    const state = await condition().catch((error: unknown) => ({
+      holds: false,
+      missing: `a status call failed: ${context.api.classify(error).name}`,
+    }));
     if (state.holds) return;
     last = state.missing;
-    if (context.nowMs() >= deadline || context.signal.aborted) throw new StepRefusal('ConditionTimeout', `not within ${boundMs} ms: ${last}`);
+    if (context.nowMs() >= deadline || context.signal.aborted)
+      throw new StepRefusal('ConditionTimeout', `not within ${boundMs} ms: ${last}`);
     // A majority halted commits nothing again until an operator acts (spec §5.4): waiting out the bound proves nothing.
     if (poll % haltCheckEveryPolls === 0) {
       const halted = await haltedMajority(context).catch(() => null);
-      if (halted !== null) throw new StepRefusal('ClusterHalted', `a majority halted (${halted.map((h) => `${h.id}: ${h.haltError || 'halted'} at ${h.haltIndex}`).join(', ')}) while waiting: ${last}`);
+      if (halted !== null)
+        throw new StepRefusal(
+          'ClusterHalted',
+          `a majority halted (${halted.map((h) => `${h.id}: ${h.haltError || 'halted'} at ${h.haltIndex}`).join(', ')}) while waiting: ${last}`,
+        );
     }
     await context.sleep(context.conditionPollMs);
   }

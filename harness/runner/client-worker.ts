@@ -46,7 +46,9 @@ export class ClientWorker {
     }
   }
 
-  private async runOnce(op: ClientOp): Promise<{ readonly type: 'ok' | 'fail' | 'info'; readonly error?: string | undefined }> {
+  private async runOnce(
+    op: ClientOp,
+  ): Promise<{ readonly type: 'ok' | 'fail' | 'info'; readonly error?: string | undefined }> {
     const process = this.currentProcess;
     const node = this.connection.node;
     const key = op.key === undefined ? {} : { key: op.key };

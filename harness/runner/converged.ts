@@ -23,7 +23,9 @@ export async function awaitConverged(options: ConvergedOptions): Promise<string 
   let missing = 'no status answered';
   for (;;) {
     const running = options.nodes().filter((n) => n.running && !n.paused);
-    const settled = await Promise.allSettled(running.map((n) => options.api.status(n.clientAddress, options.rpcTimeoutMs)));
+    const settled = await Promise.allSettled(
+      running.map((n) => options.api.status(n.clientAddress, options.rpcTimeoutMs)),
+    );
     const statuses = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const leader = statuses.find((s) => s.role === 'leader' && !s.halted);
     if (leader !== undefined) {

@@ -56,11 +56,23 @@ export async function drive(input: DriveInput): Promise<PlanRunReport> {
   const sampler =
     api === null
       ? null
-      : new StatusSampler({ path: join(input.runDir, runFiles.statusJsonl), api, nodes: () => cluster.nodes(), clock, periodMs: config.statusPeriodMs, rpcTimeoutMs: statusSamplerDefaults.rpcTimeoutMs, fsyncIntervalMs: statusSamplerDefaults.fsyncIntervalMs });
+      : new StatusSampler({
+          path: join(input.runDir, runFiles.statusJsonl),
+          api,
+          nodes: () => cluster.nodes(),
+          clock,
+          periodMs: config.statusPeriodMs,
+          rpcTimeoutMs: statusSamplerDefaults.rpcTimeoutMs,
+          fsyncIntervalMs: statusSamplerDefaults.fsyncIntervalMs,
+        });
   const workers: ClientWorker[] = [];
   const members = (): ReturnType<NemesisCluster['nodes']> => cluster.nodes().filter((n) => !retired.has(n.id));
   const retired = new Set<string>();
-  const nemesis = new NemesisExecutor({ cluster, findLeader: () => findLeader(access, members(), config.statusRpcTimeoutMs), record: (d) => history.append(d) });
+  const nemesis = new NemesisExecutor({
+    cluster,
+    findLeader: () => findLeader(access, members(), config.statusRpcTimeoutMs),
+    record: (d) => history.append(d),
+  });
   const rolloutAbort = new AbortController();
   const triggersEnd = new AbortController();
   const abortRollout = (): void => rolloutAbort.abort();
@@ -71,7 +83,16 @@ export async function drive(input: DriveInput): Promise<PlanRunReport> {
     for (let thread = 0; thread < config.concurrency; thread += 1) {
       const node = nodes[thread % nodes.length];
       if (node === undefined) throw new Error('cluster has no nodes');
-      workers.push(new ClientWorker(thread, config.concurrency, access.connect(node.id, node.clientAddress), input.workload.client, (d) => history.append(d), config.opTimeoutMs));
+      workers.push(
+        new ClientWorker(
+          thread,
+          config.concurrency,
+          access.connect(node.id, node.clientAddress),
+          input.workload.client,
+          (d) => history.append(d),
+          config.opTimeoutMs,
+        ),
+      );
     }
     const context: RolloutContext | null =
       api === null
@@ -93,26 +114,52 @@ export async function drive(input: DriveInput): Promise<PlanRunReport> {
           };
     // Health after the heal: the final phase should meet a cluster with a leader (bounded; a miss shows up in the final ops).
     const beforeFinal = async (): Promise<void> => {
-      await waitForLeader(access, members, { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs }).catch((error: unknown) => {
+      await waitForLeader(access, members, {
+        waitMaxMs: config.clusterReadyWaitMaxMs,
+        pollMs: 100,
+        rpcTimeoutMs: config.statusRpcTimeoutMs,
+      }).catch((error: unknown) => {
         deps.log(`ekv-jepsen: after the heal: ${error instanceof Error ? error.message : String(error)}`);
       });
     };
     const awaitCondition = async (condition: ClusterCondition, boundMs: number): Promise<void> => {
       // Without the operator API (the in-process fake) there is one state for all nodes: nothing to wait for.
       if (api === null) return;
-      const missing = await awaitConverged({ api, nodes: members, boundMs, rpcTimeoutMs: config.statusRpcTimeoutMs, pollMs: 100, signal: deps.signal });
-      if (missing !== null) deps.log(`ekv-jepsen: the final phase goes on before the cluster ${condition.kind}: ${missing}`);
+      const missing = await awaitConverged({
+        api,
+        nodes: members,
+        boundMs,
+        rpcTimeoutMs: config.statusRpcTimeoutMs,
+        pollMs: 100,
+        signal: deps.signal,
+      });
+      if (missing !== null)
+        deps.log(`ekv-jepsen: the final phase goes on before the cluster ${condition.kind}: ${missing}`);
     };
     const rollout =
       context === null
         ? undefined
         : {
-            run: (program: RolloutProgram): Promise<RolloutReport> => runRollout({ program, context, record: (d) => history.append(d), onStep: (s) => deps.progress.note?.(s), log: deps.log }),
+            run: (program: RolloutProgram): Promise<RolloutReport> =>
+              runRollout({
+                program,
+                context,
+                record: (d) => history.append(d),
+                onStep: (s) => deps.progress.note?.(s),
+                log: deps.log,
+              }),
             endTriggers: () => triggersEnd.abort(),
             abort: abortRollout,
             drainMs: config.rolloutDrainMs,
           };
-    return await runWithProgress(deps, input.plan, { workers, nemesis, history, beforeFinal, awaitCondition, ...(rollout === undefined ? {} : { rollout }) });
+    return await runWithProgress(deps, input.plan, {
+      workers,
+      nemesis,
+      history,
+      beforeFinal,
+      awaitCondition,
+      ...(rollout === undefined ? {} : { rollout }),
+    });
   } finally {
     deps.signal.removeEventListener('abort', abortRollout);
     triggersEnd.abort();
@@ -148,7 +195,16 @@ async function runWithProgress(
   deps.progress.start(plan.endMs / 1000);
   const timer = setInterval(() => deps.progress.update(elapsedMs() / 1000, counts, parts.nemesis.activeFaults()), 250);
   try {
-    return await runPlan({ plan, workers: parts.workers, nemesis: parts.nemesis, elapsedMs, signal: deps.signal, beforeFinal: parts.beforeFinal, awaitCondition: parts.awaitCondition, ...(parts.rollout === undefined ? {} : { rollout: parts.rollout }) });
+    return await runPlan({
+      plan,
+      workers: parts.workers,
+      nemesis: parts.nemesis,
+      elapsedMs,
+      signal: deps.signal,
+      beforeFinal: parts.beforeFinal,
+      awaitCondition: parts.awaitCondition,
+      ...(parts.rollout === undefined ? {} : { rollout: parts.rollout }),
+    });
   } finally {
     clearInterval(timer);
   }

@@ -20,7 +20,10 @@ const read: ClientOp = { f: 'read', key: 'k', value: null };
 
 /** `count` ops `everyMs` apart, then the heal that ends the main phase. */
 function plan(count: number, everyMs: number): { events: PlanEvent[]; endMs: number } {
-  const ops: PlanEvent[] = Array.from({ length: count }, (_, i) => ({ atMs: i * everyMs, value: { kind: 'op', op: read } }));
+  const ops: PlanEvent[] = Array.from({ length: count }, (_, i) => ({
+    atMs: i * everyMs,
+    value: { kind: 'op', op: read },
+  }));
   const endMs = count * everyMs + 400;
   return { events: [...ops, { atMs: endMs, value: { kind: 'phase', name: 'heal' } }], endMs };
 }
@@ -30,9 +33,16 @@ function plan(count: number, everyMs: number): { events: PlanEvent[]; endMs: num
  * plan and the workers make it, never what a busy machine adds (a real clock made the op whose lag
  * sits on the threshold count one way or the other).
  */
-async function runOnFakeClock(options: Omit<Parameters<typeof runPlan>[0], 'elapsedMs' | 'signal'>, offsetMs: () => number = () => 0): ReturnType<typeof runPlan> {
+async function runOnFakeClock(
+  options: Omit<Parameters<typeof runPlan>[0], 'elapsedMs' | 'signal'>,
+  offsetMs: () => number = () => 0,
+): ReturnType<typeof runPlan> {
   const started = Date.now();
-  const running = runPlan({ ...options, elapsedMs: () => Date.now() - started + offsetMs(), signal: new AbortController().signal });
+  const running = runPlan({
+    ...options,
+    elapsedMs: () => Date.now() - started + offsetMs(),
+    signal: new AbortController().signal,
+  });
   await vi.runAllTimersAsync();
   return running;
 }
@@ -60,8 +70,16 @@ describe('runPlan: schedule health', () => {
     // The dispatcher falls 300 ms behind once the 5th op (due at 200 ms) went out although every worker
     // is idle: the next three go out 250, 200 and 150 ms late, the one after exactly on the 100 ms
     // threshold (not late).
-    const fast = workers(4, 0).map((w) => Object.assign(w, { run: async () => { dispatched += 1; } }));
-    const report = await runOnFakeClock({ plan: plan(20, 50), workers: fast, nemesis }, () => (dispatched >= 5 ? 300 : 0));
+    const fast = workers(4, 0).map((w) =>
+      Object.assign(w, {
+        run: async () => {
+          dispatched += 1;
+        },
+      }),
+    );
+    const report = await runOnFakeClock({ plan: plan(20, 50), workers: fast, nemesis }, () =>
+      dispatched >= 5 ? 300 : 0,
+    );
     expect(report.opsLate).toBe(3);
     expect(report.opsLateByHarness).toBe(3);
     expect(report.maxLagMs).toBe(250);

@@ -87,7 +87,8 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
   let opsSkippedByHarness = 0;
   let mainDispatched = 0;
   let mainEndedAtMs: number | null = null;
-  const mainEndMs = options.plan.events.find((e) => e.value.kind === 'phase' && e.value.name === 'heal')?.atMs ?? Infinity;
+  const mainEndMs =
+    options.plan.events.find((e) => e.value.kind === 'phase' && e.value.name === 'heal')?.atMs ?? Infinity;
   // Schedule health is about the main phase's load: final-phase ops are planned all at once and queue by design.
   const opsPlanned = options.plan.events.filter((e) => e.value.kind === 'op' && e.atMs < mainEndMs).length;
   const settle = async (): Promise<void> => {
@@ -122,7 +123,8 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
         break;
       }
       case 'rollout':
-        if (options.rollout === undefined) throw new Error('the plan has a rollout program but the run has no rollout process');
+        if (options.rollout === undefined)
+          throw new Error('the plan has a rollout program but the run has no rollout process');
         rolloutRun = options.rollout.run(item.program);
         break;
       case 'await': {
@@ -173,7 +175,8 @@ export async function runPlan(options: PlanRunnerOptions): Promise<PlanRunReport
     opsSkipped,
     opsSkippedByHarness,
     achievedOpsPerSecond: perSecond(mainDispatched),
-    plannedOpsPerSecond: Number.isFinite(mainEndMs) && mainEndMs > 0 ? Math.round((opsPlanned / (mainEndMs / 1000)) * 10) / 10 : 0,
+    plannedOpsPerSecond:
+      Number.isFinite(mainEndMs) && mainEndMs > 0 ? Math.round((opsPlanned / (mainEndMs / 1000)) * 10) / 10 : 0,
     interrupted: options.signal.aborted,
     rollout: rolloutReport,
   };
@@ -218,8 +221,12 @@ class WorkerPool {
   constructor(private readonly workers: readonly ClientWorker[]) {}
 
   /** An idle worker: the thread's own, one of `node`'s, or any (rotating, so ops spread over nodes). */
-  async acquire(binding: { readonly thread?: number | undefined; readonly node?: string | undefined }, signal: AbortSignal): Promise<ClientWorker | null> {
-    if (binding.node !== undefined && !this.workers.some((w) => w.node === binding.node)) throw new Error(`plan routes an op to node ${binding.node}, but no client talks to it`);
+  async acquire(
+    binding: { readonly thread?: number | undefined; readonly node?: string | undefined },
+    signal: AbortSignal,
+  ): Promise<ClientWorker | null> {
+    if (binding.node !== undefined && !this.workers.some((w) => w.node === binding.node))
+      throw new Error(`plan routes an op to node ${binding.node}, but no client talks to it`);
     for (;;) {
       if (signal.aborted) return null;
       const worker = binding.thread !== undefined ? this.bound(binding.thread) : this.anyIdle(binding.node);
@@ -233,7 +240,8 @@ class WorkerPool {
 
   private bound(thread: number): ClientWorker {
     const worker = this.workers[thread];
-    if (worker === undefined) throw new Error(`plan binds an op to thread ${thread}, but there are ${this.workers.length}`);
+    if (worker === undefined)
+      throw new Error(`plan binds an op to thread ${thread}, but there are ${this.workers.length}`);
     return worker;
   }
 

@@ -32,7 +32,8 @@ export async function preflight(options: PreflightOptions): Promise<void> {
   const { config, backend } = options;
   checkFreeDisk(config.storeDir);
   const unavailable = await backend.unavailableReason();
-  if (unavailable !== null) throw new HarnessError('BACKEND_UNAVAILABLE', `backend ${backend.name} unavailable: ${unavailable}`);
+  if (unavailable !== null)
+    throw new HarnessError('BACKEND_UNAVAILABLE', `backend ${backend.name} unavailable: ${unavailable}`);
   if (options.nodeCommand !== null && backend.name !== 'fake') await checkNodeFlags(config, options.nodeCommand);
 }
 
@@ -43,7 +44,11 @@ function checkFreeDisk(storeDir: string): void {
     try {
       const stats = statfsSync(dir);
       const free = stats.bavail * stats.bsize;
-      if (free < storeFreeBytesMin) throw new HarnessError('INVALID_OPTION', `--store ${storeDir}: only ${Math.floor(free / 1024 / 1024)} MB free, a run needs at least ${storeFreeBytesMin / 1024 / 1024} MB`);
+      if (free < storeFreeBytesMin)
+        throw new HarnessError(
+          'INVALID_OPTION',
+          `--store ${storeDir}: only ${Math.floor(free / 1024 / 1024)} MB free, a run needs at least ${storeFreeBytesMin / 1024 / 1024} MB`,
+        );
       return;
     } catch (error) {
       if (error instanceof HarnessError) throw error;
@@ -64,7 +69,10 @@ async function checkNodeFlags(config: TestConfig, nodeCommand: readonly string[]
   const scratch = mkdtempSync(join(tmpdir(), 'ekv-preflight-'));
   try {
     writeFileSync(join(scratch, 'kek'), Buffer.alloc(32, 1), { mode: 0o600 });
-    const peers = config.nodes.filter((n) => !config.joiners.includes(n)).map((n, i) => `${n}=127.0.0.1:${20_000 + i}`).join(',');
+    const peers = config.nodes
+      .filter((n) => !config.joiners.includes(n))
+      .map((n, i) => `${n}=127.0.0.1:${20_000 + i}`)
+      .join(',');
     const seen = new Map<string, string>();
     for (const [i, node] of config.nodes.entries()) {
       mkdirSync(join(scratch, 'nodes', node), { recursive: true });
@@ -74,17 +82,21 @@ async function checkNodeFlags(config: TestConfig, nodeCommand: readonly string[]
       seen.set(key, node);
       const membership = config.joiners.includes(node) ? ['--join'] : ['--peers', peers];
       const args = [
-        '--id', node,
-        '--listen', `127.0.0.1:${20_000 + i}`,
+        '--id',
+        node,
+        '--listen',
+        `127.0.0.1:${20_000 + i}`,
         ...membership,
-        '--data-dir', join(scratch, 'nodes', node, 'data'),
+        '--data-dir',
+        join(scratch, 'nodes', node, 'data'),
         '--no-exit-on-halt',
         ...flagsForNode(config.commonNodeFlags, node),
         ...own,
         '--check-flags',
       ];
       const problem = await runCheck(nodeCommand, args);
-      if (problem !== null) throw new HarnessError('INVALID_OPTION', `node ${node}: ${problem.replaceAll(scratch, '<run-dir>')}`);
+      if (problem !== null)
+        throw new HarnessError('INVALID_OPTION', `node ${node}: ${problem.replaceAll(scratch, '<run-dir>')}`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -106,7 +118,12 @@ function runCheck(nodeCommand: readonly string[], args: readonly string[]): Prom
     child.once('error', (error) => resolveCheck(`cannot run ${program}: ${error.message}`));
     child.once('close', (code) => {
       clearTimeout(timer);
-      const line = output.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0] ?? '';
+      const line =
+        output
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(-1)[0] ?? '';
       resolveCheck(code === 0 ? null : line === '' ? `ekv-node --check-flags exited ${String(code)}` : line);
     });
   });

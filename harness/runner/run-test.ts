@@ -77,7 +77,8 @@ export interface RunTestOptions {
 /** The workload a config names. */
 export function resolveWorkload(name: string, workloads: WorkloadRegistry): Workload {
   const workload = workloads.get(name);
-  if (workload === undefined) throw new HarnessError('INVALID_OPTION', `unknown workload "${name}" (known: ${[...workloads.keys()].join(', ')})`);
+  if (workload === undefined)
+    throw new HarnessError('INVALID_OPTION', `unknown workload "${name}" (known: ${[...workloads.keys()].join(', ')})`);
   return workload;
 }
 
@@ -109,7 +110,11 @@ export function makePlan(config: TestConfig, workload: Workload, program: Rollou
 
 function clusterSpec(config: TestConfig, runDir: string): ClusterSpec {
   return {
-    nodes: config.nodes.map((id) => ({ id, flags: initialNodeFlags(config, runDir, id), initialVoter: !config.joiners.includes(id) })),
+    nodes: config.nodes.map((id) => ({
+      id,
+      flags: initialNodeFlags(config, runDir, id),
+      initialVoter: !config.joiners.includes(id),
+    })),
     runDir,
     // Halts are observed through Status (the halt-apply checker); a halted node keeps serving it.
     commonFlags: ['--no-exit-on-halt', ...config.commonNodeFlags],
@@ -118,7 +123,11 @@ function clusterSpec(config: TestConfig, runDir: string): ClusterSpec {
 }
 
 /** Runs one test and returns its verdict; throws only for invalid configuration. */
-export async function runTest(config: TestConfig, deps: RunTestDependencies, options: RunTestOptions = {}): Promise<RunOutcome> {
+export async function runTest(
+  config: TestConfig,
+  deps: RunTestDependencies,
+  options: RunTestOptions = {},
+): Promise<RunOutcome> {
   const workload = resolveWorkload(config.workload, deps.workloads);
   const scenario = options.scenario ?? { program: null, expectations: noExpectations };
   const plan = options.plan ?? makePlan(config, workload, scenario.program);
@@ -141,14 +150,17 @@ export async function runTest(config: TestConfig, deps: RunTestDependencies, opt
   writeJson(join(runDir, runFiles.testJson), testJson);
   const kekFile = config.encryptionNodes.length > 0 ? kekFileOf(runDir) : null;
   if (kekFile !== null) writeFileSync(kekFile, randomBytes(32), { mode: 0o600 });
-  deps.log(`ekv-jepsen: test ${config.name}${config.scenario === null ? '' : ` (scenario ${config.scenario})`}, seed ${config.seed}, ${plan.events.length} planned events, run directory ${runDir}`);
+  deps.log(
+    `ekv-jepsen: test ${config.name}${config.scenario === null ? '' : ` (scenario ${config.scenario})`}, seed ${config.seed}, ${plan.events.length} planned events, run directory ${runDir}`,
+  );
   const execution = await execute({ config, deps, plan, runDir, startedAt, workload, kekFile, testJson });
   const record: ExecutionRecord = { ...execution.record, durationMs: Math.round(performance.now() - t0) };
   writeJson(join(runDir, runFiles.executionJson), record);
   const outcome = await finish(runDir, workload, record, deps);
   if (execution.stopLeftRunning !== null) {
     deps.log(`ekv-jepsen: verdict ${String(outcome.results.valid)}; the cluster stays up until Ctrl-C`);
-    if (!deps.signal.aborted) await new Promise<void>((resolve) => deps.signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (!deps.signal.aborted)
+      await new Promise<void>((resolve) => deps.signal.addEventListener('abort', () => resolve(), { once: true }));
     await execution.stopLeftRunning();
   }
   return outcome;
@@ -185,13 +197,28 @@ async function execute(run: RunContext): Promise<Execution> {
   let leaveRunning = false;
   try {
     const unavailable = await deps.backend.unavailableReason();
-    if (unavailable !== null) throw new HarnessError('BACKEND_UNAVAILABLE', `backend ${deps.backend.name} unavailable: ${unavailable}`);
+    if (unavailable !== null)
+      throw new HarnessError('BACKEND_UNAVAILABLE', `backend ${deps.backend.name} unavailable: ${unavailable}`);
     cluster = await deps.backend.start(clusterSpec(config, runDir));
     access = deps.nodeAccess(cluster);
     api = deps.operatorApi(cluster, run.kekFile);
-    await waitForLeader(access, () => (cluster as NemesisCluster).nodes().filter((n) => !config.joiners.includes(n.id)), { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs });
+    await waitForLeader(
+      access,
+      () => (cluster as NemesisCluster).nodes().filter((n) => !config.joiners.includes(n.id)),
+      { waitMaxMs: config.clusterReadyWaitMaxMs, pollMs: 100, rpcTimeoutMs: config.statusRpcTimeoutMs },
+    );
     recordNodeVersions(run, await probeStatuses(access, cluster.nodes(), config.statusRpcTimeoutMs), cluster.image);
-    report = await drive({ config, deps, plan: run.plan, runDir, startedAt: run.startedAt, workload: run.workload, cluster, access, api });
+    report = await drive({
+      config,
+      deps,
+      plan: run.plan,
+      runDir,
+      startedAt: run.startedAt,
+      workload: run.workload,
+      cluster,
+      access,
+      api,
+    });
     leaveRunning = config.leaveRunning && !deps.signal.aborted;
   } catch (error) {
     crash = error instanceof Error ? error.message : String(error);
@@ -199,25 +226,48 @@ async function execute(run: RunContext): Promise<Execution> {
   const collection: string[] = [];
   if (cluster !== null && !leaveRunning) await release(run, cluster, access, api, collection);
   else api?.close();
-  const exits: UnexpectedExitRecord[] = cluster !== null && 'unexpectedExits' in cluster && typeof cluster.unexpectedExits === 'function' ? [...(cluster.unexpectedExits as () => UnexpectedExitRecord[])()] : [];
+  const exits: UnexpectedExitRecord[] =
+    cluster !== null && 'unexpectedExits' in cluster && typeof cluster.unexpectedExits === 'function'
+      ? [...(cluster.unexpectedExits as () => UnexpectedExitRecord[])()]
+      : [];
   const finalCluster = cluster;
   const finalAccess = access;
-  const stopLeftRunning = leaveRunning && finalCluster !== null
-    ? async (): Promise<void> => {
-        finalAccess?.close();
-        await finalCluster.stop();
-      }
-    : null;
-  if (stopLeftRunning !== null && finalCluster !== null) deps.log(`ekv-jepsen: cluster left running (${finalCluster.nodes().map((n) => `${n.id}=${n.clientAddress}`).join(' ')})`);
+  const stopLeftRunning =
+    leaveRunning && finalCluster !== null
+      ? async (): Promise<void> => {
+          finalAccess?.close();
+          await finalCluster.stop();
+        }
+      : null;
+  if (stopLeftRunning !== null && finalCluster !== null)
+    deps.log(
+      `ekv-jepsen: cluster left running (${finalCluster
+        .nodes()
+        .map((n) => `${n.id}=${n.clientAddress}`)
+        .join(' ')})`,
+    );
   const { rollout = null, ...plan } = report ?? {};
   return {
-    record: { unexpectedExits: exits, plan: report === null ? null : (plan as NonNullable<ExecutionRecord['plan']>), rollout, crash, interrupted: deps.signal.aborted || report?.interrupted === true, collection },
+    record: {
+      unexpectedExits: exits,
+      plan: report === null ? null : (plan as NonNullable<ExecutionRecord['plan']>),
+      rollout,
+      crash,
+      interrupted: deps.signal.aborted || report?.interrupted === true,
+      collection,
+    },
     stopLeftRunning,
   };
 }
 
 /** Stops the cluster, then inspects every node's data dir; released on every path. */
-async function release(run: RunContext, cluster: NemesisCluster, access: NodeAccess | null, api: OperatorApi | null, collection: string[]): Promise<void> {
+async function release(
+  run: RunContext,
+  cluster: NemesisCluster,
+  access: NodeAccess | null,
+  api: OperatorApi | null,
+  collection: string[],
+): Promise<void> {
   try {
     await cluster.collectArtifacts(join(run.runDir, runFiles.nodes));
   } catch (error) {
@@ -227,19 +277,35 @@ async function release(run: RunContext, cluster: NemesisCluster, access: NodeAcc
   api?.close();
   await cluster.stop();
   if (run.deps.adminCommand !== null && cluster.backend !== 'fake') {
-    collection.push(...(await inspectNodes({ runDir: run.runDir, nodes: cluster.nodes().map((n) => n.id), kekFile: run.kekFile, adminCommand: run.deps.adminCommand })));
+    collection.push(
+      ...(await inspectNodes({
+        runDir: run.runDir,
+        nodes: cluster.nodes().map((n) => n.id),
+        kekFile: run.kekFile,
+        adminCommand: run.deps.adminCommand,
+      })),
+    );
   }
   for (const problem of collection) run.deps.log(`ekv-jepsen: ${problem}`);
 }
 
 /** Adds what the nodes report about themselves (version, stage, bugs) to test.json once they run. */
-function recordNodeVersions(run: RunContext, statuses: readonly { id: string; version: string; stage: string; bugs: readonly string[] }[], image: string | undefined): void {
+function recordNodeVersions(
+  run: RunContext,
+  statuses: readonly { id: string; version: string; stage: string; bugs: readonly string[] }[],
+  image: string | undefined,
+): void {
   run.testJson['nodes'] = statuses.map((s) => ({ id: s.id, version: s.version, stage: s.stage, bugs: s.bugs }));
   if (image !== undefined) run.testJson['imageTag'] = image;
   writeJson(join(run.runDir, runFiles.testJson), run.testJson);
 }
 
-async function finish(runDir: string, workload: Workload, record: ExecutionRecord, deps: RunTestDependencies): Promise<RunOutcome> {
+async function finish(
+  runDir: string,
+  workload: Workload,
+  record: ExecutionRecord,
+  deps: RunTestDependencies,
+): Promise<RunOutcome> {
   const warnings: string[] = [];
   try {
     const read = readHistoryJsonl(join(runDir, runFiles.historyJsonl));

@@ -8,7 +8,14 @@ import type { Random } from '../generator/random.js';
 import type { FaultCapability } from '../nemesis/index.js';
 import type { RolloutAction } from '../rollout/rollout-action.js';
 import { rolloutDefaults, validateProgram } from '../rollout/rollout-program.js';
-import type { CompanionRequest, ExpectedRefusal, RetryPolicy, RolloutProgram, RolloutStep, StepTrigger } from '../rollout/rollout-program.js';
+import type {
+  CompanionRequest,
+  ExpectedRefusal,
+  RetryPolicy,
+  RolloutProgram,
+  RolloutStep,
+  StepTrigger,
+} from '../rollout/rollout-program.js';
 
 export interface StepOptions {
   /** Exact pause before the step (default: seeded, within the builder's pause range). */

@@ -136,4 +136,3 @@ function statusView(status: NodeStatus): StatusSample['status'] {
     uptimeMs: status.uptimeMs,
   };
 }
-

@@ -39,16 +39,30 @@ function kvService(store: Map<string, Buffer>): UntypedServiceImplementation {
     const key = keyOf(call);
     const current = store.get(key);
     const expected = Buffer.from(call.request['expected'] as Uint8Array);
-    const matches = call.request['expectAbsent'] === true ? current === undefined : current !== undefined && current.equals(expected);
+    const matches =
+      call.request['expectAbsent'] === true ? current === undefined : current !== undefined && current.equals(expected);
     if (matches) store.set(key, Buffer.from(call.request['newValue'] as Uint8Array));
-    callback(null, { succeeded: matches, currentFound: current !== undefined, current: current ?? Buffer.alloc(0), appliedIndex: (index += 1) });
+    callback(null, {
+      succeeded: matches,
+      currentFound: current !== undefined,
+      current: current ?? Buffer.alloc(0),
+      appliedIndex: (index += 1),
+    });
   };
   return { Get: get, Put: put, Delete: remove, CompareAndSet: compareAndSet };
 }
 
 function adminService(id: string, leader: string, listen: string): UntypedServiceImplementation {
   const status: Handler = (_call, callback) => {
-    callback(null, { id, role: id === leader ? 'leader' : 'follower', term: 1, leader, listenAddress: listen, stage: '6F', version: 'unreplicated-test-double' });
+    callback(null, {
+      id,
+      role: id === leader ? 'leader' : 'follower',
+      term: 1,
+      leader,
+      listenAddress: listen,
+      stage: '6F',
+      version: 'unreplicated-test-double',
+    });
   };
   return { Status: status };
 }
@@ -66,7 +80,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const server = new Server();
   server.addService(serviceDefinition('KV'), kvService(new Map()));
   server.addService(serviceDefinition('RaftAdmin'), adminService(id, leader, listen));
-  await new Promise<void>((resolve, reject) => server.bindAsync(listen, ServerCredentials.createInsecure(), (error) => (error === null ? resolve() : reject(error))));
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(listen, ServerCredentials.createInsecure(), (error) =>
+      error === null ? resolve() : reject(error),
+    ),
+  );
   process.stdout.write(`READY id=${id} listen=${listen}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

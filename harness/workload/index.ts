@@ -1,1 +1,10 @@
-export type { ClientOp, ClusterCondition, FinalEvent, MainPhaseSummary, Workload, WorkloadClient, WorkloadOptions, WorkloadRegistry } from './workload.js';
+export type {
+  ClientOp,
+  ClusterCondition,
+  FinalEvent,
+  MainPhaseSummary,
+  Workload,
+  WorkloadClient,
+  WorkloadOptions,
+  WorkloadRegistry,
+} from './workload.js';

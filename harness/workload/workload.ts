@@ -31,7 +31,9 @@ export interface ClientOp {
 export type ClusterCondition = { readonly kind: 'converged' };
 
 /** What a final phase consists of: client ops, and waits for the cluster to settle between them. */
-export type FinalEvent = { readonly kind: 'op'; readonly op: ClientOp } | { readonly kind: 'await'; readonly condition: ClusterCondition; readonly boundMs: number };
+export type FinalEvent =
+  | { readonly kind: 'op'; readonly op: ClientOp }
+  | { readonly kind: 'await'; readonly condition: ClusterCondition; readonly boundMs: number };
 
 /** What the plan's main phase did, for the final phase (e.g. read back every key it wrote). */
 export interface MainPhaseSummary {

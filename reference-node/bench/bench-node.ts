@@ -29,7 +29,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import {
-  createAdminClient, createEncryptionAdminClient, createKvClient, generateWrappedDek, loadKekFile, type EncryptionAdminClient, type KvClient,
+  createAdminClient,
+  createEncryptionAdminClient,
+  createKvClient,
+  generateWrappedDek,
+  loadKekFile,
+  type EncryptionAdminClient,
+  type KvClient,
   type WriteStageTimes,
 } from '../proto/index.js';
 
@@ -82,43 +88,71 @@ interface WriteCounters {
 
 /** Every node's storage write counters (RaftAdmin Status). */
 async function writeCounters(addresses: readonly string[]): Promise<WriteCounters[]> {
-  return Promise.all(addresses.map(async (address) => {
-    const admin = createAdminClient(address);
-    try {
-      const status = await admin.status({}, { timeoutMs: 5_000 });
-      return { address, synced: Number(status.syncedWrites), unsynced: Number(status.unsyncedWrites), stages: status.writeStages };
-    } finally {
-      admin.close();
-    }
-  }));
+  return Promise.all(
+    addresses.map(async (address) => {
+      const admin = createAdminClient(address);
+      try {
+        const status = await admin.status({}, { timeoutMs: 5_000 });
+        return {
+          address,
+          synced: Number(status.syncedWrites),
+          unsynced: Number(status.unsyncedWrites),
+          stages: status.writeStages,
+        };
+      } finally {
+        admin.close();
+      }
+    }),
+  );
 }
 
 /** Writes per operation between two samples: the leader's, and the followers' mean. */
-function writesPerOp(before: readonly WriteCounters[], after: readonly WriteCounters[], leader: string, operations: number): PhaseResult['storageWritesPerOp'] {
+function writesPerOp(
+  before: readonly WriteCounters[],
+  after: readonly WriteCounters[],
+  leader: string,
+  operations: number,
+): PhaseResult['storageWritesPerOp'] {
   const per = (address: string): WritesPerOp => {
     const b = before.find((c) => c.address === address)!;
     const a = after.find((c) => c.address === address)!;
     const ratio = (n: number): number => (operations === 0 ? 0 : Math.round((n / operations) * 1_000) / 1_000);
     return { synced: ratio(a.synced - b.synced), unsynced: ratio(a.unsynced - b.unsynced) };
   };
-  const followers = before.map((c) => c.address).filter((address) => address !== leader).map(per);
-  const mean = (pick: (w: WritesPerOp) => number): number => Math.round((followers.reduce((sum, w) => sum + pick(w), 0) / Math.max(1, followers.length)) * 1_000) / 1_000;
+  const followers = before
+    .map((c) => c.address)
+    .filter((address) => address !== leader)
+    .map(per);
+  const mean = (pick: (w: WritesPerOp) => number): number =>
+    Math.round((followers.reduce((sum, w) => sum + pick(w), 0) / Math.max(1, followers.length)) * 1_000) / 1_000;
   return { leader: per(leader), follower: { synced: mean((w) => w.synced), unsynced: mean((w) => w.unsynced) } };
 }
 
 /** Mean stage times of one write between two samples (the leader's, and the followers' mean append). */
-function writeBreakdown(before: readonly WriteCounters[], after: readonly WriteCounters[], leader: string, clientMeanMs: number): WriteBreakdown {
+function writeBreakdown(
+  before: readonly WriteCounters[],
+  after: readonly WriteCounters[],
+  leader: string,
+  clientMeanMs: number,
+): WriteBreakdown {
   const delta = (address: string): WriteStageTimes => {
     const b = before.find((c) => c.address === address)!.stages;
     const a = after.find((c) => c.address === address)!.stages;
     return {
-      entries: a.entries - b.entries, appendMs: a.appendMs - b.appendMs, replicationMs: a.replicationMs - b.replicationMs,
-      commitMs: a.commitMs - b.commitMs, kvProposals: a.kvProposals - b.kvProposals, kvProposalMs: a.kvProposalMs - b.kvProposalMs,
+      entries: a.entries - b.entries,
+      appendMs: a.appendMs - b.appendMs,
+      replicationMs: a.replicationMs - b.replicationMs,
+      commitMs: a.commitMs - b.commitMs,
+      kvProposals: a.kvProposals - b.kvProposals,
+      kvProposalMs: a.kvProposalMs - b.kvProposalMs,
     };
   };
   const per = (total: number, count: number): number => (count === 0 ? 0 : Math.round((total / count) * 1_000) / 1_000);
   const lead = delta(leader);
-  const followers = before.map((c) => c.address).filter((address) => address !== leader).map(delta);
+  const followers = before
+    .map((c) => c.address)
+    .filter((address) => address !== leader)
+    .map(delta);
   const followerEntries = followers.reduce((sum, f) => sum + f.entries, 0);
   const leaderProposalMs = per(lead.kvProposalMs, lead.kvProposals);
   return {
@@ -126,7 +160,10 @@ function writeBreakdown(before: readonly WriteCounters[], after: readonly WriteC
     leaderAppendMs: per(lead.appendMs, lead.entries),
     leaderReplicationMs: per(lead.replicationMs, lead.entries),
     leaderCommitMs: per(lead.commitMs, lead.entries),
-    followerAppendMs: per(followers.reduce((sum, f) => sum + f.appendMs, 0), followerEntries),
+    followerAppendMs: per(
+      followers.reduce((sum, f) => sum + f.appendMs, 0),
+      followerEntries,
+    ),
     outsideProposalMs: Math.round((clientMeanMs - leaderProposalMs) * 1_000) / 1_000,
   };
 }
@@ -142,20 +179,50 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startCluster(dir: string, kekPath: string | null): Promise<{ addresses: string[]; children: ChildProcess[] }> {
+async function startCluster(
+  dir: string,
+  kekPath: string | null,
+): Promise<{ addresses: string[]; children: ChildProcess[] }> {
   const addresses = await Promise.all([1, 2, 3].map(async () => `127.0.0.1:${await freePort()}`));
   const peers = addresses.map((address, i) => `n${i + 1}=${address}`).join(',');
   const children = addresses.map((address, i) => {
     const id = `n${i + 1}`;
-    const encryption = kekPath === null ? [] : ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', join(dir, `${id}.sidecar`)];
-    return spawn(process.execPath, [nodeBin, '--id', id, '--listen', address, '--peers', peers, '--data-dir', join(dir, id), '--log-level', 'warn', ...encryption], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const encryption =
+      kekPath === null
+        ? []
+        : ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', join(dir, `${id}.sidecar`)];
+    return spawn(
+      process.execPath,
+      [
+        nodeBin,
+        '--id',
+        id,
+        '--listen',
+        address,
+        '--peers',
+        peers,
+        '--data-dir',
+        join(dir, id),
+        '--log-level',
+        'warn',
+        ...encryption,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
   });
-  await Promise.all(children.map((child) => new Promise<void>((ready, fail) => {
-    child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('READY')) ready(); });
-    child.once('exit', (code) => fail(new Error(`a node exited with ${code} before READY`)));
-  })));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((ready, fail) => {
+          child.stdout.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('READY')) ready();
+          });
+          child.once('exit', (code) => fail(new Error(`a node exited with ${code} before READY`)));
+        }),
+    ),
+  );
   return { addresses, children };
 }
 
@@ -180,7 +247,12 @@ async function waitForLeader(addresses: readonly string[]): Promise<string> {
 }
 
 /** Bootstrap, then Phase 1 and (for phase2) Phase 2, through the leader's EncryptionAdmin. */
-async function rollOut(leader: string, addresses: readonly string[], kekPath: string, mode: EncryptionMode): Promise<void> {
+async function rollOut(
+  leader: string,
+  addresses: readonly string[],
+  kekPath: string,
+  mode: EncryptionMode,
+): Promise<void> {
   const clients = new Map<string, EncryptionAdminClient>();
   const client = (address: string): EncryptionAdminClient => {
     const known = clients.get(address) ?? createEncryptionAdminClient(address);
@@ -191,10 +263,16 @@ async function rollOut(leader: string, addresses: readonly string[], kekPath: st
   try {
     const kek = await loadKekFile(kekPath);
     const caps = await Promise.all(addresses.map((a) => client(a).getCapability({}, timeout)));
-    await client(leader).bootstrapEncryption({
-      wrappedStorageDek: generateWrappedDek(kek).wrapped, wrappedRaftDek: generateWrappedDek(kek).wrapped,
-      storageDekId: 1, raftDekId: 2, writerBatch: caps.map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
-    }, timeout);
+    await client(leader).bootstrapEncryption(
+      {
+        wrappedStorageDek: generateWrappedDek(kek).wrapped,
+        wrappedRaftDek: generateWrappedDek(kek).wrapped,
+        storageDekId: 1,
+        raftDekId: 2,
+        writerBatch: caps.map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
+      },
+      timeout,
+    );
     const self = await client(leader).getCapability({}, timeout);
     const proposer = { proposerNodeId: self.fullNodeId, proposerLocalEpoch: 0 };
     await client(leader).enableStorageEnvelope(proposer, timeout);
@@ -209,28 +287,40 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-async function runPhase(leader: string, addresses: readonly string[], encryption: EncryptionMode, operation: 'write' | 'read', clients: number, durationMs: number, keys: number): Promise<PhaseResult> {
-  const channels: KvClient[] = Array.from({ length: Math.ceil(clients / workersPerChannel) }, () => createKvClient(leader));
+async function runPhase(
+  leader: string,
+  addresses: readonly string[],
+  encryption: EncryptionMode,
+  operation: 'write' | 'read',
+  clients: number,
+  durationMs: number,
+  keys: number,
+): Promise<PhaseResult> {
+  const channels: KvClient[] = Array.from({ length: Math.ceil(clients / workersPerChannel) }, () =>
+    createKvClient(leader),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const value = new Uint8Array(100).fill(0x61);
   const countersBefore = await writeCounters(addresses);
   const started = performance.now();
   const end = started + durationMs;
-  await Promise.all(Array.from({ length: clients }, async (_, worker) => {
-    const client = channels[Math.floor(worker / workersPerChannel)]!;
-    for (let sequence = 0; performance.now() < end; sequence++) {
-      const key = new TextEncoder().encode(`bench-${(worker * 7919 + sequence) % keys}`);
-      const t0 = performance.now();
-      try {
-        if (operation === 'write') await client.put({ key, value }, { timeoutMs: 10_000 });
-        else await client.get({ key }, { timeoutMs: 10_000 });
-        latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, worker) => {
+      const client = channels[Math.floor(worker / workersPerChannel)]!;
+      for (let sequence = 0; performance.now() < end; sequence++) {
+        const key = new TextEncoder().encode(`bench-${(worker * 7919 + sequence) % keys}`);
+        const t0 = performance.now();
+        try {
+          if (operation === 'write') await client.put({ key, value }, { timeoutMs: 10_000 });
+          else await client.get({ key }, { timeoutMs: 10_000 });
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
       }
-    }
-  }));
+    }),
+  );
   const elapsedMs = performance.now() - started;
   for (const channel of channels) channel.close();
   const countersAfter = await writeCounters(addresses);
@@ -238,7 +328,11 @@ async function runPhase(leader: string, addresses: readonly string[], encryption
   const round = (n: number): number => Math.round(n * 100) / 100;
   const meanMs = latencies.length === 0 ? 0 : latencies.reduce((sum, l) => sum + l, 0) / latencies.length;
   return {
-    encryption, operation, clients, operations: latencies.length, errors,
+    encryption,
+    operation,
+    clients,
+    operations: latencies.length,
+    errors,
     opsPerSecond: round((latencies.length / elapsedMs) * 1_000),
     p50Ms: round(percentile(latencies, 0.5)),
     p99Ms: round(percentile(latencies, 0.99)),
@@ -249,24 +343,30 @@ async function runPhase(leader: string, addresses: readonly string[], encryption
 }
 
 function table(results: readonly PhaseResult[]): string {
-  const header = 'encryption  operation  clients      ops/s    p50 ms    p99 ms   operations  errors   fsync/op leader  follower   unsynced/op leader  follower';
+  const header =
+    'encryption  operation  clients      ops/s    p50 ms    p99 ms   operations  errors   fsync/op leader  follower   unsynced/op leader  follower';
   const perOp = (n: number): string => n.toFixed(3);
   const rows = results.map((r) => {
     const { leader, follower } = r.storageWritesPerOp;
-    return `${r.encryption.padEnd(10)}  ${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}`
-      + `   ${perOp(leader.synced).padStart(15)}  ${perOp(follower.synced).padStart(8)}   ${perOp(leader.unsynced).padStart(18)}  ${perOp(follower.unsynced).padStart(8)}`;
+    return (
+      `${r.encryption.padEnd(10)}  ${r.operation.padEnd(9)}  ${String(r.clients).padStart(7)}  ${r.opsPerSecond.toFixed(1).padStart(9)}  ${r.p50Ms.toFixed(2).padStart(8)}  ${r.p99Ms.toFixed(2).padStart(8)}  ${String(r.operations).padStart(11)}  ${String(r.errors).padStart(6)}` +
+      `   ${perOp(leader.synced).padStart(15)}  ${perOp(follower.synced).padStart(8)}   ${perOp(leader.unsynced).padStart(18)}  ${perOp(follower.unsynced).padStart(8)}`
+    );
   });
   return [header, ...rows].join('\n');
 }
 
 function breakdownTable(results: readonly PhaseResult[]): string {
-  const header = 'one write, mean ms  clients   client   leader: proposal→applied  = append  + quorum wait  + commit Ready  + rest   follower append   outside the proposal';
+  const header =
+    'one write, mean ms  clients   client   leader: proposal→applied  = append  + quorum wait  + commit Ready  + rest   follower append   outside the proposal';
   const ms = (n: number): string => n.toFixed(3);
   const rows = results.flatMap((r) => {
     const b = r.breakdown;
     if (b === null) return [];
     const rest = b.leaderProposalMs - b.leaderAppendMs - b.leaderReplicationMs - b.leaderCommitMs;
-    return [`${r.encryption.padEnd(18)}  ${String(r.clients).padStart(7)}  ${ms(r.meanMs).padStart(7)}   ${ms(b.leaderProposalMs).padStart(24)}  ${ms(b.leaderAppendMs).padStart(8)}  ${ms(b.leaderReplicationMs).padStart(13)}  ${ms(b.leaderCommitMs).padStart(14)}  ${ms(rest).padStart(6)}   ${ms(b.followerAppendMs).padStart(15)}   ${ms(b.outsideProposalMs).padStart(20)}`];
+    return [
+      `${r.encryption.padEnd(18)}  ${String(r.clients).padStart(7)}  ${ms(r.meanMs).padStart(7)}   ${ms(b.leaderProposalMs).padStart(24)}  ${ms(b.leaderAppendMs).padStart(8)}  ${ms(b.leaderReplicationMs).padStart(13)}  ${ms(b.leaderCommitMs).padStart(14)}  ${ms(rest).padStart(6)}   ${ms(b.followerAppendMs).padStart(15)}   ${ms(b.outsideProposalMs).padStart(20)}`,
+    ];
   });
   return [header, ...rows].join('\n');
 }
@@ -286,32 +386,40 @@ async function benchMode(mode: EncryptionMode, durationMs: number): Promise<Phas
     const results: PhaseResult[] = [];
     for (const clients of concurrencies) {
       for (const operation of ['write', 'read'] as const) {
-        process.stderr.write(`bench: encryption ${mode}, ${operation} with ${clients} client(s) for ${durationMs} ms…\n`);
+        process.stderr.write(
+          `bench: encryption ${mode}, ${operation} with ${clients} client(s) for ${durationMs} ms…\n`,
+        );
         results.push(await runPhase(leader, addresses, mode, operation, clients, durationMs, 10_000));
       }
     }
     return results;
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
+    await Promise.all(
+      children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Each encrypted mode's ops/s as a fraction of the unencrypted run's, per operation and concurrency. */
 function ratios(results: readonly PhaseResult[]): string[] {
-  const base = (r: PhaseResult): PhaseResult | undefined => results.find((b) => b.encryption === 'off' && b.operation === r.operation && b.clients === r.clients);
+  const base = (r: PhaseResult): PhaseResult | undefined =>
+    results.find((b) => b.encryption === 'off' && b.operation === r.operation && b.clients === r.clients);
   return results.flatMap((r) => {
     const reference = base(r);
     if (r.encryption === 'off' || reference === undefined || reference.opsPerSecond === 0) return [];
-    return [`${r.encryption} ${r.operation} ${r.clients} client(s): ${(r.opsPerSecond / reference.opsPerSecond).toFixed(2)}× the unencrypted ops/s`];
+    return [
+      `${r.encryption} ${r.operation} ${r.clients} client(s): ${(r.opsPerSecond / reference.opsPerSecond).toFixed(2)}× the unencrypted ops/s`,
+    ];
   });
 }
 
 function parseModes(text: string): EncryptionMode[] {
   const modes = text.split(',').map((m) => m.trim());
   const unknown = modes.find((m) => !(encryptionModes as readonly string[]).includes(m));
-  if (unknown !== undefined) throw new Error(`--encryption: unknown mode '${unknown}' (expected a list of ${encryptionModes.join(', ')})`);
+  if (unknown !== undefined)
+    throw new Error(`--encryption: unknown mode '${unknown}' (expected a list of ${encryptionModes.join(', ')})`);
   return [...new Set(modes as EncryptionMode[])];
 }
 
@@ -323,7 +431,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .parse([...argv], { from: 'user' });
   const options = program.opts<{ durationMs: string; encryption: string; out: string }>();
   const durationMs = Number(options.durationMs);
-  if (!Number.isSafeInteger(durationMs) || durationMs < 100) throw new Error(`--duration-ms: expected a whole number ≥ 100, got '${options.durationMs}'`);
+  if (!Number.isSafeInteger(durationMs) || durationMs < 100)
+    throw new Error(`--duration-ms: expected a whole number ≥ 100, got '${options.durationMs}'`);
   const modes = parseModes(options.encryption);
   const results: PhaseResult[] = [];
   for (const mode of modes) results.push(...(await benchMode(mode, durationMs)));
@@ -331,13 +440,18 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const line of ratios(results)) process.stdout.write(`${line}\n`);
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ benchmark: 'bench-node', date: new Date().toISOString(), cluster: { nodes: 3, fsync: true }, cpus: cpus().length, node: process.version, durationMs, modes, results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ benchmark: 'bench-node', date: new Date().toISOString(), cluster: { nodes: 3, fsync: true }, cpus: cpus().length, node: process.version, durationMs, modes, results }, null, 2)}\n`,
+  );
   process.stdout.write(`wrote ${out}\n`);
   return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     process.stderr.write(`bench-node: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

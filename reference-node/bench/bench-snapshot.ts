@@ -66,7 +66,12 @@ async function measure<T>(operation: () => Promise<T>): Promise<Measured<T>> {
     const value = await operation();
     sample();
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    return { value, elapsedMs, peakRssBytes: peakRss - baseRss, peakHeapExternalBytes: peakHeapExternal - baseHeapExternal };
+    return {
+      value,
+      elapsedMs,
+      peakRssBytes: peakRss - baseRss,
+      peakHeapExternalBytes: peakHeapExternal - baseHeapExternal,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -84,7 +89,14 @@ async function load(storage: NodeStorage, rows: number): Promise<void> {
     for (let i = start; i < Math.min(rows, start + loadBatchRows); i++) {
       const value = new Uint8Array(valueBytes);
       new DataView(value.buffer).setUint32(0, i, false);
-      mutations.push({ kind: 'version', userKey: encoder.encode(`key-${String(i).padStart(9, '0')}`), commitTs: BigInt(i + 1), tombstone: false, expireAtMs: 0n, value });
+      mutations.push({
+        kind: 'version',
+        userKey: encoder.encode(`key-${String(i).padStart(9, '0')}`),
+        commitTs: BigInt(i + 1),
+        tombstone: false,
+        expireAtMs: 0n,
+        value,
+      });
     }
     await storage.state.commit(mutations, { appliedIndex: asLogIndex(index), sync: false });
   }
@@ -121,11 +133,25 @@ async function benchSize(rows: number): Promise<SizeResult> {
 const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
 
 function table(results: readonly SizeResult[]): string {
-  const header = ['rows', 'snapshot MiB', 'build ms', 'build peak rss MiB', 'build peak heap+ext MiB', 'install ms', 'install peak rss MiB', 'install peak heap+ext MiB'];
+  const header = [
+    'rows',
+    'snapshot MiB',
+    'build ms',
+    'build peak rss MiB',
+    'build peak heap+ext MiB',
+    'install ms',
+    'install peak rss MiB',
+    'install peak heap+ext MiB',
+  ];
   const lines = results.map((r) => [
-    String(r.rows), mib(r.snapshotBytes),
-    r.build.elapsedMs.toFixed(0), mib(r.build.peakRssBytes), mib(r.build.peakHeapExternalBytes),
-    r.install.elapsedMs.toFixed(0), mib(r.install.peakRssBytes), mib(r.install.peakHeapExternalBytes),
+    String(r.rows),
+    mib(r.snapshotBytes),
+    r.build.elapsedMs.toFixed(0),
+    mib(r.build.peakRssBytes),
+    mib(r.build.peakHeapExternalBytes),
+    r.install.elapsedMs.toFixed(0),
+    mib(r.install.peakRssBytes),
+    mib(r.install.peakHeapExternalBytes),
   ]);
   return [header, ...lines].map((cells) => cells.join(' | ')).join('\n');
 }
@@ -133,7 +159,8 @@ function table(results: readonly SizeResult[]): string {
 function parseRows(text: string): number[] {
   return text.split(',').map((part) => {
     const rows = Number(part.trim());
-    if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`--rows: expected a comma-separated list of whole numbers ≥ 1, got '${part}'`);
+    if (!Number.isSafeInteger(rows) || rows < 1)
+      throw new Error(`--rows: expected a comma-separated list of whole numbers ≥ 1, got '${part}'`);
     return rows;
   });
 }
@@ -145,7 +172,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .parse([...argv], { from: 'user' });
   const options = program.opts<{ rows: string; out: string }>();
   const sizes = parseRows(options.rows);
-  if ((globalThis as { gc?: unknown }).gc === undefined) process.stderr.write('bench-snapshot: run node with --expose-gc for stable memory baselines\n');
+  if ((globalThis as { gc?: unknown }).gc === undefined)
+    process.stderr.write('bench-snapshot: run node with --expose-gc for stable memory baselines\n');
   const results: SizeResult[] = [];
   for (const rows of sizes) {
     process.stderr.write(`bench-snapshot: ${rows} rows…\n`);
@@ -154,13 +182,18 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`${table(results)}\n`);
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ benchmark: 'bench-snapshot', date: new Date().toISOString(), cpus: cpus().length, node: process.version, valueBytes, results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ benchmark: 'bench-snapshot', date: new Date().toISOString(), cpus: cpus().length, node: process.version, valueBytes, results }, null, 2)}\n`,
+  );
   process.stdout.write(`wrote ${out}\n`);
   return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     process.stderr.write(`bench-snapshot: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -21,7 +21,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
-    return typeof (error as { exitCode?: unknown }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : 2;
+    return typeof (error as { exitCode?: unknown }).exitCode === 'number'
+      ? (error as { exitCode: number }).exitCode
+      : 2;
   }
   const opts = program.opts<{ tag: string[]; baseImage?: string }>();
   const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));

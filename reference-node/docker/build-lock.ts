@@ -46,7 +46,8 @@ export async function withBuildLock<T>(path: string, waitMs: number, work: () =>
   mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + waitMs;
   while (!tryAcquire(path)) {
-    if (Date.now() >= deadline) throw new ImageBuildError('command-failed', `another process held ${path} for more than ${waitMs} ms`);
+    if (Date.now() >= deadline)
+      throw new ImageBuildError('command-failed', `another process held ${path} for more than ${waitMs} ms`);
     await sleep(pollMs);
   }
   try {

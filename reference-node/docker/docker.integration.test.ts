@@ -77,7 +77,9 @@ async function eventually<T>(what: string, attempt: () => Promise<T>): Promise<T
       await sleep(200);
     }
   }
-  throw new Error(`${what} did not succeed within ${convergeTimeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
+  throw new Error(
+    `${what} did not succeed within ${convergeTimeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`,
+  );
 }
 
 /** Removes this run's containers and network; with `run` undefined, those of earlier runs whose test process died. */
@@ -132,7 +134,18 @@ describe.skipIf(engineProblem !== null && !requireDocker)('reference node in Doc
           .withNetwork(network)
           .withLoopbackPort(clientPort)
           .withLabels(labels)
-          .withCommand(['--id', id, '--listen', `0.0.0.0:${clientPort}`, '--advertise', `${containerName(id)}:${clientPort}`, '--peers', peers, '--data-dir', '/data'])
+          .withCommand([
+            '--id',
+            id,
+            '--listen',
+            `0.0.0.0:${clientPort}`,
+            '--advertise',
+            `${containerName(id)}:${clientPort}`,
+            '--peers',
+            peers,
+            '--data-dir',
+            '/data',
+          ])
           .withWaitStrategy(Wait.forLogMessage(/READY id=/))
           .withStartupTimeout(30_000)
           .start(),
@@ -170,7 +183,9 @@ describe.skipIf(engineProblem !== null && !requireDocker)('reference node in Doc
     expect((await docker.getContainer(victim).inspect()).State.Running).toBe(false);
     const survivor = await kv(nodeIds.find((id) => id !== leader) ?? 'n1');
     // A short deadline per attempt: a forward to the dead leader may hang until the node gives up on it.
-    await eventually('a write after the leader died', () => survivor.put({ key: bytes('k2'), value: bytes('v2') }, { timeoutMs: 1_500 }));
+    await eventually('a write after the leader died', () =>
+      survivor.put({ key: bytes('k2'), value: bytes('v2') }, { timeoutMs: 1_500 }),
+    );
 
     // `docker start` keeps the container and its data; the mapped port changes.
     await docker.getContainer(victim).start();
@@ -178,8 +193,13 @@ describe.skipIf(engineProblem !== null && !requireDocker)('reference node in Doc
       if ((await countReadyLines(victim)) < 2) throw new Error('no second READY line yet');
     });
     const restarted = await kv(leader);
-    for (const [key, value] of [['k1', 'v1'], ['k2', 'v2']] as const) {
-      const read = await eventually(`read ${key} through the restarted ${leader}`, () => restarted.get({ key: bytes(key) }));
+    for (const [key, value] of [
+      ['k1', 'v1'],
+      ['k2', 'v2'],
+    ] as const) {
+      const read = await eventually(`read ${key} through the restarted ${leader}`, () =>
+        restarted.get({ key: bytes(key) }),
+      );
       expect({ found: read.found, value: Buffer.from(read.value).toString() }).toEqual({ found: true, value });
     }
   }, 120_000);

@@ -54,7 +54,7 @@ async function imageEnv(image: string): Promise<readonly string[] | null> {
     const { stdout } = await runCommand('docker', ['image', 'inspect', '--format', '{{json .Config.Env}}', image], {
       timeoutMs: imageBuildDefaults.inspectTimeoutMs,
     });
-    return JSON.parse(stdout) as string[] | null ?? [];
+    return (JSON.parse(stdout) as string[] | null) ?? [];
   } catch {
     return null;
   }
@@ -113,19 +113,32 @@ function stageContext(entries: readonly ContextEntry[], dir: string): void {
  * failures are ignored: pruning is housekeeping, never a reason to fail a build.
  */
 async function pruneOlderImages(currentTag: string): Promise<void> {
-  const { stdout } = await runCommand('docker', ['images', '--filter', 'label=org.ekv.image=node', '--format', '{{.Repository}}:{{.Tag}}'], {
-    timeoutMs: imageBuildDefaults.inspectTimeoutMs,
-  }).catch(() => ({ stdout: '' }));
+  const { stdout } = await runCommand(
+    'docker',
+    ['images', '--filter', 'label=org.ekv.image=node', '--format', '{{.Repository}}:{{.Tag}}'],
+    {
+      timeoutMs: imageBuildDefaults.inspectTimeoutMs,
+    },
+  ).catch(() => ({ stdout: '' }));
   const hashTag = new RegExp(`^${imageBuildDefaults.repository}:[0-9a-f]{${imageBuildDefaults.hashChars}}$`);
   for (const tag of stdout.split('\n').map((line) => line.trim())) {
     if (tag === currentTag || !hashTag.test(tag)) continue;
     await runCommand('docker', ['rmi', tag], { timeoutMs: imageBuildDefaults.inspectTimeoutMs }).catch(() => undefined);
   }
   // Re-pointing an extra tag (ekv-node:local) leaves the previous image untagged.
-  const dangling = await runCommand('docker', ['images', '--quiet', '--filter', 'dangling=true', '--filter', 'label=org.ekv.image=node'], {
-    timeoutMs: imageBuildDefaults.inspectTimeoutMs,
-  }).catch(() => ({ stdout: '' }));
-  for (const id of new Set(dangling.stdout.split('\n').map((line) => line.trim()).filter((line) => line !== ''))) {
+  const dangling = await runCommand(
+    'docker',
+    ['images', '--quiet', '--filter', 'dangling=true', '--filter', 'label=org.ekv.image=node'],
+    {
+      timeoutMs: imageBuildDefaults.inspectTimeoutMs,
+    },
+  ).catch(() => ({ stdout: '' }));
+  for (const id of new Set(
+    dangling.stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== ''),
+  )) {
     await runCommand('docker', ['rmi', id], { timeoutMs: imageBuildDefaults.inspectTimeoutMs }).catch(() => undefined);
   }
 }
@@ -136,7 +149,9 @@ async function pruneOlderImages(currentTag: string): Promise<void> {
  */
 export async function buildNodeImage(options: BuildNodeImageOptions): Promise<NodeImage> {
   const lockFile = join(options.repoRoot, '.tmp', 'image-build.lock');
-  return withBuildLock(lockFile, imageBuildDefaults.baseImageTimeoutMs + imageBuildDefaults.buildTimeoutMs, () => buildUnlocked(options));
+  return withBuildLock(lockFile, imageBuildDefaults.baseImageTimeoutMs + imageBuildDefaults.buildTimeoutMs, () =>
+    buildUnlocked(options),
+  );
 }
 
 async function buildUnlocked(options: BuildNodeImageOptions): Promise<NodeImage> {
@@ -169,5 +184,10 @@ async function buildUnlocked(options: BuildNodeImageOptions): Promise<NodeImage>
   if (built) await pruneOlderImages(tag);
   const env = (await imageEnv(tag)) ?? [];
   const faketime = env.find((line) => line.startsWith('EKV_FAKETIME_LIB='));
-  return Object.freeze({ tag, baseImage, built, faketimeLibrary: faketime === undefined ? null : faketime.slice('EKV_FAKETIME_LIB='.length) });
+  return Object.freeze({
+    tag,
+    baseImage,
+    built,
+    faketimeLibrary: faketime === undefined ? null : faketime.slice('EKV_FAKETIME_LIB='.length),
+  });
 }

@@ -17,16 +17,20 @@ describe('the image build context', () => {
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'ekv-image-files-'));
     put(root, 'package.json', JSON.stringify({ name: 'ekv-jepsen' }));
-    put(root, 'package-lock.json', JSON.stringify({
-      lockfileVersion: 3,
-      packages: {
-        '': { name: 'ekv-jepsen' },
-        'node_modules/prod': { version: '1.0.0' },
-        'node_modules/prod/node_modules/nested': { version: '2.0.0' },
-        'node_modules/devonly': { version: '1.0.0', dev: true },
-        'node_modules/other-platform': { version: '1.0.0', optional: true },
-      },
-    }));
+    put(
+      root,
+      'package-lock.json',
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'ekv-jepsen' },
+          'node_modules/prod': { version: '1.0.0' },
+          'node_modules/prod/node_modules/nested': { version: '2.0.0' },
+          'node_modules/devonly': { version: '1.0.0', dev: true },
+          'node_modules/other-platform': { version: '1.0.0', optional: true },
+        },
+      }),
+    );
     put(root, 'node_modules/prod/index.js', 'prod');
     put(root, 'node_modules/prod/node_modules/nested/index.js', 'nested');
     put(root, 'node_modules/devonly/index.js', 'dev');
@@ -49,7 +53,10 @@ describe('the image build context', () => {
       'package.json',
       'reference-node/proto/kv.proto',
     ]);
-    expect(productionPackageDirs(root).map((dir) => dir.slice(root.length + 1))).toEqual(['node_modules/prod', 'node_modules/prod/node_modules/nested']);
+    expect(productionPackageDirs(root).map((dir) => dir.slice(root.length + 1))).toEqual([
+      'node_modules/prod',
+      'node_modules/prod/node_modules/nested',
+    ]);
   });
 
   it('hashes content: equal trees hash equal, any changed byte or extra changes the hash', () => {

@@ -50,7 +50,8 @@ export function productionPackageDirs(repoRoot: string): string[] {
   const lockPath = join(repoRoot, 'package-lock.json');
   if (!existsSync(lockPath)) throw new ImageBuildError('dependencies-missing', `${lockPath} is missing`);
   const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages?: Record<string, LockPackage> };
-  if (lock.packages === undefined) throw new ImageBuildError('dependencies-missing', `${lockPath} has no "packages" (lockfile v1 is not supported)`);
+  if (lock.packages === undefined)
+    throw new ImageBuildError('dependencies-missing', `${lockPath} has no "packages" (lockfile v1 is not supported)`);
   const dirs: string[] = [];
   for (const [key, entry] of Object.entries(lock.packages)) {
     if (!key.startsWith('node_modules/') || entry.dev === true || entry.link === true) continue;
@@ -58,13 +59,15 @@ export function productionPackageDirs(repoRoot: string): string[] {
     // Optional platform packages for other systems are in the lock but not installed.
     if (existsSync(dir)) dirs.push(dir);
   }
-  if (dirs.length === 0) throw new ImageBuildError('dependencies-missing', `no production package of ${lockPath} is installed; run npm ci`);
+  if (dirs.length === 0)
+    throw new ImageBuildError('dependencies-missing', `no production package of ${lockPath} is installed; run npm ci`);
   return dirs;
 }
 
 /** Every entry of the image's build context, sorted by path (the hash depends on the order). */
 export function listContextEntries(repoRoot: string): ContextEntry[] {
-  if (!existsSync(join(repoRoot, 'dist'))) throw new ImageBuildError('not-built', `${join(repoRoot, 'dist')} is missing; run npm run build first`);
+  if (!existsSync(join(repoRoot, 'dist')))
+    throw new ImageBuildError('not-built', `${join(repoRoot, 'dist')} is missing; run npm run build first`);
   const entries: ContextEntry[] = [{ path: 'package.json', source: join(repoRoot, 'package.json'), kind: 'file' }];
   const never = (): boolean => false;
   for (const tree of copiedTrees) walk(repoRoot, join(repoRoot, tree), never, entries);

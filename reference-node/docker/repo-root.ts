@@ -19,7 +19,8 @@ export function findRepoRoot(startDir: string): string {
       if (parsed.name === packageName) return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new ImageBuildError('repo-not-found', `no package.json named ${packageName} at or above ${startDir}`);
+    if (parent === dir)
+      throw new ImageBuildError('repo-not-found', `no package.json named ${packageName} at or above ${startDir}`);
     dir = parent;
   }
 }

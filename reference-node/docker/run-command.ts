@@ -27,7 +27,11 @@ const stderrTailChars = 2_000;
  * rejecting with an {@link ImageBuildError} (`command-failed`) that quotes
  * the tail of stderr otherwise.
  */
-export function runCommand(command: string, args: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
@@ -50,9 +54,12 @@ export function runCommand(command: string, args: readonly string[], options: Ru
         resolve(result);
         return;
       }
-      const how = signal !== null ? `was killed by ${signal} (timeout ${options.timeoutMs} ms?)` : `exited with code ${code}`;
+      const how =
+        signal !== null ? `was killed by ${signal} (timeout ${options.timeoutMs} ms?)` : `exited with code ${code}`;
       const tail = result.stderr.trim().slice(-stderrTailChars);
-      reject(new ImageBuildError('command-failed', `${command} ${args.join(' ')} ${how}${tail === '' ? '' : `:\n${tail}`}`));
+      reject(
+        new ImageBuildError('command-failed', `${command} ${args.join(' ')} ${how}${tail === '' ? '' : `:\n${tail}`}`),
+      );
     });
   });
 }

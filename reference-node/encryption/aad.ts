@@ -16,7 +16,8 @@ export function storageAad(parts: {
   readonly valueHeader: Uint8Array;
   readonly pebbleKey: Uint8Array;
 }): Uint8Array {
-  if (parts.valueHeader.length !== VALUE_HEADER_BYTES) throw new Error(`storage AAD: value header is ${parts.valueHeader.length} bytes, want ${VALUE_HEADER_BYTES}`);
+  if (parts.valueHeader.length !== VALUE_HEADER_BYTES)
+    throw new Error(`storage AAD: value header is ${parts.valueHeader.length} bytes, want ${VALUE_HEADER_BYTES}`);
   const out = Buffer.alloc(6 + VALUE_HEADER_BYTES + parts.pebbleKey.length);
   out[0] = parts.version & 0xff;
   out[1] = parts.flag & 0xff;

@@ -12,7 +12,8 @@ import type { Keystore } from './keystore.js';
 function keyFor(keystore: Keystore | null, keyId: number, nonce: Uint8Array): KeyObject {
   if (keystore === null) throw new EncryptionError('ErrNilKeystore', 'no keystore is wired');
   assertKeyId(keyId);
-  if (nonce.length !== NONCE_BYTES) throw new EncryptionError('ErrBadNonceSize', `nonce is ${nonce.length} bytes, want ${NONCE_BYTES}`);
+  if (nonce.length !== NONCE_BYTES)
+    throw new EncryptionError('ErrBadNonceSize', `nonce is ${nonce.length} bytes, want ${NONCE_BYTES}`);
   const key = keystore.keyObject(keyId);
   if (key === undefined) throw new EncryptionError('ErrUnknownKeyID', `key id ${keyId} is not loaded`);
   return key;
@@ -28,16 +29,29 @@ export function assertSealable(keystore: Keystore | null, keyId: number): void {
 }
 
 /** `ciphertext ‖ tag` of `plaintext` under DEK `keyId`. */
-export function sealAead(keystore: Keystore | null, keyId: number, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+export function sealAead(
+  keystore: Keystore | null,
+  keyId: number,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', keyFor(keystore, keyId, nonce), nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
 }
 
 /** Plaintext of `sealed` (= ciphertext ‖ tag); ErrIntegrity (with the GCM error as cause) on any mismatch. */
-export function openAead(keystore: Keystore | null, keyId: number, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+export function openAead(
+  keystore: Keystore | null,
+  keyId: number,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
   const key = keyFor(keystore, keyId, nonce);
-  if (sealed.length < TAG_BYTES) throw new EncryptionError('ErrIntegrity', `sealed data is ${sealed.length} bytes, shorter than the GCM tag`);
+  if (sealed.length < TAG_BYTES)
+    throw new EncryptionError('ErrIntegrity', `sealed data is ${sealed.length} bytes, shorter than the GCM tag`);
   const body = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
   const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   decipher.setAAD(aad);

@@ -58,7 +58,8 @@ export type ApplyDetail =
  * resolve the proposal, and must stop the apply loop (spec §5.4). The halt
  * error is always ErrEncryptionApply with the specific failure as its cause.
  */
-export type ApplyResult = { readonly kind: 'ok'; readonly detail: ApplyDetail } | { readonly kind: 'halt'; readonly error: EncryptionError };
+export type ApplyResult =
+  { readonly kind: 'ok'; readonly detail: ApplyDetail } | { readonly kind: 'halt'; readonly error: EncryptionError };
 
 /** Thrown inside handlers to halt; the applier converts it (and any other error) into a halt marker. */
 export class HaltSignal extends Error {
@@ -89,8 +90,13 @@ export interface KeyedDeps {
 export function requireKeyed(deps: EncryptionApplierDeps): KeyedDeps {
   const { kek, keystore, sidecarPath } = deps;
   if (kek === null || keystore === null || sidecarPath === null || sidecarPath === '') {
-    const missing = [kek === null ? 'KEK' : '', keystore === null ? 'keystore' : '', !sidecarPath ? 'sidecar path' : ''].filter((s) => s !== '').join(', ');
-    halt('bootstrap/rotation entry on a node that cannot apply it', new EncryptionError('ErrKEKNotConfigured', `missing ${missing}`));
+    const missing = [kek === null ? 'KEK' : '', keystore === null ? 'keystore' : '', !sidecarPath ? 'sidecar path' : '']
+      .filter((s) => s !== '')
+      .join(', ');
+    halt(
+      'bootstrap/rotation entry on a node that cannot apply it',
+      new EncryptionError('ErrKEKNotConfigured', `missing ${missing}`),
+    );
   }
   return { kek, keystore, sidecarPath };
 }
@@ -107,7 +113,11 @@ export function advanceAppliedIndex(sidecar: Sidecar, raftIdx: number): Sidecar 
 
 /** Durable write, then refresh the cache (write first, then cache: a crash in between re-primes from disk). */
 export async function persistSidecar(deps: EncryptionApplierDeps, path: string, sidecar: Sidecar): Promise<void> {
-  await writeSidecar(path, sidecar, deps.bugs === undefined ? deps.sidecarWrite : { ...deps.sidecarWrite, bugs: deps.bugs });
+  await writeSidecar(
+    path,
+    sidecar,
+    deps.bugs === undefined ? deps.sidecarWrite : { ...deps.sidecarWrite, bugs: deps.bugs },
+  );
   deps.stateCache.prime(sidecar);
 }
 

@@ -27,9 +27,23 @@ type Step =
   | { readonly op: 'enable'; readonly purpose: 'storage' | 'raft'; readonly node: number; readonly stale: boolean };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ op: fc.constant('register' as const), node: fc.nat(2), purpose: fc.constantFrom('storage' as const, 'raft' as const), bump: fc.boolean() }),
-  fc.record({ op: fc.constant('rotate' as const), purpose: fc.constantFrom('storage' as const, 'raft' as const), node: fc.nat(2) }),
-  fc.record({ op: fc.constant('enable' as const), purpose: fc.constantFrom('storage' as const, 'raft' as const), node: fc.nat(2), stale: fc.boolean() }),
+  fc.record({
+    op: fc.constant('register' as const),
+    node: fc.nat(2),
+    purpose: fc.constantFrom('storage' as const, 'raft' as const),
+    bump: fc.boolean(),
+  }),
+  fc.record({
+    op: fc.constant('rotate' as const),
+    purpose: fc.constantFrom('storage' as const, 'raft' as const),
+    node: fc.nat(2),
+  }),
+  fc.record({
+    op: fc.constant('enable' as const),
+    purpose: fc.constantFrom('storage' as const, 'raft' as const),
+    node: fc.nat(2),
+    stale: fc.boolean(),
+  }),
 );
 
 /** Turns abstract steps into valid payloads by tracking the model's active ids and registry epochs. */
@@ -44,7 +58,16 @@ function buildLog(steps: readonly Step[]): Uint8Array[] {
     return epoch;
   };
   const log: Uint8Array[] = [
-    encodeBootstrapEntry({ storageDekId: 10, wrappedStorage: kek.wrapDek(keyBytes(10)), raftDekId: 20, wrappedRaft: kek.wrapDek(keyBytes(20)), batch: NODES.flatMap((n) => [{ dekId: 10, fullNodeId: n, localEpoch: 0 }, { dekId: 20, fullNodeId: n, localEpoch: 0 }]) }),
+    encodeBootstrapEntry({
+      storageDekId: 10,
+      wrappedStorage: kek.wrapDek(keyBytes(10)),
+      raftDekId: 20,
+      wrappedRaft: kek.wrapDek(keyBytes(20)),
+      batch: NODES.flatMap((n) => [
+        { dekId: 10, fullNodeId: n, localEpoch: 0 },
+        { dekId: 20, fullNodeId: n, localEpoch: 0 },
+      ]),
+    }),
   ];
   NODES.forEach((_, i) => {
     last.set(`10/${i}`, 0);
@@ -53,15 +76,37 @@ function buildLog(steps: readonly Step[]): Uint8Array[] {
   for (const step of steps) {
     if (step.op === 'register') {
       const dek = active[step.purpose];
-      log.push(encodeRegistrationEntry({ dekId: dek, fullNodeId: NODES[step.node]!, localEpoch: epochFor(dek, step.node, step.bump) }));
+      log.push(
+        encodeRegistrationEntry({
+          dekId: dek,
+          fullNodeId: NODES[step.node]!,
+          localEpoch: epochFor(dek, step.node, step.bump),
+        }),
+      );
     } else if (step.op === 'rotate') {
       const dek = nextId++;
       active[step.purpose] = dek;
-      log.push(encodeRotationEntry({ subtag: 1, dekId: dek, purpose: step.purpose, wrapped: kek.wrapDek(keyBytes(dek)), proposer: { dekId: dek, fullNodeId: NODES[step.node]!, localEpoch: epochFor(dek, step.node, true) } }));
+      log.push(
+        encodeRotationEntry({
+          subtag: 1,
+          dekId: dek,
+          purpose: step.purpose,
+          wrapped: kek.wrapDek(keyBytes(dek)),
+          proposer: { dekId: dek, fullNodeId: NODES[step.node]!, localEpoch: epochFor(dek, step.node, true) },
+        }),
+      );
     } else {
       const dek = step.stale ? 999 : active[step.purpose];
       const epoch = step.stale ? 0 : epochFor(dek, step.node, false);
-      log.push(encodeRotationEntry({ subtag: step.purpose === 'storage' ? 4 : 5, dekId: dek, purpose: step.purpose, wrapped: new Uint8Array(0), proposer: { dekId: dek, fullNodeId: NODES[step.node]!, localEpoch: epoch } }));
+      log.push(
+        encodeRotationEntry({
+          subtag: step.purpose === 'storage' ? 4 : 5,
+          dekId: dek,
+          purpose: step.purpose,
+          wrapped: new Uint8Array(0),
+          proposer: { dekId: dek, fullNodeId: NODES[step.node]!, localEpoch: epoch },
+        }),
+      );
     }
   }
   return log;
@@ -126,10 +171,14 @@ describe('applier over random valid logs', () => {
           const restarted = new EncryptionApplier({ ...a.deps, keystore: restartedKeystore });
           expect((await restarted.apply(payload, index)).kind).toBe('ok');
           const after = await readSidecar(a.deps.sidecarPath ?? '');
-          expect(after === null ? null : serializeSidecar(after)).toBe(before === null ? null : serializeSidecar(before));
+          expect(after === null ? null : serializeSidecar(after)).toBe(
+            before === null ? null : serializeSidecar(before),
+          );
           expect(a.rows.rows).toEqual(rowsBefore);
         }
-        expect(replicated(await readSidecar(b.deps.sidecarPath ?? ''))).toEqual(replicated(await readSidecar(a.deps.sidecarPath ?? '')));
+        expect(replicated(await readSidecar(b.deps.sidecarPath ?? ''))).toEqual(
+          replicated(await readSidecar(a.deps.sidecarPath ?? '')),
+        );
         expect(b.rows.rows).toEqual(a.rows.rows);
         expect(b.deps.keystore?.ids()).toEqual(a.deps.keystore?.ids());
       }),

@@ -5,9 +5,22 @@
  */
 import { applyEnableRaftEnvelope, applyEnableStorageEnvelope } from './apply-cutover.js';
 import { applyBootstrap, applyRotateDek, registerOrHalt } from './apply-key-entries.js';
-import { haltError, HaltSignal, type ApplyDetail, type ApplyResult, type EncryptionApplierDeps } from './applier-context.js';
+import {
+  haltError,
+  HaltSignal,
+  type ApplyDetail,
+  type ApplyResult,
+  type EncryptionApplierDeps,
+} from './applier-context.js';
 import { EncryptionError } from './errors.js';
-import { decodeEncryptionEntry, OPCODE_BOOTSTRAP, OPCODE_REGISTRATION, OPCODE_ROTATION, ROTATION_SUBTAG, type RotationEntry } from './fsm-wire.js';
+import {
+  decodeEncryptionEntry,
+  OPCODE_BOOTSTRAP,
+  OPCODE_REGISTRATION,
+  OPCODE_ROTATION,
+  ROTATION_SUBTAG,
+  type RotationEntry,
+} from './fsm-wire.js';
 
 /** Applies decoded encryption entries against the injected node interfaces. */
 export class EncryptionApplier {
@@ -39,7 +52,8 @@ export class EncryptionApplier {
       }
       return { kind: 'ok', detail };
     } catch (err) {
-      const error = err instanceof HaltSignal ? err.error : haltError(`encryption entry at index ${raftIdx} failed`, err);
+      const error =
+        err instanceof HaltSignal ? err.error : haltError(`encryption entry at index ${raftIdx} failed`, err);
       return { kind: 'halt', error };
     }
   }
@@ -54,7 +68,10 @@ export class EncryptionApplier {
       case ROTATION_SUBTAG.enableRaftEnvelope:
         return applyEnableRaftEnvelope(this.#deps, entry, raftIdx);
       default:
-        throw new EncryptionError('ErrFSMWireSubtag', `rotation sub-tag 0x${entry.subtag.toString(16).padStart(2, '0')} is not implemented by the applier`);
+        throw new EncryptionError(
+          'ErrFSMWireSubtag',
+          `rotation sub-tag 0x${entry.subtag.toString(16).padStart(2, '0')} is not implemented by the applier`,
+        );
     }
   }
 }

@@ -3,7 +3,16 @@
  * rotate-dek (spec §5.3). Both are replay-idempotent.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { advanceAppliedIndex, createdTimestamp, halt, loadSidecar, persistSidecar, requireKeyed, type ApplyDetail, type EncryptionApplierDeps } from './applier-context.js';
+import {
+  advanceAppliedIndex,
+  createdTimestamp,
+  halt,
+  loadSidecar,
+  persistSidecar,
+  requireKeyed,
+  type ApplyDetail,
+  type EncryptionApplierDeps,
+} from './applier-context.js';
 import type { BootstrapEntry, RotationEntry } from './fsm-wire.js';
 import type { SidecarKey } from './sidecar-codec.js';
 import { applyRegistration, type WriterRegistration } from './writer-registry.js';
@@ -19,11 +28,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Bootstrap: validate, idempotency check, unwrap+Set both DEKs, write the sidecar, then the batch rows. */
-export async function applyBootstrap(deps: EncryptionApplierDeps, entry: BootstrapEntry, raftIdx: number): Promise<ApplyDetail> {
+export async function applyBootstrap(
+  deps: EncryptionApplierDeps,
+  entry: BootstrapEntry,
+  raftIdx: number,
+): Promise<ApplyDetail> {
   const { kek, keystore, sidecarPath } = requireKeyed(deps);
   if (entry.storageDekId === entry.raftDekId) halt(`bootstrap storage and raft DEK ids are both ${entry.storageDekId}`);
   for (const row of entry.batch) {
-    if (row.dekId !== entry.storageDekId && row.dekId !== entry.raftDekId) halt(`bootstrap batch row for DEK ${row.dekId} names neither bootstrap DEK`);
+    if (row.dekId !== entry.storageDekId && row.dekId !== entry.raftDekId)
+      halt(`bootstrap batch row for DEK ${row.dekId} names neither bootstrap DEK`);
   }
   const sidecar = await loadSidecar(sidecarPath);
   const replay = sidecar.active.storage !== 0 || sidecar.active.raft !== 0;
@@ -31,8 +45,17 @@ export async function applyBootstrap(deps: EncryptionApplierDeps, entry: Bootstr
     // A true replay carries the same ids and the same wrapped bytes; a second bootstrap with other material halts.
     const storedStorage = sidecar.keys.get(entry.storageDekId);
     const storedRaft = sidecar.keys.get(entry.raftDekId);
-    const same = sidecar.active.storage === entry.storageDekId && sidecar.active.raft === entry.raftDekId && storedStorage !== undefined && storedRaft !== undefined && sameBytes(storedStorage.wrapped, entry.wrappedStorage) && sameBytes(storedRaft.wrapped, entry.wrappedRaft);
-    if (!same) halt(`bootstrap (storage ${entry.storageDekId}, raft ${entry.raftDekId}) conflicts with the bootstrapped state (storage ${sidecar.active.storage}, raft ${sidecar.active.raft})`);
+    const same =
+      sidecar.active.storage === entry.storageDekId &&
+      sidecar.active.raft === entry.raftDekId &&
+      storedStorage !== undefined &&
+      storedRaft !== undefined &&
+      sameBytes(storedStorage.wrapped, entry.wrappedStorage) &&
+      sameBytes(storedRaft.wrapped, entry.wrappedRaft);
+    if (!same)
+      halt(
+        `bootstrap (storage ${entry.storageDekId}, raft ${entry.raftDekId}) conflicts with the bootstrapped state (storage ${sidecar.active.storage}, raft ${sidecar.active.raft})`,
+      );
   }
   try {
     keystore.set(entry.storageDekId, kek.unwrapDek(entry.wrappedStorage));
@@ -43,9 +66,15 @@ export async function applyBootstrap(deps: EncryptionApplierDeps, entry: Bootstr
   const created = createdTimestamp(deps);
   const keys = new Map(sidecar.keys);
   // On replay keep the existing entries: their local_epoch has been bumped since and must not regress to 0.
-  if (!replay || !keys.has(entry.storageDekId)) keys.set(entry.storageDekId, { purpose: 'storage', wrapped: entry.wrappedStorage, created, localEpoch: 0 });
-  if (!replay || !keys.has(entry.raftDekId)) keys.set(entry.raftDekId, { purpose: 'raft', wrapped: entry.wrappedRaft, created, localEpoch: 0 });
-  await persistSidecar(deps, sidecarPath, advanceAppliedIndex({ ...sidecar, active: { storage: entry.storageDekId, raft: entry.raftDekId }, keys }, raftIdx));
+  if (!replay || !keys.has(entry.storageDekId))
+    keys.set(entry.storageDekId, { purpose: 'storage', wrapped: entry.wrappedStorage, created, localEpoch: 0 });
+  if (!replay || !keys.has(entry.raftDekId))
+    keys.set(entry.raftDekId, { purpose: 'raft', wrapped: entry.wrappedRaft, created, localEpoch: 0 });
+  await persistSidecar(
+    deps,
+    sidecarPath,
+    advanceAppliedIndex({ ...sidecar, active: { storage: entry.storageDekId, raft: entry.raftDekId }, keys }, raftIdx),
+  );
   for (const row of entry.batch) await registerOrHalt(deps, row);
   return replay ? 'bootstrap-replay' : 'bootstrap-fresh';
 }
@@ -56,9 +85,14 @@ export async function applyBootstrap(deps: EncryptionApplierDeps, entry: Bootstr
  * (7b'); then the proposer row; then, for a raft DEK after the cutover,
  * re-install the wrap. Crash between sidecar and row heals through 7a/7b.
  */
-export async function applyRotateDek(deps: EncryptionApplierDeps, entry: RotationEntry, raftIdx: number): Promise<ApplyDetail> {
+export async function applyRotateDek(
+  deps: EncryptionApplierDeps,
+  entry: RotationEntry,
+  raftIdx: number,
+): Promise<ApplyDetail> {
   const { kek, keystore, sidecarPath } = requireKeyed(deps);
-  if (entry.proposer.dekId !== entry.dekId) halt(`rotate-dek proposer row targets DEK ${entry.proposer.dekId}, entry targets ${entry.dekId}`);
+  if (entry.proposer.dekId !== entry.dekId)
+    halt(`rotate-dek proposer row targets DEK ${entry.proposer.dekId}, entry targets ${entry.dekId}`);
   try {
     keystore.set(entry.dekId, kek.unwrapDek(entry.wrapped));
   } catch (err) {
@@ -67,10 +101,18 @@ export async function applyRotateDek(deps: EncryptionApplierDeps, entry: Rotatio
   const sidecar = await loadSidecar(sidecarPath);
   // BUG SWITCH B36: the new DEK's local_epoch is not carried into the sidecar (0), while the registry row gets the pinned epoch.
   const localEpoch = deps.bugs?.has('B36') === true ? 0 : deps.pinnedEpochs[entry.purpose];
-  const key: SidecarKey = { purpose: entry.purpose, wrapped: entry.wrapped, created: createdTimestamp(deps), localEpoch };
+  const key: SidecarKey = {
+    purpose: entry.purpose,
+    wrapped: entry.wrapped,
+    created: createdTimestamp(deps),
+    localEpoch,
+  };
   const keys = new Map(sidecar.keys);
   keys.set(entry.dekId, key);
-  const next = advanceAppliedIndex({ ...sidecar, active: { ...sidecar.active, [entry.purpose]: entry.dekId }, keys }, raftIdx);
+  const next = advanceAppliedIndex(
+    { ...sidecar, active: { ...sidecar.active, [entry.purpose]: entry.dekId }, keys },
+    raftIdx,
+  );
   try {
     await persistSidecar(deps, sidecarPath, next);
   } catch (err) {

@@ -15,9 +15,9 @@ export const ENCRYPTION_LAYER_BUG_SWITCHES = Object.freeze({
   B26: 'hydrateKeystore: keystore not hydrated from the sidecar',
   B27: 'checkStartupGuards: no ErrSidecarPresentWithoutFlag downgrade guard',
   B30: 'checkSidecarBehindRaftLog: a registration (0x03) in the gap counts as sidecar-mutating, so every restart after one refuses',
-  B36: 'rotate-dek: the new DEK\'s sidecar local_epoch is 0 instead of this node\'s pinned epoch, while registrations carry the pinned epoch',
+  B36: "rotate-dek: the new DEK's sidecar local_epoch is 0 instead of this node's pinned epoch, while registrations carry the pinned epoch",
   B47: 'writeSidecar: the temp file (renamed to keys.json) is created with the default mode 0666 less the umask instead of 0600',
-  E1: 'enable-raft-envelope: the applier gets index 0 and records cutover 0 (registration persisted, no wrap); the server\'s EnableRaftEnvelope reports success with the marker index',
-  E19: 'checkRaftEpochRollback: a raft epoch equal to the registry\'s last_seen is accepted at startup (part (b) of E19)',
-  E14: 'rotate-dek: after the cutover a raft-DEK rotation does not re-install the wrap (new entries keep the old raft DEK); rotate-on-startup\'s re-install is skipped too',
+  E1: "enable-raft-envelope: the applier gets index 0 and records cutover 0 (registration persisted, no wrap); the server's EnableRaftEnvelope reports success with the marker index",
+  E19: "checkRaftEpochRollback: a raft epoch equal to the registry's last_seen is accepted at startup (part (b) of E19)",
+  E14: "rotate-dek: after the cutover a raft-DEK rotation does not re-install the wrap (new entries keep the old raft DEK); rotate-on-startup's re-install is skipped too",
 } as const);

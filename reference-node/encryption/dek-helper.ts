@@ -29,6 +29,7 @@ export function generateWrappedDek(kek: Kek): WrappedDek {
 export function nextDekId(existingIds: Iterable<number>): number {
   let max = 0;
   for (const id of existingIds) max = Math.max(max, id);
-  if (max >= KEY_ID_MAX) throw new EncryptionError('ErrKeyIDSpaceExhausted', 'key id space exhausted (max id is 2^32-1)');
+  if (max >= KEY_ID_MAX)
+    throw new EncryptionError('ErrKeyIDSpaceExhausted', 'key id space exhausted (max id is 2^32-1)');
   return max + 1;
 }

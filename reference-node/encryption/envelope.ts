@@ -32,9 +32,16 @@ export interface Envelope {
 }
 
 /** Serialise an envelope (version is always 0x01). */
-export function encodeEnvelope(parts: { readonly flag: number; readonly keyId: number; readonly nonce: Uint8Array; readonly sealed: Uint8Array }): Uint8Array {
-  if (parts.nonce.length !== NONCE_BYTES) throw new EncryptionError('ErrBadNonceSize', `nonce is ${parts.nonce.length} bytes, want ${NONCE_BYTES}`);
-  if (parts.sealed.length < TAG_BYTES) throw new Error(`envelope: sealed part is ${parts.sealed.length} bytes, shorter than the tag`);
+export function encodeEnvelope(parts: {
+  readonly flag: number;
+  readonly keyId: number;
+  readonly nonce: Uint8Array;
+  readonly sealed: Uint8Array;
+}): Uint8Array {
+  if (parts.nonce.length !== NONCE_BYTES)
+    throw new EncryptionError('ErrBadNonceSize', `nonce is ${parts.nonce.length} bytes, want ${NONCE_BYTES}`);
+  if (parts.sealed.length < TAG_BYTES)
+    throw new Error(`envelope: sealed part is ${parts.sealed.length} bytes, shorter than the tag`);
   const out = Buffer.alloc(ENVELOPE_CIPHERTEXT_OFFSET + parts.sealed.length);
   out[0] = ENVELOPE_VERSION;
   out[1] = parts.flag & 0xff;
@@ -47,11 +54,18 @@ export function encodeEnvelope(parts: { readonly flag: number; readonly keyId: n
 /** Parse an envelope: ErrEnvelopeShort under 34 bytes, ErrEnvelopeVersion for a version other than 0x01. */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (bytes.length < ENVELOPE_OVERHEAD_BYTES) {
-    throw new EncryptionError('ErrEnvelopeShort', `envelope is ${bytes.length} bytes, shorter than the ${ENVELOPE_OVERHEAD_BYTES}-byte overhead`);
+    throw new EncryptionError(
+      'ErrEnvelopeShort',
+      `envelope is ${bytes.length} bytes, shorter than the ${ENVELOPE_OVERHEAD_BYTES}-byte overhead`,
+    );
   }
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const version = view[0] ?? 0;
-  if (version !== ENVELOPE_VERSION) throw new EncryptionError('ErrEnvelopeVersion', `envelope version 0x${version.toString(16).padStart(2, '0')} is not 0x01`);
+  if (version !== ENVELOPE_VERSION)
+    throw new EncryptionError(
+      'ErrEnvelopeVersion',
+      `envelope version 0x${version.toString(16).padStart(2, '0')} is not 0x01`,
+    );
   return {
     version,
     flag: view[1] ?? 0,

@@ -28,7 +28,11 @@ export const ROTATION_SUBTAG = Object.freeze({
 } as const);
 
 /** Sub-tags the latest binary decodes (0x02/0x03 are reserved and rejected). Stage emulation passes a subset. */
-export const KNOWN_ROTATION_SUBTAGS: ReadonlySet<number> = new Set([ROTATION_SUBTAG.rotateDek, ROTATION_SUBTAG.enableStorageEnvelope, ROTATION_SUBTAG.enableRaftEnvelope]);
+export const KNOWN_ROTATION_SUBTAGS: ReadonlySet<number> = new Set([
+  ROTATION_SUBTAG.rotateDek,
+  ROTATION_SUBTAG.enableStorageEnvelope,
+  ROTATION_SUBTAG.enableRaftEnvelope,
+]);
 
 /** Bootstrap batch bound (rows). */
 export const BOOTSTRAP_BATCH_ROWS_MAX = 16_384;
@@ -106,15 +110,31 @@ export function encodeRegistrationEntry(reg: WriterRegistration): Uint8Array {
 
 /** Encode a 0x04 bootstrap. */
 export function encodeBootstrapEntry(entry: BootstrapEntry): Uint8Array {
-  if (entry.batch.length > BOOTSTRAP_BATCH_ROWS_MAX) throw new Error(`bootstrap batch of ${entry.batch.length} rows exceeds ${BOOTSTRAP_BATCH_ROWS_MAX}`);
-  const w = new Writer().u8(OPCODE_BOOTSTRAP).u8(FSM_WIRE_VERSION).u32(entry.storageDekId).bytes(entry.wrappedStorage).u32(entry.raftDekId).bytes(entry.wrappedRaft).u32(entry.batch.length);
+  if (entry.batch.length > BOOTSTRAP_BATCH_ROWS_MAX)
+    throw new Error(`bootstrap batch of ${entry.batch.length} rows exceeds ${BOOTSTRAP_BATCH_ROWS_MAX}`);
+  const w = new Writer()
+    .u8(OPCODE_BOOTSTRAP)
+    .u8(FSM_WIRE_VERSION)
+    .u32(entry.storageDekId)
+    .bytes(entry.wrappedStorage)
+    .u32(entry.raftDekId)
+    .bytes(entry.wrappedRaft)
+    .u32(entry.batch.length);
   for (const row of entry.batch) w.registration(row);
   return w.done();
 }
 
 /** Encode a 0x05 rotation-family entry. */
 export function encodeRotationEntry(entry: RotationEntry): Uint8Array {
-  return new Writer().u8(OPCODE_ROTATION).u8(FSM_WIRE_VERSION).u8(entry.subtag).u32(entry.dekId).u8(PURPOSE_CODE[entry.purpose]).bytes(entry.wrapped).registration(entry.proposer).done();
+  return new Writer()
+    .u8(OPCODE_ROTATION)
+    .u8(FSM_WIRE_VERSION)
+    .u8(entry.subtag)
+    .u32(entry.dekId)
+    .u8(PURPOSE_CODE[entry.purpose])
+    .bytes(entry.wrapped)
+    .registration(entry.proposer)
+    .done();
 }
 
 class Reader {
@@ -157,7 +177,11 @@ class Reader {
     return v;
   }
   registration(what: string): WriterRegistration {
-    return { dekId: this.u32(`${what} dek_id`), fullNodeId: this.u64(`${what} full_node_id`), localEpoch: this.u16(`${what} local_epoch`) };
+    return {
+      dekId: this.u32(`${what} dek_id`),
+      fullNodeId: this.u64(`${what} full_node_id`),
+      localEpoch: this.u16(`${what} local_epoch`),
+    };
   }
   end(): void {
     if (this.remaining !== 0) throw malformed(`${this.remaining} trailing bytes`);
@@ -180,14 +204,22 @@ export function decodeEncryptionEntry(payload: Uint8Array, options: DecodeOption
   const opcode = view[0];
   if (opcode === undefined) throw malformed('empty payload');
   if (opcode !== OPCODE_REGISTRATION && opcode !== OPCODE_BOOTSTRAP && opcode !== OPCODE_ROTATION) {
-    throw new EncryptionError('ErrFSMWireOpcode', `opcode 0x${opcode.toString(16).padStart(2, '0')} is not an implemented encryption opcode`);
+    throw new EncryptionError(
+      'ErrFSMWireOpcode',
+      `opcode 0x${opcode.toString(16).padStart(2, '0')} is not an implemented encryption opcode`,
+    );
   }
   const reader = new Reader(view.subarray(1));
   const version = reader.u8('wire version');
-  if (version !== FSM_WIRE_VERSION) throw new EncryptionError('ErrFSMWireVersion', `wire version 0x${version.toString(16).padStart(2, '0')} is not 0x01`);
+  if (version !== FSM_WIRE_VERSION)
+    throw new EncryptionError(
+      'ErrFSMWireVersion',
+      `wire version 0x${version.toString(16).padStart(2, '0')} is not 0x01`,
+    );
   switch (opcode) {
     case OPCODE_REGISTRATION: {
-      if (view.length - 1 !== 15) throw malformed(`registration body is ${view.length - 1} bytes after the opcode, want exactly 15`);
+      if (view.length - 1 !== 15)
+        throw malformed(`registration body is ${view.length - 1} bytes after the opcode, want exactly 15`);
       const registration = reader.registration('registration');
       reader.end();
       return { opcode, registration };
@@ -206,8 +238,12 @@ function decodeBootstrap(reader: Reader): BootstrapEntry {
   const wrappedRaft = reader.bytes('wrapped_raft');
   const count = reader.u32('batch count');
   // OOM guard (B39): bound the count absolutely and by the bytes actually present.
-  if (count > BOOTSTRAP_BATCH_ROWS_MAX) throw malformed(`bootstrap batch count ${count} exceeds ${BOOTSTRAP_BATCH_ROWS_MAX}`);
-  if (count * REGISTRATION_TUPLE_BYTES > reader.remaining) throw malformed(`bootstrap batch count ${count} needs ${count * REGISTRATION_TUPLE_BYTES} bytes, ${reader.remaining} left`);
+  if (count > BOOTSTRAP_BATCH_ROWS_MAX)
+    throw malformed(`bootstrap batch count ${count} exceeds ${BOOTSTRAP_BATCH_ROWS_MAX}`);
+  if (count * REGISTRATION_TUPLE_BYTES > reader.remaining)
+    throw malformed(
+      `bootstrap batch count ${count} needs ${count * REGISTRATION_TUPLE_BYTES} bytes, ${reader.remaining} left`,
+    );
   const batch: WriterRegistration[] = [];
   for (let i = 0; i < count; i++) batch.push(reader.registration(`batch[${i}]`));
   reader.end();
@@ -216,7 +252,11 @@ function decodeBootstrap(reader: Reader): BootstrapEntry {
 
 function decodeRotation(reader: Reader, knownSubtags: ReadonlySet<number>): RotationEntry {
   const subtag = reader.u8('subtag');
-  if (!knownSubtags.has(subtag)) throw new EncryptionError('ErrFSMWireSubtag', `rotation sub-tag 0x${subtag.toString(16).padStart(2, '0')} is not known to this binary`);
+  if (!knownSubtags.has(subtag))
+    throw new EncryptionError(
+      'ErrFSMWireSubtag',
+      `rotation sub-tag 0x${subtag.toString(16).padStart(2, '0')} is not known to this binary`,
+    );
   const dekId = reader.u32('dek_id');
   const purposeCode = reader.u8('purpose');
   const purpose: DekPurpose | undefined = purposeCode === 1 ? 'storage' : purposeCode === 2 ? 'raft' : undefined;

@@ -38,7 +38,13 @@ export {
 export type { Envelope } from './envelope.js';
 export { envelopeMetadata } from './envelope-metadata.js';
 export type { EnvelopeMetadata } from './envelope-metadata.js';
-export { VALUE_HEADER_BYTES, ENCRYPTION_STATE_CLEARTEXT, ENCRYPTION_STATE_ENVELOPE, encodeValueHeader, decodeValueHeader } from './value-header.js';
+export {
+  VALUE_HEADER_BYTES,
+  ENCRYPTION_STATE_CLEARTEXT,
+  ENCRYPTION_STATE_ENVELOPE,
+  encodeValueHeader,
+  decodeValueHeader,
+} from './value-header.js';
 export type { ValueHeader } from './value-header.js';
 export { RAFT_AAD_DOMAIN, storageAad, raftAad } from './aad.js';
 export { NonceFactory, encodeNonce, decodeNonce } from './nonce-factory.js';
@@ -65,9 +71,26 @@ export {
 export type { RegistryRow } from './registry-codec.js';
 export { applyRegistration, readRegistryRow } from './writer-registry.js';
 export type { RawRowStore, WriterRegistration, RegistrationOutcome } from './writer-registry.js';
-export { SIDECAR_VERSION, SIDECAR_READABLE_VERSIONS, emptySidecar, validateSidecar, serializeSidecar, parseSidecar } from './sidecar-codec.js';
+export {
+  SIDECAR_VERSION,
+  SIDECAR_READABLE_VERSIONS,
+  emptySidecar,
+  validateSidecar,
+  serializeSidecar,
+  parseSidecar,
+} from './sidecar-codec.js';
 export type { DekPurpose, Sidecar, SidecarKey } from './sidecar-codec.js';
-export { SIDECAR_FILE_MODE, SIDECAR_WRITE_STEPS, nodeFsyncIo, killAtSidecarStep, sidecarTempPath, readSidecar, readSidecarSync, writeSidecar, probeSidecarFilesystem } from './sidecar-file.js';
+export {
+  SIDECAR_FILE_MODE,
+  SIDECAR_WRITE_STEPS,
+  nodeFsyncIo,
+  killAtSidecarStep,
+  sidecarTempPath,
+  readSidecar,
+  readSidecarSync,
+  writeSidecar,
+  probeSidecarFilesystem,
+} from './sidecar-file.js';
 export type { SidecarWriteStep, SidecarFsyncIo, SidecarWriteOptions } from './sidecar-file.js';
 export { StateCache } from './state-cache.js';
 export { isEncryptionRelevantPayload } from './encryption-relevant.js';
@@ -91,7 +114,13 @@ export type { BootstrapEntry, RotationEntry, EncryptionEntry, DecodeOptions } fr
 export { EncryptionApplier } from './applier.js';
 export { rotationSubtagsFor, type CutoverSupport } from './stage-subtags.js';
 export type { EncryptionApplierDeps, RaftWrapInstaller, ApplyResult, ApplyDetail } from './applier-context.js';
-export { LOCAL_EPOCH_MAX, needsHydration, hydrateKeystore, nonceEpochForLoad, bumpLocalEpoch } from './key-lifecycle.js';
+export {
+  LOCAL_EPOCH_MAX,
+  needsHydration,
+  hydrateKeystore,
+  nonceEpochForLoad,
+  bumpLocalEpoch,
+} from './key-lifecycle.js';
 export { ENCRYPTION_LAYER_BUG_SWITCHES } from './bug-switches.js';
 export {
   checkStartupGuards,

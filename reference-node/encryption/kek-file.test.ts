@@ -20,20 +20,40 @@ describe('KEK wrap format (spec §1.1)', () => {
     const kek = testKek();
     const wrapped = kek.wrapDek(keyBytes(7));
     for (const bad of [wrapped.subarray(0, 59), Buffer.concat([wrapped, Buffer.from([0])]), new Uint8Array(0)]) {
-      expect(isEncryptionError(thrown(() => kek.unwrapDek(bad)), 'ErrWrappedDEKSize')).toBe(true);
+      expect(
+        isEncryptionError(
+          thrown(() => kek.unwrapDek(bad)),
+          'ErrWrappedDEKSize',
+        ),
+      ).toBe(true);
     }
   });
 
   it('fails to unwrap under another KEK or after a bit flip', () => {
     const wrapped = testKek(1).wrapDek(keyBytes(7));
-    expect(isEncryptionError(thrown(() => testKek(2).unwrapDek(wrapped)), 'ErrKEKUnwrap')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => testKek(2).unwrapDek(wrapped)),
+        'ErrKEKUnwrap',
+      ),
+    ).toBe(true);
     const flipped = Buffer.from(wrapped);
     flipped[20] = (flipped[20] ?? 0) ^ 1;
-    expect(isEncryptionError(thrown(() => testKek(1).unwrapDek(flipped)), 'ErrKEKUnwrap')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => testKek(1).unwrapDek(flipped)),
+        'ErrKEKUnwrap',
+      ),
+    ).toBe(true);
   });
 
   it('refuses a KEK that is not 32 bytes', () => {
-    expect(isEncryptionError(thrown(() => kekFromBytes(new Uint8Array(31))), 'ErrKEKFileSize')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => kekFromBytes(new Uint8Array(31))),
+        'ErrKEKFileSize',
+      ),
+    ).toBe(true);
   });
 });
 

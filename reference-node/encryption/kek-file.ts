@@ -32,7 +32,8 @@ class AesGcmKek implements Kek {
   }
 
   wrapDek(dek: Uint8Array): Uint8Array {
-    if (dek.length !== KEY_BYTES) throw new EncryptionError('ErrBadKeySize', `DEK is ${dek.length} bytes, want ${KEY_BYTES}`);
+    if (dek.length !== KEY_BYTES)
+      throw new EncryptionError('ErrBadKeySize', `DEK is ${dek.length} bytes, want ${KEY_BYTES}`);
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES });
     return Buffer.concat([nonce, cipher.update(dek), cipher.final(), cipher.getAuthTag()]);
@@ -40,10 +41,15 @@ class AesGcmKek implements Kek {
 
   unwrapDek(wrapped: Uint8Array): Uint8Array {
     if (wrapped.length !== WRAPPED_DEK_BYTES) {
-      throw new EncryptionError('ErrWrappedDEKSize', `wrapped DEK is ${wrapped.length} bytes, want ${WRAPPED_DEK_BYTES}`);
+      throw new EncryptionError(
+        'ErrWrappedDEKSize',
+        `wrapped DEK is ${wrapped.length} bytes, want ${WRAPPED_DEK_BYTES}`,
+      );
     }
     const bytes = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.length);
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, bytes.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, bytes.subarray(0, NONCE_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAuthTag(bytes.subarray(NONCE_BYTES + KEY_BYTES));
     try {
       return Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES, NONCE_BYTES + KEY_BYTES)), decipher.final()]);
@@ -55,7 +61,8 @@ class AesGcmKek implements Kek {
 
 /** A KEK from 32 raw bytes (tests and the offline DEK helper; the node loads a file). */
 export function kekFromBytes(keyBytes: Uint8Array): Kek {
-  if (keyBytes.length !== KEY_BYTES) throw new EncryptionError('ErrKEKFileSize', `KEK is ${keyBytes.length} bytes, want exactly ${KEY_BYTES}`);
+  if (keyBytes.length !== KEY_BYTES)
+    throw new EncryptionError('ErrKEKFileSize', `KEK is ${keyBytes.length} bytes, want exactly ${KEY_BYTES}`);
   return new AesGcmKek(keyBytes);
 }
 
@@ -76,7 +83,10 @@ export async function loadKekFile(path: string): Promise<Kek> {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new EncryptionError('ErrKEKFileNotRegular', `KEK file ${path} is not a regular file`);
     if ((stat.mode & 0o077) !== 0) {
-      throw new EncryptionError('ErrInsecureKEKFile', `KEK file ${path} has mode ${(stat.mode & 0o777).toString(8)}; group/other bits must be 0 (chmod 600)`);
+      throw new EncryptionError(
+        'ErrInsecureKEKFile',
+        `KEK file ${path} has mode ${(stat.mode & 0o777).toString(8)}; group/other bits must be 0 (chmod 600)`,
+      );
     }
     // Read one byte more than allowed so an oversized file is detected without reading it all.
     const buffer = Buffer.alloc(KEY_BYTES + 1);
@@ -89,7 +99,11 @@ export async function loadKekFile(path: string): Promise<Kek> {
       }
       filled += bytesRead;
     }
-    if (filled !== KEY_BYTES) throw new EncryptionError('ErrKEKFileSize', `KEK file ${path} holds ${filled > KEY_BYTES ? 'more than 32' : String(filled)} bytes, want exactly ${KEY_BYTES} raw bytes`);
+    if (filled !== KEY_BYTES)
+      throw new EncryptionError(
+        'ErrKEKFileSize',
+        `KEK file ${path} holds ${filled > KEY_BYTES ? 'more than 32' : String(filled)} bytes, want exactly ${KEY_BYTES} raw bytes`,
+      );
     return kekFromBytes(buffer.subarray(0, KEY_BYTES));
   } catch (err) {
     if (err instanceof EncryptionError) throw err;

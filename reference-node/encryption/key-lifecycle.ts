@@ -46,12 +46,20 @@ export function nonceEpochForLoad(bumpedEpoch: number, bugs?: ReadonlySet<string
  * epoch the load's factory is pinned to. A crash after the fsync consumes one
  * epoch (accepted); a crash before it bumps again next start.
  */
-export async function bumpLocalEpoch(path: string, sidecar: Sidecar, purpose: DekPurpose, options?: SidecarWriteOptions): Promise<{ readonly sidecar: Sidecar; readonly epoch: number }> {
+export async function bumpLocalEpoch(
+  path: string,
+  sidecar: Sidecar,
+  purpose: DekPurpose,
+  options?: SidecarWriteOptions,
+): Promise<{ readonly sidecar: Sidecar; readonly epoch: number }> {
   const id = sidecar.active[purpose];
   const key = sidecar.keys.get(id);
   if (id === 0 || key === undefined) throw new Error(`bumpLocalEpoch: no active ${purpose} DEK`);
   if (key.localEpoch >= LOCAL_EPOCH_MAX) {
-    throw new EncryptionError('ErrLocalEpochExhausted', `local_epoch of active ${purpose} DEK ${id} is 0xFFFF; rotate the DEK`);
+    throw new EncryptionError(
+      'ErrLocalEpochExhausted',
+      `local_epoch of active ${purpose} DEK ${id} is 0xFFFF; rotate the DEK`,
+    );
   }
   const epoch = key.localEpoch + 1;
   const keys = new Map(sidecar.keys);

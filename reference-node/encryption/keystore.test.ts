@@ -9,7 +9,12 @@ describe('Keystore (spec §1.4)', () => {
     const ks = new Keystore();
     ks.set(7, keyBytes(1));
     ks.set(7, keyBytes(1));
-    expect(isEncryptionError(thrown(() => ks.set(7, keyBytes(2))), 'ErrKeyConflict')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => ks.set(7, keyBytes(2))),
+        'ErrKeyConflict',
+      ),
+    ).toBe(true);
     const nonce = new Uint8Array(12);
     const sealed = sealAead(ks, 7, nonce, Buffer.from('x'), new Uint8Array(0));
     const other = new Keystore();
@@ -19,9 +24,24 @@ describe('Keystore (spec §1.4)', () => {
 
   it('rejects the reserved id 0, non-uint32 ids and keys that are not 32 bytes', () => {
     const ks = new Keystore();
-    expect(isEncryptionError(thrown(() => ks.set(0, keyBytes(1))), 'ErrReservedKeyID')).toBe(true);
-    expect(isEncryptionError(thrown(() => ks.set(2 ** 32, keyBytes(1))), 'ErrBadKeyID')).toBe(true);
-    expect(isEncryptionError(thrown(() => ks.set(1, new Uint8Array(16))), 'ErrBadKeySize')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => ks.set(0, keyBytes(1))),
+        'ErrReservedKeyID',
+      ),
+    ).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => ks.set(2 ** 32, keyBytes(1))),
+        'ErrBadKeyID',
+      ),
+    ).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => ks.set(1, new Uint8Array(16))),
+        'ErrBadKeySize',
+      ),
+    ).toBe(true);
     expect(ks.ids()).toEqual([]);
   });
 
@@ -39,10 +59,30 @@ describe('Keystore (spec §1.4)', () => {
     ks.set(1, keyBytes(1));
     const n = new Uint8Array(12);
     const e = new Uint8Array(0);
-    expect(isEncryptionError(thrown(() => sealAead(null, 1, n, e, e)), 'ErrNilKeystore')).toBe(true);
-    expect(isEncryptionError(thrown(() => sealAead(ks, 0, n, e, e)), 'ErrReservedKeyID')).toBe(true);
-    expect(isEncryptionError(thrown(() => sealAead(ks, 1, new Uint8Array(11), e, e)), 'ErrBadNonceSize')).toBe(true);
-    expect(isEncryptionError(thrown(() => sealAead(ks, 2, n, e, e)), 'ErrUnknownKeyID')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => sealAead(null, 1, n, e, e)),
+        'ErrNilKeystore',
+      ),
+    ).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => sealAead(ks, 0, n, e, e)),
+        'ErrReservedKeyID',
+      ),
+    ).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => sealAead(ks, 1, new Uint8Array(11), e, e)),
+        'ErrBadNonceSize',
+      ),
+    ).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => sealAead(ks, 2, n, e, e)),
+        'ErrUnknownKeyID',
+      ),
+    ).toBe(true);
     const sealed = sealAead(ks, 1, n, Buffer.from('abc'), e);
     const err = thrown(() => openAead(ks, 1, n, sealed, Buffer.from('other aad')));
     expect(isEncryptionError(err, 'ErrIntegrity')).toBe(true);

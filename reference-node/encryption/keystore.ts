@@ -24,7 +24,8 @@ export class Keystore {
    */
   set(id: number, dek: Uint8Array): void {
     assertKeyId(id);
-    if (dek.length !== KEY_BYTES) throw new EncryptionError('ErrBadKeySize', `DEK for key id ${id} is ${dek.length} bytes, want ${KEY_BYTES}`);
+    if (dek.length !== KEY_BYTES)
+      throw new EncryptionError('ErrBadKeySize', `DEK for key id ${id} is ${dek.length} bytes, want ${KEY_BYTES}`);
     const existing = this.#keys.get(id);
     if (existing !== undefined) {
       if (timingSafeEqual(existing.bytes, dek)) return;

@@ -21,7 +21,9 @@ describe('node identity (spec §1.6)', () => {
     expect(findCollidingRaftId('n1', 'c')).toBe(other);
     expect(nodeId16(fullNodeId(other))).toBe(nodeId16(fullNodeId('n1')));
     expect(fullNodeId(other)).not.toBe(fullNodeId('n1'));
-    expect(findNode16Collisions(['n1', 'n2', 'n3', other, 'n1'])).toEqual([{ nodeId16: nodeId16(fullNodeId('n1')), raftIds: ['n1', other] }]);
+    expect(findNode16Collisions(['n1', 'n2', 'n3', other, 'n1'])).toEqual([
+      { nodeId16: nodeId16(fullNodeId('n1')), raftIds: ['n1', other] },
+    ]);
     expect(findNode16Collisions(['n1', 'n2', 'n3'])).toEqual([]);
   });
 });

@@ -69,5 +69,7 @@ export function findCollidingRaftId(target: string, prefix: string): string {
     const full = fullNodeId(candidate);
     if (nodeId16(full) === wanted && full !== targetFull) return candidate;
   }
-  throw new Error(`no raftId with prefix ${JSON.stringify(prefix)} collides with ${JSON.stringify(target)} within ${collisionSearchCandidatesMax} candidates`);
+  throw new Error(
+    `no raftId with prefix ${JSON.stringify(prefix)} collides with ${JSON.stringify(target)} within ${collisionSearchCandidatesMax} candidates`,
+  );
 }

@@ -19,9 +19,19 @@ describe('nonce factory (spec §2.8)', () => {
   it('latches as exhausted on uint64 wrap, for the rest of the load', () => {
     const f = new NonceFactory(1, 1, 0xfffffffffffffffen);
     expect(hex(f.next())).toBe('00010001ffffffffffffffff');
-    expect(isEncryptionError(thrown(() => f.next()), 'ErrWriteCountExhausted')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => f.next()),
+        'ErrWriteCountExhausted',
+      ),
+    ).toBe(true);
     expect(f.exhausted).toBe(true);
-    expect(isEncryptionError(thrown(() => f.next()), 'ErrWriteCountExhausted')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => f.next()),
+        'ErrWriteCountExhausted',
+      ),
+    ).toBe(true);
   });
 
   it('refuses out-of-range node ids and epochs', () => {

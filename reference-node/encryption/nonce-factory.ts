@@ -25,9 +25,12 @@ export class NonceFactory implements NonceSource {
 
   /** `initialWriteCount` exists for tests of the wrap latch; production starts at 0. */
   constructor(nodeId16: number, localEpoch: number, initialWriteCount = 0n) {
-    if (!Number.isInteger(nodeId16) || nodeId16 < 0 || nodeId16 > 0xffff) throw new Error(`nonce factory: node_id16 ${nodeId16} is not a uint16`);
-    if (!Number.isInteger(localEpoch) || localEpoch < 0 || localEpoch > 0xffff) throw new Error(`nonce factory: local_epoch ${localEpoch} is not a uint16`);
-    if (initialWriteCount < 0n || initialWriteCount > UINT64_MAX) throw new Error('nonce factory: initial write count is not a uint64');
+    if (!Number.isInteger(nodeId16) || nodeId16 < 0 || nodeId16 > 0xffff)
+      throw new Error(`nonce factory: node_id16 ${nodeId16} is not a uint16`);
+    if (!Number.isInteger(localEpoch) || localEpoch < 0 || localEpoch > 0xffff)
+      throw new Error(`nonce factory: local_epoch ${localEpoch} is not a uint16`);
+    if (initialWriteCount < 0n || initialWriteCount > UINT64_MAX)
+      throw new Error('nonce factory: initial write count is not a uint64');
     this.nodeId16 = nodeId16;
     this.localEpoch = localEpoch;
     this.#writeCount = initialWriteCount;
@@ -47,7 +50,10 @@ export class NonceFactory implements NonceSource {
   next(): Uint8Array {
     if (this.#exhausted || this.#writeCount === UINT64_MAX) {
       this.#exhausted = true;
-      throw new EncryptionError('ErrWriteCountExhausted', `write_count wrapped for node_id16 ${this.nodeId16} epoch ${this.localEpoch}; restart to bump the epoch`);
+      throw new EncryptionError(
+        'ErrWriteCountExhausted',
+        `write_count wrapped for node_id16 ${this.nodeId16} epoch ${this.localEpoch}; restart to bump the epoch`,
+      );
     }
     this.#writeCount += 1n;
     return encodeNonce(this.nodeId16, this.localEpoch, this.#writeCount);
@@ -64,8 +70,13 @@ export function encodeNonce(nodeId16: number, localEpoch: number, writeCount: bi
 }
 
 /** The fields of a 12-byte nonce (the inspection tool and the nonce checker use this). */
-export function decodeNonce(nonce: Uint8Array): { readonly nodeId16: number; readonly localEpoch: number; readonly writeCount: bigint } {
-  if (nonce.length !== NONCE_BYTES) throw new EncryptionError('ErrBadNonceSize', `nonce is ${nonce.length} bytes, want ${NONCE_BYTES}`);
+export function decodeNonce(nonce: Uint8Array): {
+  readonly nodeId16: number;
+  readonly localEpoch: number;
+  readonly writeCount: bigint;
+} {
+  if (nonce.length !== NONCE_BYTES)
+    throw new EncryptionError('ErrBadNonceSize', `nonce is ${nonce.length} bytes, want ${NONCE_BYTES}`);
   const view = Buffer.from(nonce.buffer, nonce.byteOffset, nonce.length);
   return { nodeId16: view.readUInt16BE(0), localEpoch: view.readUInt16BE(2), writeCount: view.readBigUInt64BE(4) };
 }

@@ -35,7 +35,12 @@ describe('raft envelope runtime', () => {
     await rt.installer(42, 21);
     expect([rt.cutoverIndex, rt.raftDekId]).toEqual([42, 21]);
     expect(() => rt.install(43, 21)).toThrow(/never changes/);
-    expect(isEncryptionError(thrown(() => rt.install(42, 99)), 'ErrUnknownKeyID')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => rt.install(42, 99)),
+        'ErrUnknownKeyID',
+      ),
+    ).toBe(true);
   });
 
   it('the unwrap-only installer (bug switches B7/B8) records the cutover for unwrap and leaves wrap-on-propose off until install', async () => {
@@ -50,13 +55,23 @@ describe('raft envelope runtime', () => {
     expect([rt.raftDekId, rt.wrapping]).toEqual([21, true]);
   });
 
-  it('gates wraps on the raft registration, exempting only the node\'s own registration payload', async () => {
+  it("gates wraps on the raft registration, exempting only the node's own registration payload", async () => {
     const { rt, nonces } = runtime();
     await rt.installer(42, 20);
-    expect(isEncryptionError(thrown(() => rt.wrap(Uint8Array.of(0x00, 1))), 'ErrWriterNotRegistered')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => rt.wrap(Uint8Array.of(0x00, 1))),
+        'ErrWriterNotRegistered',
+      ),
+    ).toBe(true);
     expect(nonces.writeCount).toBe(0n);
     rt.wrap(encodeRegistrationEntry({ dekId: 20, fullNodeId: ME, localEpoch: 3 }));
-    expect(isEncryptionError(thrown(() => rt.wrap(encodeRegistrationEntry({ dekId: 20, fullNodeId: ME, localEpoch: 2 }))), 'ErrWriterNotRegistered')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => rt.wrap(encodeRegistrationEntry({ dekId: 20, fullNodeId: ME, localEpoch: 2 }))),
+        'ErrWriterNotRegistered',
+      ),
+    ).toBe(true);
     rt.markRegistered(20);
     rt.wrap(Uint8Array.of(0x00, 1));
     // A rotation to a new raft DEK closes the gate again until the new registration commits.

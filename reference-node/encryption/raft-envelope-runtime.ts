@@ -55,11 +55,15 @@ export class RaftEnvelopeRuntime {
    * it exists for the bug switches B7 and B8, which lose the wrap half.
    */
   recordCutoverWithoutWrap(cutoverIndex: number, raftDekId: number): void {
-    if (cutoverIndex <= 0 || !Number.isSafeInteger(cutoverIndex)) throw new Error(`raft envelope: cutover index ${cutoverIndex} is not a positive log index`);
+    if (cutoverIndex <= 0 || !Number.isSafeInteger(cutoverIndex))
+      throw new Error(`raft envelope: cutover index ${cutoverIndex} is not a positive log index`);
     if (this.#cutoverIndex !== 0 && this.#cutoverIndex !== cutoverIndex) {
-      throw new Error(`raft envelope: cutover is ${this.#cutoverIndex}; it never changes (asked to install ${cutoverIndex})`);
+      throw new Error(
+        `raft envelope: cutover is ${this.#cutoverIndex}; it never changes (asked to install ${cutoverIndex})`,
+      );
     }
-    if (!this.#deps.keystore.has(raftDekId)) throw new EncryptionError('ErrUnknownKeyID', `raft DEK ${raftDekId} is not loaded; cannot install the wrap`);
+    if (!this.#deps.keystore.has(raftDekId))
+      throw new EncryptionError('ErrUnknownKeyID', `raft DEK ${raftDekId} is not loaded; cannot install the wrap`);
     this.#cutoverIndex = cutoverIndex;
     this.#raftDekId = raftDekId;
   }
@@ -103,9 +107,17 @@ export class RaftEnvelopeRuntime {
   wrap(payload: Uint8Array): Uint8Array {
     if (!this.wrapping) throw new Error('raft envelope: wrap called before a wrap was installed');
     if (!this.registered() && !this.#isOwnRegistration(payload)) {
-      throw new EncryptionError('ErrWriterNotRegistered', `raft DEK ${this.#raftDekId} epoch ${this.#deps.raftEpoch} is not yet registered for this node`);
+      throw new EncryptionError(
+        'ErrWriterNotRegistered',
+        `raft DEK ${this.#raftDekId} epoch ${this.#deps.raftEpoch} is not yet registered for this node`,
+      );
     }
-    return wrapRaftPayload({ keystore: this.#deps.keystore, nonces: this.#deps.nonces, keyId: this.#raftDekId, payload });
+    return wrapRaftPayload({
+      keystore: this.#deps.keystore,
+      nonces: this.#deps.nonces,
+      keyId: this.#raftDekId,
+      payload,
+    });
   }
 
   /** Unwrap the payload of an entry strictly above the cutover (the caller applies the strict `>`). */
@@ -114,7 +126,11 @@ export class RaftEnvelopeRuntime {
   }
 
   #isOwnRegistration(payload: Uint8Array): boolean {
-    const own = encodeRegistrationEntry({ dekId: this.#raftDekId, fullNodeId: this.#deps.fullNodeId, localEpoch: this.#deps.raftEpoch });
+    const own = encodeRegistrationEntry({
+      dekId: this.#raftDekId,
+      fullNodeId: this.#deps.fullNodeId,
+      localEpoch: this.#deps.raftEpoch,
+    });
     return Buffer.from(payload.buffer, payload.byteOffset, payload.length).equals(own);
   }
 }

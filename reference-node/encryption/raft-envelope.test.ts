@@ -31,13 +31,30 @@ describe('raft envelope (spec §2.6)', () => {
 
   it('a storage envelope fed to the raft unwrap fails with ErrIntegrity (different AADs)', () => {
     const { keystore, nonces } = fixture();
-    const stored = encryptStorageValue({ keystore, nonces, keyId: 11, pebbleKey: new Uint8Array(0), expireAt: 0n, plaintext: Buffer.from('v') });
-    expect(isEncryptionError(thrown(() => unwrapRaftPayload(keystore, stored.body)), 'ErrIntegrity')).toBe(true);
+    const stored = encryptStorageValue({
+      keystore,
+      nonces,
+      keyId: 11,
+      pebbleKey: new Uint8Array(0),
+      expireAt: 0n,
+      plaintext: Buffer.from('v'),
+    });
+    expect(
+      isEncryptionError(
+        thrown(() => unwrapRaftPayload(keystore, stored.body)),
+        'ErrIntegrity',
+      ),
+    ).toBe(true);
   });
 
   it('refuses an unknown DEK before consuming a nonce', () => {
     const { keystore, nonces } = fixture();
-    expect(isEncryptionError(thrown(() => wrapRaftPayload({ keystore, nonces, keyId: 99, payload: Buffer.from('p') })), 'ErrUnknownKeyID')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => wrapRaftPayload({ keystore, nonces, keyId: 99, payload: Buffer.from('p') })),
+        'ErrUnknownKeyID',
+      ),
+    ).toBe(true);
     expect(nonces.writeCount).toBe(0n);
   });
 

@@ -10,7 +10,12 @@ import type { Keystore } from './keystore.js';
 import type { NonceSource } from './nonce-factory.js';
 
 /** Wrap a cleartext FSM payload under raft DEK `keyId`. */
-export function wrapRaftPayload(parts: { readonly keystore: Keystore | null; readonly nonces: NonceSource; readonly keyId: number; readonly payload: Uint8Array }): Uint8Array {
+export function wrapRaftPayload(parts: {
+  readonly keystore: Keystore | null;
+  readonly nonces: NonceSource;
+  readonly keyId: number;
+  readonly payload: Uint8Array;
+}): Uint8Array {
   const aad = raftAad(ENVELOPE_VERSION, parts.keyId);
   // Resolve the key first so a refused wrap consumes no nonce.
   assertSealable(parts.keystore, parts.keyId);

@@ -32,15 +32,28 @@ export function encodeRegistryKey(dekId: number, nodeId16: number): Uint8Array {
 /** Parse a registry key; ErrRegistryKeyMalformed for anything but the 27-byte layout. */
 export function decodeRegistryKey(key: Uint8Array): { readonly dekId: number; readonly nodeId16: number } {
   const view = Buffer.from(key.buffer, key.byteOffset, key.length);
-  if (view.length !== REGISTRY_KEY_BYTES || !view.subarray(0, REGISTRY_KEY_PREFIX.length).equals(REGISTRY_KEY_PREFIX) || view[REGISTRY_KEY_PREFIX.length + 4] !== 0x7c) {
-    throw new EncryptionError('ErrRegistryKeyMalformed', `registry key of ${view.length} bytes is not the ${REGISTRY_KEY_BYTES}-byte layout`);
+  if (
+    view.length !== REGISTRY_KEY_BYTES ||
+    !view.subarray(0, REGISTRY_KEY_PREFIX.length).equals(REGISTRY_KEY_PREFIX) ||
+    view[REGISTRY_KEY_PREFIX.length + 4] !== 0x7c
+  ) {
+    throw new EncryptionError(
+      'ErrRegistryKeyMalformed',
+      `registry key of ${view.length} bytes is not the ${REGISTRY_KEY_BYTES}-byte layout`,
+    );
   }
-  return { dekId: view.readUInt32BE(REGISTRY_KEY_PREFIX.length), nodeId16: view.readUInt16BE(REGISTRY_KEY_PREFIX.length + 5) };
+  return {
+    dekId: view.readUInt32BE(REGISTRY_KEY_PREFIX.length),
+    nodeId16: view.readUInt16BE(REGISTRY_KEY_PREFIX.length + 5),
+  };
 }
 
 /** True if a raw key lies in the registry namespace (for snapshot/inspection filters). */
 export function isRegistryKey(key: Uint8Array): boolean {
-  return key.length >= REGISTRY_KEY_PREFIX.length && Buffer.from(key.buffer, key.byteOffset, REGISTRY_KEY_PREFIX.length).equals(REGISTRY_KEY_PREFIX);
+  return (
+    key.length >= REGISTRY_KEY_PREFIX.length &&
+    Buffer.from(key.buffer, key.byteOffset, REGISTRY_KEY_PREFIX.length).equals(REGISTRY_KEY_PREFIX)
+  );
 }
 
 /** Serialise a row value. */
@@ -55,8 +68,15 @@ export function encodeRegistryValue(row: RegistryRow): Uint8Array {
 /** Parse a row value; any length other than 12 is ErrRegistryValueMalformed (which halts the apply). */
 export function decodeRegistryValue(value: Uint8Array): RegistryRow {
   if (value.length !== REGISTRY_VALUE_BYTES) {
-    throw new EncryptionError('ErrRegistryValueMalformed', `registry value is ${value.length} bytes, want ${REGISTRY_VALUE_BYTES}`);
+    throw new EncryptionError(
+      'ErrRegistryValueMalformed',
+      `registry value is ${value.length} bytes, want ${REGISTRY_VALUE_BYTES}`,
+    );
   }
   const view = Buffer.from(value.buffer, value.byteOffset, value.length);
-  return { fullNodeId: view.readBigUInt64BE(0), firstSeenEpoch: view.readUInt16BE(8), lastSeenEpoch: view.readUInt16BE(10) };
+  return {
+    fullNodeId: view.readBigUInt64BE(0),
+    firstSeenEpoch: view.readUInt16BE(8),
+    lastSeenEpoch: view.readUInt16BE(10),
+  };
 }

@@ -60,27 +60,45 @@ export function emptySidecar(): Sidecar {
  * (ErrSidecarActivePurposeMismatch).
  */
 export function validateSidecar(sidecar: Sidecar): void {
-  if (!SIDECAR_READABLE_VERSIONS.includes(sidecar.version)) throw new EncryptionError('ErrSidecarVersion', `sidecar version ${sidecar.version} is not one of ${SIDECAR_READABLE_VERSIONS.join(', ')}`);
+  if (!SIDECAR_READABLE_VERSIONS.includes(sidecar.version))
+    throw new EncryptionError(
+      'ErrSidecarVersion',
+      `sidecar version ${sidecar.version} is not one of ${SIDECAR_READABLE_VERSIONS.join(', ')}`,
+    );
   for (const [id, key] of sidecar.keys) {
     if (id === 0) throw new EncryptionError('ErrSidecarReservedKeyID', 'sidecar lists key id 0');
-    if (!Number.isInteger(id) || id < 0 || id > KEY_ID_MAX) throw new EncryptionError('ErrSidecarKeyIDFormat', `sidecar key id ${id} is not a uint32`);
-    if (key.purpose !== 'storage' && key.purpose !== 'raft') throw new EncryptionError('ErrSidecarPurpose', `sidecar key ${id} has purpose ${JSON.stringify(key.purpose)}`);
+    if (!Number.isInteger(id) || id < 0 || id > KEY_ID_MAX)
+      throw new EncryptionError('ErrSidecarKeyIDFormat', `sidecar key id ${id} is not a uint32`);
+    if (key.purpose !== 'storage' && key.purpose !== 'raft')
+      throw new EncryptionError('ErrSidecarPurpose', `sidecar key ${id} has purpose ${JSON.stringify(key.purpose)}`);
     assertUint(key.localEpoch, 0xffff, `keys.${id}.local_epoch`);
   }
   for (const purpose of ['storage', 'raft'] as const) {
     const id = sidecar.active[purpose];
     if (id === 0) continue;
     const key = sidecar.keys.get(id);
-    if (key === undefined) throw new EncryptionError('ErrSidecarActiveKeyMissing', `active.${purpose} = ${id} is not in keys`);
-    if (key.purpose !== purpose) throw new EncryptionError('ErrSidecarActivePurposeMismatch', `active.${purpose} = ${id} is a ${key.purpose} key`);
+    if (key === undefined)
+      throw new EncryptionError('ErrSidecarActiveKeyMissing', `active.${purpose} = ${id} is not in keys`);
+    if (key.purpose !== purpose)
+      throw new EncryptionError('ErrSidecarActivePurposeMismatch', `active.${purpose} = ${id} is a ${key.purpose} key`);
   }
-  for (const [field, value] of [['raft_applied_index', sidecar.raftAppliedIndex], ['storage_envelope_cutover_index', sidecar.storageEnvelopeCutoverIndex], ['raft_envelope_cutover_index', sidecar.raftEnvelopeCutoverIndex], ['active.storage', sidecar.active.storage], ['active.raft', sidecar.active.raft]] as const) {
+  for (const [field, value] of [
+    ['raft_applied_index', sidecar.raftAppliedIndex],
+    ['storage_envelope_cutover_index', sidecar.storageEnvelopeCutoverIndex],
+    ['raft_envelope_cutover_index', sidecar.raftEnvelopeCutoverIndex],
+    ['active.storage', sidecar.active.storage],
+    ['active.raft', sidecar.active.raft],
+  ] as const) {
     assertUint(value, Number.MAX_SAFE_INTEGER, field);
   }
 }
 
 function assertUint(value: number, max: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0 || value > max) throw new EncryptionError('ErrSidecarMalformed', `sidecar field ${field} = ${value} is not an integer in 0..${max}`);
+  if (!Number.isSafeInteger(value) || value < 0 || value > max)
+    throw new EncryptionError(
+      'ErrSidecarMalformed',
+      `sidecar field ${field} = ${value} is not an integer in 0..${max}`,
+    );
 }
 
 /** Serialise (after validation) as version-2 JSON with a two-space indent; keys ordered as Go orders map keys (by string). */
@@ -125,7 +143,11 @@ export function parseSidecar(text: string): Sidecar {
   }
   const top = asObject(raw, 'sidecar');
   const version = field(top, 'version', 'number', 0);
-  if (!SIDECAR_READABLE_VERSIONS.includes(version)) throw new EncryptionError('ErrSidecarVersion', `sidecar version ${version} is not one of ${SIDECAR_READABLE_VERSIONS.join(', ')}`);
+  if (!SIDECAR_READABLE_VERSIONS.includes(version))
+    throw new EncryptionError(
+      'ErrSidecarVersion',
+      `sidecar version ${version} is not one of ${SIDECAR_READABLE_VERSIONS.join(', ')}`,
+    );
   const active = top.active === undefined || top.active === null ? {} : asObject(top.active, 'active');
   const keys = new Map<number, SidecarKey>();
   const rawKeys = top.keys === undefined || top.keys === null ? {} : asObject(top.keys, 'keys');
@@ -145,7 +167,11 @@ export function parseSidecar(text: string): Sidecar {
 
 function parseKeyId(text: string): number {
   // Canonical decimal only: "007" and "7" would otherwise name one id twice.
-  if (!/^(0|[1-9][0-9]{0,9})$/.test(text) || Number(text) > KEY_ID_MAX) throw new EncryptionError('ErrSidecarKeyIDFormat', `sidecar key id ${JSON.stringify(text)} is not a decimal uint32`);
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(text) || Number(text) > KEY_ID_MAX)
+    throw new EncryptionError(
+      'ErrSidecarKeyIDFormat',
+      `sidecar key id ${JSON.stringify(text)} is not a decimal uint32`,
+    );
   const id = Number(text);
   if (id === 0) throw new EncryptionError('ErrSidecarReservedKeyID', 'sidecar lists key id 0');
   return id;
@@ -154,18 +180,31 @@ function parseKeyId(text: string): number {
 function parseKey(idText: string, raw: unknown): SidecarKey {
   const entry = asObject(raw, `keys.${idText}`);
   const purpose = field(entry, 'purpose', 'string', '');
-  if (purpose !== 'storage' && purpose !== 'raft') throw new EncryptionError('ErrSidecarPurpose', `sidecar key ${idText} has purpose ${JSON.stringify(purpose)}`);
+  if (purpose !== 'storage' && purpose !== 'raft')
+    throw new EncryptionError('ErrSidecarPurpose', `sidecar key ${idText} has purpose ${JSON.stringify(purpose)}`);
   const wrappedText = field(entry, 'wrapped', 'string', '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(wrappedText) || wrappedText.length % 4 !== 0) throw new EncryptionError('ErrSidecarMalformed', `sidecar key ${idText}: wrapped is not standard base64`);
-  return { purpose, wrapped: Buffer.from(wrappedText, 'base64'), created: field(entry, 'created', 'string', ''), localEpoch: field(entry, 'local_epoch', 'number', 0) };
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(wrappedText) || wrappedText.length % 4 !== 0)
+    throw new EncryptionError('ErrSidecarMalformed', `sidecar key ${idText}: wrapped is not standard base64`);
+  return {
+    purpose,
+    wrapped: Buffer.from(wrappedText, 'base64'),
+    created: field(entry, 'created', 'string', ''),
+    localEpoch: field(entry, 'local_epoch', 'number', 0),
+  };
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new EncryptionError('ErrSidecarMalformed', `sidecar ${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new EncryptionError('ErrSidecarMalformed', `sidecar ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
-function field<T extends 'number' | 'string' | 'boolean'>(obj: Record<string, unknown>, name: string, type: T, fallback: T extends 'number' ? number : T extends 'string' ? string : boolean): typeof fallback {
+function field<T extends 'number' | 'string' | 'boolean'>(
+  obj: Record<string, unknown>,
+  name: string,
+  type: T,
+  fallback: T extends 'number' ? number : T extends 'string' ? string : boolean,
+): typeof fallback {
   const value = obj[name];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== type) throw new EncryptionError('ErrSidecarMalformed', `sidecar field ${name} is not a ${type}`);

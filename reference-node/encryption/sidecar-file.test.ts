@@ -5,7 +5,15 @@ import { isEncryptionError } from './errors.js';
 import { encodeRotationEntry, encodeRegistrationEntry } from './fsm-wire.js';
 import { isEncryptionRelevantPayload } from './encryption-relevant.js';
 import { emptySidecar, serializeSidecar, type Sidecar } from './sidecar-codec.js';
-import { nodeFsyncIo, probeSidecarFilesystem, readSidecar, SIDECAR_WRITE_STEPS, sidecarTempPath, writeSidecar, type SidecarWriteStep } from './sidecar-file.js';
+import {
+  nodeFsyncIo,
+  probeSidecarFilesystem,
+  readSidecar,
+  SIDECAR_WRITE_STEPS,
+  sidecarTempPath,
+  writeSidecar,
+  type SidecarWriteStep,
+} from './sidecar-file.js';
 import { StateCache } from './state-cache.js';
 import { rejected, tempDir } from './test/fixtures.js';
 
@@ -76,9 +84,13 @@ describe('sidecar file (spec §4.1, §4.3)', () => {
     await probeSidecarFilesystem(dir);
     expect(await readdir(dir)).toEqual([]);
     const badDir = { ...nodeFsyncIo, fsyncDirectory: async () => Promise.reject(new Error('EINVAL')) };
-    expect(isEncryptionError(await rejected(probeSidecarFilesystem(dir, badDir)), 'ErrUnsupportedFilesystem')).toBe(true);
+    expect(isEncryptionError(await rejected(probeSidecarFilesystem(dir, badDir)), 'ErrUnsupportedFilesystem')).toBe(
+      true,
+    );
     const badFile = { ...nodeFsyncIo, fsyncFile: async () => Promise.reject(new Error('EIO')) };
-    expect(isEncryptionError(await rejected(probeSidecarFilesystem(dir, badFile)), 'ErrUnsupportedFilesystem')).toBe(true);
+    expect(isEncryptionError(await rejected(probeSidecarFilesystem(dir, badFile)), 'ErrUnsupportedFilesystem')).toBe(
+      true,
+    );
     expect(await readdir(dir)).toEqual([]);
     const missing = await rejected(probeSidecarFilesystem(join(dir, 'absent')));
     expect(isEncryptionError(missing, 'ErrSidecarIO')).toBe(true);
@@ -92,19 +104,44 @@ describe('StateCache (spec §4.4) and the encryption-relevant predicate (spec §
     expect(cache.registered()).toBe(false);
     cache.markRegistered(5);
     expect(cache.registered()).toBe(false);
-    const sidecar: Sidecar = { ...emptySidecar(), storageEnvelopeActive: true, active: { storage: 5, raft: 0 }, keys: new Map([[5, { purpose: 'storage', wrapped: new Uint8Array(60), created: '', localEpoch: 1 }]]) };
+    const sidecar: Sidecar = {
+      ...emptySidecar(),
+      storageEnvelopeActive: true,
+      active: { storage: 5, raft: 0 },
+      keys: new Map([[5, { purpose: 'storage', wrapped: new Uint8Array(60), created: '', localEpoch: 1 }]]),
+    };
     cache.prime(sidecar);
     expect([cache.activeStorageDekId, cache.storageEnvelopeActive, cache.registered()]).toEqual([5, true, true]);
-    cache.prime({ ...sidecar, active: { storage: 6, raft: 0 }, keys: new Map([[6, { purpose: 'storage', wrapped: new Uint8Array(60), created: '', localEpoch: 1 }]]) });
+    cache.prime({
+      ...sidecar,
+      active: { storage: 6, raft: 0 },
+      keys: new Map([[6, { purpose: 'storage', wrapped: new Uint8Array(60), created: '', localEpoch: 1 }]]),
+    });
     expect(cache.registered()).toBe(false);
     cache.prime(null);
     expect([cache.activeStorageDekId, cache.storageEnvelopeActive]).toEqual([0, false]);
   });
 
   it('counts opcodes 0x04-0x07 as sidecar-mutating, never 0x03', () => {
-    expect([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08].map((op) => isEncryptionRelevantPayload(Uint8Array.of(op, 1)))).toEqual([false, false, false, false, true, true, true, true, false]);
+    expect(
+      [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08].map((op) =>
+        isEncryptionRelevantPayload(Uint8Array.of(op, 1)),
+      ),
+    ).toEqual([false, false, false, false, true, true, true, true, false]);
     expect(isEncryptionRelevantPayload(new Uint8Array(0))).toBe(false);
-    expect(isEncryptionRelevantPayload(encodeRegistrationEntry({ dekId: 1, fullNodeId: 1n, localEpoch: 0 }))).toBe(false);
-    expect(isEncryptionRelevantPayload(encodeRotationEntry({ subtag: 1, dekId: 1, purpose: 'raft', wrapped: new Uint8Array(0), proposer: { dekId: 1, fullNodeId: 1n, localEpoch: 0 } }))).toBe(true);
+    expect(isEncryptionRelevantPayload(encodeRegistrationEntry({ dekId: 1, fullNodeId: 1n, localEpoch: 0 }))).toBe(
+      false,
+    );
+    expect(
+      isEncryptionRelevantPayload(
+        encodeRotationEntry({
+          subtag: 1,
+          dekId: 1,
+          purpose: 'raft',
+          wrapped: new Uint8Array(0),
+          proposer: { dekId: 1, fullNodeId: 1n, localEpoch: 0 },
+        }),
+      ),
+    ).toBe(true);
   });
 });

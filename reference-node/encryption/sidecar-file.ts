@@ -63,7 +63,9 @@ export interface SidecarWriteOptions {
  */
 export function killAtSidecarStep(step: string): (reached: SidecarWriteStep) => void {
   if (!(SIDECAR_WRITE_STEPS as readonly string[]).includes(step)) {
-    throw new Error(`unknown sidecar write step ${JSON.stringify(step)}; expected one of ${SIDECAR_WRITE_STEPS.join(', ')}`);
+    throw new Error(
+      `unknown sidecar write step ${JSON.stringify(step)}; expected one of ${SIDECAR_WRITE_STEPS.join(', ')}`,
+    );
   }
   return (reached) => {
     if (reached === step) process.kill(process.pid, 'SIGKILL');
@@ -130,7 +132,9 @@ export async function writeSidecar(path: string, sidecar: Sidecar, options: Side
     });
     await step('renamed');
     await io.fsyncDirectory(dirname(path)).catch((cause: unknown) => {
-      throw new EncryptionError('ErrUnsupportedFilesystem', `fsync of sidecar directory ${dirname(path)} failed`, { cause });
+      throw new EncryptionError('ErrUnsupportedFilesystem', `fsync of sidecar directory ${dirname(path)} failed`, {
+        cause,
+      });
     });
     await step('directory-fsynced');
   } catch (err) {
@@ -140,7 +144,13 @@ export async function writeSidecar(path: string, sidecar: Sidecar, options: Side
   }
 }
 
-async function writeTemp(tmp: string, content: Buffer, io: SidecarFsyncIo, step: (name: SidecarWriteStep) => Promise<void>, bugs?: ReadonlySet<string>): Promise<void> {
+async function writeTemp(
+  tmp: string,
+  content: Buffer,
+  io: SidecarFsyncIo,
+  step: (name: SidecarWriteStep) => Promise<void>,
+  bugs?: ReadonlySet<string>,
+): Promise<void> {
   // BUG SWITCH B47: the temp file gets the default mode (0666 less the umask), and the rename makes it keys.json.
   const mode = bugs?.has('B47') === true ? 0o666 : SIDECAR_FILE_MODE;
   const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
@@ -183,20 +193,28 @@ export async function probeSidecarFilesystem(directory: string, io: SidecarFsync
   try {
     handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, SIDECAR_FILE_MODE);
   } catch (cause) {
-    throw new EncryptionError('ErrSidecarIO', `cannot create a probe file in sidecar directory ${directory}`, { cause });
+    throw new EncryptionError('ErrSidecarIO', `cannot create a probe file in sidecar directory ${directory}`, {
+      cause,
+    });
   }
   try {
     try {
       await handle.writeFile('probe');
       await io.fsyncFile(handle);
     } catch (cause) {
-      throw new EncryptionError('ErrUnsupportedFilesystem', `file fsync failed in sidecar directory ${directory}`, { cause });
+      throw new EncryptionError('ErrUnsupportedFilesystem', `file fsync failed in sidecar directory ${directory}`, {
+        cause,
+      });
     } finally {
       await handle.close();
     }
     await rename(tmp, final);
     await io.fsyncDirectory(directory).catch((cause: unknown) => {
-      throw new EncryptionError('ErrUnsupportedFilesystem', `directory fsync failed for sidecar directory ${directory}`, { cause });
+      throw new EncryptionError(
+        'ErrUnsupportedFilesystem',
+        `directory fsync failed for sidecar directory ${directory}`,
+        { cause },
+      );
     });
   } finally {
     await removeIfPresent(tmp).catch(() => undefined);

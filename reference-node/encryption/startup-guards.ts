@@ -31,16 +31,22 @@ export interface StartupGuardInput {
  * (ErrUnsupportedFilesystem), ErrKEKMismatch (ascending ids),
  * ErrLocalEpochExhausted. Reads the sidecar at most once and returns it.
  */
-export async function checkStartupGuards(input: StartupGuardInput): Promise<{ readonly kek: Kek | null; readonly sidecar: Sidecar | null }> {
+export async function checkStartupGuards(
+  input: StartupGuardInput,
+): Promise<{ readonly kek: Kek | null; readonly sidecar: Sidecar | null }> {
   if (!input.encryptionEnabled) {
     // BUG SWITCH B27: no downgrade guard — a node without the flag starts over an existing sidecar.
     const downgradeGuard = input.bugs?.has('B27') !== true;
     if (downgradeGuard && input.sidecarPath !== '' && (await readSidecarPresence(input.sidecarPath))) {
-      throw new EncryptionError('ErrSidecarPresentWithoutFlag', `sidecar ${input.sidecarPath} exists but --encryption-enabled is off`);
+      throw new EncryptionError(
+        'ErrSidecarPresentWithoutFlag',
+        `sidecar ${input.sidecarPath} exists but --encryption-enabled is off`,
+      );
     }
     return { kek: null, sidecar: null };
   }
-  if (input.kekFile === '') throw new EncryptionError('ErrKEKRequiredWithFlag', '--encryption-enabled needs --kek-file');
+  if (input.kekFile === '')
+    throw new EncryptionError('ErrKEKRequiredWithFlag', '--encryption-enabled needs --kek-file');
   const kek = await input.loadKek(input.kekFile);
   if (input.sidecarPath === '') return { kek, sidecar: null };
   await probeSidecarFilesystem(dirname(input.sidecarPath), input.io);
@@ -56,7 +62,10 @@ export async function checkStartupGuards(input: StartupGuardInput): Promise<{ re
   for (const purpose of ['storage', 'raft'] as const) {
     const key = sidecar.keys.get(sidecar.active[purpose]);
     if (key !== undefined && key.localEpoch >= LOCAL_EPOCH_MAX) {
-      throw new EncryptionError('ErrLocalEpochExhausted', `active ${purpose} DEK ${sidecar.active[purpose]} has local_epoch 0xFFFF; rotate it`);
+      throw new EncryptionError(
+        'ErrLocalEpochExhausted',
+        `active ${purpose} DEK ${sidecar.active[purpose]} has local_epoch 0xFFFF; rotate it`,
+      );
     }
   }
   return { kek, sidecar };
@@ -77,7 +86,11 @@ export function checkNodeIdCollision(fullIds: Iterable<bigint>): void {
   const seen = new Map<number, bigint>();
   for (const full of fullIds) {
     const other = seen.get(nodeId16(full));
-    if (other !== undefined && other !== full) throw new EncryptionError('ErrNodeIDCollision', `full ids ${other} and ${full} share node_id16 ${nodeId16(full)}`);
+    if (other !== undefined && other !== full)
+      throw new EncryptionError(
+        'ErrNodeIDCollision',
+        `full ids ${other} and ${full} share node_id16 ${nodeId16(full)}`,
+      );
     seen.set(nodeId16(full), full);
   }
 }
@@ -91,7 +104,13 @@ export type RollbackPhase = 'before-bump' | 'after-replay';
  * row refuse. After replay: `sidecar (bumped) <= last` or a foreign row
  * refuse; a missing row refuses only while the envelope is active.
  */
-export async function checkLocalEpochRollback(input: { readonly sidecar: Sidecar; readonly rows: RawRowStore; readonly me: bigint; readonly phase: RollbackPhase; readonly bugs?: ReadonlySet<string> }): Promise<void> {
+export async function checkLocalEpochRollback(input: {
+  readonly sidecar: Sidecar;
+  readonly rows: RawRowStore;
+  readonly me: bigint;
+  readonly phase: RollbackPhase;
+  readonly bugs?: ReadonlySet<string>;
+}): Promise<void> {
   // BUG SWITCH B23: the rollback guard is disabled, so a restored old sidecar reuses nonces.
   if (input.bugs?.has('B23') === true) return;
   const { sidecar, me } = input;
@@ -107,40 +126,67 @@ export async function checkLocalEpochRollback(input: { readonly sidecar: Sidecar
     return;
   }
   if (row.fullNodeId !== me) refuse(`registry row is owned by full id ${row.fullNodeId}`);
-  const behind = input.phase === 'before-bump' ? key.localEpoch < row.lastSeenEpoch : key.localEpoch <= row.lastSeenEpoch;
+  const behind =
+    input.phase === 'before-bump' ? key.localEpoch < row.lastSeenEpoch : key.localEpoch <= row.lastSeenEpoch;
   if (behind) refuse(`sidecar local_epoch ${key.localEpoch} vs registry last_seen ${row.lastSeenEpoch}`);
 }
 
 /** Raft-DEK variant (§8.1 step 9): with the cutover active, `raft epoch <= registry last` refuses. */
-export async function checkRaftEpochRollback(input: { readonly sidecar: Sidecar; readonly rows: RawRowStore; readonly me: bigint; readonly raftEpoch: number; readonly bugs?: ReadonlySet<string> }): Promise<void> {
+export async function checkRaftEpochRollback(input: {
+  readonly sidecar: Sidecar;
+  readonly rows: RawRowStore;
+  readonly me: bigint;
+  readonly raftEpoch: number;
+  readonly bugs?: ReadonlySet<string>;
+}): Promise<void> {
   // BUG SWITCH B23: the rollback guard is disabled.
   if (input.bugs?.has('B23') === true) return;
   const dek = input.sidecar.active.raft;
   if (input.sidecar.raftEnvelopeCutoverIndex === 0 || dek === 0) return;
   const row = await readRegistryRow(input.rows, dek, input.me);
   // BUG SWITCH E19: a raft epoch equal to the registry's last_seen is accepted (the same epoch twice: nonce reuse).
-  const behind = input.bugs?.has('E19') === true ? input.raftEpoch < (row?.lastSeenEpoch ?? 0) : input.raftEpoch <= (row?.lastSeenEpoch ?? 0);
+  const behind =
+    input.bugs?.has('E19') === true
+      ? input.raftEpoch < (row?.lastSeenEpoch ?? 0)
+      : input.raftEpoch <= (row?.lastSeenEpoch ?? 0);
   if (row !== undefined && row.fullNodeId === input.me && behind) {
-    throw new EncryptionError('ErrLocalEpochRollback', `raft DEK ${dek}: raft epoch ${input.raftEpoch} <= registry last_seen ${row.lastSeenEpoch}`);
+    throw new EncryptionError(
+      'ErrLocalEpochRollback',
+      `raft DEK ${dek}: raft epoch ${input.raftEpoch} <= registry last_seen ${row.lastSeenEpoch}`,
+    );
   }
 }
 
 /** Raft cutover scope (§8.1 step 4): a non-zero cutover needs active.raft != 0 and exactly one group. */
 export function checkRaftCutoverScope(sidecar: Sidecar | null, shardGroups: number): void {
   if (sidecar === null || sidecar.raftEnvelopeCutoverIndex === 0) return;
-  if (sidecar.active.raft === 0) throw new EncryptionError('ErrRaftCutoverScope', `raft cutover ${sidecar.raftEnvelopeCutoverIndex} is set but active.raft is 0`);
-  if (shardGroups !== 1) throw new EncryptionError('ErrRaftCutoverScope', `raft envelope requires exactly one shard group, found ${shardGroups}`);
+  if (sidecar.active.raft === 0)
+    throw new EncryptionError(
+      'ErrRaftCutoverScope',
+      `raft cutover ${sidecar.raftEnvelopeCutoverIndex} is set but active.raft is 0`,
+    );
+  if (shardGroups !== 1)
+    throw new EncryptionError(
+      'ErrRaftCutoverScope',
+      `raft envelope requires exactly one shard group, found ${shardGroups}`,
+    );
 }
 
 /** ErrEnvelopeCutoverDivergence: the snapshot header's cutover must be 0 or equal the sidecar's. */
 export function checkCutoverDivergence(snapshotCutover: number, sidecarCutover: number): void {
   if (snapshotCutover !== 0 && snapshotCutover !== sidecarCutover) {
-    throw new EncryptionError('ErrEnvelopeCutoverDivergence', `snapshot header cutover ${snapshotCutover} differs from sidecar cutover ${sidecarCutover}`);
+    throw new EncryptionError(
+      'ErrEnvelopeCutoverDivergence',
+      `snapshot header cutover ${snapshotCutover} differs from sidecar cutover ${sidecarCutover}`,
+    );
   }
 }
 
 /** Reads the FSM payloads of log entries in (from, to]; throws on a compacted range (a distinct refusal). */
-export type LogPayloadScanner = (fromExclusive: number, toInclusive: number) => AsyncIterable<{ readonly index: number; readonly payload: Uint8Array }>;
+export type LogPayloadScanner = (
+  fromExclusive: number,
+  toInclusive: number,
+) => AsyncIterable<{ readonly index: number; readonly payload: Uint8Array }>;
 
 /**
  * ErrSidecarBehindRaftLog (§8.1 step 7): `sidecar.raft_applied_index <
@@ -148,16 +194,25 @@ export type LogPayloadScanner = (fromExclusive: number, toInclusive: number) => 
  * Skipped (returns 'skipped-legacy') when the sidecar index is 0; a missing
  * scanner fails closed. Reads payload[0] without unwrapping (hazard H2).
  */
-export async function checkSidecarBehindRaftLog(input: { readonly sidecar: Sidecar; readonly engineAppliedIndex: number; readonly scanner: LogPayloadScanner | null; readonly bugs?: ReadonlySet<string> }): Promise<'ok' | 'skipped-legacy'> {
+export async function checkSidecarBehindRaftLog(input: {
+  readonly sidecar: Sidecar;
+  readonly engineAppliedIndex: number;
+  readonly scanner: LogPayloadScanner | null;
+  readonly bugs?: ReadonlySet<string>;
+}): Promise<'ok' | 'skipped-legacy'> {
   const from = input.sidecar.raftAppliedIndex;
   if (from === 0) return 'skipped-legacy';
   if (from >= input.engineAppliedIndex) return 'ok';
-  if (input.scanner === null) throw new EncryptionError('ErrSidecarBehindRaftLog', 'no raft log scanner is wired; failing closed');
+  if (input.scanner === null)
+    throw new EncryptionError('ErrSidecarBehindRaftLog', 'no raft log scanner is wired; failing closed');
   for await (const entry of input.scanner(from, input.engineAppliedIndex)) {
     // BUG SWITCH B30: a registration (0x03), which never writes the sidecar, counted as encryption relevant.
     const registrationCounted = input.bugs?.has('B30') === true && entry.payload[0] === 0x03;
     if (isEncryptionRelevantPayload(entry.payload) || registrationCounted) {
-      throw new EncryptionError('ErrSidecarBehindRaftLog', `sidecar raft_applied_index ${from} < engine applied ${input.engineAppliedIndex} and entry ${entry.index} mutates the sidecar`);
+      throw new EncryptionError(
+        'ErrSidecarBehindRaftLog',
+        `sidecar raft_applied_index ${from} < engine applied ${input.engineAppliedIndex} and entry ${entry.index} mutates the sidecar`,
+      );
     }
   }
   return 'ok';

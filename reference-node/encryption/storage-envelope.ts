@@ -6,11 +6,23 @@
  */
 import { assertSealable, openAead, sealAead } from './aead.js';
 import { storageAad } from './aad.js';
-import { decodeEnvelope, encodeEnvelope, ENVELOPE_CIPHERTEXT_OFFSET, ENVELOPE_NONCE_OFFSET, ENVELOPE_OVERHEAD_BYTES, ENVELOPE_VERSION } from './envelope.js';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  ENVELOPE_CIPHERTEXT_OFFSET,
+  ENVELOPE_NONCE_OFFSET,
+  ENVELOPE_OVERHEAD_BYTES,
+  ENVELOPE_VERSION,
+} from './envelope.js';
 import { EncryptionError } from './errors.js';
 import type { Keystore } from './keystore.js';
 import type { NonceSource } from './nonce-factory.js';
-import { decodeValueHeader, encodeValueHeader, ENCRYPTION_STATE_CLEARTEXT, ENCRYPTION_STATE_ENVELOPE } from './value-header.js';
+import {
+  decodeValueHeader,
+  encodeValueHeader,
+  ENCRYPTION_STATE_CLEARTEXT,
+  ENCRYPTION_STATE_ENVELOPE,
+} from './value-header.js';
 
 /** A stored MVCC value split into its header and body. */
 export interface StoredValue {
@@ -31,9 +43,17 @@ export interface DecodedValue {
 }
 
 /** A value stored cleartext (state 00); tombstones always take this path with an empty body. */
-export function encodeCleartextValue(parts: { readonly tombstone: boolean; readonly expireAt: bigint; readonly plaintext: Uint8Array }): StoredValue {
+export function encodeCleartextValue(parts: {
+  readonly tombstone: boolean;
+  readonly expireAt: bigint;
+  readonly plaintext: Uint8Array;
+}): StoredValue {
   return {
-    header: encodeValueHeader({ tombstone: parts.tombstone, encryptionState: ENCRYPTION_STATE_CLEARTEXT, expireAt: parts.expireAt }),
+    header: encodeValueHeader({
+      tombstone: parts.tombstone,
+      encryptionState: ENCRYPTION_STATE_CLEARTEXT,
+      expireAt: parts.expireAt,
+    }),
     body: parts.tombstone ? new Uint8Array(0) : parts.plaintext,
   };
 }
@@ -50,9 +70,19 @@ export function encryptStorageValue(parts: {
   readonly expireAt: bigint;
   readonly plaintext: Uint8Array;
 }): StoredValue {
-  const header = encodeValueHeader({ tombstone: false, encryptionState: ENCRYPTION_STATE_ENVELOPE, expireAt: parts.expireAt });
+  const header = encodeValueHeader({
+    tombstone: false,
+    encryptionState: ENCRYPTION_STATE_ENVELOPE,
+    expireAt: parts.expireAt,
+  });
   const flag = 0;
-  const aad = storageAad({ version: ENVELOPE_VERSION, flag, keyId: parts.keyId, valueHeader: header, pebbleKey: parts.pebbleKey });
+  const aad = storageAad({
+    version: ENVELOPE_VERSION,
+    flag,
+    keyId: parts.keyId,
+    valueHeader: header,
+    pebbleKey: parts.pebbleKey,
+  });
   // Validate the key before consuming a nonce, so a refused write burns no counter value.
   assertSealable(parts.keystore, parts.keyId);
   const nonce = parts.nonces.next();
@@ -66,26 +96,50 @@ export function encryptStorageValue(parts: {
  * (wrapping ErrIntegrity), an unknown key ErrUnknownKeyID — never "not found".
  * State 00: the rebadge guard, then the body as cleartext.
  */
-export function decryptStorageValue(parts: { readonly keystore: Keystore | null; readonly header: Uint8Array; readonly pebbleKey: Uint8Array; readonly body: Uint8Array }): DecodedValue {
+export function decryptStorageValue(parts: {
+  readonly keystore: Keystore | null;
+  readonly header: Uint8Array;
+  readonly pebbleKey: Uint8Array;
+  readonly body: Uint8Array;
+}): DecodedValue {
   const header = decodeValueHeader(parts.header);
   const onDiskHeader = parts.header.subarray(0, 9);
   if (header.encryptionState === ENCRYPTION_STATE_CLEARTEXT) {
     rebadgeGuard(parts.keystore, parts.body, parts.pebbleKey, header.expireAt);
     return { tombstone: header.tombstone, expireAt: header.expireAt, value: parts.body, encrypted: false };
   }
-  if (parts.keystore === null) throw new EncryptionError('ErrEncryptedValueNoCipher', 'value is stored encrypted but this node has no storage cipher');
+  if (parts.keystore === null)
+    throw new EncryptionError(
+      'ErrEncryptedValueNoCipher',
+      'value is stored encrypted but this node has no storage cipher',
+    );
   const envelope = decodeEnvelope(parts.body);
-  const aad = storageAad({ version: envelope.version, flag: envelope.flag, keyId: envelope.keyId, valueHeader: onDiskHeader, pebbleKey: parts.pebbleKey });
+  const aad = storageAad({
+    version: envelope.version,
+    flag: envelope.flag,
+    keyId: envelope.keyId,
+    valueHeader: onDiskHeader,
+    pebbleKey: parts.pebbleKey,
+  });
   let plaintext: Uint8Array;
   try {
     plaintext = openAead(parts.keystore, envelope.keyId, envelope.nonce, envelope.sealed, aad);
   } catch (err) {
     if (err instanceof EncryptionError && err.errorName === 'ErrIntegrity') {
-      throw new EncryptionError('ErrEncryptedReadIntegrity', `stored value under key id ${envelope.keyId} failed authentication`, { cause: err });
+      throw new EncryptionError(
+        'ErrEncryptedReadIntegrity',
+        `stored value under key id ${envelope.keyId} failed authentication`,
+        { cause: err },
+      );
     }
     throw err;
   }
-  return { tombstone: header.tombstone, expireAt: header.expireAt, value: plaintext.length === 0 ? new Uint8Array(0) : plaintext, encrypted: true };
+  return {
+    tombstone: header.tombstone,
+    expireAt: header.expireAt,
+    value: plaintext.length === 0 ? new Uint8Array(0) : plaintext,
+    encrypted: true,
+  };
 }
 
 /**
@@ -96,7 +150,12 @@ export function decryptStorageValue(parts: { readonly keystore: Keystore | null;
  * corrupted the ciphertext this misses it (documented residual gap), and the
  * read returns garbage, never the original plaintext.
  */
-function rebadgeGuard(keystore: Keystore | null, body: Uint8Array, pebbleKey: Uint8Array, onDiskExpireAt: bigint): void {
+function rebadgeGuard(
+  keystore: Keystore | null,
+  body: Uint8Array,
+  pebbleKey: Uint8Array,
+  onDiskExpireAt: bigint,
+): void {
   if (keystore === null || body.length < ENVELOPE_OVERHEAD_BYTES) return;
   const nonce = body.subarray(ENVELOPE_NONCE_OFFSET, ENVELOPE_CIPHERTEXT_OFFSET);
   const sealed = body.subarray(ENVELOPE_CIPHERTEXT_OFFSET);
@@ -112,7 +171,11 @@ function rebadgeGuard(keystore: Keystore | null, body: Uint8Array, pebbleKey: Ui
       } catch {
         // Not an envelope under this key/expiry: keep looking.
       }
-      if (verified) throw new EncryptionError('ErrEncryptedReadIntegrity', `cleartext-badged value verifies as an envelope under key id ${keyId} (rebadged 01 → 00)`);
+      if (verified)
+        throw new EncryptionError(
+          'ErrEncryptedReadIntegrity',
+          `cleartext-badged value verifies as an envelope under key id ${keyId} (rebadged 01 → 00)`,
+        );
     }
   }
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeValueHeader as storageDecodeHeader, encodeValueHeader as storageEncodeHeader } from '../storage/value-header.js';
+import {
+  decodeValueHeader as storageDecodeHeader,
+  encodeValueHeader as storageEncodeHeader,
+} from '../storage/value-header.js';
 import { isEncryptionError } from './errors.js';
 import { Keystore } from './keystore.js';
 import { NonceFactory } from './nonce-factory.js';
@@ -26,7 +29,12 @@ describe('storage write decision (spec §2.4)', () => {
     state.prime(active(true));
     expect(decideStorageWrite({ cipherWired: false, state, path: 'apply' })).toEqual({ encrypt: false });
     expect(decideStorageWrite({ cipherWired: true, state, path: 'apply' })).toEqual({ encrypt: true, keyId: 9 });
-    expect(isEncryptionError(thrown(() => decideStorageWrite({ cipherWired: true, state, path: 'direct' })), 'ErrWriterNotRegistered')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => decideStorageWrite({ cipherWired: true, state, path: 'direct' })),
+        'ErrWriterNotRegistered',
+      ),
+    ).toBe(true);
     state.markRegistered(9);
     expect(decideStorageWrite({ cipherWired: true, state, path: 'direct' })).toEqual({ encrypt: true, keyId: 9 });
   });
@@ -34,9 +42,21 @@ describe('storage write decision (spec §2.4)', () => {
 
 describe('ValueCodec adapter for the storage layer', () => {
   it('agrees byte-for-byte with the storage layer header and round-trips through both codecs', () => {
-    for (const header of [{ tombstone: false, enc: 1 as const, exp: 77n }, { tombstone: true, enc: 0 as const, exp: 0n }, { tombstone: false, enc: 0 as const, exp: (1n << 64n) - 1n }]) {
-      const mine = encodeValueHeader({ tombstone: header.tombstone, encryptionState: header.enc, expireAt: header.exp });
-      const theirs = storageEncodeHeader({ tombstone: header.tombstone, encryptionState: header.enc === 1 ? 'envelope' : 'cleartext', expireAtMs: header.exp });
+    for (const header of [
+      { tombstone: false, enc: 1 as const, exp: 77n },
+      { tombstone: true, enc: 0 as const, exp: 0n },
+      { tombstone: false, enc: 0 as const, exp: (1n << 64n) - 1n },
+    ]) {
+      const mine = encodeValueHeader({
+        tombstone: header.tombstone,
+        encryptionState: header.enc,
+        expireAt: header.exp,
+      });
+      const theirs = storageEncodeHeader({
+        tombstone: header.tombstone,
+        encryptionState: header.enc === 1 ? 'envelope' : 'cleartext',
+        expireAtMs: header.exp,
+      });
       expect(hex(mine)).toBe(hex(theirs));
     }
     const keystore = new Keystore();
@@ -47,11 +67,25 @@ describe('ValueCodec adapter for the storage layer', () => {
     const codecs = createStorageValueCodecs({ keystore, nonces, state });
     const encoded = codecs.apply.encodeBody({ mvccKey: Buffer.from('k'), expireAtMs: 5n, plaintext: Buffer.from('v') });
     expect(encoded.encryptionState).toBe('envelope');
-    const header = storageDecodeHeader(storageEncodeHeader({ tombstone: false, encryptionState: 'envelope', expireAtMs: 5n }));
-    expect(Buffer.from(codecs.direct.decodeBody({ mvccKey: Buffer.from('k'), header, body: encoded.body })).toString()).toBe('v');
-    expect(isEncryptionError(thrown(() => codecs.direct.encodeBody({ mvccKey: Buffer.from('k'), expireAtMs: 0n, plaintext: Buffer.from('v') })), 'ErrWriterNotRegistered')).toBe(true);
+    const header = storageDecodeHeader(
+      storageEncodeHeader({ tombstone: false, encryptionState: 'envelope', expireAtMs: 5n }),
+    );
+    expect(
+      Buffer.from(codecs.direct.decodeBody({ mvccKey: Buffer.from('k'), header, body: encoded.body })).toString(),
+    ).toBe('v');
+    expect(
+      isEncryptionError(
+        thrown(() =>
+          codecs.direct.encodeBody({ mvccKey: Buffer.from('k'), expireAtMs: 0n, plaintext: Buffer.from('v') }),
+        ),
+        'ErrWriterNotRegistered',
+      ),
+    ).toBe(true);
     expect(nonces.writeCount).toBe(1n);
     state.prime(null);
-    expect(codecs.direct.encodeBody({ mvccKey: Buffer.from('k'), expireAtMs: 0n, plaintext: Buffer.from('v') }).encryptionState).toBe('cleartext');
+    expect(
+      codecs.direct.encodeBody({ mvccKey: Buffer.from('k'), expireAtMs: 0n, plaintext: Buffer.from('v') })
+        .encryptionState,
+    ).toBe('cleartext');
   });
 });

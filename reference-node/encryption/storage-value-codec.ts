@@ -23,18 +23,32 @@ function codecFor(deps: StorageCipherDeps, path: StorageWritePath): ValueCodec {
     encodeBody(input: EncodeBodyInput) {
       const decision = decideStorageWrite({ cipherWired: true, state: deps.state, path });
       if (!decision.encrypt) return { encryptionState: 'cleartext' as const, body: input.plaintext };
-      const stored = encryptStorageValue({ keystore: deps.keystore, nonces: deps.nonces, keyId: decision.keyId, pebbleKey: input.mvccKey, expireAt: input.expireAtMs, plaintext: input.plaintext });
+      const stored = encryptStorageValue({
+        keystore: deps.keystore,
+        nonces: deps.nonces,
+        keyId: decision.keyId,
+        pebbleKey: input.mvccKey,
+        expireAt: input.expireAtMs,
+        plaintext: input.plaintext,
+      });
       return { encryptionState: 'envelope' as const, body: stored.body };
     },
     decodeBody(input: DecodeBodyInput): Uint8Array {
       // Re-encode the decoded header: reserved states were already refused, so the bytes are exactly those on disk.
-      const header = encodeValueHeader({ tombstone: input.header.tombstone, encryptionState: input.header.encryptionState === 'envelope' ? 1 : 0, expireAt: input.header.expireAtMs });
+      const header = encodeValueHeader({
+        tombstone: input.header.tombstone,
+        encryptionState: input.header.encryptionState === 'envelope' ? 1 : 0,
+        expireAt: input.header.expireAtMs,
+      });
       return decryptStorageValue({ keystore: deps.keystore, header, pebbleKey: input.mvccKey, body: input.body }).value;
     },
   };
 }
 
 /** Codecs for a node with a wired storage cipher. */
-export function createStorageValueCodecs(deps: StorageCipherDeps): { readonly apply: ValueCodec; readonly direct: ValueCodec } {
+export function createStorageValueCodecs(deps: StorageCipherDeps): {
+  readonly apply: ValueCodec;
+  readonly direct: ValueCodec;
+} {
   return { apply: codecFor(deps, 'apply'), direct: codecFor(deps, 'direct') };
 }

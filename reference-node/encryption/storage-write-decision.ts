@@ -18,11 +18,18 @@ export type StorageWriteDecision = { readonly encrypt: false } | { readonly encr
  * Decide how to store a live value. Throws the retryable ErrWriterNotRegistered
  * for an unregistered direct write, before any nonce is consumed.
  */
-export function decideStorageWrite(parts: { readonly cipherWired: boolean; readonly state: StateCache; readonly path: StorageWritePath }): StorageWriteDecision {
+export function decideStorageWrite(parts: {
+  readonly cipherWired: boolean;
+  readonly state: StateCache;
+  readonly path: StorageWritePath;
+}): StorageWriteDecision {
   const keyId = parts.state.activeStorageDekId;
   if (!parts.cipherWired || keyId === 0 || !parts.state.storageEnvelopeActive) return { encrypt: false };
   if (parts.path === 'direct' && !parts.state.registered()) {
-    throw new EncryptionError('ErrWriterNotRegistered', `direct write refused: not yet a registered writer for storage DEK ${keyId}`);
+    throw new EncryptionError(
+      'ErrWriterNotRegistered',
+      `direct write refused: not yet a registered writer for storage DEK ${keyId}`,
+    );
   }
   return { encrypt: true, keyId };
 }

@@ -28,7 +28,8 @@ export interface ValueHeader {
 
 /** Serialise a value header. */
 export function encodeValueHeader(header: ValueHeader): Uint8Array {
-  if (header.expireAt < 0n || header.expireAt > UINT64_MAX) throw new Error(`value header: expireAt ${header.expireAt} is not a uint64`);
+  if (header.expireAt < 0n || header.expireAt > UINT64_MAX)
+    throw new Error(`value header: expireAt ${header.expireAt} is not a uint64`);
   const out = Buffer.alloc(VALUE_HEADER_BYTES);
   out[0] = (header.tombstone ? TOMBSTONE_BIT : 0) | (header.encryptionState << STATE_SHIFT);
   out.writeBigUInt64LE(header.expireAt, 1);
@@ -37,11 +38,18 @@ export function encodeValueHeader(header: ValueHeader): Uint8Array {
 
 /** Parse the first 9 bytes of a stored value; reserved states and bits give ErrEncryptedValueReservedState. */
 export function decodeValueHeader(bytes: Uint8Array): ValueHeader {
-  if (bytes.length < VALUE_HEADER_BYTES) throw new EncryptionError('ErrValueHeaderShort', `value is ${bytes.length} bytes, shorter than the ${VALUE_HEADER_BYTES}-byte header`);
+  if (bytes.length < VALUE_HEADER_BYTES)
+    throw new EncryptionError(
+      'ErrValueHeaderShort',
+      `value is ${bytes.length} bytes, shorter than the ${VALUE_HEADER_BYTES}-byte header`,
+    );
   const flags = bytes[0] ?? 0;
   const state = (flags & STATE_MASK) >> STATE_SHIFT;
   if ((flags & RESERVED_BITS) !== 0 || (state !== ENCRYPTION_STATE_CLEARTEXT && state !== ENCRYPTION_STATE_ENVELOPE)) {
-    throw new EncryptionError('ErrEncryptedValueReservedState', `value header flags 0x${flags.toString(16).padStart(2, '0')} use a reserved encryption state or bit`);
+    throw new EncryptionError(
+      'ErrEncryptedValueReservedState',
+      `value header flags 0x${flags.toString(16).padStart(2, '0')} use a reserved encryption state or bit`,
+    );
   }
   return {
     tombstone: (flags & TOMBSTONE_BIT) !== 0,

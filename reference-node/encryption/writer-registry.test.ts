@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isEncryptionError } from './errors.js';
 import { fullNodeId, nodeId16 } from './node-identity.js';
-import { decodeRegistryKey, decodeRegistryValue, encodeRegistryKey, encodeRegistryValue, isRegistryKey } from './registry-codec.js';
+import {
+  decodeRegistryKey,
+  decodeRegistryValue,
+  encodeRegistryKey,
+  encodeRegistryValue,
+  isRegistryKey,
+} from './registry-codec.js';
 import { FakeRowStore, hex, thrown } from './test/fixtures.js';
 import { applyRegistration, readRegistryRow } from './writer-registry.js';
 
@@ -17,15 +23,35 @@ describe('registry row codecs (spec §3.1)', () => {
     expect(isRegistryKey(Buffer.from('user-key'))).toBe(false);
     const value = encodeRegistryValue({ fullNodeId: 0xaf63dc4c8601ec8cn, firstSeenEpoch: 1, lastSeenEpoch: 0x0203 });
     expect(hex(value)).toBe('af63dc4c8601ec8c' + '0001' + '0203');
-    expect(decodeRegistryValue(value)).toEqual({ fullNodeId: 0xaf63dc4c8601ec8cn, firstSeenEpoch: 1, lastSeenEpoch: 0x0203 });
+    expect(decodeRegistryValue(value)).toEqual({
+      fullNodeId: 0xaf63dc4c8601ec8cn,
+      firstSeenEpoch: 1,
+      lastSeenEpoch: 0x0203,
+    });
   });
 
   it('rejects values of any other length and malformed keys', () => {
-    for (const length of [0, 11, 13]) expect(isEncryptionError(thrown(() => decodeRegistryValue(new Uint8Array(length))), 'ErrRegistryValueMalformed')).toBe(true);
+    for (const length of [0, 11, 13])
+      expect(
+        isEncryptionError(
+          thrown(() => decodeRegistryValue(new Uint8Array(length))),
+          'ErrRegistryValueMalformed',
+        ),
+      ).toBe(true);
     const key = Buffer.from(encodeRegistryKey(1, 2));
-    expect(isEncryptionError(thrown(() => decodeRegistryKey(key.subarray(0, 26))), 'ErrRegistryKeyMalformed')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => decodeRegistryKey(key.subarray(0, 26))),
+        'ErrRegistryKeyMalformed',
+      ),
+    ).toBe(true);
     key[24] = 0x2f;
-    expect(isEncryptionError(thrown(() => decodeRegistryKey(key)), 'ErrRegistryKeyMalformed')).toBe(true);
+    expect(
+      isEncryptionError(
+        thrown(() => decodeRegistryKey(key)),
+        'ErrRegistryKeyMalformed',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -57,15 +83,21 @@ describe('ApplyRegistration dispatch (spec §3.2, code order)', () => {
     await applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 5 }, NONE);
     const collider = me ^ 0x1_0000n;
     expect(nodeId16(collider)).toBe(nodeId16(me));
-    expect((await applyRegistration(rows, { dekId: 1, fullNodeId: collider, localEpoch: 5 }, NONE)).case).toBe('collision');
+    expect((await applyRegistration(rows, { dekId: 1, fullNodeId: collider, localEpoch: 5 }, NONE)).case).toBe(
+      'collision',
+    );
     // Rows are per DEK: the same node16 under another DEK is independent.
-    expect((await applyRegistration(rows, { dekId: 2, fullNodeId: collider, localEpoch: 0 }, NONE)).case).toBe('insert');
+    expect((await applyRegistration(rows, { dekId: 2, fullNodeId: collider, localEpoch: 0 }, NONE)).case).toBe(
+      'insert',
+    );
   });
 
   it('halts on a malformed stored row', async () => {
     const rows = new FakeRowStore();
     await rows.putSynced(encodeRegistryKey(1, nodeId16(me)), new Uint8Array(5));
-    await expect(applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 1 }, NONE)).rejects.toThrow(/ErrRegistryValueMalformed/);
+    await expect(applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 1 }, NONE)).rejects.toThrow(
+      /ErrRegistryValueMalformed/,
+    );
   });
 
   it('bug switch B1 turns the equal-epoch replay into a rollback halt', async () => {
@@ -73,6 +105,8 @@ describe('ApplyRegistration dispatch (spec §3.2, code order)', () => {
     await applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 2 }, NONE);
     const outcome = await applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 2 }, new Set(['B1']));
     expect(outcome).toMatchObject({ halt: true, case: 'rollback' });
-    expect((await applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 3 }, new Set(['B1']))).case).toBe('advance');
+    expect((await applyRegistration(rows, { dekId: 1, fullNodeId: me, localEpoch: 3 }, new Set(['B1']))).case).toBe(
+      'advance',
+    );
   });
 });

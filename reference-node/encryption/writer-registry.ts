@@ -27,7 +27,11 @@ export type RegistrationOutcome =
   | { readonly halt: true; readonly case: 'collision' | 'rollback'; readonly error: EncryptionError };
 
 /** The row for (dek, node_id16(full)), or undefined. ErrRegistryValueMalformed for a bad row. */
-export async function readRegistryRow(rows: RawRowStore, dekId: number, full: bigint): Promise<RegistryRow | undefined> {
+export async function readRegistryRow(
+  rows: RawRowStore,
+  dekId: number,
+  full: bigint,
+): Promise<RegistryRow | undefined> {
   const raw = await rows.get(encodeRegistryKey(dekId, nodeId16(full)));
   return raw === undefined || raw === null ? undefined : decodeRegistryValue(raw);
 }
@@ -38,22 +42,39 @@ export async function readRegistryRow(rows: RawRowStore, dekId: number, full: bi
  * (replay after restart must not halt); lower → halt (rollback); higher →
  * advance `last`, keep `first`. Bug switch B1 makes equality a rollback.
  */
-export async function applyRegistration(rows: RawRowStore, reg: WriterRegistration, bugs: ReadonlySet<string>): Promise<RegistrationOutcome> {
+export async function applyRegistration(
+  rows: RawRowStore,
+  reg: WriterRegistration,
+  bugs: ReadonlySet<string>,
+): Promise<RegistrationOutcome> {
   const key = encodeRegistryKey(reg.dekId, nodeId16(reg.fullNodeId));
   const raw = await rows.get(key);
   if (raw === undefined || raw === null) {
-    await rows.putSynced(key, encodeRegistryValue({ fullNodeId: reg.fullNodeId, firstSeenEpoch: reg.localEpoch, lastSeenEpoch: reg.localEpoch }));
+    await rows.putSynced(
+      key,
+      encodeRegistryValue({
+        fullNodeId: reg.fullNodeId,
+        firstSeenEpoch: reg.localEpoch,
+        lastSeenEpoch: reg.localEpoch,
+      }),
+    );
     return { halt: false, case: 'insert' };
   }
   const row = decodeRegistryValue(raw);
   if (row.fullNodeId !== reg.fullNodeId) {
-    return halt('collision', `node_id16 ${nodeId16(reg.fullNodeId)} of full id ${reg.fullNodeId} is registered to full id ${row.fullNodeId} for DEK ${reg.dekId} (ErrNodeIDCollision)`);
+    return halt(
+      'collision',
+      `node_id16 ${nodeId16(reg.fullNodeId)} of full id ${reg.fullNodeId} is registered to full id ${row.fullNodeId} for DEK ${reg.dekId} (ErrNodeIDCollision)`,
+    );
   }
   // BUG SWITCH B1: treat an equal-epoch replay as a rollback (the pre-fix halt loop).
   const equalIsRollback = bugs.has('B1');
   if (reg.localEpoch === row.lastSeenEpoch && !equalIsRollback) return { halt: false, case: 'replay' };
   if (reg.localEpoch <= row.lastSeenEpoch) {
-    return halt('rollback', `local_epoch ${reg.localEpoch} of full id ${reg.fullNodeId} is below last_seen ${row.lastSeenEpoch} for DEK ${reg.dekId} (ErrLocalEpochRollback)`);
+    return halt(
+      'rollback',
+      `local_epoch ${reg.localEpoch} of full id ${reg.fullNodeId} is below last_seen ${row.lastSeenEpoch} for DEK ${reg.dekId} (ErrLocalEpochRollback)`,
+    );
   }
   await rows.putSynced(key, encodeRegistryValue({ ...row, lastSeenEpoch: reg.localEpoch }));
   return { halt: false, case: 'advance' };

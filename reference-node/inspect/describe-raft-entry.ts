@@ -13,7 +13,13 @@
 import { EntryType, type Entry } from '../raft/types.js';
 import { decodeKvPayload, decodeProposal, FsmOpcode } from '../kv/index.js';
 import {
-  ENVELOPE_VERSION, envelopeMetadata, OPCODE_BOOTSTRAP, OPCODE_REGISTRATION, OPCODE_ROTATION, ROTATION_SUBTAG, unwrapRaftPayload,
+  ENVELOPE_VERSION,
+  envelopeMetadata,
+  OPCODE_BOOTSTRAP,
+  OPCODE_REGISTRATION,
+  OPCODE_ROTATION,
+  ROTATION_SUBTAG,
+  unwrapRaftPayload,
   type Keystore,
 } from '../encryption/index.js';
 import type { OpcodeName, RaftEntryRecord } from '../proto/inspect-records.js';
@@ -82,21 +88,33 @@ function opcodeFields(payload: Uint8Array): Pick<RaftEntryRecord, 'opcode' | 'op
   const opcode = payload[0];
   if (opcode === undefined) return { opcode: null, opcodeName: null };
   // Rotation bodies are `0x05 ‖ wire version ‖ sub-tag ‖ …` (spec §5.2).
-  const subtag = opcode === OPCODE_ROTATION && payload[2] !== undefined ? (SUBTAG_NAMES.get(payload[2]) ?? `0x${payload[2].toString(16).padStart(2, '0')}`) : undefined;
+  const subtag =
+    opcode === OPCODE_ROTATION && payload[2] !== undefined
+      ? (SUBTAG_NAMES.get(payload[2]) ?? `0x${payload[2].toString(16).padStart(2, '0')}`)
+      : undefined;
   return { opcode, opcodeName: opcodeName(opcode), ...(subtag === undefined ? {} : { subtag }) };
 }
 
-function unwrapFields(payload: Uint8Array, keystore: Keystore): Pick<RaftEntryRecord, 'opcode' | 'opcodeName' | 'subtag' | 'unwrapped' | 'unwrapError'> {
+function unwrapFields(
+  payload: Uint8Array,
+  keystore: Keystore,
+): Pick<RaftEntryRecord, 'opcode' | 'opcodeName' | 'subtag' | 'unwrapped' | 'unwrapError'> {
   try {
     return { ...opcodeFields(unwrapRaftPayload(keystore, payload)), unwrapped: true };
   } catch (error) {
-    return { opcode: null, opcodeName: null, unwrapped: false, unwrapError: error instanceof Error ? error.message : String(error) };
+    return {
+      opcode: null,
+      opcodeName: null,
+      unwrapped: false,
+      unwrapError: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
 /** Describes one entry (never throws on odd bytes: they are reported, not fatal). */
 export function describeRaftEntry(entry: Entry, context: RaftEntryContext): RaftEntryRecord {
-  const aboveCutover = context.cutoverIndex === null ? null : context.cutoverIndex !== 0 && entry.index > context.cutoverIndex;
+  const aboveCutover =
+    context.cutoverIndex === null ? null : context.cutoverIndex !== 0 && entry.index > context.cutoverIndex;
   const base = {
     kind: 'raft-entry' as const,
     index: entry.index,
@@ -108,8 +126,11 @@ export function describeRaftEntry(entry: Entry, context: RaftEntryContext): Raft
   const proposal = entry.type === EntryType.Normal && entry.data.length > 0 ? decodeProposal(entry.data) : null;
   if (proposal === null) return { ...base, proposalId: null, wrapped: false, opcode: null, opcodeName: null };
   const proposalId = proposal.id.toString();
-  const envelope = isRaftEnvelope(proposal.payload, context.raftKeyIds) ? envelopeFields(proposal.payload, { kind: 'raft' }) : null;
+  const envelope = isRaftEnvelope(proposal.payload, context.raftKeyIds)
+    ? envelopeFields(proposal.payload, { kind: 'raft' })
+    : null;
   if (envelope === null) return { ...base, proposalId, wrapped: false, ...opcodeFields(proposal.payload) };
-  const opened = context.keystore === null ? { opcode: null, opcodeName: null } : unwrapFields(proposal.payload, context.keystore);
+  const opened =
+    context.keystore === null ? { opcode: null, opcodeName: null } : unwrapFields(proposal.payload, context.keystore);
   return { ...base, proposalId, wrapped: true, ...opened, envelope };
 }

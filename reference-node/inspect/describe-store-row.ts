@@ -36,7 +36,9 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function keyFields(mvccKey: Uint8Array): Pick<MvccRecord, 'key' | 'keyHex' | 'commitTs'> | { readonly error: string; readonly keyHex: string } {
+function keyFields(
+  mvccKey: Uint8Array,
+): Pick<MvccRecord, 'key' | 'keyHex' | 'commitTs'> | { readonly error: string; readonly keyHex: string } {
   try {
     const { userKey, commitTs } = decodeMvccKey(mvccKey);
     return { key: utf8OrNull(userKey), keyHex: hex(userKey), commitTs: commitTs.toString() };
@@ -66,18 +68,34 @@ export function describeMvccRow(mvccKey: Uint8Array, stored: Uint8Array, options
   try {
     header = decodeValueHeader(stored);
   } catch (error) {
-    return { ...base, expireAtMs: '0', encryptionState: stateBits <= 1 ? (stateBits === 1 ? 'envelope' : 'cleartext') : 'reserved', error: errorText(error) };
+    return {
+      ...base,
+      expireAtMs: '0',
+      encryptionState: stateBits <= 1 ? (stateBits === 1 ? 'envelope' : 'cleartext') : 'reserved',
+      error: errorText(error),
+    };
   }
-  const record = { ...base, expireAtMs: header.expireAtMs.toString(), encryptionState: header.encryptionState, ...('error' in keyPart ? { error: keyPart.error } : {}) };
+  const record = {
+    ...base,
+    expireAtMs: header.expireAtMs.toString(),
+    encryptionState: header.encryptionState,
+    ...('error' in keyPart ? { error: keyPart.error } : {}),
+  };
   if (header.encryptionState === 'envelope') {
     const envelope = envelopeFields(body, { kind: 'storage', stored, mvccKey });
-    return envelope === null ? { ...record, error: `state-01 body of ${body.length} bytes is not a well-formed envelope` } : { ...record, envelope };
+    return envelope === null
+      ? { ...record, error: `state-01 body of ${body.length} bytes is not a well-formed envelope` }
+      : { ...record, envelope };
   }
   return options.values ? { ...record, value: utf8OrNull(body), valueHex: hex(body) } : record;
 }
 
 /** Describes one raw row: a writer-registry row, or any other raw row by length. */
-export function describeRawRow(key: Uint8Array, value: Uint8Array, source: 'store' | 'snapshot'): RegistryRecord | RawRecord {
+export function describeRawRow(
+  key: Uint8Array,
+  value: Uint8Array,
+  source: 'store' | 'snapshot',
+): RegistryRecord | RawRecord {
   if (!isRegistryKey(key)) return { kind: 'raw', source, keyHex: hex(key), valueBytes: value.length };
   try {
     const { dekId, nodeId16 } = decodeRegistryKey(key);

@@ -24,9 +24,16 @@ export function envelopeFields(envelope: Uint8Array, site: EnvelopeSite): Envelo
   const metadata = envelopeMetadata(envelope);
   if (metadata === null) return null;
   const { version, flag, keyId, sealed } = decodeEnvelope(envelope);
-  const aad = site.kind === 'raft'
-    ? raftAad(version, keyId)
-    : storageAad({ version, flag, keyId, valueHeader: site.stored.subarray(0, VALUE_HEADER_BYTES), pebbleKey: site.mvccKey });
+  const aad =
+    site.kind === 'raft'
+      ? raftAad(version, keyId)
+      : storageAad({
+          version,
+          flag,
+          keyId,
+          valueHeader: site.stored.subarray(0, VALUE_HEADER_BYTES),
+          pebbleKey: site.mvccKey,
+        });
   return {
     keyId: metadata.keyId,
     nonceHex: metadata.nonceHex,

@@ -14,7 +14,14 @@ import { LogStore, readSnapshotFile, StateStore, type NodeDatabase } from '../st
 import { describeRaftEntry, type RaftEntryContext } from './describe-raft-entry.js';
 import { describeMvccRow, describeRawRow } from './describe-store-row.js';
 import { InspectError } from './inspect-error.js';
-import type { InspectRecord, MvccRecord, RawRecord, RegistryRecord, SnapshotRecord, SummaryRecord } from '../proto/inspect-records.js';
+import type {
+  InspectRecord,
+  MvccRecord,
+  RawRecord,
+  RegistryRecord,
+  SnapshotRecord,
+  SummaryRecord,
+} from '../proto/inspect-records.js';
 import { loadSidecar } from './load-sidecar.js';
 import { openOfflineDatabase } from './open-offline-database.js';
 
@@ -52,22 +59,40 @@ interface Totals {
 
 async function keystoreFor(kekFile: string | undefined, sidecar: Sidecar | null): Promise<Keystore | null> {
   if (kekFile === undefined) return null;
-  if (sidecar === null) throw new InspectError('ErrInspectKekWithoutSidecar', `--kek-file needs the node's sidecar (pass --sidecar PATH) to know the wrapped DEKs`);
+  if (sidecar === null)
+    throw new InspectError(
+      'ErrInspectKekWithoutSidecar',
+      `--kek-file needs the node's sidecar (pass --sidecar PATH) to know the wrapped DEKs`,
+    );
   const kek = await loadKekFile(kekFile);
   const keystore = new Keystore();
   try {
     hydrateKeystore(sidecar, kek, keystore);
   } catch (error) {
-    throw new InspectError('ErrInspectKekMismatch', `--kek-file ${kekFile} does not unwrap the sidecar's DEKs (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new InspectError(
+      'ErrInspectKekMismatch',
+      `--kek-file ${kekFile} does not unwrap the sidecar's DEKs (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
   }
   return keystore;
 }
 
 /** Reads the newest snapshot file; a missing or corrupt file is reported on its line, not thrown. */
-async function describeSnapshot(database: NodeDatabase, log: LogStore): Promise<{ record: SnapshotRecord; payload: SnapshotPayloadView | null }> {
+async function describeSnapshot(
+  database: NodeDatabase,
+  log: LogStore,
+): Promise<{ record: SnapshotRecord; payload: SnapshotPayloadView | null }> {
   const metadata = log.snapshotMetadataOrNull();
   if (metadata === null) return { record: { kind: 'snapshot', present: false }, payload: null };
-  const base = { kind: 'snapshot' as const, present: true as const, index: metadata.index, term: metadata.term, voters: [...metadata.confState.voters], learners: [...metadata.confState.learners] };
+  const base = {
+    kind: 'snapshot' as const,
+    present: true as const,
+    index: metadata.index,
+    term: metadata.term,
+    voters: [...metadata.confState.voters],
+    learners: [...metadata.confState.learners],
+  };
   try {
     const data = await readSnapshotFile(database.dataDir, metadata.term, metadata.index);
     const header = readSnapshotHeader(data);
@@ -83,7 +108,18 @@ async function describeSnapshot(database: NodeDatabase, log: LogStore): Promise<
     return { record, payload };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { record: { ...base, header: null, dataBytes: null, appliedIndex: null, mvccRows: null, rawRows: null, error: message }, payload: null };
+    return {
+      record: {
+        ...base,
+        header: null,
+        dataBytes: null,
+        appliedIndex: null,
+        mvccRows: null,
+        rawRows: null,
+        error: message,
+      },
+      payload: null,
+    };
   }
 }
 
@@ -116,7 +152,8 @@ async function emitLog(log: LogStore, context: RaftEntryContext, totals: Totals,
       const record = describeRaftEntry(entry, context);
       totals.raftEntries++;
       if (record.wrapped) totals.wrappedEntries++;
-      if (record.aboveCutover === true && record.proposalId !== null && !record.wrapped) totals.cleartextProposalsAboveCutover++;
+      if (record.aboveCutover === true && record.proposalId !== null && !record.wrapped)
+        totals.cleartextProposalsAboveCutover++;
       if (record.unwrapped === false) totals.errors++;
       await emit(record);
     }
@@ -136,7 +173,12 @@ async function emitStore(database: NodeDatabase, values: boolean, totals: Totals
   }
 }
 
-async function emitSnapshotRows(payload: SnapshotPayloadView, values: boolean, totals: Totals, emit: InspectSink): Promise<void> {
+async function emitSnapshotRows(
+  payload: SnapshotPayloadView,
+  values: boolean,
+  totals: Totals,
+  emit: InspectSink,
+): Promise<void> {
   for (const [key, value] of payload.mvccRows) {
     const record = describeMvccRow(key, value, { source: 'snapshot', values });
     countMvcc(totals, record);
@@ -158,23 +200,53 @@ export async function inspectDataDir(options: InspectOptions, emit: InspectSink)
     await emit(sidecar.record);
     const log = await LogStore.open(database);
     const { hardState, confState } = await log.readRaftMetadata();
-    await emit({ kind: 'hard-state', present: hardState !== null, term: hardState?.term ?? null, vote: hardState?.vote ?? null, commit: hardState?.commit ?? null });
-    await emit({ kind: 'conf-state', present: confState !== null, voters: [...(confState?.voters ?? [])], learners: [...(confState?.learners ?? [])] });
+    await emit({
+      kind: 'hard-state',
+      present: hardState !== null,
+      term: hardState?.term ?? null,
+      vote: hardState?.vote ?? null,
+      commit: hardState?.commit ?? null,
+    });
+    await emit({
+      kind: 'conf-state',
+      present: confState !== null,
+      voters: [...(confState?.voters ?? [])],
+      learners: [...(confState?.learners ?? [])],
+    });
     const state = await StateStore.open(database);
     await emit({ kind: 'fsm', appliedIndex: state.appliedIndex(), maxCommitTs: state.maxCommitTs().toString() });
     const snapshot = await describeSnapshot(database, log);
     await emit(snapshot.record);
-    const snapshotCutover = snapshot.record.present && snapshot.record.header !== null ? snapshot.record.header.cutoverIndex : null;
+    const snapshotCutover =
+      snapshot.record.present && snapshot.record.header !== null ? snapshot.record.header.cutoverIndex : null;
     const raftCutoverIndex = sidecar.sidecar?.raftEnvelopeCutoverIndex ?? snapshotCutover;
-    const raftKeyIds = sidecar.sidecar === null ? null : new Set([...sidecar.sidecar.keys].filter(([, key]) => key.purpose === 'raft').map(([id]) => id));
+    const raftKeyIds =
+      sidecar.sidecar === null
+        ? null
+        : new Set([...sidecar.sidecar.keys].filter(([, key]) => key.purpose === 'raft').map(([id]) => id));
     const totals: Totals = {
-      raftEntries: 0, wrappedEntries: 0, cleartextProposalsAboveCutover: 0, mvccRecords: 0, encryptedRecords: 0, cleartextRecords: 0,
-      tombstones: 0, snapshotMvccRecords: 0, registryRows: 0, otherRawRows: 0, errors: snapshot.record.present && snapshot.record.error !== undefined ? 1 : 0,
+      raftEntries: 0,
+      wrappedEntries: 0,
+      cleartextProposalsAboveCutover: 0,
+      mvccRecords: 0,
+      encryptedRecords: 0,
+      cleartextRecords: 0,
+      tombstones: 0,
+      snapshotMvccRecords: 0,
+      registryRows: 0,
+      otherRawRows: 0,
+      errors: snapshot.record.present && snapshot.record.error !== undefined ? 1 : 0,
     };
     await emitLog(log, { raftKeyIds, cutoverIndex: raftCutoverIndex, keystore }, totals, emit);
     await emitStore(database, options.values === true, totals, emit);
     if (snapshot.payload !== null) await emitSnapshotRows(snapshot.payload, options.values === true, totals, emit);
-    const summary: SummaryRecord = { kind: 'summary', ...totals, firstIndex: log.firstIndex(), lastIndex: log.lastIndex(), raftCutoverIndex };
+    const summary: SummaryRecord = {
+      kind: 'summary',
+      ...totals,
+      firstIndex: log.firstIndex(),
+      lastIndex: log.lastIndex(),
+      raftCutoverIndex,
+    };
     await emit(summary);
     return summary;
   } finally {

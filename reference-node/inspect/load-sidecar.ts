@@ -20,7 +20,11 @@ export interface LoadedSidecar {
 
 /** Where a sidecar is looked for when `--sidecar` is not given. */
 export function sidecarCandidates(dataDir: string): string[] {
-  return [path.join(dataDir, 'encryption', 'keys.json'), path.join(dataDir, 'keys.json'), path.join(path.dirname(path.resolve(dataDir)), 'keys.json')];
+  return [
+    path.join(dataDir, 'encryption', 'keys.json'),
+    path.join(dataDir, 'keys.json'),
+    path.join(path.dirname(path.resolve(dataDir)), 'keys.json'),
+  ];
 }
 
 function describe(filePath: string, sidecar: Sidecar): SidecarRecord {
@@ -36,7 +40,13 @@ function describe(filePath: string, sidecar: Sidecar): SidecarRecord {
     active: { storage: sidecar.active.storage, raft: sidecar.active.raft },
     keys: [...sidecar.keys.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([id, key]) => ({ id, purpose: key.purpose, created: key.created, localEpoch: key.localEpoch, wrappedBytes: key.wrapped.length })),
+      .map(([id, key]) => ({
+        id,
+        purpose: key.purpose,
+        created: key.created,
+        localEpoch: key.localEpoch,
+        wrappedBytes: key.wrapped.length,
+      })),
   };
 }
 
@@ -53,6 +63,14 @@ export async function loadSidecar(dataDir: string, explicitPath: string | undefi
     if (sidecar === null) return { sidecar: null, record: { kind: 'sidecar', present: false, searched } };
     return { sidecar, record: describe(found, sidecar) };
   } catch (error) {
-    return { sidecar: null, record: { kind: 'sidecar', present: true, path: found, error: error instanceof Error ? error.message : String(error) } };
+    return {
+      sidecar: null,
+      record: {
+        kind: 'sidecar',
+        present: true,
+        path: found,
+        error: error instanceof Error ? error.message : String(error),
+      },
+    };
   }
 }

@@ -26,18 +26,32 @@ export async function openOfflineDatabase(dataDir: string): Promise<NodeDatabase
   }
   const location = path.join(dataDir, 'db');
   if (!existsSync(path.join(location, 'CURRENT'))) {
-    throw new InspectError('ErrInspectDataDirMissing', `${dataDir} holds no node database (${location}/CURRENT is missing)`);
+    throw new InspectError(
+      'ErrInspectDataDirMissing',
+      `${dataDir} holds no node database (${location}/CURRENT is missing)`,
+    );
   }
   try {
     return await NodeDatabase.open(dataDir, {
       createLevel: (where) =>
-        new ClassicLevel<Uint8Array, Uint8Array>(where, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: false }),
+        new ClassicLevel<Uint8Array, Uint8Array>(where, {
+          keyEncoding: 'view',
+          valueEncoding: 'view',
+          createIfMissing: false,
+        }),
     });
   } catch (error) {
     if (causeCode(error) === 'LEVEL_LOCKED') {
-      throw new InspectError('ErrInspectDatabaseLocked', `${location} is locked by another process: stop the node first (inspect reads a stopped node's data dir)`, { cause: error });
+      throw new InspectError(
+        'ErrInspectDatabaseLocked',
+        `${location} is locked by another process: stop the node first (inspect reads a stopped node's data dir)`,
+        { cause: error },
+      );
     }
-    const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+    const detail =
+      error instanceof Error
+        ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}`
+        : String(error);
     throw new InspectError('ErrInspectOpenFailed', `cannot open ${location}: ${detail}`, { cause: error });
   }
 }

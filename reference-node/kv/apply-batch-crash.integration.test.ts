@@ -25,12 +25,25 @@ const writerScript = fileURLToPath(new URL('./test/batch-apply-writer.ts', impor
 /** One run: the child kills itself after round `selfKillRound`, or the parent kills it after `parentKillAfterAcks` acknowledgements. */
 type Run = { readonly selfKillRound: number } | { readonly parentKillAfterAcks: number };
 const runs: readonly Run[] = [
-  { selfKillRound: 0 }, { selfKillRound: 3 }, { parentKillAfterAcks: 40 }, { selfKillRound: 6 },
-  { selfKillRound: 1 }, { parentKillAfterAcks: 7 }, { selfKillRound: 2 }, { parentKillAfterAcks: 0 },
+  { selfKillRound: 0 },
+  { selfKillRound: 3 },
+  { parentKillAfterAcks: 40 },
+  { selfKillRound: 6 },
+  { selfKillRound: 1 },
+  { parentKillAfterAcks: 7 },
+  { selfKillRound: 2 },
+  { parentKillAfterAcks: 0 },
 ];
 
-async function runSelfKilled(entryPoint: string, dataDir: string, journalPath: string, round: number): Promise<{ journal: string[]; stderr: string; signal: string | null }> {
-  const child = spawn(process.execPath, [entryPoint, dataDir, journalPath, String(round)], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function runSelfKilled(
+  entryPoint: string,
+  dataDir: string,
+  journalPath: string,
+  round: number,
+): Promise<{ journal: string[]; stderr: string; signal: string | null }> {
+  const child = spawn(process.execPath, [entryPoint, dataDir, journalPath, String(round)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const signal = await new Promise<string | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
@@ -39,7 +52,13 @@ async function runSelfKilled(entryPoint: string, dataDir: string, journalPath: s
   return { journal: lines, stderr, signal };
 }
 
-const numbers = (line: string, tag: string): number[] | null => (line.startsWith(`${tag} `) ? line.slice(tag.length + 1).split(' ').map(Number) : null);
+const numbers = (line: string, tag: string): number[] | null =>
+  line.startsWith(`${tag} `)
+    ? line
+        .slice(tag.length + 1)
+        .split(' ')
+        .map(Number)
+    : null;
 
 describe('batched apply durability under SIGKILL between apply and the next log fsync', () => {
   let child: TranspiledEntryPoint | undefined;
@@ -62,12 +81,24 @@ describe('batched apply durability under SIGKILL between apply and the next log 
           expect(killed.signal).toBe('SIGKILL');
           journal = killed.journal;
         } else {
-          const killed = await runUntilKilled({ nodeArguments: [child!.entryPoint, dataDir, journalPath], journalPath, killAfterAcks: run.parentKillAfterAcks });
+          const killed = await runUntilKilled({
+            nodeArguments: [child!.entryPoint, dataDir, journalPath],
+            journalPath,
+            killAfterAcks: run.parentKillAfterAcks,
+          });
           expect(killed.stderr).toBe('');
           journal = killed.journal;
         }
         const ready = journal.map((line) => numbers(line, 'ready')).find((r) => r !== null)!;
-        const [index, counter, counterVersions, putVersions, expectedCas, expectedPuts, applied] = ready as [number, number, number, number, number, number, number];
+        const [index, counter, counterVersions, putVersions, expectedCas, expectedPuts, applied] = ready as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
         // Nothing acknowledged is lost ...
         expect(index).toBeGreaterThanOrEqual(lastAcked.index);
         expect(counter).toBeGreaterThanOrEqual(lastAcked.counter);
@@ -78,7 +109,10 @@ describe('batched apply durability under SIGKILL between apply and the next log 
         const acks = journal.map((line) => numbers(line, 'a')).filter((a) => a !== null);
         if ('selfKillRound' in run) expect(acks).toHaveLength(run.selfKillRound + 1);
         const last = acks.at(-1);
-        lastAcked = last === undefined ? { index, counter, puts: putVersions } : { index: last[0]!, counter: last[1]!, puts: last[2]! };
+        lastAcked =
+          last === undefined
+            ? { index, counter, puts: putVersions }
+            : { index: last[0]!, counter: last[1]!, puts: last[2]! };
       }
       // The runs got somewhere: every round's group was acknowledged and survived.
       expect(lastAcked.index).toBeGreaterThan(20);

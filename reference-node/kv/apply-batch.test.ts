@@ -20,8 +20,15 @@ const single = (request: KvRequest): Uint8Array => encodeKvPayload({ kind: 'sing
 const put = (key: string, value: string, ms: number): Uint8Array =>
   single({ kind: 'put', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key), value: utf8(value), ttlMs: 0n });
 const cas = (key: string, expected: string | null, next: string, ms: number): Uint8Array =>
-  single({ kind: 'compareAndSet', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key), expected: expected === null ? null : utf8(expected), newValue: utf8(next) });
-const del = (key: string, ms: number): Uint8Array => single({ kind: 'delete', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key) });
+  single({
+    kind: 'compareAndSet',
+    commitTs: hlcTimestamp(BigInt(ms), 0n),
+    key: utf8(key),
+    expected: expected === null ? null : utf8(expected),
+    newValue: utf8(next),
+  });
+const del = (key: string, ms: number): Uint8Array =>
+  single({ kind: 'delete', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key) });
 const HALT_TEST_DOUBLE = Uint8Array.of(0x06, 0x01);
 
 /** A log mixing every kind of normal entry, several touching the same keys (so later entries read earlier ones). */
@@ -34,13 +41,26 @@ function randomLog(seed: number, length: number): Entry[] {
     // Proposed timestamps sometimes go backwards: the executor re-stamps them.
     const ms = 100 + index * 2 - pick(5);
     switch (pick(8)) {
-      case 0: log.push(rawEntry(index, new Uint8Array(0))); break;
-      case 1: log.push(proposalEntry(index, encodeLeaseRenewal(1_000 + index))); break;
-      case 2: log.push(proposalEntry(index, del(key, ms))); break;
-      case 3: log.push(proposalEntry(index, cas(key, null, `v${index}`, ms))); break;
-      case 4: log.push(proposalEntry(index, cas(key, `v${index - 1 - pick(2)}`, `v${index}`, ms))); break;
-      case 5: log.push(proposalEntry(index, Uint8Array.of(0x0a))); break;
-      default: log.push(proposalEntry(index, put(key, `v${index}`, ms)));
+      case 0:
+        log.push(rawEntry(index, new Uint8Array(0)));
+        break;
+      case 1:
+        log.push(proposalEntry(index, encodeLeaseRenewal(1_000 + index)));
+        break;
+      case 2:
+        log.push(proposalEntry(index, del(key, ms)));
+        break;
+      case 3:
+        log.push(proposalEntry(index, cas(key, null, `v${index}`, ms)));
+        break;
+      case 4:
+        log.push(proposalEntry(index, cas(key, `v${index - 1 - pick(2)}`, `v${index}`, ms)));
+        break;
+      case 5:
+        log.push(proposalEntry(index, Uint8Array.of(0x0a)));
+        break;
+      default:
+        log.push(proposalEntry(index, put(key, `v${index}`, ms)));
     }
   }
   return log;
@@ -59,7 +79,11 @@ function randomRuns(seed: number, log: readonly Entry[]): Entry[][] {
 }
 
 const summary = (outcome: PipelineOutcome): unknown =>
-  outcome.kind === 'applied' ? { index: outcome.index, response: outcome.response } : outcome.kind === 'skipped' ? { index: outcome.index, why: outcome.why } : { halt: outcome.halt.index };
+  outcome.kind === 'applied'
+    ? { index: outcome.index, response: outcome.response }
+    : outcome.kind === 'skipped'
+      ? { index: outcome.index, why: outcome.why }
+      : { halt: outcome.halt.index };
 
 describe('ApplyPipeline.applyNormalEntries (one store batch per Ready)', () => {
   let dir: string;
@@ -102,8 +126,11 @@ describe('ApplyPipeline.applyNormalEntries (one store batch per Ready)', () => {
     const first = node.proposals.register();
     const appliedWhenResolved = first.applied.then(() => node.pipeline.appliedIndex());
     const run = [
-      proposalEntry(1, put('a', '1', 100), first.id), rawEntry(2, new Uint8Array(0)), proposalEntry(3, cas('a', '1', '2', 101)),
-      proposalEntry(4, encodeLeaseRenewal(5_000)), proposalEntry(5, put('b', '3', 102)),
+      proposalEntry(1, put('a', '1', 100), first.id),
+      rawEntry(2, new Uint8Array(0)),
+      proposalEntry(3, cas('a', '1', '2', 101)),
+      proposalEntry(4, encodeLeaseRenewal(5_000)),
+      proposalEntry(5, put('b', '3', 102)),
     ];
     const outcomes = await node.pipeline.applyNormalEntries(run);
     expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'skipped', 'applied', 'applied', 'applied']);
@@ -119,8 +146,10 @@ describe('ApplyPipeline.applyNormalEntries (one store batch per Ready)', () => {
     let node = await open('n1');
     const pendings = [1, 2, 3, 4].map(() => node.proposals.register());
     const run = [
-      proposalEntry(1, put('a', '1', 100), pendings[0]!.id), proposalEntry(2, cas('a', '1', '2', 101), pendings[1]!.id),
-      proposalEntry(3, HALT_TEST_DOUBLE, pendings[2]!.id), proposalEntry(4, put('c', '4', 103), pendings[3]!.id),
+      proposalEntry(1, put('a', '1', 100), pendings[0]!.id),
+      proposalEntry(2, cas('a', '1', '2', 101), pendings[1]!.id),
+      proposalEntry(3, HALT_TEST_DOUBLE, pendings[2]!.id),
+      proposalEntry(4, put('c', '4', 103), pendings[3]!.id),
     ];
     const outcomes = await node.pipeline.applyNormalEntries(run);
     expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'applied', 'halted']);
@@ -150,7 +179,11 @@ describe('ApplyPipeline.applyNormalEntries (one store batch per Ready)', () => {
       },
     };
     node.fsm.setEncryptionApplier(applier);
-    const run = [proposalEntry(1, put('a', '1', 100)), proposalEntry(2, Uint8Array.of(0x03, 0x01)), proposalEntry(3, put('a', '2', 101))];
+    const run = [
+      proposalEntry(1, put('a', '1', 100)),
+      proposalEntry(2, Uint8Array.of(0x03, 0x01)),
+      proposalEntry(3, put('a', '2', 101)),
+    ];
     const setAppliedIndex = vi.spyOn(node.storage.state, 'setAppliedIndex');
     const outcomes = await node.pipeline.applyNormalEntries(run);
     expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'applied', 'applied']);

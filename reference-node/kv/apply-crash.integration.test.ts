@@ -20,8 +20,17 @@ const killAfterAcks = [80, 0, 150, 20];
 
 type Progress = readonly [index: number, counter: number];
 
-async function runUntilKilledAfter(entryPoint: string, dataDir: string, journalPath: string, acks: number): Promise<{ ready: Progress; acked: Progress[] }> {
-  const killed = await runUntilKilled({ nodeArguments: [entryPoint, dataDir, journalPath], journalPath, killAfterAcks: acks });
+async function runUntilKilledAfter(
+  entryPoint: string,
+  dataDir: string,
+  journalPath: string,
+  acks: number,
+): Promise<{ ready: Progress; acked: Progress[] }> {
+  const killed = await runUntilKilled({
+    nodeArguments: [entryPoint, dataDir, journalPath],
+    journalPath,
+    killAfterAcks: acks,
+  });
   expect(killed.stderr).toBe('');
   const pairs = (tag: string): Progress[] =>
     killed.journal.flatMap((line) => {
@@ -47,7 +56,12 @@ describe('apply pipeline durability under SIGKILL', () => {
       const dataDir = path.join(dir, 'node');
       let lastAcked: Progress = [0, 0];
       for (const [round, acks] of [...killAfterAcks, 0].entries()) {
-        const { ready, acked } = await runUntilKilledAfter(child!.entryPoint, dataDir, path.join(dir, `journal-${round}`), acks);
+        const { ready, acked } = await runUntilKilledAfter(
+          child!.entryPoint,
+          dataDir,
+          path.join(dir, `journal-${round}`),
+          acks,
+        );
         // At start the child replayed: it is at least at the last acknowledged index and counter.
         expect(ready[0]).toBeGreaterThanOrEqual(lastAcked[0]);
         expect(ready[1]).toBeGreaterThanOrEqual(lastAcked[1]);

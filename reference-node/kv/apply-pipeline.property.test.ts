@@ -31,10 +31,38 @@ type Step =
   | { kind: 'halt' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('put' as const), key: fc.nat(2), value: fc.nat(5), ttl: fc.constantFrom(0, 0, 30), ms: fc.integer({ min: 1, max: 100 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.nat(2), ms: fc.integer({ min: 1, max: 100 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cas' as const), key: fc.nat(2), expected: fc.option(fc.nat(5)), value: fc.nat(5), ms: fc.integer({ min: 1, max: 100 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lease' as const), ceiling: fc.integer({ min: 1, max: 10_000 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('put' as const),
+      key: fc.nat(2),
+      value: fc.nat(5),
+      ttl: fc.constantFrom(0, 0, 30),
+      ms: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      key: fc.nat(2),
+      ms: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('cas' as const),
+      key: fc.nat(2),
+      expected: fc.option(fc.nat(5)),
+      value: fc.nat(5),
+      ms: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('lease' as const), ceiling: fc.integer({ min: 1, max: 10_000 }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'confChange' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'halt' as const }) },
@@ -45,11 +73,23 @@ function toEntry(step: Step, index: number): Entry {
   const kv = (request: KvRequest): Entry => proposalEntry(index, encodeKvPayload({ kind: 'single', request }));
   switch (step.kind) {
     case 'put':
-      return kv({ kind: 'put', commitTs: ts(step.ms), key: utf8(KEYS[step.key]!), value: utf8(`v${step.value}`), ttlMs: BigInt(step.ttl) });
+      return kv({
+        kind: 'put',
+        commitTs: ts(step.ms),
+        key: utf8(KEYS[step.key]!),
+        value: utf8(`v${step.value}`),
+        ttlMs: BigInt(step.ttl),
+      });
     case 'delete':
       return kv({ kind: 'delete', commitTs: ts(step.ms), key: utf8(KEYS[step.key]!) });
     case 'cas':
-      return kv({ kind: 'compareAndSet', commitTs: ts(step.ms), key: utf8(KEYS[step.key]!), expected: step.expected === null ? null : utf8(`v${step.expected}`), newValue: utf8(`v${step.value}`) });
+      return kv({
+        kind: 'compareAndSet',
+        commitTs: ts(step.ms),
+        key: utf8(KEYS[step.key]!),
+        expected: step.expected === null ? null : utf8(`v${step.expected}`),
+        newValue: utf8(`v${step.value}`),
+      });
     case 'lease':
       return proposalEntry(index, encodeLeaseRenewal(step.ceiling));
     case 'empty':
@@ -106,8 +146,11 @@ class SimulatedNode {
     const values: (string | null)[] = [];
     const versions: string[][] = [];
     for (const key of KEYS) {
-      for (const ms of [50, 100_000]) values.push(text(await this.fsm.get(utf8(key), hlcTimestamp(BigInt(ms), 0xffffn))));
-      versions.push((await this.storage.state.versions(utf8(key))).map((v) => `${v.commitTs}:${v.tombstone}:${text(v.value)}`));
+      for (const ms of [50, 100_000])
+        values.push(text(await this.fsm.get(utf8(key), hlcTimestamp(BigInt(ms), 0xffffn))));
+      versions.push(
+        (await this.storage.state.versions(utf8(key))).map((v) => `${v.commitTs}:${v.tombstone}:${text(v.value)}`),
+      );
     }
     return {
       values,
@@ -130,7 +173,9 @@ describe('apply pipeline under crashes, replays and snapshot installs (property)
       await fc.assert(
         fc.asyncProperty(
           fc.array(stepArb, { minLength: 1, maxLength: 20 }),
-          fc.array(fc.record({ at: fc.nat(20), kind: fc.constantFrom('restart' as const, 'snapshot' as const) }), { maxLength: 4 }),
+          fc.array(fc.record({ at: fc.nat(20), kind: fc.constantFrom('restart' as const, 'snapshot' as const) }), {
+            maxLength: 4,
+          }),
           async (steps, faults: Fault[]) => {
             run += 1;
             const log = steps.map((step, i) => toEntry(step, i + 1));

@@ -46,7 +46,13 @@ export interface HaltState {
 /** What happened to one entry. */
 export type PipelineOutcome =
   | { readonly kind: 'skipped'; readonly index: LogIndex; readonly why: 'empty' | 'notEnvelope' | 'duplicate' }
-  | { readonly kind: 'applied'; readonly index: LogIndex; readonly proposalId: bigint; readonly response: FsmResponse; readonly resolved: boolean }
+  | {
+      readonly kind: 'applied';
+      readonly index: LogIndex;
+      readonly proposalId: bigint;
+      readonly response: FsmResponse;
+      readonly resolved: boolean;
+    }
   | { readonly kind: 'halted'; readonly halt: HaltState };
 
 /** One entry of a batch before the batch is written: an applied entry's proposal resolves only after. */
@@ -137,7 +143,10 @@ export class ApplyPipeline {
         payload = this.unwrapper.unwrap(payload, entry.index);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return this.halt(entry.index, new HaltError('ErrRaftUnwrapFailed', `entry ${entry.index}: ${message}`, { cause: error }));
+        return this.halt(
+          entry.index,
+          new HaltError('ErrRaftUnwrapFailed', `entry ${entry.index}: ${message}`, { cause: error }),
+        );
       }
     }
     const replay = entry.index <= this.fsm.appliedIndex();
@@ -159,7 +168,11 @@ export class ApplyPipeline {
     await this.fsm.markApplied(index);
   }
 
-  private async skip(batch: ApplyBatch, index: LogIndex, why: 'empty' | 'notEnvelope' | 'duplicate'): Promise<BatchStep> {
+  private async skip(
+    batch: ApplyBatch,
+    index: LogIndex,
+    why: 'empty' | 'notEnvelope' | 'duplicate',
+  ): Promise<BatchStep> {
     // Skipped entries still count as applied (they are below or at the commit index).
     await this.fsm.markApplied(index, batch);
     return { kind: 'skipped', index, why };

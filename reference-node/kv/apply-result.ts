@@ -43,5 +43,4 @@ export class HaltError extends Error {
 
 /** The result of `StateMachine.apply`. */
 export type ApplyResult =
-  | { readonly kind: 'response'; readonly response: FsmResponse }
-  | { readonly kind: 'halt'; readonly error: HaltError };
+  { readonly kind: 'response'; readonly response: FsmResponse } | { readonly kind: 'halt'; readonly error: HaltError };

@@ -14,7 +14,10 @@ export class ByteReader {
 
   private need(count: number, what: string): void {
     if (this.offset + count > this.bytes.length) {
-      throw new FsmDecodeError('Truncated', `${what} needs ${count} bytes at offset ${this.offset}, ${this.bytes.length - this.offset} left`);
+      throw new FsmDecodeError(
+        'Truncated',
+        `${what} needs ${count} bytes at offset ${this.offset}, ${this.bytes.length - this.offset} left`,
+      );
     }
   }
 

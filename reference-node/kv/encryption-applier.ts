@@ -30,6 +30,9 @@ export interface EncryptionApplier {
 export const haltingEncryptionApplier: EncryptionApplier = Object.freeze({
   async apply(input: EncryptionApplyInput): Promise<HaltError> {
     const opcode = input.payload[0] ?? 0;
-    return new HaltError('ErrEncryptionApply', `opcode 0x${opcode.toString(16).padStart(2, '0')} at index ${input.index}: no encryption applier is wired`);
+    return new HaltError(
+      'ErrEncryptionApply',
+      `opcode 0x${opcode.toString(16).padStart(2, '0')} at index ${input.index}: no encryption applier is wired`,
+    );
   },
 });

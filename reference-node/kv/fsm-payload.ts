@@ -32,7 +32,13 @@ export const FsmOpcode = Object.freeze({
 
 /** One KV request, as replicated. */
 export type KvRequest =
-  | { readonly kind: 'put'; readonly commitTs: bigint; readonly key: Uint8Array; readonly value: Uint8Array; readonly ttlMs: bigint }
+  | {
+      readonly kind: 'put';
+      readonly commitTs: bigint;
+      readonly key: Uint8Array;
+      readonly value: Uint8Array;
+      readonly ttlMs: bigint;
+    }
   | { readonly kind: 'delete'; readonly commitTs: bigint; readonly key: Uint8Array }
   | {
       readonly kind: 'compareAndSet';
@@ -63,7 +69,11 @@ function lengthPrefixed(bytes: Uint8Array): Uint8Array {
 
 /** Encodes one request (without an opcode). */
 export function encodeKvRequest(request: KvRequest): Uint8Array {
-  const head = concatBytes(Uint8Array.of(RequestKind[request.kind]), encodeUint64BE(request.commitTs), lengthPrefixed(request.key));
+  const head = concatBytes(
+    Uint8Array.of(RequestKind[request.kind]),
+    encodeUint64BE(request.commitTs),
+    lengthPrefixed(request.key),
+  );
   switch (request.kind) {
     case 'put':
       return concatBytes(head, lengthPrefixed(request.value), encodeUint64BE(request.ttlMs));
@@ -84,7 +94,11 @@ export function encodeKvPayload(payload: KvPayload): Uint8Array {
     case 'single':
       return concatBytes(Uint8Array.of(FsmOpcode.single), encodeKvRequest(payload.request));
     case 'batch':
-      return concatByteArrays([Uint8Array.of(FsmOpcode.batch), u32(payload.requests.length), ...payload.requests.map(encodeKvRequest)]);
+      return concatByteArrays([
+        Uint8Array.of(FsmOpcode.batch),
+        u32(payload.requests.length),
+        ...payload.requests.map(encodeKvRequest),
+      ]);
     case 'leaseRenewal':
       return encodeLeaseRenewal(payload.ceilingMs);
   }
@@ -92,7 +106,8 @@ export function encodeKvPayload(payload: KvPayload): Uint8Array {
 
 /** The 0x02 payload raising every replica's HLC ceiling to `ceilingMs`. */
 export function encodeLeaseRenewal(ceilingMs: number): Uint8Array {
-  if (!Number.isSafeInteger(ceilingMs) || ceilingMs < 0) throw new RangeError(`lease ceiling ${ceilingMs} must be a non-negative integer`);
+  if (!Number.isSafeInteger(ceilingMs) || ceilingMs < 0)
+    throw new RangeError(`lease ceiling ${ceilingMs} must be a non-negative integer`);
   const out = new Uint8Array(9);
   out[0] = FsmOpcode.leaseRenewal;
   new DataView(out.buffer).setBigInt64(1, BigInt(ceilingMs), false);
@@ -112,9 +127,16 @@ function decodeRequest(reader: ByteReader, limits: PayloadLimits): KvRequest {
       return { kind: 'delete', commitTs, key };
     case RequestKind.compareAndSet: {
       const expect = reader.u8('CAS expectation');
-      if (expect !== 0 && expect !== 1) throw new FsmDecodeError('UnknownTag', `CAS expectation ${expect} is neither 0 (absent) nor 1 (value)`);
+      if (expect !== 0 && expect !== 1)
+        throw new FsmDecodeError('UnknownTag', `CAS expectation ${expect} is neither 0 (absent) nor 1 (value)`);
       const expected = expect === 1 ? reader.lengthPrefixed('expected value', limits.valueBytesMax) : null;
-      return { kind: 'compareAndSet', commitTs, key, expected, newValue: reader.lengthPrefixed('new value', limits.valueBytesMax) };
+      return {
+        kind: 'compareAndSet',
+        commitTs,
+        key,
+        expected,
+        newValue: reader.lengthPrefixed('new value', limits.valueBytesMax),
+      };
     }
     default:
       throw new FsmDecodeError('UnknownTag', `unknown request kind ${kind}`);
@@ -149,7 +171,10 @@ export function decodeKvPayload(payload: Uint8Array, limits: PayloadLimits = KvD
       break;
     }
     default:
-      throw new FsmDecodeError('UnknownTag', `opcode 0x${opcode.toString(16).padStart(2, '0')} is not a kv-layer opcode`);
+      throw new FsmDecodeError(
+        'UnknownTag',
+        `opcode 0x${opcode.toString(16).padStart(2, '0')} is not a kv-layer opcode`,
+      );
   }
   reader.end('payload');
   return decoded;

@@ -84,7 +84,8 @@ export class Hlc {
 
   /** The 0x02 payload a leader proposes to extend its lease by `leaseMs`. */
   leaseRenewalPayload(leaseMs: number): Uint8Array {
-    if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) throw new RangeError(`leaseMs must be a positive integer, got ${leaseMs}`);
+    if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0)
+      throw new RangeError(`leaseMs must be a positive integer, got ${leaseMs}`);
     return encodeLeaseRenewal(Number(this.physicalNow()) + leaseMs);
   }
 }

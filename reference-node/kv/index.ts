@@ -4,7 +4,12 @@
  * and the proposal registry. The encryption layer plugs in through
  * {@link EncryptionApplier} (opcodes 0x03-0x05) and {@link RaftUnwrapper}.
  */
-export { encodeProposal, decodeProposal, PROPOSAL_ENVELOPE_VERSION, PROPOSAL_ENVELOPE_HEADER_BYTES } from './proposal-envelope.js';
+export {
+  encodeProposal,
+  decodeProposal,
+  PROPOSAL_ENVELOPE_VERSION,
+  PROPOSAL_ENVELOPE_HEADER_BYTES,
+} from './proposal-envelope.js';
 export type { ProposalEnvelope } from './proposal-envelope.js';
 export { encodeKvPayload, decodeKvPayload, encodeKvRequest, encodeLeaseRenewal, FsmOpcode } from './fsm-payload.js';
 export type { KvRequest, KvPayload } from './fsm-payload.js';
@@ -43,6 +48,12 @@ export type { SnapshotPayloadView, SnapshotRow } from './snapshot-payload-reader
 export { ApplyPipeline } from './apply-pipeline.js';
 export type { ApplyPipelineOptions, HaltState, PipelineOutcome } from './apply-pipeline.js';
 export { ProposalRegistry } from './proposal-registry.js';
-export type { RandomSource, AppliedProposal, PendingProposal, ProposalRegistryOptions, PendingRejection } from './proposal-registry.js';
+export type {
+  RandomSource,
+  AppliedProposal,
+  PendingProposal,
+  ProposalRegistryOptions,
+  PendingRejection,
+} from './proposal-registry.js';
 export { recoverFromSnapshot, replayCommittedEntries } from './startup-recovery.js';
 export type { SnapshotRecovery, ReplayOptions, ReplayResult } from './startup-recovery.js';

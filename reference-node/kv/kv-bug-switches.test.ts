@@ -20,7 +20,10 @@ const markerUnwrapper = (cutover: number): RaftUnwrapper => ({
   },
 });
 const put = (key: string, ms: number): Uint8Array =>
-  encodeKvPayload({ kind: 'single', request: { kind: 'put', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key), value: utf8('v'), ttlMs: 0n } });
+  encodeKvPayload({
+    kind: 'single',
+    request: { kind: 'put', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key), value: utf8('v'), ttlMs: 0n },
+  });
 
 describe('kv catalogued bug switches (default off)', () => {
   let dir: string;
@@ -34,23 +37,34 @@ describe('kv catalogued bug switches (default off)', () => {
   });
 
   it('B4 (>= at the cutover) unwraps the cleartext marker entry and halts; the default applies it', async () => {
-    for (const [name, bugs, expected] of [['correct', {}, 'applied'], ['b4', { B4: true }, 'halted']] as const) {
+    for (const [name, bugs, expected] of [
+      ['correct', {}, 'applied'],
+      ['b4', { B4: true }, 'halted'],
+    ] as const) {
       const node = await openKvNode(path.join(dir, name));
       nodes.push(node);
       const buggy = new ApplyPipeline({
-        fsm: node.fsm, proposals: node.proposals, unwrapper: markerUnwrapper(5), bugs,
+        fsm: node.fsm,
+        proposals: node.proposals,
+        unwrapper: markerUnwrapper(5),
+        bugs,
       });
       const outcome = await buggy.applyNormalEntry(proposalEntry(5, put('marker', 1)));
       expect(outcome.kind).toBe(expected);
       if (outcome.kind === 'halted') expect(outcome.halt).toMatchObject({ reason: 'ErrRaftUnwrapFailed', index: 5 });
-      expect(await buggy.applyNormalEntry(proposalEntry(6, Uint8Array.of(WRAP_MARKER, ...put('above', 2))))).toMatchObject({ kind: expected });
+      expect(
+        await buggy.applyNormalEntry(proposalEntry(6, Uint8Array.of(WRAP_MARKER, ...put('above', 2)))),
+      ).toMatchObject({ kind: expected });
     }
   });
 
   it('B40 (band only 0x03-0x05) sends 0x06 to the legacy decoder: an error response, no halt', async () => {
     const node = await openKvNode(path.join(dir, 'b40'), { fsm: { bugs: { B40: true } } });
     nodes.push(node);
-    expect(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x06, 0x01))).toMatchObject({ kind: 'response', response: { kind: 'error', code: 'LegacyDecodeFailed' } });
+    expect(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x06, 0x01))).toMatchObject({
+      kind: 'response',
+      response: { kind: 'error', code: 'LegacyDecodeFailed' },
+    });
     expect(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x05, 0x01))).toMatchObject({ kind: 'halt' });
   });
 

@@ -51,7 +51,11 @@ function keyId(key: Uint8Array): string {
  * those of `overlay` (earlier entries of the same apply batch), which gets
  * this execution's writes added.
  */
-export async function executeKvRequests(store: StateStore, requests: readonly KvRequest[], overlay: KvOverlay = new KvOverlay()): Promise<KvExecution> {
+export async function executeKvRequests(
+  store: StateStore,
+  requests: readonly KvRequest[],
+  overlay: KvOverlay = new KvOverlay(),
+): Promise<KvExecution> {
   const mutations: VersionMutation[] = [];
   const pending = overlay.pending;
   const responses: FsmResponse[] = [];
@@ -79,20 +83,38 @@ export async function executeKvRequests(store: StateStore, requests: readonly Kv
       }
       case 'delete': {
         const existed = (await currentValue(request.key, commitTs)) !== null;
-        if (existed) write({ kind: 'version', userKey: request.key, commitTs, tombstone: true, expireAtMs: 0n, value: new Uint8Array(0) });
+        if (existed)
+          write({
+            kind: 'version',
+            userKey: request.key,
+            commitTs,
+            tombstone: true,
+            expireAtMs: 0n,
+            value: new Uint8Array(0),
+          });
         responses.push({ kind: 'delete', commitTs, existed });
         break;
       }
       case 'compareAndSet': {
         const current = await currentValue(request.key, commitTs);
-        const succeeded = request.expected === null ? current === null : current !== null && bytesEqual(current, request.expected);
-        if (succeeded) write({ kind: 'version', userKey: request.key, commitTs, tombstone: false, expireAtMs: 0n, value: request.newValue });
+        const succeeded =
+          request.expected === null ? current === null : current !== null && bytesEqual(current, request.expected);
+        if (succeeded)
+          write({
+            kind: 'version',
+            userKey: request.key,
+            commitTs,
+            tombstone: false,
+            expireAtMs: 0n,
+            value: request.newValue,
+          });
         responses.push({ kind: 'compareAndSet', commitTs, succeeded, current });
         break;
       }
     }
   }
   // Only written versions move the store's highest commit timestamp (StateStore.commit), so only they move the overlay's.
-  for (const mutation of mutations) if (mutation.commitTs > overlay.maxCommitTs) overlay.maxCommitTs = mutation.commitTs;
+  for (const mutation of mutations)
+    if (mutation.commitTs > overlay.maxCommitTs) overlay.maxCommitTs = mutation.commitTs;
   return { mutations, responses, maxCommitTs: lastTs };
 }

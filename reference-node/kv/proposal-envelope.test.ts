@@ -5,7 +5,9 @@ import { hex } from './test/kv-fixture.js';
 
 describe('proposal envelope (spec §2.7)', () => {
   it('is 0x01 ‖ BE64 id ‖ payload (golden bytes)', () => {
-    expect(hex(encodeProposal(0x0102030405060708n, Uint8Array.of(0xaa, 0xbb)))).toBe('01' + '0102030405060708' + 'aabb');
+    expect(hex(encodeProposal(0x0102030405060708n, Uint8Array.of(0xaa, 0xbb)))).toBe(
+      '01' + '0102030405060708' + 'aabb',
+    );
     expect(hex(encodeProposal(0n, new Uint8Array(0)))).toBe('01' + '0000000000000000');
   });
 

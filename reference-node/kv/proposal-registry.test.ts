@@ -18,7 +18,9 @@ describe('ProposalRegistry', () => {
 
   it('rejects a random source that does not return a uint32', () => {
     expect(() => new ProposalRegistry({ random: { nextUint32: () => -1 } })).toThrow(/uint32/);
-    expect(() => new ProposalRegistry({ random: seededRandom(1), pendingProposalsMax: 0 })).toThrow(/pendingProposalsMax/);
+    expect(() => new ProposalRegistry({ random: seededRandom(1), pendingProposalsMax: 0 })).toThrow(
+      /pendingProposalsMax/,
+    );
   });
 
   it('resolves a registered proposal once; unknown ids have no waiter', async () => {

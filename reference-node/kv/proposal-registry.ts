@@ -45,7 +45,10 @@ interface Waiter {
 }
 
 /** Names of the registry errors allowed for pending proposals: all indefinite (they may still commit). */
-export type PendingRejection = Extract<NodeErrorName, 'LeadershipLost' | 'HaltedWhilePending' | 'ProposalTimeout' | 'ForwardFailed' | 'Internal'>;
+export type PendingRejection = Extract<
+  NodeErrorName,
+  'LeadershipLost' | 'HaltedWhilePending' | 'ProposalTimeout' | 'ForwardFailed' | 'Internal'
+>;
 
 /** Allocates proposal ids and tracks their waiters (bounded). */
 export class ProposalRegistry {
@@ -66,7 +69,8 @@ export class ProposalRegistry {
 
   private drawHigh(): bigint {
     const value = this.random.nextUint32();
-    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new RangeError(`random source returned ${value}, not a uint32`);
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff)
+      throw new RangeError(`random source returned ${value}, not a uint32`);
     return BigInt(value) << 32n;
   }
 
@@ -86,7 +90,10 @@ export class ProposalRegistry {
    */
   register(): PendingProposal {
     if (this.waiters.size >= this.pendingProposalsMax) {
-      throw new NodeError('Overloaded', `${this.waiters.size} proposals are pending (pendingProposalsMax ${this.pendingProposalsMax})`);
+      throw new NodeError(
+        'Overloaded',
+        `${this.waiters.size} proposals are pending (pendingProposalsMax ${this.pendingProposalsMax})`,
+      );
     }
     const id = this.allocateId();
     const applied = new Promise<AppliedProposal>((resolve, reject) => {
@@ -124,7 +131,8 @@ export class ProposalRegistry {
    * may still commit on other replicas.
    */
   rejectAll(name: PendingRejection, message: string): number {
-    if (NodeErrors[name].definite) throw new Error(`assertion failed: ${name} is definite; pending proposals need an indefinite error`);
+    if (NodeErrors[name].definite)
+      throw new Error(`assertion failed: ${name} is definite; pending proposals need an indefinite error`);
     const waiters = [...this.waiters.values()];
     this.waiters.clear();
     for (const waiter of waiters) waiter.reject(new NodeError(name, message));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSnapshotHeaderV1, encodeSnapshotHeaderV2, readSnapshotHeader, SnapshotHeaderWriter } from './snapshot-header.js';
+import {
+  encodeSnapshotHeaderV1,
+  encodeSnapshotHeaderV2,
+  readSnapshotHeader,
+  SnapshotHeaderWriter,
+} from './snapshot-header.js';
 import { hex } from './test/kv-fixture.js';
 
 const fromHex = (value: string): Uint8Array => Uint8Array.from(Buffer.from(value, 'hex'));
@@ -10,7 +15,9 @@ const v2 = (length: number, extra = ''): Uint8Array =>
 describe('snapshot header (spec §9)', () => {
   it('writes the golden v1 and v2 layouts', () => {
     expect(hex(encodeSnapshotHeaderV1(100))).toBe(ascii('EKVTHLC1') + '0000000000000064');
-    expect(hex(encodeSnapshotHeaderV2(100, 7))).toBe(ascii('EKVTHLC2') + '0010' + '0000000000000064' + '0000000000000007');
+    expect(hex(encodeSnapshotHeaderV2(100, 7))).toBe(
+      ascii('EKVTHLC2') + '0010' + '0000000000000064' + '0000000000000007',
+    );
     expect(encodeSnapshotHeaderV1(1).length).toBe(16);
     expect(encodeSnapshotHeaderV2(1, 1).length).toBe(26);
   });
@@ -28,12 +35,18 @@ describe('snapshot header (spec §9)', () => {
   });
 
   it.each([15, 0, 1025, 0xffff])('refuses a v2 length of %d with ErrSnapshotHeaderInvalidLength', (length) => {
-    expect(() => readSnapshotHeader(v2(length, '00'.repeat(2000)))).toThrow(expect.objectContaining({ code: 'ErrSnapshotHeaderInvalidLength' }));
+    expect(() => readSnapshotHeader(v2(length, '00'.repeat(2000)))).toThrow(
+      expect.objectContaining({ code: 'ErrSnapshotHeaderInvalidLength' }),
+    );
   });
 
   it('refuses an unknown EKVTHLC version with ErrSnapshotHeaderUnknownMagic', () => {
-    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC3') + '00'.repeat(16)))).toThrow(expect.objectContaining({ code: 'ErrSnapshotHeaderUnknownMagic' }));
-    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC') + '00'))).toThrow(expect.objectContaining({ code: 'ErrSnapshotHeaderUnknownMagic' }));
+    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC3') + '00'.repeat(16)))).toThrow(
+      expect.objectContaining({ code: 'ErrSnapshotHeaderUnknownMagic' }),
+    );
+    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC') + '00'))).toThrow(
+      expect.objectContaining({ code: 'ErrSnapshotHeaderUnknownMagic' }),
+    );
   });
 
   it('treats fewer than 8 bytes and any other start as headerless legacy, consuming nothing', () => {
@@ -45,8 +58,12 @@ describe('snapshot header (spec §9)', () => {
   });
 
   it('refuses truncated v1/v2 headers with a typed error', () => {
-    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC1') + '0000'))).toThrow(expect.objectContaining({ code: 'ErrSnapshotHeaderTruncated' }));
-    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC2') + '0010' + '00'))).toThrow(expect.objectContaining({ code: 'ErrSnapshotHeaderTruncated' }));
+    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC1') + '0000'))).toThrow(
+      expect.objectContaining({ code: 'ErrSnapshotHeaderTruncated' }),
+    );
+    expect(() => readSnapshotHeader(fromHex(ascii('EKVTHLC2') + '0010' + '00'))).toThrow(
+      expect.objectContaining({ code: 'ErrSnapshotHeaderTruncated' }),
+    );
   });
 
   it('writes v1 while the cutover is 0, v2 after, and never downgrades (reported once)', () => {

@@ -56,7 +56,8 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 }
 
 function safeNumber(value: bigint, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new SnapshotHeaderError('ErrSnapshotHeaderValueRange', `${what} ${value} exceeds 2^53-1`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new SnapshotHeaderError('ErrSnapshotHeaderValueRange', `${what} ${value} exceeds 2^53-1`);
   return Number(value);
 }
 
@@ -65,7 +66,8 @@ export function readSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
   const legacy: SnapshotHeader = { format: 'legacy', ceilingMs: 0, cutoverIndex: 0, payloadOffset: 0 };
   if (bytes.length < MAGIC_BYTES) return legacy;
   if (startsWith(bytes, MAGIC_V2)) {
-    if (bytes.length < MAGIC_BYTES + 2) throw new SnapshotHeaderError('ErrSnapshotHeaderTruncated', 'v2 header ends before its length field');
+    if (bytes.length < MAGIC_BYTES + 2)
+      throw new SnapshotHeaderError('ErrSnapshotHeaderTruncated', 'v2 header ends before its length field');
     const length = (bytes[8]! << 8) | bytes[9]!;
     if (length < SNAPSHOT_HEADER_V2_LENGTH_MIN || length > SNAPSHOT_HEADER_V2_LENGTH_MAX) {
       throw new SnapshotHeaderError(
@@ -74,7 +76,11 @@ export function readSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
       );
     }
     const end = MAGIC_BYTES + 2 + length;
-    if (bytes.length < end) throw new SnapshotHeaderError('ErrSnapshotHeaderTruncated', `v2 header declares ${length} bytes, ${bytes.length - 10} present`);
+    if (bytes.length < end)
+      throw new SnapshotHeaderError(
+        'ErrSnapshotHeaderTruncated',
+        `v2 header declares ${length} bytes, ${bytes.length - 10} present`,
+      );
     // Bytes past the first 16 are advisory fields of newer writers: ignored.
     return {
       format: 'v2',
@@ -84,11 +90,20 @@ export function readSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
     };
   }
   if (startsWith(bytes, MAGIC_V1)) {
-    if (bytes.length < 16) throw new SnapshotHeaderError('ErrSnapshotHeaderTruncated', 'v1 header ends before its ceiling');
-    return { format: 'v1', ceilingMs: safeNumber(readUint64BE(bytes, 8), 'ceiling'), cutoverIndex: 0, payloadOffset: 16 };
+    if (bytes.length < 16)
+      throw new SnapshotHeaderError('ErrSnapshotHeaderTruncated', 'v1 header ends before its ceiling');
+    return {
+      format: 'v1',
+      ceilingMs: safeNumber(readUint64BE(bytes, 8), 'ceiling'),
+      cutoverIndex: 0,
+      payloadOffset: 16,
+    };
   }
   if (startsWith(bytes, MAGIC_PREFIX)) {
-    throw new SnapshotHeaderError('ErrSnapshotHeaderUnknownMagic', `unknown snapshot header version byte 0x${bytes[7]!.toString(16).padStart(2, '0')}`);
+    throw new SnapshotHeaderError(
+      'ErrSnapshotHeaderUnknownMagic',
+      `unknown snapshot header version byte 0x${bytes[7]!.toString(16).padStart(2, '0')}`,
+    );
   }
   return legacy;
 }
@@ -100,7 +115,12 @@ export function encodeSnapshotHeaderV1(ceilingMs: number): Uint8Array {
 
 /** Encodes a v2 header carrying the cutover index. */
 export function encodeSnapshotHeaderV2(ceilingMs: number, cutoverIndex: number): Uint8Array {
-  return concatBytes(MAGIC_V2, Uint8Array.of(0x00, 0x10), encodeUint64BE(BigInt(ceilingMs)), encodeUint64BE(BigInt(cutoverIndex)));
+  return concatBytes(
+    MAGIC_V2,
+    Uint8Array.of(0x00, 0x10),
+    encodeUint64BE(BigInt(ceilingMs)),
+    encodeUint64BE(BigInt(cutoverIndex)),
+  );
 }
 
 /**

@@ -109,7 +109,9 @@ class ChunkedBytes {
 
 function checkField(length: number, what: string): void {
   if (length > SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX) {
-    throw new RangeError(`${what} is ${length} bytes, above the snapshot field bound of ${SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX}`);
+    throw new RangeError(
+      `${what} is ${length} bytes, above the snapshot field bound of ${SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX}`,
+    );
   }
 }
 
@@ -126,7 +128,8 @@ export class SnapshotPayloadBuilder {
 
   constructor(start: SnapshotPayloadStart) {
     const chunkBytes = start.chunkBytes ?? SNAPSHOT_BUILD_CHUNK_BYTES;
-    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 16) throw new RangeError(`chunkBytes ${chunkBytes} must be an integer of at least 16`);
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 16)
+      throw new RangeError(`chunkBytes ${chunkBytes} must be an integer of at least 16`);
     checkField(start.applicationBlob.length, 'the application blob');
     this.out = new ChunkedBytes(chunkBytes);
     if (start.prefix !== undefined) this.out.bytes(start.prefix);
@@ -140,7 +143,8 @@ export class SnapshotPayloadBuilder {
 
   /** Appends one MVCC row (only before the first raw row). */
   addMvccRow(key: Uint8Array, value: Uint8Array): void {
-    if (this.section !== 'mvcc') throw new Error(`assertion failed: an MVCC row after the ${this.section} section began`);
+    if (this.section !== 'mvcc')
+      throw new Error(`assertion failed: an MVCC row after the ${this.section} section began`);
     this.addRow(key, value);
   }
 

@@ -8,7 +8,11 @@
 import { asLogIndex, type LogIndex } from '../raft/types.js';
 import { ByteReader } from './byte-reader.js';
 import { FsmDecodeError } from './fsm-decode-error.js';
-import { SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX, SNAPSHOT_PAYLOAD_MAGIC, SnapshotPayloadError } from './snapshot-payload-format.js';
+import {
+  SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX,
+  SNAPSHOT_PAYLOAD_MAGIC,
+  SnapshotPayloadError,
+} from './snapshot-payload-format.js';
 
 /** One [key, value] row; both are views into the payload bytes. */
 export type SnapshotRow = readonly [Uint8Array, Uint8Array];
@@ -49,7 +53,10 @@ function* sectionRows(payload: Uint8Array, section: Section): Generator<Snapshot
   // Already validated: these reads cannot fail.
   const reader = new ByteReader(payload.subarray(section.start, section.end));
   for (let i = 0; i < section.count; i++) {
-    yield [reader.lengthPrefixedView('key', SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX), reader.lengthPrefixedView('value', SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX)];
+    yield [
+      reader.lengthPrefixedView('key', SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX),
+      reader.lengthPrefixedView('value', SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX),
+    ];
   }
 }
 
@@ -59,14 +66,18 @@ function* sectionRows(payload: Uint8Array, section: Section): Generator<Snapshot
  * The rows stay valid as long as `payload` is not modified.
  */
 export function readSnapshotPayload(payload: Uint8Array): SnapshotPayloadView {
-  if (payload.length < SNAPSHOT_PAYLOAD_MAGIC.length || !SNAPSHOT_PAYLOAD_MAGIC.every((byte, i) => payload[i] === byte)) {
+  if (
+    payload.length < SNAPSHOT_PAYLOAD_MAGIC.length ||
+    !SNAPSHOT_PAYLOAD_MAGIC.every((byte, i) => payload[i] === byte)
+  ) {
     throw new SnapshotPayloadError('the store payload does not start with EKVSTOR1');
   }
   try {
     const reader = new ByteReader(payload);
     reader.skipBytes(SNAPSHOT_PAYLOAD_MAGIC.length, 'magic');
     const applied = reader.u64('applied index');
-    if (applied > BigInt(Number.MAX_SAFE_INTEGER)) throw new SnapshotPayloadError(`applied index ${applied} exceeds 2^53-1`);
+    if (applied > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new SnapshotPayloadError(`applied index ${applied} exceeds 2^53-1`);
     const maxCommitTs = reader.u64('max commit timestamp');
     const applicationBlob = reader.lengthPrefixed('application blob', SNAPSHOT_PAYLOAD_FIELD_BYTES_MAX);
     const mvcc = skipSection(reader, 'MVCC row');

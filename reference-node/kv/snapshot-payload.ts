@@ -21,7 +21,11 @@ export interface SnapshotPayload {
 /** Encodes the store payload. */
 export function encodeSnapshotPayload(payload: SnapshotPayload): Uint8Array {
   const { contents } = payload;
-  const builder = new SnapshotPayloadBuilder({ appliedIndex: contents.appliedIndex, maxCommitTs: contents.maxCommitTs, applicationBlob: payload.applicationBlob });
+  const builder = new SnapshotPayloadBuilder({
+    appliedIndex: contents.appliedIndex,
+    maxCommitTs: contents.maxCommitTs,
+    applicationBlob: payload.applicationBlob,
+  });
   for (const [key, value] of contents.mvccRows) builder.addMvccRow(key, value);
   for (const [key, value] of contents.rawRows) builder.addRawRow(key, value);
   return builder.finish();
@@ -37,7 +41,12 @@ function copyRows(rows: Iterable<SnapshotRow>): [Uint8Array, Uint8Array][] {
 export function decodeSnapshotPayload(bytes: Uint8Array): SnapshotPayload {
   const view = readSnapshotPayload(bytes);
   return {
-    contents: { appliedIndex: view.appliedIndex, maxCommitTs: view.maxCommitTs, mvccRows: copyRows(view.mvccRows), rawRows: copyRows(view.rawRows) },
+    contents: {
+      appliedIndex: view.appliedIndex,
+      maxCommitTs: view.maxCommitTs,
+      mvccRows: copyRows(view.mvccRows),
+      rawRows: copyRows(view.rawRows),
+    },
     applicationBlob: view.applicationBlob,
   };
 }

@@ -15,9 +15,17 @@ import { recoverFromSnapshot, replayCommittedEntries } from './startup-recovery.
 import { openKvNode, proposalEntry, text, utf8, type KvNode } from './test/kv-fixture.js';
 
 const put = (key: string, value: string, ms: number): Uint8Array =>
-  encodeKvPayload({ kind: 'single', request: { kind: 'put', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key), value: utf8(value), ttlMs: 0n } });
+  encodeKvPayload({
+    kind: 'single',
+    request: { kind: 'put', commitTs: hlcTimestamp(BigInt(ms), 0n), key: utf8(key), value: utf8(value), ttlMs: 0n },
+  });
 const confState: ConfState = { voters: [asNodeId('n1')], learners: [] };
-const confChangeEntry = (index: number): Entry => ({ index: asLogIndex(index), term: asTerm(1), type: EntryType.ConfChange, data: utf8('add n2') });
+const confChangeEntry = (index: number): Entry => ({
+  index: asLogIndex(index),
+  term: asTerm(1),
+  type: EntryType.ConfChange,
+  data: utf8('add n2'),
+});
 const hardState = (commit: number) => ({ term: asTerm(1), vote: asNodeId('n1'), commit: asLogIndex(commit) });
 
 describe('startup recovery and replay', () => {
@@ -52,13 +60,26 @@ describe('startup recovery and replay', () => {
   it('replays after a snapshot: adopts its ceiling, re-applies leases, skips duplicates, re-halts at the same index', async () => {
     let node = await open('n1');
     const confChanges: Entry[] = [];
-    const first = [proposalEntry(1, put('a', '1', 100)), proposalEntry(2, encodeLeaseRenewal(1_000)), confChangeEntry(3), proposalEntry(4, put('b', '2', 200))];
+    const first = [
+      proposalEntry(1, put('a', '1', 100)),
+      proposalEntry(2, encodeLeaseRenewal(1_000)),
+      confChangeEntry(3),
+      proposalEntry(4, put('b', '2', 200)),
+    ];
     await node.storage.log.append(first, hardState(4));
     await applyAll(node, first, confChanges);
     const data = await node.fsm.snapshot(utf8('address book'));
-    await node.storage.log.saveSnapshot({ metadata: { index: node.fsm.appliedIndex(), term: asTerm(1), confState }, data });
+    await node.storage.log.saveSnapshot({
+      metadata: { index: node.fsm.appliedIndex(), term: asTerm(1), confState },
+      data,
+    });
     await node.storage.log.compact(asLogIndex(4));
-    const second = [proposalEntry(5, encodeLeaseRenewal(2_000)), proposalEntry(6, put('c', '3', 300)), proposalEntry(7, Uint8Array.of(0x07)), proposalEntry(8, put('d', '4', 400))];
+    const second = [
+      proposalEntry(5, encodeLeaseRenewal(2_000)),
+      proposalEntry(6, put('c', '3', 300)),
+      proposalEntry(7, Uint8Array.of(0x07)),
+      proposalEntry(8, put('d', '4', 400)),
+    ];
     await node.storage.log.append(second, hardState(8));
     await applyAll(node, second, confChanges);
     expect(node.pipeline.halted()).toMatchObject({ index: 7 });
@@ -93,7 +114,12 @@ describe('startup recovery and replay', () => {
     const entries = [proposalEntry(1, put('a', '1', 100)), confChangeEntry(2), proposalEntry(3, put('b', '2', 200))];
     await node.storage.log.append(entries, hardState(2));
     const seen: number[] = [];
-    const result = await replayCommittedEntries({ pipeline: node.pipeline, entries, commitIndex: asLogIndex(2), applyConfChange: async (e) => void seen.push(e.index) });
+    const result = await replayCommittedEntries({
+      pipeline: node.pipeline,
+      entries,
+      commitIndex: asLogIndex(2),
+      applyConfChange: async (e) => void seen.push(e.index),
+    });
     expect(result).toEqual({ appliedIndex: 2, halt: null });
     expect(seen).toEqual([2]);
     expect(await node.fsm.get(utf8('b'))).toBeNull();
@@ -101,7 +127,11 @@ describe('startup recovery and replay', () => {
 
   it('restores the FSM when an installed snapshot is ahead of the store (crash between save and restore)', async () => {
     const leader = await open('leader');
-    const entries = [proposalEntry(1, put('a', '1', 100)), proposalEntry(2, encodeLeaseRenewal(9_000)), proposalEntry(3, put('b', '2', 200))];
+    const entries = [
+      proposalEntry(1, put('a', '1', 100)),
+      proposalEntry(2, encodeLeaseRenewal(9_000)),
+      proposalEntry(3, put('b', '2', 200)),
+    ];
     await applyAll(leader, entries, []);
     await leader.fsm.markApplied(asLogIndex(3));
     const data = await leader.fsm.snapshot();

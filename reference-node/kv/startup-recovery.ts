@@ -26,7 +26,10 @@ export interface SnapshotRecovery {
 }
 
 /** Restores or adopts the newest snapshot (see step 1 above); null without a snapshot. */
-export async function recoverFromSnapshot(fsm: StateMachine, snapshot: Snapshot | null): Promise<SnapshotRecovery | null> {
+export async function recoverFromSnapshot(
+  fsm: StateMachine,
+  snapshot: Snapshot | null,
+): Promise<SnapshotRecovery | null> {
   if (snapshot === null) return null;
   if (snapshot.metadata.index > fsm.appliedIndex()) {
     const restored = await fsm.restore(snapshot.data);

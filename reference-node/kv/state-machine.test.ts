@@ -34,17 +34,46 @@ describe('StateMachine', () => {
 
   it('applies put, CAS and delete with deterministic responses, committing the applied index with them', async () => {
     const { fsm } = node;
-    expect(responseOf(await fsm.apply(asLogIndex(1), putAt('k', 'v1', at(100))))).toEqual({ kind: 'put', commitTs: at(100) });
+    expect(responseOf(await fsm.apply(asLogIndex(1), putAt('k', 'v1', at(100))))).toEqual({
+      kind: 'put',
+      commitTs: at(100),
+    });
     expect(fsm.appliedIndex()).toBe(1);
-    const casFail = single({ kind: 'compareAndSet', commitTs: at(101), key: utf8('k'), expected: utf8('nope'), newValue: utf8('x') });
-    expect(responseOf(await fsm.apply(asLogIndex(2), casFail))).toMatchObject({ kind: 'compareAndSet', succeeded: false, current: utf8('v1') });
-    const casOk = single({ kind: 'compareAndSet', commitTs: at(102), key: utf8('k'), expected: utf8('v1'), newValue: utf8('v2') });
+    const casFail = single({
+      kind: 'compareAndSet',
+      commitTs: at(101),
+      key: utf8('k'),
+      expected: utf8('nope'),
+      newValue: utf8('x'),
+    });
+    expect(responseOf(await fsm.apply(asLogIndex(2), casFail))).toMatchObject({
+      kind: 'compareAndSet',
+      succeeded: false,
+      current: utf8('v1'),
+    });
+    const casOk = single({
+      kind: 'compareAndSet',
+      commitTs: at(102),
+      key: utf8('k'),
+      expected: utf8('v1'),
+      newValue: utf8('v2'),
+    });
     expect(responseOf(await fsm.apply(asLogIndex(3), casOk))).toMatchObject({ kind: 'compareAndSet', succeeded: true });
     expect(text(await fsm.get(utf8('k')))).toBe('v2');
-    expect(responseOf(await fsm.apply(asLogIndex(4), single({ kind: 'delete', commitTs: at(103), key: utf8('k') })))).toMatchObject({ existed: true });
+    expect(
+      responseOf(await fsm.apply(asLogIndex(4), single({ kind: 'delete', commitTs: at(103), key: utf8('k') }))),
+    ).toMatchObject({ existed: true });
     expect(await fsm.get(utf8('k'))).toBeNull();
-    expect(responseOf(await fsm.apply(asLogIndex(5), single({ kind: 'delete', commitTs: at(104), key: utf8('k') })))).toMatchObject({ existed: false });
-    const casAbsent = single({ kind: 'compareAndSet', commitTs: at(105), key: utf8('k'), expected: null, newValue: utf8('fresh') });
+    expect(
+      responseOf(await fsm.apply(asLogIndex(5), single({ kind: 'delete', commitTs: at(104), key: utf8('k') }))),
+    ).toMatchObject({ existed: false });
+    const casAbsent = single({
+      kind: 'compareAndSet',
+      commitTs: at(105),
+      key: utf8('k'),
+      expected: null,
+      newValue: utf8('fresh'),
+    });
     expect(responseOf(await fsm.apply(asLogIndex(6), casAbsent))).toMatchObject({ succeeded: true, current: null });
     expect(fsm.appliedIndex()).toBe(6);
   });
@@ -66,7 +95,11 @@ describe('StateMachine', () => {
     const response = responseOf(await node.fsm.apply(asLogIndex(1), encodeKvPayload({ kind: 'batch', requests })));
     expect(response).toMatchObject({
       kind: 'batch',
-      responses: [{ kind: 'put', commitTs: at(10) }, { kind: 'compareAndSet', succeeded: true, commitTs: at(10, 1) }, { kind: 'delete', existed: false }],
+      responses: [
+        { kind: 'put', commitTs: at(10) },
+        { kind: 'compareAndSet', succeeded: true, commitTs: at(10, 1) },
+        { kind: 'delete', existed: false },
+      ],
     });
     expect(text(await node.fsm.get(utf8('a')))).toBe('2');
   });
@@ -106,17 +139,35 @@ describe('StateMachine', () => {
       },
     };
     node.fsm.setEncryptionApplier(applier);
-    expect(responseOf(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x03)))).toEqual({ kind: 'encryption', detail: 'registered' });
-    expect(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x05))).toMatchObject({ kind: 'halt', error: { message: /rotation refused/ } });
-    expect(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x06))).toMatchObject({ kind: 'halt', error: { message: /unknown encryption opcode 0x06/ } });
+    expect(responseOf(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x03)))).toEqual({
+      kind: 'encryption',
+      detail: 'registered',
+    });
+    expect(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x05))).toMatchObject({
+      kind: 'halt',
+      error: { message: /rotation refused/ },
+    });
+    expect(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x06))).toMatchObject({
+      kind: 'halt',
+      error: { message: /unknown encryption opcode 0x06/ },
+    });
     expect(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x07))).toMatchObject({ kind: 'halt' });
     expect(seen).toEqual([0x03, 0x05]);
   });
 
   it('answers undecodable KV payloads and legacy payloads with ordinary error responses (no halt)', async () => {
-    expect(responseOf(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x01, 0x00)))).toMatchObject({ kind: 'error', code: 'KvDecodeFailed' });
-    expect(responseOf(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x0a, 0x03)))).toMatchObject({ kind: 'error', code: 'LegacyDecodeFailed' });
-    expect(responseOf(await node.fsm.apply(asLogIndex(3), new Uint8Array(0)))).toMatchObject({ kind: 'error', code: 'LegacyDecodeFailed' });
+    expect(responseOf(await node.fsm.apply(asLogIndex(1), Uint8Array.of(0x01, 0x00)))).toMatchObject({
+      kind: 'error',
+      code: 'KvDecodeFailed',
+    });
+    expect(responseOf(await node.fsm.apply(asLogIndex(2), Uint8Array.of(0x0a, 0x03)))).toMatchObject({
+      kind: 'error',
+      code: 'LegacyDecodeFailed',
+    });
+    expect(responseOf(await node.fsm.apply(asLogIndex(3), new Uint8Array(0)))).toMatchObject({
+      kind: 'error',
+      code: 'LegacyDecodeFailed',
+    });
   });
 
   it('round-trips a snapshot: MVCC rows, raw rows, applied index, ceiling and the application blob', async () => {
@@ -140,7 +191,9 @@ describe('StateMachine', () => {
       expect(text(await other.storage.state.getRaw(utf8('!encryption|writers|r')))).toBe('registry');
       expect(other.hlc.now() > at(100)).toBe(true);
       // A snapshot of the restored node is byte-identical (same rows, same header).
-      expect(Buffer.from(await other.fsm.snapshot(utf8('{"n1":"127.0.0.1:7001"}'))).equals(Buffer.from(bytes))).toBe(true);
+      expect(Buffer.from(await other.fsm.snapshot(utf8('{"n1":"127.0.0.1:7001"}'))).equals(Buffer.from(bytes))).toBe(
+        true,
+      );
     } finally {
       await other.close();
     }
@@ -150,7 +203,9 @@ describe('StateMachine', () => {
     let cutover = 0;
     const reports: number[] = [];
     await node.close();
-    node = await openKvNode(path.join(dir, 'n1'), { fsm: { cutoverIndex: () => cutover, onSnapshotHeaderDowngrade: (c) => reports.push(c) } });
+    node = await openKvNode(path.join(dir, 'n1'), {
+      fsm: { cutoverIndex: () => cutover, onSnapshotHeaderDowngrade: (c) => reports.push(c) },
+    });
     expect(readSnapshotHeader(await node.fsm.snapshot()).format).toBe('v1');
     cutover = 17;
     const v2 = await node.fsm.snapshot();
@@ -168,7 +223,14 @@ describe('StateMachine', () => {
       const payloads: Uint8Array[] = [];
       for (let start = 0; start < count; start += 1024) {
         const requests: KvRequest[] = [];
-        for (let i = start; i < Math.min(count, start + 1024); i++) requests.push({ kind: 'put', commitTs: at(100), key: utf8(`${prefix}${i}`), value: utf8(`v${i}`), ttlMs: 0n });
+        for (let i = start; i < Math.min(count, start + 1024); i++)
+          requests.push({
+            kind: 'put',
+            commitTs: at(100),
+            key: utf8(`${prefix}${i}`),
+            value: utf8(`v${i}`),
+            ttlMs: 0n,
+          });
         payloads.push(encodeKvPayload({ kind: 'batch', requests }));
       }
       return payloads;
@@ -200,7 +262,9 @@ describe('StateMachine', () => {
   it('refuses a corrupt snapshot without touching the store', async () => {
     await node.fsm.apply(asLogIndex(1), putAt('k', 'kept', at(100)));
     const bytes = await node.fsm.snapshot();
-    await expect(node.fsm.restore(bytes.subarray(0, bytes.length - 3))).rejects.toMatchObject({ code: 'ErrSnapshotPayloadMalformed' });
+    await expect(node.fsm.restore(bytes.subarray(0, bytes.length - 3))).rejects.toMatchObject({
+      code: 'ErrSnapshotPayloadMalformed',
+    });
     const unknownMagic = Uint8Array.from(bytes);
     unknownMagic[7] = 0x39;
     await expect(node.fsm.restore(unknownMagic)).rejects.toMatchObject({ code: 'ErrSnapshotHeaderUnknownMagic' });

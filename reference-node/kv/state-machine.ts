@@ -98,7 +98,9 @@ export class StateMachine {
     this.limits = options.limits ?? KvDefaults;
     this.syncApply = options.syncApply ?? false;
     this.cutoverIndex = options.cutoverIndex ?? (() => 0);
-    this.headerWriter = new SnapshotHeaderWriter(options.onSnapshotHeaderDowngrade, { latch: !(options.bugs?.B42 ?? false) });
+    this.headerWriter = new SnapshotHeaderWriter(options.onSnapshotHeaderDowngrade, {
+      latch: !(options.bugs?.B42 ?? false),
+    });
     // B40: an older dispatcher whose band ends at 0x05 sends 0x06/0x07 to the legacy decoder.
     this.encryptionBandLast = options.bugs?.B40 ? 0x05 : FsmOpcode.encryptionBandLast;
     // Writes skipped as duplicates at replay still bound future timestamps.
@@ -148,7 +150,10 @@ export class StateMachine {
     const mutations = batch.mutations.splice(0);
     batch.appliedIndex = undefined;
     batch.overlay.clear();
-    await this.store.commit(mutations, { ...(appliedIndex === undefined ? {} : { appliedIndex }), sync: this.syncApply });
+    await this.store.commit(mutations, {
+      ...(appliedIndex === undefined ? {} : { appliedIndex }),
+      sync: this.syncApply,
+    });
   }
 
   private async dispatch(index: LogIndex, payload: Uint8Array, batch: ApplyBatch | undefined): Promise<ApplyResult> {
@@ -163,20 +168,35 @@ export class StateMachine {
     }
     if (opcode === FsmOpcode.single || opcode === FsmOpcode.batch) return this.applyKv(index, payload, batch);
     const shown = opcode === undefined ? 'an empty payload' : `opcode 0x${opcode.toString(16).padStart(2, '0')}`;
-    return respond({ kind: 'error', code: 'LegacyDecodeFailed', message: `legacy request decoder: ${shown} is not a request this node can decode` });
+    return respond({
+      kind: 'error',
+      code: 'LegacyDecodeFailed',
+      message: `legacy request decoder: ${shown} is not a request this node can decode`,
+    });
   }
 
   private async applyEncryptionBand(index: LogIndex, payload: Uint8Array): Promise<ApplyResult> {
     const opcode = payload[0]!;
     if (opcode > 0x05) {
       // 0x06/0x07 are reserved: an unknown opcode halts (spec §5.1), whatever applier is wired.
-      return { kind: 'halt', error: new HaltError('ErrEncryptionApply', `unknown encryption opcode 0x0${opcode.toString(16)} at index ${index}`) };
+      return {
+        kind: 'halt',
+        error: new HaltError(
+          'ErrEncryptionApply',
+          `unknown encryption opcode 0x0${opcode.toString(16)} at index ${index}`,
+        ),
+      };
     }
     try {
       const outcome = await this.encryptionApplier.apply({ index, payload, store: this.store });
       return outcome instanceof HaltError ? { kind: 'halt', error: outcome } : respond(outcome);
     } catch (error) {
-      const halt = error instanceof HaltError ? error : new HaltError('ErrEncryptionApply', error instanceof Error ? error.message : String(error), { cause: error });
+      const halt =
+        error instanceof HaltError
+          ? error
+          : new HaltError('ErrEncryptionApply', error instanceof Error ? error.message : String(error), {
+              cause: error,
+            });
       return { kind: 'halt', error: halt };
     }
   }
@@ -223,7 +243,6 @@ export class StateMachine {
     });
   }
 
-
   /** The live value of `key` at `readTs` (default: the HLC's current reading). */
   async get(key: Uint8Array, readTs: bigint = this.hlc.peek()): Promise<Uint8Array | null> {
     return this.store.get(key, readTs);
@@ -236,8 +255,14 @@ export class StateMachine {
         const header = this.headerWriter.encode(this.hlc.ceilingMs(), this.cutoverIndex());
         // Row by row from the store's iterators into chunks (issue 14: one
         // argument per row overflowed the stack from ~31,000 rows).
-        const builder = new SnapshotPayloadBuilder({ prefix: header, appliedIndex: state.appliedIndex, maxCommitTs: state.maxCommitTs, applicationBlob });
-        for await (const rows of state.mvccRowBatches()) for (const [key, value] of rows) builder.addMvccRow(key, value);
+        const builder = new SnapshotPayloadBuilder({
+          prefix: header,
+          appliedIndex: state.appliedIndex,
+          maxCommitTs: state.maxCommitTs,
+          applicationBlob,
+        });
+        for await (const rows of state.mvccRowBatches())
+          for (const [key, value] of rows) builder.addMvccRow(key, value);
         for await (const rows of state.rawRowBatches()) for (const [key, value] of rows) builder.addRawRow(key, value);
         return builder.finish();
       }),

@@ -54,7 +54,9 @@ function leaderHintOf(metadata: Metadata | undefined): LeaderHint | undefined {
 
 function transportSpec(code: unknown, text: string): ErrorSpec {
   if (code === GrpcStatus.UNAVAILABLE) {
-    return neverSentPatterns.some((pattern) => pattern.test(text)) ? TransportErrors.ConnectionRefused : TransportErrors.ConnectionLost;
+    return neverSentPatterns.some((pattern) => pattern.test(text))
+      ? TransportErrors.ConnectionRefused
+      : TransportErrors.ConnectionLost;
   }
   if (code === GrpcStatus.DEADLINE_EXCEEDED) return TransportErrors.DeadlineExceeded;
   if (code === GrpcStatus.CANCELLED) return TransportErrors.Cancelled;
@@ -64,9 +66,11 @@ function transportSpec(code: unknown, text: string): ErrorSpec {
 /** Classifies any error thrown by a call of this package's clients (or a raw gRPC error). */
 export function classifyError(error: unknown): ErrorClassification {
   if (error instanceof RpcError) return error.classification;
-  const grpcError: GrpcLikeError = typeof error === 'object' && error !== null ? (error) : {};
+  const grpcError: GrpcLikeError = typeof error === 'object' && error !== null ? error : {};
   const details = typeof grpcError.details === 'string' ? grpcError.details : '';
-  const message = tidyMessage(details !== '' ? details : typeof grpcError.message === 'string' ? grpcError.message : String(error));
+  const message = tidyMessage(
+    details !== '' ? details : typeof grpcError.message === 'string' ? grpcError.message : String(error),
+  );
   const codeText = firstValue(grpcError.metadata, ErrorMetadataKeys.code);
   if (codeText !== undefined) {
     const spec = errorSpecByCode(Number(codeText)) ?? TransportErrors.UnknownRegistryCode;

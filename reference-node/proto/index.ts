@@ -14,10 +14,32 @@ export { NodeError, errorMetadata, toGrpcError } from './node-error.js';
 export type { LeaderHint } from './node-error.js';
 export { EncryptionErrors, EncryptionError, allEncryptionErrorSpecs, isEncryptionError } from './encryption-errors.js';
 export type { EncryptionErrorName, EncryptionErrorSpec } from './encryption-errors.js';
-export { protoLoaderOptions, encryptionAdminLoaderOptions, protoDirectory, loadEkvServices, serviceDefinition } from './proto-loader.js';
+export {
+  protoLoaderOptions,
+  encryptionAdminLoaderOptions,
+  protoDirectory,
+  loadEkvServices,
+  serviceDefinition,
+} from './proto-loader.js';
 export type { EkvServices } from './proto-loader.js';
-export { createKvClient, createAdminClient, createEncryptionAdminClient, createPeerGrpcClient, createKvGrpcClient, channelOptions, clientDefaults } from './clients.js';
-export type { KvClient, AdminClient, EncryptionAdminClient, CallOptions, Unary, PeerGrpcClient, KvGrpcClient } from './clients.js';
+export {
+  createKvClient,
+  createAdminClient,
+  createEncryptionAdminClient,
+  createPeerGrpcClient,
+  createKvGrpcClient,
+  channelOptions,
+  clientDefaults,
+} from './clients.js';
+export type {
+  KvClient,
+  AdminClient,
+  EncryptionAdminClient,
+  CallOptions,
+  Unary,
+  PeerGrpcClient,
+  KvGrpcClient,
+} from './clients.js';
 export { loadKekFile, generateWrappedDek, nextDekId, WRAPPED_DEK_BYTES } from './operator-keys.js';
 export type { Kek, WrappedDek } from './operator-keys.js';
 export type {
@@ -82,4 +104,12 @@ export type {
   SummaryRecord,
 } from './inspect-records.js';
 export { bugCatalogue, bugEntry, expressibleBugIds, resolveBugId } from './bug-catalogue.js';
-export type { BugEntry, BugLayer, BugSection, BugIdResolution, ExpressibleBug, ExpressibleBugId, InexpressibleBug } from './bug-catalogue.js';
+export type {
+  BugEntry,
+  BugLayer,
+  BugSection,
+  BugIdResolution,
+  ExpressibleBug,
+  ExpressibleBugId,
+  InexpressibleBug,
+} from './bug-catalogue.js';

@@ -46,7 +46,13 @@ export type SidecarRecord =
       readonly storageEnvelopeCutoverIndex: number;
       readonly raftEnvelopeCutoverIndex: number;
       readonly active: { readonly storage: number; readonly raft: number };
-      readonly keys: readonly { readonly id: number; readonly purpose: string; readonly created: string; readonly localEpoch: number; readonly wrappedBytes: number }[];
+      readonly keys: readonly {
+        readonly id: number;
+        readonly purpose: string;
+        readonly created: string;
+        readonly localEpoch: number;
+        readonly wrappedBytes: number;
+      }[];
     }
   | { readonly kind: 'sidecar'; readonly present: false; readonly searched: readonly string[] }
   /** The file exists but does not parse or validate. */
@@ -87,7 +93,11 @@ export type SnapshotRecord =
       readonly voters: readonly string[];
       readonly learners: readonly string[];
       /** Null when the file could not be read or parsed (see `error`). */
-      readonly header: { readonly format: 'legacy' | 'v1' | 'v2'; readonly ceilingMs: number; readonly cutoverIndex: number } | null;
+      readonly header: {
+        readonly format: 'legacy' | 'v1' | 'v2';
+        readonly ceilingMs: number;
+        readonly cutoverIndex: number;
+      } | null;
       readonly dataBytes: number | null;
       readonly appliedIndex: number | null;
       readonly mvccRows: number | null;

@@ -49,9 +49,10 @@ export function errorMetadata(spec: ErrorSpec, leaderHint?: LeaderHint): Metadat
  * reported as one that surely did not happen.
  */
 export function toGrpcError(error: unknown): Partial<ServiceError> {
-  const nodeError = error instanceof NodeError
-    ? error
-    : new NodeError('Internal', error instanceof Error ? error.message : String(error));
+  const nodeError =
+    error instanceof NodeError
+      ? error
+      : new NodeError('Internal', error instanceof Error ? error.message : String(error));
   return {
     code: nodeError.spec.grpcStatus,
     details: `${nodeError.spec.name}: ${nodeError.message}`,

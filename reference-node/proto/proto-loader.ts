@@ -10,7 +10,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** The proto-loader options every server and client of the node uses. */
@@ -54,7 +59,10 @@ export interface EkvServices {
 }
 
 function ekvPackage(directory: string, files: readonly string[], options: Readonly<Options>): GrpcObject {
-  const definition = loadSync(files.map((file) => join(directory, file)), { ...options, includeDirs: [directory] });
+  const definition = loadSync(
+    files.map((file) => join(directory, file)),
+    { ...options, includeDirs: [directory] },
+  );
   return (loadPackageDefinition(definition)['ekv'] as GrpcObject)['v1'] as GrpcObject;
 }
 
@@ -72,7 +80,12 @@ export function loadEkvServices(): EkvServices {
   const directory = protoDirectory();
   const ekv = ekvPackage(directory, protoFiles, protoLoaderOptions);
   const encryption = ekvPackage(directory, ['encryption_admin.proto'], encryptionAdminLoaderOptions);
-  cached = Object.freeze({ KV: pick(ekv, 'KV'), RaftAdmin: pick(ekv, 'RaftAdmin'), Peer: pick(ekv, 'Peer'), EncryptionAdmin: pick(encryption, 'EncryptionAdmin') });
+  cached = Object.freeze({
+    KV: pick(ekv, 'KV'),
+    RaftAdmin: pick(ekv, 'RaftAdmin'),
+    Peer: pick(ekv, 'Peer'),
+    EncryptionAdmin: pick(encryption, 'EncryptionAdmin'),
+  });
   return cached;
 }
 

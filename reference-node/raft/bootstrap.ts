@@ -31,8 +31,10 @@ export function bootstrap(
   contextOf: (id: NodeId) => Uint8Array = () => new Uint8Array(0),
 ): BootstrapState {
   if (voters.length === 0) throw new RaftError('InvalidConfig', 'bootstrap needs at least one voter');
-  if (new Set(voters).size !== voters.length) throw new RaftError('InvalidConfig', `bootstrap voters contain duplicates: ${voters.join(',')}`);
-  if (voters.some((id) => id.length === 0)) throw new RaftError('InvalidConfig', 'bootstrap voter ids must be non-empty');
+  if (new Set(voters).size !== voters.length)
+    throw new RaftError('InvalidConfig', `bootstrap voters contain duplicates: ${voters.join(',')}`);
+  if (voters.some((id) => id.length === 0))
+    throw new RaftError('InvalidConfig', 'bootstrap voter ids must be non-empty');
   if (storage.lastIndex() !== 0 || storage.initialState().hardState.term !== 0) {
     throw new RaftError('InvalidConfig', 'bootstrap needs empty storage (this node already has state)');
   }

@@ -39,7 +39,8 @@ export interface RaftConfig {
 }
 
 /** What a caller must give; everything else has a default. */
-export type RaftConfigInput = Pick<RaftConfig, 'id' | 'storage' | 'random'> & Partial<Omit<RaftConfig, 'id' | 'storage' | 'random'>>;
+export type RaftConfigInput = Pick<RaftConfig, 'id' | 'storage' | 'random'> &
+  Partial<Omit<RaftConfig, 'id' | 'storage' | 'random'>>;
 
 /** The defaults of every optional setting. */
 export const raftConfigDefaults = Object.freeze({
@@ -64,8 +65,10 @@ function requireInteger(name: string, value: number, min: number): void {
 /** Fills in defaults and validates; throws RaftError `InvalidConfig` naming the bad field. */
 export function resolveRaftConfig(input: RaftConfigInput): RaftConfig {
   const config: RaftConfig = { ...raftConfigDefaults, ...stripUndefined(input) };
-  if (typeof config.id !== 'string' || config.id.length === 0) throw new RaftError('InvalidConfig', 'id must be a non-empty string');
-  if (typeof config.random !== 'function') throw new RaftError('InvalidConfig', 'random must be a function returning [0, 1)');
+  if (typeof config.id !== 'string' || config.id.length === 0)
+    throw new RaftError('InvalidConfig', 'id must be a non-empty string');
+  if (typeof config.random !== 'function')
+    throw new RaftError('InvalidConfig', 'random must be a function returning [0, 1)');
   requireInteger('heartbeatTicks', config.heartbeatTicks, 1);
   requireInteger('electionTicks', config.electionTicks, config.heartbeatTicks + 1);
   requireInteger('maxEntriesPerMessage', config.maxEntriesPerMessage, 1);

@@ -25,7 +25,8 @@ export function describeEntry(e: Entry): string {
       const cc = decodeConfChange(e.data);
       return `${e.term}/${e.index} EntryConfChange ${cc.type} ${cc.nodeId}`;
     } catch (error) {
-      if (error instanceof RaftCodecError) return `${e.term}/${e.index} EntryConfChange <garbage ${describeBytes(e.data)}>`;
+      if (error instanceof RaftCodecError)
+        return `${e.term}/${e.index} EntryConfChange <garbage ${describeBytes(e.data)}>`;
       throw error;
     }
   }

@@ -25,20 +25,36 @@ export type RaftErrorCode =
   | 'InvalidConfig';
 
 /** One sentence of documentation per code; `definite` = the request surely had no effect. */
-export const RaftErrorDocs: Readonly<Record<RaftErrorCode, { readonly definite: boolean; readonly doc: string }>> = Object.freeze({
-  NotLeader: { definite: true, doc: 'This node is not the leader; `leader` carries the known leader, if any.' },
-  ProposalDropped: { definite: true, doc: 'The leader refused the proposal before appending it (no quorum-able config, or the uncommitted-bytes bound).' },
-  ConfChangePending: { definite: true, doc: 'Another configuration change is uncommitted or unapplied; retry after it applies.' },
-  TransferInProgress: { definite: true, doc: 'A leadership transfer is in progress; proposals are refused until it ends.' },
-  MemberExists: { definite: true, doc: 'The conf change names a node that already has that role.' },
-  UnknownMember: { definite: true, doc: 'The conf change names a node that is not a member (or not a learner, for promote).' },
-  InvalidConfChange: { definite: true, doc: 'The conf change would leave the cluster without voters or is otherwise malformed.' },
-  Compacted: { definite: true, doc: 'The requested log index is at or below the compaction point.' },
-  Unavailable: { definite: true, doc: 'The requested log index is above the last index.' },
-  SnapshotOutOfDate: { definite: true, doc: 'The snapshot is older than the one already held.' },
-  SnapshotUnavailable: { definite: true, doc: 'No snapshot is available yet; the leader retries later.' },
-  InvalidConfig: { definite: true, doc: 'A Raft configuration value is out of range (the message names it).' },
-});
+export const RaftErrorDocs: Readonly<Record<RaftErrorCode, { readonly definite: boolean; readonly doc: string }>> =
+  Object.freeze({
+    NotLeader: { definite: true, doc: 'This node is not the leader; `leader` carries the known leader, if any.' },
+    ProposalDropped: {
+      definite: true,
+      doc: 'The leader refused the proposal before appending it (no quorum-able config, or the uncommitted-bytes bound).',
+    },
+    ConfChangePending: {
+      definite: true,
+      doc: 'Another configuration change is uncommitted or unapplied; retry after it applies.',
+    },
+    TransferInProgress: {
+      definite: true,
+      doc: 'A leadership transfer is in progress; proposals are refused until it ends.',
+    },
+    MemberExists: { definite: true, doc: 'The conf change names a node that already has that role.' },
+    UnknownMember: {
+      definite: true,
+      doc: 'The conf change names a node that is not a member (or not a learner, for promote).',
+    },
+    InvalidConfChange: {
+      definite: true,
+      doc: 'The conf change would leave the cluster without voters or is otherwise malformed.',
+    },
+    Compacted: { definite: true, doc: 'The requested log index is at or below the compaction point.' },
+    Unavailable: { definite: true, doc: 'The requested log index is above the last index.' },
+    SnapshotOutOfDate: { definite: true, doc: 'The snapshot is older than the one already held.' },
+    SnapshotUnavailable: { definite: true, doc: 'No snapshot is available yet; the leader retries later.' },
+    InvalidConfig: { definite: true, doc: 'A Raft configuration value is out of range (the message names it).' },
+  });
 
 /** An expected refusal of the Raft core, identified by its stable `code`. */
 export class RaftError extends Error {

@@ -4,7 +4,14 @@
  */
 export { bootstrap, type BootstrapState } from './bootstrap.js';
 export { applyConfChangeToConfState, decodeConfChange, encodeConfChange, validateConfChange } from './conf-change.js';
-export { raftConfigDefaults, resolveRaftConfig, type RaftConfig, type RaftConfigInput, type RaftLogger, type RaftLogLevel } from './config.js';
+export {
+  raftConfigDefaults,
+  resolveRaftConfig,
+  type RaftConfig,
+  type RaftConfigInput,
+  type RaftLogger,
+  type RaftLogLevel,
+} from './config.js';
 export {
   describeBytes,
   describeEntries,

@@ -15,7 +15,10 @@ export class Inflights {
   add(lastIndex: number): void {
     assert(!this.full(), 'inflights.add on a full window');
     const previous = this.lastIndexes[this.lastIndexes.length - 1];
-    assert(previous === undefined || previous < lastIndex, () => `inflights out of order: ${lastIndex} after ${previous}`);
+    assert(
+      previous === undefined || previous < lastIndex,
+      () => `inflights out of order: ${lastIndex} after ${previous}`,
+    );
     this.lastIndexes.push(lastIndex);
   }
 

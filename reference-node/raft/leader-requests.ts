@@ -13,7 +13,11 @@ const utf8Encoder = new TextEncoder();
 
 function requireLeader(r: Raft, what: string): void {
   if (r.role !== 'leader') {
-    throw new RaftError('NotLeader', `${what}: ${r.id} is ${r.role}${r.lead === null ? ', no known leader' : `, leader is ${r.lead}`}`, r.lead);
+    throw new RaftError(
+      'NotLeader',
+      `${what}: ${r.id} is ${r.role}${r.lead === null ? ', no known leader' : `, leader is ${r.lead}`}`,
+      r.lead,
+    );
   }
   if (!r.tracker.isVoter(r.id)) {
     throw new RaftError('ProposalDropped', `${what}: ${r.id} was removed and is handing over leadership`);
@@ -40,7 +44,10 @@ export function propose(r: Raft, data: Uint8Array): LogIndex {
 export function proposeConfChange(r: Raft, cc: ConfChange): LogIndex {
   requireLeader(r, 'proposeConfChange');
   if (r.pendingConfIndex > r.log.applied) {
-    throw new RaftError('ConfChangePending', `conf change at index ${r.pendingConfIndex} is not applied yet (applied ${r.log.applied})`);
+    throw new RaftError(
+      'ConfChangePending',
+      `conf change at index ${r.pendingConfIndex} is not applied yet (applied ${r.log.applied})`,
+    );
   }
   const problem = validateConfChange(r.tracker.confState(), cc);
   if (problem !== null) throw new RaftError(problem.code, problem.reason);
@@ -88,7 +95,12 @@ export function answerReadIndex(r: Raft, requestId: string, from: NodeId | null,
   if (from === null || from === r.id) {
     r.readStates.push({ index: asLogIndex(index), requestId });
   } else {
-    r.send({ type: MessageType.ReadIndexResponse, to: from, index: asLogIndex(index), context: utf8Encoder.encode(requestId) });
+    r.send({
+      type: MessageType.ReadIndexResponse,
+      to: from,
+      index: asLogIndex(index),
+      context: utf8Encoder.encode(requestId),
+    });
   }
 }
 

@@ -11,7 +11,9 @@ import type { ConfChange, ConfState, NodeId, Snapshot } from './types.js';
 export function applyConfChange(r: Raft, cc: ConfChange): ConfState {
   const cs = applyConfChangeToConfState(r.tracker.confState(), cc);
   r.tracker.applyConfState(cs, r.log.lastIndex());
-  r.logInfo(`applied conf change ${cc.type} ${cc.nodeId}: voters [${cs.voters.join(',')}] learners [${cs.learners.join(',')}]`);
+  r.logInfo(
+    `applied conf change ${cc.type} ${cc.nodeId}: voters [${cs.voters.join(',')}] learners [${cs.learners.join(',')}]`,
+  );
   if (r.role !== 'leader') return cs;
   if (!r.tracker.isVoter(r.id)) {
     handOverLeadership(r, null);

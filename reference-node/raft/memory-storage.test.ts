@@ -38,7 +38,12 @@ describe('MemoryStorage', () => {
   it('appends, truncates a conflicting suffix, and refuses gaps', () => {
     const s = storageWith(5);
     s.append([entry(4, 2, 'x'), entry(5, 2, 'y'), entry(6, 2, 'z')]);
-    expect(s.entries(asLogIndex(3), asLogIndex(7)).map((e) => `${e.term}/${e.index}`)).toEqual(['1/3', '2/4', '2/5', '2/6']);
+    expect(s.entries(asLogIndex(3), asLogIndex(7)).map((e) => `${e.term}/${e.index}`)).toEqual([
+      '1/3',
+      '2/4',
+      '2/5',
+      '2/6',
+    ]);
     expect(() => s.append([entry(9, 2)])).toThrow(/gap/);
   });
 
@@ -59,8 +64,13 @@ describe('MemoryStorage', () => {
     const s = storageWith(10);
     expect(codeOf(() => s.compact(asLogIndex(3)))).toBe('Unavailable');
     s.createSnapshot(asLogIndex(6), { voters: [], learners: [] }, new Uint8Array());
-    expect(codeOf(() => s.createSnapshot(asLogIndex(6), { voters: [], learners: [] }, new Uint8Array()))).toBe('SnapshotOutOfDate');
-    const older = { metadata: { index: asLogIndex(2), term: asTerm(1), confState: { voters: [], learners: [] } }, data: new Uint8Array() };
+    expect(codeOf(() => s.createSnapshot(asLogIndex(6), { voters: [], learners: [] }, new Uint8Array()))).toBe(
+      'SnapshotOutOfDate',
+    );
+    const older = {
+      metadata: { index: asLogIndex(2), term: asTerm(1), confState: { voters: [], learners: [] } },
+      data: new Uint8Array(),
+    };
     expect(codeOf(() => s.applySnapshot(older))).toBe('SnapshotOutOfDate');
   });
 
@@ -89,7 +99,10 @@ describe('bootstrap', () => {
     const state = bootstrap(s, [asNodeId('n3'), asNodeId('n1'), asNodeId('n2')]);
     expect(state.entries.map((e) => decodeConfChange(e.data).nodeId)).toEqual(['n1', 'n2', 'n3']);
     expect(state.hardState).toEqual({ term: 1, vote: null, commit: 3 });
-    expect(s.initialState()).toEqual({ hardState: state.hardState, confState: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    expect(s.initialState()).toEqual({
+      hardState: state.hardState,
+      confState: { voters: ['n1', 'n2', 'n3'], learners: [] },
+    });
   });
 
   it('refuses duplicate voters, no voters, and non-empty storage', () => {

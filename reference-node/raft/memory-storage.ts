@@ -61,16 +61,20 @@ export class MemoryStorage implements Storage {
   }
 
   term(index: LogIndex): Term {
-    if (index < this.offset) throw new RaftError('Compacted', `index ${index} is compacted (first index ${this.firstIndex()})`);
+    if (index < this.offset)
+      throw new RaftError('Compacted', `index ${index} is compacted (first index ${this.firstIndex()})`);
     const entry = this.log[index - this.offset];
-    if (entry === undefined) throw new RaftError('Unavailable', `index ${index} is beyond the last index ${this.lastIndex()}`);
+    if (entry === undefined)
+      throw new RaftError('Unavailable', `index ${index} is beyond the last index ${this.lastIndex()}`);
     return entry.term;
   }
 
   entries(lo: LogIndex, hi: LogIndex): readonly Entry[] {
     assert(lo <= hi, () => `MemoryStorage.entries: invalid range [${lo}, ${hi})`);
-    if (lo <= this.offset) throw new RaftError('Compacted', `index ${lo} is compacted (first index ${this.firstIndex()})`);
-    if (hi > this.lastIndex() + 1) throw new RaftError('Unavailable', `index ${hi - 1} is beyond the last index ${this.lastIndex()}`);
+    if (lo <= this.offset)
+      throw new RaftError('Compacted', `index ${lo} is compacted (first index ${this.firstIndex()})`);
+    if (hi > this.lastIndex() + 1)
+      throw new RaftError('Unavailable', `index ${hi - 1} is beyond the last index ${this.lastIndex()}`);
     return this.log.slice(lo - this.offset, hi - this.offset);
   }
 
@@ -84,7 +88,10 @@ export class MemoryStorage implements Storage {
    */
   applySnapshot(snapshot: Snapshot): void {
     if (snapshot.metadata.index < this.latestSnapshot.metadata.index) {
-      throw new RaftError('SnapshotOutOfDate', `snapshot ${snapshot.metadata.index} is older than ${this.latestSnapshot.metadata.index}`);
+      throw new RaftError(
+        'SnapshotOutOfDate',
+        `snapshot ${snapshot.metadata.index} is older than ${this.latestSnapshot.metadata.index}`,
+      );
     }
     this.latestSnapshot = snapshot;
     this.log = [{ index: snapshot.metadata.index, term: snapshot.metadata.term, type: 0, data: new Uint8Array(0) }];
@@ -98,7 +105,10 @@ export class MemoryStorage implements Storage {
    */
   createSnapshot(index: LogIndex, confState: ConfState, data: Uint8Array): Snapshot {
     if (index <= this.latestSnapshot.metadata.index) {
-      throw new RaftError('SnapshotOutOfDate', `snapshot index ${index} is not above ${this.latestSnapshot.metadata.index}`);
+      throw new RaftError(
+        'SnapshotOutOfDate',
+        `snapshot index ${index} is not above ${this.latestSnapshot.metadata.index}`,
+      );
     }
     assert(index <= this.lastIndex(), () => `createSnapshot(${index}) beyond last index ${this.lastIndex()}`);
     const term = this.term(index);
@@ -115,7 +125,10 @@ export class MemoryStorage implements Storage {
   compact(compactIndex: LogIndex): void {
     if (compactIndex <= this.offset) throw new RaftError('Compacted', `index ${compactIndex} is already compacted`);
     if (compactIndex > this.latestSnapshot.metadata.index) {
-      throw new RaftError('Unavailable', `compact(${compactIndex}) beyond the latest snapshot index ${this.latestSnapshot.metadata.index}`);
+      throw new RaftError(
+        'Unavailable',
+        `compact(${compactIndex}) beyond the latest snapshot index ${this.latestSnapshot.metadata.index}`,
+      );
     }
     const kept = this.log.slice(compactIndex - this.offset);
     const head = kept[0];

@@ -43,9 +43,9 @@ const anyFields: fc.Arbitrary<Message> = fc.record({
 });
 
 /** Valid messages: a snapshot travels exactly in Snapshot messages. */
-const message: fc.Arbitrary<Message> = fc.tuple(anyFields, snapshot).map(([m, s]) =>
-  m.type === MessageType.Snapshot ? { ...m, snapshot: m.snapshot ?? s } : { ...m, snapshot: null },
-);
+const message: fc.Arbitrary<Message> = fc
+  .tuple(anyFields, snapshot)
+  .map(([m, s]) => (m.type === MessageType.Snapshot ? { ...m, snapshot: m.snapshot ?? s } : { ...m, snapshot: null }));
 
 const confChange: fc.Arbitrary<ConfChange> = fc.record({
   type: fc.constantFrom('addVoter' as const, 'addLearner' as const, 'promote' as const, 'remove' as const),
@@ -63,9 +63,11 @@ function expectOnlyCodecErrors(decode: () => unknown): void {
 
 describe('message codec', () => {
   it('round-trips every message', () => {
-    fc.assert(fc.property(message, (m) => {
-      expect(decodeMessage(encodeMessage(m))).toEqual(m);
-    }));
+    fc.assert(
+      fc.property(message, (m) => {
+        expect(decodeMessage(encodeMessage(m))).toEqual(m);
+      }),
+    );
   });
 
   it('omits snapshot data on request, and withSnapshotData restores the message', () => {
@@ -87,9 +89,12 @@ describe('message codec', () => {
   });
 
   it('throws only RaftCodecError on random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
-      expectOnlyCodecErrors(() => decodeMessage(b));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
+        expectOnlyCodecErrors(() => decodeMessage(b));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('throws only RaftCodecError on every truncation and on corrupted bytes of a valid message', () => {
@@ -124,14 +129,19 @@ describe('message codec', () => {
 
 describe('conf change codec', () => {
   it('round-trips', () => {
-    fc.assert(fc.property(confChange, (cc) => {
-      expect(decodeConfChange(encodeConfChange(cc))).toEqual(cc);
-    }));
+    fc.assert(
+      fc.property(confChange, (cc) => {
+        expect(decodeConfChange(encodeConfChange(cc))).toEqual(cc);
+      }),
+    );
   });
 
   it('throws only RaftCodecError on random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (b) => {
-      expectOnlyCodecErrors(() => decodeConfChange(b));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (b) => {
+        expectOnlyCodecErrors(() => decodeConfChange(b));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

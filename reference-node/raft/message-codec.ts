@@ -75,7 +75,8 @@ function readEntry(r: ByteReader): Entry {
   const index = asLogIndex(r.varint('entry index'));
   const at = r.offset;
   const type = r.byte('entry type');
-  if (type !== (EntryType.Normal as number) && type !== (EntryType.ConfChange as number)) throw new RaftCodecError(`unknown entry type ${type}`, at);
+  if (type !== (EntryType.Normal as number) && type !== (EntryType.ConfChange as number))
+    throw new RaftCodecError(`unknown entry type ${type}`, at);
   return { term, index, type, data: r.bytes('entry data') };
 }
 
@@ -90,7 +91,8 @@ function readSnapshot(r: ByteReader): Snapshot | null {
   const at = r.offset;
   const flag = r.byte('snapshot flag');
   if (flag === snapshotAbsent) return null;
-  if (flag !== snapshotWithData && flag !== snapshotDataOmitted) throw new RaftCodecError(`unknown snapshot flag ${flag}`, at);
+  if (flag !== snapshotWithData && flag !== snapshotDataOmitted)
+    throw new RaftCodecError(`unknown snapshot flag ${flag}`, at);
   const index = asLogIndex(r.varint('snapshot index'));
   const term = asTerm(r.varint('snapshot term'));
   const voters = readIds(r, 'snapshot voter');

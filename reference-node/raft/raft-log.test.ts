@@ -3,7 +3,12 @@ import { MemoryStorage } from './memory-storage.js';
 import { RaftLog } from './raft-log.js';
 import { asLogIndex, asTerm, EntryType, type Entry } from './types.js';
 
-const entry = (index: number): Entry => ({ index: asLogIndex(index), term: asTerm(1), type: EntryType.Normal, data: new Uint8Array(0) });
+const entry = (index: number): Entry => ({
+  index: asLogIndex(index),
+  term: asTerm(1),
+  type: EntryType.Normal,
+  data: new Uint8Array(0),
+});
 
 describe('RaftLog.slice', () => {
   it('returns a slice longer than a call takes arguments, across stable and unstable entries', () => {

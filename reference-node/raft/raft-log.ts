@@ -92,7 +92,10 @@ export class RaftLog {
     const lastNew = index + entries.length;
     const conflict = this.findConflict(entries);
     if (conflict !== 0) {
-      assert(conflict > this.committed, () => `entry ${conflict} conflicts with committed entry (committed ${this.committed})`);
+      assert(
+        conflict > this.committed,
+        () => `entry ${conflict} conflicts with committed entry (committed ${this.committed})`,
+      );
       this.append(entries.slice(conflict - (index + 1)));
     }
     this.commitTo(Math.min(leaderCommit, lastNew));
@@ -102,7 +105,10 @@ export class RaftLog {
   append(entries: readonly Entry[]): LogIndex {
     const first = entries[0];
     if (first === undefined) return this.lastIndex();
-    assert(first.index - 1 >= this.committed, () => `append at ${first.index} would overwrite committed ${this.committed}`);
+    assert(
+      first.index - 1 >= this.committed,
+      () => `append at ${first.index} would overwrite committed ${this.committed}`,
+    );
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }
@@ -124,7 +130,10 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index === 0) return;
-    assert(index <= this.committed && index >= this.applied, () => `applied ${index} outside [${this.applied}, ${this.committed}]`);
+    assert(
+      index <= this.committed && index >= this.applied,
+      () => `applied ${index} outside [${this.applied}, ${this.committed}]`,
+    );
     this.applied = index;
   }
 

@@ -54,13 +54,25 @@ const node = fc.integer({ min: 0, max: nodeIds.length - 1 });
 const requestNode = fc.integer({ min: 0, max: nodeIds.length + 4 });
 const pick = fc.integer({ min: 0, max: 1000 });
 const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('tick' as const), node, count: fc.integer({ min: 1, max: 12 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('tick' as const), node, count: fc.integer({ min: 1, max: 12 }) }),
+  },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('round' as const), count: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('campaign' as const), node }) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick, count: fc.integer({ min: 1, max: 30 }) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick, count: fc.integer({ min: 1, max: 30 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 5 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('partition' as const),
+      groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 5 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cutOneWay' as const), from: node, to: node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), node }) },
@@ -111,7 +123,14 @@ class Run {
 
   constructor(options: RunOptions = { preVote: true, checkQuorum: true, seed: 1 }) {
     this.cluster = new SimCluster({
-      node: { electionTicks, heartbeatTicks: 1, maxEntriesPerMessage: 3, maxInflightMessages: 4, preVote: options.preVote, checkQuorum: options.checkQuorum },
+      node: {
+        electionTicks,
+        heartbeatTicks: 1,
+        maxEntriesPerMessage: 3,
+        maxInflightMessages: 4,
+        preVote: options.preVote,
+        checkQuorum: options.checkQuorum,
+      },
       seed: options.seed,
       viaCodec: true,
       trace: process.env.EKV_RAFT_TRACE === '1',
@@ -193,7 +212,13 @@ class Run {
         tolerateRefusal(() => sim.node.propose(utf8.encode(`v${++this.proposals}`)));
         break;
       case 'confChange':
-        tolerateRefusal(() => sim.node.proposeConfChange({ type: action.type, nodeId: asNodeId(this.idOf(action.target)), context: new Uint8Array(0) }));
+        tolerateRefusal(() =>
+          sim.node.proposeConfChange({
+            type: action.type,
+            nodeId: asNodeId(this.idOf(action.target)),
+            context: new Uint8Array(0),
+          }),
+        );
         break;
       case 'compact':
         sim.compact();
@@ -234,7 +259,10 @@ class Run {
     totals.set(`voters=${cs.voters.length}`, (totals.get(`voters=${cs.voters.length}`) ?? 0) + 1);
     if (cs.learners.length > 0) totals.set('withLearners', (totals.get('withLearners') ?? 0) + 1);
     if ((totals.get('runs') ?? 0) % 100 === 0) console.log([...totals].map(([k, v]) => `${k}:${v}`).join(' '));
-    if (process.env.EKV_RAFT_STATS_VERBOSE === '1') console.log(`len ${length} terms ${terms.join(',')} commits ${commits.join(',')} snaps ${snaps.join(',')} voters ${cs.voters.join(',')} learners ${cs.learners.join(',')}`);
+    if (process.env.EKV_RAFT_STATS_VERBOSE === '1')
+      console.log(
+        `len ${length} terms ${terms.join(',')} commits ${commits.join(',')} snaps ${snaps.join(',')} voters ${cs.voters.join(',')} learners ${cs.learners.join(',')}`,
+      );
   }
 
   /** Heals everything, then requires a leader and a committed proposal within livenessRoundsMax rounds. */
@@ -256,7 +284,12 @@ class Run {
       if (leader.values.includes(value)) {
         // Every member of the leader's configuration must catch up too (no stuck follower).
         if (catchUpIndex === 0) catchUpIndex = leader.appliedIndex;
-        if ([...status.confState.voters, ...status.confState.learners].every((id) => c.get(id).appliedIndex >= catchUpIndex)) return;
+        if (
+          [...status.confState.voters, ...status.confState.learners].every(
+            (id) => c.get(id).appliedIndex >= catchUpIndex,
+          )
+        )
+          return;
         continue;
       }
       if (proposedInTerm !== status.term) {
@@ -273,23 +306,30 @@ class Run {
       return `${id}: ${s.role} term ${s.term} lead ${s.lead} commit ${s.commit} voters [${s.confState.voters.join(',')}]`;
     });
     if (process.env.EKV_RAFT_TRACE === '1') console.log(c.trace.join('\n'));
-    throw new Error(`liveness: no leader committed a proposal within ${livenessRoundsMax} rounds after healing\n${summary.join('\n')}`);
+    throw new Error(
+      `liveness: no leader committed a proposal within ${livenessRoundsMax} rounds after healing\n${summary.join('\n')}`,
+    );
   }
 }
 
 const totals = new Map<string, number>();
 const numRuns = Number(process.env.EKV_RAFT_RUNS ?? 400);
-if (!Number.isSafeInteger(numRuns) || numRuns < 1) throw new Error(`EKV_RAFT_RUNS=${process.env.EKV_RAFT_RUNS}: expected a positive integer`);
+if (!Number.isSafeInteger(numRuns) || numRuns < 1)
+  throw new Error(`EKV_RAFT_RUNS=${process.env.EKV_RAFT_RUNS}: expected a positive integer`);
 
 describe('Raft under a hostile simulated network', () => {
   it('keeps election safety, log matching, leader completeness and state-machine safety, and recovers after healing', () => {
     fc.assert(
-      fc.property(runOptionsArbitrary, fc.array(actionArbitrary, { minLength: 1, maxLength: 100, size: 'large' }), (options, actions) => {
-        const run = new Run(options);
-        for (const action of actions) run.apply(action);
-        if (process.env.EKV_RAFT_STATS === '1') run.stats(actions.length);
-        run.checkLiveness();
-      }),
+      fc.property(
+        runOptionsArbitrary,
+        fc.array(actionArbitrary, { minLength: 1, maxLength: 100, size: 'large' }),
+        (options, actions) => {
+          const run = new Run(options);
+          for (const action of actions) run.apply(action);
+          if (process.env.EKV_RAFT_STATS === '1') run.stats(actions.length);
+          run.checkLiveness();
+        },
+      ),
       { numRuns },
     );
   }, 0);

@@ -76,10 +76,15 @@ export class Raft {
     this.tracker = new ProgressTracker(config.maxInflightMessages);
     this.tracker.applyConfState(confState, this.log.lastIndex());
     if (hardState.term > 0 || hardState.vote !== null || hardState.commit > 0) this.loadState(hardState);
-    assert(config.applied <= this.log.committed, () => `applied ${config.applied} is above the commit index ${this.log.committed}`);
+    assert(
+      config.applied <= this.log.committed,
+      () => `applied ${config.applied} is above the commit index ${this.log.committed}`,
+    );
     if (config.applied > this.log.applied) this.log.applied = config.applied;
     this.becomeFollower(this.term, null);
-    this.logInfo(`started: term ${this.term}, commit ${this.log.committed}, applied ${this.log.applied}, last ${this.log.lastIndex()}, voters [${this.tracker.voters.join(',')}]`);
+    this.logInfo(
+      `started: term ${this.term}, commit ${this.log.committed}, applied ${this.log.applied}, last ${this.log.lastIndex()}, voters [${this.tracker.voters.join(',')}]`,
+    );
   }
 
   private loadState(hs: HardState): void {
@@ -126,7 +131,10 @@ export class Raft {
       fields.type === MessageType.VoteResponse ||
       fields.type === MessageType.PreVoteResponse;
     if (isVoteRelated) {
-      assert(fields.term !== undefined && fields.term > 0, () => `${MessageType[fields.type]} must carry an explicit term`);
+      assert(
+        fields.term !== undefined && fields.term > 0,
+        () => `${MessageType[fields.type]} must carry an explicit term`,
+      );
     }
     this.msgs.push(makeMessage({ ...fields, from: this.id, term: isVoteRelated ? fields.term : this.term }));
   }
@@ -156,7 +164,9 @@ export class Raft {
         // No stepping down: a voter that has not learned that our removal
         // committed still needs our vote, and may be the only candidate left
         // (see handOverLeadership). Try again, with another voter if any.
-        this.logInfo(`handover to ${this.leadTransferee} did not finish within ${this.config.electionTicks} ticks: retrying`);
+        this.logInfo(
+          `handover to ${this.leadTransferee} did not finish within ${this.config.electionTicks} ticks: retrying`,
+        );
         handOverLeadership(this, this.leadTransferee);
       } else if (this.role === 'leader' && this.leadTransferee !== null) {
         this.logInfo(`aborting leadership transfer to ${this.leadTransferee}: election timeout elapsed`);
@@ -326,12 +336,25 @@ export class Raft {
    */
   appendEntries(entries: readonly { type: EntryType; data: Uint8Array }[], enforceBound: boolean): LogIndex {
     const size = entries.reduce((sum, e) => sum + e.data.length, 0);
-    if (enforceBound && this.uncommittedSize > 0 && size > 0 && this.uncommittedSize + size > this.config.maxUncommittedEntriesBytes) {
-      throw new RaftError('ProposalDropped', `uncommitted entries would exceed ${this.config.maxUncommittedEntriesBytes} bytes`);
+    if (
+      enforceBound &&
+      this.uncommittedSize > 0 &&
+      size > 0 &&
+      this.uncommittedSize + size > this.config.maxUncommittedEntriesBytes
+    ) {
+      throw new RaftError(
+        'ProposalDropped',
+        `uncommitted entries would exceed ${this.config.maxUncommittedEntriesBytes} bytes`,
+      );
     }
     this.uncommittedSize += size;
     const lastIndex = this.log.lastIndex();
-    const full: Entry[] = entries.map((e, i) => ({ term: this.term, index: asLogIndex(lastIndex + 1 + i), type: e.type, data: e.data }));
+    const full: Entry[] = entries.map((e, i) => ({
+      term: this.term,
+      index: asLogIndex(lastIndex + 1 + i),
+      type: e.type,
+      data: e.data,
+    }));
     const newLast = this.log.append(full);
     this.tracker.progress.get(this.id)?.maybeUpdate(newLast);
     this.maybeCommit();
@@ -359,7 +382,8 @@ export class Raft {
     if (pr === undefined || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const entries = prevTerm === null ? null : this.log.slice(pr.next, this.log.lastIndex() + 1, this.config.maxEntriesPerMessage);
+    const entries =
+      prevTerm === null ? null : this.log.slice(pr.next, this.log.lastIndex() + 1, this.config.maxEntriesPerMessage);
     if (prevTerm === null || entries === null) return this.maybeSendSnapshot(to, pr);
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.send({

@@ -20,7 +20,10 @@ function handle(node: RawNode, storage: MemoryStorage): Ready {
   return rd;
 }
 
-function singleVoter(overrides: Partial<ConstructorParameters<typeof RawNode>[0]> = {}): { node: RawNode; storage: MemoryStorage } {
+function singleVoter(overrides: Partial<ConstructorParameters<typeof RawNode>[0]> = {}): {
+  node: RawNode;
+  storage: MemoryStorage;
+} {
   const storage = new MemoryStorage();
   bootstrap(storage, [n1]);
   const node = new RawNode({ id: n1, storage, random: () => 0, ...overrides });
@@ -101,7 +104,9 @@ describe('RawNode', () => {
 
   it('asserts on messages for another node and on a broken random source', () => {
     const { node } = singleVoter();
-    expect(() => node.step(makeMessage({ type: MessageType.Heartbeat, from: asNodeId('n2'), to: asNodeId('n3') }))).toThrow(RaftAssertionError);
+    expect(() =>
+      node.step(makeMessage({ type: MessageType.Heartbeat, from: asNodeId('n2'), to: asNodeId('n3') })),
+    ).toThrow(RaftAssertionError);
     expect(() => new RawNode({ id: n1, storage: new MemoryStorage(), random: () => 1 })).toThrow(/outside \[0, 1\)/);
   });
 
@@ -109,9 +114,13 @@ describe('RawNode', () => {
     const storage = new MemoryStorage();
     expect(() => new RawNode({ id: n1, storage, random: () => 0, electionTicks: 1 })).toThrow(/electionTicks/);
     expect(() => new RawNode({ id: n1, storage, random: () => 0, heartbeatTicks: 0 })).toThrow(/heartbeatTicks/);
-    expect(() => new RawNode({ id: n1, storage, random: () => 0, maxInflightMessages: 0.5 })).toThrow(/maxInflightMessages/);
+    expect(() => new RawNode({ id: n1, storage, random: () => 0, maxInflightMessages: 0.5 })).toThrow(
+      /maxInflightMessages/,
+    );
     expect(() => new RawNode({ id: asNodeId(''), storage, random: () => 0 })).toThrow(/id must be/);
-    expect(() => new RawNode({ id: n1, storage, random: () => 0, applied: 5 })).toThrow(/applied 5 is above the commit index/);
+    expect(() => new RawNode({ id: n1, storage, random: () => 0, applied: 5 })).toThrow(
+      /applied 5 is above the commit index/,
+    );
   });
 
   it('drops proposals beyond maxUncommittedEntriesBytes with ProposalDropped', () => {

@@ -20,9 +20,18 @@ import { Raft } from './raft.js';
 import type { Ready } from './ready.js';
 import type { PeerProgress, RaftStatus } from './status.js';
 import { stepMessage } from './step.js';
-import { asLogIndex, type ConfChange, type ConfState, type HardState, type LogIndex, type NodeId, type SoftState } from './types.js';
+import {
+  asLogIndex,
+  type ConfChange,
+  type ConfState,
+  type HardState,
+  type LogIndex,
+  type NodeId,
+  type SoftState,
+} from './types.js';
 
-const sameHardState = (a: HardState, b: HardState): boolean => a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+const sameHardState = (a: HardState, b: HardState): boolean =>
+  a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 const sameSoftState = (a: SoftState, b: SoftState): boolean => a.leader === b.leader && a.role === b.role;
 
 export class RawNode {

@@ -9,7 +9,9 @@ import { formatScenario, parseScenario, ScenarioRunner } from './test/scenario-r
 
 const testdata = join(import.meta.dirname, 'testdata');
 const rewrite = process.env.EKV_REWRITE === '1';
-const files = readdirSync(testdata).filter((f) => f.endsWith('.txt')).sort();
+const files = readdirSync(testdata)
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 describe('Raft scenarios', () => {
   it('has scenario files', () => {

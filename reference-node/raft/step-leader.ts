@@ -110,4 +110,3 @@ function releaseWaitingReads(r: Raft): void {
   r.waitingReads = [];
   for (const read of waiting) handleReadIndex(r, read.requestId, read.from);
 }
-

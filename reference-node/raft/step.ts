@@ -53,13 +53,17 @@ function onHigherTerm(r: Raft, m: Message): boolean {
   }
   if (m.type === MessageType.PreVote) return true; // never change term on a pre-vote request
   if (m.type === MessageType.PreVoteResponse && !m.reject) return true; // the term is bumped when we win
-  const fromLeader = m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
+  const fromLeader =
+    m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
   r.becomeFollower(m.term, fromLeader ? m.from : null);
   return true;
 }
 
 function onLowerTerm(r: Raft, m: Message): void {
-  if ((r.config.checkQuorum || r.config.preVote) && (m.type === MessageType.Heartbeat || m.type === MessageType.Append)) {
+  if (
+    (r.config.checkQuorum || r.config.preVote) &&
+    (m.type === MessageType.Heartbeat || m.type === MessageType.Append)
+  ) {
     // A stale leader (e.g. healed from a partition) never hears a higher term
     // when pre-vote / stickiness suppress elections: tell it ours so it steps down.
     r.send({ type: MessageType.AppendResponse, to: m.from });
@@ -87,7 +91,9 @@ function handleVoteRequest(r: Raft, m: Message): void {
       // The candidate still counts us (it has not applied our removal) and
       // cannot win while we refuse, and we never campaign as a non-voter:
       // nobody could be elected. Run ourselves instead (Raft.campaignOwed).
-      r.logInfo(`refused ${MessageType[m.type]} from ${m.from}, a voter, for its shorter log: campaigning in its place`);
+      r.logInfo(
+        `refused ${MessageType[m.type]} from ${m.from}, a voter, for its shorter log: campaigning in its place`,
+      );
       r.campaignOwed = true;
     }
   }
@@ -130,7 +136,8 @@ function stepCandidate(r: Raft, m: Message): void {
 }
 
 function stepFollower(r: Raft, m: Message): void {
-  const fromLeader = m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
+  const fromLeader =
+    m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
   if (fromLeader) r.campaignOwed = false; // a leader exists: it finishes the configuration change
   switch (m.type) {
     case MessageType.Append:
@@ -157,7 +164,8 @@ function stepFollower(r: Raft, m: Message): void {
       r.readStates.push({ index: m.index, requestId: utf8Decoder.decode(m.context) });
       return;
     case MessageType.TransferLeader:
-      if (r.lead !== null && r.lead !== m.from) r.send({ type: MessageType.TransferLeader, to: r.lead, context: m.context });
+      if (r.lead !== null && r.lead !== m.from)
+        r.send({ type: MessageType.TransferLeader, to: r.lead, context: m.context });
       return;
     case MessageType.Vote:
     case MessageType.PreVote:

@@ -14,14 +14,34 @@ describe('AddressBook', () => {
     expect(book.set('n1', '127.0.0.1:7001')).toBe(true);
     expect(book.set('n1', '127.0.0.1:7001')).toBe(false);
     book.merge(new Map([['n2', '127.0.0.1:7002']]));
-    expect(new AddressBook(dir).entries()).toEqual(new Map([['n1', '127.0.0.1:7001'], ['n2', '127.0.0.1:7002']]));
+    expect(new AddressBook(dir).entries()).toEqual(
+      new Map([
+        ['n1', '127.0.0.1:7001'],
+        ['n2', '127.0.0.1:7002'],
+      ]),
+    );
   });
 
   it('encodes deterministically (replicas produce equal snapshot blobs)', () => {
-    const a = encodeAddressBook(new Map([['n2', 'b:2'], ['n1', 'a:1']]));
-    const b = encodeAddressBook(new Map([['n1', 'a:1'], ['n2', 'b:2']]));
+    const a = encodeAddressBook(
+      new Map([
+        ['n2', 'b:2'],
+        ['n1', 'a:1'],
+      ]),
+    );
+    const b = encodeAddressBook(
+      new Map([
+        ['n1', 'a:1'],
+        ['n2', 'b:2'],
+      ]),
+    );
     expect(a).toEqual(b);
-    expect(decodeAddressBook(a)).toEqual(new Map([['n1', 'a:1'], ['n2', 'b:2']]));
+    expect(decodeAddressBook(a)).toEqual(
+      new Map([
+        ['n1', 'a:1'],
+        ['n2', 'b:2'],
+      ]),
+    );
   });
 
   it('treats empty or malformed bytes as an empty book', () => {

@@ -29,8 +29,18 @@ describe('ekv-admin and ekv-node command lines', () => {
     expect(status.code).toBe(0);
     expect(status.stdout.trim().split('\n')).toHaveLength(1);
     const parsed = JSON.parse(status.stdout) as Record<string, unknown>;
-    expect(parsed).toMatchObject({ id: 'n1', role: 'leader', leader: 'n1', halted: false, haltReason: '', haltIndex: 0, stage: '6D', bugs: ['B7'] });
-    for (const field of ['term', 'commitIndex', 'appliedIndex', 'lastIndex', 'snapshotIndex', 'uptimeMs']) expect(typeof parsed[field]).toBe('number');
+    expect(parsed).toMatchObject({
+      id: 'n1',
+      role: 'leader',
+      leader: 'n1',
+      halted: false,
+      haltReason: '',
+      haltIndex: 0,
+      stage: '6D',
+      bugs: ['B7'],
+    });
+    for (const field of ['term', 'commitIndex', 'appliedIndex', 'lastIndex', 'snapshotIndex', 'uptimeMs'])
+      expect(typeof parsed[field]).toBe('number');
     expect(parsed['fullNodeId']).toMatch(/^\d+$/);
     expect((parsed['flags'] as Record<string, string>)['stage']).toBe('6D');
 
@@ -50,14 +60,32 @@ describe('ekv-admin and ekv-node command lines', () => {
     expect(unknown.stderr).toMatch(/^error: UnknownMember \(15, definite\): [^\n]+\n$/);
     // Connection errors, of KV and of EncryptionAdmin calls: one line on stderr, no empty trailing "Resolution note:".
     const nowhere = `127.0.0.1:${await freePort()}`;
-    for (const args of [['get', 'k'], ['encryption', 'status']]) {
+    for (const args of [
+      ['get', 'k'],
+      ['encryption', 'status'],
+    ]) {
       const unreachable = run(adminBin, ['--addr', nowhere, ...args]);
       expect(unreachable.code).toBe(1);
       expect(unreachable.stdout).toBe('');
-      expect(unreachable.stderr).toMatch(/^error: ConnectionRefused \(101, definite\): No connection established[^\n]*ECONNREFUSED[^\n]*\n$/);
+      expect(unreachable.stderr).toMatch(
+        /^error: ConnectionRefused \(101, definite\): No connection established[^\n]*ECONNREFUSED[^\n]*\n$/,
+      );
       expect(unreachable.stderr).not.toContain('Resolution note');
     }
-    const noKek = run(adminBin, ['--addr', addr, 'encryption', 'rotate-dek', '--purpose', 'storage', '--kek-file', '/nonexistent/kek', '--proposer-node-id', '1', '--proposer-local-epoch', '0']);
+    const noKek = run(adminBin, [
+      '--addr',
+      addr,
+      'encryption',
+      'rotate-dek',
+      '--purpose',
+      'storage',
+      '--kek-file',
+      '/nonexistent/kek',
+      '--proposer-node-id',
+      '1',
+      '--proposer-local-epoch',
+      '0',
+    ]);
     expect(noKek.code).toBe(1);
     expect(noKek.stderr).toMatch(/^error: ErrKEKFileRead: cannot open KEK file \/nonexistent\/kek\n$/);
     expect(run(adminBin, ['--addr', addr]).code).toBe(2);
@@ -66,10 +94,31 @@ describe('ekv-admin and ekv-node command lines', () => {
 
   it('ekv-node refuses bad flags with exit 2 and one line on stderr', () => {
     requireBuild();
-    const result = run(nodeBin, ['--id', 'n1', '--listen', '127.0.0.1:7001', '--peers', 'n2=127.0.0.1:7002', '--data-dir', '/tmp/unused-ekv']);
+    const result = run(nodeBin, [
+      '--id',
+      'n1',
+      '--listen',
+      '127.0.0.1:7001',
+      '--peers',
+      'n2=127.0.0.1:7002',
+      '--data-dir',
+      '/tmp/unused-ekv',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe("ekv-node: --peers: must include this node 'n1'\n");
-    expect(run(nodeBin, ['--id', 'n1', '--listen', '127.0.0.1:7001', '--join', '--data-dir', '/tmp/unused-ekv', '--bug', 'B99']).stderr).toMatch(/--bug: unknown catalogued bug 'B99'/);
+    expect(
+      run(nodeBin, [
+        '--id',
+        'n1',
+        '--listen',
+        '127.0.0.1:7001',
+        '--join',
+        '--data-dir',
+        '/tmp/unused-ekv',
+        '--bug',
+        'B99',
+      ]).stderr,
+    ).toMatch(/--bug: unknown catalogued bug 'B99'/);
   });
 });

@@ -27,16 +27,24 @@ export interface AdminServiceOptions {
 }
 
 function checkId(id: string | undefined): string {
-  if (id === undefined || !nodeIdPattern.test(id)) throw new NodeError('InvalidArgument', `id: invalid node id '${id ?? ''}'`);
+  if (id === undefined || !nodeIdPattern.test(id))
+    throw new NodeError('InvalidArgument', `id: invalid node id '${id ?? ''}'`);
   return id;
 }
 
 function checkAddress(address: string | undefined): string {
-  if (address === undefined || !/^[^\s:]+:\d{1,5}$/.test(address)) throw new NodeError('InvalidArgument', `address: expected HOST:PORT, got '${address ?? ''}'`);
+  if (address === undefined || !/^[^\s:]+:\d{1,5}$/.test(address))
+    throw new NodeError('InvalidArgument', `address: expected HOST:PORT, got '${address ?? ''}'`);
   return address;
 }
 
-async function membership(options: AdminServiceOptions, request: MembershipRequest, noForward: boolean | undefined, deadlineMs: number, forward: ForwardCall<M.AdminClient, M.MembershipResponse>): Promise<M.MembershipResponse> {
+async function membership(
+  options: AdminServiceOptions,
+  request: MembershipRequest,
+  noForward: boolean | undefined,
+  deadlineMs: number,
+  forward: ForwardCall<M.AdminClient, M.MembershipResponse>,
+): Promise<M.MembershipResponse> {
   const { core } = options;
   core.assertServing();
   if (!core.isLeader() && noForward !== true) return options.forwarder.admin(forward, deadlineMs);
@@ -52,35 +60,54 @@ export function createAdminService(options: AdminServiceOptions): UntypedService
     Status: unaryHandler(async (): Promise<StatusResponse> => options.status()),
     AddVoter: unaryHandler(async (r: M.AddServerRequest, deadlineMs) => {
       const request = { type: 'addVoter', id: checkId(r.id), address: checkAddress(r.address) } as const;
-      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.addVoter({ id: request.id, address: request.address, noForward: true }, callOptions));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) =>
+        c.addVoter({ id: request.id, address: request.address, noForward: true }, callOptions),
+      );
     }),
     AddLearner: unaryHandler(async (r: M.AddServerRequest, deadlineMs) => {
       const request = { type: 'addLearner', id: checkId(r.id), address: checkAddress(r.address) } as const;
-      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.addLearner({ id: request.id, address: request.address, noForward: true }, callOptions));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) =>
+        c.addLearner({ id: request.id, address: request.address, noForward: true }, callOptions),
+      );
     }),
     Promote: unaryHandler(async (r: M.ServerRequest, deadlineMs) => {
       const request = { type: 'promote', id: checkId(r.id), address: '' } as const;
-      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.promote({ id: request.id, noForward: true }, callOptions));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) =>
+        c.promote({ id: request.id, noForward: true }, callOptions),
+      );
     }),
     RemoveServer: unaryHandler(async (r: M.ServerRequest, deadlineMs) => {
       const request = { type: 'remove', id: checkId(r.id), address: '' } as const;
-      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) => c.removeServer({ id: request.id, noForward: true }, callOptions));
+      return membership(options, request, r.noForward, deadlineMs, (c, callOptions) =>
+        c.removeServer({ id: request.id, noForward: true }, callOptions),
+      );
     }),
     TransferLeadership: unaryHandler(async (r: M.ServerRequest, deadlineMs): Promise<M.TransferLeadershipResponse> => {
       const target = checkId(r.id);
       core.assertServing();
-      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, callOptions) => c.transferLeadership({ id: target, noForward: true }, callOptions), deadlineMs, false);
+      if (!core.isLeader() && r.noForward !== true)
+        return forwarder.admin(
+          (c, callOptions) => c.transferLeadership({ id: target, noForward: true }, callOptions),
+          deadlineMs,
+          false,
+        );
       await core.linearizableRead();
       return core.transferLeadership(target);
     }),
-    DebugProposeRaw: unaryHandler(async (r: M.DebugProposeRawRequest, deadlineMs): Promise<M.DebugProposeRawResponse> => {
-      if (!options.testHooks) throw new NodeError('TestHooksDisabled', 'DebugProposeRaw needs ekv-node --test-hooks');
-      const payload = r.payload ?? new Uint8Array(0);
-      if (payload.length === 0) throw new NodeError('InvalidArgument', 'payload must not be empty');
-      core.assertServing();
-      if (!core.isLeader() && r.noForward !== true) return forwarder.admin((c, callOptions) => c.debugProposeRaw({ payload, noForward: true }, callOptions), deadlineMs);
-      const applied = await core.proposeRaw(payload);
-      return { appliedIndex: applied.index };
-    }),
+    DebugProposeRaw: unaryHandler(
+      async (r: M.DebugProposeRawRequest, deadlineMs): Promise<M.DebugProposeRawResponse> => {
+        if (!options.testHooks) throw new NodeError('TestHooksDisabled', 'DebugProposeRaw needs ekv-node --test-hooks');
+        const payload = r.payload ?? new Uint8Array(0);
+        if (payload.length === 0) throw new NodeError('InvalidArgument', 'payload must not be empty');
+        core.assertServing();
+        if (!core.isLeader() && r.noForward !== true)
+          return forwarder.admin(
+            (c, callOptions) => c.debugProposeRaw({ payload, noForward: true }, callOptions),
+            deadlineMs,
+          );
+        const applied = await core.proposeRaw(payload);
+        return { appliedIndex: applied.index };
+      },
+    ),
   };
 }

@@ -20,7 +20,9 @@ const refusal = (call: () => unknown): string => {
 
 describe('E21: wire local_epoch narrowed to 16 bits', () => {
   it('refuses an epoch above 0xFFFF with ErrLocalEpochOutOfRange without the switch; wraps it mod 65536 with it', () => {
-    expect(refusal(() => parseEpoch(65_536, 'proposer_local_epoch'))).toMatch(/proposer_local_epoch: ErrLocalEpochOutOfRange: 65536/);
+    expect(refusal(() => parseEpoch(65_536, 'proposer_local_epoch'))).toMatch(
+      /proposer_local_epoch: ErrLocalEpochOutOfRange: 65536/,
+    );
     expect(parseEpoch(65_535, 'proposer_local_epoch')).toBe(65_535);
     const e21 = new Set(['E21']);
     expect(parseEpoch(65_536, 'proposer_local_epoch', e21)).toBe(0);
@@ -31,8 +33,11 @@ describe('E21: wire local_epoch narrowed to 16 bits', () => {
 });
 
 describe('E17: own registrations through the barrier-exempt admin path', () => {
-  it('a leader\'s own registration is held by a closed cutover barrier without the switch and proposed through it with the switch', async () => {
-    for (const [bugs, expected] of [[[], 'EnvelopeCutoverInProgress'], [['E17'], 'proposed']] as const) {
+  it("a leader's own registration is held by a closed cutover barrier without the switch and proposed through it with the switch", async () => {
+    for (const [bugs, expected] of [
+      [[], 'EnvelopeCutoverInProgress'],
+      [['E17'], 'proposed'],
+    ] as const) {
       const barrier = new ProposalBarrier();
       const proposed: string[] = [];
       const register = ownWriterRegistrar({

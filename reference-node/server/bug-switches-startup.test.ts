@@ -8,7 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { applyRegistration, emptySidecar, fullNodeId, isEncryptionError, loadKekFile, readSidecar, writeSidecar, type Sidecar } from '../encryption/index.js';
+import {
+  applyRegistration,
+  emptySidecar,
+  fullNodeId,
+  isEncryptionError,
+  loadKekFile,
+  readSidecar,
+  writeSidecar,
+  type Sidecar,
+} from '../encryption/index.js';
 import type { NodeStorage } from '../storage/index.js';
 import { openMemoryStorage } from '../storage/test/memory-storage.js';
 import { prepareEncryption, rawRowsOf, wireEncryption } from './encryption-startup.js';
@@ -23,20 +32,47 @@ const me = fullNodeId('n1');
 
 function nodeConfig(sidecarPath: string, bugs: readonly string[]): NodeConfig {
   const outcome = parseNodeFlags([
-    '--id', 'n1', '--listen', '127.0.0.1:7001', '--peers', 'n1=127.0.0.1:7001', '--data-dir', join(dir, 'data'),
-    '--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', sidecarPath, ...(bugs.length === 0 ? [] : ['--bug', bugs.join(',')]),
+    '--id',
+    'n1',
+    '--listen',
+    '127.0.0.1:7001',
+    '--peers',
+    'n1=127.0.0.1:7001',
+    '--data-dir',
+    join(dir, 'data'),
+    '--encryption-enabled',
+    '--kek-file',
+    kekPath,
+    '--sidecar-path',
+    sidecarPath,
+    ...(bugs.length === 0 ? [] : ['--bug', bugs.join(',')]),
   ]);
   if (outcome.kind !== 'config') throw new Error(outcome.output);
   return outcome.config;
 }
 
 /** A Phase-0 or Phase-1 sidecar with storage DEK 1 and raft DEK 2 at the given epochs. */
-async function sidecarWith(epochs: { storage: number; raft: number }, storageEnvelopeActive: boolean): Promise<Sidecar> {
+async function sidecarWith(
+  epochs: { storage: number; raft: number },
+  storageEnvelopeActive: boolean,
+): Promise<Sidecar> {
   const kek = await loadKekFile(kekPath);
-  const key = (purpose: 'storage' | 'raft', localEpoch: number) => ({ purpose, wrapped: kek.wrapDek(randomBytes(32)), created: '2026-01-01T00:00:00Z', localEpoch });
+  const key = (purpose: 'storage' | 'raft', localEpoch: number) => ({
+    purpose,
+    wrapped: kek.wrapDek(randomBytes(32)),
+    created: '2026-01-01T00:00:00Z',
+    localEpoch,
+  });
   return {
-    ...emptySidecar(), raftAppliedIndex: 5, storageEnvelopeActive, storageEnvelopeCutoverIndex: storageEnvelopeActive ? 5 : 0,
-    active: { storage: 1, raft: 2 }, keys: new Map([[1, key('storage', epochs.storage)], [2, key('raft', epochs.raft)]]),
+    ...emptySidecar(),
+    raftAppliedIndex: 5,
+    storageEnvelopeActive,
+    storageEnvelopeCutoverIndex: storageEnvelopeActive ? 5 : 0,
+    active: { storage: 1, raft: 2 },
+    keys: new Map([
+      [1, key('storage', epochs.storage)],
+      [2, key('raft', epochs.raft)],
+    ]),
   };
 }
 
@@ -44,7 +80,10 @@ async function sidecarWith(epochs: { storage: number; raft: number }, storageEnv
 async function start(config: NodeConfig, storage: NodeStorage): Promise<unknown> {
   const prepared = await prepareEncryption(config);
   if (prepared === null) throw new Error('encryption not prepared');
-  return wireEncryption(config, prepared, storage.state, ['n1']).then(() => undefined, (error: unknown) => error);
+  return wireEncryption(config, prepared, storage.state, ['n1']).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 const epochsOf = async (path: string) => {
@@ -60,7 +99,10 @@ describe('startup bug switches', () => {
   });
 
   it('E6: a start refused by the pre-bump rollback guard consumes an epoch with the switch, none without', async () => {
-    for (const [bugs, expected] of [[[], [2, 2]], [['E6'], [3, 4]]] as const) {
+    for (const [bugs, expected] of [
+      [[], [2, 2]],
+      [['E6'], [3, 4]],
+    ] as const) {
       const path = join(mkdtempSync(join(dir, 'e6-')), 'node.sidecar');
       // An older sidecar restored under a registry that has seen epoch 6.
       await writeSidecar(path, await sidecarWith({ storage: 2, raft: 0 }, true));
@@ -79,7 +121,10 @@ describe('startup bug switches', () => {
   });
 
   it('E16: before the raft cutover the raft epoch stays put across restarts without the switch and rises per start with it', async () => {
-    for (const [bugs, expected] of [[[], [0, 0]], [['E16'], [1, 2]]] as const) {
+    for (const [bugs, expected] of [
+      [[], [0, 0]],
+      [['E16'], [1, 2]],
+    ] as const) {
       const path = join(mkdtempSync(join(dir, 'e16-')), 'node.sidecar');
       await writeSidecar(path, await sidecarWith({ storage: 0, raft: 0 }, false));
       storage = await openMemoryStorage(mkdtempSync(join(dir, 'store-')));

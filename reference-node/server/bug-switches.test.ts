@@ -15,7 +15,9 @@ function markedSwitches(): Set<string> {
   const marked = new Set<string>();
   for (const entry of readdirSync(nodeRoot, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
-    for (const match of readFileSync(join(entry.parentPath, entry.name), 'utf8').matchAll(/BUG SWITCH ((?:[BE]\d+)(?:, [BE]\d+)*)/g)) {
+    for (const match of readFileSync(join(entry.parentPath, entry.name), 'utf8').matchAll(
+      /BUG SWITCH ((?:[BE]\d+)(?:, [BE]\d+)*)/g,
+    )) {
       for (const id of match[1]!.split(', ')) marked.add(id);
     }
   }
@@ -31,7 +33,20 @@ const layers: Readonly<Record<BugLayer, Readonly<Record<string, string>>>> = {
 /** bug-catalogue.md §10.B (B1–B47) and the §10.D E-list as the spec numbers it. */
 const specIds = [
   ...Array.from({ length: 47 }, (_, i) => `B${i + 1}`),
-  'E1', 'E2', 'E5', 'E6', 'E13', 'E14', 'E15', 'E16', 'E17', 'E19', 'E21', 'E22', 'E23', 'E25',
+  'E1',
+  'E2',
+  'E5',
+  'E6',
+  'E13',
+  'E14',
+  'E15',
+  'E16',
+  'E17',
+  'E19',
+  'E21',
+  'E22',
+  'E23',
+  'E25',
 ];
 
 describe('the bug catalogue and the layer switch registries', () => {
@@ -44,7 +59,9 @@ describe('the bug catalogue and the layer switch registries', () => {
   });
 
   it('every expressible id has exactly one layer registry entry, in the layer the catalogue names, and every layer entry is catalogued as expressible', () => {
-    const registered = Object.entries(layers).flatMap(([layer, switches]) => Object.keys(switches).map((id) => ({ id, layer })));
+    const registered = Object.entries(layers).flatMap(([layer, switches]) =>
+      Object.keys(switches).map((id) => ({ id, layer })),
+    );
     expect(registered.map((r) => r.id).sort()).toEqual([...cataloguedBugIds].sort());
     for (const { id, layer } of registered) {
       const entry = bugEntry(id);
@@ -68,7 +85,9 @@ describe('the bug catalogue and the layer switch registries', () => {
     expect(parseBugId('B42')).toBe('B42');
     for (const entry of bugCatalogue.filter((e) => !e.expressible)) {
       expect(parseBugId(entry.id), entry.id).toBeUndefined();
-      expect(bugIdRefusal(entry.id)).toContain(`catalogued bug ${entry.id} cannot be switched on in the reference node`);
+      expect(bugIdRefusal(entry.id)).toContain(
+        `catalogued bug ${entry.id} cannot be switched on in the reference node`,
+      );
     }
     expect(bugIdRefusal('B999')).toBe(`unknown catalogued bug 'B999'; valid ids: ${cataloguedBugIds.join(',')}`);
     expect(bugIdRefusal('E14')).toBeUndefined();

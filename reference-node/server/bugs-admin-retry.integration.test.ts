@@ -8,7 +8,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, type EnableStorageEnvelopeResponse } from '../proto/index.js';
-import { bootstrapEncryption, enableStorageEnvelope, proposerOf, startEncryptedCluster } from './test/encryption-cluster.js';
+import {
+  bootstrapEncryption,
+  enableStorageEnvelope,
+  proposerOf,
+  startEncryptedCluster,
+} from './test/encryption-cluster.js';
 import type { ProcessCluster } from './test/process-cluster.js';
 
 describe('Enable RPC idempotence switches', () => {
@@ -18,7 +23,10 @@ describe('Enable RPC idempotence switches', () => {
     cluster = undefined;
   });
 
-  for (const [bugs, retried] of [[['--bug', 'B45'], 'refused'], [[], 'already-active']] as const) {
+  for (const [bugs, retried] of [
+    [['--bug', 'B45'], 'refused'],
+    [[], 'already-active'],
+  ] as const) {
     it(`B45 ${bugs.length === 0 ? 'off' : 'on'}: a retried EnableStorageEnvelope is ${retried}`, async () => {
       const started = await startEncryptedCluster({ commonFlags: bugs });
       cluster = started.cluster;
@@ -39,7 +47,10 @@ describe('Enable RPC idempotence switches', () => {
     }, 60_000);
   }
 
-  for (const [bugs, freshAnswers] of [[['--bug', 'B46'], 2], [[], 1]] as const) {
+  for (const [bugs, freshAnswers] of [
+    [['--bug', 'B46'], 2],
+    [[], 1],
+  ] as const) {
     it(`B46 ${bugs.length === 0 ? 'off' : 'on'}: of two concurrent EnableStorageEnvelope calls, ${freshAnswers} report a fresh success`, async () => {
       const started = await startEncryptedCluster({ commonFlags: bugs });
       cluster = started.cluster;

@@ -6,8 +6,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  bootstrapEncryption, enableRaftEnvelope, enableStorageEnvelope, makeLeader, putWithRetry, rolloutToPhase2, rotateDekWithCli,
-  startEncryptedCluster, waitForHalt,
+  bootstrapEncryption,
+  enableRaftEnvelope,
+  enableStorageEnvelope,
+  makeLeader,
+  putWithRetry,
+  rolloutToPhase2,
+  rotateDekWithCli,
+  startEncryptedCluster,
+  waitForHalt,
 } from './test/encryption-cluster.js';
 import type { ProcessCluster } from './test/process-cluster.js';
 
@@ -30,13 +37,17 @@ function haltIndexIn(report: string): number {
 async function expectHaltedOnUnwrap(cluster: ProcessCluster, ids: readonly string[]): Promise<void> {
   const reports = await Promise.all(ids.map((id) => waitForHalt(cluster, id, 20_000).catch(() => undefined)));
   const halted = reports.filter((report): report is string => report !== undefined);
-  expect(halted.length, 'replicas halted (at least the committing quorum)').toBeGreaterThanOrEqual(Math.min(ids.length, 2));
+  expect(halted.length, 'replicas halted (at least the committing quorum)').toBeGreaterThanOrEqual(
+    Math.min(ids.length, 2),
+  );
   for (const report of halted) expect(report).toMatch(unwrapHalt);
   const haltIndex = Math.min(...halted.map(haltIndexIn));
   for (const [position, id] of ids.entries()) {
     if (reports[position] !== undefined) continue;
     const status = await cluster.status(id);
-    expect(status.appliedIndex, `${id} did not halt, so it must not have applied entry ${haltIndex}`).toBeLessThan(haltIndex);
+    expect(status.appliedIndex, `${id} did not halt, so it must not have applied entry ${haltIndex}`).toBeLessThan(
+      haltIndex,
+    );
   }
 }
 
@@ -89,7 +100,10 @@ describe('bug switches after the raft cutover (B7 B8 B9 B10)', () => {
     // The RPC's leader installed the wrap in step 5, so writes through it still work.
     expect(await putWithRetry(cluster, started.leader, 'before-failover', 'v')).toBe(true);
     await cluster.kill(started.leader);
-    await expectHaltedOnUnwrap(cluster, cluster.ids().filter((id) => id !== started.leader));
+    await expectHaltedOnUnwrap(
+      cluster,
+      cluster.ids().filter((id) => id !== started.leader),
+    );
   }, 90_000);
 
   it('B9: a RotateDEK after Phase 2 is proposed unwrapped and halts every replica', async () => {
@@ -97,7 +111,10 @@ describe('bug switches after the raft cutover (B7 B8 B9 B10)', () => {
     cluster = started.cluster;
     await rolloutToPhase2(cluster, started.leader, started.kekPath);
     expect(await putWithRetry(cluster, started.leader, 'before-rotate', 'v')).toBe(true);
-    const rotation = await rotateDekWithCli(cluster, started.leader, started.kekPath, 'storage').then(() => 'ok', (error: unknown) => String(error));
+    const rotation = await rotateDekWithCli(cluster, started.leader, started.kekPath, 'storage').then(
+      () => 'ok',
+      (error: unknown) => String(error),
+    );
     expect(rotation).not.toBe('ok');
     await expectHaltedOnUnwrap(cluster, cluster.ids());
   }, 90_000);

@@ -17,8 +17,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, type StatusResponse } from '../proto/index.js';
 import {
-  bootstrapEncryption, enableRaftEnvelope, enableStorageEnvelope, encryptionFlags, proposerOf, putWithRetry,
-  startEncryptedCluster, utf8, writeKek,
+  bootstrapEncryption,
+  enableRaftEnvelope,
+  enableStorageEnvelope,
+  encryptionFlags,
+  proposerOf,
+  putWithRetry,
+  startEncryptedCluster,
+  utf8,
+  writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster, waitFor } from './test/process-cluster.js';
 import { StallProxy } from './test/stall-proxy.js';
@@ -48,7 +55,11 @@ async function raftCutoverOf(cluster: ProcessCluster, id: string): Promise<numbe
 /** RegisterEncryptionWriter for n1's own raft row: a non-cutover admin RPC (refused once latched). */
 async function registerOutcome(cluster: ProcessCluster, id: string): Promise<string> {
   const capability = await cluster.encryption(id).getCapability({});
-  return outcomeOf(cluster.encryption(id).registerEncryptionWriter({ dekId: 2, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 0 }] }));
+  return outcomeOf(
+    cluster
+      .encryption(id)
+      .registerEncryptionWriter({ dekId: 2, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 0 }] }),
+  );
 }
 
 describe('catalogued bug B5 (barrier with a global gate)', () => {
@@ -65,7 +76,9 @@ describe('catalogued bug B5 (barrier with a global gate)', () => {
     await bootstrapEncryption(cluster, leader, started.kekPath);
     await enableStorageEnvelope(cluster, leader);
     expect(await putWithRetry(cluster, leader, 'before', 'phase-2')).toBe(true);
-    const phase2 = outcomeOf(cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: 5_000 }));
+    const phase2 = outcomeOf(
+      cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: 5_000 }),
+    );
     await sleep(1_500);
     expect(await putOutcome(cluster, leader, 'during')).toBe('EnvelopeCutoverInProgress');
     // The client's deadline, seen either by the client itself or first by the server's gate wait.
@@ -92,7 +105,16 @@ interface StallableCluster {
  */
 async function startStallableCluster(bugs: readonly string[], proxies: StallProxy[]): Promise<StallableCluster> {
   const cluster = await ProcessCluster.create(['n1', 'n2', 'n3'], 3, [
-    '--tick-ms', '20', '--election-ticks', '250', '--heartbeat-ticks', '5', '--proposal-timeout-ms', '1200', '--no-exit-on-halt', ...bugs,
+    '--tick-ms',
+    '20',
+    '--election-ticks',
+    '250',
+    '--heartbeat-ticks',
+    '5',
+    '--proposal-timeout-ms',
+    '1200',
+    '--no-exit-on-halt',
+    ...bugs,
   ]);
   try {
     const open = async (to: string): Promise<StallProxy> => {
@@ -104,8 +126,12 @@ async function startStallableCluster(bugs: readonly string[], proxies: StallProx
     const fanOutToN2 = await open('n2');
     const kekPath = writeKek(cluster);
     // n1's member list names n2 at the holding proxy (the fan-out dials it); Raft traffic takes the routes.
-    cluster.addFlags('n1', ['--peer-route', `n2=${raftLinks[0].address},n3=${raftLinks[1].address}`,
-      '--peers', `n1=${cluster.address('n1')},n2=${fanOutToN2.address},n3=${cluster.address('n3')}`]);
+    cluster.addFlags('n1', [
+      '--peer-route',
+      `n2=${raftLinks[0].address},n3=${raftLinks[1].address}`,
+      '--peers',
+      `n1=${cluster.address('n1')},n2=${fanOutToN2.address},n3=${cluster.address('n3')}`,
+    ]);
     cluster.addFlags('n2', ['--peer-route', `n1=${raftLinks[2].address}`]);
     cluster.addFlags('n3', ['--peer-route', `n1=${raftLinks[3].address}`]);
     for (const id of cluster.ids()) cluster.addFlags(id, encryptionFlags(cluster, id, kekPath));
@@ -145,10 +171,14 @@ async function phase2WithStalledMarker(setup: StallableCluster): Promise<{ phase
 
 /** Every node halted with the raft unwrap failure at one index; returns it. */
 async function expectClusterHalted(cluster: ProcessCluster): Promise<number> {
-  const halts = await Promise.all(cluster.ids().map((id) => waitFor(`${id} to halt`, 20_000, async () => {
-    const status: StatusResponse = await cluster.status(id);
-    return status.halted ? { id, reason: status.haltReason, index: status.haltIndex } : undefined;
-  })));
+  const halts = await Promise.all(
+    cluster.ids().map((id) =>
+      waitFor(`${id} to halt`, 20_000, async () => {
+        const status: StatusResponse = await cluster.status(id);
+        return status.halted ? { id, reason: status.haltReason, index: status.haltIndex } : undefined;
+      }),
+    ),
+  );
   for (const halt of halts) expect(halt.reason, `${halt.id} halt reason`).toContain('ErrRaftUnwrapFailed');
   expect(new Set(halts.map((h) => h.index)).size, JSON.stringify(halts)).toBe(1);
   return halts[0]!.index;

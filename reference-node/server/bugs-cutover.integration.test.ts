@@ -18,14 +18,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, createKvClient, type StatusResponse } from '../proto/index.js';
 import {
-  bootstrapEncryption, enableRaftEnvelope, enableStorageEnvelope, putWithRetry, startEncryptedCluster, text, utf8,
+  bootstrapEncryption,
+  enableRaftEnvelope,
+  enableStorageEnvelope,
+  putWithRetry,
+  startEncryptedCluster,
+  text,
+  utf8,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Where and why a node halted. */
-interface Halt { readonly reason: string; readonly index: number }
+interface Halt {
+  readonly reason: string;
+  readonly index: number;
+}
 
 /** Waits until node `id` reports a halt in Status. */
 async function haltOf(cluster: ProcessCluster, id: string, timeoutMs = 20_000): Promise<Halt> {
@@ -38,7 +47,8 @@ async function haltOf(cluster: ProcessCluster, id: string, timeoutMs = 20_000): 
 /** Every node halted with the raft unwrap failure at one and the same index; returns it. */
 async function expectClusterHaltedOnUnwrap(cluster: ProcessCluster): Promise<number> {
   const halts = await Promise.all(cluster.ids().map((id) => haltOf(cluster, id)));
-  for (const [i, halt] of halts.entries()) expect(halt.reason, `halt reason of ${cluster.ids()[i]}`).toContain('ErrRaftUnwrapFailed');
+  for (const [i, halt] of halts.entries())
+    expect(halt.reason, `halt reason of ${cluster.ids()[i]}`).toContain('ErrRaftUnwrapFailed');
   expect(new Set(halts.map((h) => h.index)).size, `halt indexes ${JSON.stringify(halts)}`).toBe(1);
   return halts[0]!.index;
 }
@@ -74,7 +84,12 @@ function startLoad(cluster: ProcessCluster, via: string, writers: number): { sto
 }
 
 /** Bootstrap and Phase 1 on `leader`, then Phase 2 while `writers` puts stay in flight; the Phase-2 result or its error. */
-async function phase2UnderLoad(cluster: ProcessCluster, leader: string, kekPath: string, writers: number): Promise<{ cutover?: number; error?: unknown; acknowledged: number }> {
+async function phase2UnderLoad(
+  cluster: ProcessCluster,
+  leader: string,
+  kekPath: string,
+  writers: number,
+): Promise<{ cutover?: number; error?: unknown; acknowledged: number }> {
   await bootstrapEncryption(cluster, leader, kekPath);
   await enableStorageEnvelope(cluster, leader);
   const load = startLoad(cluster, leader, writers);
@@ -127,7 +142,13 @@ describe('catalogued bugs of the Phase-2 data path (B3, B4, B6)', () => {
     // Phase 2 itself succeeds: the marker is the one entry that is never wrapped.
     const cutover = Number((await enableRaftEnvelope(cluster, started.leader)).appliedIndex);
     // Unanswered: halted while pending, or refused if a wrapped lease renewal halted the leader first.
-    const write = await cluster.kv(started.leader).put({ key: utf8('after'), value: utf8('phase-2') }, { timeoutMs: 8_000 }).then(() => 'ok', (error: unknown) => classifyError(error).spec.name);
+    const write = await cluster
+      .kv(started.leader)
+      .put({ key: utf8('after'), value: utf8('phase-2') }, { timeoutMs: 8_000 })
+      .then(
+        () => 'ok',
+        (error: unknown) => classifyError(error).spec.name,
+      );
     expect(['HaltedWhilePending', 'ProposalTimeout', 'NodeHalted']).toContain(write);
     const haltIndex = await expectClusterHaltedOnUnwrap(cluster);
     expect(haltIndex).toBeGreaterThan(cutover);

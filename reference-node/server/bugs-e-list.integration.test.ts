@@ -20,8 +20,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError } from '../proto/index.js';
 import {
-  bootstrapEncryption, bytesOnDisk, canary, enableRaftEnvelope, enableStorageEnvelope, inspectNode, makeLeader, proposerOf, putWithRetry, rolloutToPhase2,
-  rotateDekWithCli, startEncryptedCluster, utf8, waitForHalt, waitForRegistration,
+  bootstrapEncryption,
+  bytesOnDisk,
+  canary,
+  enableRaftEnvelope,
+  enableStorageEnvelope,
+  inspectNode,
+  makeLeader,
+  proposerOf,
+  putWithRetry,
+  rolloutToPhase2,
+  rotateDekWithCli,
+  startEncryptedCluster,
+  utf8,
+  waitForHalt,
+  waitForRegistration,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
@@ -58,7 +71,11 @@ describe('E-list bug switches on a cluster', () => {
     const secret = canary();
     expect(await putWithRetry(cluster, leader, 'after-phase-2', secret)).toBe(true);
     for (const id of cluster.ids()) {
-      await waitFor(`${id} to apply the write`, 10_000, async () => (await cluster!.kv(id).get({ key: utf8('after-phase-2'), local: true })).found || undefined);
+      await waitFor(
+        `${id} to apply the write`,
+        10_000,
+        async () => (await cluster!.kv(id).get({ key: utf8('after-phase-2'), local: true })).found || undefined,
+      );
       expect(await raftCutoverOf(cluster, id), `${id} cutover`).toBe(0);
       // The raft log entry of the write is not wrapped: its value is on disk verbatim (I1/I5, PLAIN).
       expect(bytesOnDisk(cluster.node(id).dataDir, secret), `${id} plaintext on disk`).toBe(true);
@@ -69,7 +86,10 @@ describe('E-list bug switches on a cluster', () => {
     expect(Number(retry.appliedIndex)).toBeGreaterThan(Number(phase2.appliedIndex));
   }, 90_000);
 
-  for (const [bugs, expected] of [[['--bug', 'E5'], 'halt'], [[], 'applied']] as const) {
+  for (const [bugs, expected] of [
+    [['--bug', 'E5'], 'halt'],
+    [[], 'applied'],
+  ] as const) {
     it(`E5 ${bugs.length === 0 ? 'off' : 'on'}: after Phase 2 a write sent to a follower ${expected === 'halt' ? 'halts every replica' : 'applies'}`, async () => {
       const started = await startEncryptedCluster({ commonFlags: ['--no-exit-on-halt', ...bugs] });
       cluster = started.cluster;
@@ -77,9 +97,12 @@ describe('E-list bug switches on a cluster', () => {
       await rolloutToPhase2(cluster, leader, started.kekPath);
       expect(await putWithRetry(cluster, leader, 'via-leader', 'v')).toBe(true);
       const follower = cluster.ids().find((id) => id !== leader)!;
-      const forwarded = await outcomeOf(cluster.kv(follower).put({ key: utf8('via-follower'), value: utf8('v') }, { timeoutMs: 8_000 }));
+      const forwarded = await outcomeOf(
+        cluster.kv(follower).put({ key: utf8('via-follower'), value: utf8('v') }, { timeoutMs: 8_000 }),
+      );
       if (expected === 'halt') {
-        for (const id of cluster.ids()) expect(await waitForHalt(cluster, id), id).toMatch(/ErrRaftUnwrapFailed|unwrap/i);
+        for (const id of cluster.ids())
+          expect(await waitForHalt(cluster, id), id).toMatch(/ErrRaftUnwrapFailed|unwrap/i);
       } else {
         expect(forwarded).toBe('ok');
         for (const id of cluster.ids()) expect((await cluster.status(id)).halted, id).toBe(false);
@@ -94,9 +117,13 @@ describe('E-list bug switches on a cluster', () => {
     await bootstrapEncryption(cluster, leader, started.kekPath);
     await enableStorageEnvelope(cluster, leader);
     expect(await putWithRetry(cluster, leader, 'before', 'v')).toBe(true);
-    const phase2 = outcomeOf(cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: 5_000 }));
+    const phase2 = outcomeOf(
+      cluster.encryption(leader).enableRaftEnvelope(await proposerOf(cluster, leader), { timeoutMs: 5_000 }),
+    );
     await waitFor('a write refused by the closed barrier', 4_000, async () => {
-      const outcome = await outcomeOf(cluster!.kv(leader).put({ key: utf8('during'), value: utf8('v') }, { timeoutMs: 1_000 }));
+      const outcome = await outcomeOf(
+        cluster!.kv(leader).put({ key: utf8('during'), value: utf8('v') }, { timeoutMs: 1_000 }),
+      );
       return outcome === 'EnvelopeCutoverInProgress' ? outcome : undefined;
     });
     expect(['DeadlineExceeded', 'ProposalTimeout']).toContain(await phase2);
@@ -105,7 +132,10 @@ describe('E-list bug switches on a cluster', () => {
     expect(await putWithRetry(cluster, leader, 'after', 'v')).toBe(true);
   }, 90_000);
 
-  for (const [bugs, wrappedWith] of [[['--bug', 'E14'], 'old'], [[], 'new']] as const) {
+  for (const [bugs, wrappedWith] of [
+    [['--bug', 'E14'], 'old'],
+    [[], 'new'],
+  ] as const) {
     it(`E14 ${bugs.length === 0 ? 'off' : 'on'}: raft entries above a raft-DEK rotation carry the ${wrappedWith} DEK's key id`, async () => {
       const started = await startEncryptedCluster({ commonFlags: bugs });
       cluster = started.cluster;
@@ -115,7 +145,9 @@ describe('E-list bug switches on a cluster', () => {
       const rotation = await rotateDekWithCli(cluster, leader, started.kekPath, 'raft');
       for (let i = 0; i < 3; i++) expect(await putWithRetry(cluster, leader, `after-rotation-${i}`, 'v')).toBe(true);
       await cluster.kill(leader, 'SIGTERM');
-      const above = (await inspectNode(cluster, leader)).filter((r) => r.kind === 'raft-entry' && r.wrapped && r.index > rotation.appliedIndex);
+      const above = (await inspectNode(cluster, leader)).filter(
+        (r) => r.kind === 'raft-entry' && r.wrapped && r.index > rotation.appliedIndex,
+      );
       expect(above.length).toBeGreaterThanOrEqual(3);
       // The newest three: the writes after the rotation, or later entries. An entry proposed while the
       // rotation was in flight (a lease renewal) lands above it wrapped with the old DEK, correctly.
@@ -126,7 +158,10 @@ describe('E-list bug switches on a cluster', () => {
     }, 90_000);
   }
 
-  for (const [bugs, expected] of [[['--bug', 'E2'], 'halt'], [[], 'applied']] as const) {
+  for (const [bugs, expected] of [
+    [['--bug', 'E2'], 'halt'],
+    [[], 'applied'],
+  ] as const) {
     it(`E2 ${bugs.length === 0 ? 'off' : 'on'}: after Phase 2 a write led by n3 ${expected === 'halt' ? 'halts the correct replicas' : 'applies everywhere'}`, async () => {
       const started = await startEncryptedCluster({ commonFlags: ['--no-exit-on-halt'], nodeFlags: { n3: bugs } });
       cluster = started.cluster;
@@ -151,7 +186,10 @@ describe('E-list bug switches on a cluster', () => {
     }, 120_000);
   }
 
-  for (const [bugs, restart] of [[['--bug', 'B36'], 'refused'], [[], 'starts']] as const) {
+  for (const [bugs, restart] of [
+    [['--bug', 'B36'], 'refused'],
+    [[], 'starts'],
+  ] as const) {
     it(`B36 ${bugs.length === 0 ? 'off' : 'on'}: after a storage rotation a restarted node ${restart}`, async () => {
       const started = await startEncryptedCluster({ commonFlags: bugs });
       cluster = started.cluster;
@@ -166,7 +204,10 @@ describe('E-list bug switches on a cluster', () => {
       const rotation = await rotateDekWithCli(cluster, leader, started.kekPath, 'storage');
       await waitForRegistration(cluster, rotation.newDekId);
       await cluster.kill(follower, 'SIGTERM');
-      const outcome = await cluster.start(follower).then(() => 'starts', (error: unknown) => String(error));
+      const outcome = await cluster.start(follower).then(
+        () => 'starts',
+        (error: unknown) => String(error),
+      );
       if (restart === 'refused') expect(outcome).toMatch(/ErrLocalEpochRollback/);
       else expect(outcome).toBe('starts');
     }, 90_000);

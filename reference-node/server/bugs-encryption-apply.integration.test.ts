@@ -10,8 +10,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROTATION_SUBTAG, encodeRotationEntry, readSidecar } from '../encryption/index.js';
 import { inspectDataDir } from '../inspect/index.js';
 import {
-  bootstrapEncryption, enableStorageEnvelope, putWithRetry, rolloutToPhase2, rotateDekWithCli, sidecarPathOf,
-  startEncryptedCluster, text, utf8, waitForHalt,
+  bootstrapEncryption,
+  enableStorageEnvelope,
+  putWithRetry,
+  rolloutToPhase2,
+  rotateDekWithCli,
+  sidecarPathOf,
+  startEncryptedCluster,
+  text,
+  utf8,
+  waitForHalt,
 } from './test/encryption-cluster.js';
 import type { ProcessCluster } from './test/process-cluster.js';
 
@@ -28,8 +36,14 @@ describe('cutover-marker apply bugs', () => {
     cluster = c;
     await bootstrapEncryption(c, started.leader, started.kekPath);
     // The marker never applies, so the RPC gets no answer; its outcome is not the point, the halts are.
-    const phase1 = enableStorageEnvelope(c, started.leader).then(() => 'answered', () => 'failed');
-    for (const id of c.ids()) expect(await waitForHalt(c, id), `${id}'s halt`).toMatch(/enable-storage-envelope carries 0 wrapped bytes, want none/);
+    const phase1 = enableStorageEnvelope(c, started.leader).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    for (const id of c.ids())
+      expect(await waitForHalt(c, id), `${id}'s halt`).toMatch(
+        /enable-storage-envelope carries 0 wrapped bytes, want none/,
+      );
     const indexes = await Promise.all(c.ids().map(async (id) => (await c.status(id)).haltIndex));
     expect(new Set(indexes).size).toBe(1);
     expect(await phase1).toBe('failed');
@@ -40,32 +54,53 @@ describe('cutover-marker apply bugs', () => {
    * enable-storage-envelope marker that still names DEK 1 — what the losing
    * side of a concurrent RotateDEK / EnableStorageEnvelope proposes.
    */
-  async function staleStorageMarker(bugFlags: readonly string[]): Promise<{ cluster: ProcessCluster; outcome: Promise<string>; newDekId: number }> {
-    const started = await startEncryptedCluster({ ids: ['n1'], commonFlags: ['--test-hooks', '--no-exit-on-halt', ...bugFlags] });
+  async function staleStorageMarker(
+    bugFlags: readonly string[],
+  ): Promise<{ cluster: ProcessCluster; outcome: Promise<string>; newDekId: number }> {
+    const started = await startEncryptedCluster({
+      ids: ['n1'],
+      commonFlags: ['--test-hooks', '--no-exit-on-halt', ...bugFlags],
+    });
     cluster = started.cluster;
     await bootstrapEncryption(started.cluster, 'n1', started.kekPath);
     const { newDekId } = await rotateDekWithCli(started.cluster, 'n1', started.kekPath, 'storage');
     const me = BigInt((await started.cluster.encryption('n1').getCapability({})).fullNodeId);
     const stale = encodeRotationEntry({
-      subtag: ROTATION_SUBTAG.enableStorageEnvelope, dekId: 1, purpose: 'storage', wrapped: new Uint8Array(0),
+      subtag: ROTATION_SUBTAG.enableStorageEnvelope,
+      dekId: 1,
+      purpose: 'storage',
+      wrapped: new Uint8Array(0),
       proposer: { dekId: 1, fullNodeId: me, localEpoch: 0 },
     });
-    const outcome = started.cluster.admin('n1').debugProposeRaw({ payload: stale }, { timeoutMs: 10_000 }).then(() => 'applied', (error: unknown) => String(error));
+    const outcome = started.cluster
+      .admin('n1')
+      .debugProposeRaw({ payload: stale }, { timeoutMs: 10_000 })
+      .then(
+        () => 'applied',
+        (error: unknown) => String(error),
+      );
     return { cluster: started.cluster, outcome, newDekId };
   }
 
   it('B17: a stale-DEK storage marker halts instead of being a benign no-op', async () => {
     const { cluster: c, newDekId } = await staleStorageMarker(['--bug', 'B17']);
-    expect(await waitForHalt(c, 'n1')).toMatch(new RegExp(`enable-storage-envelope names DEK 1 but the active DEK is ${newDekId}`));
+    expect(await waitForHalt(c, 'n1')).toMatch(
+      new RegExp(`enable-storage-envelope names DEK 1 but the active DEK is ${newDekId}`),
+    );
   }, 60_000);
 
   it('control for B17: without the switch the stale marker is a no-op and the real Phase 1 (current DEK) then succeeds', async () => {
     const { cluster: c, outcome, newDekId } = await staleStorageMarker([]);
     expect(await outcome).toBe('applied');
     expect((await c.status('n1')).halted).toBe(false);
-    expect((await readSidecar(sidecarPathOf(c, 'n1')))?.storageEnvelopeActive, 'the stale marker did not flip').toBe(false);
+    expect((await readSidecar(sidecarPathOf(c, 'n1')))?.storageEnvelopeActive, 'the stale marker did not flip').toBe(
+      false,
+    );
     expect((await enableStorageEnvelope(c, 'n1')).wasAlreadyActive).toBe(false);
-    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({ activeStorageId: newDekId, storageEnvelopeActive: true });
+    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({
+      activeStorageId: newDekId,
+      storageEnvelopeActive: true,
+    });
   }, 60_000);
 
   /** Phase 2, a raft DEK rotation, writes, then a restart while the log still holds the marker (snapshots every 10,000 entries). */
@@ -77,7 +112,10 @@ describe('cutover-marker apply bugs', () => {
     await rotateDekWithCli(c, 'n1', started.kekPath, 'raft');
     expect(await putWithRetry(c, 'n1', 'before-restart', 'v1')).toBe(true);
     await c.kill('n1', 'SIGTERM');
-    const summary = await inspectDataDir({ dataDir: c.node('n1').dataDir, sidecarPath: sidecarPathOf(c, 'n1') }, () => undefined);
+    const summary = await inspectDataDir(
+      { dataDir: c.node('n1').dataDir, sidecarPath: sidecarPathOf(c, 'n1') },
+      () => undefined,
+    );
     expect(summary.firstIndex, 'no snapshot covers the marker').toBeLessThanOrEqual(cutover);
     await c.start('n1');
     return c;

@@ -9,7 +9,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateWrappedDek, loadKekFile, readSidecar } from '../encryption/index.js';
 import {
-  bootstrapEncryption, enableStorageEnvelope, encryptionFlags, sidecarPathOf, text, utf8, waitForHalt, writeKek,
+  bootstrapEncryption,
+  enableStorageEnvelope,
+  encryptionFlags,
+  sidecarPathOf,
+  text,
+  utf8,
+  waitForHalt,
+  writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster } from './test/process-cluster.js';
 
@@ -23,7 +30,10 @@ async function singleNode(flags: readonly string[]): Promise<{ cluster: ProcessC
 
 /** Runs `call` against a node armed to SIGKILL itself inside the apply; asserts the call failed and the process died by the signal. */
 async function crashDuring(cluster: ProcessCluster, call: () => Promise<unknown>): Promise<void> {
-  const outcome = await call().then(() => 'answered', (error: unknown) => String(error));
+  const outcome = await call().then(
+    () => 'answered',
+    (error: unknown) => String(error),
+  );
   expect(outcome, 'the RPC must not be answered: the node dies inside the apply').not.toBe('answered');
   expect(await cluster.exited('n1'), 'killed by SIGKILL (no exit code)').toBeNull();
 }
@@ -85,7 +95,9 @@ describe('B15: enable-storage-envelope flips the sidecar before the proposer reg
    * so Phase 1's proposer row is the node's only row; kill -9 right after the
    * flip is durable, then restart.
    */
-  async function crashAfterFlip(bugFlags: readonly string[]): Promise<{ cluster: ProcessCluster; restart: () => Promise<string> }> {
+  async function crashAfterFlip(
+    bugFlags: readonly string[],
+  ): Promise<{ cluster: ProcessCluster; restart: () => Promise<string> }> {
     const started = await singleNode(bugFlags);
     const c = started.cluster;
     cluster = c;
@@ -93,12 +105,22 @@ describe('B15: enable-storage-envelope flips the sidecar before the proposer reg
     await c.waitForLeader();
     const kek = await loadKekFile(started.kekPath);
     await c.encryption('n1').bootstrapEncryption({
-      wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped), wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped),
-      storageDekId: 1, raftDekId: 2, writerBatch: [{ fullNodeId: '4660', localEpoch: 0 }],
+      wrappedStorageDek: Buffer.from(generateWrappedDek(kek).wrapped),
+      wrappedRaftDek: Buffer.from(generateWrappedDek(kek).wrapped),
+      storageDekId: 1,
+      raftDekId: 2,
+      writerBatch: [{ fullNodeId: '4660', localEpoch: 0 }],
     });
     await crashDuring(c, () => enableStorageEnvelope(c, 'n1'));
     expect((await readSidecar(sidecarPathOf(c, 'n1')))?.storageEnvelopeActive, 'the flip is durable').toBe(true);
-    return { cluster: c, restart: () => c.start('n1').then(() => 'started', (error: unknown) => String(error)) };
+    return {
+      cluster: c,
+      restart: () =>
+        c.start('n1').then(
+          () => 'started',
+          (error: unknown) => String(error),
+        ),
+    };
   }
 
   it('with --bug B15 the proposer row is lost for good: every restart refuses with ErrLocalEpochRollback', async () => {
@@ -116,6 +138,9 @@ describe('B15: enable-storage-envelope flips the sidecar before the proposer reg
     expect(await restart()).toBe('started');
     await c.waitForLeader();
     expect(await putThenGet(c, 'after-crash', 'encrypted')).toBe('encrypted');
-    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({ activeStorageId: 1, storageEnvelopeActive: true });
+    expect(await c.encryption('n1').getSidecarState({})).toMatchObject({
+      activeStorageId: 1,
+      storageEnvelopeActive: true,
+    });
   }, 60_000);
 });

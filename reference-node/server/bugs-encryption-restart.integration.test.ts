@@ -12,7 +12,14 @@ import { readSidecar } from '../encryption/index.js';
 import { inspectDataDir } from '../inspect/index.js';
 import type { MvccRecord } from '../proto/index.js';
 import {
-  bootstrapEncryption, enableStorageEnvelope, encryptionFlags, putWithRetry, sidecarPathOf, text, utf8, writeKek,
+  bootstrapEncryption,
+  enableStorageEnvelope,
+  encryptionFlags,
+  putWithRetry,
+  sidecarPathOf,
+  text,
+  utf8,
+  writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster } from './test/process-cluster.js';
 
@@ -39,7 +46,10 @@ async function putAll(cluster: ProcessCluster, keys: readonly string[]): Promise
 
 /** Starts n1 with `flags`; 'started', or the startup error's text (the process then exited). */
 async function tryStart(cluster: ProcessCluster, flags: readonly string[]): Promise<string> {
-  return cluster.start('n1', flags).then(() => 'started', (error: unknown) => String(error));
+  return cluster.start('n1', flags).then(
+    () => 'started',
+    (error: unknown) => String(error),
+  );
 }
 
 /** The live MVCC records of the stopped node, by user key. */
@@ -104,7 +114,9 @@ describe('restart faults after Phase 1', () => {
     const capability = await cluster.encryption('n1').getCapability({});
     expect((await readSidecar(sidecar))?.keys.get(1)?.localEpoch, 'this load bumped the storage DEK epoch').toBe(1);
     // The startup watcher registers this epoch too; registering it here just makes "committed before the stop" certain.
-    await cluster.encryption('n1').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 1 }] });
+    await cluster
+      .encryption('n1')
+      .registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: capability.fullNodeId, localEpoch: 1 }] });
     await putAll(cluster, keysOf('load2-'));
     await cluster.kill('n1', 'SIGTERM');
     copyFileSync(backup, sidecar);
@@ -128,7 +140,13 @@ describe('restart faults after Phase 1', () => {
     await cluster.kill('n1', 'SIGTERM');
     expect(await tryStart(cluster, [...started.flags, '--bug', 'B26'])).toBe('started');
     await cluster.waitForLeader();
-    const failed = await cluster.kv('n1').get({ key: utf8('encrypted') }).then((got) => `read ${text(got.value)}`, (error: unknown) => String(error));
+    const failed = await cluster
+      .kv('n1')
+      .get({ key: utf8('encrypted') })
+      .then(
+        (got) => `read ${text(got.value)}`,
+        (error: unknown) => String(error),
+      );
     expect(failed).toMatch(/ErrUnknownKeyID: key id 1 is not loaded/);
     await cluster.kill('n1', 'SIGTERM');
     expect(await tryStart(cluster, started.flags)).toBe('started');
@@ -149,7 +167,13 @@ describe('restart faults after Phase 1', () => {
     expect(await tryStart(cluster, [...downgraded, '--bug', 'B27'])).toBe('started');
     await cluster.waitForLeader();
     await putAll(cluster, ['after-downgrade']);
-    const old = await cluster.kv('n1').get({ key: utf8('encrypted') }).then((got) => (got.found ? text(got.value) : 'not found'), (error: unknown) => String(error));
+    const old = await cluster
+      .kv('n1')
+      .get({ key: utf8('encrypted') })
+      .then(
+        (got) => (got.found ? text(got.value) : 'not found'),
+        (error: unknown) => String(error),
+      );
     expect(old, 'the pre-downgrade envelope no longer reads back').not.toBe('value-of-encrypted');
     await cluster.kill('n1', 'SIGTERM');
     const records = await storeRecords(cluster);

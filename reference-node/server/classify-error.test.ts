@@ -4,7 +4,14 @@
  * established is definite; a deadline or a connection lost after sending is
  * indefinite.
  */
-import { Server, ServerCredentials, status as GrpcStatus, Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   allErrorSpecs,
@@ -34,7 +41,9 @@ async function serve(get: Handler): Promise<string> {
   const reject: Handler = (_call, callback) => callback({ code: GrpcStatus.UNIMPLEMENTED });
   server.addService(serviceDefinition('KV'), { Get: get, Put: reject, Delete: reject, CompareAndSet: reject });
   return new Promise((resolve, fail) => {
-    server!.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? fail(error) : resolve(`127.0.0.1:${port}`)));
+    server!.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
+      error ? fail(error) : resolve(`127.0.0.1:${port}`),
+    );
   });
 }
 
@@ -53,7 +62,9 @@ async function failedGet(address: string, timeoutMs = 2_000): Promise<unknown> {
 describe('classifyError', () => {
   it('reads the registry code and the leader hint from the trailing metadata', async () => {
     const address = await serve((_call, callback) => {
-      callback(toGrpcError(new NodeError('NotLeader', 'not leader', { leaderId: 'n2', leaderAddress: '127.0.0.1:7002' })));
+      callback(
+        toGrpcError(new NodeError('NotLeader', 'not leader', { leaderId: 'n2', leaderAddress: '127.0.0.1:7002' })),
+      );
     });
     const error = await failedGet(address);
     expect(error).toBeInstanceOf(RpcError);
@@ -115,7 +126,9 @@ describe('classifyError', () => {
     });
     const classified = classifyError(await failedGet(address));
     expect(classified.definite).toBe(false);
-    expect([TransportErrors.ConnectionLost, TransportErrors.Cancelled, TransportErrors.UnknownFailure]).toContain(classified.spec);
+    expect([TransportErrors.ConnectionLost, TransportErrors.Cancelled, TransportErrors.UnknownFailure]).toContain(
+      classified.spec,
+    );
   });
 
   it('classifies garbage as an unknown, indefinite failure', () => {

@@ -35,16 +35,23 @@ describe('3-node cluster', () => {
         expect(text(got.value)).toBe(`value-${writer}`);
       }
     }
-    const cas = await cluster.kv(follower).compareAndSet({ key: utf8('key-n1'), expected: utf8('value-n1'), newValue: utf8('changed') });
+    const cas = await cluster
+      .kv(follower)
+      .compareAndSet({ key: utf8('key-n1'), expected: utf8('value-n1'), newValue: utf8('changed') });
     expect(cas.succeeded).toBe(true);
-    const casMiss = await cluster.kv(follower).compareAndSet({ key: utf8('key-n1'), expected: utf8('value-n1'), newValue: utf8('again') });
+    const casMiss = await cluster
+      .kv(follower)
+      .compareAndSet({ key: utf8('key-n1'), expected: utf8('value-n1'), newValue: utf8('again') });
     expect(casMiss.succeeded).toBe(false);
     expect(text(casMiss.current)).toBe('changed');
     const deleted = await cluster.kv(follower).delete({ key: utf8('key-n2') });
     expect(deleted.existed).toBe(true);
 
     // A follower asked not to forward answers NotLeader (definite) with the leader hint.
-    const refusal = await cluster.kv(follower).put({ key: utf8('x'), value: utf8('y'), noForward: true }).catch((error: unknown) => error);
+    const refusal = await cluster
+      .kv(follower)
+      .put({ key: utf8('x'), value: utf8('y'), noForward: true })
+      .catch((error: unknown) => error);
     const classified = classifyError(refusal);
     expect(classified.spec).toBe(NodeErrors.NotLeader);
     expect(classified.definite).toBe(true);

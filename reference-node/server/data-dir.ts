@@ -33,11 +33,15 @@ function nearestExisting(path: string): string {
 export function checkDataDirUsable(dir: string): string {
   const absolute = resolve(dir);
   const existing = nearestExisting(absolute);
-  if (!statSync(existing).isDirectory()) throw refusal(absolute, `${existing === absolute ? 'exists' : existing} is not a directory`);
+  if (!statSync(existing).isDirectory())
+    throw refusal(absolute, `${existing === absolute ? 'exists' : existing} is not a directory`);
   try {
     accessSync(existing, constants.W_OK | constants.X_OK);
   } catch {
-    throw refusal(absolute, existing === absolute ? 'no write permission' : `cannot create it: no write permission on ${existing}`);
+    throw refusal(
+      absolute,
+      existing === absolute ? 'no write permission' : `cannot create it: no write permission on ${existing}`,
+    );
   }
   return absolute;
 }

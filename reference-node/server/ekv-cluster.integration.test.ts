@@ -35,25 +35,59 @@ describe('ekv-cluster', () => {
     let base = 0;
     for (let attempt = 0; attempt < 20 && base === 0; attempt++) {
       const candidate = await freePort();
-      if (candidate < 65535 && await portFree(candidate + 1)) base = candidate;
+      if (candidate < 65535 && (await portFree(candidate + 1))) base = candidate;
     }
     expect(base).toBeGreaterThan(0);
-    const child = spawn(process.execPath, [clusterBin, '--nodes', '2', '--base-port', String(base), '--data-dir', join(dir, 'data'), '--',
-      '--tick-ms', '20', '--encryption-enabled', '--kek-file', kek, '--sidecar-path', join(dir, '{id}.sidecar')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        clusterBin,
+        '--nodes',
+        '2',
+        '--base-port',
+        String(base),
+        '--data-dir',
+        join(dir, 'data'),
+        '--',
+        '--tick-ms',
+        '20',
+        '--encryption-enabled',
+        '--kek-file',
+        kek,
+        '--sidecar-path',
+        join(dir, '{id}.sidecar'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor('two READY lines', 20_000, async () => ((stdout.match(/^READY /gm) ?? []).length === 2 ? true : undefined));
+      await waitFor('two READY lines', 20_000, async () =>
+        (stdout.match(/^READY /gm) ?? []).length === 2 ? true : undefined,
+      );
       const addrs = [`127.0.0.1:${base}`, `127.0.0.1:${base + 1}`];
       const leader = await waitFor('a leader', 10_000, async () => {
         const status = admin(['--addr', addrs[0]!, 'status', '--json']);
         const address = status.code === 0 ? (JSON.parse(status.stdout) as { leaderAddress: string }).leaderAddress : '';
         return address === '' ? undefined : address;
       });
-      const bootstrap = admin(['--addr', leader, 'encryption', 'bootstrap', '--kek-file', kek, '--discover-from', addrs.join(',')]);
+      const bootstrap = admin([
+        '--addr',
+        leader,
+        'encryption',
+        'bootstrap',
+        '--kek-file',
+        kek,
+        '--discover-from',
+        addrs.join(','),
+      ]);
       expect(bootstrap.stdout + bootstrap.stderr).toMatch(/^OK applied_index=\d+ .* writers=2\n$/);
-      await waitFor('both sidecars', 10_000, async () => (existsSync(join(dir, 'n1.sidecar')) && existsSync(join(dir, 'n2.sidecar')) ? true : undefined));
+      await waitFor('both sidecars', 10_000, async () =>
+        existsSync(join(dir, 'n1.sidecar')) && existsSync(join(dir, 'n2.sidecar')) ? true : undefined,
+      );
       expect(existsSync(join(dir, '{id}.sidecar'))).toBe(false);
     } finally {
       child.kill('SIGINT');

@@ -73,7 +73,12 @@ describe('ekv-node before it serves', () => {
     // The port is taken: a start would fail, a check does not touch the network.
     expect(runNode([...flags, '--check-flags'])).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(existsSync(dataDir)).toBe(false);
-    for (const bad of [['--bug', 'B999'], ['--stage', '6B', '--rotate-on-startup'], ['--kek-file', join(dir, 'no-kek')], ['--tick-ms', 'fast']]) {
+    for (const bad of [
+      ['--bug', 'B999'],
+      ['--stage', '6B', '--rotate-on-startup'],
+      ['--kek-file', join(dir, 'no-kek')],
+      ['--tick-ms', 'fast'],
+    ]) {
       const checked = runNode([...flags, ...bad, '--check-flags']);
       const started = runNode([...flags, ...bad]);
       expect(checked.code).toBe(2);
@@ -85,17 +90,27 @@ describe('ekv-node before it serves', () => {
   });
 
   it('SIGTERM during startup (before READY) stops it with exit 0', async () => {
-    const listen = `127.0.0.1:${(await occupiedPort().then(({ port, server }) => { server.close(); return port; }))}`;
-    const child = spawn(process.execPath, [nodeBin, '--id', 'n1', '--listen', listen, '--peers', `n1=${listen}`, '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const listen = `127.0.0.1:${await occupiedPort().then(({ port, server }) => {
+      server.close();
+      return port;
+    })}`;
+    const child = spawn(
+      process.execPath,
+      [nodeBin, '--id', 'n1', '--listen', listen, '--peers', `n1=${listen}`, '--data-dir', join(dir, 'data')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // Startup logs this line while it recovers its state, before it serves.
     child.stderr.on('data', (chunk: Buffer) => {
       const before = stderr;
       stderr += chunk.toString();
-      if (!before.includes('bootstrapped a new cluster') && stderr.includes('bootstrapped a new cluster')) child.kill('SIGTERM');
+      if (!before.includes('bootstrapped a new cluster') && stderr.includes('bootstrapped a new cluster'))
+        child.kill('SIGTERM');
     });
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/signal received; stopping/);
@@ -124,11 +139,29 @@ describe('ekv-node stopping and pausing under load', () => {
       const kv = target.kv(id);
       for (let i = 0; running; i++) {
         const key = utf8(`k${n}-${i % 20}`);
-        await (i % 2 === 0 ? kv.put({ key, value: utf8(String(i)) }, { timeoutMs: 2_000 }) : kv.get({ key }, { timeoutMs: 2_000 })).then(() => { done++; }, () => sleep(20));
+        await (
+          i % 2 === 0
+            ? kv.put({ key, value: utf8(String(i)) }, { timeoutMs: 2_000 })
+            : kv.get({ key }, { timeoutMs: 2_000 })
+        ).then(
+          () => {
+            done++;
+          },
+          () => sleep(20),
+        );
       }
     };
-    const workers = target.ids().flatMap((id, n) => Array.from({ length: workersPerNode }, (_, w) => worker(id, workersPerNode * n + w)));
-    return { done: () => done, async stop() { running = false; await Promise.all(workers); return done; } };
+    const workers = target
+      .ids()
+      .flatMap((id, n) => Array.from({ length: workersPerNode }, (_, w) => worker(id, workersPerNode * n + w)));
+    return {
+      done: () => done,
+      async stop() {
+        running = false;
+        await Promise.all(workers);
+        return done;
+      },
+    };
   }
 
   it('SIGINT to every node at once while it serves requests, and again during the shutdown: each exits 0', async () => {
@@ -155,12 +188,17 @@ describe('ekv-node stopping and pausing under load', () => {
     for (let round = 0; round < 3; round++) {
       const leader = await cluster.waitForLeader();
       const before = traffic.done();
-      await waitFor(`requests to succeed before pause ${round}`, 20_000, async () => (traffic.done() >= before + 20 ? true : undefined));
+      await waitFor(`requests to succeed before pause ${round}`, 20_000, async () =>
+        traffic.done() >= before + 20 ? true : undefined,
+      );
       cluster.signal(leader, 'SIGSTOP');
       await sleep(1_500);
       cluster.signal(leader, 'SIGCONT');
       await sleep(1_000);
-      expect(cluster.running(leader), `${leader} after its pause in round ${round}:\n${cluster.logOf(leader).slice(-1500)}`).toBe(true);
+      expect(
+        cluster.running(leader),
+        `${leader} after its pause in round ${round}:\n${cluster.logOf(leader).slice(-1500)}`,
+      ).toBe(true);
     }
     await traffic.stop();
     for (const id of cluster.ids()) {

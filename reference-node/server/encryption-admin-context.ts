@@ -53,7 +53,9 @@ export class AdminSemaphore {
   async run<T>(work: () => Promise<T>): Promise<T> {
     const previous = this.tail;
     let release = (): void => undefined;
-    this.tail = new Promise<void>((resolve) => { release = resolve; });
+    this.tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     await previous;
     try {
       return await work();
@@ -83,8 +85,12 @@ export function invalid(message: string): NodeError {
 /** §6.1: the mutator gate, returning the wired runtime. */
 export function requireMutator(deps: EncryptionAdminDeps): EncryptionRuntime {
   // 6A had the mutator RPCs but forced them off (PR #760): committing 0x04/0x05 there halts every replica.
-  if (!deps.stage.mutators) throw refuse(`proposer is not configured on this node: ${notAtStage('the encryption proposer', deps.stage, 'mutators')}`);
-  if (deps.runtime === null) throw refuse('proposer is not configured on this node (needs --encryption-enabled, --kek-file and --sidecar-path)');
+  if (!deps.stage.mutators)
+    throw refuse(
+      `proposer is not configured on this node: ${notAtStage('the encryption proposer', deps.stage, 'mutators')}`,
+    );
+  if (deps.runtime === null)
+    throw refuse('proposer is not configured on this node (needs --encryption-enabled, --kek-file and --sidecar-path)');
   return deps.runtime;
 }
 
@@ -101,7 +107,11 @@ export async function requireLeader(deps: EncryptionAdminDeps): Promise<void> {
     // not forward operator mutators. A node's own registration reaches the leader by forwarding (writer-registrar.ts).
     const hint = core.leaderHint();
     if (hint.leaderId === '') throw refuse('not leader (no known leader)');
-    throw new NodeError('EncryptionFailedPrecondition', `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`, hint);
+    throw new NodeError(
+      'EncryptionFailedPrecondition',
+      `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`,
+      hint,
+    );
   }
   try {
     await core.linearizableRead();
@@ -112,7 +122,8 @@ export async function requireLeader(deps: EncryptionAdminDeps): Promise<void> {
 
 /** §6.3: non-cutover admin proposals refuse once the unsafe latch is set. */
 export function requireNotLatched(state: AdminState): void {
-  if (state.unsafeLatched) throw new NodeError('EncryptionUnsafeLatch', 'an ambiguous raft cutover failure latched this process; restart it');
+  if (state.unsafeLatched)
+    throw new NodeError('EncryptionUnsafeLatch', 'an ambiguous raft cutover failure latched this process; restart it');
 }
 
 /** The sidecar, or the empty one when the file does not exist yet. */
@@ -123,7 +134,8 @@ export async function currentSidecar(path: string): Promise<Sidecar> {
 /** A uint64 full id from the wire (decimal string); 0 and garbage refuse. */
 export function parseFullId(value: unknown, field: string): bigint {
   const text = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-  if (!/^\d{1,20}$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 1n << 64n) throw invalid(`${field}: expected a non-zero uint64 full node id, got '${text}'`);
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 1n << 64n)
+    throw invalid(`${field}: expected a non-zero uint64 full node id, got '${text}'`);
   return BigInt(text);
 }
 
@@ -132,20 +144,23 @@ export function parseEpoch(value: unknown, field: string, bugs?: ReadonlySet<str
   const n = typeof value === 'number' ? value : Number(value ?? 0);
   // BUG SWITCH E21: the wire's uint32 narrowed to 16 bits without a range check (65536 becomes 0).
   if (bugs?.has('E21') === true && Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff) return n & 0xffff;
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw invalid(`${field}: ErrLocalEpochOutOfRange: ${String(value)} is above 0xFFFF`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff)
+    throw invalid(`${field}: ErrLocalEpochOutOfRange: ${String(value)} is above 0xFFFF`);
   return n;
 }
 
 /** A required DEK id: a non-zero uint32. */
 export function parseDekId(value: unknown, field: string): number {
   const n = typeof value === 'number' ? value : Number(value ?? 0);
-  if (!Number.isInteger(n) || n <= 0 || n > 0xffff_ffff) throw invalid(`${field}: expected a non-zero uint32 DEK id, got ${String(value)}`);
+  if (!Number.isInteger(n) || n <= 0 || n > 0xffff_ffff)
+    throw invalid(`${field}: expected a non-zero uint32 DEK id, got ${String(value)}`);
   return n;
 }
 
 /** Wrapped DEK bytes: non-empty, at most 4096 bytes. */
 export function parseWrapped(value: unknown, field: string): Uint8Array {
   const bytes = value instanceof Uint8Array ? value : new Uint8Array(0);
-  if (bytes.length === 0 || bytes.length > 4096) throw invalid(`${field}: wrapped DEK must be 1..4096 bytes, got ${bytes.length}`);
+  if (bytes.length === 0 || bytes.length > 4096)
+    throw invalid(`${field}: wrapped DEK must be 1..4096 bytes, got ${bytes.length}`);
   return bytes;
 }

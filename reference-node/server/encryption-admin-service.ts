@@ -5,12 +5,32 @@
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
-  encodeBootstrapEntry, encodeRegistrationEntry, encodeRotationEntry, fullNodeId, readRegistryRow, readSidecar, ROTATION_SUBTAG,
-  emptySidecar, type DekPurpose, type SidecarKey, type WriterRegistration,
+  encodeBootstrapEntry,
+  encodeRegistrationEntry,
+  encodeRotationEntry,
+  fullNodeId,
+  readRegistryRow,
+  readSidecar,
+  ROTATION_SUBTAG,
+  emptySidecar,
+  type DekPurpose,
+  type SidecarKey,
+  type WriterRegistration,
 } from '../encryption/index.js';
 import type * as M from '../proto/index.js';
 import {
-  AdminState, currentSidecar, invalid, parseDekId, parseEpoch, parseFullId, parseWrapped, refuse, requireLeader, requireMutator, requireNotLatched, requireStageFeature,
+  AdminState,
+  currentSidecar,
+  invalid,
+  parseDekId,
+  parseEpoch,
+  parseFullId,
+  parseWrapped,
+  refuse,
+  requireLeader,
+  requireMutator,
+  requireNotLatched,
+  requireStageFeature,
   type EncryptionAdminDeps,
 } from './encryption-admin-context.js';
 import { consistentSidecarReading } from './encryption-admin-sidecar-state.js';
@@ -24,14 +44,21 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
     const capable = deps.sidecarPath !== '';
     const present = capable && (await readSidecar(deps.sidecarPath)) !== null;
     // Capability is [CODE] "a sidecar path is set" at every stage; build_sha names the emulated release (rollout-stage.ts).
-    return { encryptionCapable: capable, buildSha: `${deps.buildSha} (stage ${deps.stage.stage})`, sidecarPresent: present, fullNodeId: capable ? fullNodeId(deps.selfId).toString() : '0', localEpoch: 0 };
+    return {
+      encryptionCapable: capable,
+      buildSha: `${deps.buildSha} (stage ${deps.stage.stage})`,
+      sidecarPresent: present,
+      fullNodeId: capable ? fullNodeId(deps.selfId).toString() : '0',
+      localEpoch: 0,
+    };
   };
-  const propose = (payload: Uint8Array): Promise<{ appliedIndex: string }> => state.semaphore.run(async () => {
-    requireNotLatched(state);
-    await requireLeader(deps);
-    const applied = await deps.core.proposeAdmin(payload);
-    return { appliedIndex: String(applied.index) };
-  });
+  const propose = (payload: Uint8Array): Promise<{ appliedIndex: string }> =>
+    state.semaphore.run(async () => {
+      requireNotLatched(state);
+      await requireLeader(deps);
+      const applied = await deps.core.proposeAdmin(payload);
+      return { appliedIndex: String(applied.index) };
+    });
   return {
     GetCapability: unaryHandler(capability),
     GetSidecarState: unaryHandler(() => sidecarState(deps)),
@@ -40,36 +67,66 @@ export function createEncryptionAdminService(deps: EncryptionAdminDeps): Untyped
       await requireLeader(deps);
       const sc = await currentSidecar(deps.sidecarPath);
       return {
-        wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
-        leaderLatestAppliedIndex: String(deps.appliedIndex()), writerRegistryForCaller: await registryFor(deps, sc.keys.keys(), caller),
+        wrappedDeksById: wrappedById(sc.keys),
+        activeStorageId: sc.active.storage,
+        activeRaftId: sc.active.raft,
+        leaderLatestAppliedIndex: String(deps.appliedIndex()),
+        writerRegistryForCaller: await registryFor(deps, sc.keys.keys(), caller),
       };
     }),
-    BootstrapEncryption: unaryHandler(async (r: M.BootstrapEncryptionRequest): Promise<M.BootstrapEncryptionResponse> => {
-      requireMutator(deps);
-      const storageDekId = parseDekId(r.storageDekId, 'storage_dek_id');
-      const raftDekId = parseDekId(r.raftDekId, 'raft_dek_id');
-      if (storageDekId === raftDekId) throw invalid('storage_dek_id and raft_dek_id must differ');
-      const batch = bootstrapBatch(r.writerBatch ?? [], storageDekId, raftDekId, deps.bugs);
-      return propose(encodeBootstrapEntry({
-        storageDekId, wrappedStorage: parseWrapped(r.wrappedStorageDek, 'wrapped_storage_dek'),
-        raftDekId, wrappedRaft: parseWrapped(r.wrappedRaftDek, 'wrapped_raft_dek'), batch,
-      }));
-    }),
+    BootstrapEncryption: unaryHandler(
+      async (r: M.BootstrapEncryptionRequest): Promise<M.BootstrapEncryptionResponse> => {
+        requireMutator(deps);
+        const storageDekId = parseDekId(r.storageDekId, 'storage_dek_id');
+        const raftDekId = parseDekId(r.raftDekId, 'raft_dek_id');
+        if (storageDekId === raftDekId) throw invalid('storage_dek_id and raft_dek_id must differ');
+        const batch = bootstrapBatch(r.writerBatch ?? [], storageDekId, raftDekId, deps.bugs);
+        return propose(
+          encodeBootstrapEntry({
+            storageDekId,
+            wrappedStorage: parseWrapped(r.wrappedStorageDek, 'wrapped_storage_dek'),
+            raftDekId,
+            wrappedRaft: parseWrapped(r.wrappedRaftDek, 'wrapped_raft_dek'),
+            batch,
+          }),
+        );
+      },
+    ),
     RotateDEK: unaryHandler(async (r: M.RotateDekRequest): Promise<M.RotateDekResponse> => {
       requireMutator(deps);
       const purpose = parsePurpose(r.purpose);
       const dekId = parseDekId(r.newDekId, 'new_dek_id');
-      const proposer: WriterRegistration = { dekId, fullNodeId: parseFullId(r.proposerNodeId, 'proposer_node_id'), localEpoch: parseEpoch(r.proposerLocalEpoch, 'proposer_local_epoch', deps.bugs) };
-      return propose(encodeRotationEntry({ subtag: ROTATION_SUBTAG.rotateDek, dekId, purpose, wrapped: parseWrapped(r.wrappedNewDek, 'wrapped_new_dek'), proposer }));
+      const proposer: WriterRegistration = {
+        dekId,
+        fullNodeId: parseFullId(r.proposerNodeId, 'proposer_node_id'),
+        localEpoch: parseEpoch(r.proposerLocalEpoch, 'proposer_local_epoch', deps.bugs),
+      };
+      return propose(
+        encodeRotationEntry({
+          subtag: ROTATION_SUBTAG.rotateDek,
+          dekId,
+          purpose,
+          wrapped: parseWrapped(r.wrappedNewDek, 'wrapped_new_dek'),
+          proposer,
+        }),
+      );
     }),
-    RegisterEncryptionWriter: unaryHandler(async (r: M.RegisterEncryptionWriterRequest): Promise<M.RegisterEncryptionWriterResponse> => {
-      requireMutator(deps);
-      const dekId = parseDekId(r.dekId, 'dek_id');
-      const writers = r.writers ?? [];
-      if (writers.length !== 1) throw invalid(`writers: expected exactly one writer, got ${writers.length}`);
-      const writer = writers[0]!;
-      return propose(encodeRegistrationEntry({ dekId, fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'), localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch', deps.bugs) }));
-    }),
+    RegisterEncryptionWriter: unaryHandler(
+      async (r: M.RegisterEncryptionWriterRequest): Promise<M.RegisterEncryptionWriterResponse> => {
+        requireMutator(deps);
+        const dekId = parseDekId(r.dekId, 'dek_id');
+        const writers = r.writers ?? [];
+        if (writers.length !== 1) throw invalid(`writers: expected exactly one writer, got ${writers.length}`);
+        const writer = writers[0]!;
+        return propose(
+          encodeRegistrationEntry({
+            dekId,
+            fullNodeId: parseFullId(writer.fullNodeId, 'writers[0].full_node_id'),
+            localEpoch: parseEpoch(writer.localEpoch, 'writers[0].local_epoch', deps.bugs),
+          }),
+        );
+      },
+    ),
     EnableStorageEnvelope: unaryHandler(async (r: M.EnableStorageEnvelopeRequest) => {
       requireStageFeature(deps, 'EnableStorageEnvelope', 'storageEnvelopeCutover');
       return enableStorageEnvelope(deps, state, r, capability);
@@ -88,7 +145,12 @@ function parsePurpose(value: M.DekPurpose | number): DekPurpose {
 }
 
 /** §3.4 (a): every member becomes a storage row and a raft row; duplicates and empty batches refuse. */
-function bootstrapBatch(entries: readonly M.WriterEntry[], storageDekId: number, raftDekId: number, bugs: ReadonlySet<string>): WriterRegistration[] {
+function bootstrapBatch(
+  entries: readonly M.WriterEntry[],
+  storageDekId: number,
+  raftDekId: number,
+  bugs: ReadonlySet<string>,
+): WriterRegistration[] {
   if (entries.length === 0) throw invalid('writer_batch: must not be empty');
   const seen = new Set<bigint>();
   const rows: WriterRegistration[] = [];
@@ -97,7 +159,10 @@ function bootstrapBatch(entries: readonly M.WriterEntry[], storageDekId: number,
     const localEpoch = parseEpoch(entry.localEpoch, `writer_batch[${i}].local_epoch`, bugs);
     if (seen.has(full)) throw invalid(`writer_batch[${i}]: duplicate full id ${full}`);
     seen.add(full);
-    rows.push({ dekId: storageDekId, fullNodeId: full, localEpoch }, { dekId: raftDekId, fullNodeId: full, localEpoch });
+    rows.push(
+      { dekId: storageDekId, fullNodeId: full, localEpoch },
+      { dekId: raftDekId, fullNodeId: full, localEpoch },
+    );
   });
   return rows;
 }
@@ -108,7 +173,11 @@ function wrappedById(keys: ReadonlyMap<number, { readonly wrapped: Uint8Array }>
   return out;
 }
 
-async function registryFor(deps: EncryptionAdminDeps, dekIds: Iterable<number>, caller: bigint): Promise<Record<string, number>> {
+async function registryFor(
+  deps: EncryptionAdminDeps,
+  dekIds: Iterable<number>,
+  caller: bigint,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const rows = deps.runtime?.rows;
   if (rows === undefined) return out;
@@ -133,14 +202,21 @@ function localEpochs(keys: ReadonlyMap<number, SidecarKey>): Record<string, numb
 async function sidecarState(deps: EncryptionAdminDeps): Promise<M.SidecarStateReport> {
   if (deps.sidecarPath === '') throw refuse('no sidecar path is configured on this node');
   const reading = await consistentSidecarReading({
-    sidecarPath: deps.sidecarPath, appliedIndex: deps.runtime === null ? null : deps.appliedIndex, halted: deps.halted,
+    sidecarPath: deps.sidecarPath,
+    appliedIndex: deps.runtime === null ? null : deps.appliedIndex,
+    halted: deps.halted,
   });
   const sc = reading.sidecar ?? emptySidecar();
   const report = {
-    wrappedDeksById: wrappedById(sc.keys), activeStorageId: sc.active.storage, activeRaftId: sc.active.raft,
-    storageEnvelopeActive: sc.storageEnvelopeActive, raftEnvelopeCutoverIndex: String(sc.raftEnvelopeCutoverIndex),
-    storageEnvelopeCutoverIndex: String(sc.storageEnvelopeCutoverIndex), latestAppliedIndex: String(reading.appliedIndex),
-    sidecarVersion: reading.sidecar?.version ?? 0, localEpochs: localEpochs(sc.keys),
+    wrappedDeksById: wrappedById(sc.keys),
+    activeStorageId: sc.active.storage,
+    activeRaftId: sc.active.raft,
+    storageEnvelopeActive: sc.storageEnvelopeActive,
+    raftEnvelopeCutoverIndex: String(sc.raftEnvelopeCutoverIndex),
+    storageEnvelopeCutoverIndex: String(sc.storageEnvelopeCutoverIndex),
+    latestAppliedIndex: String(reading.appliedIndex),
+    sidecarVersion: reading.sidecar?.version ?? 0,
+    localEpochs: localEpochs(sc.keys),
   };
   let registry: Record<string, number> = {};
   if (deps.core.isLeader()) {

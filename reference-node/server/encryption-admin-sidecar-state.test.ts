@@ -25,27 +25,43 @@ describe('consistentSidecarReading', () => {
   const bounds = { retryMs: 2, settleMsMax: 500 };
 
   it('reads no file as no sidecar at the applied index', async () => {
-    expect(await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 7, halted: () => false }, bounds)).toEqual({ sidecar: null, appliedIndex: 7 });
+    expect(
+      await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 7, halted: () => false }, bounds),
+    ).toEqual({ sidecar: null, appliedIndex: 7 });
   });
 
   it('waits out an entry whose sidecar write is ahead of the applied index, then answers both together', async () => {
     writeAt(12, true);
     let applied = 11;
-    setTimeout(() => { applied = 12; }, 30);
-    const reading = await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => applied, halted: () => false }, bounds);
+    setTimeout(() => {
+      applied = 12;
+    }, 30);
+    const reading = await consistentSidecarReading(
+      { sidecarPath: path, appliedIndex: () => applied, halted: () => false },
+      bounds,
+    );
     expect(reading.appliedIndex).toBe(12);
     expect(reading.sidecar).toMatchObject({ raftAppliedIndex: 12, storageEnvelopeActive: true });
   });
 
-  it('answers at once on a halted node (nothing applies any more) and without a runtime (the sidecar\'s own index)', async () => {
+  it("answers at once on a halted node (nothing applies any more) and without a runtime (the sidecar's own index)", async () => {
     writeAt(12, true);
-    expect((await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 11, halted: () => true }, bounds)).appliedIndex).toBe(11);
-    expect((await consistentSidecarReading({ sidecarPath: path, appliedIndex: null, halted: () => false }, bounds)).appliedIndex).toBe(12);
+    expect(
+      (await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 11, halted: () => true }, bounds))
+        .appliedIndex,
+    ).toBe(11);
+    expect(
+      (await consistentSidecarReading({ sidecarPath: path, appliedIndex: null, halted: () => false }, bounds))
+        .appliedIndex,
+    ).toBe(12);
   });
 
   it('refuses (definite, retryable) when the apply does not finish within the bound', async () => {
     writeAt(12, true);
-    const refused = await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 11, halted: () => false }, bounds).catch((error: unknown) => error);
+    const refused = await consistentSidecarReading(
+      { sidecarPath: path, appliedIndex: () => 11, halted: () => false },
+      bounds,
+    ).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(NodeError);
     expect((refused as NodeError).spec.name).toBe('EncryptionFailedPrecondition');
     expect((refused as NodeError).message).toMatch(/ahead of the applied index for 500 ms/);

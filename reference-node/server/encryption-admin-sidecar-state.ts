@@ -54,13 +54,18 @@ function readOnce(source: SidecarReadingSource): SidecarReading | null {
 }
 
 /** The consistent reading (see the module comment); refuses after `settleMsMax` of applies in progress. */
-export async function consistentSidecarReading(source: SidecarReadingSource, bounds: SidecarReadingBounds = sidecarReadingDefaults): Promise<SidecarReading> {
+export async function consistentSidecarReading(
+  source: SidecarReadingSource,
+  bounds: SidecarReadingBounds = sidecarReadingDefaults,
+): Promise<SidecarReading> {
   const deadline = Date.now() + bounds.settleMsMax;
   for (;;) {
     const reading = readOnce(source);
     if (reading !== null) return reading;
     if (Date.now() >= deadline) {
-      throw refuse(`the sidecar stayed ahead of the applied index for ${bounds.settleMsMax} ms (an encryption entry is still being applied); retry`);
+      throw refuse(
+        `the sidecar stayed ahead of the applied index for ${bounds.settleMsMax} ms (an encryption entry is still being applied); retry`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, bounds.retryMs));
   }

@@ -5,13 +5,24 @@
  */
 import { encodeRotationEntry, fullNodeId, readSidecar, ROTATION_SUBTAG } from '../encryption/index.js';
 import {
-  createEncryptionAdminClient, NodeError,
-  type CapabilityReport, type CapabilitySummary, type EnableRaftEnvelopeRequest, type EnableRaftEnvelopeResponse,
-  type EnableStorageEnvelopeRequest, type EnableStorageEnvelopeResponse,
+  createEncryptionAdminClient,
+  NodeError,
+  type CapabilityReport,
+  type CapabilitySummary,
+  type EnableRaftEnvelopeRequest,
+  type EnableRaftEnvelopeResponse,
+  type EnableStorageEnvelopeRequest,
+  type EnableStorageEnvelopeResponse,
 } from '../proto/index.js';
 import {
-  currentSidecar, parseEpoch, parseFullId, refuse, requireLeader, requireMutator,
-  type AdminState, type EncryptionAdminDeps,
+  currentSidecar,
+  parseEpoch,
+  parseFullId,
+  refuse,
+  requireLeader,
+  requireMutator,
+  type AdminState,
+  type EncryptionAdminDeps,
 } from './encryption-admin-context.js';
 
 /** The whole fan-out's deadline (one timeout for all probes, as the code does). */
@@ -22,7 +33,10 @@ const drainTimeoutMs = 10_000;
 const gateWaitMaxMs = 60_000;
 
 /** Probes every member with GetCapability; refuses naming the first unreachable or incapable full id. */
-export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Promise<CapabilityReport>): Promise<CapabilitySummary[]> {
+export async function capabilityFanOut(
+  deps: EncryptionAdminDeps,
+  self: () => Promise<CapabilityReport>,
+): Promise<CapabilitySummary[]> {
   const seen = new Set<string>();
   // BUG SWITCH B21: the capability gate on voters only — a learner (an old binary, say) is never probed.
   const probed = deps.bugs.has('B21') ? deps.members().filter((m) => m.suffrage !== 'learner') : deps.members();
@@ -40,19 +54,30 @@ export async function capabilityFanOut(deps: EncryptionAdminDeps, self: () => Pr
           client.close();
         }
       }
-      return { fullNodeId: full, encryptionCapable: report.encryptionCapable, buildSha: report.buildSha, sidecarPresent: report.sidecarPresent };
+      return {
+        fullNodeId: full,
+        encryptionCapable: report.encryptionCapable,
+        buildSha: report.buildSha,
+        sidecarPresent: report.sidecarPresent,
+      };
     } catch (error) {
-      throw refuse(`capability check failed: member ${member.id} (full id ${full}) unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      throw refuse(
+        `capability check failed: member ${member.id} (full id ${full}) unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   });
   const summaries = await Promise.all(probes);
   const incapable = summaries.find((s) => !s.encryptionCapable);
-  if (incapable !== undefined) throw refuse(`capability check failed: full id ${incapable.fullNodeId} is not encryption-capable`);
+  if (incapable !== undefined)
+    throw refuse(`capability check failed: full id ${incapable.fullNodeId} is not encryption-capable`);
   return summaries;
 }
 
 /** What both Enable RPCs check first (§7.5, §7.6): leader, mutator gate, request fields; then the sidecar as it is now. */
-async function enableGates(deps: EncryptionAdminDeps, request: EnableStorageEnvelopeRequest | EnableRaftEnvelopeRequest) {
+async function enableGates(
+  deps: EncryptionAdminDeps,
+  request: EnableStorageEnvelopeRequest | EnableRaftEnvelopeRequest,
+) {
   await requireLeader(deps);
   const runtime = requireMutator(deps);
   const proposer = parseFullId(request.proposerNodeId, 'proposer_node_id');
@@ -68,27 +93,46 @@ function serialised<T>(deps: EncryptionAdminDeps, state: AdminState, body: () =>
 
 /** §7.5 Phase 1. */
 export async function enableStorageEnvelope(
-  deps: EncryptionAdminDeps, state: AdminState, request: EnableStorageEnvelopeRequest, self: () => Promise<CapabilityReport>,
+  deps: EncryptionAdminDeps,
+  state: AdminState,
+  request: EnableStorageEnvelopeRequest,
+  self: () => Promise<CapabilityReport>,
 ): Promise<EnableStorageEnvelopeResponse> {
   return serialised(deps, state, async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
-    if (sc.active.storage === 0) throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
+    if (sc.active.storage === 0)
+      throw refuse('ErrEncryptionNotBootstrapped: no active storage DEK; run bootstrap first');
     if (sc.storageEnvelopeActive) {
       // BUG SWITCH B45: a retry is refused (AlreadyExists) instead of answering was_already_active with the original index.
       if (deps.bugs.has('B45')) throw refuse('AlreadyExists: the storage envelope is already active');
       const unknown = sc.storageEnvelopeCutoverIndex === 0;
-      return { appliedIndex: String(unknown ? sc.raftAppliedIndex : sc.storageEnvelopeCutoverIndex), capabilitySummary: [], cutoverIndexUnknown: unknown, wasAlreadyActive: true };
+      return {
+        appliedIndex: String(unknown ? sc.raftAppliedIndex : sc.storageEnvelopeCutoverIndex),
+        capabilitySummary: [],
+        cutoverIndexUnknown: unknown,
+        wasAlreadyActive: true,
+      };
     }
     const summary = await capabilityFanOut(deps, self);
     const dek = sc.active.storage;
-    const applied = await deps.core.proposeAdmin(encodeRotationEntry({
-      subtag: ROTATION_SUBTAG.enableStorageEnvelope, dekId: dek, purpose: 'storage', wrapped: new Uint8Array(0),
-      proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
-    }));
+    const applied = await deps.core.proposeAdmin(
+      encodeRotationEntry({
+        subtag: ROTATION_SUBTAG.enableStorageEnvelope,
+        dekId: dek,
+        purpose: 'storage',
+        wrapped: new Uint8Array(0),
+        proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
+      }),
+    );
     const post = await currentSidecar(runtime.sidecarPath);
     if (!post.storageEnvelopeActive) throw refuse('the storage cutover raced a RotateDEK (stale DEK, no-op); retry');
     const index = post.storageEnvelopeCutoverIndex !== 0 ? post.storageEnvelopeCutoverIndex : applied.index;
-    return { appliedIndex: String(index), capabilitySummary: summary, cutoverIndexUnknown: false, wasAlreadyActive: false };
+    return {
+      appliedIndex: String(index),
+      capabilitySummary: summary,
+      cutoverIndexUnknown: false,
+      wasAlreadyActive: false,
+    };
   });
 }
 
@@ -110,14 +154,20 @@ async function closeBarrier(deps: EncryptionAdminDeps, deadlineMs: number): Prom
  * deadline (epoch ms, Infinity when none); only the B5 and E13 waits use it.
  */
 export async function enableRaftEnvelope(
-  deps: EncryptionAdminDeps, state: AdminState, request: EnableRaftEnvelopeRequest, self: () => Promise<CapabilityReport>, deadlineMs = Infinity,
+  deps: EncryptionAdminDeps,
+  state: AdminState,
+  request: EnableRaftEnvelopeRequest,
+  self: () => Promise<CapabilityReport>,
+  deadlineMs = Infinity,
 ): Promise<EnableRaftEnvelopeResponse> {
   return serialised(deps, state, async () => {
     const { runtime, proposer, epoch, sc } = await enableGates(deps, request);
     if (sc.active.raft === 0) throw refuse('ErrEncryptionNotBootstrapped: no active raft DEK; run bootstrap first');
     // BUG SWITCH B45: a retry is refused (AlreadyExists) instead of answering was_already_active with the original index.
-    if (sc.raftEnvelopeCutoverIndex !== 0 && deps.bugs.has('B45')) throw refuse('AlreadyExists: the raft envelope is already active');
-    if (sc.raftEnvelopeCutoverIndex !== 0) return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
+    if (sc.raftEnvelopeCutoverIndex !== 0 && deps.bugs.has('B45'))
+      throw refuse('AlreadyExists: the raft envelope is already active');
+    if (sc.raftEnvelopeCutoverIndex !== 0)
+      return { appliedIndex: String(sc.raftEnvelopeCutoverIndex), capabilitySummary: [], wasAlreadyActive: true };
     const summary = await capabilityFanOut(deps, self);
     // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.
     if (!deps.bugs.has('B6')) await closeBarrier(deps, deadlineMs);
@@ -125,7 +175,10 @@ export async function enableRaftEnvelope(
     if ((deps.raftMarkerDelayMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, deps.raftMarkerDelayMs));
     const dek = sc.active.raft;
     const marker = encodeRotationEntry({
-      subtag: ROTATION_SUBTAG.enableRaftEnvelope, dekId: dek, purpose: 'raft', wrapped: new Uint8Array(0),
+      subtag: ROTATION_SUBTAG.enableRaftEnvelope,
+      dekId: dek,
+      purpose: 'raft',
+      wrapped: new Uint8Array(0),
       proposer: { dekId: dek, fullNodeId: proposer, localEpoch: epoch },
     });
     let post;
@@ -141,7 +194,10 @@ export async function enableRaftEnvelope(
       // BUG SWITCH B11: treat it as definite instead: reopen the barrier, set no latch.
       if (deps.bugs.has('B11')) deps.barrier.end();
       else state.unsafeLatched = true;
-      deps.logger.error({ err: error instanceof Error ? error.message : String(error), latched: state.unsafeLatched }, 'raft cutover failed ambiguously; barrier stays closed until restart unless B11');
+      deps.logger.error(
+        { err: error instanceof Error ? error.message : String(error), latched: state.unsafeLatched },
+        'raft cutover failed ambiguously; barrier stays closed until restart unless B11',
+      );
       throw error instanceof NodeError ? error : refuse(`raft cutover failed: ${String(error)}`);
     }
     // BUG SWITCH E1: the fresh branch ran (the registration persisted) but recorded cutover 0; report success anyway.

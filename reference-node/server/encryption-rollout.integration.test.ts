@@ -12,7 +12,14 @@
  * (startup-guards.integration.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InspectRecord, MvccRecord, RaftEntryRecord, RegistryRecord, SidecarRecord, SummaryRecord } from '../proto/index.js';
+import type {
+  InspectRecord,
+  MvccRecord,
+  RaftEntryRecord,
+  RegistryRecord,
+  SidecarRecord,
+  SummaryRecord,
+} from '../proto/index.js';
 import {
   bootstrapEncryption,
   bytesOnDisk,
@@ -58,7 +65,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Waits until every node has applied everything the leader committed (so each store holds every write). */
 async function waitForConvergence(cluster: ProcessCluster): Promise<void> {
-  await waitFor('every node to apply the leader\'s commit index', 30_000, async () => {
+  await waitFor("every node to apply the leader's commit index", 30_000, async () => {
     const statuses = await Promise.all(cluster.ids().map((id) => cluster.status(id)));
     const commit = Math.max(...statuses.map((s) => s.commitIndex));
     return statuses.every((s) => s.appliedIndex >= commit && !s.halted) ? true : undefined;
@@ -70,11 +77,16 @@ async function expectReadBack(cluster: ProcessCluster, writes: readonly Backgrou
   for (const reader of cluster.ids()) {
     const kv = cluster.kv(reader);
     for (let i = 0; i < writes.length; i += 25) {
-      await Promise.all(writes.slice(i, i + 25).filter((w) => w.acknowledged).map(async (write) => {
-        const got = await kv.get({ key: utf8(write.key) });
-        expect(got.found, `${write.key} via ${reader}`).toBe(true);
-        expect(text(got.value), `${write.key} via ${reader}`).toBe(write.value);
-      }));
+      await Promise.all(
+        writes
+          .slice(i, i + 25)
+          .filter((w) => w.acknowledged)
+          .map(async (write) => {
+            const got = await kv.get({ key: utf8(write.key) });
+            expect(got.found, `${write.key} via ${reader}`).toBe(true);
+            expect(text(got.value), `${write.key} via ${reader}`).toBe(write.value);
+          }),
+      );
     }
   }
 }
@@ -102,14 +114,26 @@ function expectRaftLogWrapped(id: string, records: readonly InspectRecord[], tim
   }
   // The newest proposals (written after the restart) use the rotated raft DEK.
   expect(above.at(-1)?.envelope?.keyId, `${id}: newest wrapped entry`).toBe(timeline.newRaftDekId);
-  expect(entries.find((e) => e.index === timeline.raftCutoverIndex), `${id}: the cutover marker`).toMatchObject({ wrapped: false, subtag: 'enable-raft-envelope' });
-  unique(above.map((e) => `${e.envelope?.keyId}/${e.envelope?.nonceHex}`), `${id}: raft (key id, nonce)`);
+  expect(
+    entries.find((e) => e.index === timeline.raftCutoverIndex),
+    `${id}: the cutover marker`,
+  ).toMatchObject({ wrapped: false, subtag: 'enable-raft-envelope' });
+  unique(
+    above.map((e) => `${e.envelope?.keyId}/${e.envelope?.nonceHex}`),
+    `${id}: raft (key id, nonce)`,
+  );
 }
 
 /** MVCC checks of one node's inspection: values written after the storage cutover exist only as envelopes. */
-function expectStoreEncrypted(id: string, records: readonly InspectRecord[], writes: readonly BackgroundWrite[], timeline: Timeline): void {
+function expectStoreEncrypted(
+  id: string,
+  records: readonly InspectRecord[],
+  writes: readonly BackgroundWrite[],
+  timeline: Timeline,
+): void {
   const store = new Map<string, MvccRecord>();
-  for (const record of records) if (record.kind === 'mvcc' && record.source === 'store' && record.key !== null) store.set(record.key, record);
+  for (const record of records)
+    if (record.kind === 'mvcc' && record.source === 'store' && record.key !== null) store.set(record.key, record);
   const encryptedWrites = writes.filter((w) => w.invokedAtMs > timeline.storageCutoverAtMs);
   expect(encryptedWrites.length).toBeGreaterThan(20);
   for (const write of encryptedWrites) {
@@ -119,13 +143,18 @@ function expectStoreEncrypted(id: string, records: readonly InspectRecord[], wri
     expect(record, `${id} ${write.key}`).toMatchObject({ encryptionState: 'envelope', stateBits: 1, tombstone: false });
     expect(record).not.toHaveProperty('value');
     expect(timeline.storageDekIds).toContain(record.envelope?.keyId);
-    if (write.invokedAtMs > timeline.storageRotatedAtMs) expect(record.envelope?.keyId, `${id} ${write.key} after the rotation`).toBe(timeline.newStorageDekId);
+    if (write.invokedAtMs > timeline.storageRotatedAtMs)
+      expect(record.envelope?.keyId, `${id} ${write.key} after the rotation`).toBe(timeline.newStorageDekId);
   }
   const envelopes = [...store.values()].filter((r) => r.envelope !== undefined);
-  unique(envelopes.map((r) => `${r.envelope?.keyId}/${r.envelope?.nonceHex}`), `${id}: storage (key id, nonce)`);
+  unique(
+    envelopes.map((r) => `${r.envelope?.keyId}/${r.envelope?.nonceHex}`),
+    `${id}: storage (key id, nonce)`,
+  );
   // The inspection printed cleartext values (--values), yet none written after the storage cutover.
   const printed = JSON.stringify(records);
-  for (const write of encryptedWrites) expect(printed.includes(write.value), `${id} printed ${write.key} in cleartext`).toBe(false);
+  for (const write of encryptedWrites)
+    expect(printed.includes(write.value), `${id} printed ${write.key} in cleartext`).toBe(false);
 }
 
 /** Bootstrap → Phase 1 → Phase 2 → both rotations, each on the current leader, with pauses for writes in between. */
@@ -149,10 +178,20 @@ async function rollOut(cluster: ProcessCluster, kekPath: string): Promise<Timeli
   const raft = await rotateDekWithCli(cluster, await cluster.waitForLeader(), kekPath, 'raft');
   await waitForRegistration(cluster, raft.newDekId);
   // A retried Enable answers OK with the original index.
-  expect(await enableRaftEnvelope(cluster, await cluster.waitForLeader())).toMatchObject({ wasAlreadyActive: true, appliedIndex: phase2.appliedIndex });
+  expect(await enableRaftEnvelope(cluster, await cluster.waitForLeader())).toMatchObject({
+    wasAlreadyActive: true,
+    appliedIndex: phase2.appliedIndex,
+  });
   return {
-    storageCutoverAtMs, storageCutoverIndex: Number(phase1.appliedIndex), raftCutoverAtMs, raftCutoverIndex: Number(phase2.appliedIndex), storageRotatedAtMs,
-    storageDekIds: [1, storage.newDekId], newStorageDekId: storage.newDekId, raftDekIds: [2, raft.newDekId], newRaftDekId: raft.newDekId,
+    storageCutoverAtMs,
+    storageCutoverIndex: Number(phase1.appliedIndex),
+    raftCutoverAtMs,
+    raftCutoverIndex: Number(phase2.appliedIndex),
+    storageRotatedAtMs,
+    storageDekIds: [1, storage.newDekId],
+    newStorageDekId: storage.newDekId,
+    raftDekIds: [2, raft.newDekId],
+    newRaftDekId: raft.newDekId,
   };
 }
 
@@ -160,23 +199,39 @@ async function rollOut(cluster: ProcessCluster, kekPath: string): Promise<Timeli
 async function expectSidecarsAgree(cluster: ProcessCluster, timeline: Timeline): Promise<void> {
   const states = await Promise.all(cluster.ids().map((id) => cluster.encryption(id).getSidecarState({})));
   const pick = (s: SidecarAgreement): SidecarAgreement => ({
-    activeStorageId: s.activeStorageId, activeRaftId: s.activeRaftId, storageEnvelopeActive: s.storageEnvelopeActive,
-    storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
+    activeStorageId: s.activeStorageId,
+    activeRaftId: s.activeRaftId,
+    storageEnvelopeActive: s.storageEnvelopeActive,
+    storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex,
+    raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
   });
   for (const state of states) expect(pick(state)).toEqual(pick(states[0]!));
-  expect(pick(states[0]!)).toMatchObject({ activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId, storageEnvelopeActive: true,
-    storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex), raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
+  expect(pick(states[0]!)).toMatchObject({
+    activeStorageId: timeline.newStorageDekId,
+    activeRaftId: timeline.newRaftDekId,
+    storageEnvelopeActive: true,
+    storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex),
+    raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
   });
   // The operator's view (`ekv-admin encryption status`) says the same.
   const status = await runAdmin(['--addr', cluster.address(cluster.ids()[2]!), 'encryption', 'status', '--json']);
-  const report = JSON.parse(status.stdout) as { registrySource: string; writerRegistryForCaller: Record<string, number> };
+  const report = JSON.parse(status.stdout) as {
+    registrySource: string;
+    writerRegistryForCaller: Record<string, number>;
+  };
   expect(report).toMatchObject({
-    keyIds: [1, 2, 3, 4], activeStorageId: timeline.newStorageDekId, activeRaftId: timeline.newRaftDekId,
-    storageEnvelopeActive: true, storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex), raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
+    keyIds: [1, 2, 3, 4],
+    activeStorageId: timeline.newStorageDekId,
+    activeRaftId: timeline.newRaftDekId,
+    storageEnvelopeActive: true,
+    storageEnvelopeCutoverIndex: String(timeline.storageCutoverIndex),
+    raftEnvelopeCutoverIndex: String(timeline.raftCutoverIndex),
   });
   // The node's own registry rows, from the leader when it follows: registered for the active DEKs.
   expect(report.registrySource).toMatch(/^(node|leader 127\.0\.0\.1:\d+)$/);
-  expect(Object.keys(report.writerRegistryForCaller)).toEqual(expect.arrayContaining([String(timeline.newStorageDekId), String(timeline.newRaftDekId)]));
+  expect(Object.keys(report.writerRegistryForCaller)).toEqual(
+    expect.arrayContaining([String(timeline.newStorageDekId), String(timeline.newRaftDekId)]),
+  );
 }
 
 describe('encryption rollout on a 3-node cluster', () => {
@@ -222,7 +277,10 @@ describe('encryption rollout on a 3-node cluster', () => {
       expectRaftLogWrapped(id, records, timeline);
       expectStoreEncrypted(id, records, writes, timeline);
       // The check can see cleartext: the Phase-0 value is a cleartext record, and on disk.
-      expect(records.find((r) => r.kind === 'mvcc' && r.key === 'phase0' && r.source === 'store')).toMatchObject({ encryptionState: 'cleartext', value: phase0Value });
+      expect(records.find((r) => r.kind === 'mvcc' && r.key === 'phase0' && r.source === 'store')).toMatchObject({
+        encryptionState: 'cleartext',
+        value: phase0Value,
+      });
       expect(bytesOnDisk(cluster.node(id).dataDir, phase0Value)).toBe(true);
       // A value written after Phase 2 is in neither the Raft log nor the store in cleartext.
       for (const write of writes.filter((w) => w.invokedAtMs > timeline.raftCutoverAtMs).slice(0, 20)) {
@@ -232,14 +290,25 @@ describe('encryption rollout on a 3-node cluster', () => {
       sidecars.push(records[0] as SidecarRecord);
     }
     // Both cutover indexes (the storage one is not in GetSidecarState) and the key set agree on every sidecar.
-    const agreed = (s: SidecarRecord): unknown => ('keys' in s ? {
-      storageEnvelopeActive: s.storageEnvelopeActive, storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex, raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
-      active: s.active, keys: s.keys.map((k) => [k.id, k.purpose]),
-    } : s);
+    const agreed = (s: SidecarRecord): unknown =>
+      'keys' in s
+        ? {
+            storageEnvelopeActive: s.storageEnvelopeActive,
+            storageEnvelopeCutoverIndex: s.storageEnvelopeCutoverIndex,
+            raftEnvelopeCutoverIndex: s.raftEnvelopeCutoverIndex,
+            active: s.active,
+            keys: s.keys.map((k) => [k.id, k.purpose]),
+          }
+        : s;
     for (const sidecar of sidecars) expect(agreed(sidecar)).toEqual(agreed(sidecars[0]!));
-    expect(sidecars[0]).toMatchObject({ storageEnvelopeCutoverIndex: timeline.storageCutoverIndex, raftEnvelopeCutoverIndex: timeline.raftCutoverIndex });
+    expect(sidecars[0]).toMatchObject({
+      storageEnvelopeCutoverIndex: timeline.storageCutoverIndex,
+      raftEnvelopeCutoverIndex: timeline.raftCutoverIndex,
+    });
     // The writer registry is replicated state: identical rows on every node, for every DEK.
     for (const rows of registries) expect(rows).toEqual(registries[0]);
-    expect(new Set(registries[0]!.map((r) => r.dekId))).toEqual(new Set([...timeline.storageDekIds, ...timeline.raftDekIds]));
+    expect(new Set(registries[0]!.map((r) => r.dekId))).toEqual(
+      new Set([...timeline.storageDekIds, ...timeline.raftDekIds]),
+    );
   }, 120_000);
 });

@@ -10,11 +10,35 @@
  * once the snapshot is restored and before the node serves.
  */
 import {
-  EncryptionApplier as BandApplier, EncryptionError, Keystore, NonceFactory, RaftEnvelopeRuntime, StateCache,
-  bumpLocalEpoch, checkCutoverDivergence, checkLocalEpochRollback, checkNodeIdCollision, checkRaftCutoverScope,
-  checkRaftEpochRollback, checkSidecarBehindRaftLog, checkStartupGuards, createStorageValueCodecs, fullNodeId,
-  hydrateKeystore, loadKekFile, needsHydration, nodeId16, nonceEpochForLoad, readSidecar, rotationSubtagsFor,
-  type ApplyResult, type Kek, type LogPayloadScanner, type RaftWrapInstaller, type RawRowStore, type Sidecar,
+  EncryptionApplier as BandApplier,
+  EncryptionError,
+  Keystore,
+  NonceFactory,
+  RaftEnvelopeRuntime,
+  StateCache,
+  bumpLocalEpoch,
+  checkCutoverDivergence,
+  checkLocalEpochRollback,
+  checkNodeIdCollision,
+  checkRaftCutoverScope,
+  checkRaftEpochRollback,
+  checkSidecarBehindRaftLog,
+  checkStartupGuards,
+  createStorageValueCodecs,
+  fullNodeId,
+  hydrateKeystore,
+  loadKekFile,
+  needsHydration,
+  nodeId16,
+  nonceEpochForLoad,
+  readSidecar,
+  rotationSubtagsFor,
+  type ApplyResult,
+  type Kek,
+  type LogPayloadScanner,
+  type RaftWrapInstaller,
+  type RawRowStore,
+  type Sidecar,
 } from '../encryption/index.js';
 import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
 import type { LogIndex } from '../raft/types.js';
@@ -56,10 +80,15 @@ export async function prepareEncryption(config: NodeConfig): Promise<PreparedEnc
   const bugs = new Set<string>(config.bugs);
   if (!stageBehaviour(config.stage).startupGuards) return prepareWithoutGuards(config, bugs);
   const { kek, sidecar } = await checkStartupGuards({
-    encryptionEnabled: config.encryptionEnabled, kekFile: config.kekFile, sidecarPath: config.sidecarPath, loadKek: loadKekFile, bugs,
+    encryptionEnabled: config.encryptionEnabled,
+    kekFile: config.kekFile,
+    sidecarPath: config.sidecarPath,
+    loadKek: loadKekFile,
+    bugs,
   });
   if (!config.encryptionEnabled || kek === null) return null;
-  if (config.sidecarPath === '') throw new EncryptionError('ErrKEKNotConfigured', '--encryption-enabled needs --sidecar-path');
+  if (config.sidecarPath === '')
+    throw new EncryptionError('ErrKEKNotConfigured', '--encryption-enabled needs --sidecar-path');
   // This node is one Raft group (spec §11.2). The scope check came with the raft cutover (6E).
   if (stageBehaviour(config.stage).raftEnvelopeCutover) checkRaftCutoverScope(sidecar, 1);
   return { kek, sidecar, bugs };
@@ -81,7 +110,12 @@ export function rawRowsOf(store: StateStore): RawRowStore {
 }
 
 /** Steps 3–4 on the opened store: membership guards, hydrate, bump, factories, codecs, applier. */
-export async function wireEncryption(config: NodeConfig, prepared: PreparedEncryption, store: StateStore, memberIds: Iterable<string>): Promise<EncryptionRuntime> {
+export async function wireEncryption(
+  config: NodeConfig,
+  prepared: PreparedEncryption,
+  store: StateStore,
+  memberIds: Iterable<string>,
+): Promise<EncryptionRuntime> {
   const { kek, bugs } = prepared;
   const stage = stageBehaviour(config.stage);
   let sidecar = prepared.sidecar;
@@ -90,7 +124,8 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   let epochs = { storage: 0, raft: 0 };
   // BUG SWITCH E6: the bumps run before the membership guards, so a start they refuse has consumed an epoch.
   const bumpBeforeGuards = bugs.has('E6');
-  if (bumpBeforeGuards && sidecar !== null && needsHydration(sidecar)) ({ sidecar, epochs } = await bumpEpochs(config, sidecar, bugs));
+  if (bumpBeforeGuards && sidecar !== null && needsHydration(sidecar))
+    ({ sidecar, epochs } = await bumpEpochs(config, sidecar, bugs));
   if (stage.startupGuards && sidecar !== null && sidecar.active.storage !== 0) {
     checkNodeIdCollision([me, ...[...memberIds].map((id) => fullNodeId(id))]);
     await checkLocalEpochRollback({ sidecar, rows, me, phase: 'before-bump', bugs });
@@ -103,34 +138,63 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
   const storageEpoch = epochs.storage;
   let raftEpoch = epochs.raft;
   // No cutover yet: the raft factory emits nothing until one applies in this load, at the key's current epoch.
-  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0) raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
+  if (sidecar !== null && sidecar.raftEnvelopeCutoverIndex === 0)
+    raftEpoch = sidecar.keys.get(sidecar.active.raft)?.localEpoch ?? 0;
   const node16 = nodeId16(me);
   // BUG SWITCH B24: the bump placed after the replay — this load's factory keeps the previous load's epoch, so its nonces repeat.
-  const storageNonceEpoch = bugs.has('B24') ? (prepared.sidecar?.keys.get(prepared.sidecar.active.storage)?.localEpoch ?? 0) : storageEpoch;
+  const storageNonceEpoch = bugs.has('B24')
+    ? (prepared.sidecar?.keys.get(prepared.sidecar.active.storage)?.localEpoch ?? 0)
+    : storageEpoch;
   const storageNonces = new NonceFactory(node16, nonceEpochForLoad(storageNonceEpoch, bugs));
-  const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)), fullNodeId: me, raftEpoch });
+  const raft = new RaftEnvelopeRuntime({
+    keystore,
+    nonces: new NonceFactory(node16, nonceEpochForLoad(raftEpoch, bugs)),
+    fullNodeId: me,
+    raftEpoch,
+  });
   // Before 6E the binary has no unwrap/wrap: a cutover in the sidecar (a downgrade) is not installed.
   // BUG SWITCH E2: a 6E-1 build records the cutover in its sidecar but has neither half of the envelope (no install here or on apply).
   const cannotWrap = bugs.has('E2');
   if (!cannotWrap && stage.raftEnvelopeCutover && sidecar !== null && sidecar.raftEnvelopeCutoverIndex !== 0) {
     // BUG SWITCH B7: wrap-on-propose not initialised from the sidecar; only the unwrap side learns the cutover.
     // BUG SWITCH B13: the wrap is left to the replay of the retained marker (replayRetainedRaftMarker).
-    if (bugs.has('B7') || bugs.has('B13')) raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
+    if (bugs.has('B7') || bugs.has('B13'))
+      raft.recordCutoverWithoutWrap(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
     else raft.install(sidecar.raftEnvelopeCutoverIndex, sidecar.active.raft);
   }
   const stateCache = new StateCache();
   stateCache.prime(sidecar);
   store.setValueCodecs(createStorageValueCodecs({ keystore, nonces: storageNonces, state: stateCache }));
   // BUG SWITCH B8: applying the marker publishes no wrap (on any replica); only the RPC leader's InstallWrap step wraps.
-  const installer: RaftWrapInstaller = cannotWrap ? async () => undefined : bugs.has('B8') ? raft.unwrapOnlyInstaller : raft.installer;
+  const installer: RaftWrapInstaller = cannotWrap
+    ? async () => undefined
+    : bugs.has('B8')
+      ? raft.unwrapOnlyInstaller
+      : raft.installer;
   const killPoints = config.testKillPoint === undefined ? undefined : killPointHooks(config.testKillPoint);
   const band = new BandApplier({
-    rows, sidecarPath: config.sidecarPath, keystore, kek, pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
-    installer, stateCache, clockMs: () => Date.now(), bugs, knownSubtags: rotationSubtagsFor(stage),
+    rows,
+    sidecarPath: config.sidecarPath,
+    keystore,
+    kek,
+    pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
+    installer,
+    stateCache,
+    clockMs: () => Date.now(),
+    bugs,
+    knownSubtags: rotationSubtagsFor(stage),
     ...(killPoints === undefined ? {} : { sidecarWrite: killPoints.sidecarWrite }),
   });
   return {
-    kek, keystore, stateCache, raft, rows, sidecarPath: config.sidecarPath, me, sidecar, stage,
+    kek,
+    keystore,
+    stateCache,
+    raft,
+    rows,
+    sidecarPath: config.sidecarPath,
+    me,
+    sidecar,
+    stage,
     applyBand: (payload, raftIdx) => band.apply(payload, raftIdx),
     epochs: { storage: storageEpoch, raft: raftEpoch },
     applier: bandApplierPort(band, killPoints),
@@ -142,11 +206,16 @@ export async function wireEncryption(config: NodeConfig, prepared: PreparedEncry
  * §8.1 step 4's bumps: the storage epoch when a storage DEK is active, the
  * raft epoch when the raft cutover is active (and the stage has one).
  */
-async function bumpEpochs(config: NodeConfig, start: Sidecar, bugs: ReadonlySet<string>): Promise<{ readonly sidecar: Sidecar; readonly epochs: { readonly storage: number; readonly raft: number } }> {
+async function bumpEpochs(
+  config: NodeConfig,
+  start: Sidecar,
+  bugs: ReadonlySet<string>,
+): Promise<{ readonly sidecar: Sidecar; readonly epochs: { readonly storage: number; readonly raft: number } }> {
   let sidecar = start;
   let storage = 0;
   let raft = 0;
-  if (sidecar.active.storage !== 0) ({ sidecar, epoch: storage } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage', { bugs }));
+  if (sidecar.active.storage !== 0)
+    ({ sidecar, epoch: storage } = await bumpLocalEpoch(config.sidecarPath, sidecar, 'storage', { bugs }));
   const raftCutover = stageBehaviour(config.stage).raftEnvelopeCutover && sidecar.raftEnvelopeCutoverIndex !== 0;
   // BUG SWITCH E16: the raft DEK's epoch is bumped at every start, also before the raft cutover.
   const bumpRaft = raftCutover || (bugs.has('E16') && sidecar.active.raft !== 0);
@@ -162,11 +231,20 @@ async function bumpEpochs(config: NodeConfig, start: Sidecar, bugs: ReadonlySet<
  * know halts with ErrFSMWireSubtag first.
  */
 export function keylessEncryptionApplier(config: NodeConfig, store: StateStore): EncryptionApplier {
-  return bandApplierPort(new BandApplier({
-    rows: rawRowsOf(store), sidecarPath: null, keystore: null, kek: null, pinnedEpochs: { storage: 0, raft: 0 },
-    installer: null, stateCache: new StateCache(), clockMs: () => Date.now(), bugs: new Set<string>(config.bugs),
-    knownSubtags: rotationSubtagsFor(stageBehaviour(config.stage)),
-  }));
+  return bandApplierPort(
+    new BandApplier({
+      rows: rawRowsOf(store),
+      sidecarPath: null,
+      keystore: null,
+      kek: null,
+      pinnedEpochs: { storage: 0, raft: 0 },
+      installer: null,
+      stateCache: new StateCache(),
+      clockMs: () => Date.now(),
+      bugs: new Set<string>(config.bugs),
+      knownSubtags: rotationSubtagsFor(stageBehaviour(config.stage)),
+    }),
+  );
 }
 
 /** "outer: …; cause: inner: …" down the cause chain, so a halt reason names the sentinel that caused it. */
@@ -187,7 +265,8 @@ function bandApplierPort(band: BandApplier, killPoints?: KillPointHooks): Encryp
       killPoints?.beforeApply(payload);
       const result = await band.apply(payload, index);
       if (result.kind === 'ok') killPoints?.afterApply(result.detail);
-      if (result.kind === 'halt') return new HaltError('ErrEncryptionApply', messageWithCauses(result.error), { cause: result.error });
+      if (result.kind === 'halt')
+        return new HaltError('ErrEncryptionApply', messageWithCauses(result.error), { cause: result.error });
       return { kind: 'encryption', detail: result.detail };
     },
   };
@@ -209,7 +288,10 @@ export interface LogEntrySource {
 export function logPayloadScanner(log: LogEntrySource): LogPayloadScanner {
   return async function* scan(fromExclusive, toInclusive) {
     if (fromExclusive + 1 < log.firstIndex()) {
-      throw new EncryptionError('ErrSidecarBehindRaftLog', `log entries (${fromExclusive}, ${log.firstIndex()}) are compacted; cannot verify the sidecar`);
+      throw new EncryptionError(
+        'ErrSidecarBehindRaftLog',
+        `log entries (${fromExclusive}, ${log.firstIndex()}) are compacted; cannot verify the sidecar`,
+      );
     }
     const hi = Math.min(toInclusive, log.lastIndex());
     if (hi <= fromExclusive) return;
@@ -236,7 +318,7 @@ async function replayRetainedRaftMarker(runtime: EncryptionRuntime, log: LogEntr
   if (sidecar === null || cutover === 0 || !runtime.stage.raftEnvelopeCutover) return;
   const retained = cutover >= log.firstIndex() && cutover <= log.lastIndex();
   const marker = retained ? (await log.entries(cutover as LogIndex, (cutover + 1) as LogIndex))[0] : undefined;
-  const payload = marker === undefined ? null : decodeProposal(marker.data)?.payload ?? null;
+  const payload = marker === undefined ? null : (decodeProposal(marker.data)?.payload ?? null);
   if (payload === null) {
     runtime.raft.install(cutover, sidecar.active.raft);
     return;
@@ -246,22 +328,51 @@ async function replayRetainedRaftMarker(runtime: EncryptionRuntime, log: LogEntr
 }
 
 /** Step 1: the newest snapshot on disk against the sidecar's cutover, before the epoch bump (a 6C guard). */
-export function checkNewestSnapshotCutover(config: NodeConfig, prepared: PreparedEncryption, snapshotCutoverIndex: number): void {
+export function checkNewestSnapshotCutover(
+  config: NodeConfig,
+  prepared: PreparedEncryption,
+  snapshotCutoverIndex: number,
+): void {
   if (prepared.sidecar === null || !stageBehaviour(config.stage).startupGuards) return;
   checkCutoverDivergence(snapshotCutoverIndex, prepared.sidecar.raftEnvelopeCutoverIndex);
 }
 
 /** Steps 6–9 after the replay of the committed log (RaftLoop.replayCommitted), before serving. */
-export async function checkAfterRecovery(runtime: EncryptionRuntime, input: { readonly appliedIndex: number; readonly restoredCutover: number; readonly log: LogEntrySource; readonly bugs: ReadonlySet<string> }): Promise<void> {
+export async function checkAfterRecovery(
+  runtime: EncryptionRuntime,
+  input: {
+    readonly appliedIndex: number;
+    readonly restoredCutover: number;
+    readonly log: LogEntrySource;
+    readonly bugs: ReadonlySet<string>;
+  },
+): Promise<void> {
   // BUG SWITCH B13: the restart takes its wrap from replaying the retained marker, as the code of the time did.
   if (input.bugs.has('B13')) await replayRetainedRaftMarker(runtime, input.log);
   const sidecar = runtime.sidecar;
   // The §8.2 guards arrived in 6C.
   if (sidecar === null || !runtime.stage.startupGuards) return;
-  await checkLocalEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, phase: 'after-replay', bugs: input.bugs });
+  await checkLocalEpochRollback({
+    sidecar,
+    rows: runtime.rows,
+    me: runtime.me,
+    phase: 'after-replay',
+    bugs: input.bugs,
+  });
   // Step 7 compares the sidecar as the replay left it (replayed 0x04/0x05 entries rewrote it) with the replayed applied index.
   const replayed = (await readSidecar(runtime.sidecarPath)) ?? sidecar;
-  await checkSidecarBehindRaftLog({ sidecar: replayed, engineAppliedIndex: input.appliedIndex, scanner: logPayloadScanner(input.log), bugs: input.bugs });
+  await checkSidecarBehindRaftLog({
+    sidecar: replayed,
+    engineAppliedIndex: input.appliedIndex,
+    scanner: logPayloadScanner(input.log),
+    bugs: input.bugs,
+  });
   checkCutoverDivergence(input.restoredCutover, sidecar.raftEnvelopeCutoverIndex);
-  await checkRaftEpochRollback({ sidecar, rows: runtime.rows, me: runtime.me, raftEpoch: runtime.epochs.raft, bugs: input.bugs });
+  await checkRaftEpochRollback({
+    sidecar,
+    rows: runtime.rows,
+    me: runtime.me,
+    raftEpoch: runtime.epochs.raft,
+    bugs: input.bugs,
+  });
 }

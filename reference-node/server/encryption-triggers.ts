@@ -52,7 +52,10 @@ export class EncryptionTriggers {
     const bugs = deps.bugs ?? new Set<string>();
     this.writeGate = new WriteGate({ barrierWaitMsMax: deps.barrierWaitMsMax });
     if (runtime === null) {
-      if (deps.rotateOnStartup) logger.warn('--rotate-on-startup needs --encryption-enabled, --kek-file and --sidecar-path; the request is skipped');
+      if (deps.rotateOnStartup)
+        logger.warn(
+          '--rotate-on-startup needs --encryption-enabled, --kek-file and --sidecar-path; the request is skipped',
+        );
       this.watcher = null;
       this.beforeMemberAdd = undefined;
       this.startupRegistration = null;
@@ -64,14 +67,22 @@ export class EncryptionTriggers {
       proposeLocally: (payload) => core.proposeRaw(payload),
       proposeExempt: (payload) => core.proposeAdmin(payload),
       bugs,
-      forwardToLeader: (request, deadlineMs) => forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), deadlineMs),
+      forwardToLeader: (request, deadlineMs) =>
+        forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), deadlineMs),
     });
     this.watcher = new RegistrationWatcher({ runtime, register, logger });
     this.startupRegistration = new StartupRegistration({ runtime, barrier: this.writeGate, register, logger });
     this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger, bugs });
     const watcher = this.watcher;
     this.rotation = deps.rotateOnStartup
-      ? new RotateOnStartup({ runtime, core, registerNow: () => watcher.tick(), onTerminal: deps.onTerminal, logger, bugs })
+      ? new RotateOnStartup({
+          runtime,
+          core,
+          registerNow: () => watcher.tick(),
+          onTerminal: deps.onTerminal,
+          logger,
+          bugs,
+        })
       : null;
     const rotation = this.rotation;
     if (rotation !== null) this.writeGate.blockMutatorsWhile(() => rotation.blocksMutators());

@@ -9,7 +9,8 @@ import type { HostPort } from './node-config.js';
 export const nodeIdPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 // Host names as Docker networks use them (container names may contain '_'), IPv4, or [IPv6].
-const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,62}))*|\[[0-9a-fA-F:.]+\])$/;
+const hostPattern =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,62})(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,62}))*|\[[0-9a-fA-F:.]+\])$/;
 
 /** Checks a node id. */
 export function parseNodeId(flag: string, text: string): string {
@@ -52,7 +53,10 @@ export function parseIntegerInRange(flag: string, text: string, min: number, max
 export function parseIdAddressList(flag: string, text: string): Map<string, string> {
   const result = new Map<string, string>();
   const seenAddresses = new Map<string, string>();
-  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.length === 0) throw new FlagError(flag, 'expected ID=HOST:PORT[,ID=HOST:PORT…], got an empty list');
   for (const item of items) {
     const equals = item.indexOf('=');

@@ -34,7 +34,8 @@ function scriptedLeader(): { core: NodeCore; proposals: Proposal[] } {
   const core = {
     assertServing: () => undefined,
     isLeader: () => true,
-    get: (key: Uint8Array) => Promise.resolve({ value: new TextDecoder().decode(key) === 'present' ? utf8('v') : null, readIndex: 5 }),
+    get: (key: Uint8Array) =>
+      Promise.resolve({ value: new TextDecoder().decode(key) === 'present' ? utf8('v') : null, readIndex: 5 }),
     localRead: () => Promise.reject(new Error('not expected')),
     proposeKv: (build: (commitTs: bigint) => KvRequest, options: { wrap?: boolean }) =>
       new Promise<AppliedProposal>((resolve, reject) => {
@@ -43,7 +44,8 @@ function scriptedLeader(): { core: NodeCore; proposals: Proposal[] } {
           request,
           wrap: options.wrap,
           applied: (index) => {
-            const response = request.kind === 'put' ? { kind: 'put' as const } : { kind: 'delete' as const, existed: true };
+            const response =
+              request.kind === 'put' ? { kind: 'put' as const } : { kind: 'delete' as const, existed: true };
             resolve({ index: asLogIndex(index), response } as unknown as AppliedProposal);
           },
           failed: reject,
@@ -64,13 +66,18 @@ describe('KV.Forward', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function leader(options: { bugs?: ReadonlySet<string>; writeGate?: KvWriteGate } = {}): Promise<{ server: NodeServer; client: ForwardStreamClient; proposals: Proposal[] }> {
+  async function leader(
+    options: { bugs?: ReadonlySet<string>; writeGate?: KvWriteGate } = {},
+  ): Promise<{ server: NodeServer; client: ForwardStreamClient; proposals: Proposal[] }> {
     const server = new NodeServer();
     const address = await server.bind('127.0.0.1:0');
     const { core, proposals } = scriptedLeader();
     server.open('KV', createKvService(core, {} as LeaderForwarder, options.writeGate, options.bugs));
     const client = createForwardStreamClient(address);
-    cleanups.push(() => server.forceShutdown(), () => client.close());
+    cleanups.push(
+      () => server.forceShutdown(),
+      () => client.close(),
+    );
     return { server, client, proposals };
   }
 
@@ -100,7 +107,12 @@ describe('KV.Forward', () => {
 
   it("gives the leader the client's time left as the request's deadline", async () => {
     const deadlines: number[] = [];
-    const writeGate = { admit: (deadlineMs: number) => { deadlines.push(deadlineMs); return Promise.reject(new NodeError('MutatorsBlocked', 'rotating')); } } as unknown as KvWriteGate;
+    const writeGate = {
+      admit: (deadlineMs: number) => {
+        deadlines.push(deadlineMs);
+        return Promise.reject(new NodeError('MutatorsBlocked', 'rotating'));
+      },
+    } as unknown as KvWriteGate;
     const { client } = await leader({ writeGate });
     const sentAt = Date.now();
     const error = await client.put({ key: utf8('a'), value: utf8('1') }, { timeoutMs: 4_000 }).catch((e: unknown) => e);
@@ -145,9 +157,16 @@ describe('KV.Forward', () => {
     const legacy = new Server();
     const { Forward: _forward, ...unaryOnly } = implementation;
     legacy.addService(serviceDefinition('KV'), unaryOnly);
-    const port = await new Promise<number>((resolve, reject) => legacy.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    const port = await new Promise<number>((resolve, reject) =>
+      legacy.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error === null ? resolve(bound) : reject(error),
+      ),
+    );
     const client = createForwardStreamClient(`127.0.0.1:${port}`);
-    cleanups.push(() => legacy.forceShutdown(), () => client.close());
+    cleanups.push(
+      () => legacy.forceShutdown(),
+      () => client.close(),
+    );
     const put = client.put({ key: utf8('a'), value: utf8('1'), noForward: true });
     await until(() => proposals.length === 1);
     proposals[0]!.applied(2);

@@ -8,7 +8,15 @@
 import { EventEmitter } from 'node:events';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { classifyError, errorMetadata, NodeErrors, type ForwardError, type ForwardRequest, type ForwardResponse, type KvClient } from '../proto/index.js';
+import {
+  classifyError,
+  errorMetadata,
+  NodeErrors,
+  type ForwardError,
+  type ForwardRequest,
+  type ForwardResponse,
+  type KvClient,
+} from '../proto/index.js';
 import { ForwardStreamClient, type ForwardCall } from './forward-stream.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -42,10 +50,15 @@ function rig(): Rig {
   const unary = {
     address: 'leader:1',
     get: () => Promise.reject(new Error('unary get not expected')),
-    put: (request: unknown) => { unaryPuts.push(request); return Promise.resolve({ appliedIndex: 99 }); },
+    put: (request: unknown) => {
+      unaryPuts.push(request);
+      return Promise.resolve({ appliedIndex: 99 });
+    },
     delete: () => Promise.reject(new Error('unary delete not expected')),
     compareAndSet: () => Promise.reject(new Error('unary compareAndSet not expected')),
-    close: () => { closed.push('unary'); },
+    close: () => {
+      closed.push('unary');
+    },
   } satisfies KvClient;
   const client = new ForwardStreamClient('leader:1', {
     open: () => {
@@ -54,7 +67,9 @@ function rig(): Rig {
       return call;
     },
     unary,
-    close: () => { closed.push('stream channel'); },
+    close: () => {
+      closed.push('stream channel');
+    },
   });
   return { client, calls, unaryPuts, closed };
 }
@@ -62,7 +77,11 @@ function rig(): Rig {
 /** Lets the client's promise callbacks run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function registryError(name: keyof typeof NodeErrors, details: string, leader?: { leaderId: string; leaderAddress: string }): ForwardError {
+function registryError(
+  name: keyof typeof NodeErrors,
+  details: string,
+  leader?: { leaderId: string; leaderAddress: string },
+): ForwardError {
   const spec = NodeErrors[name];
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(errorMetadata(spec, leader).getMap())) metadata[key] = String(value);
@@ -101,7 +120,11 @@ describe('ForwardStreamClient', () => {
     const { client, calls } = rig();
     const put = client.put({ key: utf8('a'), value: utf8('1') });
     const request = calls[0]!.written[0]!;
-    calls[0]!.answer({ id: request.id, response: 'error', error: registryError('NotLeader', 'n2 is not the leader', { leaderId: 'n3', leaderAddress: '127.0.0.1:3' }) });
+    calls[0]!.answer({
+      id: request.id,
+      response: 'error',
+      error: registryError('NotLeader', 'n2 is not the leader', { leaderId: 'n3', leaderAddress: '127.0.0.1:3' }),
+    });
     const error = await put.catch((e: unknown) => e);
     const classification = classifyError(error);
     expect(classification.spec.name).toBe('NotLeader');
@@ -154,7 +177,10 @@ describe('ForwardStreamClient', () => {
     const { client, calls } = rig();
     const first = client.put({ key: utf8('a'), value: utf8('1') });
     const second = client.get({ key: utf8('a') });
-    calls[0]!.emit('error', grpcError(GrpcStatus.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1'));
+    calls[0]!.emit(
+      'error',
+      grpcError(GrpcStatus.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1'),
+    );
     for (const outcome of [first, second]) {
       const classification = classifyError(await outcome.catch((e: unknown) => e));
       expect(classification.spec.name).toBe('ConnectionRefused');
@@ -187,7 +213,10 @@ describe('ForwardStreamClient', () => {
   it('a leader without the Forward method gets the waiting requests and every later one as unary calls', async () => {
     const { client, calls, unaryPuts } = rig();
     const waiting = client.put({ key: utf8('a'), value: utf8('1') });
-    calls[0]!.emit('error', grpcError(GrpcStatus.UNIMPLEMENTED, 'The server does not implement the method /ekv.v1.KV/Forward'));
+    calls[0]!.emit(
+      'error',
+      grpcError(GrpcStatus.UNIMPLEMENTED, 'The server does not implement the method /ekv.v1.KV/Forward'),
+    );
     await expect(waiting).resolves.toEqual({ appliedIndex: 99 });
     await expect(client.put({ key: utf8('b'), value: utf8('2') })).resolves.toEqual({ appliedIndex: 99 });
     expect(unaryPuts).toHaveLength(2);
@@ -199,7 +228,10 @@ describe('ForwardStreamClient', () => {
     const { client, calls, unaryPuts } = rig();
     const put = client.put({ key: utf8('a'), value: utf8('1') });
     const spec = NodeErrors.NotImplementedAtStage;
-    calls[0]!.emit('error', grpcError(GrpcStatus.UNIMPLEMENTED, 'NotImplementedAtStage: not at stage 6A', errorMetadata(spec, undefined)));
+    calls[0]!.emit(
+      'error',
+      grpcError(GrpcStatus.UNIMPLEMENTED, 'NotImplementedAtStage: not at stage 6A', errorMetadata(spec, undefined)),
+    );
     expect(classifyError(await put.catch((e: unknown) => e)).spec.name).toBe('NotImplementedAtStage');
     expect(unaryPuts).toHaveLength(0);
   });

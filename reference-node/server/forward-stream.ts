@@ -52,7 +52,12 @@ export interface ForwardStreamParts {
 
 type Field = 'get' | 'put' | 'delete' | 'compareAndSet';
 
-const methodOf: Readonly<Record<Field, string>> = { get: 'Get', put: 'Put', delete: 'Delete', compareAndSet: 'CompareAndSet' };
+const methodOf: Readonly<Record<Field, string>> = {
+  get: 'Get',
+  put: 'Put',
+  delete: 'Delete',
+  compareAndSet: 'CompareAndSet',
+};
 
 interface Waiting {
   readonly field: Field;
@@ -65,7 +70,11 @@ interface Waiting {
 }
 
 /** A gRPC-like status, for `RpcError` (and so `classifyError`). */
-function status(code: GrpcStatus, details: string, metadata = new Metadata()): { code: number; details: string; message: string; metadata: Metadata } {
+function status(
+  code: GrpcStatus,
+  details: string,
+  metadata = new Metadata(),
+): { code: number; details: string; message: string; metadata: Metadata } {
   return { code, details, message: `${code} ${GrpcStatus[code]}: ${details}`, metadata };
 }
 
@@ -88,8 +97,10 @@ function isMissingMethod(error: unknown): boolean {
 export class ForwardStreamClient implements KvClient {
   readonly get: Unary<M.GetRequest, M.GetResponse> = (request, options) => this.call('get', request, options);
   readonly put: Unary<M.PutRequest, M.PutResponse> = (request, options) => this.call('put', request, options);
-  readonly delete: Unary<M.DeleteRequest, M.DeleteResponse> = (request, options) => this.call('delete', request, options);
-  readonly compareAndSet: Unary<M.CompareAndSetRequest, M.CompareAndSetResponse> = (request, options) => this.call('compareAndSet', request, options);
+  readonly delete: Unary<M.DeleteRequest, M.DeleteResponse> = (request, options) =>
+    this.call('delete', request, options);
+  readonly compareAndSet: Unary<M.CompareAndSetRequest, M.CompareAndSetResponse> = (request, options) =>
+    this.call('compareAndSet', request, options);
   /** Counters for status and tests. */
   readonly stats = { opened: 0, failed: 0, answered: 0, unary: 0 };
   private stream: ForwardCall | undefined;
@@ -98,7 +109,10 @@ export class ForwardStreamClient implements KvClient {
   private unaryOnly = false;
   private closed = false;
 
-  constructor(readonly address: string, private readonly parts: ForwardStreamParts) {}
+  constructor(
+    readonly address: string,
+    private readonly parts: ForwardStreamParts,
+  ) {}
 
   /** Requests written and not yet answered. */
   get inFlight(): number {
@@ -120,7 +134,8 @@ export class ForwardStreamClient implements KvClient {
     if (this.unaryOnly) return viaUnary(request, options);
     if (this.closed) return Promise.reject(new RpcError(method, status(GrpcStatus.CANCELLED, 'forward stream closed')));
     const signal = options?.signal;
-    if (signal?.aborted === true) return Promise.reject(new RpcError(method, status(GrpcStatus.CANCELLED, 'Cancelled on client')));
+    if (signal?.aborted === true)
+      return Promise.reject(new RpcError(method, status(GrpcStatus.CANCELLED, 'Cancelled on client')));
     const timeoutMs = options?.timeoutMs ?? clientDefaults.timeoutMs;
     const endsAt = Date.now() + timeoutMs;
     const stream = this.stream ?? this.openStream();
@@ -136,7 +151,12 @@ export class ForwardStreamClient implements KvClient {
       };
       const timer = setTimeout(() => {
         end();
-        reject(new RpcError(method, status(GrpcStatus.DEADLINE_EXCEEDED, `Deadline exceeded after ${timeoutMs} ms on the forward stream`)));
+        reject(
+          new RpcError(
+            method,
+            status(GrpcStatus.DEADLINE_EXCEEDED, `Deadline exceeded after ${timeoutMs} ms on the forward stream`),
+          ),
+        );
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.set(id, {
@@ -150,7 +170,10 @@ export class ForwardStreamClient implements KvClient {
         },
         viaUnary: () => {
           this.stats.unary += 1;
-          viaUnary(request, { timeoutMs: Math.max(1, endsAt - Date.now()), ...(signal === undefined ? {} : { signal }) }).then(resolve, reject);
+          viaUnary(request, {
+            timeoutMs: Math.max(1, endsAt - Date.now()),
+            ...(signal === undefined ? {} : { signal }),
+          }).then(resolve, reject);
         },
       });
       stream.write({ id, timeoutMs, request: field, [field]: request } as unknown as M.ForwardRequest);
@@ -177,7 +200,13 @@ export class ForwardStreamClient implements KvClient {
     this.stats.answered += 1;
     const method = methodOf[entry.field];
     if (response.response === 'error') entry.reject(new RpcError(method, statusOfForwardError(response.error)));
-    else if (response.response !== entry.field) entry.reject(new RpcError(method, status(GrpcStatus.INTERNAL, `the leader answered a ${entry.field} with ${String(response.response)}`)));
+    else if (response.response !== entry.field)
+      entry.reject(
+        new RpcError(
+          method,
+          status(GrpcStatus.INTERNAL, `the leader answered a ${entry.field} with ${String(response.response)}`),
+        ),
+      );
     else entry.resolve((response as unknown as Record<Field, unknown>)[entry.field]);
   }
 

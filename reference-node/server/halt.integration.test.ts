@@ -28,13 +28,21 @@ describe('apply halt', () => {
   }
 
   it('halts every replica at the same index, and again after a restart', async () => {
-    cluster = await ProcessCluster.create(['n1', 'n2', 'n3'], 3, ['--tick-ms', '20', '--test-hooks', '--no-exit-on-halt']);
+    cluster = await ProcessCluster.create(['n1', 'n2', 'n3'], 3, [
+      '--tick-ms',
+      '20',
+      '--test-hooks',
+      '--no-exit-on-halt',
+    ]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     expect(await cluster.status(leader)).toMatchObject({ halted: false, haltCode: 0, haltError: '', haltIndex: 0 });
     await cluster.kv(leader).put({ key: utf8('before'), value: utf8('halt') });
 
-    const outcome = await cluster.admin(leader).debugProposeRaw({ payload: Uint8Array.of(0x06) }).catch((error: unknown) => error);
+    const outcome = await cluster
+      .admin(leader)
+      .debugProposeRaw({ payload: Uint8Array.of(0x06) })
+      .catch((error: unknown) => error);
     const classified = classifyError(outcome);
     expect(classified.spec).toBe(NodeErrors.HaltedWhilePending);
     expect(classified.definite).toBe(false);
@@ -51,11 +59,21 @@ describe('apply halt', () => {
       expect(status).toMatchObject(haltOf);
       // A local read answers from the frozen state, at the applied index just below the halt.
       const local = await cluster.kv(id).get({ key: utf8('before'), local: true });
-      expect({ found: local.found, value: text(local.value), readIndex: local.readIndex }).toEqual({ found: true, value: 'halt', readIndex: haltIndex - 1 });
+      expect({ found: local.found, value: text(local.value), readIndex: local.readIndex }).toEqual({
+        found: true,
+        value: 'halt',
+        readIndex: haltIndex - 1,
+      });
     }
-    const refused = await cluster.kv(leader).put({ key: utf8('after'), value: utf8('x') }).catch((error: unknown) => error);
+    const refused = await cluster
+      .kv(leader)
+      .put({ key: utf8('after'), value: utf8('x') })
+      .catch((error: unknown) => error);
     expect(classifyError(refused).spec).toBe(NodeErrors.NodeHalted);
-    const linearizable = await cluster.kv(leader).get({ key: utf8('before') }).catch((error: unknown) => error);
+    const linearizable = await cluster
+      .kv(leader)
+      .get({ key: utf8('before') })
+      .catch((error: unknown) => error);
     expect(classifyError(linearizable).spec).toBe(NodeErrors.NodeHalted);
 
     await Promise.all(cluster.ids().map((id) => cluster!.kill(id, 'SIGTERM')));
@@ -73,7 +91,10 @@ describe('apply halt', () => {
     cluster = await ProcessCluster.create(['n1'], 1);
     await cluster.startAll();
     await cluster.waitForLeader();
-    const refused = await cluster.admin('n1').debugProposeRaw({ payload: Uint8Array.of(0x06) }).catch((error: unknown) => error);
+    const refused = await cluster
+      .admin('n1')
+      .debugProposeRaw({ payload: Uint8Array.of(0x06) })
+      .catch((error: unknown) => error);
     const classified = classifyError(refused);
     expect(classified.spec).toBe(NodeErrors.TestHooksDisabled);
     expect(classified.definite).toBe(true);

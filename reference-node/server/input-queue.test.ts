@@ -7,8 +7,13 @@ describe('InputQueue', () => {
     const queue = new InputQueue<string[]>(10);
     const log: string[] = [];
     queue.post((target) => target.push('a'));
-    const result = queue.run((target) => { target.push('b'); return 42; });
-    const failure = queue.run(() => { throw new Error('refused'); });
+    const result = queue.run((target) => {
+      target.push('b');
+      return 42;
+    });
+    const failure = queue.run(() => {
+      throw new Error('refused');
+    });
     queue.drain(log);
     expect(log).toEqual(['a', 'b']);
     expect(await result).toBe(42);

@@ -50,7 +50,9 @@ export class InputQueue<T> {
         reject,
       });
       if (accepted) return;
-      reject(this.closedWith?.() ?? new NodeError('Overloaded', `the Raft loop's inbox is full (${this.inputsMax} inputs)`));
+      reject(
+        this.closedWith?.() ?? new NodeError('Overloaded', `the Raft loop's inbox is full (${this.inputsMax} inputs)`),
+      );
     });
   }
 

@@ -23,21 +23,29 @@ const empty = new Uint8Array(0);
 
 function requireKey(key: Uint8Array | undefined): Uint8Array {
   if (key === undefined || key.length === 0) throw new NodeError('InvalidArgument', 'key must not be empty');
-  if (key.length > KvDefaults.keyBytesMax) throw new NodeError('InvalidArgument', `key of ${key.length} bytes exceeds ${KvDefaults.keyBytesMax}`);
+  if (key.length > KvDefaults.keyBytesMax)
+    throw new NodeError('InvalidArgument', `key of ${key.length} bytes exceeds ${KvDefaults.keyBytesMax}`);
   return key;
 }
 
 /** Values the FSM would refuse to decode are refused here, before proposing (definite). */
 function checkValue(field: string, value: Uint8Array): Uint8Array {
-  if (value.length > KvDefaults.valueBytesMax) throw new NodeError('InvalidArgument', `${field} of ${value.length} bytes exceeds ${KvDefaults.valueBytesMax}`);
+  if (value.length > KvDefaults.valueBytesMax)
+    throw new NodeError('InvalidArgument', `${field} of ${value.length} bytes exceeds ${KvDefaults.valueBytesMax}`);
   return value;
 }
 
-function expectResponse<K extends FsmResponse['kind']>(applied: AppliedProposal, kind: K): Extract<FsmResponse, { kind: K }> {
+function expectResponse<K extends FsmResponse['kind']>(
+  applied: AppliedProposal,
+  kind: K,
+): Extract<FsmResponse, { kind: K }> {
   const { response } = applied;
   if (response.kind !== kind) {
     // The entry applied but not as the request we built: its outcome is unknown to the client.
-    throw new NodeError('Internal', `entry ${applied.index} applied as ${response.kind}${response.kind === 'error' ? ` (${response.message})` : ''}, expected ${kind}`);
+    throw new NodeError(
+      'Internal',
+      `entry ${applied.index} applied as ${response.kind}${response.kind === 'error' ? ` (${response.message})` : ''}, expected ${kind}`,
+    );
   }
   return response as Extract<FsmResponse, { kind: K }>;
 }
@@ -65,7 +73,11 @@ function forwardErrorOf(error: unknown): M.ForwardError {
 }
 
 /** Serves one forwarded request as the unary call with `no_forward` set (a forwarded request is never forwarded again). */
-function serveForwarded(serve: ForwardableHandlers, request: M.ForwardRequest, deadlineMs: number): Promise<M.ForwardResponse> {
+function serveForwarded(
+  serve: ForwardableHandlers,
+  request: M.ForwardRequest,
+  deadlineMs: number,
+): Promise<M.ForwardResponse> {
   const { id } = request;
   switch (request.request) {
     case 'get':
@@ -73,11 +85,17 @@ function serveForwarded(serve: ForwardableHandlers, request: M.ForwardRequest, d
     case 'put':
       return serve.put({ ...request.put, noForward: true }, deadlineMs).then((put) => ({ id, response: 'put', put }));
     case 'delete':
-      return serve.delete({ ...request.delete, noForward: true }, deadlineMs).then((answer) => ({ id, response: 'delete', delete: answer }));
+      return serve
+        .delete({ ...request.delete, noForward: true }, deadlineMs)
+        .then((answer) => ({ id, response: 'delete', delete: answer }));
     case 'compareAndSet':
-      return serve.compareAndSet({ ...request.compareAndSet, noForward: true }, deadlineMs).then((compareAndSet) => ({ id, response: 'compareAndSet', compareAndSet }));
+      return serve
+        .compareAndSet({ ...request.compareAndSet, noForward: true }, deadlineMs)
+        .then((compareAndSet) => ({ id, response: 'compareAndSet', compareAndSet }));
     default:
-      return Promise.reject(new NodeError('InvalidArgument', `forwarded request ${id} sets none of get, put, delete, compare_and_set`));
+      return Promise.reject(
+        new NodeError('InvalidArgument', `forwarded request ${id} sets none of get, put, delete, compare_and_set`),
+      );
   }
 }
 
@@ -88,7 +106,10 @@ function serveForwarded(serve: ForwardableHandlers, request: M.ForwardRequest, d
  * answered ShuttingDown and the stream ends when the accepted ones are
  * answered, so a forward in flight gets its real outcome, not a cut stream.
  */
-function serveForwardStream(serve: ForwardableHandlers, call: ServerDuplexStream<M.ForwardRequest, M.ForwardResponse>): StreamDrain {
+function serveForwardStream(
+  serve: ForwardableHandlers,
+  call: ServerDuplexStream<M.ForwardRequest, M.ForwardResponse>,
+): StreamDrain {
   let open = 0;
   let draining = false;
   let done = false;
@@ -103,7 +124,13 @@ function serveForwardStream(serve: ForwardableHandlers, call: ServerDuplexStream
   call.on('data', (request: M.ForwardRequest) => {
     if (done) return;
     if (draining) {
-      reply({ id: request.id, response: 'error', error: forwardErrorOf(new NodeError('ShuttingDown', 'the node is shutting down; the forwarded request was not accepted')) });
+      reply({
+        id: request.id,
+        response: 'error',
+        error: forwardErrorOf(
+          new NodeError('ShuttingDown', 'the node is shutting down; the forwarded request was not accepted'),
+        ),
+      });
       return;
     }
     open += 1;
@@ -128,13 +155,19 @@ function serveForwardStream(serve: ForwardableHandlers, call: ServerDuplexStream
 }
 
 /** The KV service implementation for `server.addService`. */
-export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writeGate?: KvWriteGate, bugs: ReadonlySet<string> = new Set()): UntypedServiceImplementation {
+export function createKvService(
+  core: NodeCore,
+  forwarder: LeaderForwarder,
+  writeGate?: KvWriteGate,
+  bugs: ReadonlySet<string> = new Set(),
+): UntypedServiceImplementation {
   const admitWrite = async (deadlineMs: number): Promise<void> => {
     core.assertServing();
     await writeGate?.admit(deadlineMs);
   };
   // BUG SWITCH E5: a write a follower forwarded (no_forward set, served here as leader) is proposed through the raw path, unwrapped.
-  const wrapOf = (noForward: boolean | undefined): { readonly wrap?: boolean } => (bugs.has('E5') && noForward === true && core.isLeader() ? { wrap: false } : {});
+  const wrapOf = (noForward: boolean | undefined): { readonly wrap?: boolean } =>
+    bugs.has('E5') && noForward === true && core.isLeader() ? { wrap: false } : {};
   const serve: ForwardableHandlers = {
     get: async (request, deadlineMs) => {
       const key = requireKey(request.key);
@@ -142,7 +175,8 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
         const local = await core.localRead(key);
         return { found: local.value !== null, value: local.value ?? empty, readIndex: local.readIndex };
       }
-      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.get({ key, noForward: true }, callOptions), deadlineMs);
+      if (!servesLocally(core, request.noForward))
+        return forwarder.kv((client, callOptions) => client.get({ key, noForward: true }, callOptions), deadlineMs);
       const { value, readIndex } = await core.get(key);
       return { found: value !== null, value: value ?? empty, readIndex };
     },
@@ -151,16 +185,27 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
       const value = checkValue('value', request.value ?? empty);
       const ttlMs = BigInt(request.ttlMs ?? 0);
       await admitWrite(deadlineMs);
-      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, callOptions), deadlineMs);
-      const applied = await core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }), wrapOf(request.noForward));
+      if (!servesLocally(core, request.noForward))
+        return forwarder.kv(
+          (client, callOptions) => client.put({ key, value, ttlMs: Number(ttlMs), noForward: true }, callOptions),
+          deadlineMs,
+        );
+      const applied = await core.proposeKv(
+        (commitTs) => ({ kind: 'put', commitTs, key, value, ttlMs }),
+        wrapOf(request.noForward),
+      );
       expectResponse(applied, 'put');
       return { appliedIndex: applied.index };
     },
     delete: async (request, deadlineMs) => {
       const key = requireKey(request.key);
       await admitWrite(deadlineMs);
-      if (!servesLocally(core, request.noForward)) return forwarder.kv((client, callOptions) => client.delete({ key, noForward: true }, callOptions), deadlineMs);
-      const applied = await core.proposeKv((commitTs) => ({ kind: 'delete', commitTs, key }), wrapOf(request.noForward));
+      if (!servesLocally(core, request.noForward))
+        return forwarder.kv((client, callOptions) => client.delete({ key, noForward: true }, callOptions), deadlineMs);
+      const applied = await core.proposeKv(
+        (commitTs) => ({ kind: 'delete', commitTs, key }),
+        wrapOf(request.noForward),
+      );
       return { appliedIndex: applied.index, existed: expectResponse(applied, 'delete').existed };
     },
     compareAndSet: async (request, deadlineMs) => {
@@ -169,14 +214,26 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
       const newValue = checkValue('new_value', request.newValue ?? empty);
       await admitWrite(deadlineMs);
       if (!servesLocally(core, request.noForward)) {
-        return forwarder.kv((client, callOptions) =>
-          client.compareAndSet({ key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true }, callOptions),
+        return forwarder.kv(
+          (client, callOptions) =>
+            client.compareAndSet(
+              { key, expectAbsent: expected === null, expected: expected ?? empty, newValue, noForward: true },
+              callOptions,
+            ),
           deadlineMs,
         );
       }
-      const applied = await core.proposeKv((commitTs) => ({ kind: 'compareAndSet', commitTs, key, expected, newValue }), wrapOf(request.noForward));
+      const applied = await core.proposeKv(
+        (commitTs) => ({ kind: 'compareAndSet', commitTs, key, expected, newValue }),
+        wrapOf(request.noForward),
+      );
       const response = expectResponse(applied, 'compareAndSet');
-      return { succeeded: response.succeeded, currentFound: response.current !== null, current: response.current ?? empty, appliedIndex: applied.index };
+      return {
+        succeeded: response.succeeded,
+        currentFound: response.current !== null,
+        current: response.current ?? empty,
+        appliedIndex: applied.index,
+      };
     },
   };
   return {
@@ -184,6 +241,7 @@ export function createKvService(core: NodeCore, forwarder: LeaderForwarder, writ
     Put: unaryHandler(serve.put),
     Delete: unaryHandler(serve.delete),
     CompareAndSet: unaryHandler(serve.compareAndSet),
-    Forward: (call: ServerDuplexStream<M.ForwardRequest, M.ForwardResponse>): StreamDrain => serveForwardStream(serve, call),
+    Forward: (call: ServerDuplexStream<M.ForwardRequest, M.ForwardResponse>): StreamDrain =>
+      serveForwardStream(serve, call),
   };
 }

@@ -37,7 +37,9 @@ async function throughElections<T>(what: string, call: () => Promise<T>): Promis
     try {
       return await call();
     } catch (error) {
-      const between = error instanceof Error && /\b(NoLeader|NotLeader|ProposalDropped|LeadershipLost|ReadIndexTimeout)\b/.test(error.message);
+      const between =
+        error instanceof Error &&
+        /\b(NoLeader|NotLeader|ProposalDropped|LeadershipLost|ReadIndexTimeout)\b/.test(error.message);
       if (!between) throw error;
       if (Date.now() > deadline) throw new Error(`${what}: still between leaders after 20 s`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -70,13 +72,23 @@ describe('snapshot of a large store', () => {
   });
 
   it('keeps every node alive, serves early and late keys, and a lagging follower installs it', async () => {
-    cluster = await ProcessCluster.create(['n1', 'n2', 'n3'], 3, ['--tick-ms', '20', '--test-hooks', '--snapshot-entries', '40', '--snapshot-keep-entries', '4']);
+    cluster = await ProcessCluster.create(['n1', 'n2', 'n3'], 3, [
+      '--tick-ms',
+      '20',
+      '--test-hooks',
+      '--snapshot-entries',
+      '40',
+      '--snapshot-keep-entries',
+      '4',
+    ]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     const [lagging, restarted] = ['n1', 'n2', 'n3'].filter((id) => id !== leader) as [string, string];
     const kv = cluster.kv(leader);
     await throughElections('the early put', () => kv.put({ key: utf8('early'), value: utf8('first') }));
-    await waitFor(`${lagging} to apply the early put`, 20_000, async () => ((await cluster!.status(lagging)).appliedIndex >= (await cluster!.status(leader)).appliedIndex ? true : undefined));
+    await waitFor(`${lagging} to apply the early put`, 20_000, async () =>
+      (await cluster!.status(lagging)).appliedIndex >= (await cluster!.status(leader)).appliedIndex ? true : undefined,
+    );
     await cluster.kill(lagging);
 
     const admin = cluster.admin(leader);
@@ -85,7 +97,9 @@ describe('snapshot of a large store', () => {
     const propose = async (): Promise<void> => {
       for (let payload = payloads.shift(); payload !== undefined; payload = payloads.shift()) {
         // A batch retried after NoLeader writes the same values again: harmless here.
-        const applied = await throughElections('a bulk batch', () => admin.debugProposeRaw({ payload }, { timeoutMs: 30_000 }));
+        const applied = await throughElections('a bulk batch', () =>
+          admin.debugProposeRaw({ payload }, { timeoutMs: 30_000 }),
+        );
         lastBulkIndex = Math.max(lastBulkIndex, applied.appliedIndex);
       }
     };
@@ -93,12 +107,17 @@ describe('snapshot of a large store', () => {
     await throughElections('the late put', () => kv.put({ key: utf8('late'), value: utf8('last') }));
     // More entries until the leader snapshots above the whole bulk load (the late put included).
     let fillers = 0;
-    await waitFor('a snapshot above the bulk load on the leader', 30_000, async () => {
-      const status = await cluster!.status(leader);
-      if (status.snapshotIndex > lastBulkIndex + 1) return status;
-      await kv.put({ key: utf8(`filler-${fillers++}`), value: utf8('x') });
-      return undefined;
-    }, 0);
+    await waitFor(
+      'a snapshot above the bulk load on the leader',
+      30_000,
+      async () => {
+        const status = await cluster!.status(leader);
+        if (status.snapshotIndex > lastBulkIndex + 1) return status;
+        await kv.put({ key: utf8(`filler-${fillers++}`), value: utf8('x') });
+        return undefined;
+      },
+      0,
+    );
     const target = (await cluster.status(leader)).appliedIndex;
     expect(cluster.logOf(leader)).toContain('snapshot taken');
 
@@ -107,7 +126,8 @@ describe('snapshot of a large store', () => {
       const status = await cluster.status(id);
       expect(status.halted).toBe(false);
     }
-    const read = async (key: string): Promise<string> => text((await throughElections(`a read of ${key}`, () => kv.get({ key: utf8(key) }))).value);
+    const read = async (key: string): Promise<string> =>
+      text((await throughElections(`a read of ${key}`, () => kv.get({ key: utf8(key) }))).value);
     expect(await read('early')).toBe('first');
     expect(await read('late')).toBe('last');
     expect(await read(keyOf(ROWS - 1))).toBe(valueOf(ROWS - 1));

@@ -4,7 +4,13 @@
  * a container never resets the connection), retried elsewhere only when it
  * surely was not sent. Fake leaders are in-process gRPC servers on 127.0.0.1.
  */
-import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKvClient, NodeError, serviceDefinition, type KvClient, type LeaderHint } from '../proto/index.js';
 import type * as M from '../proto/index.js';
@@ -22,7 +28,9 @@ async function fakeLeader(put: PutHandler): Promise<{ address: string; server: S
   const server = new Server();
   server.addService(serviceDefinition('KV'), { Put: put });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error === null ? resolve(bound) : reject(error),
+    );
   });
   return { address: `127.0.0.1:${port}`, server };
 }
@@ -38,7 +46,10 @@ class LeaderView {
     this.leader = leader;
     for (const listener of [...this.listeners]) listener(hintOf(leader));
   }
-  forwarder(callTimeoutMs: number, extra: { createKv?: (address: string) => KvClient; leaderHint?: () => LeaderHint } = {}): LeaderForwarder {
+  forwarder(
+    callTimeoutMs: number,
+    extra: { createKv?: (address: string) => KvClient; leaderHint?: () => LeaderHint } = {},
+  ): LeaderForwarder {
     return new LeaderForwarder({
       routeOf: (id) => this.routes.get(id),
       leaderHint: extra.leaderHint ?? (() => hintOf(this.leader)),
@@ -53,7 +64,10 @@ class LeaderView {
 }
 
 const put = (forwarder: LeaderForwarder, deadlineMs = Infinity): Promise<M.PutResponse> =>
-  forwarder.kv((client, options) => client.put({ key: utf8('k'), value: utf8('v'), noForward: true }, options), deadlineMs);
+  forwarder.kv(
+    (client, options) => client.put({ key: utf8('k'), value: utf8('v'), noForward: true }, options),
+    deadlineMs,
+  );
 
 describe('LeaderForwarder', () => {
   const cleanup: (() => void)[] = [];
@@ -71,7 +85,10 @@ describe('LeaderForwarder', () => {
     // The node's own bound is far beyond the test's timeout: only the cancellation can end the call in time.
     const forwarder = view.forwarder(60_000);
     cleanup.push(() => forwarder.close());
-    const outcome = put(forwarder).then(() => undefined, (error: unknown) => error);
+    const outcome = put(forwarder).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await reachedLeader;
     expect(forwarder.cachedClients).toBe(1);
     view.change('n2');
@@ -85,7 +102,11 @@ describe('LeaderForwarder', () => {
 
   it('bounds the forward by the client deadline less the reply margin, and by its own bound', async () => {
     const seen: number[] = [];
-    const fake = { address: 'fake', close: () => undefined, put: async (_r: unknown, o: { timeoutMs: number }) => (seen.push(o.timeoutMs), { appliedIndex: 1 }) };
+    const fake = {
+      address: 'fake',
+      close: () => undefined,
+      put: async (_r: unknown, o: { timeoutMs: number }) => (seen.push(o.timeoutMs), { appliedIndex: 1 }),
+    };
     const view = new LeaderView('n1', new Map([['n1', 'fake']]));
     const forwarder = view.forwarder(6_000, { createKv: () => fake as unknown as KvClient });
     const before = Date.now();
@@ -100,8 +121,12 @@ describe('LeaderForwarder', () => {
   it('refuses to forward past the client deadline without sending (NoLeader, definite)', async () => {
     let calls = 0;
     const view = new LeaderView('n1', new Map([['n1', 'fake']]));
-    const forwarder = view.forwarder(6_000, { createKv: () => ({ address: 'fake', close: () => undefined }) as unknown as KvClient });
-    const error = await forwarder.kv(async () => ++calls, Date.now() + forwardDefaults.replyMarginMs - 1).catch((e: unknown) => e);
+    const forwarder = view.forwarder(6_000, {
+      createKv: () => ({ address: 'fake', close: () => undefined }) as unknown as KvClient,
+    });
+    const error = await forwarder
+      .kv(async () => ++calls, Date.now() + forwardDefaults.replyMarginMs - 1)
+      .catch((e: unknown) => e);
     expect((error as NodeError).spec.name).toBe('NoLeader');
     expect(calls).toBe(0);
   });
@@ -110,7 +135,13 @@ describe('LeaderForwarder', () => {
     const live = await fakeLeader((_call, callback) => callback(null, { appliedIndex: 7 }));
     cleanup.push(() => live.server.forceShutdown());
     const deadAddress = `127.0.0.1:${await freePort()}`;
-    const view = new LeaderView('n1', new Map([['n1', deadAddress], ['n2', live.address]]));
+    const view = new LeaderView(
+      'n1',
+      new Map([
+        ['n1', deadAddress],
+        ['n2', live.address],
+      ]),
+    );
     let asked = 0;
     // The first look-up still names the dead n1; by the time its refusal comes back n2 leads.
     const forwarder = view.forwarder(5_000, { leaderHint: () => hintOf(asked++ === 0 ? 'n1' : 'n2') });
@@ -120,7 +151,13 @@ describe('LeaderForwarder', () => {
   });
 
   it('forwards an EncryptionAdmin call to the leader route bounded by the client deadline, and closes its cached client', async () => {
-    const view = new LeaderView('n1', new Map([['n1', 'addr-n1'], ['n2', 'addr-n2']]));
+    const view = new LeaderView(
+      'n1',
+      new Map([
+        ['n1', 'addr-n1'],
+        ['n2', 'addr-n2'],
+      ]),
+    );
     const seen: string[] = [];
     let closed = 0;
     const forwarder = new LeaderForwarder({
@@ -132,20 +169,32 @@ describe('LeaderForwarder', () => {
         const unused = (): Promise<never> => Promise.reject(new Error('not called'));
         return {
           address,
-          getCapability: unused, getSidecarState: unused, resyncSidecar: unused, bootstrapEncryption: unused, rotateDek: unused,
-          enableStorageEnvelope: unused, enableRaftEnvelope: unused,
+          getCapability: unused,
+          getSidecarState: unused,
+          resyncSidecar: unused,
+          bootstrapEncryption: unused,
+          rotateDek: unused,
+          enableStorageEnvelope: unused,
+          enableRaftEnvelope: unused,
           registerEncryptionWriter: async (request, options) => {
             const timeoutMs = options?.timeoutMs ?? Infinity;
-            seen.push(`${address} RegisterEncryptionWriter ${JSON.stringify(request)} ${timeoutMs <= 1_000 - forwardDefaults.replyMarginMs ? 'bounded' : timeoutMs}`);
+            seen.push(
+              `${address} RegisterEncryptionWriter ${JSON.stringify(request)} ${timeoutMs <= 1_000 - forwardDefaults.replyMarginMs ? 'bounded' : timeoutMs}`,
+            );
             return { appliedIndex: '9' };
           },
-          close: () => { closed++; },
+          close: () => {
+            closed++;
+          },
         };
       },
     });
     cleanup.push(() => forwarder.close());
     const request = { dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] };
-    const answer = await forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), Date.now() + 1_000);
+    const answer = await forwarder.encryptionAdmin(
+      (client, options) => client.registerEncryptionWriter(request, options),
+      Date.now() + 1_000,
+    );
     expect(answer.appliedIndex).toBe('9');
     expect(seen).toEqual([`addr-n1 RegisterEncryptionWriter ${JSON.stringify(request)} bounded`]);
     expect(forwarder.cachedClients).toBe(1);
@@ -155,10 +204,21 @@ describe('LeaderForwarder', () => {
 
   it('never retries a forward that may have been sent', async () => {
     let secondLeaderCalls = 0;
-    const lost = await fakeLeader((_call, callback) => callback({ code: GrpcStatus.UNAVAILABLE, details: 'connection reset mid-call' }));
+    const lost = await fakeLeader((_call, callback) =>
+      callback({ code: GrpcStatus.UNAVAILABLE, details: 'connection reset mid-call' }),
+    );
     const other = await fakeLeader((_call, callback) => (secondLeaderCalls++, callback(null, { appliedIndex: 1 })));
-    cleanup.push(() => lost.server.forceShutdown(), () => other.server.forceShutdown());
-    const view = new LeaderView('n1', new Map([['n1', lost.address], ['n2', other.address]]));
+    cleanup.push(
+      () => lost.server.forceShutdown(),
+      () => other.server.forceShutdown(),
+    );
+    const view = new LeaderView(
+      'n1',
+      new Map([
+        ['n1', lost.address],
+        ['n2', other.address],
+      ]),
+    );
     let asked = 0;
     const forwarder = view.forwarder(5_000, { leaderHint: () => hintOf(asked++ === 0 ? 'n1' : 'n2') });
     cleanup.push(() => forwarder.close());
@@ -190,10 +250,14 @@ describe('unaryHandler', () => {
     const deadlines: number[] = [];
     const server = new Server();
     server.addService(serviceDefinition('KV'), {
-      Put: unaryHandler(async (_request: M.PutRequest, deadlineMs) => (deadlines.push(deadlineMs), { appliedIndex: 1 })),
+      Put: unaryHandler(
+        async (_request: M.PutRequest, deadlineMs) => (deadlines.push(deadlineMs), { appliedIndex: 1 }),
+      ),
     });
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error === null ? resolve(bound) : reject(error),
+      );
     });
     const client = createKvClient(`127.0.0.1:${port}`);
     try {

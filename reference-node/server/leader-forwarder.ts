@@ -89,7 +89,12 @@ export class LeaderForwarder {
    */
   admin<T>(call: ForwardCall<AdminClient, T>, deadlineMs: number, cancelOnLeaderChange = true): Promise<T> {
     const create = this.options.createAdmin ?? createAdminClient;
-    return this.forward((address) => cached(this.adminClients, address, create), call, deadlineMs, cancelOnLeaderChange);
+    return this.forward(
+      (address) => cached(this.adminClients, address, create),
+      call,
+      deadlineMs,
+      cancelOnLeaderChange,
+    );
   }
 
   /** Calls `call` on the leader's EncryptionAdmin service; `deadlineMs` as for `kv`. */
@@ -105,32 +110,54 @@ export class LeaderForwarder {
 
   close(): void {
     this.unsubscribe();
-    for (const client of [...this.kvClients.values(), ...this.adminClients.values(), ...this.encryptionAdminClients.values()]) client.close();
+    for (const client of [
+      ...this.kvClients.values(),
+      ...this.adminClients.values(),
+      ...this.encryptionAdminClients.values(),
+    ])
+      client.close();
     this.kvClients.clear();
     this.adminClients.clear();
     this.encryptionAdminClients.clear();
   }
 
-  private async forward<C, T>(clientFor: (address: string) => C, call: ForwardCall<C, T>, deadlineMs: number, cancelOnLeaderChange: boolean): Promise<T> {
+  private async forward<C, T>(
+    clientFor: (address: string) => C,
+    call: ForwardCall<C, T>,
+    deadlineMs: number,
+    cancelOnLeaderChange: boolean,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const hint = this.options.leaderHint();
       if (hint.leaderId === '') throw new NodeError('NoLeader', 'no leader is known to forward to');
       const address = this.options.routeOf(hint.leaderId);
       if (address === undefined) throw new NodeError('NoLeader', `the address of leader ${hint.leaderId} is unknown`);
       const timeoutMs = Math.min(this.options.callTimeoutMs, deadlineMs - Date.now() - forwardDefaults.replyMarginMs);
-      if (timeoutMs <= 0) throw new NodeError('NoLeader', `no time left to forward to leader ${hint.leaderId} before the client's deadline; nothing was sent`, hint);
+      if (timeoutMs <= 0)
+        throw new NodeError(
+          'NoLeader',
+          `no time left to forward to leader ${hint.leaderId} before the client's deadline; nothing was sent`,
+          hint,
+        );
       try {
         return await this.attempt(clientFor(address), call, hint, timeoutMs, cancelOnLeaderChange);
       } catch (error) {
         const failure = error instanceof NodeError ? error : forwardError(error, hint);
         const leaderMoved = this.options.leaderHint().leaderId !== hint.leaderId;
-        if (!routingFailures.has(failure.spec.name) || attempt >= forwardDefaults.attemptsMax || !leaderMoved) throw failure;
+        if (!routingFailures.has(failure.spec.name) || attempt >= forwardDefaults.attemptsMax || !leaderMoved)
+          throw failure;
       }
     }
   }
 
   /** One forwarded call, cancelled if the leader changes away from `hint` meanwhile. */
-  private async attempt<C, T>(client: C, call: ForwardCall<C, T>, hint: LeaderHint, timeoutMs: number, cancelOnLeaderChange: boolean): Promise<T> {
+  private async attempt<C, T>(
+    client: C,
+    call: ForwardCall<C, T>,
+    hint: LeaderHint,
+    timeoutMs: number,
+    cancelOnLeaderChange: boolean,
+  ): Promise<T> {
     const abort = new AbortController();
     let newLeader: string | undefined;
     const stop = this.options.onLeaderChange((next) => {
@@ -143,7 +170,11 @@ export class LeaderForwarder {
     } catch (error) {
       if (newLeader === undefined) throw forwardError(error, hint);
       const now = newLeader === '' ? 'no leader is known' : `${newLeader} leads`;
-      throw new NodeError('ForwardFailed', `leadership moved away from ${hint.leaderId} while forwarding (now ${now}); the request may have been sent`, hint);
+      throw new NodeError(
+        'ForwardFailed',
+        `leadership moved away from ${hint.leaderId} while forwarding (now ${now}); the request may have been sent`,
+        hint,
+      );
     } finally {
       stop();
     }
@@ -152,7 +183,10 @@ export class LeaderForwarder {
   /** Closes the clients of every address but the new leader's, so a dead leader's channel is not reused. */
   private dropStaleClients(hint: LeaderHint): void {
     const keep = hint.leaderId === '' ? undefined : this.options.routeOf(hint.leaderId);
-    for (const clients of [this.kvClients, this.adminClients, this.encryptionAdminClients] as Map<string, { close(): void }>[]) {
+    for (const clients of [this.kvClients, this.adminClients, this.encryptionAdminClients] as Map<
+      string,
+      { close(): void }
+    >[]) {
       for (const [address, client] of clients) {
         if (address === keep) continue;
         client.close();
@@ -176,10 +210,22 @@ export function forwardError(error: unknown, hint: LeaderHint): NodeError {
   const classification = classifyError(error);
   const { spec } = classification;
   if (errorSpecByCode(spec.code) === spec) {
-    return new NodeError(spec.name as NodeErrorName, `leader ${hint.leaderId}: ${classification.message}`, classification.leaderHint);
+    return new NodeError(
+      spec.name as NodeErrorName,
+      `leader ${hint.leaderId}: ${classification.message}`,
+      classification.leaderHint,
+    );
   }
   if (spec === TransportErrors.ConnectionRefused) {
-    return new NodeError('NoLeader', `leader ${hint.leaderId} at its route is unreachable; nothing was sent (${classification.message})`, hint);
+    return new NodeError(
+      'NoLeader',
+      `leader ${hint.leaderId} at its route is unreachable; nothing was sent (${classification.message})`,
+      hint,
+    );
   }
-  return new NodeError('ForwardFailed', `forwarding to leader ${hint.leaderId} failed: ${classification.message}`, hint);
+  return new NodeError(
+    'ForwardFailed',
+    `forwarding to leader ${hint.leaderId} failed: ${classification.message}`,
+    hint,
+  );
 }

@@ -47,7 +47,9 @@ describe('leader crash under load', () => {
     const ackedAtKill = acked.size;
     const newLeader = await cluster.waitForLeader(survivors);
     expect(survivors).toContain(newLeader);
-    await waitFor('writes acknowledged by the new leader', 15_000, async () => (acked.size >= ackedAtKill + 30 ? true : undefined));
+    await waitFor('writes acknowledged by the new leader', 15_000, async () =>
+      acked.size >= ackedAtKill + 30 ? true : undefined,
+    );
     stop = true;
     await Promise.all(writers);
 

@@ -38,8 +38,12 @@ function newLeaderBehindCutover() {
   const loopHalt: { current: HaltInfo | undefined } = { current: undefined };
   const loop = {
     inbox,
-    get halt() { return loopHalt.current; },
-    get currentSoftState() { return softState; },
+    get halt() {
+      return loopHalt.current;
+    },
+    get currentSoftState() {
+      return softState;
+    },
     currentConfState: { voters: ['n1', 'n2', 'n3'], learners: [] },
   } as unknown as RaftLoop;
   const fsm = { appliedIndex: () => state.applied, get: async () => null } as unknown as StateMachine;
@@ -49,7 +53,11 @@ function newLeaderBehindCutover() {
     rawNode: { status: () => ({ ...raft }) } as unknown as RawNode,
     proposals,
     fsm,
-    hlc: { now: () => 100n, fenceForLeadership: () => undefined, leaseRenewalPayload: () => Uint8Array.of(0x02, 1) } as unknown as Hlc,
+    hlc: {
+      now: () => 100n,
+      fenceForLeadership: () => undefined,
+      leaseRenewalPayload: () => Uint8Array.of(0x02, 1),
+    } as unknown as Hlc,
     addressBook: { get: () => '127.0.0.1:1' } as unknown as AddressBook,
     proposalTimeoutMs,
     leaderReadyWaitMs,
@@ -60,7 +68,10 @@ function newLeaderBehindCutover() {
     // The installer of the cutover's apply publishes the wrap: until then the wrap is the identity.
     wrapPayload: (payload) => (state.wrapInstalled ? Uint8Array.of(wrappedTag, ...payload) : payload),
   });
-  const events = core.events(() => undefined, () => undefined);
+  const events = core.events(
+    () => undefined,
+    () => undefined,
+  );
   core.attach(loop);
   const setSoftState = (next: SoftState): void => {
     const previous = softState;
@@ -78,7 +89,11 @@ function newLeaderBehindCutover() {
   /** Runs what waits in the inbox on a raw node that records proposals (as the loop's drain does). */
   const drain = (): Uint8Array[] => {
     const proposed: Uint8Array[] = [];
-    inbox.drain({ propose: (data: Uint8Array) => { proposed.push(data); } } as unknown as RawNodeLike);
+    inbox.drain({
+      propose: (data: Uint8Array) => {
+        proposed.push(data);
+      },
+    } as unknown as RawNodeLike);
     return proposed;
   };
   return { core, raft, state, inbox, proposals, events, setSoftState, applyTo, drain, loopHalt };
@@ -88,7 +103,13 @@ type Leader = ReturnType<typeof newLeaderBehindCutover>;
 
 /** A put through the client path (proposeKv), as the KV service issues it. */
 function put(leader: Leader): Promise<unknown> {
-  return leader.core.proposeKv((commitTs) => ({ kind: 'put', commitTs, key: Uint8Array.of(1), value: Uint8Array.of(2), ttlMs: 0n }));
+  return leader.core.proposeKv((commitTs) => ({
+    kind: 'put',
+    commitTs,
+    key: Uint8Array.of(1),
+    value: Uint8Array.of(2),
+    ttlMs: 0n,
+  }));
 }
 
 /** Lets every pending promise continuation and immediate run (a proposal that was going to reach the inbox has). */
@@ -98,7 +119,10 @@ async function settle(): Promise<void> {
 
 /** The registry error name the promise rejected with, or 'resolved'. */
 async function outcome(promise: Promise<unknown>): Promise<string> {
-  return promise.then(() => 'resolved', (error: unknown) => (error instanceof NodeError ? error.spec.name : String(error)));
+  return promise.then(
+    () => 'resolved',
+    (error: unknown) => (error instanceof NodeError ? error.spec.name : String(error)),
+  );
 }
 
 /** Answers the proposal in `data` as the apply pipeline would once it applied at `index`. */

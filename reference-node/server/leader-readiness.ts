@@ -105,7 +105,11 @@ export class LeaderReadiness {
   }
 
   private notReady(): LeaderReadinessOutcome {
-    return { kind: 'notReady', appliedIndex: this.options.appliedIndex(), termStartIndex: this.termStart?.index ?? null };
+    return {
+      kind: 'notReady',
+      appliedIndex: this.options.appliedIndex(),
+      termStartIndex: this.termStart?.index ?? null,
+    };
   }
 
   /**

@@ -17,7 +17,14 @@ describe('learner joining after compaction', () => {
   });
 
   it('catches up by snapshot, is promoted, and serves as leader', async () => {
-    cluster = await ProcessCluster.create(['n1', 'n2', 'n3', 'n4'], 3, ['--tick-ms', '20', '--snapshot-entries', '10', '--snapshot-keep-entries', '2']);
+    cluster = await ProcessCluster.create(['n1', 'n2', 'n3', 'n4'], 3, [
+      '--tick-ms',
+      '20',
+      '--snapshot-entries',
+      '10',
+      '--snapshot-keep-entries',
+      '2',
+    ]);
     await cluster.startAll(['n1', 'n2', 'n3']);
     const leader = await cluster.waitForLeader(['n1', 'n2', 'n3']);
     const kv = cluster.kv(leader);
@@ -45,6 +52,11 @@ describe('learner joining after compaction', () => {
       expect(text(got.value)).toBe(`v${i}`);
     }
     const status = await cluster.status('n1');
-    expect(status.members.map((m) => `${m.id}:${m.suffrage}`).sort()).toEqual(['n1:voter', 'n2:voter', 'n3:voter', 'n4:voter']);
+    expect(status.members.map((m) => `${m.id}:${m.suffrage}`).sort()).toEqual([
+      'n1:voter',
+      'n2:voter',
+      'n3:voter',
+      'n4:voter',
+    ]);
   }, 60_000);
 });

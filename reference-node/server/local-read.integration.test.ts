@@ -20,15 +20,29 @@ describe('local Get', () => {
   });
 
   /** Local reads of `key` on `id` until its read_index reaches `index`; every answer must match the index it claims. */
-  async function localReadAt(id: string, key: string, index: number, before: string | null, after: string): Promise<void> {
+  async function localReadAt(
+    id: string,
+    key: string,
+    index: number,
+    before: string | null,
+    after: string,
+  ): Promise<void> {
     const mismatches: string[] = [];
-    await waitFor(`${id} to apply index ${index}`, 15_000, async () => {
-      const answer = await cluster!.kv(id).get({ key: utf8(key), local: true });
-      const value = answer.found ? text(answer.value) : null;
-      const expected = answer.readIndex >= index ? after : before;
-      if (value !== expected) mismatches.push(`${id} at read_index ${answer.readIndex}: ${String(value)}, expected ${String(expected)} (written at ${index})`);
-      return answer.readIndex >= index ? true : undefined;
-    }, 20);
+    await waitFor(
+      `${id} to apply index ${index}`,
+      15_000,
+      async () => {
+        const answer = await cluster!.kv(id).get({ key: utf8(key), local: true });
+        const value = answer.found ? text(answer.value) : null;
+        const expected = answer.readIndex >= index ? after : before;
+        if (value !== expected)
+          mismatches.push(
+            `${id} at read_index ${answer.readIndex}: ${String(value)}, expected ${String(expected)} (written at ${index})`,
+          );
+        return answer.readIndex >= index ? true : undefined;
+      },
+      20,
+    );
     expect(mismatches).toEqual([]);
   }
 
@@ -50,7 +64,10 @@ describe('local Get', () => {
     await localReadAt('n4', 'k', second.appliedIndex, 'v1', 'v2');
 
     // Without `local`, a follower asked not to forward still refuses (the linearizable path is unchanged).
-    const refused = await cluster.kv(follower).get({ key: utf8('k'), noForward: true }).catch((error: unknown) => error);
+    const refused = await cluster
+      .kv(follower)
+      .get({ key: utf8('k'), noForward: true })
+      .catch((error: unknown) => error);
     expect(classifyError(refused).spec).toBe(NodeErrors.NotLeader);
   }, 60_000);
 });

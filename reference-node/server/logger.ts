@@ -9,7 +9,14 @@ import type { LogLevel } from './node-config.js';
 
 export type { Logger } from 'pino';
 
-const levelNames: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const levelNames: Readonly<Record<number, string>> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const omitted = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 /** Formats one pino JSON record as `HH:MM:SS.mmm LEVEL [node] message key=value…`. */
@@ -31,9 +38,18 @@ export function formatPrettyLine(json: string): string {
 }
 
 /** Creates the node's root logger. */
-export function createLogger(options: { readonly level: LogLevel; readonly format: 'json' | 'pretty'; readonly nodeId: string }): Logger {
-  const destination = options.format === 'pretty'
-    ? { write: (line: string): void => { process.stderr.write(formatPrettyLine(line)); } }
-    : pino.destination({ fd: 2, sync: true });
+export function createLogger(options: {
+  readonly level: LogLevel;
+  readonly format: 'json' | 'pretty';
+  readonly nodeId: string;
+}): Logger {
+  const destination =
+    options.format === 'pretty'
+      ? {
+          write: (line: string): void => {
+            process.stderr.write(formatPrettyLine(line));
+          },
+        }
+      : pino.destination({ fd: 2, sync: true });
   return pino({ level: options.level, base: { node: options.nodeId } }, destination);
 }

@@ -7,7 +7,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
-  applyRegistration, decodeEncryptionEntry, emptySidecar, findCollidingRaftId, fullNodeId, writeSidecar,
+  applyRegistration,
+  decodeEncryptionEntry,
+  emptySidecar,
+  findCollidingRaftId,
+  fullNodeId,
+  writeSidecar,
 } from '../encryption/index.js';
 import { FakeRowStore, tempDir } from '../encryption/test/fixtures.js';
 import { NodeError } from '../proto/index.js';
@@ -17,8 +22,21 @@ import { memberPreRegistration } from './member-pre-registration.js';
 async function setup(options: { bootstrapped: boolean; leader?: boolean; bugs?: readonly string[] }) {
   const dir = await tempDir('prereg');
   const sidecarPath = join(dir.dir, 'node.sidecar');
-  const key = (purpose: 'storage' | 'raft') => ({ purpose, wrapped: new Uint8Array(60), created: '2026-01-01T00:00:00Z', localEpoch: 0 });
-  if (options.bootstrapped) await writeSidecar(sidecarPath, { ...emptySidecar(), active: { storage: 1, raft: 2 }, keys: new Map([[1, key('storage')], [2, key('raft')]]) });
+  const key = (purpose: 'storage' | 'raft') => ({
+    purpose,
+    wrapped: new Uint8Array(60),
+    created: '2026-01-01T00:00:00Z',
+    localEpoch: 0,
+  });
+  if (options.bootstrapped)
+    await writeSidecar(sidecarPath, {
+      ...emptySidecar(),
+      active: { storage: 1, raft: 2 },
+      keys: new Map([
+        [1, key('storage')],
+        [2, key('raft')],
+      ]),
+    });
   const rows = new FakeRowStore();
   const proposed: string[] = [];
   const halts: string[] = [];
@@ -44,7 +62,9 @@ async function setup(options: { bootstrapped: boolean; leader?: boolean; bugs?: 
 
 describe('memberPreRegistration (7c)', () => {
   const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => { for (const step of cleanup.splice(0)) await step(); });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0)) await step();
+  });
 
   it('does nothing before bootstrap, nor on a follower', async () => {
     const before = await setup({ bootstrapped: false });
@@ -76,7 +96,7 @@ describe('memberPreRegistration (7c)', () => {
     expect(t.proposed).toEqual([]);
   });
 
-  it('B37 (bug switch): the colliding member\'s registration is proposed and its apply halts (every replica applies the same)', async () => {
+  it("B37 (bug switch): the colliding member's registration is proposed and its apply halts (every replica applies the same)", async () => {
     const t = await setup({ bootstrapped: true, bugs: ['B37'] });
     cleanup.push(t.remove);
     await applyRegistration(t.rows, { dekId: 1, fullNodeId: fullNodeId('n1'), localEpoch: 3 }, new Set());

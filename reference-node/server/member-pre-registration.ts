@@ -47,10 +47,16 @@ export function memberPreRegistration(deps: MemberPreRegistrationDeps): (memberI
       if (row !== undefined && row.fullNodeId === full) continue;
       // BUG SWITCH B37: no read-before-propose collision check; the collision is found by the apply, which halts every replica.
       if (row !== undefined && deps.bugs?.has('B37') !== true) {
-        throw new NodeError('EncryptionFailedPrecondition', `ErrWriterUint16Collision: ${memberId} (full id ${full}) shares its 16-bit node id with registered writer ${row.fullNodeId} for DEK ${dekId}; nothing was proposed`);
+        throw new NodeError(
+          'EncryptionFailedPrecondition',
+          `ErrWriterUint16Collision: ${memberId} (full id ${full}) shares its 16-bit node id with registered writer ${row.fullNodeId} for DEK ${dekId}; nothing was proposed`,
+        );
       }
       const applied = await deps.core.proposeAdmin(encodeRegistrationEntry({ dekId, fullNodeId: full, localEpoch: 0 }));
-      deps.logger.info({ member: memberId, dekId, index: applied.index }, 'new member pre-registered as a writer at epoch 0 (7c)');
+      deps.logger.info(
+        { member: memberId, dekId, index: applied.index },
+        'new member pre-registered as a writer at epoch 0 (7c)',
+      );
     }
   };
 }

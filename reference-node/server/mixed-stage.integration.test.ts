@@ -14,7 +14,15 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError, EncryptionErrors, NodeErrors, RpcError } from '../proto/index.js';
 import {
-  bootstrapEncryption, enableRaftEnvelope, enableStorageEnvelope, makeLeader, putWithRetry, sidecarPathOf, startEncryptedCluster, text, utf8,
+  bootstrapEncryption,
+  enableRaftEnvelope,
+  enableStorageEnvelope,
+  makeLeader,
+  putWithRetry,
+  sidecarPathOf,
+  startEncryptedCluster,
+  text,
+  utf8,
   waitForHalt,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
@@ -31,8 +39,12 @@ async function leadOn(cluster: ProcessCluster, candidates: readonly string[]): P
 
 /** The error a call rejected with (fails the test if it succeeded). */
 async function rejection(call: Promise<unknown>): Promise<RpcError> {
-  const outcome = await call.then(() => undefined, (error: unknown) => error);
-  if (!(outcome instanceof RpcError)) throw new Error(`expected the call to be refused with an RpcError, got ${String(outcome)}`);
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof RpcError))
+    throw new Error(`expected the call to be refused with an RpcError, got ${String(outcome)}`);
   return outcome;
 }
 
@@ -53,19 +65,28 @@ describe('mixed-stage clusters', () => {
   });
 
   it('a 6A node applies registrations, halts with ErrKEKNotConfigured on a 6B bootstrap and again after restart; the 6B pair serves', async () => {
-    const started = await startEncryptedCluster({ nodeFlags: { n1: ['--stage', '6B'], n2: ['--stage', '6B'], n3: ['--stage', '6A'] }, withoutEncryption: ['n3'] });
+    const started = await startEncryptedCluster({
+      nodeFlags: { n1: ['--stage', '6B'], n2: ['--stage', '6B'], n3: ['--stage', '6A'] },
+      withoutEncryption: ['n3'],
+    });
     cluster = started.cluster;
     const leader = await leadOn(cluster, ['n1', 'n2']);
 
     // 6A had the mutators forced off: the refusal names the stage.
-    const forcedOff = await rejection(cluster.encryption('n3').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '1', localEpoch: 0 }] }));
+    const forcedOff = await rejection(
+      cluster.encryption('n3').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '1', localEpoch: 0 }] }),
+    );
     expect(classifyError(forcedOff).spec).toBe(NodeErrors.EncryptionFailedPrecondition);
     expect(forcedOff.message).toMatch(/stage 6A \(introduced in 6B\)/);
 
     // A registration (0x03) applies on the 6A node: its applier is wired, unlike a pre-6A binary's.
     const n3 = await cluster.encryption('n3').getCapability({});
-    const registered = await cluster.encryption(leader).registerEncryptionWriter({ dekId: 7, writers: [{ fullNodeId: '12345', localEpoch: 3 }] });
-    await waitFor('n3 to apply the registration', 15_000, async () => ((await cluster!.status('n3')).appliedIndex >= Number(registered.appliedIndex) ? true : undefined));
+    const registered = await cluster
+      .encryption(leader)
+      .registerEncryptionWriter({ dekId: 7, writers: [{ fullNodeId: '12345', localEpoch: 3 }] });
+    await waitFor('n3 to apply the registration', 15_000, async () =>
+      (await cluster!.status('n3')).appliedIndex >= Number(registered.appliedIndex) ? true : undefined,
+    );
     expect((await cluster.status('n3')).halted).toBe(false);
     expect(n3.encryptionCapable).toBe(false);
 
@@ -81,14 +102,21 @@ describe('mixed-stage clusters', () => {
     expect(secondHalt).toMatch(/ErrKEKNotConfigured/);
     expect(secondHalt).toContain(`(index ${haltIndex})`);
     // Status names the halt by its most specific registry entry (not the ErrEncryptionApply wrapper), the same after the restart.
-    expect(await cluster.status('n3')).toMatchObject({ appliedIndex: haltIndex - 1, haltIndex, haltCode: EncryptionErrors.ErrKEKNotConfigured.code, haltError: 'ErrKEKNotConfigured' });
+    expect(await cluster.status('n3')).toMatchObject({
+      appliedIndex: haltIndex - 1,
+      haltIndex,
+      haltCode: EncryptionErrors.ErrKEKNotConfigured.code,
+      haltError: 'ErrKEKNotConfigured',
+    });
 
     await writesStillWork(cluster, leader, 'after-6a-halt', 5);
     expect((await cluster.status(leader === 'n1' ? 'n2' : 'n1')).halted).toBe(false);
   }, 90_000);
 
   it('a 6C node in a 6D cluster passes the fan-out and halts on Phase 1 with ErrFSMWireSubtag; the others go on', async () => {
-    const started = await startEncryptedCluster({ nodeFlags: { n1: ['--stage', '6D'], n2: ['--stage', '6D'], n3: ['--stage', '6C'] } });
+    const started = await startEncryptedCluster({
+      nodeFlags: { n1: ['--stage', '6D'], n2: ['--stage', '6D'], n3: ['--stage', '6C'] },
+    });
     cluster = started.cluster;
     const leader = await leadOn(cluster, ['n1', 'n2']);
     await bootstrapEncryption(cluster, leader, started.kekPath);
@@ -116,7 +144,11 @@ describe('mixed-stage clusters', () => {
   }, 90_000);
 
   it('a 6B leader proposes but answers UNIMPLEMENTED to EnableStorageEnvelope; 6B starts with the flag and no KEK (no 6C guard)', async () => {
-    const started = await startEncryptedCluster({ ids: ['n1', 'n2'], nodeFlags: { n1: ['--stage', '6B'], n2: ['--stage', '6B'] }, withoutEncryption: ['n2'] });
+    const started = await startEncryptedCluster({
+      ids: ['n1', 'n2'],
+      nodeFlags: { n1: ['--stage', '6B'], n2: ['--stage', '6B'] },
+      withoutEncryption: ['n2'],
+    });
     cluster = started.cluster;
     cluster.addFlags('n2', ['--encryption-enabled', '--sidecar-path', sidecarPathOf(cluster, 'n2')]);
     await cluster.kill('n2');
@@ -129,11 +161,15 @@ describe('mixed-stage clusters', () => {
     expect(refused.message).toMatch(/EnableStorageEnvelope is not available at stage 6B \(introduced in 6D\)/);
 
     // n2 has --encryption-enabled without --kek-file: a 6C node refuses to start (ErrKEKRequiredWithFlag), 6B runs unwired.
-    const unwired = await rejection(cluster.encryption('n2').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '1', localEpoch: 0 }] }));
+    const unwired = await rejection(
+      cluster.encryption('n2').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '1', localEpoch: 0 }] }),
+    );
     expect(classifyError(unwired).spec).toBe(NodeErrors.EncryptionFailedPrecondition);
     expect(unwired.message).toMatch(/proposer is not configured/);
     // The 6B leader's mutators are on (flag, KEK and sidecar path), unlike 6A's.
-    const result = await cluster.encryption(leader).registerEncryptionWriter({ dekId: 9, writers: [{ fullNodeId: '42', localEpoch: 0 }] });
+    const result = await cluster
+      .encryption(leader)
+      .registerEncryptionWriter({ dekId: 9, writers: [{ fullNodeId: '42', localEpoch: 0 }] });
     expect(Number(result.appliedIndex)).toBeGreaterThan(0);
   }, 60_000);
 });

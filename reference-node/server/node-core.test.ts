@@ -49,7 +49,10 @@ function pausedLeader(): Harness {
     electionTicks: 10,
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 'n1' }),
   });
-  const events = core.events(() => undefined, () => undefined);
+  const events = core.events(
+    () => undefined,
+    () => undefined,
+  );
   core.attach(loop);
   return { core, inbox, events };
 }
@@ -57,9 +60,17 @@ function pausedLeader(): Harness {
 /** The registry name the promise rejected with, or 'pending' when it did not settle within `boundMs`. */
 async function outcome(promise: Promise<unknown>, boundMs = 2_000): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
-  const pending = new Promise<string>((resolve) => { timer = setTimeout(() => resolve('pending'), boundMs); });
+  const pending = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('pending'), boundMs);
+  });
   try {
-    return await Promise.race([promise.then(() => 'resolved', (error: unknown) => (error instanceof NodeError ? error.spec.name : String(error))), pending]);
+    return await Promise.race([
+      promise.then(
+        () => 'resolved',
+        (error: unknown) => (error instanceof NodeError ? error.spec.name : String(error)),
+      ),
+      pending,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -67,7 +78,9 @@ async function outcome(promise: Promise<unknown>, boundMs = 2_000): Promise<stri
 
 describe('NodeCore waiters', () => {
   const unhandled: unknown[] = [];
-  const record = (reason: unknown): void => { unhandled.push(reason); };
+  const record = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
   beforeEach(() => {
     unhandled.length = 0;
     process.on('unhandledRejection', record);

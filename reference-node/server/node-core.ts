@@ -6,7 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NodeError, type LeaderHint } from '../proto/index.js';
-import { encodeKvPayload, encodeProposal, type AppliedProposal, type Hlc, type KvRequest, type ProposalRegistry, type StateMachine } from '../kv/index.js';
+import {
+  encodeKvPayload,
+  encodeProposal,
+  type AppliedProposal,
+  type Hlc,
+  type KvRequest,
+  type ProposalRegistry,
+  type StateMachine,
+} from '../kv/index.js';
 import { asNodeId, type ConfChangeType, type ConfState, type SoftState } from '../raft/types.js';
 import type { RawNode } from '../raft/index.js';
 import { encodeConfChangeContext } from './conf-change-context.js';
@@ -74,7 +82,10 @@ export class NodeCore {
   private readonly readiness: LeaderReadiness;
 
   constructor(private readonly options: NodeCoreOptions) {
-    this.reads = new KeyedWaiters(options.waitersMax, { name: 'ReadIndexTimeout', message: 'leadership not confirmed' });
+    this.reads = new KeyedWaiters(options.waitersMax, {
+      name: 'ReadIndexTimeout',
+      message: 'leadership not confirmed',
+    });
     this.confChanges = new KeyedWaiters(16, { name: 'ProposalTimeout', message: 'membership change not applied' });
     this.readiness = new LeaderReadiness({
       raftStatus: () => options.rawNode.status(),
@@ -150,15 +161,27 @@ export class NodeCore {
     if (!this.isLeader()) {
       const hint = this.leaderHint();
       if (hint.leaderId === '') throw new NodeError('NoLeader', 'no leader is known');
-      throw new NodeError('NotLeader', `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`, hint);
+      throw new NodeError(
+        'NotLeader',
+        `not leader (current leader id=${hint.leaderId} address=${hint.leaderAddress})`,
+        hint,
+      );
     }
   }
 
   /** Proposes a KV request stamped with the leader's HLC and waits until it is applied. */
-  async proposeKv(build: (commitTs: bigint) => KvRequest, options: { readonly wrap?: boolean } = {}): Promise<AppliedProposal> {
+  async proposeKv(
+    build: (commitTs: bigint) => KvRequest,
+    options: { readonly wrap?: boolean } = {},
+  ): Promise<AppliedProposal> {
     this.assertLeader();
     const startedAt = performance.now();
-    const applied = await this.userProposal(() => this.proposePayload(() => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }), options.wrap ?? true));
+    const applied = await this.userProposal(() =>
+      this.proposePayload(
+        () => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }),
+        options.wrap ?? true,
+      ),
+    );
     this.kvProposalTimes.proposals += 1;
     this.kvProposalTimes.totalMs += performance.now() - startedAt;
     return applied;
@@ -188,7 +211,8 @@ export class NodeCore {
 
   /** Proposes the HLC lease renewal (0x02) without waiting; a leader does this periodically. */
   proposeLeaseRenewal(leaseMs: number): void {
-    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true) return;
+    if (!this.isLeader() || this.loop?.halt !== undefined || this.closing || this.options.barrier?.isClosed === true)
+      return;
     // Not before this leader applied up to its term's start: the wrap below is decided now (leader-readiness.ts).
     const term = this.readiness.readyTerm();
     if (term === null) return;
@@ -196,13 +220,23 @@ export class NodeCore {
     try {
       const lease = this.options.hlc.leaseRenewalPayload(leaseMs);
       // BUG SWITCH B10: the lease renewal bypasses the wrap-aware proposer.
-      data = this.entryData(this.options.proposals.allocateId(), lease, this.options.bugs?.has('B10') === true ? lease : this.wrap(lease));
+      data = this.entryData(
+        this.options.proposals.allocateId(),
+        lease,
+        this.options.bugs?.has('B10') === true ? lease : this.wrap(lease),
+      );
     } catch (error) {
-      this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not wrapped');
+      this.options.logger.debug(
+        { err: error instanceof Error ? error.message : String(error) },
+        'lease renewal not wrapped',
+      );
       return;
     }
     this.raftLoop.inbox.run(this.proposeInTerm(data, term)).catch((error: unknown) => {
-      this.options.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'lease renewal not proposed');
+      this.options.logger.debug(
+        { err: error instanceof Error ? error.message : String(error) },
+        'lease renewal not proposed',
+      );
     });
   }
 
@@ -234,7 +268,10 @@ export class NodeCore {
       throw nodeError;
     }
     const timer = setTimeout(() => {
-      this.options.proposals.reject(pending.id, new NodeError('ProposalTimeout', `not applied within ${this.options.proposalTimeoutMs} ms`));
+      this.options.proposals.reject(
+        pending.id,
+        new NodeError('ProposalTimeout', `not applied within ${this.options.proposalTimeoutMs} ms`),
+      );
     }, this.options.proposalTimeoutMs);
     try {
       return await pending.applied;
@@ -253,7 +290,10 @@ export class NodeCore {
     if (outcome.kind === 'ready') return outcome.term;
     this.assertLeader();
     const start = outcome.termStartIndex === null ? 'its term start' : `its term start ${outcome.termStartIndex}`;
-    throw new NodeError('ProposalDropped', `new leader not ready: applied ${outcome.appliedIndex}, below ${start}, after ${this.options.leaderReadyWaitMs} ms; nothing was proposed (retry)`);
+    throw new NodeError(
+      'ProposalDropped',
+      `new leader not ready: applied ${outcome.appliedIndex}, below ${start}, after ${this.options.leaderReadyWaitMs} ms; nothing was proposed (retry)`,
+    );
   }
 
   /**
@@ -267,7 +307,10 @@ export class NodeCore {
     return (raw) => {
       const now = this.options.rawNode.status();
       if (now.role === 'leader' && now.term !== term) {
-        throw new NodeError('ProposalDropped', `leadership moved from term ${term} to term ${now.term} before the proposal reached Raft; nothing was proposed (retry)`);
+        throw new NodeError(
+          'ProposalDropped',
+          `leadership moved from term ${term} to term ${now.term} before the proposal reached Raft; nothing was proposed (retry)`,
+        );
       }
       raw.propose(data);
     };
@@ -285,9 +328,14 @@ export class NodeCore {
     // The waiter is awaited at once and the inbox hand-off only feeds it: while the request still sits in the
     // inbox (a busy loop, a paused process waking with every timer due), the waiter's deadline, a leadership
     // change, a halt or a shutdown may reject it, and a rejection nothing awaits yet would crash the process.
-    void this.raftLoop.inbox.run((raw) => raw.readIndex(requestId)).catch((error: unknown) => {
-      this.reads.reject(requestId, toNodeError(error, () => this.leaderHint()));
-    });
+    void this.raftLoop.inbox
+      .run((raw) => raw.readIndex(requestId))
+      .catch((error: unknown) => {
+        this.reads.reject(
+          requestId,
+          toNodeError(error, () => this.leaderHint()),
+        );
+      });
     try {
       return await result;
     } finally {
@@ -336,9 +384,14 @@ export class NodeCore {
     const context = encodeConfChangeContext({ address: request.address, requestId });
     const applied = this.confChanges.wait(requestId, this.options.proposalTimeoutMs);
     // As in linearizableRead: the waiter is awaited at once, the hand-off only rejects it.
-    void this.raftLoop.inbox.run((raw) => raw.proposeConfChange({ type: request.type, nodeId: asNodeId(request.id), context })).catch((error: unknown) => {
-      this.confChanges.reject(requestId, toNodeError(error, () => this.leaderHint()));
-    });
+    void this.raftLoop.inbox
+      .run((raw) => raw.proposeConfChange({ type: request.type, nodeId: asNodeId(request.id), context }))
+      .catch((error: unknown) => {
+        this.confChanges.reject(
+          requestId,
+          toNodeError(error, () => this.leaderHint()),
+        );
+      });
     return await applied;
   }
 
@@ -381,7 +434,9 @@ export class NodeCore {
       this.options.proposals.rejectAll('LeadershipLost', `leadership lost (new role ${next.role})`);
       this.reads.rejectAll(() => new NodeError('NoLeader', 'leadership lost before the read was confirmed'));
       this.readIndexes.clear();
-      this.confChanges.rejectAll(() => new NodeError('LeadershipLost', 'leadership lost while the membership change was pending'));
+      this.confChanges.rejectAll(
+        () => new NodeError('LeadershipLost', 'leadership lost while the membership change was pending'),
+      );
     }
     if (next.role === 'leader') this.options.hlc.fenceForLeadership();
     if (next.role === 'leader' && previous.role !== 'leader') this.readiness.observeLeadership();
@@ -410,6 +465,8 @@ export class NodeCore {
     this.options.proposals.rejectAll('LeadershipLost', 'the node is shutting down; the proposal may still commit');
     this.reads.rejectAll(() => new NodeError('ShuttingDown', 'the node is shutting down'));
     this.readIndexes.clear();
-    this.confChanges.rejectAll(() => new NodeError('LeadershipLost', 'the node is shutting down; the change may still commit'));
+    this.confChanges.rejectAll(
+      () => new NodeError('LeadershipLost', 'the node is shutting down; the change may still commit'),
+    );
   }
 }

@@ -10,8 +10,13 @@
  * that reaches a starting node learns exactly that.
  */
 import {
-  Server, ServerCredentials,
-  type handleBidiStreamingCall, type handleUnaryCall, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall,
+  Server,
+  ServerCredentials,
+  type handleBidiStreamingCall,
+  type handleUnaryCall,
+  type sendUnaryData,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { clientDefaults, NodeError, serviceDefinition, toGrpcError, type EkvServices } from '../proto/index.js';
@@ -39,7 +44,10 @@ function isStreamDrain(value: unknown): value is StreamDrain {
 
 /** The listen address could not be bound (taken, not local, …). */
 export class ListenError extends Error {
-  constructor(readonly address: string, reason: string) {
+  constructor(
+    readonly address: string,
+    reason: string,
+  ) {
     super(`cannot listen on ${address}: ${reason}`);
     this.name = 'ListenError';
   }
@@ -87,8 +95,14 @@ export class NodeServer {
   /** Stops accepting calls; open streams end with status OK; calls still running after the grace period are cut. */
   async shutdown(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => { this.server.forceShutdown(); resolve(); }, gracefulShutdownMsMax);
-      this.server.tryShutdown(() => { clearTimeout(force); resolve(); });
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, gracefulShutdownMsMax);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
       for (const end of this.streams.values()) end();
       this.streams.clear();
     });
@@ -110,16 +124,23 @@ export class NodeServer {
     const handlers: UntypedServiceImplementation = {};
     for (const [method, attributes] of Object.entries(serviceDefinition(name))) {
       if (attributes.responseStream && !attributes.requestStream) {
-        throw new Error(`assertion failed: ${name}.${method} streams only its response; the dispatcher passes (call, callback) and bidirectional handlers`);
+        throw new Error(
+          `assertion failed: ${name}.${method} streams only its response; the dispatcher passes (call, callback) and bidirectional handlers`,
+        );
       }
       if (attributes.responseStream) {
         handlers[method] = (call: ServerDuplexStream<unknown, unknown>): void => this.dispatchBidi(name, method, call);
         continue;
       }
       const handler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-        const implementation = this.implementations.get(name)?.[method] as handleUnaryCall<unknown, unknown> | undefined;
+        const implementation = this.implementations.get(name)?.[method] as
+          handleUnaryCall<unknown, unknown> | undefined;
         if (implementation === undefined) {
-          callback(toGrpcError(new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`)));
+          callback(
+            toGrpcError(
+              new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`),
+            ),
+          );
           return;
         }
         implementation(call, callback);
@@ -130,13 +151,19 @@ export class NodeServer {
   }
 
   private dispatchBidi(name: NodeServiceName, method: string, call: ServerDuplexStream<unknown, unknown>): void {
-    const implementation = this.implementations.get(name)?.[method] as handleBidiStreamingCall<unknown, unknown> | undefined;
+    const implementation = this.implementations.get(name)?.[method] as
+      handleBidiStreamingCall<unknown, unknown> | undefined;
     if (implementation === undefined) {
-      call.emit('error', toGrpcError(new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`)));
+      call.emit(
+        'error',
+        toGrpcError(new NodeError('NodeStarting', `the node is still starting; ${name}.${method} is not served yet`)),
+      );
       return;
     }
     this.streams.set(call, () => call.end());
-    const forget = (): void => { this.streams.delete(call); };
+    const forget = (): void => {
+      this.streams.delete(call);
+    };
     call.on('finish', forget);
     call.on('cancelled', forget);
     call.on('close', forget);

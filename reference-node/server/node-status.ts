@@ -28,7 +28,11 @@ export interface StatusSources {
   readonly version: string;
 }
 
-function members(confState: ConfState, addressBook: AddressBook, progress: Readonly<Record<string, { readonly match: number }>>): Member[] {
+function members(
+  confState: ConfState,
+  addressBook: AddressBook,
+  progress: Readonly<Record<string, { readonly match: number }>>,
+): Member[] {
   const list = [
     ...confState.voters.map((id) => ({ id, suffrage: 'voter' })),
     ...confState.learners.map((id) => ({ id, suffrage: 'learner' })),
@@ -51,7 +55,8 @@ export function buildStatus(sources: StatusSources): StatusResponse {
   const halt = loop.halt;
   const haltError = sources.haltError();
   // The loop halts only on the pipeline's halt outcome (pipeline-port.ts), so the error is there.
-  if (halt !== undefined && haltError === null) throw new Error(`assertion failed: the loop halted at ${halt.index} without a pipeline halt error`);
+  if (halt !== undefined && haltError === null)
+    throw new Error(`assertion failed: the loop halted at ${halt.index} without a pipeline halt error`);
   const haltSpec = halt === undefined || haltError === null ? undefined : haltErrorSpec(haltError);
   const leader = soft.leader ?? '';
   return {
@@ -80,6 +85,10 @@ export function buildStatus(sources: StatusSources): StatusResponse {
     snapshotFormat: sources.snapshotFormat(),
     syncedWrites: sources.writeCounts.synced,
     unsyncedWrites: sources.writeCounts.unsynced,
-    writeStages: { ...loop.stageTimes, kvProposals: sources.kvProposalTimes.proposals, kvProposalMs: sources.kvProposalTimes.totalMs },
+    writeStages: {
+      ...loop.stageTimes,
+      kvProposals: sources.kvProposalTimes.proposals,
+      kvProposalMs: sources.kvProposalTimes.totalMs,
+    },
   };
 }

@@ -38,7 +38,14 @@ export function newestSnapshotCutoverIndex(loaded: LoadedLog): number {
 }
 
 /** Recovers the FSM from the loaded log's snapshot and seeds a MemoryStorage. */
-export async function openRaftState(config: NodeConfig, logStore: LogStore, loaded: LoadedLog, fsm: StateMachine, addressBook: AddressBook, logger: Logger): Promise<RaftStartState> {
+export async function openRaftState(
+  config: NodeConfig,
+  logStore: LogStore,
+  loaded: LoadedLog,
+  fsm: StateMachine,
+  addressBook: AddressBook,
+  logger: Logger,
+): Promise<RaftStartState> {
   const storage = new MemoryStorage();
   const fresh = loaded.hardState === null && loaded.snapshot === null && loaded.entries.length === 0;
   if (fresh) {
@@ -58,7 +65,8 @@ export async function openRaftState(config: NodeConfig, logStore: LogStore, load
   if (loaded.snapshot !== null) {
     storage.applySnapshot(loaded.snapshot);
     snapshotIndex = loaded.snapshot.metadata.index;
-    if (recovery?.restored === true) logger.info({ index: snapshotIndex }, 'state machine restored from the newest snapshot');
+    if (recovery?.restored === true)
+      logger.info({ index: snapshotIndex }, 'state machine restored from the newest snapshot');
     // The snapshot's application blob carries the address book as of the snapshot.
     addressBook.merge(decodeAddressBook(snapshotAppBlob(loaded.snapshot.data)));
   }
@@ -66,10 +74,15 @@ export async function openRaftState(config: NodeConfig, logStore: LogStore, load
   // The loop writes no hard state for a commit index alone (RaftLoop.persist), so the durable commit
   // may lag what the FSM applied; every applied entry is committed and in the synced log.
   const appliedInLog = Math.min(fsm.appliedIndex(), storage.lastIndex());
-  if (loaded.hardState !== null) storage.setHardState(commitAtLeast(loaded.hardState, Math.max(snapshotIndex, appliedInLog)));
-  else if (snapshotIndex > 0) storage.setHardState({ term: loaded.snapshot!.metadata.term, vote: null, commit: asLogIndex(snapshotIndex) });
+  if (loaded.hardState !== null)
+    storage.setHardState(commitAtLeast(loaded.hardState, Math.max(snapshotIndex, appliedInLog)));
+  else if (snapshotIndex > 0)
+    storage.setHardState({ term: loaded.snapshot!.metadata.term, vote: null, commit: asLogIndex(snapshotIndex) });
   const { confState, hardState } = storage.initialState();
-  logger.info({ snapshotIndex, entries: loaded.entries.length, commit: hardState.commit, fsmApplied: fsm.appliedIndex() }, 'log loaded; replaying committed entries after the snapshot');
+  logger.info(
+    { snapshotIndex, entries: loaded.entries.length, commit: hardState.commit, fsmApplied: fsm.appliedIndex() },
+    'log loaded; replaying committed entries after the snapshot',
+  );
   return { storage, applied: snapshotIndex, confState, commitIndex: hardState.commit };
 }
 

@@ -14,7 +14,14 @@ import { checkDataDirUsable } from './data-dir.js';
 import { FlagError } from './flag-error.js';
 import { formatHostPort, parseHostPort, parseIdAddressList, parseIntegerInRange, parseNodeId } from './flag-values.js';
 import { nodeDefaults, type LogLevel, type NodeConfig } from './node-config.js';
-import { notAtStage, parseRolloutStage, stageBehaviour, stageIntroducing, type RolloutStage, type StageFeature } from './rollout-stage.js';
+import {
+  notAtStage,
+  parseRolloutStage,
+  stageBehaviour,
+  stageIntroducing,
+  type RolloutStage,
+  type StageFeature,
+} from './rollout-stage.js';
 
 /** What parsing the command line decided. */
 export type NodeFlagsOutcome =
@@ -27,7 +34,8 @@ interface RawOptions {
 }
 
 function buildCommand(): Command {
-  const int = (flag: string, doc: string, fallback: number): Option => new Option(`${flag} <n>`, `${doc} (default ${fallback})`);
+  const int = (flag: string, doc: string, fallback: number): Option =>
+    new Option(`${flag} <n>`, `${doc} (default ${fallback})`);
   return new Command('ekv-node')
     .description('A Raft-replicated key-value node (the system under test).')
     .option('--id <id>', 'stable node id, e.g. n1')
@@ -40,7 +48,13 @@ function buildCommand(): Command {
     .addOption(int('--election-ticks', 'election timeout in ticks', nodeDefaults.electionTicks))
     .addOption(int('--heartbeat-ticks', 'heartbeat interval in ticks', nodeDefaults.heartbeatTicks))
     .addOption(int('--snapshot-entries', 'snapshot + compact every N applied entries', nodeDefaults.snapshotEntries))
-    .addOption(int('--snapshot-keep-entries', 'entries kept behind a snapshot for slow followers', nodeDefaults.snapshotKeepEntries))
+    .addOption(
+      int(
+        '--snapshot-keep-entries',
+        'entries kept behind a snapshot for slow followers',
+        nodeDefaults.snapshotKeepEntries,
+      ),
+    )
     .addOption(int('--lease-interval-ms', 'HLC lease renewal period of the leader', nodeDefaults.leaseIntervalMs))
     .addOption(int('--proposal-timeout-ms', 'how long a write or read waits for apply', nodeDefaults.proposalTimeoutMs))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
@@ -48,16 +62,28 @@ function buildCommand(): Command {
     .option('--exit-on-halt', 'exit with code 3 when apply halts (default)')
     .option('--no-exit-on-halt', 'keep serving Status after an apply halt')
     .option('--test-hooks', 'enable test-only RPCs (DebugProposeRaw)')
-    .option('--test-kill-point <point>', 'test only, needs --test-hooks: SIGKILL this process at a named encryption-apply point (after-bootstrap-apply|after-storage-cutover-flip)')
-    .option('--test-raft-marker-delay-ms <ms>', 'test only, needs --test-hooks: after the Phase-2 barrier drained, wait this long before proposing the marker, so a fault aimed at the cutover lands in the window between them (default 0)')
+    .option(
+      '--test-kill-point <point>',
+      'test only, needs --test-hooks: SIGKILL this process at a named encryption-apply point (after-bootstrap-apply|after-storage-cutover-flip)',
+    )
+    .option(
+      '--test-raft-marker-delay-ms <ms>',
+      'test only, needs --test-hooks: after the Phase-2 barrier drained, wait this long before proposing the marker, so a fault aimed at the cutover lands in the window between them (default 0)',
+    )
     .option('--peer-route <list>', 'override the address dialled per peer: n2=H:P,…')
     .option('--stage <stage>', 'emulated rollout stage 6A..6F (default 6F)')
-    .option('--bug <ids>', `catalogued bugs to re-introduce, comma-separated (bug-catalogue.md §10.B/§10.D; what each does: reference-node/proto/bug-catalogue.ts): ${cataloguedBugIds.join(', ')}`)
+    .option(
+      '--bug <ids>',
+      `catalogued bugs to re-introduce, comma-separated (bug-catalogue.md §10.B/§10.D; what each does: reference-node/proto/bug-catalogue.ts): ${cataloguedBugIds.join(', ')}`,
+    )
     .option('--encryption-enabled', 'enable data-at-rest encryption')
     .option('--kek-file <path>', 'key-encryption-key file')
     .option('--sidecar-path <path>', 'encryption sidecar file')
     .option('--rotate-on-startup', 'rotate the storage DEK at startup')
-    .option('--check-flags', 'validate the other flags exactly as a start would, then exit: 0 and no output when valid, else 2 and the one-line error; touches neither the data dir nor the network')
+    .option(
+      '--check-flags',
+      'validate the other flags exactly as a start would, then exit: 0 and no output when valid, else 2 and the one-line error; touches neither the data dir nor the network',
+    )
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride();
@@ -92,18 +118,26 @@ function parseMembership(options: RawOptions, id: string, advertise: string, joi
   const peers = parseIdAddressList('--peers', peersText);
   const own = peers.get(id);
   if (join) {
-    if (own !== undefined) throw new FlagError('--peers', `a node started with --join must not list itself ('${id}'); --peers then only tells it where existing members are`);
+    if (own !== undefined)
+      throw new FlagError(
+        '--peers',
+        `a node started with --join must not list itself ('${id}'); --peers then only tells it where existing members are`,
+      );
     return peers;
   }
   if (own === undefined) throw new FlagError('--peers', `must include this node '${id}'`);
-  if (own !== advertise) throw new FlagError('--peers', `this node's address ${own} differs from its advertised address ${advertise}`);
+  if (own !== advertise)
+    throw new FlagError('--peers', `this node's address ${own} differs from its advertised address ${advertise}`);
   return peers;
 }
 
 function parseBugs(value: string | undefined): CataloguedBugId[] {
   if (value === undefined) return [];
   const bugs: CataloguedBugId[] = [];
-  for (const item of value.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+  for (const item of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
     const bug = parseBugId(item);
     if (bug === undefined) throw new FlagError('--bug', bugIdRefusal(item) ?? `unknown catalogued bug '${item}'`);
     if (!bugs.includes(bug)) bugs.push(bug);
@@ -120,7 +154,11 @@ function checkStageFlags(options: RawOptions, stage: RolloutStage): void {
     ['--rotate-on-startup', options['rotateOnStartup'] === true, 'rotateOnStartup'],
   ];
   for (const [flag, given, feature] of gated) {
-    if (given && !behaviour[feature]) throw new FlagError(flag, `${notAtStage('this flag', behaviour, feature)}; use --stage ${stageIntroducing(feature)} or later`);
+    if (given && !behaviour[feature])
+      throw new FlagError(
+        flag,
+        `${notAtStage('this flag', behaviour, feature)}; use --stage ${stageIntroducing(feature)} or later`,
+      );
   }
 }
 
@@ -137,24 +175,67 @@ function checkReadableFile(flag: string, path: string | undefined): string {
 function checkSidecarPath(path: string | undefined): string {
   if (path === undefined || path === '') return '';
   const parent = dirname(resolve(path));
-  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new FlagError('--sidecar-path', `directory ${parent} does not exist`);
+  if (!existsSync(parent) || !statSync(parent).isDirectory())
+    throw new FlagError('--sidecar-path', `directory ${parent} does not exist`);
   return resolve(path);
 }
 
-function resolveTiming(options: RawOptions): Pick<NodeConfig, 'tickMs' | 'electionTicks' | 'heartbeatTicks' | 'snapshotEntries' | 'snapshotKeepEntries' | 'leaseIntervalMs' | 'proposalTimeoutMs'> {
+function resolveTiming(
+  options: RawOptions,
+): Pick<
+  NodeConfig,
+  | 'tickMs'
+  | 'electionTicks'
+  | 'heartbeatTicks'
+  | 'snapshotEntries'
+  | 'snapshotKeepEntries'
+  | 'leaseIntervalMs'
+  | 'proposalTimeoutMs'
+> {
   const heartbeatTicks = integer(options, 'heartbeatTicks', '--heartbeat-ticks', nodeDefaults.heartbeatTicks, 1, 1_000);
   const electionTicks = integer(options, 'electionTicks', '--election-ticks', nodeDefaults.electionTicks, 2, 10_000);
   if (electionTicks <= heartbeatTicks) {
-    throw new FlagError('--election-ticks', `${electionTicks} must be greater than --heartbeat-ticks ${heartbeatTicks}`);
+    throw new FlagError(
+      '--election-ticks',
+      `${electionTicks} must be greater than --heartbeat-ticks ${heartbeatTicks}`,
+    );
   }
   return {
     tickMs: integer(options, 'tickMs', '--tick-ms', nodeDefaults.tickMs, 1, 60_000),
     electionTicks,
     heartbeatTicks,
-    snapshotEntries: integer(options, 'snapshotEntries', '--snapshot-entries', nodeDefaults.snapshotEntries, 1, maxRange),
-    snapshotKeepEntries: integer(options, 'snapshotKeepEntries', '--snapshot-keep-entries', nodeDefaults.snapshotKeepEntries, 0, maxRange),
-    leaseIntervalMs: integer(options, 'leaseIntervalMs', '--lease-interval-ms', nodeDefaults.leaseIntervalMs, 10, 3_600_000),
-    proposalTimeoutMs: integer(options, 'proposalTimeoutMs', '--proposal-timeout-ms', nodeDefaults.proposalTimeoutMs, 10, 3_600_000),
+    snapshotEntries: integer(
+      options,
+      'snapshotEntries',
+      '--snapshot-entries',
+      nodeDefaults.snapshotEntries,
+      1,
+      maxRange,
+    ),
+    snapshotKeepEntries: integer(
+      options,
+      'snapshotKeepEntries',
+      '--snapshot-keep-entries',
+      nodeDefaults.snapshotKeepEntries,
+      0,
+      maxRange,
+    ),
+    leaseIntervalMs: integer(
+      options,
+      'leaseIntervalMs',
+      '--lease-interval-ms',
+      nodeDefaults.leaseIntervalMs,
+      10,
+      3_600_000,
+    ),
+    proposalTimeoutMs: integer(
+      options,
+      'proposalTimeoutMs',
+      '--proposal-timeout-ms',
+      nodeDefaults.proposalTimeoutMs,
+      10,
+      3_600_000,
+    ),
   };
 }
 
@@ -166,21 +247,25 @@ function resolveConfig(options: RawOptions): NodeConfig {
   if (listenText === undefined) throw new FlagError('--listen', 'required (HOST:PORT)');
   const listen = parseHostPort('--listen', listenText);
   const advertiseText = text(options, 'advertise');
-  const advertise = advertiseText === undefined ? formatHostPort(listen) : formatHostPort(parseHostPort('--advertise', advertiseText));
+  const advertise =
+    advertiseText === undefined ? formatHostPort(listen) : formatHostPort(parseHostPort('--advertise', advertiseText));
   const join = options['join'] === true;
   const peers = parseMembership(options, id, advertise, join);
   const dataDirText = text(options, 'dataDir');
   if (dataDirText === undefined) throw new FlagError('--data-dir', 'required');
   const logLevel = text(options, 'logLevel') ?? nodeDefaults.logLevel;
-  if (!(logLevels as readonly string[]).includes(logLevel)) throw new FlagError('--log-level', `unknown level '${logLevel}' (expected ${logLevels.join('|')})`);
+  if (!(logLevels as readonly string[]).includes(logLevel))
+    throw new FlagError('--log-level', `unknown level '${logLevel}' (expected ${logLevels.join('|')})`);
   const logFormat = text(options, 'logFormat') ?? nodeDefaults.logFormat;
-  if (logFormat !== 'json' && logFormat !== 'pretty') throw new FlagError('--log-format', `expected json or pretty, got '${logFormat}'`);
+  if (logFormat !== 'json' && logFormat !== 'pretty')
+    throw new FlagError('--log-format', `expected json or pretty, got '${logFormat}'`);
   const stageText = text(options, 'stage') ?? nodeDefaults.stage;
   const stage = parseRolloutStage(stageText);
   if (stage === undefined) throw new FlagError('--stage', `unknown stage '${stageText}' (expected 6A..6F)`);
   checkStageFlags(options, stage);
   const routesText = text(options, 'peerRoute');
-  const peerRoutes = routesText === undefined ? new Map<string, string>() : parseIdAddressList('--peer-route', routesText);
+  const peerRoutes =
+    routesText === undefined ? new Map<string, string>() : parseIdAddressList('--peer-route', routesText);
   if (peerRoutes.has(id)) throw new FlagError('--peer-route', `a route for this node '${id}' makes no sense`);
   const timing = resolveTiming(options);
   const bugs = parseBugs(text(options, 'bug'));
@@ -188,15 +273,25 @@ function resolveConfig(options: RawOptions): NodeConfig {
   const sidecarPath = checkSidecarPath(text(options, 'sidecarPath'));
   const dataDir = checkDataDirUsable(dataDirText);
   return Object.freeze({
-    id, listen, advertise, peers, join, dataDir, ...timing,
-    logLevel: logLevel as LogLevel, logFormat,
+    id,
+    listen,
+    advertise,
+    peers,
+    join,
+    dataDir,
+    ...timing,
+    logLevel: logLevel as LogLevel,
+    logFormat,
     exitOnHalt: options['exitOnHalt'] !== false,
     testHooks: options['testHooks'] === true,
     testKillPoint: parseTestKillPoint(text(options, 'testKillPoint'), options['testHooks'] === true),
     testRaftMarkerDelayMs: testHookDelay(options, 'testRaftMarkerDelayMs', '--test-raft-marker-delay-ms'),
-    peerRoutes, stage, bugs: Object.freeze(bugs),
+    peerRoutes,
+    stage,
+    bugs: Object.freeze(bugs),
     encryptionEnabled: options['encryptionEnabled'] === true,
-    kekFile, sidecarPath,
+    kekFile,
+    sidecarPath,
     rotateOnStartup: options['rotateOnStartup'] === true,
     peerQueueMessagesMax: nodeDefaults.peerQueueMessagesMax,
     peerBatchMessagesMax: nodeDefaults.peerBatchMessagesMax,
@@ -212,7 +307,14 @@ function resolveConfig(options: RawOptions): NodeConfig {
 export function parseNodeFlags(argv: readonly string[]): NodeFlagsOutcome {
   const command = buildCommand();
   let output = '';
-  command.configureOutput({ writeOut: (s) => { output += s; }, writeErr: (s) => { output += s; } });
+  command.configureOutput({
+    writeOut: (s) => {
+      output += s;
+    },
+    writeErr: (s) => {
+      output += s;
+    },
+  });
   try {
     command.parse([...argv], { from: 'user' });
   } catch (error) {

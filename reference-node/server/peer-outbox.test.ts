@@ -6,7 +6,10 @@ const message = (n: number, bytes = 1): Uint8Array => new Uint8Array(bytes).fill
 function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -15,16 +18,21 @@ describe('PeerOutbox', () => {
     const batches: number[][] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    const outbox = new PeerOutbox({ queueMessagesMax: 100, batchMessagesMax: 3, batchBytesMax: 10 }, {
-      send: async (batch) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 1));
-        batches.push(batch.map((m) => m[0]!));
-        inFlight--;
+    const outbox = new PeerOutbox(
+      { queueMessagesMax: 100, batchMessagesMax: 3, batchBytesMax: 10 },
+      {
+        send: async (batch) => {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((r) => setTimeout(r, 1));
+          batches.push(batch.map((m) => m[0]!));
+          inFlight--;
+        },
+        onUnreachable: () => {
+          throw new Error('unexpected');
+        },
       },
-      onUnreachable: () => { throw new Error('unexpected'); },
-    });
+    );
     for (let i = 0; i < 7; i++) outbox.enqueue(message(i, i === 4 ? 10 : 1));
     await outbox.idle();
     expect(batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6]);
@@ -38,10 +46,16 @@ describe('PeerOutbox', () => {
     const batches: number[][] = [];
     const gate = deferred();
     // Hold the first send so the rest queue up behind it.
-    const slow = new PeerOutbox({ queueMessagesMax: 10, batchMessagesMax: 10, batchBytesMax: 4 }, {
-      send: async (batch) => { batches.push(batch.map((m) => m.length)); await gate.promise; },
-      onUnreachable: () => undefined,
-    });
+    const slow = new PeerOutbox(
+      { queueMessagesMax: 10, batchMessagesMax: 10, batchBytesMax: 4 },
+      {
+        send: async (batch) => {
+          batches.push(batch.map((m) => m.length));
+          await gate.promise;
+        },
+        onUnreachable: () => undefined,
+      },
+    );
     slow.enqueue(message(0, 1));
     slow.enqueue(message(1, 3));
     slow.enqueue(message(2, 8));
@@ -55,10 +69,15 @@ describe('PeerOutbox', () => {
   it('drops new messages when full and reports the peer unreachable', async () => {
     const gate = deferred();
     let unreachable = 0;
-    const outbox = new PeerOutbox({ queueMessagesMax: 2, batchMessagesMax: 1, batchBytesMax: 100 }, {
-      send: () => gate.promise,
-      onUnreachable: () => { unreachable++; },
-    });
+    const outbox = new PeerOutbox(
+      { queueMessagesMax: 2, batchMessagesMax: 1, batchBytesMax: 100 },
+      {
+        send: () => gate.promise,
+        onUnreachable: () => {
+          unreachable++;
+        },
+      },
+    );
     expect(outbox.enqueue(message(0))).toBe(true); // taken into flight at once
     expect(outbox.enqueue(message(1))).toBe(true);
     expect(outbox.enqueue(message(2))).toBe(true);
@@ -75,14 +94,19 @@ describe('PeerOutbox', () => {
     let unreachable = 0;
     let calls = 0;
     const sent: number[] = [];
-    const outbox = new PeerOutbox({ queueMessagesMax: 10, batchMessagesMax: 1, batchBytesMax: 100 }, {
-      send: async (batch) => {
-        calls++;
-        if (calls === 1) throw new Error('connection refused');
-        sent.push(batch[0]![0]!);
+    const outbox = new PeerOutbox(
+      { queueMessagesMax: 10, batchMessagesMax: 1, batchBytesMax: 100 },
+      {
+        send: async (batch) => {
+          calls++;
+          if (calls === 1) throw new Error('connection refused');
+          sent.push(batch[0]![0]!);
+        },
+        onUnreachable: () => {
+          unreachable++;
+        },
       },
-      onUnreachable: () => { unreachable++; },
-    });
+    );
     outbox.enqueue(message(0));
     outbox.enqueue(message(1));
     outbox.enqueue(message(2));
@@ -93,12 +117,21 @@ describe('PeerOutbox', () => {
   });
 
   it('refuses everything after close', () => {
-    const outbox = new PeerOutbox({ queueMessagesMax: 10, batchMessagesMax: 1, batchBytesMax: 100 }, { send: async () => undefined, onUnreachable: () => undefined });
+    const outbox = new PeerOutbox(
+      { queueMessagesMax: 10, batchMessagesMax: 1, batchBytesMax: 100 },
+      { send: async () => undefined, onUnreachable: () => undefined },
+    );
     outbox.close();
     expect(outbox.enqueue(message(0))).toBe(false);
   });
 
   it('rejects non-positive limits', () => {
-    expect(() => new PeerOutbox({ queueMessagesMax: 0, batchMessagesMax: 1, batchBytesMax: 1 }, { send: async () => undefined, onUnreachable: () => undefined })).toThrow(RangeError);
+    expect(
+      () =>
+        new PeerOutbox(
+          { queueMessagesMax: 0, batchMessagesMax: 1, batchBytesMax: 1 },
+          { send: async () => undefined, onUnreachable: () => undefined },
+        ),
+    ).toThrow(RangeError);
   });
 });

@@ -5,7 +5,13 @@
  * handed over as one MsgSnap with its data. Decoding failures are refused as
  * InvalidArgument; nothing here touches Raft state directly.
  */
-import type { sendUnaryData, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  sendUnaryData,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { NodeError, toGrpcError, type Ack, type MessageBatch, type SnapshotChunk } from '../proto/index.js';
 import type { Message } from '../raft/index.js';
 
@@ -34,7 +40,10 @@ function handleBatch(hooks: PeerServiceHooks, batch: MessageBatch): void {
     try {
       return hooks.decode(bytes);
     } catch (error) {
-      throw new NodeError('InvalidArgument', `messages[${position}]: ${error instanceof Error ? error.message : String(error)}`);
+      throw new NodeError(
+        'InvalidArgument',
+        `messages[${position}]: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   });
   hooks.deliver(messages);
@@ -83,28 +92,37 @@ export class SnapshotAssembler {
       if (chunk.totalSize > this.snapshotBytesMax) {
         throw new NodeError('InvalidArgument', `snapshot of ${chunk.totalSize} bytes exceeds ${this.snapshotBytesMax}`);
       }
-      if (chunk.message === undefined || chunk.message.length === 0) throw new NodeError('InvalidArgument', 'first snapshot chunk carries no message');
+      if (chunk.message === undefined || chunk.message.length === 0)
+        throw new NodeError('InvalidArgument', 'first snapshot chunk carries no message');
       this.header = chunk;
       this.data = new Uint8Array(chunk.totalSize);
     }
-    if (chunk.offset !== this.received) throw new NodeError('InvalidArgument', `snapshot chunk at offset ${chunk.offset}, expected ${this.received}`);
-    if (this.received + chunk.data.length > this.header.totalSize) throw new NodeError('InvalidArgument', 'snapshot chunks exceed total_size');
+    if (chunk.offset !== this.received)
+      throw new NodeError('InvalidArgument', `snapshot chunk at offset ${chunk.offset}, expected ${this.received}`);
+    if (this.received + chunk.data.length > this.header.totalSize)
+      throw new NodeError('InvalidArgument', 'snapshot chunks exceed total_size');
     this.data!.set(chunk.data, this.received);
     this.received += chunk.data.length;
     if (chunk.last) {
-      if (this.received !== this.header.totalSize) throw new NodeError('InvalidArgument', `snapshot ended at ${this.received} of ${this.header.totalSize} bytes`);
+      if (this.received !== this.header.totalSize)
+        throw new NodeError('InvalidArgument', `snapshot ended at ${this.received} of ${this.header.totalSize} bytes`);
       this.done = true;
     }
   }
 
   /** The header chunk and the whole data, once the last chunk arrived. */
   result(): { readonly header: SnapshotChunk; readonly data: Uint8Array } {
-    if (!this.done || this.header === undefined || this.data === undefined) throw new NodeError('InvalidArgument', 'snapshot stream ended before its last chunk');
+    if (!this.done || this.header === undefined || this.data === undefined)
+      throw new NodeError('InvalidArgument', 'snapshot stream ended before its last chunk');
     return { header: this.header, data: this.data };
   }
 }
 
-function handleSnapshotStream(hooks: PeerServiceHooks, call: ServerReadableStream<SnapshotChunk, Ack>, callback: sendUnaryData<Ack>): void {
+function handleSnapshotStream(
+  hooks: PeerServiceHooks,
+  call: ServerReadableStream<SnapshotChunk, Ack>,
+  callback: sendUnaryData<Ack>,
+): void {
   const assembler = new SnapshotAssembler(hooks.snapshotBytesMax);
   let failed = false;
   const fail = (error: unknown): void => {
@@ -126,7 +144,8 @@ function handleSnapshotStream(hooks: PeerServiceHooks, call: ServerReadableStrea
     try {
       const { header, data } = assembler.result();
       checkAddressed(header.to, header.from, hooks.selfId);
-      if (header.fromAddress !== undefined && header.fromAddress !== '') hooks.learnAddress(header.from, header.fromAddress);
+      if (header.fromAddress !== undefined && header.fromAddress !== '')
+        hooks.learnAddress(header.from, header.fromAddress);
       const message = hooks.attachSnapshotData(hooks.decode(header.message!), data);
       hooks.deliver([message]);
       callback(null, {});

@@ -7,24 +7,47 @@
  * transport falls back to unary calls for a peer that does not serve the stream.
  */
 import {
-  Server, ServerCredentials, status as GrpcStatus,
-  type handleBidiStreamingCall, type handleUnaryCall, type ServiceError,
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type handleBidiStreamingCall,
+  type handleUnaryCall,
+  type ServiceError,
 } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPeerGrpcClient, serviceDefinition, type Ack, type MessageBatch, type PeerGrpcClient } from '../proto/index.js';
-import { asLogIndex, asNodeId, decodeMessage, encodeMessage, makeMessage, MessageType, type Message } from '../raft/index.js';
+import {
+  createPeerGrpcClient,
+  serviceDefinition,
+  type Ack,
+  type MessageBatch,
+  type PeerGrpcClient,
+} from '../proto/index.js';
+import {
+  asLogIndex,
+  asNodeId,
+  decodeMessage,
+  encodeMessage,
+  makeMessage,
+  MessageType,
+  type Message,
+} from '../raft/index.js';
 import { NodeServer } from './node-server.js';
 import { createPeerService, type PeerServiceHooks } from './peer-service.js';
 import { PeerTransport } from './peer-transport.js';
 import { waitFor } from './test/process-cluster.js';
 
 /** Resolves once `ready()` holds (polled; rejects naming `what` after 5 s). */
-const until = (what: string, ready: () => boolean): Promise<true> => waitFor(what, 5_000, () => Promise.resolve(ready() ? true : undefined), 5);
+const until = (what: string, ready: () => boolean): Promise<true> =>
+  waitFor(what, 5_000, () => Promise.resolve(ready() ? true : undefined), 5);
 
-const append = (index: number, to = 'n2'): Message => makeMessage({ type: MessageType.Append, from: asNodeId('n1'), to: asNodeId(to), index: asLogIndex(index) });
+const append = (index: number, to = 'n2'): Message =>
+  makeMessage({ type: MessageType.Append, from: asNodeId('n1'), to: asNodeId(to), index: asLogIndex(index) });
 const batchOf = (indexes: readonly number[], to = 'n2'): MessageBatch => ({
-  from: 'n1', to, messages: indexes.map((index) => encodeMessage(append(index, to))), fromAddress: '127.0.0.1:1',
+  from: 'n1',
+  to,
+  messages: indexes.map((index) => encodeMessage(append(index, to))),
+  fromAddress: '127.0.0.1:1',
 });
 
 function hooks(delivered: Message[]): PeerServiceHooks {
@@ -34,18 +57,28 @@ function hooks(delivered: Message[]): PeerServiceHooks {
     decode: decodeMessage,
     attachSnapshotData: (message) => message,
     learnAddress: () => undefined,
-    deliver: (messages) => { delivered.push(...messages); },
+    deliver: (messages) => {
+      delivered.push(...messages);
+    },
   };
 }
 
 /** Runs one stream: writes `batches`, collects acks until the stream ends, and resolves with the acks and the final status. */
-function runStream(client: PeerGrpcClient, batches: readonly MessageBatch[]): Promise<{ acks: number; code: number; details: string }> {
+function runStream(
+  client: PeerGrpcClient,
+  batches: readonly MessageBatch[],
+): Promise<{ acks: number; code: number; details: string }> {
   return new Promise((resolve) => {
     const call = client.StreamMessages();
     let acks = 0;
-    call.on('data', (_ack: Ack) => { acks += 1; if (acks === batches.length) call.end(); });
+    call.on('data', (_ack: Ack) => {
+      acks += 1;
+      if (acks === batches.length) call.end();
+    });
     call.on('error', (error: ServiceError) => resolve({ acks, code: error.code, details: error.details }));
-    call.on('status', (status: { code: GrpcStatus; details: string }) => { if (status.code === GrpcStatus.OK) resolve({ acks, code: status.code, details: status.details }); });
+    call.on('status', (status: { code: GrpcStatus; details: string }) => {
+      if (status.code === GrpcStatus.OK) resolve({ acks, code: status.code, details: status.details });
+    });
     for (const batch of batches) call.write(batch);
   });
 }
@@ -60,7 +93,10 @@ describe('Peer.StreamMessages', () => {
     const server = new NodeServer();
     const address = await server.bind('127.0.0.1:0');
     const client = createPeerGrpcClient(address);
-    cleanups.push(() => server.forceShutdown(), () => client.close());
+    cleanups.push(
+      () => server.forceShutdown(),
+      () => client.close(),
+    );
     return { server, address, client };
   }
 
@@ -77,7 +113,12 @@ describe('Peer.StreamMessages', () => {
     const { server, client } = await nodeServer();
     const delivered: Message[] = [];
     server.open('Peer', createPeerService(hooks(delivered)));
-    const garbage: MessageBatch = { from: 'n1', to: 'n2', messages: [new Uint8Array([0xff, 0xff, 0xff])], fromAddress: '' };
+    const garbage: MessageBatch = {
+      from: 'n1',
+      to: 'n2',
+      messages: [new Uint8Array([0xff, 0xff, 0xff])],
+      fromAddress: '',
+    };
     const misaddressed = await runStream(client, [batchOf([1]), batchOf([2], 'n3'), batchOf([3])]);
     expect(misaddressed).toMatchObject({ acks: 1, code: GrpcStatus.INVALID_ARGUMENT });
     expect(misaddressed.details).toMatch(/message for 'n3' reached node 'n2'/);
@@ -120,8 +161,15 @@ describe('Peer.StreamMessages', () => {
     const implementation = createPeerService(hooks(delivered));
     // An older node: the Peer service without StreamMessages answers it UNIMPLEMENTED.
     const legacy = new Server();
-    legacy.addService(serviceDefinition('Peer'), { SendMessages: implementation.SendMessages!, InstallSnapshot: implementation.InstallSnapshot! });
-    const port = await new Promise<number>((resolve, reject) => legacy.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error))));
+    legacy.addService(serviceDefinition('Peer'), {
+      SendMessages: implementation.SendMessages!,
+      InstallSnapshot: implementation.InstallSnapshot!,
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      legacy.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error === null ? resolve(bound) : reject(error),
+      ),
+    );
     cleanups.push(() => legacy.forceShutdown());
     const unreachable: string[] = [];
     const transport = new PeerTransport({
@@ -132,7 +180,10 @@ describe('Peer.StreamMessages', () => {
       batchBytesMax: 1 << 20,
       snapshotChunkBytes: 1 << 16,
       rpcTimeoutMs: 5_000,
-      codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
+      codec: {
+        encode: (m) => encodeMessage(m),
+        encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }),
+      },
       addressOf: () => `127.0.0.1:${port}`,
       onUnreachable: (id) => unreachable.push(id),
       onSnapshotStatus: () => undefined,
@@ -149,15 +200,21 @@ describe('Peer.StreamMessages', () => {
     expect(unreachable).toEqual(['n2']);
   });
 
-  it('carries the transport\'s batches in order on one stream, without unary calls', async () => {
+  it("carries the transport's batches in order on one stream, without unary calls", async () => {
     const { server, address } = await nodeServer();
     const delivered: Message[] = [];
     const implementation = createPeerService(hooks(delivered));
     const calls = { stream: 0, unary: 0 };
     server.open('Peer', {
       ...implementation,
-      StreamMessages: ((call) => { calls.stream += 1; (implementation.StreamMessages as handleBidiStreamingCall<MessageBatch, Ack>)(call); }) as handleBidiStreamingCall<MessageBatch, Ack>,
-      SendMessages: ((call, callback) => { calls.unary += 1; (implementation.SendMessages as handleUnaryCall<MessageBatch, Ack>)(call, callback); }) as handleUnaryCall<MessageBatch, Ack>,
+      StreamMessages: ((call) => {
+        calls.stream += 1;
+        (implementation.StreamMessages as handleBidiStreamingCall<MessageBatch, Ack>)(call);
+      }) as handleBidiStreamingCall<MessageBatch, Ack>,
+      SendMessages: ((call, callback) => {
+        calls.unary += 1;
+        (implementation.SendMessages as handleUnaryCall<MessageBatch, Ack>)(call, callback);
+      }) as handleUnaryCall<MessageBatch, Ack>,
     });
     const unreachable: string[] = [];
     const transport = new PeerTransport({
@@ -168,7 +225,10 @@ describe('Peer.StreamMessages', () => {
       batchBytesMax: 1 << 20,
       snapshotChunkBytes: 1 << 16,
       rpcTimeoutMs: 5_000,
-      codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
+      codec: {
+        encode: (m) => encodeMessage(m),
+        encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }),
+      },
       addressOf: () => address,
       onUnreachable: (id) => unreachable.push(id),
       onSnapshotStatus: () => undefined,

@@ -22,7 +22,12 @@ class FakeCall extends EventEmitter implements BatchStreamCall {
   }
 }
 
-const batch = (n: number): MessageBatch => ({ from: 'n1', to: 'n2', messages: [new Uint8Array([n])], fromAddress: '127.0.0.1:1' });
+const batch = (n: number): MessageBatch => ({
+  from: 'n1',
+  to: 'n2',
+  messages: [new Uint8Array([n])],
+  fromAddress: '127.0.0.1:1',
+});
 
 function harness(ackTimeoutMs = 1_000): { stream: PeerStream; calls: FakeCall[] } {
   const calls: FakeCall[] = [];
@@ -83,7 +88,10 @@ describe('PeerStream', () => {
     vi.useFakeTimers();
     const { stream, calls } = harness(500);
     const sent = stream.send(batch(1));
-    const outcome = sent.then(() => 'acked', (error: unknown) => error);
+    const outcome = sent.then(
+      () => 'acked',
+      (error: unknown) => error,
+    );
     await vi.advanceTimersByTimeAsync(499);
     expect(stream.inFlight).toBe(1);
     await vi.advanceTimersByTimeAsync(1);

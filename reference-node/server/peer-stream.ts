@@ -30,7 +30,10 @@ export interface PeerStreamOptions {
 
 /** The stream failed while batches waited for their Acks. */
 export class PeerStreamError extends Error {
-  constructor(message: string, readonly code?: number) {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
     super(message);
     this.name = 'PeerStreamError';
   }
@@ -70,7 +73,14 @@ export class PeerStream {
     const call = this.call ?? this.openCall();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => this.fail(call, new PeerStreamError(`no ack from ${batch.to} within ${this.options.ackTimeoutMs} ms`, GrpcStatus.DEADLINE_EXCEEDED)),
+        () =>
+          this.fail(
+            call,
+            new PeerStreamError(
+              `no ack from ${batch.to} within ${this.options.ackTimeoutMs} ms`,
+              GrpcStatus.DEADLINE_EXCEEDED,
+            ),
+          ),
         this.options.ackTimeoutMs,
       );
       this.pending.push({ resolve, reject, timer });

@@ -138,7 +138,9 @@ export class PeerTransport {
   private sendUnary(client: PeerGrpcClient, batch: MessageBatch): Promise<void> {
     return new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + this.options.rpcTimeoutMs);
-      client.SendMessages(batch, { deadline }, (error: ServiceError | null) => (error === null ? resolve() : reject(error)));
+      client.SendMessages(batch, { deadline }, (error: ServiceError | null) =>
+        error === null ? resolve() : reject(error),
+      );
     });
   }
 
@@ -158,7 +160,10 @@ export class PeerTransport {
       },
       (error: unknown) => {
         link.snapshotInFlight = false;
-        this.options.logger.warn({ to, err: error instanceof Error ? error.message : String(error) }, 'snapshot send failed');
+        this.options.logger.warn(
+          { to, err: error instanceof Error ? error.message : String(error) },
+          'snapshot send failed',
+        );
         this.options.onSnapshotStatus(to, 'failure');
       },
     );
@@ -169,7 +174,9 @@ export class PeerTransport {
     const chunkCount = Math.max(1, Math.ceil(data.length / chunkBytes));
     return new Promise<void>((resolve, reject) => {
       const deadline = new Date(Date.now() + this.options.rpcTimeoutMs * chunkCount);
-      const call = client.InstallSnapshot({ deadline }, (error: ServiceError | null) => (error === null ? resolve() : reject(error)));
+      const call = client.InstallSnapshot({ deadline }, (error: ServiceError | null) =>
+        error === null ? resolve() : reject(error),
+      );
       const writeChunks = async (): Promise<void> => {
         for (let index = 0; index < chunkCount; index++) {
           const offset = index * chunkBytes;

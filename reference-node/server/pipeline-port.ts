@@ -8,7 +8,11 @@ import type { Entry } from '../raft/types.js';
 import type { ApplyOutcome, StateMachinePort } from './raft-node-port.js';
 
 /** The StateMachinePort of a node backed by the kv apply pipeline. */
-export function pipelinePort(pipeline: ApplyPipeline, fsm: StateMachine, onSnapshot: (data: Uint8Array) => void = () => undefined): StateMachinePort {
+export function pipelinePort(
+  pipeline: ApplyPipeline,
+  fsm: StateMachine,
+  onSnapshot: (data: Uint8Array) => void = () => undefined,
+): StateMachinePort {
   return {
     appliedIndex: () => pipeline.appliedIndex(),
     applyNormal: async (entry: Entry): Promise<ApplyOutcome> => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeError} from '../proto/index.js';
+import type { NodeError } from '../proto/index.js';
 import { NodeErrors } from '../proto/index.js';
 import { ProposalBarrier } from './proposal-barrier.js';
 
@@ -7,12 +7,19 @@ describe('ProposalBarrier', () => {
   it('refuses user proposals while closed and waits for the ones in flight', async () => {
     const barrier = new ProposalBarrier();
     let finish = (): void => undefined;
-    const inFlight = barrier.track(() => new Promise<string>((resolve) => { finish = () => resolve('done'); }));
+    const inFlight = barrier.track(
+      () =>
+        new Promise<string>((resolve) => {
+          finish = () => resolve('done');
+        }),
+    );
     barrier.begin();
     const refused = await barrier.track(async () => 'late').catch((error: unknown) => error);
     expect((refused as NodeError).spec).toBe(NodeErrors.EnvelopeCutoverInProgress);
     let drained = false;
-    const draining = barrier.drained(5_000).then(() => { drained = true; });
+    const draining = barrier.drained(5_000).then(() => {
+      drained = true;
+    });
     await Promise.resolve();
     expect(drained).toBe(false);
     finish();
@@ -36,7 +43,9 @@ describe('ProposalBarrier', () => {
     await expect(barrier.waitOpen(Date.now())).resolves.toBeUndefined();
     barrier.begin();
     let opened = false;
-    const waiting = barrier.waitOpen(Date.now() + 5_000).then(() => { opened = true; });
+    const waiting = barrier.waitOpen(Date.now() + 5_000).then(() => {
+      opened = true;
+    });
     await Promise.resolve();
     expect(opened).toBe(false);
     barrier.end();

@@ -22,7 +22,8 @@ export class ProposalBarrier {
 
   /** Refuses when closed (the caller has not proposed anything yet). */
   assertOpen(): void {
-    if (this.closed) throw new NodeError('EnvelopeCutoverInProgress', 'the raft envelope cutover is in progress; retry');
+    if (this.closed)
+      throw new NodeError('EnvelopeCutoverInProgress', 'the raft envelope cutover is in progress; retry');
   }
 
   /** Runs one user proposal through the gate, counting it until it returns. */
@@ -48,9 +49,17 @@ export class ProposalBarrier {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== wake);
-        reject(new NodeError('EncryptionFailedPrecondition', `user proposals still in flight after ${timeoutMs} ms; the cutover was not started`));
+        reject(
+          new NodeError(
+            'EncryptionFailedPrecondition',
+            `user proposals still in flight after ${timeoutMs} ms; the cutover was not started`,
+          ),
+        );
       }, timeoutMs);
-      const wake = (): void => { clearTimeout(timer); resolve(); };
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
       this.waiters.push(wake);
     });
   }
@@ -69,11 +78,22 @@ export class ProposalBarrier {
   async waitOpen(deadlineMs: number): Promise<void> {
     if (!this.closed) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.openWaiters = this.openWaiters.filter((w) => w !== wake);
-        reject(new NodeError('ProposalTimeout', 'waited for the cutover barrier to open until the deadline; nothing was proposed'));
-      }, Math.max(0, deadlineMs - Date.now()));
-      const wake = (): void => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(
+        () => {
+          this.openWaiters = this.openWaiters.filter((w) => w !== wake);
+          reject(
+            new NodeError(
+              'ProposalTimeout',
+              'waited for the cutover barrier to open until the deadline; nothing was proposed',
+            ),
+          );
+        },
+        Math.max(0, deadlineMs - Date.now()),
+      );
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
       this.openWaiters.push(wake);
     });
   }

@@ -17,7 +17,16 @@
  */
 import { NodeError } from '../proto/index.js';
 import { decodeConfChange, MessageType, type MemoryStorage, type Message } from '../raft/index.js';
-import { asLogIndex, EntryType, type ConfState, type Entry, type HardState, type LogIndex, type Snapshot, type SoftState } from '../raft/types.js';
+import {
+  asLogIndex,
+  EntryType,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type LogIndex,
+  type Snapshot,
+  type SoftState,
+} from '../raft/types.js';
 import type { LogStore } from '../storage/index.js';
 import type { AddressBook } from './address-book.js';
 import { decodeAddressBook } from './address-book.js';
@@ -182,7 +191,9 @@ export class RaftLoop {
       // Nothing of the loop's outlives done(): the store may close right after it.
       await this.snapshotting;
       // A clean stop leaves the commit index on disk (a restart replays up to it).
-      await this.writeUnwrittenHardState().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not write the last commit index at stop'));
+      await this.writeUnwrittenHardState().catch((error: unknown) =>
+        this.options.logger.warn({ err: error }, 'could not write the last commit index at stop'),
+      );
     }
     if (this.snapshotFailure !== undefined && !this.stopped) throw this.snapshotFailure;
   }
@@ -302,7 +313,10 @@ export class RaftLoop {
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
     const { index } = snapshot.metadata;
-    this.options.logger.info({ index, term: snapshot.metadata.term, bytes: snapshot.data.length }, 'installing snapshot');
+    this.options.logger.info(
+      { index, term: snapshot.metadata.term, bytes: snapshot.data.length },
+      'installing snapshot',
+    );
     // A local snapshot still being written would land after (and below) this one.
     await this.snapshotting;
     if (this.snapshotFailure !== undefined) throw this.snapshotFailure;
@@ -362,7 +376,10 @@ export class RaftLoop {
     // The commit index covering the halting entry is made durable, so a restart's replay halts on it again.
     await this.writeUnwrittenHardState();
     this.haltInfo = { reason: outcome.reason, index: outcome.index };
-    this.options.logger.fatal({ index: outcome.index, reason: outcome.reason }, 'apply halted (spec §5.4): the applied index stays below this entry');
+    this.options.logger.fatal(
+      { index: outcome.index, reason: outcome.reason },
+      'apply halted (spec §5.4): the applied index stays below this entry',
+    );
     this.inbox.close(() => new NodeError('NodeHalted', `apply halted at index ${outcome.index}: ${outcome.reason}`));
     this.options.events.halted(this.haltInfo);
   }
@@ -376,7 +393,16 @@ export class RaftLoop {
     this.options.storage.setConfState(confState);
     await this.options.logStore.setConfState(confState);
     await this.options.stateMachine.applyConfChange(entry);
-    this.options.logger.info({ index: entry.index, change: cc.type, member: cc.nodeId, voters: confState.voters, learners: confState.learners }, 'membership changed');
+    this.options.logger.info(
+      {
+        index: entry.index,
+        change: cc.type,
+        member: cc.nodeId,
+        voters: confState.voters,
+        learners: confState.learners,
+      },
+      'membership changed',
+    );
     this.options.events.confChangeApplied(context.requestId, entry.index, confState);
   }
 
@@ -408,7 +434,12 @@ export class RaftLoop {
       });
   }
 
-  private async saveLocalSnapshot(applied: number, confState: ConfState, exported: Promise<Uint8Array>, started: number): Promise<void> {
+  private async saveLocalSnapshot(
+    applied: number,
+    confState: ConfState,
+    exported: Promise<Uint8Array>,
+    started: number,
+  ): Promise<void> {
     const data = await exported;
     const snapshot = this.options.storage.createSnapshot(asLogIndex(applied), confState, data);
     await this.options.logStore.saveSnapshot(snapshot);
@@ -418,6 +449,9 @@ export class RaftLoop {
       this.options.storage.compact(compactIndex);
       await this.options.logStore.compact(compactIndex);
     }
-    this.options.logger.info({ index: applied, bytes: data.length, compactedTo: compactIndex, durationMs: Date.now() - started }, 'snapshot taken');
+    this.options.logger.info(
+      { index: applied, bytes: data.length, compactedTo: compactIndex, durationMs: Date.now() - started },
+      'snapshot taken',
+    );
   }
 }

@@ -4,16 +4,7 @@
  * construction details (the real RawNode and apply pipeline satisfy them
  * structurally; tests may substitute fakes).
  */
-import type {
-  ConfChange,
-  ConfState,
-  Entry,
-  HardState,
-  NodeId,
-  ReadState,
-  Snapshot,
-  SoftState,
-} from '../raft/types.js';
+import type { ConfChange, ConfState, Entry, HardState, NodeId, ReadState, Snapshot, SoftState } from '../raft/types.js';
 import type { Message } from '../raft/index.js';
 
 /** One batch of work handed out by the Raft core (etcd's Ready). */
@@ -46,8 +37,7 @@ export interface RawNodeLike {
 
 /** How applying one normal entry ended. */
 export type ApplyOutcome =
-  | { readonly kind: 'applied' }
-  | { readonly kind: 'halt'; readonly reason: string; readonly index: number };
+  { readonly kind: 'applied' } | { readonly kind: 'halt'; readonly reason: string; readonly index: number };
 
 /** The state machine side of the shell (the kv apply pipeline behind an adapter). */
 export interface StateMachinePort {

@@ -17,7 +17,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findCollidingRaftId, fullNodeId, nodeId16 } from '../encryption/index.js';
 import { classifyError } from '../proto/index.js';
 import {
-  bootstrapEncryption, canary, enableStorageEnvelope, encryptionFlags, inspectNode, putWithRetry, text, utf8, writeKek,
+  bootstrapEncryption,
+  canary,
+  enableStorageEnvelope,
+  encryptionFlags,
+  inspectNode,
+  putWithRetry,
+  text,
+  utf8,
+  writeKek,
 } from './test/encryption-cluster.js';
 import { ProcessCluster, waitFor } from './test/process-cluster.js';
 
@@ -67,16 +75,26 @@ describe('registration triggers', () => {
     const value = canary();
     expect(await putWithRetry(cluster, 'n4', 'after-join', value)).toBe(true);
     const written = await cluster.admin(leader).status({});
-    await waitFor('n4 to apply the write', 15_000, async () => ((await cluster!.status('n4')).appliedIndex >= written.appliedIndex ? true : undefined));
+    await waitFor('n4 to apply the write', 15_000, async () =>
+      (await cluster!.status('n4')).appliedIndex >= written.appliedIndex ? true : undefined,
+    );
     await cluster.kill('n4', 'SIGTERM');
     const records = await inspectNode(cluster, 'n4');
     const mine = records.filter((r) => r.kind === 'mvcc' && r.key === 'after-join');
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ encryptionState: 'envelope', envelope: { keyId: 1, nonceNodeId16: nodeId16(fullNodeId('n4')), nonceLocalEpoch: 0 } });
+    expect(mine[0]).toMatchObject({
+      encryptionState: 'envelope',
+      envelope: { keyId: 1, nonceNodeId16: nodeId16(fullNodeId('n4')), nonceLocalEpoch: 0 },
+    });
 
     // Restart: the storage epoch bumps 0 -> 1; the learner registers through the leader (7a) and writes pass its barrier.
     await cluster.start('n4');
-    await waitFor('n4 registered at epoch 1', 20_000, async () => ((await registryOf(cluster!, leader, 'n4'))['1'] === 1 ? true : undefined), 200);
+    await waitFor(
+      'n4 registered at epoch 1',
+      20_000,
+      async () => ((await registryOf(cluster!, leader, 'n4'))['1'] === 1 ? true : undefined),
+      200,
+    );
     expect(await putWithRetry(cluster, 'n4', 'after-restart', 'v2')).toBe(true);
     const got = await cluster.kv(leader).get({ key: utf8('after-restart') });
     expect(text(got.value)).toBe('v2');
@@ -90,7 +108,10 @@ describe('registration triggers', () => {
     const colliding = findCollidingRaftId('n1', 'm');
     const before = await cluster.status(leader);
     const n1Rows = await registryOf(cluster, leader, 'n1');
-    const error = await cluster.admin(leader).addLearner({ id: colliding, address: '127.0.0.1:1' }).catch((e: unknown) => e);
+    const error = await cluster
+      .admin(leader)
+      .addLearner({ id: colliding, address: '127.0.0.1:1' })
+      .catch((e: unknown) => e);
     const classified = classifyError(error);
     expect(classified.spec.name).toBe('EncryptionFailedPrecondition');
     expect(classified.message).toContain('ErrWriterUint16Collision');
@@ -108,7 +129,12 @@ describe('registration triggers', () => {
     const follower = ['n1', 'n2', 'n3'].find((id) => id !== leader)!;
     // A writer row for n4 (not a member yet), as an operator would register it.
     const request = { dekId: 1, writers: [{ fullNodeId: fullNodeId('n4').toString(), localEpoch: 5 }] };
-    const refused = classifyError(await cluster.encryption(follower).registerEncryptionWriter(request).catch((e: unknown) => e));
+    const refused = classifyError(
+      await cluster
+        .encryption(follower)
+        .registerEncryptionWriter(request)
+        .catch((e: unknown) => e),
+    );
     expect(refused.spec.name).toBe('EncryptionFailedPrecondition');
     expect(refused.leaderHint?.leaderId).toBe(leader);
     expect(refused.leaderHint?.leaderAddress).toBe(cluster.address(leader));
@@ -128,7 +154,12 @@ describe('registration triggers', () => {
     // (--proposal-timeout-ms) ends the wait well inside the client's deadline: ending it at the client's deadline
     // leaves the answer a 50 ms margin, which a loaded machine does not always give (DeadlineExceeded).
     await cluster.start('n2', ['--proposal-timeout-ms', '1000']);
-    const held = classifyError(await cluster.kv('n2').put({ key: utf8('held'), value: utf8('x') }, { timeoutMs: 5_000 }).catch((e: unknown) => e));
+    const held = classifyError(
+      await cluster
+        .kv('n2')
+        .put({ key: utf8('held'), value: utf8('x') }, { timeoutMs: 5_000 })
+        .catch((e: unknown) => e),
+    );
     expect(held.spec.name).toBe('WriterNotRegistered');
     expect(held.definite).toBe(true);
     await cluster.start('n1');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  applyRegistration, decodeEncryptionEntry, emptySidecar, Keystore, NonceFactory, RaftEnvelopeRuntime, StateCache, type Sidecar,
+  applyRegistration,
+  decodeEncryptionEntry,
+  emptySidecar,
+  Keystore,
+  NonceFactory,
+  RaftEnvelopeRuntime,
+  StateCache,
+  type Sidecar,
 } from '../encryption/index.js';
 import { FakeRowStore, keyBytes } from '../encryption/test/fixtures.js';
 import { createLogger } from './logger.js';
@@ -16,10 +23,19 @@ function setup(options: { leader: boolean; epochs: { storage: number; raft: numb
   const keystore = new Keystore();
   keystore.set(storageDek, keyBytes(1));
   keystore.set(raftDek, keyBytes(2));
-  const raft = new RaftEnvelopeRuntime({ keystore, nonces: new NonceFactory(1, options.epochs.raft), fullNodeId: me, raftEpoch: options.epochs.raft });
+  const raft = new RaftEnvelopeRuntime({
+    keystore,
+    nonces: new NonceFactory(1, options.epochs.raft),
+    fullNodeId: me,
+    raftEpoch: options.epochs.raft,
+  });
   raft.install(10, raftDek);
   const stateCache = new StateCache();
-  const sidecar: Sidecar = { ...emptySidecar(), active: { storage: storageDek, raft: raftDek }, storageEnvelopeActive: true };
+  const sidecar: Sidecar = {
+    ...emptySidecar(),
+    active: { storage: storageDek, raft: raftDek },
+    storageEnvelopeActive: true,
+  };
   stateCache.prime(sidecar);
   const rows = new FakeRowStore();
   const proposed: { dekId: number; localEpoch: number }[] = [];
@@ -36,7 +52,11 @@ function setup(options: { leader: boolean; epochs: { storage: number; raft: numb
     forwardToLeader: async (request) => {
       forwarded.push(request);
       const writer = request.writers[0]!;
-      await applyRegistration(rows, { dekId: request.dekId, fullNodeId: BigInt(writer.fullNodeId), localEpoch: writer.localEpoch }, new Set());
+      await applyRegistration(
+        rows,
+        { dekId: request.dekId, fullNodeId: BigInt(writer.fullNodeId), localEpoch: writer.localEpoch },
+        new Set(),
+      );
     },
   });
   const watcher = new RegistrationWatcher({
@@ -51,7 +71,10 @@ describe('RegistrationWatcher', () => {
   it('on a leader proposes the raft registration first, then the storage one, and marks both once committed', async () => {
     const { watcher, raft, stateCache, proposed } = setup({ leader: true, epochs: { storage: 3, raft: 4 } });
     await watcher.tick();
-    expect(proposed).toEqual([{ dekId: raftDek, localEpoch: 4 }, { dekId: storageDek, localEpoch: 3 }]);
+    expect(proposed).toEqual([
+      { dekId: raftDek, localEpoch: 4 },
+      { dekId: storageDek, localEpoch: 3 },
+    ]);
     expect(raft.registered()).toBe(false);
     await watcher.tick();
     expect(raft.registered()).toBe(true);
@@ -60,7 +83,10 @@ describe('RegistrationWatcher', () => {
   });
 
   it('on a follower forwards RegisterEncryptionWriter to the leader (raft first) and proposes nothing itself', async () => {
-    const { watcher, raft, stateCache, proposed, forwarded } = setup({ leader: false, epochs: { storage: 3, raft: 4 } });
+    const { watcher, raft, stateCache, proposed, forwarded } = setup({
+      leader: false,
+      epochs: { storage: 3, raft: 4 },
+    });
     await watcher.tick();
     expect(proposed).toEqual([]);
     expect(forwarded).toEqual([

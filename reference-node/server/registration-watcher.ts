@@ -45,7 +45,10 @@ export class RegistrationWatcher {
         await this.ensure(dek, epochs.storage, () => stateCache.markRegistered(dek));
       }
     } catch (error) {
-      this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'encryption writer registration attempt failed; retrying');
+      this.deps.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'encryption writer registration attempt failed; retrying',
+      );
     } finally {
       this.running = false;
     }

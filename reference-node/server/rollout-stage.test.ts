@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { rotationSubtagsFor } from '../encryption/index.js';
-import { notAtStage, parseRolloutStage, rolloutStages, stageBehaviour, stageIntroducing, type StageFeature } from './rollout-stage.js';
+import {
+  notAtStage,
+  parseRolloutStage,
+  rolloutStages,
+  stageBehaviour,
+  stageIntroducing,
+  type StageFeature,
+} from './rollout-stage.js';
 
 describe('rollout stage table (spec §7.1)', () => {
   it('parses stage names case-insensitively and refuses others', () => {
@@ -22,7 +29,9 @@ describe('rollout stage table (spec §7.1)', () => {
     const behaviour = stageBehaviour(stage);
     expect(Object.isFrozen(behaviour)).toBe(true);
     expect(behaviour.stage).toBe(stage);
-    const on = (Object.keys(behaviour) as (keyof typeof behaviour)[]).filter((k) => k !== 'stage' && behaviour[k] === true);
+    const on = (Object.keys(behaviour) as (keyof typeof behaviour)[]).filter(
+      (k) => k !== 'stage' && behaviour[k] === true,
+    );
     expect(on.sort()).toEqual([...(expected[stage] ?? [])].sort());
   });
 
@@ -32,11 +41,14 @@ describe('rollout stage table (spec §7.1)', () => {
     expect(stageIntroducing('storageEnvelopeCutover')).toBe('6D');
     expect(stageIntroducing('raftEnvelopeCutover')).toBe('6E');
     expect(stageIntroducing('rotateOnStartup')).toBe('6F');
-    expect(notAtStage('EnableRaftEnvelope', stageBehaviour('6D'), 'raftEnvelopeCutover')).toBe('EnableRaftEnvelope is not available at stage 6D (introduced in 6E)');
+    expect(notAtStage('EnableRaftEnvelope', stageBehaviour('6D'), 'raftEnvelopeCutover')).toBe(
+      'EnableRaftEnvelope is not available at stage 6D (introduced in 6E)',
+    );
   });
 
   it('gives each stage the rotation sub-tags of its cutovers (an older binary halts on a newer sub-tag, §7.8)', () => {
-    const subtags = (stage: (typeof rolloutStages)[number]): number[] => [...rotationSubtagsFor(stageBehaviour(stage))].sort();
+    const subtags = (stage: (typeof rolloutStages)[number]): number[] =>
+      [...rotationSubtagsFor(stageBehaviour(stage))].sort();
     expect(subtags('6A')).toEqual([1]);
     expect(subtags('6C')).toEqual([1]);
     expect(subtags('6D')).toEqual([1, 4]);

@@ -72,7 +72,10 @@ const stageOrder = (stage: RolloutStage): number => rolloutStages.indexOf(stage)
 /** The behaviour record of `stage` (frozen). */
 export function stageBehaviour(stage: RolloutStage): StageBehaviour {
   const features = Object.fromEntries(
-    (Object.keys(introducedIn) as StageFeature[]).map((feature) => [feature, stageOrder(stage) >= stageOrder(introducedIn[feature])]),
+    (Object.keys(introducedIn) as StageFeature[]).map((feature) => [
+      feature,
+      stageOrder(stage) >= stageOrder(introducedIn[feature]),
+    ]),
   ) as { [F in StageFeature]: boolean };
   return Object.freeze({ stage, ...features });
 }

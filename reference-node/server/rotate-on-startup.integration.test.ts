@@ -9,7 +9,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  makeLeader, putWithRetry, rolloutToPhase2, startEncryptedCluster, text, utf8, waitForRegistration,
+  makeLeader,
+  putWithRetry,
+  rolloutToPhase2,
+  startEncryptedCluster,
+  text,
+  utf8,
+  waitForRegistration,
 } from './test/encryption-cluster.js';
 import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 
@@ -18,7 +24,11 @@ async function activeIds(cluster: ProcessCluster, id: string): Promise<string> {
   return `${state.activeStorageId}/${state.activeRaftId}`;
 }
 
-async function expectReadable(cluster: ProcessCluster, via: string, values: ReadonlyMap<string, string>): Promise<void> {
+async function expectReadable(
+  cluster: ProcessCluster,
+  via: string,
+  values: ReadonlyMap<string, string>,
+): Promise<void> {
   const kv = cluster.kv(via);
   for (const [key, value] of values) expect(text((await kv.get({ key: utf8(key) })).value)).toBe(value);
 }
@@ -56,10 +66,15 @@ describe('rotate-on-startup', () => {
     await cluster.start(target, ['--rotate-on-startup']);
     await cluster.waitForLeader();
     await makeLeader(cluster, target);
-    await waitFor('every sidecar to name DEKs 3 (storage) and 4 (raft) active', 30_000, async () => {
-      const ids = await Promise.all(cluster!.ids().map((id) => activeIds(cluster!, id)));
-      return ids.every((pair) => pair === '3/4') ? true : undefined;
-    }, 200);
+    await waitFor(
+      'every sidecar to name DEKs 3 (storage) and 4 (raft) active',
+      30_000,
+      async () => {
+        const ids = await Promise.all(cluster!.ids().map((id) => activeIds(cluster!, id)));
+        return ids.every((pair) => pair === '3/4') ? true : undefined;
+      },
+      200,
+    );
     expect(cluster.logOf(target)).toContain('rotate-on-startup done');
 
     for (const id of cluster.ids()) {

@@ -9,7 +9,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
-  decodeEncryptionEntry, emptySidecar, Keystore, NonceFactory, RaftEnvelopeRuntime, readSidecar, writeSidecar, type Sidecar,
+  decodeEncryptionEntry,
+  emptySidecar,
+  Keystore,
+  NonceFactory,
+  RaftEnvelopeRuntime,
+  readSidecar,
+  writeSidecar,
+  type Sidecar,
 } from '../encryption/index.js';
 import { tempDir, testKek } from '../encryption/test/fixtures.js';
 import { NodeError } from '../proto/index.js';
@@ -21,14 +28,31 @@ const kek = testKek();
 
 function sidecarWith(active: { storage: number; raft: number }): Sidecar {
   const base = emptySidecar();
-  const key = (purpose: 'storage' | 'raft') => ({ purpose, wrapped: kek.wrapDek(new Uint8Array(32).fill(purpose === 'storage' ? 1 : 2)), created: '2026-01-01T00:00:00Z', localEpoch: 3 });
-  return { ...base, active, keys: new Map([[active.storage, key('storage')], [active.raft, key('raft')]]) };
+  const key = (purpose: 'storage' | 'raft') => ({
+    purpose,
+    wrapped: kek.wrapDek(new Uint8Array(32).fill(purpose === 'storage' ? 1 : 2)),
+    created: '2026-01-01T00:00:00Z',
+    localEpoch: 3,
+  });
+  return {
+    ...base,
+    active,
+    keys: new Map([
+      [active.storage, key('storage')],
+      [active.raft, key('raft')],
+    ]),
+  };
 }
 
 /** A proposal that applies and then fails ambiguously (a timeout after the entry committed). */
 const appliedThenTimeout = 'applied-then-timeout';
 
-async function setup(options: { sidecar: Sidecar | null; leader: boolean; failures?: (NodeError | Error | null | typeof appliedThenTimeout)[]; bugs?: readonly string[] }) {
+async function setup(options: {
+  sidecar: Sidecar | null;
+  leader: boolean;
+  failures?: (NodeError | Error | null | typeof appliedThenTimeout)[];
+  bugs?: readonly string[];
+}) {
   const dir = await tempDir('rotate');
   const path = join(dir.dir, 'node.sidecar');
   if (options.sidecar !== null) await writeSidecar(path, options.sidecar);
@@ -47,7 +71,10 @@ async function setup(options: { sidecar: Sidecar | null; leader: boolean; failur
     runtime: { kek, sidecarPath: path, me, epochs: { storage: 4, raft: 5 }, raft },
     core: {
       isLeader: () => leader,
-      onLeaderChange: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
+      onLeaderChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       linearizableRead: async () => ++fences,
       proposeAdmin: async (payload) => {
         // null: this call succeeds.
@@ -64,7 +91,12 @@ async function setup(options: { sidecar: Sidecar | null; leader: boolean; failur
         // Apply it as the applier would: the new key becomes active.
         const sc = (await readSidecar(path))!;
         const keys = new Map(sc.keys);
-        keys.set(r.dekId, { purpose: r.purpose, wrapped: r.wrapped, created: '2026-01-02T00:00:00Z', localEpoch: r.proposer.localEpoch });
+        keys.set(r.dekId, {
+          purpose: r.purpose,
+          wrapped: r.wrapped,
+          created: '2026-01-02T00:00:00Z',
+          localEpoch: r.proposer.localEpoch,
+        });
         await writeSidecar(path, { ...sc, keys, active: { ...sc.active, [r.purpose]: r.dekId } });
         if (failure === appliedThenTimeout) throw new NodeError('ProposalTimeout', 'applied, but the wait timed out');
         return { index: ++index };
@@ -73,18 +105,41 @@ async function setup(options: { sidecar: Sidecar | null; leader: boolean; failur
     registerNow: async () => undefined,
     onTerminal: (error) => terminal.push(error),
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
-    sleep: async () => { await new Promise((resolve) => setImmediate(resolve)); },
+    sleep: async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     bugs: new Set(options.bugs ?? []),
   });
-  const becomeLeader = (): void => { leader = true; for (const l of [...listeners]) l(); };
+  const becomeLeader = (): void => {
+    leader = true;
+    for (const l of [...listeners]) l();
+  };
   // Waits for the rotation to leave 'pending' (bounded only so a broken rotation fails instead of hanging; a loaded machine needs more than a few ms).
-  const settle = async (): Promise<void> => { const deadline = Date.now() + 20_000; while (rotation.state === 'pending' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5)); };
-  return { rotation, proposed, terminal, conflicts, fences: () => fences, raft, keystore, becomeLeader, settle, path, remove: dir.remove };
+  const settle = async (): Promise<void> => {
+    const deadline = Date.now() + 20_000;
+    while (rotation.state === 'pending' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  return {
+    rotation,
+    proposed,
+    terminal,
+    conflicts,
+    fences: () => fences,
+    raft,
+    keystore,
+    becomeLeader,
+    settle,
+    path,
+    remove: dir.remove,
+  };
 }
 
 describe('RotateOnStartup', () => {
   const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => { for (const step of cleanup.splice(0)) await step(); });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0)) await step();
+  });
 
   it('on a follower keeps the request (no mutator block) and fires it once the node leads: storage then raft, ids max+1, own epochs', async () => {
     const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: false });
@@ -105,8 +160,14 @@ describe('RotateOnStartup', () => {
 
   it('retries retryable failures without rotating a done purpose twice', async () => {
     const t = await setup({
-      sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: true,
-      failures: [new NodeError('WriterNotRegistered', 'w'), null, new NodeError('LeadershipLost', 'x'), new NodeError('ProposalTimeout', 'y')],
+      sidecar: sidecarWith({ storage: 1, raft: 2 }),
+      leader: true,
+      failures: [
+        new NodeError('WriterNotRegistered', 'w'),
+        null,
+        new NodeError('LeadershipLost', 'x'),
+        new NodeError('ProposalTimeout', 'y'),
+      ],
     });
     cleanup.push(t.remove);
     t.rotation.start();
@@ -117,7 +178,11 @@ describe('RotateOnStartup', () => {
   });
 
   it('latches a non-retryable failure as terminal and reports it', async () => {
-    const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: true, failures: [new NodeError('InvalidArgument', 'bad'), new Error('never reached')] });
+    const t = await setup({
+      sidecar: sidecarWith({ storage: 1, raft: 2 }),
+      leader: true,
+      failures: [new NodeError('InvalidArgument', 'bad'), new Error('never reached')],
+    });
     cleanup.push(t.remove);
     t.rotation.start();
     await t.settle();
@@ -136,7 +201,11 @@ describe('RotateOnStartup', () => {
   });
 
   it('E22 off: after an ambiguous failure the retry draws a fresh id (rotating twice, safely)', async () => {
-    const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: true, failures: [appliedThenTimeout] });
+    const t = await setup({
+      sidecar: sidecarWith({ storage: 1, raft: 2 }),
+      leader: true,
+      failures: [appliedThenTimeout],
+    });
     cleanup.push(t.remove);
     t.rotation.start();
     await t.settle();
@@ -147,7 +216,12 @@ describe('RotateOnStartup', () => {
   });
 
   it('E22 on: the retry proposes the same DEK id with other key bytes (ErrKeyConflict on every replica that applied the first) and takes no read fence', async () => {
-    const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: true, failures: [appliedThenTimeout], bugs: ['E22'] });
+    const t = await setup({
+      sidecar: sidecarWith({ storage: 1, raft: 2 }),
+      leader: true,
+      failures: [appliedThenTimeout],
+      bugs: ['E22'],
+    });
     cleanup.push(t.remove);
     t.rotation.start();
     await t.settle();
@@ -157,7 +231,10 @@ describe('RotateOnStartup', () => {
   });
 
   it('E23 on: writes are not blocked while the rotation is pending on the leader', async () => {
-    for (const [bugs, blocked] of [[[], true], [['E23'], false]] as const) {
+    for (const [bugs, blocked] of [
+      [[], true],
+      [['E23'], false],
+    ] as const) {
       const t = await setup({ sidecar: sidecarWith({ storage: 1, raft: 2 }), leader: false, bugs });
       cleanup.push(t.remove);
       t.rotation.start();
@@ -169,7 +246,10 @@ describe('RotateOnStartup', () => {
   });
 
   it('E14 on: a raft rotation past the cutover leaves the wrap on the old raft DEK', async () => {
-    for (const [bugs, wrapDek] of [[[], 4], [['E14'], 2]] as const) {
+    for (const [bugs, wrapDek] of [
+      [[], 4],
+      [['E14'], 2],
+    ] as const) {
       const sidecar = { ...sidecarWith({ storage: 1, raft: 2 }), raftEnvelopeCutoverIndex: 10 };
       const t = await setup({ sidecar, leader: true, bugs });
       cleanup.push(t.remove);

@@ -22,7 +22,12 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
-  encodeRotationEntry, generateWrappedDek, nextDekId, readSidecar, ROTATION_SUBTAG, type DekPurpose,
+  encodeRotationEntry,
+  generateWrappedDek,
+  nextDekId,
+  readSidecar,
+  ROTATION_SUBTAG,
+  type DekPurpose,
 } from '../encryption/index.js';
 import { NodeError } from '../proto/index.js';
 import type { EncryptionRuntime } from './encryption-startup.js';
@@ -57,7 +62,11 @@ export type RotateOnStartupState = 'pending' | 'done' | 'failed';
 const purposes: readonly DekPurpose[] = ['storage', 'raft'];
 
 /** gRPC statuses §7.9 retries (NodeErrors carry theirs in the registry; not leader and leadership lost map into these). */
-const retryableStatuses: ReadonlySet<GrpcStatus> = new Set([GrpcStatus.FAILED_PRECONDITION, GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED]);
+const retryableStatuses: ReadonlySet<GrpcStatus> = new Set([
+  GrpcStatus.FAILED_PRECONDITION,
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+]);
 
 /** True for the failures §7.9 retries: the node's own refusals with a retryable status; anything else is terminal. */
 export function isRetryableRotationError(error: unknown): boolean {
@@ -125,7 +134,10 @@ export class RotateOnStartup {
           this.deps.onTerminal(failure);
           return;
         }
-        this.deps.logger.info({ err: error instanceof Error ? error.message : String(error) }, `rotate-on-startup: retrying in ${rotateOnStartupRetryMs} ms`);
+        this.deps.logger.info(
+          { err: error instanceof Error ? error.message : String(error) },
+          `rotate-on-startup: retrying in ${rotateOnStartupRetryMs} ms`,
+        );
       }
       await sleep(rotateOnStartupRetryMs);
     }
@@ -157,15 +169,22 @@ export class RotateOnStartup {
     const { runtime, core } = this.deps;
     const { wrapped } = generateWrappedDek(runtime.kek);
     const proposer = { dekId, fullNodeId: runtime.me, localEpoch: runtime.epochs[purpose] };
-    const applied = await core.proposeAdmin(encodeRotationEntry({ subtag: ROTATION_SUBTAG.rotateDek, dekId, purpose, wrapped, proposer }));
+    const applied = await core.proposeAdmin(
+      encodeRotationEntry({ subtag: ROTATION_SUBTAG.rotateDek, dekId, purpose, wrapped, proposer }),
+    );
     const after = await readSidecar(runtime.sidecarPath);
     const nowActive = purpose === 'storage' ? after?.active.storage : after?.active.raft;
     // A concurrent rotation took the id first (the entry applied as a stale no-op): draw a new id next round.
-    if (nowActive !== dekId) throw new NodeError('EncryptionFailedPrecondition', `the ${purpose} rotation to DEK ${dekId} applied at ${applied.index} but DEK ${String(nowActive)} is active`);
+    if (nowActive !== dekId)
+      throw new NodeError(
+        'EncryptionFailedPrecondition',
+        `the ${purpose} rotation to DEK ${dekId} applied at ${applied.index} but DEK ${String(nowActive)} is active`,
+      );
     // BUG SWITCH E14: the wrap is not re-installed with the new raft DEK.
     // BUG SWITCH E2: a build that cannot wrap has no wrap to re-install.
     const reinstall = this.deps.bugs?.has('E14') !== true && this.deps.bugs?.has('E2') !== true;
-    if (purpose === 'raft' && after !== null && after.raftEnvelopeCutoverIndex !== 0 && reinstall) runtime.raft.install(after.raftEnvelopeCutoverIndex, dekId);
+    if (purpose === 'raft' && after !== null && after.raftEnvelopeCutoverIndex !== 0 && reinstall)
+      runtime.raft.install(after.raftEnvelopeCutoverIndex, dekId);
     this.deps.logger.info({ purpose, dekId, index: applied.index }, 'rotate-on-startup: DEK rotated');
     await this.deps.registerNow();
   }

@@ -29,7 +29,15 @@ import { NodeStorage } from '../storage/index.js';
 import { AddressBook } from './address-book.js';
 import { createAdminService } from './admin-service.js';
 import { prepareDataDir } from './data-dir.js';
-import { checkAfterRecovery, checkNewestSnapshotCutover, keylessEncryptionApplier, prepareEncryption, wireEncryption, type EncryptionRuntime, type PreparedEncryption } from './encryption-startup.js';
+import {
+  checkAfterRecovery,
+  checkNewestSnapshotCutover,
+  keylessEncryptionApplier,
+  prepareEncryption,
+  wireEncryption,
+  type EncryptionRuntime,
+  type PreparedEncryption,
+} from './encryption-startup.js';
 import { EncryptionTriggers } from './encryption-triggers.js';
 import { createEncryptionAdminService } from './encryption-admin-service.js';
 import { ProposalBarrier } from './proposal-barrier.js';
@@ -87,7 +95,8 @@ function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8
     try {
       return encryption.raft.wrap(payload);
     } catch (error) {
-      if (isEncryptionError(error, 'ErrWriterNotRegistered')) throw new NodeError('WriterNotRegistered', (error as Error).message);
+      if (isEncryptionError(error, 'ErrWriterNotRegistered'))
+        throw new NodeError('WriterNotRegistered', (error as Error).message);
       throw error;
     }
   };
@@ -118,8 +127,16 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
   // Snapshot headers carry the raft cutover once this process knows one (v2, spec §9.3).
   const kvBugs = kvBugSwitchesOf(config.bugs);
   // BUG SWITCH B40, B42 (kv layer): the opcode band and the snapshot header latch.
-  const fsm = new StateMachine({ store: nodeStorage.state, hlc, cutoverIndex: () => encryption?.raft.cutoverIndex ?? 0, bugs: kvBugs });
-  const proposals = new ProposalRegistry({ random: { nextUint32: () => randomInt(0, 2 ** 32) }, pendingProposalsMax: config.pendingRequestsMax });
+  const fsm = new StateMachine({
+    store: nodeStorage.state,
+    hlc,
+    cutoverIndex: () => encryption?.raft.cutoverIndex ?? 0,
+    bugs: kvBugs,
+  });
+  const proposals = new ProposalRegistry({
+    random: { nextUint32: () => randomInt(0, 2 ** 32) },
+    pendingProposalsMax: config.pendingRequestsMax,
+  });
   // BUG SWITCH B4 (kv layer): the pipeline unwraps at index >= cutover, so the cleartext marker is unwrapped.
   const pipeline = new ApplyPipeline({ fsm, proposals, bugs: kvBugs });
   try {
@@ -128,7 +145,10 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
     if (prepared !== null) checkNewestSnapshotCutover(config, prepared, newestSnapshotCutoverIndex(loaded));
     // Steps 3–4: membership guards, hydrate, bumps, factories, codecs, applier, unwrap hook.
     if (prepared !== null) {
-      encryption = await wireEncryption(config, prepared, nodeStorage.state, [...addressBook.entries().keys(), ...config.peers.keys()]);
+      encryption = await wireEncryption(config, prepared, nodeStorage.state, [
+        ...addressBook.entries().keys(),
+        ...config.peers.keys(),
+      ]);
       fsm.setEncryptionApplier(encryption.applier);
       pipeline.setUnwrapper(encryption.unwrapper);
     } else {
@@ -170,8 +190,13 @@ interface BoundServer {
 }
 
 /** §8.1 steps 1–11 on a bound server (see the module comment); the caller shuts the server down if this throws. */
-async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, listenAddress, startedAtMs }: BoundServer): Promise<StartedNode> {
-  const { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start, snapshotFormat } = await openState(config, logger);
+async function startOnBoundServer(
+  config: NodeConfig,
+  logger: Logger,
+  { server, listenAddress, startedAtMs }: BoundServer,
+): Promise<StartedNode> {
+  const { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start, snapshotFormat } =
+    await openState(config, logger);
   addressBook.merge(config.peers);
   const raftLogger = logger.child({ layer: 'raft' });
   const rawNode = new RawNode({
@@ -185,10 +210,20 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
   });
   const barrier = new ProposalBarrier();
   const core = new NodeCore({
-    id: config.id, rawNode, proposals, fsm, hlc, addressBook,
-    proposalTimeoutMs: config.proposalTimeoutMs, leaderReadyWaitMs: leaderReadyWaitMsOf(config), waitersMax: config.pendingRequestsMax,
-    tickMs: config.tickMs, electionTicks: config.electionTicks, logger,
-    barrier, bugs: new Set<string>(config.bugs),
+    id: config.id,
+    rawNode,
+    proposals,
+    fsm,
+    hlc,
+    addressBook,
+    proposalTimeoutMs: config.proposalTimeoutMs,
+    leaderReadyWaitMs: leaderReadyWaitMsOf(config),
+    waitersMax: config.pendingRequestsMax,
+    tickMs: config.tickMs,
+    electionTicks: config.electionTicks,
+    logger,
+    barrier,
+    bugs: new Set<string>(config.bugs),
     ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
@@ -206,7 +241,10 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
     snapshotEntries: config.snapshotEntries,
     snapshotKeepEntries: config.snapshotKeepEntries,
     inputsMax: config.raftInputsMax,
-    events: core.events((messages) => transport.send(messages), (halt) => lifecycle.halted(halt)),
+    events: core.events(
+      (messages) => transport.send(messages),
+      (halt) => lifecycle.halted(halt),
+    ),
     logger,
   });
   ref.loop = loop;
@@ -218,8 +256,14 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
     callTimeoutMs: config.proposalTimeoutMs + 1_000,
   });
   const triggers = new EncryptionTriggers({
-    runtime: encryption, core, forwarder, rotateOnStartup: config.rotateOnStartup, barrierWaitMsMax: config.proposalTimeoutMs,
-    onTerminal: (error) => lifecycle.failed(error), logger, bugs: new Set<string>(config.bugs),
+    runtime: encryption,
+    core,
+    forwarder,
+    rotateOnStartup: config.rotateOnStartup,
+    barrierWaitMsMax: config.proposalTimeoutMs,
+    onTerminal: (error) => lifecycle.failed(error),
+    logger,
+    bugs: new Set<string>(config.bugs),
   });
   const watcher = triggers.watcher;
   try {
@@ -227,7 +271,12 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
     await loop.replayCommitted(start.commitIndex);
     // Steps 6–9 on the replayed state (a node that halted on replay serves Status only: no checks).
     if (encryption !== null && prepared !== null && loop.halt === undefined) {
-      await checkAfterRecovery(encryption, { appliedIndex: fsm.appliedIndex(), restoredCutover: fsm.restoredCutoverIndex(), log: nodeStorage.log, bugs: prepared.bugs });
+      await checkAfterRecovery(encryption, {
+        appliedIndex: fsm.appliedIndex(),
+        restoredCutover: fsm.restoredCutoverIndex(),
+        log: nodeStorage.log,
+        bugs: prepared.bugs,
+      });
       await triggers.install();
     }
   } catch (error) {
@@ -236,33 +285,73 @@ async function startOnBoundServer(config: NodeConfig, logger: Logger, { server, 
     await nodeStorage.close();
     throw error;
   }
-  const status = (): StatusResponse => buildStatus({
-    config, rawNode, loop, addressBook, appliedIndex: () => pipeline.appliedIndex(), haltError: () => pipeline.halted()?.error ?? null,
-    snapshotFormat: () => snapshotFormat.current, writeCounts: nodeStorage.database.writeCounts, kvProposalTimes: core.kvProposalTimes, startedAtMs, version: nodeVersion,
-  });
+  const status = (): StatusResponse =>
+    buildStatus({
+      config,
+      rawNode,
+      loop,
+      addressBook,
+      appliedIndex: () => pipeline.appliedIndex(),
+      haltError: () => pipeline.halted()?.error ?? null,
+      snapshotFormat: () => snapshotFormat.current,
+      writeCounts: nodeStorage.database.writeCounts,
+      kvProposalTimes: core.kvProposalTimes,
+      startedAtMs,
+      version: nodeVersion,
+    });
   openServices(server, { config, core, forwarder, status, loop, addressBook, triggers });
-  server.open('EncryptionAdmin', createEncryptionAdminService({
-    selfId: config.id, buildSha: nodeVersion, sidecarPath: config.sidecarPath, runtime: encryption, core, barrier, logger, stage: stageBehaviour(config.stage),
-    members: () => status().members.map((m) => ({ id: m.id, address: m.address, suffrage: m.suffrage })),
-    bugs: new Set<string>(config.bugs),
-    appliedIndex: () => pipeline.appliedIndex(),
-    halted: () => loop.halt !== undefined,
-    registerNow: async () => { await watcher?.tick(); },
-    raftMarkerDelayMs: config.testRaftMarkerDelayMs,
-  }));
+  server.open(
+    'EncryptionAdmin',
+    createEncryptionAdminService({
+      selfId: config.id,
+      buildSha: nodeVersion,
+      sidecarPath: config.sidecarPath,
+      runtime: encryption,
+      core,
+      barrier,
+      logger,
+      stage: stageBehaviour(config.stage),
+      members: () => status().members.map((m) => ({ id: m.id, address: m.address, suffrage: m.suffrage })),
+      bugs: new Set<string>(config.bugs),
+      appliedIndex: () => pipeline.appliedIndex(),
+      halted: () => loop.halt !== undefined,
+      registerNow: async () => {
+        await watcher?.tick();
+      },
+      raftMarkerDelayMs: config.testRaftMarkerDelayMs,
+    }),
+  );
   loop.start();
   const timers = [
     setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
-    setInterval(() => { if (triggers.leaseRenewalAllowed()) core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs)); }, config.leaseIntervalMs),
+    setInterval(() => {
+      if (triggers.leaseRenewalAllowed())
+        core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs));
+    }, config.leaseIntervalMs),
   ];
   if (watcher !== null) timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
-  const started = lifecycle.started({ server, listenAddress, loop, core, transport, forwarder, nodeStorage, timers, triggers });
+  const started = lifecycle.started({
+    server,
+    listenAddress,
+    loop,
+    core,
+    transport,
+    forwarder,
+    nodeStorage,
+    timers,
+    triggers,
+  });
   // Step 10: rotate-on-startup, once peers can reach this node's Raft (it cannot lead before).
   triggers.start();
   return started;
 }
 
-function createTransport(config: NodeConfig, routeOf: (id: string) => string | undefined, loop: () => RaftLoop | undefined, logger: Logger): PeerTransport {
+function createTransport(
+  config: NodeConfig,
+  routeOf: (id: string) => string | undefined,
+  loop: () => RaftLoop | undefined,
+  logger: Logger,
+): PeerTransport {
   return new PeerTransport({
     selfId: config.id,
     selfAddress: config.advertise,
@@ -271,7 +360,10 @@ function createTransport(config: NodeConfig, routeOf: (id: string) => string | u
     batchBytesMax: config.peerBatchBytesMax,
     snapshotChunkBytes: config.snapshotChunkBytes,
     rpcTimeoutMs: config.peerRpcTimeoutMs,
-    codec: { encode: (m) => encodeMessage(m), encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }) },
+    codec: {
+      encode: (m) => encodeMessage(m),
+      encodeWithoutSnapshotData: (m) => encodeMessage(m, { omitSnapshotData: true }),
+    },
     addressOf: routeOf,
     onUnreachable: (id) => loop()?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
     onSnapshotStatus: (id, status) => loop()?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
@@ -290,23 +382,38 @@ interface ServerParts {
 }
 
 /** Starts serving KV, RaftAdmin and Peer on the bound server. */
-function openServices(server: NodeServer, { config, core, forwarder, status, loop, addressBook, triggers }: ServerParts): void {
+function openServices(
+  server: NodeServer,
+  { config, core, forwarder, status, loop, addressBook, triggers }: ServerParts,
+): void {
   server.open('KV', createKvService(core, forwarder, triggers.writeGate, new Set<string>(config.bugs)));
-  server.open('RaftAdmin', createAdminService({
-    core, forwarder, status, testHooks: config.testHooks, ...(triggers.beforeMemberAdd === undefined ? {} : { beforeMemberAdd: triggers.beforeMemberAdd }),
-  }));
-  server.open('Peer', createPeerService({
-    selfId: config.id,
-    snapshotBytesMax,
-    decode: decodeMessage,
-    attachSnapshotData: withSnapshotData,
-    learnAddress: (id, address) => { if (addressBook.get(id) === undefined) addressBook.set(id, address); },
-    deliver: (messages) => {
-      // A halted node takes no part in Raft any more (as if its process had gone down).
-      if (loop.halt !== undefined) return;
-      for (const message of messages) loop.inbox.post((raw) => raw.step(message));
-    },
-  }));
+  server.open(
+    'RaftAdmin',
+    createAdminService({
+      core,
+      forwarder,
+      status,
+      testHooks: config.testHooks,
+      ...(triggers.beforeMemberAdd === undefined ? {} : { beforeMemberAdd: triggers.beforeMemberAdd }),
+    }),
+  );
+  server.open(
+    'Peer',
+    createPeerService({
+      selfId: config.id,
+      snapshotBytesMax,
+      decode: decodeMessage,
+      attachSnapshotData: withSnapshotData,
+      learnAddress: (id, address) => {
+        if (addressBook.get(id) === undefined) addressBook.set(id, address);
+      },
+      deliver: (messages) => {
+        // A halted node takes no part in Raft any more (as if its process had gone down).
+        if (loop.halt !== undefined) return;
+        for (const message of messages) loop.inbox.post((raw) => raw.step(message));
+      },
+    }),
+  );
 }
 
 interface Resources {
@@ -326,10 +433,15 @@ class NodeLifecycle {
   private resources: Resources | undefined;
   private stopping: Promise<void> | undefined;
   private resolveExit: (code: number) => void = () => undefined;
-  private readonly exitCode = new Promise<number>((resolve) => { this.resolveExit = resolve; });
+  private readonly exitCode = new Promise<number>((resolve) => {
+    this.resolveExit = resolve;
+  });
   private pendingHalt: HaltInfo | undefined;
 
-  constructor(private readonly config: NodeConfig, private readonly logger: Logger) {}
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly logger: Logger,
+  ) {}
 
   started(resources: Resources): StartedNode {
     this.resources = resources;
@@ -354,7 +466,10 @@ class NodeLifecycle {
     }
     for (const timer of this.resources.timers) clearInterval(timer);
     if (!this.config.exitOnHalt) {
-      this.logger.error({ index: halt.index, reason: halt.reason }, 'apply halted; serving Status only (--no-exit-on-halt)');
+      this.logger.error(
+        { index: halt.index, reason: halt.reason },
+        'apply halted; serving Status only (--no-exit-on-halt)',
+      );
       return;
     }
     this.logger.fatal({ index: halt.index, reason: halt.reason }, `apply halted; exiting with code ${haltExitCode}`);

@@ -37,8 +37,16 @@ interface SidecarJson {
 }
 
 /** Starts node `id` expecting a refusal naming `errorName`; asserts a non-zero exit and returns the node's log. */
-async function expectRefusal(cluster: ProcessCluster, id: string, errorName: string, extraFlags: readonly string[] = []): Promise<string> {
-  const started = await cluster.start(id, extraFlags).then(() => true, () => false);
+async function expectRefusal(
+  cluster: ProcessCluster,
+  id: string,
+  errorName: string,
+  extraFlags: readonly string[] = [],
+): Promise<string> {
+  const started = await cluster.start(id, extraFlags).then(
+    () => true,
+    () => false,
+  );
   expect(started, `${id} started (READY) instead of refusing with ${errorName}`).toBe(false);
   const code = await cluster.exited(id);
   expect(code).not.toBe(0);
@@ -62,10 +70,15 @@ function editSidecar(cluster: ProcessCluster, id: string, edit: (sidecar: Sideca
 
 /** This node's own registry epoch for `dekId` (GetSidecarState), once it equals `epoch`. */
 async function waitForOwnEpoch(cluster: ProcessCluster, id: string, dekId: number, epoch: number): Promise<void> {
-  await waitFor(`${id} registered for DEK ${dekId} at epoch ${epoch}`, 20_000, async () => {
-    const state = await cluster.encryption(id).getSidecarState({});
-    return state.writerRegistryForCaller[String(dekId)] === epoch ? true : undefined;
-  }, 200);
+  await waitFor(
+    `${id} registered for DEK ${dekId} at epoch ${epoch}`,
+    20_000,
+    async () => {
+      const state = await cluster.encryption(id).getSidecarState({});
+      return state.writerRegistryForCaller[String(dekId)] === epoch ? true : undefined;
+    },
+    200,
+  );
 }
 
 async function stop(cluster: ProcessCluster, id = 'n1'): Promise<void> {
@@ -89,11 +102,20 @@ function collidingRaftId(id: string): string {
 }
 
 /** Runs the node's command line under a 3-byte file-size limit until it exits; its exit code and stderr. */
-async function runWithTinyFileSizeLimit(cluster: ProcessCluster, id: string): Promise<{ code: number | null; stderr: string }> {
+async function runWithTinyFileSizeLimit(
+  cluster: ProcessCluster,
+  id: string,
+): Promise<{ code: number | null; stderr: string }> {
   // stdout and stderr are pipes, which the limit does not cover.
-  const child = spawn('prlimit', ['--fsize=3', process.execPath, nodeBin, ...cluster.node(id).flags, ...cluster.commonFlags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'prlimit',
+    ['--fsize=3', process.execPath, nodeBin, ...cluster.node(id).flags, ...cluster.commonFlags],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', (error) => reject(new Error(`cannot run prlimit (util-linux): ${error.message}`)));
@@ -129,25 +151,39 @@ describe('startup refusal guards (spec §8.2)', () => {
     // Without the flag (and no sidecar) the node starts as ever, but every mutator refuses (§6.1).
     await cluster.start('n1');
     await cluster.waitForLeader();
-    const gated = await cluster.encryption('n1').registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] }).catch((error: unknown) => error);
+    const gated = await cluster
+      .encryption('n1')
+      .registerEncryptionWriter({ dekId: 1, writers: [{ fullNodeId: '7', localEpoch: 0 }] })
+      .catch((error: unknown) => error);
     expect(classifyError(gated).spec.name).toBe('EncryptionFailedPrecondition');
-    expect(await cluster.encryption('n1').getCapability({})).toMatchObject({ encryptionCapable: false, fullNodeId: '0' });
+    expect(await cluster.encryption('n1').getCapability({})).toMatchObject({
+      encryptionCapable: false,
+      fullNodeId: '0',
+    });
     await stop(cluster);
-    await cluster.start('n1', ['--encryption-enabled', '--kek-file', kekPath, '--sidecar-path', sidecarPathOf(cluster, 'other')]);
+    await cluster.start('n1', [
+      '--encryption-enabled',
+      '--kek-file',
+      kekPath,
+      '--sidecar-path',
+      sidecarPathOf(cluster, 'other'),
+    ]);
     expect(cluster.running('n1')).toBe(true);
   }, 60_000);
 
-  it('ErrKEKMismatch: the sidecar\'s DEKs do not unwrap under the KEK given', async () => {
+  it("ErrKEKMismatch: the sidecar's DEKs do not unwrap under the KEK given", async () => {
     const node = await bootstrappedNode();
     await stop(node);
     writeKek(node); // a new random KEK over the old file
     await expectRefusal(node, 'n1', 'ErrKEKMismatch');
   }, 60_000);
 
-  it('ErrLocalEpochExhausted: the active storage DEK\'s local_epoch is 0xFFFF', async () => {
+  it("ErrLocalEpochExhausted: the active storage DEK's local_epoch is 0xFFFF", async () => {
     const node = await bootstrappedNode();
     await stop(node);
-    editSidecar(node, 'n1', (s) => { s.keys[String(s.active.storage)]!.local_epoch = 0xffff; });
+    editSidecar(node, 'n1', (s) => {
+      s.keys[String(s.active.storage)]!.local_epoch = 0xffff;
+    });
     await expectRefusal(node, 'n1', 'ErrLocalEpochExhausted');
   }, 60_000);
 
@@ -227,8 +263,21 @@ describe('startup refusal guards (spec §8.2)', () => {
     const me = fullNodeId('n1');
     const storage = await NodeStorage.open(node.node('n1').dataDir);
     try {
-      await storage.state.putRaw(encodeRegistryKey(1, nodeId16(me)), encodeRegistryValue({ fullNodeId: me, firstSeenEpoch: 0, lastSeenEpoch: 1 }));
-      await storage.database.write([{ type: 'put', sublevel: storage.database.fsmMeta, key: new TextEncoder().encode('appliedIndex'), value: encodeUint64BE(BigInt(registrationIndex - 1)) }], true);
+      await storage.state.putRaw(
+        encodeRegistryKey(1, nodeId16(me)),
+        encodeRegistryValue({ fullNodeId: me, firstSeenEpoch: 0, lastSeenEpoch: 1 }),
+      );
+      await storage.database.write(
+        [
+          {
+            type: 'put',
+            sublevel: storage.database.fsmMeta,
+            key: new TextEncoder().encode('appliedIndex'),
+            value: encodeUint64BE(BigInt(registrationIndex - 1)),
+          },
+        ],
+        true,
+      );
     } finally {
       await storage.close();
     }
@@ -241,7 +290,9 @@ describe('startup refusal guards (spec §8.2)', () => {
     await restart(node); // bumps the raft epoch to 1 and registers it
     await waitForOwnEpoch(node, 'n1', 2, 1);
     await stop(node);
-    editSidecar(node, 'n1', (s) => { s.keys[String(s.active.raft)]!.local_epoch = 0; });
+    editSidecar(node, 'n1', (s) => {
+      s.keys[String(s.active.raft)]!.local_epoch = 0;
+    });
     const output = await expectRefusal(node, 'n1', 'ErrLocalEpochRollback');
     expect(output).toContain('raft DEK');
   }, 60_000);
@@ -253,7 +304,8 @@ describe('startup refusal guards (spec §8.2)', () => {
     await stop(node);
     const snapshot = (await inspectNode(node, 'n1')).find((r) => r.kind === 'snapshot');
     expect(snapshot).toMatchObject({ present: true, header: { format: 'v2' } });
-    const cutover = snapshot?.kind === 'snapshot' && snapshot.present && snapshot.header !== null ? snapshot.header.cutoverIndex : 0;
+    const cutover =
+      snapshot?.kind === 'snapshot' && snapshot.present && snapshot.header !== null ? snapshot.header.cutoverIndex : 0;
     expect(cutover).toBeGreaterThan(0);
     editSidecar(node, 'n1', (s) => {
       expect(s.raft_envelope_cutover_index).toBe(cutover);

@@ -15,7 +15,11 @@ const dek = 3;
 
 function setup(options: { epoch: number; envelopeActive?: boolean; failures?: number }) {
   const stateCache = new StateCache();
-  stateCache.prime({ ...emptySidecar(), active: { storage: dek, raft: 4 }, storageEnvelopeActive: options.envelopeActive ?? true });
+  stateCache.prime({
+    ...emptySidecar(),
+    active: { storage: dek, raft: 4 },
+    storageEnvelopeActive: options.envelopeActive ?? true,
+  });
   const rows = new FakeRowStore();
   const events: string[] = [];
   const registered: WriterRegistration[] = [];
@@ -37,7 +41,10 @@ function setup(options: { epoch: number; envelopeActive?: boolean; failures?: nu
     },
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
     // Recorded, and a macrotask so a test's own timers (and stop()) get their turn.
-    sleep: async (ms) => { sleeps.push(ms); await new Promise((resolve) => setImmediate(resolve)); },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
   });
   return { registration, stateCache, rows, events, registered, sleeps };
 }
@@ -69,7 +76,12 @@ describe('StartupRegistration (7a)', () => {
     await applyRegistration(rows, { dekId: dek, fullNodeId: me, localEpoch: 1 }, new Set());
     expect(await registration.install()).toBe('armed');
     // The registration loop runs on after install(): wait for its release, not for a fixed time (a loaded machine outlasts any).
-    await vi.waitFor(() => { expect(events).toContain('release (registered=true)'); }, { timeout: 20_000, interval: 5 });
+    await vi.waitFor(
+      () => {
+        expect(events).toContain('release (registered=true)');
+      },
+      { timeout: 20_000, interval: 5 },
+    );
     expect(registered).toEqual([{ dekId: dek, fullNodeId: me, localEpoch: 3 }]);
     expect(sleeps).toEqual([100, 200, 400]);
     expect(events).toEqual(['arm', 'release (registered=true)']);
@@ -80,11 +92,12 @@ describe('StartupRegistration (7a)', () => {
     const { registration, rows, events, sleeps } = setup({ epoch: 4 });
     let calls = 0;
     // Replace the registrar: the entry commits, then the answer is lost.
-    (registration as unknown as { deps: { register: (reg: WriterRegistration) => Promise<void> } }).deps.register = async (reg) => {
-      calls++;
-      await applyRegistration(rows, reg, new Set());
-      throw new Error('forward to the leader failed after sending');
-    };
+    (registration as unknown as { deps: { register: (reg: WriterRegistration) => Promise<void> } }).deps.register =
+      async (reg) => {
+        calls++;
+        await applyRegistration(rows, reg, new Set());
+        throw new Error('forward to the leader failed after sending');
+      };
     expect(await registration.install()).toBe('armed');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(calls).toBe(1);

@@ -69,10 +69,15 @@ export class StartupRegistration {
       return 'registered';
     }
     if (epochs.storage < last) {
-      throw new StartupRegistrationError(`7a: this load's storage epoch ${epochs.storage} is behind the writer registry (last ${last} for DEK ${dek}); refusing to start`);
+      throw new StartupRegistrationError(
+        `7a: this load's storage epoch ${epochs.storage} is behind the writer registry (last ${last} for DEK ${dek}); refusing to start`,
+      );
     }
     this.deps.barrier.armBarrier();
-    this.deps.logger.info({ dekId: dek, epoch: epochs.storage, last }, 'first-write barrier armed until this load\'s writer registration commits (spec §3.4 (b))');
+    this.deps.logger.info(
+      { dekId: dek, epoch: epochs.storage, last },
+      "first-write barrier armed until this load's writer registration commits (spec §3.4 (b))",
+    );
     this.loop = this.run(dek);
     return 'armed';
   }
@@ -91,15 +96,25 @@ export class StartupRegistration {
       try {
         const row = await readRegistryRow(rows, dek, me);
         const verified = row !== undefined && row.fullNodeId === me && row.lastSeenEpoch === epochs.storage;
-        if (!verified) await this.deps.register({ dekId: dek, fullNodeId: me, localEpoch: epochs.storage }, Date.now() + startupRegistrationDefaults.attemptTimeoutMs);
+        if (!verified)
+          await this.deps.register(
+            { dekId: dek, fullNodeId: me, localEpoch: epochs.storage },
+            Date.now() + startupRegistrationDefaults.attemptTimeoutMs,
+          );
         if (this.stopped) return;
         // Mark first, then release: a write let through must find the node registered.
         stateCache.markRegistered(dek);
         this.deps.barrier.releaseBarrier();
-        this.deps.logger.info({ dekId: dek, epoch: epochs.storage }, 'encryption writer registered; first-write barrier released');
+        this.deps.logger.info(
+          { dekId: dek, epoch: epochs.storage },
+          'encryption writer registered; first-write barrier released',
+        );
         return;
       } catch (error) {
-        this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: backoffMs }, 'startup writer registration attempt failed; retrying');
+        this.deps.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), retryInMs: backoffMs },
+          'startup writer registration attempt failed; retrying',
+        );
       }
       await sleep(backoffMs);
       backoffMs = Math.min(backoffMs * 2, startupRegistrationDefaults.backoffMaxMs);

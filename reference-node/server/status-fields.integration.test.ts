@@ -14,9 +14,13 @@ import { waitFor, type ProcessCluster } from './test/process-cluster.js';
 /** The replicated part of a GetSidecarState answer (local epochs and wrapped bytes are per node). */
 function replicated(report: SidecarStateReport): string {
   return JSON.stringify({
-    keyIds: Object.keys(report.wrappedDeksById).sort(), activeStorageId: report.activeStorageId, activeRaftId: report.activeRaftId,
-    storageEnvelopeActive: report.storageEnvelopeActive, storageEnvelopeCutoverIndex: report.storageEnvelopeCutoverIndex,
-    raftEnvelopeCutoverIndex: report.raftEnvelopeCutoverIndex, sidecarVersion: report.sidecarVersion,
+    keyIds: Object.keys(report.wrappedDeksById).sort(),
+    activeStorageId: report.activeStorageId,
+    activeRaftId: report.activeRaftId,
+    storageEnvelopeActive: report.storageEnvelopeActive,
+    storageEnvelopeCutoverIndex: report.storageEnvelopeCutoverIndex,
+    raftEnvelopeCutoverIndex: report.raftEnvelopeCutoverIndex,
+    sidecarVersion: report.sidecarVersion,
   });
 }
 
@@ -37,12 +41,21 @@ function sampleSidecars(cluster: ProcessCluster): { stop(): Promise<Map<string, 
       byIndex.set(report.latestAppliedIndex, atIndex);
       const seen = atIndex.get(id);
       // One node at one index must also agree with itself.
-      if (seen !== undefined && seen !== replicated(report)) throw new Error(`${id} answered two states at index ${report.latestAppliedIndex}: ${seen} / ${replicated(report)}`);
+      if (seen !== undefined && seen !== replicated(report))
+        throw new Error(
+          `${id} answered two states at index ${report.latestAppliedIndex}: ${seen} / ${replicated(report)}`,
+        );
       atIndex.set(id, replicated(report));
     }
   };
   const samplers = cluster.ids().map(sampler);
-  return { async stop() { running = false; await Promise.all(samplers); return byIndex; } };
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(samplers);
+      return byIndex;
+    },
+  };
 }
 
 async function snapshotFormats(cluster: ProcessCluster): Promise<string[]> {
@@ -50,7 +63,12 @@ async function snapshotFormats(cluster: ProcessCluster): Promise<string[]> {
 }
 
 /** Writes until every node took a snapshot after `afterIndex` (each node snapshots every 20 applied entries). */
-async function snapshotEverywhere(cluster: ProcessCluster, leader: string, prefix: string, afterIndex: number): Promise<void> {
+async function snapshotEverywhere(
+  cluster: ProcessCluster,
+  leader: string,
+  prefix: string,
+  afterIndex: number,
+): Promise<void> {
   let n = 0;
   await waitFor(`a snapshot above ${afterIndex} on every node`, 30_000, async () => {
     for (let i = 0; i < 10; i++) await putWithRetry(cluster, leader, `${prefix}-${n++}`, 'x');
@@ -69,12 +87,17 @@ describe('status fields of the rollout', () => {
   it('snapshot_format, sidecar_version and local_epochs move as the rollout goes; same applied index, same sidecar state', async () => {
     // Entries are kept well behind each snapshot: a restart refuses (ErrSidecarBehindRaftLog, fail closed) when the
     // log was compacted past the sidecar's last encryption entry — a startup guard this test does not exercise.
-    const started = await startEncryptedCluster({ commonFlags: ['--snapshot-entries', '20', '--snapshot-keep-entries', '200'] });
+    const started = await startEncryptedCluster({
+      commonFlags: ['--snapshot-entries', '20', '--snapshot-keep-entries', '200'],
+    });
     cluster = started.cluster;
     const { leader } = started;
     expect(await snapshotFormats(cluster)).toEqual(['', '', '']);
     const before = await cluster.encryption(leader).getSidecarState({});
-    expect({ sidecarVersion: before.sidecarVersion, localEpochs: before.localEpochs }).toEqual({ sidecarVersion: 0, localEpochs: {} });
+    expect({ sidecarVersion: before.sidecarVersion, localEpochs: before.localEpochs }).toEqual({
+      sidecarVersion: 0,
+      localEpochs: {},
+    });
     await snapshotEverywhere(cluster, leader, 'plain', 0);
     expect(await snapshotFormats(cluster)).toEqual(['v1', 'v1', 'v1']);
 
@@ -89,7 +112,11 @@ describe('status fields of the rollout', () => {
     const byIndex = await sampling.stop();
     const compared = [...byIndex.values()].filter((nodes) => nodes.size > 1);
     expect(compared.length, 'indexes sampled on more than one node').toBeGreaterThan(0);
-    for (const [index, nodes] of byIndex) expect(new Set(nodes.values()).size, `sidecar states at applied index ${index}: ${[...nodes.values()].join(' | ')}`).toBe(1);
+    for (const [index, nodes] of byIndex)
+      expect(
+        new Set(nodes.values()).size,
+        `sidecar states at applied index ${index}: ${[...nodes.values()].join(' | ')}`,
+      ).toBe(1);
 
     const phase2 = await Promise.all(cluster.ids().map((id) => cluster!.encryption(id).getSidecarState({})));
     for (const report of phase2) {

@@ -15,10 +15,14 @@ describe('parseTestKillPoint', () => {
   });
 
   it('refuses a point without --test-hooks, and an unknown point naming the known ones', () => {
-    expect(() => parseTestKillPoint('after-bootstrap-apply', false)).toThrow(/--test-kill-point: is a test hook: it needs --test-hooks/);
+    expect(() => parseTestKillPoint('after-bootstrap-apply', false)).toThrow(
+      /--test-kill-point: is a test hook: it needs --test-hooks/,
+    );
     const unknown = (): unknown => parseTestKillPoint('after-lunch', true);
     expect(unknown).toThrow(FlagError);
-    expect(unknown).toThrow(/unknown point 'after-lunch' \(expected after-bootstrap-apply\|after-storage-cutover-flip\)/);
+    expect(unknown).toThrow(
+      /unknown point 'after-lunch' \(expected after-bootstrap-apply\|after-storage-cutover-flip\)/,
+    );
     expect(() => parseTestKillPoint('toString', true)).toThrow(/unknown point/);
   });
 });

@@ -23,7 +23,10 @@ export function parseTestKillPoint(value: string | undefined, testHooks: boolean
   if (value === undefined) return undefined;
   if (!testHooks) throw new FlagError('--test-kill-point', 'is a test hook: it needs --test-hooks');
   if (!Object.hasOwn(TEST_KILL_POINTS, value)) {
-    throw new FlagError('--test-kill-point', `unknown point '${value}' (expected ${Object.keys(TEST_KILL_POINTS).join('|')})`);
+    throw new FlagError(
+      '--test-kill-point',
+      `unknown point '${value}' (expected ${Object.keys(TEST_KILL_POINTS).join('|')})`,
+    );
   }
   return value as TestKillPoint;
 }
@@ -54,7 +57,10 @@ export function killPointHooks(point: TestKillPoint | undefined): KillPointHooks
   let flipArmed = false;
   return {
     beforeApply(payload) {
-      flipArmed = point === 'after-storage-cutover-flip' && payload[0] === OPCODE_ROTATION && payload[2] === ROTATION_SUBTAG.enableStorageEnvelope;
+      flipArmed =
+        point === 'after-storage-cutover-flip' &&
+        payload[0] === OPCODE_ROTATION &&
+        payload[2] === ROTATION_SUBTAG.enableStorageEnvelope;
     },
     afterApply(detail) {
       flipArmed = false;

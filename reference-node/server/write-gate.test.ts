@@ -20,7 +20,9 @@ describe('WriteGate', () => {
     const gate = new WriteGate({ barrierWaitMsMax: 10_000 });
     gate.armBarrier();
     let admitted = false;
-    const write = gate.admit(Infinity).then(() => { admitted = true; });
+    const write = gate.admit(Infinity).then(() => {
+      admitted = true;
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(admitted).toBe(false);
     gate.releaseBarrier();

@@ -42,7 +42,9 @@ export class WriteGate implements KvWriteGate {
   armBarrier(): void {
     if (this.barrier !== undefined) return;
     let release = (): void => undefined;
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     this.barrier = { released, release };
   }
 
@@ -61,17 +63,29 @@ export class WriteGate implements KvWriteGate {
   async admit(deadlineMs: number): Promise<void> {
     const barrier = this.barrier;
     if (barrier !== undefined) await this.waitFor(barrier.released, deadlineMs);
-    if (this.blockMutators()) throw new NodeError('MutatorsBlocked', 'writes are blocked until rotate-on-startup completes on this leader; retry');
+    if (this.blockMutators())
+      throw new NodeError(
+        'MutatorsBlocked',
+        'writes are blocked until rotate-on-startup completes on this leader; retry',
+      );
   }
 
   private async waitFor(released: Promise<void>, deadlineMs: number): Promise<void> {
-    const waitMs = Math.min(this.options.barrierWaitMsMax, deadlineMs - Date.now() - (this.options.replyMarginMs ?? 50));
+    const waitMs = Math.min(
+      this.options.barrierWaitMsMax,
+      deadlineMs - Date.now() - (this.options.replyMarginMs ?? 50),
+    );
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), Math.max(0, waitMs)); });
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, waitMs));
+    });
     try {
       const outcome = await Promise.race([released.then(() => 'released' as const), timedOut]);
       if (outcome === 'timeout') {
-        throw new NodeError('WriterNotRegistered', `this node's writer registration for the active storage DEK has not committed yet (first-write barrier, waited ${Math.max(0, waitMs)} ms); nothing was proposed, retry`);
+        throw new NodeError(
+          'WriterNotRegistered',
+          `this node's writer registration for the active storage DEK has not committed yet (first-write barrier, waited ${Math.max(0, waitMs)} ms); nothing was proposed, retry`,
+        );
       }
     } finally {
       clearTimeout(timer);

@@ -29,12 +29,22 @@ describe('forwarded writes and write stage times', () => {
     const options = { timeoutMs: 10_000 };
 
     for (let i = 0; i < 10; i++) await viaLeader.put({ key: utf8(`leader-${i}`), value: utf8('v') }, options);
-    await Promise.all(Array.from({ length: 10 }, (_, i) => viaFollower.put({ key: utf8(`follower-${i}`), value: utf8(`f${i}`) }, options)));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        viaFollower.put({ key: utf8(`follower-${i}`), value: utf8(`f${i}`) }, options),
+      ),
+    );
     const deleted = await viaFollower.delete({ key: utf8('follower-0') }, options);
     expect(deleted.existed).toBe(true);
-    const swapped = await viaFollower.compareAndSet({ key: utf8('follower-1'), expected: utf8('f1'), newValue: utf8('g1') }, options);
+    const swapped = await viaFollower.compareAndSet(
+      { key: utf8('follower-1'), expected: utf8('f1'), newValue: utf8('g1') },
+      options,
+    );
     expect(swapped.succeeded).toBe(true);
-    const refused = await viaFollower.compareAndSet({ key: utf8('follower-2'), expected: utf8('nope'), newValue: utf8('x') }, options);
+    const refused = await viaFollower.compareAndSet(
+      { key: utf8('follower-2'), expected: utf8('nope'), newValue: utf8('x') },
+      options,
+    );
     expect(refused).toMatchObject({ succeeded: false, currentFound: true });
     expect(Buffer.from(refused.current).toString()).toBe('f2');
     const read = await viaFollower.get({ key: utf8('follower-1') }, options);

@@ -31,13 +31,17 @@ export function ownWriterRegistrar(deps: WriterRegistrarDeps): RegisterOwnWriter
   return async (registration, deadlineMs) => {
     if (deps.isLeader()) {
       // BUG SWITCH E17: the registration skips the cutover barrier (admin path), so it can land cleartext above the marker.
-      const propose = deps.bugs?.has('E17') === true && deps.proposeExempt !== undefined ? deps.proposeExempt : deps.proposeLocally;
+      const propose =
+        deps.bugs?.has('E17') === true && deps.proposeExempt !== undefined ? deps.proposeExempt : deps.proposeLocally;
       await propose(encodeRegistrationEntry(registration));
       return;
     }
-    await deps.forwardToLeader({
-      dekId: registration.dekId,
-      writers: [{ fullNodeId: registration.fullNodeId.toString(), localEpoch: registration.localEpoch }],
-    }, deadlineMs);
+    await deps.forwardToLeader(
+      {
+        dekId: registration.dekId,
+        writers: [{ fullNodeId: registration.fullNodeId.toString(), localEpoch: registration.localEpoch }],
+      },
+      deadlineMs,
+    );
   };
 }

@@ -12,7 +12,8 @@ export const HLC_LOGICAL_MAX = (1n << HLC_LOGICAL_BITS) - 1n;
 /** Builds a timestamp from physical milliseconds and a logical counter. */
 export function hlcTimestamp(physicalMs: bigint, logical: bigint): bigint {
   if (logical < 0n || logical > HLC_LOGICAL_MAX) throw new RangeError(`logical counter ${logical} out of range`);
-  if (physicalMs < 0n || physicalMs >= 1n << (64n - HLC_LOGICAL_BITS)) throw new RangeError(`physical ms ${physicalMs} out of range`);
+  if (physicalMs < 0n || physicalMs >= 1n << (64n - HLC_LOGICAL_BITS))
+    throw new RangeError(`physical ms ${physicalMs} out of range`);
   return (physicalMs << HLC_LOGICAL_BITS) | logical;
 }
 

@@ -7,11 +7,26 @@
 export { NodeStorage } from './node-storage.js';
 export type { NodeStorageOptions } from './node-storage.js';
 export { NodeDatabase, NodeBatch } from './node-database.js';
-export type { BinaryLevel, BinarySublevel, BatchOperation, OpenNodeDatabaseOptions, WriteCounts } from './node-database.js';
+export type {
+  BinaryLevel,
+  BinarySublevel,
+  BatchOperation,
+  OpenNodeDatabaseOptions,
+  WriteCounts,
+} from './node-database.js';
 export { LogStore } from './log-store.js';
 export type { LoadedLog, WriteOptions } from './log-store.js';
 export { StateStore, isVisibleAt, STATE_EXPORT_BATCH_ROWS } from './state-store.js';
-export type { StateMutation, StoredVersion, StateContents, StateExport, StateImport, StateRow, StateStoreOptions, ValueCodecs } from './state-store.js';
+export type {
+  StateMutation,
+  StoredVersion,
+  StateContents,
+  StateExport,
+  StateImport,
+  StateRow,
+  StateStoreOptions,
+  ValueCodecs,
+} from './state-store.js';
 export { encodeMvccKey, decodeMvccKey, mvccKeyUpperBound, MVCC_TIMESTAMP_BYTES } from './mvcc-key.js';
 export { encodeValueHeader, decodeValueHeader, VALUE_HEADER_BYTES } from './value-header.js';
 export type { ValueHeader, EncryptionState } from './value-header.js';

@@ -17,7 +17,11 @@ const writerScript = fileURLToPath(new URL('./test/crash-writer.ts', import.meta
 /** Acknowledgements to wait for before each kill (0: killed right after start, during its first write). */
 const killAfterAcks = [120, 0, 250, 30];
 
-interface WriteLine { readonly first: number; readonly last: number; readonly term: number }
+interface WriteLine {
+  readonly first: number;
+  readonly last: number;
+  readonly term: number;
+}
 
 /** Applies one append to a model log (index → term): replaces the suffix from `first`. */
 function applyWrite(model: Map<number, number>, write: WriteLine): Map<number, number> {
@@ -58,7 +62,11 @@ describe('LogStore durability under SIGKILL', () => {
       let model = new Map<number, number>();
       for (const [round, acks] of killAfterAcks.entries()) {
         const journalPath = `${dir}/journal-${round}`;
-        const killed = await runUntilKilled({ nodeArguments: [child!.entryPoint, dataDir, journalPath], journalPath, killAfterAcks: acks });
+        const killed = await runUntilKilled({
+          nodeArguments: [child!.entryPoint, dataDir, journalPath],
+          journalPath,
+          killAfterAcks: acks,
+        });
         expect(killed.stderr).toBe('');
         const { acked, inFlight } = readJournal(killed.journal);
         expect(acked.length).toBeGreaterThanOrEqual(Math.max(acks, killed.acksSeen));
@@ -71,8 +79,13 @@ describe('LogStore durability under SIGKILL', () => {
             expect(new TextDecoder().decode(entry.data)).toBe(`entry-${entry.index}-${entry.term}`);
           }
           const candidates = [model, ...(inFlight === null ? [] : [applyWrite(model, inFlight)])];
-          const matches = candidates.some((candidate) => JSON.stringify([...candidate]) === JSON.stringify([...reloaded]));
-          expect(matches, `round ${round}: reloaded ${JSON.stringify([...reloaded].slice(-5))} vs acked ${JSON.stringify([...model].slice(-5))} (in flight ${JSON.stringify(inFlight)})`).toBe(true);
+          const matches = candidates.some(
+            (candidate) => JSON.stringify([...candidate]) === JSON.stringify([...reloaded]),
+          );
+          expect(
+            matches,
+            `round ${round}: reloaded ${JSON.stringify([...reloaded].slice(-5))} vs acked ${JSON.stringify([...model].slice(-5))} (in flight ${JSON.stringify(inFlight)})`,
+          ).toBe(true);
           model = new Map(reloaded);
         } finally {
           await storage.close();

@@ -8,13 +8,22 @@ import { snapshotDirectory, writeSnapshotFile } from './snapshot-file.js';
 import { temporaryDirectory, utf8 } from './test/memory-storage.js';
 
 const entry = (index: number, term: number, data = `e${index}t${term}`): Entry => ({
-  index: asLogIndex(index), term: asTerm(term), type: EntryType.Normal, data: utf8(data),
+  index: asLogIndex(index),
+  term: asTerm(term),
+  type: EntryType.Normal,
+  data: utf8(data),
 });
-const range = (from: number, to: number, term: number): Entry[] => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
-const hardState = (term: number, commit: number, vote: string | null = 'n1'): HardState => ({ term: asTerm(term), vote: vote === null ? null : asNodeId(vote), commit: asLogIndex(commit) });
+const range = (from: number, to: number, term: number): Entry[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
+const hardState = (term: number, commit: number, vote: string | null = 'n1'): HardState => ({
+  term: asTerm(term),
+  vote: vote === null ? null : asNodeId(vote),
+  commit: asLogIndex(commit),
+});
 const confState = { voters: [asNodeId('n1'), asNodeId('n2'), asNodeId('n3')], learners: [asNodeId('n4')] };
 const snapshotAt = (index: number, term: number, data = `snap@${index}`): Snapshot => ({
-  metadata: { index: asLogIndex(index), term: asTerm(term), confState }, data: utf8(data),
+  metadata: { index: asLogIndex(index), term: asTerm(term), confState },
+  data: utf8(data),
 });
 
 describe('LogStore (classic-level)', () => {
@@ -53,7 +62,10 @@ describe('LogStore (classic-level)', () => {
     const batch = storage.database.startBatch();
     batch.put(storage.database.raw, utf8('k'), utf8('v'));
     await batch.write(true);
-    expect({ synced: counts.synced - before.synced, unsynced: counts.unsynced - before.unsynced }).toEqual({ synced: 2, unsynced: 1 });
+    expect({ synced: counts.synced - before.synced, unsynced: counts.unsynced - before.unsynced }).toEqual({
+      synced: 2,
+      unsynced: 1,
+    });
   });
 
   it('persists entries, hard state and conf state across a reopen', async () => {

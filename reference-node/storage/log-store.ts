@@ -147,14 +147,24 @@ export class LogStore {
       if (firstNew !== undefined && lastNew !== undefined) {
         this.validateAppend(entries);
         for (const entry of entries) {
-          operations.push({ type: 'put', sublevel: this.database.log, key: logKey(entry.index), value: encodeEntryValue(entry) });
+          operations.push({
+            type: 'put',
+            sublevel: this.database.log,
+            key: logKey(entry.index),
+            value: encodeEntryValue(entry),
+          });
         }
         for (let index = lastNew.index + 1; index <= this.last; index++) {
           operations.push({ type: 'del', sublevel: this.database.log, key: logKey(index) });
         }
       }
       if (hardState) {
-        operations.push({ type: 'put', sublevel: this.database.raftMeta, key: HARD_STATE_KEY, value: encodeHardState(hardState) });
+        operations.push({
+          type: 'put',
+          sublevel: this.database.raftMeta,
+          key: HARD_STATE_KEY,
+          value: encodeHardState(hardState),
+        });
       }
       await this.database.write(operations, options.sync ?? true);
       if (firstNew !== undefined && lastNew !== undefined) {
@@ -168,14 +178,23 @@ export class LogStore {
     const firstNew = entries[0]!;
     const floor = this.snapshotMetadata?.index ?? 0;
     if (firstNew.index <= floor) {
-      throw new StorageError('ErrLogGap', `append starts at index ${firstNew.index}, at or below the snapshot index ${floor}`);
+      throw new StorageError(
+        'ErrLogGap',
+        `append starts at index ${firstNew.index}, at or below the snapshot index ${floor}`,
+      );
     }
     if (firstNew.index > this.last + 1) {
-      throw new StorageError('ErrLogGap', `append starts at index ${firstNew.index} but the last index is ${this.last}`);
+      throw new StorageError(
+        'ErrLogGap',
+        `append starts at index ${firstNew.index} but the last index is ${this.last}`,
+      );
     }
     for (let i = 1; i < entries.length; i++) {
       if (entries[i]!.index !== entries[i - 1]!.index + 1) {
-        throw new StorageError('ErrLogGap', `appended entries are not contiguous at position ${i} (index ${entries[i]!.index})`);
+        throw new StorageError(
+          'ErrLogGap',
+          `appended entries are not contiguous at position ${i} (index ${entries[i]!.index})`,
+        );
       }
     }
   }
@@ -201,7 +220,8 @@ export class LogStore {
     this.assertOpen();
     return this.queue.run(async () => {
       if (lo < this.first) throw new StorageError('ErrCompacted', `index ${lo} is below the first index ${this.first}`);
-      if (hi > this.last + 1) throw new StorageError('ErrUnavailable', `index ${hi - 1} is past the last index ${this.last}`);
+      if (hi > this.last + 1)
+        throw new StorageError('ErrUnavailable', `index ${hi - 1} is past the last index ${this.last}`);
       return this.readRange(lo, hi);
     });
   }
@@ -224,7 +244,10 @@ export class LogStore {
       }
     });
     if (entries.length !== hi - lo) {
-      throw new StorageError('ErrCorruptMetadata', `log hole: expected ${hi - lo} entries from ${lo}, found ${entries.length}`);
+      throw new StorageError(
+        'ErrCorruptMetadata',
+        `log hole: expected ${hi - lo} entries from ${lo}, found ${entries.length}`,
+      );
     }
     return entries;
   }
@@ -253,7 +276,12 @@ export class LogStore {
       // is the leader's membership at the snapshot index.
       const operations: BatchOperation[] = [
         { type: 'put', sublevel: this.database.raftMeta, key: SNAPSHOT_KEY, value: encodeSnapshotMetadata(metadata) },
-        { type: 'put', sublevel: this.database.raftMeta, key: CONF_STATE_KEY, value: encodeConfState(metadata.confState) },
+        {
+          type: 'put',
+          sublevel: this.database.raftMeta,
+          key: CONF_STATE_KEY,
+          value: encodeConfState(metadata.confState),
+        },
       ];
       if (!keepsLog) {
         for (let index = this.first; index <= this.last; index++) {
@@ -273,7 +301,10 @@ export class LogStore {
   private assertNewerSnapshot(metadata: SnapshotMetadata): void {
     const current = this.snapshotMetadata;
     if (current !== null && metadata.index <= current.index) {
-      throw new StorageError('ErrSnapshotOutOfDate', `snapshot at ${metadata.index} is not newer than the held snapshot at ${current.index}`);
+      throw new StorageError(
+        'ErrSnapshotOutOfDate',
+        `snapshot at ${metadata.index} is not newer than the held snapshot at ${current.index}`,
+      );
     }
   }
 
@@ -289,7 +320,10 @@ export class LogStore {
     return this.queue.run(async () => {
       const covered = this.snapshotMetadata?.index ?? 0;
       if (index > covered) {
-        throw new StorageError('ErrCompactBeyondSnapshot', `cannot compact to ${index}: the newest snapshot covers only ${covered}`);
+        throw new StorageError(
+          'ErrCompactBeyondSnapshot',
+          `cannot compact to ${index}: the newest snapshot covers only ${covered}`,
+        );
       }
       const upTo = Math.min(index, this.last);
       const operations: BatchOperation[] = [];
@@ -311,10 +345,12 @@ export class LogStore {
     this.assertOpen();
     return this.queue.run(async () => {
       const floor = this.snapshotMetadata?.index ?? 0;
-      if (index <= floor) throw new StorageError('ErrCompacted', `cannot drop from ${index}: entries up to ${floor} are in the snapshot`);
+      if (index <= floor)
+        throw new StorageError('ErrCompacted', `cannot drop from ${index}: entries up to ${floor} are in the snapshot`);
       const from = Math.max(index, this.first);
       const operations: BatchOperation[] = [];
-      for (let i = from; i <= this.last; i++) operations.push({ type: 'del', sublevel: this.database.log, key: logKey(i) });
+      for (let i = from; i <= this.last; i++)
+        operations.push({ type: 'del', sublevel: this.database.log, key: logKey(i) });
       await this.database.write(operations, true);
       if (operations.length > 0) this.last = from - 1;
       return operations.length;

@@ -13,13 +13,17 @@ describe('MVCC key (spec §2.1)', () => {
 
   it('sorts newer versions of a key first and round-trips', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 16 }), fc.bigUint64Array({ minLength: 2, maxLength: 2 }), (key, [a, b]) => {
-        const ka = encodeMvccKey(key, a!);
-        const kb = encodeMvccKey(key, b!);
-        const order = Buffer.compare(ka, kb);
-        expect(Math.sign(order)).toBe(a! > b! ? -1 : a! < b! ? 1 : 0);
-        expect(decodeMvccKey(ka)).toEqual({ userKey: Uint8Array.from(key), commitTs: a });
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 16 }),
+        fc.bigUint64Array({ minLength: 2, maxLength: 2 }),
+        (key, [a, b]) => {
+          const ka = encodeMvccKey(key, a!);
+          const kb = encodeMvccKey(key, b!);
+          const order = Buffer.compare(ka, kb);
+          expect(Math.sign(order)).toBe(a! > b! ? -1 : a! < b! ? 1 : 0);
+          expect(decodeMvccKey(ka)).toEqual({ userKey: Uint8Array.from(key), commitTs: a });
+        },
+      ),
     );
   });
 });

@@ -50,7 +50,10 @@ export class NodeDatabase {
   /** FSM metadata: the applied index and the highest applied commit timestamp. */
   readonly fsmMeta: BinarySublevel;
 
-  private constructor(readonly root: BinaryLevel, readonly dataDir: string) {
+  private constructor(
+    readonly root: BinaryLevel,
+    readonly dataDir: string,
+  ) {
     const sub = (name: string): BinarySublevel =>
       root.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' });
     this.log = sub('log');
@@ -65,7 +68,10 @@ export class NodeDatabase {
     const location = path.join(dataDir, 'db');
     const level = options.createLevel
       ? options.createLevel(location)
-      : (new ClassicLevel<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as BinaryLevel);
+      : (new ClassicLevel<Uint8Array, Uint8Array>(location, {
+          keyEncoding: 'view',
+          valueEncoding: 'view',
+        }) as unknown as BinaryLevel);
     await level.open();
     return new NodeDatabase(level, dataDir);
   }
@@ -104,7 +110,10 @@ type ChainedBatch = ReturnType<BinaryLevel['batch']>;
 
 /** An atomic batch of {@link NodeDatabase.startBatch}: `put`/`del` any number of times, then `write` once; always `close`. */
 export class NodeBatch {
-  constructor(private readonly batch: ChainedBatch, private readonly counts: WriteCounts) {}
+  constructor(
+    private readonly batch: ChainedBatch,
+    private readonly counts: WriteCounts,
+  ) {}
 
   put(sublevel: BinarySublevel, key: Uint8Array, value: Uint8Array): void {
     this.batch.put(key, value, { sublevel });

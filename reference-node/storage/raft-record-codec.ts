@@ -29,7 +29,10 @@ export function encodeEntryValue(entry: Entry): Uint8Array {
 /** Decodes an entry stored under `index`. */
 export function decodeEntryValue(index: LogIndex, value: Uint8Array): Entry {
   if (value.length < ENTRY_HEADER_BYTES) {
-    throw new StorageError('ErrCorruptMetadata', `log entry ${index} is ${value.length} bytes, shorter than its header`);
+    throw new StorageError(
+      'ErrCorruptMetadata',
+      `log entry ${index} is ${value.length} bytes, shorter than its header`,
+    );
   }
   const type = value[0];
   if (type !== EntryType.Normal && type !== EntryType.ConfChange) {
@@ -46,7 +49,8 @@ function encodeJson(value: unknown): Uint8Array {
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(textDecoder.decode(bytes));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch (error) {
     throw new StorageError('ErrCorruptMetadata', `${what} is not valid JSON`, { cause: error });
   }
@@ -55,7 +59,10 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
 
 function nonNegativeInteger(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new StorageError('ErrCorruptMetadata', `${what} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    throw new StorageError(
+      'ErrCorruptMetadata',
+      `${what} must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -34,7 +34,12 @@ async function fsyncPath(target: string, flags: string): Promise<void> {
 }
 
 /** Writes the snapshot file durably (tmp + fsync + rename + directory fsync) and returns its path. */
-export async function writeSnapshotFile(dataDir: string, term: number, index: number, data: Uint8Array): Promise<string> {
+export async function writeSnapshotFile(
+  dataDir: string,
+  term: number,
+  index: number,
+  data: Uint8Array,
+): Promise<string> {
   const directory = snapshotDirectory(dataDir);
   await fs.mkdir(directory, { recursive: true });
   const finalPath = path.join(directory, snapshotFileName(term, index));
@@ -67,13 +72,19 @@ export async function readSnapshotFile(dataDir: string, term: number, index: num
     throw error;
   }
   if (contents.length < CRC_BYTES) {
-    throw new StorageError('ErrSnapshotCorrupt', `snapshot file ${filePath} is ${contents.length} bytes, shorter than its CRC trailer`);
+    throw new StorageError(
+      'ErrSnapshotCorrupt',
+      `snapshot file ${filePath} is ${contents.length} bytes, shorter than its CRC trailer`,
+    );
   }
   const data = new Uint8Array(contents.buffer, contents.byteOffset, contents.length - CRC_BYTES);
   const expected = contents.readUInt32BE(contents.length - CRC_BYTES);
   const actual = crc32(data);
   if (actual !== expected) {
-    throw new StorageError('ErrSnapshotCorrupt', `snapshot file ${filePath} fails its CRC32 check (stored ${expected}, computed ${actual})`);
+    throw new StorageError(
+      'ErrSnapshotCorrupt',
+      `snapshot file ${filePath} fails its CRC32 check (stored ${expected}, computed ${actual})`,
+    );
   }
   return data.slice();
 }
@@ -84,7 +95,10 @@ export async function readSnapshotFile(dataDir: string, term: number, index: num
  * naming the kept file is durable, so a crash never leaves the metadata
  * pointing at nothing.
  */
-export async function removeSnapshotFilesExcept(dataDir: string, keep: { readonly term: number; readonly index: number } | null): Promise<void> {
+export async function removeSnapshotFilesExcept(
+  dataDir: string,
+  keep: { readonly term: number; readonly index: number } | null,
+): Promise<void> {
   const directory = snapshotDirectory(dataDir);
   let names: string[];
   try {

@@ -11,7 +11,15 @@
 import { asLogIndex } from '../raft/types.js';
 import type { LogIndex } from '../raft/types.js';
 import type { BatchOperation, BinarySublevel, NodeDatabase } from './node-database.js';
-import { asPlainBytes, concatBytes, encodeIndexBE, encodeUint64BE, hasPrefix, readIndexBE, readUint64BE } from './bytes.js';
+import {
+  asPlainBytes,
+  concatBytes,
+  encodeIndexBE,
+  encodeUint64BE,
+  hasPrefix,
+  readIndexBE,
+  readUint64BE,
+} from './bytes.js';
 import { hlcPhysicalMs } from './hlc-timestamp.js';
 import { decodeMvccKey, encodeMvccKey, mvccKeyUpperBound, MVCC_TIMESTAMP_BYTES } from './mvcc-key.js';
 import { SerialQueue } from './serial-queue.js';
@@ -145,13 +153,19 @@ export class StateStore {
   private highestCommitTs = 0n;
   private codecs: ValueCodecs;
 
-  private constructor(private readonly database: NodeDatabase, codecs: ValueCodecs) {
+  private constructor(
+    private readonly database: NodeDatabase,
+    codecs: ValueCodecs,
+  ) {
     this.codecs = codecs;
   }
 
   /** Opens the state store and reads the durable applied index. */
   static async open(database: NodeDatabase, options: StateStoreOptions = {}): Promise<StateStore> {
-    const store = new StateStore(database, options.codecs ?? { apply: cleartextValueCodec, direct: cleartextValueCodec });
+    const store = new StateStore(
+      database,
+      options.codecs ?? { apply: cleartextValueCodec, direct: cleartextValueCodec },
+    );
     const applied = await database.fsmMeta.get(APPLIED_INDEX_KEY);
     const maxTs = await database.fsmMeta.get(MAX_COMMIT_TS_KEY);
     store.applied = asLogIndex(applied === undefined ? 0 : readIndexBE(applied, 0));
@@ -179,7 +193,10 @@ export class StateStore {
    * included, or null. Rows of other keys that share the prefix are skipped.
    */
   async latestVersion(userKey: Uint8Array, readTs: bigint): Promise<StoredVersion | null> {
-    const iterator = this.database.mvcc.iterator({ gte: encodeMvccKey(userKey, readTs), lte: mvccKeyUpperBound(userKey) });
+    const iterator = this.database.mvcc.iterator({
+      gte: encodeMvccKey(userKey, readTs),
+      lte: mvccKeyUpperBound(userKey),
+    });
     try {
       for await (const [key, value] of iterator) {
         if (key.length !== userKey.length + MVCC_TIMESTAMP_BYTES || !hasPrefix(key, userKey)) continue;
@@ -199,7 +216,9 @@ export class StateStore {
 
   /** Every version of `userKey`, newest first (for tests and inspection tools). */
   async versions(userKey: Uint8Array): Promise<StoredVersion[]> {
-    const rows = await this.database.mvcc.iterator({ gte: encodeMvccKey(userKey, (1n << 64n) - 1n), lte: mvccKeyUpperBound(userKey) }).all();
+    const rows = await this.database.mvcc
+      .iterator({ gte: encodeMvccKey(userKey, (1n << 64n) - 1n), lte: mvccKeyUpperBound(userKey) })
+      .all();
     return rows
       .filter(([key]) => key.length === userKey.length + MVCC_TIMESTAMP_BYTES && hasPrefix(key, userKey))
       .map(([key, value]) => this.decodeVersion(asPlainBytes(key), asPlainBytes(value)));
@@ -211,7 +230,14 @@ export class StateStore {
     // The codec runs before the tombstone/TTL checks (spec §2.5 step 5).
     const value = this.codecs.apply.decodeBody({ mvccKey, header, body });
     const { userKey, commitTs } = decodeMvccKey(mvccKey);
-    return { userKey, commitTs, tombstone: header.tombstone, expireAtMs: header.expireAtMs, encryptionState: header.encryptionState, value: value.slice() };
+    return {
+      userKey,
+      commitTs,
+      tombstone: header.tombstone,
+      expireAtMs: header.expireAtMs,
+      encryptionState: header.encryptionState,
+      value: value.slice(),
+    };
   }
 
   /** A raw (non-MVCC) row, or null. */
@@ -268,18 +294,33 @@ export class StateStore {
           );
           continue;
         }
-        operations.push({ type: 'put', sublevel: this.database.mvcc, key: encodeMvccKey(mutation.userKey, mutation.commitTs), value: this.encodeVersion(mutation, codec) });
+        operations.push({
+          type: 'put',
+          sublevel: this.database.mvcc,
+          key: encodeMvccKey(mutation.userKey, mutation.commitTs),
+          value: this.encodeVersion(mutation, codec),
+        });
         if (mutation.commitTs > maxTs) maxTs = mutation.commitTs;
       }
       if (maxTs !== this.highestCommitTs) {
-        operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: MAX_COMMIT_TS_KEY, value: encodeUint64BE(maxTs) });
+        operations.push({
+          type: 'put',
+          sublevel: this.database.fsmMeta,
+          key: MAX_COMMIT_TS_KEY,
+          value: encodeUint64BE(maxTs),
+        });
       }
       const newApplied = options.appliedIndex;
       if (newApplied !== undefined) {
         if (newApplied < this.applied) {
           throw new Error(`assertion failed: applied index would go back from ${this.applied} to ${newApplied}`);
         }
-        operations.push({ type: 'put', sublevel: this.database.fsmMeta, key: APPLIED_INDEX_KEY, value: encodeIndexBE(newApplied) });
+        operations.push({
+          type: 'put',
+          sublevel: this.database.fsmMeta,
+          key: APPLIED_INDEX_KEY,
+          value: encodeIndexBE(newApplied),
+        });
       }
       await this.database.write(operations, options.sync ?? true);
       this.highestCommitTs = maxTs;
@@ -294,7 +335,11 @@ export class StateStore {
       return encodeValueHeader({ tombstone: true, encryptionState: 'cleartext', expireAtMs: mutation.expireAtMs });
     }
     const encoded = codec.encodeBody({ mvccKey, expireAtMs: mutation.expireAtMs, plaintext: mutation.value });
-    const header = encodeValueHeader({ tombstone: false, encryptionState: encoded.encryptionState, expireAtMs: mutation.expireAtMs });
+    const header = encodeValueHeader({
+      tombstone: false,
+      encryptionState: encoded.encryptionState,
+      expireAtMs: mutation.expireAtMs,
+    });
     return concatBytes(header, encoded.body);
   }
 
@@ -330,7 +375,8 @@ export class StateStore {
     return this.exportTo(async (state) => {
       const collect = async (batches: AsyncIterable<readonly StateRow[]>): Promise<StateRow[]> => {
         const rows: StateRow[] = [];
-        for await (const batch of batches) for (const [key, value] of batch) rows.push([asPlainBytes(key), asPlainBytes(value)]);
+        for await (const batch of batches)
+          for (const [key, value] of batch) rows.push([asPlainBytes(key), asPlainBytes(value)]);
         return rows;
       };
       const mvccRows = await collect(state.mvccRowBatches());

@@ -43,7 +43,10 @@ export const cleartextValueCodec: ValueCodec = Object.freeze({
   },
   decodeBody(input: DecodeBodyInput): Uint8Array {
     if (input.header.encryptionState === 'envelope') {
-      throw new StorageError('ErrEncryptedValueWithoutCipher', 'an encrypted (state 01) value was read on a node without a storage cipher');
+      throw new StorageError(
+        'ErrEncryptedValueWithoutCipher',
+        'an encrypted (state 01) value was read on a node without a storage cipher',
+      );
     }
     return input.body;
   },

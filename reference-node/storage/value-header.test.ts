@@ -6,9 +6,15 @@ import { hex } from './test/memory-storage.js';
 
 describe('value header (spec §2.1)', () => {
   it('encodes the golden bytes: flags byte then LE64 expireAt', () => {
-    expect(hex(encodeValueHeader({ tombstone: false, encryptionState: 'cleartext', expireAtMs: 0n }))).toBe('000000000000000000');
-    expect(hex(encodeValueHeader({ tombstone: true, encryptionState: 'cleartext', expireAtMs: 0n }))).toBe('010000000000000000');
-    expect(hex(encodeValueHeader({ tombstone: false, encryptionState: 'envelope', expireAtMs: 0x0102030405060708n }))).toBe('020807060504030201');
+    expect(hex(encodeValueHeader({ tombstone: false, encryptionState: 'cleartext', expireAtMs: 0n }))).toBe(
+      '000000000000000000',
+    );
+    expect(hex(encodeValueHeader({ tombstone: true, encryptionState: 'cleartext', expireAtMs: 0n }))).toBe(
+      '010000000000000000',
+    );
+    expect(
+      hex(encodeValueHeader({ tombstone: false, encryptionState: 'envelope', expireAtMs: 0x0102030405060708n })),
+    ).toBe('020807060504030201');
     expect(VALUE_HEADER_BYTES).toBe(9);
   });
 
@@ -34,15 +40,26 @@ describe('value header (spec §2.1)', () => {
   });
 
   it('refuses to encode an encrypted tombstone (tombstones are never encrypted)', () => {
-    expect(() => encodeValueHeader({ tombstone: true, encryptionState: 'envelope', expireAtMs: 0n })).toThrow(/tombstone/);
+    expect(() => encodeValueHeader({ tombstone: true, encryptionState: 'envelope', expireAtMs: 0n })).toThrow(
+      /tombstone/,
+    );
   });
 
   it('round-trips every valid header and rejects every reserved flags byte', () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.boolean(), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (tombstone, envelope, expireAtMs) => {
-        const header = { tombstone, encryptionState: envelope && !tombstone ? ('envelope' as const) : ('cleartext' as const), expireAtMs };
-        expect(decodeValueHeader(encodeValueHeader(header))).toEqual(header);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        (tombstone, envelope, expireAtMs) => {
+          const header = {
+            tombstone,
+            encryptionState: envelope && !tombstone ? ('envelope' as const) : ('cleartext' as const),
+            expireAtMs,
+          };
+          expect(decodeValueHeader(encodeValueHeader(header))).toEqual(header);
+        },
+      ),
     );
     for (let flags = 0; flags < 256; flags++) {
       const bytes = new Uint8Array(9);

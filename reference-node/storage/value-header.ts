@@ -46,7 +46,10 @@ export function encodeValueHeader(header: ValueHeader): Uint8Array {
 /** Decodes the header at the start of a stored value; rejects reserved states. */
 export function decodeValueHeader(value: Uint8Array): ValueHeader {
   if (value.length < VALUE_HEADER_BYTES) {
-    throw new StorageError('ErrMalformedRecord', `stored value is ${value.length} bytes, shorter than the 9-byte header`);
+    throw new StorageError(
+      'ErrMalformedRecord',
+      `stored value is ${value.length} bytes, shorter than the 9-byte header`,
+    );
   }
   const flags = value[0]!;
   const state = (flags >> 1) & 0b11;

@@ -51,7 +51,10 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function measure(ops: readonly HistoryOp[], timeLimitMs: number): { completed: number; ok: number; latencies: number[] } {
+function measure(
+  ops: readonly HistoryOp[],
+  timeLimitMs: number,
+): { completed: number; ok: number; latencies: number[] } {
   const invokedAt = new Map<number | string, number>();
   const latencies: number[] = [];
   let ok = 0;
@@ -101,7 +104,10 @@ async function runScenario(scenario: Scenario, storeDir: string): Promise<Measur
     versions: {},
   });
   const totalMs = performance.now() - started;
-  const { completed, ok, latencies } = measure(readHistoryJsonl(join(outcome.runDir, 'history.jsonl')).ops, scenario.timeLimitMs);
+  const { completed, ok, latencies } = measure(
+    readHistoryJsonl(join(outcome.runDir, 'history.jsonl')).ops,
+    scenario.timeLimitMs,
+  );
   return {
     scenario: scenario.name,
     concurrency: scenario.concurrency,
@@ -123,15 +129,45 @@ async function main(): Promise<void> {
   const fakeAccess = (cluster: NemesisCluster): NodeAccess => fake.nodeAccess(cluster);
   const local = createLocalBackend();
   const scenarios: Scenario[] = [
-    { name: 'fake-sut', backend: fake, nodeAccess: fakeAccess, concurrency: 16, offeredOpsPerSecond: 50_000, timeLimitMs: 5_000 },
-    { name: 'fake-sut', backend: fake, nodeAccess: fakeAccess, concurrency: 64, offeredOpsPerSecond: 50_000, timeLimitMs: 5_000 },
-    { name: 'local-3-nodes', backend: local, nodeAccess: () => createGrpcNodeAccess(), concurrency: 16, offeredOpsPerSecond: 3_000, timeLimitMs: 10_000 },
-    { name: 'local-3-nodes', backend: local, nodeAccess: () => createGrpcNodeAccess(), concurrency: 64, offeredOpsPerSecond: 3_000, timeLimitMs: 10_000 },
+    {
+      name: 'fake-sut',
+      backend: fake,
+      nodeAccess: fakeAccess,
+      concurrency: 16,
+      offeredOpsPerSecond: 50_000,
+      timeLimitMs: 5_000,
+    },
+    {
+      name: 'fake-sut',
+      backend: fake,
+      nodeAccess: fakeAccess,
+      concurrency: 64,
+      offeredOpsPerSecond: 50_000,
+      timeLimitMs: 5_000,
+    },
+    {
+      name: 'local-3-nodes',
+      backend: local,
+      nodeAccess: () => createGrpcNodeAccess(),
+      concurrency: 16,
+      offeredOpsPerSecond: 3_000,
+      timeLimitMs: 10_000,
+    },
+    {
+      name: 'local-3-nodes',
+      backend: local,
+      nodeAccess: () => createGrpcNodeAccess(),
+      concurrency: 64,
+      offeredOpsPerSecond: 3_000,
+      timeLimitMs: 10_000,
+    },
   ];
   const results: Measurement[] = [];
   try {
     for (const scenario of scenarios) {
-      process.stderr.write(`bench:harness: ${scenario.name}, ${scenario.concurrency} clients, offered ${scenario.offeredOpsPerSecond} ops/s for ${scenario.timeLimitMs / 1000} s …\n`);
+      process.stderr.write(
+        `bench:harness: ${scenario.name}, ${scenario.concurrency} clients, offered ${scenario.offeredOpsPerSecond} ops/s for ${scenario.timeLimitMs / 1000} s …\n`,
+      );
       results.push(await runScenario(scenario, storeDir));
     }
   } finally {
@@ -140,11 +176,14 @@ async function main(): Promise<void> {
   console.table(results);
   const out = join(packageRoot(), '.tmp', 'bench-harness.json');
   mkdirSync(join(packageRoot(), '.tmp'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+  );
   process.stdout.write(`written to ${out}\n`);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:harness: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench:harness: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -19,7 +19,15 @@ interface Step {
   readonly with?: Record<string, unknown>;
 }
 interface Workflow {
-  readonly jobs: Record<string, { readonly needs?: string; readonly if?: string; readonly strategy?: { readonly matrix: { readonly shard: readonly number[] } }; readonly steps: readonly Step[] }>;
+  readonly jobs: Record<
+    string,
+    {
+      readonly needs?: string;
+      readonly if?: string;
+      readonly strategy?: { readonly matrix: { readonly shard: readonly number[] } };
+      readonly steps: readonly Step[];
+    }
+  >;
 }
 
 describe('the nightly workflow', () => {
@@ -30,7 +38,9 @@ describe('the nightly workflow', () => {
   });
 
   it('a schema error is reported (the validator is not a no-op)', () => {
-    expect(validateWorkflow(source.replace('runs-on: ubuntu-latest', 'runs-on: [ubuntu-latest]\n    frobnicate: 3')).errors).not.toEqual([]);
+    expect(
+      validateWorkflow(source.replace('runs-on: ubuntu-latest', 'runs-on: [ubuntu-latest]\n    frobnicate: 3')).errors,
+    ).not.toEqual([]);
   });
 
   it('runs every case in exactly one shard, and the summary waits for all of them and reads their parts', () => {
@@ -46,7 +56,10 @@ describe('the nightly workflow', () => {
     const summary = workflow.jobs['summary']!;
     expect(summary.needs).toBe('shard');
     expect(summary.if).toBe('always()');
-    expect(summary.steps.find((s) => s.uses?.startsWith('actions/download-artifact'))?.with).toMatchObject({ pattern: 'bug-matrix-*', path: 'parts' });
+    expect(summary.steps.find((s) => s.uses?.startsWith('actions/download-artifact'))?.with).toMatchObject({
+      pattern: 'bug-matrix-*',
+      path: 'parts',
+    });
     expect(summary.steps.some((s) => s.run?.includes('ekv-jepsen summarize parts/*/*/matrix.json'))).toBe(true);
   });
 });

@@ -8,17 +8,27 @@ import { scenarioRegistry } from './index.js';
 import { incapableLearnerScenario } from './membership-scenarios.js';
 
 const scenario = incapableLearnerScenario;
-const context = (seed: number) => ({ nodes: scenario.defaults.nodes, joiners: scenario.defaults.joiners, timeLimitMs: scenario.defaults.timeLimitMs, random: new Random(seed) });
+const context = (seed: number) => ({
+  nodes: scenario.defaults.nodes,
+  joiners: scenario.defaults.joiners,
+  timeLimitMs: scenario.defaults.timeLimitMs,
+  random: new Random(seed),
+});
 
 describe('incapable-learner (B21)', () => {
   it('starts the learner without encryption flags: not encryption-capable (no sidecar path), the voters encrypted', () => {
-    const environment = { clockUnavailableReason: null, workloads: ['rollout', 'register'], scenarios: scenarioRegistry };
+    const environment = {
+      clockUnavailableReason: null,
+      workloads: ['rollout', 'register'],
+      scenarios: scenarioRegistry,
+    };
     const { config } = parseTestOptions(['--scenario', scenario.name, '--seed', '101'], environment);
     expect(config.joiners).toEqual(['n4']);
     expect(config.encryptionNodes).toEqual(['n1', 'n2', 'n3']);
     expect(initialNodeFlags(config, '/run', 'n4')).not.toContain('--sidecar-path');
     expect(initialNodeFlags(config, '/run', 'n4')).not.toContain('--encryption-enabled');
-    for (const voter of ['n1', 'n2', 'n3']) expect(initialNodeFlags(config, '/run', voter), voter).toContain('--sidecar-path');
+    for (const voter of ['n1', 'n2', 'n3'])
+      expect(initialNodeFlags(config, '/run', voter), voter).toContain('--sidecar-path');
     // No fault that can make a voter unreachable: the fan-out would refuse for that reason instead.
     expect(config.faults.every((f) => f.startsWith('clock'))).toBe(true);
   });
@@ -45,6 +55,9 @@ describe('incapable-learner (B21)', () => {
   });
 
   it('is the scenario of case B21, caught by the safety checkers', () => {
-    expect(bugCaseRegistry.get('B21')).toMatchObject({ scenario: scenario.name, caughtBy: ['halt-apply', 'encryption'] });
+    expect(bugCaseRegistry.get('B21')).toMatchObject({
+      scenario: scenario.name,
+      caughtBy: ['halt-apply', 'encryption'],
+    });
   });
 });

@@ -38,7 +38,8 @@ export function joinPromoteReplace(b: ProgramBuilder, joiner: string, removed: s
 export const membershipScenario: Scenario = {
   name: 'membership',
   summary: `after Phase 2, add learner ${joiner} (it replays the whole log, the encryption entries included: no compaction happens before it joins), promote it, make it leader, remove n1`,
-  faults: 'partitions, pauses, clock skew — no kills (the membership steps hold them off, and a kill of a member that is being replaced leaves too few voters for the scenario\'s steps)',
+  faults:
+    "partitions, pauses, clock skew — no kills (the membership steps hold them off, and a kill of a member that is being replaced leaves too few voters for the scenario's steps)",
   targets: ['I3', 'I6', 'I9', 'E15', 'E17'],
   workload: 'rollout',
   defaults: encryptedCluster({
@@ -67,7 +68,8 @@ export const membershipScenario: Scenario = {
 export const joinAfterCompactionScenario: Scenario = {
   name: 'join-after-compaction',
   summary: `hazard H5: after Phase 2, with the log compacted past the cutover, add learner ${joiner}; it catches up by snapshot without DEKs or cutover and diverges — INVALID is the expected verdict, on the correct node too`,
-  faults: 'partitions, pauses, clock skew — no kills: once the log is compacted past a node\'s last encryption entry, that node refuses every restart (ErrSidecarBehindRaftLog, spec §8.2; there is no resync tool)',
+  faults:
+    "partitions, pauses, clock skew — no kills: once the log is compacted past a node's last encryption entry, that node refuses every restart (ErrSidecarBehindRaftLog, spec §8.2; there is no resync tool)",
   targets: ['H5'],
   workload: 'rollout',
   defaults: encryptedCluster({
@@ -147,7 +149,8 @@ export const incapableLearnerScenario: Scenario = {
 
 export const rotateOnStartupScenario: Scenario = {
   name: 'rotate-on-startup',
-  summary: 'after Phase 2, restart one node with --rotate-on-startup and make it leader: it rotates the storage and then the raft DEK before serving writes',
+  summary:
+    'after Phase 2, restart one node with --rotate-on-startup and make it leader: it rotates the storage and then the raft DEK before serving writes',
   faults: 'partitions, pauses, clock skew, kills (held off until every node registered for the rotated DEKs)',
   targets: ['I2', 'I6', 'E22', 'E23'],
   workload: 'rollout',

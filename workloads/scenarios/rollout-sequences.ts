@@ -62,7 +62,10 @@ export function rollingRestart(b: ProgramBuilder): string {
  * before serving writes; then every node registered for the new DEKs.
  */
 export function restartRotatingOnStartup(b: ProgramBuilder, node: string): string {
-  const id = b.step({ f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, extraFlags: ['--rotate-on-startup'] }, { holdFaults: ['kill'] });
+  const id = b.step(
+    { f: 'restart', nodes: [{ id: node }], mode: 'stop', rolling: false, extraFlags: ['--rotate-on-startup'] },
+    { holdFaults: ['kill'] },
+  );
   b.step({ f: 'transfer-leadership', to: { id: node } }, { pauseBeforeMs: 0 });
   b.await({ kind: 'all-registered' }, awaitBoundMs);
   b.await({ kind: 'caught-up' }, awaitBoundMs);

@@ -23,7 +23,8 @@ export function upgradeAll(b: ProgramBuilder, nodes: readonly string[], stage: s
 
 export const rollingUpgradeScenario: Scenario = {
   name: 'rolling-upgrade',
-  summary: 'start every node at 6A, upgrade one node at a time through 6B … 6F, bootstrapping at 6B, Phase 1 at 6D and Phase 2 at 6E once every node runs them',
+  summary:
+    'start every node at 6A, upgrade one node at a time through 6B … 6F, bootstrapping at 6B, Phase 1 at 6D and Phase 2 at 6E once every node runs them',
   faults: 'partitions, pauses, clock skew, kills (held off during each upgrade restart)',
   targets: ['I3', 'I9', 'B2', 'B20', 'E2', 'E16'],
   workload: 'rollout',
@@ -68,9 +69,15 @@ export const mixedStageScenario: Scenario = {
     return b.build();
   },
   expectations: () => ({
-    expectedHalts: [{ nodes: [heldBack], errors: ['ErrFSMWireSubtag'], reason: 'spec §7.8: a binary older than 6D halts on sub-tag 0x04 (the storage cutover), and again on every restart' }],
+    expectedHalts: [
+      {
+        nodes: [heldBack],
+        errors: ['ErrFSMWireSubtag'],
+        reason:
+          'spec §7.8: a binary older than 6D halts on sub-tag 0x04 (the storage cutover), and again on every restart',
+      },
+    ],
     recoveryWindowMs: 20_000,
     unfinishedStepsAllowed: [],
   }),
 };
-

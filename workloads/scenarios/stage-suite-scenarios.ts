@@ -13,7 +13,16 @@ import { ProgramBuilder } from '../../harness/scenario/index.js';
 import type { Scenario, ScenarioContext } from '../../harness/scenario/index.js';
 import { encryptedCluster, threeNodes } from './cluster-defaults.js';
 import { joinPromoteReplace } from './membership-scenarios.js';
-import { awaitBoundMs, bootstrap, phase1, phase2, restartRotatingOnStartup, retryEnable, rollingRestart, rotate } from './rollout-sequences.js';
+import {
+  awaitBoundMs,
+  bootstrap,
+  phase1,
+  phase2,
+  restartRotatingOnStartup,
+  retryEnable,
+  rollingRestart,
+  rotate,
+} from './rollout-sequences.js';
 import { upgradeAll } from './stage-scenarios.js';
 
 /** The rollout stages, in ladder order (spec §7.1). */
@@ -26,7 +35,8 @@ export function previousStage(stage: RolloutStage): RolloutStage | null {
   return index === 0 ? null : (rolloutStages[index - 1] as RolloutStage);
 }
 
-const atLeast = (stage: RolloutStage, than: RolloutStage): boolean => rolloutStages.indexOf(stage) >= rolloutStages.indexOf(than);
+const atLeast = (stage: RolloutStage, than: RolloutStage): boolean =>
+  rolloutStages.indexOf(stage) >= rolloutStages.indexOf(than);
 
 /** How many cutover-type steps a cluster at `stage` takes (bootstrap, Phase 1, Phase 2), for the time limits. */
 function rolloutStepCount(stage: RolloutStage): number {
@@ -72,19 +82,33 @@ export function newlyPossible(b: ProgramBuilder, stage: RolloutStage, context: S
   }
 }
 
-const defaultFaults = 'partitions, kills, pauses, clock skew (kills held off around each restart and until every node registered after each cutover)';
+const defaultFaults =
+  'partitions, kills, pauses, clock skew (kills held off around each restart and until every node registered after each cutover)';
 
 /** Every node at `stage`: the rollout steps it makes possible, retries, and (from 6E) rotations, under the default faults. */
 export function stageSteadyScenario(stage: RolloutStage): Scenario {
-  const extras = stage === '6D' ? ', retry Phase 1' : stage === '6E' ? ', retry Phase 2, rotate both DEKs' : stage === '6F' ? ', rotate both DEKs, restart one node with --rotate-on-startup and make it leader' : '';
-  const steps = stage === '6A' ? 'no encryption step (mutators are off at 6A): the workload alone' : `${['bootstrap', ...(atLeast(stage, '6D') ? ['Phase 1'] : []), ...(atLeast(stage, '6E') ? ['Phase 2'] : [])].join(', ')}${extras}`;
+  const extras =
+    stage === '6D'
+      ? ', retry Phase 1'
+      : stage === '6E'
+        ? ', retry Phase 2, rotate both DEKs'
+        : stage === '6F'
+          ? ', rotate both DEKs, restart one node with --rotate-on-startup and make it leader'
+          : '';
+  const steps =
+    stage === '6A'
+      ? 'no encryption step (mutators are off at 6A): the workload alone'
+      : `${['bootstrap', ...(atLeast(stage, '6D') ? ['Phase 1'] : []), ...(atLeast(stage, '6E') ? ['Phase 2'] : [])].join(', ')}${extras}`;
   return {
     name: `stage-${stage}-steady`,
     summary: `every node at ${stage}: ${steps}`,
     faults: defaultFaults,
     targets: ['I1', 'I3', 'I4', 'I8', 'I10'],
     workload: 'rollout',
-    defaults: encryptedCluster({ timeLimitMs: 25_000 + 10_000 * rolloutStepCount(stage) + (atLeast(stage, '6E') ? 10_000 : 0), stages: allAt(threeNodes, stage) }),
+    defaults: encryptedCluster({
+      timeLimitMs: 25_000 + 10_000 * rolloutStepCount(stage) + (atLeast(stage, '6E') ? 10_000 : 0),
+      stages: allAt(threeNodes, stage),
+    }),
     program: (context) => {
       const b = new ProgramBuilder(context.random);
       rolloutUpTo(b, stage);
@@ -117,7 +141,10 @@ export function stageUpgradeScenario(stage: RolloutStage): Scenario {
     faults: 'partitions, pauses, clock skew, kills (held off during each upgrade restart)',
     targets: ['I3', 'I4', 'I9', 'B20', 'E2', 'E16'],
     workload: 'rollout',
-    defaults: encryptedCluster({ timeLimitMs: 40_000 + 10_000 * rolloutStepCount(stage), stages: allAt(threeNodes, previous) }),
+    defaults: encryptedCluster({
+      timeLimitMs: 40_000 + 10_000 * rolloutStepCount(stage),
+      stages: allAt(threeNodes, previous),
+    }),
     program: (context) => {
       const b = new ProgramBuilder(context.random, { min: 300, max: 1_200 });
       rolloutUpTo(b, previous);
@@ -144,7 +171,10 @@ export function stageDowngradeScenario(stage: RolloutStage): Scenario {
     faults: 'partitions, pauses, clock skew, kills (held off during each upgrade or downgrade restart)',
     targets: ['I3', 'I4', 'I8', 'B27', 'E16'],
     workload: 'rollout',
-    defaults: encryptedCluster({ timeLimitMs: 60_000 + 10_000 * rolloutStepCount(stage), stages: allAt(threeNodes, previous) }),
+    defaults: encryptedCluster({
+      timeLimitMs: 60_000 + 10_000 * rolloutStepCount(stage),
+      stages: allAt(threeNodes, previous),
+    }),
     program: (context) => {
       const b = new ProgramBuilder(context.random, { min: 300, max: 1_200 });
       rolloutUpTo(b, previous);
@@ -167,7 +197,10 @@ export function stageRestartsScenario(stage: RolloutStage): Scenario {
     faults: defaultFaults,
     targets: ['I3', 'I4', 'I7', 'I8', 'B1', 'E16'],
     workload: 'rollout',
-    defaults: encryptedCluster({ timeLimitMs: 40_000 + 10_000 * rolloutStepCount(stage), stages: allAt(threeNodes, stage) }),
+    defaults: encryptedCluster({
+      timeLimitMs: 40_000 + 10_000 * rolloutStepCount(stage),
+      stages: allAt(threeNodes, stage),
+    }),
     program: (context) => {
       const b = new ProgramBuilder(context.random);
       rolloutUpTo(b, stage);
@@ -197,7 +230,8 @@ export function stageMembershipScenario(stage: RolloutStage): Scenario {
   return {
     name: `stage-${stage}-membership`,
     summary: `every node at ${stage} after the steps ${stage} allows: add learner ${joiner} (also ${stage}; it replays the whole log), promote it once it caught up and registered, make it leader, remove n1`,
-    faults: 'partitions, pauses, clock skew — no kills (a kill of a member that is being replaced leaves too few voters for the steps)',
+    faults:
+      'partitions, pauses, clock skew — no kills (a kill of a member that is being replaced leaves too few voters for the steps)',
     targets: ['I3', 'I6', 'I9', 'E15', 'E17'],
     workload: 'rollout',
     defaults: encryptedCluster({
@@ -220,10 +254,24 @@ export function stageMembershipScenario(stage: RolloutStage): Scenario {
 
 /** The stages whose new step halts a node of the previous stage (spec §7.8), and the halt. */
 export const heldBackHalts = {
-  '6B': { step: 'the bootstrap', error: 'ErrKEKNotConfigured', why: 'a 6A node (applier present, no KEK) halts on the first 0x04/0x05 it applies' },
-  '6D': { step: 'Phase 1', error: 'ErrFSMWireSubtag', why: 'a binary older than 6D halts on sub-tag 0x04 (the storage cutover)' },
-  '6E': { step: 'Phase 2', error: 'ErrFSMWireSubtag', why: 'a binary older than 6E halts on sub-tag 0x05 (the raft cutover)' },
-} as const satisfies Partial<Record<RolloutStage, { readonly step: string; readonly error: string; readonly why: string }>>;
+  '6B': {
+    step: 'the bootstrap',
+    error: 'ErrKEKNotConfigured',
+    why: 'a 6A node (applier present, no KEK) halts on the first 0x04/0x05 it applies',
+  },
+  '6D': {
+    step: 'Phase 1',
+    error: 'ErrFSMWireSubtag',
+    why: 'a binary older than 6D halts on sub-tag 0x04 (the storage cutover)',
+  },
+  '6E': {
+    step: 'Phase 2',
+    error: 'ErrFSMWireSubtag',
+    why: 'a binary older than 6E halts on sub-tag 0x05 (the raft cutover)',
+  },
+} as const satisfies Partial<
+  Record<RolloutStage, { readonly step: string; readonly error: string; readonly why: string }>
+>;
 
 export type HaltingStage = keyof typeof heldBackHalts;
 
@@ -239,7 +287,10 @@ export function stageMixedHaltScenario(stage: HaltingStage): Scenario {
     faults: 'partitions, pauses, clock skew, kills',
     targets: ['I4', 'B18', 'B19', 'B20', 'E2'],
     workload: 'rollout',
-    defaults: encryptedCluster({ timeLimitMs: 30_000 + 10_000 * rolloutStepCount(previous), stages: { n1: stage, n2: stage, [heldBack]: previous } }),
+    defaults: encryptedCluster({
+      timeLimitMs: 30_000 + 10_000 * rolloutStepCount(previous),
+      stages: { n1: stage, n2: stage, [heldBack]: previous },
+    }),
     program: (context) => {
       const b = new ProgramBuilder(context.random);
       b.await({ kind: 'leader' }, awaitBoundMs);
@@ -256,7 +307,9 @@ export function stageMixedHaltScenario(stage: HaltingStage): Scenario {
       return b.build();
     },
     expectations: () => ({
-      expectedHalts: [{ nodes: [heldBack], errors: [halt.error], reason: `spec §7.8: ${halt.why}, and again on every restart` }],
+      expectedHalts: [
+        { nodes: [heldBack], errors: [halt.error], reason: `spec §7.8: ${halt.why}, and again on every restart` },
+      ],
       recoveryWindowMs: 20_000,
       unfinishedStepsAllowed: [],
     }),

@@ -31,9 +31,16 @@ interface Simulated {
 
 /** Walks a scenario's program (seed 101) tracking each node's stage and what the cluster committed. */
 function simulate(scenario: Scenario, seed = 101): Simulated {
-  const context = { nodes: scenario.defaults.nodes, joiners: scenario.defaults.joiners, timeLimitMs: scenario.defaults.timeLimitMs, random: new Random(seed) };
+  const context = {
+    nodes: scenario.defaults.nodes,
+    joiners: scenario.defaults.joiners,
+    timeLimitMs: scenario.defaults.timeLimitMs,
+    random: new Random(seed),
+  };
   const program = scenario.program(context);
-  const stages: Record<string, string> = Object.fromEntries(scenario.defaults.nodes.map((n) => [n, scenario.defaults.stages[n] ?? '6F']));
+  const stages: Record<string, string> = Object.fromEntries(
+    scenario.defaults.nodes.map((n) => [n, scenario.defaults.stages[n] ?? '6F']),
+  );
   const members = new Set(scenario.defaults.nodes.filter((n) => !scenario.defaults.joiners.includes(n)));
   let committedNeeds: Stage = '6A';
   const steps: string[] = [];
@@ -73,7 +80,11 @@ describe('the stage suites: registry', () => {
   });
 
   it('every suite has every required kind of entry or says why not, and names only scenarios that exist', () => {
-    for (const suite of suites) expect(stageSuiteProblems(suite, (name) => scenarioRegistry.has(name)), suite.stage).toEqual([]);
+    for (const suite of suites)
+      expect(
+        stageSuiteProblems(suite, (name) => scenarioRegistry.has(name)),
+        suite.stage,
+      ).toEqual([]);
     expect(requiredEntryKinds).toEqual(['steady', 'upgrade', 'downgrade', 'restarts', 'membership']);
   });
 
@@ -82,7 +93,9 @@ describe('the stage suites: registry', () => {
     expect(a.omitted.map((o) => o.kind).sort()).toEqual(['downgrade', 'mixed-halt', 'upgrade']);
     expect(a.omitted.find((o) => o.kind === 'upgrade')!.reason).toContain('no previous stage');
     for (const suite of suites.slice(1)) {
-      expect(suite.entries.map((e) => e.kind)).toEqual(expect.arrayContaining(['steady', 'upgrade', 'downgrade', 'restarts', 'membership']));
+      expect(suite.entries.map((e) => e.kind)).toEqual(
+        expect.arrayContaining(['steady', 'upgrade', 'downgrade', 'restarts', 'membership']),
+      );
       expect(suite.downgradeRule.length, suite.stage).toBeGreaterThan(30);
     }
   });
@@ -93,7 +106,7 @@ describe('the stage suites: registry', () => {
     expect(stageSuiteRegistry.get('6E')!.downgradeRule).toContain('no downgrade below 6E after Phase 2');
   });
 
-  it('registers every suite scenario for `ekv-jepsen scenarios` and `test --scenario`, outside the test suite\'s scenarios', () => {
+  it("registers every suite scenario for `ekv-jepsen scenarios` and `test --scenario`, outside the test suite's scenarios", () => {
     const named = suites.flatMap((s) => s.entries.map((e) => e.scenario));
     expect(new Set(named).size).toBe(named.length);
     expect(stageSuiteScenarios.map((s) => s.name).sort()).toEqual([...named].sort());
@@ -105,7 +118,11 @@ describe('the stage suites: registry', () => {
   });
 
   it('`ekv-jepsen test --scenario <name>` resolves each alone: its nodes, their stages, joiners and time limit', () => {
-    const environment = { clockUnavailableReason: null, workloads: ['rollout', 'register'], scenarios: scenarioRegistry };
+    const environment = {
+      clockUnavailableReason: null,
+      workloads: ['rollout', 'register'],
+      scenarios: scenarioRegistry,
+    };
     for (const scenario of stageSuiteScenarios) {
       const { config } = parseTestOptions(['--scenario', scenario.name, '--seed', '101'], environment);
       expect(config.scenario).toBe(scenario.name);
@@ -114,7 +131,9 @@ describe('the stage suites: registry', () => {
       expect(config.timeLimitMs).toBe(scenario.defaults.timeLimitMs);
       for (const node of config.nodes) {
         const flags = config.nodeFlags[node] ?? [];
-        expect(flags.slice(flags.indexOf('--stage'), flags.indexOf('--stage') + 2), `${scenario.name} ${node}`).toEqual(['--stage', scenario.defaults.stages[node]]);
+        expect(flags.slice(flags.indexOf('--stage'), flags.indexOf('--stage') + 2), `${scenario.name} ${node}`).toEqual(
+          ['--stage', scenario.defaults.stages[node]],
+        );
       }
     }
   });
@@ -128,13 +147,18 @@ describe('the stage suites: programs', () => {
 
   it('every program builds, deterministically per seed', () => {
     for (const scenario of stageSuiteScenarios) {
-      const context = (seed: number) => ({ nodes: scenario.defaults.nodes, joiners: scenario.defaults.joiners, timeLimitMs: scenario.defaults.timeLimitMs, random: new Random(seed) });
+      const context = (seed: number) => ({
+        nodes: scenario.defaults.nodes,
+        joiners: scenario.defaults.joiners,
+        timeLimitMs: scenario.defaults.timeLimitMs,
+        random: new Random(seed),
+      });
       expect(scenario.program(context(101)), scenario.name).toEqual(scenario.program(context(101)));
       expect(scenario.program(context(102)).steps.length, scenario.name).toBeGreaterThan(0);
     }
   });
 
-  it('no entry but mixed-halt runs a step a member\'s stage cannot apply, nor downgrades below what the cluster committed', () => {
+  it("no entry but mixed-halt runs a step a member's stage cannot apply, nor downgrades below what the cluster committed", () => {
     for (const scenario of stageSuiteScenarios.filter((s) => !s.name.endsWith('-mixed-halt'))) {
       for (const seed of [101, 102, 103]) {
         const run = simulate(scenario, seed);
@@ -150,7 +174,14 @@ describe('the stage suites: programs', () => {
       '6B': ['bootstrap'],
       '6C': ['bootstrap'],
       '6D': ['bootstrap', 'enable-storage-envelope', 'enable-storage-envelope'],
-      '6E': ['bootstrap', 'enable-storage-envelope', 'enable-raft-envelope', 'enable-raft-envelope', 'rotate-dek storage', 'rotate-dek raft'],
+      '6E': [
+        'bootstrap',
+        'enable-storage-envelope',
+        'enable-raft-envelope',
+        'enable-raft-envelope',
+        'rotate-dek storage',
+        'rotate-dek raft',
+      ],
       '6F': ['bootstrap', 'enable-storage-envelope', 'enable-raft-envelope', 'rotate-dek storage', 'rotate-dek raft'],
     };
     for (const stage of rolloutStages) {
@@ -163,26 +194,41 @@ describe('the stage suites: programs', () => {
   });
 
   it('upgrade: every node starts at the previous stage, the upgrade is one node at a time, the new step comes after the last upgrade', () => {
-    const newStep: Record<string, string> = { '6B': 'bootstrap', '6C': 'restart', '6D': 'enable-storage-envelope', '6E': 'enable-raft-envelope', '6F': 'restart' };
+    const newStep: Record<string, string> = {
+      '6B': 'bootstrap',
+      '6C': 'restart',
+      '6D': 'enable-storage-envelope',
+      '6E': 'enable-raft-envelope',
+      '6F': 'restart',
+    };
     for (const stage of rolloutStages.slice(1)) {
       const scenario = scenarioOf(stage, 'upgrade');
       const previous = stageSuiteRegistry.get(stage)!.previous!;
       expect(new Set(Object.values(scenario.defaults.stages)), stage).toEqual(new Set([previous]));
       const run = simulate(scenario);
       expect(new Set(Object.values(run.stages)), stage).toEqual(new Set([stage]));
-      expect(run.steps.filter((f) => f === 'upgrade-stage'), stage).toHaveLength(3);
+      expect(
+        run.steps.filter((f) => f === 'upgrade-stage'),
+        stage,
+      ).toHaveLength(3);
       expect(run.steps.lastIndexOf('upgrade-stage'), stage).toBeLessThan(run.steps.lastIndexOf(newStep[stage]!));
       expect(run.steps.indexOf(newStep[stage]!), stage).toBeGreaterThan(run.steps.indexOf('upgrade-stage'));
     }
   });
 
-  it('downgrade: up, back down to the previous stage and up again (9 restarts), before the stage\'s new step, ending at the stage', () => {
+  it("downgrade: up, back down to the previous stage and up again (9 restarts), before the stage's new step, ending at the stage", () => {
     for (const stage of rolloutStages.slice(1)) {
       const scenario = scenarioOf(stage, 'downgrade');
       const context = { nodes: scenario.defaults.nodes, joiners: [], timeLimitMs: 0, random: new Random(101) };
-      const upgrades = scenario.program(context).steps.flatMap((s) => (s.action.f === 'upgrade-stage' ? [s.action.stage] : []));
+      const upgrades = scenario
+        .program(context)
+        .steps.flatMap((s) => (s.action.f === 'upgrade-stage' ? [s.action.stage] : []));
       const previous = stageSuiteRegistry.get(stage)!.previous!;
-      expect(upgrades, stage).toEqual([...Array<string>(3).fill(stage), ...Array<string>(3).fill(previous), ...Array<string>(3).fill(stage)]);
+      expect(upgrades, stage).toEqual([
+        ...Array<string>(3).fill(stage),
+        ...Array<string>(3).fill(previous),
+        ...Array<string>(3).fill(stage),
+      ]);
       expect(new Set(Object.values(simulate(scenario).stages)), stage).toEqual(new Set([stage]));
     }
     // After Phase 2 only 6F may go back (to 6E); every other downgrade happens before its stage's new step.
@@ -197,7 +243,14 @@ describe('the stage suites: programs', () => {
       const scenario = scenarioOf(stage, 'restarts');
       const context = { nodes: scenario.defaults.nodes, joiners: [], timeLimitMs: 0, random: new Random(101) };
       const restarts = scenario.program(context).steps.flatMap((s) => (s.action.f === 'restart' ? [s.action] : []));
-      expect(restarts.map((r) => [r.nodes === 'all' ? 'all' : r.nodes.map((n) => Object.keys(n)[0]).join(), r.mode, r.rolling]), stage).toEqual([
+      expect(
+        restarts.map((r) => [
+          r.nodes === 'all' ? 'all' : r.nodes.map((n) => Object.keys(n)[0]).join(),
+          r.mode,
+          r.rolling,
+        ]),
+        stage,
+      ).toEqual([
         ['all', 'kill', true],
         ['follower', 'kill', false],
         ['leader', 'stop', false],
@@ -220,18 +273,27 @@ describe('the stage suites: programs', () => {
       expect(scenario.defaults.stages['n4']).toBe(stage);
       expect(scenario.defaults.nemesis).not.toContain('kill');
       const run = simulate(scenario);
-      expect(run.steps.filter((f) => ['add-learner', 'promote', 'transfer-leadership', 'remove'].includes(f)), stage).toEqual(['add-learner', 'promote', 'transfer-leadership', 'remove']);
+      expect(
+        run.steps.filter((f) => ['add-learner', 'promote', 'transfer-leadership', 'remove'].includes(f)),
+        stage,
+      ).toEqual(['add-learner', 'promote', 'transfer-leadership', 'remove']);
     }
   });
 
   it('mixed-halt: only the held-back node is below the new step, and its halt is the one declared expected', () => {
-    const halts: Record<string, [string, string]> = { '6B': ['bootstrap', 'ErrKEKNotConfigured'], '6D': ['enable-storage-envelope', 'ErrFSMWireSubtag'], '6E': ['enable-raft-envelope', 'ErrFSMWireSubtag'] };
+    const halts: Record<string, [string, string]> = {
+      '6B': ['bootstrap', 'ErrKEKNotConfigured'],
+      '6D': ['enable-storage-envelope', 'ErrFSMWireSubtag'],
+      '6E': ['enable-raft-envelope', 'ErrFSMWireSubtag'],
+    };
     for (const [stage, [step, error]] of Object.entries(halts)) {
       const scenario = scenarioOf(stage, 'mixed-halt');
       const run = simulate(scenario);
       expect(run.belowStage, stage).toEqual([{ f: step, nodes: ['n3'] }]);
       const context = { nodes: scenario.defaults.nodes, joiners: [], timeLimitMs: 0, random: new Random(101) };
-      expect(scenario.expectations(context).expectedHalts, stage).toEqual([expect.objectContaining({ nodes: ['n3'], errors: [error] })]);
+      expect(scenario.expectations(context).expectedHalts, stage).toEqual([
+        expect.objectContaining({ nodes: ['n3'], errors: [error] }),
+      ]);
       expect(run.steps.at(-1), stage).toBe('restart');
     }
   });

@@ -37,7 +37,9 @@ export function describeScenarioControls(title: string, scenarios: readonly stri
         const run = await runHarness(store, `${scenario}-control`, args);
         expect(run.code, describeRun(run)).toBe(0);
         for (const checker of rolloutCheckers) expect(run.results?.checkers[checker]?.valid, checker).toBe(true);
-        const execution = JSON.parse(readFileSync(join(run.runDir!, 'execution.json'), 'utf8')) as { rollout: { stepsCompleted: number; stepsPlanned: number } };
+        const execution = JSON.parse(readFileSync(join(run.runDir!, 'execution.json'), 'utf8')) as {
+          rollout: { stepsCompleted: number; stepsPlanned: number };
+        };
         expect(execution.rollout.stepsCompleted).toBe(execution.rollout.stepsPlanned);
       }, 300_000);
     }

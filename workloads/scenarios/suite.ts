@@ -40,6 +40,7 @@ export const suiteOptions: Readonly<Record<string, readonly string[]>> = {
 /** The suite options of `scenario`; throws for a scenario the suite does not know. */
 export function suiteOptionsOf(scenario: string): readonly string[] {
   const options = suiteOptions[scenario];
-  if (options === undefined) throw new Error(`scenario ${scenario} has no suite options (workloads/scenarios/suite.ts)`);
+  if (options === undefined)
+    throw new Error(`scenario ${scenario} has no suite options (workloads/scenarios/suite.ts)`);
   return options;
 }

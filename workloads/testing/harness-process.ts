@@ -19,29 +19,52 @@ export interface HarnessRun {
   readonly stderr: string;
   /** The run directory (null when none was created). */
   readonly runDir: string | null;
-  readonly results: { readonly valid: unknown; readonly checkers: Record<string, { readonly valid: unknown; readonly reason?: string; readonly findings?: readonly { readonly invariant: string; readonly message: string }[] }> } | null;
+  readonly results: {
+    readonly valid: unknown;
+    readonly checkers: Record<
+      string,
+      {
+        readonly valid: unknown;
+        readonly reason?: string;
+        readonly findings?: readonly { readonly invariant: string; readonly message: string }[];
+      }
+    >;
+  } | null;
 }
 
 /** Throws when dist/ is missing (npm test builds it in pretest). */
 export function requireBuilt(): void {
-  if (!existsSync(join(root, 'dist', 'harness', 'cli', 'ekv-jepsen.js')) || !existsSync(join(root, 'dist', 'reference-node', 'server', 'cli', 'ekv-node.js'))) {
+  if (
+    !existsSync(join(root, 'dist', 'harness', 'cli', 'ekv-jepsen.js')) ||
+    !existsSync(join(root, 'dist', 'reference-node', 'server', 'cli', 'ekv-node.js'))
+  ) {
     throw new Error('dist/ is not built: run `npm run build` (npm test does it in pretest)');
   }
 }
 
 /** Runs `ekv-jepsen <args> --store <store> --name <name>` to its end. */
 export async function runHarness(store: string, name: string, args: readonly string[]): Promise<HarnessRun> {
-  const child = spawn(process.execPath, [bin, ...args, '--store', store, '--name', name], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args, '--store', store, '--name', name], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
   const dir = join(store, name);
-  const runs = existsSync(dir) ? readdirSync(dir).filter((entry) => entry !== 'latest').sort() : [];
+  const runs = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((entry) => entry !== 'latest')
+        .sort()
+    : [];
   const runDir = runs.length === 0 ? null : join(dir, runs[runs.length - 1] as string);
   const resultsPath = runDir === null ? null : join(runDir, 'results.json');
-  const results = resultsPath !== null && existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as HarnessRun['results']) : null;
+  const results =
+    resultsPath !== null && existsSync(resultsPath)
+      ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as HarnessRun['results'])
+      : null;
   return { code, stdout, stderr, runDir, results };
 }
 

@@ -3,7 +3,13 @@
 // Defaults describe a healthy node, so a test states only what matters to it.
 import type { HistoryOp, HistoryValue } from '../../history/index.js';
 import type {
-  EnvelopeView, InspectView, MvccInspectView, NodeStatusView, RaftEntryInspectView, SidecarView, StatusSample,
+  EnvelopeView,
+  InspectView,
+  MvccInspectView,
+  NodeStatusView,
+  RaftEntryInspectView,
+  SidecarView,
+  StatusSample,
 } from '../index.js';
 
 type Completion = 'ok' | 'fail' | 'info';
@@ -27,27 +33,71 @@ export class HistoryBuilder {
   }
 
   /** A rollout step: its invoke and (unless `completion` is 'none') its completion. */
-  step(f: string, options: { readonly params?: HistoryValue; readonly completion?: Completion | 'none'; readonly value?: HistoryValue; readonly node?: string; readonly logIndex?: number } = {}): { invoke: HistoryOp; completion?: HistoryOp } {
+  step(
+    f: string,
+    options: {
+      readonly params?: HistoryValue;
+      readonly completion?: Completion | 'none';
+      readonly value?: HistoryValue;
+      readonly node?: string;
+      readonly logIndex?: number;
+    } = {},
+  ): { invoke: HistoryOp; completion?: HistoryOp } {
     const node = options.node === undefined ? {} : { node: options.node };
     const invoke = this.add({ process: 'rollout', type: 'invoke', f, value: options.params ?? { step: f }, ...node });
     if (options.completion === 'none') return { invoke };
-    const completion = this.add({ process: 'rollout', type: options.completion ?? 'ok', f, value: options.value ?? null, ...node, ...(options.logIndex === undefined ? {} : { logIndex: options.logIndex }) });
+    const completion = this.add({
+      process: 'rollout',
+      type: options.completion ?? 'ok',
+      f,
+      value: options.value ?? null,
+      ...node,
+      ...(options.logIndex === undefined ? {} : { logIndex: options.logIndex }),
+    });
     return { invoke, completion };
   }
 
   /** A client write (invoke + completion; 'none' leaves it pending). */
-  write(process: number, key: string, value: HistoryValue, options: { readonly completion?: Completion | 'none'; readonly logIndex?: number; readonly node?: string } = {}): { invoke: HistoryOp; completion?: HistoryOp } {
+  write(
+    process: number,
+    key: string,
+    value: HistoryValue,
+    options: { readonly completion?: Completion | 'none'; readonly logIndex?: number; readonly node?: string } = {},
+  ): { invoke: HistoryOp; completion?: HistoryOp } {
     const node = options.node === undefined ? {} : { node: options.node };
     const invoke = this.add({ process, type: 'invoke', f: 'write', key, value, ...node });
     if (options.completion === 'none') return { invoke };
-    const completion = this.add({ process, type: options.completion ?? 'ok', f: 'write', key, value, ...node, ...(options.logIndex === undefined ? {} : { logIndex: options.logIndex }) });
+    const completion = this.add({
+      process,
+      type: options.completion ?? 'ok',
+      f: 'write',
+      key,
+      value,
+      ...node,
+      ...(options.logIndex === undefined ? {} : { logIndex: options.logIndex }),
+    });
     return { invoke, completion };
   }
 
   /** A final local read of `key` on `node` answering `value` at applied index `logIndex`. */
-  readLocal(process: number, node: string, key: string, value: HistoryValue, logIndex: number, completion: Completion = 'ok'): HistoryOp {
+  readLocal(
+    process: number,
+    node: string,
+    key: string,
+    value: HistoryValue,
+    logIndex: number,
+    completion: Completion = 'ok',
+  ): HistoryOp {
     this.add({ process, type: 'invoke', f: 'read-local', key, value: null, node });
-    return this.add({ process, type: completion, f: 'read-local', key, value: completion === 'ok' ? value : null, node, ...(completion === 'ok' ? { logIndex } : {}) });
+    return this.add({
+      process,
+      type: completion,
+      f: 'read-local',
+      key,
+      value: completion === 'ok' ? value : null,
+      node,
+      ...(completion === 'ok' ? { logIndex } : {}),
+    });
   }
 
   /** A nemesis action (invoke + info completion). */
@@ -60,8 +110,22 @@ export class HistoryBuilder {
 /** A healthy node's Status. */
 export function nodeStatus(fields: Partial<NodeStatusView> = {}): NodeStatusView {
   return {
-    role: 'follower', term: 2, leader: 'n1', commitIndex: 10, appliedIndex: 10, lastIndex: 10, snapshotIndex: 0,
-    halted: false, haltCode: 0, haltError: '', haltIndex: 0, haltReason: '', stage: '6F', bugs: [], snapshotFormat: '', uptimeMs: 1000,
+    role: 'follower',
+    term: 2,
+    leader: 'n1',
+    commitIndex: 10,
+    appliedIndex: 10,
+    lastIndex: 10,
+    snapshotIndex: 0,
+    halted: false,
+    haltCode: 0,
+    haltError: '',
+    haltIndex: 0,
+    haltReason: '',
+    stage: '6F',
+    bugs: [],
+    snapshotFormat: '',
+    uptimeMs: 1000,
     ...fields,
   };
 }
@@ -69,28 +133,66 @@ export function nodeStatus(fields: Partial<NodeStatusView> = {}): NodeStatusView
 /** A node's sidecar after bootstrap (storage DEK 1, raft DEK 2), before any cutover. */
 export function sidecarView(fields: Partial<SidecarView> = {}): SidecarView {
   return {
-    appliedIndex: 10, keyIds: [1, 2], activeStorageId: 1, activeRaftId: 2, storageEnvelopeActive: false,
-    storageEnvelopeCutoverIndex: 0, raftEnvelopeCutoverIndex: 0, sidecarVersion: 2, localEpochs: { 1: 1, 2: 1 },
+    appliedIndex: 10,
+    keyIds: [1, 2],
+    activeStorageId: 1,
+    activeRaftId: 2,
+    storageEnvelopeActive: false,
+    storageEnvelopeCutoverIndex: 0,
+    raftEnvelopeCutoverIndex: 0,
+    sidecarVersion: 2,
+    localEpochs: { 1: 1, 2: 1 },
     ...fields,
   };
 }
 
 /** A status sample at `ms`; `status` and `sidecar` default to a healthy node (pass null for none). */
-export function sample(ms: number, node: string, fields: { readonly process?: StatusSample['process']; readonly status?: Partial<NodeStatusView> | null; readonly sidecar?: Partial<SidecarView> | null } = {}): StatusSample {
+export function sample(
+  ms: number,
+  node: string,
+  fields: {
+    readonly process?: StatusSample['process'];
+    readonly status?: Partial<NodeStatusView> | null;
+    readonly sidecar?: Partial<SidecarView> | null;
+  } = {},
+): StatusSample {
   const process = fields.process ?? 'running';
   const status = fields.status === null || process === 'down' ? null : nodeStatus(fields.status ?? {});
-  const sidecar = fields.sidecar === null || process === 'down' ? null : fields.sidecar === undefined ? null : sidecarView(fields.sidecar);
+  const sidecar =
+    fields.sidecar === null || process === 'down'
+      ? null
+      : fields.sidecar === undefined
+        ? null
+        : sidecarView(fields.sidecar);
   return { time: ms * 1_000_000, node, process, status, sidecar };
 }
 
 /** A halted node's Status fields: it halted on entry `haltIndex`, so its applied index stays below it. */
-export function halted(haltIndex: number, haltError: string, fields: Partial<NodeStatusView> = {}): Partial<NodeStatusView> {
-  return { halted: true, haltIndex, haltError, haltCode: 40, haltReason: `${haltError} at ${haltIndex}`, appliedIndex: haltIndex - 1, commitIndex: haltIndex, ...fields };
+export function halted(
+  haltIndex: number,
+  haltError: string,
+  fields: Partial<NodeStatusView> = {},
+): Partial<NodeStatusView> {
+  return {
+    halted: true,
+    haltIndex,
+    haltError,
+    haltCode: 40,
+    haltReason: `${haltError} at ${haltIndex}`,
+    appliedIndex: haltIndex - 1,
+    commitIndex: haltIndex,
+    ...fields,
+  };
 }
 
 /** Envelope fields; digests derive from `ciphertext` and `aad` labels so tests can make them equal or not. */
-export function envelope(keyId: number, nonce: number, options: { readonly ciphertext?: string; readonly aad?: string; readonly node16?: number } = {}): EnvelopeView {
-  const digest = (label: string): string => Array.from(label.padEnd(32, '.').slice(0, 32), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+export function envelope(
+  keyId: number,
+  nonce: number,
+  options: { readonly ciphertext?: string; readonly aad?: string; readonly node16?: number } = {},
+): EnvelopeView {
+  const digest = (label: string): string =>
+    Array.from(label.padEnd(32, '.').slice(0, 32), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
   return {
     keyId,
     nonceHex: nonce.toString(16).padStart(24, '0'),
@@ -106,8 +208,15 @@ export function envelope(keyId: number, nonce: number, options: { readonly ciphe
 export function raftEntry(index: number, fields: Partial<RaftEntryInspectView> = {}): RaftEntryInspectView {
   const wrapped = fields.wrapped ?? false;
   return {
-    kind: 'raft-entry', index, term: 2, type: 'normal', proposalId: String(1000 + index), wrapped,
-    opcode: wrapped ? null : 1, opcodeName: wrapped ? null : 'kv-batch', aboveCutover: null,
+    kind: 'raft-entry',
+    index,
+    term: 2,
+    type: 'normal',
+    proposalId: String(1000 + index),
+    wrapped,
+    opcode: wrapped ? null : 1,
+    opcodeName: wrapped ? null : 'kv-batch',
+    aboveCutover: null,
     ...fields,
   };
 }
@@ -118,31 +227,58 @@ export function marker(index: number): RaftEntryInspectView {
 }
 
 /** An MVCC record: encrypted when given an envelope, else cleartext with `value`. */
-export function mvcc(key: string, fields: Partial<MvccInspectView> & { readonly envelope?: EnvelopeView } = {}): MvccInspectView {
+export function mvcc(
+  key: string,
+  fields: Partial<MvccInspectView> & { readonly envelope?: EnvelopeView } = {},
+): MvccInspectView {
   const encrypted = fields.envelope !== undefined;
   const value = fields.value;
   return {
-    kind: 'mvcc', source: 'store', key, keyHex: Buffer.from(key).toString('hex'), commitTs: '100', tombstone: false,
+    kind: 'mvcc',
+    source: 'store',
+    key,
+    keyHex: Buffer.from(key).toString('hex'),
+    commitTs: '100',
+    tombstone: false,
     encryptionState: encrypted ? 'envelope' : 'cleartext',
-    ...(encrypted || value === undefined ? {} : { value, valueHex: value === null ? '' : Buffer.from(value).toString('hex') }),
+    ...(encrypted || value === undefined
+      ? {}
+      : { value, valueHex: value === null ? '' : Buffer.from(value).toString('hex') }),
     ...fields,
   };
 }
 
 /** The sidecar line of an inspection. */
-export function sidecarRecord(fields: { readonly storageCutover?: number; readonly raftCutover?: number; readonly raftAppliedIndex?: number } = {}): InspectView {
+export function sidecarRecord(
+  fields: { readonly storageCutover?: number; readonly raftCutover?: number; readonly raftAppliedIndex?: number } = {},
+): InspectView {
   return {
-    kind: 'sidecar', present: true, version: 2, raftAppliedIndex: fields.raftAppliedIndex ?? 10,
-    storageEnvelopeActive: (fields.storageCutover ?? 0) > 0, storageEnvelopeCutoverIndex: fields.storageCutover ?? 0,
-    raftEnvelopeCutoverIndex: fields.raftCutover ?? 0, active: { storage: 1, raft: 2 },
+    kind: 'sidecar',
+    present: true,
+    version: 2,
+    raftAppliedIndex: fields.raftAppliedIndex ?? 10,
+    storageEnvelopeActive: (fields.storageCutover ?? 0) > 0,
+    storageEnvelopeCutoverIndex: fields.storageCutover ?? 0,
+    raftEnvelopeCutoverIndex: fields.raftCutover ?? 0,
+    active: { storage: 1, raft: 2 },
     // The raft epoch is bumped only by starts with the raft cutover active (spec §3.3).
-    keys: [{ id: 1, purpose: 'storage', localEpoch: 1 }, { id: 2, purpose: 'raft', localEpoch: (fields.raftCutover ?? 0) > 0 ? 1 : 0 }],
+    keys: [
+      { id: 1, purpose: 'storage', localEpoch: 1 },
+      { id: 2, purpose: 'raft', localEpoch: (fields.raftCutover ?? 0) > 0 ? 1 : 0 },
+    ],
   };
 }
 
 /** The summary line that closes an inspection. */
 export function summaryRecord(): InspectView {
-  return { kind: 'summary', raftEntries: 0, wrappedEntries: 0, raftCutoverIndex: null, cleartextProposalsAboveCutover: 0, errors: 0 };
+  return {
+    kind: 'summary',
+    raftEntries: 0,
+    wrappedEntries: 0,
+    raftCutoverIndex: null,
+    cleartextProposalsAboveCutover: 0,
+    errors: 0,
+  };
 }
 
 /** A canary value: 48 hex digits derived from `n` (unique per n). */

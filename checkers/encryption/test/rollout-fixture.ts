@@ -3,7 +3,17 @@
 // and after each cutover), three nodes' inspections, raw files and samples.
 // Tests change one thing and expect the invariant it breaks.
 import type { InspectView, NodeInspection, RawFile, StatusSample } from '../../artifacts/index.js';
-import { HistoryBuilder, canaryValue, envelope, marker, mvcc, raftEntry, sample, sidecarRecord, summaryRecord } from '../../artifacts/test/builders.js';
+import {
+  HistoryBuilder,
+  canaryValue,
+  envelope,
+  marker,
+  mvcc,
+  raftEntry,
+  sample,
+  sidecarRecord,
+  summaryRecord,
+} from '../../artifacts/test/builders.js';
 import type { EncryptionInput } from '../index.js';
 
 export const nodes = ['n1', 'n2', 'n3'] as const;
@@ -18,13 +28,27 @@ export function rolloutHistory(): { builder: HistoryBuilder; ops: Record<string,
   const ops: Record<string, number> = {};
   h.step('bootstrap', { value: { appliedIndex: 5, storageDekId: 1, raftDekId: 2, writers: 3 }, logIndex: 5 });
   ops.canary0 = h.write(0, canaries[0]!.key, canaries[0]!.value, { logIndex: 8 }).completion!.index;
-  ops.storageOk = h.step('enable-storage-envelope', { value: { appliedIndex: storageCutover, wasAlreadyActive: false }, logIndex: storageCutover }).completion!.index;
+  ops.storageOk = h.step('enable-storage-envelope', {
+    value: { appliedIndex: storageCutover, wasAlreadyActive: false },
+    logIndex: storageCutover,
+  }).completion!.index;
   ops.canary1 = h.write(1, canaries[1]!.key, canaries[1]!.value, { logIndex: 12 }).completion!.index;
-  ops.raftOk = h.step('enable-raft-envelope', { value: { appliedIndex: raftCutover, wasAlreadyActive: false }, logIndex: raftCutover }).completion!.index;
+  ops.raftOk = h.step('enable-raft-envelope', {
+    value: { appliedIndex: raftCutover, wasAlreadyActive: false },
+    logIndex: raftCutover,
+  }).completion!.index;
   ops.canary2 = h.write(2, canaries[2]!.key, canaries[2]!.value, { logIndex: 22 }).completion!.index;
-  ops.raftRotation = h.step('rotate-dek', { params: { step: 'rotate-dek', purpose: 'raft' }, value: { appliedIndex: 25, purpose: 'raft', newDekId: 3 }, logIndex: 25 }).completion!.index;
+  ops.raftRotation = h.step('rotate-dek', {
+    params: { step: 'rotate-dek', purpose: 'raft' },
+    value: { appliedIndex: 25, purpose: 'raft', newDekId: 3 },
+    logIndex: 25,
+  }).completion!.index;
   ops.write27 = h.write(3, 'x', 7, { logIndex: 27 }).completion!.index;
-  ops.storageRotation = h.step('rotate-dek', { params: { step: 'rotate-dek', purpose: 'storage' }, value: { appliedIndex: 30, purpose: 'storage', newDekId: 4 }, logIndex: 30 }).completion!.index;
+  ops.storageRotation = h.step('rotate-dek', {
+    params: { step: 'rotate-dek', purpose: 'storage' },
+    value: { appliedIndex: 30, purpose: 'storage', newDekId: 4 },
+    logIndex: 30,
+  }).completion!.index;
   ops.canary3 = h.write(4, canaries[3]!.key, canaries[3]!.value, { logIndex: 32 }).completion!.index;
   return { builder: h, ops };
 }
@@ -52,15 +76,29 @@ function store(node16: number): InspectView[] {
   const nonce = (n: number): number => node16 * 1000 + n;
   return [
     mvcc(canaries[0]!.key, { value: canaries[0]!.value }),
-    mvcc(canaries[1]!.key, { envelope: envelope(1, nonce(1), { node16, ciphertext: `c1-${node16}`, aad: `k1-${node16}` }) }),
-    mvcc(canaries[2]!.key, { envelope: envelope(1, nonce(2), { node16, ciphertext: `c2-${node16}`, aad: `k2-${node16}` }) }),
+    mvcc(canaries[1]!.key, {
+      envelope: envelope(1, nonce(1), { node16, ciphertext: `c1-${node16}`, aad: `k1-${node16}` }),
+    }),
+    mvcc(canaries[2]!.key, {
+      envelope: envelope(1, nonce(2), { node16, ciphertext: `c2-${node16}`, aad: `k2-${node16}` }),
+    }),
     mvcc('x', { envelope: envelope(1, nonce(3), { node16, ciphertext: `x-${node16}`, aad: `x-${node16}` }) }),
-    mvcc(canaries[3]!.key, { envelope: envelope(4, nonce(4), { node16, ciphertext: `c3-${node16}`, aad: `k3-${node16}` }) }),
+    mvcc(canaries[3]!.key, {
+      envelope: envelope(4, nonce(4), { node16, ciphertext: `c3-${node16}`, aad: `k3-${node16}` }),
+    }),
   ];
 }
 
 function registry(): InspectView[] {
-  return nodes.map((_, i) => ({ kind: 'registry', source: 'store', dekId: 1, nodeId16: i + 1, fullNodeId: String(1000 + i), firstSeenLocalEpoch: 1, lastSeenLocalEpoch: 1 }));
+  return nodes.map((_, i) => ({
+    kind: 'registry',
+    source: 'store',
+    dekId: 1,
+    nodeId16: i + 1,
+    fullNodeId: String(1000 + i),
+    firstSeenLocalEpoch: 1,
+    lastSeenLocalEpoch: 1,
+  }));
 }
 
 export function inspections(): NodeInspection[] {
@@ -84,7 +122,15 @@ export function rawFiles(): RawFile[] {
     {
       node,
       path: `nodes/${node}/data/000005.log`,
-      bytes: new Uint8Array([0, 1, 2, ...Buffer.from(`key${canaries[0]!.value}\u0000${canaries[1]!.value}\u0001`), 0xff, 0x61, 0x62]),
+      bytes: new Uint8Array([
+        0,
+        1,
+        2,
+        ...Buffer.from(`key${canaries[0]!.value}\u0000${canaries[1]!.value}\u0001`),
+        0xff,
+        0x61,
+        0x62,
+      ]),
       mode: 0o644,
     },
     { node, path: `nodes/${node}/keys.json`, bytes: new Uint8Array(Buffer.from('{"version":2}')), mode: 0o600 },
@@ -95,11 +141,48 @@ export function rawFiles(): RawFile[] {
 export function samples(): StatusSample[] {
   const rounds = [
     { ms: 100, sidecar: { appliedIndex: 6 } },
-    { ms: 200, sidecar: { appliedIndex: 15, storageEnvelopeActive: true, storageEnvelopeCutoverIndex: storageCutover } },
-    { ms: 300, sidecar: { appliedIndex: 26, storageEnvelopeActive: true, storageEnvelopeCutoverIndex: storageCutover, raftEnvelopeCutoverIndex: raftCutover, keyIds: [1, 2, 3], activeRaftId: 3 }, snapshotFormat: 'v1' as const },
-    { ms: 400, sidecar: { appliedIndex: 35, storageEnvelopeActive: true, storageEnvelopeCutoverIndex: storageCutover, raftEnvelopeCutoverIndex: raftCutover, keyIds: [1, 2, 3, 4], activeRaftId: 3, activeStorageId: 4 }, snapshotFormat: 'v2' as const },
+    {
+      ms: 200,
+      sidecar: { appliedIndex: 15, storageEnvelopeActive: true, storageEnvelopeCutoverIndex: storageCutover },
+    },
+    {
+      ms: 300,
+      sidecar: {
+        appliedIndex: 26,
+        storageEnvelopeActive: true,
+        storageEnvelopeCutoverIndex: storageCutover,
+        raftEnvelopeCutoverIndex: raftCutover,
+        keyIds: [1, 2, 3],
+        activeRaftId: 3,
+      },
+      snapshotFormat: 'v1' as const,
+    },
+    {
+      ms: 400,
+      sidecar: {
+        appliedIndex: 35,
+        storageEnvelopeActive: true,
+        storageEnvelopeCutoverIndex: storageCutover,
+        raftEnvelopeCutoverIndex: raftCutover,
+        keyIds: [1, 2, 3, 4],
+        activeRaftId: 3,
+        activeStorageId: 4,
+      },
+      snapshotFormat: 'v2' as const,
+    },
   ];
-  return rounds.flatMap((round) => nodes.map((node) => sample(round.ms, node, { status: { appliedIndex: round.sidecar.appliedIndex, snapshotFormat: round.snapshotFormat ?? '', uptimeMs: round.ms }, sidecar: round.sidecar })));
+  return rounds.flatMap((round) =>
+    nodes.map((node) =>
+      sample(round.ms, node, {
+        status: {
+          appliedIndex: round.sidecar.appliedIndex,
+          snapshotFormat: round.snapshotFormat ?? '',
+          uptimeMs: round.ms,
+        },
+        sidecar: round.sidecar,
+      }),
+    ),
+  );
 }
 
 /** The whole input of a correct run. */
@@ -108,6 +191,15 @@ export function correctRun(): EncryptionInput {
 }
 
 /** Replaces one node's inspection records. */
-export function withRecords(input: EncryptionInput, node: string, change: (records: InspectView[]) => InspectView[]): EncryptionInput {
-  return { ...input, inspections: input.inspections.map((inspection) => (inspection.node === node ? { node, records: change([...inspection.records]) } : inspection)) };
+export function withRecords(
+  input: EncryptionInput,
+  node: string,
+  change: (records: InspectView[]) => InspectView[],
+): EncryptionInput {
+  return {
+    ...input,
+    inspections: input.inspections.map((inspection) =>
+      inspection.node === node ? { node, records: change([...inspection.records]) } : inspection,
+    ),
+  };
 }

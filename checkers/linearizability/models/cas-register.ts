@@ -24,7 +24,11 @@ export interface RegisterOptions {
   readonly initial?: HistoryValue;
 }
 
-function decodeCall(call: HistoryCall, interner: ValueInterner, allowCas: boolean): { input: RegisterInput; output: RegisterOutput } {
+function decodeCall(
+  call: HistoryCall,
+  interner: ValueInterner,
+  allowCas: boolean,
+): { input: RegisterInput; output: RegisterOutput } {
   const key = call.key;
   switch (call.f) {
     case 'read': {
@@ -36,9 +40,13 @@ function decodeCall(call: HistoryCall, interner: ValueInterner, allowCas: boolea
     case 'cas': {
       const pair = call.invokeValue;
       if (!allowCas) throw new ModelInputError('this register model has no cas (use cas-register)');
-      if (!Array.isArray(pair) || pair.length !== 2) throw new ModelInputError(`cas value must be [old, new], got ${JSON.stringify(pair)}`);
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new ModelInputError(`cas value must be [old, new], got ${JSON.stringify(pair)}`);
       const [from = null, to = null] = pair as readonly HistoryValue[];
-      return { input: { kind: 'cas', key, value: interner.intern(from), newValue: interner.intern(to) }, output: call.outcome !== 'fail' };
+      return {
+        input: { kind: 'cas', key, value: interner.intern(from), newValue: interner.intern(to) },
+        output: call.outcome !== 'fail',
+      };
     }
     default:
       throw new ModelInputError(`unsupported operation "${call.f}" (expected read, write${allowCas ? ' or cas' : ''})`);
@@ -57,7 +65,11 @@ function stepRegister(state: number, input: RegisterInput, output: RegisterOutpu
   }
 }
 
-function makeRegister(name: string, options: RegisterOptions, allowCas: boolean): Model<number, RegisterInput, RegisterOutput> {
+function makeRegister(
+  name: string,
+  options: RegisterOptions,
+  allowCas: boolean,
+): Model<number, RegisterInput, RegisterOutput> {
   const interner = new ValueInterner();
   const initial = interner.intern(options.initial ?? null);
   const show = (id: number): string => interner.show(id);
@@ -74,15 +86,20 @@ function makeRegister(name: string, options: RegisterOptions, allowCas: boolean)
     inputKey: (input) => `${input.kind} ${input.value} ${input.newValue} ${input.key ?? ''}`,
     describeOperation: (input, output) => {
       switch (input.kind) {
-        case 'read': return `read ${typeof output === 'number' ? show(output) : '?'}`;
-        case 'write': return `write ${show(input.value)}`;
-        case 'cas': return `cas ${show(input.value)}→${show(input.newValue)}${output === false ? ' (failed)' : ''}`;
+        case 'read':
+          return `read ${typeof output === 'number' ? show(output) : '?'}`;
+        case 'write':
+          return `write ${show(input.value)}`;
+        case 'cas':
+          return `cas ${show(input.value)}→${show(input.newValue)}${output === false ? ' (failed)' : ''}`;
       }
     },
     describeState: show,
     explainFailure: (state, input, output) => {
-      if (input.kind === 'read') return `can't read ${typeof output === 'number' ? show(output) : '?'} from register ${show(state)}`;
-      if (input.kind === 'cas' && output === false) return `cas from ${show(input.value)} failed, but register was ${show(state)}`;
+      if (input.kind === 'read')
+        return `can't read ${typeof output === 'number' ? show(output) : '?'} from register ${show(state)}`;
+      if (input.kind === 'cas' && output === false)
+        return `cas from ${show(input.value)} failed, but register was ${show(state)}`;
       return `can't CAS ${show(state)} from ${show(input.value)} to ${show(input.newValue)}`;
     },
   };

@@ -21,8 +21,10 @@ function fromIds(elements: readonly number[]): QueueState {
 }
 
 function decodeQueue(call: HistoryCall, interner: ValueInterner): { input: QueueInput; output: number | null } {
-  if (call.f === 'enqueue') return { input: { kind: 'enqueue', element: interner.intern(call.invokeValue) }, output: null };
-  if (call.f !== 'dequeue') throw new ModelInputError(`unsupported operation "${call.f}" (expected enqueue or dequeue)`);
+  if (call.f === 'enqueue')
+    return { input: { kind: 'enqueue', element: interner.intern(call.invokeValue) }, output: null };
+  if (call.f !== 'dequeue')
+    throw new ModelInputError(`unsupported operation "${call.f}" (expected enqueue or dequeue)`);
   const element = call.outcome === 'ok' ? interner.intern(call.completionValue) : -1;
   return { input: { kind: 'dequeue', element }, output: call.outcome === 'ok' ? element : null };
 }
@@ -41,12 +43,17 @@ export function fifoQueueModel(): Model<QueueState, QueueInput, number | null> {
       // An unknown dequeue, if it happened, removed whatever was at the head.
       return output === undefined || output === null || output === head ? fromIds(state.elements.slice(1)) : undefined;
     },
-    equal: (a, b) => a.hash === b.hash && a.elements.length === b.elements.length && a.elements.every((id, i) => id === b.elements[i]),
+    equal: (a, b) =>
+      a.hash === b.hash && a.elements.length === b.elements.length && a.elements.every((id, i) => id === b.elements[i]),
     hash: (state) => state.hash,
     decode: (call) => decodeQueue(call, interner),
     inputKey: (input) => `${input.kind} ${input.element}`,
-    describeOperation: (input, output) => (input.kind === 'enqueue' ? `enqueue ${interner.show(input.element)}` : `dequeue ${typeof output === 'number' ? interner.show(output) : '?'}`),
+    describeOperation: (input, output) =>
+      input.kind === 'enqueue'
+        ? `enqueue ${interner.show(input.element)}`
+        : `dequeue ${typeof output === 'number' ? interner.show(output) : '?'}`,
     describeState: show,
-    explainFailure: (state, _input, output) => `can't dequeue ${typeof output === 'number' ? interner.show(output) : '?'} from queue ${show(state)}`,
+    explainFailure: (state, _input, output) =>
+      `can't dequeue ${typeof output === 'number' ? interner.show(output) : '?'} from queue ${show(state)}`,
   };
 }

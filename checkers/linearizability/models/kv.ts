@@ -55,12 +55,24 @@ function decodeKv(call: HistoryCall): { input: KvInput; output: string } {
   switch (call.f) {
     case 'get': {
       const output = asString(call.completionValue, 'get result');
-      return { input: { kind: 'get', key: call.key, value: '', hash: call.outcome === 'unknown' ? 0 : extendHash(0, output), shift: 1 }, output };
+      return {
+        input: {
+          kind: 'get',
+          key: call.key,
+          value: '',
+          hash: call.outcome === 'unknown' ? 0 : extendHash(0, output),
+          shift: 1,
+        },
+        output,
+      };
     }
     case 'put':
     case 'append': {
       const value = asString(call.invokeValue, `${call.f} value`);
-      return { input: { kind: call.f, key: call.key, value, hash: extendHash(0, value), shift: powerOfBase(value.length) }, output: '' };
+      return {
+        input: { kind: call.f, key: call.key, value, hash: extendHash(0, value), shift: powerOfBase(value.length) },
+        output: '',
+      };
     }
     default:
       throw new ModelInputError(`unsupported operation "${call.f}" (expected get, put or append)`);
@@ -81,9 +93,12 @@ export function kvModel(options: KvOptions = {}): Model<KvState, KvInput, string
     init: () => initial,
     step: (state, input, output) => {
       switch (input.kind) {
-        case 'get': return output === undefined || (input.hash === state.hash && output === state.value) ? state : undefined;
-        case 'put': return { value: input.value, hash: input.hash };
-        case 'append': return { value: state.value + input.value, hash: (Math.imul(state.hash, input.shift) + input.hash) | 0 };
+        case 'get':
+          return output === undefined || (input.hash === state.hash && output === state.value) ? state : undefined;
+        case 'put':
+          return { value: input.value, hash: input.hash };
+        case 'append':
+          return { value: state.value + input.value, hash: (Math.imul(state.hash, input.shift) + input.hash) | 0 };
       }
     },
     equal: (a, b) => a === b || (a.hash === b.hash && a.value === b.value),
@@ -93,8 +108,12 @@ export function kvModel(options: KvOptions = {}): Model<KvState, KvInput, string
     isReadOnly: (input) => input.kind === 'get',
     overwritesState: (input) => input.kind === 'put',
     inputKey: (input) => `${input.kind}\u0000${input.key}\u0000${input.value}`,
-    describeOperation: (input, output) => (input.kind === 'get' ? `get(${input.key}) → ${JSON.stringify(output ?? '?')}` : `${input.kind}(${input.key}, ${JSON.stringify(input.value)})`),
+    describeOperation: (input, output) =>
+      input.kind === 'get'
+        ? `get(${input.key}) → ${JSON.stringify(output ?? '?')}`
+        : `${input.kind}(${input.key}, ${JSON.stringify(input.value)})`,
     describeState: (state) => JSON.stringify(state.value),
-    explainFailure: (state, input, output) => `can't get ${JSON.stringify(output ?? '')} from key ${input.key} holding ${JSON.stringify(state.value)}`,
+    explainFailure: (state, input, output) =>
+      `can't get ${JSON.stringify(output ?? '')} from key ${input.key} holding ${JSON.stringify(state.value)}`,
   };
 }

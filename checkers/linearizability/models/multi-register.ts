@@ -25,11 +25,14 @@ const unconstrained = -1;
 function decodeTxn(call: HistoryCall, keys: ValueInterner, values: ValueInterner): readonly MicroOp[] {
   if (call.f !== 'txn') throw new ModelInputError(`unsupported operation "${call.f}" (expected txn)`);
   const source = call.outcome === 'ok' ? call.completionValue : call.invokeValue;
-  if (!Array.isArray(source)) throw new ModelInputError(`txn value must be a vector of [f key value], got ${JSON.stringify(source)}`);
+  if (!Array.isArray(source))
+    throw new ModelInputError(`txn value must be a vector of [f key value], got ${JSON.stringify(source)}`);
   return (source as readonly HistoryValue[]).map((micro) => {
-    if (!Array.isArray(micro) || micro.length !== 3) throw new ModelInputError(`malformed micro-op ${JSON.stringify(micro)}`);
+    if (!Array.isArray(micro) || micro.length !== 3)
+      throw new ModelInputError(`malformed micro-op ${JSON.stringify(micro)}`);
     const [f, key = null, value = null] = micro as readonly HistoryValue[];
-    if (f !== 'read' && f !== 'write') throw new ModelInputError(`micro-op must be read or write, got ${JSON.stringify(f)}`);
+    if (f !== 'read' && f !== 'write')
+      throw new ModelInputError(`micro-op must be read or write, got ${JSON.stringify(f)}`);
     const id = f === 'read' && value === null ? unconstrained : values.intern(value);
     return { kind: f, key: keys.intern(key), value: id };
   });
@@ -40,13 +43,16 @@ function registerOf(state: readonly number[], key: number, initial: readonly num
 }
 
 /** knossos's multi-register over transactions of reads and writes. */
-export function multiRegisterModel(options: MultiRegisterOptions = {}): Model<readonly number[], readonly MicroOp[], null> {
+export function multiRegisterModel(
+  options: MultiRegisterOptions = {},
+): Model<readonly number[], readonly MicroOp[], null> {
   const keys = new ValueInterner();
   const values = new ValueInterner();
   const nil = values.intern(null);
   const initial: number[] = [];
   const source = options.initial ?? {};
-  if (source === null || typeof source !== 'object' || Array.isArray(source)) throw new ModelInputError('multi-register initial value must be a map of key to value');
+  if (source === null || typeof source !== 'object' || Array.isArray(source))
+    throw new ModelInputError('multi-register initial value must be a map of key to value');
   for (const [key, value] of Object.entries(source)) initial[keys.intern(key)] = values.intern(value);
   const show = (state: readonly number[]): string =>
     `{${Array.from({ length: Math.max(state.length, initial.length) }, (_, k) => `${keys.value(k) as string} ${values.show(registerOf(state, k, initial, nil))}`).join(', ')}}`;
@@ -69,7 +75,8 @@ export function multiRegisterModel(options: MultiRegisterOptions = {}): Model<re
     },
     equal: (a, b) => {
       const length = Math.max(a.length, b.length);
-      for (let k = 0; k < length; k += 1) if (registerOf(a, k, initial, nil) !== registerOf(b, k, initial, nil)) return false;
+      for (let k = 0; k < length; k += 1)
+        if (registerOf(a, k, initial, nil) !== registerOf(b, k, initial, nil)) return false;
       return true;
     },
     hash: (state) => {
@@ -85,8 +92,10 @@ export function multiRegisterModel(options: MultiRegisterOptions = {}): Model<re
     decode: (call) => ({ input: decodeTxn(call, keys, values), output: null }),
     isReadOnly: (txn) => txn.every((micro) => micro.kind === 'read'),
     inputKey: (txn) => txn.map((m) => `${m.kind} ${m.key} ${m.value}`).join(','),
-    describeOperation: (txn) => `txn [${txn.map((m) => `[${m.kind} ${keys.value(m.key) as string} ${m.value === unconstrained ? 'nil' : values.show(m.value)}]`).join(' ')}]`,
+    describeOperation: (txn) =>
+      `txn [${txn.map((m) => `[${m.kind} ${keys.value(m.key) as string} ${m.value === unconstrained ? 'nil' : values.show(m.value)}]`).join(' ')}]`,
     describeState: show,
-    explainFailure: (state, txn) => `can't execute txn with registers ${show(state)}: ${txn.map((m) => `${m.kind} ${keys.value(m.key) as string}`).join(', ')}`,
+    explainFailure: (state, txn) =>
+      `can't execute txn with registers ${show(state)}: ${txn.map((m) => `${m.kind} ${keys.value(m.key) as string}`).join(', ')}`,
   };
 }

@@ -17,12 +17,16 @@ export function mutexModel(): Model<boolean, MutexInput, null> {
     equal: (a, b) => a === b,
     hash: (held) => (held ? 1 : 0),
     decode: (call) => {
-      if (call.f !== 'acquire' && call.f !== 'release') throw new ModelInputError(`unsupported operation "${call.f}" (expected acquire or release)`);
+      if (call.f !== 'acquire' && call.f !== 'release')
+        throw new ModelInputError(`unsupported operation "${call.f}" (expected acquire or release)`);
       return { input: call.f, output: null };
     },
     inputKey: (input) => input,
     describeOperation: (input) => input,
     describeState: (held) => (held ? 'held' : 'free'),
-    explainFailure: (held, input) => (input === 'acquire' ? `can't acquire a mutex that is ${held ? 'held' : 'free'}` : `can't release a mutex that is ${held ? 'held' : 'free'}`),
+    explainFailure: (held, input) =>
+      input === 'acquire'
+        ? `can't acquire a mutex that is ${held ? 'held' : 'free'}`
+        : `can't release a mutex that is ${held ? 'held' : 'free'}`,
   };
 }

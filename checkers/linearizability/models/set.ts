@@ -34,7 +34,10 @@ function decodeSet(call: HistoryCall, interner: ValueInterner): { input: SetInpu
   if (call.outcome !== 'ok') return { input: { kind: 'read', element: 0 }, output: null };
   const read = call.completionValue;
   if (!Array.isArray(read)) throw new ModelInputError(`set read must return a collection, got ${JSON.stringify(read)}`);
-  return { input: { kind: 'read', element: 0 }, output: fromIds((read as readonly HistoryValue[]).map((v) => interner.intern(v))) };
+  return {
+    input: { kind: 'read', element: 0 },
+    output: fromIds((read as readonly HistoryValue[]).map((v) => interner.intern(v))),
+  };
 }
 
 /** A set of elements; a read must return exactly the elements added before it. */
@@ -45,15 +48,21 @@ export function setModel(): Model<SetState, SetInput, SetState | null> {
     name: 'set',
     init: () => fromIds([]),
     step: (state, input, output) => {
-      if (input.kind === 'add') return state.elements.includes(input.element) ? state : fromIds([...state.elements, input.element]);
-      return output === undefined || output === null || (output.hash === state.hash && sameElements(output.elements, state.elements)) ? state : undefined;
+      if (input.kind === 'add')
+        return state.elements.includes(input.element) ? state : fromIds([...state.elements, input.element]);
+      return output === undefined ||
+        output === null ||
+        (output.hash === state.hash && sameElements(output.elements, state.elements))
+        ? state
+        : undefined;
     },
     equal: (a, b) => a.hash === b.hash && sameElements(a.elements, b.elements),
     hash: (state) => state.hash,
     decode: (call) => decodeSet(call, interner),
     isReadOnly: (input) => input.kind === 'read',
     inputKey: (input) => `${input.kind} ${input.element}`,
-    describeOperation: (input, output) => (input.kind === 'add' ? `add ${interner.show(input.element)}` : `read ${output ? show(output) : '?'}`),
+    describeOperation: (input, output) =>
+      input.kind === 'add' ? `add ${interner.show(input.element)}` : `read ${output ? show(output) : '?'}`,
     describeState: show,
     explainFailure: (state, _input, output) => `can't read ${output ? show(output) : '?'} from set ${show(state)}`,
   };

@@ -69,7 +69,10 @@ export async function removeStaleRuns(docker: Dockerode): Promise<void> {
  */
 export function removeRunSync(runId: string, networkName: string): void {
   const timeout = 20_000;
-  const listed = spawnSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${labelKeys.run}=${runId}`], { encoding: 'utf8', timeout });
+  const listed = spawnSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${labelKeys.run}=${runId}`], {
+    encoding: 'utf8',
+    timeout,
+  });
   const ids = (listed.stdout ?? '').split('\n').filter((id) => id.trim() !== '');
   if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore', timeout });
   spawnSync('docker', ['network', 'rm', networkName], { stdio: 'ignore', timeout });

@@ -30,7 +30,8 @@ const outputTailChars = 2_000;
 export async function inspectRuntime(container: Dockerode.Container, networkName: string): Promise<ContainerRuntime> {
   const info = await container.inspect();
   const running = info.State.Running;
-  const binding = info.NetworkSettings.Ports[`${nodeContainerPort}/tcp`]?.find((b) => b.HostIp === '127.0.0.1') ?? undefined;
+  const binding =
+    info.NetworkSettings.Ports[`${nodeContainerPort}/tcp`]?.find((b) => b.HostIp === '127.0.0.1') ?? undefined;
   const address = info.NetworkSettings.Networks[networkName]?.IPAddress;
   return {
     running,
@@ -43,7 +44,10 @@ export async function inspectRuntime(container: Dockerode.Container, networkName
 }
 
 /** The container's whole output so far, split by stream. */
-export async function readLogs(container: Dockerode.Container, timestamps = false): Promise<{ stdout: string; stderr: string }> {
+export async function readLogs(
+  container: Dockerode.Container,
+  timestamps = false,
+): Promise<{ stdout: string; stderr: string }> {
   const buffer = await container.logs({ stdout: true, stderr: true, follow: false, timestamps });
   return demuxDockerLogs(buffer);
 }
@@ -52,17 +56,28 @@ export async function readLogs(container: Dockerode.Container, timestamps = fals
  * Waits until the container's current run (started at `startedAtNs`) prints
  * READY. Fails fast when the process exits, quoting its last output.
  */
-export async function waitForReadySince(container: Dockerode.Container, nodeId: string, startedAtNs: bigint, timeoutMs: number): Promise<void> {
+export async function waitForReadySince(
+  container: Dockerode.Container,
+  nodeId: string,
+  startedAtNs: bigint,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const logs = await readLogs(container, true);
     if (hasLineSince(logs.stdout, readyLinePattern, startedAtNs)) return;
     const info = await container.inspect();
     if (!info.State.Running) {
-      throw new HarnessError('NODE_EXITED', `node ${nodeId} exited with code ${info.State.ExitCode} before READY: ${logs.stderr.slice(-outputTailChars).trim()}`);
+      throw new HarnessError(
+        'NODE_EXITED',
+        `node ${nodeId} exited with code ${info.State.ExitCode} before READY: ${logs.stderr.slice(-outputTailChars).trim()}`,
+      );
     }
     if (Date.now() >= deadline) {
-      throw new HarnessError('NODE_START_FAILED', `node ${nodeId} did not print READY within ${timeoutMs} ms: ${logs.stderr.slice(-outputTailChars).trim()}`);
+      throw new HarnessError(
+        'NODE_START_FAILED',
+        `node ${nodeId} did not print READY within ${timeoutMs} ms: ${logs.stderr.slice(-outputTailChars).trim()}`,
+      );
     }
     await sleep(readyPollMs);
   }
@@ -72,7 +87,8 @@ export async function waitForReadySince(container: Dockerode.Container, nodeId: 
 export async function waitForExit(container: Dockerode.Container, nodeId: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await container.inspect()).State.Running) {
-    if (Date.now() >= deadline) throw new HarnessError('NODE_EXITED', `node ${nodeId} still runs ${timeoutMs} ms after SIGKILL`);
+    if (Date.now() >= deadline)
+      throw new HarnessError('NODE_EXITED', `node ${nodeId} still runs ${timeoutMs} ms after SIGKILL`);
     await sleep(readyPollMs / 2);
   }
 }
@@ -85,14 +101,16 @@ export async function removeByLabel(docker: Dockerode, label: string, value: str
     try {
       await docker.getContainer(summary.Id).remove({ force: true, v: true });
     } catch (error) {
-      if (!/no such container|is already in progress/i.test((error as Error).message)) problems.push(`container ${summary.Id}: ${(error as Error).message}`);
+      if (!/no such container|is already in progress/i.test((error as Error).message))
+        problems.push(`container ${summary.Id}: ${(error as Error).message}`);
     }
   }
   for (const network of await docker.listNetworks({ filters })) {
     try {
       await docker.getNetwork(network.Id).remove();
     } catch (error) {
-      if (!/not found|no such network/i.test((error as Error).message)) problems.push(`network ${network.Name}: ${(error as Error).message}`);
+      if (!/not found|no such network/i.test((error as Error).message))
+        problems.push(`network ${network.Name}: ${(error as Error).message}`);
     }
   }
   return problems;

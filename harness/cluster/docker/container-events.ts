@@ -37,7 +37,8 @@ export function parseEventChunk(pending: string, chunk: string): { events: Conta
     if (line.trim() === '') continue;
     try {
       const parsed = JSON.parse(line) as { status?: unknown; id?: unknown };
-      if (typeof parsed.status === 'string' && typeof parsed.id === 'string') events.push({ status: parsed.status, id: parsed.id });
+      if (typeof parsed.status === 'string' && typeof parsed.id === 'string')
+        events.push({ status: parsed.status, id: parsed.id });
     } catch {
       // not an event object; the engine only sends JSON, so ignore noise
     }
@@ -46,7 +47,11 @@ export function parseEventChunk(pending: string, chunk: string): { events: Conta
 }
 
 /** Subscribes to die/pause/unpause of the containers labelled `label`; returns a function that unsubscribes. */
-export async function watchContainerEvents(docker: Dockerode, label: string, onEvent: (event: ContainerEvent) => void): Promise<() => void> {
+export async function watchContainerEvents(
+  docker: Dockerode,
+  label: string,
+  onEvent: (event: ContainerEvent) => void,
+): Promise<() => void> {
   const stream = (await docker.getEvents({
     filters: { type: ['container'], label: [label], event: ['die', 'pause', 'unpause'] },
   })) as NodeJS.ReadableStream & { destroy(): void };

@@ -15,7 +15,12 @@ function frame(stream: number, text: string): Buffer {
 
 describe('demuxDockerLogs', () => {
   it('splits interleaved stdout and stderr frames in order', () => {
-    const buffer = Buffer.concat([frame(1, 'READY id=n1\n'), frame(2, 'log a\n'), frame(1, 'more\n'), frame(2, 'log b\n')]);
+    const buffer = Buffer.concat([
+      frame(1, 'READY id=n1\n'),
+      frame(2, 'log a\n'),
+      frame(1, 'more\n'),
+      frame(2, 'log b\n'),
+    ]);
     expect(demuxDockerLogs(buffer)).toEqual({ stdout: 'READY id=n1\nmore\n', stderr: 'log a\nlog b\n' });
   });
 
@@ -39,7 +44,11 @@ describe('parseDockerTimestamp', () => {
 });
 
 describe('hasLineSince', () => {
-  const output = ['2026-11-23T09:00:00.5Z READY id=n1 listen=0.0.0.0:7000', '2026-11-23T09:00:05.000000001Z other line', ''].join('\n');
+  const output = [
+    '2026-11-23T09:00:00.5Z READY id=n1 listen=0.0.0.0:7000',
+    '2026-11-23T09:00:05.000000001Z other line',
+    '',
+  ].join('\n');
 
   it('finds a READY line of the current run only', () => {
     expect(hasLineSince(output, /^READY id=/, parseDockerTimestamp('2026-11-23T09:00:00.4Z'))).toBe(true);
@@ -56,7 +65,10 @@ describe('partition rules', () => {
   ]);
 
   it('drops, in each namespace, exactly the peers the grudge names (one-way too)', () => {
-    const grudge = new Map([['n1', new Set(['n2', 'n3'])], ['n3', new Set(['n1'])]]);
+    const grudge = new Map([
+      ['n1', new Set(['n2', 'n3'])],
+      ['n3', new Set(['n1'])],
+    ]);
     expect(blockedAddressesOf('n1', grudge, addresses)).toEqual(['172.20.0.3', '172.20.0.4']);
     expect(blockedAddressesOf('n2', grudge, addresses)).toEqual([]);
     expect(blockedAddressesOf('n3', grudge, addresses)).toEqual(['172.20.0.2']);
@@ -103,10 +115,22 @@ describe('faketimeSpec', () => {
 });
 
 describe('container events', () => {
-  const runtime = { running: true, paused: false, pid: 42, networkAddress: '172.20.0.2', clientPort: 7001, startedAtNs: 1n };
+  const runtime = {
+    running: true,
+    paused: false,
+    pid: 42,
+    networkAddress: '172.20.0.2',
+    clientPort: 7001,
+    startedAtNs: 1n,
+  };
 
   it('marks a node dead on die and tracks pause/unpause; other events change nothing', () => {
-    expect(applyContainerEvent(runtime, { status: 'die', id: 'c1' })).toMatchObject({ running: false, paused: false, pid: null, networkAddress: null });
+    expect(applyContainerEvent(runtime, { status: 'die', id: 'c1' })).toMatchObject({
+      running: false,
+      paused: false,
+      pid: null,
+      networkAddress: null,
+    });
     expect(applyContainerEvent(runtime, { status: 'pause', id: 'c1' }).paused).toBe(true);
     expect(applyContainerEvent({ ...runtime, paused: true }, { status: 'unpause', id: 'c1' }).paused).toBe(false);
     expect(applyContainerEvent(runtime, { status: 'exec_start', id: 'c1' })).toBe(runtime);

@@ -24,7 +24,9 @@ const backend = createDockerBackend();
 const engineProblem = await backend.unavailableReason();
 const requireDocker = process.env['EKV_REQUIRE_DOCKER'] === '1';
 if (engineProblem !== null && !requireDocker) {
-  console.warn(`docker-backend.integration.test: SKIPPED — ${engineProblem}; set EKV_REQUIRE_DOCKER=1 to make this a failure`);
+  console.warn(
+    `docker-backend.integration.test: SKIPPED — ${engineProblem}; set EKV_REQUIRE_DOCKER=1 to make this a failure`,
+  );
 }
 
 type Cluster = StartedCluster & Killable & Pausable & Partitionable & ClockSkewable;
@@ -43,7 +45,9 @@ async function eventually<T>(what: string, attempt: () => Promise<T>): Promise<T
       await sleep(200);
     }
   }
-  throw new Error(`${what} did not succeed within ${convergeTimeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
+  throw new Error(
+    `${what} did not succeed within ${convergeTimeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`,
+  );
 }
 
 /** The leader `id` currently sees, or throws while it knows none. */
@@ -112,7 +116,12 @@ describe.skipIf(engineProblem !== null && !requireDocker)('docker backend', () =
       const leftovers = await docker.listContainers({ all: true, filters: { label: [`org.ekv.pid=${process.pid}`] } });
       // Only the shared cluster of this file may remain.
       const shared = (cluster.node('n1') as DockerNodeHandle).containerName.replace(/n1$/, '');
-      expect(leftovers.flatMap((c) => c.Names).map((name) => name.replace(/^\//, '')).sort()).toEqual(['n1', 'n2', 'n3'].map((id) => `${shared}${id}`));
+      expect(
+        leftovers
+          .flatMap((c) => c.Names)
+          .map((name) => name.replace(/^\//, ''))
+          .sort(),
+      ).toEqual(['n1', 'n2', 'n3'].map((id) => `${shared}${id}`));
       const networks = await docker.listNetworks({ filters: { label: [`org.ekv.pid=${process.pid}`] } });
       expect(networks.map((network) => network.Name)).toEqual([shared.replace(/-$/, '')]);
     } finally {
@@ -123,10 +132,9 @@ describe.skipIf(engineProblem !== null && !requireDocker)('docker backend', () =
   it('partitions with iptables: an isolated leader is replaced, and rejoins after heal', async () => {
     const oldLeader = await eventually('a first leader', () => leaderSeenBy(cluster, 'n1'));
     const others = ['n1', 'n2', 'n3'].filter((id) => id !== oldLeader);
-    await cluster.partition(new Map([
-      [oldLeader, new Set(others)],
-      ...others.map((id) => [id, new Set([oldLeader])] as const),
-    ]));
+    await cluster.partition(
+      new Map([[oldLeader, new Set(others)], ...others.map((id) => [id, new Set([oldLeader])] as const)]),
+    );
     const newLeader = await eventually('a new leader in the majority', async () => {
       const leader = await leaderSeenBy(cluster, others[0] ?? '');
       if (leader === oldLeader) throw new Error('the majority still follows the isolated leader');
@@ -141,7 +149,7 @@ describe.skipIf(engineProblem !== null && !requireDocker)('docker backend', () =
     });
   }, 90_000);
 
-  it('skews one node\'s wall clock at run time and resets it', async () => {
+  it("skews one node's wall clock at run time and resets it", async () => {
     const n1 = cluster.node('n1') as DockerNodeHandle;
     expect(Math.abs((await containerNow(n1)) - Date.now())).toBeLessThan(5_000);
     await cluster.setClockOffset('n1', 90_000);

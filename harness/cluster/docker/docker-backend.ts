@@ -11,7 +11,15 @@ import { delimiter, join } from 'node:path';
 import Dockerode from 'dockerode';
 import { getContainerRuntimeClient, StartedNetwork } from 'testcontainers';
 import { HarnessError } from '../../errors/index.js';
-import type { ClockSkewable, ClusterBackend, ClusterSpec, Killable, Partitionable, Pausable, StartedCluster } from '../cluster-backend.js';
+import type {
+  ClockSkewable,
+  ClusterBackend,
+  ClusterSpec,
+  Killable,
+  Partitionable,
+  Pausable,
+  StartedCluster,
+} from '../cluster-backend.js';
 import { removeStaleRuns, runLabels } from './cluster-labels.js';
 import { DockerCluster } from './docker-cluster.js';
 import { buildNodeImageTag, describeImage, type ResolvedImage } from './node-image.js';
@@ -54,11 +62,13 @@ function configureTestcontainers(): void {
 function validateSpec(spec: ClusterSpec): void {
   const seen = new Set<string>();
   for (const node of spec.nodes) {
-    if (!nodeIdPattern.test(node.id)) throw new HarnessError('INVALID_OPTION', `node id '${node.id}' must match ${String(nodeIdPattern)}`);
+    if (!nodeIdPattern.test(node.id))
+      throw new HarnessError('INVALID_OPTION', `node id '${node.id}' must match ${String(nodeIdPattern)}`);
     if (seen.has(node.id)) throw new HarnessError('INVALID_OPTION', `node id '${node.id}' appears twice`);
     seen.add(node.id);
   }
-  if (!spec.nodes.some((node) => node.initialVoter)) throw new HarnessError('INVALID_OPTION', 'a cluster needs at least one initial voter');
+  if (!spec.nodes.some((node) => node.initialVoter))
+    throw new HarnessError('INVALID_OPTION', 'a cluster needs at least one initial voter');
   if (!Number.isInteger(spec.startTimeoutMs) || spec.startTimeoutMs <= 0) {
     throw new HarnessError('INVALID_OPTION', `startTimeoutMs must be a positive integer, got ${spec.startTimeoutMs}`);
   }
@@ -67,7 +77,10 @@ function validateSpec(spec: ClusterSpec): void {
 async function ping(docker: Dockerode): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`the Docker engine did not answer within ${dockerBackendDefaults.pingTimeoutMs} ms`), dockerBackendDefaults.pingTimeoutMs);
+    timer = setTimeout(
+      () => resolve(`the Docker engine did not answer within ${dockerBackendDefaults.pingTimeoutMs} ms`),
+      dockerBackendDefaults.pingTimeoutMs,
+    );
   });
   try {
     return await Promise.race([docker.ping().then(() => null), timeout]);
@@ -81,7 +94,12 @@ async function ping(docker: Dockerode): Promise<string | null> {
 /** Creates the run's user-defined network (labelled for cleanup) and wraps it for testcontainers. */
 async function createNetwork(docker: Dockerode, runId: string): Promise<StartedNetwork> {
   const name = `ekv-${runId}`;
-  const network = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: runLabels(runId) });
+  const network = await docker.createNetwork({
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Labels: runLabels(runId),
+  });
   return new StartedNetwork(await getContainerRuntimeClient(), name, network);
 }
 
@@ -96,7 +114,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerC
   const docker = new Dockerode();
   let image: Promise<ResolvedImage> | undefined;
   const resolveImage = (): Promise<ResolvedImage> => {
-    image ??= (options.image !== undefined ? Promise.resolve(options.image) : buildNodeImageTag(log)).then((tag) => describeImage(docker, tag));
+    image ??= (options.image !== undefined ? Promise.resolve(options.image) : buildNodeImageTag(log)).then((tag) =>
+      describeImage(docker, tag),
+    );
     // A failed build may succeed later (e.g. after `npm run build`): do not cache failures.
     image.catch(() => {
       image = undefined;
@@ -108,7 +128,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerC
     async unavailableReason() {
       const reason = await ping(docker);
       if (reason !== null) return reason;
-      if (options.image === undefined && !onPath('docker')) return 'the docker CLI (needed to build the node image) is not on PATH';
+      if (options.image === undefined && !onPath('docker'))
+        return 'the docker CLI (needed to build the node image) is not on PATH';
       for (const tool of ['nsenter', 'iptables-restore']) {
         if (!onPath(tool)) return `${tool} (needed for partitions) is not on PATH`;
       }
@@ -116,7 +137,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerC
     },
     async clockUnavailableReason() {
       const resolved = await resolveImage();
-      return resolved.faketimeLibrary === null ? `image ${resolved.tag} has no libfaketime (EKV_FAKETIME_LIB is unset)` : null;
+      return resolved.faketimeLibrary === null
+        ? `image ${resolved.tag} has no libfaketime (EKV_FAKETIME_LIB is unset)`
+        : null;
     },
     async start(spec: ClusterSpec): Promise<StartedCluster & Killable & Pausable & Partitionable & ClockSkewable> {
       validateSpec(spec);

@@ -18,9 +18,27 @@ import { dirname, join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { StartedNetwork } from 'testcontainers';
 import { HarnessError } from '../../errors/index.js';
-import { flagsForNode, type ClockSkewable, type ClusterSpec, type Grudge, type Killable, type NodeHandle, type NodeSpec, type Partitionable, type Pausable, type StartedCluster } from '../cluster-backend.js';
+import {
+  flagsForNode,
+  type ClockSkewable,
+  type ClusterSpec,
+  type Grudge,
+  type Killable,
+  type NodeHandle,
+  type NodeSpec,
+  type Partitionable,
+  type Pausable,
+  type StartedCluster,
+} from '../cluster-backend.js';
 import { labelKeys, removeRunSync, runLabels } from './cluster-labels.js';
-import { inspectRuntime, readLogs, removeByLabel, waitForExit, waitForReadySince, type ContainerRuntime } from './container-control.js';
+import {
+  inspectRuntime,
+  readLogs,
+  removeByLabel,
+  waitForExit,
+  waitForReadySince,
+  type ContainerRuntime,
+} from './container-control.js';
 import { applyContainerEvent, watchContainerEvents, type ContainerEvent } from './container-events.js';
 import { faketimeSpec } from './faketime-offset.js';
 import { runHostCommand } from './host-command.js';
@@ -98,9 +116,13 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     const cluster = new DockerCluster(context);
     process.once('exit', cluster.exitHook);
     try {
-      cluster.unwatch = await watchContainerEvents(context.docker, `${labelKeys.run}=${context.runId}`, (event) => cluster.onEvent(event));
+      cluster.unwatch = await watchContainerEvents(context.docker, `${labelKeys.run}=${context.runId}`, (event) =>
+        cluster.onEvent(event),
+      );
       // allSettled: cleanup must not run while other containers are still being created.
-      const results = await Promise.allSettled([...cluster.states.values()].map((state) => cluster.createContainer(state)));
+      const results = await Promise.allSettled(
+        [...cluster.states.values()].map((state) => cluster.createContainer(state)),
+      );
       const failure = results.find((result) => result.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
       await cluster.applyGrudge();
@@ -157,7 +179,11 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     const wanted = flags ?? state.flags;
     const changesFlags = wanted.join('\0') !== state.containerFlags.join('\0');
     if ((await this.refresh(state)).running) {
-      if (flags !== undefined && flags.join('\0') !== state.flags.join('\0')) throw new HarnessError('INVALID_OPTION', `node ${id} is running: kill it before restarting it with other flags`);
+      if (flags !== undefined && flags.join('\0') !== state.flags.join('\0'))
+        throw new HarnessError(
+          'INVALID_OPTION',
+          `node ${id} is running: kill it before restarting it with other flags`,
+        );
       return;
     }
     state.flags = wanted;
@@ -212,7 +238,10 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
   async setClockOffset(id: string, offsetMs: number): Promise<void> {
     const state = this.state(id);
     if (this.context.image.faketimeLibrary === null) {
-      throw new HarnessError('CLOCK_UNAVAILABLE', `image ${this.context.image.tag} has no libfaketime (EKV_FAKETIME_LIB); clock faults need the offline base image`);
+      throw new HarnessError(
+        'CLOCK_UNAVAILABLE',
+        `image ${this.context.image.tag} has no libfaketime (EKV_FAKETIME_LIB); clock faults need the offline base image`,
+      );
     }
     await this.writeClockFile(state, faketimeSpec(offsetMs));
   }
@@ -262,13 +291,18 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
 
   private state(id: string): NodeState {
     const state = this.states.get(id);
-    if (state === undefined) throw new HarnessError('UNKNOWN_NODE', `no node '${id}' in this cluster (nodes: ${[...this.states.keys()].join(', ')})`);
+    if (state === undefined)
+      throw new HarnessError(
+        'UNKNOWN_NODE',
+        `no node '${id}' in this cluster (nodes: ${[...this.states.keys()].join(', ')})`,
+      );
     return state;
   }
 
   private onEvent(event: ContainerEvent): void {
     for (const state of this.states.values()) {
-      if (state.containerId === event.id && state.runtime !== null) state.runtime = applyContainerEvent(state.runtime, event);
+      if (state.containerId === event.id && state.runtime !== null)
+        state.runtime = applyContainerEvent(state.runtime, event);
     }
   }
 
@@ -297,12 +331,18 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
 
   private command(state: NodeState): string[] {
     const voters = this.context.spec.nodes.filter((node) => node.initialVoter);
-    const peers = voters.map((node) => `${node.id}=${this.state(node.id).containerName}:${nodeContainerPort}`).join(',');
+    const peers = voters
+      .map((node) => `${node.id}=${this.state(node.id).containerName}:${nodeContainerPort}`)
+      .join(',');
     return [
-      '--id', state.spec.id,
-      '--listen', `0.0.0.0:${nodeContainerPort}`,
-      '--advertise', `${state.containerName}:${nodeContainerPort}`,
-      '--data-dir', join(state.hostDir, 'data'),
+      '--id',
+      state.spec.id,
+      '--listen',
+      `0.0.0.0:${nodeContainerPort}`,
+      '--advertise',
+      `${state.containerName}:${nodeContainerPort}`,
+      '--data-dir',
+      join(state.hostDir, 'data'),
       ...(state.spec.initialVoter ? ['--peers', peers] : ['--join']),
       ...flagsForNode(this.context.spec.commonFlags, state.spec.id),
       ...flagsForNode(state.flags, state.spec.id),
@@ -361,7 +401,9 @@ export class DockerCluster implements StartedCluster, Killable, Pausable, Partit
     await Promise.all(
       [...this.states.values()]
         .filter((state) => state.runtime?.running === true)
-        .map((state) => this.iptablesRestore(state, chainRules(blockedAddressesOf(state.spec.id, this.grudge, addresses)))),
+        .map((state) =>
+          this.iptablesRestore(state, chainRules(blockedAddressesOf(state.spec.id, this.grudge, addresses))),
+        ),
     );
   }
 }

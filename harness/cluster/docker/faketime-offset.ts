@@ -13,7 +13,10 @@ export const clockOffsetMaxMs = 366 * 24 * 3600 * 1000;
 /** The libfaketime spec for a wall-clock offset in milliseconds. */
 export function faketimeSpec(offsetMs: number): string {
   if (!Number.isInteger(offsetMs) || Math.abs(offsetMs) > clockOffsetMaxMs) {
-    throw new HarnessError('INVALID_OPTION', `clock offset must be an integer number of ms within ±${clockOffsetMaxMs}, got ${offsetMs}`);
+    throw new HarnessError(
+      'INVALID_OPTION',
+      `clock offset must be an integer number of ms within ±${clockOffsetMaxMs}, got ${offsetMs}`,
+    );
   }
   const sign = offsetMs < 0 ? '-' : '+';
   const abs = Math.abs(offsetMs);

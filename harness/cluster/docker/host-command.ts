@@ -39,7 +39,8 @@ export function runHostCommand(command: string, args: readonly string[], options
         resolve(Buffer.concat(stdout).toString('utf8'));
         return;
       }
-      const how = signal !== null ? `was killed by ${signal} after ${options.timeoutMs} ms` : `exited with code ${code}`;
+      const how =
+        signal !== null ? `was killed by ${signal} after ${options.timeoutMs} ms` : `exited with code ${code}`;
       reject(new HarnessError('BACKEND_UNAVAILABLE', `${command} ${args.join(' ')} ${how}: ${stderr.trim()}`));
     });
     child.stdin.on('error', () => undefined);

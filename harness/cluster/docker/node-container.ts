@@ -18,7 +18,6 @@ export const nodeContainerPort = 7000;
 /** The `READY` line ekv-node prints once it serves. */
 export const readyLinePattern = /^READY id=/m;
 
-
 /** Everything needed to create one node's container. */
 export interface NodeContainerConfig {
   readonly image: string;
@@ -53,7 +52,9 @@ export function freeLoopbackPort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -66,7 +67,9 @@ class LoopbackContainer extends GenericContainer {
     exposed[key] = {};
     this.createOpts.ExposedPorts = exposed;
     // PortBindings is typed `any` by @types/dockerode; keep ours typed.
-    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = { ...(this.hostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined) };
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {
+      ...(this.hostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined),
+    };
     bindings[key] = [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }];
     this.hostConfig.PortBindings = bindings;
     this.exposedPorts = [...this.exposedPorts, port];
@@ -92,7 +95,11 @@ function clockEnvironment(config: NodeContainerConfig): Record<string, string> {
 export async function startNodeContainer(config: NodeContainerConfig): Promise<string> {
   let output = '';
   let logStream: Readable | undefined;
-  if (config.runDir.includes(':')) throw new HarnessError('INVALID_OPTION', `the run directory ${config.runDir} contains ':', which a Docker bind mount cannot express`);
+  if (config.runDir.includes(':'))
+    throw new HarnessError(
+      'INVALID_OPTION',
+      `the run directory ${config.runDir} contains ':', which a Docker bind mount cannot express`,
+    );
   const binds = [{ source: config.runDir, target: config.runDir }];
   const container = new LoopbackContainer(config.image)
     .withName(config.containerName)

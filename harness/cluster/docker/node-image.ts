@@ -25,9 +25,14 @@ function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'ekv-jepsen') return dir;
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'ekv-jepsen'
+    )
+      return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new HarnessError('BACKEND_UNAVAILABLE', 'cannot find the ekv-jepsen checkout to build the node image from');
+    if (parent === dir)
+      throw new HarnessError('BACKEND_UNAVAILABLE', 'cannot find the ekv-jepsen checkout to build the node image from');
     dir = parent;
   }
 }
@@ -38,7 +43,11 @@ export async function buildNodeImageTag(log: (line: string) => void): Promise<st
   if (!existsSync(cli)) throw new HarnessError('BACKEND_UNAVAILABLE', `${cli} is missing; run npm run build first`);
   const stdout = await runHostCommand(process.execPath, [cli], {
     timeoutMs: buildTimeoutMs,
-    onStderr: (chunk) => chunk.split('\n').filter((line) => line !== '').forEach(log),
+    onStderr: (chunk) =>
+      chunk
+        .split('\n')
+        .filter((line) => line !== '')
+        .forEach(log),
   });
   const tag = stdout.trim().split('\n').pop() ?? '';
   if (tag === '') throw new HarnessError('BACKEND_UNAVAILABLE', 'the node image build printed no tag');
@@ -51,7 +60,10 @@ export async function describeImage(docker: Dockerode, tag: string): Promise<Res
   try {
     env = (await docker.getImage(tag).inspect()).Config.Env ?? [];
   } catch (error) {
-    throw new HarnessError('BACKEND_UNAVAILABLE', `image ${tag} is not available locally (nothing is pulled): ${(error as Error).message}`);
+    throw new HarnessError(
+      'BACKEND_UNAVAILABLE',
+      `image ${tag} is not available locally (nothing is pulled): ${(error as Error).message}`,
+    );
   }
   const entry = env.find((line) => line.startsWith('EKV_FAKETIME_LIB='));
   return Object.freeze({ tag, faketimeLibrary: entry === undefined ? null : entry.slice('EKV_FAKETIME_LIB='.length) });

@@ -30,7 +30,8 @@ export function validateGrudge(grudge: Grudge, nodeIds: readonly string[]): void
   const known = new Set(nodeIds);
   for (const [node, blocked] of grudge) {
     for (const id of [node, ...blocked]) {
-      if (!known.has(id)) throw new HarnessError('UNKNOWN_NODE', `partition names unknown node '${id}' (nodes: ${nodeIds.join(', ')})`);
+      if (!known.has(id))
+        throw new HarnessError('UNKNOWN_NODE', `partition names unknown node '${id}' (nodes: ${nodeIds.join(', ')})`);
     }
   }
 }

@@ -14,12 +14,20 @@ export interface FakeBackend extends ClusterBackend {
 }
 
 /** A backend whose clusters are FakeClusters (stale reads with the given probability). */
-export function createFakeBackend(options: { readonly seed: number; readonly staleReadProbability: number }): FakeBackend {
+export function createFakeBackend(options: {
+  readonly seed: number;
+  readonly staleReadProbability: number;
+}): FakeBackend {
   return {
     name: 'fake',
     unavailableReason: async () => null,
     clockUnavailableReason: async () => null,
-    start: async (spec) => new FakeCluster({ nodes: spec.nodes.map((n) => n.id), seed: options.seed, staleReadProbability: options.staleReadProbability }),
+    start: async (spec) =>
+      new FakeCluster({
+        nodes: spec.nodes.map((n) => n.id),
+        seed: options.seed,
+        staleReadProbability: options.staleReadProbability,
+      }),
     nodeAccess: (cluster) => {
       if (!(cluster instanceof FakeCluster)) throw new Error('the fake backend only reaches clusters it started');
       return cluster.access();

@@ -21,9 +21,7 @@ export interface FakeClusterOptions {
 
 /** The error the fake's calls reject with. */
 export class FakeCallError extends Error {
-  constructor(
-    readonly failure: CallFailure,
-  ) {
+  constructor(readonly failure: CallFailure) {
     super(failure.message);
   }
 }
@@ -72,7 +70,9 @@ export class FakeCluster {
   available(id: string): boolean {
     if (!this.up(id) || this.stopped) return false;
     const hears = (a: string, b: string): boolean => !(this.grudge.get(a)?.has(b) ?? false);
-    const reachable = this.options.nodes.filter((other) => other !== id && this.up(other) && hears(id, other) && hears(other, id)).length + 1;
+    const reachable =
+      this.options.nodes.filter((other) => other !== id && this.up(other) && hears(id, other) && hears(other, id))
+        .length + 1;
     return reachable >= Math.floor(this.options.nodes.length / 2) + 1;
   }
 
@@ -141,7 +141,8 @@ export class FakeCluster {
   private async call<T>(id: string, timeoutMs: number, apply: () => T): Promise<T> {
     // Yield once so concurrent clients interleave like real RPCs.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!this.get(id).running || this.stopped) throw new FakeCallError({ definite: true, name: 'ConnectionRefused', message: `${id} is down` });
+    if (!this.get(id).running || this.stopped)
+      throw new FakeCallError({ definite: true, name: 'ConnectionRefused', message: `${id} is down` });
     if (!this.available(id)) {
       await new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       throw new FakeCallError({ definite: false, name: 'DeadlineExceeded', message: `${id} cannot reach a majority` });
@@ -171,10 +172,11 @@ export class FakeCluster {
           }
           return this.current(key);
         }),
-      write: (key, value, timeoutMs) => this.call(id, timeoutMs, () => {
-        this.set(key, value);
-        return {};
-      }),
+      write: (key, value, timeoutMs) =>
+        this.call(id, timeoutMs, () => {
+          this.set(key, value);
+          return {};
+        }),
       // The fake has one state for all nodes: a local read of a running node sees it.
       readLocal: (key, timeoutMs) => this.call(id, timeoutMs, () => ({ value: this.current(key), appliedIndex: 0 })),
       cas: (key, expected, next, timeoutMs) =>
@@ -183,7 +185,10 @@ export class FakeCluster {
           this.set(key, next);
           return { succeeded: true };
         }),
-      classify: (error) => (error instanceof FakeCallError ? error.failure : { definite: false, name: 'UnknownFailure', message: String(error) }),
+      classify: (error) =>
+        error instanceof FakeCallError
+          ? error.failure
+          : { definite: false, name: 'UnknownFailure', message: String(error) },
       close: () => undefined,
     };
   }
@@ -193,10 +198,20 @@ export class FakeCluster {
     return {
       connect: (node) => this.connection(node),
       status: async (node): Promise<NodeStatusSummary> => {
-        if (!this.up(node)) throw new FakeCallError({ definite: true, name: 'ConnectionRefused', message: `${node} is down` });
+        if (!this.up(node))
+          throw new FakeCallError({ definite: true, name: 'ConnectionRefused', message: `${node} is down` });
         const leader = this.options.nodes.find((n) => this.available(n)) ?? '';
         const reachesLeader = leader !== '' && this.available(node);
-        return { id: node, role: node === leader ? 'leader' : 'follower', term: 1, leader: reachesLeader ? leader : '', halted: false, version: 'fake', stage: '6F', bugs: [] };
+        return {
+          id: node,
+          role: node === leader ? 'leader' : 'follower',
+          term: 1,
+          leader: reachesLeader ? leader : '',
+          halted: false,
+          version: 'fake',
+          stage: '6F',
+          bugs: [],
+        };
       },
       close: () => undefined,
     };

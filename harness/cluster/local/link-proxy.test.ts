@@ -24,7 +24,12 @@ async function echoServer(): Promise<number> {
 }
 
 async function startProxy(): Promise<LinkProxy> {
-  const proxy = await LinkProxy.start({ from: 'n1', to: 'n2', targetHost: '127.0.0.1', targetPort: await echoServer() });
+  const proxy = await LinkProxy.start({
+    from: 'n1',
+    to: 'n2',
+    targetHost: '127.0.0.1',
+    targetPort: await echoServer(),
+  });
   cleanups.push(() => proxy.close());
   return proxy;
 }
@@ -62,7 +67,7 @@ function roundTrip(socket: Socket, text: string, waitMs = 300): Promise<string> 
 }
 
 describe('LinkProxy', () => {
-  it('a target given as a function is asked at each connection: the proxy can bind before its target\'s port is chosen', async () => {
+  it("a target given as a function is asked at each connection: the proxy can bind before its target's port is chosen", async () => {
     let target = 0;
     const proxy = await LinkProxy.start({ from: 'n1', to: 'n2', targetHost: '127.0.0.1', targetPort: () => target });
     cleanups.push(() => proxy.close());

@@ -40,7 +40,13 @@ export class LinkProxy implements AsyncDisposable {
   ) {}
 
   /** Listens on 127.0.0.1 (a free port unless `listenPort` is given) and forwards to target. */
-  static async start(options: { readonly from: string; readonly to: string; readonly targetHost: string; readonly targetPort: number | (() => number); readonly listenPort?: number }): Promise<LinkProxy> {
+  static async start(options: {
+    readonly from: string;
+    readonly to: string;
+    readonly targetHost: string;
+    readonly targetPort: number | (() => number);
+    readonly listenPort?: number;
+  }): Promise<LinkProxy> {
     const server = createServer();
     const proxy = new LinkProxy(options.from, options.to, server, options.targetHost, options.targetPort);
     server.on('connection', (socket) => proxy.accept(socket));
@@ -82,7 +88,8 @@ export class LinkProxy implements AsyncDisposable {
 
   /** Delays every forwarded chunk by `delayMs` (0 = none), in both directions of this link. */
   setLatency(delayMs: number): void {
-    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) throw new RangeError(`latency must be a non-negative number of ms, got ${delayMs}`);
+    if (!(delayMs >= 0) || !Number.isFinite(delayMs))
+      throw new RangeError(`latency must be a non-negative number of ms, got ${delayMs}`);
     this.delayMs = delayMs;
   }
 
@@ -123,7 +130,10 @@ export class LinkProxy implements AsyncDisposable {
       inbound.on('close', () => this.held.delete(inbound));
       return;
     }
-    const outbound = connect({ host: this.targetHost, port: typeof this.targetPort === 'number' ? this.targetPort : this.targetPort() });
+    const outbound = connect({
+      host: this.targetHost,
+      port: typeof this.targetPort === 'number' ? this.targetPort : this.targetPort(),
+    });
     const pair: Pair = { inbound, outbound };
     this.pairs.add(pair);
     const teardown = (): void => {

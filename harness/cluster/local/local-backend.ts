@@ -32,14 +32,19 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
     name: 'local',
     async unavailableReason() {
       const script = nodeCommand[1];
-      if (options.nodeCommand === undefined && script !== undefined && !existsSync(join(packageRoot(), 'dist', 'reference-node', 'server', 'cli', 'ekv-node.js'))) {
+      if (
+        options.nodeCommand === undefined &&
+        script !== undefined &&
+        !existsSync(join(packageRoot(), 'dist', 'reference-node', 'server', 'cli', 'ekv-node.js'))
+      ) {
         return 'the node is not built (dist/ is missing): run `npm run build` (npm ci does it)';
       }
       return null;
     },
     clockUnavailableReason: () => faketimeUnavailableReason(libraryPath),
     async start(spec: ClusterSpec) {
-      const clockReason = options.enableClock === true ? await faketimeUnavailableReason(libraryPath) : 'clock not enabled';
+      const clockReason =
+        options.enableClock === true ? await faketimeUnavailableReason(libraryPath) : 'clock not enabled';
       return LocalCluster.start(spec, { nodeCommand, faketimeLibraryPath: clockReason === null ? libraryPath : null });
     },
   };

@@ -69,7 +69,11 @@ function echoes(port: number, waitMs = 300): Promise<boolean> {
   });
 }
 
-const pids = (s: ClusterSpec) => readFileSync(join(s.runDir, 'nodes', 'pids'), 'utf8').split('\n').filter(Boolean).map(Number);
+const pids = (s: ClusterSpec) =>
+  readFileSync(join(s.runDir, 'nodes', 'pids'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
 
 describe('LocalCluster (with a fake node)', () => {
   it('starts every node with its flags, peers and a proxy route per peer', async () => {
@@ -78,7 +82,9 @@ describe('LocalCluster (with a fake node)', () => {
     const cluster = await start(s);
     expect(cluster.nodes().map((n) => n.running)).toEqual([true, true, true]);
     const log = readFileSync(join(s.runDir, 'nodes', 'n2', 'node.log'), 'utf8');
-    expect(log).toMatch(/--id n2 --listen 127\.0\.0\.1:\d+ --peers n1=127\.0\.0\.1:\d+,n2=.*,n3=.* --data-dir .*n2\/data --peer-route n1=127\.0\.0\.1:\d+,n3=127\.0\.0\.1:\d+ --tick-ms 20 --sidecar-path \/x\/n2\.sidecar --stage 6B --label own-n2/);
+    expect(log).toMatch(
+      /--id n2 --listen 127\.0\.0\.1:\d+ --peers n1=127\.0\.0\.1:\d+,n2=.*,n3=.* --data-dir .*n2\/data --peer-route n1=127\.0\.0\.1:\d+,n3=127\.0\.0\.1:\d+ --tick-ms 20 --sidecar-path \/x\/n2\.sidecar --stage 6B --label own-n2/,
+    );
     // {id} becomes each node's own id.
     expect(readFileSync(join(s.runDir, 'nodes', 'n1', 'node.log'), 'utf8')).toContain('--sidecar-path /x/n1.sidecar');
     expect(await echoes(routePort(s, 'n1', 'n2'))).toBe(true);
@@ -137,7 +143,8 @@ describe('LocalCluster (with a fake node)', () => {
   it('an exit the harness was told to expect (a node armed to kill itself) is not recorded as unexpected', async () => {
     const cluster = await start(spec({ n2: ['--crash-after-ms', '300'], n3: ['--crash-after-ms', '300'] }));
     cluster.expectExit('n2');
-    while (cluster.node('n2').running || cluster.node('n3').running) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (cluster.node('n2').running || cluster.node('n3').running)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     // The exit handler runs in the same turn as the exit: one more turn and both are recorded, or not.
     await new Promise((resolve) => setImmediate(resolve));
     expect(cluster.unexpectedExits()).toEqual([{ node: 'n3', code: 7, signal: null }]);
@@ -157,7 +164,10 @@ describe('LocalCluster (with a fake node)', () => {
 
   it('a node that never gets ready fails the start with its log tail, and nothing is left running', async () => {
     const s = { ...spec(), startTimeoutMs: 10_000 };
-    const cluster = LocalCluster.start(s, { nodeCommand: [process.execPath, '-e', 'console.error("boom: bad flag"); process.exit(2)', '--'], faketimeLibraryPath: null });
+    const cluster = LocalCluster.start(s, {
+      nodeCommand: [process.execPath, '-e', 'console.error("boom: bad flag"); process.exit(2)', '--'],
+      faketimeLibraryPath: null,
+    });
     await expect(cluster).rejects.toThrow(/node n\d failed to start: exited with code 2[\s\S]*boom: bad flag/);
     expect(existsSync(join(s.runDir, 'nodes', 'pids'))).toBe(true);
     expect(pids(s)).toEqual([]);
@@ -165,7 +175,9 @@ describe('LocalCluster (with a fake node)', () => {
 
   it('a node program that cannot be spawned fails the start instead of hanging', async () => {
     const s = spec();
-    await expect(LocalCluster.start(s, { nodeCommand: ['/nonexistent/ekv-node'], faketimeLibraryPath: null })).rejects.toThrow(/failed to start: .*ENOENT/);
+    await expect(
+      LocalCluster.start(s, { nodeCommand: ['/nonexistent/ekv-node'], faketimeLibraryPath: null }),
+    ).rejects.toThrow(/failed to start: .*ENOENT/);
   });
 
   it('refuses unknown node ids', async () => {

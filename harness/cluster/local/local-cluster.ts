@@ -79,7 +79,10 @@ export class LocalCluster {
     for (const from of ids) {
       for (const to of ids) {
         if (from === to) continue;
-        this.proxies.set(linkKey(from, to), await LinkProxy.start({ from, to, targetHost: '127.0.0.1', targetPort: () => this.slot(to).port }));
+        this.proxies.set(
+          linkKey(from, to),
+          await LinkProxy.start({ from, to, targetHost: '127.0.0.1', targetPort: () => this.slot(to).port }),
+        );
       }
     }
     const ports = await allocateFreePorts(ids.length);
@@ -104,7 +107,13 @@ export class LocalCluster {
     const slot = this.slot(id);
     const clientAddress = `127.0.0.1:${slot.port}`;
     // Peers reach every node through their own proxy (--peer-route), so the advertised address is the node's own.
-    return { id, clientAddress, peerAddress: clientAddress, running: slot.process?.running ?? false, paused: slot.process?.paused ?? false };
+    return {
+      id,
+      clientAddress,
+      peerAddress: clientAddress,
+      running: slot.process?.running ?? false,
+      paused: slot.process?.paused ?? false,
+    };
   }
 
   /** Node exits the harness did not cause, so far. */
@@ -114,7 +123,8 @@ export class LocalCluster {
 
   private slot(id: string): NodeSlot {
     const slot = this.slots.get(id);
-    if (slot === undefined) throw new HarnessError('UNKNOWN_NODE', `unknown node "${id}" (cluster has ${[...this.slots.keys()].join(', ')})`);
+    if (slot === undefined)
+      throw new HarnessError('UNKNOWN_NODE', `unknown node "${id}" (cluster has ${[...this.slots.keys()].join(', ')})`);
     return slot;
   }
 
@@ -127,10 +137,13 @@ export class LocalCluster {
       .join(',');
     const membership = slot.spec.initialVoter ? ['--peers', peers] : ['--join'];
     return [
-      '--id', slot.spec.id,
-      '--listen', `127.0.0.1:${slot.port}`,
+      '--id',
+      slot.spec.id,
+      '--listen',
+      `127.0.0.1:${slot.port}`,
       ...membership,
-      '--data-dir', join(slot.dir, 'data'),
+      '--data-dir',
+      join(slot.dir, 'data'),
       ...(routes === '' ? [] : ['--peer-route', routes]),
       ...flagsForNode(this.spec.commonFlags, slot.spec.id),
       ...flagsForNode(slot.flags, slot.spec.id),
@@ -140,7 +153,10 @@ export class LocalCluster {
   private async startNode(id: string): Promise<void> {
     const slot = this.slot(id);
     if (slot.process?.running === true) return;
-    const env = this.options.faketimeLibraryPath === null ? {} : faketimeEnvironment(this.options.faketimeLibraryPath, slot.timestampFile);
+    const env =
+      this.options.faketimeLibraryPath === null
+        ? {}
+        : faketimeEnvironment(this.options.faketimeLibraryPath, slot.timestampFile);
     const process = await NodeProcess.start({
       id,
       command: this.options.nodeCommand,
@@ -158,7 +174,9 @@ export class LocalCluster {
   }
 
   private updatePids(): void {
-    const pids = [...this.slots.values()].flatMap((s) => (s.process?.running === true && s.process.pid !== undefined ? [s.process.pid] : []));
+    const pids = [...this.slots.values()].flatMap((s) =>
+      s.process?.running === true && s.process.pid !== undefined ? [s.process.pid] : [],
+    );
     this.reaper.update(pids);
   }
 
@@ -227,7 +245,8 @@ export class LocalCluster {
   }
 
   async setClockOffset(id: string, offsetMs: number): Promise<void> {
-    if (this.options.faketimeLibraryPath === null) throw new HarnessError('CLOCK_UNAVAILABLE', 'clock faults are unavailable: nodes run without libfaketime');
+    if (this.options.faketimeLibraryPath === null)
+      throw new HarnessError('CLOCK_UNAVAILABLE', 'clock faults are unavailable: nodes run without libfaketime');
     await writeFaketimeOffset(this.slot(id).timestampFile, offsetMs);
   }
 

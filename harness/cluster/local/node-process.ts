@@ -75,7 +75,11 @@ export class NodeProcess {
     if (program === undefined) throw new HarnessError('NODE_START_FAILED', 'empty node command');
     // A process group of its own (detached): Ctrl-C in a terminal signals the terminal's foreground group,
     // which must reach the harness only — the harness stops its nodes itself, and counts those exits as its own.
-    const child = spawn(program, [...leading, ...launch.args], { env: { ...process.env, ...launch.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(program, [...leading, ...launch.args], {
+      env: { ...process.env, ...launch.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const node = new NodeProcess(launch.id, child, log);
     child.stderr?.pipe(log, { end: false });
     try {
@@ -109,7 +113,13 @@ export class NodeProcess {
       const timer = setTimeout(() => fail(`no READY line within ${launch.startTimeoutMs} ms`), launch.startTimeoutMs);
       const fail = (reason: string): void => {
         clearTimeout(timer);
-        if (!ready) reject(new HarnessError('NODE_START_FAILED', `node ${launch.id} failed to start: ${reason}${tailOf(launch.logPath)}`));
+        if (!ready)
+          reject(
+            new HarnessError(
+              'NODE_START_FAILED',
+              `node ${launch.id} failed to start: ${reason}${tailOf(launch.logPath)}`,
+            ),
+          );
       };
       this.child.stdout?.on('data', (chunk: Buffer) => {
         this.log.write(chunk);

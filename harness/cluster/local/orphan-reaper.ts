@@ -30,10 +30,14 @@ export class OrphanReaper {
 
   constructor(private readonly pidFile: string) {
     writeFileSync(pidFile, '');
-    this.watchdog = spawn(process.execPath, ['-e', watchdogScript, String(process.pid), pidFile, String(watchdogPollMs)], {
-      detached: true,
-      stdio: 'ignore',
-    });
+    this.watchdog = spawn(
+      process.execPath,
+      ['-e', watchdogScript, String(process.pid), pidFile, String(watchdogPollMs)],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
     // The watchdog must neither keep the harness alive nor die with its process group on Ctrl-C.
     this.watchdog.unref();
   }

@@ -37,6 +37,9 @@ async function measure(ops: number): Promise<Row> {
 const rows: Row[] = [];
 for (const ops of sizes) rows.push(await measure(ops));
 console.log('client ops | report seconds | report size');
-for (const row of rows) console.log(`${String(row.ops).padStart(10)} | ${row.seconds.toFixed(2).padStart(14)} | ${(row.bytes / 1024 / 1024).toFixed(2)} MiB`);
+for (const row of rows)
+  console.log(
+    `${String(row.ops).padStart(10)} | ${row.seconds.toFixed(2).padStart(14)} | ${(row.bytes / 1024 / 1024).toFixed(2)} MiB`,
+  );
 mkdirSync('.tmp', { recursive: true });
 writeFileSync(join('.tmp', 'bench-report.json'), `${JSON.stringify(rows, null, 2)}\n`);

@@ -12,7 +12,14 @@ import { noExpectations } from '../../../checkers/artifacts/index.js';
 import type { StatusSample } from '../../../checkers/artifacts/index.js';
 import { checkHaltApply } from '../../../checkers/halt-apply/index.js';
 import type { HistoryOp as CheckerOp } from '../../../checkers/history/index.js';
-import { checkRun, faultsChecker, linearizabilityChecker, runChecker, statsChecker, writeResults } from '../../checking/index.js';
+import {
+  checkRun,
+  faultsChecker,
+  linearizabilityChecker,
+  runChecker,
+  statsChecker,
+  writeResults,
+} from '../../checking/index.js';
 import type { Checker, ExecutionRecord, RunResults } from '../../checking/index.js';
 import { Random, sleep } from '../../generator/index.js';
 import type { HistoryOp, OpDraft } from '../../history/index.js';
@@ -56,7 +63,11 @@ function builder(): Builder {
 }
 
 /** Client ops: each process runs one op at a time, ~`gapMs` apart; a value written per key, reads return the latest. */
-function clientHistory(options: SyntheticRunOptions, random: Random, durationNs: number): { events: { time: number; draft: OpDraft }[] } {
+function clientHistory(
+  options: SyntheticRunOptions,
+  random: Random,
+  durationNs: number,
+): { events: { time: number; draft: OpDraft }[] } {
   const processes = options.processes ?? 5;
   const perProcess = Math.ceil(options.ops / processes);
   const slotNs = durationNs / perProcess;
@@ -80,7 +91,18 @@ function clientHistory(options: SyntheticRunOptions, random: Random, durationNs:
       // An info read tells nothing; an info write may have happened, so later reads would be ambiguous: keep writes definite.
       const type = isWrite && outcome === 'info' ? 'fail' : outcome;
       if (isWrite && type === 'ok') writes.set(key, value as number);
-      events.push({ time: start + latency, draft: { process: p, type, f, key, value: type === 'ok' ? value : isWrite ? value : null, node, ...(type === 'ok' ? {} : { error: 'Unavailable' }) } });
+      events.push({
+        time: start + latency,
+        draft: {
+          process: p,
+          type,
+          f,
+          key,
+          value: type === 'ok' ? value : isWrite ? value : null,
+          node,
+          ...(type === 'ok' ? {} : { error: 'Unavailable' }),
+        },
+      });
     }
   }
   return { events };
@@ -94,7 +116,10 @@ function plantStaleRead(events: { time: number; draft: OpDraft }[], durationNs: 
     { time: at + 5 * msNs, draft: { process: p, type: 'ok', f: 'write', key: 'stale', value: 1, node: 'n1' } },
     { time: at + 10 * msNs, draft: { process: p, type: 'invoke', f: 'write', key: 'stale', value: 2, node: 'n1' } },
     { time: at + 15 * msNs, draft: { process: p, type: 'ok', f: 'write', key: 'stale', value: 2, node: 'n1' } },
-    { time: at + 20 * msNs, draft: { process: p + 1, type: 'invoke', f: 'read', key: 'stale', value: null, node: 'n3' } },
+    {
+      time: at + 20 * msNs,
+      draft: { process: p + 1, type: 'invoke', f: 'read', key: 'stale', value: null, node: 'n3' },
+    },
     { time: at + 25 * msNs, draft: { process: p + 1, type: 'ok', f: 'read', key: 'stale', value: 1, node: 'n3' } },
   ] as const;
   events.push(...lane.map((e) => ({ time: e.time, draft: e.draft })));
@@ -102,12 +127,22 @@ function plantStaleRead(events: { time: number; draft: OpDraft }[], durationNs: 
 
 /** Faults as the executor records them: each action twice (the plan, then what was done). */
 function faultEvents(durationNs: number): { time: number; draft: OpDraft }[] {
-  const action = (time: number, f: string, planned: object, done: object | string): { time: number; draft: OpDraft }[] => [
+  const action = (
+    time: number,
+    f: string,
+    planned: object,
+    done: object | string,
+  ): { time: number; draft: OpDraft }[] => [
     { time, draft: { process: 'nemesis', type: 'info', f, value: planned as never } },
     { time: time + msNs, draft: { process: 'nemesis', type: 'info', f, value: done as never } },
   ];
   return [
-    ...action(durationNs * 0.1, 'start-partition', { shape: 'halves', grudge: { n1: ['n2', 'n3'] }, fault: 'partition-halves' }, { shape: 'halves', grudge: { n1: ['n2', 'n3'] } }),
+    ...action(
+      durationNs * 0.1,
+      'start-partition',
+      { shape: 'halves', grudge: { n1: ['n2', 'n3'] }, fault: 'partition-halves' },
+      { shape: 'halves', grudge: { n1: ['n2', 'n3'] } },
+    ),
     ...action(durationNs * 0.25, 'stop-partition', {}, 'healed'),
     ...action(durationNs * 0.4, 'kill', { target: { leader: true }, fault: 'kill-leader' }, { nodes: ['n2'] }),
     ...action(durationNs * 0.5, 'restart', {}, { nodes: ['n2'] }),
@@ -118,9 +153,23 @@ function faultEvents(durationNs: number): { time: number; draft: OpDraft }[] {
 function rolloutEvents(durationNs: number): { time: number; draft: OpDraft }[] {
   const step = (time: number, f: string, id: string, logIndex: number): { time: number; draft: OpDraft }[] => [
     { time, draft: { process: 'rollout', type: 'invoke', f, value: { step: id, attempt: 1 } } },
-    { time: time + 20 * msNs, draft: { process: 'rollout', type: 'ok', f, value: { step: id, attempt: 1, appliedIndex: logIndex }, node: 'n1', logIndex } },
+    {
+      time: time + 20 * msNs,
+      draft: {
+        process: 'rollout',
+        type: 'ok',
+        f,
+        value: { step: id, attempt: 1, appliedIndex: logIndex },
+        node: 'n1',
+        logIndex,
+      },
+    },
   ];
-  return [...step(durationNs * 0.05, 'bootstrap', 's1', 10), ...step(durationNs * 0.3, 'enable-storage-envelope', 's2', 40), ...step(durationNs * 0.55, 'enable-raft-envelope', 's3', 80)];
+  return [
+    ...step(durationNs * 0.05, 'bootstrap', 's1', 10),
+    ...step(durationNs * 0.3, 'enable-storage-envelope', 's2', 40),
+    ...step(durationNs * 0.55, 'enable-raft-envelope', 's3', 80),
+  ];
 }
 
 function statusSamples(durationNs: number, halt: boolean): StatusSample[] {
@@ -135,7 +184,26 @@ function statusSamples(durationNs: number, halt: boolean): StatusSample[] {
         time,
         node,
         process: down ? 'down' : 'running',
-        status: down ? null : { role: node === 'n1' ? 'leader' : 'follower', term: 2, leader: 'n1', commitIndex: applied, appliedIndex: applied, lastIndex: applied, snapshotIndex: 0, halted, haltCode: halted ? 1001 : 0, haltError: halted ? 'ErrFSMWireSubtag' : '', haltIndex: halted ? 100 : 0, haltReason: halted ? 'unknown wire subtag 0x7f' : '', stage: '6F', bugs: [], snapshotFormat: '', uptimeMs: time / msNs },
+        status: down
+          ? null
+          : {
+              role: node === 'n1' ? 'leader' : 'follower',
+              term: 2,
+              leader: 'n1',
+              commitIndex: applied,
+              appliedIndex: applied,
+              lastIndex: applied,
+              snapshotIndex: 0,
+              halted,
+              haltCode: halted ? 1001 : 0,
+              haltError: halted ? 'ErrFSMWireSubtag' : '',
+              haltIndex: halted ? 100 : 0,
+              haltReason: halted ? 'unknown wire subtag 0x7f' : '',
+              stage: '6F',
+              bugs: [],
+              snapshotFormat: '',
+              uptimeMs: time / msNs,
+            },
         sidecar: null,
         ...(down ? { error: 'down' } : {}),
       });
@@ -159,7 +227,13 @@ const syntheticWorkload: Workload = {
   client: { fs: [], invoke: () => Promise.reject(new Error('not used')) },
   generator: () => sleep(0),
   final: () => sleep(0),
-  checkers: () => [linearizabilityChecker({ model: 'cas-register', fs: ['read', 'write', 'cas'], budgetMs: () => 20_000 }), statsChecker, faultsChecker, runChecker, haltApplyChecker],
+  checkers: () => [
+    linearizabilityChecker({ model: 'cas-register', fs: ['read', 'write', 'cas'], budgetMs: () => 20_000 }),
+    statsChecker,
+    faultsChecker,
+    runChecker,
+    haltApplyChecker,
+  ],
 };
 
 /** Writes a synthesised run into `dir` (created) and checks it (results.json). */
@@ -174,16 +248,54 @@ export async function writeSyntheticRun(dir: string, options: SyntheticRunOption
   const history = builder();
   for (const event of events) history.push(event.time, event.draft);
   writeFileSync(join(dir, runFiles.historyJsonl), history.ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
-  writeFileSync(join(dir, runFiles.statusJsonl), statusSamples(durationNs, options.halt === true).map((s) => `${JSON.stringify(s)}\n`).join(''));
+  writeFileSync(
+    join(dir, runFiles.statusJsonl),
+    statusSamples(durationNs, options.halt === true)
+      .map((s) => `${JSON.stringify(s)}\n`)
+      .join(''),
+  );
   for (const node of nodes) {
     mkdirSync(join(dir, runFiles.nodes, node), { recursive: true });
     writeFileSync(join(dir, runFiles.nodes, node, 'node.log'), `{"msg":"${node} started"}\n`);
   }
-  const plan = { opsPlanned: options.ops, opsDispatched: options.ops, opsLate: Math.floor(options.ops / 10), maxLagMs: 2250, opsSkipped: 0, lateThresholdMs: 100, achievedOpsPerSecond: options.ops / (durationNs / 1e9), plannedOpsPerSecond: options.ops / (durationNs / 1e9), interrupted: false };
-  const execution: ExecutionRecord = { unexpectedExits: [], plan, rollout: null, crash: null, interrupted: false, collection: [], durationMs: durationNs / msNs };
+  const plan = {
+    opsPlanned: options.ops,
+    opsDispatched: options.ops,
+    opsLate: Math.floor(options.ops / 10),
+    maxLagMs: 2250,
+    opsSkipped: 0,
+    lateThresholdMs: 100,
+    achievedOpsPerSecond: options.ops / (durationNs / 1e9),
+    plannedOpsPerSecond: options.ops / (durationNs / 1e9),
+    interrupted: false,
+  };
+  const execution: ExecutionRecord = {
+    unexpectedExits: [],
+    plan,
+    rollout: null,
+    crash: null,
+    interrupted: false,
+    collection: [],
+    durationMs: durationNs / msNs,
+  };
   writeFileSync(join(dir, runFiles.executionJson), JSON.stringify(execution));
-  const config = { backend: 'fake', nodes, faults: ['partition-halves', 'kill-leader'], keys: options.processes ?? 5, checkerBudgetMs: 20_000 };
-  const test = { name: options.name ?? 'synthetic', seed: options.seed ?? 1, startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, options.seed ?? 1)).toISOString(), workload: 'register', scenario: options.scenario ?? 'synthetic', expectations: noExpectations, config, versions: { 'ekv-jepsen': '0.1.0', commandLine: 'ekv-jepsen test --backend fake', gitCommit: 'synthetic' } };
+  const config = {
+    backend: 'fake',
+    nodes,
+    faults: ['partition-halves', 'kill-leader'],
+    keys: options.processes ?? 5,
+    checkerBudgetMs: 20_000,
+  };
+  const test = {
+    name: options.name ?? 'synthetic',
+    seed: options.seed ?? 1,
+    startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, options.seed ?? 1)).toISOString(),
+    workload: 'register',
+    scenario: options.scenario ?? 'synthetic',
+    expectations: noExpectations,
+    config,
+    versions: { 'ekv-jepsen': '0.1.0', commandLine: 'ekv-jepsen test --backend fake', gitCommit: 'synthetic' },
+  };
   writeFileSync(join(dir, runFiles.testJson), JSON.stringify(test, null, 2));
   const results = await checkRun(dir, syntheticWorkload);
   writeResults(join(dir, runFiles.resultsJson), results);

@@ -5,6 +5,7 @@ import { killAtSidecarStep, writeSidecar } from '../sidecar-file.js';
 import { parseSidecar } from '../sidecar-codec.js';
 
 const [path, step, json] = process.argv.slice(2);
-if (path === undefined || step === undefined || json === undefined) throw new Error('usage: sidecar-crash-child <path> <step> <json>');
+if (path === undefined || step === undefined || json === undefined)
+  throw new Error('usage: sidecar-crash-child <path> <step> <json>');
 await writeSidecar(path, parseSidecar(json), step === 'none' ? {} : { onStep: killAtSidecarStep(step) });
 process.stdout.write('completed\n');

@@ -44,13 +44,28 @@ for (;;) {
   if (index % 5 === 0) {
     payload = node.hlc.leaseRenewalPayload(1_000);
   } else if (index % 2 === 0) {
-    payload = encodeKvPayload({ kind: 'single', request: { kind: 'put', commitTs, key: utf8(`k${index % 7}`), value: utf8(`v${index}`), ttlMs: 0n } });
+    payload = encodeKvPayload({
+      kind: 'single',
+      request: { kind: 'put', commitTs, key: utf8(`k${index % 7}`), value: utf8(`v${index}`), ttlMs: 0n },
+    });
   } else {
     const expected = counter === 0 ? null : utf8(String(counter));
-    payload = encodeKvPayload({ kind: 'single', request: { kind: 'compareAndSet', commitTs, key: utf8('counter'), expected, newValue: utf8(String(counter + 1)) } });
+    payload = encodeKvPayload({
+      kind: 'single',
+      request: { kind: 'compareAndSet', commitTs, key: utf8('counter'), expected, newValue: utf8(String(counter + 1)) },
+    });
   }
-  const entry = { index: asLogIndex(index), term: asTerm(1), type: EntryType.Normal, data: encodeProposal(BigInt(index), payload) };
-  await node.storage.log.append([entry], { term: asTerm(1), vote: asNodeId('n1'), commit: asLogIndex(index) }, { sync: true });
+  const entry = {
+    index: asLogIndex(index),
+    term: asTerm(1),
+    type: EntryType.Normal,
+    data: encodeProposal(BigInt(index), payload),
+  };
+  await node.storage.log.append(
+    [entry],
+    { term: asTerm(1), vote: asNodeId('n1'), commit: asLogIndex(index) },
+    { sync: true },
+  );
   const outcome = await node.pipeline.applyNormalEntry(entry);
   if (outcome.kind !== 'applied') throw new Error(`entry ${index} was not applied: ${outcome.kind}`);
   const response = outcome.response;

@@ -22,7 +22,8 @@ import { CrashJournal } from '../../storage/test/crash-journal.js';
 import { openKvNode, utf8 } from './kv-fixture.js';
 
 const [dataDir, journalPath, killAtRoundText] = process.argv.slice(2);
-if (dataDir === undefined || journalPath === undefined) throw new Error('usage: batch-apply-writer <dataDir> <journalPath> [killAtRound]');
+if (dataDir === undefined || journalPath === undefined)
+  throw new Error('usage: batch-apply-writer <dataDir> <journalPath> [killAtRound]');
 const killAtRound = Number(killAtRoundText ?? '-1');
 
 const journal = new CrashJournal(journalPath);
@@ -31,7 +32,8 @@ function report(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-const kindOf = (index: number): 'lease' | 'put' | 'cas' => (index % 5 === 0 ? 'lease' : index % 2 === 0 ? 'put' : 'cas');
+const kindOf = (index: number): 'lease' | 'put' | 'cas' =>
+  index % 5 === 0 ? 'lease' : index % 2 === 0 ? 'put' : 'cas';
 const countUpTo = (last: number, kind: 'put' | 'cas'): number => {
   let n = 0;
   for (let i = 1; i <= last; i += 1) if (kindOf(i) === kind) n += 1;
@@ -53,7 +55,9 @@ const counterText = await node.fsm.get(utf8('counter'));
 let counter = counterText === null ? 0 : Number(new TextDecoder().decode(counterText));
 let puts = (await node.storage.state.versions(utf8('p'))).length;
 const counterVersions = (await node.storage.state.versions(utf8('counter'))).length;
-report(`ready ${index} ${counter} ${counterVersions} ${puts} ${countUpTo(index, 'cas')} ${countUpTo(index, 'put')} ${node.pipeline.appliedIndex()}`);
+report(
+  `ready ${index} ${counter} ${counterVersions} ${puts} ${countUpTo(index, 'cas')} ${countUpTo(index, 'put')} ${node.pipeline.appliedIndex()}`,
+);
 
 for (let round = 0; ; round += 1) {
   const group: Entry[] = [];
@@ -65,16 +69,37 @@ for (let round = 0; ; round += 1) {
     if (kindOf(index) === 'lease') {
       payload = node.hlc.leaseRenewalPayload(1_000);
     } else if (kindOf(index) === 'put') {
-      payload = encodeKvPayload({ kind: 'single', request: { kind: 'put', commitTs, key: utf8('p'), value: utf8(`v${index}`), ttlMs: 0n } });
+      payload = encodeKvPayload({
+        kind: 'single',
+        request: { kind: 'put', commitTs, key: utf8('p'), value: utf8(`v${index}`), ttlMs: 0n },
+      });
     } else {
       // Later CASes of the group expect the earlier ones' writes (read through the batch).
       const expected = proposedCounter === 0 ? null : utf8(String(proposedCounter));
       proposedCounter += 1;
-      payload = encodeKvPayload({ kind: 'single', request: { kind: 'compareAndSet', commitTs, key: utf8('counter'), expected, newValue: utf8(String(proposedCounter)) } });
+      payload = encodeKvPayload({
+        kind: 'single',
+        request: {
+          kind: 'compareAndSet',
+          commitTs,
+          key: utf8('counter'),
+          expected,
+          newValue: utf8(String(proposedCounter)),
+        },
+      });
     }
-    group.push({ index: asLogIndex(index), term: asTerm(1), type: EntryType.Normal, data: encodeProposal(BigInt(index), payload) });
+    group.push({
+      index: asLogIndex(index),
+      term: asTerm(1),
+      type: EntryType.Normal,
+      data: encodeProposal(BigInt(index), payload),
+    });
   }
-  await node.storage.log.append(group, { term: asTerm(1), vote: asNodeId('n1'), commit: asLogIndex(index) }, { sync: true });
+  await node.storage.log.append(
+    group,
+    { term: asTerm(1), vote: asNodeId('n1'), commit: asLogIndex(index) },
+    { sync: true },
+  );
   const outcomes = await node.pipeline.applyNormalEntries(group);
   for (const outcome of outcomes) {
     if (outcome.kind !== 'applied') throw new Error(`entry of round ${round} was not applied: ${outcome.kind}`);

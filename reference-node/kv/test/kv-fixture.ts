@@ -53,7 +53,11 @@ export async function openKvNode(
   const hlc = new Hlc(clock);
   const fsm = new StateMachine({ store: storage.state, hlc, ...options.fsm });
   const proposals = new ProposalRegistry({ random: seededRandom(options.seed ?? 7) });
-  const pipeline = new ApplyPipeline({ fsm, proposals, ...(options.unwrapper ? { unwrapper: options.unwrapper } : {}) });
+  const pipeline = new ApplyPipeline({
+    fsm,
+    proposals,
+    ...(options.unwrapper ? { unwrapper: options.unwrapper } : {}),
+  });
   return { storage, clock, hlc, fsm, proposals, pipeline, close: () => storage.close() };
 }
 
@@ -68,5 +72,6 @@ export function rawEntry(index: number, data: Uint8Array, term = 1): Entry {
 }
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-export const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder().decode(bytes));
+export const text = (bytes: Uint8Array | null): string | null =>
+  bytes === null ? null : new TextDecoder().decode(bytes);
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

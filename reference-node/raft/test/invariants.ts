@@ -32,7 +32,9 @@ export class InvariantChecker implements ApplyObserver {
     const previous = this.applied.get(entry.index);
     if (previous === undefined) this.applied.set(entry.index, { key, by: node.id });
     else if (previous.key !== key) {
-      throw new InvariantViolation(`state machine safety: ${node.id} applied ${key} at ${entry.index}, ${previous.by} applied ${previous.key}`);
+      throw new InvariantViolation(
+        `state machine safety: ${node.id} applied ${key} at ${entry.index}, ${previous.by} applied ${previous.key}`,
+      );
     }
   }
 
@@ -51,7 +53,8 @@ export class InvariantChecker implements ApplyObserver {
     }
     const commit = sim.storage.initialState().hardState.commit;
     const before = this.durableCommit.get(sim.id) ?? 0;
-    if (commit < before) throw new InvariantViolation(`commit monotonicity: ${sim.id} durable commit went ${before} → ${commit}`);
+    if (commit < before)
+      throw new InvariantViolation(`commit monotonicity: ${sim.id} durable commit went ${before} → ${commit}`);
     this.durableCommit.set(sim.id, commit);
     const log = logOf(sim);
     this.recordCommitted(sim, log, commit, status.term);
@@ -81,7 +84,9 @@ export class InvariantChecker implements ApplyObserver {
       if (seenAtTerm >= term || index <= snapshotIndex || index < first) continue;
       const entry = byIndex.get(index);
       if (entry === undefined || entryKey(entry) !== key) {
-        throw new InvariantViolation(`leader completeness: leader ${sim.id} (term ${term}) lacks committed entry ${index} (${key})`);
+        throw new InvariantViolation(
+          `leader completeness: leader ${sim.id} (term ${term}) lacks committed entry ${index} (${key})`,
+        );
       }
     }
   }
@@ -108,7 +113,9 @@ function checkLogMatching(a: SimNode, logA: readonly Entry[], b: SimNode, logB: 
     const ea = logA[i]!;
     const eb = byIndexB.get(ea.index);
     if (eb !== undefined && entryKey(ea) !== entryKey(eb)) {
-      throw new InvariantViolation(`log matching: ${a.id} and ${b.id} differ at ${ea.index} (${entryKey(ea)} vs ${entryKey(eb)})`);
+      throw new InvariantViolation(
+        `log matching: ${a.id} and ${b.id} differ at ${ea.index} (${entryKey(ea)} vs ${entryKey(eb)})`,
+      );
     }
   }
 }

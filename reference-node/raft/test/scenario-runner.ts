@@ -45,7 +45,11 @@ export function parseScenario(text: string): ScenarioBlock[] {
   let current: { comments: string[]; command: string; output: string[] } | null = null;
   const flush = (): void => {
     if (current !== null) {
-      blocks.push({ comments: current.comments, command: current.command, expected: trimBlank(current.output).join('\n') });
+      blocks.push({
+        comments: current.comments,
+        command: current.command,
+        expected: trimBlank(current.output).join('\n'),
+      });
     }
   };
   for (const line of text.split('\n')) {
@@ -77,7 +81,9 @@ function trimBlank(lines: string[]): string[] {
 }
 
 /** Renders blocks back into a script (used to rewrite expectations). */
-export function formatScenario(blocks: readonly { comments: readonly string[]; command: string; output: string }[]): string {
+export function formatScenario(
+  blocks: readonly { comments: readonly string[]; command: string; output: string }[],
+): string {
   return `${blocks.map((b) => [...b.comments, `> ${b.command}`, b.output].join('\n')).join('\n\n')}\n`;
 }
 
@@ -142,10 +148,13 @@ export class ScenarioRunner {
         this.deliver(args[0] === undefined ? Number.POSITIVE_INFINITY : Number(args[0]), out);
         return;
       case 'stabilize':
-        for (let i = args[0] === undefined ? 1 : Number(args[0]); i > 0; i--) this.deliver(Number.POSITIVE_INFINITY, out);
+        for (let i = args[0] === undefined ? 1 : Number(args[0]); i > 0; i--)
+          this.deliver(Number.POSITIVE_INFINITY, out);
         return;
       case 'propose':
-        this.withNode(args[0], (id) => out.push(`proposed at index ${this.c.get(id).node.propose(utf8.encode(args[1] ?? ''))}`));
+        this.withNode(args[0], (id) =>
+          out.push(`proposed at index ${this.c.get(id).node.propose(utf8.encode(args[1] ?? ''))}`),
+        );
         return;
       case 'add-voter':
       case 'add-learner':
@@ -191,7 +200,9 @@ export class ScenarioRunner {
         return;
       }
       case 'report-snapshot':
-        this.withNode(args[0], (id) => c.get(id).node.reportSnapshot(asNodeId(nodeName(args[1])), args[2] === 'failure' ? 'failure' : 'finish'));
+        this.withNode(args[0], (id) =>
+          c.get(id).node.reportSnapshot(asNodeId(nodeName(args[1])), args[2] === 'failure' ? 'failure' : 'finish'),
+        );
         return;
       case 'report-unreachable':
         this.withNode(args[0], (id) => c.get(id).node.reportUnreachable(asNodeId(nodeName(args[1]))));
@@ -261,10 +272,17 @@ export class ScenarioRunner {
   }
 
   private confChange(command: string, args: string[], out: string[]): void {
-    const types: Record<string, ConfChangeType> = { 'add-voter': 'addVoter', 'add-learner': 'addLearner', promote: 'promote', remove: 'remove' };
+    const types: Record<string, ConfChangeType> = {
+      'add-voter': 'addVoter',
+      'add-learner': 'addLearner',
+      promote: 'promote',
+      remove: 'remove',
+    };
     const type = types[command]!;
     this.withNode(args[0], (id) => {
-      const index = this.c.get(id).node.proposeConfChange({ type, nodeId: asNodeId(nodeName(args[1])), context: new Uint8Array(0) });
+      const index = this.c
+        .get(id)
+        .node.proposeConfChange({ type, nodeId: asNodeId(nodeName(args[1])), context: new Uint8Array(0) });
       out.push(`proposed ${type} ${nodeName(args[1])} at index ${index}`);
     });
   }
@@ -278,7 +296,9 @@ function describeStatus(c: SimCluster, id: string): string[] {
     `  voters:[${s.confState.voters.join(' ')}] learners:[${s.confState.learners.join(' ')}]${s.leadTransferee === null ? '' : ` transferring-to:${s.leadTransferee}`}`,
   ];
   for (const [peer, p] of Object.entries(s.progress)) {
-    lines.push(`  ${peer}: match:${p.match} next:${p.next} ${p.state}${p.isLearner ? ' learner' : ''}${p.recentActive ? ' active' : ''} inflight:${p.inflight}`);
+    lines.push(
+      `  ${peer}: match:${p.match} next:${p.next} ${p.state}${p.isLearner ? ' learner' : ''}${p.recentActive ? ' active' : ''} inflight:${p.inflight}`,
+    );
   }
   return lines;
 }

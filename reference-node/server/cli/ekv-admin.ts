@@ -11,7 +11,15 @@
 import { Command, CommanderError } from 'commander';
 import { defineEncryptionCommands, type EncryptionAction } from './encryption-commands.js';
 import { defineInspectCommand, type OfflineAction } from './inspect-command.js';
-import { classifyError, createAdminClient, createKvClient, RpcError, type AdminClient, type KvClient, type StatusResponse } from '../../proto/index.js';
+import {
+  classifyError,
+  createAdminClient,
+  createKvClient,
+  RpcError,
+  type AdminClient,
+  type KvClient,
+  type StatusResponse,
+} from '../../proto/index.js';
 
 /** Output of one command: lines for stdout and the exit code. */
 interface CommandResult {
@@ -29,7 +37,9 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 function statusLines(status: StatusResponse, json: boolean): string[] {
   if (json) return [JSON.stringify(status)];
-  const members = status.members.map((m) => `${m.id}@${m.address}(${m.suffrage}${m.matchIndex > 0 ? ` match=${m.matchIndex}` : ''})`).join(' ');
+  const members = status.members
+    .map((m) => `${m.id}@${m.address}(${m.suffrage}${m.matchIndex > 0 ? ` match=${m.matchIndex}` : ''})`)
+    .join(' ');
   return [
     `id=${status.id} role=${status.role} term=${status.term} leader=${status.leader || '-'} leaderAddress=${status.leaderAddress || '-'}`,
     `commitIndex=${status.commitIndex} appliedIndex=${status.appliedIndex} lastIndex=${status.lastIndex} snapshotIndex=${status.snapshotIndex}`,
@@ -43,46 +53,91 @@ type Action = (kv: KvClient, admin: AdminClient, timeoutMs: number, addr: string
 const ok = (...lines: string[]): CommandResult => ({ lines, exitCode: 0 });
 
 function defineCommands(program: Command, run: (action: Action) => void): void {
-  program.command('status').option('--json', 'one JSON object').description('show the node status')
-    .action((options: { json?: boolean }) => run(async (_kv, admin, timeoutMs) => ok(...statusLines(await admin.status({}, { timeoutMs }), options.json === true))));
-  program.command('get <key>').description('linearizable read')
-    .action((key: string) => run(async (kv, _admin, timeoutMs) => {
-      const response = await kv.get({ key: utf8(key) }, { timeoutMs });
-      return response.found ? ok(text(response.value)) : { lines: ['(not found)'], exitCode: 0 };
-    }));
-  program.command('put <key> <value>').description('write a value')
-    .action((key: string, value: string) => run(async (kv, _admin, timeoutMs) => ok(`OK applied_index=${(await kv.put({ key: utf8(key), value: utf8(value) }, { timeoutMs })).appliedIndex}`)));
-  program.command('delete <key>').description('delete a key')
-    .action((key: string) => run(async (kv, _admin, timeoutMs) => {
-      const response = await kv.delete({ key: utf8(key) }, { timeoutMs });
-      return ok(`OK existed=${response.existed} applied_index=${response.appliedIndex}`);
-    }));
-  program.command('cas <key> <values...>').description('compare-and-set: cas KEY OLD NEW, or cas KEY --absent NEW')
+  program
+    .command('status')
+    .option('--json', 'one JSON object')
+    .description('show the node status')
+    .action((options: { json?: boolean }) =>
+      run(async (_kv, admin, timeoutMs) =>
+        ok(...statusLines(await admin.status({}, { timeoutMs }), options.json === true)),
+      ),
+    );
+  program
+    .command('get <key>')
+    .description('linearizable read')
+    .action((key: string) =>
+      run(async (kv, _admin, timeoutMs) => {
+        const response = await kv.get({ key: utf8(key) }, { timeoutMs });
+        return response.found ? ok(text(response.value)) : { lines: ['(not found)'], exitCode: 0 };
+      }),
+    );
+  program
+    .command('put <key> <value>')
+    .description('write a value')
+    .action((key: string, value: string) =>
+      run(async (kv, _admin, timeoutMs) =>
+        ok(`OK applied_index=${(await kv.put({ key: utf8(key), value: utf8(value) }, { timeoutMs })).appliedIndex}`),
+      ),
+    );
+  program
+    .command('delete <key>')
+    .description('delete a key')
+    .action((key: string) =>
+      run(async (kv, _admin, timeoutMs) => {
+        const response = await kv.delete({ key: utf8(key) }, { timeoutMs });
+        return ok(`OK existed=${response.existed} applied_index=${response.appliedIndex}`);
+      }),
+    );
+  program
+    .command('cas <key> <values...>')
+    .description('compare-and-set: cas KEY OLD NEW, or cas KEY --absent NEW')
     .option('--absent', 'the compare succeeds iff KEY is absent')
     .action((key: string, values: string[], options: { absent?: boolean }) => {
       const absent = options.absent === true;
-      if (values.length !== (absent ? 1 : 2)) throw new CommanderError(2, 'ekv-admin.cas', absent ? 'cas KEY --absent NEW takes one value' : 'cas KEY OLD NEW takes two values');
+      if (values.length !== (absent ? 1 : 2))
+        throw new CommanderError(
+          2,
+          'ekv-admin.cas',
+          absent ? 'cas KEY --absent NEW takes one value' : 'cas KEY OLD NEW takes two values',
+        );
       const [old, next] = absent ? ['', values[0]!] : [values[0]!, values[1]!];
       run(async (kv, _admin, timeoutMs) => {
-        const response = await kv.compareAndSet({ key: utf8(key), expectAbsent: absent, expected: utf8(old), newValue: utf8(next) }, { timeoutMs });
+        const response = await kv.compareAndSet(
+          { key: utf8(key), expectAbsent: absent, expected: utf8(old), newValue: utf8(next) },
+          { timeoutMs },
+        );
         if (response.succeeded) return ok(`OK applied_index=${response.appliedIndex}`);
         const current = response.currentFound ? JSON.stringify(text(response.current)) : 'absent';
         return { lines: [`cas failed: compare mismatch (current value is ${current})`], exitCode: 1 };
       });
     });
-  const membership = (name: string, call: (admin: AdminClient, id: string, address: string, timeoutMs: number) => Promise<{ appliedIndex: number }>, withAddress: boolean): void => {
-    program.command(withAddress ? `${name} <id> <addr>` : `${name} <id>`).description(`${name} a server`)
-      .action((id: string, address?: string) => run(async (_kv, admin, timeoutMs) => ok(`OK applied_index=${(await call(admin, id, address ?? '', timeoutMs)).appliedIndex}`)));
+  const membership = (
+    name: string,
+    call: (admin: AdminClient, id: string, address: string, timeoutMs: number) => Promise<{ appliedIndex: number }>,
+    withAddress: boolean,
+  ): void => {
+    program
+      .command(withAddress ? `${name} <id> <addr>` : `${name} <id>`)
+      .description(`${name} a server`)
+      .action((id: string, address?: string) =>
+        run(async (_kv, admin, timeoutMs) =>
+          ok(`OK applied_index=${(await call(admin, id, address ?? '', timeoutMs)).appliedIndex}`),
+        ),
+      );
   };
   membership('add-learner', (a, id, address, timeoutMs) => a.addLearner({ id, address }, { timeoutMs }), true);
   membership('add-voter', (a, id, address, timeoutMs) => a.addVoter({ id, address }, { timeoutMs }), true);
   membership('promote', (a, id, _address, timeoutMs) => a.promote({ id }, { timeoutMs }), false);
   membership('remove', (a, id, _address, timeoutMs) => a.removeServer({ id }, { timeoutMs }), false);
-  program.command('transfer-leadership <id>').description('hand leadership to a voter')
-    .action((id: string) => run(async (_kv, admin, timeoutMs) => {
-      const response = await admin.transferLeadership({ id }, { timeoutMs });
-      return ok(`OK leader=${response.leader} term=${response.term}`);
-    }));
+  program
+    .command('transfer-leadership <id>')
+    .description('hand leadership to a voter')
+    .action((id: string) =>
+      run(async (_kv, admin, timeoutMs) => {
+        const response = await admin.transferLeadership({ id }, { timeoutMs });
+        return ok(`OK leader=${response.leader} term=${response.term}`);
+      }),
+    );
 }
 
 /** One line for a failed command: the registry classification of a failed call, the message of anything else. */
@@ -102,15 +157,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--addr <host:port>', 'node address (required by every command but inspect)')
     .option('--timeout-ms <n>', 'deadline of the call', '10000')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => { output += s; }, writeErr: (s) => { output += s; } });
-  defineCommands(program, (action) => { pending = action; });
-  defineEncryptionCommands(program, (action: EncryptionAction) => { pending = (_kv, _admin, timeoutMs, addr) => action(addr, timeoutMs); });
-  defineInspectCommand(program, (action) => { offline = action; });
+    .configureOutput({
+      writeOut: (s) => {
+        output += s;
+      },
+      writeErr: (s) => {
+        output += s;
+      },
+    });
+  defineCommands(program, (action) => {
+    pending = action;
+  });
+  defineEncryptionCommands(program, (action: EncryptionAction) => {
+    pending = (_kv, _admin, timeoutMs, addr) => action(addr, timeoutMs);
+  });
+  defineInspectCommand(program, (action) => {
+    offline = action;
+  });
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      (error.exitCode === 0 ? process.stdout : process.stderr).write(error.exitCode === 0 ? output : `ekv-admin: ${error.message.replace(/^error: /, '')}\n`);
+      (error.exitCode === 0 ? process.stdout : process.stderr).write(
+        error.exitCode === 0 ? output : `ekv-admin: ${error.message.replace(/^error: /, '')}\n`,
+      );
       return error.exitCode === 0 ? 0 : 2;
     }
     throw error;

@@ -29,11 +29,18 @@ function parse(argv: readonly string[]): ClusterOptions | { exitCode: number; ou
     .description('Start a local cluster of ekv-node processes on 127.0.0.1.')
     .option('--nodes <n>', 'number of voters (1..9)', '3')
     .option('--base-port <port>', 'port of n1; node i listens on base-port + i - 1', '7001')
-    .option('--data-dir <dir>', 'parent of the nodes\' data dirs', '.tmp/cluster')
+    .option('--data-dir <dir>', "parent of the nodes' data dirs", '.tmp/cluster')
     .option('--clean', 'delete the data dirs first')
     .argument('[node-flags...]', 'extra ekv-node flags after --, e.g. -- --log-format pretty; {id} becomes the node id')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => { output += s; }, writeErr: (s) => { output += s; } });
+    .configureOutput({
+      writeOut: (s) => {
+        output += s;
+      },
+      writeErr: (s) => {
+        output += s;
+      },
+    });
   try {
     program.parse([...argv], { from: 'user' });
     const options = program.opts<{ nodes: string; basePort: string; dataDir: string; clean?: boolean }>();
@@ -41,7 +48,11 @@ function parse(argv: readonly string[]): ClusterOptions | { exitCode: number; ou
     const basePort = parseIntegerInRange('--base-port', options.basePort, 1, 65535 - nodes + 1);
     return { nodes, basePort, dataDir: resolve(options.dataDir), clean: options.clean === true, extra: program.args };
   } catch (error) {
-    if (error instanceof CommanderError) return { exitCode: error.exitCode === 0 ? 0 : 2, output: error.exitCode === 0 ? output : `ekv-cluster: ${error.message.replace(/^error: /, '')}\n` };
+    if (error instanceof CommanderError)
+      return {
+        exitCode: error.exitCode === 0 ? 0 : 2,
+        output: error.exitCode === 0 ? output : `ekv-cluster: ${error.message.replace(/^error: /, '')}\n`,
+      };
     if (error instanceof FlagError) return { exitCode: 2, output: `ekv-cluster: ${error.message}\n` };
     throw error;
   }
@@ -54,9 +65,24 @@ function startNodes(options: ClusterOptions): ChildProcess[] {
   return ids.map((id, i) => {
     const dataDir = join(options.dataDir, id);
     mkdirSync(dataDir, { recursive: true });
-    const child = spawn(process.execPath, [nodeBin, '--id', id, '--listen', address(i), '--peers', peers, '--data-dir', dataDir, ...options.extra.map((flag) => flag.replaceAll('{id}', id))], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        nodeBin,
+        '--id',
+        id,
+        '--listen',
+        address(i),
+        '--peers',
+        peers,
+        '--data-dir',
+        dataDir,
+        ...options.extra.map((flag) => flag.replaceAll('{id}', id)),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     child.stdout.on('data', (chunk: Buffer) => process.stdout.write(chunk));
     return child;
   });
@@ -74,10 +100,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const first = `127.0.0.1:${options.basePort}`;
   process.stdout.write(
     `ekv-cluster: ${options.nodes} node(s) on 127.0.0.1:${options.basePort}-${options.basePort + options.nodes - 1}, data in ${options.dataDir}\n` +
-    `  npx ekv-admin --addr ${first} status\n  npx ekv-admin --addr ${first} put hello world\n  npx ekv-admin --addr ${first} get hello\n` +
-    'Press Ctrl-C to stop.\n',
+      `  npx ekv-admin --addr ${first} status\n  npx ekv-admin --addr ${first} put hello world\n  npx ekv-admin --addr ${first} get hello\n` +
+      'Press Ctrl-C to stop.\n',
   );
-  const exits = children.map((child) => new Promise<number>((resolveExit) => child.once('exit', (code) => resolveExit(code ?? 1))));
+  const exits = children.map(
+    (child) => new Promise<number>((resolveExit) => child.once('exit', (code) => resolveExit(code ?? 1))),
+  );
   const forward = (signal: NodeJS.Signals): void => {
     for (const child of children) if (child.exitCode === null) child.kill(signal);
   };

@@ -16,12 +16,25 @@ import { main, type NodeProcessIo } from './ekv-node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ekv-node-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const flags = ['--id', 'n1', '--listen', '127.0.0.1:7001', '--peers', 'n1=127.0.0.1:7001', '--data-dir', join(dir, 'data'), '--log-level', 'silent'];
+const flags = [
+  '--id',
+  'n1',
+  '--listen',
+  '127.0.0.1:7001',
+  '--peers',
+  'n1=127.0.0.1:7001',
+  '--data-dir',
+  join(dir, 'data'),
+  '--log-level',
+  'silent',
+];
 
 /** A started node whose stop is counted and ends it with exit code 0. */
 function standInNode(): StartedNode & { stops: number } {
   let resolveExit = (_code: number): void => undefined;
-  const exitCode = new Promise<number>((resolve) => { resolveExit = resolve; });
+  const exitCode = new Promise<number>((resolve) => {
+    resolveExit = resolve;
+  });
   const node = {
     listenAddress: '127.0.0.1:7001',
     exitCode,
@@ -36,12 +49,16 @@ function standInNode(): StartedNode & { stops: number } {
   return node;
 }
 
-function io(start: NodeProcessIo['start']): NodeProcessIo & { out: string[]; err: string[]; signals: EventEmitter; exits: number[] } {
+function io(
+  start: NodeProcessIo['start'],
+): NodeProcessIo & { out: string[]; err: string[]; signals: EventEmitter; exits: number[] } {
   const out: string[] = [];
   const err: string[] = [];
   const exits: number[] = [];
   return {
-    out, err, exits,
+    out,
+    err,
+    exits,
     stdout: { write: (text: string) => out.push(text) },
     stderr: { write: (text: string) => err.push(text) },
     signals: new EventEmitter(),
@@ -56,7 +73,12 @@ describe('ekv-node main', () => {
   it('a signal during startup stops the node once it has started: exit 0, no READY', async () => {
     const node = standInNode();
     let finishStartup = (): void => undefined;
-    const process = io(() => new Promise((resolve) => { finishStartup = () => resolve(node); }));
+    const process = io(
+      () =>
+        new Promise((resolve) => {
+          finishStartup = () => resolve(node);
+        }),
+    );
     const running = main(flags, process);
     await tick();
     process.signals.emit('SIGTERM', 'SIGTERM');
@@ -103,11 +125,15 @@ describe('ekv-node main', () => {
     expect(process.out).toEqual([]);
     expect(process.err).toEqual([]);
     expect(await main([...flags, '--bug', 'B999', '--check-flags'], process)).toBe(2);
-    expect(process.err).toEqual([`ekv-node: --bug: unknown catalogued bug 'B999'; valid ids: ${cataloguedBugIds.join(',')}\n`]);
+    expect(process.err).toEqual([
+      `ekv-node: --bug: unknown catalogued bug 'B999'; valid ids: ${cataloguedBugIds.join(',')}\n`,
+    ]);
     process.err.length = 0;
     // B40/B42 (kv layer) and the E-list switches are reachable; a catalogued but inexpressible id says why.
     expect(await main([...flags, '--bug', 'B40,B42,E14', '--check-flags'], process)).toBe(0);
     expect(await main([...flags, '--bug', 'E15', '--check-flags'], process)).toBe(2);
-    expect(process.err[0]).toMatch(/^ekv-node: --bug: catalogued bug E15 cannot be switched on in the reference node: masked in this node by the own-registration exemption/);
+    expect(process.err[0]).toMatch(
+      /^ekv-node: --bug: catalogued bug E15 cannot be switched on in the reference node: masked in this node by the own-registration exemption/,
+    );
   });
 });

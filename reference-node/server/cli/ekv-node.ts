@@ -31,7 +31,9 @@ const processIo: NodeProcessIo = {
   stderr: process.stderr,
   signals: process,
   start: startNode,
-  exit: (code) => { setTimeout(() => process.exit(code), 50).unref(); },
+  exit: (code) => {
+    setTimeout(() => process.exit(code), 50).unref();
+  },
 };
 
 /** grpc-js writes its own errors to stderr ("E No address added …"); they belong in the node's log. */

@@ -27,7 +27,11 @@ describe('ekv-admin inspect (runInspect)', () => {
     const out = capture();
     const err = capture();
     expect(await runInspect({ dataDir }, { out: out.stream, err: err.stream })).toBe(0);
-    const lines = out.text().trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string });
+    const lines = out
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string });
     expect(lines.map((l) => l.kind)).toEqual(['sidecar', 'hard-state', 'conf-state', 'fsm', 'snapshot', 'summary']);
     expect(err.text()).toBe('');
   });

@@ -35,10 +35,19 @@ export async function runInspect(options: InspectOptions, streams: InspectStream
 
 /** Adds `inspect`; `run` receives the action to execute after parsing. */
 export function defineInspectCommand(program: Command, run: (action: OfflineAction) => void): void {
-  program.command('inspect <data-dir>')
-    .description('offline: dump a STOPPED node\'s data dir as JSON lines (sidecar, hard state, snapshot, raft entries, MVCC records, registry); no --addr')
-    .option('--sidecar <path>', 'the node\'s sidecar (default: <data-dir>/encryption/keys.json, <data-dir>/keys.json or <data-dir>/../keys.json)')
-    .option('--kek-file <path>', 'the cluster KEK: open wrapped raft payloads to show their opcode (values are never decrypted)')
+  program
+    .command('inspect <data-dir>')
+    .description(
+      "offline: dump a STOPPED node's data dir as JSON lines (sidecar, hard state, snapshot, raft entries, MVCC records, registry); no --addr",
+    )
+    .option(
+      '--sidecar <path>',
+      "the node's sidecar (default: <data-dir>/encryption/keys.json, <data-dir>/keys.json or <data-dir>/../keys.json)",
+    )
+    .option(
+      '--kek-file <path>',
+      'the cluster KEK: open wrapped raft payloads to show their opcode (values are never decrypted)',
+    )
     .option('--values', 'print the bytes of cleartext MVCC values (never of encrypted ones)')
     .action((dataDir: string, o: { sidecar?: string; kekFile?: string; values?: boolean }) => {
       const options: InspectOptions = {

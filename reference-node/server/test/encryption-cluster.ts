@@ -9,8 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  classifyError, generateWrappedDek, loadKekFile,
-  type EnableRaftEnvelopeResponse, type EnableStorageEnvelopeResponse, type InspectRecord, type StatusResponse,
+  classifyError,
+  generateWrappedDek,
+  loadKekFile,
+  type EnableRaftEnvelopeResponse,
+  type EnableStorageEnvelopeResponse,
+  type InspectRecord,
+  type StatusResponse,
 } from '../../proto/index.js';
 import { adminBin, ProcessCluster, waitFor } from './process-cluster.js';
 
@@ -43,7 +48,13 @@ export function encryptionFlags(cluster: ProcessCluster, id: string, kekPath: st
 }
 
 /** A put that retries definite refusals (cutover barrier, registration gate, leader change); false when the outcome is unknown. */
-export async function putWithRetry(cluster: ProcessCluster, via: string, key: string, value: string, attempts = 60): Promise<boolean> {
+export async function putWithRetry(
+  cluster: ProcessCluster,
+  via: string,
+  key: string,
+  value: string,
+  attempts = 60,
+): Promise<boolean> {
   let last: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
@@ -59,7 +70,10 @@ export async function putWithRetry(cluster: ProcessCluster, via: string, key: st
 }
 
 /** The proposer fields of the Enable RPCs: the contacted node's own full id, epoch 0. */
-export async function proposerOf(cluster: ProcessCluster, id: string): Promise<{ proposerNodeId: string; proposerLocalEpoch: number }> {
+export async function proposerOf(
+  cluster: ProcessCluster,
+  id: string,
+): Promise<{ proposerNodeId: string; proposerLocalEpoch: number }> {
   const capability = await cluster.encryption(id).getCapability({});
   return { proposerNodeId: capability.fullNodeId, proposerLocalEpoch: 0 };
 }
@@ -81,7 +95,12 @@ function leadershipMoved(error: unknown): boolean {
  * `tookEffect` (asked of the new leader before a retry) tells whether the lost attempt
  * committed anyway; Enable needs none (a repeat answers was_already_active).
  */
-async function onLeaderWithRetry<T>(cluster: ProcessCluster, leader: string, call: (node: string) => Promise<T>, tookEffect?: (node: string) => Promise<T | undefined>): Promise<T> {
+async function onLeaderWithRetry<T>(
+  cluster: ProcessCluster,
+  leader: string,
+  call: (node: string) => Promise<T>,
+  tookEffect?: (node: string) => Promise<T | undefined>,
+): Promise<T> {
   let node = leader;
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -100,7 +119,12 @@ async function onLeaderWithRetry<T>(cluster: ProcessCluster, leader: string, cal
  * (storage id 1, raft id 2) and a writer batch of every capable node in `ids`;
  * on the new leader if leadership moves meanwhile (unless the lost attempt committed).
  */
-export async function bootstrapEncryption(cluster: ProcessCluster, leader: string, kekPath: string, ids: readonly string[] = cluster.ids()): Promise<void> {
+export async function bootstrapEncryption(
+  cluster: ProcessCluster,
+  leader: string,
+  kekPath: string,
+  ids: readonly string[] = cluster.ids(),
+): Promise<void> {
   const kek = await loadKekFile(kekPath);
   const caps = await Promise.all(ids.map((id) => cluster.encryption(id).getCapability({})));
   const request = {
@@ -108,7 +132,9 @@ export async function bootstrapEncryption(cluster: ProcessCluster, leader: strin
     wrappedRaftDek: generateWrappedDek(kek).wrapped,
     storageDekId: 1,
     raftDekId: 2,
-    writerBatch: caps.filter((c) => c.encryptionCapable).map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
+    writerBatch: caps
+      .filter((c) => c.encryptionCapable)
+      .map((c) => ({ fullNodeId: c.fullNodeId, localEpoch: c.localEpoch })),
   };
   // The lost attempt committed if the new leader, once it applied its commit, has an active storage DEK.
   const committed = async (node: string): Promise<true | undefined> => {
@@ -119,20 +145,34 @@ export async function bootstrapEncryption(cluster: ProcessCluster, leader: strin
     const state = await cluster.encryption(node).getSidecarState({}, { timeoutMs: rolloutCallTimeoutMs });
     return state.activeStorageId !== 0 ? true : undefined;
   };
-  await onLeaderWithRetry(cluster, leader, async (node) => {
-    await cluster.encryption(node).bootstrapEncryption(request, { timeoutMs: rolloutCallTimeoutMs });
-    return true as const;
-  }, committed);
+  await onLeaderWithRetry(
+    cluster,
+    leader,
+    async (node) => {
+      await cluster.encryption(node).bootstrapEncryption(request, { timeoutMs: rolloutCallTimeoutMs });
+      return true as const;
+    },
+    committed,
+  );
 }
 
 /** Phase 1 on `leader` (on the new leader if leadership moves meanwhile). */
-export async function enableStorageEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableStorageEnvelopeResponse> {
-  return onLeaderWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableStorageEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
+export async function enableStorageEnvelope(
+  cluster: ProcessCluster,
+  leader: string,
+): Promise<EnableStorageEnvelopeResponse> {
+  return onLeaderWithRetry(cluster, leader, async (node) =>
+    cluster
+      .encryption(node)
+      .enableStorageEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }),
+  );
 }
 
 /** Phase 2 on `leader` (on the new leader if leadership moves meanwhile). */
 export async function enableRaftEnvelope(cluster: ProcessCluster, leader: string): Promise<EnableRaftEnvelopeResponse> {
-  return onLeaderWithRetry(cluster, leader, async (node) => cluster.encryption(node).enableRaftEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }));
+  return onLeaderWithRetry(cluster, leader, async (node) =>
+    cluster.encryption(node).enableRaftEnvelope(await proposerOf(cluster, node), { timeoutMs: rolloutCallTimeoutMs }),
+  );
 }
 
 /** Options of {@link startEncryptedCluster}. */
@@ -147,7 +187,9 @@ export interface EncryptedClusterOptions {
 }
 
 /** A started cluster with a KEK and encryption flags on every node (unless excluded), and its leader. */
-export async function startEncryptedCluster(options: EncryptedClusterOptions = {}): Promise<{ cluster: ProcessCluster; kekPath: string; leader: string }> {
+export async function startEncryptedCluster(
+  options: EncryptedClusterOptions = {},
+): Promise<{ cluster: ProcessCluster; kekPath: string; leader: string }> {
   const ids = options.ids ?? ['n1', 'n2', 'n3'];
   const cluster = await ProcessCluster.create(ids, ids.length, ['--tick-ms', '20', ...(options.commonFlags ?? [])]);
   const kekPath = writeKek(cluster);
@@ -181,7 +223,8 @@ export async function waitForHalt(cluster: ProcessCluster, id: string, timeoutMs
   return waitFor(`${id} to halt`, timeoutMs, async () => {
     if (!cluster.running(id)) {
       const code = await cluster.exited(id);
-      if (code !== 3) throw new Error(`${id} exited with ${code}, not the halt code 3:\n${cluster.logOf(id).slice(-2000)}`);
+      if (code !== 3)
+        throw new Error(`${id} exited with ${code}, not the halt code 3:\n${cluster.logOf(id).slice(-2000)}`);
       return cluster.logOf(id).slice(-4000);
     }
     const status: StatusResponse | undefined = await cluster.status(id).catch(() => undefined);
@@ -210,10 +253,27 @@ export async function runAdmin(args: readonly string[], timeoutMs = 30_000): Pro
 }
 
 /** `ekv-admin encryption rotate-dek --purpose P --kek-file K` against node `id`; the new DEK id and the entry's index. */
-export async function rotateDekWithCli(cluster: ProcessCluster, id: string, kekPath: string, purpose: 'storage' | 'raft'): Promise<{ newDekId: number; appliedIndex: number }> {
-  const result = await runAdmin(['--addr', cluster.address(id), 'encryption', 'rotate-dek', '--purpose', purpose, '--kek-file', kekPath]);
+export async function rotateDekWithCli(
+  cluster: ProcessCluster,
+  id: string,
+  kekPath: string,
+  purpose: 'storage' | 'raft',
+): Promise<{ newDekId: number; appliedIndex: number }> {
+  const result = await runAdmin([
+    '--addr',
+    cluster.address(id),
+    'encryption',
+    'rotate-dek',
+    '--purpose',
+    purpose,
+    '--kek-file',
+    kekPath,
+  ]);
   const match = /^OK applied_index=(\d+) new_dek_id=(\d+)$/m.exec(result.stdout);
-  if (result.code !== 0 || match === null) throw new Error(`rotate-dek --purpose ${purpose} on ${id} failed (exit ${result.code}): ${result.stdout}${result.stderr}`);
+  if (result.code !== 0 || match === null)
+    throw new Error(
+      `rotate-dek --purpose ${purpose} on ${id} failed (exit ${result.code}): ${result.stdout}${result.stderr}`,
+    );
   return { appliedIndex: Number(match[1]), newDekId: Number(match[2]) };
 }
 
@@ -225,14 +285,21 @@ export interface InspectNodeOptions {
 }
 
 /** `ekv-admin inspect` of STOPPED node `id` with its fixture sidecar, parsed line by line. */
-export async function inspectNode(cluster: ProcessCluster, id: string, options: InspectNodeOptions = {}): Promise<InspectRecord[]> {
+export async function inspectNode(
+  cluster: ProcessCluster,
+  id: string,
+  options: InspectNodeOptions = {},
+): Promise<InspectRecord[]> {
   if (cluster.running(id)) throw new Error(`inspect is offline: stop ${id} first`);
   const args = ['inspect', cluster.node(id).dataDir, '--sidecar', sidecarPathOf(cluster, id)];
   if (options.kekPath !== undefined) args.push('--kek-file', options.kekPath);
   if (options.values === true) args.push('--values');
   const result = await runAdmin(args);
   if (result.code !== 0) throw new Error(`inspect of ${id} exited ${result.code}: ${result.stderr}`);
-  return result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as InspectRecord);
+  return result.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as InspectRecord);
 }
 
 /**
@@ -246,8 +313,9 @@ export function canary(): string {
 /** True if any file under `dir` contains `needle` verbatim. */
 export function bytesOnDisk(dir: string, needle: string): boolean {
   const bytes = Buffer.from(needle);
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .some((entry) => entry.isFile() && readFileSync(join(entry.parentPath, entry.name)).includes(bytes));
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).some(
+    (entry) => entry.isFile() && readFileSync(join(entry.parentPath, entry.name)).includes(bytes),
+  );
 }
 
 /** One write of a {@link BackgroundWriter}. */
@@ -267,7 +335,11 @@ export interface BackgroundWriter {
 }
 
 /** Starts writing `<prefix>-<n>` = canary through the nodes `via` in turn (definite refusals are retried). */
-export function startBackgroundWriter(cluster: ProcessCluster, prefix: string, via: readonly string[] = cluster.ids()): BackgroundWriter {
+export function startBackgroundWriter(
+  cluster: ProcessCluster,
+  prefix: string,
+  via: readonly string[] = cluster.ids(),
+): BackgroundWriter {
   const writes: BackgroundWrite[] = [];
   let running = true;
   const loop = (async () => {
@@ -296,16 +368,30 @@ export function startBackgroundWriter(cluster: ProcessCluster, prefix: string, v
  * before its row commits refuses to start (ErrLocalEpochRollback, "no
  * registry row while the storage envelope is active", §8.2).
  */
-export async function waitForRegistration(cluster: ProcessCluster, dekId: number, ids: readonly string[] = cluster.ids(), timeoutMs = 20_000): Promise<void> {
-  const registered = (id: string): boolean => cluster.logOf(id).split('\n').some((line) => {
-    if (!line.includes('encryption writer registered')) return false;
-    try {
-      return (JSON.parse(line) as { dekId?: unknown }).dekId === dekId;
-    } catch {
-      return false;
-    }
-  });
-  await waitFor(`every node registered for DEK ${dekId}`, timeoutMs, async () => (ids.every(registered) ? true : undefined), 200);
+export async function waitForRegistration(
+  cluster: ProcessCluster,
+  dekId: number,
+  ids: readonly string[] = cluster.ids(),
+  timeoutMs = 20_000,
+): Promise<void> {
+  const registered = (id: string): boolean =>
+    cluster
+      .logOf(id)
+      .split('\n')
+      .some((line) => {
+        if (!line.includes('encryption writer registered')) return false;
+        try {
+          return (JSON.parse(line) as { dekId?: unknown }).dekId === dekId;
+        } catch {
+          return false;
+        }
+      });
+  await waitFor(
+    `every node registered for DEK ${dekId}`,
+    timeoutMs,
+    async () => (ids.every(registered) ? true : undefined),
+    200,
+  );
 }
 
 /**
@@ -314,12 +400,21 @@ export async function waitForRegistration(cluster: ProcessCluster, dekId: number
  * or exited, which a bug switch may make it do the moment it proposes.
  */
 export async function makeLeader(cluster: ProcessCluster, target: string, timeoutMs = 20_000): Promise<void> {
-  await waitFor(`${target} to lead`, timeoutMs, async () => {
-    // Halted and exited (--exit-on-halt): the caller's waitForHalt tells why.
-    if (!cluster.running(target)) return true;
-    const status = await cluster.status(target);
-    if (status.role === 'leader' || status.halted) return true;
-    if (status.leader !== '') await cluster.admin(status.leader).transferLeadership({ id: target }).catch(() => undefined);
-    return undefined;
-  }, 250);
+  await waitFor(
+    `${target} to lead`,
+    timeoutMs,
+    async () => {
+      // Halted and exited (--exit-on-halt): the caller's waitForHalt tells why.
+      if (!cluster.running(target)) return true;
+      const status = await cluster.status(target);
+      if (status.role === 'leader' || status.halted) return true;
+      if (status.leader !== '')
+        await cluster
+          .admin(status.leader)
+          .transferLeadership({ id: target })
+          .catch(() => undefined);
+      return undefined;
+    },
+    250,
+  );
 }

@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createAdminClient, createEncryptionAdminClient, createKvClient, type AdminClient, type EncryptionAdminClient, type KvClient, type StatusResponse,
+  createAdminClient,
+  createEncryptionAdminClient,
+  createKvClient,
+  type AdminClient,
+  type EncryptionAdminClient,
+  type KvClient,
+  type StatusResponse,
 } from '../../proto/index.js';
 
 /** Repository root (this file lives in reference-node/server/test/). */
@@ -39,7 +45,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -51,7 +62,9 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`,
+  );
 }
 
 interface TestNode {
@@ -74,17 +87,39 @@ export class ProcessCluster {
   }
 
   /** Allocates ports for `ids`; the first `voters` ids form the initial configuration. */
-  static async create(ids: readonly string[], voters: number, commonFlags: readonly string[] = []): Promise<ProcessCluster> {
+  static async create(
+    ids: readonly string[],
+    voters: number,
+    commonFlags: readonly string[] = [],
+  ): Promise<ProcessCluster> {
     requireBuild();
     const cluster = new ProcessCluster(commonFlags);
     for (const id of ids) {
       const address = `127.0.0.1:${await freePort()}`;
-      cluster.nodes.set(id, { id, address, dataDir: join(cluster.dir, id), flags: [], process: undefined, exited: undefined });
+      cluster.nodes.set(id, {
+        id,
+        address,
+        dataDir: join(cluster.dir, id),
+        flags: [],
+        process: undefined,
+        exited: undefined,
+      });
     }
-    const peers = ids.slice(0, voters).map((id) => `${id}=${cluster.node(id).address}`).join(',');
+    const peers = ids
+      .slice(0, voters)
+      .map((id) => `${id}=${cluster.node(id).address}`)
+      .join(',');
     ids.forEach((id, position) => {
       const node = cluster.node(id);
-      node.flags = ['--id', id, '--listen', node.address, '--data-dir', node.dataDir, ...(position < voters ? ['--peers', peers] : ['--join'])];
+      node.flags = [
+        '--id',
+        id,
+        '--listen',
+        node.address,
+        '--data-dir',
+        node.dataDir,
+        ...(position < voters ? ['--peers', peers] : ['--join']),
+      ];
     });
     return cluster;
   }
@@ -117,18 +152,31 @@ export class ProcessCluster {
   async start(id: string, extraFlags: readonly string[] = []): Promise<void> {
     const node = this.node(id);
     if (node.process !== undefined) throw new Error(`${id} is already running`);
-    const child = spawn(process.execPath, [nodeBin, ...node.flags, ...this.commonFlags, ...extraFlags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [nodeBin, ...node.flags, ...this.commonFlags, ...extraFlags], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     node.process = child;
-    node.exited = new Promise((resolveExit) => child.once('exit', (code) => { node.process = undefined; resolveExit(code); }));
+    node.exited = new Promise((resolveExit) =>
+      child.once('exit', (code) => {
+        node.process = undefined;
+        resolveExit(code);
+      }),
+    );
     child.stderr.pipe(createWriteStream(join(this.dir, `${id}.log`), { flags: 'a' }));
     await new Promise<void>((resolveReady, reject) => {
       let stdout = '';
       const timer = setTimeout(() => reject(new Error(`${id}: no READY within 15 s`)), 15_000);
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        if (stdout.includes('READY ')) { clearTimeout(timer); resolveReady(); }
+        if (stdout.includes('READY ')) {
+          clearTimeout(timer);
+          resolveReady();
+        }
       });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${id} exited with ${code} before READY:\n${this.logOf(id).slice(-2000)}`)); });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${id} exited with ${code} before READY:\n${this.logOf(id).slice(-2000)}`));
+      });
     });
   }
 
@@ -192,7 +240,10 @@ export class ProcessCluster {
   }
 
   /** Waits until every running node in `ids` agrees on one leader; returns its id. */
-  async waitForLeader(ids: readonly string[] = this.ids().filter((id) => this.running(id)), timeoutMs = 10_000): Promise<string> {
+  async waitForLeader(
+    ids: readonly string[] = this.ids().filter((id) => this.running(id)),
+    timeoutMs = 10_000,
+  ): Promise<string> {
     return waitFor('a leader all nodes agree on', timeoutMs, async () => {
       const statuses = await Promise.all(ids.map((id) => this.status(id)));
       const leader = statuses[0]?.leader;

@@ -13,13 +13,18 @@ export class StallProxy {
   private stalled = false;
   private hold: (() => Promise<void>) | undefined;
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   /** Opens a proxy to `target` (`host:port`). */
   static async open(target: string): Promise<StallProxy> {
     const split = target.lastIndexOf(':');
     const holder: { proxy?: StallProxy } = {};
-    const server = createServer((client) => holder.proxy?.accept(client, target.slice(0, split), Number(target.slice(split + 1))));
+    const server = createServer((client) =>
+      holder.proxy?.accept(client, target.slice(0, split), Number(target.slice(split + 1))),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const proxy = new StallProxy(server, typeof address === 'object' && address !== null ? address.port : 0);

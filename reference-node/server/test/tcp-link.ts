@@ -7,7 +7,10 @@ export class TcpLink {
   private cut = false;
   bytes = 0;
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async open(target: string): Promise<TcpLink> {
     const [host, portText] = [target.slice(0, target.lastIndexOf(':')), target.slice(target.lastIndexOf(':') + 1)];
@@ -22,7 +25,9 @@ export class TcpLink {
       const tracked = link;
       tracked.sockets.add(client);
       tracked.sockets.add(upstream);
-      client.on('data', (chunk: Buffer) => { tracked.bytes += chunk.length; });
+      client.on('data', (chunk: Buffer) => {
+        tracked.bytes += chunk.length;
+      });
       client.pipe(upstream).pipe(client);
       const close = (): void => {
         client.destroy();

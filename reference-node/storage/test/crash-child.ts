@@ -43,7 +43,8 @@ export async function runUntilKilled(options: CrashChildOptions): Promise<Killed
   // 'close', not 'exit': only 'close' comes after the child's stdout and stderr were read to the end.
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const onExit = (code: number | null): void => reject(new Error(`crash child exited before it was killed (code ${code}): ${stderr}`));
+    const onExit = (code: number | null): void =>
+      reject(new Error(`crash child exited before it was killed (code ${code}): ${stderr}`));
     child.on('exit', onExit);
     child.stdout.on('data', (chunk: Buffer) => {
       const lines = (partialLine + chunk.toString()).split('\n');

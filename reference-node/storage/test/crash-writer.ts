@@ -32,11 +32,20 @@ for (;;) {
   const count = 1 + (round % 3);
   const entries: Entry[] = [];
   for (let index = first; index < first + count; index++) {
-    entries.push({ index: asLogIndex(index), term: asTerm(term), type: EntryType.Normal, data: new TextEncoder().encode(`entry-${index}-${term}`) });
+    entries.push({
+      index: asLogIndex(index),
+      term: asTerm(term),
+      type: EntryType.Normal,
+      data: new TextEncoder().encode(`entry-${index}-${term}`),
+    });
   }
   const lastNew = first + count - 1;
   journal.record(`w ${first} ${lastNew} ${term}`);
-  await storage.log.append(entries, { term: asTerm(term), vote: asNodeId('n1'), commit: asLogIndex(lastNew) }, { sync: true });
+  await storage.log.append(
+    entries,
+    { term: asTerm(term), vote: asNodeId('n1'), commit: asLogIndex(lastNew) },
+    { sync: true },
+  );
   const acknowledged = `a ${first} ${lastNew} ${term}`;
   journal.record(acknowledged);
   process.stdout.write(`${acknowledged}\n`);

@@ -7,7 +7,9 @@ import { NodeStorage } from '../node-storage.js';
 import type { BinaryLevel } from '../node-database.js';
 
 /** A fresh temporary directory and its removal. */
-export async function temporaryDirectory(prefix = 'ekv-storage-'): Promise<{ dir: string; remove: () => Promise<void> }> {
+export async function temporaryDirectory(
+  prefix = 'ekv-storage-',
+): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
