@@ -79,6 +79,74 @@ export default tseslint.config(
     },
   },
   {
+    // The node shell: time and randomness come from the injected NodeClock / NodeRandom
+    // (reference-node/server/node-clock.ts, the one place that reads the real ones), so a
+    // simulator can drive it; the process entry (cli/) wires the real ones.
+    files: ['reference-node/server/**/*.ts'],
+    ignores: [
+      '**/*.test.ts',
+      'reference-node/server/test/**',
+      'reference-node/server/cli/**',
+      'reference-node/server/node-clock.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/harness/**', '**/workloads/**', '**/checkers/**'],
+              message: 'reference-node/ imports nothing of harness/workloads/checkers (ARCHITECTURE.md).',
+            },
+          ],
+          paths: [
+            {
+              name: 'node:crypto',
+              importNames: ['randomUUID', 'randomInt', 'randomBytes'],
+              message: 'Node shell: draw from the injected NodeRandom (node-clock.ts).',
+            },
+            { name: 'node:timers', message: 'Node shell: use the injected NodeClock (node-clock.ts).' },
+            { name: 'node:timers/promises', message: 'Node shell: use the injected NodeClock (node-clock.ts).' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'].map(
+          (name) => ({
+            name,
+            message: 'Node shell: use the injected NodeClock (node-clock.ts, STYLE.md 2).',
+          }),
+        ),
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Node shell: use the injected NodeClock (node-clock.ts, STYLE.md 2).',
+        },
+        {
+          object: 'performance',
+          property: 'now',
+          message: 'Node shell: use the injected NodeClock (node-clock.ts, STYLE.md 2).',
+        },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Node shell: use the injected NodeRandom (node-clock.ts, STYLE.md 2).',
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Node shell: the wall time comes from the injected NodeClock (node-clock.ts).',
+        },
+      ],
+    },
+  },
+  {
     files: ['checkers/linearizability/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-properties': ['error', ...impureMembers.slice(1)] },

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeError } from '../proto/index.js';
 import { parseEpoch } from './encryption-admin-context.js';
+import { systemClock } from './node-clock.js';
 import { ProposalBarrier } from './proposal-barrier.js';
 import { ownWriterRegistrar } from './writer-registrar.js';
 
@@ -38,7 +39,7 @@ describe('E17: own registrations through the barrier-exempt admin path', () => {
       [[], 'EnvelopeCutoverInProgress'],
       [['E17'], 'proposed'],
     ] as const) {
-      const barrier = new ProposalBarrier();
+      const barrier = new ProposalBarrier(systemClock);
       const proposed: string[] = [];
       const register = ownWriterRegistrar({
         isLeader: () => true,

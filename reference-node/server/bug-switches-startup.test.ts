@@ -21,6 +21,7 @@ import {
 import type { NodeStorage } from '../storage/index.js';
 import { openMemoryStorage } from '../storage/test/memory-storage.js';
 import { prepareEncryption, rawRowsOf, wireEncryption } from './encryption-startup.js';
+import { systemClock } from './node-clock.js';
 import type { NodeConfig } from './node-config.js';
 import { parseNodeFlags } from './parse-node-flags.js';
 
@@ -80,7 +81,7 @@ async function sidecarWith(
 async function start(config: NodeConfig, storage: NodeStorage): Promise<unknown> {
   const prepared = await prepareEncryption(config);
   if (prepared === null) throw new Error('encryption not prepared');
-  return wireEncryption(config, prepared, storage.state, ['n1']).then(
+  return wireEncryption(config, prepared, storage.state, ['n1'], systemClock).then(
     () => undefined,
     (error: unknown) => error,
   );

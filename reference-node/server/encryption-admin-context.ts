@@ -7,6 +7,7 @@ import { readSidecar, emptySidecar, type Sidecar } from '../encryption/index.js'
 import { NodeError } from '../proto/index.js';
 import type { EncryptionRuntime } from './encryption-startup.js';
 import type { Logger } from './logger.js';
+import type { NodeClock } from './node-clock.js';
 import type { NodeCore } from './node-core.js';
 import type { ProposalBarrier } from './proposal-barrier.js';
 import { notAtStage, type StageBehaviour, type StageFeature } from './rollout-stage.js';
@@ -43,6 +44,8 @@ export interface EncryptionAdminDeps {
   readonly stage: StageBehaviour;
   /** Test hook (--test-raft-marker-delay-ms): ms between the drained Phase-2 barrier and the marker's proposal; 0 = none. */
   readonly raftMarkerDelayMs?: number;
+  /** Bounds the cutover's gate waits and the sidecar reading's settle wait, and times the marker delay. */
+  readonly clock: NodeClock;
 }
 
 /** A single-slot mutex (the `cutoverSem` of §6.3). */

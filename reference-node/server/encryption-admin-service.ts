@@ -205,6 +205,7 @@ async function sidecarState(deps: EncryptionAdminDeps): Promise<M.SidecarStateRe
     sidecarPath: deps.sidecarPath,
     appliedIndex: deps.runtime === null ? null : deps.appliedIndex,
     halted: deps.halted,
+    clock: deps.clock,
   });
   const sc = reading.sidecar ?? emptySidecar();
   const report = {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptySidecar, serializeSidecar } from '../encryption/index.js';
 import { NodeError } from '../proto/index.js';
 import { consistentSidecarReading } from './encryption-admin-sidecar-state.js';
+import { systemClock } from './node-clock.js';
 
 describe('consistentSidecarReading', () => {
   let dir: string;
@@ -26,7 +27,10 @@ describe('consistentSidecarReading', () => {
 
   it('reads no file as no sidecar at the applied index', async () => {
     expect(
-      await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 7, halted: () => false }, bounds),
+      await consistentSidecarReading(
+        { sidecarPath: path, appliedIndex: () => 7, halted: () => false, clock: systemClock },
+        bounds,
+      ),
     ).toEqual({ sidecar: null, appliedIndex: 7 });
   });
 
@@ -37,7 +41,7 @@ describe('consistentSidecarReading', () => {
       applied = 12;
     }, 30);
     const reading = await consistentSidecarReading(
-      { sidecarPath: path, appliedIndex: () => applied, halted: () => false },
+      { sidecarPath: path, appliedIndex: () => applied, halted: () => false, clock: systemClock },
       bounds,
     );
     expect(reading.appliedIndex).toBe(12);
@@ -47,19 +51,27 @@ describe('consistentSidecarReading', () => {
   it("answers at once on a halted node (nothing applies any more) and without a runtime (the sidecar's own index)", async () => {
     writeAt(12, true);
     expect(
-      (await consistentSidecarReading({ sidecarPath: path, appliedIndex: () => 11, halted: () => true }, bounds))
-        .appliedIndex,
+      (
+        await consistentSidecarReading(
+          { sidecarPath: path, appliedIndex: () => 11, halted: () => true, clock: systemClock },
+          bounds,
+        )
+      ).appliedIndex,
     ).toBe(11);
     expect(
-      (await consistentSidecarReading({ sidecarPath: path, appliedIndex: null, halted: () => false }, bounds))
-        .appliedIndex,
+      (
+        await consistentSidecarReading(
+          { sidecarPath: path, appliedIndex: null, halted: () => false, clock: systemClock },
+          bounds,
+        )
+      ).appliedIndex,
     ).toBe(12);
   });
 
   it('refuses (definite, retryable) when the apply does not finish within the bound', async () => {
     writeAt(12, true);
     const refused = await consistentSidecarReading(
-      { sidecarPath: path, appliedIndex: () => 11, halted: () => false },
+      { sidecarPath: path, appliedIndex: () => 11, halted: () => false, clock: systemClock },
       bounds,
     ).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(NodeError);

@@ -13,6 +13,7 @@
  */
 import { readSidecarSync, type Sidecar } from '../encryption/index.js';
 import { refuse } from './encryption-admin-context.js';
+import type { NodeClock } from './node-clock.js';
 
 /** Bounds of the reading. */
 export interface SidecarReadingBounds {
@@ -42,6 +43,8 @@ export interface SidecarReadingSource {
   /** The engine's applied index, or null when no encryption runtime is wired (then the sidecar's own index counts). */
   readonly appliedIndex: (() => number) | null;
   readonly halted: () => boolean;
+  /** Bounds the wait for an apply in progress and paces the retries. */
+  readonly clock: NodeClock;
 }
 
 /** One synchronous step: both values, or null when an entry's sidecar write is ahead of the applied index. */
@@ -58,15 +61,15 @@ export async function consistentSidecarReading(
   source: SidecarReadingSource,
   bounds: SidecarReadingBounds = sidecarReadingDefaults,
 ): Promise<SidecarReading> {
-  const deadline = Date.now() + bounds.settleMsMax;
+  const deadline = source.clock.nowMs() + bounds.settleMsMax;
   for (;;) {
     const reading = readOnce(source);
     if (reading !== null) return reading;
-    if (Date.now() >= deadline) {
+    if (source.clock.nowMs() >= deadline) {
       throw refuse(
         `the sidecar stayed ahead of the applied index for ${bounds.settleMsMax} ms (an encryption entry is still being applied); retry`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, bounds.retryMs));
+    await source.clock.sleep(bounds.retryMs);
   }
 }

@@ -141,7 +141,7 @@ async function closeBarrier(deps: EncryptionAdminDeps, deadlineMs: number): Prom
   deps.barrier.begin();
   try {
     // BUG SWITCH E13: the begin step waits for a signal that never comes (the barrier it just closed opening), until the deadline.
-    if (deps.bugs.has('E13')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
+    if (deps.bugs.has('E13')) await deps.barrier.waitOpen(Math.min(deadlineMs, deps.clock.nowMs() + gateWaitMaxMs));
     await deps.barrier.drained(drainTimeoutMs);
   } catch (error) {
     deps.barrier.end();
@@ -172,7 +172,8 @@ export async function enableRaftEnvelope(
     // BUG SWITCH B6: no barrier at all; user writes keep being proposed (in cleartext) while the marker commits.
     if (!deps.bugs.has('B6')) await closeBarrier(deps, deadlineMs);
     // Test hook: widen the window between the drained barrier and the marker, where an aimed fault makes the propose ambiguous.
-    if ((deps.raftMarkerDelayMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, deps.raftMarkerDelayMs));
+    const markerDelayMs = deps.raftMarkerDelayMs ?? 0;
+    if (markerDelayMs > 0) await deps.clock.sleep(markerDelayMs);
     const dek = sc.active.raft;
     const marker = encodeRotationEntry({
       subtag: ROTATION_SUBTAG.enableRaftEnvelope,
@@ -185,7 +186,7 @@ export async function enableRaftEnvelope(
     let markerIndex = 0;
     try {
       // BUG SWITCH B5: a global gate; the marker waits behind the barrier this RPC closed, until the deadline.
-      if (deps.bugs.has('B5')) await deps.barrier.waitOpen(Math.min(deadlineMs, Date.now() + gateWaitMaxMs));
+      if (deps.bugs.has('B5')) await deps.barrier.waitOpen(Math.min(deadlineMs, deps.clock.nowMs() + gateWaitMaxMs));
       // proposeAdmin returns once the marker applied locally: steps 3 and 4 together.
       markerIndex = (await deps.core.proposeAdmin(marker, { wrap: false })).index;
       post = await readSidecar(runtime.sidecarPath);

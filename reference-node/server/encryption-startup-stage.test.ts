@@ -23,6 +23,7 @@ import { asLogIndex } from '../raft/types.js';
 import type { NodeStorage } from '../storage/index.js';
 import { openMemoryStorage } from '../storage/test/memory-storage.js';
 import { keylessEncryptionApplier, prepareEncryption, rawRowsOf } from './encryption-startup.js';
+import { systemClock } from './node-clock.js';
 import type { NodeConfig } from './node-config.js';
 import { parseNodeFlags } from './parse-node-flags.js';
 
@@ -76,7 +77,7 @@ describe('the KEK-less applier (every stage since 6A)', () => {
 
   async function applyOn(stage: string, payload: Uint8Array, index = 10) {
     storage ??= await openMemoryStorage(mkdtempSync(join(dir, 'store-')));
-    return keylessEncryptionApplier(nodeConfig(stage), storage.state).apply({
+    return keylessEncryptionApplier(nodeConfig(stage), storage.state, systemClock).apply({
       index: asLogIndex(index),
       payload,
       store: storage.state,

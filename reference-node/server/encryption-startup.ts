@@ -43,6 +43,7 @@ import {
 import { HaltError, decodeProposal, type EncryptionApplier, type RaftUnwrapper } from '../kv/index.js';
 import type { LogIndex } from '../raft/types.js';
 import type { StateStore } from '../storage/index.js';
+import type { NodeClock } from './node-clock.js';
 import type { NodeConfig } from './node-config.js';
 import { stageBehaviour, type StageBehaviour } from './rollout-stage.js';
 import { killPointHooks, type KillPointHooks } from './test-kill-points.js';
@@ -109,12 +110,16 @@ export function rawRowsOf(store: StateStore): RawRowStore {
   return { get: (key) => store.getRaw(key), putSynced: (key, value) => store.putRaw(key, value) };
 }
 
-/** Steps 3–4 on the opened store: membership guards, hydrate, bump, factories, codecs, applier. */
+/**
+ * Steps 3–4 on the opened store: membership guards, hydrate, bump, factories, codecs, applier.
+ * `clock` gives the wall time of the applier's diagnostic `created` field.
+ */
 export async function wireEncryption(
   config: NodeConfig,
   prepared: PreparedEncryption,
   store: StateStore,
   memberIds: Iterable<string>,
+  clock: NodeClock,
 ): Promise<EncryptionRuntime> {
   const { kek, bugs } = prepared;
   const stage = stageBehaviour(config.stage);
@@ -180,7 +185,7 @@ export async function wireEncryption(
     pinnedEpochs: { storage: storageEpoch, raft: raftEpoch },
     installer,
     stateCache,
-    clockMs: () => Date.now(),
+    clockMs: () => clock.nowMs(),
     bugs,
     knownSubtags: rotationSubtagsFor(stage),
     ...(killPoints === undefined ? {} : { sidecarWrite: killPoints.sidecarWrite }),
@@ -228,9 +233,9 @@ async function bumpEpochs(
  * 6A): registrations (0x03) apply to the raw rows; a bootstrap or rotation
  * halts with ErrKEKNotConfigured (§5.3), again on every replay — the §7.8
  * case of a KEK-less node under a 6B+ leader; a sub-tag the stage does not
- * know halts with ErrFSMWireSubtag first.
+ * know halts with ErrFSMWireSubtag first. `clock` is the band applier's wall clock.
  */
-export function keylessEncryptionApplier(config: NodeConfig, store: StateStore): EncryptionApplier {
+export function keylessEncryptionApplier(config: NodeConfig, store: StateStore, clock: NodeClock): EncryptionApplier {
   return bandApplierPort(
     new BandApplier({
       rows: rawRowsOf(store),
@@ -240,7 +245,7 @@ export function keylessEncryptionApplier(config: NodeConfig, store: StateStore):
       pinnedEpochs: { storage: 0, raft: 0 },
       installer: null,
       stateCache: new StateCache(),
-      clockMs: () => Date.now(),
+      clockMs: () => clock.nowMs(),
       bugs: new Set<string>(config.bugs),
       knownSubtags: rotationSubtagsFor(stageBehaviour(config.stage)),
     }),

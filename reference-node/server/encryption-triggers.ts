@@ -14,6 +14,7 @@ import type { EncryptionRuntime } from './encryption-startup.js';
 import type { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
 import { memberPreRegistration } from './member-pre-registration.js';
+import type { NodeClock } from './node-clock.js';
 import type { NodeCore } from './node-core.js';
 import { RegistrationWatcher } from './registration-watcher.js';
 import { RotateOnStartup } from './rotate-on-startup.js';
@@ -33,6 +34,8 @@ export interface EncryptionTriggersDeps {
   /** Fails the node (a terminal rotate-on-startup error). */
   readonly onTerminal: (error: Error) => void;
   readonly logger: Logger;
+  /** The node's clock (the write gate's waits, registration deadlines and backoffs). */
+  readonly clock: NodeClock;
   /** Catalogued bugs (B37, E14, E17, E22, E23 are wired here). */
   readonly bugs?: ReadonlySet<string>;
 }
@@ -50,7 +53,7 @@ export class EncryptionTriggers {
   constructor(deps: EncryptionTriggersDeps) {
     const { runtime, core, forwarder, logger } = deps;
     const bugs = deps.bugs ?? new Set<string>();
-    this.writeGate = new WriteGate({ barrierWaitMsMax: deps.barrierWaitMsMax });
+    this.writeGate = new WriteGate({ barrierWaitMsMax: deps.barrierWaitMsMax, clock: deps.clock });
     if (runtime === null) {
       if (deps.rotateOnStartup)
         logger.warn(
@@ -70,8 +73,14 @@ export class EncryptionTriggers {
       forwardToLeader: (request, deadlineMs) =>
         forwarder.encryptionAdmin((client, options) => client.registerEncryptionWriter(request, options), deadlineMs),
     });
-    this.watcher = new RegistrationWatcher({ runtime, register, logger });
-    this.startupRegistration = new StartupRegistration({ runtime, barrier: this.writeGate, register, logger });
+    this.watcher = new RegistrationWatcher({ runtime, register, logger, clock: deps.clock });
+    this.startupRegistration = new StartupRegistration({
+      runtime,
+      barrier: this.writeGate,
+      register,
+      logger,
+      clock: deps.clock,
+    });
     this.beforeMemberAdd = memberPreRegistration({ runtime, core, logger, bugs });
     const watcher = this.watcher;
     this.rotation = deps.rotateOnStartup
@@ -82,6 +91,7 @@ export class EncryptionTriggers {
           onTerminal: deps.onTerminal,
           logger,
           bugs,
+          clock: deps.clock,
         })
       : null;
     const rotation = this.rotation;

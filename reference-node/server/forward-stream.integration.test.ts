@@ -15,6 +15,7 @@ import { asLogIndex } from '../raft/index.js';
 import { createForwardStreamClient, type ForwardStreamClient } from './forward-stream.js';
 import { createKvService } from './kv-service.js';
 import type { LeaderForwarder } from './leader-forwarder.js';
+import { systemClock } from './node-clock.js';
 import type { NodeCore } from './node-core.js';
 import { NodeServer } from './node-server.js';
 import type { KvWriteGate } from './write-gate.js';
@@ -69,11 +70,11 @@ describe('KV.Forward', () => {
   async function leader(
     options: { bugs?: ReadonlySet<string>; writeGate?: KvWriteGate } = {},
   ): Promise<{ server: NodeServer; client: ForwardStreamClient; proposals: Proposal[] }> {
-    const server = new NodeServer();
+    const server = new NodeServer({ clock: systemClock });
     const address = await server.bind('127.0.0.1:0');
     const { core, proposals } = scriptedLeader();
-    server.open('KV', createKvService(core, {} as LeaderForwarder, options.writeGate, options.bugs));
-    const client = createForwardStreamClient(address);
+    server.open('KV', createKvService(core, {} as LeaderForwarder, systemClock, options.writeGate, options.bugs));
+    const client = createForwardStreamClient(address, systemClock);
     cleanups.push(
       () => server.forceShutdown(),
       () => client.close(),
@@ -152,7 +153,7 @@ describe('KV.Forward', () => {
 
   it('falls back to unary calls for a leader that does not serve Forward', async () => {
     const { core, proposals } = scriptedLeader();
-    const implementation = createKvService(core, {} as LeaderForwarder);
+    const implementation = createKvService(core, {} as LeaderForwarder, systemClock);
     // An older node: the KV service without Forward answers it UNIMPLEMENTED.
     const legacy = new Server();
     const { Forward: _forward, ...unaryOnly } = implementation;
@@ -162,7 +163,7 @@ describe('KV.Forward', () => {
         error === null ? resolve(bound) : reject(error),
       ),
     );
-    const client = createForwardStreamClient(`127.0.0.1:${port}`);
+    const client = createForwardStreamClient(`127.0.0.1:${port}`, systemClock);
     cleanups.push(
       () => legacy.forceShutdown(),
       () => client.close(),

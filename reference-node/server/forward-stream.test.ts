@@ -18,6 +18,7 @@ import {
   type KvClient,
 } from '../proto/index.js';
 import { ForwardStreamClient, type ForwardCall } from './forward-stream.js';
+import { systemClock } from './node-clock.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -70,6 +71,7 @@ function rig(): Rig {
     close: () => {
       closed.push('stream channel');
     },
+    clock: systemClock,
   });
   return { client, calls, unaryPuts, closed };
 }

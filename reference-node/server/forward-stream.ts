@@ -32,6 +32,7 @@ import {
   type Unary,
 } from '../proto/index.js';
 import type * as M from '../proto/index.js';
+import type { NodeClock, Timer } from './node-clock.js';
 
 /** What the stream client needs of a client duplex call (grpc-js's ClientDuplexStream has it). */
 export interface ForwardCall {
@@ -48,6 +49,8 @@ export interface ForwardStreamParts {
   readonly unary: KvClient;
   /** Releases the channel behind `open` (the unary client is closed separately). */
   close(): void;
+  /** Times each request's deadline on the stream (and what is left of it for a unary fallback). */
+  readonly clock: NodeClock;
 }
 
 type Field = 'get' | 'put' | 'delete' | 'compareAndSet';
@@ -63,7 +66,7 @@ interface Waiting {
   readonly field: Field;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
   readonly stop: () => void;
   /** Sends the request as a unary call instead, with the time it has left. */
   readonly viaUnary: () => void;
@@ -137,7 +140,7 @@ export class ForwardStreamClient implements KvClient {
     if (signal?.aborted === true)
       return Promise.reject(new RpcError(method, status(GrpcStatus.CANCELLED, 'Cancelled on client')));
     const timeoutMs = options?.timeoutMs ?? clientDefaults.timeoutMs;
-    const endsAt = Date.now() + timeoutMs;
+    const endsAt = this.parts.clock.nowMs() + timeoutMs;
     const stream = this.stream ?? this.openStream();
     const id = this.nextId++;
     return new Promise<Res>((resolve, reject) => {
@@ -149,7 +152,7 @@ export class ForwardStreamClient implements KvClient {
         end();
         reject(new RpcError(method, status(GrpcStatus.CANCELLED, 'Cancelled on client')));
       };
-      const timer = setTimeout(() => {
+      const timer = this.parts.clock.after(timeoutMs, () => {
         end();
         reject(
           new RpcError(
@@ -157,7 +160,7 @@ export class ForwardStreamClient implements KvClient {
             status(GrpcStatus.DEADLINE_EXCEEDED, `Deadline exceeded after ${timeoutMs} ms on the forward stream`),
           ),
         );
-      }, timeoutMs);
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.set(id, {
         field,
@@ -165,13 +168,13 @@ export class ForwardStreamClient implements KvClient {
         reject,
         timer,
         stop: () => {
-          clearTimeout(timer);
+          timer.cancel();
           signal?.removeEventListener('abort', onAbort);
         },
         viaUnary: () => {
           this.stats.unary += 1;
           viaUnary(request, {
-            timeoutMs: Math.max(1, endsAt - Date.now()),
+            timeoutMs: Math.max(1, endsAt - this.parts.clock.nowMs()),
             ...(signal === undefined ? {} : { signal }),
           }).then(resolve, reject);
         },
@@ -228,11 +231,12 @@ export class ForwardStreamClient implements KvClient {
 }
 
 /** The forwarder's KV client of a leader at `address` (host:port): the Forward stream on its own channel, unary calls as the fallback. */
-export function createForwardStreamClient(address: string): ForwardStreamClient {
+export function createForwardStreamClient(address: string, clock: NodeClock): ForwardStreamClient {
   const grpcClient = createKvGrpcClient(address);
   return new ForwardStreamClient(address, {
     open: () => grpcClient.Forward(),
     unary: createKvClient(address),
     close: () => grpcClient.close(),
+    clock,
   });
 }

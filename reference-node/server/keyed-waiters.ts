@@ -4,11 +4,12 @@
  * deadline; the total is bounded.
  */
 import { NodeError, type NodeErrorName } from '../proto/index.js';
+import type { NodeClock, Timer } from './node-clock.js';
 
 interface Waiter<V> {
   resolve(value: V): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** A bounded map of deadline-guarded promises. */
@@ -19,6 +20,8 @@ export class KeyedWaiters<V> {
     private readonly waitersMax: number,
     /** The error a waiter gets when its deadline passes. */
     private readonly onTimeout: { readonly name: NodeErrorName; readonly message: string },
+    /** Times each waiter's deadline. */
+    private readonly clock: NodeClock,
   ) {}
 
   get size(): number {
@@ -45,10 +48,10 @@ export class KeyedWaiters<V> {
     }
     if (this.waiters.has(key)) throw new Error(`duplicate waiter key ${key}`);
     return new Promise<V>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(timeoutMs, () => {
         this.waiters.delete(key);
         reject(new NodeError(this.onTimeout.name, `${this.onTimeout.message} after ${timeoutMs} ms`));
-      }, timeoutMs);
+      });
       this.waiters.set(key, { resolve, reject, timer });
     });
   }
@@ -57,7 +60,7 @@ export class KeyedWaiters<V> {
     const waiter = this.waiters.get(key);
     if (waiter === undefined) return false;
     this.waiters.delete(key);
-    clearTimeout(waiter.timer);
+    waiter.timer.cancel();
     waiter.resolve(value);
     return true;
   }
@@ -66,7 +69,7 @@ export class KeyedWaiters<V> {
     const waiter = this.waiters.get(key);
     if (waiter === undefined) return false;
     this.waiters.delete(key);
-    clearTimeout(waiter.timer);
+    waiter.timer.cancel();
     waiter.reject(error);
     return true;
   }

@@ -14,6 +14,7 @@ import { NodeError, toGrpcError } from '../proto/index.js';
 import type * as M from '../proto/index.js';
 import { KvDefaults, type AppliedProposal, type FsmResponse } from '../kv/index.js';
 import type { LeaderForwarder } from './leader-forwarder.js';
+import type { NodeClock } from './node-clock.js';
 import type { NodeCore } from './node-core.js';
 import type { StreamDrain } from './node-server.js';
 import { unaryHandler } from './unary-handler.js';
@@ -109,6 +110,7 @@ function serveForwarded(
 function serveForwardStream(
   serve: ForwardableHandlers,
   call: ServerDuplexStream<M.ForwardRequest, M.ForwardResponse>,
+  clock: NodeClock,
 ): StreamDrain {
   let open = 0;
   let draining = false;
@@ -134,7 +136,7 @@ function serveForwardStream(
       return;
     }
     open += 1;
-    const deadlineMs = request.timeoutMs > 0 ? Date.now() + request.timeoutMs : Infinity;
+    const deadlineMs = request.timeoutMs > 0 ? clock.nowMs() + request.timeoutMs : Infinity;
     serveForwarded(serve, request, deadlineMs)
       .then(reply, (error: unknown) => reply({ id: request.id, response: 'error', error: forwardErrorOf(error) }))
       .finally(() => {
@@ -154,10 +156,14 @@ function serveForwardStream(
   return { drain };
 }
 
-/** The KV service implementation for `server.addService`. */
+/**
+ * The KV service implementation for `server.addService`; `clock` turns a
+ * forwarded request's timeout into the deadline it is served under.
+ */
 export function createKvService(
   core: NodeCore,
   forwarder: LeaderForwarder,
+  clock: NodeClock,
   writeGate?: KvWriteGate,
   bugs: ReadonlySet<string> = new Set(),
 ): UntypedServiceImplementation {
@@ -242,6 +248,6 @@ export function createKvService(
     Delete: unaryHandler(serve.delete),
     CompareAndSet: unaryHandler(serve.compareAndSet),
     Forward: (call: ServerDuplexStream<M.ForwardRequest, M.ForwardResponse>): StreamDrain =>
-      serveForwardStream(serve, call),
+      serveForwardStream(serve, call, clock),
   };
 }

@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKvClient, NodeError, serviceDefinition, type KvClient, type LeaderHint } from '../proto/index.js';
 import type * as M from '../proto/index.js';
 import { forwardDefaults, LeaderForwarder } from './leader-forwarder.js';
+import { systemClock } from './node-clock.js';
 import { unaryHandler } from './unary-handler.js';
 import { freePort } from './test/process-cluster.js';
 
@@ -58,6 +59,7 @@ class LeaderView {
         return () => this.listeners.delete(listener);
       },
       callTimeoutMs,
+      clock: systemClock,
       ...(extra.createKv === undefined ? {} : { createKv: extra.createKv }),
     });
   }
@@ -165,6 +167,7 @@ describe('LeaderForwarder', () => {
       leaderHint: () => hintOf(view.leader),
       onLeaderChange: () => () => undefined,
       callTimeoutMs: 5_000,
+      clock: systemClock,
       createEncryptionAdmin: (address) => {
         const unused = (): Promise<never> => Promise.reject(new Error('not called'));
         return {

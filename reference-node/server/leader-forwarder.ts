@@ -34,6 +34,7 @@ import {
   type NodeErrorName,
 } from '../proto/index.js';
 import { createForwardStreamClient } from './forward-stream.js';
+import type { NodeClock } from './node-clock.js';
 
 /** Bounds of forwarding (one place, STYLE.md 3). */
 export const forwardDefaults = Object.freeze({
@@ -56,6 +57,8 @@ export interface LeaderForwarderOptions {
   readonly onLeaderChange: (listener: (hint: LeaderHint) => void) => () => void;
   /** Upper bound of one forwarded call, whatever the client's deadline. */
   readonly callTimeoutMs: number;
+  /** Reads the time left before a client's deadline (epoch ms) and times the default Forward streams. */
+  readonly clock: NodeClock;
   /** Client factories (tests substitute them). */
   readonly createKv?: (address: string) => KvClient;
   readonly createAdmin?: (address: string) => AdminClient;
@@ -78,7 +81,8 @@ export class LeaderForwarder {
 
   /** Calls `call` on the leader's KV service; `deadlineMs` is the client's deadline (epoch ms, Infinity if none). */
   kv<T>(call: ForwardCall<KvClient, T>, deadlineMs: number): Promise<T> {
-    const create = this.options.createKv ?? createForwardStreamClient;
+    const create =
+      this.options.createKv ?? ((address: string) => createForwardStreamClient(address, this.options.clock));
     return this.forward((address) => cached(this.kvClients, address, create), call, deadlineMs, true);
   }
 
@@ -132,7 +136,10 @@ export class LeaderForwarder {
       if (hint.leaderId === '') throw new NodeError('NoLeader', 'no leader is known to forward to');
       const address = this.options.routeOf(hint.leaderId);
       if (address === undefined) throw new NodeError('NoLeader', `the address of leader ${hint.leaderId} is unknown`);
-      const timeoutMs = Math.min(this.options.callTimeoutMs, deadlineMs - Date.now() - forwardDefaults.replyMarginMs);
+      const timeoutMs = Math.min(
+        this.options.callTimeoutMs,
+        deadlineMs - this.options.clock.nowMs() - forwardDefaults.replyMarginMs,
+      );
       if (timeoutMs <= 0)
         throw new NodeError(
           'NoLeader',

@@ -17,6 +17,7 @@ import { asNodeId, type SoftState } from '../raft/types.js';
 import type { AddressBook } from './address-book.js';
 import { InputQueue } from './input-queue.js';
 import { createLogger } from './logger.js';
+import { cryptoRandom, systemClock } from './node-clock.js';
 import { NodeCore } from './node-core.js';
 import type { HaltInfo, RaftLoop } from './raft-loop.js';
 import type { RawNodeLike } from './raft-node-port.js';
@@ -65,6 +66,8 @@ function newLeaderBehindCutover() {
     tickMs: 10,
     electionTicks: 10,
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 'n1' }),
+    clock: systemClock,
+    random: cryptoRandom,
     // The installer of the cutover's apply publishes the wrap: until then the wrap is the identity.
     wrapPayload: (payload) => (state.wrapInstalled ? Uint8Array.of(wrappedTag, ...payload) : payload),
   });

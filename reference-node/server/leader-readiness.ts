@@ -14,6 +14,7 @@
  * Waiting is event-driven: `changed()` is called whenever the applied index,
  * the role, the halt or the shutdown state moves, and re-checks the waiters.
  */
+import type { NodeClock } from './node-clock.js';
 
 /** What the gate reads of the Raft core, synchronously. */
 export interface LeaderTermStatus {
@@ -33,6 +34,8 @@ export interface LeaderReadinessOptions {
   readonly stopped: () => boolean;
   /** How long a proposal waits for the leader to become ready before it is refused. */
   readonly waitMs: number;
+  /** Times the `waitMs` bound of a wait. */
+  readonly clock: NodeClock;
 }
 
 /** How a wait for readiness ended. */
@@ -89,7 +92,7 @@ export class LeaderReadiness {
     if (term !== null) return Promise.resolve({ kind: 'ready', term });
     return new Promise((resolve) => {
       const finish = (outcome: LeaderReadinessOutcome): void => {
-        clearTimeout(timer);
+        timer.cancel();
         this.waiters.delete(check);
         resolve(outcome);
       };
@@ -97,7 +100,7 @@ export class LeaderReadiness {
         if (readyTerm !== null) finish({ kind: 'ready', term: readyTerm });
         else if (hopeless) finish(this.notReady());
       };
-      const timer = setTimeout(() => finish(this.notReady()), this.options.waitMs);
+      const timer = this.options.clock.after(this.options.waitMs, () => finish(this.notReady()));
       this.waiters.add(check);
       // Already stopped or not leading: the event that said so has passed, so end now.
       check(null, this.options.stopped() || this.currentTermStart() === null);

@@ -13,6 +13,7 @@ import type { RawNode } from '../raft/index.js';
 import type { AddressBook } from './address-book.js';
 import { InputQueue } from './input-queue.js';
 import { createLogger } from './logger.js';
+import { cryptoRandom, systemClock } from './node-clock.js';
 import { NodeCore } from './node-core.js';
 import type { RaftLoop } from './raft-loop.js';
 import type { RawNodeLike } from './raft-node-port.js';
@@ -48,6 +49,8 @@ function pausedLeader(): Harness {
     tickMs: 10,
     electionTicks: 10,
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 'n1' }),
+    clock: systemClock,
+    random: cryptoRandom,
   });
   const events = core.events(
     () => undefined,

@@ -4,7 +4,6 @@
  * registry NodeError; whether it is definite follows one rule: anything
  * refused before `propose` returned is definite, anything after is not.
  */
-import { randomUUID } from 'node:crypto';
 import { NodeError, type LeaderHint } from '../proto/index.js';
 import {
   encodeKvPayload,
@@ -19,6 +18,7 @@ import { asNodeId, type ConfChangeType, type ConfState, type SoftState } from '.
 import type { RawNode } from '../raft/index.js';
 import { encodeConfChangeContext } from './conf-change-context.js';
 import { KeyedWaiters } from './keyed-waiters.js';
+import type { NodeClock, NodeRandom } from './node-clock.js';
 import type { Logger } from './logger.js';
 import type { HaltInfo, RaftLoop, RaftLoopEvents } from './raft-loop.js';
 import { toNodeError } from './raft-error-mapping.js';
@@ -46,6 +46,10 @@ export interface NodeCoreOptions {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly logger: Logger;
+  /** Times proposals, reads, membership changes and leadership transfers (deadlines and the proposal latency). */
+  readonly clock: NodeClock;
+  /** Draws the request ids of ReadIndex reads and membership changes. */
+  readonly random: NodeRandom;
   /**
    * The raft-envelope wrap of FSM payloads (identity until a cutover is
    * installed); may throw a retryable ErrWriterNotRegistered. Default: identity.
@@ -82,16 +86,22 @@ export class NodeCore {
   private readonly readiness: LeaderReadiness;
 
   constructor(private readonly options: NodeCoreOptions) {
-    this.reads = new KeyedWaiters(options.waitersMax, {
-      name: 'ReadIndexTimeout',
-      message: 'leadership not confirmed',
-    });
-    this.confChanges = new KeyedWaiters(16, { name: 'ProposalTimeout', message: 'membership change not applied' });
+    this.reads = new KeyedWaiters(
+      options.waitersMax,
+      { name: 'ReadIndexTimeout', message: 'leadership not confirmed' },
+      options.clock,
+    );
+    this.confChanges = new KeyedWaiters(
+      16,
+      { name: 'ProposalTimeout', message: 'membership change not applied' },
+      options.clock,
+    );
     this.readiness = new LeaderReadiness({
       raftStatus: () => options.rawNode.status(),
       appliedIndex: () => options.fsm.appliedIndex(),
       stopped: () => this.loop?.halt !== undefined || this.closing,
       waitMs: options.leaderReadyWaitMs,
+      clock: options.clock,
     });
   }
 
@@ -175,7 +185,7 @@ export class NodeCore {
     options: { readonly wrap?: boolean } = {},
   ): Promise<AppliedProposal> {
     this.assertLeader();
-    const startedAt = performance.now();
+    const startedAt = this.options.clock.monotonicMs();
     const applied = await this.userProposal(() =>
       this.proposePayload(
         () => encodeKvPayload({ kind: 'single', request: build(this.options.hlc.now()) }),
@@ -183,7 +193,7 @@ export class NodeCore {
       ),
     );
     this.kvProposalTimes.proposals += 1;
-    this.kvProposalTimes.totalMs += performance.now() - startedAt;
+    this.kvProposalTimes.totalMs += this.options.clock.monotonicMs() - startedAt;
     return applied;
   }
 
@@ -267,16 +277,16 @@ export class NodeCore {
       this.options.proposals.reject(pending.id, nodeError);
       throw nodeError;
     }
-    const timer = setTimeout(() => {
+    const timer = this.options.clock.after(this.options.proposalTimeoutMs, () => {
       this.options.proposals.reject(
         pending.id,
         new NodeError('ProposalTimeout', `not applied within ${this.options.proposalTimeoutMs} ms`),
       );
-    }, this.options.proposalTimeoutMs);
+    });
     try {
       return await pending.applied;
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
     }
   }
 
@@ -323,7 +333,7 @@ export class NodeCore {
    */
   async linearizableRead(): Promise<number> {
     this.assertLeader();
-    const requestId = randomUUID();
+    const requestId = this.options.random.uuid();
     const result = this.reads.wait(requestId, this.options.proposalTimeoutMs);
     // The waiter is awaited at once and the inbox hand-off only feeds it: while the request still sits in the
     // inbox (a busy loop, a paused process waking with every timer due), the waiter's deadline, a leadership
@@ -380,7 +390,7 @@ export class NodeCore {
   async changeMembership(request: MembershipRequest): Promise<{ index: number; confState: ConfState }> {
     this.assertLeader();
     await this.linearizableRead();
-    const requestId = randomUUID();
+    const requestId = this.options.random.uuid();
     const context = encodeConfChangeContext({ address: request.address, requestId });
     const applied = this.confChanges.wait(requestId, this.options.proposalTimeoutMs);
     // As in linearizableRead: the waiter is awaited at once, the hand-off only rejects it.
@@ -419,11 +429,11 @@ export class NodeCore {
         finish(true);
       };
       const finish = (ok: boolean): void => {
-        clearTimeout(timer);
+        timer.cancel();
         this.leaderWaiters.delete(check);
         resolve(ok);
       };
-      const timer = setTimeout(() => finish(false), boundMs);
+      const timer = this.options.clock.after(boundMs, () => finish(false));
       this.leaderWaiters.add(check);
       check();
     });

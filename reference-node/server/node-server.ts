@@ -20,6 +20,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { clientDefaults, NodeError, serviceDefinition, toGrpcError, type EkvServices } from '../proto/index.js';
+import type { NodeClock } from './node-clock.js';
 
 /** The services this server carries. */
 export type NodeServiceName = keyof EkvServices;
@@ -62,6 +63,12 @@ function bindFailureReason(message: string): string {
   return inner?.[1] ?? message;
 }
 
+/** What a NodeServer is built from. */
+export interface NodeServerOptions {
+  /** Times the graceful shutdown's grace period. */
+  readonly clock: NodeClock;
+}
+
 /** The server and its late-bound service implementations. */
 export class NodeServer {
   private readonly server = new Server({
@@ -72,7 +79,7 @@ export class NodeServer {
   /** Bidirectional streams being served, with how each ends: a graceful shutdown ends them (they would otherwise hold it open until the grace period cuts them). */
   private readonly streams = new Map<ServerDuplexStream<unknown, unknown>, () => void>();
 
-  constructor() {
+  constructor(private readonly options: NodeServerOptions) {
     for (const name of serviceNames) this.server.addService(serviceDefinition(name), this.dispatcher(name));
   }
 
@@ -95,12 +102,12 @@ export class NodeServer {
   /** Stops accepting calls; open streams end with status OK; calls still running after the grace period are cut. */
   async shutdown(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
+      const force = this.options.clock.after(gracefulShutdownMsMax, () => {
         this.server.forceShutdown();
         resolve();
-      }, gracefulShutdownMsMax);
+      });
       this.server.tryShutdown(() => {
-        clearTimeout(force);
+        force.cancel();
         resolve();
       });
       for (const end of this.streams.values()) end();

@@ -8,6 +8,7 @@ import type { AddressBook } from './address-book.js';
 import { fullNodeId } from './full-node-id.js';
 import { haltErrorSpec } from './halt-error.js';
 import { statusFlags, type NodeConfig } from './node-config.js';
+import type { NodeClock } from './node-clock.js';
 import type { RaftLoop } from './raft-loop.js';
 
 /** What Status reads. */
@@ -24,7 +25,10 @@ export interface StatusSources {
   readonly writeCounts: Readonly<WriteCounts>;
   /** KV proposals made as leader and their summed time to apply. */
   readonly kvProposalTimes: Readonly<{ proposals: number; totalMs: number }>;
+  /** Wall time (epoch ms) the process started at. */
   readonly startedAtMs: number;
+  /** The clock `startedAtMs` was read from; the uptime runs to its wall time now. */
+  readonly clock: NodeClock;
   readonly version: string;
 }
 
@@ -78,7 +82,7 @@ export function buildStatus(sources: StatusSources): StatusResponse {
     flags: statusFlags(config),
     members: members(confState, sources.addressBook, raft.progress),
     version: sources.version,
-    uptimeMs: Math.max(0, Date.now() - sources.startedAtMs),
+    uptimeMs: Math.max(0, sources.clock.nowMs() - sources.startedAtMs),
     listenAddress: `${config.listen.host}:${config.listen.port}`,
     haltCode: haltSpec?.code ?? 0,
     haltError: haltSpec?.name ?? '',

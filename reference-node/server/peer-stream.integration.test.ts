@@ -32,6 +32,7 @@ import {
   MessageType,
   type Message,
 } from '../raft/index.js';
+import { systemClock } from './node-clock.js';
 import { NodeServer } from './node-server.js';
 import { createPeerService, type PeerServiceHooks } from './peer-service.js';
 import { PeerTransport } from './peer-transport.js';
@@ -90,7 +91,7 @@ describe('Peer.StreamMessages', () => {
   });
 
   async function nodeServer(): Promise<{ server: NodeServer; address: string; client: PeerGrpcClient }> {
-    const server = new NodeServer();
+    const server = new NodeServer({ clock: systemClock });
     const address = await server.bind('127.0.0.1:0');
     const client = createPeerGrpcClient(address);
     cleanups.push(
@@ -188,6 +189,7 @@ describe('Peer.StreamMessages', () => {
       onUnreachable: (id) => unreachable.push(id),
       onSnapshotStatus: () => undefined,
       logger: pino({ level: 'silent' }),
+      clock: systemClock,
     });
     cleanups.push(() => transport.close());
     // The first batch meets UNIMPLEMENTED and is lost like any failed send (Raft is told to probe).
@@ -233,6 +235,7 @@ describe('Peer.StreamMessages', () => {
       onUnreachable: (id) => unreachable.push(id),
       onSnapshotStatus: () => undefined,
       logger: pino({ level: 'silent' }),
+      clock: systemClock,
     });
     cleanups.push(() => transport.close());
     for (let index = 1; index <= 50; index++) transport.send([append(index)]);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MessageBatch } from '../proto/index.js';
+import { systemClock } from './node-clock.js';
 import { isUnimplemented, PeerStream, type BatchStreamCall } from './peer-stream.js';
 
 /** A client duplex call the test drives by hand: it records writes and emits what the peer would. */
@@ -38,6 +39,7 @@ function harness(ackTimeoutMs = 1_000): { stream: PeerStream; calls: FakeCall[] 
       return call;
     },
     ackTimeoutMs,
+    clock: systemClock,
   });
   return { stream, calls };
 }
@@ -138,6 +140,8 @@ describe('PeerStream', () => {
   });
 
   it('refuses a non-positive ack timeout', () => {
-    expect(() => new PeerStream({ open: () => new FakeCall(), ackTimeoutMs: 0 })).toThrow(RangeError);
+    expect(() => new PeerStream({ open: () => new FakeCall(), ackTimeoutMs: 0, clock: systemClock })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -12,6 +12,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Ack, MessageBatch } from '../proto/index.js';
+import type { NodeClock, Timer } from './node-clock.js';
 
 /** What PeerStream needs of a client duplex call (grpc-js's ClientDuplexStream has it). */
 export interface BatchStreamCall {
@@ -26,6 +27,8 @@ export interface PeerStreamOptions {
   open(): BatchStreamCall;
   /** How long a written batch may wait for its Ack before the stream is given up. */
   readonly ackTimeoutMs: number;
+  /** Times each batch's wait for its Ack. */
+  readonly clock: NodeClock;
 }
 
 /** The stream failed while batches waited for their Acks. */
@@ -42,7 +45,7 @@ export class PeerStreamError extends Error {
 interface Pending {
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
 }
 
 /** True when the peer does not know StreamMessages (an older node): use unary calls instead. */
@@ -72,16 +75,14 @@ export class PeerStream {
     if (this.closed) return Promise.reject(new PeerStreamError('peer stream closed'));
     const call = this.call ?? this.openCall();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          this.fail(
-            call,
-            new PeerStreamError(
-              `no ack from ${batch.to} within ${this.options.ackTimeoutMs} ms`,
-              GrpcStatus.DEADLINE_EXCEEDED,
-            ),
+      const timer = this.options.clock.after(this.options.ackTimeoutMs, () =>
+        this.fail(
+          call,
+          new PeerStreamError(
+            `no ack from ${batch.to} within ${this.options.ackTimeoutMs} ms`,
+            GrpcStatus.DEADLINE_EXCEEDED,
           ),
-        this.options.ackTimeoutMs,
+        ),
       );
       this.pending.push({ resolve, reject, timer });
       call.write(batch);
@@ -105,7 +106,7 @@ export class PeerStream {
         this.fail(call, new PeerStreamError('peer sent an ack for no batch'));
         return;
       }
-      clearTimeout(acked.timer);
+      acked.timer.cancel();
       this.stats.acked += 1;
       acked.resolve();
     });
@@ -122,7 +123,7 @@ export class PeerStream {
     this.pending = [];
     call.cancel();
     for (const entry of pending) {
-      clearTimeout(entry.timer);
+      entry.timer.cancel();
       entry.reject(error);
     }
   }

@@ -10,6 +10,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { createPeerGrpcClient, type MessageBatch, type PeerGrpcClient, type SnapshotChunk } from '../proto/index.js';
 import { MessageType, type Message } from '../raft/index.js';
 import type { Logger } from './logger.js';
+import type { NodeClock } from './node-clock.js';
 import { PeerOutbox } from './peer-outbox.js';
 import { isUnimplemented, PeerStream } from './peer-stream.js';
 
@@ -37,6 +38,8 @@ export interface PeerTransportOptions {
   /** Outcome of a snapshot sent to a peer. */
   onSnapshotStatus(id: string, status: 'finish' | 'failure'): void;
   readonly logger: Logger;
+  /** Times the RPC deadlines and the streams' Ack timeouts. */
+  readonly clock: NodeClock;
 }
 
 interface PeerLink {
@@ -104,7 +107,11 @@ export class PeerTransport {
       client,
       snapshotInFlight: false,
       unaryOnly: false,
-      stream: new PeerStream({ open: () => client.StreamMessages(), ackTimeoutMs: this.options.rpcTimeoutMs }),
+      stream: new PeerStream({
+        open: () => client.StreamMessages(),
+        ackTimeoutMs: this.options.rpcTimeoutMs,
+        clock: this.options.clock,
+      }),
       outbox: new PeerOutbox(
         {
           queueMessagesMax: this.options.queueMessagesMax,
@@ -137,7 +144,7 @@ export class PeerTransport {
 
   private sendUnary(client: PeerGrpcClient, batch: MessageBatch): Promise<void> {
     return new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + this.options.rpcTimeoutMs);
+      const deadline = new Date(this.options.clock.nowMs() + this.options.rpcTimeoutMs);
       client.SendMessages(batch, { deadline }, (error: ServiceError | null) =>
         error === null ? resolve() : reject(error),
       );
@@ -173,7 +180,7 @@ export class PeerTransport {
     const chunkBytes = this.options.snapshotChunkBytes;
     const chunkCount = Math.max(1, Math.ceil(data.length / chunkBytes));
     return new Promise<void>((resolve, reject) => {
-      const deadline = new Date(Date.now() + this.options.rpcTimeoutMs * chunkCount);
+      const deadline = new Date(this.options.clock.nowMs() + this.options.rpcTimeoutMs * chunkCount);
       const call = client.InstallSnapshot({ deadline }, (error: ServiceError | null) =>
         error === null ? resolve() : reject(error),
       );

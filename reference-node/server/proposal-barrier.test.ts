@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeError } from '../proto/index.js';
 import { NodeErrors } from '../proto/index.js';
+import { systemClock } from './node-clock.js';
 import { ProposalBarrier } from './proposal-barrier.js';
 
 describe('ProposalBarrier', () => {
   it('refuses user proposals while closed and waits for the ones in flight', async () => {
-    const barrier = new ProposalBarrier();
+    const barrier = new ProposalBarrier(systemClock);
     let finish = (): void => undefined;
     const inFlight = barrier.track(
       () =>
@@ -31,7 +32,7 @@ describe('ProposalBarrier', () => {
   });
 
   it('gives up draining after the timeout with a refusal', async () => {
-    const barrier = new ProposalBarrier();
+    const barrier = new ProposalBarrier(systemClock);
     void barrier.track(() => new Promise(() => undefined));
     barrier.begin();
     const error = await barrier.drained(20).catch((e: unknown) => e);
@@ -39,7 +40,7 @@ describe('ProposalBarrier', () => {
   });
 
   it('waitOpen (the B5 global gate) waits while closed: resolves on end(), or fails with ProposalTimeout at the deadline', async () => {
-    const barrier = new ProposalBarrier();
+    const barrier = new ProposalBarrier(systemClock);
     await expect(barrier.waitOpen(Date.now())).resolves.toBeUndefined();
     barrier.begin();
     let opened = false;

@@ -7,6 +7,7 @@
  * land above the cutover marker in cleartext.
  */
 import { NodeError } from '../proto/index.js';
+import type { NodeClock } from './node-clock.js';
 
 /** Gate plus in-flight counter for user proposals. */
 export class ProposalBarrier {
@@ -14,6 +15,11 @@ export class ProposalBarrier {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private openWaiters: (() => void)[] = [];
+
+  constructor(
+    /** Times the drain timeout and the wait until the deadline of `waitOpen`. */
+    private readonly clock: NodeClock,
+  ) {}
 
   /** True while the barrier refuses user proposals. */
   get isClosed(): boolean {
@@ -47,7 +53,7 @@ export class ProposalBarrier {
   async drained(timeoutMs: number): Promise<void> {
     if (this.inFlight === 0) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(timeoutMs, () => {
         this.waiters = this.waiters.filter((w) => w !== wake);
         reject(
           new NodeError(
@@ -55,9 +61,9 @@ export class ProposalBarrier {
             `user proposals still in flight after ${timeoutMs} ms; the cutover was not started`,
           ),
         );
-      }, timeoutMs);
+      });
       const wake = (): void => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       };
       this.waiters.push(wake);
@@ -78,20 +84,17 @@ export class ProposalBarrier {
   async waitOpen(deadlineMs: number): Promise<void> {
     if (!this.closed) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          this.openWaiters = this.openWaiters.filter((w) => w !== wake);
-          reject(
-            new NodeError(
-              'ProposalTimeout',
-              'waited for the cutover barrier to open until the deadline; nothing was proposed',
-            ),
-          );
-        },
-        Math.max(0, deadlineMs - Date.now()),
-      );
+      const timer = this.clock.after(Math.max(0, deadlineMs - this.clock.nowMs()), () => {
+        this.openWaiters = this.openWaiters.filter((w) => w !== wake);
+        reject(
+          new NodeError(
+            'ProposalTimeout',
+            'waited for the cutover barrier to open until the deadline; nothing was proposed',
+          ),
+        );
+      });
       const wake = (): void => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       };
       this.openWaiters.push(wake);

@@ -17,6 +17,7 @@ import {
 } from '../raft/index.js';
 import { asLogIndex, asNodeId, asTerm, EntryType, type ConfChange, type ConfState, type Entry } from '../raft/types.js';
 import { AddressBook } from './address-book.js';
+import { systemClock, type NodeClock } from './node-clock.js';
 import { RaftLoop, type RaftLoopEvents } from './raft-loop.js';
 import type { ApplyOutcome, RawNodeLike, ReadyLike, StateMachinePort } from './raft-node-port.js';
 
@@ -48,7 +49,7 @@ const ready = (fields: Partial<ReadyLike>): ReadyLike => ({
 
 function harness(
   readies: ReadyLike[],
-  options: { haltAt?: number; snapshotEntries?: number; snapshot?: () => Promise<Uint8Array>; now?: () => number } = {},
+  options: { haltAt?: number; snapshotEntries?: number; snapshot?: () => Promise<Uint8Array>; clock?: NodeClock } = {},
 ) {
   const log: string[] = [];
   let confState: ConfState = { voters: [], learners: [] };
@@ -122,7 +123,7 @@ function harness(
     inputsMax: 100,
     events,
     logger: pino({ level: 'silent' }),
-    ...(options.now === undefined ? {} : { now: options.now }),
+    clock: options.clock ?? systemClock,
   });
   return { loop, log, addressBook, storage };
 }
@@ -174,7 +175,7 @@ describe('RaftLoop', () => {
         }), // start 4, durable 5, applied 6
         ready({ hardState: hardState(9), committedEntries: [normal(9)] }), // never appended here: not timed
       ],
-      { now: () => clock++ },
+      { clock: { ...systemClock, monotonicMs: () => clock++ } },
     );
     loop.start();
     // Inputs run between Readys: after the fifth, all four Readys are handled.

@@ -33,6 +33,7 @@ import { decodeAddressBook } from './address-book.js';
 import { decodeConfChangeContext } from './conf-change-context.js';
 import { InputQueue } from './input-queue.js';
 import type { Logger } from './logger.js';
+import type { NodeClock } from './node-clock.js';
 import type { ApplyOutcome, ReadyLike, RawNodeLike, StateMachinePort } from './raft-node-port.js';
 
 /** Where the node halted (spec §5.4). */
@@ -85,8 +86,8 @@ export interface RaftLoopOptions {
   readonly inputsMax: number;
   readonly events: RaftLoopEvents;
   readonly logger: Logger;
-  /** Milliseconds on a monotonic clock, for `stageTimes` (default performance.now). */
-  readonly now?: () => number;
+  /** Times `stageTimes` (monotonic) and the logged snapshot duration (wall). */
+  readonly clock: NodeClock;
 }
 
 /** The Raft loop of one node. */
@@ -110,14 +111,12 @@ export class RaftLoop {
   readonly stageTimes: EntryStageTimes = { entries: 0, appendMs: 0, replicationMs: 0, commitMs: 0 };
   /** When each appended, not yet committed entry's Ready started and its write ended. */
   private readonly appendTimes = new Map<number, { readonly readyAt: number; readonly durableAt: number }>();
-  private readonly now: () => number;
 
   constructor(private readonly options: RaftLoopOptions) {
     this.inbox = new InputQueue(options.inputsMax);
     this.confState = options.initialConfState;
     this.lastSnapshotIndex = options.storage.snapshot().metadata.index;
     this.lastCommittedHandled = this.lastSnapshotIndex;
-    this.now = options.now ?? (() => performance.now());
   }
 
   get currentSoftState(): SoftState {
@@ -199,7 +198,7 @@ export class RaftLoop {
   }
 
   private async handleReady(ready: ReadyLike): Promise<void> {
-    const readyAt = this.now();
+    const readyAt = this.options.clock.monotonicMs();
     if (ready.softState) this.observeSoftState(ready.softState);
     if (ready.snapshot && ready.snapshot.metadata.index > 0) await this.installSnapshot(ready.snapshot);
     const { early, late } = this.splitMessages(ready);
@@ -216,12 +215,12 @@ export class RaftLoop {
 
   private timeAppended(entries: readonly Entry[], readyAt: number): void {
     if (this.appendTimes.size + entries.length > timedEntriesMax) this.appendTimes.clear();
-    const times = { readyAt, durableAt: this.now() };
+    const times = { readyAt, durableAt: this.options.clock.monotonicMs() };
     for (const entry of entries) this.appendTimes.set(entry.index, times);
   }
 
   private timeCommitted(entries: readonly Entry[], readyAt: number): void {
-    const appliedAt = this.now();
+    const appliedAt = this.options.clock.monotonicMs();
     const totals = this.stageTimes;
     for (const entry of entries) {
       const appended = this.appendTimes.get(entry.index);
@@ -422,7 +421,7 @@ export class RaftLoop {
     // Taken now, with the state machine at `applied`: its export is queued before any later apply.
     const confState = this.confState;
     const exported = this.options.stateMachine.snapshot(this.options.addressBook.encode());
-    const started = Date.now();
+    const started = this.options.clock.nowMs();
     this.snapshotting = this.saveLocalSnapshot(applied, confState, exported, started)
       .catch((error: unknown) => {
         this.snapshotFailure = error instanceof Error ? error : new Error(String(error));
@@ -450,7 +449,12 @@ export class RaftLoop {
       await this.options.logStore.compact(compactIndex);
     }
     this.options.logger.info(
-      { index: applied, bytes: data.length, compactedTo: compactIndex, durationMs: Date.now() - started },
+      {
+        index: applied,
+        bytes: data.length,
+        compactedTo: compactIndex,
+        durationMs: this.options.clock.nowMs() - started,
+      },
       'snapshot taken',
     );
   }

@@ -11,6 +11,7 @@ import {
 } from '../encryption/index.js';
 import { FakeRowStore, keyBytes } from '../encryption/test/fixtures.js';
 import { createLogger } from './logger.js';
+import { systemClock } from './node-clock.js';
 import { RegistrationWatcher } from './registration-watcher.js';
 import type { RegisterEncryptionWriterRequest } from '../proto/index.js';
 import { ownWriterRegistrar } from './writer-registrar.js';
@@ -63,6 +64,7 @@ function setup(options: { leader: boolean; epochs: { storage: number; raft: numb
     runtime: { stateCache, raft, rows, me, epochs: options.epochs },
     register,
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
+    clock: systemClock,
   });
   return { watcher, raft, stateCache, rows, proposed, forwarded };
 }

@@ -11,6 +11,7 @@
 import { readRegistryRow } from '../encryption/index.js';
 import type { EncryptionRuntime } from './encryption-startup.js';
 import type { Logger } from './logger.js';
+import type { NodeClock } from './node-clock.js';
 import type { RegisterOwnWriter } from './writer-registrar.js';
 
 /** Bound of one pass's registration attempt (spec §3.4 (d): 30 s per tick). */
@@ -21,6 +22,8 @@ export interface RegistrationWatcherDeps {
   readonly runtime: Pick<EncryptionRuntime, 'stateCache' | 'raft' | 'epochs' | 'rows' | 'me'>;
   readonly register: RegisterOwnWriter;
   readonly logger: Logger;
+  /** Sets each registration attempt's deadline (epoch ms). */
+  readonly clock: NodeClock;
 }
 
 /** Periodic registration of this load's (DEK, full id, epoch) tuples. */
@@ -64,6 +67,9 @@ export class RegistrationWatcher {
       return;
     }
     if (row !== undefined && (row.fullNodeId !== me || row.lastSeenEpoch > epoch)) return;
-    await this.deps.register({ dekId, fullNodeId: me, localEpoch: epoch }, Date.now() + registrationTickMsMax);
+    await this.deps.register(
+      { dekId, fullNodeId: me, localEpoch: epoch },
+      this.deps.clock.nowMs() + registrationTickMsMax,
+    );
   }
 }

@@ -21,6 +21,7 @@ import {
 import { tempDir, testKek } from '../encryption/test/fixtures.js';
 import { NodeError } from '../proto/index.js';
 import { createLogger } from './logger.js';
+import { systemClock } from './node-clock.js';
 import { RotateOnStartup } from './rotate-on-startup.js';
 
 const me = 77n;
@@ -105,6 +106,7 @@ async function setup(options: {
     registerNow: async () => undefined,
     onTerminal: (error) => terminal.push(error),
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
+    clock: systemClock,
     sleep: async () => {
       await new Promise((resolve) => setImmediate(resolve));
     },

@@ -32,6 +32,7 @@ import {
 import { NodeError } from '../proto/index.js';
 import type { EncryptionRuntime } from './encryption-startup.js';
 import type { Logger } from './logger.js';
+import type { NodeClock } from './node-clock.js';
 
 /** How often a retryable failure is retried (spec §7.9). */
 export const rotateOnStartupRetryMs = 200;
@@ -50,7 +51,9 @@ export interface RotateOnStartupDeps {
   /** Called once with the terminal error; the node fails. */
   readonly onTerminal: (error: Error) => void;
   readonly logger: Logger;
-  /** Test seam (default: a timer). */
+  /** Times the pause between retries. */
+  readonly clock: NodeClock;
+  /** Test seam for the pause between retries (default: the clock's sleep). */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Catalogued bugs (E2, E14, E22, E23 here). */
   readonly bugs?: ReadonlySet<string>;
@@ -119,7 +122,7 @@ export class RotateOnStartup {
   }
 
   private async runWhileLeader(): Promise<void> {
-    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const sleep = this.deps.sleep ?? ((ms: number) => this.deps.clock.sleep(ms));
     while (!this.stopped && this.current === 'pending' && this.deps.core.isLeader()) {
       try {
         await this.attempt();

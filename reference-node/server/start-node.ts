@@ -18,10 +18,9 @@
  * `exitCode` resolves when the node ended (0 stopped, 3 halted with
  * --exit-on-halt).
  */
-import { randomInt } from 'node:crypto';
 import { isEncryptionError } from '../encryption/index.js';
 import { NodeError, type StatusResponse } from '../proto/index.js';
-import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine, systemClock } from '../kv/index.js';
+import { ApplyPipeline, Hlc, KvDefaults, ProposalRegistry, StateMachine } from '../kv/index.js';
 import { kvBugSwitchesOf } from './bug-switches.js';
 import { decodeMessage, encodeMessage, RawNode, withSnapshotData } from '../raft/index.js';
 import { asNodeId } from '../raft/types.js';
@@ -46,6 +45,7 @@ import { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeCore } from './node-core.js';
+import { cryptoRandom, systemClock, type NodeClock, type NodeRandom, type Timer } from './node-clock.js';
 import { NodeServer } from './node-server.js';
 import { buildStatus } from './node-status.js';
 import { NewestSnapshotFormat } from './newest-snapshot-format.js';
@@ -102,6 +102,16 @@ function raftWrap(encryption: EncryptionRuntime): (payload: Uint8Array) => Uint8
   };
 }
 
+/**
+ * The node's sources of time and randomness (node-clock.ts): the process
+ * entry passes the system clock and crypto randomness; a simulator passes
+ * virtual ones.
+ */
+export interface NodeEnvironment {
+  readonly clock: NodeClock;
+  readonly random: NodeRandom;
+}
+
 /** What §8.1 steps 1–5 (before the replay) leave behind: storage, state machine, wired encryption, Raft start state. */
 interface OpenedState {
   readonly prepared: PreparedEncryption | null;
@@ -117,12 +127,12 @@ interface OpenedState {
 }
 
 /** Steps 1–4 and the snapshot restore of 5; a refusal closes the storage and throws its named error. */
-async function openState(config: NodeConfig, logger: Logger): Promise<OpenedState> {
+async function openState(config: NodeConfig, logger: Logger, { clock, random }: NodeEnvironment): Promise<OpenedState> {
   // §8.1 steps 2 and 4 (scope): KEK + startup guards.
   const prepared = await prepareEncryption(config);
   const nodeStorage = await NodeStorage.open(config.dataDir);
   const addressBook = new AddressBook(config.dataDir);
-  const hlc = new Hlc(systemClock);
+  const hlc = new Hlc(clock);
   let encryption: EncryptionRuntime | null = null;
   // Snapshot headers carry the raft cutover once this process knows one (v2, spec §9.3).
   const kvBugs = kvBugSwitchesOf(config.bugs);
@@ -134,7 +144,7 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
     bugs: kvBugs,
   });
   const proposals = new ProposalRegistry({
-    random: { nextUint32: () => randomInt(0, 2 ** 32) },
+    random,
     pendingProposalsMax: config.pendingRequestsMax,
   });
   // BUG SWITCH B4 (kv layer): the pipeline unwraps at index >= cutover, so the cleartext marker is unwrapped.
@@ -145,15 +155,18 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
     if (prepared !== null) checkNewestSnapshotCutover(config, prepared, newestSnapshotCutoverIndex(loaded));
     // Steps 3–4: membership guards, hydrate, bumps, factories, codecs, applier, unwrap hook.
     if (prepared !== null) {
-      encryption = await wireEncryption(config, prepared, nodeStorage.state, [
-        ...addressBook.entries().keys(),
-        ...config.peers.keys(),
-      ]);
+      encryption = await wireEncryption(
+        config,
+        prepared,
+        nodeStorage.state,
+        [...addressBook.entries().keys(), ...config.peers.keys()],
+        clock,
+      );
       fsm.setEncryptionApplier(encryption.applier);
       pipeline.setUnwrapper(encryption.unwrapper);
     } else {
       // Every stage since 6A wires the applier, KEK or not (spec §7.1).
-      fsm.setEncryptionApplier(keylessEncryptionApplier(config, nodeStorage.state));
+      fsm.setEncryptionApplier(keylessEncryptionApplier(config, nodeStorage.state, clock));
     }
     const start = await openRaftState(config, nodeStorage.log, loaded, fsm, addressBook, logger);
     const snapshotFormat = new NewestSnapshotFormat(loaded.snapshot?.data ?? null);
@@ -169,13 +182,17 @@ async function openState(config: NodeConfig, logger: Logger): Promise<OpenedStat
  * first: a taken address refuses with ListenError before the data dir is
  * created or written.
  */
-export async function startNode(config: NodeConfig, logger: Logger): Promise<StartedNode> {
-  const startedAtMs = Date.now();
-  const server = new NodeServer();
+export async function startNode(
+  config: NodeConfig,
+  logger: Logger,
+  environment: NodeEnvironment = { clock: systemClock, random: cryptoRandom },
+): Promise<StartedNode> {
+  const startedAtMs = environment.clock.nowMs();
+  const server = new NodeServer({ clock: environment.clock });
   const listenAddress = await server.bind(`${config.listen.host}:${config.listen.port}`);
   try {
     prepareDataDir(config.dataDir);
-    return await startOnBoundServer(config, logger, { server, listenAddress, startedAtMs });
+    return await startOnBoundServer(config, logger, environment, { server, listenAddress, startedAtMs });
   } catch (error) {
     server.forceShutdown();
     throw error;
@@ -193,22 +210,24 @@ interface BoundServer {
 async function startOnBoundServer(
   config: NodeConfig,
   logger: Logger,
+  environment: NodeEnvironment,
   { server, listenAddress, startedAtMs }: BoundServer,
 ): Promise<StartedNode> {
+  const { clock, random } = environment;
   const { prepared, nodeStorage, addressBook, hlc, fsm, proposals, pipeline, encryption, start, snapshotFormat } =
-    await openState(config, logger);
+    await openState(config, logger, environment);
   addressBook.merge(config.peers);
   const raftLogger = logger.child({ layer: 'raft' });
   const rawNode = new RawNode({
     id: asNodeId(config.id),
     storage: start.storage,
-    random: Math.random,
+    random: () => random.nextFloat(),
     electionTicks: config.electionTicks,
     heartbeatTicks: config.heartbeatTicks,
     applied: start.applied,
     logger: (level, message) => raftLogger[level](message),
   });
-  const barrier = new ProposalBarrier();
+  const barrier = new ProposalBarrier(clock);
   const core = new NodeCore({
     id: config.id,
     rawNode,
@@ -224,12 +243,14 @@ async function startOnBoundServer(
     logger,
     barrier,
     bugs: new Set<string>(config.bugs),
+    clock,
+    random,
     ...(encryption === null ? {} : { wrapPayload: raftWrap(encryption) }),
   });
   const routeOf = (id: string): string | undefined => config.peerRoutes.get(id) ?? addressBook.get(id);
   // The transport is built before the loop it reports to.
   const ref: { loop?: RaftLoop } = {};
-  const transport = createTransport(config, routeOf, () => ref.loop, logger);
+  const transport = createTransport(config, routeOf, () => ref.loop, logger, clock);
   const lifecycle = new NodeLifecycle(config, logger);
   const loop = new RaftLoop({
     rawNode,
@@ -241,6 +262,7 @@ async function startOnBoundServer(
     snapshotEntries: config.snapshotEntries,
     snapshotKeepEntries: config.snapshotKeepEntries,
     inputsMax: config.raftInputsMax,
+    clock,
     events: core.events(
       (messages) => transport.send(messages),
       (halt) => lifecycle.halted(halt),
@@ -254,6 +276,7 @@ async function startOnBoundServer(
     leaderHint: () => core.leaderHint(),
     onLeaderChange: (listener) => core.onLeaderChange(listener),
     callTimeoutMs: config.proposalTimeoutMs + 1_000,
+    clock,
   });
   const triggers = new EncryptionTriggers({
     runtime: encryption,
@@ -263,6 +286,7 @@ async function startOnBoundServer(
     barrierWaitMsMax: config.proposalTimeoutMs,
     onTerminal: (error) => lifecycle.failed(error),
     logger,
+    clock,
     bugs: new Set<string>(config.bugs),
   });
   const watcher = triggers.watcher;
@@ -298,8 +322,9 @@ async function startOnBoundServer(
       kvProposalTimes: core.kvProposalTimes,
       startedAtMs,
       version: nodeVersion,
+      clock,
     });
-  openServices(server, { config, core, forwarder, status, loop, addressBook, triggers });
+  openServices(server, { config, core, forwarder, status, loop, addressBook, triggers, clock });
   server.open(
     'EncryptionAdmin',
     createEncryptionAdminService({
@@ -319,17 +344,18 @@ async function startOnBoundServer(
         await watcher?.tick();
       },
       raftMarkerDelayMs: config.testRaftMarkerDelayMs,
+      clock,
     }),
   );
   loop.start();
   const timers = [
-    setInterval(() => loop.inbox.post((raw) => raw.tick()), config.tickMs),
-    setInterval(() => {
+    clock.every(config.tickMs, () => loop.inbox.post((raw) => raw.tick())),
+    clock.every(config.leaseIntervalMs, () => {
       if (triggers.leaseRenewalAllowed())
         core.proposeLeaseRenewal(Math.max(KvDefaults.leaseMs, 2 * config.leaseIntervalMs));
-    }, config.leaseIntervalMs),
+    }),
   ];
-  if (watcher !== null) timers.push(setInterval(() => void watcher.tick(), registrationPollMs));
+  if (watcher !== null) timers.push(clock.every(registrationPollMs, () => void watcher.tick()));
   const started = lifecycle.started({
     server,
     listenAddress,
@@ -351,6 +377,7 @@ function createTransport(
   routeOf: (id: string) => string | undefined,
   loop: () => RaftLoop | undefined,
   logger: Logger,
+  clock: NodeClock,
 ): PeerTransport {
   return new PeerTransport({
     selfId: config.id,
@@ -368,6 +395,7 @@ function createTransport(
     onUnreachable: (id) => loop()?.inbox.post((raw) => raw.reportUnreachable(asNodeId(id))),
     onSnapshotStatus: (id, status) => loop()?.inbox.post((raw) => raw.reportSnapshot(asNodeId(id), status)),
     logger,
+    clock,
   });
 }
 
@@ -379,14 +407,15 @@ interface ServerParts {
   readonly loop: RaftLoop;
   readonly addressBook: AddressBook;
   readonly triggers: EncryptionTriggers;
+  readonly clock: NodeClock;
 }
 
 /** Starts serving KV, RaftAdmin and Peer on the bound server. */
 function openServices(
   server: NodeServer,
-  { config, core, forwarder, status, loop, addressBook, triggers }: ServerParts,
+  { config, core, forwarder, status, loop, addressBook, triggers, clock }: ServerParts,
 ): void {
-  server.open('KV', createKvService(core, forwarder, triggers.writeGate, new Set<string>(config.bugs)));
+  server.open('KV', createKvService(core, forwarder, clock, triggers.writeGate, new Set<string>(config.bugs)));
   server.open(
     'RaftAdmin',
     createAdminService({
@@ -424,7 +453,7 @@ interface Resources {
   readonly transport: PeerTransport;
   readonly forwarder: LeaderForwarder;
   readonly nodeStorage: NodeStorage;
-  readonly timers: readonly NodeJS.Timeout[];
+  readonly timers: readonly Timer[];
   readonly triggers: EncryptionTriggers;
 }
 
@@ -464,7 +493,7 @@ class NodeLifecycle {
       this.pendingHalt = halt;
       return;
     }
-    for (const timer of this.resources.timers) clearInterval(timer);
+    for (const timer of this.resources.timers) timer.cancel();
     if (!this.config.exitOnHalt) {
       this.logger.error(
         { index: halt.index, reason: halt.reason },
@@ -491,7 +520,7 @@ class NodeLifecycle {
     const resources = this.resources;
     if (resources === undefined) return;
     this.logger.info({ code }, 'shutting down');
-    for (const timer of resources.timers) clearInterval(timer);
+    for (const timer of resources.timers) timer.cancel();
     resources.core.beginShutdown();
     resources.triggers.stop();
     await resources.server.shutdown();

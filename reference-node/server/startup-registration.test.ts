@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { applyRegistration, emptySidecar, StateCache, type WriterRegistration } from '../encryption/index.js';
 import { FakeRowStore } from '../encryption/test/fixtures.js';
 import { createLogger } from './logger.js';
+import { systemClock } from './node-clock.js';
 import { StartupRegistration, StartupRegistrationError } from './startup-registration.js';
 
 const me = 0x0abc_def0_1234_5678n;
@@ -40,6 +41,7 @@ function setup(options: { epoch: number; envelopeActive?: boolean; failures?: nu
       await applyRegistration(rows, reg, new Set());
     },
     logger: createLogger({ level: 'silent', format: 'json', nodeId: 't' }),
+    clock: systemClock,
     // Recorded, and a macrotask so a test's own timers (and stop()) get their turn.
     sleep: async (ms) => {
       sleeps.push(ms);

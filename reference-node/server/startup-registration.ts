@@ -17,6 +17,7 @@
 import { readRegistryRow } from '../encryption/index.js';
 import type { EncryptionRuntime } from './encryption-startup.js';
 import type { Logger } from './logger.js';
+import type { NodeClock } from './node-clock.js';
 import type { RegisterOwnWriter } from './writer-registrar.js';
 
 /** Bounds of the 7a loop (spec §3.4 (b)3). */
@@ -38,7 +39,9 @@ export interface StartupRegistrationDeps {
   readonly barrier: FirstWriteBarrier;
   readonly register: RegisterOwnWriter;
   readonly logger: Logger;
-  /** Test seam for the backoff (default: a timer). */
+  /** Sets each attempt's deadline (epoch ms) and times the backoff. */
+  readonly clock: NodeClock;
+  /** Test seam for the backoff (default: the clock's sleep). */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -90,7 +93,7 @@ export class StartupRegistration {
 
   private async run(dek: number): Promise<void> {
     const { stateCache, rows, me, epochs } = this.deps.runtime;
-    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const sleep = this.deps.sleep ?? ((ms: number) => this.deps.clock.sleep(ms));
     let backoffMs: number = startupRegistrationDefaults.backoffInitialMs;
     while (!this.stopped) {
       try {
@@ -99,7 +102,7 @@ export class StartupRegistration {
         if (!verified)
           await this.deps.register(
             { dekId: dek, fullNodeId: me, localEpoch: epochs.storage },
-            Date.now() + startupRegistrationDefaults.attemptTimeoutMs,
+            this.deps.clock.nowMs() + startupRegistrationDefaults.attemptTimeoutMs,
           );
         if (this.stopped) return;
         // Mark first, then release: a write let through must find the node registered.

@@ -5,19 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NodeError } from '../proto/index.js';
+import { systemClock } from './node-clock.js';
 import { WriteGate } from './write-gate.js';
 
 const nameOf = (error: unknown): string => (error instanceof NodeError ? error.spec.name : String(error));
 
 describe('WriteGate', () => {
   it('admits at once when nothing is armed or blocked', async () => {
-    const gate = new WriteGate({ barrierWaitMsMax: 1_000 });
+    const gate = new WriteGate({ barrierWaitMsMax: 1_000, clock: systemClock });
     await expect(gate.admit(Infinity)).resolves.toBeUndefined();
     expect(gate.barrierArmed).toBe(false);
   });
 
   it('holds a write at the armed barrier until it is released', async () => {
-    const gate = new WriteGate({ barrierWaitMsMax: 10_000 });
+    const gate = new WriteGate({ barrierWaitMsMax: 10_000, clock: systemClock });
     gate.armBarrier();
     let admitted = false;
     const write = gate.admit(Infinity).then(() => {
@@ -32,7 +33,7 @@ describe('WriteGate', () => {
   });
 
   it('refuses with the definite WriterNotRegistered at the client deadline', async () => {
-    const gate = new WriteGate({ barrierWaitMsMax: 10_000, replyMarginMs: 0 });
+    const gate = new WriteGate({ barrierWaitMsMax: 10_000, replyMarginMs: 0, clock: systemClock });
     gate.armBarrier();
     const error = await gate.admit(Date.now() + 30).catch((e: unknown) => e);
     expect(nameOf(error)).toBe('WriterNotRegistered');
@@ -41,13 +42,13 @@ describe('WriteGate', () => {
   });
 
   it('bounds the wait of a write without deadline by barrierWaitMsMax', async () => {
-    const gate = new WriteGate({ barrierWaitMsMax: 20 });
+    const gate = new WriteGate({ barrierWaitMsMax: 20, clock: systemClock });
     gate.armBarrier();
     expect(nameOf(await gate.admit(Infinity).catch((e: unknown) => e))).toBe('WriterNotRegistered');
   });
 
   it('refuses with MutatorsBlocked exactly while the predicate holds', async () => {
-    const gate = new WriteGate({ barrierWaitMsMax: 1_000 });
+    const gate = new WriteGate({ barrierWaitMsMax: 1_000, clock: systemClock });
     let blocked = true;
     gate.blockMutatorsWhile(() => blocked);
     expect(nameOf(await gate.admit(Infinity).catch((e: unknown) => e))).toBe('MutatorsBlocked');

@@ -11,6 +11,7 @@
  * Both refusals happen before anything is proposed, so they are definite.
  */
 import { NodeError } from '../proto/index.js';
+import type { NodeClock, Timer } from './node-clock.js';
 
 /** What the KV service asks before a write. */
 export interface KvWriteGate {
@@ -24,6 +25,8 @@ export interface WriteGateOptions {
   readonly barrierWaitMsMax: number;
   /** Time kept back from the client's deadline so the refusal reaches it in time. */
   readonly replyMarginMs?: number;
+  /** Reads the time left before a client's deadline (epoch ms) and times the wait at the barrier. */
+  readonly clock: NodeClock;
 }
 
 /** The node's write gate: first-write barrier plus BlockMutators. */
@@ -73,11 +76,11 @@ export class WriteGate implements KvWriteGate {
   private async waitFor(released: Promise<void>, deadlineMs: number): Promise<void> {
     const waitMs = Math.min(
       this.options.barrierWaitMsMax,
-      deadlineMs - Date.now() - (this.options.replyMarginMs ?? 50),
+      deadlineMs - this.options.clock.nowMs() - (this.options.replyMarginMs ?? 50),
     );
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, waitMs));
+      timer = this.options.clock.after(Math.max(0, waitMs), () => resolve('timeout'));
     });
     try {
       const outcome = await Promise.race([released.then(() => 'released' as const), timedOut]);
@@ -88,7 +91,7 @@ export class WriteGate implements KvWriteGate {
         );
       }
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
     }
   }
 }

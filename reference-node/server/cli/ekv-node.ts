@@ -11,8 +11,10 @@
  */
 import { setLogger, setLogVerbosity, logVerbosity } from '@grpc/grpc-js';
 import { createLogger, type Logger } from '../logger.js';
+import type { NodeConfig } from '../node-config.js';
 import { ListenError } from '../node-server.js';
 import { parseNodeFlags } from '../parse-node-flags.js';
+import { cryptoRandom, systemClock } from '../node-clock.js';
 import { startNode, type StartedNode } from '../start-node.js';
 
 /** What `main` needs from its process (tests substitute it). */
@@ -21,7 +23,7 @@ export interface NodeProcessIo {
   readonly stderr: { write(text: string): unknown };
   /** Where SIGTERM and SIGINT arrive. */
   readonly signals: { on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown };
-  readonly start: typeof startNode;
+  readonly start: (config: NodeConfig, logger: Logger) => Promise<StartedNode>;
   /** Called with the exit code once the node ended (the real process exits: gRPC keeps sockets and timers alive). */
   readonly exit: (code: number) => void;
 }
@@ -30,7 +32,8 @@ const processIo: NodeProcessIo = {
   stdout: process.stdout,
   stderr: process.stderr,
   signals: process,
-  start: startNode,
+  // The real process: system time and crypto randomness (a simulator assembles nodes with virtual ones).
+  start: (config, logger) => startNode(config, logger, { clock: systemClock, random: cryptoRandom }),
   exit: (code) => {
     setTimeout(() => process.exit(code), 50).unref();
   },
