@@ -109,17 +109,26 @@ function benchKv(data: string): void {
 function benchCheckerCases(data: string): void {
   const path = join(data, 'checker-cases', 'slow-kv-info-16ops.txt');
   const ops = load(path, 'porcupine-kv');
-  let cacheEntries = 0;
-  let searchMs = 0;
-  const cpu = cpuMs(() => {
-    const result = check(createModel('kv', null), ops, { semantics: 'porcupine' });
-    if (result.valid !== true)
-      throw new Error(`verdict changed for ${path}: expected true, got ${String(result.valid)}`);
-    cacheEntries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
-    searchMs = result.partitions.reduce((total, p) => total + p.elapsedMs, 0);
-  });
+  const checkOnce = (): { searchMs: number; cacheEntries: number; cpu: number } => {
+    let cacheEntries = 0;
+    let searchMs = 0;
+    const cpu = cpuMs(() => {
+      const result = check(createModel('kv', null), ops, { semantics: 'porcupine' });
+      if (result.valid !== true)
+        throw new Error(`verdict changed for ${path}: expected true, got ${String(result.valid)}`);
+      cacheEntries = result.partitions.reduce((total, p) => total + p.cacheEntries, 0);
+      searchMs = result.partitions.reduce((total, p) => total + p.elapsedMs, 0);
+    });
+    return { searchMs, cacheEntries, cpu };
+  };
+  // Cold: the first check of this process, so it includes compiling the checker's code
+  // (as a user's one-file `ekv-jepsen check` pays); warm: the best of the next rounds
+  // (what the search itself costs).
+  const cold = checkOnce();
+  let warmMs = Infinity;
+  for (let round = 0; round < rounds; round += 1) warmMs = Math.min(warmMs, checkOnce().searchMs);
   console.log(
-    `checker-cases/slow-kv-info-16ops.txt (cold): search ${searchMs.toFixed(2)} ms, ${cacheEntries} cache entries (cpu ${cpu.toFixed(1)} ms)`,
+    `checker-cases/slow-kv-info-16ops.txt: search ${cold.searchMs.toFixed(2)} ms cold (cpu ${cold.cpu.toFixed(1)} ms), ${warmMs.toFixed(3)} ms warm (best of ${rounds}), ${cold.cacheEntries} cache entries`,
   );
 }
 
