@@ -45,7 +45,7 @@ import { LeaderForwarder } from './leader-forwarder.js';
 import type { Logger } from './logger.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeCore } from './node-core.js';
-import { cryptoRandom, systemClock, type NodeClock, type NodeRandom, type Timer } from './node-clock.js';
+import type { NodeClock, NodeRandom, Timer } from './node-clock.js';
 import { NodeServer } from './node-server.js';
 import { buildStatus } from './node-status.js';
 import { NewestSnapshotFormat } from './newest-snapshot-format.js';
@@ -185,7 +185,7 @@ async function openState(config: NodeConfig, logger: Logger, { clock, random }: 
 export async function startNode(
   config: NodeConfig,
   logger: Logger,
-  environment: NodeEnvironment = { clock: systemClock, random: cryptoRandom },
+  environment: NodeEnvironment,
 ): Promise<StartedNode> {
   const startedAtMs = environment.clock.nowMs();
   const server = new NodeServer({ clock: environment.clock });
